@@ -1,0 +1,170 @@
+// What one file contributes to the index. Produced by extract.ts inside a worker, stored as JSON in
+// the cache, merged by index/tables.ts. Everything is plain data (no tree-sitter objects) so that it
+// crosses threads and survives on disk. Positions are 0-based line and column (UTF-16 like LSP).
+
+/** A C type as written, reduced to what resolution needs. */
+export interface TypeRef {
+  /** `struct sock`, `union foo`, a typedef name, or a primitive (`int`). */
+  base: string;
+  /** Number of `*` (arrays count as one). */
+  ptr: number;
+  /** The declarator was a function or a pointer to one (a function-pointer field or parameter). */
+  fn?: boolean;
+}
+
+/**
+ * A symbolic expression, kept only where resolution needs it (callees, store targets and values).
+ * `local` means the worker already knew the type (a parameter or a local declaration);
+ * `name` is an identifier left for the global phase (a function, a global or an enum constant).
+ */
+export type Expr =
+  | { k: 'local'; n: string; t: TypeRef; param?: number }
+  | { k: 'name'; n: string }
+  | { k: 'field'; e: Expr; f: string }
+  | { k: 'call'; f: string; a: Expr[] }
+  | { k: 'callp'; e: Expr }
+  | { k: 'cast'; t: TypeRef; e: Expr }
+  | { k: 'index'; e: Expr }
+  | { k: 'deref'; e: Expr }
+  | { k: 'addr'; e: Expr }
+  | { k: 'cond'; a: Expr; b: Expr }
+  | { k: 'other' };
+
+export interface Pos { line: number; col: number }
+
+export interface FieldDecl {
+  name: string;
+  type: TypeRef;
+  line: number;
+  col: number;
+}
+
+export interface StructDecl {
+  /** `struct proto_ops`, `union foo`, or a synthetic `struct outer::member` for a named nested member. */
+  name: string;
+  fields: FieldDecl[];
+  line: number;
+  col: number;
+  endLine: number;
+}
+
+export interface FunctionDef {
+  name: string;
+  line: number;
+  col: number;
+  endLine: number;
+  /** Position of the name, for go-to-definition. */
+  nameLine: number;
+  nameCol: number;
+  ret: TypeRef;
+  params: { name: string; type: TypeRef }[];
+  isStatic: boolean;
+  isInline: boolean;
+  /** The text of the declaration up to the body, for hover. */
+  signature: string;
+  /** Set for functions defined by a macro: `SYSCALL_DEFINE3`, `BPF_CALL_2`, … */
+  viaMacro?: string;
+}
+
+export interface FunctionDecl {
+  name: string;
+  line: number;
+  col: number;
+  ret: TypeRef;
+  isStatic: boolean;
+}
+
+export interface GlobalVar {
+  name: string;
+  type: TypeRef;
+  line: number;
+  col: number;
+  isStatic: boolean;
+}
+
+/** A direct call `f(...)` inside function `from`. */
+export interface CallSite {
+  from: string;
+  callee: string;
+  line: number;
+  col: number;
+}
+
+/** A call through an expression (a field, a parameter, a local). */
+export interface IndirectCall {
+  from: string;
+  callee: Expr;
+  line: number;
+  col: number;
+  /** Position of the field name or identifier the user points at (`sendmsg` in `ops->sendmsg`). */
+  nameLine: number;
+  nameCol: number;
+  endCol: number;
+  /** `INDIRECT_CALL_n` hints, most likely first. */
+  hints?: string[];
+  /** The macro that wrapped it (`INDIRECT_CALL_INET`) if any. */
+  via?: string;
+}
+
+/**
+ * A value stored into a slot. `lhs` is either an lvalue expression (assignment, WRITE_ONCE)
+ * or, for initializers, a struct type plus designator path.
+ */
+export interface Store {
+  /** Enclosing function, or '' at file scope. */
+  from: string;
+  lhs: Expr | { k: 'init'; t: TypeRef; path: string[] };
+  rhs: Expr;
+  line: number;
+  col: number;
+  kind: 'init' | 'assign';
+}
+
+/** An argument of a direct call that may be a function or a function pointer. */
+export interface ArgPass {
+  from: string;
+  callee: string;
+  index: number;
+  value: Expr;
+  line: number;
+  col: number;
+}
+
+export interface MacroDef {
+  name: string;
+  line: number;
+  /** Object-like macros: the replacement text (only kept when it looks like a field path). */
+  value?: string;
+  fnLike: boolean;
+}
+
+export interface Typedef {
+  name: string;
+  type: TypeRef;
+  line: number;
+}
+
+export interface FileFacts {
+  path: string;
+  functions: FunctionDef[];
+  decls: FunctionDecl[];
+  structs: StructDecl[];
+  typedefs: Typedef[];
+  globals: GlobalVar[];
+  macros: MacroDef[];
+  calls: CallSite[];
+  icalls: IndirectCall[];
+  stores: Store[];
+  args: ArgPass[];
+  /** Problems worth telling the user (parse errors, skipped parts). */
+  notes: string[];
+  /** Lexed only (a file of `#define`s), not parsed. */
+  lexOnly?: boolean;
+}
+
+export function emptyFacts(path: string): FileFacts {
+  return {
+    path, functions: [], decls: [], structs: [], typedefs: [], globals: [], macros: [],
+    calls: [], icalls: [], stores: [], args: [], notes: [],
+  };
+}

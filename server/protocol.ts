@@ -1,0 +1,89 @@
+// Every custom request and notification between the kpath client and server, typed once and
+// imported by both sides (server/, extension/, and the webview's messages). Plain types only:
+// this file must not import 'vscode' nor 'vscode-languageserver' so that the webview and the CLI
+// can use it too. The RequestType objects live in server/protocolTypes.ts (LSP side) and
+// extension/ (client side) and name the methods below.
+
+/** How a hop from one function to the next was found. */
+export type HopKind = 'direct' | 'field' | 'hint' | 'param' | 'local' | 'global';
+
+/** Where a function pointer was stored, the reason a target belongs to a hop. */
+export interface Evidence {
+  file: string;
+  line: number; // 0-based
+  col: number;
+  /** `init` (designated/positional initializer), `assign`, `copy` (from another slot), `arg` (passed to a parameter), `hint` (INDIRECT_CALL). */
+  how: 'init' | 'assign' | 'copy' | 'arg' | 'hint';
+  /** The slot it was stored into, e.g. `proto_ops.sendmsg` or `NF_HOOK#6`. */
+  slot: string;
+}
+
+export interface FunctionRef {
+  /** Unique id: `name` for global functions, `name@file` for static ones. */
+  id: string;
+  name: string;
+  file: string; // relative to the tree root
+  line: number; // 0-based line of the name
+  col: number;
+}
+
+export interface PathHop {
+  from: FunctionRef;
+  to: FunctionRef;
+  kind: HopKind;
+  /** For indirect hops: the slot label (`proto_ops.sendmsg`), else ''. */
+  via: string;
+  /** Call site in `from`. */
+  site: { file: string; line: number; col: number };
+  /** Where `to` was stored into the slot (empty for direct hops). */
+  evidence: Evidence[];
+  /** Other targets of the same indirect site, for switching. */
+  alternatives: FunctionRef[];
+}
+
+export interface CallPath {
+  /** Ordered hops; hops[i].to === hops[i+1].from. */
+  hops: PathHop[];
+  /** Set when no path was found between two consecutive waypoints. */
+  broken?: { after: string; before: string; reason: string };
+  /** For the send path: the driver functions (`ndo_start_xmit` targets) at the end. */
+  drivers?: FunctionRef[];
+}
+
+export interface CallPathParams { from: string; to: string; via?: string[] }
+export interface SendPathParams { family?: 'ipv4' | 'ipv6'; /** switch an indirect hop: function name to pass through */ through?: string[] }
+
+export const Methods = {
+  /** CallPathParams → CallPath */
+  callPath: 'kpath/callPath',
+  /** SendPathParams → CallPath */
+  sendPath: 'kpath/sendPath',
+  /** { file, line, col } → IndirectTargets | null */
+  targets: 'kpath/targets',
+  /** () → IndexStatus */
+  status: 'kpath/status',
+  /** notification server→client: IndexStatus */
+  statusChanged: 'kpath/statusChanged',
+  /** () → void: rebuild the index */
+  reindex: 'kpath/reindex',
+  /** SimulateParams → SimulationResult (see server/model) */
+  simulate: 'kpath/simulate',
+} as const;
+
+export interface IndirectTargets {
+  site: { file: string; line: number; col: number };
+  slot: string;
+  receiverType: string;
+  targets: { fn: FunctionRef; hint: boolean; evidence: Evidence[] }[];
+  unresolved?: string;
+}
+
+export interface IndexStatus {
+  state: 'idle' | 'indexing' | 'ready' | 'error';
+  filesDone: number;
+  filesTotal: number;
+  functions: number;
+  indirectSites: number;
+  resolvedSites: number;
+  message?: string;
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The one test command (npm test): build, type-check, then unit, LSP integration and end-to-end tests.
+# Kernel-tree tests need KPATH_KERNEL (scripts/fetch-kernel.sh prints it); .ci/run sets it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+node esbuild.mjs
+npx tsc -p . --noEmit
+shopt -s nullglob
+files=(test/unit/*.test.ts test/kernel/*.test.ts test/server/*.test.ts test/e2e/*.test.ts)
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
