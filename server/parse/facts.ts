@@ -113,7 +113,7 @@ export interface IndirectCall {
 export interface Store {
   /** Enclosing function, or '' at file scope. */
   from: string;
-  lhs: Expr | { k: 'init'; t: TypeRef; path: string[] };
+  lhs: Expr | InitTarget;
   rhs: Expr;
   line: number;
   col: number;
@@ -121,6 +121,9 @@ export interface Store {
 }
 
 /** An argument of a direct call that may be a function or a function pointer. */
+/** The target of an initializer value: a declared variable of type `t`, reached by `path` (`#3` = positional, `#*` = array element). */
+export interface InitTarget { k: 'init'; t: TypeRef; path: string[]; v: string }
+
 export interface ArgPass {
   from: string;
   callee: string;

@@ -1,0 +1,65 @@
+// A pool of parser threads. Files go out in batches sized by bytes so that one huge file does not
+// hold a batch of small ones hostage; results come back as facts.
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { existsSync } from 'node:fs';
+import type { ParsedFile } from './parseFile';
+import type { ParseDone, ParseJob } from './worker';
+
+function workerScript(): string {
+  // Bundled: dist/worker.js beside dist/cli.js or dist/server.js. From sources (tests under tsx): worker.ts.
+  const js = path.join(__dirname, 'worker.js');
+  if (existsSync(js)) return js;
+  return path.join(__dirname, 'worker.ts');
+}
+
+export interface PoolProgress { done: number; total: number; bytesDone: number }
+
+export async function parseAll(
+  root: string,
+  files: { rel: string; size: number }[],
+  onResult: (r: ParsedFile) => void,
+  onProgress?: (p: PoolProgress) => void,
+  threads = Math.max(1, availableParallelism()),
+): Promise<void> {
+  if (files.length === 0) return;
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  // Largest first: the long tail of the run is then made of small files.
+  for (const f of [...files].sort((a, b) => b.size - a.size)) {
+    current.push(f.rel);
+    bytes += f.size;
+    if (bytes > 512 * 1024 || current.length >= 64) { batches.push(current); current = []; bytes = 0; }
+  }
+  if (current.length) batches.push(current);
+
+  const total = files.length;
+  let done = 0;
+  let bytesDone = 0;
+  let next = 0;
+  const n = Math.min(threads, batches.length);
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(Array.from({ length: n }, () => new Promise<void>((resolve, reject) => {
+      const w = new Worker(workerScript());
+      workers.push(w);
+      const send = (): void => {
+        if (next >= batches.length) { resolve(); return; }
+        const job: ParseJob = { id: next, root, files: batches[next++] };
+        w.postMessage(job);
+      };
+      w.on('message', (msg: ParseDone) => {
+        for (const r of msg.results) { onResult(r); done++; bytesDone += r.size; }
+        onProgress?.({ done, total, bytesDone });
+        send();
+      });
+      w.on('error', reject);
+      w.on('exit', (code) => { if (code !== 0 && next < batches.length) reject(new Error(`parser thread exited with ${code}`)); });
+      send();
+    })));
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}

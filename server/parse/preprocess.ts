@@ -1,0 +1,74 @@
+// Kernel sources are full of annotation macros (`__init`, `__rcu`, `INDIRECT_CALLABLE_SCOPE`,
+// `__acquires(x)`) that a C grammar without a preprocessor reads as stray identifiers, which turns
+// whole function definitions into ERROR nodes. We blank them with spaces of the same length so that
+// every line and column stays where it was in the file.
+
+const BARE = [
+  '__init', '__exit', '__initdata', '__exitdata', '__initconst', '__refdata', '__ref', '__cold', '__hot',
+  '__always_inline', 'noinline', '__noinline', '__rcu', '__user', '__kernel', '__iomem', '__percpu',
+  '__force', '__must_check', '__read_mostly', '__ro_after_init', '__net_init', '__net_exit',
+  '__net_initdata', '__latent_entropy', '__bpf_kfunc', 'notrace', '__visible', 'asmlinkage', '__sched',
+  '__maybe_unused', '__always_unused', '__used', '__weak', '__packed', '__malloc', '__pure', '__noreturn',
+  'INDIRECT_CALLABLE_SCOPE', '__deprecated', '__nocast', '__safe',
+  '__cacheline_aligned', '__cacheline_aligned_in_smp', '____cacheline_aligned', '____cacheline_aligned_in_smp',
+  '__randomize_layout', '__no_randomize_layout', '__nonstring', '__attribute_const__', '__flatten',
+  '__noclone', '__no_kcsan', '__no_sanitize_address', 'noinstr', '__sparse_cache', '__data_racy',
+  '__bitwise', '__private', '__must_hold_shared', '__initdata_or_module', '__meminit', '__meminitdata',
+  '__devinit', '__devexit', '__cpuinit', '__kprobes', 'nokprobe_inline', '__always_used', '__irq_entry',
+  '__softirq_entry', 'fastcall', '__fastcall', '__lockfunc', '__ro_after_init_scope', '__initdata_memblock',
+  '__init_memblock', '__counted_by_ptr',
+  'EXPORT_SYMBOL_FOR_TESTS_ONLY',
+];
+
+// Annotations that take a parenthesized argument list.
+const WITH_ARGS = [
+  '__acquires', '__releases', '__must_hold', '__printf', '__scanf', '__aligned', '__counted_by',
+  '__counted_by_le', '__counted_by_be', '__free', '__cleanup', '__section', '__alias', '__cond_acquires',
+  '__cond_releases', '__guarded_by', '__pt_guarded_by', '__nocfi_generic', '__diagnose_as', '__assume_aligned',
+  '__alloc_size', '__realloc_size', '____cacheline_aligned_in_smp_with', '__rcu_guarded_by',
+  'INDIRECT_CALLABLE_DECLARE',
+];
+
+const ARGS = String.raw`\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)`;
+const PATTERN = new RegExp(
+  String.raw`\b(?:(?:${WITH_ARGS.join('|')})${ARGS}|(?:${BARE.join('|')})\b)`,
+  'g',
+);
+
+const blank = (s: string): string => s.replace(/[^\n]/g, ' ');
+
+/** Replace kernel annotation macros by spaces, keeping every offset, line and column. */
+export function blankAnnotations(source: string): string {
+  return source.replace(PATTERN, blank);
+}
+
+/**
+ * A file that holds nothing but preprocessor lines and comments (generated register headers) is
+ * lexed for its `#define`s instead of parsed: tree-sitter would spend seconds on it for nothing.
+ */
+export function isDefineOnly(source: string): boolean {
+  const stripped = source
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/[^\n]*/g, '')
+    .replace(/\\\n/g, ' ');
+  for (const line of stripped.split('\n')) {
+    const t = line.trim();
+    if (t !== '' && !t.startsWith('#')) return false;
+  }
+  return true;
+}
+
+const DEFINE = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(\()?/gm;
+
+/** The `#define`s of a file, by regular expression (for define-only headers). */
+export function lexDefines(source: string): { name: string; line: number; fnLike: boolean }[] {
+  const out: { name: string; line: number; fnLike: boolean }[] = [];
+  let line = 0;
+  let last = 0;
+  for (const m of source.matchAll(DEFINE)) {
+    for (let i = last; i < m.index; i++) if (source.charCodeAt(i) === 10) line++;
+    last = m.index;
+    out.push({ name: m[1], line, fnLike: m[2] === '(' });
+  }
+  return out;
+}
