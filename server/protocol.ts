@@ -87,3 +87,31 @@ export interface IndexStatus {
   resolvedSites: number;
   message?: string;
 }
+
+// ---- Added by the extension/webview side (issue 4). Additions only. ----
+
+/** Params of `kpath/targets`: a position in a file. `file` is relative to the tree root, like FunctionRef.file; `uri` is the document's URI as the client knows it. */
+export interface TargetsParams { file: string; line: number; col: number; uri?: string }
+
+/**
+ * The `kpath.*` settings, one schema for client and server. package.json's
+ * contributes.configuration must agree with `settingsDefaults` (test/e2e/manifest.test.ts checks it).
+ * The client sends them as initializationOptions and answers `workspace/configuration` for section `kpath`.
+ */
+export const settingsSection = 'kpath';
+export interface KpathSettings {
+  /** Kernel tree root; '' = the workspace folder that contains net/socket.c (or Kbuild and MAINTAINERS). Relative = to the first workspace folder. The client sends it resolved (absolute). */
+  treeRoot: string;
+  /** Globs (relative to the tree root) of files to index; [] = every .c and .h file. */
+  include: string[];
+  /** Globs (relative to the tree root) never indexed; applied after include. */
+  exclude: string[];
+  /** Where the on-disk index cache lives; '' = the server's default (e.g. ~/.cache/kpath). */
+  cacheDir: string;
+}
+export const settingsDefaults: KpathSettings = {
+  treeRoot: '',
+  include: [],
+  exclude: ['Documentation/**', 'tools/**', 'samples/**', 'scripts/**'],
+  cacheDir: '',
+};

@@ -1,0 +1,106 @@
+// The path panel's script. It draws what the host sends, tells the host what the person did, and
+// keeps its state with vscode.setState so that the panel comes back as it was after a reload.
+import type { FromWebview, PathQuery, ToWebview, WebviewState } from './messages';
+import { queryTitle } from './query';
+import { h } from './views/dom';
+import { renderInspector } from './views/inspector';
+import { PathView } from './views/pathView';
+import type { CallPath } from '../server/protocol';
+
+interface VsCodeApi {
+  postMessage(message: FromWebview): void;
+  getState(): WebviewState | undefined;
+  setState(state: WebviewState): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+const vscode = acquireVsCodeApi();
+const post = (m: FromWebview) => vscode.postMessage(m);
+
+const titleEl = document.getElementById('title')!;
+const summaryEl = document.getElementById('summary')!;
+const statusEl = document.getElementById('status')!;
+const diagramEl = document.getElementById('diagram')!;
+const inspectorEl = document.getElementById('inspector')!;
+const familyEl = document.getElementById('family')!;
+const refreshEl = document.getElementById('refresh')!;
+
+let state: WebviewState | undefined = vscode.getState();
+
+const view = new PathView(diagramEl, {
+  open: (location) => post({ type: 'open', location }),
+  switchTarget: (hop, through) => {
+    setStatus('loading', `Recomputing the path through ${through}…`);
+    post({ type: 'switch', hop, through });
+  },
+  inspect: (box, index) => {
+    renderInspector(inspectorEl, box, (location) => post({ type: 'open', location }));
+    if (state && index !== undefined && state.focused !== index) { state = { ...state, focused: index }; vscode.setState(state); }
+  },
+});
+
+function setStatus(kind: 'loading' | 'error' | 'none', text = ''): void {
+  statusEl.className = kind;
+  statusEl.textContent = text;
+  document.body.classList.toggle('loading', kind === 'loading');
+}
+
+function showQuery(query: PathQuery, title: string): void {
+  titleEl.textContent = title || queryTitle(query);
+  // The IPv4/IPv6 toggle only means something for the send path.
+  familyEl.hidden = query.kind !== 'send';
+  const fam = query.kind === 'send' ? (query.params.family ?? 'ipv4') : undefined;
+  for (const b of Array.from(familyEl.querySelectorAll<HTMLButtonElement>('button[data-family]'))) b.setAttribute('aria-pressed', String(b.dataset.family === fam));
+}
+
+function showPath(query: PathQuery, title: string, path: CallPath, focus?: number): void {
+  showQuery(query, title);
+  const indirect = path.hops.filter((hop) => hop.kind !== 'direct').length;
+  summaryEl.textContent = `${path.hops.length} hops · ${indirect} indirect${path.drivers?.length ? ` · ${path.drivers.length} drivers` : ''}${path.broken ? ' · broken' : ''}`;
+  view.render(path, focus);
+  setStatus('none');
+}
+
+window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
+  const m = ev.data;
+  switch (m.type) {
+    case 'loading':
+      showQuery(m.query, m.title);
+      setStatus('loading', `Computing ${m.title}…`);
+      state = { ...state, query: m.query, title: m.title };
+      break;
+    case 'path': {
+      const sameQuery = JSON.stringify(state?.query) === JSON.stringify(m.query);
+      const focus = sameQuery ? state?.focused : undefined;
+      showPath(m.query, m.title, m.path, focus);
+      state = { query: m.query, title: m.title, path: m.path, focused: view.focusedIndex };
+      break;
+    }
+    case 'error':
+      showQuery(m.query, m.title);
+      setStatus('error', m.message);
+      state = { ...state, query: m.query, title: m.title };
+      break;
+    case 'focus':
+      view.focusName(m.name);
+      return;
+  }
+  if (state) vscode.setState(state);
+});
+
+for (const b of Array.from(familyEl.querySelectorAll<HTMLButtonElement>('button[data-family]'))) {
+  b.addEventListener('click', () => {
+    const family = b.dataset.family === 'ipv6' ? 'ipv6' : 'ipv4';
+    if (state?.query.kind !== 'send') return;
+    // Another family is another path: earlier switches (e.g. through inet_sendmsg) do not carry over.
+    post({ type: 'query', query: { kind: 'send', params: { family } } });
+  });
+}
+refreshEl.addEventListener('click', () => { if (state) post({ type: 'query', query: state.query }); });
+
+renderInspector(inspectorEl, undefined, () => undefined);
+// After a reload, draw what was there at once; the host asks the server again and replaces it.
+if (state?.path) showPath(state.query, state.title, state.path, state.focused);
+else if (state) showQuery(state.query, state.title);
+else diagramEl.append(h('p', { class: 'hint' }, 'Waiting for the language server…'));
+post({ type: 'ready' });

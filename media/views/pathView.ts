@@ -1,0 +1,234 @@
+// The diagram: one column (lane) per layer, one box per function, an edge between consecutive boxes
+// with how the call was found, a control at each indirect hop to pick another target, a marked break
+// where the path could not be completed, and the driver targets of ndo_start_xmit at the end.
+import type { FunctionRef, PathHop } from '../../server/protocol';
+import type { Location } from '../messages';
+import { h, place } from './dom';
+import { boxTitle } from './inspector';
+import { layerIndex, layers } from './layers';
+import { buildModel, edgeLabel, where, type Box, type PathModel } from './pathModel';
+import type { CallPath } from '../../server/protocol';
+
+export interface PathViewEvents {
+  open(loc: Location): void;
+  switchTarget(hop: number, through: string): void;
+  /** A box got the focus or the mouse (undefined: none); for the inspector and the saved state. */
+  inspect(box: Box | undefined, index: number | undefined): void;
+}
+
+/** Drivers shown before "show all": a 6.12 tree has a few hundred ndo_start_xmit targets. */
+const driverPreview = 48;
+
+/** A kernel name with line-break chances after its underscores, so `tcp_sendmsg_locked` wraps at a word. */
+function breakable(name: string): (string | Node)[] {
+  const out: (string | Node)[] = [];
+  name.split(/(?<=_)(?=[^_])/).forEach((part, i) => { if (i) out.push(document.createElement('wbr')); out.push(part); });
+  return out;
+}
+
+export class PathView {
+  private model: PathModel | undefined;
+  private boxEls: HTMLElement[] = [];
+  private focused = 0;
+
+  constructor(private readonly root: HTMLElement, private readonly events: PathViewEvents) {
+    root.addEventListener('keydown', (ev) => this.onKey(ev));
+  }
+
+  get boxes(): readonly Box[] { return this.model?.boxes ?? []; }
+  get focusedIndex(): number { return this.focused; }
+
+  render(path: CallPath, focus?: number): void {
+    const model = buildModel(path);
+    this.model = model;
+    this.boxEls = [];
+    const grid = h('div', { class: 'grid', role: 'group', 'aria-label': 'call path, top to bottom' });
+    // Lanes with boxes get room; empty lanes stay as thin labelled strips so the layering still reads.
+    grid.style.gridTemplateColumns = layers
+      .map((l) => (model.usedLanes.has(l.id) ? 'minmax(9.5rem, 1fr)' : 'minmax(1.6rem, 0.15fr)'))
+      .join(' ');
+
+    let row = 1;
+    const headers = layers.map((l, i) =>
+      place(h('div', { class: `lane-head layer-${l.id}${model.usedLanes.has(l.id) ? '' : ' empty'}`, title: l.title, 'data-lane': l.id }, l.label), row, i + 1));
+    grid.append(...headers);
+    row++;
+
+    if (model.boxes.length === 0) {
+      grid.append(place(h('div', { class: 'empty-path' }, 'No hops in this path.'), row++, 1, layers.length + 1));
+    }
+    if (model.brokenAt && model.brokenAt.afterBox < 0) row = this.appendBreak(grid, row, model);
+
+    model.boxes.forEach((box, i) => {
+      const hop = box.incoming?.hop;
+      const prev = model.boxes[i - 1];
+      if (hop && prev) row = this.appendEdge(grid, row, prev, box, hop, box.incoming!.index);
+      else if (prev && !model.brokenAt) row++; // a run restarts without a hop: leave a gap
+      grid.append(place(this.boxElement(box, i), row++, layerIndex(box.layer) + 1));
+      if (model.brokenAt?.afterBox === i) row = this.appendBreak(grid, row, model);
+    });
+
+    if (model.drivers.length) row = this.appendDrivers(grid, row, model);
+
+    // Lane stripes behind everything, as tall as the content.
+    const stripes = layers.map((l, i) => {
+      const s = h('div', { class: `lane-stripe${i % 2 ? ' odd' : ''}`, 'aria-hidden': 'true' });
+      place(s, 1, i + 1);
+      s.style.gridRow = `1 / ${row}`;
+      return s;
+    });
+    grid.prepend(...stripes);
+
+    this.root.replaceChildren(grid);
+    this.focusBox(Math.min(focus ?? 0, Math.max(0, this.boxEls.length - 1)), false);
+  }
+
+  /** Move the keyboard focus to the box of a function, by name. */
+  focusName(name: string): boolean {
+    const i = this.boxes.findIndex((b) => b.fn.name === name || b.fn.id === name);
+    if (i >= 0) this.focusBox(i, true);
+    return i >= 0;
+  }
+
+  private boxElement(box: Box, i: number): HTMLElement {
+    const el = h('div', {
+      class: `box layer-${box.layer}${box.inferred ? ' inferred' : ''}`,
+      role: 'button',
+      tabindex: -1,
+      'data-index': i,
+      'data-fn': box.fn.name,
+      'data-layer': box.layer,
+      title: boxTitle(box),
+      'aria-label': `${box.fn.name}, ${box.layer} layer, ${where(box.fn)}`,
+    },
+    h('span', { class: 'fn' }, ...breakable(box.fn.name)),
+    h('span', { class: 'file' }, `${box.fn.file.split('/').pop() ?? box.fn.file}:${box.fn.line + 1}`));
+    el.addEventListener('click', () => { this.focusBox(i, true); this.events.open(box.fn); });
+    el.addEventListener('mouseenter', () => this.events.inspect(box, i));
+    el.addEventListener('focus', () => this.events.inspect(box, i));
+    this.boxEls.push(el);
+    return el;
+  }
+
+  private appendEdge(grid: HTMLElement, row: number, from: Box, to: Box, hop: PathHop, hopIndex: number): number {
+    const a = layerIndex(from.layer);
+    const b = layerIndex(to.layer);
+    // The edge starts under the box it leaves (so the arrow lines up) and spans the lanes it crosses;
+    // its label may spill into the empty lanes to the right.
+    const start = b < a ? b : a;
+    const end = Math.max(a, b) + 1;
+    const label = h('a', { href: '#', class: 'edge-label', title: `call site ${where(hop.site)}` }, edgeLabel(hop));
+    label.addEventListener('click', (ev) => { ev.preventDefault(); this.events.open(hop.site); });
+    const edge = h('div', {
+      class: `edge kind-${hop.kind}${b < a ? ' up' : ''}`,
+      'data-hop': hopIndex,
+      'data-kind': hop.kind,
+      'aria-hidden': 'false',
+    }, h('span', { class: 'arrow', 'aria-hidden': 'true' }, '↓'), label);
+    if (hop.alternatives.length) edge.append(this.alternatives(hop, hopIndex));
+    const evidence = hop.evidence[0];
+    if (evidence) edge.append(h('span', { class: 'evidence-count', title: hop.evidence.map((e) => `${e.how} ${e.slot} at ${where(e)}`).join('\n') }, `${hop.evidence.length} evidence`));
+    grid.append(place(edge, row, start + 1, end + 1));
+    return row + 1;
+  }
+
+  private alternatives(hop: PathHop, hopIndex: number): HTMLElement {
+    const sel = h('select', { class: 'alternatives', 'aria-label': `other targets of ${hop.via || 'this call'} (${hop.alternatives.length})`, 'data-hop': hopIndex });
+    const names = new Map<string, FunctionRef>();
+    for (const f of [hop.to, ...hop.alternatives]) if (!names.has(f.name)) names.set(f.name, f);
+    const sorted = [...names.values()].sort((x, y) => (x.name === hop.to.name ? -1 : y.name === hop.to.name ? 1 : x.name.localeCompare(y.name)));
+    for (const f of sorted) {
+      const opt = h('option', { value: f.name, selected: f.name === hop.to.name }, f.name === hop.to.name ? `${f.name} (shown)` : `${f.name} — ${f.file}`);
+      sel.append(opt);
+    }
+    sel.addEventListener('change', () => {
+      if (sel.value !== hop.to.name) this.events.switchTarget(hopIndex, sel.value);
+    });
+    sel.addEventListener('keydown', (ev) => {
+      // Escape goes back to the box below this edge; arrow keys stay with the select.
+      ev.stopPropagation();
+      if (ev.key === 'Escape') this.focusBox(this.boxes.findIndex((b) => b.incoming?.index === hopIndex), true);
+    });
+    return sel;
+  }
+
+  private appendBreak(grid: HTMLElement, row: number, model: PathModel): number {
+    const br = model.brokenAt!;
+    grid.append(place(h('div', { class: 'break', role: 'note', 'data-after': br.after, 'data-before': br.before },
+      h('span', { class: 'break-mark', 'aria-hidden': 'true' }, '✂'),
+      h('span', {}, `path broken: no way found from ${br.after} to ${br.before}`),
+      br.reason ? h('span', { class: 'break-reason' }, ` — ${br.reason}`) : null), row, 1, layers.length + 1));
+    return row + 1;
+  }
+
+  private appendDrivers(grid: HTMLElement, row: number, model: PathModel): number {
+    const last = model.boxes[model.boxes.length - 1];
+    const drivers = [...model.drivers].sort((x, y) => x.name.localeCompare(y.name));
+    const lastIsDriver = last?.layer === 'driver';
+    const dIdx = layerIndex('driver');
+    const start = Math.min(dIdx - 1, last ? layerIndex(last.layer) : dIdx - 1);
+    const edge = h('div', { class: 'edge kind-field drivers-edge', 'data-kind': 'field' },
+      h('span', { class: 'arrow', 'aria-hidden': 'true' }, '↓'),
+      h('span', { class: 'edge-label' }, `${lastIsDriver ? 'other ' : ''}ndo_start_xmit targets (${drivers.length})`));
+    grid.append(place(edge, row++, start + 1, dIdx + 2));
+
+    const filter = h('input', { type: 'search', class: 'driver-filter', placeholder: `filter ${drivers.length} drivers`, 'aria-label': 'filter driver targets' });
+    const list = h('div', { class: 'driver-list', role: 'list', 'aria-label': 'ndo_start_xmit targets' });
+    const more = h('button', { class: 'more', type: 'button' });
+    let showAll = false;
+    const fill = () => {
+      const q = filter.value.trim().toLowerCase();
+      const hits = drivers.filter((d) => !q || d.name.toLowerCase().includes(q) || d.file.toLowerCase().includes(q));
+      const shown = showAll || q ? hits : hits.slice(0, driverPreview);
+      list.replaceChildren(...shown.map((d) => {
+        const chip = h('button', { type: 'button', class: 'chip driver', role: 'listitem', 'data-fn': d.name, title: `${d.name} — ${where(d)}` }, d.name);
+        chip.addEventListener('click', () => this.events.open(d));
+        return chip;
+      }));
+      more.hidden = shown.length >= hits.length;
+      more.textContent = `show all ${hits.length}`;
+    };
+    more.addEventListener('click', () => { showAll = true; fill(); });
+    filter.addEventListener('input', fill);
+    filter.addEventListener('keydown', (ev) => ev.stopPropagation());
+    fill();
+    grid.append(place(h('div', { class: 'drivers' }, filter, list, more), row++, start + 1, dIdx + 2));
+    return row;
+  }
+
+  private focusBox(i: number, move: boolean): void {
+    if (i < 0 || i >= this.boxEls.length) return;
+    this.boxEls[this.focused]?.setAttribute('tabindex', '-1');
+    this.focused = i;
+    const el = this.boxEls[i];
+    el.setAttribute('tabindex', '0');
+    if (move) { el.focus(); el.scrollIntoView({ block: 'nearest', inline: 'nearest' }); }
+    this.events.inspect(this.boxes[i], i);
+  }
+
+  private onKey(ev: KeyboardEvent): void {
+    const target = ev.target as HTMLElement | null;
+    if (!target?.classList.contains('box')) return;
+    const i = Number(target.dataset.index);
+    const go = (j: number) => { ev.preventDefault(); this.focusBox(Math.max(0, Math.min(this.boxEls.length - 1, j)), true); };
+    switch (ev.key) {
+      case 'ArrowDown': case 'j': return go(i + 1);
+      case 'ArrowUp': case 'k': return go(i - 1);
+      case 'Home': return go(0);
+      case 'End': return go(this.boxEls.length - 1);
+      case 'Enter': case ' ': {
+        ev.preventDefault();
+        const box = this.boxes[i];
+        if (box) this.events.open(box.fn);
+        return;
+      }
+      case 'a': case 'A': {
+        // Pick another target for the hop that reached this box.
+        const hop = this.boxes[i]?.incoming?.index;
+        const sel = hop === undefined ? null : this.root.querySelector<HTMLSelectElement>(`select.alternatives[data-hop="${hop}"]`);
+        if (sel) { ev.preventDefault(); sel.focus(); }
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,102 @@
+// The panel's pure parts: which lane a function goes in, how a CallPath becomes boxes and edges,
+// where a break is drawn, and what a switch at an indirect hop asks the server next.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classify, laneOf } from '../../media/views/layers';
+import { buildModel, edgeLabel } from '../../media/views/pathModel';
+import { switchQuery, queryTitle } from '../../media/query';
+import { isFromWebview, type PathQuery } from '../../media/messages';
+import { brokenPath, fn, sendPath } from './webview-fixture';
+
+test('functions of the 6.12 send path fall into the layer their file and name say', () => {
+  const lane = (name: string, file: string) => classify({ name, file });
+  assert.equal(lane('__sys_sendto', 'net/socket.c'), 'syscall');
+  assert.equal(lane('sock_sendmsg_nosec', 'net/socket.c'), 'socket');
+  assert.equal(lane('inet_sendmsg', 'net/ipv4/af_inet.c'), 'inet');
+  assert.equal(lane('inet6_csk_xmit', 'net/ipv6/inet6_connection_sock.c'), 'inet');
+  assert.equal(lane('tcp_write_xmit', 'net/ipv4/tcp_output.c'), 'tcp');
+  assert.equal(lane('udp_sendmsg', 'net/ipv4/udp.c'), 'tcp');
+  assert.equal(lane('ip_queue_xmit', 'net/ipv4/ip_output.c'), 'ip');
+  assert.equal(lane('dst_output', 'include/net/dst.h'), 'ip');
+  assert.equal(lane('NF_HOOK_COND', 'include/linux/netfilter.h'), 'netfilter');
+  assert.equal(lane('nf_hook_slow', 'net/netfilter/core.c'), 'netfilter');
+  assert.equal(lane('neigh_hh_output', 'include/net/neighbour.h'), 'neighbour');
+  assert.equal(lane('__qdisc_run', 'net/sched/sch_generic.c'), 'qdisc');
+  assert.equal(lane('dev_queue_xmit', 'include/linux/netdevice.h'), 'device');
+  assert.equal(lane('__dev_queue_xmit', 'net/core/dev.c'), 'device');
+  assert.equal(lane('e1000_xmit_frame', 'drivers/net/ethernet/intel/e1000/e1000_main.c'), 'driver');
+  // A driver outside drivers/ is a driver because the path says it is an ndo_start_xmit target.
+  assert.equal(classify({ name: 'br_dev_xmit', file: 'net/bridge/br_device.c' }, new Set(['br_dev_xmit'])), 'driver');
+  assert.equal(lane('security_socket_sendmsg', 'security/security.c'), undefined);
+});
+
+test('an unclassified helper stays in the lane of the function before it', () => {
+  const lanes = laneOf([
+    { name: '__sock_sendmsg', file: 'net/socket.c' },
+    { name: 'security_socket_sendmsg', file: 'security/security.c' },
+    { name: 'inet_sendmsg', file: 'net/ipv4/af_inet.c' },
+  ]);
+  assert.deepEqual(lanes.map((l) => [l.layer, l.inferred]), [['socket', false], ['socket', true], ['inet', false]]);
+  assert.equal(laneOf([{ name: 'x', file: 'lib/x.c' }, { name: 'tcp_push', file: 'net/ipv4/tcp.c' }])[0].layer, 'tcp');
+});
+
+test('the send path becomes one box per function, in order, with each hop on the box it reaches', () => {
+  const path = sendPath();
+  const m = buildModel(path);
+  assert.equal(m.boxes.length, path.hops.length + 1);
+  assert.equal(m.boxes[0].fn.name, '__sys_sendto');
+  assert.equal(m.boxes[0].incoming, undefined);
+  assert.equal(m.boxes.at(-1)!.fn.name, '__netdev_start_xmit');
+  const tcp = m.boxes.find((b) => b.fn.name === 'tcp_sendmsg')!;
+  assert.equal(tcp.incoming!.hop.kind, 'hint');
+  assert.equal(tcp.incoming!.hop.from.name, 'inet_sendmsg');
+  // Every layer from the syscall to the device is crossed; the driver lane holds the ndo_start_xmit targets.
+  assert.deepEqual([...m.usedLanes].sort(), ['device', 'driver', 'inet', 'ip', 'neighbour', 'netfilter', 'qdisc', 'socket', 'syscall', 'tcp']);
+  assert.equal(m.drivers.length, 4);
+  assert.equal(m.brokenAt, undefined);
+});
+
+test('a broken path is drawn up to the break, marked, and continued after it', () => {
+  const m = buildModel(brokenPath());
+  const names = m.boxes.map((b) => b.fn.name);
+  const at = m.brokenAt!;
+  assert.ok(at, 'a break is placed');
+  assert.equal(names[at.afterBox], '__tcp_transmit_skb');
+  assert.equal(names[at.afterBox + 1], 'dev_queue_xmit');
+  assert.equal(m.boxes[at.afterBox + 1].incoming, undefined, 'no edge is drawn across the break');
+  assert.ok(!names.includes('ip_queue_xmit'));
+  // A break whose ends are not in the path at all goes at the end, after what was found.
+  const lone = buildModel({ hops: sendPath().hops.slice(0, 3), broken: { after: 'x', before: 'y', reason: 'r' } });
+  assert.equal(lone.brokenAt!.afterBox, 3);
+  // Nothing found at all: the break still shows.
+  assert.equal(buildModel({ hops: [], broken: { after: 'a', before: 'b', reason: 'r' } }).brokenAt!.afterBox, -1);
+});
+
+test('edges say how the call was found', () => {
+  assert.equal(edgeLabel({ kind: 'direct', via: '' }), 'direct');
+  assert.equal(edgeLabel({ kind: 'field', via: 'proto_ops.sendmsg' }), 'through proto_ops.sendmsg');
+  assert.equal(edgeLabel({ kind: 'hint', via: 'proto.sendmsg' }), 'INDIRECT_CALL hint (proto.sendmsg)');
+  assert.equal(edgeLabel({ kind: 'param', via: 'NF_HOOK_COND#6' }), 'passed as argument (NF_HOOK_COND#6)');
+});
+
+test('switching a hop keeps the earlier choices, drops the later ones and adds the new target', () => {
+  const path = sendPath();
+  const hopOf = (name: string) => path.hops.findIndex((h) => h.to.name === name);
+  const q0: PathQuery = { kind: 'send', params: { family: 'ipv4', through: ['inet_sendmsg', 'ip_queue_xmit'] } };
+  // Switch at the proto.sendmsg hop (inet_sendmsg → tcp_sendmsg) to udp_sendmsg: inet_sendmsg came
+  // before it and stays; ip_queue_xmit came after it and goes.
+  const q1 = switchQuery(q0, path, hopOf('tcp_sendmsg'), 'udp_sendmsg');
+  assert.deepEqual(q1, { kind: 'send', params: { family: 'ipv4', through: ['inet_sendmsg', 'udp_sendmsg'] } });
+  const c = switchQuery({ kind: 'call', params: { from: '__sys_sendto', to: 'dev_queue_xmit' } }, path, hopOf('inet_sendmsg'), 'inet6_sendmsg');
+  assert.deepEqual(c, { kind: 'call', params: { from: '__sys_sendto', to: 'dev_queue_xmit', via: ['inet6_sendmsg'] } });
+  assert.equal(queryTitle(q1), 'send() path (IPv4) via inet_sendmsg, udp_sendmsg');
+  assert.equal(queryTitle(c), '__sys_sendto → dev_queue_xmit via inet6_sendmsg');
+});
+
+test('messages from the webview are recognised by their type only when well formed', () => {
+  assert.ok(isFromWebview({ type: 'ready' }));
+  assert.ok(isFromWebview({ type: 'open', location: fn('a', 'b.c', 1) }));
+  assert.ok(!isFromWebview({ type: 'exec' }));
+  assert.ok(!isFromWebview(null));
+  assert.ok(!isFromWebview('ready'));
+});

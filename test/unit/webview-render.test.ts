@@ -1,0 +1,262 @@
+// The path panel in a real browser: the page the host serves (same HTML, same strict CSP, the
+// bundled script built from media/main.ts now), driven through the same messages the extension
+// sends, with acquireVsCodeApi stubbed to record what the webview posts and keeps.
+// Needs Debian's chromium (/usr/bin/chromium, or KPATH_CHROMIUM); skipped without it unless CI is set.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { panelHtml } from '../../media/panelHtml';
+import type { FromWebview, ToWebview, WebviewState } from '../../media/messages';
+import type { CallPath } from '../../server/protocol';
+import { brokenPath, fn, sendPath } from './webview-fixture';
+
+const repo = resolve(__dirname, '../..');
+const chromiumPath = process.env.KPATH_CHROMIUM ?? '/usr/bin/chromium';
+const shots = join(repo, 'test-results', 'webview');
+const skip = !existsSync(chromiumPath) && !process.env.CI ? `no chromium at ${chromiumPath}` : false;
+
+// A dark theme's variables, as VS Code injects them into a webview, so that screenshots look like
+// the panel does and the stylesheet is exercised through its --vscode-* colours.
+const darkTheme = `:root {
+  --vscode-font-family: sans-serif; --vscode-font-size: 13px; --vscode-editor-font-family: monospace;
+  --vscode-foreground: #cccccc; --vscode-editor-background: #1e1e1e; --vscode-descriptionForeground: #9d9d9d;
+  --vscode-panel-border: #3c3c3c; --vscode-editorWidget-background: #252526; --vscode-editorWidget-border: #454545;
+  --vscode-sideBar-background: #181818; --vscode-focusBorder: #0078d4; --vscode-textLink-foreground: #4daafc;
+  --vscode-errorForeground: #f85149; --vscode-inputValidation-errorBackground: #5a1d1d;
+  --vscode-charts-red: #f14c4c; --vscode-charts-orange: #d18616; --vscode-charts-yellow: #cca700;
+  --vscode-charts-green: #89d185; --vscode-charts-blue: #3794ff; --vscode-charts-purple: #b180d7;
+  --vscode-button-background: #0078d4; --vscode-button-foreground: #fff;
+  --vscode-button-secondaryBackground: #313131; --vscode-button-secondaryForeground: #ccc;
+  --vscode-dropdown-background: #313131; --vscode-dropdown-foreground: #ccc; --vscode-list-hoverBackground: #2a2d2e;
+  --vscode-input-background: #313131; --vscode-input-foreground: #ccc;
+}`;
+
+let server: Server;
+let origin = '';
+let browser: Browser;
+const nonce = 'kpathTestNonce0123456789abcdef';
+
+before(async () => {
+  if (skip) return;
+  // Build the webview bundle from the sources as they are now, not from a stale dist/.
+  const built = await esbuild.build({ entryPoints: [join(repo, 'media/main.ts')], bundle: true, platform: 'browser', format: 'iife', target: 'es2022', write: false });
+  const script = built.outputFiles[0].text;
+  const css = readFileSync(join(repo, 'media/styles.css'), 'utf8');
+  server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (url === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/styles.css` }));
+    } else if (url === '/dist/webview.js') {
+      res.writeHead(200, { 'content-type': 'text/javascript' }); res.end(script);
+    } else if (url === '/media/styles.css') {
+      res.writeHead(200, { 'content-type': 'text/css' }); res.end(css);
+    } else if (url === '/theme.css') {
+      res.writeHead(200, { 'content-type': 'text/css' }); res.end(darkTheme);
+    } else if (url === '/favicon.ico') { res.writeHead(204); res.end(); // the browser asks on its own
+    } else { res.writeHead(404); res.end(); }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+interface Recorded { posted: FromWebview[]; state: WebviewState | undefined; violations: string[] }
+declare global { interface Window { __kpath: Recorded } }
+
+/** Open the panel page with a stubbed VS Code API (and an optional saved state, as after a reload). */
+async function openPanel(saved?: WebviewState): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  // A string, not a function: tsx would wrap a function's inner functions in a `__name` helper
+  // that does not exist in the page.
+  await page.addInitScript(`(() => {
+    const rec = { posted: [], state: ${JSON.stringify(saved ?? null)} ?? undefined, violations: [] };
+    window.__kpath = rec;
+    document.addEventListener('securitypolicyviolation', (e) => rec.violations.push(e.violatedDirective + ' ' + e.blockedURI));
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => rec.posted.push(m),
+      getState: () => rec.state,
+      setState: (s) => { rec.state = s; },
+    });
+  })();`);
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => window.__kpath.posted.some((m) => m.type === 'ready'));
+  // The theme stylesheet comes from the page's own origin, which the CSP allows for styles.
+  await page.evaluate((href) => new Promise<void>((res) => {
+    const link = document.createElement('link'); link.rel = 'stylesheet'; link.href = href; link.onload = () => res(); document.head.append(link);
+  }), `${origin}/theme.css`);
+  return { page, errors };
+}
+
+async function send(page: Page, m: ToWebview): Promise<void> {
+  await page.evaluate((msg) => window.postMessage(msg, '*'), m);
+}
+
+const recorded = (page: Page) => page.evaluate(() => window.__kpath);
+const sendQuery = { kind: 'send', params: { family: 'ipv4' } } as const;
+
+async function showSendPath(page: Page, path: CallPath = sendPath()): Promise<void> {
+  await send(page, { type: 'path', query: sendQuery, title: 'send() path (IPv4)', path });
+  await page.waitForSelector('.box[data-fn="__netdev_start_xmit"]');
+}
+
+test('the panel says ready, draws the whole send path in lanes, with labelled edges and the drivers', { skip }, async () => {
+  const { page, errors } = await openPanel();
+  await showSendPath(page);
+  const path = sendPath();
+  const names = await page.$$eval('.box', (els) => els.map((e) => e.getAttribute('data-fn')));
+  assert.deepEqual(names, [path.hops[0].from.name, ...path.hops.map((h) => h.to.name)]);
+
+  // Each box sits under its lane's header.
+  for (const [name, lane] of [['__sys_sendto', 'syscall'], ['inet_sendmsg', 'inet'], ['tcp_write_xmit', 'tcp'], ['ip_queue_xmit', 'ip'], ['NF_HOOK_COND', 'netfilter'], ['neigh_hh_output', 'neighbour'], ['__qdisc_run', 'qdisc'], ['__dev_queue_xmit', 'device']]) {
+    const box = (await page.locator(`.box[data-fn="${name}"]`).boundingBox())!;
+    const head = (await page.locator(`.lane-head[data-lane="${lane}"]`).boundingBox())!;
+    const mid = box.x + box.width / 2;
+    assert.ok(mid > head.x && mid < head.x + head.width, `${name} is in the ${lane} lane`);
+  }
+
+  const labels = await page.$$eval('.edge .edge-label', (els) => els.map((e) => e.textContent));
+  assert.ok(labels.includes('INDIRECT_CALL hint (proto_ops.sendmsg)'));
+  assert.ok(labels.includes('through inet_connection_sock_af_ops.queue_xmit'));
+  assert.ok(labels.includes('passed as argument (NF_HOOK_COND#6)'));
+  assert.equal(labels.filter((l) => l === 'direct').length, path.hops.filter((h) => h.kind === 'direct').length);
+  assert.deepEqual(await page.$$eval('.driver-list .chip', (els) => els.map((e) => e.textContent).sort()), ['e1000_xmit_frame', 'loopback_xmit', 'start_xmit', 'veth_xmit']);
+  assert.equal(await page.textContent('#summary'), `${path.hops.length} hops · ${path.hops.filter((h) => h.kind !== 'direct').length} indirect · 4 drivers`);
+  await page.screenshot({ path: join(shots, 'send-path.png') });
+  await page.locator('.chip[data-fn="veth_xmit"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, 'send-path-end.png') });
+
+  const rec = await recorded(page);
+  assert.deepEqual(rec.violations, [], 'nothing is blocked by the CSP (no inline styles or scripts)');
+  assert.deepEqual(errors, []);
+  assert.equal(rec.state?.path?.hops.length, path.hops.length, 'the path is kept in the webview state');
+  await page.close();
+});
+
+test('clicking a box, a driver or an edge asks the host to open that place', { skip }, async () => {
+  const { page } = await openPanel();
+  await showSendPath(page);
+  await page.click('.box[data-fn="tcp_write_xmit"]');
+  await page.click('.chip[data-fn="loopback_xmit"]');
+  await page.click('.edge[data-hop="2"] .edge-label');
+  const opens = (await recorded(page)).posted.filter((m) => m.type === 'open');
+  assert.deepEqual(opens.map((m) => m.type === 'open' && m.location), [
+    { id: 'tcp_write_xmit@net/ipv4/tcp_output.c', name: 'tcp_write_xmit', file: 'net/ipv4/tcp_output.c', line: 2752, col: 0 },
+    { id: 'loopback_xmit@drivers/net/loopback.c', name: 'loopback_xmit', file: 'drivers/net/loopback.c', line: 68, col: 0 },
+    { file: 'net/socket.c', line: 711, col: 1 },
+  ]);
+  await page.close();
+});
+
+test('the keyboard moves between boxes, opens one, and reaches the alternatives of a hop', { skip }, async () => {
+  const { page } = await openPanel();
+  await showSendPath(page);
+  await page.focus('.box[data-fn="__sys_sendto"]');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-fn')), 'inet_sendmsg');
+  // Only the focused box is in the tab order (roving tabindex).
+  assert.deepEqual(await page.$$eval('.box[tabindex="0"]', (els) => els.map((e) => e.getAttribute('data-fn'))), ['inet_sendmsg']);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-fn')), '__netdev_start_xmit');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('a');
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'SELECT');
+  const options = await page.$$eval('select:focus option', (els) => els.map((e) => (e as HTMLOptionElement).value));
+  assert.deepEqual(options, ['inet_sendmsg', 'inet6_sendmsg', 'unix_stream_sendmsg']);
+  const posted = (await recorded(page)).posted;
+  assert.deepEqual(posted.find((m) => m.type === 'open'), { type: 'open', location: sendPath().hops[2].to });
+  const state = (await recorded(page)).state;
+  assert.equal(state?.focused, 3, 'the focused box is kept for a reload');
+  await page.close();
+});
+
+test('picking another target at an indirect hop asks for the path through it', { skip }, async () => {
+  const { page } = await openPanel();
+  await showSendPath(page);
+  const hop = sendPath().hops.findIndex((h) => h.to.name === 'tcp_sendmsg');
+  await page.selectOption(`select.alternatives[data-hop="${hop}"]`, 'udp_sendmsg');
+  assert.deepEqual((await recorded(page)).posted.filter((m) => m.type === 'switch'), [{ type: 'switch', hop, through: 'udp_sendmsg' }]);
+  assert.equal(await page.getAttribute('#status', 'class'), 'loading');
+  // The IPv6 toggle asks for the IPv6 path.
+  await page.click('button[data-family="ipv6"]');
+  assert.deepEqual((await recorded(page)).posted.at(-1), { type: 'query', query: { kind: 'send', params: { family: 'ipv6' } } });
+  await page.close();
+});
+
+test('hovering a box shows its file:line and the evidence for the hop that reached it', { skip }, async () => {
+  const { page } = await openPanel();
+  await showSendPath(page);
+  await page.hover('.box[data-fn="tcp_sendmsg"]');
+  const text = await page.textContent('#inspector');
+  assert.match(text ?? '', /tcp_sendmsg net\/ipv4\/tcp\.c:1353/);
+  assert.match(text ?? '', /INDIRECT_CALL hint \(proto\.sendmsg\) from inet_sendmsg, call at net\/ipv4\/af_inet\.c:851/);
+  assert.match(text ?? '', /init into proto\.sendmsg at net\/ipv4\/tcp_ipv4\.c:3340/);
+  assert.match((await page.getAttribute('.box[data-fn="tcp_sendmsg"]', 'title')) ?? '', /^tcp_sendmsg — net\/ipv4\/tcp\.c:1353\n/);
+  await page.screenshot({ path: join(shots, 'hover.png') });
+  await page.close();
+});
+
+test('a broken path shows what was found and marks the break between the right boxes', { skip }, async () => {
+  const { page, errors } = await openPanel();
+  await showSendPath(page, brokenPath());
+  const br = page.locator('.break');
+  assert.equal(await br.count(), 1);
+  assert.match((await br.textContent()) ?? '', /path broken: no way found from __tcp_transmit_skb to dev_queue_xmit — no target found for icsk_af_ops->queue_xmit/);
+  const y = async (sel: string) => (await page.locator(sel).boundingBox())!.y;
+  assert.ok(await y('.box[data-fn="__tcp_transmit_skb"]') < await y('.break'));
+  assert.ok(await y('.break') < await y('.box[data-fn="dev_queue_xmit"]'));
+  assert.equal(await page.locator('.box[data-fn="ip_queue_xmit"]').count(), 0);
+  assert.match((await page.textContent('#summary')) ?? '', /broken/);
+  await page.screenshot({ path: join(shots, 'broken.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('after a reload the saved state is drawn at once, before the host answers', { skip }, async () => {
+  const saved: WebviewState = { query: sendQuery, title: 'send() path (IPv4)', path: sendPath(), focused: 5 };
+  const { page } = await openPanel(saved);
+  assert.equal(await page.locator('.box').count(), sendPath().hops.length + 1);
+  assert.equal(await page.getAttribute('.box[data-fn="tcp_sendmsg_locked"]', 'tabindex'), '0');
+  assert.equal(await page.textContent('#title'), 'send() path (IPv4)');
+  await page.close();
+});
+
+test('names from the tree are text, never markup', { skip }, async () => {
+  const { page } = await openPanel();
+  const evil = fn('<img src=x onerror="window.__pwned=1">', 'net/<b>x</b>.c', 1);
+  const path: CallPath = { hops: [{ from: fn('__sys_sendto', 'net/socket.c', 2161), to: evil, kind: 'field', via: '<i>ops</i>.x', site: { file: 'net/socket.c', line: 1, col: 1 }, evidence: [], alternatives: [evil] }] };
+  await send(page, { type: 'path', query: sendQuery, title: '<script>alert(1)</script>', path });
+  await page.waitForSelector('.box >> nth=1');
+  assert.equal(await page.locator('#diagram img, #diagram b, #diagram i, #title script').count(), 0);
+  assert.equal(await page.textContent('#title'), '<script>alert(1)</script>');
+  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  await page.close();
+});
+
+test('an error from the server is shown without losing the page', { skip }, async () => {
+  const { page } = await openPanel();
+  await showSendPath(page);
+  await send(page, { type: 'error', query: sendQuery, title: 'send() path (IPv4)', message: 'index not ready' });
+  await page.waitForSelector('#status.error');
+  assert.equal(await page.textContent('#status'), 'index not ready');
+  assert.equal(await page.locator('.box').count(), sendPath().hops.length + 1);
+  await page.close();
+});
