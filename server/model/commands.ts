@@ -1,0 +1,128 @@
+// The shell commands of a script's backtick blocks that change TCP behaviour: the selftests'
+// ./defaults.sh, `sysctl`, ./set_sysctls.py and its restore script, `tc qdisc`, `ip tcp_metrics`.
+// Anything else is reported as a note: it cannot change what the model predicts... or can, and
+// then the note says so.
+
+import type { Host } from './tcp/host';
+import { setSysctl } from './tcp/sysctl';
+
+/** The sysctl settings of tools/testing/selftests/net/packetdrill/defaults.sh (6.12), used when the
+ * script's folder is not available. They are configuration values, listed here as data. */
+export const SELFTEST_DEFAULTS = `
+sysctl -q net.ipv4.tcp_rmem="4096 540000 15728640"
+sysctl -q net.ipv4.tcp_wmem="4096 262144 4194304"
+sysctl -q net.ipv4.tcp_timestamps=1
+sysctl -q net.ipv4.tcp_sack=1
+sysctl -q net.ipv4.tcp_congestion_control=cubic
+sysctl -q net.ipv4.tcp_slow_start_after_idle=0
+sysctl -q net.ipv4.tcp_early_retrans=4
+sysctl -q net.ipv4.tcp_tso_win_divisor=3
+sysctl -q net.ipv4.tcp_ecn=0
+sysctl -q net.ipv4.tcp_pacing_ss_ratio=200
+sysctl -q net.ipv4.tcp_pacing_ca_ratio=120
+sysctl -q net.ipv4.tcp_notsent_lowat=4294967295
+sysctl -q net.ipv4.tcp_fastopen=0x70403
+sysctl -q net.ipv4.tcp_syncookies=1
+tc qdisc add dev tun0 root pfifo
+`;
+
+export interface CommandContext {
+  host: Host;
+  /** Reads a file next to the script (e.g. defaults.sh); undefined when not available. */
+  readSibling?: (name: string) => string | undefined;
+  /** Values set_sysctls.py replaced, for /tmp/sysctl_restore_*.sh. */
+  restore: Array<[string, string]>;
+  note: (what: string) => void;
+}
+
+/** Runs a backtick block: one command per line, `\` continues a line. */
+export function runShell(ctx: CommandContext, text: string, depth = 0): void {
+  const joined = text.replace(/\\\n/g, ' ');
+  for (const raw of joined.split(/\n|;/)) {
+    const line = raw.replace(/#.*$/, '').replace(/\s*[0-9]?>\s*\/dev\/null|\s*2>&1/g, '').trim();
+    if (line) runOne(ctx, line, depth);
+  }
+}
+
+function runOne(ctx: CommandContext, line: string, depth: number): void {
+  const words = shellWords(line);
+  const cmd = words[0];
+  if (cmd === './defaults.sh' || cmd.endsWith('/defaults.sh')) {
+    if (depth > 2) return;
+    const text = ctx.readSibling?.('defaults.sh');
+    if (text === undefined) ctx.note('defaults.sh not found next to the script: used the 6.12 selftest defaults built into the model');
+    runShell(ctx, text ?? SELFTEST_DEFAULTS, depth + 1);
+    return;
+  }
+  if (cmd === 'sysctl') {
+    for (const w of words.slice(1)) {
+      if (w.startsWith('-')) continue;
+      const eq = w.indexOf('=');
+      if (eq > 0) setSysctl(ctx.host.sysctl, w.slice(0, eq), evalArith(w.slice(eq + 1)));
+    }
+    return;
+  }
+  if (cmd.endsWith('set_sysctls.py')) {
+    for (const w of words.slice(1)) {
+      const eq = w.indexOf('=');
+      if (eq <= 0) continue;
+      const prev = setSysctl(ctx.host.sysctl, w.slice(0, eq), evalArith(w.slice(eq + 1)));
+      if (prev !== undefined) ctx.restore.push([w.slice(0, eq), prev]);
+    }
+    return;
+  }
+  if (/^\/tmp\/sysctl_restore_/.test(cmd)) {
+    for (const [k, v] of ctx.restore.reverse()) setSysctl(ctx.host.sysctl, k, v);
+    ctx.restore.length = 0;
+    return;
+  }
+  if (cmd === 'tc' && words[1] === 'qdisc') {
+    const kind = words[words.indexOf('root') + 1];
+    if (kind === 'fq') ctx.host.qdisc = 'fq';
+    else if (kind === 'pfifo' || kind === 'pfifo_fast') ctx.host.qdisc = 'pfifo';
+    else ctx.note(`qdisc '${kind}' modelled as pfifo (no pacing)`);
+    return;
+  }
+  if (cmd === 'ip' && words[1] === 'tcp_metrics') {
+    ctx.host.tfoCookies.clear();
+    return;
+  }
+  ctx.note(`shell command not modelled: ${line}`);
+}
+
+/** Splits on spaces, keeping "quoted strings" together without their quotes. */
+function shellWords(line: string): string[] {
+  const out: string[] = [];
+  const re = /(?:[^\s"']+|"[^"]*"|'[^']*')+/g;
+  for (const m of line.match(re) ?? []) out.push(m.replace(/["']/g, ''));
+  return out;
+}
+
+/** Expands $((a*b)) arithmetic (the only shell expansion the selftests use in sysctl values). */
+function evalArith(v: string): string {
+  return v.replace(/\$\(\(([^)]*)\)\)/g, (_m, expr: string) => {
+    if (!/^[\d\s*+\-/()]+$/.test(expr)) return expr;
+    const tokens = expr.match(/\d+|[*+\-/()]/g) ?? [];
+    let pos = 0;
+    const prim = (): number => {
+      const t = tokens[pos++];
+      if (t === '(') {
+        const v2 = sum();
+        pos++;
+        return v2;
+      }
+      return Number(t);
+    };
+    const prod = (): number => {
+      let a = prim();
+      while (tokens[pos] === '*' || tokens[pos] === '/') a = tokens[pos++] === '*' ? a * prim() : Math.floor(a / prim());
+      return a;
+    };
+    const sum = (): number => {
+      let a = prod();
+      while (tokens[pos] === '+' || tokens[pos] === '-') a = tokens[pos++] === '+' ? a + prod() : a - prod();
+      return a;
+    };
+    return String(sum());
+  });
+}

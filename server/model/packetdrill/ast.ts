@@ -1,0 +1,103 @@
+// The parsed form of a packetdrill (.pkt) script. Plain data, so the webview can receive it as JSON.
+
+/** When an event happens. `relative` is seconds after the previous event, `absolute` seconds after
+ * the script started, `any` is packetdrill's `*` (no timing check). */
+export interface TimeSpec {
+  kind: 'absolute' | 'relative' | 'any';
+  seconds: number;
+}
+
+export interface EventTime {
+  start: TimeSpec;
+  /** `+.3~+.310`: the event may happen anywhere in [start, end]. */
+  rangeEnd?: TimeSpec;
+  /** `+0...0.1`: a blocking system call returns at this time (relative to its start). */
+  blockingEnd?: TimeSpec;
+}
+
+/** One TCP option as written in a script, e.g. `mss 1000`, `TS val 100 ecr 0`, `sack 1:1001`. */
+export type TcpOptionSpec =
+  | { kind: 'mss'; value: number }
+  | { kind: 'wscale'; value: number }
+  | { kind: 'sackOK' }
+  | { kind: 'nop' }
+  | { kind: 'eol' }
+  | { kind: 'TS'; val: number; ecr: number }
+  | { kind: 'sack'; blocks: Array<[number, number]> }
+  | { kind: 'FO'; cookie?: string }
+  | { kind: 'md5'; hex: string }
+  | { kind: 'unknown'; text: string };
+
+export interface PacketEvent {
+  type: 'packet';
+  line: number;
+  time: EventTime;
+  direction: 'in' | 'out';
+  /** Flag letters as written without the ack dot, e.g. `S`, `P`, `F`, `R`, `` (pure ACK). */
+  flags: string;
+  /** Whether the ACK flag (`.`) was written. */
+  ackFlag: boolean;
+  seq: { start: number; end: number; len: number };
+  ack?: number;
+  win?: number;
+  /** Undefined when the script gives no `<...>` list; `any` for a literal `<...>`. */
+  options?: TcpOptionSpec[] | 'any';
+  /** Pieces of the line this parser recognised but the model cannot use (ecn marks, udp, icmp...). */
+  unsupported: string[];
+}
+
+/** A system call argument or result expression, kept structural so the runner can read the parts it
+ * understands (numbers, flag sets) and name the rest. */
+export type Expr =
+  | { t: 'ellipsis' }
+  | { t: 'num'; v: number }
+  | { t: 'id'; v: string }
+  | { t: 'str'; v: string }
+  | { t: 'or'; items: Expr[] }
+  | { t: 'array'; items: Expr[] }
+  | { t: 'struct'; fields: Array<{ name?: string; value: Expr }> }
+  | { t: 'raw'; text: string };
+
+export interface SyscallEvent {
+  type: 'syscall';
+  line: number;
+  time: EventTime;
+  name: string;
+  args: Expr[];
+  /** Expected return value; undefined for `= *`-style wildcards. */
+  result?: number;
+  errno?: string;
+}
+
+export interface CommandEvent {
+  type: 'command';
+  line: number;
+  time: EventTime;
+  /** The shell text between backticks. */
+  text: string;
+}
+
+export interface PythonEvent {
+  type: 'python';
+  line: number;
+  time: EventTime;
+  code: string;
+}
+
+export type ScriptEvent = PacketEvent | SyscallEvent | CommandEvent | PythonEvent;
+
+export interface Script {
+  /** Backtick commands before the first timed event (sysctls, ./defaults.sh, tc qdisc...). */
+  preamble: CommandEvent[];
+  events: ScriptEvent[];
+}
+
+export class PktSyntaxError extends Error {
+  constructor(
+    readonly line: number,
+    readonly detail: string,
+  ) {
+    super(`line ${line}: ${detail}`);
+    this.name = 'PktSyntaxError';
+  }
+}

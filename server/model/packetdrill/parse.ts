@@ -1,0 +1,263 @@
+// Parser for the packetdrill language: statements (see statements.ts) become typed events.
+// Syntax errors throw PktSyntaxError carrying the script line; constructs the model cannot use are
+// parsed and kept (e.g. PacketEvent.unsupported) so the runner can name them.
+
+import {
+  CommandEvent,
+  EventTime,
+  Expr,
+  PacketEvent,
+  PktSyntaxError,
+  Script,
+  ScriptEvent,
+  SyscallEvent,
+  TcpOptionSpec,
+  TimeSpec,
+} from './ast';
+import { splitStatements } from './statements';
+
+// A number that does not swallow the first dot of `...` (as in `+0...0.1`).
+const NUM = String.raw`(?:\d+(?:\.(?!\.)\d*)?|\.\d+)`;
+const TIME_RE = new RegExp(
+  String.raw`^(\*|[+-]?${NUM})(?:~([+-]?${NUM}))?(?:\.\.\.([+-]?${NUM}))?(?=\s|$)`,
+);
+
+export function parseScript(src: string): Script {
+  const preamble: CommandEvent[] = [];
+  const events: ScriptEvent[] = [];
+  for (const st of splitStatements(src)) {
+    const { time, rest } = parseTime(st.text, st.line);
+    if (!time) {
+      if (!rest.startsWith('`')) throw new PktSyntaxError(st.line, `expected a time before '${head(rest)}'`);
+      const cmd: CommandEvent = { type: 'command', line: st.line, time: zeroTime(), text: rest.slice(1, -1) };
+      if (events.length === 0) preamble.push(cmd);
+      else events.push(cmd);
+      continue;
+    }
+    events.push(parseEvent(rest, time, st.line));
+  }
+  return { preamble, events };
+}
+
+function zeroTime(): EventTime {
+  return { start: { kind: 'relative', seconds: 0 } };
+}
+
+function head(s: string): string {
+  return s.length > 30 ? `${s.slice(0, 30)}…` : s;
+}
+
+function toTimeSpec(tok: string): TimeSpec {
+  if (tok === '*') return { kind: 'any', seconds: 0 };
+  const rel = tok.startsWith('+');
+  return { kind: rel ? 'relative' : 'absolute', seconds: Number(rel ? tok.slice(1) : tok) };
+}
+
+function parseTime(text: string, line: number): { time?: EventTime; rest: string } {
+  const m = TIME_RE.exec(text);
+  if (!m) return { rest: text };
+  const time: EventTime = { start: toTimeSpec(m[1]) };
+  if (m[2]) time.rangeEnd = toTimeSpec(m[2]);
+  if (m[3]) time.blockingEnd = toTimeSpec(m[3]);
+  if (Number.isNaN(time.start.seconds)) throw new PktSyntaxError(line, `bad time '${m[1]}'`);
+  return { time, rest: text.slice(m[0].length).trim() };
+}
+
+function parseEvent(rest: string, time: EventTime, line: number): ScriptEvent {
+  if (rest.startsWith('<') || rest.startsWith('>')) return parsePacket(rest, time, line);
+  if (rest.startsWith('`')) {
+    if (!rest.endsWith('`')) throw new PktSyntaxError(line, 'text after backtick command');
+    return { type: 'command', line, time, text: rest.slice(1, -1) };
+  }
+  if (rest.startsWith('%{')) return { type: 'python', line, time, code: rest.slice(2, -2).trim() };
+  if (/^[A-Za-z_]\w*\s*\(/.test(rest)) return parseSyscall(rest, time, line);
+  throw new PktSyntaxError(line, `cannot parse event '${head(rest)}'`);
+}
+
+// ---------------------------------------------------------------- packets
+
+const SEQ_RE = /^(\d+):(\d+)\((\d+)\)$/;
+
+function parsePacket(text: string, time: EventTime, line: number): PacketEvent {
+  const direction = text[0] === '<' ? 'in' : 'out';
+  let body = text.slice(1).trim();
+  const unsupported: string[] = [];
+  let options: PacketEvent['options'];
+  const optStart = body.indexOf('<');
+  if (optStart >= 0) {
+    const optEnd = body.lastIndexOf('>');
+    if (optEnd < optStart) throw new PktSyntaxError(line, 'unterminated TCP option list');
+    options = parseOptions(body.slice(optStart + 1, optEnd), line);
+    const after = body.slice(optEnd + 1).trim();
+    if (after) unsupported.push(`text after options '${after}'`);
+    body = body.slice(0, optStart).trim();
+  }
+  const toks = body.split(/\s+/).filter(Boolean);
+  if (toks.length === 0) throw new PktSyntaxError(line, 'empty packet line');
+  if (/^(udp|icmp|ip|gre|mpls)$/i.test(toks[0]) || toks[0].startsWith('[') || toks[0].startsWith('('))
+    throw new PktSyntaxError(line, `non-TCP packet '${toks[0]}' is not supported by this parser`);
+  const flagTok = toks[0];
+  if (!/^[SPFRUEW.]+$/.test(flagTok)) throw new PktSyntaxError(line, `bad TCP flags '${flagTok}'`);
+  const ackFlag = flagTok.includes('.');
+  const flags = flagTok.replace(/\./g, '');
+  const sm = SEQ_RE.exec(toks[1] ?? '');
+  if (!sm) throw new PktSyntaxError(line, `expected start:end(len) after flags, got '${toks[1] ?? ''}'`);
+  const seq = { start: Number(sm[1]), end: Number(sm[2]), len: Number(sm[3]) };
+  if (seq.end - seq.start !== seq.len)
+    throw new PktSyntaxError(line, `sequence range ${toks[1]} does not agree with its length`);
+  const pkt: PacketEvent = { type: 'packet', line, time, direction, flags, ackFlag, seq, options, unsupported };
+  for (let k = 2; k < toks.length; k++) {
+    const kw = toks[k];
+    const val = toks[k + 1];
+    if (kw === 'ack' || kw === 'win' || kw === 'urg') {
+      if (val === undefined) throw new PktSyntaxError(line, `'${kw}' needs a value`);
+      k++;
+      if (val === '*') continue; // wildcard: not checked
+      const n = Number(val);
+      if (!Number.isInteger(n)) throw new PktSyntaxError(line, `bad ${kw} value '${val}'`);
+      if (kw === 'ack') pkt.ack = n;
+      else if (kw === 'win') pkt.win = n;
+      else unsupported.push(`urgent pointer (urg ${n})`);
+    } else {
+      unsupported.push(`packet attribute '${kw}'`);
+    }
+  }
+  return pkt;
+}
+
+function parseOptions(text: string, line: number): TcpOptionSpec[] | 'any' {
+  if (text.trim() === '...') return 'any';
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((o) => parseOption(o, line));
+}
+
+function parseOption(o: string, line: number): TcpOptionSpec {
+  const parts = o.split(/\s+/);
+  const num = (s: string | undefined, what: string): number => {
+    const n = Number(s);
+    if (s === undefined || !Number.isFinite(n)) throw new PktSyntaxError(line, `bad ${what} in option '${o}'`);
+    return n;
+  };
+  switch (parts[0]) {
+    case 'mss':
+      return { kind: 'mss', value: num(parts[1], 'mss') };
+    case 'wscale':
+      return { kind: 'wscale', value: num(parts[1], 'wscale') };
+    case 'sackOK':
+      return { kind: 'sackOK' };
+    case 'nop':
+      return { kind: 'nop' };
+    case 'eol':
+      return { kind: 'eol' };
+    case 'TS':
+      if (parts[1] !== 'val' || parts[3] !== 'ecr') throw new PktSyntaxError(line, `expected 'TS val N ecr N', got '${o}'`);
+      return { kind: 'TS', val: num(parts[2], 'TS val'), ecr: num(parts[4], 'TS ecr') };
+    case 'sack':
+      return {
+        kind: 'sack',
+        blocks: parts.slice(1).map((b) => {
+          const [l, r] = b.split(':');
+          return [num(l, 'sack block'), num(r, 'sack block')] as [number, number];
+        }),
+      };
+    case 'FO':
+      return parts[1] ? { kind: 'FO', cookie: parts[1] } : { kind: 'FO' };
+    case 'md5':
+      return { kind: 'md5', hex: parts[1] ?? '' };
+    default:
+      return { kind: 'unknown', text: o };
+  }
+}
+
+// ---------------------------------------------------------------- system calls
+
+function parseSyscall(text: string, time: EventTime, line: number): SyscallEvent {
+  const open = text.indexOf('(');
+  const name = text.slice(0, open).trim();
+  const close = matchBracket(text, open);
+  if (close < 0) throw new PktSyntaxError(line, `unbalanced parentheses in ${name}()`);
+  const args = splitTopLevel(text.slice(open + 1, close)).map((a) => parseExpr(a));
+  const tail = text.slice(close + 1).trim();
+  const m = /^=\s*(-?(?:0x[0-9a-fA-F]+|\d+)|\*)\s*([A-Z][A-Z0-9_]*)?\s*(\(.*\))?$/.exec(tail);
+  if (!m) throw new PktSyntaxError(line, `expected '= result' after ${name}(), got '${head(tail)}'`);
+  const ev: SyscallEvent = { type: 'syscall', line, time, name, args };
+  if (m[1] !== '*') ev.result = Number(m[1]);
+  if (m[2]) ev.errno = m[2];
+  return ev;
+}
+
+function matchBracket(s: string, open: number): number {
+  let depth = 0;
+  for (let k = open; k < s.length; k++) {
+    const c = s[k];
+    if (c === '"') {
+      k = s.indexOf('"', k + 1);
+      if (k < 0) return -1;
+    } else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) return k;
+    }
+  }
+  return -1;
+}
+
+/** Splits on commas that are not inside brackets or strings. */
+export function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (let k = 0; k < s.length; k++) {
+    const c = s[k];
+    if (c === '"') {
+      const end = s.indexOf('"', k + 1);
+      const stop = end < 0 ? s.length : end + 1;
+      cur += s.slice(k, stop);
+      k = stop - 1;
+      continue;
+    }
+    if (c === '(' || c === '[' || c === '{') depth++;
+    if (c === ')' || c === ']' || c === '}') depth--;
+    if (c === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += c;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+export function parseExpr(raw: string): Expr {
+  const s = raw.trim();
+  if (s === '...') return { t: 'ellipsis' };
+  if (/^-?(0x[0-9a-fA-F]+|\d+)$/.test(s)) return { t: 'num', v: Number(s) };
+  if (/^"(.*)"$/.test(s)) return { t: 'str', v: s.slice(1, -1) };
+  if (s.startsWith('[') && s.endsWith(']')) return { t: 'array', items: splitTopLevel(s.slice(1, -1)).map(parseExpr) };
+  if (s.startsWith('{') && s.endsWith('}')) {
+    return {
+      t: 'struct',
+      fields: splitTopLevel(s.slice(1, -1)).map((f) => {
+        const eq = topLevelEquals(f);
+        return eq < 0 ? { value: parseExpr(f) } : { name: f.slice(0, eq).trim(), value: parseExpr(f.slice(eq + 1)) };
+      }),
+    };
+  }
+  if (/^[A-Za-z_]\w*(\s*\|\s*[A-Za-z_]\w*)+$/.test(s))
+    return { t: 'or', items: s.split('|').map((p) => ({ t: 'id', v: p.trim() }) as Expr) };
+  if (/^[A-Za-z_]\w*$/.test(s)) return { t: 'id', v: s };
+  return { t: 'raw', text: s };
+}
+
+function topLevelEquals(s: string): number {
+  let depth = 0;
+  for (let k = 0; k < s.length; k++) {
+    const c = s[k];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === '=' && depth === 0) return k;
+  }
+  return -1;
+}

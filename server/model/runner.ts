@@ -1,0 +1,392 @@
+// Plays a parsed packetdrill script through the model: system calls and inbound packets drive
+// it, and every `>` line is compared with what the model put on the wire. Anything the model has
+// no rule for is reported as `unsupported: <what> at line N`; nothing is skipped silently.
+
+import { runShell, CommandContext } from './commands';
+import { comparePacket, describeExpected, SeqMap } from './match';
+import type { EventTime, Expr, PacketEvent, Script, SyscallEvent, TimeSpec } from './packetdrill/ast';
+import { CallResult, sys_accept, sys_close, sys_connect, sys_fcntl, sys_listen, sys_recvmsg, sys_sendmsg, sys_setsockopt, sys_shutdown, sys_socket, tcpInfo } from './tcp/api';
+import { MSG_FLAG_NAMES, TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCPHDR_URG } from './tcp/constants';
+import { Host } from './tcp/host';
+import { Segment, tcp_v4_rcv } from './tcp/input';
+import type { Step } from './tcp/trace';
+import type { TcpSock, WirePacket } from './tcp/types';
+
+export interface RunOptions {
+  /** Reads a file next to the script (defaults.sh); omit in the webview. */
+  readSibling?: (name: string) => string | undefined;
+  /** packetdrill's --tolerance_usecs (default 4000). */
+  toleranceUs?: number;
+}
+
+export interface Issue {
+  what: string;
+  line?: number;
+}
+
+export interface OutboundCheck {
+  line: number;
+  expected: string;
+  /** Ids of the predicted packets aggregated for this line. */
+  packets: number[];
+  ok: boolean;
+  diffs: string[];
+}
+
+export interface SyscallCheck {
+  line: number;
+  call: string;
+  expected: string;
+  got: string;
+  ok: boolean;
+}
+
+export interface AssertCheck {
+  line: number;
+  text: string;
+  ok: boolean;
+  got: number;
+}
+
+export interface RunResult {
+  outbound: OutboundCheck[];
+  syscalls: SyscallCheck[];
+  asserts: AssertCheck[];
+  unsupported: Issue[];
+  notes: Issue[];
+  /** Predicted outbound packets no `>` line accounted for. */
+  extra: WirePacket[];
+  packets: WirePacket[];
+  steps: Step[];
+  totals: { outbound: number; matched: number };
+  /** Maps model sequence numbers to the script's, for displaying packets. */
+  seqMap: SeqMap;
+}
+
+const DEFAULT_TOLERANCE_US = 4000;
+
+export function runScript(script: Script, opts: RunOptions = {}): RunResult {
+  return new Runner(script, opts).run();
+}
+
+class Runner {
+  private readonly h = new Host();
+  private readonly tolNs: number;
+  private readonly res: RunResult;
+  private readonly ctx: CommandContext;
+  private map: SeqMap = { localIsn: 0, remoteOffset: 0 };
+  private baseNs = 0;
+  private pendingConnects: Array<{ sk: TcpSock; ev: SyscallEvent }> = [];
+  private sockByFd = new Map<number, TcpSock>();
+
+  constructor(
+    private readonly script: Script,
+    opts: RunOptions,
+  ) {
+    this.tolNs = (opts.toleranceUs ?? DEFAULT_TOLERANCE_US) * 1000;
+    this.res = {
+      outbound: [],
+      syscalls: [],
+      asserts: [],
+      unsupported: [],
+      notes: [],
+      extra: [],
+      packets: this.h.wire,
+      steps: this.h.trace.steps,
+      totals: { outbound: 0, matched: 0 },
+      seqMap: this.map,
+    };
+    this.ctx = {
+      host: this.h,
+      readSibling: opts.readSibling,
+      restore: [],
+      note: (what) => this.res.notes.push({ what, line: this.h.line || undefined }),
+    };
+  }
+
+  run(): RunResult {
+    for (const cmd of this.script.preamble) {
+      this.h.line = cmd.line;
+      runShell(this.ctx, cmd.text);
+    }
+    for (const ev of this.script.events) {
+      this.h.line = ev.line;
+      const t = this.timeNs(ev.time.start);
+      if (ev.type === 'packet' && ev.direction === 'out') {
+        this.expectOutbound(ev, t);
+      } else {
+        this.h.advanceTo(t);
+        if (ev.type === 'packet') this.inbound(ev);
+        else if (ev.type === 'syscall') this.syscall(ev);
+        else if (ev.type === 'command') runShell(this.ctx, ev.text);
+        else this.python(ev.line, ev.code);
+      }
+      this.baseNs = t;
+      this.checkPendingConnects();
+    }
+    this.res.extra.push(...this.h.outQueue.splice(0));
+    for (const u of this.h.unsupported) this.res.unsupported.push(u);
+    this.res.totals.outbound = this.res.outbound.length;
+    this.res.totals.matched = this.res.outbound.filter((o) => o.ok).length;
+    this.res.seqMap = this.map;
+    return this.res;
+  }
+
+  private timeNs(ts: TimeSpec): number {
+    if (ts.kind === 'any') return Math.max(this.h.nowNs, this.baseNs);
+    const ns = Math.round(ts.seconds * 1e9);
+    return ts.kind === 'relative' ? this.baseNs + ns : ns;
+  }
+
+  private unsupported(what: string, line: number): void {
+    this.res.unsupported.push({ what, line });
+  }
+
+  // ---------------------------------------------------------------- outbound
+
+  private expectOutbound(ev: PacketEvent, startNs: number): void {
+    for (const u of ev.unsupported) this.unsupported(`${u} on an outbound packet`, ev.line);
+    if (ev.flags.includes('S')) this.map.localIsn = ev.seq.start;
+    const endNs = this.rangeEnd(ev.time, startNs);
+    this.h.advanceTo(startNs);
+    const pieces = this.collect(ev, endNs + this.tolNs);
+    const diffs = comparePacket(ev, pieces, this.map, { startNs, endNs, toleranceNs: this.tolNs });
+    for (const p of pieces) p.line = ev.line;
+    this.res.outbound.push({ line: ev.line, expected: describeExpected(ev), packets: pieces.map((p) => p.id), ok: diffs.length === 0, diffs });
+  }
+
+  private rangeEnd(time: EventTime, startNs: number): number {
+    if (!time.rangeEnd) return startNs;
+    if (time.rangeEnd.kind === 'relative') return this.baseNs + Math.round(time.rangeEnd.seconds * 1e9);
+    return Math.round(time.rangeEnd.seconds * 1e9);
+  }
+
+  /** Takes predicted packets for one `>` line, letting timers run until the deadline if needed. */
+  private collect(ev: PacketEvent, deadlineNs: number): WirePacket[] {
+    const q = this.h.outQueue;
+    const have = (): number => {
+      let n = 0;
+      for (let k = 0; k < q.length; k++) {
+        n += q[k].len;
+        if (n >= ev.seq.len) return k + 1;
+      }
+      return 0;
+    };
+    for (;;) {
+      if (q.length && have()) break;
+      const next = this.h.nextTimerNs();
+      if (next === undefined || next > deadlineNs) break;
+      this.h.advanceTo(next);
+    }
+    // Resynchronise past packets the script does not expect: if a later packet starts at the
+    // expected sequence with the expected flags, the earlier ones are extras.
+    const want = ev.seq.start - this.map.localIsn;
+    if (q.length && q[0].seq !== want) {
+      const k = q.findIndex((p) => p.seq === want && ((p.flags & TCPHDR_SYN) !== 0) === ev.flags.includes('S'));
+      if (k > 0) this.res.extra.push(...q.splice(0, k));
+    }
+    const n = ev.seq.len === 0 ? Math.min(1, q.length) : have() || q.length;
+    return q.splice(0, n);
+  }
+
+  // ---------------------------------------------------------------- inbound
+
+  private inbound(ev: PacketEvent): void {
+    for (const u of ev.unsupported) this.unsupported(u, ev.line);
+    let flags = ev.ackFlag ? TCPHDR_ACK : 0;
+    for (const c of ev.flags) {
+      if (c === 'S') flags |= TCPHDR_SYN;
+      else if (c === 'F') flags |= TCPHDR_FIN;
+      else if (c === 'P') flags |= TCPHDR_PSH;
+      else if (c === 'R') flags |= TCPHDR_RST;
+      else if (c === 'U') flags |= TCPHDR_URG;
+      else this.unsupported(`inbound flag '${c}' (ECN)`, ev.line);
+    }
+    const syn = (flags & TCPHDR_SYN) !== 0;
+    if (syn && !(flags & TCPHDR_ACK)) this.map.remoteOffset = 0;
+    const seg: Segment = {
+      flags,
+      seq: syn ? ev.seq.start : ev.seq.start + this.map.remoteOffset,
+      ack: ev.ack !== undefined ? ev.ack - this.map.localIsn : 0,
+      win: ev.win ?? 0,
+      len: ev.seq.len,
+      options: Array.isArray(ev.options) ? ev.options : [],
+    };
+    if (ev.win === undefined) this.unsupported('inbound packet without a window', ev.line);
+    if (ev.options === 'any') this.unsupported('inbound options <...>', ev.line);
+    for (const o of seg.options) if (o.kind === 'unknown') this.unsupported(`inbound TCP option '${o.text}'`, ev.line);
+    tcp_v4_rcv(this.h, seg, ev.line);
+    // After an active open's SYN-ACK, packetdrill numbers the peer's bytes from its ISN.
+    if (syn && flags & TCPHDR_ACK) this.map.remoteOffset = ev.seq.start;
+  }
+
+  // ---------------------------------------------------------------- system calls
+
+  private syscall(ev: SyscallEvent): void {
+    const a = ev.args;
+    const fd = num(a[0]);
+    let r: CallResult;
+    switch (ev.name) {
+      case 'socket': {
+        const newFd = ev.result !== undefined && ev.result >= 0 ? ev.result : this.h.socks.length + 3;
+        r = sys_socket(this.h, newFd);
+        break;
+      }
+      case 'setsockopt': {
+        const v = a[3];
+        const value = v?.t === 'array' && v.items[0] ? (v.items[0].t === 'str' ? v.items[0].v : num(v.items[0])) : v?.t === 'str' ? v.v : num(v);
+        r = sys_setsockopt(this.h, fd, ident(a[1]), ident(a[2]), value);
+        break;
+      }
+      case 'bind':
+        r = { ret: 0 };
+        break;
+      case 'listen':
+        r = sys_listen(this.h, fd, num(a[1]));
+        break;
+      case 'accept':
+      case 'accept4':
+        r = sys_accept(this.h, fd, ev.result !== undefined && ev.result >= 0 ? ev.result : this.h.socks.length + 3);
+        break;
+      case 'connect':
+        r = sys_connect(this.h, fd);
+        break;
+      case 'write':
+        r = sys_sendmsg(this.h, fd, [num(a[2])], 0);
+        break;
+      case 'send':
+      case 'sendto':
+        r = sys_sendmsg(this.h, fd, [num(a[2])], msgFlags(a[3]));
+        break;
+      case 'sendmsg':
+        r = sys_sendmsg(this.h, fd, iovLengths(a[1]), msgFlags(a[2]));
+        if (hasControl(a[1])) this.unsupported('sendmsg control messages', ev.line);
+        break;
+      case 'read':
+        r = sys_recvmsg(this.h, fd, num(a[2]), 0);
+        break;
+      case 'recv':
+      case 'recvfrom':
+        r = sys_recvmsg(this.h, fd, num(a[2]), msgFlags(a[3]));
+        break;
+      case 'recvmsg': {
+        const flags = msgFlags(a[2]);
+        r = sys_recvmsg(this.h, fd, iovLengths(a[1]).reduce((x, y) => x + y, 0), flags);
+        if (!('unsupported' in r) && hasControl(a[1])) this.unsupported('recvmsg control messages (cmsg) are not checked', ev.line);
+        break;
+      }
+      case 'close':
+        r = sys_close(this.h, fd);
+        break;
+      case 'shutdown':
+        r = sys_shutdown(this.h, fd, ident(a[1]));
+        break;
+      case 'fcntl':
+        r = sys_fcntl(this.h, fd, ident(a[1]), a[2] ? idents(a[2]) : []);
+        break;
+      default:
+        r = { unsupported: `system call ${ev.name}()` };
+    }
+    if ('unsupported' in r) {
+      this.unsupported(r.unsupported, ev.line);
+      return;
+    }
+    if ('pending' in r) {
+      const sk = this.h.socks.find((s) => s.fd === fd && s.state !== 'CLOSE');
+      if (sk) this.pendingConnects.push({ sk, ev });
+      return;
+    }
+    this.recordCall(ev, r.ret, r.errno);
+  }
+
+  private recordCall(ev: SyscallEvent, ret: number, errno?: string): void {
+    const expected = ev.result === undefined ? '*' : `${ev.result}${ev.errno ? ` ${ev.errno}` : ''}`;
+    const got = `${ret}${errno ? ` ${errno}` : ''}`;
+    const ok = ev.result === undefined || (ev.result === ret && (!ev.errno || ev.errno === errno));
+    this.res.syscalls.push({ line: ev.line, call: ev.name, expected, got, ok });
+  }
+
+  private checkPendingConnects(): void {
+    this.pendingConnects = this.pendingConnects.filter(({ sk, ev }) => {
+      if (sk.state === 'ESTABLISHED') {
+        this.recordCall(ev, 0);
+        return false;
+      }
+      return true;
+    });
+  }
+
+  // ---------------------------------------------------------------- %{ python }%
+
+  private python(line: number, code: string): void {
+    const asserts = [...code.matchAll(/assert\s+tcpi_(\w+)\s*==\s*(\d+)/g)];
+    if (!asserts.length || /\b(if|for|def|import)\b/.test(code)) {
+      this.unsupported(`python block '${code.slice(0, 40)}'`, line);
+      return;
+    }
+    const sk = this.socketUnderTest();
+    if (!sk) {
+      this.unsupported('tcp_info assert with no connected socket', line);
+      return;
+    }
+    const info = tcpInfo(sk);
+    for (const m of asserts) {
+      const field = m[1];
+      if (!(field in info)) {
+        this.unsupported(`tcp_info field tcpi_${field}`, line);
+        continue;
+      }
+      const want = Number(m[2]);
+      this.res.asserts.push({ line, text: `tcpi_${field} == ${want}`, ok: info[field] === want, got: info[field] });
+    }
+  }
+
+  private socketUnderTest(): TcpSock | undefined {
+    for (let k = this.h.socks.length - 1; k >= 0; k--) {
+      const sk = this.h.socks[k];
+      if (sk.state !== 'LISTEN' && sk.state !== 'CLOSE') return sk;
+    }
+    return undefined;
+  }
+}
+
+function num(e: Expr | undefined): number {
+  if (!e) return NaN;
+  if (e.t === 'num') return e.v;
+  if (e.t === 'array' && e.items[0]) return num(e.items[0]);
+  return NaN;
+}
+
+function ident(e: Expr | undefined): string {
+  if (!e) return '';
+  if (e.t === 'id') return e.v;
+  if (e.t === 'num') return String(e.v);
+  return e.t === 'raw' ? e.text : '';
+}
+
+function idents(e: Expr): string[] {
+  if (e.t === 'or') return e.items.map(ident);
+  return [ident(e)];
+}
+
+function msgFlags(e: Expr | undefined): number {
+  if (!e) return 0;
+  if (e.t === 'num') return e.v;
+  let f = 0;
+  for (const name of idents(e)) f |= MSG_FLAG_NAMES[name] ?? 0;
+  return f;
+}
+
+/** Lengths of the `msg_iov(n)=[{..., len}, ...]` elements of a struct msghdr. */
+function iovLengths(e: Expr | undefined): number[] {
+  if (!e || e.t !== 'struct') return [];
+  const f = e.fields.find((x) => x.name?.startsWith('msg_iov'));
+  if (!f || f.value.t !== 'array') return [];
+  return f.value.items.map((it) => (it.t === 'struct' ? num(it.fields[1]?.value) : 0));
+}
+
+function hasControl(e: Expr | undefined): boolean {
+  if (!e || e.t !== 'struct') return false;
+  const f = e.fields.find((x) => x.name === 'msg_control');
+  return !!f && f.value.t === 'array' && f.value.items.length > 0;
+}

@@ -1,0 +1,203 @@
+// Congestion control on each ACK: slow start, Reno's additive increase and CUBIC's growth
+// (net/ipv4/tcp_cong.c, net/ipv4/tcp_cubic.c). HyStart is not modelled (see README in report).
+
+import type { Host } from './host';
+import { CongestionState, TcpSock } from './types';
+
+const BICTCP_BETA_SCALE = 1024;
+const BETA = 717; // cubic's beta = 717/1024 ≈ 0.7
+const BIC_SCALE = 41;
+const BICTCP_HZ = 10;
+// cube_rtt_scale = bic_scale * 10 (the kernel's constant for c/rtt with rtt = 100 ms)
+const CUBE_RTT_SCALE = BIC_SCALE * 10;
+// cube_factor = 2^(10+3*BICTCP_HZ) / (bic_scale*10)
+const CUBE_FACTOR = 2 ** (10 + 3 * BICTCP_HZ) / CUBE_RTT_SCALE;
+const BETA_SCALE_FRIENDLY = Math.floor((8 * (BICTCP_BETA_SCALE + BETA)) / 3 / (BICTCP_BETA_SCALE - BETA));
+
+export function initCongestion(name: string): CongestionState {
+  return {
+    algo: name === 'reno' ? 'reno' : 'cubic',
+    cnt: 0,
+    lastMaxCwnd: 0,
+    lastCwnd: 0,
+    lastTime: 0,
+    originPoint: 0,
+    K: 0,
+    delayMinUs: 0,
+    epochStart: 0,
+    ackCnt: 0,
+    tcpCwnd: 0,
+  };
+}
+
+export function tcp_in_slow_start(sk: TcpSock): boolean {
+  return sk.cwnd < sk.ssthresh;
+}
+
+/** tcp_is_cwnd_limited: in slow start, grow while cwnd < 2 * the most packets recently out. */
+export function tcp_is_cwnd_limited(sk: TcpSock): boolean {
+  if (tcp_in_slow_start(sk)) return sk.cwnd < 2 * sk.maxPacketsOut;
+  return sk.isCwndLimited;
+}
+
+/** tcp_slow_start: cwnd += acked, capped at ssthresh; returns the acks left over for CA. */
+export function tcp_slow_start(h: Host, sk: TcpSock, acked: number): number {
+  const before = sk.cwnd;
+  const cwnd = Math.min(sk.cwnd + acked, sk.ssthresh);
+  const left = acked - (cwnd - sk.cwnd);
+  sk.cwnd = Math.min(cwnd, sk.cwndClamp);
+  h.trace.step('tcp_slow_start', sk.id, `slow start: cwnd ${before} → ${sk.cwnd} (${acked} segments acked)`, {
+    before,
+    after: sk.cwnd,
+    acked,
+  });
+  return left;
+}
+
+/** tcp_cong_avoid_ai: cwnd += 1 per w segments acked. */
+export function tcp_cong_avoid_ai(sk: TcpSock, w: number, acked: number): void {
+  if (sk.cwndCnt >= w) {
+    sk.cwndCnt = 0;
+    sk.cwnd++;
+  }
+  sk.cwndCnt += acked;
+  if (sk.cwndCnt >= w) {
+    const delta = Math.floor(sk.cwndCnt / w);
+    sk.cwndCnt -= delta * w;
+    sk.cwnd += delta;
+  }
+  sk.cwnd = Math.min(sk.cwnd, sk.cwndClamp);
+}
+
+export function tcp_reno_cong_avoid(h: Host, sk: TcpSock, acked: number): void {
+  if (!tcp_is_cwnd_limited(sk)) {
+    h.trace.step('tcp_reno_cong_avoid', sk.id, `cwnd ${sk.cwnd} not grown: not cwnd-limited (max_packets_out ${sk.maxPacketsOut})`);
+    return;
+  }
+  if (tcp_in_slow_start(sk)) {
+    acked = tcp_slow_start(h, sk, acked);
+    if (!acked) return;
+  }
+  const before = sk.cwnd;
+  tcp_cong_avoid_ai(sk, sk.cwnd, acked);
+  h.trace.step('tcp_reno_cong_avoid', sk.id, `congestion avoidance: cwnd ${before} → ${sk.cwnd}`);
+}
+
+/** bictcp_update: the cubic target window for "now" and the resulting ack count per increment. */
+function bictcp_update(h: Host, ca: CongestionState, cwnd: number, acked: number): void {
+  const now = h.jiffies();
+  ca.ackCnt += acked;
+  if (ca.lastCwnd === cwnd && now - ca.lastTime <= 1000 / 32) return;
+  if (!(ca.epochStart && now === ca.lastTime)) {
+    ca.lastCwnd = cwnd;
+    ca.lastTime = now;
+    if (ca.epochStart === 0) {
+      ca.epochStart = now || 1;
+      ca.ackCnt = acked;
+      ca.tcpCwnd = cwnd;
+      if (ca.lastMaxCwnd <= cwnd) {
+        ca.K = 0;
+        ca.originPoint = cwnd;
+      } else {
+        ca.K = Math.floor(Math.cbrt(CUBE_FACTOR * (ca.lastMaxCwnd - cwnd)));
+        ca.originPoint = ca.lastMaxCwnd;
+      }
+    }
+    // t in 1/1024 s since the epoch began, plus one minimum RTT
+    let t = now - ca.epochStart + Math.ceil(ca.delayMinUs / 1000);
+    t = Math.floor((t * 2 ** BICTCP_HZ) / 1000);
+    const offs = t < ca.K ? ca.K - t : t - ca.K;
+    const delta = Math.floor((CUBE_RTT_SCALE * offs * offs * offs) / 2 ** (10 + 3 * BICTCP_HZ));
+    const target = t < ca.K ? ca.originPoint - delta : ca.originPoint + delta;
+    ca.cnt = target > cwnd ? Math.floor(cwnd / (target - cwnd)) : 100 * cwnd;
+    if (ca.lastMaxCwnd === 0 && ca.cnt > 20) ca.cnt = 20;
+  }
+  // TCP friendliness: never grow slower than Reno would
+  const d = Math.floor((cwnd * BETA_SCALE_FRIENDLY) >> 3);
+  while (d > 0 && ca.ackCnt > d) {
+    ca.ackCnt -= d;
+    ca.tcpCwnd++;
+  }
+  if (ca.tcpCwnd > cwnd) {
+    const maxCnt = Math.floor(cwnd / (ca.tcpCwnd - cwnd));
+    if (ca.cnt > maxCnt) ca.cnt = maxCnt;
+  }
+  ca.cnt = Math.max(ca.cnt, 2);
+}
+
+export function cubictcp_cong_avoid(h: Host, sk: TcpSock, acked: number): void {
+  const ca = sk.congestion;
+  if (!tcp_is_cwnd_limited(sk)) {
+    h.trace.step('cubictcp_cong_avoid', sk.id, `cwnd ${sk.cwnd} not grown: not cwnd-limited (max_packets_out ${sk.maxPacketsOut})`);
+    return;
+  }
+  if (tcp_in_slow_start(sk)) {
+    acked = tcp_slow_start(h, sk, acked);
+    if (!acked) return;
+  }
+  const before = sk.cwnd;
+  bictcp_update(h, ca, sk.cwnd, acked);
+  tcp_cong_avoid_ai(sk, ca.cnt, acked);
+  h.trace.step('cubictcp_cong_avoid', sk.id, `cubic: cwnd ${before} → ${sk.cwnd} (one more per ${ca.cnt} acked)`, {
+    before,
+    after: sk.cwnd,
+    cnt: ca.cnt,
+  });
+}
+
+/** bictcp_acked: cubic's minimum delay, used by the cubic time origin. */
+export function bictcp_acked(sk: TcpSock, rttUs: number): void {
+  const ca = sk.congestion;
+  if (ca.algo !== 'cubic' || rttUs <= 0) return;
+  if (ca.delayMinUs === 0 || ca.delayMinUs > rttUs) ca.delayMinUs = rttUs;
+}
+
+/** tcp_cong_avoid: the congestion module's cong_avoid hook. */
+export function tcp_cong_avoid(h: Host, sk: TcpSock, acked: number): void {
+  if (sk.congestion.algo === 'reno') tcp_reno_cong_avoid(h, sk, acked);
+  else cubictcp_cong_avoid(h, sk, acked);
+  sk.sndCwndStamp = h.jiffies();
+}
+
+/** CA_EVENT_TX_START (bictcp_cwnd_event): after idle, shift the cubic epoch by the idle time. */
+export function tcp_ca_event_tx_start(h: Host, sk: TcpSock): void {
+  const ca = sk.congestion;
+  if (ca.algo !== 'cubic' || !ca.epochStart) return;
+  const delta = h.jiffies() - sk.lsndtime;
+  if (delta > 0) {
+    ca.epochStart += delta;
+    if (ca.epochStart > h.jiffies()) ca.epochStart = h.jiffies();
+  }
+}
+
+/** tcp_current_ssthresh: before shrinking cwnd, remember how far it got. */
+export function tcp_current_ssthresh(sk: TcpSock): number {
+  if (sk.caState === 'CWR' || sk.caState === 'Recovery') return sk.ssthresh;
+  return Math.max(sk.ssthresh, ((sk.cwnd >> 1) + (sk.cwnd >> 2)));
+}
+
+/** tcp_cwnd_restart: RFC 2861, halve cwnd per RTO of idleness, down to the initial window. */
+export function tcp_cwnd_restart(h: Host, sk: TcpSock, deltaMs: number): void {
+  const restart = Math.min(10, sk.cwnd);
+  let cwnd = sk.cwnd;
+  const before = cwnd;
+  sk.ssthresh = tcp_current_ssthresh(sk);
+  sk.congestion.epochStart = 0; // CA_EVENT_CWND_RESTART resets cubic
+  let d = deltaMs;
+  while ((d -= sk.rtoMs) > 0 && cwnd > restart) cwnd >>= 1;
+  sk.cwnd = Math.max(cwnd, restart);
+  sk.sndCwndStamp = h.jiffies();
+  sk.sndCwndUsed = 0;
+  h.trace.step('tcp_cwnd_restart', sk.id, `idle ${deltaMs} ms > rto ${sk.rtoMs} ms: cwnd ${before} → ${sk.cwnd}`, {
+    idleMs: deltaMs,
+    before,
+    after: sk.cwnd,
+  });
+}
+
+/** tcp_slow_start_after_idle_check: restart cwnd when nothing is in flight and we idled > RTO. */
+export function tcp_slow_start_after_idle_check(h: Host, sk: TcpSock, packetsOut: number): void {
+  if (!h.sysctl.tcp_slow_start_after_idle || packetsOut) return;
+  const delta = h.jiffies() - sk.lsndtime;
+  if (delta > sk.rtoMs) tcp_cwnd_restart(h, sk, delta);
+}

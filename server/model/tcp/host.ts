@@ -1,0 +1,101 @@
+// The simulated host: clock, timers, sysctls, qdisc choice, the sockets, and the wire. This is the
+// "kernel" object the rule functions receive; it holds no TCP rules itself.
+
+import { defaultSysctls, Sysctls } from './sysctl';
+import { Tracer } from './trace';
+import { TcpSock, WirePacket } from './types';
+
+export type QdiscKind = 'pfifo' | 'fq';
+
+interface Timer {
+  atNs: number;
+  order: number;
+  label: string;
+  run: () => void;
+}
+
+export interface ModelIssue {
+  what: string;
+  line?: number;
+}
+
+export class Host {
+  nowNs = 0;
+  sysctl: Sysctls = defaultSysctls();
+  qdisc: QdiscKind = 'pfifo';
+  readonly trace: Tracer;
+  /** Every packet in both directions, in time order. */
+  readonly wire: WirePacket[] = [];
+  /** Outbound packets the runner has not compared yet. */
+  readonly outQueue: WirePacket[] = [];
+  readonly socks: TcpSock[] = [];
+  readonly tfoCookies = new Map<string, string>();
+  /** Things the model met but does not model (reported as `unsupported: ... at line N`). */
+  readonly unsupported: ModelIssue[] = [];
+  /** Script line being played, so steps and issues can name it. */
+  line = 0;
+  readonly localIp = '192.168.0.1';
+  readonly remoteIp = '192.0.2.1';
+  readonly mtu = 1500;
+  private timers: Timer[] = [];
+  private timerOrder = 0;
+  private nextId = { packet: 1, skb: 1, sock: 1, port: 40000 };
+
+  constructor() {
+    this.trace = new Tracer(() => this.nowNs);
+  }
+
+  /** tcp_jiffies32 with HZ=1000 (CONFIG_HZ of the selftests): milliseconds. */
+  jiffies(): number {
+    return Math.floor(this.nowNs / 1e6);
+  }
+
+  nowUs(): number {
+    return Math.floor(this.nowNs / 1e3);
+  }
+
+  id(kind: 'packet' | 'skb' | 'sock'): number {
+    return this.nextId[kind]++;
+  }
+
+  ephemeralPort(): number {
+    return this.nextId.port++;
+  }
+
+  addTimer(atNs: number, label: string, run: () => void): void {
+    this.timers.push({ atNs: Math.max(atNs, this.nowNs), order: this.timerOrder++, label, run });
+  }
+
+  nextTimerNs(): number | undefined {
+    let best: number | undefined;
+    for (const t of this.timers) if (best === undefined || t.atNs < best) best = t.atNs;
+    return best;
+  }
+
+  /** Moves the clock to `ns`, running every timer that expires on the way, in order. */
+  advanceTo(ns: number): void {
+    for (;;) {
+      let idx = -1;
+      for (let k = 0; k < this.timers.length; k++) {
+        const t = this.timers[k];
+        if (t.atNs > ns) continue;
+        if (idx < 0 || t.atNs < this.timers[idx].atNs || (t.atNs === this.timers[idx].atNs && t.order < this.timers[idx].order))
+          idx = k;
+      }
+      if (idx < 0) break;
+      const [t] = this.timers.splice(idx, 1);
+      this.nowNs = Math.max(this.nowNs, t.atNs);
+      t.run();
+    }
+    this.nowNs = Math.max(this.nowNs, ns);
+  }
+
+  emit(pkt: WirePacket): void {
+    this.wire.push(pkt);
+    if (pkt.direction === 'out') this.outQueue.push(pkt);
+  }
+
+  flagUnsupported(what: string): void {
+    this.unsupported.push({ what, line: this.line || undefined });
+  }
+}

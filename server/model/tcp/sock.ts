@@ -1,0 +1,138 @@
+// Creating sockets and the small derived quantities every rule needs (packets in flight, the
+// window end, the current MSS).
+
+import { TCP_HEADER_LEN, TCP_INFINITE_SSTHRESH, TCP_INIT_CWND, TCP_MSS_DEFAULT, TCP_TIMEOUT_INIT_MS, IP_HEADER_LEN, GSO_LEGACY_MAX_SIZE } from './constants';
+import type { Host } from './host';
+import { initCongestion } from './cong';
+import { TcpSock } from './types';
+
+export function createSock(h: Host, fd: number): TcpSock {
+  const sk: TcpSock = {
+    id: h.id('sock'),
+    fd,
+    state: 'CLOSE',
+    local: { ip: h.localIp, port: 0 },
+    remote: { ip: h.remoteIp, port: 0 },
+    nonblock: false,
+    nonagle: 0,
+    zerocopyEnabled: false,
+    congestion: initCongestion(h.sysctl.tcp_congestion_control),
+    backlog: 0,
+    acceptQueue: [],
+    fastopenQlen: 0,
+    fastopenChild: false,
+    userMss: 0,
+    advmss: h.mtu - IP_HEADER_LEN - TCP_HEADER_LEN,
+    mssClamp: 65535,
+    mssCache: TCP_MSS_DEFAULT,
+    tstampOk: false,
+    sackOk: false,
+    wscaleOk: false,
+    sndWscale: 0,
+    rcvWscale: 0,
+    tsRecent: 0,
+    iss: 0,
+    sndUna: 0,
+    sndNxt: 0,
+    writeSeq: 0,
+    pushedSeq: 0,
+    sndWnd: 0,
+    sndWl1: 0,
+    maxWindow: 0,
+    sndSml: 0,
+    sndUp: 0,
+    gsoSegs: 0,
+    writeQueue: [],
+    rtxQueue: [],
+    sndbuf: h.sysctl.tcp_wmem[1],
+    wmemQueued: 0,
+    wmemAlloc: 1,
+    tsqThrottled: false,
+    cwnd: TCP_INIT_CWND,
+    ssthresh: TCP_INFINITE_SSTHRESH,
+    cwndCnt: 0,
+    cwndClamp: 0xffffffff,
+    maxPacketsOut: 0,
+    isCwndLimited: false,
+    cwndUsageSeq: 0,
+    sndCwndUsed: 0,
+    sndCwndStamp: h.jiffies(),
+    lsndtime: h.jiffies(),
+    caState: 'Open',
+    srttUs: 0,
+    mdevUs: 0,
+    mdevMaxUs: 0,
+    rttvarUs: 0,
+    rttSeq: 0,
+    minRttUs: Infinity,
+    rtoMs: TCP_TIMEOUT_INIT_MS,
+    backoff: 0,
+    pacingRate: Infinity,
+    pacingStatus: 'none',
+    wstampNs: 0,
+    dataSegsOut: 0,
+    // Linux starts inet_id at a random value; the model uses a fixed one so runs are reproducible.
+    inetId: 0x1000 * fd,
+    rcvNxt: 0,
+    rcvWup: 0,
+    rcvWnd: 0,
+    irs: 0,
+    rcvMss: TCP_MSS_DEFAULT,
+    quickAcks: 0,
+    ato: 0,
+    pingpong: false,
+    ackPending: false,
+    readable: 0,
+    finReceived: false,
+    pageFragUsed: 0,
+    md5Keys: 0,
+  };
+  h.socks.push(sk);
+  return sk;
+}
+
+/** tcp_packets_in_flight: no SACK, loss or retransmission is modelled, so it is packets_out. */
+export function packetsOut(sk: TcpSock): number {
+  let n = 0;
+  for (const skb of sk.rtxQueue) n += skb.pcount;
+  return n;
+}
+
+export function tcpWndEnd(sk: TcpSock): number {
+  return sk.sndUna + sk.sndWnd;
+}
+
+/** Bytes of TCP options on every established segment (tp->tcp_header_len - 20). */
+export function establishedOptionBytes(sk: TcpSock): number {
+  return sk.tstampOk ? 12 : 0;
+}
+
+/** tcp_bound_to_half_wnd: keep a TSO skb to at most half the largest window the peer offered. */
+export function tcp_bound_to_half_wnd(sk: TcpSock, pktsize: number): number {
+  const cutoff = sk.maxWindow > TCP_MSS_DEFAULT ? sk.maxWindow >> 1 : sk.maxWindow;
+  if (cutoff && pktsize > cutoff) return Math.max(cutoff, 68 - TCP_HEADER_LEN - establishedOptionBytes(sk));
+  return pktsize;
+}
+
+/** tcp_sync_mss: MSS from the path MTU, clamped by the peer's MSS, minus our fixed options. */
+export function tcp_sync_mss(h: Host, sk: TcpSock): number {
+  let mss = h.mtu - IP_HEADER_LEN - TCP_HEADER_LEN;
+  if (mss > sk.mssClamp) mss = sk.mssClamp;
+  mss -= establishedOptionBytes(sk);
+  mss = Math.max(mss, 48);
+  mss = tcp_bound_to_half_wnd(sk, mss);
+  sk.mssCache = mss;
+  return mss;
+}
+
+export function tcp_current_mss(h: Host, sk: TcpSock): number {
+  return tcp_sync_mss(h, sk);
+}
+
+/** sk_gso_max_size: the device's 64 KB GSO limit minus MAX_TCP_HEADER + 1 (sk_setup_caps). */
+export const GSO_MAX_SIZE = GSO_LEGACY_MAX_SIZE - 321;
+
+export function findByFd(h: Host, fd: number): TcpSock | undefined {
+  for (let k = h.socks.length - 1; k >= 0; k--) if (h.socks[k].fd === fd) return h.socks[k];
+  return undefined;
+}

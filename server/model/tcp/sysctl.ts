@@ -1,0 +1,105 @@
+// The sysctls the model reads, with the kernel's built-in defaults. Scripts change them through
+// their backtick preamble (see packetdrill/preamble.ts).
+
+export interface Sysctls {
+  tcp_rmem: [number, number, number];
+  tcp_wmem: [number, number, number];
+  tcp_timestamps: number;
+  tcp_sack: number;
+  tcp_window_scaling: number;
+  tcp_congestion_control: string;
+  tcp_slow_start_after_idle: number;
+  tcp_tso_win_divisor: number;
+  tcp_min_tso_segs: number;
+  tcp_tso_rtt_log: number;
+  tcp_pacing_ss_ratio: number;
+  tcp_pacing_ca_ratio: number;
+  tcp_autocorking: number;
+  tcp_limit_output_bytes: number;
+  tcp_fastopen: number;
+  tcp_notsent_lowat: number;
+  tcp_early_retrans: number;
+  tcp_syncookies: number;
+  tcp_ecn: number;
+  ip_default_ttl: number;
+  /** Any other key the script sets, kept so a report can show it. */
+  other: Record<string, string>;
+}
+
+export function defaultSysctls(): Sysctls {
+  return {
+    tcp_rmem: [4096, 131072, 6291456],
+    tcp_wmem: [4096, 16384, 4194304],
+    tcp_timestamps: 1,
+    tcp_sack: 1,
+    tcp_window_scaling: 1,
+    tcp_congestion_control: 'cubic',
+    tcp_slow_start_after_idle: 1,
+    tcp_tso_win_divisor: 3,
+    tcp_min_tso_segs: 2,
+    tcp_tso_rtt_log: 9,
+    tcp_pacing_ss_ratio: 200,
+    tcp_pacing_ca_ratio: 120,
+    tcp_autocorking: 1,
+    tcp_limit_output_bytes: 16 * 65536,
+    tcp_fastopen: 0x1,
+    tcp_notsent_lowat: 0xffffffff,
+    tcp_early_retrans: 3,
+    tcp_syncookies: 1,
+    tcp_ecn: 2,
+    ip_default_ttl: 64,
+    other: {},
+  };
+}
+
+type NumericKey = {
+  [K in keyof Sysctls]: Sysctls[K] extends number ? K : never;
+}[keyof Sysctls];
+
+const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
+  'tcp_timestamps',
+  'tcp_sack',
+  'tcp_window_scaling',
+  'tcp_slow_start_after_idle',
+  'tcp_tso_win_divisor',
+  'tcp_min_tso_segs',
+  'tcp_tso_rtt_log',
+  'tcp_pacing_ss_ratio',
+  'tcp_pacing_ca_ratio',
+  'tcp_autocorking',
+  'tcp_limit_output_bytes',
+  'tcp_fastopen',
+  'tcp_notsent_lowat',
+  'tcp_early_retrans',
+  'tcp_syncookies',
+  'tcp_ecn',
+  'ip_default_ttl',
+]);
+
+/** Sets `net.ipv4.<name>` (also accepts `net/ipv4/<name>` and `/proc/sys/net/ipv4/<name>`).
+ * Returns the previous value as text, for set_sysctls.py's restore script. */
+export function setSysctl(s: Sysctls, rawKey: string, value: string): string | undefined {
+  const key = rawKey.replace(/^\/proc\/sys\//, '').replace(/\//g, '.');
+  const name = key.replace(/^net\.ipv4\./, '');
+  const v = value.trim();
+  if (name === 'tcp_rmem' || name === 'tcp_wmem') {
+    const prev = s[name].join(' ');
+    const parts = v.split(/\s+/).map(Number);
+    if (parts.length === 3 && parts.every(Number.isFinite)) s[name] = [parts[0], parts[1], parts[2]];
+    return prev;
+  }
+  if (name === 'tcp_congestion_control') {
+    const prev = s.tcp_congestion_control;
+    s.tcp_congestion_control = v;
+    return prev;
+  }
+  if (NUMERIC.has(name)) {
+    const k = name as NumericKey;
+    const prev = String(s[k]);
+    s[k] = Number(v);
+    return prev;
+  }
+  const prev = s.other[key];
+  s.other[key] = v;
+  return prev;
+}

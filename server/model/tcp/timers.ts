@@ -1,0 +1,135 @@
+// Timers (net/ipv4/tcp_timer.c): the zero-window probe and delayed ACK are modelled; the
+// retransmission timeout and tail loss probe are watched so that a script which would make them
+// fire is reported as unsupported instead of silently diverging.
+
+import { TCP_DELACK_MAX_MS, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, TCP_TIMEOUT_INIT_MS } from './constants';
+import type { Host } from './host';
+import { packetsOut, tcpWndEnd } from './sock';
+import { tcp_send_ack, tcp_xmit_probe_skb } from './transmit';
+import { TcpSock } from './types';
+
+interface Gens {
+  rto: number;
+  tlp: number;
+  probe: number;
+  delack: number;
+}
+const gens = new WeakMap<TcpSock, Gens>();
+function gen(sk: TcpSock): Gens {
+  let g = gens.get(sk);
+  if (!g) {
+    g = { rto: 0, tlp: 0, probe: 0, delack: 0 };
+    gens.set(sk, g);
+  }
+  return g;
+}
+
+/** tcp_rearm_rto: (re)start the retransmission timer while data is outstanding. */
+export function armRetransmitCheck(h: Host, sk: TcpSock): void {
+  const g = gen(sk);
+  const my = ++g.rto;
+  if (!packetsOut(sk) && !sk.rtxQueue.length) return;
+  const una = sk.sndUna;
+  h.addTimer(h.nowNs + sk.rtoMs * 1e6, 'tcp_retransmit_timer', () => {
+    if (g.rto !== my || !sk.rtxQueue.length || sk.sndUna !== una) return;
+    h.trace.step('tcp_retransmit_timer', sk.id, `RTO (${sk.rtoMs} ms) expired with ${packetsOut(sk)} segments unacked`);
+    h.flagUnsupported(`retransmission timeout at ${(h.nowNs / 1e9).toFixed(3)} s (retransmission is not modelled)`);
+  });
+}
+
+/** tcp_schedule_loss_probe: a tail loss probe fires 2*srtt after the last send if no ACK comes. */
+export function armLossProbeCheck(h: Host, sk: TcpSock): void {
+  const er = h.sysctl.tcp_early_retrans;
+  if ((er !== 3 && er !== 4) || !packetsOut(sk) || !sk.sackOk || sk.caState !== 'Open' || sk.fastopenChild) return;
+  let timeoutUs: number;
+  if (sk.srttUs) {
+    const rtt = sk.srttUs >> 3;
+    timeoutUs = 2 * rtt;
+    if (packetsOut(sk) === 1) timeoutUs = Math.max(timeoutUs, rtt + (rtt >> 1) + TCP_DELACK_MAX_MS * 1000);
+    timeoutUs = Math.max(timeoutUs, 2000);
+  } else {
+    timeoutUs = TCP_TIMEOUT_INIT_MS * 1000;
+  }
+  timeoutUs = Math.min(timeoutUs, sk.rtoMs * 1000);
+  const g = gen(sk);
+  const my = ++g.tlp;
+  const una = sk.sndUna;
+  h.addTimer(h.nowNs + timeoutUs * 1e3, 'tcp_send_loss_probe', () => {
+    if (g.tlp !== my || !sk.rtxQueue.length || sk.sndUna !== una) return;
+    h.trace.step('tcp_send_loss_probe', sk.id, `tail loss probe timer (${timeoutUs} us) expired`);
+    h.flagUnsupported(`tail loss probe at ${(h.nowNs / 1e9).toFixed(3)} s (loss recovery is not modelled)`);
+  });
+}
+
+export function cancelLossProbe(sk: TcpSock): void {
+  gen(sk).tlp++;
+}
+
+function tcp_probe0_when(sk: TcpSock): number {
+  const base = Math.max(sk.rtoMs, TCP_RTO_MIN_MS);
+  return Math.min(base * 2 ** sk.backoff, TCP_RTO_MAX_MS);
+}
+
+/** tcp_check_probe_timer: data is queued, nothing in flight, the window is closed: arm probe0. */
+export function tcp_check_probe_timer(h: Host, sk: TcpSock): void {
+  if (packetsOut(sk) || sk.probeTimerNs !== undefined) return;
+  armProbe(h, sk, tcp_probe0_when(sk));
+}
+
+function armProbe(h: Host, sk: TcpSock, whenMs: number): void {
+  const g = gen(sk);
+  const my = ++g.probe;
+  sk.probeTimerNs = h.nowNs + whenMs * 1e6;
+  h.trace.step('tcp_reset_xmit_timer', sk.id, `zero-window probe timer in ${whenMs} ms (backoff ${sk.backoff})`, { ms: whenMs });
+  h.addTimer(sk.probeTimerNs, 'tcp_probe_timer', () => {
+    if (g.probe !== my) return;
+    sk.probeTimerNs = undefined;
+    tcp_probe_timer(h, sk);
+  });
+}
+
+export function clearProbeTimer(sk: TcpSock): void {
+  gen(sk).probe++;
+  sk.probeTimerNs = undefined;
+}
+
+/** tcp_probe_timer → tcp_send_probe0: poke a zero window with an out-of-window ACK, back off. */
+function tcp_probe_timer(h: Host, sk: TcpSock): void {
+  if (packetsOut(sk) || !sk.writeQueue.length) {
+    sk.backoff = 0;
+    return;
+  }
+  const head = sk.writeQueue[0];
+  if (head.seq < tcpWndEnd(sk)) {
+    h.trace.step('tcp_write_wakeup', sk.id, 'window partly open: send new data instead of a probe');
+    h.flagUnsupported('zero-window probe into a partly open window (tcp_write_wakeup data path)');
+    return;
+  }
+  tcp_xmit_probe_skb(h, sk);
+  sk.backoff = Math.min(sk.backoff + 1, 15);
+  const when = Math.min(tcp_probe0_when(sk), TCP_RTO_MAX_MS);
+  armProbe(h, sk, when);
+}
+
+/** inet_csk_reset_xmit_timer(ICSK_TIME_DACK): ACK later, unless something else carries it. */
+export function tcp_send_delayed_ack(h: Host, sk: TcpSock): void {
+  if (sk.delackTimerNs !== undefined) return;
+  const ato = Math.max(sk.ato, 40);
+  const g = gen(sk);
+  const my = ++g.delack;
+  sk.delackTimerNs = h.nowNs + ato * 1e6;
+  h.trace.step('tcp_send_delayed_ack', sk.id, `delayed ACK in ${ato} ms`, { ms: ato });
+  h.addTimer(sk.delackTimerNs, 'tcp_delack_timer', () => {
+    if (g.delack !== my) return;
+    sk.delackTimerNs = undefined;
+    if (sk.ackPending) {
+      h.trace.step('tcp_delack_timer', sk.id, 'delayed ACK timer fired');
+      tcp_send_ack(h, sk);
+    }
+  });
+}
+
+export function cancelDelack(sk: TcpSock): void {
+  gen(sk).delack++;
+  sk.delackTimerNs = undefined;
+}

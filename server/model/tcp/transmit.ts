@@ -1,0 +1,271 @@
+// From an skb to a packet on the wire: __tcp_transmit_skb builds the TCP header and options,
+// ip_queue_xmit the IPv4 header, then the neighbour, qdisc (pfifo or fq) and tun driver steps.
+
+import { TCPHDR_ACK, TCPHDR_PSH, TCPHDR_SYN, TCP_HEADER_LEN, IP_HEADER_LEN } from './constants';
+import type { Host } from './host';
+import { tcp_write_xmit } from './output';
+import { packetsOut, tcp_current_mss } from './sock';
+import { cancelDelack } from './timers';
+import { Skb, skbLen, TcpOption, TcpSock, truesizeFor, WirePacket } from './types';
+
+/** tcp_select_initial_window's scale: the shift that fits the largest receive buffer in 16 bits. */
+export function rcvWscaleFor(h: Host): number {
+  let space = Math.max(h.sysctl.tcp_rmem[2], 212992);
+  let ws = 0;
+  while (space > 65535 && ws < 14) {
+    space >>= 1;
+    ws++;
+  }
+  return ws;
+}
+
+/** tcp_select_window: the 16-bit window field. The model offers a fixed receive window (receive
+ * buffer auto-tuning is outside its scope); scripts here do not check our window. */
+function tcp_select_window(sk: TcpSock, syn: boolean): number {
+  if (syn) return Math.min(sk.rcvWnd, 65535);
+  const shift = sk.wscaleOk ? sk.rcvWscale : 0;
+  return Math.min(Math.floor(sk.rcvWnd / 2 ** shift), 65535);
+}
+
+function tsVal(h: Host): number {
+  return Math.floor(h.nowNs / 1e6) + 1; // tcp_time_stamp_ts in ms; +1 keeps it non-zero at t=0
+}
+
+/** tcp_syn_options / tcp_synack_options / tcp_established_options laid out as tcp_options_write
+ * does: MSS, then SACK-permitted+TS (or NOP NOP TS), NOP NOP SACK-permitted, NOP WSCALE, Fast Open. */
+export function buildOptions(h: Host, sk: TcpSock, syn: boolean): TcpOption[] {
+  const o: TcpOption[] = [];
+  if (!syn) {
+    if (sk.tstampOk) o.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'TS', val: tsVal(h), ecr: sk.tsRecent });
+    return o;
+  }
+  o.push({ kind: 'mss', value: sk.userMss ? Math.min(sk.userMss, sk.advmss) : sk.advmss });
+  if (sk.tstampOk) {
+    if (sk.sackOk) o.push({ kind: 'sackOK' }, { kind: 'TS', val: tsVal(h), ecr: sk.tsRecent });
+    else o.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'TS', val: tsVal(h), ecr: sk.tsRecent });
+  } else if (sk.sackOk) {
+    o.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sackOK' });
+  }
+  if (sk.wscaleOk) o.push({ kind: 'nop' }, { kind: 'wscale', value: sk.rcvWscale });
+  if (sk.fastopenRequest && sk.state === 'SYN_SENT') {
+    const cookie = sk.fastopenRequest.cookie;
+    o.push(cookie ? { kind: 'FO', cookie } : { kind: 'FO' });
+    const len = 2 + (cookie ? cookie.length / 2 : 0);
+    if ((len & 3) === 2) o.push({ kind: 'nop' }, { kind: 'nop' });
+  }
+  return o;
+}
+
+export function optionBytes(opts: TcpOption[]): number {
+  let n = 0;
+  for (const o of opts) {
+    switch (o.kind) {
+      case 'nop':
+      case 'eol':
+        n += 1;
+        break;
+      case 'mss':
+        n += 4;
+        break;
+      case 'wscale':
+        n += 3;
+        break;
+      case 'sackOK':
+        n += 2;
+        break;
+      case 'TS':
+        n += 10;
+        break;
+      case 'sack':
+        n += 2 + 8 * o.blocks.length;
+        break;
+      case 'FO':
+        n += 2 + (o.cookie ? o.cookie.length / 2 : 0);
+        break;
+      case 'md5':
+        n += 18;
+        break;
+      case 'unknown':
+        break;
+    }
+  }
+  return n;
+}
+
+/** __tcp_transmit_skb: stamp the departure time (EDT), build the header, hand it to IP. */
+export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
+  const prior = sk.wstampNs;
+  sk.wstampNs = Math.max(sk.wstampNs, h.nowNs);
+  const tstamp = sk.wstampNs;
+  const syn = (skb.flags & TCPHDR_SYN) !== 0;
+  const len = skbLen(skb);
+  let flags = skb.flags;
+  // GSO packets always carry PSH so the receiver's GRO flushes early.
+  if (!syn && skb.pcount > 1) flags |= TCPHDR_PSH;
+  skb.flags = flags;
+  const options = buildOptions(h, sk, syn);
+  const pkt: WirePacket = {
+    id: h.id('packet'),
+    timeNs: tstamp,
+    direction: 'out',
+    sock: sk.id,
+    src: { ...sk.local },
+    dst: { ...sk.remote },
+    flags,
+    seq: skb.seq,
+    ack: flags & TCPHDR_ACK ? sk.rcvNxt : 0,
+    win: tcp_select_window(sk, syn),
+    len,
+    options,
+    ipId: 0,
+    ttl: h.sysctl.ip_default_ttl,
+    gsoSegs: Math.max(1, skb.pcount),
+  };
+  h.trace.step('__tcp_transmit_skb', sk.id, `TCP header: ${flagStr(flags)} seq ${pkt.seq} ack ${pkt.ack} win ${pkt.win}, ${len} bytes, ${TCP_HEADER_LEN + optionBytes(options)}-byte header`, {
+    seq: pkt.seq,
+    ack: pkt.ack,
+    len,
+    win: pkt.win,
+    flags: flagStr(flags),
+  });
+  if (flags & TCPHDR_ACK) tcp_event_ack_sent(sk);
+  if (len > 0) {
+    tcp_event_data_sent(h, sk);
+    sk.dataSegsOut += Math.max(1, skb.pcount);
+  }
+  ip_queue_xmit(h, sk, pkt, skb.truesize, syn && (flags & TCPHDR_ACK) !== 0);
+  tcp_update_skb_after_send(h, sk, skb, prior);
+  skb.sentNs = tstamp;
+  if (skb.firstTxNs === undefined) skb.firstTxNs = tstamp;
+}
+
+export function flagStr(flags: number): string {
+  let s = '';
+  if (flags & 0x02) s += 'S';
+  if (flags & 0x01) s += 'F';
+  if (flags & 0x04) s += 'R';
+  if (flags & 0x08) s += 'P';
+  if (flags & 0x20) s += 'U';
+  if (flags & 0x10) s += '.';
+  return s || '-';
+}
+
+/** tcp_event_ack_sent: any packet carrying our ACK makes a pending (delayed) ACK unnecessary. */
+function tcp_event_ack_sent(sk: TcpSock): void {
+  sk.ackPending = false;
+  if (sk.quickAcks > 0) sk.quickAcks--;
+  sk.rcvWup = sk.rcvNxt;
+  cancelDelack(sk);
+}
+
+/** tcp_event_data_sent: remember when data last left (slow start after idle) and restart cubic's
+ * epoch after an idle period (CA_EVENT_TX_START). */
+function tcp_event_data_sent(h: Host, sk: TcpSock): void {
+  if (packetsOut(sk) === 0 && sk.congestion.algo === 'cubic' && sk.congestion.epochStart) {
+    const delta = h.jiffies() - sk.lsndtime;
+    if (delta > 0) sk.congestion.epochStart = Math.min(sk.congestion.epochStart + delta, h.jiffies());
+  }
+  sk.lsndtime = h.jiffies();
+}
+
+/** tcp_update_skb_after_send: with pacing (fq), push the next departure time by len/rate, except
+ * for the first 10 segments which sch_fq never paced. */
+function tcp_update_skb_after_send(h: Host, sk: TcpSock, skb: Skb, prior: number): void {
+  if (sk.pacingStatus === 'none') return;
+  const rate = sk.pacingRate;
+  if (rate !== Infinity && rate > 0 && sk.dataSegsOut >= 10) {
+    let lenNs = Math.floor((skbLen(skb) * 1e9) / rate);
+    const credit = sk.wstampNs - prior;
+    lenNs -= Math.min(Math.floor(lenNs / 2), credit);
+    sk.wstampNs += lenNs;
+    h.trace.step('tcp_update_skb_after_send', sk.id, `pacing: next departure ${(sk.wstampNs / 1e9).toFixed(6)} s (+${(lenNs / 1e6).toFixed(3)} ms)`, {
+      nextNs: sk.wstampNs,
+    });
+  }
+}
+
+/** ip_queue_xmit: IPv4 header (DF, TTL, id from the socket's counter, one id per TSO segment). */
+export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number, synack: boolean): void {
+  if (synack) {
+    pkt.ipId = 0; // ip_build_and_send_pkt: DF set, id 0 for the SYN-ACK
+  } else {
+    pkt.ipId = sk.inetId & 0xffff;
+    sk.inetId = (sk.inetId + pkt.gsoSegs) & 0xffff;
+  }
+  const totLen = IP_HEADER_LEN + TCP_HEADER_LEN + optionBytes(pkt.options) + pkt.len;
+  h.trace.step('ip_queue_xmit', sk.id, `IPv4 header: ${pkt.src.ip} → ${pkt.dst.ip}, id ${pkt.ipId}, ttl ${pkt.ttl}, DF, total length ${totLen}`, {
+    id: pkt.ipId,
+    ttl: pkt.ttl,
+    totLen,
+  });
+  h.trace.step('ip_finish_output2', sk.id, 'tun0 is a point-to-point device without ARP: neigh_output sends without a link-layer header');
+  dev_queue_xmit(h, sk, pkt, truesize);
+}
+
+/** __dev_queue_xmit: the skb is charged to the socket until the driver frees/orphans it. */
+function dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number): void {
+  sk.wmemAlloc += truesize;
+  if (h.qdisc === 'fq') {
+    // sch_fq marks the socket as paced by the qdisc (SK_PACING_FQ) when it first sees it.
+    if (sk.pacingStatus === 'none') sk.pacingStatus = 'fq';
+    const departNs = Math.max(h.nowNs, pkt.timeNs);
+    h.trace.step('fq_enqueue', sk.id, departNs > h.nowNs
+      ? `fq holds the packet until its departure time ${(departNs / 1e9).toFixed(6)} s`
+      : 'fq: departure time reached, dequeued at once', { departNs });
+    if (departNs > h.nowNs) {
+      h.addTimer(departNs, 'fq_dequeue', () => dev_hard_start_xmit(h, sk, pkt, truesize));
+      return;
+    }
+  } else {
+    h.trace.step('pfifo_enqueue', sk.id, 'pfifo: FIFO queue, dequeued at once');
+  }
+  dev_hard_start_xmit(h, sk, pkt, truesize);
+}
+
+/** dev_hard_start_xmit → tun_net_xmit: taps (packetdrill's packet socket) see the packet here;
+ * tun orphans the skb, which is the TX completion TSQ waits for. */
+function dev_hard_start_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number): void {
+  pkt.timeNs = h.nowNs;
+  h.trace.step('dev_hard_start_xmit', sk.id, `packet ${pkt.id} leaves: ${flagStr(pkt.flags)} ${pkt.seq}:${pkt.seq + pkt.len}(${pkt.len})`, {
+    packet: pkt.id,
+  });
+  h.trace.step('tun_net_xmit', sk.id, 'tun queues the packet for its reader and orphans the skb (TX completion)');
+  h.emit(pkt);
+  tcp_wfree(h, sk, truesize);
+}
+
+/** tcp_wfree: the skb's memory returns to the socket; a TSQ-throttled socket resumes sending. */
+function tcp_wfree(h: Host, sk: TcpSock, truesize: number): void {
+  sk.wmemAlloc -= truesize;
+  if (sk.tsqThrottled) {
+    sk.tsqThrottled = false;
+    h.trace.step('tcp_tsq_handler', sk.id, 'TX completion: TSQ lets tcp_write_xmit run again');
+    tcp_write_xmit(h, sk, tcp_current_mss(h, sk), sk.nonagle, false);
+  }
+}
+
+/** A dataless control segment (ACK, probe, SYN-ACK without data) as a throwaway skb. */
+function controlSkb(h: Host, seq: number, flags: number): Skb {
+  return { id: h.id('skb'), seq, endSeq: seq, flags, eor: false, zerocopy: false, frags: 0, truesize: truesizeFor(0), pcount: 1 };
+}
+
+/** tcp_send_ack: a pure ACK at snd_nxt. */
+export function tcp_send_ack(h: Host, sk: TcpSock): void {
+  h.trace.step('tcp_send_ack', sk.id, `ACK ${sk.rcvNxt}`);
+  tcp_transmit_skb(h, sk, controlSkb(h, sk.sndNxt, TCPHDR_ACK));
+}
+
+/** tcp_xmit_probe_skb: a zero-window probe is an ACK with an old sequence number (snd_una - 1),
+ * which the peer must answer with its current window. */
+export function tcp_xmit_probe_skb(h: Host, sk: TcpSock): void {
+  h.trace.step('tcp_xmit_probe_skb', sk.id, `window probe: ACK with seq snd_una-1 = ${sk.sndUna - 1}`);
+  tcp_transmit_skb(h, sk, controlSkb(h, sk.sndUna - 1, TCPHDR_ACK));
+}
+
+/** tcp_make_synack + ip_build_and_send_pkt: the SYN-ACK of a passive open. */
+export function tcp_send_synack(h: Host, sk: TcpSock): void {
+  h.trace.step('tcp_v4_send_synack', sk.id, `SYN-ACK for ${sk.remote.ip}:${sk.remote.port}`);
+  const skb = controlSkb(h, sk.iss, TCPHDR_SYN | TCPHDR_ACK);
+  skb.endSeq = sk.iss + 1;
+  tcp_transmit_skb(h, sk, skb);
+}

@@ -1,0 +1,206 @@
+// State of the model: the socket (struct tcp_sock and the parts of struct sock it uses), the skb,
+// and the packet as it leaves or enters the host.
+
+import type { TcpOptionSpec } from '../packetdrill/ast';
+import { SKB_TRUESIZE_OVERHEAD } from './constants';
+
+export type TcpOption = TcpOptionSpec;
+
+export type TcpState =
+  | 'CLOSE'
+  | 'LISTEN'
+  | 'SYN_SENT'
+  | 'SYN_RECV'
+  | 'ESTABLISHED'
+  | 'FIN_WAIT1'
+  | 'FIN_WAIT2'
+  | 'CLOSING'
+  | 'TIME_WAIT'
+  | 'CLOSE_WAIT'
+  | 'LAST_ACK';
+
+export interface Skb {
+  id: number;
+  seq: number;
+  endSeq: number;
+  /** TCPHDR_* bits the segment will carry (ACK, PSH, SYN, FIN). */
+  flags: number;
+  /** MSG_EOR was set on the write that ended here: never coalesce more data into it. */
+  eor: boolean;
+  /** Data pinned from user pages (MSG_ZEROCOPY): cannot be merged with copied data. */
+  zerocopy: boolean;
+  /** Page fragments holding the payload (MAX_SKB_FRAGS limits it). */
+  frags: number;
+  truesize: number;
+  /** tcp_skb_pcount: segments once cut at mss (0 = not computed yet). */
+  pcount: number;
+  /** Departure time given by __tcp_transmit_skb (EDT), ns; set once sent. */
+  sentNs?: number;
+  /** First transmission time, ns (for RTT samples). */
+  firstTxNs?: number;
+}
+
+export function skbLen(skb: Skb): number {
+  let len = skb.endSeq - skb.seq;
+  if (skb.flags & 0x02) len--; // SYN occupies a sequence number but no payload
+  if (skb.flags & 0x01) len--; // so does FIN
+  return len;
+}
+
+/** skb->truesize for a payload: what TSQ and autocorking count. */
+export function truesizeFor(len: number): number {
+  return len + SKB_TRUESIZE_OVERHEAD;
+}
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
+
+/** A packet on the wire (one TSO/GSO packet as the tun device and packetdrill see it). */
+export interface WirePacket {
+  id: number;
+  timeNs: number;
+  direction: 'out' | 'in';
+  sock: number;
+  src: Endpoint;
+  dst: Endpoint;
+  flags: number;
+  seq: number;
+  ack: number;
+  /** The 16-bit window field as sent (already scaled down). */
+  win: number;
+  len: number;
+  options: TcpOption[];
+  ipId: number;
+  ttl: number;
+  /** Segments a TSO packet will be cut into by the device (1 for normal packets). */
+  gsoSegs: number;
+  /** Script line that injected it (inbound) or that it was compared with (outbound). */
+  line?: number;
+}
+
+export interface CongestionState {
+  algo: 'reno' | 'cubic';
+  // CUBIC (net/ipv4/tcp_cubic.c struct bictcp), times in jiffies (ms)
+  cnt: number;
+  lastMaxCwnd: number;
+  lastCwnd: number;
+  lastTime: number;
+  originPoint: number;
+  K: number;
+  delayMinUs: number;
+  epochStart: number;
+  ackCnt: number;
+  tcpCwnd: number;
+}
+
+export interface RequestInfo {
+  /** Peer's options from its SYN. */
+  peerMss?: number;
+  peerWscale?: number;
+  peerSackOk: boolean;
+  peerTsVal?: number;
+}
+
+export interface TcpSock {
+  id: number;
+  fd: number;
+  state: TcpState;
+  local: Endpoint;
+  remote: Endpoint;
+  nonblock: boolean;
+  /** tp->nonagle: TCP_NAGLE_OFF (TCP_NODELAY), TCP_NAGLE_CORK (TCP_CORK), TCP_NAGLE_PUSH. */
+  nonagle: number;
+  zerocopyEnabled: boolean;
+  congestion: CongestionState;
+  // listener
+  backlog: number;
+  acceptQueue: TcpSock[];
+  fastopenQlen: number;
+  parent?: TcpSock;
+  /** Still a TFO child in SYN_RECV that accept() may already return. */
+  fastopenChild: boolean;
+  // options negotiated
+  userMss: number;
+  advmss: number;
+  mssClamp: number;
+  mssCache: number;
+  tstampOk: boolean;
+  sackOk: boolean;
+  wscaleOk: boolean;
+  sndWscale: number;
+  rcvWscale: number;
+  tsRecent: number;
+  // send sequence space
+  iss: number;
+  sndUna: number;
+  sndNxt: number;
+  writeSeq: number;
+  pushedSeq: number;
+  sndWnd: number;
+  sndWl1: number;
+  maxWindow: number;
+  sndSml: number;
+  sndUp: number;
+  gsoSegs: number;
+  writeQueue: Skb[];
+  rtxQueue: Skb[];
+  sndbuf: number;
+  wmemQueued: number;
+  /** sk_wmem_alloc: 1 plus the truesize of skbs still in the qdisc or device. */
+  wmemAlloc: number;
+  tsqThrottled: boolean;
+  // congestion window
+  cwnd: number;
+  ssthresh: number;
+  cwndCnt: number;
+  cwndClamp: number;
+  maxPacketsOut: number;
+  isCwndLimited: boolean;
+  cwndUsageSeq: number;
+  sndCwndUsed: number;
+  sndCwndStamp: number;
+  lsndtime: number; // jiffies
+  caState: 'Open' | 'Disorder' | 'CWR' | 'Recovery' | 'Loss';
+  // RTT, RTO, pacing
+  srttUs: number; // << 3 like the kernel
+  mdevUs: number;
+  mdevMaxUs: number;
+  rttvarUs: number;
+  rttSeq: number;
+  minRttUs: number;
+  rtoMs: number;
+  backoff: number;
+  pacingRate: number; // bytes per second; Infinity = ~0UL
+  pacingStatus: 'none' | 'needed' | 'fq';
+  wstampNs: number;
+  dataSegsOut: number;
+  inetId: number;
+  // receive side
+  rcvNxt: number;
+  rcvWup: number;
+  rcvWnd: number;
+  irs: number;
+  rcvMss: number;
+  quickAcks: number;
+  ato: number;
+  pingpong: boolean;
+  ackPending: boolean;
+  readable: number;
+  finReceived: boolean;
+  // fast open (client)
+  fastopenRequest?: { cookie?: string; dataLen: number };
+  /** Bytes a blocking/nonblocking call is waiting on, for reporting. */
+  pendingConnect?: { line: number; expected?: number };
+  // timers (absolute ns or undefined)
+  probeTimerNs?: number;
+  delackTimerNs?: number;
+  pageFragUsed: number;
+  md5Keys: number;
+}
+
+export interface TfoCookieCache {
+  get(remoteIp: string): string | undefined;
+  set(remoteIp: string, cookie: string): void;
+}
