@@ -78,6 +78,7 @@ window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
     }
     case 'error':
       showQuery(m.query, m.title);
+      if (!state?.path) diagramEl.replaceChildren(); // drop the "waiting" hint: the status says what happened
       setStatus('error', m.message);
       state = { ...state, query: m.query, title: m.title };
       break;

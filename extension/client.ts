@@ -1,0 +1,87 @@
+// Starting the bundled language server (dist/server.js) over IPC, and keeping it alive: if it dies
+// it is restarted, and the person is told once per session, not once per crash; after five deaths
+// in three minutes it stays down and says how to bring it back.
+import * as vscode from 'vscode';
+import {
+  CloseAction, ErrorAction, LanguageClient, TransportKind,
+  type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type ServerOptions,
+} from 'vscode-languageclient/node';
+import { settingsDefaults, settingsSection, type KpathSettings } from '../server/protocol';
+
+const crashWindowMs = 3 * 60_000;
+const maxCrashes = 5;
+
+class RestartingErrorHandler implements ErrorHandler {
+  private crashes: number[] = [];
+  private told = false;
+
+  constructor(private readonly output: vscode.LogOutputChannel, private readonly onGiveUp: () => void) {}
+
+  error(error: Error, _message: unknown, count: number | undefined): ErrorHandlerResult {
+    this.output.error(`connection error: ${error.message}`);
+    // A few read/write errors in a row are usually the server going down; `closed` handles that.
+    return { action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown, handled: true };
+  }
+
+  closed(): CloseHandlerResult {
+    const now = Date.now();
+    this.crashes = this.crashes.filter((t) => now - t < crashWindowMs);
+    this.crashes.push(now);
+    if (this.crashes.length >= maxCrashes) {
+      this.output.error(`the server stopped ${this.crashes.length} times in ${crashWindowMs / 60_000} minutes; not restarting`);
+      this.onGiveUp();
+      return { action: CloseAction.DoNotRestart, handled: true };
+    }
+    this.output.warn(`the server stopped; restarting (${this.crashes.length} in the last ${crashWindowMs / 60_000} minutes)`);
+    if (!this.told) {
+      this.told = true;
+      void vscode.window.showWarningMessage('kpath: the language server stopped unexpectedly and was restarted. Details are in the "kpath" output.');
+    }
+    return { action: CloseAction.Restart, handled: true };
+  }
+}
+
+/** The settings as the server should see them, with the tree root resolved to an absolute path. */
+export function currentSettings(root: vscode.Uri): KpathSettings {
+  const c = vscode.workspace.getConfiguration(settingsSection);
+  return {
+    treeRoot: root.fsPath,
+    include: c.get<string[]>('include', settingsDefaults.include),
+    exclude: c.get<string[]>('exclude', settingsDefaults.exclude),
+    cacheDir: c.get<string>('cacheDir', settingsDefaults.cacheDir),
+  };
+}
+
+export function createClient(context: vscode.ExtensionContext, root: vscode.Uri, output: vscode.LogOutputChannel): LanguageClient {
+  const module = context.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+  };
+  let client: LanguageClient | undefined;
+  const errorHandler = new RestartingErrorHandler(output, () => {
+    void vscode.window.showErrorMessage('kpath: the language server keeps stopping and was not restarted. See the "kpath" output.', 'Restart').then((pick) => {
+      if (pick === 'Restart') void client?.start();
+    });
+  });
+  const base = root.fsPath.replace(/[[\]{}*?]/g, '\\$&');
+  const clientOptions: LanguageClientOptions = {
+    // C sources are `c`; VS Code calls .h files `cpp`. Only files of the tree go to the server.
+    documentSelector: [
+      { scheme: 'file', language: 'c', pattern: `${base}/**/*` },
+      { scheme: 'file', language: 'cpp', pattern: `${base}/**/*.h` },
+    ],
+    initializationOptions: currentSettings(root),
+    synchronize: { configurationSection: settingsSection },
+    outputChannel: output,
+    errorHandler,
+    initializationFailedHandler: (error) => {
+      output.error(`the server failed to initialize: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showErrorMessage('kpath: the language server failed to start. See the "kpath" output.');
+      return false;
+    },
+    markdown: { isTrusted: false, supportHtml: false },
+  };
+  client = new LanguageClient('kpath', 'kpath', serverOptions, clientOptions);
+  return client;
+}

@@ -1,0 +1,143 @@
+// The panel that shows a path (the send() path, or a call path between two functions): it asks the
+// server, hands the answer to the webview, opens what the person clicks, asks again when a target
+// is switched, and comes back after a window reload through its serializer.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { CallPath } from '../../server/protocol';
+import { isFromWebview, type FromWebview, type PathQuery, type ToWebview, type WebviewState } from '../../media/messages';
+import { panelHtml } from '../../media/panelHtml';
+import { queryTitle, switchQuery } from '../../media/query';
+import { openAt, type Host } from '../host';
+import { callPathRequest, sendPathRequest } from '../requests';
+
+export const viewType = 'kpath.path';
+
+export class PathPanel {
+  private static current: PathPanel | undefined;
+
+  private query: PathQuery | undefined;
+  private path: CallPath | undefined;
+  private ready = false;
+  /** The last thing to show; posted when the webview says it is ready, or at once if it is. */
+  private pending: ToWebview | undefined;
+  private seq = 0;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  /** Show a query in the panel, creating the panel if there is none. */
+  static show(host: Host, query: PathQuery, focus?: string): PathPanel {
+    if (!PathPanel.current) {
+      const panel = vscode.window.createWebviewPanel(viewType, queryTitle(query), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, PathPanel.options(host));
+      PathPanel.current = new PathPanel(panel, host);
+    } else {
+      PathPanel.current.panel.reveal(undefined, false);
+    }
+    void PathPanel.current.ask(query, focus);
+    return PathPanel.current;
+  }
+
+  static options(host: Host): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    const ext = host.context.extensionUri;
+    return {
+      enableScripts: true,
+      // The webview loads nothing but our bundle and stylesheet.
+      localResourceRoots: [vscode.Uri.joinPath(ext, 'media'), vscode.Uri.joinPath(ext, 'dist')],
+      enableFindWidget: true,
+    };
+  }
+
+  constructor(private readonly panel: vscode.WebviewPanel, private readonly host: Host) {
+    PathPanel.current = this;
+    const webview = panel.webview;
+    webview.options = PathPanel.options(host);
+    const ext = host.context.extensionUri;
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(16).toString('base64'),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(ext, 'media', 'styles.css')).toString(),
+    });
+    panel.iconPath = vscode.Uri.joinPath(ext, 'media', 'icon.svg');
+    this.disposables.push(
+      webview.onDidReceiveMessage((m: unknown) => { if (isFromWebview(m)) void this.onMessage(m); }),
+      panel.onDidDispose(() => this.dispose()),
+      // When the server comes back (restart, new tree root), what is on screen may be stale.
+      host.onDidChangeSession((s) => { if (s && this.query) void this.ask(this.query); }),
+    );
+  }
+
+  /** Ask the server for a query and show the answer; a later ask wins over an earlier one. */
+  async ask(query: PathQuery, focus?: string): Promise<void> {
+    const seq = ++this.seq;
+    this.query = query;
+    const title = queryTitle(query);
+    this.panel.title = title;
+    this.post({ type: 'loading', query, title });
+    const session = this.host.session(true);
+    if (!session) {
+      this.post({ type: 'error', query, title, message: 'No kernel tree is open, so there is no index to ask.' });
+      return;
+    }
+    try {
+      const path = query.kind === 'send'
+        ? await session.client.sendRequest(sendPathRequest, query.params)
+        : await session.client.sendRequest(callPathRequest, query.params);
+      if (seq !== this.seq) return;
+      this.path = path;
+      this.post({ type: 'path', query, title, path });
+      if (focus) this.post({ type: 'focus', name: focus });
+    } catch (e) {
+      if (seq !== this.seq) return;
+      const message = e instanceof Error ? e.message : String(e);
+      this.host.output.warn(`${query.kind === 'send' ? 'kpath/sendPath' : 'kpath/callPath'} failed: ${message}`);
+      this.post({ type: 'error', query, title, message: `The server could not compute this path: ${message}` });
+    }
+  }
+
+  private post(m: ToWebview): void {
+    // Only the latest state matters to a webview that is not listening yet; focus rides along later.
+    if (m.type !== 'focus') this.pending = m;
+    if (this.ready) void this.panel.webview.postMessage(m);
+  }
+
+  private async onMessage(m: FromWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        if (this.pending) void this.panel.webview.postMessage(this.pending);
+        return;
+      case 'open': {
+        const session = this.host.session(true);
+        if (!session) return;
+        const name = 'name' in m.location && typeof m.location.name === 'string' ? m.location.name : undefined;
+        try {
+          await openAt(session, m.location, name);
+        } catch (e) {
+          void vscode.window.showErrorMessage(`kpath: cannot open ${m.location.file}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+        return;
+      }
+      case 'switch':
+        if (this.query && this.path) await this.ask(switchQuery(this.query, this.path, m.hop, m.through));
+        return;
+      case 'query':
+        await this.ask(m.query);
+        return;
+    }
+  }
+
+  private dispose(): void {
+    if (PathPanel.current === this) PathPanel.current = undefined;
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+export function activate(host: Host): void {
+  host.context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(viewType, {
+    async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+      const p = new PathPanel(panel, host);
+      // The webview draws its saved path by itself; ask the server again for a fresh one.
+      const saved = state as WebviewState | undefined;
+      if (saved?.query) await p.ask(saved.query);
+    },
+  }));
+}
