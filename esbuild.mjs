@@ -12,7 +12,7 @@ const node = {
   sourcemap: true,
   logLevel: 'warning',
   outdir: 'dist',
-  external: ['vscode', 'tree-sitter', 'tree-sitter-c'],
+  external: ['vscode', 'tree-sitter', 'tree-sitter-c', 'tsx/cjs'],
 };
 
 const bundles = [
@@ -24,5 +24,9 @@ const bundles = [
   { ...node, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'media/main.ts' } },
 ];
 
-const present = bundles.filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));
-await Promise.all(present.map((b) => esbuild.build(b)));
+// `node esbuild.mjs cli worker` builds only those bundles (handy while another one is half-written).
+const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const present = bundles.filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p))
+  && (only.length === 0 || Object.keys(b.entryPoints).some((k) => only.includes(k))));
+const results = await Promise.allSettled(present.map((b) => esbuild.build(b)));
+if (results.some((r) => r.status === 'rejected')) process.exit(1);

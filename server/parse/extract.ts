@@ -2,7 +2,7 @@
 // Local types (parameters, local declarations) are resolved here, where the scope is known;
 // everything that needs the whole tree (struct fields, typedefs, globals) is left symbolic for
 // resolve/.
-import type { SyntaxNode } from 'tree-sitter';
+import type { LNode as SyntaxNode } from './lightTree';
 import type {
   Expr, FieldDecl, FileFacts, FunctionDef, StructDecl, TypeRef,
 } from './facts';
@@ -123,6 +123,8 @@ function collectFields(list: SyntaxNode, s: StructDecl, ctx: Ctx): void {
       collectFields(f, s, ctx);
       continue;
     }
+    // Field aliases are often defined inside the struct: `#define sk_prot __sk_common.skc_prot`.
+    if (f.type === 'preproc_def') { handleMacroDefinition(f, ctx); continue; }
     if (f.type !== 'field_declaration') continue;
     const typeNode = f.childForFieldName('type');
     const declarators = f.childrenForFieldName('declarator');
@@ -260,7 +262,6 @@ function walkInitializer(list: SyntaxNode, t: TypeRef, path: string[], ctx: Ctx,
       walkInitializer(valueNode, t, itemPath, ctx, variable);
       continue;
     }
-    scanExpressions(valueNode, ctx);
     const rhs = toExpr(valueNode, ctx);
     if (!mayBeFunctionValue(rhs)) continue;
     ctx.facts.stores.push({
@@ -302,7 +303,6 @@ function handleDeclaration(node: SyntaxNode, ctx: Ctx, fileScope: boolean): void
       if (value.type === 'initializer_list') {
         walkInitializer(value, t, [], ctx, info.name);
       } else {
-        scanExpressions(value, ctx);
         const rhs = toExpr(value, ctx);
         if (mayBeFunctionValue(rhs) && (t.fn || !fileScope)) {
           const lhs: Expr = fileScope ? { k: 'name', n: info.name } : { k: 'local', n: info.name, t };
@@ -329,43 +329,37 @@ function isPointerToFunction(d: SyntaxNode): boolean {
 // ---------------------------------------------------------------------------------------------
 // Function bodies
 
-function scanExpressions(node: SyntaxNode, ctx: Ctx): void {
-  switch (node.type) {
-    case 'call_expression':
-      handleCall(node, ctx);
-      return;
-    case 'assignment_expression': {
-      const left = node.childForFieldName('left');
-      const right = node.childForFieldName('right');
-      const op = node.childForFieldName('operator')?.text ?? node.child(1)?.text;
-      if (left && right && op === '=') {
-        const rhs = toExpr(right, ctx);
-        if (mayBeFunctionValue(rhs)) {
-          const lhs = toExpr(left, ctx);
-          if (lhs.k !== 'other') ctx.facts.stores.push({ from: ctx.fn, lhs, rhs, line: right.startPosition.row, col: right.startPosition.column, kind: 'assign' });
-        }
+// Walking every node of a body through the binding costs more than parsing it; instead the
+// binding collects the few node kinds we need in one native call, in document order.
+const BODY_NODES = ['declaration', 'call_expression', 'assignment_expression', 'compound_literal_expression'];
+
+function scanBody(body: SyntaxNode, ctx: Ctx): void {
+  const nodes = body.descendantsOfType(BODY_NODES);
+  // Locals first, so that a use sees its declaration wherever it sits (shadowing is rare in the kernel).
+  for (const n of nodes) if (n.type === 'declaration') handleDeclaration(n, ctx, false);
+  for (const n of nodes) {
+    switch (n.type) {
+      case 'call_expression': handleCall(n, ctx); break;
+      case 'assignment_expression': handleAssignment(n, ctx); break;
+      case 'compound_literal_expression': {
+        const value = n.childForFieldName('value');
+        if (value?.type === 'initializer_list') walkInitializer(value, typeOfDescriptor(n.childForFieldName('type'), ctx), [], ctx, '');
+        break;
       }
-      if (left) scanExpressions(left, ctx);
-      if (right) scanExpressions(right, ctx);
-      return;
+      default:
     }
-    case 'declaration':
-      handleDeclaration(node, ctx, false);
-      return;
-    case 'compound_literal_expression': {
-      const t = typeOfDescriptor(node.childForFieldName('type'), ctx);
-      const value = node.childForFieldName('value');
-      if (value?.type === 'initializer_list') walkInitializer(value, t, [], ctx, '');
-      return;
-    }
-    case 'string_literal':
-    case 'number_literal':
-    case 'comment':
-    case 'char_literal':
-      return;
-    default:
-      for (const c of node.namedChildren) scanExpressions(c, ctx);
   }
+}
+
+function handleAssignment(node: SyntaxNode, ctx: Ctx): void {
+  const left = node.childForFieldName('left');
+  const right = node.childForFieldName('right');
+  const op = node.childForFieldName('operator')?.text ?? node.child(1)?.text;
+  if (!left || !right || op !== '=') return;
+  const rhs = toExpr(right, ctx);
+  if (!mayBeFunctionValue(rhs)) return;
+  const lhs = toExpr(left, ctx);
+  if (lhs.k !== 'other') ctx.facts.stores.push({ from: ctx.fn, lhs, rhs, line: right.startPosition.row, col: right.startPosition.column, kind: 'assign' });
 }
 
 function handleCall(node: SyntaxNode, ctx: Ctx): void {
@@ -380,8 +374,6 @@ function handleCall(node: SyntaxNode, ctx: Ctx): void {
       // INDIRECT_CALL_2(f, f2, f1, args…): f is the real call, f2/f1 the likely targets (f1 first).
       const hints = args.slice(1, hintCount + 1).map((a) => a.text).reverse();
       recordIndirect(args[0], pos, ctx, hints, name);
-      for (const a of args.slice(hintCount + 1)) scanExpressions(a, ctx);
-      scanExpressions(args[0], ctx);
       return;
     }
     if (STORE_MACROS.has(name) && args.length >= 2) {
@@ -401,12 +393,9 @@ function handleCall(node: SyntaxNode, ctx: Ctx): void {
         });
       }
     }
-    for (const a of args) scanExpressions(a, ctx);
     return;
   }
   recordIndirect(fnNode, pos, ctx);
-  if (fnNode.type !== 'identifier') scanExpressions(fnNode, ctx);
-  for (const a of args) scanExpressions(a, ctx);
 }
 
 function recordIndirect(calleeNode: SyntaxNode, pos: { row: number; column: number }, ctx: Ctx, hints?: string[], via?: string): void {
@@ -464,7 +453,7 @@ function enterFunction(def: FunctionDef, body: SyntaxNode, ctx: Ctx): void {
   ctx.fn = def.name;
   ctx.scope = new Map();
   def.params.forEach((p, i) => { if (p.name) ctx.scope.set(p.name, { t: p.type, param: i }); });
-  scanExpressions(body, ctx);
+  scanBody(body, ctx);
   ctx.fn = '';
   ctx.scope = new Map();
 }

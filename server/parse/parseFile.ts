@@ -8,6 +8,7 @@ import C from 'tree-sitter-c';
 import type { FileFacts } from './facts';
 import { emptyFacts } from './facts';
 import { extractFacts } from './extract';
+import { lightTree } from './lightTree';
 import { blankAnnotations, isDefineOnly, lexDefines } from './preprocess';
 
 /** Files larger than this are lexed for macros only (generated tables, firmware blobs). */
@@ -73,9 +74,10 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
   }
   let tree: Parser.Tree | undefined;
   try {
-    tree = getParser().parse(blankAnnotations(text), undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
+    const source = blankAnnotations(text);
+    tree = getParser().parse(source, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
     if (!tree) throw new Error('parse timed out');
-    const facts = extractFacts(tree.rootNode, rel);
+    const facts = extractFacts(lightTree(tree, source), rel);
     facts.notes.unshift(...notes);
     return facts;
   } catch (e) {

@@ -43,7 +43,11 @@ export async function parseAll(
   const workers: Worker[] = [];
   try {
     await Promise.all(Array.from({ length: n }, () => new Promise<void>((resolve, reject) => {
-      const w = new Worker(workerScript());
+      const script = workerScript();
+      // From sources (tests), the worker is TypeScript: load it through tsx like the parent.
+      const w = script.endsWith('.ts')
+        ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(script)});`, { eval: true })
+        : new Worker(script);
       workers.push(w);
       const send = (): void => {
         if (next >= batches.length) { resolve(); return; }

@@ -1,0 +1,121 @@
+// Build (or refresh) the index of a tree: scan, reuse what the cache holds for unchanged files,
+// parse the rest on the worker pool, save the cache. Files join the index as they are parsed, so
+// a caller (the language server) can answer from a partial index while this runs.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import { KernelIndex } from './kernelIndex';
+import { scanTree, NET_SCOPE, type SourceFile } from './scan';
+import { cacheFile, defaultCacheDir, loadCache, saveCache, type CachedFile } from './cache';
+import { parseAll, type PoolProgress } from '../parse/pool';
+import { hashContent } from '../parse/parseFile';
+
+export interface IndexOptions {
+  /** Folders to index, relative to the root; [] or ['*'] = the whole tree; ['net'] = NET_SCOPE. */
+  include?: string[];
+  exclude?: string[];
+  cacheDir?: string;
+  /** Skip the cache entirely (benchmarks of a cold start). */
+  noCache?: boolean;
+  threads?: number;
+  onProgress?: (p: { phase: 'scan' | 'cache' | 'parse' | 'save' | 'done'; done: number; total: number; message?: string }) => void;
+  /** Called with human-readable problems (unreadable files, parse errors summary, not a kernel tree). */
+  onProblem?: (msg: string) => void;
+  /** An existing index to fill (the language server keeps one and answers from it while it grows). */
+  into?: KernelIndex;
+}
+
+export interface IndexReport {
+  index: KernelIndex;
+  files: number;
+  parsed: number;
+  fromCache: number;
+  bytesParsed: number;
+  cacheStatus: string;
+  problems: string[];
+  ms: { scan: number; cache: number; parse: number; save: number; total: number };
+}
+
+export function resolveScope(include: string[] | undefined): string[] {
+  if (!include || include.length === 0 || (include.length === 1 && (include[0] === '*' || include[0] === 'all'))) return [];
+  if (include.length === 1 && include[0] === 'net') return NET_SCOPE;
+  return include;
+}
+
+function scopeKey(include: string[], exclude: string[]): string {
+  if (include.length === 0 && exclude.length === 0) return 'all';
+  return createHash('sha1').update(JSON.stringify([include, exclude])).digest('hex').slice(0, 10);
+}
+
+export async function buildIndex(root: string, opts: IndexOptions = {}): Promise<IndexReport> {
+  const t0 = performance.now();
+  const absRoot = path.resolve(root);
+  const include = resolveScope(opts.include);
+  const exclude = opts.exclude ?? [];
+  const problems: string[] = [];
+  const problem = (m: string): void => { problems.push(m); opts.onProblem?.(m); };
+  opts.onProgress?.({ phase: 'scan', done: 0, total: 0 });
+
+  const scan = scanTree(absRoot, include, exclude);
+  if (!scan.looksLikeKernel) problem(`${absRoot} does not look like a Linux kernel tree (no Kbuild/Kconfig/MAINTAINERS with include/linux): indexing its C files anyway`);
+  for (const p of scan.problems) problem(p);
+  const t1 = performance.now();
+
+  const cachePath = cacheFile(opts.cacheDir ?? defaultCacheDir(absRoot), scopeKey(include, exclude));
+  const cache = opts.noCache ? { ok: false as const, reason: 'cache disabled' } : loadCache(cachePath);
+  let cacheStatus = cache.ok ? 'loaded' : cache.reason;
+  if (!cache.ok && !/no cache yet|disabled/.test(cache.reason)) problem(`index cache not used: ${cache.reason}; rebuilding it`);
+  const cached = cache.ok ? cache.files : new Map<string, CachedFile>();
+
+  const index = opts.into ?? new KernelIndex(absRoot);
+  const kept = new Map<string, CachedFile>();
+  const toParse: SourceFile[] = [];
+  let done = 0;
+  for (const f of scan.files) {
+    const c = cached.get(f.rel);
+    if (c && c.size === f.size && c.mtimeMs === f.mtimeMs) {
+      kept.set(f.rel, c);
+      continue;
+    }
+    if (c && c.size === f.size) {
+      // Same size, new mtime (a checkout, a touch): the content hash decides.
+      try {
+        if (hashContent(readFileSync(path.join(absRoot, f.rel))) === c.hash) { kept.set(f.rel, { ...c, mtimeMs: f.mtimeMs }); continue; }
+      } catch { /* unreadable now: parse reports it */ }
+    }
+    toParse.push(f);
+  }
+  for (const c of kept.values()) {
+    index.setFile(c.facts);
+    if (++done % 2000 === 0) opts.onProgress?.({ phase: 'cache', done, total: scan.files.length });
+  }
+  const t2 = performance.now();
+
+  let bytesParsed = 0;
+  await parseAll(absRoot, toParse, (r) => {
+    index.setFile(r.facts);
+    if (r.hash) kept.set(r.facts.path, { rel: r.facts.path, size: r.size, mtimeMs: r.mtimeMs, hash: r.hash, facts: r.facts });
+    else problem(`${r.facts.path}: ${r.facts.notes.join('; ')}`);
+    bytesParsed += r.size;
+  }, (p: PoolProgress) => opts.onProgress?.({ phase: 'parse', done: done + p.done, total: scan.files.length }), opts.threads);
+  const t3 = performance.now();
+
+  // Files that vanished since the cache was written are simply not kept.
+  const changed = toParse.length > 0 || kept.size !== cached.size;
+  if (changed && !opts.noCache) {
+    opts.onProgress?.({ phase: 'save', done: scan.files.length, total: scan.files.length });
+    try {
+      saveCache(cachePath, kept.values());
+      cacheStatus = cache.ok ? `updated (${toParse.length} files re-indexed)` : `written (${cacheStatus})`;
+    } catch (e) {
+      problem(`could not write the index cache ${cachePath}: ${(e as Error).message}`);
+    }
+  }
+  const t4 = performance.now();
+  opts.onProgress?.({ phase: 'done', done: scan.files.length, total: scan.files.length });
+  return {
+    index, files: scan.files.length, parsed: toParse.length, fromCache: scan.files.length - toParse.length,
+    bytesParsed, cacheStatus, problems,
+    ms: { scan: t1 - t0, cache: t2 - t1, parse: t3 - t2, save: t4 - t3, total: t4 - t0 },
+  };
+}

@@ -1,0 +1,361 @@
+// The index of one tree: every file's facts, the type environment, the store graph and the call
+// graph, with the queries the CLI and the language server ask. Files can be replaced one at a time
+// (an edit in the editor); derived tables are refreshed lazily on the next query.
+import type { CallSite, FileFacts, IndirectCall } from '../parse/facts';
+import type { Evidence, FunctionRef, HopKind } from '../protocol';
+import { TypeEnv, structLabel, type FnEntry } from '../resolve/typeEnv';
+import { enclosingId, fileFlows, valuesOf, type FileFlows, type SlotResult } from '../resolve/slots';
+
+export interface Target { fn: FunctionRef; hint: boolean; evidence: Evidence[] }
+
+export interface SiteInfo {
+  file: string;
+  site: IndirectCall;
+  fromId: string;
+  slot?: string;
+  receiverType?: string;
+  unresolved?: string;
+  kind: HopKind;
+}
+
+export interface Edge {
+  from: string;
+  to: string;
+  kind: HopKind;
+  via: string;
+  file: string;
+  line: number;
+  col: number;
+  evidence: Evidence[];
+}
+
+export interface IndexStats {
+  files: number;
+  functions: number;
+  structs: number;
+  calls: number;
+  indirectSites: number;
+  resolvedSites: number;
+  stores: number;
+}
+
+function slotKind(slot: string): HopKind {
+  if (slot.startsWith('G:')) return 'global';
+  if (slot.includes('#')) return 'param';
+  if (slot.includes(':')) return 'local';
+  return 'field';
+}
+
+export class KernelIndex {
+  readonly env = new TypeEnv();
+  readonly files = new Map<string, FileFacts>();
+  private flows = new Map<string, FileFlows>();
+  private dirty = true;
+  private typesChanged = true;
+  // Derived, rebuilt when dirty:
+  private slotIn = new Map<string, { fn?: string; slot?: string; evidence: Evidence }[]>();
+  private sitesBySlot = new Map<string, SiteInfo[]>();
+  private callsByCallee = new Map<string, { file: string; call: CallSite }[]>();
+  private targetMemo = new Map<string, Map<string, Evidence[]>>();
+  private slotsOfFnMemo: Map<string, Set<string>> | undefined;
+  private byFrom = new Map<string, Map<string, { calls: CallSite[]; icalls: number[] }>>();
+
+  constructor(readonly root: string) {}
+
+  setFile(f: FileFacts): void {
+    const old = this.files.get(f.path);
+    if (old) this.env.remove(old);
+    this.env.add(f);
+    this.files.set(f.path, f);
+    this.byFrom.delete(f.path);
+    if (!old || definesTypes(old) || definesTypes(f) || functionSetChanged(old, f)) this.typesChanged = true;
+    else this.flows.delete(f.path);
+    this.dirty = true;
+  }
+
+  removeFile(rel: string): void {
+    const old = this.files.get(rel);
+    if (!old) return;
+    this.env.remove(old);
+    this.files.delete(rel);
+    this.flows.delete(rel);
+    this.byFrom.delete(rel);
+    this.typesChanged = true;
+    this.dirty = true;
+  }
+
+  /** Recompute derived tables if anything changed. Cheap when only function bodies changed. */
+  private refresh(): void {
+    if (!this.dirty) return;
+    if (this.typesChanged) { this.flows.clear(); this.typesChanged = false; }
+    for (const [rel, f] of this.files) if (!this.flows.has(rel)) this.flows.set(rel, fileFlows(this.env, f));
+    this.slotIn = new Map();
+    this.sitesBySlot = new Map();
+    this.callsByCallee = new Map();
+    for (const [rel, fl] of this.flows) {
+      for (const fw of fl.flows) push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });
+      const f = this.files.get(rel)!;
+      fl.sites.forEach((s, i) => {
+        const info = this.siteInfo(rel, f.icalls[i], s);
+        if (info.slot) push(this.sitesBySlot, info.slot, info);
+      });
+      for (const c of f.calls) push(this.callsByCallee, c.callee, { file: rel, call: c });
+    }
+    this.targetMemo.clear();
+    this.slotsOfFnMemo = undefined;
+    this.dirty = false;
+  }
+
+  private siteInfo(file: string, site: IndirectCall, s: SlotResult): SiteInfo {
+    const fromId = enclosingId(this.env, file, site.from);
+    if ('slot' in s) return { file, site, fromId, slot: s.slot, receiverType: s.receiverType, kind: slotKind(s.slot) };
+    if ('direct' in s) return { file, site, fromId, kind: 'direct', slot: undefined, unresolved: undefined };
+    return { file, site, fromId, unresolved: s.unresolved, kind: 'field' };
+  }
+
+  /** Functions stored into a slot, directly or through copies from other slots, with evidence. */
+  slotTargets(slot: string): Map<string, Evidence[]> {
+    this.refresh();
+    const memo = this.targetMemo.get(slot);
+    if (memo) return memo;
+    const out = new Map<string, Evidence[]>();
+    const seen = new Set<string>([slot]);
+    const queue: { slot: string; via: Evidence[] }[] = [{ slot, via: [] }];
+    while (queue.length) {
+      const cur = queue.shift()!;
+      for (const v of this.slotIn.get(cur.slot) ?? []) {
+        if (v.fn) {
+          const ev = out.get(v.fn);
+          const chain = [v.evidence, ...cur.via];
+          if (ev) { if (ev.length < 4 && !ev.some((e) => e.file === v.evidence.file && e.line === v.evidence.line)) ev.push(v.evidence); }
+          else out.set(v.fn, chain);
+        } else if (v.slot && !seen.has(v.slot)) {
+          seen.add(v.slot);
+          queue.push({ slot: v.slot, via: [v.evidence, ...cur.via] });
+        }
+      }
+    }
+    this.targetMemo.set(slot, out);
+    return out;
+  }
+
+  /** Every indirect call site whose callee is this slot. */
+  sitesWithSlot(slot: string): SiteInfo[] {
+    this.refresh();
+    return this.sitesBySlot.get(slot) ?? [];
+  }
+
+  /** Every indirect call site in a file, with its slot. */
+  sitesIn(file: string): SiteInfo[] {
+    this.refresh();
+    const f = this.files.get(file);
+    const fl = this.flows.get(file);
+    if (!f || !fl) return [];
+    return f.icalls.map((ic, i) => this.siteInfo(file, ic, fl.sites[i]));
+  }
+
+  /** The indirect call at (or nearest on) a line; with a column, the one whose name spans it. */
+  siteAt(file: string, line: number, col?: number): SiteInfo | undefined {
+    const sites = this.sitesIn(file).filter((s) => s.site.nameLine === line || s.site.line === line);
+    if (col === undefined) return sites[0];
+    return sites.find((s) => s.site.nameLine === line && col >= s.site.nameCol && col <= s.site.endCol)
+      ?? sites.find((s) => s.site.line === line && col >= s.site.col && col <= s.site.endCol);
+  }
+
+  /** Targets of a site: INDIRECT_CALL hints first, then the resolved set. */
+  targetsOf(s: SiteInfo): Target[] {
+    const out: Target[] = [];
+    const seen = new Set<string>();
+    for (const h of s.site.hints ?? []) {
+      const fn = this.env.lookupFunction(h, s.file);
+      if (!fn || seen.has(fn.id)) continue;
+      seen.add(fn.id);
+      const stored = s.slot ? this.slotTargets(s.slot).get(fn.id) : undefined;
+      out.push({ fn: this.ref(fn), hint: true, evidence: [{ file: s.file, line: s.site.line, col: s.site.col, how: 'hint', slot: s.slot ?? '' }, ...(stored ?? [])] });
+    }
+    if (s.slot) {
+      const rest: Target[] = [];
+      for (const [id, evidence] of this.slotTargets(s.slot)) {
+        if (seen.has(id)) continue;
+        const fn = this.fnById(id);
+        if (fn) rest.push({ fn: this.ref(fn), hint: false, evidence });
+      }
+      rest.sort((a, b) => (a.fn.name < b.fn.name ? -1 : a.fn.name > b.fn.name ? 1 : 0));
+      out.push(...rest);
+    }
+    return out;
+  }
+
+  /** Why a site has no targets, or undefined if it has some. */
+  unresolvedReason(s: SiteInfo, targets: Target[]): string | undefined {
+    if (targets.length) return undefined;
+    if (s.unresolved) return s.unresolved;
+    if (s.slot) return `nothing is stored into ${s.slot} in the indexed folders`;
+    return 'unknown';
+  }
+
+  fnById(id: string): FnEntry | undefined {
+    const at = id.indexOf('@');
+    const name = at >= 0 ? id.slice(0, at) : id;
+    return this.env.functions.get(name)?.find((e) => e.id === id);
+  }
+
+  functionsNamed(name: string): FnEntry[] {
+    return this.env.functions.get(name) ?? [];
+  }
+
+  ref(fn: FnEntry): FunctionRef {
+    return { id: fn.id, name: fn.name, file: fn.file, line: fn.def.nameLine, col: fn.def.nameCol };
+  }
+
+  /** The function whose body contains a line. */
+  functionAt(file: string, line: number): FnEntry | undefined {
+    const f = this.files.get(file);
+    if (!f) return undefined;
+    const def = f.functions.find((d) => d.line <= line && line <= d.endLine);
+    return def ? this.env.functions.get(def.name)?.find((e) => e.file === file && e.def === def) : undefined;
+  }
+
+  private groupByFrom(file: string): Map<string, { calls: CallSite[]; icalls: number[] }> {
+    let g = this.byFrom.get(file);
+    if (g) return g;
+    g = new Map();
+    const f = this.files.get(file)!;
+    const get = (from: string): { calls: CallSite[]; icalls: number[] } => {
+      let e = g!.get(from);
+      if (!e) { e = { calls: [], icalls: [] }; g!.set(from, e); }
+      return e;
+    };
+    for (const c of f.calls) get(c.from).calls.push(c);
+    f.icalls.forEach((ic, i) => get(ic.from).icalls.push(i));
+    this.byFrom.set(file, g);
+    return g;
+  }
+
+  /** Outgoing edges: direct calls and every target of every indirect call in the function. */
+  callees(id: string): Edge[] {
+    this.refresh();
+    const out: Edge[] = [];
+    const name = this.fnById(id)?.name;
+    if (!name) return out;
+    for (const def of this.env.functions.get(name) ?? []) {
+      if (def.id !== id) continue;
+      const g = this.groupByFrom(def.file).get(name);
+      if (!g) continue;
+      for (const c of g.calls) {
+        const callee = this.env.lookupFunction(c.callee, def.file);
+        if (callee) out.push({ from: id, to: callee.id, kind: 'direct', via: '', file: def.file, line: c.line, col: c.col, evidence: [] });
+      }
+      const fl = this.flows.get(def.file);
+      const facts = this.files.get(def.file)!;
+      for (const i of g.icalls) {
+        const s = this.siteInfo(def.file, facts.icalls[i], fl!.sites[i]);
+        const via = s.slot ?? '';
+        for (const t of this.targetsOf(s)) {
+          out.push({ from: id, to: t.fn.id, kind: t.hint ? 'hint' : s.kind, via, file: def.file, line: s.site.line, col: s.site.col, evidence: t.evidence });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The slots a function can be reached through (stored there, or copied onward). */
+  private slotsOfFn(id: string): Set<string> {
+    if (!this.slotsOfFnMemo) {
+      const direct = new Map<string, Set<string>>();
+      const forward = new Map<string, string[]>();
+      for (const [slot, values] of this.slotIn) {
+        for (const v of values) {
+          if (v.fn) { let s = direct.get(v.fn); if (!s) { s = new Set(); direct.set(v.fn, s); } s.add(slot); }
+          else if (v.slot) push(forward, v.slot, slot);
+        }
+      }
+      const closure = new Map<string, Set<string>>();
+      for (const [fn, slots] of direct) {
+        const all = new Set(slots);
+        const queue = [...slots];
+        while (queue.length) for (const next of forward.get(queue.pop()!) ?? []) if (!all.has(next)) { all.add(next); queue.push(next); }
+        closure.set(fn, all);
+      }
+      this.slotsOfFnMemo = closure;
+    }
+    return this.slotsOfFnMemo.get(id) ?? new Set();
+  }
+
+  /** Incoming edges: direct callers and the indirect call sites whose slot holds this function. */
+  callers(id: string): Edge[] {
+    this.refresh();
+    const fn = this.fnById(id);
+    if (!fn) return [];
+    const out: Edge[] = [];
+    for (const { file, call } of this.callsByCallee.get(fn.name) ?? []) {
+      if (this.env.lookupFunction(fn.name, file)?.id !== id) continue;
+      out.push({ from: enclosingId(this.env, file, call.from), to: id, kind: 'direct', via: '', file, line: call.line, col: call.col, evidence: [] });
+    }
+    for (const slot of this.slotsOfFn(id)) {
+      const evidence = this.slotTargets(slot).get(id) ?? [];
+      for (const s of this.sitesBySlot.get(slot) ?? []) {
+        const hint = s.site.hints?.some((h) => this.env.lookupFunction(h, s.file)?.id === id) ?? false;
+        out.push({ from: s.fromId, to: id, kind: hint ? 'hint' : s.kind, via: slot, file: s.file, line: s.site.line, col: s.site.col, evidence });
+      }
+    }
+    // Hints name a function even where nothing stores it (a config not in the index).
+    return out;
+  }
+
+  /** Where a function is stored into slots (for references). */
+  storesOf(id: string): Evidence[] {
+    this.refresh();
+    const out: Evidence[] = [];
+    for (const [slot, values] of this.slotIn) for (const v of values) if (v.fn === id) out.push({ ...v.evidence, slot });
+    return out;
+  }
+
+  /** Every function stored into a struct field (for go-to-implementation on a field). */
+  fieldTargets(structName: string, field: string): Map<string, Evidence[]> {
+    return this.slotTargets(`${structLabel(structName)}.${field}`);
+  }
+
+  /** Functions that a variable's initializer stores into one of its fields (`tcp_prot.sendmsg`). */
+  variableField(variable: string, field: string): { id: string; evidence: Evidence }[] {
+    const out: { id: string; evidence: Evidence }[] = [];
+    for (const [rel, f] of this.files) {
+      for (const st of f.stores) {
+        if (st.lhs.k !== 'init' || st.lhs.v !== variable || st.lhs.path.length !== 1 || st.lhs.path[0] !== field) continue;
+        const values: { fn?: string }[] = [];
+        valuesOf(this.env, st.rhs, rel, '', values);
+        for (const v of values) if (v.fn) out.push({ id: v.fn, evidence: { file: rel, line: st.line, col: st.col, how: 'init', slot: `${variable}.${field}` } });
+      }
+    }
+    return out;
+  }
+
+  stats(): IndexStats {
+    this.refresh();
+    let functions = 0; let calls = 0; let sites = 0; let resolved = 0; let stores = 0;
+    for (const [rel, f] of this.files) {
+      functions += f.functions.length; calls += f.calls.length; stores += f.stores.length;
+      const fl = this.flows.get(rel)!;
+      fl.sites.forEach((s, i) => {
+        sites++;
+        const info = this.siteInfo(rel, f.icalls[i], s);
+        if (this.targetsOf(info).length) resolved++;
+      });
+    }
+    return { files: this.files.size, functions, structs: this.env.structs.size, calls, indirectSites: sites, resolvedSites: resolved, stores };
+  }
+}
+
+function definesTypes(f: FileFacts): boolean {
+  return f.structs.length > 0 || f.typedefs.length > 0 || f.globals.length > 0 || f.macros.some((m) => m.value) || f.path.endsWith('.h');
+}
+
+function functionSetChanged(a: FileFacts, b: FileFacts): boolean {
+  if (a.functions.length !== b.functions.length) return true;
+  return a.functions.some((d, i) => d.name !== b.functions[i].name || d.isStatic !== b.functions[i].isStatic);
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v); else m.set(k, [v]);
+}

@@ -1,0 +1,149 @@
+// Slots and the values that flow into them. A slot is any place a function pointer lives:
+//   `proto_ops.sendmsg`  a struct field (keyed by the struct that declares it, never by signature)
+//   `NF_HOOK#6`          a function's parameter (what callers pass)
+//   `fn:var`             a local variable of a function
+//   `G:name`             a global variable
+// Stores put functions into slots (with evidence) or copy one slot into another
+// (`sch->enqueue = ops->enqueue`); the targets of a slot are the functions that reach it.
+import type { Evidence } from '../protocol';
+import type { ArgPass, Expr, FileFacts, IndirectCall, Store } from '../parse/facts';
+import { VALUE_WRAPPERS } from '../parse/kernelMacros';
+import { functionId, structLabel, type TypeEnv } from './typeEnv';
+
+export type SlotResult = { slot: string; receiverType?: string } | { direct: string } | { unresolved: string };
+
+export interface SlotValue { fn?: string; slot?: string; evidence: Evidence }
+
+/** The id of the function named `name` defined in `file` (for `from` fields of facts). */
+export function enclosingId(env: TypeEnv, file: string, name: string): string {
+  const list = env.functions.get(name);
+  const here = list?.find((e) => e.file === file);
+  return here ? here.id : name;
+}
+
+export function globalSlot(env: TypeEnv, name: string, file: string): string | undefined {
+  const g = env.lookupGlobal(name, file);
+  return g ? `G:${g.id}` : undefined;
+}
+
+/** The slot a callee or lvalue expression denotes. */
+export function slotOf(env: TypeEnv, e: Expr, file: string, fnId: string, depth = 0): SlotResult {
+  if (depth > 8) return { unresolved: 'expression too deep' };
+  switch (e.k) {
+    case 'field': {
+      const owner = env.typeOf(e.e, file);
+      if (!owner) return { unresolved: `type of the receiver of .${e.f} is unknown` };
+      if (!(owner.base.startsWith('struct ') || owner.base.startsWith('union '))) return { unresolved: `receiver of .${e.f} has non-struct type ${owner.base}` };
+      const fi = env.field(owner.base, e.f);
+      if (!fi) return { unresolved: `${structLabel(owner.base)} has no field ${e.f} in the index` };
+      return { slot: `${structLabel(fi.owner)}.${fi.name}`, receiverType: owner.base };
+    }
+    case 'local':
+      return e.param !== undefined ? { slot: `${fnId}#${e.param}` } : { slot: `${fnId}:${e.n}` };
+    case 'name': {
+      const g = globalSlot(env, e.n, file);
+      if (g) return { slot: g };
+      const fn = env.lookupFunction(e.n, file);
+      if (fn) return { direct: fn.id };
+      return { unresolved: `${e.n} is neither a function nor a global in the index` };
+    }
+    case 'deref': case 'addr': case 'cast': case 'index':
+      return slotOf(env, e.e, file, fnId, depth + 1);
+    case 'call':
+      if (VALUE_WRAPPERS.has(e.f) && e.a[0]) return slotOf(env, e.a[0], file, fnId, depth + 1);
+      return { unresolved: `calls the function pointer returned by ${e.f}()` };
+    case 'callp':
+      return { unresolved: 'calls a function pointer returned by another call' };
+    case 'cond':
+      return { unresolved: 'conditional callee' };
+    default:
+      return { unresolved: 'callee expression kind not modelled' };
+  }
+}
+
+/** What a stored or passed value contributes: functions and slots that flow into the target slot. */
+export function valuesOf(env: TypeEnv, e: Expr, file: string, fnId: string, out: { fn?: string; slot?: string }[], depth = 0): void {
+  if (depth > 8) return;
+  switch (e.k) {
+    case 'name': {
+      const fn = env.lookupFunction(e.n, file);
+      if (fn) { out.push({ fn: fn.id }); return; }
+      const g = globalSlot(env, e.n, file);
+      if (g) out.push({ slot: g });
+      return;
+    }
+    case 'addr': case 'cast': case 'deref':
+      valuesOf(env, e.e, file, fnId, out, depth + 1);
+      return;
+    case 'cond':
+      valuesOf(env, e.a, file, fnId, out, depth + 1);
+      valuesOf(env, e.b, file, fnId, out, depth + 1);
+      return;
+    case 'call':
+      if (VALUE_WRAPPERS.has(e.f) && e.a[0]) valuesOf(env, e.a[0], file, fnId, out, depth + 1);
+      return;
+    case 'field': case 'local': case 'index': {
+      const s = slotOf(env, e, file, fnId, depth + 1);
+      if ('slot' in s) out.push({ slot: s.slot });
+      return;
+    }
+    default:
+  }
+}
+
+/** The slot an initializer or assignment writes. */
+export function storeSlot(env: TypeEnv, st: Store, file: string): string | undefined {
+  const fnId = st.from ? enclosingId(env, file, st.from) : '';
+  if (st.lhs.k === 'init') {
+    const { t, path, v } = st.lhs;
+    // A variable (or an array) of function pointers initialized directly: the variable is the slot.
+    if (path.length === 0 || (env.canon(t).fn && path.every((p) => p.startsWith('#')))) {
+      if (!v) return undefined;
+      return st.from ? `${fnId}:${v}` : globalSlot(env, v, file);
+    }
+    const fi = env.initField(st.lhs.t, st.lhs.path);
+    return fi ? `${structLabel(fi.owner)}.${fi.name}` : undefined;
+  }
+  const s = slotOf(env, st.lhs, file, fnId);
+  return 'slot' in s ? s.slot : undefined;
+}
+
+/** Per-file contributions to the store graph, computed once per file version. */
+export interface FileFlows {
+  /** slot ← value, with evidence. */
+  flows: { slot: string; value: { fn?: string; slot?: string }; evidence: Evidence }[];
+  /** Each indirect call's slot (or why it has none), aligned with facts.icalls. */
+  sites: SlotResult[];
+}
+
+export function fileFlows(env: TypeEnv, f: FileFacts): FileFlows {
+  const flows: FileFlows['flows'] = [];
+  const addStore = (st: Store): void => {
+    const slot = storeSlot(env, st, f.path);
+    if (!slot) return;
+    const values: { fn?: string; slot?: string }[] = [];
+    const inFn = st.from ? enclosingId(env, f.path, st.from) : '';
+    valuesOf(env, st.rhs, f.path, inFn, values);
+    for (const value of values) {
+      if (value.slot === slot) continue;
+      const evidence: Evidence = { file: f.path, line: st.line, col: st.col, how: value.fn ? st.kind : 'copy', slot };
+      if (inFn) evidence.in = inFn;
+      flows.push({ slot, value, evidence });
+    }
+  };
+  const addArg = (a: ArgPass): void => {
+    const callee = env.lookupFunction(a.callee, f.path);
+    if (!callee) return;
+    const slot = `${callee.id}#${a.index}`;
+    const values: { fn?: string; slot?: string }[] = [];
+    const inFn = enclosingId(env, f.path, a.from);
+    valuesOf(env, a.value, f.path, inFn, values);
+    for (const value of values) flows.push({ slot, value, evidence: { file: f.path, line: a.line, col: a.col, how: value.fn ? 'arg' : 'copy', slot, in: inFn } });
+  };
+  for (const st of f.stores) addStore(st);
+  for (const a of f.args) addArg(a);
+  const sites = f.icalls.map((ic: IndirectCall) => slotOf(env, ic.callee, f.path, enclosingId(env, f.path, ic.from)));
+  return { flows, sites };
+}
+
+export { functionId };

@@ -1,0 +1,191 @@
+// Whole-tree type knowledge: structs and their fields, typedefs, field-alias macros, globals,
+// function return types. Built from every file's facts; answers "what is the type of this
+// expression" for resolve/slots.ts.
+import type { Expr, FieldDecl, FileFacts, FunctionDef, GlobalVar, TypeRef } from '../parse/facts';
+import { VALUE_WRAPPERS } from '../parse/kernelMacros';
+
+export interface FieldInfo extends FieldDecl { owner: string; file: string }
+export interface StructInfo { name: string; fields: Map<string, FieldInfo>; ordered: FieldInfo[]; defs: { file: string; line: number; col: number }[] }
+export interface FnEntry { id: string; name: string; file: string; def: FunctionDef }
+export interface GlobalEntry { id: string; file: string; g: GlobalVar }
+
+/** `struct sock` → `sock`: the label used in slot keys and shown to people. */
+export function structLabel(base: string): string {
+  return base.replace(/^(struct|union) /, '');
+}
+
+export function functionId(name: string, file: string, isStatic: boolean): string {
+  // A static function in a .c file is private to it; static inline helpers in headers are shared.
+  return isStatic && !file.endsWith('.h') ? `${name}@${file}` : name;
+}
+
+/** A typed function-table view over many files; mutated by add/remove as files change. */
+export class TypeEnv {
+  readonly structs = new Map<string, StructInfo>();
+  readonly typedefs = new Map<string, TypeRef>();
+  readonly aliases = new Map<string, string[]>();
+  readonly functions = new Map<string, FnEntry[]>();
+  readonly returns = new Map<string, TypeRef>();
+  readonly globals = new Map<string, GlobalEntry[]>();
+
+  add(f: FileFacts): void {
+    for (const s of f.structs) {
+      let info = this.structs.get(s.name);
+      if (!info) { info = { name: s.name, fields: new Map(), ordered: [], defs: [] }; this.structs.set(s.name, info); }
+      info.defs.push({ file: f.path, line: s.line, col: s.col });
+      // The same struct may be defined under several #ifdefs or in tools/ copies: union the fields.
+      const fresh = info.fields.size === 0;
+      for (const fd of s.fields) {
+        const fi: FieldInfo = { ...fd, owner: s.name, file: f.path };
+        if (!info.fields.has(fd.name)) info.fields.set(fd.name, fi);
+        if (fresh) info.ordered.push(fi);
+      }
+    }
+    for (const t of f.typedefs) if (!this.typedefs.has(t.name) || !t.type.base.startsWith('<')) this.typedefs.set(t.name, t.type);
+    for (const m of f.macros) if (m.value) this.aliases.set(m.name, m.value.split('.'));
+    for (const d of f.functions) {
+      const id = functionId(d.name, f.path, d.isStatic);
+      push(this.functions, d.name, { id, name: d.name, file: f.path, def: d });
+      if (!this.returns.has(d.name)) this.returns.set(d.name, d.ret);
+    }
+    for (const d of f.decls) if (!this.returns.has(d.name)) this.returns.set(d.name, d.ret);
+    for (const g of f.globals) push(this.globals, g.name, { id: g.isStatic && !f.path.endsWith('.h') ? `${g.name}@${f.path}` : g.name, file: f.path, g });
+  }
+
+  /** Forget a file's contributions (before re-adding its new facts). */
+  remove(f: FileFacts): void {
+    for (const s of f.structs) {
+      const info = this.structs.get(s.name);
+      if (!info) continue;
+      info.defs = info.defs.filter((d) => d.file !== f.path);
+      for (const [k, v] of info.fields) if (v.file === f.path) info.fields.delete(k);
+      info.ordered = info.ordered.filter((v) => v.file !== f.path);
+      if (info.defs.length === 0) this.structs.delete(s.name);
+    }
+    for (const d of f.functions) {
+      const list = this.functions.get(d.name)?.filter((e) => e.file !== f.path);
+      if (list?.length) this.functions.set(d.name, list); else this.functions.delete(d.name);
+    }
+    for (const g of f.globals) {
+      const list = this.globals.get(g.name)?.filter((e) => e.file !== f.path);
+      if (list?.length) this.globals.set(g.name, list); else this.globals.delete(g.name);
+    }
+    // typedefs, aliases and return types are keyed by name only; a stale one is harmless until the
+    // file is re-added, which overwrites it.
+    for (const t of f.typedefs) this.typedefs.delete(t.name);
+  }
+
+  /** Follow typedefs to a struct, union or primitive. */
+  canon(t: TypeRef): TypeRef {
+    let cur = t;
+    for (let i = 0; i < 12; i++) {
+      const td = this.typedefs.get(cur.base);
+      if (!td || td.base === cur.base) break;
+      cur = { base: td.base, ptr: cur.ptr + td.ptr, fn: cur.fn || td.fn };
+    }
+    return cur;
+  }
+
+  /** The function a name means when used in `file`: its own static, else the global, else a header's. */
+  lookupFunction(name: string, file: string): FnEntry | undefined {
+    const list = this.functions.get(name);
+    if (!list) return undefined;
+    let global: FnEntry | undefined;
+    let header: FnEntry | undefined;
+    for (const e of list) {
+      if (e.file === file) return e;
+      if (!e.def.isStatic) global ??= e;
+      else if (e.file.endsWith('.h')) header ??= e;
+    }
+    return global ?? header ?? (list.length === 1 || list.every((e) => e.id === list[0].id) ? list[0] : undefined);
+  }
+
+  lookupGlobal(name: string, file: string): GlobalEntry | undefined {
+    const list = this.globals.get(name);
+    if (!list) return undefined;
+    return list.find((g) => g.file === file) ?? list.find((g) => !g.g.isStatic) ?? list.find((g) => g.file.endsWith('.h'));
+  }
+
+  /** A field of a struct, through anonymous members (flattened at extraction) and alias macros. */
+  field(structName: string, name: string): FieldInfo | undefined {
+    const s = this.structs.get(structName);
+    const direct = s?.fields.get(name);
+    if (direct) return direct;
+    const alias = this.aliases.get(name);
+    if (!alias || !s) return undefined;
+    // `#define sk_prot __sk_common.skc_prot`: walk the path from this struct.
+    let owner = structName;
+    let fi: FieldInfo | undefined;
+    for (const step of alias) {
+      fi = this.structs.get(owner)?.fields.get(step);
+      if (!fi) return undefined;
+      owner = this.canon(fi.type).base;
+    }
+    return fi;
+  }
+
+  /** The type of an expression, or undefined when it cannot be known from the index. */
+  typeOf(e: Expr, file: string, depth = 0): TypeRef | undefined {
+    if (depth > 16) return undefined;
+    switch (e.k) {
+      case 'local': return this.canon(e.t);
+      case 'name': {
+        const g = this.lookupGlobal(e.n, file);
+        if (g) return this.canon(g.g.type);
+        if (this.functions.has(e.n)) return { base: e.n, ptr: 0, fn: true };
+        return undefined;
+      }
+      case 'field': {
+        const fi = this.fieldOf(e, file, depth);
+        return fi ? this.canon(fi.type) : undefined;
+      }
+      case 'call': {
+        if (VALUE_WRAPPERS.has(e.f)) return e.a[0] ? this.typeOf(e.a[0], file, depth + 1) : undefined;
+        const r = this.returns.get(e.f);
+        return r ? this.canon(r) : undefined;
+      }
+      case 'cast': return this.canon(e.t);
+      case 'index': case 'deref': {
+        const t = this.typeOf(e.e, file, depth + 1);
+        return t && t.ptr > 0 ? { ...t, ptr: t.ptr - 1 } : t;
+      }
+      case 'addr': {
+        const t = this.typeOf(e.e, file, depth + 1);
+        return t ? { ...t, ptr: t.ptr + 1 } : undefined;
+      }
+      case 'cond': return this.typeOf(e.a, file, depth + 1) ?? this.typeOf(e.b, file, depth + 1);
+      default: return undefined;
+    }
+  }
+
+  /** The field a field expression denotes (`sk->sk_prot` → sock_common.skc_prot). */
+  fieldOf(e: Extract<Expr, { k: 'field' }>, file: string, depth = 0): FieldInfo | undefined {
+    const t = this.typeOf(e.e, file, depth + 1);
+    if (!t || !(t.base.startsWith('struct ') || t.base.startsWith('union '))) return undefined;
+    return this.field(t.base, e.f);
+  }
+
+  /** Follow an initializer's designator path from type t to the field it ends on. */
+  initField(t: TypeRef, path: string[]): FieldInfo | undefined {
+    let cur = this.canon(t);
+    let fi: FieldInfo | undefined;
+    for (const step of path) {
+      if (step.startsWith('#') && cur.ptr > 0) { cur = { ...cur, ptr: cur.ptr - 1 }; fi = undefined; continue; }
+      const s = this.structs.get(cur.base);
+      if (!s) return undefined;
+      if (step.startsWith('#')) {
+        fi = step === '#*' ? undefined : s.ordered[Number(step.slice(1))];
+      } else {
+        fi = this.field(cur.base, step);
+      }
+      if (!fi) return undefined;
+      cur = this.canon(fi.type);
+    }
+    return fi;
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v); else m.set(k, [v]);
+}
