@@ -16,6 +16,8 @@ export interface Evidence {
   how: 'init' | 'assign' | 'copy' | 'arg' | 'hint';
   /** The slot it was stored into, e.g. `proto_ops.sendmsg` or `NF_HOOK#6`. */
   slot: string;
+  /** The function the store sits in (absent at file scope), e.g. the caller that passed `okfn`. */
+  in?: string;
 }
 
 export interface FunctionRef {
