@@ -72,7 +72,7 @@ export function createSock(h: Host, fd: number): TcpSock {
     wstampNs: 0,
     dataSegsOut: 0,
     // Linux starts inet_id at a random value; the model uses a fixed one so runs are reproducible.
-    inetId: 0x1000 * fd,
+    inetId: (0x1000 * (h.socks.length + 1)) & 0xffff,
     rcvNxt: 0,
     rcvWup: 0,
     rcvWnd: 0,
