@@ -1,0 +1,117 @@
+// The packetdrill parser: times, packets, options, multi-line system calls, and syntax errors
+// that name their line.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseScript } from '../../server/model/packetdrill/parse';
+import { PktSyntaxError, PacketEvent, SyscallEvent } from '../../server/model/packetdrill/ast';
+
+test('preamble commands, relative/absolute/ranged/blocking times', () => {
+  const s = parseScript(
+    [
+      '`./defaults.sh',
+      'sysctl -q net.ipv4.tcp_tso_win_divisor=100`',
+      '// a comment',
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+      '+.1 listen(3, 1) = 0',
+      '1.5 close(3) = 0',
+      '+.3~+.310 > . 26000:26000(0) ack 1',
+      '+0...0 connect(4, ..., ...) = 0',
+      '* > S. 0:0(0) ack 1',
+    ].join('\n'),
+  );
+  assert.equal(s.preamble.length, 1);
+  assert.match(s.preamble[0].text, /tcp_tso_win_divisor=100/);
+  assert.deepEqual(s.events.map((e) => e.time.start), [
+    { kind: 'absolute', seconds: 0 },
+    { kind: 'relative', seconds: 0.1 },
+    { kind: 'absolute', seconds: 1.5 },
+    { kind: 'relative', seconds: 0.3 },
+    { kind: 'relative', seconds: 0 },
+    { kind: 'any', seconds: 0 },
+  ]);
+  assert.deepEqual(s.events[3].time.rangeEnd, { kind: 'relative', seconds: 0.31 });
+  assert.deepEqual(s.events[4].time.blockingEnd, { kind: 'absolute', seconds: 0 });
+  assert.deepEqual(s.events.map((e) => e.line), [4, 5, 6, 7, 8, 9]);
+});
+
+test('packets: flags, ranges, ack, win and every option kind', () => {
+  const s = parseScript(
+    [
+      '+0 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>',
+      '+0 > P. 1:10001(10000) ack 1',
+      '+0 < S. 123:123(0) ack 1 win 14600 <mss 940,TS val 2000 ecr 1000,sackOK,nop,wscale 6, FO abcd1234,nop,nop>',
+      '+0 < . 1:1(0) ack 1 win 514 <md5 000102030405060708090a0b0c0d0e0f,nop,nop>',
+      '+0 > F. 1:1(0) ack 1 <...>',
+      '+0 < . 1:1(0) ack 1 win 257 <sack 1001:2001 3001:4001,foo 3>',
+    ].join('\n'),
+  );
+  const [syn, data, synack, md5, fin, sack] = s.events as PacketEvent[];
+  assert.equal(syn.direction, 'in');
+  assert.equal(syn.flags, 'S');
+  assert.equal(syn.ackFlag, false);
+  assert.equal(syn.win, 32792);
+  assert.deepEqual(syn.options, [{ kind: 'mss', value: 1000 }, { kind: 'sackOK' }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'wscale', value: 7 }]);
+  assert.equal(data.direction, 'out');
+  assert.equal(data.flags, 'P');
+  assert.equal(data.ackFlag, true);
+  assert.deepEqual(data.seq, { start: 1, end: 10001, len: 10000 });
+  assert.equal(data.ack, 1);
+  assert.equal(data.options, undefined);
+  assert.deepEqual(synack.options && synack.options !== 'any' ? synack.options.slice(1, 2) : [], [{ kind: 'TS', val: 2000, ecr: 1000 }]);
+  assert.deepEqual(synack.options !== 'any' && synack.options?.[5], { kind: 'FO', cookie: 'abcd1234' });
+  assert.deepEqual(md5.options !== 'any' && md5.options?.[0], { kind: 'md5', hex: '000102030405060708090a0b0c0d0e0f' });
+  assert.equal(fin.options, 'any');
+  assert.deepEqual(sack.options !== 'any' && sack.options?.[0], { kind: 'sack', blocks: [[1001, 2001], [3001, 4001]] });
+  assert.deepEqual(sack.options !== 'any' && sack.options?.[1], { kind: 'unknown', text: 'foo 3' });
+});
+
+test('system calls: flags, arrays, multi-line structs and errno results', () => {
+  const s = parseScript(
+    [
+      '+0 setsockopt(3, SOL_SOCKET, SO_SNDBUF, [200000], 4) = 0',
+      '+0 sendto(3, ..., 500, MSG_FASTOPEN|MSG_ZEROCOPY, ..., ...) = -1 EINPROGRESS (Operation now in progress)',
+      '+0 sendmsg(4, {msg_name(...)=...,',
+      '      msg_iov(2)=[{..., 1}, {..., 7}],',
+      '      msg_flags=0}, MSG_ZEROCOPY) = 8',
+      '+0 fcntl(3, F_GETFL) = 0x2 (flags O_RDWR)',
+    ].join('\n'),
+  );
+  const [sso, sendto, sendmsg, fcntl] = s.events as SyscallEvent[];
+  assert.deepEqual(sso.args[3], { t: 'array', items: [{ t: 'num', v: 200000 }] });
+  assert.deepEqual(sendto.args[3], { t: 'or', items: [{ t: 'id', v: 'MSG_FASTOPEN' }, { t: 'id', v: 'MSG_ZEROCOPY' }] });
+  assert.equal(sendto.result, -1);
+  assert.equal(sendto.errno, 'EINPROGRESS');
+  assert.equal(sendmsg.line, 3);
+  assert.equal(sendmsg.result, 8);
+  const msg = sendmsg.args[1];
+  assert.equal(msg.t, 'struct');
+  const iov = msg.t === 'struct' ? msg.fields.find((f) => f.name === 'msg_iov(2)') : undefined;
+  assert.equal(iov?.value.t === 'array' && iov.value.items.length, 2);
+  assert.equal(fcntl.result, 2);
+});
+
+test('python blocks and timed backtick commands are events', () => {
+  const s = parseScript(['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3', '+0 %{ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd }%', '+.07 `sysctl -q net.ipv4.tcp_timestamps=0`'].join('\n'));
+  assert.equal(s.events[1].type, 'python');
+  assert.equal(s.events[2].type, 'command');
+  assert.equal(s.events[2].type === 'command' && s.events[2].text, 'sysctl -q net.ipv4.tcp_timestamps=0');
+});
+
+function syntaxError(src: string): PktSyntaxError {
+  try {
+    parseScript(src);
+  } catch (e) {
+    if (e instanceof PktSyntaxError) return e;
+    throw e;
+  }
+  assert.fail('expected a syntax error');
+}
+
+test('syntax errors carry the script line', () => {
+  assert.equal(syntaxError('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n\n+0 > X 1:1(0)').line, 3);
+  assert.equal(syntaxError('0 listen(3, 1) = 0\n+0 > P. 1:10(10) ack 1').line, 2); // 1:10 is 9 bytes
+  assert.equal(syntaxError('0 listen(3, 1) = 0\n+0 write(4, ..., 10)').line, 2); // no result
+  assert.equal(syntaxError('0 listen(3, 1) = 0\n\n`sysctl -q a=1').line, 3);
+  assert.equal(syntaxError('0 listen(3, 1) = 0\nhello world').line, 2);
+  assert.match(syntaxError('+0 < S 0:0(0) win 1 <mss 1000').message, /^line 1: unterminated TCP option list/);
+});

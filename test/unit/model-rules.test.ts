@@ -1,0 +1,207 @@
+// Rules of the transmit model, each checked against what the kernel function does, plus the
+// runner on our own scripts (test/fixtures/pkt) and how it reports what it does not model.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Host } from '../../server/model/tcp/host';
+import { createSock } from '../../server/model/tcp/sock';
+import { tcp_cwnd_test, tcp_nagle_check, tcp_tso_autosize, tcp_tso_should_defer } from '../../server/model/tcp/output';
+import { tcp_xmit_size_goal } from '../../server/model/tcp/sendmsg';
+import { cubictcp_cong_avoid, tcp_cwnd_restart, tcp_is_cwnd_limited, tcp_reno_cong_avoid } from '../../server/model/tcp/cong';
+import { TCP_NAGLE_CORK, TCP_NAGLE_OFF } from '../../server/model/tcp/constants';
+import { Skb, TcpSock, truesizeFor } from '../../server/model/tcp/types';
+import { parseScript } from '../../server/model/packetdrill/parse';
+import { runScript } from '../../server/model/runner';
+
+const PKT = path.join(__dirname, '..', 'fixtures', 'pkt');
+
+function established(h: Host): TcpSock {
+  const sk = createSock(h, 4);
+  sk.state = 'ESTABLISHED';
+  sk.mssCache = 1000;
+  sk.sndWnd = 64000;
+  sk.maxWindow = 64000;
+  sk.sndUna = sk.sndNxt = sk.writeSeq = 1;
+  return sk;
+}
+
+function skb(seq: number, len: number, pcount = Math.ceil(len / 1000)): Skb {
+  return { id: seq, seq, endSeq: seq + len, flags: 0x10, eor: false, zerocopy: false, frags: 1, truesize: truesizeFor(len), pcount };
+}
+
+test('tcp_cwnd_test allows at most half the cwnd per TSO packet', () => {
+  const h = new Host();
+  const sk = established(h);
+  assert.equal(tcp_cwnd_test(sk), 5); // cwnd 10, nothing in flight
+  sk.rtxQueue.push(skb(1, 8000));
+  assert.equal(tcp_cwnd_test(sk), 2); // 8 in flight
+  sk.rtxQueue.push(skb(8001, 2000));
+  assert.equal(tcp_cwnd_test(sk), 0);
+});
+
+test('tcp_nagle_check: partial segments wait for cork, or for an unacked small segment', () => {
+  const h = new Host();
+  const sk = established(h);
+  assert.equal(tcp_nagle_check(true, sk, TCP_NAGLE_CORK), true);
+  assert.equal(tcp_nagle_check(false, sk, TCP_NAGLE_CORK), false);
+  assert.equal(tcp_nagle_check(true, sk, 0), false); // nothing in flight
+  sk.rtxQueue.push(skb(1, 100, 1));
+  sk.sndNxt = 101;
+  sk.sndSml = 101; // the segment in flight was small
+  assert.equal(tcp_nagle_check(true, sk, 0), true);
+  assert.equal(tcp_nagle_check(true, sk, TCP_NAGLE_OFF), false);
+  sk.sndSml = 0; // only full-sized segments in flight: Minshall lets it go
+  assert.equal(tcp_nagle_check(true, sk, 0), false);
+});
+
+test('tcp_tso_autosize follows the pacing rate, min RTT and tcp_min_tso_segs', () => {
+  const h = new Host();
+  const sk = established(h);
+  assert.equal(tcp_tso_autosize(h, sk, 1000, 2), 65); // no pacing rate yet: the GSO limit
+  sk.pacingRate = 200_000; // 195 bytes per ms
+  sk.minRttUs = 100_000;
+  assert.equal(tcp_tso_autosize(h, sk, 1000, 2), 2);
+  assert.equal(tcp_tso_autosize(h, sk, 1000, 10), 10);
+  sk.minRttUs = 600; // a close peer: 64 KB >> 1
+  assert.equal(tcp_tso_autosize(h, sk, 1000, 2), 32);
+});
+
+test('tcp_tso_should_defer: sends after 1 ms idle, defers a small tail when an ACK is due', () => {
+  const h = new Host();
+  const sk = established(h);
+  sk.srttUs = 8 * 100;
+  const lim = { cwnd: false, rwnd: false };
+  h.nowNs = 10e6;
+  sk.wstampNs = 0; // last transmit long ago
+  const tail = skb(5001, 3000);
+  sk.writeQueue.push(tail);
+  assert.equal(tcp_tso_should_defer(h, sk, tail, 65, lim), false);
+  // just transmitted, 8 of 10 in flight, ACK due within srtt/2: wait for it
+  sk.wstampNs = h.nowNs;
+  const head = skb(1, 8000, 8);
+  head.sentNs = h.nowNs - 50_000;
+  sk.rtxQueue.push(head);
+  h.sysctl.tcp_tso_win_divisor = 3;
+  assert.equal(tcp_tso_should_defer(h, sk, tail, 65, lim), true);
+  assert.equal(lim.cwnd, true);
+  // ... unless tcp_tso_win_divisor says 2 segments are a big enough fraction
+  h.sysctl.tcp_tso_win_divisor = 100;
+  assert.equal(tcp_tso_should_defer(h, sk, tail, 65, { cwnd: false, rwnd: false }), false);
+});
+
+test('tcp_xmit_size_goal is half the largest peer window in whole MSS', () => {
+  const h = new Host();
+  const sk = established(h);
+  sk.maxWindow = 32896;
+  assert.equal(tcp_xmit_size_goal(h, sk, 1000, true), 16000);
+  sk.maxWindow = 3000;
+  assert.equal(tcp_xmit_size_goal(h, sk, 1000, true), 1000);
+  assert.equal(tcp_xmit_size_goal(h, sk, 1000, false), 1000);
+});
+
+test('slow start grows only when cwnd-limited; Reno then adds one per cwnd acked', () => {
+  const h = new Host();
+  const sk = established(h);
+  sk.maxPacketsOut = 5;
+  assert.equal(tcp_is_cwnd_limited(sk), false);
+  tcp_reno_cong_avoid(h, sk, 2);
+  assert.equal(sk.cwnd, 10);
+  sk.maxPacketsOut = 6;
+  tcp_reno_cong_avoid(h, sk, 2);
+  assert.equal(sk.cwnd, 12);
+  sk.ssthresh = 12;
+  sk.isCwndLimited = true;
+  for (let k = 0; k < 11; k++) tcp_reno_cong_avoid(h, sk, 1);
+  assert.equal(sk.cwnd, 12);
+  tcp_reno_cong_avoid(h, sk, 1);
+  assert.equal(sk.cwnd, 13);
+});
+
+test('CUBIC after a loss at 40: concave up to the old maximum, flat around K, then convex', () => {
+  const h = new Host();
+  const sk = established(h);
+  sk.ssthresh = 20;
+  sk.cwnd = 20;
+  sk.isCwndLimited = true;
+  sk.congestion.lastMaxCwnd = 40; // as after a loss at 40
+  sk.congestion.delayMinUs = 100_000;
+  const at: Record<number, number> = {};
+  for (let ms = 0; ms <= 6000; ms += 10) {
+    h.nowNs = ms * 1e6;
+    cubictcp_cong_avoid(h, sk, 2);
+    at[ms] = sk.cwnd;
+  }
+  // K = cbrt((40 - 20) / C) with C = 0.4: about 3.7 s to climb back to 40
+  assert.ok(at[500] > 20 && at[500] < 35, `cwnd after 0.5 s: ${at[500]}`);
+  assert.ok(at[500] - at[0] > at[2000] - at[1500], 'growth slows down while approaching the old maximum');
+  assert.ok(at[3500] >= 39 && at[3500] <= 41, `near the old maximum at 3.5 s: ${at[3500]}`);
+  assert.ok(at[6000] > 44, `past the plateau, cwnd grows again: ${at[6000]}`);
+});
+
+test('tcp_cwnd_restart halves cwnd per RTO of idleness, not below the initial window', () => {
+  const h = new Host();
+  const sk = established(h);
+  sk.cwnd = 36;
+  sk.rtoMs = 300;
+  tcp_cwnd_restart(h, sk, 500); // more than one RTO, less than two: one halving
+  assert.equal(sk.cwnd, 18);
+  sk.cwnd = 36;
+  tcp_cwnd_restart(h, sk, 3000);
+  assert.equal(sk.cwnd, 10);
+});
+
+function run(name: string) {
+  const file = path.join(PKT, name);
+  return runScript(parseScript(fs.readFileSync(file, 'utf8')));
+}
+
+for (const name of fs.readdirSync(PKT).filter((n) => n.endsWith('.pkt'))) {
+  test(`our script ${name}: every outbound packet and assert matches`, () => {
+    const r = run(name);
+    assert.ok(r.totals.outbound >= 3, 'script has outbound packets');
+    const bad = r.outbound.filter((o) => !o.ok).map((o) => `line ${o.line} ${o.expected}: ${o.diffs.join('; ')}`);
+    assert.deepEqual(bad, []);
+    assert.deepEqual(r.asserts.filter((a) => !a.ok), []);
+    assert.deepEqual(r.syscalls.filter((c) => !c.ok), []);
+    assert.deepEqual(r.unsupported, []);
+  });
+}
+
+test('a wrong expectation is reported with what the model sends instead', () => {
+  const src = fs.readFileSync(path.join(PKT, 'nagle.pkt'), 'utf8').replace('> P. 101:301(200) ack 1', '> P. 101:201(100) ack 1');
+  const r = runScript(parseScript(src));
+  const failed = r.outbound.filter((o) => !o.ok);
+  assert.equal(failed.length, 1);
+  assert.match(failed[0].diffs.join(), /length 100 expected, model sends 200/);
+});
+
+test('Nagle hold and its release are explained in the step trace', () => {
+  const r = run('nagle.pkt');
+  const held = r.steps.find((s) => s.fn === 'tcp_nagle_test');
+  assert.ok(held, 'a tcp_nagle_test step');
+  assert.match(held.note, /held by Nagle/);
+  const fns = new Set(r.steps.map((s) => s.fn));
+  for (const fn of ['tcp_sendmsg_locked', 'tcp_push', 'tcp_write_xmit', '__tcp_transmit_skb', 'ip_queue_xmit', 'dev_hard_start_xmit', 'tcp_ack']) assert.ok(fns.has(fn), fn);
+});
+
+test('features the model lacks are reported as unsupported with their line', () => {
+  const src = [
+    '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+    '+0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0',
+    '+0 bind(3, ..., ...) = 0',
+    '+0 listen(3, 1) = 0',
+    '+0 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>',
+    '+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 7>', // kernel default tcp_rmem[2] (6 MB) gives wscale 7
+    '+0 < . 1:1(0) ack 1 win 257',
+    '+0 accept(3, ..., ...) = 4',
+    '+0 getsockopt(4, SOL_TCP, TCP_INFO, ..., ...) = 0',
+    '+0 %{ print(tcpi_rtt) }%',
+  ].join('\n');
+  const r = runScript(parseScript(src));
+  assert.deepEqual(
+    r.unsupported.map((u) => `${u.what} at line ${u.line}`),
+    ['system call getsockopt() at line 9', "python block 'print(tcpi_rtt)' at line 10"],
+  );
+  assert.equal(r.totals.matched, 1);
+});
