@@ -60,6 +60,61 @@ export function parseFile(root: string, rel: string, contents?: string): ParsedF
   return { facts: factsOf(rel, buf), hash, size: buf.length, mtimeMs };
 }
 
+// A line at column 0 that starts like a function definition: `static int foo(`.
+const DEF_START = /^(?!(?:if|for|while|switch|return|else|do|case|goto)\b)[A-Za-z_][\w \t*]*?\b([A-Za-z_]\w*)[ \t]*\(/gm;
+
+/** The index just past the `}` that closes the `{` at `open`, or -1. Strings and comments are rare enough at this level to ignore. */
+function matchBrace(source: string, open: number, limit: number): number {
+  let depth = 0;
+  for (let i = open; i < limit; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 123) depth++;
+    else if (c === 125 && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * tree-sitter's error recovery sometimes swallows later definitions into an unfinished construct
+ * (an unbalanced macro, a `struct {` that never closes). Each function-looking region the first pass
+ * missed is parsed again on its own, padded with newlines so its lines keep their numbers.
+ */
+function recoverMissedFunctions(source: string, rel: string, facts: FileFacts): void {
+  const known = new Set(facts.functions.map((f) => f.name));
+  for (const d of facts.decls) known.add(d.name);
+  let recovered = 0;
+  let attempts = 0;
+  for (const m of source.matchAll(DEF_START)) {
+    if (known.has(m[1]) || attempts >= 200 || /^[A-Z0-9_]+$/.test(m[1])) continue;
+    const open = source.indexOf('{', m.index);
+    // A prototype or a call (`;` before any `{`) is not a definition.
+    if (open < 0 || source.slice(m.index, open).includes(';')) continue;
+    const end = matchBrace(source, open, Math.min(source.length, open + 200_000));
+    if (end < 0) continue;
+    attempts++;
+    let lines = 0;
+    for (let i = source.indexOf('\n'); i >= 0 && i < m.index; i = source.indexOf('\n', i + 1)) lines++;
+    const region = '\n'.repeat(lines) + source.slice(m.index, end);
+    const tree = getParser().parse(region);
+    try {
+      const part = extractFacts(lightTree(tree, region), rel);
+      const fn = part.functions.find((f) => f.name === m[1]);
+      if (!fn) continue;
+      recovered++;
+      known.add(fn.name);
+      facts.functions.push(fn);
+      const mine = <T extends { from: string }>(xs: T[]): T[] => xs.filter((x) => x.from === fn.name);
+      facts.calls.push(...mine(part.calls));
+      facts.icalls.push(...mine(part.icalls));
+      facts.stores.push(...mine(part.stores));
+      facts.args.push(...mine(part.args));
+    } finally {
+      (tree as unknown as { delete?: () => void }).delete?.();
+    }
+  }
+  if (recovered) facts.notes.push(`${recovered} function(s) recovered by re-parsing them alone after a parse error`);
+}
+
 function factsOf(rel: string, buf: Buffer): FileFacts {
   const { text, utf8 } = decode(buf);
   const notes: string[] = [];
@@ -77,7 +132,9 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
     const source = blankAnnotations(text);
     tree = getParser().parse(source, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
     if (!tree) throw new Error('parse timed out');
-    const facts = extractFacts(lightTree(tree, source), rel);
+    const root = lightTree(tree, source);
+    const facts = extractFacts(root, rel);
+    if (root.hasError) recoverMissedFunctions(source, rel, facts);
     facts.notes.unshift(...notes);
     return facts;
   } catch (e) {

@@ -1,0 +1,67 @@
+// The on-disk cache: a second run loads it, a changed file is re-indexed alone, and a corrupt or
+// old-format cache is detected and rebuilt.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, cpSync, readFileSync, writeFileSync, readdirSync, appendFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildIndex } from '../../server/index/indexer';
+
+const FIXTURE = path.join(__dirname, '..', 'fixtures', 'minikernel');
+
+function setup(): { root: string; cache: string } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'kpath-cache-tree-'));
+  cpSync(FIXTURE, root, { recursive: true });
+  return { root, cache: mkdtempSync(path.join(os.tmpdir(), 'kpath-cache-')) };
+}
+
+const cacheFileIn = (dir: string): string => path.join(dir, readdirSync(dir).find((f) => f.endsWith('.jsonl'))!);
+
+test('second run loads everything from the cache; one edited file is re-indexed alone', async () => {
+  const { root, cache } = setup();
+  const first = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  assert.equal(first.fromCache, 0);
+  const second = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  assert.equal(second.parsed, 0);
+  assert.equal(second.fromCache, first.files);
+  assert.equal(second.index.stats().functions, first.index.stats().functions);
+  const file = path.join(root, 'net/ipv4/udp.c');
+  writeFileSync(file, readFileSync(file, 'utf8') + '\nint udp_added_later(void) { return 0; }\n');
+  const third = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  assert.equal(third.parsed, 1);
+  assert.equal(third.index.functionsNamed('udp_added_later').length, 1);
+});
+
+test('a corrupt cache is detected, reported and rebuilt', async () => {
+  const { root, cache } = setup();
+  await buildIndex(root, { cacheDir: cache, threads: 1 });
+  const file = cacheFileIn(cache);
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(file, text.replace('inet_sendmsg', 'inet_sendmsX'));
+  const problems: string[] = [];
+  const r = await buildIndex(root, { cacheDir: cache, threads: 1, onProblem: (m) => problems.push(m) });
+  assert.match(problems.join('\n'), /checksum mismatch/);
+  assert.equal(r.fromCache, 0);
+  assert.equal(r.index.functionsNamed('inet_sendmsg').length, 1);
+  const again = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  assert.equal(again.parsed, 0, 'the rebuilt cache is good');
+});
+
+test('a truncated or old-format cache is not trusted', async () => {
+  const { root, cache } = setup();
+  await buildIndex(root, { cacheDir: cache, threads: 1 });
+  const file = cacheFileIn(cache);
+  const text = readFileSync(file, 'utf8');
+  writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
+  const problems: string[] = [];
+  await buildIndex(root, { cacheDir: cache, threads: 1, onProblem: (m) => problems.push(m) });
+  assert.match(problems.join('\n'), /cache not used/);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines[0] = lines[0].replace(/"format":\d+/, '"format":1');
+  writeFileSync(file, lines.join('\n'));
+  appendFileSync(file, '');
+  const p2: string[] = [];
+  const r = await buildIndex(root, { cacheDir: cache, threads: 1, onProblem: (m) => p2.push(m) });
+  assert.match(p2.join('\n'), /cache not used/);
+  assert.equal(r.fromCache, 0);
+});

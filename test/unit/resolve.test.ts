@@ -1,0 +1,91 @@
+// Resolution on a small tree written to mimic kernel patterns: every `@targets:` marker in the
+// fixture names functions that must (and must not) be targets of the indirect call on its line.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { buildIndex } from '../../server/index/indexer';
+import { callPath } from '../../server/graph/paths';
+import { targetMarkers } from '../helpers/markers';
+
+const ROOT = path.join(__dirname, '..', 'fixtures', 'minikernel');
+
+async function index() {
+  return (await buildIndex(ROOT, { noCache: true, threads: 1 })).index;
+}
+
+test('every @targets marker in the fixture tree resolves as written', async () => {
+  const ix = await index();
+  const markers = targetMarkers(ROOT);
+  assert.ok(markers.length >= 12, `expected many markers, found ${markers.length}`);
+  for (const m of markers) {
+    const sites = ix.sitesIn(m.file).filter((s) => s.site.line === m.line || s.site.nameLine === m.line);
+    assert.ok(sites.length > 0, `${m.file}:${m.line + 1}: no indirect call site found`);
+    const names = new Set(sites.flatMap((s) => ix.targetsOf(s).map((t) => t.fn.name)));
+    for (const want of m.must) assert.ok(names.has(want), `${m.file}:${m.line + 1}: ${want} missing from [${[...names].join(', ')}] (slot ${sites.map((s) => s.slot ?? s.unresolved).join(', ')})`);
+    for (const bad of m.mustNot) assert.ok(!names.has(bad), `${m.file}:${m.line + 1}: ${bad} must not be a target`);
+  }
+});
+
+test('targets carry evidence: the file and line where the function was stored', async () => {
+  const ix = await index();
+  const site = ix.sitesIn('include/linux/net.h').find((s) => s.fromId === 'sock_sendmsg_nosec')!;
+  assert.equal(site.slot, 'proto_ops.sendmsg');
+  const targets = ix.targetsOf(site);
+  // INDIRECT_CALL hints first, f1 before f2.
+  assert.deepEqual(targets.slice(0, 2).map((t) => [t.fn.name, t.hint]), [['inet_sendmsg', true], ['inet6_sendmsg', true]]);
+  const unix = targets.find((t) => t.fn.name === 'unix_stream_sendmsg')!;
+  assert.equal(unix.evidence[0].file, 'net/ipv4/unix.c');
+  assert.equal(unix.evidence[0].how, 'init');
+  const inet6 = targets.find((t) => t.fn.name === 'inet6_sendmsg')!;
+  assert.ok(inet6.evidence.some((e) => e.file === 'net/ipv4/unix.c' && e.how === 'init'), 'compound literal store is evidence');
+});
+
+test('copies between fields keep the chain of evidence', async () => {
+  const ix = await index();
+  const site = ix.sitesIn('net/sched/sch_generic.c').find((s) => s.fromId === 'dev_qdisc_enqueue')!;
+  assert.equal(site.slot, 'Qdisc.enqueue');
+  const fq = ix.targetsOf(site).find((t) => t.fn.name === 'fq_enqueue')!;
+  assert.deepEqual(fq.evidence.map((e) => e.how), ['init', 'copy']);
+});
+
+test('SYSCALL_DEFINE defines sys_send, and static inline header functions are hops', async () => {
+  const ix = await index();
+  const sys = ix.functionsNamed('sys_send');
+  assert.equal(sys.length, 1);
+  assert.equal(sys[0].def.viaMacro, 'SYSCALL_DEFINE4');
+  assert.deepEqual(sys[0].def.params.map((p) => p.name), ['fd', 'buff', 'len', 'flags']);
+  const p = callPath(ix, 'send', 'tcp_sendmsg');
+  assert.equal(p.broken, undefined, p.broken?.reason);
+  assert.deepEqual(p.hops.map((h) => h.to.name), ['__sys_sendto', 'sock_sendmsg_nosec', 'inet_sendmsg', 'tcp_sendmsg']);
+  assert.equal(p.hops[2].kind, 'hint');
+  assert.equal(p.hops[2].via, 'proto_ops.sendmsg');
+  assert.ok(p.hops[2].alternatives.some((a) => a.name === 'unix_stream_sendmsg'));
+});
+
+test('callers include indirect callers, marked with the slot', async () => {
+  const ix = await index();
+  const callers = ix.callers('tcp_sendmsg');
+  const inet = callers.find((c) => c.from === 'inet_sendmsg');
+  assert.ok(inet, 'inet_sendmsg calls tcp_sendmsg through proto.sendmsg');
+  assert.equal(inet.via, 'proto.sendmsg');
+  assert.equal(ix.callers('e100_stop').length, 0, 'ndo_stop is never called in the fixture');
+});
+
+test('an okfn parameter gets what callers pass, and a path through it stays with its caller', async () => {
+  const ix = await index();
+  const p = callPath(ix, 'ip_output', 'arp_finish');
+  assert.ok(p.broken, 'ip_output cannot reach arp_finish through NF_HOOK: arp_xmit passes that one');
+  const q = callPath(ix, 'ip_output', 'ip_finish_output');
+  assert.equal(q.broken, undefined);
+  assert.deepEqual(q.hops.map((h) => [h.to.name, h.kind]), [['NF_HOOK', 'direct'], ['ip_finish_output', 'param']]);
+});
+
+test('unresolved sites say why', async () => {
+  const ix = await index();
+  ix.setFile({
+    ...ix.files.get('fs/read_write.c')!,
+    icalls: [{ from: 'vfs_read', callee: { k: 'field', e: { k: 'name', n: 'mystery' }, f: 'read' }, line: 0, col: 0, nameLine: 0, nameCol: 0, endCol: 1 }],
+  });
+  const s = ix.sitesIn('fs/read_write.c')[0];
+  assert.match(ix.unresolvedReason(s, ix.targetsOf(s)) ?? '', /unknown/);
+});
