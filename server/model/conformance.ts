@@ -16,6 +16,9 @@ export interface ScriptConformance {
   /** Outbound lines the model got wrong, with why. */
   mismatches: string[];
   asserts: { total: number; passed: number };
+  syscalls: { total: number; passed: number };
+  /** Packets the model sent that no `>` line expected. */
+  extra: number;
   error?: string;
 }
 
@@ -44,6 +47,8 @@ export function summarize(script: string, r: RunResult): ScriptConformance {
     unsupported,
     mismatches: r.outbound.filter((o) => !o.ok).map((o) => `line ${o.line} ${o.expected}: ${o.diffs.join('; ')}`),
     asserts: { total: r.asserts.length, passed: r.asserts.filter((a) => a.ok).length },
+    syscalls: { total: r.syscalls.length, passed: r.syscalls.filter((c) => c.ok).length },
+    extra: r.extra.length,
   };
 }
 
@@ -57,7 +62,7 @@ export function runConformance(dir: string): ConformanceReport {
       scripts.push(summarize(name, runScript(script, { readSibling: siblingReader(dir) })));
     } catch (e) {
       const msg = e instanceof PktSyntaxError ? `syntax error at line ${e.line}: ${e.detail}` : String(e);
-      scripts.push({ script: name, outbound: 0, matched: 0, unsupported: [], mismatches: [], asserts: { total: 0, passed: 0 }, error: msg });
+      scripts.push({ script: name, outbound: 0, matched: 0, unsupported: [], mismatches: [], asserts: { total: 0, passed: 0 }, syscalls: { total: 0, passed: 0 }, extra: 0, error: msg });
     }
   }
   return {
@@ -70,10 +75,11 @@ export function runConformance(dir: string): ConformanceReport {
 /** A plain-text table for test output and `npm run bench`. */
 export function formatConformance(rep: ConformanceReport): string {
   const w = Math.max(...rep.scripts.map((s) => s.script.length), 6);
-  const lines = [`${'script'.padEnd(w)}  matched/outbound  asserts  unsupported`];
+  const lines = [`${'script'.padEnd(w)}  matched/outbound  asserts  syscalls  extra  unsupported`];
   for (const s of rep.scripts) {
     const a = s.asserts.total ? `${s.asserts.passed}/${s.asserts.total}` : '-';
-    lines.push(`${s.script.padEnd(w)}  ${`${s.matched}/${s.outbound}`.padStart(16)}  ${a.padStart(7)}  ${s.error ?? (s.unsupported.length ? s.unsupported.join(' | ') : '-')}`);
+    const c = `${s.syscalls.passed}/${s.syscalls.total}`;
+    lines.push(`${s.script.padEnd(w)}  ${`${s.matched}/${s.outbound}`.padStart(16)}  ${a.padStart(7)}  ${c.padStart(8)}  ${String(s.extra).padStart(5)}  ${s.error ?? (s.unsupported.length ? s.unsupported.join(' | ') : '-')}`);
     for (const m of s.mismatches) lines.push(`${''.padEnd(w)}    ✗ ${m}`);
   }
   const pct = rep.outbound ? ((100 * rep.matched) / rep.outbound).toFixed(1) : '0';

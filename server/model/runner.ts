@@ -54,8 +54,11 @@ export interface RunResult {
   asserts: AssertCheck[];
   unsupported: Issue[];
   notes: Issue[];
-  /** Predicted outbound packets no `>` line accounted for. */
+  /** Predicted outbound packets skipped over to match a later `>` line: the model sent
+   * something the script does not expect. */
   extra: WirePacket[];
+  /** Predicted outbound packets after the script's last line (packetdrill does not check them). */
+  unchecked: WirePacket[];
   packets: WirePacket[];
   steps: Step[];
   totals: { outbound: number; matched: number };
@@ -91,6 +94,7 @@ class Runner {
       unsupported: [],
       notes: [],
       extra: [],
+      unchecked: [],
       packets: this.h.wire,
       steps: this.h.trace.steps,
       totals: { outbound: 0, matched: 0 },
@@ -124,7 +128,7 @@ class Runner {
       this.baseNs = t;
       this.checkPendingConnects();
     }
-    this.res.extra.push(...this.h.outQueue.splice(0));
+    this.res.unchecked.push(...this.h.outQueue.splice(0));
     for (const u of this.h.unsupported) this.res.unsupported.push(u);
     this.res.totals.outbound = this.res.outbound.length;
     this.res.totals.matched = this.res.outbound.filter((o) => o.ok).length;

@@ -22,6 +22,8 @@ test('packetdrill selftests: the model predicts the outbound packets', { skip: T
     assert.ok(s.outbound > 0, `${s.script} has outbound packets`);
     assert.equal(s.matched, s.outbound, `${s.script}: ${s.mismatches.join(' | ')}`);
     assert.equal(s.asserts.passed, s.asserts.total, `${s.script}: tcpi_snd_cwnd asserts`);
+    assert.equal(s.syscalls.passed, s.syscalls.total, `${s.script}: system call results`);
+    assert.equal(s.extra, 0, `${s.script}: packets the script does not expect`);
   }
   assert.ok(rep.matched >= 0.9 * rep.outbound, `${rep.matched}/${rep.outbound} outbound packets matched`);
 });

@@ -165,6 +165,7 @@ for (const name of fs.readdirSync(PKT).filter((n) => n.endsWith('.pkt'))) {
     assert.deepEqual(r.asserts.filter((a) => !a.ok), []);
     assert.deepEqual(r.syscalls.filter((c) => !c.ok), []);
     assert.deepEqual(r.unsupported, []);
+    assert.deepEqual(r.extra, [], 'no packet the script does not expect');
   });
 }
 
