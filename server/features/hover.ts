@@ -1,0 +1,92 @@
+// Hover. On an indirect callee: the receiver's type, the slot (struct.field), how many targets and
+// the first few (hints marked), or why it is unresolved. On a function: its signature and how many
+// places call it or store it. On a function-pointer field: what is stored into it, and where.
+import type { Connection, Hover } from 'vscode-languageserver/node';
+import type { KernelIndex, SiteInfo } from '../index/kernelIndex';
+import type { Evidence } from '../protocol';
+import { guard, range, type ServerState } from './state';
+import { symbolAt } from './symbolAt';
+import { slotImplementations } from './implementation';
+
+const SHOWN = 5;
+const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
+const where = (e: { file: string; line: number }): string => `${e.file}:${e.line + 1}`;
+
+function describeSlot(slot: string): string {
+  if (slot.startsWith('G:')) return `global ${code(slot.slice(2).replace(/@.*/, ''))}`;
+  const param = /^(.*)#(\d+)$/.exec(slot);
+  if (param) return `parameter ${Number(param[2]) + 1} of ${code(param[1].replace(/@.*/, ''))}`;
+  const local = /^(.*):(\w+)$/.exec(slot);
+  if (local && !slot.includes('.')) return `local ${code(local[2])} of ${code(local[1].replace(/@.*/, ''))}`;
+  return code(slot);
+}
+
+function evidenceLine(e: Evidence): string {
+  return `${e.how} ${code(e.slot)} at ${where(e)}${e.in ? ` in ${code(e.in)}` : ''}`;
+}
+
+export function siteHover(index: KernelIndex, s: SiteInfo): string {
+  const targets = index.targetsOf(s);
+  const lines = [`**indirect call** through ${s.slot ? describeSlot(s.slot) : 'an expression'}`];
+  if (s.receiverType) lines.push(`receiver: ${code(s.receiverType + ' *')}`);
+  if (s.site.via) lines.push(`wrapped in ${code(s.site.via)}`);
+  if (targets.length === 0) {
+    lines.push(`no target: ${index.unresolvedReason(s, targets) ?? 'unknown'}`);
+  } else {
+    const names = targets.slice(0, SHOWN).map((t) => `${code(t.fn.name)}${t.hint ? ' (hint)' : ''}`);
+    lines.push(`${targets.length} target${targets.length === 1 ? '' : 's'}: ${names.join(', ')}${targets.length > SHOWN ? ', …' : ''}`);
+  }
+  return lines.join('\n\n');
+}
+
+export function provideHover(index: KernelIndex, file: string, text: string, line: number, col: number): { markdown: string; line: number; start: number; end: number } | undefined {
+  const at = symbolAt(index, file, text, line, col);
+  if (!at) return undefined;
+  const w = at.word;
+  const span = w ? { line: w.line, start: w.start, end: w.end } : { line, start: col, end: col };
+  switch (at.kind) {
+    case 'site':
+      return { markdown: siteHover(index, at.site), ...span };
+    case 'function': {
+      const fn = at.fns[0];
+      const callers = index.callers(fn.id);
+      const direct = callers.filter((e) => e.kind === 'direct').length;
+      const stores = index.storesOf(fn.id);
+      const slots = [...new Set(stores.map((e) => e.slot))];
+      const parts = [
+        '```c\n' + fn.def.signature + '\n```',
+        `${where({ file: fn.file, line: fn.def.nameLine })}${fn.def.viaMacro ? ` (defined by ${code(fn.def.viaMacro)})` : ''}`,
+        `called from ${callers.length} place${callers.length === 1 ? '' : 's'} (${direct} direct, ${callers.length - direct} indirect)` +
+          (stores.length ? ` · stored ${stores.length} time${stores.length === 1 ? '' : 's'} into ${slots.slice(0, SHOWN).map(describeSlot).join(', ')}${slots.length > SHOWN ? ', …' : ''}` : ''),
+      ];
+      if (at.fns.length > 1) parts.push(`${at.fns.length - 1} more definition${at.fns.length > 2 ? 's' : ''}: ${at.fns.slice(1, SHOWN).map((f) => where({ file: f.file, line: f.def.nameLine })).join(', ')}`);
+      return { markdown: parts.join('\n\n'), ...span };
+    }
+    case 'field': {
+      const impls = slotImplementations(index, at.slot);
+      const sites = index.sitesWithSlot(at.slot).length;
+      const lines = [`**field** ${code(at.slot)}${at.field ? ` (${code(at.field.type.base + ' ' + '*'.repeat(at.field.type.ptr))}${at.field.type.fn ? ', function pointer' : ''})` : ''}`];
+      lines.push(`${impls.length} function${impls.length === 1 ? '' : 's'} stored · called indirectly at ${sites} site${sites === 1 ? '' : 's'}`);
+      for (const i of impls.slice(0, SHOWN)) lines.push(`- ${code(i.name)}: ${i.evidence[0] ? evidenceLine(i.evidence[0]) : where(i.span)}`);
+      if (impls.length > SHOWN) lines.push(`- … ${impls.length - SHOWN} more`);
+      return { markdown: lines.join('\n\n'), ...span };
+    }
+    case 'struct': {
+      const s = index.env.structs.get(at.name);
+      if (!s) return undefined;
+      const fnFields = s.ordered.filter((f) => f.type.fn).length;
+      return { markdown: `${code(at.name)}: ${s.fields.size} fields, ${fnFields} function pointers · ${s.defs.map(where).slice(0, 3).join(', ')}`, ...span };
+    }
+    case 'global':
+      return undefined;
+  }
+}
+
+export function register(connection: Connection, state: ServerState): void {
+  connection.onHover(guard(state, 'hover', null as Hover | null, (p) => {
+    const c = state.context(p.textDocument.uri);
+    if (!c) return null;
+    const h = provideHover(c.index, c.file, c.text, p.position.line, p.position.character);
+    return h ? { contents: { kind: 'markdown', value: h.markdown }, range: range({ line: h.line, col: h.start, endCol: h.end }) } : null;
+  }));
+}

@@ -1,0 +1,122 @@
+// Building the index: at start, on `kpath/reindex`, and when the settings change. Progress goes out
+// as window/workDoneProgress (files done / total, percent) and as kpath/statusChanged. While the
+// first build runs, queries are answered from the growing index; a rebuild keeps answering from
+// the previous one until the new one is complete.
+import { existsSync, statSync } from 'node:fs';
+import { NotificationType, RequestType0, type Connection, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { buildIndex } from '../index/indexer';
+import { KernelIndex } from '../index/kernelIndex';
+import { Methods, type IndexStatus, type KpathSettings } from '../protocol';
+import { guard, type ServerState } from './state';
+import { mergeSettings, resolveRoot, scanScope } from './settings';
+import { reapplyOpenDocuments } from './documents';
+
+export const statusRequest = new RequestType0<IndexStatus, void>(Methods.status);
+export const reindexRequest = new RequestType0<void, void>(Methods.reindex);
+export const statusChangedNotification = new NotificationType<IndexStatus>(Methods.statusChanged);
+
+const REPORT_EVERY_MS = 250;
+
+let generation = 0;
+let running: Promise<void> = Promise.resolve();
+
+function setStatus(state: ServerState, s: IndexStatus): void {
+  state.status = s;
+  void state.connection.sendNotification(statusChangedNotification, s).catch(() => undefined);
+}
+
+/** Queue a (re)build; resolves when it is done or superseded. Never rejects. */
+export function startIndexing(state: ServerState, why: string): Promise<void> {
+  const gen = ++generation;
+  running = running.then(() => (gen === generation ? build(state, gen, why) : undefined)).catch((e: unknown) => {
+    state.error(`indexing failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    setStatus(state, { ...state.status, state: 'error', message: e instanceof Error ? e.message : String(e) });
+  });
+  return running;
+}
+
+async function build(state: ServerState, gen: number, why: string): Promise<void> {
+  const root = resolveRoot(state.settings, state.workspaceFolder);
+  if (!root || !existsSync(root) || !statSync(root).isDirectory()) {
+    const message = root ? `the tree root ${root} is not a folder` : 'no tree root: open a kernel tree folder or set kpath.treeRoot';
+    state.error(message);
+    setStatus(state, { state: 'error', filesDone: 0, filesTotal: 0, functions: 0, indirectSites: 0, resolvedSites: 0, message });
+    return;
+  }
+  const scope = scanScope(state.settings);
+  if (scope.unsupported.length) state.log(`only folder globs are supported (folder/**); taken as folder prefixes: ${scope.unsupported.join(', ')}`);
+  const fresh = new KernelIndex(root);
+  if (state.root !== root || !state.index) {
+    state.root = root;
+    state.index = fresh;
+  }
+  state.log(`indexing ${root} (${why}); include ${scope.include.length ? scope.include.join(', ') : 'everything'}${scope.exclude.length ? `; exclude ${scope.exclude.join(', ')}` : ''}`);
+  setStatus(state, { state: 'indexing', filesDone: 0, filesTotal: 0, functions: 0, indirectSites: 0, resolvedSites: 0, message: 'scanning the tree' });
+
+  let progress: WorkDoneProgressServerReporter | undefined;
+  try { progress = await state.connection.window.createWorkDoneProgress(); } catch { progress = undefined; }
+  progress?.begin('kpath: indexing', 0, 'scanning the tree', false);
+  let lastSent = 0;
+  let lastPct = -1;
+  const report = await buildIndex(root, {
+    include: scope.include.length ? scope.include : ['*'],
+    exclude: scope.exclude,
+    cacheDir: state.settings.cacheDir || undefined,
+    into: fresh,
+    onProblem: (m) => state.log(m),
+    onProgress: (p) => {
+      if (gen !== generation) return;
+      const pct = p.total ? Math.floor((100 * p.done) / p.total) : 0;
+      const now = performance.now();
+      if (p.phase !== 'done' && pct === lastPct && now - lastSent < REPORT_EVERY_MS * 4) return;
+      if (p.phase !== 'done' && now - lastSent < REPORT_EVERY_MS) return;
+      lastSent = now;
+      lastPct = pct;
+      const message = p.phase === 'save' ? 'saving the cache' : `${p.done}/${p.total} files${p.phase === 'cache' ? ' (from cache)' : ''}`;
+      progress?.report(pct, message);
+      setStatus(state, { state: 'indexing', filesDone: p.done, filesTotal: p.total, functions: fresh.env.functions.size, indirectSites: 0, resolvedSites: 0, message });
+    },
+  });
+  if (gen !== generation) { progress?.done(); return; }
+  state.root = root;
+  state.index = fresh;
+  reapplyOpenDocuments(state);
+  progress?.report(100, 'resolving indirect calls');
+  const t0 = performance.now();
+  const st = fresh.stats();
+  const resolveMs = performance.now() - t0;
+  progress?.done();
+  const ms = report.ms;
+  state.log(`indexed ${report.files} files (${report.parsed} parsed, ${report.fromCache} from cache; cache ${report.cacheStatus}) in ${(ms.total / 1000).toFixed(1)} s ` +
+    `[scan ${ms.scan.toFixed(0)} ms, cache ${ms.cache.toFixed(0)} ms, parse ${ms.parse.toFixed(0)} ms, save ${ms.save.toFixed(0)} ms, resolve ${resolveMs.toFixed(0)} ms]; ` +
+    `${st.functions} functions, ${st.resolvedSites}/${st.indirectSites} indirect calls resolved`);
+  setStatus(state, {
+    state: 'ready', filesDone: report.files, filesTotal: report.files, functions: st.functions, indirectSites: st.indirectSites, resolvedSites: st.resolvedSites,
+    message: report.problems.length ? `${report.problems.length} problem(s), see the log` : undefined,
+  });
+}
+
+function sameScope(a: KpathSettings, b: KpathSettings): boolean {
+  return a.treeRoot === b.treeRoot && a.cacheDir === b.cacheDir && JSON.stringify(a.include) === JSON.stringify(b.include) && JSON.stringify(a.exclude) === JSON.stringify(b.exclude);
+}
+
+export function register(connection: Connection, state: ServerState): void {
+  connection.onRequest(statusRequest, guard(state, Methods.status, 'error', () => state.status));
+  connection.onRequest(reindexRequest, guard(state, Methods.reindex, 'error', () => { void startIndexing(state, 'kpath/reindex'); }));
+  connection.onDidChangeConfiguration(async (p) => {
+    try {
+      let raw: unknown = (p.settings as Record<string, unknown> | null | undefined)?.kpath;
+      if (state.canPullConfiguration) raw = await connection.workspace.getConfiguration('kpath');
+      const problems: string[] = [];
+      const next = mergeSettings(raw, state.settings, problems);
+      // The client resolves the tree root at start (initializationOptions); an empty setting keeps it.
+      if (!next.treeRoot) next.treeRoot = state.settings.treeRoot;
+      problems.forEach((m) => state.log(m));
+      if (sameScope(next, state.settings)) return;
+      state.settings = next;
+      void startIndexing(state, 'settings changed');
+    } catch (e) {
+      state.error(`didChangeConfiguration: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
+}

@@ -1,0 +1,49 @@
+// kpath/targets: the targets of the indirect call at a position, with evidence. The cursor may be
+// on the callee's name, anywhere in the call on that line, or on a function-pointer field (its
+// declaration or an initializer's designator: then every function stored into it).
+import { RequestType } from 'vscode-languageserver/node';
+import type { Connection } from 'vscode-languageserver/node';
+import type { KernelIndex, SiteInfo } from '../index/kernelIndex';
+import { Methods, type IndirectTargets, type TargetsParams } from '../protocol';
+import { guard, type ServerState } from './state';
+import { symbolAt } from './symbolAt';
+import { slotImplementations } from './implementation';
+
+export const targetsRequest = new RequestType<TargetsParams, IndirectTargets | null, void>(Methods.targets);
+
+export function siteTargets(index: KernelIndex, s: SiteInfo): IndirectTargets {
+  const targets = index.targetsOf(s);
+  const out: IndirectTargets = {
+    site: { file: s.file, line: s.site.nameLine, col: s.site.nameCol },
+    slot: s.slot ?? '',
+    receiverType: s.receiverType ?? '',
+    targets: targets.map((t) => ({ fn: t.fn, hint: t.hint, evidence: t.evidence })),
+  };
+  const why = index.unresolvedReason(s, targets);
+  if (why) out.unresolved = why;
+  return out;
+}
+
+export function provideTargets(index: KernelIndex, file: string, text: string | undefined, line: number, col: number): IndirectTargets | null {
+  const at = text !== undefined ? symbolAt(index, file, text, line, col) : undefined;
+  if (at?.kind === 'site') return siteTargets(index, at.site);
+  if (at?.kind === 'field') {
+    return {
+      site: { file, line: at.word.line, col: at.word.start },
+      slot: at.slot,
+      receiverType: at.owner,
+      targets: slotImplementations(index, at.slot).map((i) => ({ fn: i.fn, hint: false, evidence: i.evidence })),
+    };
+  }
+  const s = index.siteAt(file, line, col) ?? index.siteAt(file, line);
+  return s && s.kind !== 'direct' ? siteTargets(index, s) : null;
+}
+
+export function register(connection: Connection, state: ServerState): void {
+  connection.onRequest(targetsRequest, guard(state, Methods.targets, 'error', (p: TargetsParams) => {
+    if (!state.index || !p || typeof p.line !== 'number' || typeof p.col !== 'number') return null;
+    const file = (p.uri ? state.relOf(p.uri) : undefined) ?? p.file;
+    if (typeof file !== 'string') return null;
+    return provideTargets(state.index, file, state.textOf(file), p.line, p.col);
+  }));
+}
