@@ -83,6 +83,18 @@ function runOne(ctx: CommandContext, line: string, depth: number): void {
     else ctx.note(`qdisc '${kind}' modelled as pfifo (no pacing)`);
     return;
   }
+  if (cmd === 'ip' && words[1] === 'route' && words.includes('initcwnd')) {
+    const n = Number(words[words.indexOf('initcwnd') + 1]);
+    if (Number.isInteger(n) && n > 0) ctx.host.initCwnd = n;
+    return;
+  }
+  if (cmd === 'ethtool' && (words[1] === '-K' || words[1] === '--offload')) {
+    for (let k = 3; k + 1 < words.length; k += 2) {
+      if (words[k] === 'tso' || words[k] === 'tcp-segmentation-offload') ctx.host.tso = words[k + 1] === 'on';
+      else ctx.note(`ethtool offload '${words[k]}' not modelled`);
+    }
+    return;
+  }
   if (cmd === 'ip' && words[1] === 'tcp_metrics') {
     ctx.host.tfoCookies.clear();
     return;

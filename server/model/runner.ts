@@ -80,7 +80,6 @@ class Runner {
   private map: SeqMap = { localIsn: 0, remoteOffset: 0 };
   private baseNs = 0;
   private pendingConnects: Array<{ sk: TcpSock; ev: SyscallEvent }> = [];
-  private sockByFd = new Map<number, TcpSock>();
 
   constructor(
     private readonly script: Script,

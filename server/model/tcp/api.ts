@@ -2,7 +2,7 @@
 // accept(), write()/send*(), read()/recv*(), close(). Each returns what the kernel would return,
 // or `unsupported` with the reason when the model has no rule for it.
 
-import { MSG_ERRQUEUE, MSG_FASTOPEN, TCPHDR_SYN, TCP_INIT_CWND, TCP_NAGLE_CORK, TCP_NAGLE_OFF, TCP_NAGLE_PUSH, TFO_CLIENT_ENABLE } from './constants';
+import { MSG_ERRQUEUE, MSG_FASTOPEN, TCPHDR_SYN, TCP_NAGLE_CORK, TCP_NAGLE_OFF, TCP_NAGLE_PUSH, TFO_CLIENT_ENABLE } from './constants';
 import { initCongestion } from './cong';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
@@ -132,7 +132,7 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
   sk.rcvWscale = sk.wscaleOk ? rcvWscaleFor(h) : 0;
   sk.rcvWnd = 65535;
   sk.iss = 0;
-  sk.cwnd = TCP_INIT_CWND;
+  sk.cwnd = h.initCwnd;
   sk.state = 'SYN_SENT';
   let dataLen = 0;
   if (fastopenData !== undefined) {

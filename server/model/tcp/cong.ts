@@ -178,7 +178,7 @@ export function tcp_current_ssthresh(sk: TcpSock): number {
 
 /** tcp_cwnd_restart: RFC 2861, halve cwnd per RTO of idleness, down to the initial window. */
 export function tcp_cwnd_restart(h: Host, sk: TcpSock, deltaMs: number): void {
-  const restart = Math.min(10, sk.cwnd);
+  const restart = Math.min(h.initCwnd, sk.cwnd); // tcp_init_cwnd: the route's initcwnd or 10
   let cwnd = sk.cwnd;
   const before = cwnd;
   sk.ssthresh = tcp_current_ssthresh(sk);

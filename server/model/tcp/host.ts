@@ -1,6 +1,7 @@
 // The simulated host: clock, timers, sysctls, qdisc choice, the sockets, and the wire. This is the
 // "kernel" object the rule functions receive; it holds no TCP rules itself.
 
+import { TCP_INIT_CWND } from './constants';
 import { defaultSysctls, Sysctls } from './sysctl';
 import { Tracer } from './trace';
 import { TcpSock, WirePacket } from './types';
@@ -23,6 +24,11 @@ export class Host {
   nowNs = 0;
   sysctl: Sysctls = defaultSysctls();
   qdisc: QdiscKind = 'pfifo';
+  /** tcp_init_cwnd: the route's initcwnd metric (`ip route ... initcwnd N`), 10 by default. */
+  initCwnd = TCP_INIT_CWND;
+  /** The device segments TSO packets itself (tun with TUN_F_TSO4); when off, the stack's GSO
+   * cuts them into MSS-sized packets before the driver (`ethtool -K tun0 tso off`). */
+  tso = true;
   readonly trace: Tracer;
   /** Every packet in both directions, in time order. */
   readonly wire: WirePacket[] = [];

@@ -1,7 +1,7 @@
 // The receive path that transmit depends on (net/ipv4/tcp_input.c, tcp_ipv4.c): the handshakes,
 // ACK processing (snd_una, window, RTT, congestion control) and acknowledging received data.
 
-import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN, TCP_ATO_MIN_MS, TCP_INIT_CWND, TCP_MAX_QUICKACKS, TCP_MSS_DEFAULT, TCP_MIN_MSS, TFO_SERVER_COOKIE_NOT_REQD, TFO_SERVER_ENABLE, TFO_SERVER_WO_SOCKOPT1 } from './constants';
+import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN, TCP_ATO_MIN_MS, TCP_MAX_QUICKACKS, TCP_MSS_DEFAULT, TCP_MIN_MSS, TFO_SERVER_COOKIE_NOT_REQD, TFO_SERVER_ENABLE, TFO_SERVER_WO_SOCKOPT1 } from './constants';
 import { bictcp_acked, tcp_cong_avoid, tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
@@ -208,7 +208,7 @@ function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment): void
   cleanRtxQueue(h, sk, seg.ack);
   sk.sndUna = seg.ack;
   sk.state = 'ESTABLISHED';
-  sk.cwnd = TCP_INIT_CWND;
+  sk.cwnd = h.initCwnd;
   tcp_sync_mss(h, sk);
   tcp_update_pacing_rate(h, sk);
   sk.lsndtime = h.jiffies();

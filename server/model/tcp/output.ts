@@ -213,7 +213,7 @@ export function tcp_cwnd_validate(h: Host, sk: TcpSock, isCwndLimited: boolean):
     if (out > sk.sndCwndUsed) sk.sndCwndUsed = out;
     if (h.sysctl.tcp_slow_start_after_idle && h.jiffies() - sk.sndCwndStamp >= sk.rtoMs) {
       // tcp_cwnd_application_limited
-      const winUsed = Math.max(sk.sndCwndUsed, 10);
+      const winUsed = Math.max(sk.sndCwndUsed, h.initCwnd);
       if (winUsed < sk.cwnd) {
         sk.ssthresh = Math.max(sk.ssthresh, (sk.cwnd >> 1) + (sk.cwnd >> 2));
         sk.cwnd = (sk.cwnd + winUsed) >> 1;

@@ -120,6 +120,7 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
     ipId: 0,
     ttl: h.sysctl.ip_default_ttl,
     gsoSegs: Math.max(1, skb.pcount),
+    gsoSize: skb.pcount > 1 ? Math.ceil(len / skb.pcount) : len,
   };
   h.trace.step('__tcp_transmit_skb', sk.id, `TCP header: ${flagStr(flags)} seq ${pkt.seq} ack ${pkt.ack} win ${pkt.win}, ${len} bytes, ${TCP_HEADER_LEN + optionBytes(options)}-byte header`, {
     seq: pkt.seq,
@@ -226,12 +227,39 @@ function dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number)
  * tun orphans the skb, which is the TX completion TSQ waits for. */
 function dev_hard_start_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number): void {
   pkt.timeNs = h.nowNs;
-  h.trace.step('dev_hard_start_xmit', sk.id, `packet ${pkt.id} leaves: ${flagStr(pkt.flags)} ${pkt.seq}:${pkt.seq + pkt.len}(${pkt.len})`, {
-    packet: pkt.id,
-  });
+  const wire = h.tso || pkt.gsoSegs <= 1 ? [pkt] : skb_gso_segment(h, sk, pkt);
+  for (const p of wire) {
+    h.trace.step('dev_hard_start_xmit', sk.id, `packet ${p.id} leaves: ${flagStr(p.flags)} ${p.seq}:${p.seq + p.len}(${p.len})`, {
+      packet: p.id,
+    });
+    h.emit(p);
+  }
   h.trace.step('tun_net_xmit', sk.id, 'tun queues the packet for its reader and orphans the skb (TX completion)');
-  h.emit(pkt);
   tcp_wfree(h, sk, truesize);
+}
+
+/** validate_xmit_skb → skb_gso_segment (tcp_gso_segment): without TSO in the device, software
+ * GSO cuts the packet at gso_size; PSH and FIN stay on the last segment, IP ids count up. */
+function skb_gso_segment(h: Host, sk: TcpSock, pkt: WirePacket): WirePacket[] {
+  const size = pkt.gsoSize ?? pkt.len;
+  const out: WirePacket[] = [];
+  for (let off = 0, k = 0; off < pkt.len; off += size, k++) {
+    const last = off + size >= pkt.len;
+    out.push({
+      ...pkt,
+      id: k === 0 ? pkt.id : h.id('packet'),
+      seq: pkt.seq + off,
+      len: Math.min(size, pkt.len - off),
+      flags: last ? pkt.flags : pkt.flags & ~(TCPHDR_PSH | 0x01),
+      ipId: (pkt.ipId + k) & 0xffff,
+      gsoSegs: 1,
+      gsoSize: undefined,
+    });
+  }
+  h.trace.step('skb_gso_segment', sk.id, `device has no TSO: software GSO cuts ${pkt.len} bytes into ${out.length} segments of ${size}`, {
+    segments: out.length,
+  });
+  return out;
 }
 
 /** tcp_wfree: the skb's memory returns to the socket; a TSQ-throttled socket resumes sending. */

@@ -76,6 +76,8 @@ export interface WirePacket {
   ttl: number;
   /** Segments a TSO packet will be cut into by the device (1 for normal packets). */
   gsoSegs: number;
+  /** Payload bytes per segment of a TSO packet (the MSS it was built with). */
+  gsoSize?: number;
   /** Script line that injected it (inbound) or that it was compared with (outbound). */
   line?: number;
 }
