@@ -8,7 +8,7 @@ import { Host } from '../../server/model/tcp/host';
 import { createSock } from '../../server/model/tcp/sock';
 import { tcp_cwnd_test, tcp_nagle_check, tcp_tso_autosize, tcp_tso_should_defer } from '../../server/model/tcp/output';
 import { tcp_xmit_size_goal } from '../../server/model/tcp/sendmsg';
-import { cubictcp_cong_avoid, tcp_cwnd_restart, tcp_is_cwnd_limited, tcp_reno_cong_avoid } from '../../server/model/tcp/cong';
+import { cubictcp_acked, cubictcp_cong_avoid, tcp_cwnd_restart, tcp_is_cwnd_limited, tcp_reno_cong_avoid } from '../../server/model/tcp/cong';
 import { TCP_NAGLE_CORK, TCP_NAGLE_OFF } from '../../server/model/tcp/constants';
 import { Skb, TcpSock, truesizeFor } from '../../server/model/tcp/types';
 import { parseScript } from '../../server/model/packetdrill/parse';
@@ -137,6 +137,41 @@ test('CUBIC after a loss at 40: concave up to the old maximum, flat around K, th
   assert.ok(at[500] - at[0] > at[2000] - at[1500], 'growth slows down while approaching the old maximum');
   assert.ok(at[3500] >= 39 && at[3500] <= 41, `near the old maximum at 3.5 s: ${at[3500]}`);
   assert.ok(at[6000] > 44, `past the plateau, cwnd grows again: ${at[6000]}`);
+});
+
+test('HyStart: an ACK train longer than half the min RTT ends slow start', () => {
+  const h = new Host();
+  const sk = established(h);
+  sk.cwnd = 20;
+  sk.sndNxt = 20001;
+  sk.congestion.delayMinUs = 10_000;
+  for (let k = 0; k <= 6; k++) {
+    h.nowNs = 1e9 + k * 1e6; // one ACK per ms
+    sk.sndUna = 1 + 1000 * (k + 1);
+    cubictcp_acked(h, sk, 10_000);
+    if (k < 5) assert.equal(sk.congestion.found, false, `still in slow start after ${k} ms`);
+  }
+  assert.equal(sk.congestion.found, true);
+  assert.equal(sk.ssthresh, 20);
+});
+
+test('HyStart: RTT samples clearly above the minimum end slow start; below low_window nothing', () => {
+  const h = new Host();
+  const sk = established(h);
+  sk.cwnd = 20;
+  sk.sndNxt = 20001;
+  sk.congestion.delayMinUs = 10_000;
+  for (let k = 0; k < 9; k++) {
+    h.nowNs = 1e9 + k * 5e6; // spaced: no ACK train
+    sk.sndUna = 1 + 1000 * (k + 1);
+    cubictcp_acked(h, sk, 30_000);
+  }
+  assert.equal(sk.congestion.found, true);
+  assert.equal(sk.ssthresh, 20);
+  const small = established(new Host());
+  small.congestion.delayMinUs = 10_000;
+  for (let k = 0; k < 12; k++) cubictcp_acked(h, small, 30_000);
+  assert.equal(small.congestion.found, false, 'cwnd 10 < hystart_low_window');
 });
 
 test('tcp_cwnd_restart halves cwnd per RTO of idleness, not below the initial window', () => {

@@ -1,7 +1,8 @@
 // Congestion control on each ACK: slow start, Reno's additive increase and CUBIC's growth
-// (net/ipv4/tcp_cong.c, net/ipv4/tcp_cubic.c). HyStart is not modelled (see README in report).
+// (net/ipv4/tcp_cong.c, net/ipv4/tcp_cubic.c), with CUBIC's HyStart exit from slow start.
 
 import type { Host } from './host';
+import { GSO_MAX_SIZE } from './sock';
 import { CongestionState, TcpSock } from './types';
 
 const BICTCP_BETA_SCALE = 1024;
@@ -27,6 +28,12 @@ export function initCongestion(name: string): CongestionState {
     epochStart: 0,
     ackCnt: 0,
     tcpCwnd: 0,
+    found: false,
+    roundStart: 0,
+    endSeq: 0,
+    lastAck: 0,
+    currRtt: Infinity,
+    sampleCnt: 0,
   };
 }
 
@@ -145,11 +152,61 @@ export function cubictcp_cong_avoid(h: Host, sk: TcpSock, acked: number): void {
   });
 }
 
-/** bictcp_acked: cubic's minimum delay, used by the cubic time origin. */
-export function bictcp_acked(sk: TcpSock, rttUs: number): void {
+const HYSTART_LOW_WINDOW = 16;
+const HYSTART_ACK_DELTA_US = 2000;
+const HYSTART_MIN_SAMPLES = 8;
+
+/** cubictcp_acked: track the minimum delay, and look for the end of slow start (HyStart). */
+export function cubictcp_acked(h: Host, sk: TcpSock, rttUs: number): void {
   const ca = sk.congestion;
-  if (ca.algo !== 'cubic' || rttUs <= 0) return;
-  if (ca.delayMinUs === 0 || ca.delayMinUs > rttUs) ca.delayMinUs = rttUs;
+  if (ca.algo !== 'cubic' || rttUs < 0) return;
+  // Discard delay samples right after a loss episode began a new epoch.
+  if (ca.epochStart && h.jiffies() - ca.epochStart < 1000) return;
+  const delay = rttUs || 1;
+  if (ca.delayMinUs === 0 || ca.delayMinUs > delay) ca.delayMinUs = delay;
+  if (!ca.found && tcp_in_slow_start(sk)) hystart_update(h, sk, delay);
+}
+
+function bictcp_hystart_reset(h: Host, sk: TcpSock): void {
+  const ca = sk.congestion;
+  ca.roundStart = ca.lastAck = h.nowUs();
+  ca.endSeq = sk.sndNxt;
+  ca.currRtt = Infinity;
+  ca.sampleCnt = 0;
+}
+
+/** hystart_ack_delay: allowance for TSO/GRO batching, at most 1 ms. */
+function hystart_ack_delay(sk: TcpSock): number {
+  if (!sk.pacingRate) return 0;
+  return Math.min(1000, Math.floor((GSO_MAX_SIZE * 4 * 1e6) / sk.pacingRate));
+}
+
+/** hystart_update: leave slow start (ssthresh = cwnd) when ACKs of a round arrive as a train
+ * longer than half the minimum RTT, or when the round's RTT rises clearly above the minimum. */
+function hystart_update(h: Host, sk: TcpSock, delay: number): void {
+  const ca = sk.congestion;
+  if (sk.sndUna > ca.endSeq) bictcp_hystart_reset(h, sk);
+  if (sk.cwnd < HYSTART_LOW_WINDOW) return;
+  const now = h.nowUs();
+  if (now - ca.lastAck <= HYSTART_ACK_DELTA_US) {
+    ca.lastAck = now;
+    let threshold = ca.delayMinUs + hystart_ack_delay(sk);
+    if (sk.pacingStatus === 'none') threshold >>= 1;
+    if (now - ca.roundStart > threshold) {
+      ca.found = true;
+      sk.ssthresh = sk.cwnd;
+      h.trace.step('hystart_update', sk.id, `HyStart ACK train ${now - ca.roundStart} us > ${threshold} us: leave slow start at cwnd ${sk.cwnd}`);
+      return;
+    }
+  }
+  if (ca.currRtt > delay) ca.currRtt = delay;
+  if (ca.sampleCnt < HYSTART_MIN_SAMPLES) {
+    ca.sampleCnt++;
+  } else if (ca.currRtt > ca.delayMinUs + Math.min(Math.max(ca.delayMinUs >> 3, 4000), 16000)) {
+    ca.found = true;
+    sk.ssthresh = sk.cwnd;
+    h.trace.step('hystart_update', sk.id, `HyStart delay: round RTT ${ca.currRtt} us well above the minimum ${ca.delayMinUs} us: leave slow start at cwnd ${sk.cwnd}`);
+  }
 }
 
 /** tcp_cong_avoid: the congestion module's cong_avoid hook. */

@@ -2,7 +2,7 @@
 // ACK processing (snd_una, window, RTT, congestion control) and acknowledging received data.
 
 import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN, TCP_ATO_MIN_MS, TCP_MAX_QUICKACKS, TCP_MSS_DEFAULT, TCP_MIN_MSS, TFO_SERVER_COOKIE_NOT_REQD, TFO_SERVER_ENABLE, TFO_SERVER_WO_SOCKOPT1 } from './constants';
-import { bictcp_acked, tcp_cong_avoid, tcp_slow_start_after_idle_check } from './cong';
+import { cubictcp_acked, tcp_cong_avoid, tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
 import { tcp_ack_update_rtt, tcp_update_pacing_rate } from './rtt';
@@ -300,7 +300,7 @@ function cleanRtxQueue(h: Host, sk: TcpSock, ack: number): { acked: number; data
     const seqRtt = (h.nowNs - firstTx) / 1000;
     const caRtt = (h.nowNs - lastTx) / 1000;
     tcp_ack_update_rtt(h, sk, Math.floor(seqRtt), Math.floor(caRtt));
-    bictcp_acked(sk, Math.floor(caRtt));
+    cubictcp_acked(h, sk, Math.floor(caRtt));
   }
   return { acked, dataAcked, firstTx, lastTx };
 }

@@ -95,6 +95,13 @@ export interface CongestionState {
   epochStart: number;
   ackCnt: number;
   tcpCwnd: number;
+  // HyStart (hybrid slow start), times in us
+  found: boolean;
+  roundStart: number;
+  endSeq: number;
+  lastAck: number;
+  currRtt: number;
+  sampleCnt: number;
 }
 
 export interface RequestInfo {
