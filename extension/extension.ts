@@ -20,12 +20,14 @@ let why = 'kpath is starting';
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel('kpath', { log: true });
   const changed = new vscode.EventEmitter<Session | undefined>();
-  context.subscriptions.push(output, changed);
+  const failed = new vscode.EventEmitter<string>();
+  context.subscriptions.push(output, changed, failed);
 
   const host: Host = {
     context,
     output,
     onDidChangeSession: changed.event,
+    onDidFail: failed.event,
     session(explain) {
       if (!current && explain) {
         void vscode.window.showWarningMessage(`kpath: ${why}. Open a kernel tree, or set kpath.treeRoot.`, 'Open Settings').then((pick) => {
@@ -49,6 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     if (!existsSync(context.asAbsolutePath('dist/server.js'))) {
       why = 'this installation has no language server (dist/server.js is missing)';
       output.error(why);
+      failed.fire(why);
       void vscode.window.showErrorMessage(`kpath: ${why}. Reinstall the extension, or run "node esbuild.mjs" in a development checkout.`);
       return;
     }

@@ -32,6 +32,8 @@ export interface Host {
   /** The running session; when there is none and `explain` is set, tells the person why. */
   session(explain?: boolean): Session | undefined;
   readonly onDidChangeSession: vscode.Event<Session | undefined>;
+  /** A kernel tree was found but no server could be started for it (the reason, for the status bar). */
+  readonly onDidFail: vscode.Event<string>;
 }
 
 /** Open a file of the tree at a 0-based position, in the editor group beside the panel if there is one. */

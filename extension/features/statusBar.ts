@@ -73,6 +73,7 @@ export function activate(host: Host): void {
   host.context.subscriptions.push(
     item,
     host.onDidChangeSession(attach),
+    host.onDidFail((why) => show(undefined, why)),
     { dispose: () => listeners.forEach((d) => d.dispose()) },
     vscode.commands.registerCommand('kpath.showStatus', async () => {
       const s = last ? describe(last).tooltip : 'kpath: no status yet';

@@ -34,7 +34,8 @@ export function skipReason(): string | false {
   return why;
 }
 
-const envWithNode24 = () => ({ ...process.env, PATH: `${node24Bin}:${process.env.PATH ?? ''}` });
+export const node24 = join(node24Bin, 'node');
+export const envWithNode24 = () => ({ ...process.env, PATH: `${node24Bin}:${process.env.PATH ?? ''}` });
 
 function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
   const r = spawnSync(cmd, args, { cwd: opts.cwd ?? repo, env: opts.env ?? process.env, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -79,6 +80,8 @@ export interface Workbench {
   page: Page;
   url: string;
   userDataDir: string;
+  /** Where the .vsix was installed: <extensionsDir>/kpath.kpath-<version>/. */
+  extensionsDir: string;
   /** Take a screenshot into test-results/e2e/<name>.png. */
   shot(name: string): Promise<void>;
   close(): Promise<void>;
@@ -160,6 +163,7 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
       page,
       url,
       userDataDir,
+      extensionsDir,
       shot: async (name) => { await page.screenshot({ path: join(results, `${name}.png`) }); },
       close: stop,
     };
