@@ -4,7 +4,8 @@
 
 import { runShell, CommandContext } from './commands';
 import { comparePacket, describeExpected, SeqMap } from './match';
-import type { EventTime, Expr, PacketEvent, Script, SyscallEvent, TimeSpec } from './packetdrill/ast';
+import type { EventTime, Expr, OtherPacketEvent, PacketEvent, Script, SyscallEvent, TimeSpec } from './packetdrill/ast';
+import { runPython } from './python';
 import { CallResult, sys_accept, sys_close, sys_connect, sys_fcntl, sys_listen, sys_recvmsg, sys_sendmsg, sys_setsockopt, sys_shutdown, sys_socket, tcpInfo } from './tcp/api';
 import { MSG_FLAG_NAMES, TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCPHDR_URG } from './tcp/constants';
 import { Host } from './tcp/host';
@@ -79,13 +80,16 @@ class Runner {
   private readonly ctx: CommandContext;
   private map: SeqMap = { localIsn: 0, remoteOffset: 0 };
   private baseNs = 0;
-  private pendingConnects: Array<{ sk: TcpSock; ev: SyscallEvent }> = [];
+  /** Blocking calls still waiting (connect, read, accept): retried after every event. */
+  private pending: Array<{ ev: SyscallEvent; retry: () => CallResult }> = [];
+  private pyVars = new Map<string, number>();
 
   constructor(
     private readonly script: Script,
     opts: RunOptions,
   ) {
-    this.tolNs = (opts.toleranceUs ?? DEFAULT_TOLERANCE_US) * 1000;
+    const scriptTol = Number(script.options.tolerance_usecs);
+    this.tolNs = (opts.toleranceUs ?? (Number.isFinite(scriptTol) && scriptTol > 0 ? scriptTol : DEFAULT_TOLERANCE_US)) * 1000;
     this.res = {
       outbound: [],
       syscalls: [],
@@ -112,23 +116,37 @@ class Runner {
       this.h.line = cmd.line;
       runShell(this.ctx, cmd.text);
     }
+    for (const [k, v] of Object.entries(this.script.options)) {
+      if (k !== 'tolerance_usecs') this.res.notes.push({ what: `packetdrill option --${k}${v ? `=${v}` : ''} not modelled` });
+    }
     for (const ev of this.script.events) {
       this.h.line = ev.line;
       const t = this.timeNs(ev.time.start);
-      if (ev.type === 'packet' && ev.direction === 'out') {
-        this.expectOutbound(ev, t);
-      } else {
-        this.h.advanceTo(t);
-        if (ev.type === 'packet') this.inbound(ev);
-        else if (ev.type === 'syscall') this.syscall(ev);
-        else if (ev.type === 'command') runShell(this.ctx, ev.text);
-        else this.python(ev.line, ev.code);
+      try {
+        if (ev.type === 'packet' && ev.direction === 'out') {
+          this.expectOutbound(ev, t);
+        } else {
+          this.h.advanceTo(t);
+          if (ev.type === 'packet') this.inbound(ev);
+          else if (ev.type === 'syscall') this.syscall(ev);
+          else if (ev.type === 'command') runShell(this.ctx, ev.text);
+          else if (ev.type === 'python') this.python(ev.line, ev.code);
+          else this.otherPacket(ev);
+        }
+      } catch (e) {
+        // A bug in the model must not take the caller down: report it and stop, since the
+        // model's state is no longer trustworthy.
+        this.unsupported(`model error (${e instanceof Error ? e.message : String(e)}); the rest of the script was not run`, ev.line);
+        break;
       }
       this.baseNs = t;
-      this.checkPendingConnects();
+      this.retryPending();
     }
+    for (const p of this.pending) this.unsupported(`${p.ev.name}() still blocked at the end of the script`, p.ev.line);
     this.res.unchecked.push(...this.h.outQueue.splice(0));
     for (const u of this.h.unsupported) this.res.unsupported.push(u);
+    // Issues from the model and from the runner, in script order.
+    this.res.unsupported.sort((x, y) => (x.line ?? Infinity) - (y.line ?? Infinity));
     this.res.totals.outbound = this.res.outbound.length;
     this.res.totals.matched = this.res.outbound.filter((o) => o.ok).length;
     this.res.seqMap = this.map;
@@ -295,11 +313,19 @@ class Runner {
       return;
     }
     if ('pending' in r) {
-      const sk = this.h.socks.find((s) => s.fd === fd && s.state !== 'CLOSE');
-      if (sk) this.pendingConnects.push({ sk, ev });
+      this.pending.push({ ev, retry: r.retry });
       return;
     }
     this.recordCall(ev, r.ret, r.errno);
+  }
+
+  /** `< icmp ...`, `> udp ...`: parsed, not modelled. An expected outbound one counts as an
+   * outbound packet the model does not produce. */
+  private otherPacket(ev: OtherPacketEvent): void {
+    this.unsupported(`${ev.direction === 'in' ? 'inbound' : 'outbound'} ${ev.what} packet`, ev.line);
+    if (ev.direction === 'out') {
+      this.res.outbound.push({ line: ev.line, expected: ev.what, packets: [], ok: false, diffs: [`${ev.what} packets are not modelled`] });
+    }
   }
 
   private recordCall(ev: SyscallEvent, ret: number, errno?: string): void {
@@ -309,39 +335,23 @@ class Runner {
     this.res.syscalls.push({ line: ev.line, call: ev.name, expected, got, ok });
   }
 
-  private checkPendingConnects(): void {
-    this.pendingConnects = this.pendingConnects.filter(({ sk, ev }) => {
-      if (sk.state === 'ESTABLISHED') {
-        this.recordCall(ev, 0);
-        return false;
-      }
-      return true;
+  private retryPending(): void {
+    this.pending = this.pending.filter(({ ev, retry }) => {
+      const r = retry();
+      if ('pending' in r) return true;
+      if ('unsupported' in r) this.unsupported(r.unsupported, ev.line);
+      else this.recordCall(ev, r.ret, r.errno);
+      return false;
     });
   }
 
   // ---------------------------------------------------------------- %{ python }%
 
   private python(line: number, code: string): void {
-    const asserts = [...code.matchAll(/assert\s+tcpi_(\w+)\s*==\s*(\d+)/g)];
-    if (!asserts.length || /\b(if|for|def|import)\b/.test(code)) {
-      this.unsupported(`python block '${code.slice(0, 40)}'`, line);
-      return;
-    }
     const sk = this.socketUnderTest();
-    if (!sk) {
-      this.unsupported('tcp_info assert with no connected socket', line);
-      return;
-    }
-    const info = tcpInfo(sk);
-    for (const m of asserts) {
-      const field = m[1];
-      if (!(field in info)) {
-        this.unsupported(`tcp_info field tcpi_${field}`, line);
-        continue;
-      }
-      const want = Number(m[2]);
-      this.res.asserts.push({ line, text: `tcpi_${field} == ${want}`, ok: info[field] === want, got: info[field] });
-    }
+    const r = runPython(code, this.pyVars, sk ? tcpInfo(sk) : undefined);
+    for (const c of r.checks) this.res.asserts.push({ line, text: c.text, ok: c.ok, got: c.got });
+    for (const u of r.unsupported) this.unsupported(u, line);
   }
 
   private socketUnderTest(): TcpSock | undefined {

@@ -90,6 +90,28 @@ test('system calls: flags, arrays, multi-line structs and errno results', () => 
   assert.equal(fcntl.result, 2);
 });
 
+test('option lines, spaced blocking times, ECN marks and non-TCP packets', () => {
+  const s = parseScript(
+    [
+      '--tolerance_usecs=20000',
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 4',
+      '+.002 ... 0.052 connect(4, ..., ...) = 0',
+      '+.002 > [noecn] SEWA 0:0(0) <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 8>',
+      '+.002 > [ect0] P.6 1:101(100) ack 1 <ECN e1b 1 ceb 0 e0b 1,nop>',
+      '+.1 < icmp unreachable CODE',
+    ].join('\n'),
+  );
+  assert.deepEqual(s.options, { tolerance_usecs: '20000' });
+  assert.deepEqual(s.events[1].time.blockingEnd, { kind: 'absolute', seconds: 0.052 });
+  const syn = s.events[2] as PacketEvent;
+  assert.equal(syn.flags, 'SEW');
+  assert.deepEqual(syn.unsupported, ['IP header spec [noecn]', "AccECN flags 'SEWA'"]);
+  const data = s.events[3] as PacketEvent;
+  assert.equal(data.flags, 'P');
+  assert.equal(data.ackFlag, true);
+  assert.deepEqual(s.events[4], { type: 'otherPacket', line: 6, time: { start: { kind: 'relative', seconds: 0.1 } }, direction: 'in', what: 'icmp unreachable' });
+});
+
 test('python blocks and timed backtick commands are events', () => {
   const s = parseScript(['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3', '+0 %{ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd }%', '+.07 `sysctl -q net.ipv4.tcp_timestamps=0`'].join('\n'));
   assert.equal(s.events[1].type, 'python');

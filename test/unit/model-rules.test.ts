@@ -232,12 +232,60 @@ test('features the model lacks are reported as unsupported with their line', () 
     '+0 < . 1:1(0) ack 1 win 257',
     '+0 accept(3, ..., ...) = 4',
     '+0 getsockopt(4, SOL_TCP, TCP_INFO, ..., ...) = 0',
-    '+0 %{ print(tcpi_rtt) }%',
+    '+0 %{ print(tcpi_rtt); import os }%',
+    '+0 < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]',
+    '+0 write(4, ..., 2000) = 2000',
+    '+0 > P. 1:2001(2000) ack 1',
+    '+.1 < . 1:1(0) ack 1 win 257 <sack 1001:2001,nop,nop>',
+    '+0 > icmp unreachable',
   ].join('\n');
   const r = runScript(parseScript(src));
-  assert.deepEqual(
-    r.unsupported.map((u) => `${u.what} at line ${u.line}`),
-    ['system call getsockopt() at line 9', "python block 'print(tcpi_rtt)' at line 10"],
-  );
-  assert.equal(r.totals.matched, 1);
+  assert.deepEqual(r.unsupported.map((u) => `${u.what} at line ${u.line}`), [
+    'system call getsockopt() at line 9',
+    "python statement 'import os' at line 10",
+    'inbound icmp unreachable packet at line 11',
+    'SACK blocks in an ACK (SACK scoreboard and loss recovery are not modelled) at line 14',
+    'duplicate ACK (fast retransmit / RACK loss detection is not modelled) at line 14',
+    'outbound icmp unreachable packet at line 15',
+  ]);
+  assert.deepEqual(r.outbound.map((o) => o.ok), [true, true, false], 'the outbound ICMP counts as not predicted');
+});
+
+test('python blocks: variables persist across blocks, asserts compare tcp_info fields', () => {
+  const src = [
+    '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+    '+0 bind(3, ..., ...) = 0',
+    '+0 listen(3, 1) = 0',
+    '+0 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>',
+    '+0 > S. 0:0(0) ack 1 <...>',
+    '+0 < . 1:1(0) ack 1 win 257',
+    '+0 accept(3, ..., ...) = 4',
+    '+0 %{ cwnd = 8; cwnd += 2; assert tcpi_snd_cwnd == cwnd, tcpi_snd_cwnd }%',
+    '+0 %{ assert tcpi_snd_mss >= 1000; assert tcpi_snd_cwnd != cwnd }%',
+  ].join('\n');
+  const r = runScript(parseScript(src));
+  assert.deepEqual(r.asserts.map((a) => [a.line, a.ok]), [[8, true], [9, true], [9, false]]);
+  assert.deepEqual(r.unsupported, []);
+});
+
+test('blocking calls complete when the model gets there: read waits for data, accept for the handshake', () => {
+  const src = [
+    '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+    '+0 bind(3, ..., ...) = 0',
+    '+0 listen(3, 1) = 0',
+    '+0...0.100 accept(3, ..., ...) = 4',
+    '+.1 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>',
+    '+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 7>',
+    '+0 < . 1:1(0) ack 1 win 257',
+    '+0...0.100 read(4, ..., 2000) = 2000',
+    '+.1 < P. 1:2001(2000) ack 1 win 257',
+    '+0 > . 1:1(0) ack 2001',
+  ].join('\n');
+  const r = runScript(parseScript(src));
+  assert.deepEqual(r.syscalls.filter((c) => c.call === 'accept' || c.call === 'read').map((c) => [c.call, c.got, c.ok]), [
+    ['accept', '4', true],
+    ['read', '2000', true],
+  ]);
+  assert.equal(r.totals.matched, 2);
+  assert.deepEqual(r.unsupported, []);
 });

@@ -84,12 +84,24 @@ export interface PythonEvent {
   code: string;
 }
 
-export type ScriptEvent = PacketEvent | SyscallEvent | CommandEvent | PythonEvent;
+/** A packet line the parser understood only far enough to name it (ICMP, UDP...). */
+export interface OtherPacketEvent {
+  type: 'otherPacket';
+  line: number;
+  time: EventTime;
+  direction: 'in' | 'out';
+  /** What it is, e.g. `icmp unreachable`. */
+  what: string;
+}
+
+export type ScriptEvent = PacketEvent | SyscallEvent | CommandEvent | PythonEvent | OtherPacketEvent;
 
 export interface Script {
   /** Backtick commands before the first timed event (sysctls, ./defaults.sh, tc qdisc...). */
   preamble: CommandEvent[];
   events: ScriptEvent[];
+  /** packetdrill command-line options written in the script (`--tolerance_usecs=20000`). */
+  options: Record<string, string>;
 }
 
 export class PktSyntaxError extends Error {

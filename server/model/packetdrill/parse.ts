@@ -3,6 +3,7 @@
 // parsed and kept (e.g. PacketEvent.unsupported) so the runner can name them.
 
 import {
+  OtherPacketEvent,
   CommandEvent,
   EventTime,
   Expr,
@@ -19,13 +20,19 @@ import { splitStatements } from './statements';
 // A number that does not swallow the first dot of `...` (as in `+0...0.1`).
 const NUM = String.raw`(?:\d+(?:\.(?!\.)\d*)?|\.\d+)`;
 const TIME_RE = new RegExp(
-  String.raw`^(\*|[+-]?${NUM})(?:~([+-]?${NUM}))?(?:\.\.\.([+-]?${NUM}))?(?=\s|$)`,
+  String.raw`^(\*|[+-]?${NUM})(?:~([+-]?${NUM}))?(?:\s*\.\.\.\s*([+-]?${NUM}))?(?=\s|$)`,
 );
 
 export function parseScript(src: string): Script {
   const preamble: CommandEvent[] = [];
   const events: ScriptEvent[] = [];
+  const options: Record<string, string> = {};
   for (const st of splitStatements(src)) {
+    const opt = /^--([\w-]+)(?:=(\S*))?$/.exec(st.text);
+    if (opt) {
+      options[opt[1]] = opt[2] ?? '';
+      continue;
+    }
     const { time, rest } = parseTime(st.text, st.line);
     if (!time) {
       if (!rest.startsWith('`')) throw new PktSyntaxError(st.line, `expected a time before '${head(rest)}'`);
@@ -36,7 +43,7 @@ export function parseScript(src: string): Script {
     }
     events.push(parseEvent(rest, time, st.line));
   }
-  return { preamble, events };
+  return { preamble, events, options };
 }
 
 function zeroTime(): EventTime {
@@ -78,10 +85,18 @@ function parseEvent(rest: string, time: EventTime, line: number): ScriptEvent {
 
 const SEQ_RE = /^(\d+):(\d+)\((\d+)\)$/;
 
-function parsePacket(text: string, time: EventTime, line: number): PacketEvent {
+function parsePacket(text: string, time: EventTime, line: number): PacketEvent | OtherPacketEvent {
   const direction = text[0] === '<' ? 'in' : 'out';
   let body = text.slice(1).trim();
   const unsupported: string[] = [];
+  const proto = /^(udp|icmp|icmpv6|gre|mpls|ip|ipv4|ipv6)\b/i.exec(body);
+  if (proto) return { type: 'otherPacket', line, time, direction, what: body.split(/\s+/).slice(0, 2).join(' ') };
+  // An IP ECN codepoint or header spec before the flags: `[ect0]`, `[noecn]`, `(tos 0x2)`.
+  const ip = /^(\[[^\]]*\]|\([^)]*\))\s*/.exec(body);
+  if (ip) {
+    unsupported.push(`IP header spec ${ip[1]}`);
+    body = body.slice(ip[0].length);
+  }
   let options: PacketEvent['options'];
   const optStart = body.indexOf('<');
   if (optStart >= 0) {
@@ -94,12 +109,11 @@ function parsePacket(text: string, time: EventTime, line: number): PacketEvent {
   }
   const toks = body.split(/\s+/).filter(Boolean);
   if (toks.length === 0) throw new PktSyntaxError(line, 'empty packet line');
-  if (/^(udp|icmp|ip|gre|mpls)$/i.test(toks[0]) || toks[0].startsWith('[') || toks[0].startsWith('('))
-    throw new PktSyntaxError(line, `non-TCP packet '${toks[0]}' is not supported by this parser`);
   const flagTok = toks[0];
-  if (!/^[SPFRUEW.]+$/.test(flagTok)) throw new PktSyntaxError(line, `bad TCP flags '${flagTok}'`);
+  if (!/^[SPFRUEWA.]+[0-7]?$/.test(flagTok)) throw new PktSyntaxError(line, `bad TCP flags '${flagTok}'`);
   const ackFlag = flagTok.includes('.');
-  const flags = flagTok.replace(/\./g, '');
+  if (/[A0-7]/.test(flagTok)) unsupported.push(`AccECN flags '${flagTok}'`);
+  const flags = flagTok.replace(/[.A0-7]/g, '');
   const sm = SEQ_RE.exec(toks[1] ?? '');
   if (!sm) throw new PktSyntaxError(line, `expected start:end(len) after flags, got '${toks[1] ?? ''}'`);
   const seq = { start: Number(sm[1]), end: Number(sm[2]), len: Number(sm[3]) };

@@ -11,7 +11,8 @@ import { createSock, findByFd, tcp_sync_mss } from './sock';
 import { rcvWscaleFor, tcp_transmit_skb } from './transmit';
 import { Skb, TcpSock, truesizeFor } from './types';
 
-export type CallResult = { ret: number; errno?: string } | { unsupported: string } | { pending: true };
+/** `pending`: the call blocks; `retry` is asked again after each later event. */
+export type CallResult = { ret: number; errno?: string } | { unsupported: string } | { pending: true; retry: () => CallResult };
 
 const O_RDWR = 0x2;
 const O_NONBLOCK = 0x800;
@@ -100,7 +101,7 @@ export function sys_accept(h: Host, fd: number, newFd: number): CallResult {
   const child = sk.acceptQueue.shift();
   if (!child) {
     if (sk.nonblock) return err('EAGAIN');
-    return { unsupported: 'accept() blocking until a connection arrives' };
+    return { pending: true, retry: () => sys_accept(h, fd, newFd) };
   }
   child.fd = newFd;
   h.trace.step('inet_csk_accept', child.id, `accepted connection as fd ${newFd} (${child.state})`);
@@ -165,8 +166,12 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
   sk.rtxQueue.push(syn);
   if (fastopenData !== undefined && dataLen) return { ret: dataLen };
   if (sk.nonblock) return err('EINPROGRESS');
-  sk.pendingConnect = { line: h.line };
-  return { pending: true };
+  const wait = (): CallResult => {
+    if (sk.state === 'ESTABLISHED') return { ret: fastopenData !== undefined ? dataLen : 0 };
+    if (sk.state === 'CLOSE') return err('ECONNREFUSED');
+    return { pending: true, retry: wait };
+  };
+  return wait();
 }
 
 export function sys_sendmsg(h: Host, fd: number, iov: number[], flags: number): CallResult {
@@ -194,8 +199,8 @@ export function sys_recvmsg(h: Host, fd: number, len: number, flags: number): Ca
   const n = Math.min(len, sk.readable);
   if (n === 0) {
     if (sk.finReceived) return { ret: 0 };
-    if (sk.nonblock) return err('EAGAIN');
-    return { unsupported: 'read() blocking until data arrives' };
+    if (sk.nonblock || flags & 0x40) return err('EAGAIN');
+    return { pending: true, retry: () => sys_recvmsg(h, fd, len, flags) };
   }
   sk.readable -= n;
   h.trace.step('tcp_recvmsg', sk.id, `read ${n} bytes (${sk.readable} left); receive-window updates after reads are not modelled`);

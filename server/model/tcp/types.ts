@@ -200,8 +200,6 @@ export interface TcpSock {
   finReceived: boolean;
   // fast open (client)
   fastopenRequest?: { cookie?: string; dataLen: number };
-  /** Bytes a blocking/nonblocking call is waiting on, for reporting. */
-  pendingConnect?: { line: number; expected?: number };
   // timers (absolute ns or undefined)
   probeTimerNs?: number;
   delackTimerNs?: number;
