@@ -65,6 +65,7 @@ const SKIP = new Set(['comment', 'string_literal', 'concatenated_string', 'char_
 
 const TYPE_NAMES: string[] = [];
 const FIELD_NAMES: string[] = [];
+const NAMED: boolean[] = [];
 
 /** Copy a tree into LNodes. `text` must be the exact string that was parsed. */
 export function lightTree(tree: Tree, text: string): LNode {
@@ -77,9 +78,12 @@ export function lightTree(tree: Tree, text: string): LNode {
       // Numeric ids cross the native boundary without building a string each time.
       const typeId = c.nodeTypeId;
       const type = TYPE_NAMES[typeId] ??= c.nodeType;
+      const named = NAMED[typeId] ??= c.nodeIsNamed;
       const fieldId = c.currentFieldId;
       const field = fieldId ? (FIELD_NAMES[fieldId] ??= c.currentFieldName) : null;
-      const node = new LNode(src, type, field, c.startIndex, c.endIndex, c.nodeIsNamed);
+      const start = c.startIndex;
+      // An anonymous node is a token whose text is its type (`&`, `=`, `;`): no need to ask its end.
+      const node = new LNode(src, type, field, start, named ? c.endIndex : start + type.length, named);
       stack[stack.length - 1].children.push(node);
       if (!SKIP.has(type) && c.gotoFirstChild()) { stack.push(node); continue; }
       let done = false;

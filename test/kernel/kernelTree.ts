@@ -1,0 +1,37 @@
+// Shared by the tests that run on the real kernel tree: where it is, and its index (built once,
+// then loaded from a cache that lives outside the repo).
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { buildIndex, type IndexReport } from '../../server/index/indexer';
+import type { KernelIndex, SiteInfo } from '../../server/index/kernelIndex';
+
+export const KERNEL = process.env.KPATH_KERNEL;
+export const SKIP = !KERNEL || !existsSync(path.join(KERNEL, 'net', 'socket.c'))
+  ? 'KPATH_KERNEL is not set to a kernel tree (scripts/fetch-kernel.sh prints one)' : false;
+export const TEST_CACHE = process.env.KPATH_TEST_CACHE ?? path.join(os.tmpdir(), 'kpath-test-cache');
+
+let report: Promise<IndexReport> | undefined;
+export function kernelIndex(): Promise<IndexReport> {
+  report ??= buildIndex(KERNEL!, { include: ['net'], cacheDir: TEST_CACHE });
+  return report;
+}
+
+/** The indirect call sites inside `fn` (in `file`) whose callee name lies within the text `anchor`. */
+export function sitesByAnchor(ix: KernelIndex, file: string, fn: string, anchor: string): SiteInfo[] {
+  const text = readFileSync(path.join(ix.root, file), 'utf8');
+  const lines = text.split('\n');
+  const def = ix.functionsNamed(fn).find((f) => f.file === file);
+  if (!def) return [];
+  const body = lines.slice(def.def.line, def.def.endLine + 1).join('\n');
+  const at = body.indexOf(anchor);
+  if (at < 0) return [];
+  const before = body.slice(0, at).split('\n');
+  const startLine = def.def.line + before.length - 1;
+  const startCol = before[before.length - 1].length;
+  const endPart = body.slice(0, at + anchor.length).split('\n');
+  const endLine = def.def.line + endPart.length - 1;
+  const endCol = endPart[endPart.length - 1].length;
+  const inside = (l: number, c: number): boolean => (l > startLine || (l === startLine && c >= startCol)) && (l < endLine || (l === endLine && c <= endCol));
+  return ix.sitesIn(file).filter((s) => s.site.from === fn && inside(s.site.nameLine, s.site.nameCol));
+}
