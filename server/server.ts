@@ -34,6 +34,7 @@ connection.onInitialize((params): InitializeResult => {
   state.settings = initialSettings(params.initializationOptions, problems);
   state.workspaceFolder = folderOf(params.workspaceFolders?.[0]?.uri) ?? folderOf(params.rootUri) ?? (params.rootPath ?? undefined);
   state.canPullConfiguration = params.capabilities.workspace?.configuration === true;
+  state.canRefreshCodeLens = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   problems.forEach((m) => state.log(m));
   return {
     capabilities: {

@@ -28,8 +28,8 @@ export function edgeDetail(e: { kind: Edge['kind']; via: string }): string {
   return e.kind === 'hint' ? `${via} (INDIRECT_CALL hint)` : via;
 }
 
-export function prepare(index: KernelIndex, file: string, text: string, line: number, col: number): HierarchyNode[] {
-  const at = symbolAt(index, file, text, line, col);
+export function prepare(index: KernelIndex, file: string, text: string, line: number, col: number, resolved = true): HierarchyNode[] {
+  const at = symbolAt(index, file, text, line, col, resolved);
   if (at?.kind === 'function') return at.fns.map((f) => node(index, f.id, index.ref(f)));
   if (at?.kind === 'site') {
     return index.targetsOf(at.site).map((t) => node(index, t.fn.id, t.fn, `${t.fn.file} · ${edgeDetail({ kind: t.hint ? 'hint' : at.site.kind, via: at.site.slot ?? '' })}`));
@@ -85,16 +85,16 @@ export function register(connection: Connection, state: ServerState): void {
   connection.languages.callHierarchy.onPrepare(guard(state, 'callHierarchy/prepare', [] as CallHierarchyItem[], (p) => {
     const c = state.context(p.textDocument.uri);
     if (!c) return [];
-    return prepare(c.index, c.file, c.text, p.position.line, p.position.character).map((n) => toItem(state, n));
+    return prepare(c.index, c.file, c.text, p.position.line, p.position.character, !state.partial).map((n) => toItem(state, n));
   }));
   connection.languages.callHierarchy.onIncomingCalls(guard(state, 'callHierarchy/incomingCalls', [] as CallHierarchyIncomingCall[], (p) => {
     const id = idOf(p.item);
-    if (!state.index || !id) return [];
+    if (!state.index || !id || state.partial) return [];
     return incoming(state.index, id).map((c) => ({ from: toItem(state, c.node), fromRanges: c.spans.map(range) }));
   }));
   connection.languages.callHierarchy.onOutgoingCalls(guard(state, 'callHierarchy/outgoingCalls', [] as CallHierarchyOutgoingCall[], (p) => {
     const id = idOf(p.item);
-    if (!state.index || !id) return [];
+    if (!state.index || !id || state.partial) return [];
     return outgoing(state.index, id).map((c) => ({ to: toItem(state, c.node), fromRanges: c.spans.map(range) }));
   }));
 }

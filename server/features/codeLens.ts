@@ -27,7 +27,7 @@ export function provideCodeLenses(index: KernelIndex, file: string): Lens[] {
 export function register(connection: Connection, state: ServerState): void {
   connection.onCodeLens(guard(state, 'codeLens', [] as CodeLens[], (p) => {
     const file = state.relOf(p.textDocument.uri);
-    if (!state.index || file === undefined) return [];
+    if (!state.index || file === undefined || state.partial) return [];
     return provideCodeLenses(state.index, file).map((l) => ({
       range: range(l),
       command: { title: l.title, command: SHOW_TARGETS_COMMAND, arguments: [{ ...l.site, uri: p.textDocument.uri }] },

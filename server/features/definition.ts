@@ -8,8 +8,8 @@ import { fnSpan, guard, type ServerState, type Span } from './state';
 import { macroNamed, symbolAt } from './symbolAt';
 import { wordAt } from './wordAt';
 
-export function provideDefinition(index: KernelIndex, file: string, text: string, line: number, col: number): Span[] {
-  const at = symbolAt(index, file, text, line, col);
+export function provideDefinition(index: KernelIndex, file: string, text: string, line: number, col: number, resolved = true): Span[] {
+  const at = symbolAt(index, file, text, line, col, resolved);
   if (!at) {
     const w = wordAt(text, line, col);
     const m = w ? macroNamed(index, w.text, file) : undefined;
@@ -34,6 +34,6 @@ export function provideDefinition(index: KernelIndex, file: string, text: string
 export function register(connection: Connection, state: ServerState): void {
   connection.onDefinition(guard(state, 'definition', [] as Location[], (p) => {
     const c = state.context(p.textDocument.uri);
-    return c ? provideDefinition(c.index, c.file, c.text, p.position.line, p.position.character).map((s) => state.location(s)) : [];
+    return c ? provideDefinition(c.index, c.file, c.text, p.position.line, p.position.character, !state.partial).map((s) => state.location(s)) : [];
   }));
 }

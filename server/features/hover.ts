@@ -39,8 +39,8 @@ export function siteHover(index: KernelIndex, s: SiteInfo): string {
   return lines.join('\n\n');
 }
 
-export function provideHover(index: KernelIndex, file: string, text: string, line: number, col: number): { markdown: string; line: number; start: number; end: number } | undefined {
-  const at = symbolAt(index, file, text, line, col);
+export function provideHover(index: KernelIndex, file: string, text: string, line: number, col: number, resolved = true): { markdown: string; line: number; start: number; end: number } | undefined {
+  const at = symbolAt(index, file, text, line, col, resolved);
   if (!at) return undefined;
   const w = at.word;
   const span = w ? { line: w.line, start: w.start, end: w.end } : { line, start: col, end: col };
@@ -49,6 +49,7 @@ export function provideHover(index: KernelIndex, file: string, text: string, lin
       return { markdown: siteHover(index, at.site), ...span };
     case 'function': {
       const fn = at.fns[0];
+      if (!resolved) return { markdown: '```c\n' + fn.def.signature + '\n```\n\n' + `${where({ file: fn.file, line: fn.def.nameLine })} · callers are counted once indexing is done`, ...span };
       const callers = index.callers(fn.id);
       const direct = callers.filter((e) => e.kind === 'direct').length;
       const stores = index.storesOf(fn.id);
@@ -63,6 +64,7 @@ export function provideHover(index: KernelIndex, file: string, text: string, lin
       return { markdown: parts.join('\n\n'), ...span };
     }
     case 'field': {
+      if (!resolved) return undefined;
       const impls = slotImplementations(index, at.slot);
       const sites = index.sitesWithSlot(at.slot).length;
       const lines = [`**field** ${code(at.slot)}${at.field ? ` (${code(at.field.type.base + ' ' + '*'.repeat(at.field.type.ptr))}${at.field.type.fn ? ', function pointer' : ''})` : ''}`];
@@ -86,7 +88,7 @@ export function register(connection: Connection, state: ServerState): void {
   connection.onHover(guard(state, 'hover', null as Hover | null, (p) => {
     const c = state.context(p.textDocument.uri);
     if (!c) return null;
-    const h = provideHover(c.index, c.file, c.text, p.position.line, p.position.character);
+    const h = provideHover(c.index, c.file, c.text, p.position.line, p.position.character, !state.partial);
     return h ? { contents: { kind: 'markdown', value: h.markdown }, range: range({ line: h.line, col: h.start, endCol: h.end }) } : null;
   }));
 }

@@ -31,7 +31,7 @@ export function provideImplementation(index: KernelIndex, file: string, text: st
 export function register(connection: Connection, state: ServerState): void {
   connection.onImplementation(guard(state, 'implementation', [] as Location[], (p) => {
     const c = state.context(p.textDocument.uri);
-    if (!c) return [];
+    if (!c || state.partial) return [];
     return provideImplementation(c.index, c.file, c.text, p.position.line, p.position.character).map((i) => state.location(i.span));
   }));
 }

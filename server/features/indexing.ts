@@ -3,7 +3,7 @@
 // first build runs, queries are answered from the growing index; a rebuild keeps answering from
 // the previous one until the new one is complete.
 import { existsSync, statSync } from 'node:fs';
-import { NotificationType, RequestType0, type Connection, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { CodeLensRefreshRequest, NotificationType, RequestType0, type Connection, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { buildIndex } from '../index/indexer';
 import { KernelIndex } from '../index/kernelIndex';
 import { Methods, type IndexStatus, type KpathSettings } from '../protocol';
@@ -49,6 +49,7 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
   if (state.root !== root || !state.index) {
     state.root = root;
     state.index = fresh;
+    state.indexComplete = false;
   }
   state.log(`indexing ${root} (${why}); include ${scope.include.length ? scope.include.join(', ') : 'everything'}${scope.exclude.length ? `; exclude ${scope.exclude.join(', ')}` : ''}`);
   setStatus(state, { state: 'indexing', filesDone: 0, filesTotal: 0, functions: 0, indirectSites: 0, resolvedSites: 0, message: 'scanning the tree' });
@@ -82,10 +83,19 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
   state.index = fresh;
   reapplyOpenDocuments(state);
   progress?.report(100, 'resolving indirect calls');
+  setStatus(state, { ...state.status, message: 'resolving indirect calls' });
+  // Let the progress go out before the resolution holds the thread for a while.
+  await new Promise((r) => setImmediate(r));
   const t0 = performance.now();
   const st = fresh.stats();
+  // The reverse slot map behind callers() is built on first use (about a second on the net scope):
+  // build it now, so the first incoming-calls or references request does not pay for it.
+  const anyFn = fresh.env.functions.values().next().value?.[0];
+  if (anyFn) fresh.callers(anyFn.id);
   const resolveMs = performance.now() - t0;
+  state.indexComplete = true;
   progress?.done();
+  if (state.canRefreshCodeLens) void state.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
   const ms = report.ms;
   state.log(`indexed ${report.files} files (${report.parsed} parsed, ${report.fromCache} from cache; cache ${report.cacheStatus}) in ${(ms.total / 1000).toFixed(1)} s ` +
     `[scan ${ms.scan.toFixed(0)} ms, cache ${ms.cache.toFixed(0)} ms, parse ${ms.parse.toFixed(0)} ms, save ${ms.save.toFixed(0)} ms, resolve ${resolveMs.toFixed(0)} ms]; ` +

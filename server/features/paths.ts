@@ -22,12 +22,12 @@ export function register(connection: Connection, state: ServerState): void {
     if (!p || typeof p.from !== 'string' || typeof p.to !== 'string' || (p.via !== undefined && !strings(p.via))) {
       throw new ResponseError(ErrorCodes.InvalidParams, 'kpath/callPath needs { from: string, to: string, via?: string[] }');
     }
-    return state.index ? callPath(state.index, p.from, p.to, p.via ?? []) : notIndexed(state);
+    return state.index && !state.partial ? callPath(state.index, p.from, p.to, p.via ?? []) : notIndexed(state);
   }));
   connection.onRequest(sendPathRequest, guard(state, Methods.sendPath, 'error', (p: SendPathParams | null) => {
     const family = p?.family;
     if (family !== undefined && family !== 'ipv4' && family !== 'ipv6') throw new ResponseError(ErrorCodes.InvalidParams, 'family must be ipv4 or ipv6');
     if (p?.through !== undefined && !strings(p.through)) throw new ResponseError(ErrorCodes.InvalidParams, 'through must be a list of function names');
-    return state.index ? sendPath(state.index, { family, through: p?.through }) : notIndexed(state);
+    return state.index && !state.partial ? sendPath(state.index, { family, through: p?.through }) : notIndexed(state);
   }));
 }

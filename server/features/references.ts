@@ -46,7 +46,7 @@ function dedupe(refs: Reference[]): Reference[] {
 export function register(connection: Connection, state: ServerState): void {
   connection.onReferences(guard(state, 'references', [] as Location[], (p) => {
     const c = state.context(p.textDocument.uri);
-    if (!c) return [];
+    if (!c || state.partial) return [];
     return provideReferences(c.index, c.file, c.text, p.position.line, p.position.character, p.context.includeDeclaration)
       .map((r) => state.location(r.span));
   }));

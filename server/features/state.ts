@@ -17,6 +17,12 @@ export class ServerState {
   root: string | undefined;
   /** The index queries are answered from (a growing one during the first build). */
   index: KernelIndex | undefined;
+  /**
+   * False while `index` is the one still being built. Resolving indirect calls then would recompute
+   * the whole store graph on every request (seconds each on a real tree), so until the build is done
+   * only what needs no resolution is answered: direct definitions, symbols, hover signatures.
+   */
+  indexComplete = false;
   status: IndexStatus = { state: 'idle', filesDone: 0, filesTotal: 0, functions: 0, indirectSites: 0, resolvedSites: 0 };
   /** The settings in force (defaults merged with what the client sent). */
   settings: KpathSettings;
@@ -24,6 +30,8 @@ export class ServerState {
   workspaceFolder: string | undefined;
   /** The client answers workspace/configuration (else settings come with didChangeConfiguration). */
   canPullConfiguration = false;
+  /** The client re-asks for code lenses on workspace/codeLens/refresh (once indexing is done). */
+  canRefreshCodeLens = false;
   /** Applies edits still waiting for their debounce (set by features/documents.ts). */
   flushEdits: () => void = () => undefined;
 
@@ -59,6 +67,11 @@ export class ServerState {
     if (doc) return doc.getText();
     if (!this.root) return undefined;
     try { return readFileSync(path.join(this.root, rel), 'utf8'); } catch { return undefined; }
+  }
+
+  /** The index is still being built and has not been resolved yet. */
+  get partial(): boolean {
+    return !this.indexComplete;
   }
 
   /** What a request about a document needs, or undefined (a file outside the tree, no index yet). */

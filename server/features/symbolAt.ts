@@ -30,9 +30,10 @@ export function functionsFor(index: KernelIndex, name: string, file: string): Fn
   return [];
 }
 
-export function symbolAt(index: KernelIndex, file: string, text: string, line: number, col: number): SymbolAt | undefined {
+/** `withSites: false` skips indirect call sites (they need the resolved index). */
+export function symbolAt(index: KernelIndex, file: string, text: string, line: number, col: number, withSites = true): SymbolAt | undefined {
   const word = wordAt(text, line, col);
-  const site = index.siteAt(file, line, col);
+  const site = withSites ? index.siteAt(file, line, col) : undefined;
   if (site && (!word || (site.site.nameLine === line && word.start <= site.site.nameCol && site.site.nameCol < word.end))) {
     if (site.kind !== 'direct') return { kind: 'site', word, site };
   }

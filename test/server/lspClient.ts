@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { InitializeParams, ProgressParams, WorkDoneProgressBegin, WorkDoneProgressEnd, WorkDoneProgressReport } from 'vscode-languageserver-protocol';
+import type { InitializeParams, WorkDoneProgressBegin, WorkDoneProgressEnd, WorkDoneProgressReport } from 'vscode-languageserver-protocol';
+
+interface ProgressParams<T> { token: string | number; value: T }
 import { Methods, type IndexStatus, type KpathSettings } from '../../server/protocol';
 
 export const repo = path.resolve(__dirname, '..', '..');
