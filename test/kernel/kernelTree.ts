@@ -1,15 +1,16 @@
 // Shared by the tests that run on the real kernel tree: where it is, and its index (built once,
 // then loaded from a cache that lives outside the repo).
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { buildIndex, type IndexReport } from '../../server/index/indexer';
+import { defaultCacheDir } from '../../server/index/cache';
 import type { KernelIndex, SiteInfo } from '../../server/index/kernelIndex';
 
 export const KERNEL = process.env.KPATH_KERNEL;
 export const SKIP = !KERNEL || !existsSync(path.join(KERNEL, 'net', 'socket.c'))
   ? 'KPATH_KERNEL is not set to a kernel tree (scripts/fetch-kernel.sh prints one)' : false;
-export const TEST_CACHE = process.env.KPATH_TEST_CACHE ?? path.join(os.tmpdir(), 'kpath-test-cache');
+// The CLI's own default cache, so that `kpath index` (run first by .ci/run) warms it for every test.
+export const TEST_CACHE = process.env.KPATH_TEST_CACHE ?? (KERNEL ? defaultCacheDir(KERNEL) : '');
 
 let report: Promise<IndexReport> | undefined;
 export function kernelIndex(): Promise<IndexReport> {
