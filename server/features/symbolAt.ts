@@ -40,6 +40,8 @@ export function symbolAt(index: KernelIndex, file: string, text: string, line: n
   if (!word) return site && site.kind !== 'direct' ? { kind: 'site', word, site } : undefined;
   const field = fieldAt(index, file, word);
   if (field) return field;
+  // `ops->sendmsg` names a field, never a function (not even the syscall sys_sendmsg).
+  if (/(\.|->)$/.test(word.before)) return undefined;
   const fns = functionsFor(index, word.text, file);
   if (fns.length) return { kind: 'function', word, fns };
   if (/\b(struct|union)$/.test(word.before)) {
