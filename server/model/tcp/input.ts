@@ -1,7 +1,7 @@
 // The receive path that transmit depends on (net/ipv4/tcp_input.c, tcp_ipv4.c): the handshakes,
 // ACK processing (snd_una, window, RTT, congestion control) and acknowledging received data.
 
-import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN, TCP_ATO_MIN_MS, TCP_MAX_QUICKACKS, TCP_MSS_DEFAULT, TCP_MIN_MSS, TFO_SERVER_COOKIE_NOT_REQD, TFO_SERVER_ENABLE, TFO_SERVER_WO_SOCKOPT1 } from './constants';
+import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN, TCP_ATO_MIN_MS, TCP_DELACK_MAX_MS, TCP_MAX_QUICKACKS, TCP_MSS_DEFAULT, TCP_MIN_MSS, TFO_SERVER_COOKIE_NOT_REQD, TFO_SERVER_ENABLE, TFO_SERVER_WO_SOCKOPT1 } from './constants';
 import { cubictcp_acked, tcp_cong_avoid, tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
@@ -76,9 +76,8 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     line,
   };
   if (!sk) {
-    h.trace.step('tcp_v4_rcv', 0, 'no socket for this segment: the kernel would answer with a RST');
-    h.flagUnsupported('segment for no socket (RST replies are not modelled)');
     h.wire.push(pkt);
+    tcp_v4_send_reset(h, seg, pkt);
     return;
   }
   if (sk.state === 'LISTEN' && !sk.local.port) sk.local.port = LISTEN_PORT;
@@ -112,6 +111,36 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     return;
   }
   tcp_rcv_state_process(h, sk, seg);
+}
+
+/** tcp_v4_send_reset: no socket wants this segment: answer with a RST (none to a RST). The
+ * 4-tuple is that of the last connection, which is where packetdrill's segments go. */
+function tcp_v4_send_reset(h: Host, seg: Segment, inbound: WirePacket): void {
+  if (seg.flags & TCPHDR_RST) return;
+  let last: TcpSock | undefined;
+  for (let k = h.socks.length - 1; k >= 0 && !last; k--) if (h.socks[k].state === 'CLOSE' && h.socks[k].remote.port) last = h.socks[k];
+  const local = last ? { ...last.local } : { ...inbound.dst };
+  const remote = last ? { ...last.remote } : { ...inbound.src };
+  const withAck = !(seg.flags & TCPHDR_ACK);
+  const rst: WirePacket = {
+    id: h.id('packet'),
+    timeNs: h.nowNs,
+    direction: 'out',
+    sock: last?.id ?? 0,
+    src: local,
+    dst: remote,
+    flags: TCPHDR_RST | (withAck ? TCPHDR_ACK : 0),
+    seq: withAck ? 0 : seg.ack,
+    ack: withAck ? seg.seq + seg.len + (seg.flags & TCPHDR_SYN ? 1 : 0) + (seg.flags & TCPHDR_FIN ? 1 : 0) : 0,
+    win: 0,
+    len: 0,
+    options: [],
+    ipId: 0,
+    ttl: h.sysctl.ip_default_ttl,
+    gsoSegs: 1,
+  };
+  h.trace.step('tcp_v4_send_reset', rst.sock, `no socket for this segment: RST ${withAck ? `ack ${rst.ack}` : `seq ${rst.seq}`}`);
+  h.emit(rst);
 }
 
 function applyPeerOptions(h: Host, sk: TcpSock, o: TcpOption[], weSentTs: boolean): void {
@@ -397,12 +426,27 @@ function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment): boolean {
 
 /** tcp_event_data_recv: the first data starts quick-ACK mode; track the peer's segment size. */
 function tcp_event_data_recv(h: Host, sk: TcpSock, len: number): void {
+  if (len >= sk.rcvMss) sk.rcvMss = Math.min(len, sk.advmss); // tcp_measure_rcv_mss
+  const now = h.jiffies();
   if (!sk.ato) {
-    sk.quickAcks = Math.min(Math.max(Math.floor(sk.rcvWnd / (2 * sk.rcvMss)), 2), TCP_MAX_QUICKACKS);
+    tcp_incr_quickack(sk);
     sk.ato = TCP_ATO_MIN_MS;
+  } else {
+    // Adapt the delayed-ACK timeout to the inter-arrival time of data.
+    const m = now - sk.lrcvtime;
+    if (m <= TCP_ATO_MIN_MS / 2) sk.ato = (sk.ato >> 1) + TCP_ATO_MIN_MS / 2;
+    else if (m < sk.ato) sk.ato = Math.min((sk.ato >> 1) + m, sk.rtoMs, TCP_DELACK_MAX_MS);
+    else if (m > sk.rtoMs) tcp_incr_quickack(sk);
   }
-  if (len >= sk.rcvMss) sk.rcvMss = Math.min(len, sk.advmss);
-  void h;
+  sk.lrcvtime = now;
+}
+
+/** tcp_incr_quickack: up to 16 immediate ACKs, fewer for a small receive window. */
+function tcp_incr_quickack(sk: TcpSock): void {
+  let q = Math.floor(sk.rcvWnd / (2 * sk.rcvMss));
+  if (q === 0) q = 2;
+  q = Math.min(q, TCP_MAX_QUICKACKS);
+  if (q > sk.quickAcks) sk.quickAcks = q;
 }
 
 /** tcp_fin: the peer closed its side. */
@@ -414,7 +458,7 @@ function tcp_fin(h: Host, sk: TcpSock): boolean {
     case 'SYN_RECV':
     case 'ESTABLISHED':
       sk.state = 'CLOSE_WAIT';
-      sk.pingpong = true;
+      sk.pingpong = 1; // inet_csk_enter_pingpong_mode
       break;
     case 'FIN_WAIT1':
       sk.state = 'CLOSING';
@@ -442,9 +486,10 @@ function tcp_data_snd_check(h: Host, sk: TcpSock): void {
 function __tcp_ack_snd_check(h: Host, sk: TcpSock): void {
   if (!sk.ackPending) return;
   const bigGap = sk.rcvNxt - sk.rcvWup > sk.rcvMss;
-  const quick = sk.quickAcks > 0 && !sk.pingpong;
-  if (bigGap || quick) {
-    h.trace.step('__tcp_ack_snd_check', sk.id, bigGap ? 'more than one full segment received: ACK now' : 'quick-ACK mode: ACK now');
+  const quick = sk.quickAcks > 0 && sk.pingpong < 1;
+  if (bigGap || quick || sk.ackNow) {
+    h.trace.step('__tcp_ack_snd_check', sk.id, bigGap ? 'more than one full segment received: ACK now' : quick ? 'quick-ACK mode: ACK now' : 'an immediate ACK is due');
+    sk.ackNow = false;
     tcp_send_ack(h, sk);
   } else {
     tcp_send_delayed_ack(h, sk);

@@ -2,7 +2,7 @@
 // retransmission timeout and tail loss probe are watched so that a script which would make them
 // fire is reported as unsupported instead of silently diverging.
 
-import { TCP_DELACK_MAX_MS, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, TCP_TIMEOUT_INIT_MS } from './constants';
+import { TCP_ATO_MIN_MS, TCP_DELACK_MAX_MS, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, TCP_TIMEOUT_INIT_MS } from './constants';
 import type { Host } from './host';
 import { packetsOut, tcpWndEnd } from './sock';
 import { tcp_send_ack, tcp_xmit_probe_skb } from './transmit';
@@ -113,19 +113,38 @@ function tcp_probe_timer(h: Host, sk: TcpSock): void {
 
 /** inet_csk_reset_xmit_timer(ICSK_TIME_DACK): ACK later, unless something else carries it. */
 export function tcp_send_delayed_ack(h: Host, sk: TcpSock): void {
-  if (sk.delackTimerNs !== undefined) return;
-  const ato = Math.max(sk.ato, 40);
+  let ato = sk.ato;
+  if (ato > TCP_ATO_MIN_MS) {
+    let maxAto = sk.pingpong >= 1 ? TCP_DELACK_MAX_MS : 500;
+    if (sk.srttUs) maxAto = Math.min(maxAto, Math.max(Math.ceil((sk.srttUs >> 3) / 1000), TCP_ATO_MIN_MS));
+    ato = Math.min(ato, maxAto);
+  }
+  ato = Math.min(ato, TCP_DELACK_MAX_MS);
+  let timeoutNs = h.nowNs + ato * 1e6;
+  if (sk.delackTimerNs !== undefined) {
+    // If the pending timer is about to expire anyway, ACK now; never postpone it.
+    if (sk.delackTimerNs <= h.nowNs + (ato >> 2) * 1e6) {
+      tcp_send_ack(h, sk);
+      return;
+    }
+    timeoutNs = Math.min(timeoutNs, sk.delackTimerNs);
+  }
   const g = gen(sk);
   const my = ++g.delack;
-  sk.delackTimerNs = h.nowNs + ato * 1e6;
-  h.trace.step('tcp_send_delayed_ack', sk.id, `delayed ACK in ${ato} ms`, { ms: ato });
-  h.addTimer(sk.delackTimerNs, 'tcp_delack_timer', () => {
+  sk.delackTimerNs = timeoutNs;
+  h.trace.step('tcp_send_delayed_ack', sk.id, `delayed ACK in ${((timeoutNs - h.nowNs) / 1e6).toFixed(0)} ms (ato ${sk.ato} ms${sk.pingpong >= 1 ? ', interactive' : ''})`, { ms: ato });
+  h.addTimer(timeoutNs, 'tcp_delack_timer', () => {
     if (g.delack !== my) return;
     sk.delackTimerNs = undefined;
-    if (sk.ackPending) {
-      h.trace.step('tcp_delack_timer', sk.id, 'delayed ACK timer fired');
-      tcp_send_ack(h, sk);
+    if (!sk.ackPending) return;
+    // tcp_delack_timer_handler: a missed delayed ACK inflates ato, or ends pingpong mode.
+    if (sk.pingpong < 1) sk.ato = Math.min(sk.ato << 1, sk.rtoMs, TCP_DELACK_MAX_MS);
+    else {
+      sk.pingpong = 0;
+      sk.ato = TCP_ATO_MIN_MS;
     }
+    h.trace.step('tcp_delack_timer', sk.id, 'delayed ACK timer fired');
+    tcp_send_ack(h, sk);
   });
 }
 

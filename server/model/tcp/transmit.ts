@@ -1,7 +1,7 @@
 // From an skb to a packet on the wire: __tcp_transmit_skb builds the TCP header and options,
 // ip_queue_xmit the IPv4 header, then the neighbour, qdisc (pfifo or fq) and tun driver steps.
 
-import { TCPHDR_ACK, TCPHDR_PSH, TCPHDR_SYN, TCP_HEADER_LEN, IP_HEADER_LEN } from './constants';
+import { TCPHDR_ACK, TCPHDR_PSH, TCPHDR_SYN, TCP_ATO_MIN_MS, TCP_HEADER_LEN, IP_HEADER_LEN } from './constants';
 import type { Host } from './host';
 import { tcp_write_xmit } from './output';
 import { packetsOut, tcp_current_mss } from './sock';
@@ -153,8 +153,15 @@ export function flagStr(flags: number): string {
 
 /** tcp_event_ack_sent: any packet carrying our ACK makes a pending (delayed) ACK unnecessary. */
 function tcp_event_ack_sent(sk: TcpSock): void {
+  // tcp_dec_quickack_mode: an ACK of new data uses up one quick ACK
+  if (sk.quickAcks) {
+    const pkts = sk.ackPending ? 1 : 0;
+    if (pkts >= sk.quickAcks) {
+      sk.quickAcks = 0;
+      sk.ato = TCP_ATO_MIN_MS;
+    } else sk.quickAcks -= pkts;
+  }
   sk.ackPending = false;
-  if (sk.quickAcks > 0) sk.quickAcks--;
   sk.rcvWup = sk.rcvNxt;
   cancelDelack(sk);
 }
@@ -167,6 +174,8 @@ function tcp_event_data_sent(h: Host, sk: TcpSock): void {
     if (delta > 0) sk.congestion.epochStart = Math.min(sk.congestion.epochStart + delta, h.jiffies());
   }
   sk.lsndtime = h.jiffies();
+  // A reply within ato of received data marks the session interactive (pingpong).
+  if (h.jiffies() - sk.lrcvtime < sk.ato) sk.pingpong = Math.min(sk.pingpong + 1, 255);
 }
 
 /** tcp_update_skb_after_send: with pacing (fq), push the next departure time by len/rate, except

@@ -192,9 +192,15 @@ export interface TcpSock {
   rcvWnd: number;
   irs: number;
   rcvMss: number;
+  /** icsk_ack.quick: ACKs still to send at once (quick-ACK mode). */
   quickAcks: number;
   ato: number;
-  pingpong: boolean;
+  /** icsk_ack.pingpong: interactive-session count; >= tcp_pingpong_thresh (1) delays ACKs. */
+  pingpong: number;
+  /** icsk_ack.lrcvtime: jiffies of the last data received. */
+  lrcvtime: number;
+  /** icsk_ack.pending & ICSK_ACK_NOW: the next ACK check must send at once. */
+  ackNow: boolean;
   ackPending: boolean;
   readable: number;
   finReceived: boolean;
