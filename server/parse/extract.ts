@@ -4,7 +4,7 @@
 // resolve/.
 import type { LNode as SyntaxNode } from './lightTree';
 import type {
-  Expr, FieldDecl, FileFacts, FunctionDef, StructDecl, TypeRef,
+  Expr, FieldDecl, FileFacts, FunctionDef, MacroDef, StructDecl, TypeRef,
 } from './facts';
 import { emptyFacts } from './facts';
 import {
@@ -22,6 +22,8 @@ interface Ctx {
 }
 
 const UPPER = /^[A-Z0-9_]+$/;
+const CONTAINER_IN_MACRO = /^\(?\s*(?:container_of(?:_const)?|list_entry|hlist_entry)\s*\([^,]+,\s*((?:struct|union)\s+\w+)\s*,/;
+const CAST_MACRO = /^\(\s*\(\s*((?:const\s+)?(?:struct|union)\s+\w+)\s*\*\s*\)/;
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -512,7 +514,11 @@ function handleMacroDefinition(node: SyntaxNode, ctx: Ctx): void {
   const raw = node.childForFieldName('value')?.text.trim();
   // Only field paths are worth keeping: `#define sk_prot __sk_common.skc_prot`.
   const value = !fnLike && raw && /^[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)+$/.test(raw) ? raw.replace(/\s+/g, '') : undefined;
-  ctx.facts.macros.push(value ? { name, line: node.startPosition.row, value, fnLike } : { name, line: node.startPosition.row, fnLike });
+  const macro: MacroDef = value ? { name, line: node.startPosition.row, value, fnLike } : { name, line: node.startPosition.row, fnLike };
+  // Accessors written as macros type their result: `container_of(p, struct x, m)` or `((struct x *)(p))`.
+  const typed = fnLike && raw ? (CONTAINER_IN_MACRO.exec(raw) ?? CAST_MACRO.exec(raw)) : null;
+  if (typed) macro.returns = { base: typed[1].replace(/\s+/g, ' '), ptr: 1 };
+  ctx.facts.macros.push(macro);
 }
 
 function walkTopLevel(parent: SyntaxNode, ctx: Ctx): void {

@@ -139,6 +139,8 @@ export interface MacroDef {
   /** Object-like macros: the replacement text (only kept when it looks like a field path). */
   value?: string;
   fnLike: boolean;
+  /** Function-like macros that yield a typed pointer (`#define inet_csk(p) container_of_const(p, struct inet_connection_sock, …)`). */
+  returns?: TypeRef;
 }
 
 export interface Typedef {

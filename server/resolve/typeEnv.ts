@@ -42,7 +42,10 @@ export class TypeEnv {
       }
     }
     for (const t of f.typedefs) if (!this.typedefs.has(t.name) || !t.type.base.startsWith('<')) this.typedefs.set(t.name, t.type);
-    for (const m of f.macros) if (m.value) this.aliases.set(m.name, m.value.split('.'));
+    for (const m of f.macros) {
+      if (m.value) this.aliases.set(m.name, m.value.split('.'));
+      if (m.returns) this.returns.set(m.name, { ...m.returns, base: m.returns.base.replace(/^const /, '') });
+    }
     for (const d of f.functions) {
       const id = functionId(d.name, f.path, d.isStatic);
       push(this.functions, d.name, { id, name: d.name, file: f.path, def: d });

@@ -25,14 +25,13 @@ export function sitesByAnchor(ix: KernelIndex, file: string, fn: string, anchor:
   const def = ix.functionsNamed(fn).find((f) => f.file === file);
   if (!def) return [];
   const body = lines.slice(def.def.line, def.def.endLine + 1).join('\n');
-  const at = body.indexOf(anchor);
-  if (at < 0) return [];
-  const before = body.slice(0, at).split('\n');
-  const startLine = def.def.line + before.length - 1;
-  const startCol = before[before.length - 1].length;
-  const endPart = body.slice(0, at + anchor.length).split('\n');
-  const endLine = def.def.line + endPart.length - 1;
-  const endCol = endPart[endPart.length - 1].length;
-  const inside = (l: number, c: number): boolean => (l > startLine || (l === startLine && c >= startCol)) && (l < endLine || (l === endLine && c <= endCol));
+  // The anchor may appear first in a NULL check (`if (ops->ndo_open)`): every occurrence counts.
+  const spans: [number, number, number, number][] = [];
+  for (let at = body.indexOf(anchor); at >= 0; at = body.indexOf(anchor, at + 1)) {
+    const before = body.slice(0, at).split('\n');
+    const endPart = body.slice(0, at + anchor.length).split('\n');
+    spans.push([def.def.line + before.length - 1, before[before.length - 1].length, def.def.line + endPart.length - 1, endPart[endPart.length - 1].length]);
+  }
+  const inside = (l: number, c: number): boolean => spans.some(([sl, sc, el, ec]) => (l > sl || (l === sl && c >= sc)) && (l < el || (l === el && c <= ec)));
   return ix.sitesIn(file).filter((s) => s.site.from === fn && inside(s.site.nameLine, s.site.nameCol));
 }
