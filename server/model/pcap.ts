@@ -67,13 +67,28 @@ export function encodeOptions(opts: TcpOption[]): number[] {
   return out;
 }
 
-/** One IPv4 datagram carrying the packet's TCP segment. */
+/** One IPv4 datagram carrying the packet's TCP segment (payload bytes are zeros). */
 export function ipv4Packet(p: WirePacket): Uint8Array {
+  const hdr = ipTcpHeaders(p);
+  const b = new Uint8Array(hdr.length + p.len);
+  b.set(hdr);
+  return b;
+}
+
+/** The IPv4 and TCP checksums as the packet carries them. */
+export function packetChecksums(p: WirePacket): { ip: number; tcp: number } {
+  const h = ipTcpHeaders(p);
+  return { ip: (h[10] << 8) | h[11], tcp: (h[36] << 8) | h[37] };
+}
+
+/** IPv4 + TCP headers with both checksums. The payload is zeros, which add nothing to the
+ * one's-complement sum, so the headers alone give the TCP checksum of the whole segment. */
+export function ipTcpHeaders(p: WirePacket): Uint8Array {
   const opts = encodeOptions(p.options);
   const tcpLen = 20 + opts.length + p.len;
   const total = 20 + tcpLen;
   if (total > 0xffff) throw new Error(`packet ${p.id} is larger than an IPv4 datagram (${total} bytes)`);
-  const b = new Uint8Array(total);
+  const b = new Uint8Array(40 + opts.length);
   const src = ipBytes(p.src.ip);
   const dst = ipBytes(p.dst.ip);
   // IPv4 header

@@ -57,6 +57,18 @@ test('ipv4Packet lays out header fields and a checksum that verifies to zero', (
   assert.equal(internetChecksum(b.subarray(0, 20)), 0);
 });
 
+test('the ip_queue_xmit step reports the checksums the capture carries', () => {
+  const r = runScript(parseScript(fs.readFileSync(path.join(PKT, 'mss-option.pkt'), 'utf8')));
+  const steps = r.steps.filter((s) => s.fn === 'ip_queue_xmit');
+  const out = r.packets.filter((p) => p.direction === 'out');
+  assert.equal(steps.length, out.length);
+  steps.forEach((s, k) => {
+    const b = ipv4Packet(out[k]);
+    assert.equal(s.data?.ipChecksum, (b[10] << 8) | b[11]);
+    assert.equal(s.data?.tcpChecksum, (b[36] << 8) | b[37]);
+  });
+});
+
 test('captures of our scripts open in tshark with correct IPv4 and TCP checksums', { skip: hasTshark() ? false : 'tshark is not installed (apt-get install tshark)' }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpath-pcap-'));
   for (const name of ['nagle.pkt', 'small-rwnd.pkt', 'mss-option.pkt']) {

@@ -6,6 +6,7 @@ import type { Host } from './host';
 import { tcp_write_xmit } from './output';
 import { packetsOut, tcp_current_mss } from './sock';
 import { cancelDelack } from './timers';
+import { packetChecksums } from '../pcap';
 import { Skb, skbLen, TcpOption, TcpSock, truesizeFor, WirePacket } from './types';
 
 /** tcp_select_initial_window's scale: the shift that fits the largest receive buffer in 16 bits. */
@@ -203,13 +204,20 @@ export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: n
     sk.inetId = (sk.inetId + pkt.gsoSegs) & 0xffff;
   }
   const totLen = IP_HEADER_LEN + TCP_HEADER_LEN + optionBytes(pkt.options) + pkt.len;
-  h.trace.step('ip_queue_xmit', sk.id, `IPv4 header: ${pkt.src.ip} → ${pkt.dst.ip}, id ${pkt.ipId}, ttl ${pkt.ttl}, DF, total length ${totLen}`, {
+  const csum = packetChecksums(pkt);
+  h.trace.step('ip_queue_xmit', sk.id, `IPv4 header: ${pkt.src.ip} → ${pkt.dst.ip}, id ${pkt.ipId}, ttl ${pkt.ttl}, DF, total length ${totLen}, checksum 0x${hex4(csum.ip)} (TCP checksum 0x${hex4(csum.tcp)})`, {
     id: pkt.ipId,
     ttl: pkt.ttl,
     totLen,
+    ipChecksum: csum.ip,
+    tcpChecksum: csum.tcp,
   });
   h.trace.step('ip_finish_output2', sk.id, 'tun0 is a point-to-point device without ARP: neigh_output sends without a link-layer header');
   dev_queue_xmit(h, sk, pkt, truesize);
+}
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0');
 }
 
 /** __dev_queue_xmit: the skb is charged to the socket until the driver frees/orphans it. */
