@@ -9,23 +9,20 @@ import { cancelDelack } from './timers';
 import { packetChecksums } from '../pcap';
 import { Skb, skbLen, TcpOption, TcpSock, truesizeFor, WirePacket } from './types';
 
-/** tcp_select_initial_window's scale: the shift that fits the largest receive buffer in 16 bits. */
+/** tcp_select_initial_window's scale: ilog2 of the largest receive buffer (tcp_rmem[2] or
+ * rmem_max) minus 15, so that buffer fits the 16-bit field. */
 export function rcvWscaleFor(h: Host): number {
-  let space = Math.max(h.sysctl.tcp_rmem[2], 212992);
-  let ws = 0;
-  while (space > 65535 && ws < 14) {
-    space >>= 1;
-    ws++;
-  }
-  return ws;
+  const space = Math.max(h.sysctl.tcp_rmem[2], 212992);
+  return Math.min(Math.max(Math.floor(Math.log2(space)) - 15, 0), 14);
 }
 
-/** tcp_select_window: the 16-bit window field. The model offers a fixed receive window (receive
- * buffer auto-tuning is outside its scope); scripts here do not check our window. */
+/** tcp_select_window: the 16-bit window field. SYNs carry the initial window unscaled; later
+ * segments carry it rounded up to the scale unit (__tcp_select_window's ALIGN) and shifted.
+ * The window does not grow: receive-buffer auto-tuning (tcp_grow_window) is not modelled. */
 function tcp_select_window(sk: TcpSock, syn: boolean): number {
   if (syn) return Math.min(sk.rcvWnd, 65535);
-  const shift = sk.wscaleOk ? sk.rcvWscale : 0;
-  return Math.min(Math.floor(sk.rcvWnd / 2 ** shift), 65535);
+  if (!sk.wscaleOk || !sk.rcvWscale) return Math.min(sk.rcvWnd, 65535);
+  return Math.min(Math.ceil(sk.rcvWnd / 2 ** sk.rcvWscale), 65535);
 }
 
 function tsVal(h: Host): number {
