@@ -1,0 +1,115 @@
+// The three-way handshake (net/ipv4/tcp_input.c, tcp_ipv4.c): a SYN on a listener
+// (tcp_conn_request, with Fast Open), and the SYN-ACK of an active open.
+
+import { TCPHDR_ACK, TCPHDR_SYN, TCP_MSS_DEFAULT, TFO_SERVER_COOKIE_NOT_REQD, TFO_SERVER_ENABLE, TFO_SERVER_WO_SOCKOPT1 } from './constants';
+import type { Host } from './host';
+import { tcp_push_pending_frames } from './output';
+import { tcp_update_pacing_rate } from './rtt';
+import { createSock, tcp_sync_mss } from './sock';
+import { rcvWscaleFor, tcp_send_ack, tcp_send_synack } from './transmit';
+import { Skb, TcpOption, TcpSock, truesizeFor } from './types';
+import { DEFAULT_RCV_WND, LISTEN_PORT, optFo, optMss, optTs, optWscale, Segment } from './segment';
+import { cleanRtxQueue } from './ack';
+
+function applyPeerOptions(h: Host, sk: TcpSock, o: TcpOption[], weSentTs: boolean): void {
+  const mss = optMss(o);
+  sk.mssClamp = Math.min(mss ?? TCP_MSS_DEFAULT, sk.userMss || 65535);
+  const ws = optWscale(o);
+  sk.wscaleOk = ws !== undefined && h.sysctl.tcp_window_scaling !== 0;
+  sk.sndWscale = sk.wscaleOk ? Math.min(ws ?? 0, 14) : 0;
+  sk.rcvWscale = sk.wscaleOk ? rcvWscaleFor(h) : 0;
+  sk.sackOk = o.some((x) => x.kind === 'sackOK') && h.sysctl.tcp_sack !== 0;
+  const ts = optTs(o);
+  sk.tstampOk = ts !== undefined && weSentTs;
+  if (ts) sk.tsRecent = ts.val;
+}
+
+/** tcp_conn_request: a SYN on a listener makes a request (modelled as the child socket in
+ * SYN_RECV) and a SYN-ACK; with Fast Open the SYN's data is accepted at once. */
+export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
+  const sk = createSock(h, -1);
+  sk.parent = lsk;
+  sk.local = { ip: h.localIp, port: lsk.local.port || LISTEN_PORT };
+  sk.remote = { ip: h.remoteIp, port: h.ephemeralPort() };
+  sk.nonagle = lsk.nonagle;
+  sk.sndbuf = lsk.sndbuf;
+  sk.zerocopyEnabled = lsk.zerocopyEnabled;
+  sk.userMss = lsk.userMss;
+  sk.congestion = { ...lsk.congestion };
+  applyPeerOptions(h, sk, seg.options, h.sysctl.tcp_timestamps !== 0);
+  sk.irs = seg.seq;
+  sk.rcvNxt = seg.seq + 1;
+  sk.rcvWup = sk.rcvNxt;
+  sk.rcvWnd = DEFAULT_RCV_WND;
+  sk.iss = 0;
+  sk.sndUna = sk.iss;
+  sk.sndNxt = sk.iss + 1;
+  sk.writeSeq = sk.iss + 1;
+  sk.pushedSeq = sk.writeSeq;
+  sk.sndWnd = seg.win; // a SYN's window is never scaled
+  sk.maxWindow = seg.win;
+  sk.sndWl1 = seg.seq;
+  sk.state = 'SYN_RECV';
+  tcp_sync_mss(h, sk);
+  h.trace.step('tcp_conn_request', sk.id, `SYN from ${sk.remote.ip}: peer mss ${optMss(seg.options) ?? 'none'}, wscale ${optWscale(seg.options) ?? 'none'}, sack ${sk.sackOk}, timestamps ${sk.tstampOk}`, {
+    peerMss: optMss(seg.options) ?? 0,
+    mssCache: sk.mssCache,
+  });
+  if (seg.len > 0) {
+    const tfo = h.sysctl.tcp_fastopen;
+    const serverOn = (tfo & TFO_SERVER_ENABLE) !== 0 && (lsk.fastopenQlen > 0 || (tfo & TFO_SERVER_WO_SOCKOPT1) !== 0);
+    if (serverOn && (tfo & TFO_SERVER_COOKIE_NOT_REQD) !== 0) {
+      sk.rcvNxt += seg.len;
+      sk.readable += seg.len;
+      sk.fastopenChild = true;
+      lsk.acceptQueue.push(sk);
+      h.trace.step('tcp_try_fastopen', sk.id, `Fast Open: ${seg.len} bytes of SYN data accepted without a cookie; child can be accepted now`);
+    } else {
+      h.flagUnsupported('data in a SYN without Fast Open cookie handling (cookie generation is not modelled)');
+    }
+  } else if (optFo(seg.options)) {
+    h.flagUnsupported('Fast Open cookie request in a SYN (server cookie generation is not modelled)');
+  }
+  // The SYN-ACK stays on the retransmit queue with no segment count, only to time the RTT
+  // (tcp_synack_rtt_meas) when the handshake's ACK arrives.
+  const synack: Skb = { id: h.id('skb'), seq: sk.iss, endSeq: sk.iss + 1, flags: TCPHDR_SYN | TCPHDR_ACK, eor: false, zerocopy: false, frags: 0, truesize: truesizeFor(0), pcount: 0 };
+  tcp_send_synack(h, sk);
+  synack.firstTxNs = h.nowNs;
+  synack.sentNs = h.nowNs;
+  sk.rtxQueue.push(synack);
+  return sk;
+}
+
+/** tcp_rcv_synsent_state_process: the SYN-ACK of our active open. */
+export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment): void {
+  if (!(seg.flags & TCPHDR_SYN) || !(seg.flags & TCPHDR_ACK)) {
+    h.flagUnsupported('segment other than SYN-ACK in SYN_SENT (simultaneous open / reset)');
+    return;
+  }
+  if (seg.ack !== sk.sndNxt) {
+    h.flagUnsupported(`SYN-ACK acknowledging ${seg.ack} instead of ${sk.sndNxt} (Fast Open data retransmission is not modelled)`);
+    return;
+  }
+  applyPeerOptions(h, sk, seg.options, sk.tstampOk);
+  sk.irs = seg.seq;
+  sk.rcvNxt = seg.seq + 1;
+  sk.rcvWup = sk.rcvNxt;
+  sk.sndWnd = seg.win;
+  sk.maxWindow = seg.win;
+  sk.sndWl1 = seg.seq;
+  const fo = optFo(seg.options);
+  if (fo?.cookie) {
+    h.tfoCookies.set(sk.remote.ip, fo.cookie);
+    h.trace.step('tcp_fastopen_cache_set', sk.id, `Fast Open cookie ${fo.cookie} cached for ${sk.remote.ip}`);
+  }
+  cleanRtxQueue(h, sk, seg.ack);
+  sk.sndUna = seg.ack;
+  sk.state = 'ESTABLISHED';
+  sk.cwnd = h.initCwnd;
+  tcp_sync_mss(h, sk);
+  tcp_update_pacing_rate(h, sk);
+  sk.lsndtime = h.jiffies();
+  h.trace.step('tcp_finish_connect', sk.id, `established: mss ${sk.mssCache}, peer wscale ${sk.sndWscale}, cwnd ${sk.cwnd}`);
+  tcp_send_ack(h, sk);
+  tcp_push_pending_frames(h, sk);
+}

@@ -1,0 +1,33 @@
+// An inbound TCP segment as the runner injects it, and readers for its options.
+
+import type { TcpOption } from './types';
+
+/** An inbound segment as the script injects it. */
+export interface Segment {
+  flags: number;
+  seq: number;
+  ack: number;
+  win: number;
+  len: number;
+  options: TcpOption[];
+}
+
+export const DEFAULT_RCV_WND = 65535;
+export const LISTEN_PORT = 8080;
+
+export function optMss(o: TcpOption[]): number | undefined {
+  for (const x of o) if (x.kind === 'mss') return x.value;
+  return undefined;
+}
+export function optWscale(o: TcpOption[]): number | undefined {
+  for (const x of o) if (x.kind === 'wscale') return x.value;
+  return undefined;
+}
+export function optTs(o: TcpOption[]): { val: number; ecr: number } | undefined {
+  for (const x of o) if (x.kind === 'TS') return x;
+  return undefined;
+}
+export function optFo(o: TcpOption[]): { cookie?: string } | undefined {
+  for (const x of o) if (x.kind === 'FO') return x;
+  return undefined;
+}
