@@ -64,6 +64,12 @@ export class PathView {
       const prev = model.boxes[i - 1];
       if (hop && prev) row = this.appendEdge(grid, row, prev, box, hop, box.incoming!.index);
       else if (prev && !model.brokenAt) row++; // a run restarts without a hop: leave a gap
+      // A heading where the layer changes: hidden in the lane layout, it is what shows the layers
+      // in the one-column layout of a narrow panel (styles.css).
+      if (box.layer !== prev?.layer) {
+        const l = layers[layerIndex(box.layer)];
+        grid.append(h('div', { class: `layer-change layer-${l.id}`, 'aria-hidden': 'true' }, l.label));
+      }
       grid.append(place(this.boxElement(box, i), row++, layerIndex(box.layer) + 1));
       if (model.brokenAt?.afterBox === i) row = this.appendBreak(grid, row, model);
     });

@@ -24,8 +24,10 @@ after(async () => { await wb?.close(); });
 /** All rows of the peek's reference tree, with every file group expanded (the list is virtual, so walk it by keyboard). */
 async function peekRows(page: Page): Promise<string[]> {
   const tree = page.locator('.peekview-widget .ref-tree');
-  await tree.locator('.monaco-list-row').first().click();
+  // The selected row is the one scrolled into view; clicking it puts the keyboard in the tree.
+  await tree.locator('.monaco-list-row.selected').first().click();
   await page.keyboard.press('Home');
+  await tree.locator('.monaco-list-row.focused[data-index="0"]').waitFor();
   const rows: string[] = [];
   for (let i = 0; i < 2000; i++) {
     const row = tree.locator('.monaco-list-row.focused');

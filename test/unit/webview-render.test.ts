@@ -76,8 +76,8 @@ interface Recorded { posted: FromWebview[]; state: WebviewState | undefined; vio
 declare global { interface Window { __kpath: Recorded } }
 
 /** Open the panel page with a stubbed VS Code API (and an optional saved state, as after a reload). */
-async function openPanel(saved?: WebviewState): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
+async function openPanel(saved?: WebviewState, width = 1500): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 1100 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -258,5 +258,19 @@ test('an error from the server is shown without losing the page', { skip }, asyn
   await page.waitForSelector('#status.error');
   assert.equal(await page.textContent('#status'), 'index not ready');
   assert.equal(await page.locator('.box').count(), sendPath().hops.length + 1);
+  await page.close();
+});
+
+test('in a narrow panel the lanes become one column with a heading per layer change', { skip }, async () => {
+  const { page } = await openPanel(undefined, 700);
+  await showSendPath(page);
+  assert.equal(await page.locator('.lane-head').first().isVisible(), false);
+  const headings = await page.locator('.layer-change').allInnerTexts();
+  assert.deepEqual(headings, ['syscall', 'socket', 'INET', 'TCP', 'IP', 'netfilter', 'IP', 'neighbour', 'device', 'qdisc', 'device']);
+  // One column: every box starts at the same x, and the page does not scroll sideways.
+  const xs = new Set(await page.locator('.box').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().x))));
+  assert.equal(xs.size, 1);
+  assert.ok(await page.evaluate(() => document.getElementById('diagram')!.scrollWidth <= document.getElementById('diagram')!.clientWidth + 1));
+  await page.screenshot({ path: join(shots, 'narrow.png') });
   await page.close();
 });
