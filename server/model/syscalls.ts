@@ -1,0 +1,123 @@
+// Maps a script's system call onto the model's socket API (tcp/api.ts): picks the arguments
+// the model understands out of packetdrill's expressions.
+
+import type { Expr, SyscallEvent } from './packetdrill/ast';
+import { CallResult, sys_accept, sys_close, sys_connect, sys_fcntl, sys_listen, sys_recvmsg, sys_sendmsg, sys_setsockopt, sys_shutdown, sys_socket } from './tcp/api';
+import { MSG_FLAG_NAMES } from './tcp/constants';
+import type { Host } from './tcp/host';
+
+export interface SyscallOutcome {
+  result: CallResult;
+  /** Parts of the call the model ignores (control messages). */
+  notes: string[];
+}
+
+export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
+  const notes: string[] = [];
+  const a = ev.args;
+  const fd = num(a[0]);
+  let r: CallResult;
+  switch (ev.name) {
+    case 'socket': {
+      const newFd = ev.result !== undefined && ev.result >= 0 ? ev.result : h.socks.length + 3;
+      r = sys_socket(h, newFd);
+      break;
+    }
+    case 'setsockopt': {
+      const v = a[3];
+      const value = v?.t === 'array' && v.items[0] ? (v.items[0].t === 'str' ? v.items[0].v : num(v.items[0])) : v?.t === 'str' ? v.v : num(v);
+      r = sys_setsockopt(h, fd, ident(a[1]), ident(a[2]), value);
+      break;
+    }
+    case 'bind':
+      r = { ret: 0 };
+      break;
+    case 'listen':
+      r = sys_listen(h, fd, num(a[1]));
+      break;
+    case 'accept':
+    case 'accept4':
+      r = sys_accept(h, fd, ev.result !== undefined && ev.result >= 0 ? ev.result : h.socks.length + 3);
+      break;
+    case 'connect':
+      r = sys_connect(h, fd);
+      break;
+    case 'write':
+      r = sys_sendmsg(h, fd, [num(a[2])], 0);
+      break;
+    case 'send':
+    case 'sendto':
+      r = sys_sendmsg(h, fd, [num(a[2])], msgFlags(a[3]));
+      break;
+    case 'sendmsg':
+      r = sys_sendmsg(h, fd, iovLengths(a[1]), msgFlags(a[2]));
+      if (hasControl(a[1])) notes.push('sendmsg control messages');
+      break;
+    case 'read':
+      r = sys_recvmsg(h, fd, num(a[2]), 0);
+      break;
+    case 'recv':
+    case 'recvfrom':
+      r = sys_recvmsg(h, fd, num(a[2]), msgFlags(a[3]));
+      break;
+    case 'recvmsg': {
+      const flags = msgFlags(a[2]);
+      r = sys_recvmsg(h, fd, iovLengths(a[1]).reduce((x, y) => x + y, 0), flags);
+      if (!('unsupported' in r) && hasControl(a[1])) notes.push('recvmsg control messages (cmsg) are not checked');
+      break;
+    }
+    case 'close':
+      r = sys_close(h, fd);
+      break;
+    case 'shutdown':
+      r = sys_shutdown(h, fd, ident(a[1]));
+      break;
+    case 'fcntl':
+      r = sys_fcntl(h, fd, ident(a[1]), a[2] ? idents(a[2]) : []);
+      break;
+    default:
+      r = { unsupported: `system call ${ev.name}()` };
+  }
+  return { result: r, notes };
+}
+
+function num(e: Expr | undefined): number {
+  if (!e) return NaN;
+  if (e.t === 'num') return e.v;
+  if (e.t === 'array' && e.items[0]) return num(e.items[0]);
+  return NaN;
+}
+
+function ident(e: Expr | undefined): string {
+  if (!e) return '';
+  if (e.t === 'id') return e.v;
+  if (e.t === 'num') return String(e.v);
+  return e.t === 'raw' ? e.text : '';
+}
+
+function idents(e: Expr): string[] {
+  if (e.t === 'or') return e.items.map(ident);
+  return [ident(e)];
+}
+
+function msgFlags(e: Expr | undefined): number {
+  if (!e) return 0;
+  if (e.t === 'num') return e.v;
+  let f = 0;
+  for (const name of idents(e)) f |= MSG_FLAG_NAMES[name] ?? 0;
+  return f;
+}
+
+/** Lengths of the `msg_iov(n)=[{..., len}, ...]` elements of a struct msghdr. */
+function iovLengths(e: Expr | undefined): number[] {
+  if (!e || e.t !== 'struct') return [];
+  const f = e.fields.find((x) => x.name?.startsWith('msg_iov'));
+  if (!f || f.value.t !== 'array') return [];
+  return f.value.items.map((it) => (it.t === 'struct' ? num(it.fields[1]?.value) : 0));
+}
+
+function hasControl(e: Expr | undefined): boolean {
+  if (!e || e.t !== 'struct') return false;
+  const f = e.fields.find((x) => x.name === 'msg_control');
+  return !!f && f.value.t === 'array' && f.value.items.length > 0;
+}
