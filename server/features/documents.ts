@@ -27,6 +27,7 @@ export function reindexFile(state: ServerState, rel: string, text: string | unde
   const parsed = parseFile(state.root, rel, text);
   if (text === undefined && parsed.facts.notes.some((n) => n.startsWith('unreadable'))) index.removeFile(rel);
   else index.setFile(parsed.facts);
+  state.indexVersion++;
   return performance.now() - t0;
 }
 

@@ -10,6 +10,7 @@ import { Methods, type IndexStatus, type KpathSettings } from '../protocol';
 import { guard, type ServerState } from './state';
 import { mergeSettings, resolveRoot, scanScope } from './settings';
 import { reapplyOpenDocuments } from './documents';
+import { warmWorkspaceSymbols } from './workspaceSymbols';
 
 export const statusRequest = new RequestType0<IndexStatus, void>(Methods.status);
 export const reindexRequest = new RequestType0<void, void>(Methods.reindex);
@@ -92,6 +93,7 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
   // build it now, so the first incoming-calls or references request does not pay for it.
   const anyFn = fresh.env.functions.values().next().value?.[0];
   if (anyFn) fresh.callers(anyFn.id);
+  warmWorkspaceSymbols(fresh, ++state.indexVersion);
   const resolveMs = performance.now() - t0;
   state.indexComplete = true;
   progress?.done();

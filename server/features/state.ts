@@ -23,6 +23,8 @@ export class ServerState {
    * only what needs no resolution is answered: direct definitions, symbols, hover signatures.
    */
   indexComplete = false;
+  /** Bumped whenever a file's facts are replaced (tables derived by features key on it). */
+  indexVersion = 0;
   status: IndexStatus = { state: 'idle', filesDone: 0, filesTotal: 0, functions: 0, indirectSites: 0, resolvedSites: 0 };
   /** The settings in force (defaults merged with what the client sent). */
   settings: KpathSettings;
