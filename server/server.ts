@@ -18,6 +18,7 @@ import * as indexing from './features/indexing';
 import * as paths from './features/paths';
 import * as references from './features/references';
 import * as targets from './features/targets';
+import * as watchedFiles from './features/watchedFiles';
 import * as workspaceSymbols from './features/workspaceSymbols';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -35,6 +36,7 @@ connection.onInitialize((params): InitializeResult => {
   state.workspaceFolder = folderOf(params.workspaceFolders?.[0]?.uri) ?? folderOf(params.rootUri) ?? (params.rootPath ?? undefined);
   state.canPullConfiguration = params.capabilities.workspace?.configuration === true;
   state.canRefreshCodeLens = params.capabilities.workspace?.codeLens?.refreshSupport === true;
+  state.canWatchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
   problems.forEach((m) => state.log(m));
   return {
     capabilities: {
@@ -52,9 +54,12 @@ connection.onInitialize((params): InitializeResult => {
   };
 });
 
-connection.onInitialized(() => { void indexing.startIndexing(state, 'start'); });
+connection.onInitialized(() => {
+  void watchedFiles.watch(connection, state);
+  void indexing.startIndexing(state, 'start');
+});
 
-for (const feature of [documents, definition, implementation, references, hover, callHierarchy, codeLens, documentSymbols, workspaceSymbols, targets, paths, indexing]) {
+for (const feature of [documents, definition, implementation, references, hover, callHierarchy, codeLens, documentSymbols, workspaceSymbols, targets, paths, indexing, watchedFiles]) {
   feature.register(connection, state);
 }
 

@@ -8,7 +8,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseFile } from '../parse/parseFile';
 import type { ServerState } from './state';
 
-const DEBOUNCE_MS = 150;
+const DEBOUNCE_MS = 300;
 /** The text last indexed from each open buffer, by root-relative path. */
 const indexed = new Map<string, string>();
 const timers = new Map<string, NodeJS.Timeout>();
@@ -17,7 +17,7 @@ function diskText(state: ServerState, rel: string): string | undefined {
   try { return readFileSync(path.join(state.root ?? '', rel), 'utf8'); } catch { return undefined; }
 }
 
-const isSource = (rel: string): boolean => /\.[ch]$/.test(rel);
+export const isSource = (rel: string): boolean => /\.[ch]$/.test(rel);
 
 /** Parse `rel` (from `text`, or from disk when undefined) into the index; returns the time taken. */
 export function reindexFile(state: ServerState, rel: string, text: string | undefined): number {
@@ -65,7 +65,7 @@ export function reapplyOpenDocuments(state: ServerState): void {
 }
 
 export function register(_connection: Connection, state: ServerState): void {
-  state.flushEdits = () => flushPending(state);
+  state.beforeQuery.push(() => flushPending(state));
   state.documents.onDidChangeContent((e) => schedule(state, e.document, DEBOUNCE_MS));
   state.documents.onDidSave((e) => schedule(state, e.document, 0));
   state.documents.onDidClose((e) => {

@@ -34,8 +34,10 @@ export class ServerState {
   canPullConfiguration = false;
   /** The client re-asks for code lenses on workspace/codeLens/refresh (once indexing is done). */
   canRefreshCodeLens = false;
-  /** Applies edits still waiting for their debounce (set by features/documents.ts). */
-  flushEdits: () => void = () => undefined;
+  /** The client registers file watchers on request (workspace/didChangeWatchedFiles). */
+  canWatchFiles = false;
+  /** Apply changes still waiting for their debounce (edits, files changed on disk) before a query. */
+  readonly beforeQuery: (() => void)[] = [];
 
   constructor(readonly connection: Connection, readonly documents: TextDocuments<TextDocument>, settings: KpathSettings) {
     this.settings = settings;
@@ -78,7 +80,7 @@ export class ServerState {
 
   /** What a request about a document needs, or undefined (a file outside the tree, no index yet). */
   context(uri: string): { index: KernelIndex; file: string; text: string } | undefined {
-    this.flushEdits();
+    for (const flush of this.beforeQuery) flush();
     const index = this.index;
     const file = this.relOf(uri);
     const text = file !== undefined ? this.textOf(file) : undefined;

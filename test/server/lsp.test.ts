@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CallHierarchyIncomingCall, CallHierarchyItem, CallHierarchyOutgoingCall, CodeLens, DocumentSymbol, Hover, Location, SymbolInformation } from 'vscode-languageserver-protocol';
@@ -275,6 +275,34 @@ describe('bad input never crashes the server', () => {
     const st = await s.conn.sendRequest<IndexStatus>(Methods.status);
     assert.equal(st.state, 'ready');
     assert.ok(s.alive());
+  });
+});
+
+describe('a tree that changes under the server', () => {
+  it('files deleted and created on disk: the watcher\'s notifications update the targets', async () => {
+    const copy = mkdtempSync(path.join(os.tmpdir(), 'kpath-lsp-tree-'));
+    cpSync(root, copy, { recursive: true });
+    const w = await startServer({ root: copy, settings: { include: [], exclude: [], cacheDir: path.join(copy, '.cache') }, watch: true });
+    try {
+      await w.ready(60_000);
+      assert.ok(w.registered.includes('workspace/didChangeWatchedFiles'), w.registered.join(' '));
+      const def = async (): Promise<string[]> => (await w.conn.sendRequest<Location[]>('textDocument/definition', { textDocument: { uri: w.uri('net/socket.c') }, position: mark('net/socket.c', 'nosec-sendmsg') }))
+        .map((l) => path.relative(copy, new URL(l.uri).pathname));
+      assert.equal((await def()).length, 2);
+
+      rmSync(path.join(copy, 'net/ipv6/af_inet6.c'));
+      // Before the watcher says so, a request on the vanished file is simply empty.
+      assert.deepEqual(await w.conn.sendRequest('textDocument/definition', { textDocument: { uri: w.uri('net/ipv6/af_inet6.c') }, position: { line: 4, character: 6 } }), []);
+      writeFileSync(path.join(copy, 'net/ipv4/raw.c'), '#include <linux/net.h>\n\nint raw_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)\n{\n    return 0;\n}\n\nconst struct proto_ops inet_raw_ops = {\n    .sendmsg = raw_sendmsg,\n};\n');
+      await w.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: w.uri('net/ipv6/af_inet6.c'), type: 3 }, { uri: w.uri('net/ipv4/raw.c'), type: 1 }] });
+      const after = await def();
+      assert.ok(after.includes('net/ipv4/raw.c'), after.join(' '));
+      assert.ok(!after.some((f) => f.includes('ipv6')), after.join(' '));
+      assert.ok(w.alive());
+    } finally {
+      await w.stop();
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
 

@@ -23,6 +23,8 @@ export interface Server {
   logs: string[];
   statuses: IndexStatus[];
   progress: (WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd)[];
+  /** Methods the server registered dynamically (client/registerCapability). */
+  registered: string[];
   uri(rel: string): string;
   /** Resolves with the first `ready` status (rejects on `error` or after the timeout). */
   ready(timeoutMs: number): Promise<IndexStatus>;
@@ -36,6 +38,8 @@ export interface StartOptions {
   settings?: Partial<KpathSettings>;
   transport?: 'stdio' | 'ipc';
   progress?: boolean;
+  /** Offer dynamic registration of file watchers (as VS Code does). */
+  watch?: boolean;
 }
 
 export async function startServer(o: StartOptions): Promise<Server> {
@@ -60,7 +64,8 @@ export async function startServer(o: StartOptions): Promise<Server> {
   conn.onNotification(Methods.statusChanged, (s: IndexStatus) => { statuses.push(s); waiters.forEach((w) => w(s)); });
   conn.onNotification('$/progress', (p: ProgressParams<WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd>) => progress.push(p.value));
   conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.onRequest('client/registerCapability', () => null);
+  const registered: string[] = [];
+  conn.onRequest('client/registerCapability', (p: { registrations: { method: string }[] }) => { registered.push(...p.registrations.map((r) => r.method)); return null; });
   conn.onRequest('workspace/configuration', () => [o.settings ?? {}]);
   conn.listen();
 
@@ -71,7 +76,7 @@ export async function startServer(o: StartOptions): Promise<Server> {
     workspaceFolders: [{ uri: rootUri, name: path.basename(o.root) }],
     capabilities: {
       window: { workDoneProgress: o.progress ?? true },
-      workspace: { configuration: false },
+      workspace: { configuration: false, didChangeWatchedFiles: { dynamicRegistration: o.watch ?? false } },
       textDocument: { callHierarchy: { dynamicRegistration: false }, hover: { contentFormat: ['markdown'] } },
     },
     initializationOptions: o.settings,
@@ -80,7 +85,7 @@ export async function startServer(o: StartOptions): Promise<Server> {
   await conn.sendNotification('initialized', {});
 
   const server: Server = {
-    conn, proc, root: o.root, stderr, logs, statuses, progress,
+    conn, proc, root: o.root, stderr, logs, statuses, progress, registered,
     uri: (rel) => pathToFileURL(path.join(o.root, rel)).toString(),
     ready: (timeoutMs) => new Promise<IndexStatus>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`index not ready after ${timeoutMs} ms; last status ${JSON.stringify(statuses.at(-1))}\n${logs.join('\n')}`)), timeoutMs);
