@@ -13,6 +13,8 @@ export interface SiteInfo {
   site: IndirectCall;
   fromId: string;
   slot?: string;
+  /** Less specific names of the slot, used when nothing is stored under the specific one. */
+  general?: string[];
   receiverType?: string;
   unresolved?: string;
   kind: HopKind;
@@ -92,8 +94,8 @@ export class KernelIndex {
     this.slotIn = new Map();
     this.sitesBySlot = new Map();
     this.callsByCallee = new Map();
+    for (const fl of this.flows.values()) for (const fw of fl.flows) push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });
     for (const [rel, fl] of this.flows) {
-      for (const fw of fl.flows) push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });
       const f = this.files.get(rel)!;
       fl.sites.forEach((s, i) => {
         const info = this.siteInfo(rel, f.icalls[i], s);
@@ -108,7 +110,13 @@ export class KernelIndex {
 
   private siteInfo(file: string, site: IndirectCall, s: SlotResult): SiteInfo {
     const fromId = enclosingId(this.env, file, site.from);
-    if ('slot' in s) return { file, site, fromId, slot: s.slot, receiverType: s.receiverType, kind: slotKind(s.slot) };
+    if ('slot' in s) {
+      // A qualified slot nothing is stored under (stores went through a pointer to the inner
+      // struct) falls back to its first general name that has stores.
+      let slot = s.slot;
+      if (!this.slotIn.has(slot)) slot = s.general?.find((g) => this.slotIn.has(g)) ?? slot;
+      return { file, site, fromId, slot, general: s.general, receiverType: s.receiverType, kind: slotKind(slot) };
+    }
     if ('direct' in s) return { file, site, fromId, kind: 'direct', slot: undefined, unresolved: undefined };
     return { file, site, fromId, unresolved: s.unresolved, kind: 'field' };
   }

@@ -220,7 +220,8 @@ function normalizeTypeText(text: string): string {
 function mayBeFunctionValue(e: Expr): boolean {
   switch (e.k) {
     case 'name': return !UPPER.test(e.n) && e.n !== 'NULL' && e.n !== 'true' && e.n !== 'false';
-    case 'local': return e.t.fn === true || (e.t.ptr === 0 && !e.t.base.startsWith('struct ') && !e.t.base.startsWith('union ') && !PRIMITIVE.has(e.t.base));
+    // A typedef name may be a function type (`rx_handler_func_t *fn`): keep those, by value or pointer.
+    case 'local': return e.t.fn === true || (e.t.ptr <= 1 && !e.t.base.startsWith('struct ') && !e.t.base.startsWith('union ') && !e.t.base.startsWith('enum ') && !PRIMITIVE.has(e.t.base));
     case 'addr': return e.e.k === 'name' && mayBeFunctionValue(e.e);
     case 'cast': return mayBeFunctionValue(e.e);
     case 'cond': return mayBeFunctionValue(e.a) || mayBeFunctionValue(e.b);
@@ -245,10 +246,16 @@ const PRIMITIVE = new Set([
 function walkInitializer(list: SyntaxNode, t: TypeRef, path: string[], ctx: Ctx, variable: string): void {
   let position = 0;
   for (const item of list.namedChildren) {
-    if (item.type === 'comment') continue;
+    if (item.type === 'comment' || item.type === 'ERROR' || item.type.startsWith('preproc_')) continue;
     let valueNode: SyntaxNode | null = item;
     let itemPath: string[];
-    if (item.type === 'initializer_pair') {
+    const left = item.type === 'assignment_expression' ? item.childForFieldName('left') : null;
+    if (left?.type === 'field_expression') {
+      // `#ifdef CONFIG_X` / `.f = fn,` inside an initializer reads as `CONFIG_X.f = fn`: the grammar
+      // has no preprocessor lines there. The designator is the field after the macro name.
+      itemPath = [...path, left.childForFieldName('field')?.text ?? ''];
+      valueNode = item.childForFieldName('right');
+    } else if (item.type === 'initializer_pair') {
       itemPath = [...path];
       for (const d of item.childrenForFieldName('designator')) {
         if (d.type === 'field_designator') itemPath.push(d.text.replace(/^\./, '').trim());

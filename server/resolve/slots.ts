@@ -6,11 +6,43 @@
 // Stores put functions into slots (with evidence) or copy one slot into another
 // (`sch->enqueue = ops->enqueue`); the targets of a slot are the functions that reach it.
 import type { Evidence } from '../protocol';
-import type { ArgPass, Expr, FileFacts, IndirectCall, Store } from '../parse/facts';
+import type { ArgPass, Expr, FileFacts, IndirectCall, Store, TypeRef } from '../parse/facts';
 import { VALUE_WRAPPERS } from '../parse/kernelMacros';
 import { functionId, structLabel, type TypeEnv } from './typeEnv';
 
-export type SlotResult = { slot: string; receiverType?: string } | { direct: string } | { unresolved: string };
+/**
+ * `general` lists less specific names of the same slot: a field reached through a member embedded by
+ * value (`ptype->callbacks.gro_receive`) is the slot `packet_offload.callbacks.gro_receive`, which
+ * keeps `net_offload`'s callbacks apart, and also belongs to `offload_callbacks.gro_receive`.
+ */
+export type SlotResult = { slot: string; receiverType?: string; general?: string[] } | { direct: string } | { unresolved: string };
+
+/** A chain of members embedded by value: structs[0].members[0] (of type structs[1]).members[1] … */
+interface MemberChain { structs: string[]; members: string[] }
+
+function isRecord(base: string): boolean {
+  return base.startsWith('struct ') || base.startsWith('union ');
+}
+
+/** If `e` denotes a struct embedded by value in another (`ptype->callbacks`), the chain that reaches it. */
+function memberChain(env: TypeEnv, e: Expr, file: string, depth = 0): MemberChain | undefined {
+  if (e.k !== 'field' || depth > 6) return undefined;
+  const fi = env.fieldOf(e, file);
+  if (!fi) return undefined;
+  const t = env.canon(fi.type);
+  if (t.ptr !== 0 || !isRecord(t.base)) return undefined;
+  const owner = structLabel(fi.owner);
+  let base = memberChain(env, e.e, file, depth + 1);
+  if (!base || base.structs[base.structs.length - 1] !== owner) base = { structs: [owner], members: [] };
+  return { structs: [...base.structs, structLabel(t.base)], members: [...base.members, fi.name] };
+}
+
+/** The qualified slot of field `f` in the last struct of `chain`, and its more general names. */
+function chainSlot(chain: MemberChain, f: string): { slot: string; general: string[] } {
+  const names: string[] = [];
+  for (let i = 0; i <= chain.members.length; i++) names.push([chain.structs[i], ...chain.members.slice(i), f].join('.'));
+  return { slot: names[0], general: names.slice(1) };
+}
 
 export interface SlotValue { fn?: string; slot?: string; evidence: Evidence }
 
@@ -36,6 +68,10 @@ export function slotOf(env: TypeEnv, e: Expr, file: string, fnId: string, depth 
       if (!(owner.base.startsWith('struct ') || owner.base.startsWith('union '))) return { unresolved: `receiver of .${e.f} has non-struct type ${owner.base}` };
       const fi = env.field(owner.base, e.f);
       if (!fi) return { unresolved: `${structLabel(owner.base)} has no field ${e.f} in the index` };
+      const chain = memberChain(env, e.e, file);
+      if (chain && chain.structs[chain.structs.length - 1] === structLabel(fi.owner)) {
+        return { ...chainSlot(chain, fi.name), receiverType: owner.base };
+      }
       return { slot: `${structLabel(fi.owner)}.${fi.name}`, receiverType: owner.base };
     }
     case 'local':
@@ -91,21 +127,41 @@ export function valuesOf(env: TypeEnv, e: Expr, file: string, fnId: string, out:
   }
 }
 
-/** The slot an initializer or assignment writes. */
-export function storeSlot(env: TypeEnv, st: Store, file: string): string | undefined {
+/** The slot an initializer or assignment writes (with its more general names). */
+export function storeSlot(env: TypeEnv, st: Store, file: string): { slot: string; general?: string[] } | undefined {
   const fnId = st.from ? enclosingId(env, file, st.from) : '';
   if (st.lhs.k === 'init') {
     const { t, path, v } = st.lhs;
     // A variable (or an array) of function pointers initialized directly: the variable is the slot.
     if (path.length === 0 || (env.canon(t).fn && path.every((p) => p.startsWith('#')))) {
       if (!v) return undefined;
-      return st.from ? `${fnId}:${v}` : globalSlot(env, v, file);
+      const slot = st.from ? `${fnId}:${v}` : globalSlot(env, v, file);
+      return slot ? { slot } : undefined;
     }
-    const fi = env.initField(st.lhs.t, st.lhs.path);
-    return fi ? `${structLabel(fi.owner)}.${fi.name}` : undefined;
+    return initSlot(env, t, path);
   }
   const s = slotOf(env, st.lhs, file, fnId);
-  return 'slot' in s ? s.slot : undefined;
+  return 'slot' in s ? { slot: s.slot, general: s.general } : undefined;
+}
+
+/** Walk an initializer's designators from type t; members embedded by value qualify the slot. */
+function initSlot(env: TypeEnv, t: TypeRef, path: string[]): { slot: string; general?: string[] } | undefined {
+  let cur = env.canon(t);
+  let chain: MemberChain = { structs: [structLabel(cur.base)], members: [] };
+  for (let i = 0; i < path.length; i++) {
+    const step = path[i];
+    if (step.startsWith('#') && cur.ptr > 0) { cur = { ...cur, ptr: cur.ptr - 1 }; continue; }
+    const st = env.structs.get(cur.base);
+    if (!st) return undefined;
+    const fi = step.startsWith('#') ? (step === '#*' ? undefined : st.ordered[Number(step.slice(1))]) : env.field(cur.base, step);
+    if (!fi) return undefined;
+    const owner = structLabel(fi.owner);
+    if (chain.structs[chain.structs.length - 1] !== owner) chain = { structs: [owner], members: [] };
+    if (i === path.length - 1) return chain.members.length ? chainSlot(chain, fi.name) : { slot: `${owner}.${fi.name}` };
+    cur = env.canon(fi.type);
+    chain = { structs: [...chain.structs, structLabel(cur.base)], members: [...chain.members, fi.name] };
+  }
+  return undefined;
 }
 
 /** Per-file contributions to the store graph, computed once per file version. */
@@ -119,8 +175,9 @@ export interface FileFlows {
 export function fileFlows(env: TypeEnv, f: FileFacts): FileFlows {
   const flows: FileFlows['flows'] = [];
   const addStore = (st: Store): void => {
-    const slot = storeSlot(env, st, f.path);
-    if (!slot) return;
+    const target = storeSlot(env, st, f.path);
+    if (!target) return;
+    const slot = target.slot;
     const values: { fn?: string; slot?: string }[] = [];
     const inFn = st.from ? enclosingId(env, f.path, st.from) : '';
     valuesOf(env, st.rhs, f.path, inFn, values);
@@ -129,6 +186,8 @@ export function fileFlows(env: TypeEnv, f: FileFacts): FileFlows {
       const evidence: Evidence = { file: f.path, line: st.line, col: st.col, how: value.fn ? st.kind : 'copy', slot };
       if (inFn) evidence.in = inFn;
       flows.push({ slot, value, evidence });
+      // The store also belongs to the general names of the slot (see SlotResult).
+      for (const g of target.general ?? []) flows.push({ slot: g, value, evidence });
     }
   };
   const addArg = (a: ArgPass): void => {

@@ -229,7 +229,7 @@ export function tcp_cwnd_validate(h: Host, sk: TcpSock, isCwndLimited: boolean):
 }
 
 /** tcp_event_new_data_sent: the skb moves to the retransmit queue and snd_nxt advances. */
-function tcp_event_new_data_sent(h: Host, sk: TcpSock, skb: Skb): void {
+export function tcp_event_new_data_sent(h: Host, sk: TcpSock, skb: Skb): void {
   const prior = packetsOut(sk);
   sk.sndNxt = skb.endSeq;
   sk.writeQueue.shift();

@@ -2,11 +2,12 @@
 // retransmission timeout and tail loss probe are watched so that a script which would make them
 // fire is reported as unsupported instead of silently diverging.
 
-import { TCP_ATO_MIN_MS, TCP_DELACK_MAX_MS, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, TCP_TIMEOUT_INIT_MS } from './constants';
+import { TCPHDR_PSH, TCP_ATO_MIN_MS, TCP_DELACK_MAX_MS, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, TCP_TIMEOUT_INIT_MS } from './constants';
 import type { Host } from './host';
-import { packetsOut, tcpWndEnd } from './sock';
-import { tcp_send_ack, tcp_xmit_probe_skb } from './transmit';
-import { TcpSock } from './types';
+import { tcp_event_new_data_sent, tcp_set_skb_tso_segs, tso_fragment } from './output';
+import { packetsOut, tcpWndEnd, tcp_current_mss } from './sock';
+import { tcp_send_ack, tcp_transmit_skb, tcp_xmit_probe_skb } from './transmit';
+import { skbLen, TcpSock } from './types';
 
 interface Gens {
   rto: number;
@@ -93,22 +94,44 @@ export function clearProbeTimer(sk: TcpSock): void {
   sk.probeTimerNs = undefined;
 }
 
-/** tcp_probe_timer → tcp_send_probe0: poke a zero window with an out-of-window ACK, back off. */
+/** tcp_probe_timer → tcp_send_probe0: probe the peer (tcp_write_wakeup); while nothing is in
+ * flight and data waits, probe again with exponential backoff. */
 function tcp_probe_timer(h: Host, sk: TcpSock): void {
+  if (packetsOut(sk) || !sk.writeQueue.length) return;
+  tcp_write_wakeup(h, sk);
   if (packetsOut(sk) || !sk.writeQueue.length) {
     sk.backoff = 0;
     return;
   }
-  const head = sk.writeQueue[0];
-  if (head.seq < tcpWndEnd(sk)) {
-    h.trace.step('tcp_write_wakeup', sk.id, 'window partly open: send new data instead of a probe');
-    h.flagUnsupported('zero-window probe into a partly open window (tcp_write_wakeup data path)');
+  sk.backoff = Math.min(sk.backoff + 1, 15);
+  armProbe(h, sk, Math.min(tcp_probe0_when(sk), TCP_RTO_MAX_MS));
+}
+
+/** tcp_write_wakeup: if the window has room, send up to one MSS of queued data with PSH — even
+ * if Nagle or TCP_CORK were holding it (this is what ends a cork after ~200 ms); otherwise send
+ * a window probe. */
+function tcp_write_wakeup(h: Host, sk: TcpSock): void {
+  const skb = sk.writeQueue[0];
+  if (!skb || skb.seq >= tcpWndEnd(sk)) {
+    tcp_xmit_probe_skb(h, sk);
     return;
   }
-  tcp_xmit_probe_skb(h, sk);
-  sk.backoff = Math.min(sk.backoff + 1, 15);
-  const when = Math.min(tcp_probe0_when(sk), TCP_RTO_MAX_MS);
-  armProbe(h, sk, when);
+  const mss = tcp_current_mss(h, sk);
+  let segSize = tcpWndEnd(sk) - skb.seq;
+  if (sk.pushedSeq < skb.endSeq) sk.pushedSeq = skb.endSeq;
+  if (segSize < skb.endSeq - skb.seq || skbLen(skb) > mss) {
+    segSize = Math.min(segSize, mss);
+    skb.flags |= TCPHDR_PSH;
+    tso_fragment(h, sk, skb, segSize, mss);
+  } else if (!skb.pcount) {
+    tcp_set_skb_tso_segs(skb, mss);
+  }
+  skb.flags |= TCPHDR_PSH;
+  h.trace.step('tcp_write_wakeup', sk.id, `probe timer: send ${skbLen(skb)} queued bytes now (window has room), whatever Nagle or cork said`, {
+    len: skbLen(skb),
+  });
+  tcp_transmit_skb(h, sk, skb);
+  tcp_event_new_data_sent(h, sk, skb);
 }
 
 /** inet_csk_reset_xmit_timer(ICSK_TIME_DACK): ACK later, unless something else carries it. */
