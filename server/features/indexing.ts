@@ -108,8 +108,10 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
   });
 }
 
-function sameScope(a: KpathSettings, b: KpathSettings): boolean {
-  return a.treeRoot === b.treeRoot && a.cacheDir === b.cacheDir && JSON.stringify(a.include) === JSON.stringify(b.include) && JSON.stringify(a.exclude) === JSON.stringify(b.exclude);
+/** Whether two settings index the same files into the same cache (then a change needs no rebuild). */
+export function sameScope(a: KpathSettings, b: KpathSettings, workspaceFolder: string | undefined): boolean {
+  return resolveRoot(a, workspaceFolder) === resolveRoot(b, workspaceFolder) && a.cacheDir === b.cacheDir
+    && JSON.stringify(scanScope(a)) === JSON.stringify(scanScope(b));
 }
 
 export function register(connection: Connection, state: ServerState): void {
@@ -124,7 +126,7 @@ export function register(connection: Connection, state: ServerState): void {
       // The client resolves the tree root at start (initializationOptions); an empty setting keeps it.
       if (!next.treeRoot) next.treeRoot = state.settings.treeRoot;
       problems.forEach((m) => state.log(m));
-      if (sameScope(next, state.settings)) return;
+      if (sameScope(next, state.settings, state.workspaceFolder)) return;
       state.settings = next;
       void startIndexing(state, 'settings changed');
     } catch (e) {
