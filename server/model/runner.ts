@@ -84,6 +84,9 @@ class Runner {
   /** Blocking calls still waiting (connect, read, accept): retried after every event. */
   private pending: Array<{ ev: SyscallEvent; retry: () => CallResult }> = [];
   private pyVars = new Map<string, number>();
+  /** When an outbound line has a time range or `*`, packetdrill times the following relative
+   * events from when the packet was actually seen (adjust_relative_event_times). */
+  private actualNs: number | undefined;
 
   constructor(
     private readonly script: Script,
@@ -140,7 +143,8 @@ class Runner {
         this.unsupported(`model error (${e instanceof Error ? e.message : String(e)}); the rest of the script was not run`, ev.line);
         break;
       }
-      this.baseNs = t;
+      this.baseNs = this.actualNs ?? t;
+      this.actualNs = undefined;
       this.retryPending();
     }
     for (const p of this.pending) this.unsupported(`${p.ev.name}() still blocked at the end of the script`, p.ev.line);
@@ -174,6 +178,7 @@ class Runner {
     const pieces = this.collect(ev, endNs + this.tolNs);
     const diffs = comparePacket(ev, pieces, this.map, { startNs, endNs, toleranceNs: this.tolNs });
     for (const p of pieces) p.line = ev.line;
+    if ((ev.time.rangeEnd || ev.time.start.kind === 'any') && pieces.length) this.actualNs = pieces[pieces.length - 1].timeNs;
     this.res.outbound.push({ line: ev.line, expected: describeExpected(ev), packets: pieces.map((p) => p.id), ok: diffs.length === 0, diffs });
   }
 
