@@ -6,7 +6,7 @@ import { cubictcp_acked, tcp_cong_avoid, tcp_slow_start_after_idle_check } from 
 import type { Host } from './host';
 import { tcp_ack_update_rtt, tcp_update_pacing_rate } from './rtt';
 import { packetsOut, tcp_sync_mss } from './sock';
-import { armRetransmitCheck, cancelLossProbe, clearProbeTimer } from './timers';
+import { cancelXmitTimer, clearProbeTimer, tcp_set_xmit_timer } from './timers';
 import { skbLen, TcpSock, truesizeFor } from './types';
 import { Segment } from './segment';
 
@@ -71,8 +71,9 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
   sk.sndUna = ack;
   const res = cleanRtxQueue(h, sk, ack);
   if (ack > priorUna) {
-    armRetransmitCheck(h, sk);
-    cancelLossProbe(sk);
+    if (sk.tlpHighSeq !== undefined && ack >= sk.tlpHighSeq) sk.tlpHighSeq = undefined; // tcp_process_tlp_ack
+    cancelXmitTimer(sk);
+    tcp_set_xmit_timer(h, sk);
   }
   h.trace.step('tcp_ack', sk.id, `snd_una ${priorUna} → ${ack}: ${res.acked} segments acked, ${packetsOut(sk)} still in flight`, {
     acked: res.acked,

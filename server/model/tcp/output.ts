@@ -242,8 +242,10 @@ export function tcp_minshall_update(sk: TcpSock, mss: number, skb: Skb): void {
 }
 
 /** tcp_write_xmit: send what cwnd, the receive window, Nagle, TSO deferral and TSQ allow. Returns
- * true when nothing is in flight yet data is stuck (the caller arms the zero-window probe). */
-export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: number, pushOne: boolean): boolean {
+ * true when nothing is in flight yet data is stuck (the caller arms the zero-window probe).
+ * pushOne: 0 send all allowed, 1 at most one skb (tcp_push_one), 2 one skb even past cwnd
+ * (a tail loss probe). */
+export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: number, pushOne: 0 | 1 | 2): boolean {
   let sent = 0;
   const lim = { cwnd: false, rwnd: false };
   const maxSegs = tcp_tso_segs(h, sk, mss);
@@ -254,8 +256,12 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
     const skb = sk.writeQueue[0];
     let quota = tcp_cwnd_test(sk);
     if (!quota) {
-      stop('tcp_cwnd_test', `cwnd full: ${packetsOut(sk)} in flight, cwnd ${sk.cwnd}`, { inFlight: packetsOut(sk), cwnd: sk.cwnd });
-      break;
+      if (pushOne === 2) {
+        quota = 1; // force out a loss probe
+      } else {
+        stop('tcp_cwnd_test', `cwnd full: ${packetsOut(sk)} in flight, cwnd ${sk.cwnd}`, { inFlight: packetsOut(sk), cwnd: sk.cwnd });
+        break;
+      }
     }
     quota = Math.min(quota, maxSegs);
     const missing = quota * mss - skbLen(skb);
@@ -305,7 +311,7 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
   const cwndLimited = lim.cwnd || packetsOut(sk) >= sk.cwnd;
   if (sent || cwndLimited) tcp_cwnd_validate(h, sk, cwndLimited);
   if (sent) {
-    armLossProbeCheck(h, sk);
+    if (pushOne !== 2) armLossProbeCheck(h, sk, false);
     return false;
   }
   return packetsOut(sk) === 0 && sk.writeQueue.length > 0;
@@ -314,7 +320,7 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
 /** __tcp_push_pending_frames: write what we can; if stuck with nothing in flight, arm probe0. */
 export function __tcp_push_pending_frames(h: Host, sk: TcpSock, mss: number, nonagle: number): void {
   if (sk.state === 'CLOSE' || sk.state === 'LISTEN' || sk.state === 'SYN_SENT') return;
-  if (tcp_write_xmit(h, sk, mss, nonagle, false)) tcp_check_probe_timer(h, sk);
+  if (tcp_write_xmit(h, sk, mss, nonagle, 0)) tcp_check_probe_timer(h, sk);
 }
 
 export function tcp_push_pending_frames(h: Host, sk: TcpSock): void {
@@ -323,5 +329,5 @@ export function tcp_push_pending_frames(h: Host, sk: TcpSock): void {
 
 /** tcp_push_one: send just the head skb (called from sendmsg when an skb reaches size_goal). */
 export function tcp_push_one(h: Host, sk: TcpSock, mss: number): void {
-  tcp_write_xmit(h, sk, mss, TCP_NAGLE_PUSH, true);
+  tcp_write_xmit(h, sk, mss, TCP_NAGLE_PUSH, 1);
 }

@@ -2,16 +2,17 @@
 // retransmission timeout and tail loss probe are watched so that a script which would make them
 // fire is reported as unsupported instead of silently diverging.
 
-import { TCPHDR_PSH, TCP_ATO_MIN_MS, TCP_DELACK_MAX_MS, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, TCP_TIMEOUT_INIT_MS } from './constants';
+import { TCPHDR_PSH, TCP_ATO_MIN_MS, TCP_DELACK_MAX_MS, TCP_NAGLE_OFF, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, TCP_TIMEOUT_INIT_MS } from './constants';
 import type { Host } from './host';
-import { tcp_event_new_data_sent, tcp_set_skb_tso_segs, tso_fragment } from './output';
+import { tcp_event_new_data_sent, tcp_set_skb_tso_segs, tcp_snd_wnd_test, tcp_write_xmit, tso_fragment } from './output';
 import { packetsOut, tcpWndEnd, tcp_current_mss } from './sock';
 import { tcp_send_ack, tcp_transmit_skb, tcp_xmit_probe_skb } from './transmit';
 import { skbLen, TcpSock } from './types';
 
+/** Timer generations: re-arming bumps the number so a stale callback does nothing. RTO and
+ * loss probe share one (the kernel's icsk_retransmit_timer holds either). */
 interface Gens {
-  rto: number;
-  tlp: number;
+  xmit: number;
   probe: number;
   delack: number;
 }
@@ -19,7 +20,7 @@ const gens = new WeakMap<TcpSock, Gens>();
 function gen(sk: TcpSock): Gens {
   let g = gens.get(sk);
   if (!g) {
-    g = { rto: 0, tlp: 0, probe: 0, delack: 0 };
+    g = { xmit: 0, probe: 0, delack: 0 };
     gens.set(sk, g);
   }
   return g;
@@ -28,42 +29,66 @@ function gen(sk: TcpSock): Gens {
 /** tcp_rearm_rto: (re)start the retransmission timer while data is outstanding. */
 export function armRetransmitCheck(h: Host, sk: TcpSock): void {
   const g = gen(sk);
-  const my = ++g.rto;
+  const my = ++g.xmit;
   if (!packetsOut(sk) && !sk.rtxQueue.length) return;
   const una = sk.sndUna;
   h.addTimer(h.nowNs + sk.rtoMs * 1e6, 'tcp_retransmit_timer', () => {
-    if (g.rto !== my || !sk.rtxQueue.length || sk.sndUna !== una) return;
+    if (g.xmit !== my || !sk.rtxQueue.length || sk.sndUna !== una) return;
     h.trace.step('tcp_retransmit_timer', sk.id, `RTO (${sk.rtoMs} ms) expired with ${packetsOut(sk)} segments unacked`);
     h.flagUnsupported(`retransmission timeout at ${(h.nowNs / 1e9).toFixed(3)} s (retransmission is not modelled)`);
   });
 }
 
-/** tcp_schedule_loss_probe: a tail loss probe fires 2*srtt after the last send if no ACK comes. */
-export function armLossProbeCheck(h: Host, sk: TcpSock): void {
+/** tcp_schedule_loss_probe: if no ACK comes within the probe timeout — 2*srtt plus 2 ms (or
+ * plus the minimum RTO when a single packet is out, for the peer's delayed ACK), never later than
+ * the RTO — send a tail loss probe. Returns false when no probe applies. */
+export function armLossProbeCheck(h: Host, sk: TcpSock, advancingRto: boolean): boolean {
   const er = h.sysctl.tcp_early_retrans;
-  if ((er !== 3 && er !== 4) || !packetsOut(sk) || !sk.sackOk || sk.caState !== 'Open' || sk.fastopenChild) return;
+  const out = packetsOut(sk);
+  if ((er !== 3 && er !== 4) || !out || !sk.sackOk || (sk.caState !== 'Open' && sk.caState !== 'CWR') || sk.fastopenChild) return false;
   let timeoutUs: number;
   if (sk.srttUs) {
-    const rtt = sk.srttUs >> 3;
-    timeoutUs = 2 * rtt;
-    if (packetsOut(sk) === 1) timeoutUs = Math.max(timeoutUs, rtt + (rtt >> 1) + TCP_DELACK_MAX_MS * 1000);
-    timeoutUs = Math.max(timeoutUs, 2000);
+    timeoutUs = (sk.srttUs >> 2) + (out === 1 ? TCP_RTO_MIN_MS * 1000 : 2000);
+    timeoutUs = Math.ceil(timeoutUs / 1000) * 1000; // usecs_to_jiffies
   } else {
     timeoutUs = TCP_TIMEOUT_INIT_MS * 1000;
   }
-  timeoutUs = Math.min(timeoutUs, sk.rtoMs * 1000);
+  const head = sk.rtxQueue[0];
+  const rtoDeltaUs = advancingRto || head?.sentNs === undefined ? sk.rtoMs * 1000 : sk.rtoMs * 1000 - (h.nowNs - head.sentNs) / 1000;
+  if (rtoDeltaUs > 0) timeoutUs = Math.min(timeoutUs, Math.ceil(rtoDeltaUs / 1000) * 1000);
   const g = gen(sk);
-  const my = ++g.tlp;
-  const una = sk.sndUna;
+  const my = ++g.xmit;
   h.addTimer(h.nowNs + timeoutUs * 1e3, 'tcp_send_loss_probe', () => {
-    if (g.tlp !== my || !sk.rtxQueue.length || sk.sndUna !== una) return;
-    h.trace.step('tcp_send_loss_probe', sk.id, `tail loss probe timer (${timeoutUs} us) expired`);
-    h.flagUnsupported(`tail loss probe at ${(h.nowNs / 1e9).toFixed(3)} s (loss recovery is not modelled)`);
+    if (g.xmit !== my || !packetsOut(sk)) return;
+    tcp_send_loss_probe(h, sk, timeoutUs);
   });
+  return true;
 }
 
-export function cancelLossProbe(sk: TcpSock): void {
-  gen(sk).tlp++;
+/** tcp_send_loss_probe: send new data if the window allows (one skb, past cwnd and Nagle),
+ * otherwise retransmit the last segment — the retransmission is not modelled. */
+function tcp_send_loss_probe(h: Host, sk: TcpSock, timeoutUs: number): void {
+  const mss = tcp_current_mss(h, sk);
+  const head = sk.writeQueue[0];
+  if (sk.tlpHighSeq === undefined && head && tcp_snd_wnd_test(sk, head, mss)) {
+    const before = packetsOut(sk);
+    h.trace.step('tcp_send_loss_probe', sk.id, `no ACK for ${(timeoutUs / 1000).toFixed(0)} ms: probe with new data`);
+    tcp_write_xmit(h, sk, mss, TCP_NAGLE_OFF, 2);
+    if (packetsOut(sk) > before) sk.tlpHighSeq = sk.sndNxt;
+    armRetransmitCheck(h, sk);
+    return;
+  }
+  h.trace.step('tcp_send_loss_probe', sk.id, `no ACK for ${(timeoutUs / 1000).toFixed(0)} ms: the probe would retransmit the last segment`);
+  h.flagUnsupported(`tail loss probe retransmission at ${(h.nowNs / 1e9).toFixed(3)} s (retransmission is not modelled)`);
+}
+
+/** tcp_set_xmit_timer after an ACK: a fresh loss probe, or else the RTO. */
+export function tcp_set_xmit_timer(h: Host, sk: TcpSock): void {
+  if (!armLossProbeCheck(h, sk, true)) armRetransmitCheck(h, sk);
+}
+
+export function cancelXmitTimer(sk: TcpSock): void {
+  gen(sk).xmit++;
 }
 
 function tcp_probe0_when(sk: TcpSock): number {

@@ -282,7 +282,7 @@ function tcp_wfree(h: Host, sk: TcpSock, truesize: number): void {
   if (sk.tsqThrottled) {
     sk.tsqThrottled = false;
     h.trace.step('tcp_tsq_handler', sk.id, 'TX completion: TSQ lets tcp_write_xmit run again');
-    tcp_write_xmit(h, sk, tcp_current_mss(h, sk), sk.nonagle, false);
+    tcp_write_xmit(h, sk, tcp_current_mss(h, sk), sk.nonagle, 0);
   }
 }
 

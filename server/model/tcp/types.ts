@@ -199,6 +199,8 @@ export interface TcpSock {
   pingpong: number;
   /** icsk_ack.lrcvtime: jiffies of the last data received. */
   lrcvtime: number;
+  /** tp->tlp_high_seq: snd_nxt when a tail loss probe went out (one at a time). */
+  tlpHighSeq?: number;
   /** icsk_ack.pending & ICSK_ACK_NOW: the next ACK check must send at once. */
   ackNow: boolean;
   ackPending: boolean;
