@@ -1,7 +1,7 @@
 // kpath: the headless CLI over the same core as the language server.
 // Lines and columns on the command line and in --json output are 1-based, as editors show them.
 import * as path from 'node:path';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { buildIndex, type IndexReport } from './index/indexer';
 import type { KernelIndex, SiteInfo, Edge } from './index/kernelIndex';
 import { callPath, functionIds } from './graph/paths';
@@ -69,6 +69,14 @@ async function openIndex(tree: string | undefined, a: Args): Promise<IndexReport
       if (p.done === p.total) process.stderr.write('\n');
     },
   });
+}
+
+/** Peak resident memory of this process, worker threads included (Linux only). */
+function peakRssMb(): number | undefined {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  } catch { return undefined; }
 }
 
 const loc = (file: string, line: number, col?: number): string => `${file}:${line + 1}${col !== undefined ? `:${col + 1}` : ''}`;
@@ -182,7 +190,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     switch (cmd) {
       case 'index': {
         const st = ix.stats();
-        const summary = { tree: ix.root, sourceFiles: report.files, parsed: report.parsed, fromCache: report.fromCache, mbParsed: +(report.bytesParsed / 1e6).toFixed(1), cache: report.cacheStatus, seconds: +(report.ms.total / 1000).toFixed(1), problems: report.problems.length, ...st };
+        const summary = { tree: ix.root, sourceFiles: report.files, parsed: report.parsed, fromCache: report.fromCache, mbParsed: +(report.bytesParsed / 1e6).toFixed(1), cache: report.cacheStatus, seconds: +(report.ms.total / 1000).toFixed(1), problems: report.problems.length, peakRssMb: peakRssMb(), ...st };
         if (json) out(JSON.stringify(summary, null, 2));
         else {
           out(`indexed ${report.files} files (${report.parsed} parsed, ${report.fromCache} from cache) in ${summary.seconds} s; cache ${report.cacheStatus}`);

@@ -57,7 +57,8 @@ export class KernelIndex {
   // Derived, rebuilt when dirty:
   private slotIn = new Map<string, { fn?: string; slot?: string; evidence: Evidence }[]>();
   private sitesBySlot = new Map<string, SiteInfo[]>();
-  private callsByCallee = new Map<string, { file: string; call: CallSite }[]>();
+  /** Built on the first callers() query, not at every refresh: most sessions never ask. */
+  private callsByCallee: Map<string, { file: string; call: CallSite }[]> | undefined;
   private targetMemo = new Map<string, Map<string, Evidence[]>>();
   private slotsOfFnMemo: Map<string, Set<string>> | undefined;
   private byFrom = new Map<string, Map<string, { calls: CallSite[]; icalls: number[] }>>();
@@ -93,7 +94,7 @@ export class KernelIndex {
     for (const [rel, f] of this.files) if (!this.flows.has(rel)) this.flows.set(rel, fileFlows(this.env, f));
     this.slotIn = new Map();
     this.sitesBySlot = new Map();
-    this.callsByCallee = new Map();
+    this.callsByCallee = undefined;
     for (const fl of this.flows.values()) for (const fw of fl.flows) push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });
     for (const [rel, fl] of this.flows) {
       const f = this.files.get(rel)!;
@@ -101,7 +102,6 @@ export class KernelIndex {
         const info = this.siteInfo(rel, f.icalls[i], s);
         if (info.slot) push(this.sitesBySlot, info.slot, info);
       });
-      for (const c of f.calls) push(this.callsByCallee, c.callee, { file: rel, call: c });
     }
     this.targetMemo.clear();
     this.slotsOfFnMemo = undefined;
@@ -296,6 +296,10 @@ export class KernelIndex {
     const fn = this.fnById(id);
     if (!fn) return [];
     const out: Edge[] = [];
+    if (!this.callsByCallee) {
+      this.callsByCallee = new Map();
+      for (const [rel, f] of this.files) for (const c of f.calls) push(this.callsByCallee, c.callee, { file: rel, call: c });
+    }
     for (const { file, call } of this.callsByCallee.get(fn.name) ?? []) {
       if (this.env.lookupFunction(fn.name, file)?.id !== id) continue;
       out.push({ from: enclosingId(this.env, file, call.from), to: id, kind: 'direct', via: '', file, line: call.line, col: call.col, evidence: [] });

@@ -216,12 +216,17 @@ function normalizeTypeText(text: string): string {
   return text.replace(/\b(const|volatile)\b/g, '').replace(/\*/g, '').replace(/\s+/g, ' ').trim();
 }
 
+/** A variable of this type can hold a function pointer (a struct pointer or an int cannot). */
+function canHoldFunction(t: TypeRef): boolean {
+  return t.fn === true || (t.ptr <= 1 && !t.base.startsWith('struct ') && !t.base.startsWith('union ') && !t.base.startsWith('enum ') && !PRIMITIVE.has(t.base));
+}
+
 /** Values worth recording as stored or passed: they may name a function or a function pointer. */
 function mayBeFunctionValue(e: Expr): boolean {
   switch (e.k) {
     case 'name': return !UPPER.test(e.n) && e.n !== 'NULL' && e.n !== 'true' && e.n !== 'false';
     // A typedef name may be a function type (`rx_handler_func_t *fn`): keep those, by value or pointer.
-    case 'local': return e.t.fn === true || (e.t.ptr <= 1 && !e.t.base.startsWith('struct ') && !e.t.base.startsWith('union ') && !e.t.base.startsWith('enum ') && !PRIMITIVE.has(e.t.base));
+    case 'local': return canHoldFunction(e.t);
     case 'addr': return e.e.k === 'name' && mayBeFunctionValue(e.e);
     case 'cast': return mayBeFunctionValue(e.e);
     case 'cond': return mayBeFunctionValue(e.a) || mayBeFunctionValue(e.b);
@@ -313,7 +318,7 @@ function handleDeclaration(node: SyntaxNode, ctx: Ctx, fileScope: boolean): void
         walkInitializer(value, t, [], ctx, info.name);
       } else {
         const rhs = toExpr(value, ctx);
-        if (mayBeFunctionValue(rhs) && (t.fn || !fileScope)) {
+        if (mayBeFunctionValue(rhs) && (fileScope ? t.fn === true : canHoldFunction(t))) {
           const lhs: Expr = fileScope ? { k: 'name', n: info.name } : { k: 'local', n: info.name, t };
           ctx.facts.stores.push({ from: ctx.fn, lhs, rhs, line: value.startPosition.row, col: value.startPosition.column, kind: 'assign' });
         }
@@ -368,6 +373,8 @@ function handleAssignment(node: SyntaxNode, ctx: Ctx): void {
   const rhs = toExpr(right, ctx);
   if (!mayBeFunctionValue(rhs)) return;
   const lhs = toExpr(left, ctx);
+  // `sk = sock->sk` is the bulk of assignments and never moves a function pointer.
+  if (lhs.k === 'local' && !canHoldFunction(lhs.t)) return;
   if (lhs.k !== 'other') ctx.facts.stores.push({ from: ctx.fn, lhs, rhs, line: right.startPosition.row, col: right.startPosition.column, kind: 'assign' });
 }
 

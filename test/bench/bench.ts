@@ -1,0 +1,120 @@
+// npm run bench: the performance table on the real kernel tree. Not a test: it measures and prints.
+//   KPATH_KERNEL=… npm run bench [-- --full]   (--full adds the whole tree, several minutes more)
+// Cold indexing runs the CLI in a child process so that its peak RSS (VmHWM, worker threads
+// included) is its own; baselines (universal-ctags, GNU global, cscope) index the same folders.
+import { spawnSync, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildIndex } from '../../server/index/indexer';
+import { NET_SCOPE } from '../../server/index/scan';
+import { parseFile } from '../../server/parse/parseFile';
+import type { KernelIndex } from '../../server/index/kernelIndex';
+import { runConformance, formatConformance } from '../../server/model/conformance';
+
+const tree = process.env.KPATH_KERNEL ?? process.argv.find((a) => !a.startsWith('-') && existsSync(path.join(a, 'net')));
+if (!tree) { console.error('bench: set KPATH_KERNEL to a kernel tree (scripts/fetch-kernel.sh prints one)'); process.exit(2); }
+const full = process.argv.includes('--full');
+const cli = path.join(__dirname, 'cli.js');
+const rows: [string, string, string][] = [];
+const row = (what: string, value: string, target = ''): void => { rows.push([what, value, target]); console.error(`bench: ${what}: ${value}`); };
+
+function timeCommand(cmd: string, args: string[], cwd: string): { seconds: number; peakMb: number; stdout: string } {
+  // /proc/<pid>/status VmHWM is read by the child itself for the CLI; for baselines we use GNU time's format when present.
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr?.slice(-500)}`);
+  return { seconds, peakMb: 0, stdout: r.stdout };
+}
+
+function indexRun(scope: string, cache: string, extra: string[] = []): { seconds: number; peakMb: number; summary: Record<string, number | string> } {
+  const r = timeCommand(process.execPath, [cli, 'index', tree!, '--scope', scope, '--cache', cache, '--json', ...extra], process.cwd());
+  const summary = JSON.parse(r.stdout) as Record<string, number | string>;
+  return { seconds: r.seconds, peakMb: Number(summary.peakRssMb ?? 0), summary };
+}
+
+function baseline(name: string, folders: string[]): void {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), `kpath-bench-${name}-`));
+  try {
+    const list = path.join(tmp, 'files.txt');
+    execFileSync('bash', ['-c', `cd "${tree}" && find ${folders.join(' ')} -name '*.[ch]' > "${list}"`]);
+    let r;
+    if (name === 'ctags') r = timeCommand('ctags', ['-L', list, '-f', path.join(tmp, 'tags')], tree!);
+    else if (name === 'gtags') r = timeCommand('gtags', ['-f', list, tmp], tree!);
+    else r = timeCommand('cscope', ['-bqk', '-i', list, '-f', path.join(tmp, 'cscope.out')], tree!);
+    row(`${name} on the same folders`, `${r.seconds.toFixed(1)} s`, 'baseline, no function pointers');
+  } catch (e) {
+    row(`${name} on the same folders`, `not run (${(e as Error).message.split('\n')[0].slice(0, 60)})`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+function latency(ix: KernelIndex): void {
+  // 200+ real positions: every indirect call site of net/core, net/ipv4 and include/net, in file order.
+  const sites = [...ix.files.keys()].filter((f) => /^(net\/(core|ipv4)|include\/net)\//.test(f)).flatMap((f) => ix.sitesIn(f)).slice(0, 400);
+  const fns = [...new Set(sites.map((s) => s.fromId))].slice(0, 300);
+  const measure = (label: string, n: number, fn: (i: number) => void, target: string): void => {
+    fn(0); // first query builds lazy tables; it is counted in warm start below, not here
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) { const t = performance.now(); fn(i); times.push(performance.now() - t); }
+    row(`${label} p50 / p95 over ${n}`, `${percentile(times, 50).toFixed(2)} / ${percentile(times, 95).toFixed(2)} ms`, target);
+  };
+  measure('definition (indirect site → targets)', sites.length, (i) => { const s = sites[i]; ix.targetsOf(ix.siteAt(s.file, s.site.nameLine, s.site.nameCol) ?? s); }, 'p95 ≤ 50 ms');
+  measure('references (callers + stores)', fns.length, (i) => { ix.callers(fns[i]); ix.storesOf(fns[i]); }, 'p95 ≤ 50 ms');
+  measure('call hierarchy (incoming + outgoing)', fns.length, (i) => { ix.callers(fns[i]); ix.callees(fns[i]); }, 'p95 ≤ 50 ms');
+}
+
+async function main(): Promise<void> {
+  const cache = mkdtempSync(path.join(os.tmpdir(), 'kpath-bench-cache-'));
+  try {
+    const cold = indexRun('net', cache, []);
+    row(`cold index, net scope (${NET_SCOPE.join(', ')}): ${cold.summary.sourceFiles} files, ${cold.summary.mbParsed} MB`, `${cold.seconds.toFixed(1)} s, peak RSS ${cold.peakMb} MB`, 'peak RSS ≤ 2 GB');
+    row('resolved indirect call sites (net scope)', `${cold.summary.resolvedSites} / ${cold.summary.indirectSites}`);
+    const warm = indexRun('net', cache, []);
+    row('warm start from cache (CLI: load + stats)', `${warm.seconds.toFixed(1)} s, peak RSS ${warm.peakMb} MB`, '≤ 3 s');
+    for (const b of ['ctags', 'gtags', 'cscope']) baseline(b, NET_SCOPE.filter((f) => existsSync(path.join(tree!, f))));
+
+    const t0 = performance.now();
+    const ix = (await buildIndex(tree!, { include: ['net'], cacheDir: cache })).index;
+    ix.sitesIn('net/socket.c');
+    row('warm start in process (load + first query)', `${((performance.now() - t0) / 1000).toFixed(1)} s`, '≤ 3 s');
+    const edited = 'net/ipv4/tcp_output.c';
+    const text = readFileSync(path.join(tree!, edited), 'utf8') + '\nint kpath_bench_added(void) { return 0; }\n';
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      ix.setFile(parseFile(tree!, edited, text).facts);
+      ix.sitesIn(edited);
+      ix.callers('tcp_write_xmit');
+      times.push(performance.now() - t);
+    }
+    row(`re-index one edited file (${edited}) and answer`, `${percentile(times, 50).toFixed(0)} ms (median of 5)`, '≤ 200 ms');
+    latency(ix);
+
+    if (full) {
+      const whole = indexRun('all', cache, []);
+      row(`cold index, whole tree: ${whole.summary.sourceFiles} files, ${whole.summary.mbParsed} MB parsed`, `${whole.seconds.toFixed(1)} s, peak RSS ${whole.peakMb} MB`, 'no slower than cscope -bqk');
+      for (const b of ['ctags', 'gtags', 'cscope']) baseline(`${b}`, ['.']);
+    }
+
+    const pd = path.join(tree!, 'tools/testing/selftests/net/packetdrill');
+    if (existsSync(pd)) {
+      const rep = runConformance(pd);
+      console.log(formatConformance(rep));
+    }
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
+  const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length))];
+  console.log(`\n| measure | value | target |\n|---|---|---|`);
+  for (const [a, b, c] of rows) console.log(`| ${a.padEnd(w[0])} | ${b.padEnd(w[1])} | ${c} |`);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
