@@ -323,6 +323,23 @@ export class KernelIndex {
     return out;
   }
 
+  private storesMemo: { of: Map<string, unknown>; byFn: Map<string, Evidence[]> } | undefined;
+
+  /**
+   * storesOf() for every function at once, built in one pass and kept until the next refresh: the
+   * language server asks it on every hover and references request, where a scan of every slot
+   * (a tenth of a second on the net scope) each time would be too slow.
+   */
+  storesByFunction(): Map<string, Evidence[]> {
+    this.refresh();
+    if (this.storesMemo?.of !== this.slotIn) {
+      const byFn = new Map<string, Evidence[]>();
+      for (const [slot, values] of this.slotIn) for (const v of values) if (v.fn) push(byFn, v.fn, { ...v.evidence, slot });
+      this.storesMemo = { of: this.slotIn, byFn };
+    }
+    return this.storesMemo.byFn;
+  }
+
   /** Every function stored into a struct field (for go-to-implementation on a field). */
   fieldTargets(structName: string, field: string): Map<string, Evidence[]> {
     return this.slotTargets(`${structLabel(structName)}.${field}`);
