@@ -52,7 +52,7 @@ export function provideHover(index: KernelIndex, file: string, text: string, lin
       if (!resolved) return { markdown: '```c\n' + fn.def.signature + '\n```\n\n' + `${where({ file: fn.file, line: fn.def.nameLine })} · callers are counted once indexing is done`, ...span };
       const callers = index.callers(fn.id);
       const direct = callers.filter((e) => e.kind === 'direct').length;
-      const stores = index.storesOf(fn.id);
+      const stores = index.storesByFunction().get(fn.id) ?? [];
       const slots = [...new Set(stores.map((e) => e.slot))];
       const parts = [
         '```c\n' + fn.def.signature + '\n```',

@@ -89,10 +89,11 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
   await new Promise((r) => setImmediate(r));
   const t0 = performance.now();
   const st = fresh.stats();
-  // The reverse slot map behind callers() is built on first use (about a second on the net scope):
-  // build it now, so the first incoming-calls or references request does not pay for it.
+  // The reverse tables behind callers() and stores are built on first use (about a second on the net
+  // scope): build them now, so the first incoming-calls, references or hover request does not pay.
   const anyFn = fresh.env.functions.values().next().value?.[0];
   if (anyFn) fresh.callers(anyFn.id);
+  fresh.storesByFunction();
   warmWorkspaceSymbols(fresh, ++state.indexVersion);
   const resolveMs = performance.now() - t0;
   state.indexComplete = true;

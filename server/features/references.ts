@@ -19,7 +19,7 @@ export function provideReferences(index: KernelIndex, file: string, text: string
       const ref = index.ref(fn);
       if (includeDeclaration) out.push({ span: fnSpan(ref), kind: 'declaration' });
       for (const e of index.callers(fn.id)) out.push({ span: spanOf(e), kind: e.kind === 'direct' ? 'call' : 'indirect' });
-      for (const ev of index.storesOf(fn.id)) out.push({ span: { file: ev.file, line: ev.line, col: ev.col, endCol: ev.col + fn.name.length }, kind: 'store' });
+      for (const ev of index.storesByFunction().get(fn.id) ?? []) out.push({ span: { file: ev.file, line: ev.line, col: ev.col, endCol: ev.col + fn.name.length }, kind: 'store' });
     }
   } else if (at.kind === 'field' || at.kind === 'site') {
     const slot = at.kind === 'field' ? at.slot : at.site.slot;
