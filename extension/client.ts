@@ -1,6 +1,7 @@
 // Starting the bundled language server (dist/server.js) over IPC, and keeping it alive: if it dies
 // it is restarted, and the person is told once per session, not once per crash; after five deaths
 // in three minutes it stays down and says how to bring it back.
+import { totalmem } from 'node:os';
 import * as vscode from 'vscode';
 import {
   CloseAction, ErrorAction, LanguageClient, TransportKind,
@@ -54,9 +55,13 @@ export function currentSettings(root: vscode.Uri): KpathSettings {
 
 export function createClient(context: vscode.ExtensionContext, root: vscode.Uri, output: vscode.LogOutputChannel): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
+  // The index of a large scope outgrows Node's default heap (about 4 GB): allow half the machine's
+  // memory, up to 16 GB, rather than let the server die of an out-of-memory abort mid-indexing.
+  const heapMb = Math.max(4096, Math.min(16384, Math.floor(totalmem() / 2 / 2 ** 20)));
+  const execArgv = [`--max-old-space-size=${heapMb}`];
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
+    run: { module, transport: TransportKind.ipc, options: { execArgv } },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: [...execArgv, '--nolazy', '--inspect=6011'] } },
   };
   let client: LanguageClient | undefined;
   const errorHandler = new RestartingErrorHandler(output, () => {

@@ -48,7 +48,7 @@ export function packageVsix(): string {
   mkdirSync(results, { recursive: true });
   const out = join(results, 'kpath.vsix');
   run(process.execPath, ['esbuild.mjs']);
-  run(join(repo, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '-o', out]);
+  run(join(repo, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', out]);
   return out;
 }
 
@@ -129,6 +129,13 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
   ], { env: { ...envWithNode24(), KPATH_E2E: '1' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   cs.stdout?.pipe(log);
   cs.stderr?.pipe(log);
+  // If this test process is killed, its `after` hooks do not run: take code-server's process
+  // group down with it (code-server is detached so that the group can be signalled at all).
+  const killGroup = () => { try { if (cs.pid) process.kill(-cs.pid, 'SIGKILL'); } catch { /* gone */ } };
+  const onSignal = () => { killGroup(); process.exit(130); };
+  process.once('exit', killGroup);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let exited: string | undefined;
   cs.once('exit', (code, sig) => { exited = `code-server exited (${code ?? sig}); see test-results/e2e/code-server.log`; });
 
@@ -143,6 +150,9 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
       await gone;
       clearTimeout(timer);
     }
+    process.off('exit', killGroup);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     // Keep the logs (extension host, our output channel) next to the screenshots.
     try { cpSync(join(userDataDir, 'logs'), join(results, 'logs'), { recursive: true }); } catch { /* no logs */ }
     log.end();
