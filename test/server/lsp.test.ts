@@ -156,6 +156,14 @@ describe('hover, code lens, symbols', () => {
     assert.match(text, /stored 1 time into `proto\.sendmsg`/);
   });
 
+  it('hover on a function-pointer field: what is stored there, with evidence', async () => {
+    const h = await s.conn.sendRequest<Hover>('textDocument/hover', at('include/linux/net.h', 'field-sendmsg'));
+    const text = (h.contents as { value: string }).value;
+    assert.match(text, /`proto_ops\.sendmsg`/);
+    assert.match(text, /2 functions stored · called indirectly at 1 site/);
+    assert.match(text, /`inet_sendmsg`: init `proto_ops\.sendmsg` at net\/ipv4\/af_inet\.c:\d+/);
+  });
+
   it('code lens above each indirect call with targets', async () => {
     const lenses = await s.conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: s.uri('net/socket.c') } });
     const lens = lenses.find((l) => l.range.start.line === mark('net/socket.c', 'nosec-sendmsg').line);
@@ -192,6 +200,13 @@ describe('kpath/* requests', () => {
     const inet = r?.targets.find((t) => t.fn.name === 'inet_sendmsg');
     assert.ok(inet?.evidence.some((e) => e.how === 'init' && e.file === 'net/ipv4/af_inet.c'), JSON.stringify(inet?.evidence));
     assert.equal(await s.conn.sendRequest(Methods.targets, { file: 'net/socket.c', line: 0, col: 0 }), null);
+  });
+
+  it('kpath/targets on an initializer designator: every function stored into that field', async () => {
+    const m = mark('net/ipv4/af_inet.c', 'designator-sendmsg');
+    const r = await s.conn.sendRequest<IndirectTargets | null>(Methods.targets, { file: 'net/ipv4/af_inet.c', line: m.line, col: m.character, uri: s.uri('net/ipv4/af_inet.c') });
+    assert.equal(r?.slot, 'proto_ops.sendmsg');
+    assert.deepEqual(r?.targets.map((t) => t.fn.name), ['inet6_sendmsg', 'inet_sendmsg']);
   });
 
   it('kpath/callPath: syscall to tcp_sendmsg through two function pointers', async () => {
