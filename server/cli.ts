@@ -7,6 +7,11 @@ import type { KernelIndex, SiteInfo, Edge } from './index/kernelIndex';
 import { callPath, functionIds } from './graph/paths';
 import { sendPath, DRIVER_SLOT } from './graph/sendPath';
 import type { CallPath, Evidence, FunctionRef } from './protocol';
+import { simulateCommand } from './model/simulateCommand';
+import { cacheFile, defaultCacheDir } from './index/cache';
+import { resolveScope, scopeKey as scopeKeyRaw } from './index/indexer';
+
+const scopeKeyOf = (include: string[]): string => scopeKeyRaw(resolveScope(include), []);
 
 const USAGE = `kpath — Linux kernel call paths through function pointers
 
@@ -179,9 +184,15 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   if (!cmd || a.flags.has('help') || cmd === 'help') { out(USAGE); return cmd ? 0 : 2; }
   try {
     if (cmd === 'simulate') {
-      const mod = await import('./model/simulateCommand').catch(() => undefined) as { simulateCommand?: (argv: string[], io: { out: (s: string) => void; err: (s: string) => void }) => Promise<number> } | undefined;
-      if (!mod?.simulateCommand) { process.stderr.write('kpath: simulate is not available in this build\n'); return 2; }
-      return await mod.simulateCommand(argv.slice(1), { out, err: (s) => process.stderr.write(s + '\n') });
+      // With --tree, steps link to definitions: from the index when its cache is warm (seconds),
+      // else the model's own grep locator (no multi-minute cold index for one simulation).
+      const treeArg = str(a, 'tree');
+      let locate: ((fn: string) => { file: string; line: number } | undefined) | undefined;
+      if (treeArg && existsSync(cacheFile(defaultCacheDir(treeArg), 'all').replace(/index-all/, 'index-' + scopeKeyOf(['net'])))) {
+        const ix = (await openIndex(treeArg, a)).index;
+        locate = (fn) => { const f = ix.functionsNamed(fn)[0]; return f ? { file: f.file, line: f.def.nameLine + 1 } : undefined; };
+      }
+      return await simulateCommand(argv.slice(1), { out, err: (s) => process.stderr.write(s + '\n') }, locate);
     }
     const known = ['index', 'targets', 'callers', 'callees', 'path', 'send-path', 'unresolved'];
     if (!known.includes(cmd)) throw new UsageError(`unknown command ${cmd}`);

@@ -42,7 +42,7 @@ export function resolveScope(include: string[] | undefined): string[] {
   return include;
 }
 
-function scopeKey(include: string[], exclude: string[]): string {
+export function scopeKey(include: string[], exclude: string[]): string {
   if (include.length === 0 && exclude.length === 0) return 'all';
   return createHash('sha1').update(JSON.stringify([include, exclude])).digest('hex').slice(0, 10);
 }
