@@ -63,5 +63,9 @@ for (const feature of [documents, definition, implementation, references, hover,
   feature.register(connection, state);
 }
 
+// A bug in one handler's asynchronous tail must not take the editor's navigation down with it.
+process.on('uncaughtException', (e) => state.error(`uncaught: ${e.stack ?? e.message}`));
+process.on('unhandledRejection', (e) => state.error(`unhandled rejection: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+
 docs.listen(connection);
 connection.listen();

@@ -52,7 +52,12 @@ export function register(connection: Connection, state: ServerState): void {
       if (rel === undefined || !isSource(rel) || !inScope(state, rel)) continue;
       pending.set(rel, c.type);
     }
-    if (pending.size) { clearTimeout(timer); timer = setTimeout(() => apply(state), DEBOUNCE_MS); }
+    if (pending.size) {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        try { apply(state); } catch (e) { state.error(`re-reading changed files failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`); }
+      }, DEBOUNCE_MS);
+    }
   });
 }
 

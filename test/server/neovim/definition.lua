@@ -44,14 +44,14 @@ local ok, err = pcall(function()
   local polls, locations, last_error = 0, nil, nil
   while vim.loop.now() - started < timeout_ms do
     polls = polls + 1
-    local res, e = vim.lsp.buf_request_sync(buf, 'textDocument/definition', params, 30000)
+    local res, e = vim.lsp.buf_request_sync(buf, 'textDocument/definition', params, 5000)
     if e then last_error = tostring(e) end
     for _, r in pairs(res or {}) do
       if r.error then last_error = vim.inspect(r.error) end
       if r.result and #r.result > 0 then locations = r.result end
     end
     if locations then break end
-    vim.wait(1000)
+    vim.wait(500)
   end
   finish({
     locations = locations or {},
