@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { FileFacts } from '../parse/facts';
 
 /** Bump when facts or extraction change shape or meaning: old caches are then rebuilt. */
-export const CACHE_FORMAT = 11;
+export const CACHE_FORMAT = 12;
 
 export interface CachedFile { rel: string; size: number; mtimeMs: number; hash: string; facts: FileFacts }
 

@@ -411,8 +411,18 @@ function handleCall(node: SyntaxNode, ctx: Ctx): void {
     }
     return;
   }
+  if (NOT_A_CALLEE.has(fnNode.type)) return;
+  // `guard(mutex)(&lock)` and `CLASS(fd, f)(fd)` declare scoped variables; they call nothing.
+  if (fnNode.type === 'call_expression') {
+    const inner = fnNode.childForFieldName('function');
+    if (inner?.type === 'identifier' && SCOPE_MACROS.has(inner.text)) return;
+  }
   recordIndirect(fnNode, pos, ctx);
 }
+
+// Inline-asm operands (`"=a" (out)`) read as calls of a string.
+const NOT_A_CALLEE = new Set(['string_literal', 'concatenated_string', 'number_literal', 'char_literal']);
+const SCOPE_MACROS = new Set(['guard', 'scoped_guard', 'CLASS', 'scoped_cond_guard', 'DEFINE_FREE']);
 
 function recordIndirect(calleeNode: SyntaxNode, pos: { row: number; column: number }, ctx: Ctx, hints?: string[], via?: string): void {
   const c = unparen(calleeNode);

@@ -77,3 +77,13 @@ test('the CLI prints targets with evidence as JSON', async () => {
   const raw = site.targets.find((t: { name: string }) => t.name === 'raw_sendmsg');
   assert.deepEqual([raw.evidence[0].file, raw.evidence[0].line], ['net/ipv4/udp.c', Number(readFileSync(path.join(FIXTURE, 'net/ipv4/udp.c'), 'utf8').split('\n').findIndex((l) => l.includes('raw_prot')) + 1)]);
 });
+
+test('a file that cannot be read becomes a note, not an exception', async () => {
+  const { parseFile } = await import('../../server/parse/parseFile');
+  // As root every file is readable; a folder read as a file fails the same way (EISDIR).
+  const r = parseFile(FIXTURE, 'net');
+  assert.equal(r.hash, '');
+  assert.match(r.facts.notes.join(' '), /unreadable: EISDIR/);
+  const missing = parseFile(FIXTURE, 'net/no-such-file.c');
+  assert.match(missing.facts.notes.join(' '), /unreadable: ENOENT/);
+});
