@@ -67,7 +67,9 @@ export function provideHover(index: KernelIndex, file: string, text: string, lin
       if (!resolved) return undefined;
       const impls = slotImplementations(index, at.slot);
       const sites = index.sitesWithSlot(at.slot).length;
-      const lines = [`**field** ${code(at.slot)}${at.field ? ` (${code(at.field.type.base + ' ' + '*'.repeat(at.field.type.ptr))}${at.field.type.fn ? ', function pointer' : ''})` : ''}`];
+      const t = at.field?.type;
+      const typeText = t ? (t.fn ? `${t.base} ${'*'.repeat(Math.max(0, t.ptr - 1))}(*)(…)` : `${t.base} ${'*'.repeat(t.ptr)}`).trim() : '';
+      const lines = [`**field** ${code(at.slot)}${typeText ? ` ${code(typeText)}` : ''}`];
       lines.push(`${impls.length} function${impls.length === 1 ? '' : 's'} stored · called indirectly at ${sites} site${sites === 1 ? '' : 's'}`);
       for (const i of impls.slice(0, SHOWN)) lines.push(`- ${code(i.name)}: ${i.evidence[0] ? evidenceLine(i.evidence[0]) : where(i.span)}`);
       if (impls.length > SHOWN) lines.push(`- … ${impls.length - SHOWN} more`);
