@@ -135,8 +135,9 @@ export class KernelIndex {
         if (v.fn) {
           const ev = out.get(v.fn);
           const chain = [v.evidence, ...cur.via];
-          if (ev) { if (ev.length < 4 && !ev.some((e) => e.file === v.evidence.file && e.line === v.evidence.line)) ev.push(v.evidence); }
-          else out.set(v.fn, chain);
+          if (!ev) out.set(v.fn, chain);
+          else if (this.nearness(v.fn, chain[0]) < this.nearness(v.fn, ev[0])) out.set(v.fn, [...chain, ...ev].slice(0, 6));
+          else if (ev.length < 6 && !ev.some((e) => e.file === v.evidence.file && e.line === v.evidence.line)) ev.push(v.evidence);
         } else if (v.slot && !seen.has(v.slot)) {
           seen.add(v.slot);
           queue.push({ slot: v.slot, via: [v.evidence, ...cur.via] });
@@ -145,6 +146,14 @@ export class KernelIndex {
     }
     this.targetMemo.set(slot, out);
     return out;
+  }
+
+  /** How close a store is to the function it stores: its own file first, then its folder (the table beside it). */
+  private nearness(fnId: string, e: Evidence): number {
+    const file = this.fnById(fnId)?.file;
+    if (!file) return 3;
+    if (e.file === file) return 0;
+    return e.file.slice(0, e.file.lastIndexOf('/')) === file.slice(0, file.lastIndexOf('/')) ? 1 : 2;
   }
 
   /** Every indirect call site whose callee is this slot. */
