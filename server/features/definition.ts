@@ -16,8 +16,11 @@ export function provideDefinition(index: KernelIndex, file: string, text: string
     return m ? [{ file: m.file, line: m.line, col: 0, endCol: 0 }] : [];
   }
   switch (at.kind) {
-    case 'site':
-      return index.targetsOf(at.site).map((t) => fnSpan(t.fn));
+    case 'site': {
+      const targets = index.targetsOf(at.site).map((t) => fnSpan(t.fn));
+      // Nothing stored there in the indexed folders: the field's declaration is the next best place.
+      return targets.length ? targets : fieldDecl(index, at.site.slot);
+    }
     case 'function':
       return at.fns.map((f) => fnSpan(index.ref(f)));
     case 'field': {
@@ -29,6 +32,13 @@ export function provideDefinition(index: KernelIndex, file: string, text: string
     case 'global':
       return [{ file: at.file, line: at.line, col: at.col, endCol: at.col + at.word.text.length }];
   }
+}
+
+function fieldDecl(index: KernelIndex, slot: string | undefined): Span[] {
+  const m = slot ? /^([\w:]+)\.(\w+)$/.exec(slot) : null;
+  if (!m) return [];
+  const fi = (index.env.structs.get(`struct ${m[1]}`) ?? index.env.structs.get(`union ${m[1]}`))?.fields.get(m[2]);
+  return fi ? [{ file: fi.file, line: fi.line, col: fi.col, endCol: fi.col + fi.name.length }] : [];
 }
 
 export function register(connection: Connection, state: ServerState): void {

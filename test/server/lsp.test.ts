@@ -54,6 +54,13 @@ describe('definition', () => {
     assert.equal(locs.length, 2, 'tcp_sendmsg and udp_sendmsg');
   });
 
+  it('on an indirect callee with nothing stored into its field: the field\'s declaration', async () => {
+    const locs = await s.conn.sendRequest<Location[]>('textDocument/definition', at('net/socket.c', 'recvmsg-site'));
+    assert.deepEqual(locs.map(where), [markWhere('include/linux/net.h', 'field-recvmsg')]);
+    const h = await s.conn.sendRequest<Hover>('textDocument/hover', at('net/socket.c', 'recvmsg-site'));
+    assert.match((h.contents as { value: string }).value, /no target: nothing is stored into proto_ops\.recvmsg/);
+  });
+
   it('on a function name in an initializer: that function', async () => {
     const locs = await s.conn.sendRequest<Location[]>('textDocument/definition', at('net/ipv4/af_inet.c', 'init-inet_sendmsg'));
     assert.deepEqual(locs.map(where), [markWhere('net/ipv4/af_inet.c', 'def-inet_sendmsg')]);
