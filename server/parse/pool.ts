@@ -49,19 +49,25 @@ export async function parseAll(
         ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(script)});`, { eval: true })
         : new Worker(script);
       workers.push(w);
-      const send = (): void => {
-        if (next >= batches.length) { resolve(); return; }
-        const job: ParseJob = { id: next, root, files: batches[next++] };
-        w.postMessage(job);
+      let inFlight = 0;
+      const sendOne = (): void => {
+        if (next >= batches.length) { if (inFlight === 0) resolve(); return; }
+        inFlight++;
+        w.postMessage({ id: next, root, files: batches[next++] } satisfies ParseJob);
       };
       w.on('message', (msg: ParseDone) => {
+        inFlight--;
+        // Refill first, so the worker starts the next batch while this thread takes in the results.
+        sendOne();
         for (const r of msg.results) { onResult(r); done++; bytesDone += r.size; }
         onProgress?.({ done, total, bytesDone });
-        send();
+        if (inFlight === 0 && next >= batches.length) resolve();
       });
       w.on('error', reject);
       w.on('exit', (code) => { if (code !== 0 && next < batches.length) reject(new Error(`parser thread exited with ${code}`)); });
-      send();
+      // Two batches in flight per worker: it never waits for this thread between batches.
+      sendOne();
+      sendOne();
     })));
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
