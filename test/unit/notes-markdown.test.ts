@@ -1,0 +1,60 @@
+// Export to one Markdown document with links to file:line, and import back: a round trip keeps
+// every note and reply; a body that looks like a marker or holds HTML stays text; a path that
+// leaves the tree is refused on import.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fromMarkdown, toMarkdown } from '../../server/notes/markdown';
+import type { Note } from '../../server/notes/types';
+
+const at = '2026-01-02T03:04:05.000Z';
+const notes: Note[] = [
+  {
+    id: 'n1',
+    anchor: { file: 'net/core/x.c', line: 18, endLine: 18, symbol: 'x_sendmsg', symbolKind: 'function', offset: 7, text: 'err = sk->sk_prot->sendmsg(sk, msg, size);', before: ['if (err)', 'return err;'], after: ['return 0;', '}'] },
+    resolved: false,
+    comments: [
+      { id: 'c1', author: 'ada', body: 'Goes to **tcp_sendmsg** for TCP.\n\n```c\nsk->sk_prot->sendmsg\n```', created: at, updated: at },
+      { id: 'c2', author: 'bo', body: 'Tricky: <!-- /kpath-comment c1 --> and <script>alert(1)</script>', created: at, updated: at },
+    ],
+    created: at,
+    updated: at,
+  },
+  {
+    id: 'n2',
+    anchor: { file: 'include/linux/x.h', line: 3, endLine: 5, text: 'struct x_sock {', before: [], after: ['struct sock sk;'] },
+    resolved: true,
+    comments: [{ id: 'c3', author: '', body: 'A range.', created: at, updated: at }],
+    created: at,
+    updated: at,
+  },
+];
+
+test('the document has a section per file and links to file:line', () => {
+  const md = toMarkdown(notes, { linkBase: '..' });
+  assert.match(md, /^# kpath notes\n/);
+  assert.match(md, /^## include\/linux\/x\.h$/m);
+  assert.match(md, /^### \[net\/core\/x\.c:19\]\(\.\.\/net\/core\/x\.c#L19\) in `x_sendmsg`$/m);
+  assert.match(md, /^### \[include\/linux\/x\.h:4-6\]\(\.\.\/include\/linux\/x\.h#L4-L6\) \(resolved\)$/m);
+  assert.ok(md.indexOf('## include/linux/x.h') < md.indexOf('## net/core/x.c'), 'files in order');
+});
+
+test('export then import gives back the same notes', () => {
+  const back = fromMarkdown(toMarkdown(notes));
+  const byId = (a: Note, b: Note) => (a.id < b.id ? -1 : 1);
+  assert.deepEqual([...back].sort(byId), [...notes].sort(byId));
+});
+
+test('edits to a body in the document are imported', () => {
+  const md = toMarkdown(notes).replace('A range.', 'A range, edited in the Markdown.');
+  assert.equal(fromMarkdown(md).find((n) => n.id === 'n2')!.comments[0].body, 'A range, edited in the Markdown.');
+});
+
+test('import refuses a note whose path leaves the tree, naming the line', () => {
+  const md = toMarkdown(notes).replace('"file":"net/core/x.c"', '"file":"../../../etc/passwd"');
+  assert.throws(() => fromMarkdown(md), /line \d+: "\.\.\/\.\.\/\.\.\/etc\/passwd" leaves the tree/);
+});
+
+test('a reply without its closing marker is an error, not a silently swallowed document', () => {
+  const md = toMarkdown(notes).replace('<!-- /kpath-comment c3 -->', '');
+  assert.throws(() => fromMarkdown(md), /the reply c3 has no closing marker/);
+});

@@ -1,0 +1,127 @@
+// The notes file: stable text that diffs well, atomic replacement, two windows merging instead of
+// overwriting each other, a broken file kept untouched with a backup and a clear error, and paths
+// that would leave the tree refused.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { NotesFormatError, parse, serialize } from '../../server/notes/format';
+import { checkRelativePath } from '../../server/notes/paths';
+import { NotesFileBroken, NotesStore, notesFilePath } from '../../server/notes/store';
+import type { Note } from '../../server/notes/types';
+
+const tree = () => mkdtempSync(path.join(os.tmpdir(), 'kpath-notes-'));
+
+function note(id: string, file: string, line: number, body: string, at = '2026-01-01T00:00:00.000Z'): Note {
+  return {
+    id,
+    anchor: { file, line, endLine: line, symbol: 'x_sendmsg', symbolKind: 'function', offset: 3, text: `line ${line}`, before: [], after: [] },
+    resolved: false,
+    comments: [{ id: `${id}-c1`, author: 'ada', body, created: at, updated: at }],
+    created: at,
+    updated: at,
+  };
+}
+
+test('the notes file defaults to <tree>/.kpath/notes.json; the setting may be relative to the tree', () => {
+  assert.equal(notesFilePath('/k', ''), '/k/.kpath/notes.json');
+  assert.equal(notesFilePath('/k', 'notes/mine.json'), '/k/notes/mine.json');
+  assert.equal(notesFilePath('/k', '/home/a/n.json'), '/home/a/n.json');
+});
+
+test('the text is stable: sorted by file and line, fixed key order, one trailing newline', () => {
+  const a = note('b', 'net/core/x.c', 9, 'second');
+  const b = note('a', 'include/linux/x.h', 40, 'first');
+  const c = note('c', 'net/core/x.c', 2, 'third');
+  const text = serialize([a, b, c]);
+  assert.equal(text, serialize([c, a, b]), 'the order of the input does not matter');
+  assert.deepEqual(parse(text).map((n) => n.id), ['a', 'c', 'b']);
+  assert.ok(text.endsWith('}\n'));
+  const first = (JSON.parse(text) as { notes: Record<string, unknown>[] }).notes[0];
+  assert.deepEqual(Object.keys(first), ['id', 'anchor', 'resolved', 'created', 'updated', 'comments']);
+  assert.match(text, /\n {2}"notes": \[\n {4}\{\n {6}"id": "a",/);
+});
+
+test('save writes atomically: the file is replaced whole and no temporary file is left', () => {
+  const root = tree();
+  const file = notesFilePath(root, '');
+  const store = new NotesStore(file);
+  assert.deepEqual(store.load(), [], 'no file: no notes');
+  store.save([note('n1', 'net/core/x.c', 3, 'hello')]);
+  assert.deepEqual(readdirSync(path.dirname(file)).sort(), ['notes.json']);
+  assert.equal(parse(readFileSync(file, 'utf8'))[0].comments[0].body, 'hello');
+});
+
+test('two windows: each keeps the other\'s new notes, deletions and replies', () => {
+  const root = tree();
+  const file = notesFilePath(root, '');
+  const seed = new NotesStore(file);
+  seed.save([note('keep', 'net/core/x.c', 1, 'shared'), note('drop', 'net/core/x.c', 5, 'to delete')]);
+
+  const w1 = new NotesStore(file);
+  const w2 = new NotesStore(file);
+  const one = w1.load();
+  const two = w2.load();
+  // Window 1 adds a note and deletes one; window 2, unaware, adds another and replies to `keep`.
+  w1.save([...one.filter((n) => n.id !== 'drop'), note('from-w1', 'net/core/x.c', 7, 'w1')]);
+  const later = '2026-02-01T00:00:00.000Z';
+  const kept = two.find((n) => n.id === 'keep')!;
+  kept.comments.push({ id: 'reply', author: 'bo', body: 'a reply', created: later, updated: later });
+  kept.updated = later;
+  const merged = w2.save([...two, note('from-w2', 'include/linux/x.h', 2, 'w2')]);
+
+  const onDisk = parse(readFileSync(file, 'utf8'));
+  assert.deepEqual(onDisk.map((n) => n.id).sort(), ['from-w1', 'from-w2', 'keep']);
+  assert.deepEqual(onDisk.find((n) => n.id === 'keep')!.comments.map((c) => c.body), ['shared', 'a reply']);
+  assert.deepEqual(merged, onDisk, 'the window adopts the merged notes');
+  // And window 1, saving again with its stale copy, does not undo window 2's work.
+  w1.save(w1.load());
+  assert.equal(parse(readFileSync(file, 'utf8')).length, 3);
+});
+
+test('a deleted note that the other window changed meanwhile survives', () => {
+  const file = notesFilePath(tree(), '');
+  new NotesStore(file).save([note('n', 'net/core/x.c', 1, 'v1')]);
+  const w1 = new NotesStore(file), w2 = new NotesStore(file);
+  w1.load();
+  const two = w2.load();
+  two[0].resolved = true;
+  two[0].updated = '2026-03-01T00:00:00.000Z';
+  w2.save(two);
+  w1.save([]);
+  assert.equal(parse(readFileSync(file, 'utf8'))[0]?.resolved, true);
+});
+
+test('a broken file: a clear error, the file untouched, a backup beside it, nothing saved over it', () => {
+  const root = tree();
+  const file = notesFilePath(root, '');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const broken = '{ "version": 1, "notes": [ { "id": "x", \n';
+  writeFileSync(file, broken);
+  const store = new NotesStore(file);
+  assert.throws(() => store.load(), (e: unknown) => {
+    assert.ok(e instanceof NotesFileBroken);
+    assert.match(e.message, /notes\.json cannot be read: not valid JSON/);
+    assert.ok(e.backup && existsSync(e.backup));
+    assert.equal(readFileSync(e.backup, 'utf8'), broken);
+    return true;
+  });
+  assert.throws(() => store.save([note('n', 'net/core/x.c', 1, 'new')]), NotesFileBroken);
+  assert.equal(readFileSync(file, 'utf8'), broken, 'untouched');
+  assert.equal(readdirSync(path.dirname(file)).filter((f) => f.includes('.bak')).length, 1, 'one backup per broken content');
+});
+
+test('a hand-edited file with a wrong field names the note and the field', () => {
+  const text = serialize([note('n1', 'net/core/x.c', 1, 'ok')]).replace('"line": 1', '"line": "one"');
+  assert.throws(() => parse(text), (e: unknown) => e instanceof NotesFormatError && /note 1 \(id n1\): "line" must be a whole number/.test(e.message));
+});
+
+test('paths that leave the tree are refused, in the file and by the checker', () => {
+  for (const bad of ['../etc/passwd', 'net/../../x.c', '/etc/passwd', 'C:/x.c', 'net\\x.c', '']) {
+    assert.equal(checkRelativePath(bad).ok, false, bad);
+  }
+  assert.deepEqual(checkRelativePath('./net//core/x.c'), { ok: true, path: 'net/core/x.c' });
+  const text = serialize([note('n1', 'net/core/x.c', 1, 'ok')]).replace('"net/core/x.c"', '"../../home/a/.ssh/id_rsa"');
+  assert.throws(() => parse(text), /leaves the tree/);
+});
