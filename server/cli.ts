@@ -1,7 +1,6 @@
 // kpath: the headless CLI over the same core as the language server.
 // Lines and columns on the command line and in --json output are 1-based, as editors show them.
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { buildIndex, type IndexReport } from './index/indexer';
 import type { KernelIndex, SiteInfo, Edge } from './index/kernelIndex';
@@ -236,14 +235,6 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   }
 }
 
-// Loading an index allocates millions of small objects; a larger young generation cuts the
-// scavenger's work by about a third. Node takes the flag only at start-up, so re-run with it.
-const GC_FLAG = '--max-semi-space-size=64';
 if (require.main === module) {
-  if (!process.execArgv.includes(GC_FLAG) && !process.env.KPATH_NO_REEXEC) {
-    const r = spawnSync(process.execPath, [GC_FLAG, ...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
-    process.exitCode = r.status ?? 1;
-  } else {
-    main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
-  }
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }

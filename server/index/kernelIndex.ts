@@ -60,6 +60,10 @@ export class KernelIndex {
   /** Built on the first callers() query, not at every refresh: most sessions never ask. */
   private callsByCallee: Map<string, { file: string; call: CallSite }[]> | undefined;
   private targetMemo = new Map<string, Map<string, Evidence[]>>();
+  /** Flows of files edited since the last refresh, to be taken out of slotIn. */
+  private staleFlows = new Map<string, FileFlows>();
+  /** Bumped by every refresh; memos compare against it. */
+  private generation = 0;
   private slotsOfFnMemo: Map<string, Set<string>> | undefined;
   private byFrom = new Map<string, Map<string, { calls: CallSite[]; icalls: number[] }>>();
 
@@ -85,7 +89,12 @@ export class KernelIndex {
     this.files.set(f.path, f);
     this.byFrom.delete(f.path);
     if (!old || definesTypes(old) || definesTypes(f) || functionSetChanged(old, f)) this.typesChanged = true;
-    else this.flows.delete(f.path);
+    else {
+      // Only this file's bodies changed: refresh() swaps its flows in place of the old ones.
+      const prev = this.flows.get(f.path);
+      if (prev && !this.staleFlows.has(f.path)) this.staleFlows.set(f.path, prev);
+      this.flows.delete(f.path);
+    }
     this.dirty = true;
   }
 
@@ -103,22 +112,60 @@ export class KernelIndex {
   /** Recompute derived tables if anything changed. Cheap when only function bodies changed. */
   private refresh(): void {
     if (!this.dirty) return;
-    if (this.typesChanged) { this.flows.clear(); this.typesChanged = false; }
-    for (const [rel, f] of this.files) if (!this.flows.has(rel)) this.flows.set(rel, fileFlows(this.env, f));
-    this.slotIn = new Map();
-    this.sitesBySlot = new Map();
+    if (this.typesChanged || this.generation === 0) this.rebuild();
+    else this.swapStaleFiles();
     this.callsByCallee = undefined;
-    for (const fl of this.flows.values()) for (const fw of fl.flows) push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });
-    for (const [rel, fl] of this.flows) {
-      const f = this.files.get(rel)!;
-      fl.sites.forEach((s, i) => {
-        const info = this.siteInfo(rel, f.icalls[i], s);
-        if (info.slot) push(this.sitesBySlot, info.slot, info);
-      });
-    }
     this.targetMemo.clear();
     this.slotsOfFnMemo = undefined;
+    this.generation++;
     this.dirty = false;
+  }
+
+  /** Everything from scratch: after a change to types (a header, a struct, a new function). */
+  private rebuild(): void {
+    this.flows.clear();
+    this.staleFlows.clear();
+    this.typesChanged = false;
+    for (const [rel, f] of this.files) this.flows.set(rel, fileFlows(this.env, f));
+    this.slotIn = new Map();
+    this.sitesBySlot = new Map();
+    for (const fl of this.flows.values()) for (const fw of fl.flows) push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });
+    for (const rel of this.flows.keys()) this.addSites(rel);
+  }
+
+  /** An edit inside function bodies: take the file's old flows and sites out, put the new ones in. */
+  private swapStaleFiles(): void {
+    for (const [rel, old] of this.staleFlows) {
+      for (const fw of old.flows) {
+        const list = this.slotIn.get(fw.slot);
+        if (!list) continue;
+        const kept = list.filter((v) => v.evidence !== fw.evidence);
+        if (kept.length) this.slotIn.set(fw.slot, kept); else this.slotIn.delete(fw.slot);
+      }
+      for (const site of old.sites) {
+        if (!('slot' in site)) continue;
+        for (const slot of [site.slot, ...(site.general ?? [])]) {
+          const list = this.sitesBySlot.get(slot);
+          if (list) this.sitesBySlot.set(slot, list.filter((x) => x.file !== rel));
+        }
+      }
+    }
+    const changed = [...this.files.keys()].filter((rel) => !this.flows.has(rel));
+    for (const rel of changed) {
+      const fl = fileFlows(this.env, this.files.get(rel)!);
+      this.flows.set(rel, fl);
+      for (const fw of fl.flows) push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });
+    }
+    for (const rel of changed) this.addSites(rel);
+    this.staleFlows.clear();
+  }
+
+  private addSites(rel: string): void {
+    const f = this.files.get(rel)!;
+    this.flows.get(rel)!.sites.forEach((s, i) => {
+      const info = this.siteInfo(rel, f.icalls[i], s);
+      if (info.slot) push(this.sitesBySlot, info.slot, info);
+    });
   }
 
   private siteInfo(file: string, site: IndirectCall, s: SlotResult): SiteInfo {
@@ -345,7 +392,7 @@ export class KernelIndex {
     return out;
   }
 
-  private storesMemo: { of: Map<string, unknown>; byFn: Map<string, Evidence[]> } | undefined;
+  private storesMemo: { of: number; byFn: Map<string, Evidence[]> } | undefined;
 
   /**
    * storesOf() for every function at once, built in one pass and kept until the next refresh: the
@@ -354,10 +401,10 @@ export class KernelIndex {
    */
   storesByFunction(): Map<string, Evidence[]> {
     this.refresh();
-    if (this.storesMemo?.of !== this.slotIn) {
+    if (this.storesMemo?.of !== this.generation) {
       const byFn = new Map<string, Evidence[]>();
       for (const [slot, values] of this.slotIn) for (const v of values) if (v.fn) push(byFn, v.fn, { ...v.evidence, slot });
-      this.storesMemo = { of: this.slotIn, byFn };
+      this.storesMemo = { of: this.generation, byFn };
     }
     return this.storesMemo.byFn;
   }

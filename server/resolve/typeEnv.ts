@@ -95,10 +95,13 @@ export class TypeEnv {
     if (!list) return undefined;
     let global: FnEntry | undefined;
     let header: FnEntry | undefined;
+    // Among several candidates, the first by path: the answer must not depend on the order files
+    // were indexed in (parse order and cache order differ).
+    const first = (a: FnEntry | undefined, b: FnEntry): FnEntry => (a && a.file <= b.file ? a : b);
     for (const e of list) {
       if (e.file === file) return e;
-      if (!e.def.isStatic) global ??= e;
-      else if (e.file.endsWith('.h')) header ??= e;
+      if (!e.def.isStatic) global = first(global, e);
+      else if (e.file.endsWith('.h')) header = first(header, e);
     }
     return global ?? header ?? (list.length === 1 || list.every((e) => e.id === list[0].id) ? list[0] : undefined);
   }
@@ -106,7 +109,8 @@ export class TypeEnv {
   lookupGlobal(name: string, file: string): GlobalEntry | undefined {
     const list = this.globals.get(name);
     if (!list) return undefined;
-    return list.find((g) => g.file === file) ?? list.find((g) => !g.g.isStatic) ?? list.find((g) => g.file.endsWith('.h'));
+    const sorted = list.length > 1 ? [...list].sort((a, b) => (a.file < b.file ? -1 : 1)) : list;
+    return sorted.find((g) => g.file === file) ?? sorted.find((g) => !g.g.isStatic) ?? sorted.find((g) => g.file.endsWith('.h'));
   }
 
   /** A field of a struct, through anonymous members (flattened at extraction) and alias macros. */

@@ -89,3 +89,22 @@ test('unresolved sites say why', async () => {
   const s = ix.sitesIn('fs/read_write.c')[0];
   assert.match(ix.unresolvedReason(s, ix.targetsOf(s)) ?? '', /unknown/);
 });
+
+test('editing a function body re-resolves in place: a new store appears, a removed one goes', async () => {
+  const { parseFile } = await import('../../server/parse/parseFile');
+  const { readFileSync } = await import('node:fs');
+  const ix = await index();
+  const site = () => ix.sitesIn('fs/read_write.c').find((s) => s.fromId === 'vfs_read')!;
+  assert.deepEqual(ix.targetsOf(site()).map((t) => t.fn.name), ['pipe_read']);
+  const file = 'net/ipv4/udp.c';
+  const original = readFileSync(path.join(ROOT, file), 'utf8');
+  // Same functions, one more store in a body: the incremental path (no type change).
+  const edited = original.replace('WRITE_ONCE(sk->sk_backlog.drain, udp_drain);', 'WRITE_ONCE(sk->sk_backlog.drain, udp_drain);\n\tsk->sk_data_ready = sk_psock_data_ready;\n\t((struct file *)0)->f_op = 0;');
+  ix.setFile(parseFile(ROOT, file, edited).facts);
+  const wake = ix.sitesIn(file).find((s) => s.fromId === 'sk_wake' && s.slot === 'sock.sk_data_ready')!;
+  assert.ok(ix.targetsOf(wake).some((t) => t.evidence.some((e) => e.line === 15)), 'the new store is evidence');
+  ix.setFile(parseFile(ROOT, file, original.replace('sk->sk_data_ready = psock ? sk_psock_data_ready : sock_def_readable;', 'sk->sk_data_ready = sock_def_readable;')).facts);
+  const names = ix.targetsOf(ix.sitesIn(file).find((s) => s.fromId === 'sk_wake' && s.slot === 'sock.sk_data_ready')!).map((t) => t.fn.name);
+  assert.deepEqual(names, ['sock_def_readable'], 'the removed arm of ?: is no longer a target');
+  assert.deepEqual(ix.targetsOf(site()).map((t) => t.fn.name), ['pipe_read'], 'other files are untouched');
+});
