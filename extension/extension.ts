@@ -13,6 +13,7 @@ import * as callPath from './features/callPath';
 import * as targets from './features/targets';
 import * as reindex from './features/reindex';
 import * as sendPathPanel from './features/sendPathPanel';
+import * as notes from './features/notes';
 
 let current: Session | undefined;
 let why = 'kpath is starting';
@@ -38,7 +39,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
   };
 
-  for (const feature of [statusBar, sendPathPanel, sendPath, callPath, targets, reindex]) feature.activate(host);
+  for (const feature of [statusBar, sendPathPanel, sendPath, callPath, targets, reindex, notes]) feature.activate(host);
 
   const start = async () => {
     const found = await findTreeRoot();

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { settingsDefaults, settingsSection } from '../../server/protocol';
+import { notesSettingsDefaults } from '../../server/notes/settings';
+import { settingsDefaults as serverDefaults, settingsSection } from '../../server/protocol';
 import { repo } from './harness';
 
 interface Manifest {
@@ -21,6 +22,8 @@ interface Manifest {
     keybindings: { command: string }[];
   };
 }
+// The server's settings and the notes' (read by the extension alone).
+const settingsDefaults: Record<string, unknown> = { ...serverDefaults, ...notesSettingsDefaults };
 const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as Manifest;
 
 function sources(dir: string): string {
