@@ -88,7 +88,14 @@ export class KernelIndex {
     this.env.add(f);
     this.files.set(f.path, f);
     this.byFrom.delete(f.path);
-    if (!old || definesTypes(old) || definesTypes(f) || functionSetChanged(old, f)) this.typesChanged = true;
+    if (this.callsByCallee) {
+      for (const c of old?.calls ?? []) {
+        const list = this.callsByCallee.get(c.callee);
+        if (list) this.callsByCallee.set(c.callee, list.filter((x) => x.file !== f.path));
+      }
+      for (const c of f.calls) push(this.callsByCallee, c.callee, { file: f.path, call: c });
+    }
+    if (!old || typeSignature(old) !== typeSignature(f)) this.typesChanged = true;
     else {
       // Only this file's bodies changed: refresh() swaps its flows in place of the old ones.
       const prev = this.flows.get(f.path);
@@ -112,9 +119,8 @@ export class KernelIndex {
   /** Recompute derived tables if anything changed. Cheap when only function bodies changed. */
   private refresh(): void {
     if (!this.dirty) return;
-    if (this.typesChanged || this.generation === 0) this.rebuild();
+    if (this.typesChanged || this.generation === 0) { this.rebuild(); this.callsByCallee = undefined; }
     else this.swapStaleFiles();
-    this.callsByCallee = undefined;
     this.targetMemo.clear();
     this.slotsOfFnMemo = undefined;
     this.generation++;
@@ -444,13 +450,20 @@ export class KernelIndex {
   }
 }
 
-function definesTypes(f: FileFacts): boolean {
-  return f.structs.length > 0 || f.typedefs.length > 0 || f.globals.length > 0 || f.macros.some((m) => m.value) || f.path.endsWith('.h');
-}
-
-function functionSetChanged(a: FileFacts, b: FileFacts): boolean {
-  if (a.functions.length !== b.functions.length) return true;
-  return a.functions.some((d, i) => d.name !== b.functions[i].name || d.isStatic !== b.functions[i].isStatic);
+/**
+ * What other files' resolution depends on: types, globals, field aliases and the set of functions,
+ * without positions. An edit that keeps it (a change inside bodies, lines added above) re-resolves
+ * only its own file.
+ */
+function typeSignature(f: FileFacts): string {
+  return JSON.stringify([
+    f.structs.map((s) => [s.name, s.fields.map((x) => [x.name, x.type])]),
+    f.typedefs.map((t) => [t.name, t.type]),
+    f.globals.map((g) => [g.name, g.type, g.isStatic]),
+    f.macros.filter((m) => m.value || m.returns).map((m) => [m.name, m.value, m.returns]),
+    f.functions.map((d) => [d.name, d.isStatic, d.ret, d.params.map((p) => p.type)]),
+    f.decls.map((d) => [d.name, d.ret]),
+  ]);
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
