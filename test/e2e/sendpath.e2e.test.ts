@@ -21,23 +21,33 @@ before(async () => {
 });
 after(async () => { await wb?.close(); });
 
-/** All rows of the peek's reference tree, with every file group expanded (the list is virtual, so walk it by keyboard). */
-async function peekRows(page: Page): Promise<string[]> {
+/**
+ * In the peek's reference tree, find a file's group as a person does (scroll down to it), open it
+ * and return the text of its rows (the lines of the definitions in that file).
+ */
+async function peekFile(page: Page, file: string, dir: string): Promise<string> {
   const tree = page.locator('.peekview-widget .ref-tree');
-  // The selected row is the one scrolled into view; clicking it puts the keyboard in the tree.
+  const group = tree.locator('.monaco-list-row[aria-expanded]', { hasText: file }).filter({ hasText: dir });
+  // Start at the top: the tree opens scrolled to the first definition it shows in the preview.
   await tree.locator('.monaco-list-row.selected').first().click();
   await page.keyboard.press('Home');
   await tree.locator('.monaco-list-row.focused[data-index="0"]').waitFor();
-  const rows: string[] = [];
-  for (let i = 0; i < 2000; i++) {
-    const row = tree.locator('.monaco-list-row.focused');
-    if ((await row.getAttribute('aria-expanded')) === 'false') await page.keyboard.press('ArrowRight');
-    rows.push(await row.innerText());
-    const index = await row.getAttribute('data-index');
-    await page.keyboard.press('ArrowDown');
-    if ((await tree.locator('.monaco-list-row.focused').getAttribute('data-index')) === index) break;
+  for (let i = 0; i < 200 && (await group.count()) === 0; i++) {
+    const before = await tree.locator('.monaco-list-row').first().getAttribute('data-index');
+    await tree.hover();
+    await page.mouse.wheel(0, 120);
+    // Wait for the virtual list to render the scrolled rows (or stop at the bottom).
+    const moved = await tree.locator('.monaco-list-row').first().evaluate((e, b) => e.getAttribute('data-index') !== b, before).catch(() => false)
+      || await page.waitForFunction((b) => document.querySelector('.peekview-widget .ref-tree .monaco-list-row')?.getAttribute('data-index') !== b, before, { timeout: 2000 }).then(() => true, () => false);
+    if (!moved && (await group.count()) === 0) throw new Error(`${dir}/${file} is not in the peek`);
   }
-  return rows;
+  const row = group.first();
+  if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
+  const index = Number(await row.getAttribute('data-index'));
+  await tree.locator(`.monaco-list-row[data-index="${index}"][aria-expanded="true"]`).waitFor();
+  const child = tree.locator(`.monaco-list-row[data-index="${index + 1}"]`);
+  await child.waitFor();
+  return child.innerText();
 }
 
 test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: indexTimeout + 5 * 60_000 }, async (t) => {
@@ -58,10 +68,10 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await page.keyboard.press('F12');
     await page.locator('.peekview-widget .ref-tree .monaco-list-row').first().waitFor();
     await wb!.shot('03-peek-definition');
-    const rows = (await peekRows(page)).join('\n');
-    assert.match(rows, /\binet_sendmsg\(/, 'inet_sendmsg is among the definitions');
-    assert.match(rows, /\binet6_sendmsg\(/, 'inet6_sendmsg is among the definitions');
-    await wb!.shot('04-peek-expanded');
+    assert.match(await peekFile(page, 'af_inet.c', 'net/ipv4'), /\binet_sendmsg\(/, 'inet_sendmsg is among the definitions');
+    await wb!.shot('04-peek-inet');
+    assert.match(await peekFile(page, 'af_inet6.c', 'net/ipv6'), /\binet6_sendmsg\(/, 'inet6_sendmsg is among the definitions');
+    await wb!.shot('04-peek-inet6');
     await page.keyboard.press('Escape');
   });
 
@@ -107,5 +117,34 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await activeTab(page, 'tcp_output.c');
     await cursorAt(page, definitionLine('net/ipv4/tcp_output.c', 'tcp_write_xmit'));
     await wb!.shot('08-tcp-write-xmit');
+  });
+
+  const boxNames = () => frame.locator('.box').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
+
+  await t.test('the IPv6 button shows the IPv6 path, through inet6_sendmsg and ip6_xmit', async () => {
+    await frame.locator('button[data-family="ipv6"]').click();
+    await frame.locator('.box[data-fn="inet6_sendmsg"]').waitFor();
+    await wb!.shot('09-send-path-ipv6');
+    const names = await boxNames();
+    for (const n of ['inet6_sendmsg', 'tcp_sendmsg', 'ip6_xmit', 'dev_queue_xmit']) assert.ok(names.includes(n), `${n} in ${names.join(' → ')}`);
+    assert.ok(!names.includes('ip_queue_xmit'));
+    await frame.locator('button[data-family="ipv4"]').click();
+    await frame.locator('.box[data-fn="ip_queue_xmit"]').waitFor();
+  });
+
+  await t.test('switching tcp_sendmsg to udp_sendmsg recomputes the rest of the path through UDP', {
+    // kpath/sendPath keeps its fixed stops (tcp_prot.sendmsg, tcp_write_xmit) after a `through`, so
+    // the path goes udp_sendmsg → release_sock → espintcp… → tcp_sendmsg. Server side; see the report.
+    todo: 'server: a switched target must replace the fixed stops at and after its hop',
+  }, async () => {
+    const sel = frame.locator('select.alternatives', { has: frame.locator('option[value="udp_sendmsg"]') }).first();
+    await sel.selectOption('udp_sendmsg');
+    await frame.locator('.box[data-fn="udp_sendmsg"]').waitFor();
+    await frame.locator('#status:empty').waitFor({ state: 'attached' });
+    await wb!.shot('10-send-path-udp');
+    const names = await boxNames();
+    assert.ok(!names.includes('tcp_sendmsg'), `no TCP after switching to UDP: ${names.join(' → ')}`);
+    assert.equal(await frame.locator('.break').count(), 0, `the path through udp_sendmsg is complete: ${await frame.locator('.break').allInnerTexts()}`);
+    assert.ok(names.includes('dev_queue_xmit'), `it still reaches the device layer: ${names.join(' → ')}`);
   });
 });
