@@ -392,10 +392,7 @@ export class KernelIndex {
 
   /** Where a function is stored into slots (for references). */
   storesOf(id: string): Evidence[] {
-    this.refresh();
-    const out: Evidence[] = [];
-    for (const [slot, values] of this.slotIn) for (const v of values) if (v.fn === id) out.push({ ...v.evidence, slot });
-    return out;
+    return this.storesByFunction().get(id) ?? [];
   }
 
   private storesMemo: { of: number; byFn: Map<string, Evidence[]> } | undefined;
