@@ -1,16 +1,8 @@
 // An inbound TCP segment as the runner injects it, and readers for its options.
 
-import type { TcpOption } from './types';
+import type { Segment, TcpOption } from './types';
 
-/** An inbound segment as the script injects it. */
-export interface Segment {
-  flags: number;
-  seq: number;
-  ack: number;
-  win: number;
-  len: number;
-  options: TcpOption[];
-}
+export type { Segment };
 
 export const DEFAULT_RCV_WND = 65535;
 export const LISTEN_PORT = 8080;

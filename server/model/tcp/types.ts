@@ -57,14 +57,8 @@ export interface Endpoint {
   port: number;
 }
 
-/** A packet on the wire (one TSO/GSO packet as the tun device and packetdrill see it). */
-export interface WirePacket {
-  id: number;
-  timeNs: number;
-  direction: 'out' | 'in';
-  sock: number;
-  src: Endpoint;
-  dst: Endpoint;
+/** An inbound segment as the script injects it: the TCP fields a packet carries. */
+export interface Segment {
   flags: number;
   seq: number;
   ack: number;
@@ -72,6 +66,16 @@ export interface WirePacket {
   win: number;
   len: number;
   options: TcpOption[];
+}
+
+/** A packet on the wire (one TSO/GSO packet as the tun device and packetdrill see it). */
+export interface WirePacket extends Segment {
+  id: number;
+  timeNs: number;
+  direction: 'out' | 'in';
+  sock: number;
+  src: Endpoint;
+  dst: Endpoint;
   ipId: number;
   ttl: number;
   /** Segments a TSO packet will be cut into by the device (1 for normal packets). */
