@@ -14,6 +14,7 @@ import * as targets from './features/targets';
 import * as reindex from './features/reindex';
 import * as sendPathPanel from './features/sendPathPanel';
 import * as notes from './features/notes';
+import * as annotations from './features/annotations';
 
 let current: Session | undefined;
 let why = 'kpath is starting';
@@ -39,7 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
   };
 
-  for (const feature of [statusBar, sendPathPanel, sendPath, callPath, targets, reindex, notes]) feature.activate(host);
+  for (const feature of [statusBar, sendPathPanel, sendPath, callPath, targets, reindex, notes, annotations]) feature.activate(host);
 
   const start = async () => {
     const found = await findTreeRoot();
