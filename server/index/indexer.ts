@@ -43,8 +43,12 @@ export function resolveScope(include: string[] | undefined): string[] {
 }
 
 export function scopeKey(include: string[], exclude: string[]): string {
-  if (include.length === 0 && exclude.length === 0) return 'all';
-  return createHash('sha1').update(JSON.stringify([include, exclude])).digest('hex').slice(0, 10);
+  // An exclude outside every included folder changes nothing: leave it out of the key, so the
+  // CLI, the language server and the tests share one cache for the same files.
+  const under = (e: string): boolean => include.some((i) => e === i || e.startsWith(i + '/') || i.startsWith(e + '/'));
+  const ex = include.length ? exclude.filter(under) : exclude;
+  if (include.length === 0 && ex.length === 0) return 'all';
+  return createHash('sha1').update(JSON.stringify([include, ex])).digest('hex').slice(0, 10);
 }
 
 export async function buildIndex(root: string, opts: IndexOptions = {}): Promise<IndexReport> {

@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultCacheDir } from '../../server/index/cache';
 import type { CallHierarchyIncomingCall, CallHierarchyItem, Hover, Location } from 'vscode-languageserver-protocol';
 import { Methods, type IndexStatus } from '../../server/protocol';
 import { positionOf, serverJs, startServer, type Marker, type Server } from './lspClient';
@@ -15,7 +16,8 @@ const tree = process.env.KPATH_KERNEL;
 const skip = !tree ? 'KPATH_KERNEL is not set (scripts/fetch-kernel.sh prints it): skipping the real-tree LSP tests'
   : !existsSync(path.join(tree, 'net', 'socket.c')) ? `KPATH_KERNEL=${tree} has no net/socket.c: skipping the real-tree LSP tests`
     : !existsSync(serverJs) ? 'dist/server.js is not built (node esbuild.mjs): skipping' : false;
-export const kernelCacheDir = path.join(os.tmpdir(), 'kpath-lsp-test-cache');
+// The CLI's default cache for this tree: .ci/run warms it once with `kpath index` for every test.
+export const kernelCacheDir = process.env.KPATH_TEST_CACHE ?? (tree ? defaultCacheDir(tree) : '');
 
 let s: Server;
 const timings = new Map<string, number[]>();

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultCacheDir } from '../../server/index/cache';
 import { repo, serverJs } from './lspClient';
 
 const tree = process.env.KPATH_KERNEL;
@@ -16,7 +17,7 @@ const skip = !tree ? 'KPATH_KERNEL is not set: skipping the Neovim test'
   : nvim.status !== 0 ? 'nvim is not installed (apt-get install neovim): skipping the Neovim test'
     : !existsSync(serverJs) ? 'dist/server.js is not built (node esbuild.mjs): skipping' : false;
 // The same cache as kernel.test.ts: whichever runs first builds it.
-const cacheDir = path.join(os.tmpdir(), 'kpath-lsp-test-cache');
+const cacheDir = process.env.KPATH_TEST_CACHE ?? (tree ? defaultCacheDir(tree) : '');
 
 interface NvimResult {
   locations: { uri: string; range: { start: { line: number; character: number } } }[];
