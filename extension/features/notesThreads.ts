@@ -42,7 +42,7 @@ export class NoteThreads implements vscode.Disposable {
   private readonly shown = new WeakMap<vscode.CommentThread, string>();
 
   constructor(private readonly model: NotesModel) {
-    this.controller.options = { prompt: 'Add a note (Markdown)…', placeHolder: 'A note on this line, in Markdown' };
+    this.controller.options = { prompt: 'Reply (Markdown)…', placeHolder: 'A note on this line, in Markdown' };
     // Notes can go on any line of a file of the tree.
     this.controller.commentingRangeProvider = {
       provideCommentingRanges: (doc) => (model.session.relative(doc.uri) ? [new vscode.Range(0, 0, Math.max(0, doc.lineCount - 1), 0)] : []),

@@ -9,7 +9,9 @@ export const OPEN_COMMAND = 'kpath.notes.open';
 
 type Node = { kind: 'file'; file: string } | { kind: 'orphans' } | { kind: 'note'; note: Note };
 
-const firstLine = (n: Note) => (n.comments[0]?.body ?? '').split('\n').find((l) => l.trim())?.trim().slice(0, 80) ?? '';
+// The label is plain text: drop the commonest Markdown marks rather than show `**`.
+const firstLine = (n: Note) => ((n.comments[0]?.body ?? '').split('\n').find((l) => l.trim()) ?? '')
+  .replace(/[*_`]+|^#+\s*|^>\s*/g, '').trim().slice(0, 80);
 
 export class NotesTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
