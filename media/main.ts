@@ -5,6 +5,7 @@ import { queryTitle } from './query';
 import { h } from './views/dom';
 import { renderInspector } from './views/inspector';
 import { PathView } from './views/pathView';
+import { SimulationView } from './views/simulation';
 import type { CallPath } from '../server/protocol';
 
 interface VsCodeApi {
@@ -38,6 +39,18 @@ const view = new PathView(diagramEl, {
     if (state && index !== undefined && state.focused !== index) { state = { ...state, focused: index }; vscode.setState(state); }
   },
 });
+
+// Run: the TCP model plays a send() along the boxes of the path (media/views/simulation.ts).
+const sim = new SimulationView(diagramEl, {
+  locate: (name) => view.boxes.find((b) => b.fn.name === name)?.fn ?? state?.path?.drivers?.find((d) => d.name === name),
+  open: (location) => post({ type: 'open', location }),
+  listScripts: () => post({ type: 'listScripts' }),
+  readScript: (name) => post({ type: 'readScript', name }),
+});
+inspectorEl.before(sim.root);
+const runEl = h('button', { type: 'button', id: 'simulate', 'aria-controls': 'simulation', 'aria-expanded': 'false', title: 'Play a send() through the path with the TCP model' }, 'Run…');
+runEl.addEventListener('click', () => { sim.toggle(); runEl.setAttribute('aria-expanded', String(sim.visible)); });
+refreshEl.before(runEl);
 
 function setStatus(kind: 'loading' | 'error' | 'none', text = ''): void {
   statusEl.className = kind;
@@ -84,6 +97,12 @@ window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
       break;
     case 'focus':
       view.focusName(m.name);
+      return;
+    case 'scripts':
+      sim.setScripts(m.dir, m.names, m.error);
+      return;
+    case 'script':
+      sim.setScript(m.name, m.text, m.siblings, m.error);
       return;
   }
   if (state) vscode.setState(state);

@@ -16,7 +16,11 @@ export type ToWebview =
   | { type: 'path'; query: PathQuery; title: string; path: CallPath }
   | { type: 'error'; query: PathQuery; title: string; message: string }
   /** Move the keyboard focus to the box of this function (e.g. a code lens "open at step 7"). */
-  | { type: 'focus'; name: string };
+  | { type: 'focus'; name: string }
+  /** The packetdrill scripts of the tree (names in `dir`), for the simulation's Run. */
+  | { type: 'scripts'; dir: string; names: string[]; error?: string }
+  /** One script's text and the files next to it (defaults.sh), or why it could not be read. */
+  | { type: 'script'; name: string; text?: string; siblings: Record<string, string>; error?: string };
 
 export type FromWebview =
   | { type: 'ready' }
@@ -25,7 +29,10 @@ export type FromWebview =
   /** Take `through` at indirect hop `hop` instead of the target shown; the host recomputes the rest. */
   | { type: 'switch'; hop: number; through: string }
   /** Ask again with another query (e.g. the IPv4/IPv6 toggle), or the same one (refresh). */
-  | { type: 'query'; query: PathQuery };
+  | { type: 'query'; query: PathQuery }
+  /** List the packetdrill scripts of the tree; read one (a name from that list). */
+  | { type: 'listScripts' }
+  | { type: 'readScript'; name: string };
 
 /** What the webview keeps across reloads (vscode.setState), and what the serializer gets back. */
 export interface WebviewState {
@@ -39,5 +46,5 @@ export interface WebviewState {
 export function isFromWebview(m: unknown): m is FromWebview {
   if (typeof m !== 'object' || m === null) return false;
   const t = (m as { type?: unknown }).type;
-  return t === 'ready' || t === 'open' || t === 'switch' || t === 'query';
+  return t === 'ready' || t === 'open' || t === 'switch' || t === 'query' || t === 'listScripts' || t === 'readScript';
 }

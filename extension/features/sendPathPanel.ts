@@ -9,6 +9,7 @@ import { panelHtml } from '../../media/panelHtml';
 import { queryTitle, switchQuery } from '../../media/query';
 import { openAt, type Host } from '../host';
 import { callPathRequest, sendPathRequest } from '../requests';
+import { answerScriptRequest, isScriptRequest } from './simulationScripts';
 
 export const viewType = 'kpath.path';
 
@@ -100,6 +101,8 @@ export class PathPanel {
   }
 
   private async onMessage(m: FromWebview): Promise<void> {
+    // The simulation's scripts: answered straight to the webview, not kept as the pending state.
+    if (isScriptRequest(m)) { void this.panel.webview.postMessage(await answerScriptRequest(this.host.session(false), m)); return; }
     switch (m.type) {
       case 'ready':
         this.ready = true;

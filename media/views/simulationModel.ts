@@ -1,0 +1,175 @@
+// What the panel plays when the person presses Run: the model's step trace with, for each packet
+// on the wire, the step at which it appears, and each step tied to a box of the path. Pure (no DOM),
+// so it is tested in Node; media/views/simulation.ts draws it.
+import {
+  DEFAULT_SCENARIO, flagLetters, parseScript, runScript, simulateScenario,
+  type RunResult, type Scenario, type SeqMap, type Step, type WirePacket,
+} from '../../server/model/index';
+
+/** One row of the packet timeline, in the numbering a person reads (the script's, for a script). */
+export interface TimelineRow {
+  id: number;
+  /** The timeline shows the row once the playback has reached this step (index into steps). */
+  atStep: number;
+  timeNs: number;
+  direction: 'out' | 'in';
+  flags: string;
+  seq: number;
+  end: number;
+  len: number;
+  /** Undefined when the packet carries no ACK flag. */
+  ack?: number;
+  win: number;
+  /** Segments a TSO packet will be cut into by the device. */
+  gsoSegs: number;
+  /** For a script: how the packet compared with its `>` line. */
+  check?: { line: number; ok: boolean; text: string };
+}
+
+export interface Playback {
+  /** What was run, for the status line. */
+  title: string;
+  steps: Step[];
+  rows: TimelineRow[];
+  /** Features the model does not handle, with the script line when known. */
+  unsupported: string[];
+  /** For a script: `matched/outbound` of its `>` lines. */
+  score?: { matched: number; outbound: number };
+}
+
+export type ScenarioForm = Scenario;
+export { DEFAULT_SCENARIO };
+
+/** A step that decides something the person asked about: held, deferred, limited, corked… */
+export function isDecision(step: Step): boolean {
+  return /\b(held|defer\w*|cork\w*|limited|blocked|not grown|grow\w*|send \d+ bytes|split|probe)\b/i.test(step.note);
+}
+
+/** The step at which each packet appears: an outbound packet when dev_hard_start_xmit hands it to
+ * the device (the step names it), an inbound one at its tcp_v4_rcv; others at the last step of
+ * their instant. */
+function stepOfPackets(packets: readonly WirePacket[], steps: readonly Step[]): Map<number, number> {
+  const at = new Map<number, number>();
+  const used = new Set<number>();
+  steps.forEach((s, i) => {
+    if (s.fn === 'dev_hard_start_xmit' && typeof s.data?.packet === 'number') { at.set(s.data.packet, i); used.add(i); }
+  });
+  for (const p of packets) {
+    if (at.has(p.id)) continue;
+    let found = -1;
+    if (p.direction === 'in') {
+      found = steps.findIndex((s, i) => !used.has(i) && s.fn === 'tcp_v4_rcv' && s.timeNs === p.timeNs
+        && s.data?.seq === p.seq && s.data?.ack === p.ack && s.data?.len === p.len);
+    }
+    if (found < 0) {
+      // The last step at or before the packet's time (a reset sent without a socket, for one).
+      found = 0;
+      for (let i = 0; i < steps.length && steps[i].timeNs <= p.timeNs; i++) found = i;
+    }
+    used.add(found);
+    at.set(p.id, found);
+  }
+  return at;
+}
+
+function rowsOf(packets: readonly WirePacket[], steps: readonly Step[], map?: SeqMap): TimelineRow[] {
+  const at = stepOfPackets(packets, steps);
+  return packets.map((p) => {
+    const syn = (p.flags & 0x02) !== 0;
+    const hasAck = (p.flags & 0x10) !== 0;
+    // Into the script's numbering (runner.ts maps the other way when it injects and compares).
+    let seq = p.seq;
+    let ack = p.ack;
+    if (map && p.direction === 'out') { seq = p.seq + map.localIsn; ack = p.ack - map.remoteOffset; }
+    if (map && p.direction === 'in') { seq = syn ? p.seq : p.seq - map.remoteOffset; ack = p.ack + map.localIsn; }
+    return {
+      id: p.id, atStep: at.get(p.id) ?? 0, timeNs: p.timeNs, direction: p.direction, flags: flagLetters(p.flags),
+      seq, end: seq + p.len, len: p.len, ack: hasAck ? ack : undefined, win: p.win, gsoSegs: p.gsoSegs,
+    };
+  });
+}
+
+/** Run the form's scenario (a connection, N writes, a peer that ACKs one RTT later). */
+export function playScenario(form: Partial<ScenarioForm>): Playback {
+  const s = { ...DEFAULT_SCENARIO, ...form };
+  const r = simulateScenario(s);
+  const rows = rowsOf(r.packets, r.steps);
+  const opts = [s.nagle ? 'Nagle on' : 'TCP_NODELAY', s.cork ? 'TCP_CORK' : '', s.tso ? 'TSO' : 'no TSO'].filter(Boolean).join(', ');
+  return {
+    title: `${s.writes} × ${s.bytesPerWrite} B, MSS ${s.mss}, initcwnd ${s.initCwnd}, ${opts}`,
+    steps: r.steps,
+    rows,
+    unsupported: r.unsupported.map((u) => u.what),
+  };
+}
+
+/** Parse and run a packetdrill script; `siblings` are the files next to it (defaults.sh). */
+export function playScript(name: string, text: string, siblings: Record<string, string> = {}): Playback {
+  const r: RunResult = runScript(parseScript(text), { readSibling: (n) => siblings[n] });
+  const rows = rowsOf(r.packets, r.steps, r.seqMap);
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  for (const c of r.outbound) {
+    for (const id of c.packets) {
+      const row = byId.get(id);
+      if (row) row.check = { line: c.line, ok: c.ok, text: c.ok ? `matches line ${c.line}` : `line ${c.line}: ${c.diffs.join('; ')}` };
+    }
+  }
+  for (const p of r.extra) {
+    const row = byId.get(p.id);
+    if (row && !row.check) row.check = { line: 0, ok: false, text: 'not in the script (extra packet)' };
+  }
+  return {
+    title: name,
+    steps: r.steps,
+    rows,
+    unsupported: r.unsupported.map((u) => (u.line ? `${u.what} at line ${u.line}` : u.what)),
+    score: { matched: r.totals.matched, outbound: r.totals.outbound },
+  };
+}
+
+/** Where a model step happens on the path: its own box when the path has one, else the box of the
+ * path function that calls it (tcp_nagle_test runs inside tcp_write_xmit). */
+const inside: Record<string, readonly string[]> = {
+  tcp_xmit_size_goal: ['tcp_sendmsg_locked'],
+  tcp_should_autocork: ['tcp_push', 'tcp_sendmsg_locked'],
+  tcp_send_fin: ['tcp_sendmsg_locked'],
+  tcp_nagle_test: ['tcp_write_xmit'],
+  tcp_tso_should_defer: ['tcp_write_xmit'],
+  tcp_tso_segs: ['tcp_write_xmit'],
+  tcp_tso_autosize: ['tcp_write_xmit'],
+  tso_fragment: ['tcp_write_xmit'],
+  tcp_grow_skb: ['tcp_write_xmit'],
+  tcp_small_queue_check: ['tcp_write_xmit'],
+  tcp_cwnd_validate: ['tcp_write_xmit'],
+  tcp_mss_split_point: ['tcp_write_xmit'],
+  tcp_update_skb_after_send: ['tcp_write_xmit'],
+  tcp_update_pacing_rate: ['tcp_ack'],
+  tcp_transmit_skb: ['__tcp_transmit_skb'],
+  pfifo_enqueue: ['__dev_xmit_skb', '__dev_queue_xmit'],
+  fq_enqueue: ['__dev_xmit_skb', '__dev_queue_xmit'],
+  skb_gso_segment: ['sch_direct_xmit', 'dev_hard_start_xmit', '__dev_queue_xmit'],
+  tcp_wfree: ['tun_net_xmit'],
+};
+
+export interface Place {
+  /** The function on the path to highlight. */
+  name: string;
+  /** True when `name` is the step's own function, false when it is the path function it runs in. */
+  exact: boolean;
+}
+
+/** The path function a step is drawn at, given the names of the boxes (and driver chips) shown. */
+export function placeOf(fn: string, onPath: ReadonlySet<string>): Place | undefined {
+  if (onPath.has(fn)) return { name: fn, exact: true };
+  const outer = inside[fn]?.find((n) => onPath.has(n));
+  return outer ? { name: outer, exact: false } : undefined;
+}
+
+export function formatMs(ns: number): string {
+  return (ns / 1e6).toFixed(3);
+}
+
+/** `P. 1:101(100)` as packetdrill writes a packet. */
+export function seqText(r: TimelineRow): string {
+  return `${r.seq}:${r.end}(${r.len})`;
+}

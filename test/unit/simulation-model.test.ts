@@ -1,0 +1,64 @@
+// What the panel's Run plays, without a browser: the timeline rows and the explained decisions of
+// a Nagle scenario, the step each packet appears at, where off-path steps are drawn, and a script.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { placeOf, playScenario, playScript, seqText } from '../../media/views/simulationModel';
+
+const dataOut = (rows: ReturnType<typeof playScenario>['rows']) => rows.filter((r) => r.direction === 'out' && r.len > 0);
+
+test('Nagle on: the second 100-byte write is held until the ACK of the first', () => {
+  const pb = playScenario({ bytesPerWrite: 100, writes: 2, nagle: true, rttMs: 10 });
+  const out = dataOut(pb.rows);
+  assert.deepEqual(out.map((r) => [r.timeNs / 1e6, r.flags, seqText(r), r.ack]), [[10, 'P.', '1:101(100)', 1], [20, 'P.', '101:201(100)', 1]]);
+  const held = pb.steps.findIndex((s) => s.fn === 'tcp_nagle_test');
+  assert.match(pb.steps[held].note, /held by Nagle/);
+  // The held write's packet appears only after the ACK of 101 has come in.
+  const ack = pb.rows.find((r) => r.direction === 'in' && r.ack === 101)!;
+  assert.ok(out[0].atStep < held && held < ack.atStep && ack.atStep < out[1].atStep);
+  assert.equal(pb.steps[out[1].atStep].fn, 'dev_hard_start_xmit');
+  assert.match(pb.title, /2 × 100 B.*Nagle on/);
+});
+
+test('Nagle off (TCP_NODELAY): both writes leave at once and nothing is held', () => {
+  const pb = playScenario({ bytesPerWrite: 100, writes: 2, nagle: false, rttMs: 10 });
+  assert.deepEqual(dataOut(pb.rows).map((r) => [r.timeNs / 1e6, seqText(r)]), [[10, '1:101(100)'], [10, '101:201(100)']]);
+  assert.equal(pb.steps.some((s) => /held by Nagle/.test(s.note)), false);
+  assert.ok(pb.steps.some((s) => s.fn === '__tcp_sock_set_nodelay'));
+});
+
+test('each packet appears at a step of its own instant, in the order of the wire', () => {
+  const pb = playScenario({ bytesPerWrite: 3000, writes: 3, tso: false });
+  for (const r of pb.rows) assert.equal(pb.steps[r.atStep].timeNs, r.timeNs, `packet ${r.id}`);
+  const outs = pb.rows.filter((r) => r.direction === 'out');
+  for (let i = 1; i < outs.length; i++) assert.ok(outs[i].atStep > outs[i - 1].atStep);
+});
+
+test('a step is drawn at its own box, or at the path function it runs in', () => {
+  const path = new Set(['tcp_sendmsg_locked', 'tcp_push', 'tcp_write_xmit', '__dev_queue_xmit']);
+  assert.deepEqual(placeOf('tcp_push', path), { name: 'tcp_push', exact: true });
+  assert.deepEqual(placeOf('tcp_nagle_test', path), { name: 'tcp_write_xmit', exact: false });
+  assert.deepEqual(placeOf('pfifo_enqueue', path), { name: '__dev_queue_xmit', exact: false });
+  assert.equal(placeOf('tcp_rtt_estimator', path), undefined);
+});
+
+test('a script is played in its own numbering, each packet checked against its > line', () => {
+  const script = [
+    '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+    '+0 bind(3, ..., ...) = 0',
+    '+0 listen(3, 1) = 0',
+    '+0 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>',
+    '+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 7>',
+    '+.1 < . 1:1(0) ack 1 win 257',
+    '+0 accept(3, ..., ...) = 4',
+    '+0 write(4, ..., 100) = 100',
+    '+0 > P. 1:101(100) ack 1',
+    '+0 write(4, ..., 100) = 100',
+    '+.1 < . 1:1(0) ack 101 win 257',
+    '+0 > P. 101:201(100) ack 1',
+  ].join('\n');
+  const pb = playScript('nagle.pkt', script);
+  assert.deepEqual(pb.score, { matched: 3, outbound: 3 });
+  const out = pb.rows.filter((r) => r.direction === 'out');
+  assert.deepEqual(out.map((r) => [r.flags, seqText(r), r.check?.ok, r.check?.line]), [['S.', '0:0(0)', true, 5], ['P.', '1:101(100)', true, 9], ['P.', '101:201(100)', true, 12]]);
+  assert.ok(pb.steps.some((s) => s.fn === 'tcp_nagle_test' && /held by Nagle/.test(s.note)));
+});
