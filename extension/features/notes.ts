@@ -42,8 +42,20 @@ export function activate(host: Host): void {
     // Another window (or git) changed the notes file: read it again.
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
     const reload = () => { if (model === m) void m.load(); };
-    live.push(m, t, watcher, m.onDidChange(() => { t.sync(); tree.refresh(); updateMessage(); }),
-      watcher.onDidChange(reload), watcher.onDidCreate(reload), watcher.onDidDelete(reload));
+    // Files of the tree deleted, restored or rewritten on disk (git checkout, another kernel
+    // version): place again the notes under what changed. One event can stand for a whole folder.
+    const files = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(session.root, '**/*'));
+    let replaceTimer: NodeJS.Timeout | undefined;
+    const touched = (uri: vscode.Uri) => {
+      const rel = session.relative(uri);
+      if (rel === undefined || model !== m || !m.notes.some((n) => n.anchor.file === rel || n.anchor.file.startsWith(`${rel}/`))) return;
+      clearTimeout(replaceTimer);
+      replaceTimer = setTimeout(() => void m.placeAll(), EDIT_DEBOUNCE_MS);
+    };
+    live.push(m, t, watcher, files, m.onDidChange(() => { t.sync(); tree.refresh(); updateMessage(); }),
+      watcher.onDidChange(reload), watcher.onDidCreate(reload), watcher.onDidDelete(reload),
+      files.onDidDelete(touched), files.onDidCreate(touched), files.onDidChange(touched),
+      { dispose: () => clearTimeout(replaceTimer) });
     host.output.info(`notes: ${file}`);
     await m.load();
   };
@@ -196,8 +208,6 @@ export function activate(host: Host): void {
         for (const n of m.notes.filter((x) => x.anchor.file === from)) m.update(n.id, (x) => { x.anchor.file = to; });
       }
     }),
-    vscode.workspace.onDidDeleteFiles(() => { void model?.placeAll(); }),
-    vscode.workspace.onDidCreateFiles(() => { void model?.placeAll(); }),
     { dispose: () => timers.forEach((t) => clearTimeout(t)) },
   );
   if (host.session()) void attach(host.session());

@@ -83,6 +83,8 @@ export class NotesModel implements vscode.Disposable {
 
   private async textOf(rel: string): Promise<string | undefined> {
     const uri = this.session.uriOf(rel);
+    // A file deleted on disk is gone even if an editor still holds its text.
+    try { await vscode.workspace.fs.stat(uri); } catch { return undefined; }
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (open) return open.getText();
     try { return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)); } catch { return undefined; }

@@ -1,7 +1,9 @@
 // Notes in real VS Code (code-server), on a tiny kernel-like tree written here (not the real tree,
 // so that nothing waits for indexing): add a note on a line with "kpath: Add Note", find it in
 // notes.json and in the kpath Notes view, reload the window, insert lines above it, and find it
-// still on its line: in the gutter (the comment glyph's line number), in the view, and in the file.
+// still on its line: in the gutter (the comment glyph's line number), in the view, and in the file;
+// then reply, see a note written by another window appear, and see it listed as an orphan once its
+// file is deleted.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -171,4 +173,31 @@ async function steps(page: Page): Promise<void> {
   await view.filter({ hasText: `${line1 + 3}: The indirect call` }).click();
   await page.locator('.review-widget .comment-body strong', { hasText: 'ops->sendmsg' }).waitFor();
   await wb!.shot('notes-04-after-insert');
+
+  // A reply in the open thread is saved beside the note.
+  const thread = page.locator('.review-widget');
+  await thread.locator('.comment-form .monaco-editor .view-lines').first().click();
+  await page.keyboard.type('A reply: see also x_prepare.');
+  await thread.getByRole('button', { name: 'Reply' }).click();
+  await fileUntil(notesFile(), (t) => (notesOnDisk(t).find((n) => n.comments[0]?.body === BODY)?.comments.length === 2 ? true : undefined));
+
+  // Another window (or a git pull) adds a note to the file: this window shows it too.
+  const doc = JSON.parse(readFileSync(notesFile(), 'utf8')) as { version: 1; notes: unknown[] };
+  const at = '2026-01-01T00:00:00.000Z';
+  const structLine = X_H.split('\n').findIndex((l) => l.startsWith('struct x_ops {'));
+  doc.notes.push({
+    id: 'from-another-window', resolved: false, created: at, updated: at,
+    anchor: { file: 'include/linux/x.h', line: structLine, endLine: structLine, symbol: 'x_ops', symbolKind: 'struct', offset: 0, text: 'struct x_ops {', before: ['struct x_sock;', ''], after: ['int (*sendmsg)(struct x_sock *xs, void *msg, unsigned long size);', '};'] },
+    comments: [{ id: 'c', author: 'bo', created: at, updated: at, body: 'Added in another window.' }],
+  });
+  writeFileSync(notesFile(), JSON.stringify(doc, null, 2));
+  await view.filter({ hasText: `${structLine + 1}: Added in another window.` }).waitFor();
+
+  // Its file is deleted: the note is listed among the orphans, not lost.
+  rmSync(join(root, 'include/linux/x.h'));
+  await view.filter({ hasText: 'Orphans (1)' }).waitFor();
+  await view.filter({ hasText: 'include/linux/x.h:' }).waitFor();
+  await wb!.shot('notes-05-orphan');
+  // And the orphan stays in the notes file.
+  assert.equal(notesOnDisk(readFileSync(notesFile(), 'utf8')).length, 2);
 }

@@ -125,3 +125,28 @@ test('paths that leave the tree are refused, in the file and by the checker', ()
   const text = serialize([note('n1', 'net/core/x.c', 1, 'ok')]).replace('"net/core/x.c"', '"../../home/a/.ssh/id_rsa"');
   assert.throws(() => parse(text), /leaves the tree/);
 });
+
+test('two processes saving at the same time, twenty notes each: all forty are kept', async () => {
+  const { spawn } = await import('node:child_process');
+  const file = notesFilePath(tree(), '');
+  const store = path.join(__dirname, '..', '..', 'server', 'notes', 'store.ts');
+  // Each process keeps its own in-memory list and saves after every addition, as a window does.
+  const script = (who: string) => `
+    const { NotesStore } = require(${JSON.stringify(store)});
+    const s = new NotesStore(${JSON.stringify(file)});
+    let notes = s.load();
+    for (let i = 0; i < 20; i++) {
+      const t = new Date().toISOString();
+      notes.push({ id: '${who}-' + i, anchor: { file: 'net/core/x.c', line: i, endLine: i, text: 'l', before: [], after: [] }, resolved: false,
+        comments: [{ id: 'c', author: '${who}', body: 'n' + i, created: t, updated: t }], created: t, updated: t });
+      notes = s.save(notes);
+    }`;
+  const run = (who: string) => new Promise<number>((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', '-e', script(who)], { stdio: 'inherit' });
+    p.on('exit', (code) => resolve(code ?? 1));
+  });
+  assert.deepEqual(await Promise.all([run('a'), run('b')]), [0, 0]);
+  const ids = parse(readFileSync(file, 'utf8')).map((n) => n.id);
+  assert.equal(ids.length, 40);
+  assert.equal(new Set(ids).size, 40);
+});
