@@ -1,0 +1,247 @@
+// The panel's Run in a real browser: the page the host serves (same HTML, strict CSP, the bundle
+// built from media/main.ts now) with the send path drawn, then the simulation driven as a person
+// would: open it, fill the form, Run / Step / Pause, click a decision. acquireVsCodeApi is stubbed
+// to record what the webview posts and to answer the script requests as the host would.
+// Needs Debian's chromium (/usr/bin/chromium, or KPATH_CHROMIUM); skipped without it unless CI is set.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { panelHtml } from '../../media/panelHtml';
+import type { FromWebview, ToWebview } from '../../media/messages';
+import { sendPath } from './webview-fixture';
+
+const repo = resolve(__dirname, '../..');
+const chromiumPath = process.env.KPATH_CHROMIUM ?? '/usr/bin/chromium';
+const shots = join(repo, 'test-results', 'webview');
+const skip = !existsSync(chromiumPath) && !process.env.CI ? `no chromium at ${chromiumPath}` : false;
+
+const darkTheme = `:root {
+  --vscode-font-family: sans-serif; --vscode-font-size: 13px; --vscode-editor-font-family: monospace;
+  --vscode-foreground: #cccccc; --vscode-editor-background: #1e1e1e; --vscode-descriptionForeground: #9d9d9d;
+  --vscode-panel-border: #3c3c3c; --vscode-editorWidget-background: #252526; --vscode-editorWidget-border: #454545;
+  --vscode-sideBar-background: #181818; --vscode-focusBorder: #0078d4; --vscode-textLink-foreground: #4daafc;
+  --vscode-errorForeground: #f85149; --vscode-charts-orange: #d18616; --vscode-charts-green: #89d185;
+  --vscode-charts-red: #f14c4c; --vscode-charts-yellow: #cca700; --vscode-charts-blue: #3794ff; --vscode-charts-purple: #b180d7;
+  --vscode-button-background: #0078d4; --vscode-button-foreground: #fff;
+  --vscode-button-secondaryBackground: #313131; --vscode-button-secondaryForeground: #ccc;
+  --vscode-input-background: #313131; --vscode-input-foreground: #ccc; --vscode-list-hoverBackground: #2a2d2e;
+  --vscode-editor-selectionBackground: #264f78; --vscode-list-inactiveSelectionBackground: #37373d;
+}`;
+
+/** A script as the host would send it for tools/testing/selftests/net/packetdrill/nagle.pkt. */
+const nagleScript = [
+  '`./defaults.sh`',
+  '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+  '+0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0',
+  '+0 bind(3, ..., ...) = 0',
+  '+0 listen(3, 1) = 0',
+  '+0 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>',
+  '+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>',
+  '+.1 < . 1:1(0) ack 1 win 257',
+  '+0 accept(3, ..., ...) = 4',
+  '+0 write(4, ..., 100) = 100',
+  '+0 > P. 1:101(100) ack 1',
+  '+0 write(4, ..., 100) = 100',
+  '+.1 < . 1:1(0) ack 101 win 257',
+  '+0 > P. 101:201(100) ack 1',
+].join('\n');
+/** What the script's preamble runs: the part of the selftests' defaults.sh that matters here. */
+const defaultsSh = 'sysctl -q net.ipv4.tcp_timestamps=1\nsysctl -q net.ipv4.tcp_sack=1\nsysctl -q net.ipv4.tcp_rmem="4096 540000 $((15*1024*1024))"\n';
+
+let server: Server;
+let origin = '';
+let browser: Browser;
+const nonce = 'kpathTestNonce0123456789abcdef';
+
+before(async () => {
+  if (skip) return;
+  const built = await esbuild.build({ entryPoints: [join(repo, 'media/main.ts')], bundle: true, platform: 'browser', format: 'iife', target: 'es2022', write: false });
+  const script = built.outputFiles[0].text;
+  const css = readFileSync(join(repo, 'media/styles.css'), 'utf8');
+  server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const body: Record<string, [string, string]> = {
+      '/': ['text/html', panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/styles.css` })],
+      '/dist/webview.js': ['text/javascript', script],
+      '/media/styles.css': ['text/css', css],
+      '/theme.css': ['text/css', darkTheme],
+    };
+    const hit = body[url];
+    if (hit) { res.writeHead(200, { 'content-type': hit[0] }); res.end(hit[1]); } else { res.writeHead(url === '/favicon.ico' ? 204 : 404); res.end(); }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+interface Recorded { posted: FromWebview[]; violations: string[] }
+declare global { interface Window { __kpath: Recorded } }
+
+/** The panel with the send path drawn; the stub answers listScripts/readScript like the host. */
+async function openPanel(width = 1500): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width, height: 1200 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  const answers: Record<string, ToWebview> = {
+    listScripts: { type: 'scripts', dir: 'tools/testing/selftests/net/packetdrill', names: ['nagle.pkt', 'tcp_slow_start_slow-start-ack-per-1pkt.pkt'] },
+    readScript: { type: 'script', name: 'nagle.pkt', text: nagleScript, siblings: { 'defaults.sh': defaultsSh } },
+  };
+  await page.addInitScript(`(() => {
+    const rec = { posted: [], violations: [] };
+    const answers = ${JSON.stringify(answers)};
+    window.__kpath = rec;
+    document.addEventListener('securitypolicyviolation', (e) => rec.violations.push(e.violatedDirective + ' ' + e.blockedURI));
+    let state;
+    window.acquireVsCodeApi = () => ({
+      postMessage: (m) => { rec.posted.push(m); const a = answers[m.type]; if (a) setTimeout(() => window.postMessage(a, '*'), 0); },
+      getState: () => state,
+      setState: (s) => { state = s; },
+    });
+  })();`);
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => window.__kpath.posted.some((m) => m.type === 'ready'));
+  await page.evaluate((href) => new Promise<void>((res) => {
+    const link = document.createElement('link'); link.rel = 'stylesheet'; link.href = href; link.onload = () => res(); document.head.append(link);
+  }), `${origin}/theme.css`);
+  const m: ToWebview = { type: 'path', query: { kind: 'send', params: { family: 'ipv4' } }, title: 'send() path (IPv4)', path: sendPath() };
+  await page.evaluate((msg) => window.postMessage(msg, '*'), m);
+  await page.waitForSelector('.box[data-fn="tcp_write_xmit"]');
+  return { page, errors };
+}
+
+async function fillScenario(page: Page, values: { writes: number; bytes: number; nagle: boolean }): Promise<void> {
+  await page.fill('input[data-field="writes"]', String(values.writes));
+  await page.fill('input[data-field="bytesPerWrite"]', String(values.bytes));
+  await page.setChecked('input[data-field="nagle"]', values.nagle);
+}
+
+const rows = (page: Page) => page.$$eval('.sim-timeline tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '').slice(1, 7)));
+const dataRows = async (page: Page) => (await rows(page)).filter((r) => r[1] === '→ out' && !r[3].endsWith('(0)'));
+
+test('Nagle on: Run fills the timeline, the second write is held until the ACK, and says why', { skip }, async () => {
+  const { page, errors } = await openPanel();
+  await page.click('#simulate');
+  assert.equal(await page.getAttribute('#simulate', 'aria-expanded'), 'true');
+  assert.ok(await page.isVisible('#simulation'));
+  await fillScenario(page, { writes: 2, bytes: 100, nagle: true });
+  await page.selectOption('.sim-speed', '0');
+  await page.click('.sim-run');
+  await page.waitForSelector('.sim-status:has-text("done")');
+
+  assert.deepEqual(await dataRows(page), [
+    ['10.000', '→ out', 'P.', '1:101(100)', '1', '256'],
+    ['20.000', '→ out', 'P.', '101:201(100)', '1', '256'],
+  ]);
+  const all = await rows(page);
+  const ackIdx = all.findIndex((r) => r[1] === '← in' && r[4] === '101');
+  assert.ok(ackIdx > 0 && all[ackIdx][0] === '20.000', 'the ACK of the first write arrives one RTT later');
+  assert.ok(all.findIndex((r) => r[3] === '101:201(100)') > ackIdx, 'the held write leaves after that ACK');
+
+  const held = page.locator('.sim-entry[data-fn="tcp_nagle_test"]');
+  assert.equal(await held.count(), 1);
+  assert.match((await held.textContent()) ?? '', /10\.000 ms tcp_nagle_test in tcp_write_xmit held by Nagle: unacked small segment in flight and only 100 bytes \(< mss 1460\) queued/);
+  assert.ok(await held.evaluate((e) => e.classList.contains('decision')));
+  await page.locator('.simulation').screenshot({ path: join(shots, 'simulate-nagle.png') });
+
+  const rec = await page.evaluate(() => window.__kpath);
+  assert.deepEqual(rec.violations, [], 'nothing is blocked by the CSP');
+  assert.deepEqual(errors, []);
+  assert.ok(rec.posted.some((m) => m.type === 'listScripts'), 'opening Run asks the host for the tree\'s scripts');
+  await page.close();
+});
+
+test('Nagle off: both writes go at once and nothing is held', { skip }, async () => {
+  const { page } = await openPanel();
+  await page.click('#simulate');
+  await fillScenario(page, { writes: 2, bytes: 100, nagle: false });
+  await page.selectOption('.sim-speed', '0');
+  await page.click('.sim-run');
+  await page.waitForSelector('.sim-status:has-text("done")');
+  assert.deepEqual((await dataRows(page)).map((r) => [r[0], r[3]]), [['10.000', '1:101(100)'], ['10.000', '101:201(100)']]);
+  assert.equal(await page.locator('.sim-entry', { hasText: 'held by Nagle' }).count(), 0);
+  assert.equal(await page.locator('.sim-entry[data-fn="__tcp_sock_set_nodelay"]').count(), 1);
+  await page.close();
+});
+
+test('Step lights the box of each step on the path; a decision links to its place on the path', { skip }, async () => {
+  const { page } = await openPanel();
+  await page.click('#simulate');
+  await fillScenario(page, { writes: 2, bytes: 100, nagle: true });
+  // Step until the Nagle test: it runs inside tcp_write_xmit, whose box is lit.
+  for (let i = 0; i < 200; i++) {
+    await page.click('.sim-step');
+    if (await page.locator('.sim-entry.current[data-fn="tcp_nagle_test"]').count()) break;
+  }
+  assert.deepEqual(await page.$$eval('.sim-active', (els) => els.map((e) => e.getAttribute('data-fn'))), ['tcp_write_xmit']);
+  assert.equal(await page.getAttribute('.box[data-fn="tcp_write_xmit"]', 'aria-current'), 'step');
+  assert.match((await page.textContent('.sim-status')) ?? '', /^step \d+ of \d+ · 10\.000 ms · tcp_nagle_test$/);
+  assert.equal((await dataRows(page)).length, 1, 'only the first write is on the wire so far');
+  await page.screenshot({ path: join(shots, 'simulate-step.png') });
+
+  // One more step: tcp_v4_rcv of the ACK is not on the send path: nothing is lit.
+  await page.click('.sim-step');
+  assert.equal(await page.locator('.sim-active').count(), 0);
+
+  // A step whose function is on the path opens it; an off-path one opens the path function it runs in.
+  await page.click('.sim-entry[data-fn="tcp_push"] a.sim-fn >> nth=0');
+  await page.click('.sim-entry[data-fn="tcp_nagle_test"] .sim-in a');
+  const opens = (await page.evaluate(() => window.__kpath.posted)).filter((m) => m.type === 'open');
+  assert.deepEqual(opens.map((m) => m.type === 'open' && [m.location.file, m.location.line]), [['net/ipv4/tcp.c', 718], ['net/ipv4/tcp_output.c', 2752]]);
+  await page.close();
+});
+
+test('Run plays at the chosen speed; Pause stops, Go on finishes; the keyboard reaches everything', { skip }, async () => {
+  const { page } = await openPanel();
+  await page.click('#simulate');
+  assert.equal(await page.evaluate(() => document.activeElement?.className), 'sim-run', 'opening Run puts the focus on its Run button');
+  await page.selectOption('.sim-speed', '25');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.sim-entry >> nth=5');
+  await page.click('.sim-pause');
+  assert.equal(await page.textContent('.sim-pause'), 'Go on');
+  const n = await page.locator('.sim-entry').count();
+  await page.waitForTimeout(200); // paused: nothing moves (this waits to see that nothing happens)
+  assert.equal(await page.locator('.sim-entry').count(), n);
+  await page.selectOption('.sim-speed', '0');
+  await page.focus('.sim-pause');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.sim-status:has-text("done")');
+  assert.ok(await page.locator('.sim-timeline tbody tr').count() > 10, 'the default scenario: ten writes of 1000 bytes');
+  // R runs again from the start (outside the form's fields).
+  await page.focus('.sim-pause');
+  await page.keyboard.press('r');
+  await page.waitForSelector('.sim-status:has-text("done")');
+  await page.close();
+});
+
+test('a .pkt script from the tree is read through the host, played and checked line by line', { skip }, async () => {
+  const { page, errors } = await openPanel();
+  await page.click('#simulate');
+  await page.waitForSelector('#sim-source option[value="nagle.pkt"]', { state: 'attached' });
+  await page.selectOption('#sim-source', 'nagle.pkt');
+  assert.ok(await page.isHidden('.sim-scenario'), 'the form is for scenarios only');
+  await page.selectOption('.sim-speed', '0');
+  await page.click('.sim-run');
+  await page.waitForSelector('.sim-status:has-text("done")');
+  assert.match((await page.textContent('.sim-status')) ?? '', /3\/3 outbound lines matched/);
+  const out = (await rows(page)).filter((r) => r[1] === '→ out');
+  assert.deepEqual(out.map((r) => r[3]), ['0:0(0)', '1:101(100)', '101:201(100)']);
+  assert.deepEqual(await page.$$eval('.sim-timeline .ok', (els) => els.map((e) => e.textContent)), ['✓ line 7', '✓ line 11', '✓ line 14']);
+  const posted = await page.evaluate(() => window.__kpath.posted);
+  assert.deepEqual(posted.filter((m) => m.type === 'readScript'), [{ type: 'readScript', name: 'nagle.pkt' }]);
+  await page.locator('.simulation').screenshot({ path: join(shots, 'simulate-script.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
