@@ -85,8 +85,8 @@ after(async () => {
   server?.close();
 });
 
-interface Recorded { posted: FromWebview[]; violations: string[] }
-declare global { interface Window { __kpath: Recorded } }
+interface SimRecorded { posted: FromWebview[]; violations: string[] }
+declare global { interface Window { __kpathSim: SimRecorded } }
 
 /** The panel with the send path drawn; the stub answers listScripts/readScript like the host. */
 async function openPanel(width = 1500): Promise<{ page: Page; errors: string[] }> {
@@ -101,7 +101,7 @@ async function openPanel(width = 1500): Promise<{ page: Page; errors: string[] }
   await page.addInitScript(`(() => {
     const rec = { posted: [], violations: [] };
     const answers = ${JSON.stringify(answers)};
-    window.__kpath = rec;
+    window.__kpathSim = rec;
     document.addEventListener('securitypolicyviolation', (e) => rec.violations.push(e.violatedDirective + ' ' + e.blockedURI));
     let state;
     window.acquireVsCodeApi = () => ({
@@ -111,7 +111,7 @@ async function openPanel(width = 1500): Promise<{ page: Page; errors: string[] }
     });
   })();`);
   await page.goto(`${origin}/`);
-  await page.waitForFunction(() => window.__kpath.posted.some((m) => m.type === 'ready'));
+  await page.waitForFunction(() => window.__kpathSim.posted.some((m) => m.type === 'ready'));
   await page.evaluate((href) => new Promise<void>((res) => {
     const link = document.createElement('link'); link.rel = 'stylesheet'; link.href = href; link.onload = () => res(); document.head.append(link);
   }), `${origin}/theme.css`);
@@ -155,7 +155,7 @@ test('Nagle on: Run fills the timeline, the second write is held until the ACK, 
   assert.ok(await held.evaluate((e) => e.classList.contains('decision')));
   await page.locator('.simulation').screenshot({ path: join(shots, 'simulate-nagle.png') });
 
-  const rec = await page.evaluate(() => window.__kpath);
+  const rec = await page.evaluate(() => window.__kpathSim);
   assert.deepEqual(rec.violations, [], 'nothing is blocked by the CSP');
   assert.deepEqual(errors, []);
   assert.ok(rec.posted.some((m) => m.type === 'listScripts'), 'opening Run asks the host for the tree\'s scripts');
@@ -197,7 +197,7 @@ test('Step lights the box of each step on the path; a decision links to its plac
   // A step whose function is on the path opens it; an off-path one opens the path function it runs in.
   await page.click('.sim-entry[data-fn="tcp_push"] a.sim-fn >> nth=0');
   await page.click('.sim-entry[data-fn="tcp_nagle_test"] .sim-in a');
-  const opens = (await page.evaluate(() => window.__kpath.posted)).filter((m) => m.type === 'open');
+  const opens = (await page.evaluate(() => window.__kpathSim.posted)).filter((m) => m.type === 'open');
   assert.deepEqual(opens.map((m) => m.type === 'open' && [m.location.file, m.location.line]), [['net/ipv4/tcp.c', 718], ['net/ipv4/tcp_output.c', 2752]]);
   await page.close();
 });
@@ -239,7 +239,7 @@ test('a .pkt script from the tree is read through the host, played and checked l
   const out = (await rows(page)).filter((r) => r[1] === '→ out');
   assert.deepEqual(out.map((r) => r[3]), ['0:0(0)', '1:101(100)', '101:201(100)']);
   assert.deepEqual(await page.$$eval('.sim-timeline .ok', (els) => els.map((e) => e.textContent)), ['✓ line 7', '✓ line 11', '✓ line 14']);
-  const posted = await page.evaluate(() => window.__kpath.posted);
+  const posted = await page.evaluate(() => window.__kpathSim.posted);
   assert.deepEqual(posted.filter((m) => m.type === 'readScript'), [{ type: 'readScript', name: 'nagle.pkt' }]);
   await page.locator('.simulation').screenshot({ path: join(shots, 'simulate-script.png') });
   assert.deepEqual(errors, []);
