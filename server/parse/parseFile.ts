@@ -2,6 +2,8 @@
 // a file that cannot be read or parsed is reported and skipped, never fatal to the index.
 import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as path from 'node:path';
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
@@ -17,6 +19,27 @@ export const MAX_PARSE_BYTES = 5 * 1024 * 1024;
 const PARSE_TIMEOUT_US = 20_000_000;
 
 let parser: Parser | undefined;
+
+// tree-sitter trees live in native memory that V8 does not count, and the binding frees them only
+// when their JS wrappers are collected. A parser thread's JS heap stays small, so V8 rarely collects
+// it and native trees pile up: tens of GB over a whole kernel tree. Collect every few MB parsed.
+const COLLECT_EVERY_BYTES = 16 * 1024 * 1024;
+let bytesSinceCollect = 0;
+let collect: (() => void) | undefined | null;
+function collectTrees(bytes: number): void {
+  bytesSinceCollect += bytes;
+  if (bytesSinceCollect < COLLECT_EVERY_BYTES) return;
+  bytesSinceCollect = 0;
+  if (collect === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      collect = runInNewContext('gc') as () => void;
+    } catch {
+      collect = null;
+    }
+  }
+  collect?.();
+}
 function getParser(): Parser {
   if (!parser) {
     parser = new Parser();
@@ -57,7 +80,9 @@ export function parseFile(root: string, rel: string, contents?: string): ParsedF
     return { facts, hash: '', size: 0, mtimeMs };
   }
   const hash = hashContent(buf);
-  return { facts: factsOf(rel, buf), hash, size: buf.length, mtimeMs };
+  const facts = factsOf(rel, buf);
+  collectTrees(buf.length);
+  return { facts, hash, size: buf.length, mtimeMs };
 }
 
 // A line at column 0 that starts like a function definition: `static int foo(`.
