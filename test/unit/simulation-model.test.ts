@@ -2,6 +2,8 @@
 // a Nagle scenario, the step each packet appears at, where off-path steps are drawn, and a script.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { placeOf, playScenario, playScript, seqText } from '../../media/views/simulationModel';
 
 const dataOut = (rows: ReturnType<typeof playScenario>['rows']) => rows.filter((r) => r.direction === 'out' && r.len > 0);
@@ -61,4 +63,18 @@ test('a script is played in its own numbering, each packet checked against its >
   const out = pb.rows.filter((r) => r.direction === 'out');
   assert.deepEqual(out.map((r) => [r.flags, seqText(r), r.check?.ok, r.check?.line]), [['S.', '0:0(0)', true, 5], ['P.', '1:101(100)', true, 9], ['P.', '101:201(100)', true, 12]]);
   assert.ok(pb.steps.some((s) => s.fn === 'tcp_nagle_test' && /held by Nagle/.test(s.note)));
+});
+
+const kernel = process.env.KPATH_KERNEL;
+const selftests = kernel && join(kernel, 'tools/testing/selftests/net/packetdrill');
+test('every packetdrill selftest of the tree plays: each packet at a step of its own instant, each > line marked', { skip: !(selftests && existsSync(selftests)) && 'KPATH_KERNEL with tools/testing/selftests/net/packetdrill not set' }, () => {
+  const siblings = { 'defaults.sh': readFileSync(join(selftests!, 'defaults.sh'), 'utf8') };
+  const names = readdirSync(selftests!).filter((n) => n.endsWith('.pkt'));
+  assert.ok(names.length > 10);
+  for (const name of names) {
+    const pb = playScript(name, readFileSync(join(selftests!, name), 'utf8'), siblings);
+    for (const r of pb.rows) assert.equal(pb.steps[r.atStep].timeNs, r.timeNs, `${name}: packet ${r.id} shows at a step of its time`);
+    const checked = pb.rows.filter((r) => r.check?.ok).length;
+    assert.ok(checked >= pb.score!.matched, `${name}: ${checked} rows marked for ${pb.score!.matched} matched lines`);
+  }
 });
