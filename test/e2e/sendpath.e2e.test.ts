@@ -5,6 +5,7 @@
 // to test-results/e2e/. Positions are found by text in the tree, so another version works too.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import {
   activeTab, cursorAt, definitionLine, goTo, openFile, packageVsix, positionOf, runCommand, skipReason, startWorkbench, webviewFrame, type Workbench,
@@ -75,6 +76,16 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await page.keyboard.press('Escape');
   });
 
+  await t.test('kpath: Show Targets of Indirect Call at the same place lists them in a peek', async () => {
+    const at = positionOf('net/socket.c', 'READ_ONCE(sock->ops)->sendmsg', 'READ_ONCE(sock->ops)->'.length + 2, 'sock_sendmsg_nosec(struct socket *sock');
+    await goTo(page, at.line, at.col);
+    await runCommand(page, 'kpath: Show Targets of Indirect Call');
+    await page.locator('.peekview-widget .ref-tree .monaco-list-row').first().waitFor();
+    assert.match(await peekFile(page, 'af_inet6.c', 'net/ipv6'), /\binet6_sendmsg\(/);
+    await wb!.shot('04-targets-command');
+    await page.keyboard.press('Escape');
+  });
+
   await t.test('the call hierarchy of tcp_sendmsg lists its callers through proto.sendmsg', async () => {
     await openFile(page, 'net/ipv4/tcp.c');
     const def = definitionLine('net/ipv4/tcp.c', 'tcp_sendmsg');
@@ -132,6 +143,28 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await frame.locator('.box[data-fn="ip_queue_xmit"]').waitFor();
   });
 
+  await t.test('kpath: Show Call Path… from tcp_write_xmit to dev_queue_xmit, picked by name', async () => {
+    const pick = async (name: string) => {
+      await page.locator('.quick-input-widget input.input').fill(name);
+      // The row whose label is exactly the name (dev_queue_xmit, not __dev_queue_xmit).
+      await page.locator(`.quick-input-list .monaco-list-row[aria-label^="${name}, "]`).first().click();
+    };
+    await runCommand(page, 'kpath: Show Call Path…');
+    await pick('tcp_write_xmit');
+    await page.locator('.quick-input-widget', { hasText: 'from tcp_write_xmit to' }).waitFor();
+    await pick('dev_queue_xmit');
+    await frame.locator('#title', { hasText: 'tcp_write_xmit → dev_queue_xmit' }).waitFor();
+    await frame.locator('.box[data-fn="ip_queue_xmit"]').waitFor();
+    await wb!.shot('10-call-path');
+    const names = await boxNames();
+    assert.equal(names[0], 'tcp_write_xmit');
+    assert.equal(names.at(-1), 'dev_queue_xmit');
+    // Back to the send path for the next step.
+    await runCommand(page, 'kpath: Show send() Path');
+    await frame.locator('#title', { hasText: 'send() path' }).waitFor();
+    await frame.locator('.box[data-fn="__sys_sendto"]').waitFor();
+  });
+
   await t.test('switching tcp_sendmsg to udp_sendmsg recomputes the rest of the path through UDP', {
     // kpath/sendPath keeps its fixed stops (tcp_prot.sendmsg, tcp_write_xmit) after a `through`, so
     // the path goes udp_sendmsg → release_sock → espintcp… → tcp_sendmsg. Server side; see the report.
@@ -141,10 +174,27 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await sel.selectOption('udp_sendmsg');
     await frame.locator('.box[data-fn="udp_sendmsg"]').waitFor();
     await frame.locator('#status:empty').waitFor({ state: 'attached' });
-    await wb!.shot('10-send-path-udp');
+    await wb!.shot('11-send-path-udp');
     const names = await boxNames();
     assert.ok(!names.includes('tcp_sendmsg'), `no TCP after switching to UDP: ${names.join(' → ')}`);
     assert.equal(await frame.locator('.break').count(), 0, `the path through udp_sendmsg is complete: ${await frame.locator('.break').allInnerTexts()}`);
     assert.ok(names.includes('dev_queue_xmit'), `it still reaches the device layer: ${names.join(' → ')}`);
+  });
+
+  await t.test('a crashed server is restarted, and the person is told once', async () => {
+    const ready = page.locator('.statusbar-item[id$="kpath.status"][aria-label^="kpath ready"]');
+    const notReady = page.locator('.statusbar-item[id$="kpath.status"]:not([aria-label^="kpath ready"])');
+    for (let round = 0; round < 2; round++) {
+      // The server of this code-server only: its path is under this run's extensions dir.
+      const pids = spawnSync('pgrep', ['-f', `${wb!.extensionsDir}/kpath.kpath-[^ ]*/dist/server.js`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+      assert.equal(pids.length, 1, `one kpath server runs (${pids.join(', ')})`);
+      process.kill(pids[0], 'SIGKILL');
+      await notReady.waitFor();
+      await ready.waitFor({ timeout: indexTimeout });
+    }
+    await runCommand(page, 'Notifications: Show Notifications');
+    const messages = await page.locator('.notifications-center .notification-list-item-message').allInnerTexts();
+    await wb!.shot('12-restarted');
+    assert.equal(messages.filter((m) => m.includes('stopped unexpectedly and was restarted')).length, 1, messages.join(' | '));
   });
 });
