@@ -21,6 +21,7 @@ export class PathPanel {
   private ready = false;
   /** The last thing to show; posted when the webview says it is ready, or at once if it is. */
   private pending: ToWebview | undefined;
+  private pendingFocus: ToWebview | undefined;
   private seq = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -95,8 +96,9 @@ export class PathPanel {
   }
 
   private post(m: ToWebview): void {
-    // Only the latest state matters to a webview that is not listening yet; focus rides along later.
-    if (m.type !== 'focus') this.pending = m;
+    // Only the latest state matters to a webview that is not listening yet; a focus asked for
+    // before it listens (a code lens opening a new panel at a step) is sent after that state.
+    if (m.type !== 'focus') { this.pending = m; this.pendingFocus = undefined; } else this.pendingFocus = m;
     if (this.ready) void this.panel.webview.postMessage(m);
   }
 
@@ -107,6 +109,7 @@ export class PathPanel {
       case 'ready':
         this.ready = true;
         if (this.pending) void this.panel.webview.postMessage(this.pending);
+        if (this.pendingFocus) void this.panel.webview.postMessage(this.pendingFocus);
         return;
       case 'open': {
         const session = this.host.session(true);
