@@ -15,6 +15,8 @@ import { blankAnnotations, isDefineOnly, lexDefines } from './preprocess';
 
 /** Files larger than this are lexed for macros only (generated tables, firmware blobs). */
 export const MAX_PARSE_BYTES = 5 * 1024 * 1024;
+/** A define-only header with more #defines than this is counted, not listed. */
+const MAX_KEPT_DEFINES = 2000;
 /** tree-sitter gives up on a file after this long (microseconds): pathological inputs stay bounded. */
 const PARSE_TIMEOUT_US = 20_000_000;
 
@@ -147,7 +149,11 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
   if (buf.length > MAX_PARSE_BYTES || isDefineOnly(text)) {
     const facts = emptyFacts(rel);
     facts.lexOnly = true;
-    facts.macros = lexDefines(text).map((d) => ({ name: d.name, line: d.line, fnLike: d.fnLike }));
+    const defines = lexDefines(text);
+    // Generated register headers hold tens of thousands of #defines each (454 MB of them in 6.12):
+    // keeping every name costs gigabytes for nothing resolution needs. Small ones are kept.
+    if (defines.length <= MAX_KEPT_DEFINES) facts.macros = defines.map((d) => ({ name: d.name, line: d.line, fnLike: d.fnLike }));
+    else notes.push(`${defines.length} #defines lexed, not kept (a generated header)`);
     if (buf.length > MAX_PARSE_BYTES) notes.push(`${(buf.length / 1048576).toFixed(1)} MB: over the ${MAX_PARSE_BYTES / 1048576} MB parse limit, only its #defines were indexed`);
     facts.notes.push(...notes);
     return facts;

@@ -17,8 +17,9 @@ function badTree(): string {
   writeFileSync(path.join(root, 'bad/latin1.c'), Buffer.concat([
     Buffer.from('/* caf'), Buffer.from([0xe9]), Buffer.from(' */\nint latin_fn(void) { return 0; }\nstatic const struct proto_ops l1 = { .release = latin_rel };\nint latin_rel(struct socket *s) { return 0; }\n'),
   ]));
-  // A generated file over 5 MB.
+  // A generated file over 5 MB, and a generated register header with 50,000 #defines.
   writeFileSync(path.join(root, 'bad/huge.h'), '#define HUGE_A 1\n' + 'static const int big_table[] = {\n' + '0x12345678, '.repeat(600_000) + '};\n');
+  writeFileSync(path.join(root, 'bad/regs.h'), Array.from({ length: 50_000 }, (_, i) => `#define mmREG_${i} 0x${i.toString(16)}`).join('\n') + '\n');
   // Nothing but syntax errors, then one good function.
   writeFileSync(path.join(root, 'bad/garbage.c'), '}}}} int (( ;; struct { ] ]\n'.repeat(200) + '\nint survivor(int x) { return x; }\n');
   symlinkSync('loop_b.c', path.join(root, 'bad/loop_a.c'));
@@ -42,6 +43,8 @@ test('non-UTF-8, huge, broken files and symlink loops: reported, and the rest is
   const huge = ix.files.get('bad/huge.h')!;
   assert.ok(huge.lexOnly && huge.macros.some((m) => m.name === 'HUGE_A'), 'a huge file keeps its #defines');
   assert.ok(huge.notes.some((n) => /over the 5 MB parse limit/.test(n)));
+  const regs = ix.files.get('bad/regs.h')!;
+  assert.ok(regs.lexOnly && regs.macros.length === 0 && regs.notes.some((n) => /50000 #defines lexed, not kept/.test(n)), 'a register header is counted, not listed');
   assert.ok(problems.some((p) => /loop_a\.c: symlink loop/.test(p)), problems.join('\n'));
   assert.ok(problems.some((p) => /dangling\.c: dangling or unreadable link/.test(p)));
   assert.ok(!ix.files.has('bad/up/bad/latin1.c'), 'folder symlinks are not followed');
