@@ -178,7 +178,8 @@ export function activate(host: Host): void {
         void vscode.window.showErrorMessage(`kpath: ${path.basename(source.fsPath)}: ${e instanceof Error ? e.message : String(e)}. Nothing was imported.`);
         return;
       }
-      if (m.merge(notes)) void vscode.window.showInformationMessage(`kpath: imported ${notes.length} note${notes.length === 1 ? '' : 's'}.`);
+      const changed = m.merge(notes);
+      if (changed !== undefined) void vscode.window.showInformationMessage(`kpath: ${notes.length} note${notes.length === 1 ? '' : 's'} in ${path.basename(source.fsPath)}; ${changed} added or changed.`);
     }),
     vscode.commands.registerCommand('kpath.notes.refresh', () => need()?.load()),
   ];

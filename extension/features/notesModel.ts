@@ -114,15 +114,27 @@ export class NotesModel implements vscode.Disposable {
 
   remove(id: string): boolean { return this.change((notes) => { const i = notes.findIndex((n) => n.id === id); if (i >= 0) notes.splice(i, 1); }); }
 
-  /** Import notes (e.g. from Markdown): a note with a known id replaces ours if it is newer. */
-  merge(incoming: Note[]): boolean {
-    return this.change((notes) => {
+  /**
+   * Import notes (e.g. from Markdown). A note with a known id replaces ours unless ours changed
+   * after it was exported: an export edited by hand carries the old dates, and its edits should win
+   * over the same old version here, not over later work. Returns how many notes were added or changed.
+   */
+  merge(incoming: Note[]): number | undefined {
+    let count = 0;
+    const ok = this.change((notes) => {
       for (const n of incoming) {
         const i = notes.findIndex((x) => x.id === n.id);
-        if (i < 0) notes.push(n);
-        else if (n.updated > notes[i].updated) notes[i] = n;
+        if (i < 0) { notes.push(n); count++; continue; }
+        const same = JSON.stringify([n.comments, n.resolved, n.anchor]) === JSON.stringify([notes[i].comments, notes[i].resolved, notes[i].anchor]);
+        if (same || n.updated < notes[i].updated) continue;
+        // New dates on what changed, so that other windows' merges take the imported version.
+        const t = now();
+        const before = new Map(notes[i].comments.map((c) => [c.id, JSON.stringify(c)]));
+        notes[i] = { ...n, updated: t, comments: n.comments.map((c) => (before.get(c.id) === JSON.stringify(c) ? c : { ...c, updated: t })) };
+        count++;
       }
     });
+    return ok ? count : undefined;
   }
 
   /** Save the anchors as re-placed in the current text (after a document is saved). */

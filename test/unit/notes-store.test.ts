@@ -150,3 +150,16 @@ test('two processes saving at the same time, twenty notes each: all forty are ke
   assert.equal(ids.length, 40);
   assert.equal(new Set(ids).size, 40);
 });
+
+test('a change with the same date as the common version still wins over the unchanged side', () => {
+  // E.g. a reply edited in an exported Markdown and imported: only the side that changed counts.
+  const file = notesFilePath(tree(), '');
+  new NotesStore(file).save([note('n', 'net/core/x.c', 1, 'old body')]);
+  const w1 = new NotesStore(file), w2 = new NotesStore(file);
+  const one = w1.load();
+  const two = w2.load();
+  one[0].comments[0].body = 'edited body';
+  w1.save(one);
+  w2.save(two); // window 2 saves its unchanged copy afterwards
+  assert.equal(parse(readFileSync(file, 'utf8'))[0].comments[0].body, 'edited body');
+});
