@@ -200,4 +200,26 @@ async function steps(page: Page): Promise<void> {
   await wb!.shot('notes-05-orphan');
   // And the orphan stays in the notes file.
   assert.equal(notesOnDisk(readFileSync(notesFile(), 'utf8')).length, 2);
+
+  // Export to Markdown (the save dialog proposes <tree>/kpath-notes.md), with links to file:line.
+  const md = join(root, 'kpath-notes.md');
+  await runCommand(page, 'kpath: Export Notes to Markdown');
+  const dialog = page.locator('.quick-input-widget input.input');
+  await dialog.waitFor({ state: 'visible' });
+  await page.waitForFunction(() => (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value.endsWith('kpath-notes.md'));
+  await page.keyboard.press('Enter');
+  const exported = await fileUntil(md, (t) => (t.includes(BODY) ? t : undefined));
+  assert.match(exported, new RegExp(`\\[net/core/x\\.c:${line1 + 3}\\]\\(net/core/x\\.c#L${line1 + 3}\\) in \`x_sendmsg\``));
+  assert.match(exported, /include\/linux\/x\.h:\d+.*orphan/);
+  await wb!.shot('notes-06-exported');
+
+  // Edit a reply in the Markdown and import it back: the note takes the edit.
+  writeFileSync(md, exported.replace('A reply: see also x_prepare.', 'A reply, edited in the Markdown.'));
+  await runCommand(page, 'kpath: Import Notes from Markdown');
+  await dialog.waitFor({ state: 'visible' });
+  await dialog.fill(md);
+  await page.keyboard.press('Enter');
+  await fileUntil(notesFile(), (t) => (notesOnDisk(t).find((n) => n.comments[0]?.body === BODY)?.comments[1]?.body === 'A reply, edited in the Markdown.' ? true : undefined));
+  await page.locator('.notification-toast', { hasText: '1 added or changed' }).waitFor();
+  await wb!.shot('notes-07-imported');
 }
