@@ -36,7 +36,7 @@ const view = new PathView(diagramEl, {
   },
   inspect: (box, index) => {
     renderInspector(inspectorEl, box, (location) => post({ type: 'open', location }));
-    if (state && index !== undefined && state.focused !== index) { state = { ...state, focused: index }; vscode.setState(state); }
+    if (state && index !== undefined && state.focused !== index) { state = { ...state, focused: index }; save(state); }
   },
 });
 
@@ -46,10 +46,13 @@ const sim = new SimulationView(diagramEl, {
   open: (location) => post({ type: 'open', location }),
   listScripts: () => post({ type: 'listScripts' }),
   readScript: (name) => post({ type: 'readScript', name }),
+  changed: () => { if (state) save(state); runEl.setAttribute('aria-expanded', String(sim.visible)); },
 });
+/** Keep the state, with where the simulation is, for a reload (a hidden panel is reloaded when shown). */
+function save(s: WebviewState): void { vscode.setState({ ...s, simulation: sim.saved() }); }
 inspectorEl.before(sim.root);
 const runEl = h('button', { type: 'button', id: 'simulate', 'aria-controls': 'simulation', 'aria-expanded': 'false', title: 'Play a send() through the path with the TCP model' }, 'Run…');
-runEl.addEventListener('click', () => { sim.toggle(); runEl.setAttribute('aria-expanded', String(sim.visible)); });
+runEl.addEventListener('click', () => sim.toggle());
 refreshEl.before(runEl);
 
 function setStatus(kind: 'loading' | 'error' | 'none', text = ''): void {
@@ -71,6 +74,7 @@ function showPath(query: PathQuery, title: string, path: CallPath, focus?: numbe
   const indirect = path.hops.filter((hop) => hop.kind !== 'direct').length;
   summaryEl.textContent = `${path.hops.length} hops · ${indirect} indirect${path.drivers?.length ? ` · ${path.drivers.length} drivers` : ''}${path.broken ? ' · broken' : ''}`;
   view.render(path, focus);
+  sim.relight();
   setStatus('none');
 }
 
@@ -105,7 +109,7 @@ window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
       sim.setScript(m.name, m.text, m.siblings, m.error);
       return;
   }
-  if (state) vscode.setState(state);
+  if (state) save(state);
 });
 
 for (const b of Array.from(familyEl.querySelectorAll<HTMLButtonElement>('button[data-family]'))) {
@@ -123,4 +127,5 @@ renderInspector(inspectorEl, undefined, () => undefined);
 if (state?.path) showPath(state.query, state.title, state.path, state.focused);
 else if (state) showQuery(state.query, state.title);
 else diagramEl.append(h('p', { class: 'hint' }, 'Waiting for the language server…'));
+sim.restore(state?.simulation);
 post({ type: 'ready' });

@@ -2,6 +2,7 @@
 // typed once and imported by both. The webview says `ready` when its script has loaded; only then
 // does the host post content, so that nothing is lost while the iframe starts.
 import type { CallPath, CallPathParams, SendPathParams } from '../server/protocol';
+import type { Scenario } from '../server/model/index';
 
 /** What produced the path on screen: kept in the webview state so a reload or a switch can ask again. */
 export type PathQuery =
@@ -41,6 +42,19 @@ export interface WebviewState {
   path?: CallPath;
   /** Index of the focused box, to put the keyboard back where it was. */
   focused?: number;
+  /** The Run section (media/views/simulation.ts): replayed to the same step after a reload. */
+  simulation?: SimulationState;
+}
+
+export interface SimulationState {
+  open: boolean;
+  /** '' for the scenario form, else the name of a .pkt script of the tree. */
+  source: string;
+  form: Scenario;
+  /** Steps per second, 0 for all at once. */
+  speed: number;
+  /** Steps played. */
+  played: number;
 }
 
 export function isFromWebview(m: unknown): m is FromWebview {

@@ -1,7 +1,7 @@
 // The panel's Run: a scenario form (or a .pkt script from the tree), Run / Step / Pause / Speed, and
 // as the model's steps play, the box of the function at work lights up on the path, the packet
 // timeline fills and each decision is written out in words. The model runs here, in the webview.
-import type { Location } from '../messages';
+import type { Location, SimulationState } from '../messages';
 import { h } from './dom';
 import {
   DEFAULT_SCENARIO, formatMs, isDecision, placeOf, playScenario, playScript, seqText,
@@ -15,6 +15,8 @@ export interface SimulationEvents {
   /** Ask the host for the .pkt files of the tree, or for one of them. */
   listScripts(): void;
   readScript(name: string): void;
+  /** Something worth keeping for a reload changed (shown, form, source, speed, steps played). */
+  changed(): void;
 }
 
 /** A script the host read, with the files next to it (defaults.sh) for readSibling. */
@@ -64,6 +66,8 @@ export class SimulationView {
   private loaded: LoadedScript | undefined;
   /** Run as soon as the chosen script arrives from the host. */
   private runWhenLoaded = false;
+  /** After a reload: replay this many steps (silently) once the run can be computed. */
+  private replayTo = 0;
 
   constructor(private readonly diagram: HTMLElement, private readonly events: SimulationEvents) {
     this.source = h('select', { id: 'sim-source', 'aria-label': 'what to run' }, h('option', { value: FORM }, 'the scenario below'));
@@ -97,7 +101,8 @@ export class SimulationView {
     this.runBtn.addEventListener('click', () => this.run());
     this.stepBtn.addEventListener('click', () => this.step());
     this.pauseBtn.addEventListener('click', () => (this.timer ? this.pause() : this.resume()));
-    this.speed.addEventListener('change', () => { if (this.timer) { this.pause(); this.resume(); } });
+    this.speed.addEventListener('change', () => { if (this.timer) { this.pause(); this.resume(); } this.events.changed(); });
+    this.scenario.addEventListener('change', () => this.events.changed());
 
     this.tbody = h('tbody', {});
     const table = h('table', { class: 'sim-timeline' },
@@ -121,17 +126,49 @@ export class SimulationView {
   get visible(): boolean { return !this.root.hidden; }
 
   /** Show or hide the section; the first time, ask the host for the tree's scripts. */
-  toggle(show = this.root.hidden): void {
+  toggle(show = this.root.hidden, focus = true): void {
     this.root.hidden = !show;
-    if (!show) { this.pause(); this.highlight(undefined); return; }
+    if (!show) { this.pause(); this.highlight(undefined); this.events.changed(); return; }
     if (!this.listed) { this.listed = true; this.events.listScripts(); }
-    this.runBtn.focus();
+    if (focus) this.runBtn.focus();
+    this.events.changed();
+  }
+
+  /** Light the current step's box again after the path was drawn anew (a refresh, a reload). */
+  relight(): void {
+    const step = this.playback?.steps[this.pos - 1];
+    if (this.visible && step) this.highlight(placeOf(step.fn, this.namesOnPath())?.name);
+  }
+
+  saved(): SimulationState {
+    return { open: this.visible, source: this.source.value, form: this.form(), speed: Number(this.speed.value), played: this.pos };
+  }
+
+  /** Back to where it was before a reload: the form, the source, and the same step of the run. */
+  restore(s: SimulationState | undefined): void {
+    if (!s) return;
+    for (const f of numberFields) (this.inputs.get(f.key) as HTMLInputElement).value = String(s.form[f.key] ?? DEFAULT_SCENARIO[f.key]);
+    for (const f of flagFields) (this.inputs.get(f.key) as HTMLInputElement).checked = s.form[f.key];
+    this.inputs.get('congestion')!.value = s.form.congestion;
+    this.inputs.get('qdisc')!.value = s.form.qdisc;
+    if (speeds.includes(s.speed)) this.speed.value = String(s.speed);
+    if (s.source) {
+      // The list comes from the host later; until then the chosen script is its only entry.
+      this.scripts.append(h('option', { value: s.source }, s.source));
+      this.source.value = s.source;
+    }
+    this.replayTo = s.played;
+    this.onSource();
+    if (s.open) this.toggle(true, false);
+    if (s.played > 0 && !s.source && this.prepare()) this.replay();
   }
 
   /** The host's list of .pkt files (names relative to `dir`). */
   setScripts(dir: string, names: readonly string[], error?: string): void {
+    const chosen = this.source.value;
     this.scripts.label = `packetdrill scripts in ${dir}`;
     this.scripts.replaceChildren(...names.map((n) => h('option', { value: n }, n)));
+    if (names.includes(chosen)) this.source.value = chosen;
     if (error) this.setStatus(error, true);
   }
 
@@ -141,6 +178,7 @@ export class SimulationView {
     if (text === undefined) { this.runWhenLoaded = false; this.setStatus(error ?? `cannot read ${name}`, true); return; }
     this.loaded = { name, text, siblings };
     this.setStatus(`${name}: ${text.split('\n').length} lines`);
+    if (this.replayTo > 0) { this.runWhenLoaded = false; if (this.prepare()) this.replay(); }
     if (this.runWhenLoaded) { this.runWhenLoaded = false; this.run(); }
   }
 
@@ -167,6 +205,16 @@ export class SimulationView {
     if (!this.playback || this.pos >= this.playback.steps.length) { if (!this.prepare()) return; }
     this.pause();
     this.advance(true);
+    this.events.changed();
+  }
+
+  /** Play up to the step saved before a reload, without the animation. */
+  private replay(): void {
+    const to = Math.min(this.replayTo, this.playback?.steps.length ?? 0);
+    this.replayTo = 0;
+    while (this.pos < to - 1) this.advance(false);
+    if (this.pos < to) this.advance(true);
+    this.pause();
   }
 
   pause(): void {
@@ -175,6 +223,7 @@ export class SimulationView {
     // Paused in the middle, the button goes on; at the end there is nothing to pause.
     this.pauseBtn.disabled = !this.playback || this.pos >= this.playback.steps.length;
     this.pauseBtn.textContent = this.pauseBtn.disabled ? 'Pause' : 'Go on';
+    this.events.changed();
   }
 
   resume(): void {
@@ -291,6 +340,7 @@ export class SimulationView {
     this.scenario.disabled = !isForm;
     this.scenario.hidden = !isForm;
     if (!isForm && this.loaded?.name !== this.source.value) { this.events.readScript(this.source.value); this.setStatus(`reading ${this.source.value}…`); }
+    this.events.changed();
   }
 
   /** R runs, S steps, P pauses, outside the form's fields (where the keys are typed). */

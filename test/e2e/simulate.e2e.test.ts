@@ -61,6 +61,14 @@ test('Run plays a send() through the path in the panel', { skip, timeout: indexT
     await frame.locator('.sim-entry[data-fn="tcp_write_xmit"] a.sim-fn').first().click();
     await activeTab(page, 'tcp_output.c');
     await cursorAt(page, definitionLine('net/ipv4/tcp_output.c', 'tcp_write_xmit'));
+    await wb!.shot('simulate-opened');
+  });
+
+  await t.test('back on the panel, the run is where it was', async () => {
+    // The editor opened in the panel's group and hid it; VS Code reloads a webview when it is shown again.
+    await page.locator('.tabs-container .tab', { hasText: 'send() path' }).click();
+    await frame.locator('.sim-entry.current[data-fn="tcp_nagle_test"]').waitFor();
+    await frame.locator('.box.sim-active[data-fn="tcp_write_xmit"]').waitFor();
   });
 
   await t.test(`the tree's ${slowStart} is read by the host and played`, { skip: !existsSync(join(process.env.KPATH_KERNEL ?? '', 'tools/testing/selftests/net/packetdrill', slowStart)) && 'no packetdrill selftests in this tree' }, async () => {
