@@ -22,15 +22,17 @@ const PARSE_TIMEOUT_US = 20_000_000;
 
 let parser: Parser | undefined;
 
-// tree-sitter trees live in native memory that V8 does not count, and the binding frees them only
-// when their JS wrappers are collected. A parser thread's JS heap stays small, so V8 rarely collects
-// it and native trees pile up: tens of GB over a whole kernel tree. Collect every few MB parsed.
-const COLLECT_EVERY_BYTES = 16 * 1024 * 1024;
+// tree-sitter trees live in native memory that V8 does not count. The binding frees one when its JS
+// wrapper is collected *and* the event loop turns (N-API finalizers are deferred). A parser thread's
+// JS heap stays small, so V8 rarely collects it: native trees piled up to tens of GB over a whole
+// kernel tree. So: collect every few MB parsed, and let the caller yield to the event loop.
+const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 let bytesSinceCollect = 0;
 let collect: (() => void) | undefined | null;
-function collectTrees(bytes: number): void {
-  bytesSinceCollect += bytes;
-  if (bytesSinceCollect < COLLECT_EVERY_BYTES) return;
+
+/** Run a garbage collection if enough was parsed since the last; true if it ran (then yield to the event loop). */
+export function collectTrees(): boolean {
+  if (bytesSinceCollect < COLLECT_EVERY_BYTES) return false;
   bytesSinceCollect = 0;
   if (collect === undefined) {
     try {
@@ -41,7 +43,9 @@ function collectTrees(bytes: number): void {
     }
   }
   collect?.();
+  return collect !== null;
 }
+
 function getParser(): Parser {
   if (!parser) {
     parser = new Parser();
@@ -83,7 +87,7 @@ export function parseFile(root: string, rel: string, contents?: string): ParsedF
   }
   const hash = hashContent(buf);
   const facts = factsOf(rel, buf);
-  collectTrees(buf.length);
+  bytesSinceCollect += buf.length;
   return { facts, hash, size: buf.length, mtimeMs };
 }
 
