@@ -15,6 +15,7 @@ import * as reindex from './features/reindex';
 import * as sendPathPanel from './features/sendPathPanel';
 import * as notes from './features/notes';
 import * as annotations from './features/annotations';
+import * as indirectOnly from './features/indirectOnly';
 
 let current: Session | undefined;
 let why = 'kpath is starting';
@@ -40,7 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
   };
 
-  for (const feature of [statusBar, sendPathPanel, sendPath, callPath, targets, reindex, notes, annotations]) feature.activate(host);
+  for (const feature of [statusBar, sendPathPanel, sendPath, callPath, targets, reindex, notes, annotations, indirectOnly]) feature.activate(host);
 
   const start = async () => {
     const found = await findTreeRoot();

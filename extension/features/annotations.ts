@@ -3,20 +3,18 @@
 //    tcp_write_xmit", whose command opens the path panel at that function;
 //  - a dotted underline (and a mark in the overview ruler) on each indirect call site, taken from
 //    the server's own code lenses on the site (`kpath.showTargets`), with their title as hover.
-// Nothing is asked of the server before its index is ready (polled through kpath/status, since the
-// status notification has a single handler, the status bar's).
+// Nothing is asked of the server before its index is ready (indexReady.ts).
 import * as vscode from 'vscode';
 import type { Host, Session } from '../host';
-import { sendPathRequest, statusRequest } from '../requests';
+import { sendPathRequest } from '../requests';
+import { onIndexReady } from './indexReady';
 import { lensTitle, steps, type Step } from './sendPathSteps';
 
-const POLL_MS = 3000;
 const DECORATE_DEBOUNCE_MS = 600;
 
 export function activate(host: Host): void {
   let session: Session | undefined;
   let path: Step[] = [];
-  let poll: NodeJS.Timeout | undefined;
   let decorateTimer: NodeJS.Timeout | undefined;
   const lensesChanged = new vscode.EventEmitter<void>();
   const indirect = vscode.window.createTextEditorDecorationType({
@@ -32,16 +30,6 @@ export function activate(host: Host): void {
     } catch (e) {
       host.output.warn(`annotations: kpath/sendPath: ${e instanceof Error ? e.message : String(e)}`);
     }
-  };
-
-  /** Ask kpath/status until the index is ready, then fetch what the annotations need. */
-  const waitReady = (s: Session) => {
-    clearTimeout(poll);
-    poll = setTimeout(async () => {
-      if (session !== s) return;
-      const st = await s.client.sendRequest(statusRequest).catch(() => undefined);
-      if (st?.state === 'ready') { await fetchPath(s); scheduleDecorate(); } else waitReady(s);
-    }, POLL_MS);
   };
 
   const decorate = async (editor: vscode.TextEditor) => {
@@ -60,8 +48,8 @@ export function activate(host: Host): void {
     session = s;
     path = [];
     lensesChanged.fire();
-    if (s) waitReady(s);
   };
+  const ready = onIndexReady(host, async (s) => { await fetchPath(s); scheduleDecorate(); });
 
   const provider: vscode.CodeLensProvider = {
     onDidChangeCodeLenses: lensesChanged.event,
@@ -76,14 +64,14 @@ export function activate(host: Host): void {
   };
 
   host.context.subscriptions.push(
-    lensesChanged, indirect,
+    lensesChanged, indirect, ready,
     vscode.languages.registerCodeLensProvider([{ scheme: 'file', language: 'c' }, { scheme: 'file', language: 'cpp' }], provider),
     host.onDidChangeSession(attach),
     vscode.window.onDidChangeVisibleTextEditors(scheduleDecorate),
     vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length && session?.relative(e.document.uri)) scheduleDecorate(); }),
     // A saved C file is re-indexed by the server; the path may change with it.
-    vscode.workspace.onDidSaveTextDocument((doc) => { if (session?.relative(doc.uri) && /\.[ch]$/.test(doc.fileName)) waitReady(session); }),
-    { dispose: () => { clearTimeout(poll); clearTimeout(decorateTimer); } },
+    vscode.workspace.onDidSaveTextDocument((doc) => { if (session?.relative(doc.uri) && /\.[ch]$/.test(doc.fileName)) ready.again(); }),
+    { dispose: () => clearTimeout(decorateTimer) },
   );
   attach(host.session());
 }

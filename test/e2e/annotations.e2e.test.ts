@@ -1,6 +1,7 @@
 // Automatic annotations in real VS Code (code-server), on a copy of the minikernel fixture (small,
 // indexed in seconds): a function of the send() path carries the lens "send path · step k of n ·
-// next: …" whose click opens the path panel at that function; an indirect call site is underlined.
+// next: …" whose click opens the path panel at that function; an indirect call site is underlined;
+// a function reached only through a pointer says so at the end of its header line.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -40,7 +41,7 @@ async function dottedTexts(page: Page): Promise<string[]> {
     .map((e) => e.textContent ?? ''));
 }
 
-test('send-path lens and indirect-call underline on the minikernel', { skip, timeout: 240_000 }, async () => {
+test('send-path lens, indirect-call underline and indirect-only mark on the minikernel', { skip, timeout: 240_000 }, async () => {
   const page = wb!.page;
   try {
     await page.locator('.statusbar-item[id$="kpath.status"][aria-label^="kpath ready"]').waitFor({ timeout: 120_000 });
@@ -53,6 +54,9 @@ test('send-path lens and indirect-call underline on the minikernel', { skip, tim
       .some((e) => getComputedStyle(e).textDecorationStyle === 'dotted'));
     const dotted = (await dottedTexts(page)).join('|');
     assert.match(dotted, /sendmsg/, `the indirect call is underlined (${dotted})`);
+    // inet_sendmsg has no direct caller: its header line says through which pointer it is reached.
+    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-editor .view-lines span')]
+      .some((e) => /only via proto_ops\.sendmsg/.test(`${e.textContent ?? ''} ${getComputedStyle(e, '::after').content}`)));
     await wb!.shot('annotations-01-lenses');
 
     await lens.click();
