@@ -77,13 +77,21 @@ export function reanchor(a: NoteAnchor, text: string | undefined): Placement {
   const symbols = findSymbols(text);
   const norm = lines.map(normalize);
   const here = (i: number) => i >= 0 && i < lines.length && norm[i] === a.text;
-  const sym = a.symbol ? symbols.find((s) => s.name === a.symbol && s.kind === a.symbolKind) : undefined;
+  // A name can be defined more than once in a file (`#ifdef CONFIG_X` / `#else` stubs): take the
+  // definition where the line is found at its offset with the most neighbours, then the nearest.
+  const named = a.symbol ? symbols.filter((s) => s.name === a.symbol && s.kind === a.symbolKind) : [];
+  const fit = (s: TextSymbol) => {
+    const i = s.line + (a.offset ?? 0);
+    return (norm[i] === a.text ? 10 : 0) + contextScore(a, lines, i, true) - Math.abs(s.line + (a.offset ?? 0) - a.line) / 1e6;
+  };
+  const sym = named.length > 1 ? named.reduce((x, y) => (fit(y) > fit(x) ? y : x)) : named[0];
 
   // 1. Same line, unchanged surroundings (nothing moved), or the same offset in the same symbol.
   const untouched = (i: number) => here(i) && contextScore(a, lines, i, true) === a.before.length + a.after.length;
   if (untouched(a.line) && enclosingSymbol(symbols, a.line)?.name === a.symbol) return placed(a, a.file, text, a.line, 'exact', symbols);
   const expected = sym && a.offset !== undefined ? sym.line + a.offset : a.line;
-  if (sym && here(expected)) return placed(a, a.file, text, expected, 'exact', symbols);
+  // A bare `}` or blank line at the right offset proves little: its neighbours must agree too.
+  if (sym && (untouched(expected) || (telling(a.text) && here(expected)))) return placed(a, a.file, text, expected, 'exact', symbols);
 
   // Rank candidate lines: neighbours first, then closeness to where the line was expected.
   const best = (cands: number[]): number | undefined => {
