@@ -3,10 +3,11 @@
 // notes.json and in the kpath Notes view, reload the window, insert lines above it, and find it
 // still on its line: in the gutter (the comment glyph's line number), in the view, and in the file;
 // then reply, see a note written by another window appear, and see it listed as an orphan once its
-// file is deleted.
+// file is deleted; export to Markdown and import an edit back; break the file by hand and get an
+// error, a backup and an untouched file.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -217,9 +218,23 @@ async function steps(page: Page): Promise<void> {
   writeFileSync(md, exported.replace('A reply: see also x_prepare.', 'A reply, edited in the Markdown.'));
   await runCommand(page, 'kpath: Import Notes from Markdown');
   await dialog.waitFor({ state: 'visible' });
+  // The dialog fills in the folder once it has listed it; typing before that would be overwritten.
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'kpath-notes.md' }).waitFor();
   await dialog.fill(md);
+  await page.waitForFunction((want) => (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value === want, md);
   await page.keyboard.press('Enter');
   await fileUntil(notesFile(), (t) => (notesOnDisk(t).find((n) => n.comments[0]?.body === BODY)?.comments[1]?.body === 'A reply, edited in the Markdown.' ? true : undefined));
   await page.locator('.notification-toast', { hasText: '1 added or changed' }).waitFor();
   await wb!.shot('notes-07-imported');
+
+  // A hand-broken notes file: a clear error, the file left as it is, a backup beside it.
+  const broken = readFileSync(notesFile(), 'utf8').replace('"notes": [', '"notes": [ oops');
+  writeFileSync(notesFile(), broken);
+  await page.locator('.notification-toast', { hasText: /notes\.json cannot be read: not valid JSON/ }).first().waitFor();
+  await wb!.shot('notes-08-broken-file');
+  const backups = readdirSync(join(root, '.kpath')).filter((f) => f.endsWith('.bak'));
+  assert.equal(backups.length, 1, `one backup (${backups.join(', ')})`);
+  assert.equal(readFileSync(join(root, '.kpath', backups[0]), 'utf8'), broken);
+  // Saving is refused while the file is broken (test/unit/notes-store.test.ts); reading left it as it was.
+  assert.equal(readFileSync(notesFile(), 'utf8'), broken, 'the broken file is untouched');
 }
