@@ -26,10 +26,10 @@ type NumberField = 'bytesPerWrite' | 'writes' | 'writeIntervalMs' | 'mss' | 'ini
 type FlagField = 'nagle' | 'cork' | 'tso';
 
 const numberFields: Array<{ key: NumberField; label: string; min: number; max: number }> = [
-  { key: 'bytesPerWrite', label: 'bytes per write', min: 1, max: 1 << 20 },
-  { key: 'writes', label: 'writes', min: 1, max: 200 },
+  { key: 'bytesPerWrite', label: 'bytes per write', min: 1, max: 65_536 },
+  { key: 'writes', label: 'writes', min: 1, max: 64 },
   { key: 'writeIntervalMs', label: 'ms between writes', min: 0, max: 10_000 },
-  { key: 'mss', label: 'MSS', min: 88, max: 65_495 },
+  { key: 'mss', label: 'MSS', min: 536, max: 65_495 },
   { key: 'initCwnd', label: 'initial cwnd', min: 1, max: 100 },
   { key: 'rttMs', label: 'RTT (ms)', min: 1, max: 10_000 },
   { key: 'peerWindow', label: 'peer window (bytes)', min: 1, max: 1 << 30 },
@@ -39,6 +39,11 @@ const flagFields: Array<{ key: FlagField; label: string; title: string }> = [
   { key: 'cork', label: 'cork', title: 'TCP_CORK around the writes, released after the last one' },
   { key: 'tso', label: 'TSO', title: 'off: software GSO cuts packets to MSS before the driver' },
 ];
+/** The model runs in the webview's thread: a run of more bytes (tens of thousands of steps) would
+ * freeze the panel for seconds. */
+const maxBytes = 1 << 20;
+/** Log entries kept in the page; older ones are dropped from the top. */
+const maxLogEntries = 3000;
 /** Steps per second; 0 plays everything at once. */
 const speeds = [2, 5, 10, 25, 100, 0];
 const FORM = '';
@@ -68,6 +73,7 @@ export class SimulationView {
   private runWhenLoaded = false;
   /** After a reload: replay this many steps (silently) once the run can be computed. */
   private replayTo = 0;
+  private onPath: Set<string> | undefined;
 
   constructor(private readonly diagram: HTMLElement, private readonly events: SimulationEvents) {
     this.source = h('select', { id: 'sim-source', 'aria-label': 'what to run' }, h('option', { value: FORM }, 'the scenario below'));
@@ -136,12 +142,13 @@ export class SimulationView {
 
   /** Light the current step's box again after the path was drawn anew (a refresh, a reload). */
   relight(): void {
+    this.onPath = undefined;
     const step = this.playback?.steps[this.pos - 1];
     if (this.visible && step) this.highlight(placeOf(step.fn, this.namesOnPath())?.name);
   }
 
   saved(): SimulationState {
-    return { open: this.visible, source: this.source.value, form: this.form(), speed: Number(this.speed.value), played: this.pos };
+    return { open: this.visible, source: this.source.value, form: this.form(), speed: Number(this.speed.value), played: this.replayTo || this.pos };
   }
 
   /** Back to where it was before a reload: the form, the source, and the same step of the run. */
@@ -188,6 +195,10 @@ export class SimulationView {
     for (const { key, min, max } of numberFields) {
       const n = Math.round(Number((this.inputs.get(key) as HTMLInputElement).value));
       f[key] = Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : DEFAULT_SCENARIO[key];
+    }
+    if (f.writes * f.bytesPerWrite > maxBytes) {
+      f.writes = Math.max(1, Math.floor(maxBytes / f.bytesPerWrite));
+      (this.inputs.get('writes') as HTMLInputElement).value = String(f.writes);
     }
     for (const { key } of flagFields) f[key] = (this.inputs.get(key) as HTMLInputElement).checked;
     f.congestion = this.inputs.get('congestion')!.value === 'reno' ? 'reno' : 'cubic';
@@ -259,6 +270,7 @@ export class SimulationView {
     }
     this.playback = playback;
     this.pos = 0;
+    this.onPath = undefined;
     this.tbody.replaceChildren();
     this.log.replaceChildren();
     this.warnings.replaceChildren(...playback.unsupported.map((u) => h('p', { class: 'sim-unsupported' }, `unsupported: ${u}`)));
@@ -281,6 +293,7 @@ export class SimulationView {
       h('span', { class: 'sim-time' }, `${formatMs(step.timeNs)} ms`), ' ', fnEl, where, ' ',
       h('span', { class: 'sim-note' }, step.note));
     this.log.append(li);
+    if (this.log.childElementCount > maxLogEntries) this.log.firstElementChild?.remove();
     for (const row of pb.rows) if (row.atStep === i) this.tbody.append(this.rowElement(row));
     if (show) {
       this.log.querySelector('.current')?.classList.remove('current');
@@ -315,9 +328,10 @@ export class SimulationView {
     return a;
   }
 
-  /** Names of the boxes and driver chips drawn by pathView (their data-fn). */
+  /** Names of the boxes and driver chips drawn by pathView (their data-fn), read once per drawing. */
   private namesOnPath(): Set<string> {
-    return new Set(Array.from(this.diagram.querySelectorAll<HTMLElement>('.box[data-fn], .chip[data-fn]'), (e) => e.dataset.fn ?? ''));
+    this.onPath ??= new Set(Array.from(this.diagram.querySelectorAll<HTMLElement>('.box[data-fn], .chip[data-fn]'), (e) => e.dataset.fn ?? ''));
+    return this.onPath;
   }
 
   private highlight(name: string | undefined): void {
