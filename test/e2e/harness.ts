@@ -140,7 +140,10 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
   cs.once('exit', (code, sig) => { exited = `code-server exited (${code ?? sig}); see test-results/e2e/code-server.log`; });
 
   let browser: Browser | undefined;
+  let lastPage: Page | undefined;
   const stop = async () => {
+    // What the screen showed at the end: the first thing to look at when a step failed.
+    await lastPage?.screenshot({ path: join(results, 'last.png') }).catch(() => undefined);
     await browser?.close().catch(() => undefined);
     if (cs.pid && cs.exitCode === null && cs.signalCode === null) {
       // The process group: code-server forks its own node processes (the extension host, our server).
@@ -166,6 +169,12 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    lastPage = page;
+    // Errors in the workbench and in our webview (its frames report here too), for diagnosis.
+    const consoleLog = createWriteStream(join(results, 'browser-console.log'));
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') consoleLog.write(`[${m.type()}] ${m.text()}\n`); });
+    page.on('pageerror', (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
+    page.on('close', () => consoleLog.end());
     page.setDefaultTimeout(30_000);
     await page.goto(`${url}/?folder=${encodeURIComponent(opts.folder)}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });

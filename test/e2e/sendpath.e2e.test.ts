@@ -46,7 +46,8 @@ async function peekFile(page: Page, file: string, dir: string): Promise<string> 
   if ((await row.getAttribute('aria-expanded')) === 'false') await row.click();
   const index = Number(await row.getAttribute('data-index'));
   await tree.locator(`.monaco-list-row[data-index="${index}"][aria-expanded="true"]`).waitFor();
-  const child = tree.locator(`.monaco-list-row[data-index="${index + 1}"]`);
+  // The first definition in that file: a leaf row right below the group, showing its line of code.
+  const child = tree.locator(`.monaco-list-row[data-index="${index + 1}"]:not([aria-expanded])`);
   await child.waitFor();
   return child.innerText();
 }
@@ -69,11 +70,16 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await page.keyboard.press('F12');
     await page.locator('.peekview-widget .ref-tree .monaco-list-row').first().waitFor();
     await wb!.shot('03-peek-definition');
-    assert.match(await peekFile(page, 'af_inet.c', 'net/ipv4'), /\binet_sendmsg\(/, 'inet_sendmsg is among the definitions');
-    await wb!.shot('04-peek-inet');
-    assert.match(await peekFile(page, 'af_inet6.c', 'net/ipv6'), /\binet6_sendmsg\(/, 'inet6_sendmsg is among the definitions');
-    await wb!.shot('04-peek-inet6');
-    await page.keyboard.press('Escape');
+    try {
+      assert.match(await peekFile(page, 'af_inet.c', 'net/ipv4'), /\binet_sendmsg\(/, 'inet_sendmsg is among the definitions');
+      await wb!.shot('04-peek-inet');
+      assert.match(await peekFile(page, 'af_inet6.c', 'net/ipv6'), /\binet6_sendmsg\(/, 'inet6_sendmsg is among the definitions');
+      await wb!.shot('04-peek-inet6');
+    } finally {
+      await wb!.shot('04-peek-end');
+      await page.keyboard.press('Escape');
+      await page.locator('.peekview-widget').waitFor({ state: 'detached' });
+    }
   });
 
   await t.test('kpath: Show Targets of Indirect Call at the same place lists them in a peek', async () => {
@@ -81,9 +87,13 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await goTo(page, at.line, at.col);
     await runCommand(page, 'kpath: Show Targets of Indirect Call');
     await page.locator('.peekview-widget .ref-tree .monaco-list-row').first().waitFor();
-    assert.match(await peekFile(page, 'af_inet6.c', 'net/ipv6'), /\binet6_sendmsg\(/);
-    await wb!.shot('04-targets-command');
-    await page.keyboard.press('Escape');
+    try {
+      assert.match(await peekFile(page, 'af_inet6.c', 'net/ipv6'), /\binet6_sendmsg\(/);
+      await wb!.shot('04-targets-command');
+    } finally {
+      await page.keyboard.press('Escape');
+      await page.locator('.peekview-widget').waitFor({ state: 'detached' });
+    }
   });
 
   await t.test('the call hierarchy of tcp_sendmsg lists its callers through proto.sendmsg', async () => {
@@ -154,14 +164,16 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await page.locator('.quick-input-widget', { hasText: 'from tcp_write_xmit to' }).waitFor();
     await pick('dev_queue_xmit');
     await frame.locator('#title', { hasText: 'tcp_write_xmit → dev_queue_xmit' }).waitFor();
-    await frame.locator('.box[data-fn="ip_queue_xmit"]').waitFor();
+    // The old path stays on screen, dimmed, until the new one arrives: wait for the new first box.
+    await frame.locator('.box[data-index="0"][data-fn="tcp_write_xmit"]').waitFor();
+    await frame.locator('body:not(.loading)').waitFor();
     await wb!.shot('10-call-path');
     const names = await boxNames();
     assert.equal(names[0], 'tcp_write_xmit');
     assert.equal(names.at(-1), 'dev_queue_xmit');
     // Back to the send path for the next step.
     await runCommand(page, 'kpath: Show send() Path');
-    await frame.locator('#title', { hasText: 'send() path' }).waitFor();
+    await frame.locator('.box[data-index="0"]:not([data-fn="tcp_write_xmit"])').waitFor();
     await frame.locator('.box[data-fn="__sys_sendto"]').waitFor();
   });
 
