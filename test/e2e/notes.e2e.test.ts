@@ -97,7 +97,7 @@ async function fileUntil<T>(file: string, check: (text: string) => T | undefined
   }
 }
 
-interface StoredNote { anchor: { file: string; line: number; symbol?: string; text: string }; comments: { body: string }[] }
+interface StoredNote { anchor: { file: string; line: number; symbol?: string; text: string }; resolved: boolean; comments: { body: string }[] }
 const notesOnDisk = (text: string): StoredNote[] => (JSON.parse(text) as { notes: StoredNote[] }).notes;
 
 /** 1-based line numbers of the editor lines that carry a comment-thread glyph in the gutter. */
@@ -181,6 +181,11 @@ async function steps(page: Page): Promise<void> {
   await page.keyboard.type('A reply: see also x_prepare.');
   await thread.getByRole('button', { name: 'Reply' }).click();
   await fileUntil(notesFile(), (t) => (notesOnDisk(t).find((n) => n.comments[0]?.body === BODY)?.comments.length === 2 ? true : undefined));
+
+  // Resolve it from the thread's title bar: saved, and the view says so.
+  await thread.getByRole('button', { name: 'Resolve Note' }).click();
+  await fileUntil(notesFile(), (t) => (notesOnDisk(t).find((n) => n.comments[0]?.body === BODY)?.resolved === true ? true : undefined));
+  await view.filter({ hasText: 'resolved' }).first().waitFor();
 
   // Another window (or a git pull) adds a note to the file: this window shows it too.
   const doc = JSON.parse(readFileSync(notesFile(), 'utf8')) as { version: 1; notes: unknown[] };
