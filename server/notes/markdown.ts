@@ -17,6 +17,10 @@ function link(linkBase: string, a: NoteAnchor): string {
   return `${encodeURI(target)}${lines}`;
 }
 
+// The data inside an HTML comment must not contain `--` (which `-->` in a line of C would end
+// early): written as the JSON escape \u002d, which JSON.parse reads back as '-'.
+const data = (o: object) => JSON.stringify(o).replace(/-/g, (m, at: number, all: string) => (all[at + 1] === '-' || all[at - 1] === '-' ? '\\u002d' : m));
+
 // Keep heading text from turning into Markdown or HTML of its own.
 const inline = (s: string) => s.replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`);
 
@@ -29,10 +33,10 @@ export function toMarkdown(notes: readonly Note[], opts: { title?: string; linkB
     const where = `${a.file}:${a.line + 1}${a.endLine > a.line ? `-${a.endLine + 1}` : ''}`;
     const flags = [n.resolved ? 'resolved' : '', opts.orphans?.has(n.id) ? 'orphan: not found in the current tree' : ''].filter(Boolean);
     out.push(`### [${inline(where)}](${link(opts.linkBase ?? '', a)})${a.symbol ? ` in \`${a.symbol}\`` : ''}${flags.length ? ` (${flags.join(', ')})` : ''}`, '');
-    out.push(`<!-- kpath-note ${JSON.stringify({ id: n.id, anchor: a, resolved: n.resolved, created: n.created, updated: n.updated })} -->`, '');
+    out.push(`<!-- kpath-note ${data({ id: n.id, anchor: a, resolved: n.resolved, created: n.created, updated: n.updated })} -->`, '');
     if (a.text) out.push(`> \`${a.text.replace(/`/g, "'")}\``, '');
     for (const c of n.comments) {
-      out.push(`<!-- kpath-comment ${JSON.stringify({ id: c.id, author: c.author, created: c.created, updated: c.updated })} -->`);
+      out.push(`<!-- kpath-comment ${data({ id: c.id, author: c.author, created: c.created, updated: c.updated })} -->`);
       out.push(`**${inline(c.author || 'someone')}** · ${c.created.slice(0, 10)}`, '');
       out.push(c.body, END(c.id), '');
     }

@@ -58,3 +58,11 @@ test('a reply without its closing marker is an error, not a silently swallowed d
   const md = toMarkdown(notes).replace('<!-- /kpath-comment c3 -->', '');
   assert.throws(() => fromMarkdown(md), /the reply c3 has no closing marker/);
 });
+
+test('a line of C holding `-->` cannot end the data comment early, and still round-trips', () => {
+  const tricky: Note = { ...notes[0], id: 'n3', anchor: { ...notes[0].anchor, text: 'while (n --> 0) /* -- */', after: ['a--b', '-->'] } };
+  const md = toMarkdown([tricky]);
+  const marker = md.split('\n').find((l) => l.startsWith('<!-- kpath-note '))!;
+  assert.equal(marker.slice('<!--'.length, -'-->'.length).includes('--'), false, marker);
+  assert.deepEqual(fromMarkdown(md), [tricky]);
+});
