@@ -163,8 +163,8 @@ test('Nagle on: Run fills the timeline, the second write is held until the ACK, 
   await page.close();
 });
 
-test('Nagle off: both writes go at once and nothing is held', { skip }, async () => {
-  const { page } = await openPanel();
+test('Nagle off: both writes go at once and nothing is held (in a narrow panel)', { skip }, async () => {
+  const { page } = await openPanel(undefined, 700);
   await page.click('#simulate');
   await fillScenario(page, { writes: 2, bytes: 100, nagle: false });
   await page.selectOption('.sim-speed', '0');
@@ -173,6 +173,8 @@ test('Nagle off: both writes go at once and nothing is held', { skip }, async ()
   assert.deepEqual((await dataRows(page)).map((r) => [r[0], r[3]]), [['10.000', '1:101(100)'], ['10.000', '101:201(100)']]);
   assert.equal(await page.locator('.sim-entry', { hasText: 'held by Nagle' }).count(), 0);
   assert.equal(await page.locator('.sim-entry[data-fn="__tcp_sock_set_nodelay"]').count(), 1);
+  assert.ok(await page.evaluate(() => document.getElementById('simulation')!.scrollWidth <= document.getElementById('simulation')!.clientWidth + 1), 'no sideways scrolling');
+  await page.screenshot({ path: join(shots, 'simulate-narrow.png') });
   await page.close();
 });
 
