@@ -6,8 +6,15 @@
 import type { CallPath } from '../protocol';
 import type { KernelIndex } from '../index/kernelIndex';
 import { callPath, functionIds, shortestPath, toHops } from './paths';
+import type { Edge } from '../index/kernelIndex';
 
 export const DRIVER_SLOT = 'net_device_ops.ndo_start_xmit';
+/**
+ * Where every IPv4 and IPv6 protocol hands a packet to routing's output (`dst->output`). A path
+ * switched to another protocol (udp_sendmsg) still goes through it: the shortest way alone would
+ * leave through a socket backlog into some tunnel driver.
+ */
+const FAMILY_OUTPUT = 'dst_output';
 
 // Each stop is `variable.field` (an ops table entry, resolved through the index) or a function name.
 // `tcp_write_xmit` is there because a shortest path would otherwise leave tcp_sendmsg through
@@ -24,60 +31,56 @@ export function sendPath(index: KernelIndex, opts: SendPathOptions = {}): CallPa
   const start = [...functionIds(index, 'sendto'), ...functionIds(index, 'send')];
   if (start.length === 0) return { hops: [], broken: { after: 'send', before: 'send', reason: 'no send/sendto syscall (SYSCALL_DEFINE) in the index' } };
   const penalty = (id: string): number => (index.fnById(id)?.file.startsWith(fam.avoid) ? 6 : 0);
-
-  // Waypoints: the functions those ops tables hold, plus any the user switched to.
-  const waypoints: { label: string; ids: string[] }[] = [];
-  for (const stop of fam.stops) {
-    const [variable, field] = stop.split('.');
-    const ids = field ? index.variableField(variable, field).map((v) => v.id) : functionIds(index, stop);
-    waypoints.push({ label: stop, ids: [...new Set(ids)] });
-  }
-  for (const t of opts.through ?? []) waypoints.push({ label: t, ids: functionIds(index, t) });
-  // Keep waypoints in path order: a switched function joins where its distance from the start says.
-  const edges = [];
-  let current = start;
-  let lastLabel = 'send';
-  const ordered = orderWaypoints(index, start, waypoints, penalty);
-  for (const wp of ordered) {
-    if (wp.ids.length === 0) return { hops: toHops(index, edges), broken: { after: lastLabel, before: wp.label, reason: `${wp.label} holds no function in the index` } };
-    const goal = new Set(wp.ids);
-    const seg = shortestPath(index, current, (id) => goal.has(id), { penalty });
-    if (!seg) return { hops: toHops(index, edges), broken: { after: lastLabel, before: wp.label, reason: `no call path from ${lastLabel} to ${wp.label}` } };
-    edges.push(...seg);
-    current = [seg.length ? seg[seg.length - 1].to : current[0]];
-    lastLabel = wp.label;
-  }
-  // Last leg: to the function that calls through net_device_ops.ndo_start_xmit.
   const callers = new Set(index.sitesWithSlot(DRIVER_SLOT).map((s) => s.fromId));
-  const seg = shortestPath(index, current, (id) => callers.has(id), { penalty });
-  if (!seg) return { hops: toHops(index, edges), broken: { after: lastLabel, before: DRIVER_SLOT, reason: `no call path from ${lastLabel} to a caller of ${DRIVER_SLOT}` } };
-  edges.push(...seg);
   const drivers = [...index.slotTargets(DRIVER_SLOT).keys()]
     .map((id) => index.fnById(id))
     .filter((f): f is NonNullable<typeof f> => f !== undefined)
     .map((f) => index.ref(f))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
-  const path: CallPath = { hops: toHops(index, edges), drivers };
-  return path;
-}
+  const finish = (edges: Edge[], broken?: CallPath['broken']): CallPath => (broken ? { hops: toHops(index, edges), broken } : { hops: toHops(index, edges), drivers });
 
-const FIXED = FAMILIES.ipv4.stops.length;
-
-function orderWaypoints(index: KernelIndex, start: string[], wps: { label: string; ids: string[] }[], penalty: (id: string) => number): { label: string; ids: string[] }[] {
-  if (wps.length <= FIXED) return wps;
-  // A switched-to function sits between the fixed stops; place it after the last stop it is reachable from.
-  const fixed = wps.slice(0, FIXED);
-  const extra = wps.slice(FIXED);
-  const out = [...fixed];
-  for (const e of extra) {
-    let pos = 0;
-    for (let i = 0; i < fixed.length; i++) {
-      const seg = shortestPath(index, fixed[i].ids.length ? fixed[i].ids : start, (id) => e.ids.includes(id), { penalty, maxHops: 12 });
-      if (seg) { pos = out.indexOf(fixed[i]) + 1; }
-    }
-    out.splice(pos, 0, e);
+  // The default path: through the functions the TCP socket's ops tables hold, then to the driver call.
+  let edges: Edge[] = [];
+  let current = start;
+  let lastLabel = 'send';
+  for (const stop of fam.stops) {
+    const [variable, field] = stop.split('.');
+    const ids = [...new Set(field ? index.variableField(variable, field).map((v) => v.id) : functionIds(index, stop))];
+    if (ids.length === 0) return finish(edges, { after: lastLabel, before: stop, reason: `${stop} holds no function in the index` });
+    const goal = new Set(ids);
+    const seg = shortestPath(index, current, (id) => goal.has(id), { penalty });
+    if (!seg) return finish(edges, { after: lastLabel, before: stop, reason: `no call path from ${lastLabel} to ${stop}` });
+    edges.push(...seg);
+    current = [seg.length ? seg[seg.length - 1].to : current[0]];
+    lastLabel = stop;
   }
-  return out;
+  const tail = shortestPath(index, current, (id) => callers.has(id), { penalty });
+  if (!tail) return finish(edges, { after: lastLabel, before: DRIVER_SLOT, reason: `no call path from ${lastLabel} to a caller of ${DRIVER_SLOT}` });
+  edges.push(...tail);
+
+  // A switched target replaces the target of the indirect hop it is an alternative of; from there
+  // the path goes to the driver call by the shortest way (the TCP stops after it no longer apply).
+  for (const name of opts.through ?? []) {
+    const ids = new Set(functionIds(index, name));
+    const at = edges.findIndex((e) => e.kind !== 'direct' && index.callees(e.from).some((o) => ids.has(o.to) && o.line === e.line && o.col === e.col && o.file === e.file));
+    if (at < 0) return finish(edges, { after: name, before: name, reason: `${name} is not a target of any indirect hop on the path` });
+    const hop = edges[at];
+    const switched = index.callees(hop.from).find((o) => ids.has(o.to) && o.line === hop.line && o.col === hop.col && o.file === hop.file)!;
+    // The family's output stop (dst_output) still applies if the switch came before it.
+    const familyStop = new Set(functionIds(index, FAMILY_OUTPUT));
+    const stillAhead = edges.slice(at).some((e) => familyStop.has(e.to));
+    edges = [...edges.slice(0, at), switched];
+    let from = [switched.to];
+    if (stillAhead && !familyStop.has(switched.to)) {
+      const toFamily = shortestPath(index, from, (id) => familyStop.has(id), { penalty });
+      if (toFamily) { edges.push(...toFamily); from = [toFamily[toFamily.length - 1].to]; }
+    }
+    if (callers.has(from[0])) continue;
+    const rest = shortestPath(index, from, (id) => callers.has(id), { penalty });
+    if (!rest) return finish(edges, { after: name, before: DRIVER_SLOT, reason: `no call path from ${name} to a caller of ${DRIVER_SLOT}` });
+    edges.push(...rest);
+  }
+  return finish(edges);
 }
 
 export { callPath };

@@ -80,3 +80,15 @@ test('IPv6 send path goes through inet6_sendmsg and ip6 output', { skip: SKIP },
   const names = p.hops.map((h) => h.to.name);
   for (const n of ['inet6_sendmsg', 'tcp_sendmsg', 'inet6_csk_xmit', 'ip6_xmit']) assert.ok(names.includes(n), `${n} in ${names.join(' → ')}`);
 });
+
+test('switching the proto.sendmsg hop to udp_sendmsg re-routes the rest through UDP and IPv4 output', { skip: SKIP }, async () => {
+  const ix = (await kernelIndex()).index;
+  const p = sendPath(ix, { through: ['udp_sendmsg'] });
+  assert.equal(p.broken, undefined, p.broken?.reason);
+  const names = p.hops.map((h) => h.to.name);
+  for (const n of ['inet_sendmsg', 'udp_sendmsg', 'ip_local_out', 'ip_output', 'dev_queue_xmit', '__netdev_start_xmit']) assert.ok(names.includes(n), `${n} in ${names.join(' → ')}`);
+  for (const n of ['tcp_sendmsg', 'tcp_write_xmit']) assert.ok(!names.includes(n), `${n} is not on the UDP path`);
+  assert.ok(p.drivers!.length >= 100);
+  const bad = sendPath(ix, { through: ['no_such_function_xyz'] });
+  assert.match(bad.broken?.reason ?? '', /not a target of any indirect hop/);
+});
