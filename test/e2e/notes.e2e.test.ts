@@ -177,6 +177,9 @@ async function steps(page: Page): Promise<void> {
 
   // A reply in the open thread is saved beside the note.
   const thread = page.locator('.review-widget');
+  // VS Code collapses the reply box of a thread opened from a list into a "Reply…" button.
+  const collapsed = thread.locator('.review-thread-reply-button').first();
+  if (await collapsed.isVisible()) await collapsed.click();
   await thread.locator('.comment-form .monaco-editor .view-lines').first().click();
   await page.keyboard.type('A reply: see also x_prepare.');
   await thread.getByRole('button', { name: 'Reply' }).click();
