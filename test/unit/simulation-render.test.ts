@@ -5,34 +5,12 @@
 // Needs Debian's chromium (/usr/bin/chromium, or KPATH_CHROMIUM); skipped without it unless CI is set.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { panelHtml } from '../../media/panelHtml';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { openPanelPage, shots, skip, startPanelServer, type PanelServer } from '../helpers/webviewPage';
 import type { FromWebview, ToWebview, WebviewState } from '../../media/messages';
 import { DEFAULT_SCENARIO } from '../../server/model/index';
 import { sendPath } from './webview-fixture';
-
-const repo = resolve(__dirname, '../..');
-const chromiumPath = process.env.KPATH_CHROMIUM ?? '/usr/bin/chromium';
-const shots = join(repo, 'test-results', 'webview');
-const skip = !existsSync(chromiumPath) && !process.env.CI ? `no chromium at ${chromiumPath}` : false;
-
-const darkTheme = `:root {
-  --vscode-font-family: sans-serif; --vscode-font-size: 13px; --vscode-editor-font-family: monospace;
-  --vscode-foreground: #cccccc; --vscode-editor-background: #1e1e1e; --vscode-descriptionForeground: #9d9d9d;
-  --vscode-panel-border: #3c3c3c; --vscode-editorWidget-background: #252526; --vscode-editorWidget-border: #454545;
-  --vscode-sideBar-background: #181818; --vscode-focusBorder: #0078d4; --vscode-textLink-foreground: #4daafc;
-  --vscode-errorForeground: #f85149; --vscode-charts-orange: #d18616; --vscode-charts-green: #89d185;
-  --vscode-charts-red: #f14c4c; --vscode-charts-yellow: #cca700; --vscode-charts-blue: #3794ff; --vscode-charts-purple: #b180d7;
-  --vscode-button-background: #0078d4; --vscode-button-foreground: #fff;
-  --vscode-button-secondaryBackground: #313131; --vscode-button-secondaryForeground: #ccc;
-  --vscode-input-background: #313131; --vscode-input-foreground: #ccc; --vscode-list-hoverBackground: #2a2d2e;
-  --vscode-editor-selectionBackground: #264f78; --vscode-list-inactiveSelectionBackground: #37373d;
-}`;
 
 /** A script as the host would send it for tools/testing/selftests/net/packetdrill/nagle.pkt. */
 const nagleScript = [
@@ -54,36 +32,14 @@ const nagleScript = [
 /** What the script's preamble runs: the part of the selftests' defaults.sh that matters here. */
 const defaultsSh = 'sysctl -q net.ipv4.tcp_timestamps=1\nsysctl -q net.ipv4.tcp_sack=1\nsysctl -q net.ipv4.tcp_rmem="4096 540000 $((15*1024*1024))"\n';
 
-let server: Server;
-let origin = '';
-let browser: Browser;
-const nonce = 'kpathTestNonce0123456789abcdef';
+let panel: PanelServer;
 
 before(async () => {
-  if (skip) return;
-  const built = await esbuild.build({ entryPoints: [join(repo, 'media/main.ts')], bundle: true, platform: 'browser', format: 'iife', target: 'es2022', write: false });
-  const script = built.outputFiles[0].text;
-  const css = readFileSync(join(repo, 'media/styles.css'), 'utf8');
-  server = createServer((req, res) => {
-    const url = req.url ?? '/';
-    const body: Record<string, [string, string]> = {
-      '/': ['text/html', panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/styles.css` })],
-      '/dist/webview.js': ['text/javascript', script],
-      '/media/styles.css': ['text/css', css],
-      '/theme.css': ['text/css', darkTheme],
-    };
-    const hit = body[url];
-    if (hit) { res.writeHead(200, { 'content-type': hit[0] }); res.end(hit[1]); } else { res.writeHead(url === '/favicon.ico' ? 204 : 404); res.end(); }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-  mkdirSync(shots, { recursive: true });
+  if (!skip) panel = await startPanelServer();
 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await panel?.close();
 });
 
 interface SimRecorded { posted: FromWebview[]; violations: string[] }
@@ -91,15 +47,11 @@ declare global { interface Window { __kpathSim: SimRecorded } }
 
 /** The panel with the send path drawn; the stub answers listScripts/readScript like the host. */
 async function openPanel(saved?: WebviewState, width = 1500): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width, height: 1200 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   const answers: Record<string, ToWebview> = {
     listScripts: { type: 'scripts', dir: 'tools/testing/selftests/net/packetdrill', names: ['nagle.pkt', 'tcp_slow_start_slow-start-ack-per-1pkt.pkt'] },
     readScript: { type: 'script', name: 'nagle.pkt', text: nagleScript, siblings: { 'defaults.sh': defaultsSh } },
   };
-  await page.addInitScript(`(() => {
+  const { page, errors } = await openPanelPage(panel, `(() => {
     const rec = { posted: [], violations: [] };
     const answers = ${JSON.stringify(answers)};
     window.__kpathSim = rec;
@@ -110,12 +62,7 @@ async function openPanel(saved?: WebviewState, width = 1500): Promise<{ page: Pa
       getState: () => state,
       setState: (s) => { state = s; },
     });
-  })();`);
-  await page.goto(`${origin}/`);
-  await page.waitForFunction(() => window.__kpathSim.posted.some((m) => m.type === 'ready'));
-  await page.evaluate((href) => new Promise<void>((res) => {
-    const link = document.createElement('link'); link.rel = 'stylesheet'; link.href = href; link.onload = () => res(); document.head.append(link);
-  }), `${origin}/theme.css`);
+  })();`, "window.__kpathSim.posted.some((m) => m.type === 'ready')", { width, height: 1200 });
   const m: ToWebview = { type: 'path', query: { kind: 'send', params: { family: 'ipv4' } }, title: 'send() path (IPv4)', path: sendPath() };
   await page.evaluate((msg) => window.postMessage(msg, '*'), m);
   await page.waitForSelector('.box[data-fn="tcp_write_xmit"]');

@@ -4,72 +4,21 @@
 // Needs Debian's chromium (/usr/bin/chromium, or KPATH_CHROMIUM); skipped without it unless CI is set.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { panelHtml } from '../../media/panelHtml';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { openPanelPage, shots, skip, startPanelServer, type PanelServer } from '../helpers/webviewPage';
 import type { FromWebview, ToWebview, WebviewState } from '../../media/messages';
 import type { CallPath } from '../../server/protocol';
 import { brokenPath, fn, sendPath } from './webview-fixture';
 
-const repo = resolve(__dirname, '../..');
-const chromiumPath = process.env.KPATH_CHROMIUM ?? '/usr/bin/chromium';
-const shots = join(repo, 'test-results', 'webview');
-const skip = !existsSync(chromiumPath) && !process.env.CI ? `no chromium at ${chromiumPath}` : false;
-
-// A dark theme's variables, as VS Code injects them into a webview, so that screenshots look like
-// the panel does and the stylesheet is exercised through its --vscode-* colours.
-const darkTheme = `:root {
-  --vscode-font-family: sans-serif; --vscode-font-size: 13px; --vscode-editor-font-family: monospace;
-  --vscode-foreground: #cccccc; --vscode-editor-background: #1e1e1e; --vscode-descriptionForeground: #9d9d9d;
-  --vscode-panel-border: #3c3c3c; --vscode-editorWidget-background: #252526; --vscode-editorWidget-border: #454545;
-  --vscode-sideBar-background: #181818; --vscode-focusBorder: #0078d4; --vscode-textLink-foreground: #4daafc;
-  --vscode-errorForeground: #f85149; --vscode-inputValidation-errorBackground: #5a1d1d;
-  --vscode-charts-red: #f14c4c; --vscode-charts-orange: #d18616; --vscode-charts-yellow: #cca700;
-  --vscode-charts-green: #89d185; --vscode-charts-blue: #3794ff; --vscode-charts-purple: #b180d7;
-  --vscode-button-background: #0078d4; --vscode-button-foreground: #fff;
-  --vscode-button-secondaryBackground: #313131; --vscode-button-secondaryForeground: #ccc;
-  --vscode-dropdown-background: #313131; --vscode-dropdown-foreground: #ccc; --vscode-list-hoverBackground: #2a2d2e;
-  --vscode-input-background: #313131; --vscode-input-foreground: #ccc;
-}`;
-
-let server: Server;
-let origin = '';
-let browser: Browser;
-const nonce = 'kpathTestNonce0123456789abcdef';
+let panel: PanelServer;
 
 before(async () => {
-  if (skip) return;
-  // Build the webview bundle from the sources as they are now, not from a stale dist/.
-  const built = await esbuild.build({ entryPoints: [join(repo, 'media/main.ts')], bundle: true, platform: 'browser', format: 'iife', target: 'es2022', write: false });
-  const script = built.outputFiles[0].text;
-  const css = readFileSync(join(repo, 'media/styles.css'), 'utf8');
-  server = createServer((req, res) => {
-    const url = req.url ?? '/';
-    if (url === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/styles.css` }));
-    } else if (url === '/dist/webview.js') {
-      res.writeHead(200, { 'content-type': 'text/javascript' }); res.end(script);
-    } else if (url === '/media/styles.css') {
-      res.writeHead(200, { 'content-type': 'text/css' }); res.end(css);
-    } else if (url === '/theme.css') {
-      res.writeHead(200, { 'content-type': 'text/css' }); res.end(darkTheme);
-    } else if (url === '/favicon.ico') { res.writeHead(204); res.end(); // the browser asks on its own
-    } else { res.writeHead(404); res.end(); }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
-  mkdirSync(shots, { recursive: true });
+  if (!skip) panel = await startPanelServer();
 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await panel?.close();
 });
 
 interface Recorded { posted: FromWebview[]; state: WebviewState | undefined; violations: string[] }
@@ -77,13 +26,7 @@ declare global { interface Window { __kpath: Recorded } }
 
 /** Open the panel page with a stubbed VS Code API (and an optional saved state, as after a reload). */
 async function openPanel(saved?: WebviewState, width = 1500): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width, height: 1100 } });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  // A string, not a function: tsx would wrap a function's inner functions in a `__name` helper
-  // that does not exist in the page.
-  await page.addInitScript(`(() => {
+  return openPanelPage(panel, `(() => {
     const rec = { posted: [], state: ${JSON.stringify(saved ?? null)} ?? undefined, violations: [] };
     window.__kpath = rec;
     document.addEventListener('securitypolicyviolation', (e) => rec.violations.push(e.violatedDirective + ' ' + e.blockedURI));
@@ -92,14 +35,7 @@ async function openPanel(saved?: WebviewState, width = 1500): Promise<{ page: Pa
       getState: () => rec.state,
       setState: (s) => { rec.state = s; },
     });
-  })();`);
-  await page.goto(`${origin}/`);
-  await page.waitForFunction(() => window.__kpath.posted.some((m) => m.type === 'ready'));
-  // The theme stylesheet comes from the page's own origin, which the CSP allows for styles.
-  await page.evaluate((href) => new Promise<void>((res) => {
-    const link = document.createElement('link'); link.rel = 'stylesheet'; link.href = href; link.onload = () => res(); document.head.append(link);
-  }), `${origin}/theme.css`);
-  return { page, errors };
+  })();`, "window.__kpath.posted.some((m) => m.type === 'ready')", { width, height: 1100 });
 }
 
 async function send(page: Page, m: ToWebview): Promise<void> {
