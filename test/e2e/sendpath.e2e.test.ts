@@ -165,7 +165,10 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
 
   await t.test('kpath: Show Call Path… from tcp_write_xmit to dev_queue_xmit, picked by name', async () => {
     const pick = async (name: string) => {
-      await page.locator('.quick-input-widget input.input').fill(name);
+      // Wait for kpath's own picker (its placeholder), not the palette that is closing.
+      const input = page.locator('.quick-input-widget input.input[placeholder="Type a function name"]');
+      await input.waitFor({ state: 'visible', timeout: 60_000 });
+      await input.fill(name);
       // The row whose label is exactly the name (dev_queue_xmit, not __dev_queue_xmit).
       await page.locator(`.quick-input-list .monaco-list-row[aria-label^="${name}, "]`).first().click();
     };
