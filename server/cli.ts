@@ -9,9 +9,7 @@ import { sendPath, DRIVER_SLOT } from './graph/sendPath';
 import type { CallPath, Evidence, FunctionRef } from './protocol';
 import { simulateCommand } from './model/simulateCommand';
 import { cacheFile, defaultCacheDir } from './index/cache';
-import { resolveScope, scopeKey as scopeKeyRaw } from './index/indexer';
-
-const scopeKeyOf = (include: string[]): string => scopeKeyRaw(resolveScope(include), []);
+import { resolveScope, scopeKey } from './index/indexer';
 
 const USAGE = `kpath — Linux kernel call paths through function pointers
 
@@ -192,7 +190,8 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
       // else the model's own grep locator (no multi-minute cold index for one simulation).
       const treeArg = str(a, 'tree');
       let locate: ((fn: string) => { file: string; line: number } | undefined) | undefined;
-      if (treeArg && existsSync(cacheFile(defaultCacheDir(treeArg), 'all').replace(/index-all/, 'index-' + scopeKeyOf(['net'])))) {
+      const include = resolveScope(list(str(a, 'scope')) ?? ['net']);
+      if (treeArg && existsSync(cacheFile(str(a, 'cache') ?? defaultCacheDir(treeArg), scopeKey(include, list(str(a, 'exclude')) ?? [])))) {
         const ix = (await openIndex(treeArg, a)).index;
         locate = (fn) => { const f = ix.functionsNamed(fn)[0]; return f ? { file: f.file, line: f.def.nameLine + 1 } : undefined; };
       }

@@ -5,7 +5,7 @@
 // between, comes from the index.
 import type { CallPath } from '../protocol';
 import type { KernelIndex } from '../index/kernelIndex';
-import { callPath, functionIds, shortestPath, toHops } from './paths';
+import { functionIds, shortestPath, toHops } from './paths';
 import type { Edge } from '../index/kernelIndex';
 
 export const DRIVER_SLOT = 'net_device_ops.ndo_start_xmit';
@@ -83,4 +83,3 @@ export function sendPath(index: KernelIndex, opts: SendPathOptions = {}): CallPa
   return finish(edges);
 }
 
-export { callPath };

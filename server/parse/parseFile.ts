@@ -126,22 +126,17 @@ function recoverMissedFunctions(source: string, rel: string, facts: FileFacts): 
     let lines = 0;
     for (let i = source.indexOf('\n'); i >= 0 && i < m.index; i = source.indexOf('\n', i + 1)) lines++;
     const region = '\n'.repeat(lines) + source.slice(m.index, end);
-    const tree = getParser().parse(region);
-    try {
-      const part = extractFacts(lightTree(tree, region), rel);
-      const fn = part.functions.find((f) => f.name === m[1]);
-      if (!fn) continue;
-      recovered++;
-      known.add(fn.name);
-      facts.functions.push(fn);
-      const mine = <T extends { from: string }>(xs: T[]): T[] => xs.filter((x) => x.from === fn.name);
-      facts.calls.push(...mine(part.calls));
-      facts.icalls.push(...mine(part.icalls));
-      facts.stores.push(...mine(part.stores));
-      facts.args.push(...mine(part.args));
-    } finally {
-      (tree as unknown as { delete?: () => void }).delete?.();
-    }
+    const part = extractFacts(lightTree(getParser().parse(region), region), rel);
+    const fn = part.functions.find((f) => f.name === m[1]);
+    if (!fn) continue;
+    recovered++;
+    known.add(fn.name);
+    facts.functions.push(fn);
+    const mine = <T extends { from: string }>(xs: T[]): T[] => xs.filter((x) => x.from === fn.name);
+    facts.calls.push(...mine(part.calls));
+    facts.icalls.push(...mine(part.icalls));
+    facts.stores.push(...mine(part.stores));
+    facts.args.push(...mine(part.args));
   }
   if (recovered) facts.notes.push(`${recovered} function(s) recovered by re-parsing them alone after a parse error`);
 }
@@ -162,10 +157,9 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
     facts.notes.push(...notes);
     return facts;
   }
-  let tree: Parser.Tree | undefined;
   try {
     const source = blankAnnotations(text);
-    tree = getParser().parse(source, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
+    const tree = getParser().parse(source, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
     if (!tree) throw new Error('parse timed out');
     const root = lightTree(tree, source);
     const facts = extractFacts(root, rel);
@@ -176,8 +170,5 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
     const facts = emptyFacts(rel);
     facts.notes.push(...notes, `not parsed: ${(e as Error).message}`);
     return facts;
-  } finally {
-    // Trees hold native memory; drop it now rather than when the GC gets to it.
-    (tree as unknown as { delete?: () => void } | undefined)?.delete?.();
   }
 }
