@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { KernelIndex } from './kernelIndex';
 import { scanTree, NET_SCOPE, type SourceFile } from './scan';
-import { cacheFile, defaultCacheDir, loadCache, saveCache, type CachedFile } from './cache';
+import { CacheWriter, cacheFile, decodeLine, defaultCacheDir, encodeLine, loadCache, type CachedFile } from './cache';
 import { parseAll, type PoolProgress } from '../parse/pool';
 import { hashContent } from '../parse/parseFile';
 
@@ -95,25 +95,39 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
   }
   const t2 = performance.now();
 
+  // The new cache is written while files are parsed: kept files first, then each parsed one as it
+  // arrives. Files that vanished since the cache was written are simply not kept.
+  const changed = toParse.length > 0 || kept.size !== cached.size;
+  let writer: CacheWriter | undefined;
+  const writeFailed = (e: unknown): void => {
+    problem(`could not write the index cache ${cachePath}: ${(e as Error).message}`);
+    writer?.abandon();
+    writer = undefined;
+  };
+  if (changed && !opts.noCache) {
+    try {
+      writer = new CacheWriter(cachePath);
+      for (const c of kept.values()) writer.add(encodeLine(c));
+    } catch (e) { writeFailed(e); }
+  }
+
   let bytesParsed = 0;
-  await parseAll(absRoot, toParse, (r) => {
+  await parseAll(absRoot, toParse, (line) => {
+    const r = decodeLine(line);
     index.setFile(r.facts);
-    if (r.hash) kept.set(r.facts.path, { rel: r.facts.path, size: r.size, mtimeMs: r.mtimeMs, hash: r.hash, facts: r.facts });
-    else problem(`${r.facts.path}: ${r.facts.notes.join('; ')}`);
+    if (r.hash) {
+      try { writer?.add(line); } catch (e) { writeFailed(e); }
+    } else problem(`${r.rel}: ${r.facts.notes.join('; ')}`);
     bytesParsed += r.size;
   }, (p: PoolProgress) => opts.onProgress?.({ phase: 'parse', done: done + p.done, total: scan.files.length }), opts.threads);
   const t3 = performance.now();
 
-  // Files that vanished since the cache was written are simply not kept.
-  const changed = toParse.length > 0 || kept.size !== cached.size;
-  if (changed && !opts.noCache) {
+  if (writer) {
     opts.onProgress?.({ phase: 'save', done: scan.files.length, total: scan.files.length });
     try {
-      saveCache(cachePath, kept.values());
+      writer.commit();
       cacheStatus = cache.ok ? `updated (${toParse.length} files re-indexed)` : `written (${cacheStatus})`;
-    } catch (e) {
-      problem(`could not write the index cache ${cachePath}: ${(e as Error).message}`);
-    }
+    } catch (e) { writeFailed(e); }
   }
   const t4 = performance.now();
   opts.onProgress?.({ phase: 'done', done: scan.files.length, total: scan.files.length });

@@ -4,6 +4,7 @@
 import type { CallSite, FileFacts, IndirectCall } from '../parse/facts';
 import type { Evidence, FunctionRef, HopKind } from '../protocol';
 import { TypeEnv, structLabel, type FnEntry } from '../resolve/typeEnv';
+import { callCount, callsUnread } from './cache';
 import { enclosingId, fileFlows, valuesOf, type FileFlows, type SlotResult } from '../resolve/slots';
 
 export interface Target { fn: FunctionRef; hint: boolean; evidence: Evidence[] }
@@ -81,7 +82,8 @@ export class KernelIndex {
   setFile(f: FileFacts): void {
     // Facts arrive from JSON or another thread with a fresh copy of every name; a call site holds
     // two of them, and there are millions of call sites. One shared copy per name halves their memory.
-    for (const c of f.calls) { c.from = this.intern(c.from); c.callee = this.intern(c.callee); }
+    // (Calls still packed from the cache are interned when they are unpacked.)
+    if (!callsUnread(f)) for (const c of f.calls) { c.from = this.intern(c.from); c.callee = this.intern(c.callee); }
     for (const c of f.icalls) c.from = this.intern(c.from);
     const old = this.files.get(f.path);
     if (old) this.env.remove(old);
@@ -435,7 +437,7 @@ export class KernelIndex {
     this.refresh();
     let functions = 0; let calls = 0; let sites = 0; let resolved = 0; let stores = 0;
     for (const [rel, f] of this.files) {
-      functions += f.functions.length; calls += f.calls.length; stores += f.stores.length;
+      functions += f.functions.length; calls += callCount(f); stores += f.stores.length;
       const fl = this.flows.get(rel)!;
       fl.sites.forEach((s, i) => {
         sites++;

@@ -2,14 +2,17 @@
 // binding's node objects costs a native call per property; the extractor touches each node several
 // times, which made extraction four times slower than parsing. Copying once with a cursor and then
 // working in JS is about twice as fast overall. The API mirrors the subset of SyntaxNode we use.
-import type { Tree } from 'tree-sitter';
+import type { Tree, TreeCursor } from 'tree-sitter';
 
 export interface Point { row: number; column: number }
 
+/** The children of every token: shared, never written to. */
+const NO_CHILDREN: LNode[] = [];
+
 export class LNode {
-  readonly children: LNode[] = [];
   hasError = false;
   constructor(
+    readonly children: LNode[],
     private readonly src: Source,
     readonly type: string,
     readonly field: string | null,
@@ -18,8 +21,9 @@ export class LNode {
     readonly isNamed: boolean,
   ) {}
 
-  get text(): string { return this.src.text.slice(this.startIndex, this.endIndex); }
-  get isMissing(): boolean { return this.startIndex === this.endIndex && this.type !== 'translation_unit'; }
+  /** Anonymous tokens (`->`, `=`, `;`) are copied without a position: their text is their type. */
+  get text(): string { return this.isNamed ? this.src.text.slice(this.startIndex, this.endIndex) : this.type; }
+  get isMissing(): boolean { return this.isNamed && this.startIndex === this.endIndex && this.type !== 'translation_unit'; }
   get startPosition(): Point { return this.src.point(this.startIndex); }
   get endPosition(): Point { return this.src.point(this.endIndex); }
   get namedChildren(): LNode[] { return this.children.filter((c) => c.isNamed); }
@@ -62,40 +66,106 @@ class Source {
 
 // Leaves and subtrees that never hold anything the extractor reads.
 const SKIP = new Set(['comment', 'string_literal', 'concatenated_string', 'char_literal', 'number_literal', 'preproc_arg', 'system_lib_string']);
+// Tokens spelled like an identifier: their end is found by scanning the text, not by asking.
+const WORD_LEAVES = new Set(['identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'primitive_type', 'true', 'false']);
+// Named tokens: no children to look for.
+const LEAVES = new Set([...WORD_LEAVES, ...SKIP, 'preproc_directive', 'string_content', 'escape_sequence', 'character']);
 
-const TYPE_NAMES: string[] = [];
+const enum Kind { Inner, Anonymous, Word, Leaf }
+interface TypeInfo { type: string; named: boolean; kind: Kind; fielded: boolean }
+const TYPES: TypeInfo[] = [];
 const FIELD_NAMES: string[] = [];
-const NAMED: boolean[] = [];
+// Node types whose children carry field names (from the grammar's node-types.json, read once).
+let HAS_FIELDS: Set<string> | undefined;
 
-/** Copy a tree into LNodes. `text` must be the exact string that was parsed. */
+function hasFields(): Set<string> {
+  if (!HAS_FIELDS) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const types = require('tree-sitter-c/src/node-types.json') as { type: string; named: boolean; fields?: Record<string, unknown> }[];
+    HAS_FIELDS = new Set(types.filter((t) => t.fields && Object.keys(t.fields).length > 0).map((t) => t.type));
+    HAS_FIELDS.add('ERROR');
+  }
+  return HAS_FIELDS;
+}
+
+/** What a node type is, asked of the binding once per type: numeric ids cross without building a string. */
+function typeInfo(c: TreeCursor): TypeInfo {
+  const typeId = c.nodeTypeId;
+  let info = TYPES[typeId];
+  if (!info) {
+    const type = c.nodeType;
+    const named = c.nodeIsNamed;
+    info = TYPES[typeId] = { type, named, kind: !named ? Kind.Anonymous : WORD_LEAVES.has(type) ? Kind.Word : LEAVES.has(type) ? Kind.Leaf : Kind.Inner, fielded: hasFields().has(type) };
+  }
+  return info;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c > 127;
+}
+
+/**
+ * Copy a tree into LNodes. `text` must be the exact string that was parsed.
+ * Every native call costs about as much as parsing a few bytes, so the walk asks only what it
+ * cannot know: tokens are not asked for children, anonymous tokens not for positions (their text is
+ * their type), children of nodes without fields not for a field, identifiers' ends come from the
+ * text, inner nodes' ends are asked once on the way back up.
+ */
 export function lightTree(tree: Tree, text: string): LNode {
+  // In a tree with errors a MISSING identifier is empty where the text is not: ask every end there.
+  const hasError = tree.rootNode.hasError;
   const src = new Source(text);
   const c = tree.walk();
-  const root = new LNode(src, c.nodeType, null, c.startIndex, c.endIndex, true);
+  const root = new LNode([], src, c.nodeType, null, c.startIndex, c.endIndex, true);
   const stack: LNode[] = [root];
+  const fieldedStack: boolean[] = [false];
+  let parentFields = false;
   if (c.gotoFirstChild()) {
     for (;;) {
-      // Numeric ids cross the native boundary without building a string each time.
-      const typeId = c.nodeTypeId;
-      const type = TYPE_NAMES[typeId] ??= c.nodeType;
-      const named = NAMED[typeId] ??= c.nodeIsNamed;
-      const fieldId = c.currentFieldId;
-      const field = fieldId ? (FIELD_NAMES[fieldId] ??= c.currentFieldName) : null;
-      const start = c.startIndex;
-      // An anonymous node is a token whose text is its type (`&`, `=`, `;`): no need to ask its end.
-      const node = new LNode(src, type, field, start, named ? c.endIndex : start + type.length, named);
-      stack[stack.length - 1].children.push(node);
-      if (!SKIP.has(type) && c.gotoFirstChild()) { stack.push(node); continue; }
+      const info = typeInfo(c);
+      let field: string | null = null;
+      if (parentFields) {
+        const fieldId = c.currentFieldId;
+        if (fieldId) field = FIELD_NAMES[fieldId] ??= c.currentFieldName;
+      }
+      const parent = stack[stack.length - 1];
+      let node: LNode;
+      if (info.kind === Kind.Anonymous) {
+        node = new LNode(NO_CHILDREN, src, info.type, field, -1, -1, false);
+      } else {
+        const start = c.startIndex;
+        let end = -1;
+        if (info.kind === Kind.Word && !hasError) { end = start; while (end < text.length && isWordChar(text.charCodeAt(end))) end++; }
+        else if (info.kind !== Kind.Inner) end = c.endIndex;
+        if (info.kind === Kind.Inner) {
+          node = new LNode([], src, info.type, field, start, end, true);
+          if (c.gotoFirstChild()) {
+            parent.children.push(node);
+            stack.push(node);
+            fieldedStack.push(parentFields = info.fielded);
+            continue;
+          }
+          (node as { endIndex: number }).endIndex = c.endIndex;
+        } else node = new LNode(NO_CHILDREN, src, info.type, field, start, end, true);
+      }
+      parent.children.push(node);
       let done = false;
       while (!c.gotoNextSibling()) {
         if (!c.gotoParent() || stack.length === 1) { done = true; break; }
-        stack.pop();
+        closeNode(stack.pop()!, c);
+        fieldedStack.pop();
       }
       if (done) break;
+      parentFields = fieldedStack[fieldedStack.length - 1];
     }
   }
-  markErrors(root);
+  if (hasError) markErrors(root);
   return root;
+}
+
+/** Called with the cursor back on an inner node whose children are copied: only now is its end asked. */
+function closeNode(n: LNode, c: { endIndex: number }): void {
+  (n as { endIndex: number }).endIndex = c.endIndex;
 }
 
 function markErrors(n: LNode): boolean {

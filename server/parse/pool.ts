@@ -1,10 +1,9 @@
 // A pool of parser threads. Files go out in batches sized by bytes so that one huge file does not
-// hold a batch of small ones hostage; results come back as facts.
+// hold a batch of small ones hostage; results come back as encoded cache lines (see cache.ts).
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
-import type { ParsedFile } from './parseFile';
 import type { ParseDone, ParseJob } from './worker';
 
 function workerScript(): string {
@@ -19,7 +18,7 @@ export interface PoolProgress { done: number; total: number; bytesDone: number }
 export async function parseAll(
   root: string,
   files: { rel: string; size: number }[],
-  onResult: (r: ParsedFile) => void,
+  onResult: (line: string) => void,
   onProgress?: (p: PoolProgress) => void,
   threads = Math.max(1, availableParallelism()),
 ): Promise<void> {
@@ -36,6 +35,7 @@ export async function parseAll(
   if (current.length) batches.push(current);
 
   const total = files.length;
+  const sizes = new Map(files.map((f) => [f.rel, f.size]));
   let done = 0;
   let bytesDone = 0;
   let next = 0;
@@ -50,16 +50,20 @@ export async function parseAll(
         : new Worker(script);
       workers.push(w);
       let inFlight = 0;
+      const sent = new Map<number, string[]>();
       const sendOne = (): void => {
         if (next >= batches.length) { if (inFlight === 0) resolve(); return; }
         inFlight++;
+        sent.set(next, batches[next]);
         w.postMessage({ id: next, root, files: batches[next++] } satisfies ParseJob);
       };
       w.on('message', (msg: ParseDone) => {
         inFlight--;
         // Refill first, so the worker starts the next batch while this thread takes in the results.
         sendOne();
-        for (const r of msg.results) { onResult(r); done++; bytesDone += r.size; }
+        for (const rel of sent.get(msg.id) ?? []) bytesDone += sizes.get(rel) ?? 0;
+        sent.delete(msg.id);
+        for (const line of msg.lines) { onResult(line); done++; }
         onProgress?.({ done, total, bytesDone });
         if (inFlight === 0 && next >= batches.length) resolve();
       });

@@ -1,18 +1,22 @@
-// Worker thread: parses the files it is sent and posts their facts back. One parser per thread.
+// Worker thread: parses the files it is sent and posts them back as encoded cache lines. Encoding
+// here, not in the indexing thread, keeps that thread free to take in results: it decodes only
+// what the index needs now and writes the line to the cache as it is.
 import { parentPort } from 'node:worker_threads';
-import { collectTrees, parseFile, type ParsedFile } from './parseFile';
+import { collectTrees, parseFile } from './parseFile';
+import { encodeLine } from '../index/cache';
 
 export interface ParseJob { id: number; root: string; files: string[] }
-export interface ParseDone { id: number; results: ParsedFile[] }
+export interface ParseDone { id: number; lines: string[] }
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 parentPort?.on('message', async (job: ParseJob) => {
-  const results: ParsedFile[] = [];
+  const lines: string[] = [];
   for (const rel of job.files) {
-    results.push(parseFile(job.root, rel));
+    const r = parseFile(job.root, rel);
+    lines.push(encodeLine({ rel, size: r.size, mtimeMs: r.mtimeMs, hash: r.hash, facts: r.facts }));
     // Native trees are freed by finalizers that run only when the event loop turns.
     if (collectTrees()) await turn();
   }
-  parentPort!.postMessage({ id: job.id, results } satisfies ParseDone);
+  parentPort!.postMessage({ id: job.id, lines } satisfies ParseDone);
 });

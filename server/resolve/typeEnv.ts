@@ -1,11 +1,11 @@
 // Whole-tree type knowledge: structs and their fields, typedefs, field-alias macros, globals,
 // function return types. Built from every file's facts; answers "what is the type of this
 // expression" for resolve/slots.ts.
-import type { Expr, FieldDecl, FileFacts, FunctionDef, GlobalVar, TypeRef } from '../parse/facts';
+import type { Expr, FieldDecl, FileFacts, FunctionDef, GlobalVar, StructDecl, TypeRef } from '../parse/facts';
 import { VALUE_WRAPPERS } from '../parse/kernelMacros';
 
 export interface FieldInfo extends FieldDecl { owner: string; file: string }
-export interface StructInfo { name: string; fields: Map<string, FieldInfo>; ordered: FieldInfo[]; defs: { file: string; line: number; col: number }[] }
+export interface StructInfo { name: string; fields: Map<string, FieldInfo>; ordered: FieldInfo[]; defs: { file: string; line: number; col: number; decl: StructDecl }[] }
 export interface FnEntry { id: string; name: string; file: string; def: FunctionDef }
 export interface GlobalEntry { id: string; file: string; g: GlobalVar }
 
@@ -19,39 +19,69 @@ export function functionId(name: string, file: string, isStatic: boolean): strin
   return isStatic && !file.endsWith('.h') ? `${name}@${file}` : name;
 }
 
+/**
+ * One name defined in several files (a typedef in two drivers, a macro under two #ifdefs): every
+ * definition is kept, and the one that counts is chosen by rank, then by path. The answer then
+ * never depends on the order files were indexed in (parse order and cache order differ), and a
+ * file taken out gives the name back to the next definition.
+ */
+class Ranked<V> {
+  private readonly defs = new Map<string, { file: string; rank: number; v: V }[]>();
+  readonly best = new Map<string, V>();
+
+  add(name: string, file: string, rank: number, v: V): void {
+    const list = this.defs.get(name);
+    if (list) list.push({ file, rank, v }); else this.defs.set(name, [{ file, rank, v }]);
+    this.choose(name);
+  }
+
+  removeFile(name: string, file: string): void {
+    const list = this.defs.get(name)?.filter((d) => d.file !== file);
+    if (list?.length) this.defs.set(name, list); else this.defs.delete(name);
+    this.choose(name);
+  }
+
+  private choose(name: string): void {
+    const list = this.defs.get(name);
+    if (!list) { this.best.delete(name); return; }
+    let b = list[0];
+    for (const d of list) if (d.rank < b.rank || (d.rank === b.rank && d.file < b.file)) b = d;
+    this.best.set(name, b.v);
+  }
+}
+
 /** A typed function-table view over many files; mutated by add/remove as files change. */
 export class TypeEnv {
   readonly structs = new Map<string, StructInfo>();
-  readonly typedefs = new Map<string, TypeRef>();
-  readonly aliases = new Map<string, string[]>();
+  private readonly typedefDefs = new Ranked<TypeRef>();
+  private readonly aliasDefs = new Ranked<string[]>();
+  /** Return types of typed function-like macros and of prototypes; definitions' are read from `functions`. */
+  private readonly macroReturns = new Ranked<TypeRef>();
+  private readonly declReturns = new Ranked<TypeRef>();
+  readonly typedefs = this.typedefDefs.best;
+  readonly aliases = this.aliasDefs.best;
   readonly functions = new Map<string, FnEntry[]>();
-  readonly returns = new Map<string, TypeRef>();
   readonly globals = new Map<string, GlobalEntry[]>();
 
   add(f: FileFacts): void {
     for (const s of f.structs) {
       let info = this.structs.get(s.name);
       if (!info) { info = { name: s.name, fields: new Map(), ordered: [], defs: [] }; this.structs.set(s.name, info); }
-      info.defs.push({ file: f.path, line: s.line, col: s.col });
-      // The same struct may be defined under several #ifdefs or in tools/ copies: union the fields.
-      const fresh = info.fields.size === 0;
-      for (const fd of s.fields) {
-        const fi: FieldInfo = { ...fd, owner: s.name, file: f.path };
-        if (!info.fields.has(fd.name)) info.fields.set(fd.name, fi);
-        if (fresh) info.ordered.push(fi);
-      }
+      info.defs.push({ file: f.path, line: s.line, col: s.col, decl: s });
+      if (info.defs.length === 1) addFields(info, s, f.path);
+      else unionFields(info);
     }
-    for (const t of f.typedefs) if (!this.typedefs.has(t.name) || !t.type.base.startsWith('<')) this.typedefs.set(t.name, t.type);
+    // A named typedef beats an anonymous one (`typedef struct { … } x_t` seen as `<anon…>`).
+    for (const t of f.typedefs) this.typedefDefs.add(t.name, f.path, t.type.base.startsWith('<') ? 1 : 0, t.type);
     for (const m of f.macros) {
-      if (m.value) this.aliases.set(m.name, m.value.split('.'));
-      if (m.returns) this.returns.set(m.name, { ...m.returns, base: m.returns.base.replace(/^const /, '') });
+      if (m.value) this.aliasDefs.add(m.name, f.path, 0, m.value.split('.'));
+      if (m.returns) this.macroReturns.add(m.name, f.path, 0, { ...m.returns, base: m.returns.base.replace(/^const /, '') });
     }
     for (const d of f.functions) {
       const id = functionId(d.name, f.path, d.isStatic);
       push(this.functions, d.name, { id, name: d.name, file: f.path, def: d });
-      if (!this.returns.has(d.name)) this.returns.set(d.name, d.ret);
     }
-    for (const d of f.decls) if (!this.returns.has(d.name)) this.returns.set(d.name, d.ret);
+    for (const d of f.decls) this.declReturns.add(d.name, f.path, 0, d.ret);
     for (const g of f.globals) push(this.globals, g.name, { id: g.isStatic && !f.path.endsWith('.h') ? `${g.name}@${f.path}` : g.name, file: f.path, g });
   }
 
@@ -61,9 +91,8 @@ export class TypeEnv {
       const info = this.structs.get(s.name);
       if (!info) continue;
       info.defs = info.defs.filter((d) => d.file !== f.path);
-      for (const [k, v] of info.fields) if (v.file === f.path) info.fields.delete(k);
-      info.ordered = info.ordered.filter((v) => v.file !== f.path);
       if (info.defs.length === 0) this.structs.delete(s.name);
+      else unionFields(info);
     }
     for (const d of f.functions) {
       const list = this.functions.get(d.name)?.filter((e) => e.file !== f.path);
@@ -73,9 +102,25 @@ export class TypeEnv {
       const list = this.globals.get(g.name)?.filter((e) => e.file !== f.path);
       if (list?.length) this.globals.set(g.name, list); else this.globals.delete(g.name);
     }
-    // typedefs, aliases and return types are keyed by name only; a stale one is harmless until the
-    // file is re-added, which overwrites it.
-    for (const t of f.typedefs) this.typedefs.delete(t.name);
+    for (const t of f.typedefs) this.typedefDefs.removeFile(t.name, f.path);
+    for (const m of f.macros) {
+      if (m.value) this.aliasDefs.removeFile(m.name, f.path);
+      if (m.returns) this.macroReturns.removeFile(m.name, f.path);
+    }
+    for (const d of f.decls) this.declReturns.removeFile(d.name, f.path);
+  }
+
+  /** What a call of `name` returns: a typed macro's pointer, else the definition first by path, else a prototype's. */
+  returnType(name: string): TypeRef | undefined {
+    const macro = this.macroReturns.best.get(name);
+    if (macro) return macro;
+    const defs = this.functions.get(name);
+    if (defs) {
+      let first = defs[0];
+      for (const d of defs) if (d.file < first.file) first = d;
+      return first.def.ret;
+    }
+    return this.declReturns.best.get(name);
   }
 
   /** Follow typedefs to a struct, union or primitive. */
@@ -148,7 +193,7 @@ export class TypeEnv {
       }
       case 'call': {
         if (VALUE_WRAPPERS.has(e.f)) return e.a[0] ? this.typeOf(e.a[0], file, depth + 1) : undefined;
-        const r = this.returns.get(e.f);
+        const r = this.returnType(e.f);
         return r ? this.canon(r) : undefined;
       }
       case 'cast': return this.canon(e.t);
@@ -190,6 +235,28 @@ export class TypeEnv {
     }
     return fi;
   }
+}
+
+function addFields(info: StructInfo, s: StructDecl, file: string): void {
+  for (const fd of s.fields) {
+    // Written out, not spread: a literal of one shape is several times faster over 10^6 fields.
+    const fi: FieldInfo = { name: fd.name, type: fd.type, line: fd.line, col: fd.col, owner: s.name, file };
+    if (!info.fields.has(fd.name)) info.fields.set(fd.name, fi);
+    info.ordered.push(fi);
+  }
+}
+
+/**
+ * The same struct may be defined under several #ifdefs or in tools/ copies: union the fields, the
+ * definition first by path winning a clash and giving the positional order.
+ */
+function unionFields(info: StructInfo): void {
+  info.defs.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
+  info.fields = new Map();
+  info.ordered = [];
+  const [first, ...rest] = info.defs;
+  addFields(info, first.decl, first.file);
+  for (const d of rest) for (const fd of d.decl.fields) if (!info.fields.has(fd.name)) info.fields.set(fd.name, { name: fd.name, type: fd.type, line: fd.line, col: fd.col, owner: d.decl.name, file: d.file });
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

@@ -6,6 +6,7 @@ import { mkdtempSync, cpSync, readFileSync, writeFileSync, readdirSync, appendFi
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildIndex } from '../../server/index/indexer';
+import { callCount, callsUnread, decodeLine, encodeLine } from '../../server/index/cache';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'minikernel');
 
@@ -64,4 +65,23 @@ test('a truncated or old-format cache is not trusted', async () => {
   const r = await buildIndex(root, { cacheDir: cache, threads: 1, onProblem: (m) => p2.push(m) });
   assert.match(p2.join('\n'), /cache not used/);
   assert.equal(r.fromCache, 0);
+});
+
+test('a cached file keeps its calls packed until read, and a copy of its facts still has them', async () => {
+  const { root, cache } = setup();
+  const first = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  const warm = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  const rel = 'net/core/socket.c';
+  const facts = warm.index.files.get(rel)!;
+  assert.ok(facts, rel);
+  assert.ok(callsUnread(facts), 'calls are not unpacked by loading');
+  assert.equal(callCount(facts), first.index.files.get(rel)!.calls.length);
+  assert.equal(warm.index.stats().calls, first.index.stats().calls);
+  assert.ok(callsUnread(facts), 'counting them does not unpack them');
+  const line = encodeLine({ rel, size: 1, mtimeMs: 1, hash: 'x', facts });
+  assert.ok(callsUnread(facts), 'writing them back does not unpack them');
+  assert.deepEqual({ ...facts }.calls, first.index.files.get(rel)!.calls);
+  assert.ok(!callsUnread(facts));
+  assert.deepEqual(decodeLine(line).facts.calls, facts.calls);
+  assert.ok(warm.index.callers('sock_sendmsg_nosec').length > 0, 'callers read the calls they need');
 });

@@ -6,6 +6,8 @@ import * as path from 'node:path';
 import { buildIndex } from '../../server/index/indexer';
 import { callPath } from '../../server/graph/paths';
 import { targetMarkers } from '../helpers/markers';
+import { TypeEnv } from '../../server/resolve/typeEnv';
+import { emptyFacts } from '../../server/parse/facts';
 
 const ROOT = path.join(__dirname, '..', 'fixtures', 'minikernel');
 
@@ -107,4 +109,26 @@ test('editing a function body re-resolves in place: a new store appears, a remov
   const names = ix.targetsOf(ix.sitesIn(file).find((s) => s.fromId === 'sk_wake' && s.slot === 'sock.sk_data_ready')!).map((t) => t.fn.name);
   assert.deepEqual(names, ['sock_def_readable'], 'the removed arm of ?: is no longer a target');
   assert.deepEqual(ix.targetsOf(site()).map((t) => t.fn.name), ['pipe_read'], 'other files are untouched');
+});
+
+test('a name defined in two files means the same whatever order the files were indexed in', () => {
+  const a = emptyFacts('drivers/net/a/hw.h');
+  const b = emptyFacts('drivers/net/b/hw.h');
+  for (const [f, ops] of [[a, 'a_ops'], [b, 'b_ops']] as const) {
+    f.structs.push({ name: 'struct hw', fields: [{ name: 'ops', type: { base: `struct ${ops}`, ptr: 1 }, line: 1, col: 0 }], line: 0, col: 0, endLine: 2 });
+    f.typedefs.push({ name: 'hw_t', type: { base: `struct ${ops}`, ptr: 0 }, line: 3 });
+    f.macros.push({ name: 'hw_of', line: 4, fnLike: true, returns: { base: `struct ${ops}`, ptr: 1 } });
+    f.decls.push({ name: 'hw_get', line: 5, col: 0, ret: { base: `struct ${ops}`, ptr: 1 }, isStatic: false });
+  }
+  const seen = [[a, b], [b, a]].map((order) => {
+    const env = new TypeEnv();
+    for (const f of order) env.add(f);
+    return [env.field('struct hw', 'ops')?.type.base, env.typedefs.get('hw_t')?.base, env.returnType('hw_of')?.base, env.returnType('hw_get')?.base];
+  });
+  assert.deepEqual(seen[0], seen[1]);
+  assert.deepEqual(seen[0], ['struct a_ops', 'struct a_ops', 'struct a_ops', 'struct a_ops']);
+  // Taking the winning file out hands every name to the other definition.
+  const env = new TypeEnv();
+  env.add(a); env.add(b); env.remove(a);
+  assert.deepEqual([env.field('struct hw', 'ops')?.type.base, env.typedefs.get('hw_t')?.base, env.returnType('hw_of')?.base, env.returnType('hw_get')?.base], ['struct b_ops', 'struct b_ops', 'struct b_ops', 'struct b_ops']);
 });
