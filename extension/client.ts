@@ -1,6 +1,7 @@
 // Starting the bundled language server (dist/server.js) over IPC, and keeping it alive: if it dies
 // it is restarted, and the person is told once per session, not once per crash; after five deaths
 // in three minutes it stays down and says how to bring it back.
+import { INDEX_NODE_FLAGS } from '../server/nodeFlags';
 import { totalmem } from 'node:os';
 import * as vscode from 'vscode';
 import {
@@ -58,7 +59,7 @@ export function createClient(context: vscode.ExtensionContext, root: vscode.Uri,
   // The index of a large scope outgrows Node's default heap (about 4 GB): allow half the machine's
   // memory, up to 16 GB, rather than let the server die of an out-of-memory abort mid-indexing.
   const heapMb = Math.max(4096, Math.min(16384, Math.floor(totalmem() / 2 / 2 ** 20)));
-  const execArgv = [`--max-old-space-size=${heapMb}`];
+  const execArgv = [`--max-old-space-size=${heapMb}`, ...INDEX_NODE_FLAGS];
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc, options: { execArgv } },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: [...execArgv, '--nolazy', '--inspect=6011'] } },
