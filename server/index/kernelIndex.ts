@@ -42,6 +42,19 @@ export interface IndexStats {
   stores: number;
 }
 
+/** Slot → slot and function → slot links, each counted by the stores that make it. */
+interface SlotGraph { direct: Map<string, Map<string, number>>; forward: Map<string, Map<string, number>> }
+
+function linkSlot(g: SlotGraph, slot: string, v: { fn?: string; slot?: string }, delta: number): void {
+  const [m, from] = v.fn ? [g.direct, v.fn] : v.slot ? [g.forward, v.slot] : [undefined, ''];
+  if (!m) return;
+  let inner = m.get(from);
+  if (!inner) { inner = new Map(); m.set(from, inner); }
+  const n = (inner.get(slot) ?? 0) + delta;
+  if (n > 0) inner.set(slot, n);
+  else { inner.delete(slot); if (inner.size === 0) m.delete(from); }
+}
+
 function slotKind(slot: string): HopKind {
   if (slot.startsWith('G:')) return 'global';
   if (slot.includes('#')) return 'param';
@@ -65,7 +78,8 @@ export class KernelIndex {
   private staleFlows = new Map<string, FileFlows>();
   /** Bumped by every refresh; memos compare against it. */
   private generation = 0;
-  private slotsOfFnMemo: Map<string, Set<string>> | undefined;
+  private slotsOfFnMemo = new Map<string, Set<string>>();
+  private slotGraphMemo: SlotGraph | undefined;
   private byFrom = new Map<string, Map<string, { calls: CallSite[]; icalls: number[] }>>();
 
   private readonly names = new Map<string, string>();
@@ -91,9 +105,10 @@ export class KernelIndex {
     this.files.set(f.path, f);
     this.byFrom.delete(f.path);
     if (this.callsByCallee) {
-      for (const c of old?.calls ?? []) {
-        const list = this.callsByCallee.get(c.callee);
-        if (list) this.callsByCallee.set(c.callee, list.filter((x) => x.file !== f.path));
+      // Each callee's list is filtered once, not once per call to it.
+      for (const callee of new Set((old?.calls ?? []).map((c) => c.callee))) {
+        const list = this.callsByCallee.get(callee);
+        if (list) this.callsByCallee.set(callee, list.filter((x) => x.file !== f.path));
       }
       for (const c of f.calls) push(this.callsByCallee, c.callee, { file: f.path, call: c });
     }
@@ -121,10 +136,10 @@ export class KernelIndex {
   /** Recompute derived tables if anything changed. Cheap when only function bodies changed. */
   private refresh(): void {
     if (!this.dirty) return;
-    if (this.typesChanged || this.generation === 0) { this.rebuild(); this.callsByCallee = undefined; }
+    if (this.typesChanged || this.generation === 0) { this.rebuild(); this.callsByCallee = undefined; this.slotGraphMemo = undefined; }
     else this.swapStaleFiles();
     this.targetMemo.clear();
-    this.slotsOfFnMemo = undefined;
+    this.slotsOfFnMemo.clear();
     this.generation++;
     this.dirty = false;
   }
@@ -149,6 +164,7 @@ export class KernelIndex {
         if (!list) continue;
         const kept = list.filter((v) => v.evidence !== fw.evidence);
         if (kept.length) this.slotIn.set(fw.slot, kept); else this.slotIn.delete(fw.slot);
+        if (this.slotGraphMemo && kept.length < list.length) linkSlot(this.slotGraphMemo, fw.slot, fw.value, -1);
       }
       for (const site of old.sites) {
         if (!('slot' in site)) continue;
@@ -162,7 +178,10 @@ export class KernelIndex {
     for (const rel of changed) {
       const fl = fileFlows(this.env, this.files.get(rel)!);
       this.flows.set(rel, fl);
-      for (const fw of fl.flows) push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });
+      for (const fw of fl.flows) {
+        push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });
+        if (this.slotGraphMemo) linkSlot(this.slotGraphMemo, fw.slot, fw.value, 1);
+      }
     }
     for (const rel of changed) this.addSites(rel);
     this.staleFlows.clear();
@@ -344,27 +363,34 @@ export class KernelIndex {
     return out;
   }
 
-  /** The slots a function can be reached through (stored there, or copied onward). */
-  private slotsOfFn(id: string): Set<string> {
-    if (!this.slotsOfFnMemo) {
-      const direct = new Map<string, Set<string>>();
-      const forward = new Map<string, string[]>();
-      for (const [slot, values] of this.slotIn) {
-        for (const v of values) {
-          if (v.fn) { let s = direct.get(v.fn); if (!s) { s = new Set(); direct.set(v.fn, s); } s.add(slot); }
-          else if (v.slot) push(forward, v.slot, slot);
-        }
-      }
-      const closure = new Map<string, Set<string>>();
-      for (const [fn, slots] of direct) {
-        const all = new Set(slots);
-        const queue = [...slots];
-        while (queue.length) for (const next of forward.get(queue.pop()!) ?? []) if (!all.has(next)) { all.add(next); queue.push(next); }
-        closure.set(fn, all);
-      }
-      this.slotsOfFnMemo = closure;
+  /**
+   * Which slots hold each function directly, and which slots copy into which, with how many stores
+   * say so. Built by the first callers() query, then kept current by swapStaleFiles: rebuilding it
+   * from every store cost a quarter of a second after each edit.
+   */
+  private slotGraph(): SlotGraph {
+    if (!this.slotGraphMemo) {
+      const g: SlotGraph = { direct: new Map(), forward: new Map() };
+      for (const [slot, values] of this.slotIn) for (const v of values) linkSlot(g, slot, v, 1);
+      this.slotGraphMemo = g;
     }
-    return this.slotsOfFnMemo.get(id) ?? new Set();
+    return this.slotGraphMemo;
+  }
+
+  /**
+   * The slots a function can be reached through (stored there, or copied onward). Followed for the
+   * function asked about only: the closure of every function at once cost a quarter of a second
+   * after each edit.
+   */
+  private slotsOfFn(id: string): Set<string> {
+    let all = this.slotsOfFnMemo.get(id);
+    if (all) return all;
+    const { direct, forward } = this.slotGraph();
+    all = new Set(direct.get(id)?.keys());
+    const queue = [...all];
+    while (queue.length) for (const next of forward.get(queue.pop()!)?.keys() ?? []) if (!all.has(next)) { all.add(next); queue.push(next); }
+    this.slotsOfFnMemo.set(id, all);
+    return all;
   }
 
   /** Incoming edges: direct callers and the indirect call sites whose slot holds this function. */

@@ -98,6 +98,9 @@ test('editing a function body re-resolves in place: a new store appears, a remov
   const ix = await index();
   const site = () => ix.sitesIn('fs/read_write.c').find((s) => s.fromId === 'vfs_read')!;
   assert.deepEqual(ix.targetsOf(site()).map((t) => t.fn.name), ['pipe_read']);
+  // Callers before the edits, so that the edits below update the call graph rather than build it.
+  const readers = (): string[] => ix.callers('sk_psock_data_ready@net/ipv4/udp.c').filter((e) => e.via === 'sock.sk_data_ready').map((e) => e.from);
+  assert.deepEqual(readers(), ['sk_wake']);
   const file = 'net/ipv4/udp.c';
   const original = readFileSync(path.join(ROOT, file), 'utf8');
   // Same functions, one more store in a body: the incremental path (no type change).
@@ -108,6 +111,7 @@ test('editing a function body re-resolves in place: a new store appears, a remov
   ix.setFile(parseFile(ROOT, file, original.replace('sk->sk_data_ready = psock ? sk_psock_data_ready : sock_def_readable;', 'sk->sk_data_ready = sock_def_readable;')).facts);
   const names = ix.targetsOf(ix.sitesIn(file).find((s) => s.fromId === 'sk_wake' && s.slot === 'sock.sk_data_ready')!).map((t) => t.fn.name);
   assert.deepEqual(names, ['sock_def_readable'], 'the removed arm of ?: is no longer a target');
+  assert.deepEqual(readers(), [], 'nothing stores sk_psock_data_ready any more: it has no indirect callers');
   assert.deepEqual(ix.targetsOf(site()).map((t) => t.fn.name), ['pipe_read'], 'other files are untouched');
 });
 
