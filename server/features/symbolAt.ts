@@ -1,6 +1,7 @@
 // What the cursor is on, in the index's terms: an indirect call site, a function, a struct field
 // (its declaration, an initializer's designator, or the left side of a store), a struct or a
 // global. Every position feature starts here. Pure: index + text in, a tagged value out.
+import { mayDefineMacro } from '../index/lazyFacts';
 import type { KernelIndex, SiteInfo } from '../index/kernelIndex';
 import type { FnEntry, FieldInfo } from '../resolve/typeEnv';
 import { structLabel } from '../resolve/typeEnv';
@@ -94,6 +95,7 @@ export function macroNamed(index: KernelIndex, name: string, file: string): { fi
   if (own) return { file, line: own.line };
   let other: { file: string; line: number } | undefined;
   for (const [rel, f] of index.files) {
+    if (!mayDefineMacro(f, name)) continue;
     const m = f.macros.find((x) => x.name === name);
     if (!m) continue;
     if (rel.endsWith('.h')) return { file: rel, line: m.line };

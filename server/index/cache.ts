@@ -2,16 +2,17 @@
 // Layout: a header line, one line per source file, and a trailer line that holds the line count
 // and a SHA-1 of everything before it. Any mismatch (truncated write, hand edit, older format)
 // means the cache is not trusted: the caller rebuilds and overwrites it.
-// A file's line is `<facts without calls>\t<packed calls>`: the calls part is kept as text and
-// read only when a query first needs that file's calls (most of a warm start never does).
+// A file's line is `<facts>\t<packed calls>\t<signatures and plain macros>`: the last two parts
+// are kept as text and read only when a query first needs them (a warm start never does).
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { packCalls, unpackCalls, type FileFacts, type PackedCalls } from '../parse/facts';
+import type { FileFacts } from '../parse/facts';
+import { joinFacts, splitFacts } from './lazyFacts';
 
 /** Bump when facts or extraction change shape or meaning: old caches are then rebuilt. */
-export const CACHE_FORMAT = 13;
+export const CACHE_FORMAT = 14;
 
 export interface CachedFile { rel: string; size: number; mtimeMs: number; hash: string; facts: FileFacts }
 
@@ -25,70 +26,24 @@ export function cacheFile(dir: string, scopeKey: string): string {
   return path.join(dir, `index-${scopeKey}.jsonl`);
 }
 
-/** Calls of cached files not read yet: their packed JSON text and how many there are. */
-const unread = new WeakMap<FileFacts, { raw: string; count: number }>();
-/** One copy of each call name across all files read lazily (millions of call sites share them). */
-const callNames = new Map<string, string>();
-const internName = (s: string): string => { const v = callNames.get(s); if (v !== undefined) return v; callNames.set(s, s); return s; };
-
-function setCalls(facts: FileFacts, calls: FileFacts['calls']): void {
-  Object.defineProperty(facts, 'calls', { value: calls, writable: true, enumerable: true, configurable: true });
-  unread.delete(facts);
-}
-
-/** Give `facts` a `calls` property that unpacks `raw` on first read. */
-function lazyCalls(facts: FileFacts, raw: string, count: number): void {
-  unread.set(facts, { raw, count });
-  // Enumerable, so that a copy (`{ ...facts }`) reads them rather than silently losing them.
-  Object.defineProperty(facts, 'calls', {
-    enumerable: true,
-    configurable: true,
-    get(this: FileFacts) {
-      const calls = unpackCalls(JSON.parse(unread.get(this)!.raw) as PackedCalls, internName);
-      setCalls(this, calls);
-      return calls;
-    },
-    set(this: FileFacts, calls: FileFacts['calls']) { setCalls(this, calls); },
-  });
-}
-
-/** True while a file's calls are still packed text (so nobody needs to intern them). */
-export function callsUnread(facts: FileFacts): boolean {
-  return unread.has(facts);
-}
-
-/** How many direct calls a file makes, without unpacking them. */
-export function callCount(facts: FileFacts): number {
-  return unread.get(facts)?.count ?? facts.calls.length;
-}
-
-/** One cache line for one file (no newline). Unread calls are written back as the text they came as. */
+/** One cache line for one file (no newline): `<head>\t<calls>\t<extras>` (see lazyFacts.ts). */
 export function encodeLine(f: CachedFile): string {
-  const pending = unread.get(f.facts);
-  const calls = pending ? pending.raw : JSON.stringify(packCalls(f.facts.calls));
-  const count = pending ? pending.count : f.facts.calls.length;
-  return `${JSON.stringify({ rel: f.rel, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, calls: count, facts: withoutCalls(f.facts) })}\t${calls}`;
+  const { head, calls, callCount, extras } = splitFacts(f.facts);
+  return `${JSON.stringify({ rel: f.rel, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, calls: callCount, facts: head })}\t${calls}\t${extras}`;
 }
 
-/** Every part of the facts but the calls, named one by one: touching `calls` would unpack them. */
-function withoutCalls(f: FileFacts): Omit<FileFacts, 'calls'> {
-  return {
-    path: f.path, functions: f.functions, decls: f.decls, structs: f.structs, typedefs: f.typedefs, globals: f.globals,
-    macros: f.macros, icalls: f.icalls, stores: f.stores, args: f.args, notes: f.notes, lexOnly: f.lexOnly,
-  };
-}
-
-/** The inverse of encodeLine; calls stay packed until read. */
+/** The inverse of encodeLine; calls, signatures and plain macros stay text until read. */
 export function decodeLine(line: string): CachedFile {
-  const tab = line.indexOf('\t');
-  if (tab < 0) throw new Error('cache line without calls');
-  return fromParts(line.slice(0, tab), line.slice(tab + 1));
+  const tab1 = line.indexOf('\t');
+  const tab2 = line.indexOf('\t', tab1 + 1);
+  if (tab1 < 0 || tab2 < 0) throw new Error('cache line without its calls and extras');
+  return fromParts(line.slice(0, tab1), line.slice(tab1 + 1, tab2), line.slice(tab2 + 1));
 }
 
-function fromParts(headText: string, callsText: string): CachedFile {
+function fromParts(headText: string, callsText: string, extrasText: string): CachedFile {
   const head = JSON.parse(headText) as CachedFile & { calls: number };
-  lazyCalls(head.facts, callsText, head.calls);
-  return { rel: head.rel, size: head.size, mtimeMs: head.mtimeMs, hash: head.hash, facts: head.facts };
+  const facts = joinFacts(head.facts, callsText, head.calls, extrasText);
+  return { rel: head.rel, size: head.size, mtimeMs: head.mtimeMs, hash: head.hash, facts };
 }
 
 export type CacheLoad =
@@ -122,10 +77,11 @@ export function loadCache(file: string): CacheLoad {
         if (header.magic !== 'kpath-index' || header.format !== CACHE_FORMAT) return { ok: false, reason: `cache format ${header.format ?? '?'} is not ${CACHE_FORMAT}` };
         continue;
       }
-      // Split on the Buffer: only the head is decoded and parsed now.
-      const tab = buf.indexOf(9, pos);
-      if (tab < 0 || tab > nl) throw new Error(`line ${lineNo} has no calls part`);
-      const f = fromParts(buf.toString('utf8', pos, tab), buf.toString('utf8', tab + 1, nl));
+      // Split on the Buffer: only the head is parsed now.
+      const tab1 = buf.indexOf(9, pos);
+      const tab2 = tab1 < 0 ? -1 : buf.indexOf(9, tab1 + 1);
+      if (tab1 < 0 || tab2 < 0 || tab2 > nl) throw new Error(`line ${lineNo} lacks its calls or extras`);
+      const f = fromParts(buf.toString('utf8', pos, tab1), buf.toString('utf8', tab1 + 1, tab2), buf.toString('utf8', tab2 + 1, nl));
       pos = nl + 1;
       files.set(f.rel, f);
     }

@@ -4,7 +4,7 @@
 import type { CallSite, FileFacts, IndirectCall } from '../parse/facts';
 import type { Evidence, FunctionRef, HopKind } from '../protocol';
 import { TypeEnv, structLabel, type FnEntry } from '../resolve/typeEnv';
-import { callCount, callsUnread } from './cache';
+import { callCount, callsUnread, readExtras, typedMacros } from './lazyFacts';
 import { enclosingId, fileFlows, valuesOf, type FileFlows, type SlotResult } from '../resolve/slots';
 
 export interface Target { fn: FunctionRef; hint: boolean; evidence: Evidence[] }
@@ -100,8 +100,8 @@ export class KernelIndex {
     if (!callsUnread(f)) for (const c of f.calls) { c.from = this.intern(c.from); c.callee = this.intern(c.callee); }
     for (const c of f.icalls) c.from = this.intern(c.from);
     const old = this.files.get(f.path);
-    if (old) this.env.remove(old);
-    this.env.add(f);
+    if (old) this.env.remove(old, typedMacros(old));
+    this.env.add(f, typedMacros(f));
     this.files.set(f.path, f);
     this.byFrom.delete(f.path);
     if (this.callsByCallee) {
@@ -125,7 +125,7 @@ export class KernelIndex {
   removeFile(rel: string): void {
     const old = this.files.get(rel);
     if (!old) return;
-    this.env.remove(old);
+    this.env.remove(old, typedMacros(old));
     this.files.delete(rel);
     this.flows.delete(rel);
     this.byFrom.delete(rel);
@@ -308,6 +308,13 @@ export class KernelIndex {
     return this.env.functions.get(name) ?? [];
   }
 
+  /** A function's declaration text, for hover (kept packed with the file's plain macros until asked). */
+  signatureOf(fn: FnEntry): string {
+    const f = this.files.get(fn.file);
+    if (f) readExtras(f);
+    return fn.def.signature;
+  }
+
   ref(fn: FnEntry): FunctionRef {
     return { id: fn.id, name: fn.name, file: fn.file, line: fn.def.nameLine, col: fn.def.nameCol };
   }
@@ -485,7 +492,7 @@ function typeSignature(f: FileFacts): string {
     f.structs.map((s) => [s.name, s.fields.map((x) => [x.name, x.type])]),
     f.typedefs.map((t) => [t.name, t.type]),
     f.globals.map((g) => [g.name, g.type, g.isStatic]),
-    f.macros.filter((m) => m.value || m.returns).map((m) => [m.name, m.value, m.returns]),
+    typedMacros(f).map((m) => [m.name, m.value, m.returns]),
     f.functions.map((d) => [d.name, d.isStatic, d.ret, d.params.map((p) => p.type)]),
     f.decls.map((d) => [d.name, d.ret]),
   ]);

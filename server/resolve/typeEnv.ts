@@ -1,7 +1,7 @@
 // Whole-tree type knowledge: structs and their fields, typedefs, field-alias macros, globals,
 // function return types. Built from every file's facts; answers "what is the type of this
 // expression" for resolve/slots.ts.
-import type { Expr, FieldDecl, FileFacts, FunctionDef, GlobalVar, StructDecl, TypeRef } from '../parse/facts';
+import type { Expr, FieldDecl, FileFacts, FunctionDef, GlobalVar, MacroDef, StructDecl, TypeRef } from '../parse/facts';
 import { VALUE_WRAPPERS } from '../parse/kernelMacros';
 
 export interface FieldInfo extends FieldDecl { owner: string; file: string }
@@ -63,7 +63,8 @@ export class TypeEnv {
   readonly functions = new Map<string, FnEntry[]>();
   readonly globals = new Map<string, GlobalEntry[]>();
 
-  add(f: FileFacts): void {
+  /** `macros`: the file's macros that type anything (the caller may keep the rest unread). */
+  add(f: FileFacts, macros: MacroDef[] = f.macros): void {
     for (const s of f.structs) {
       let info = this.structs.get(s.name);
       if (!info) { info = { name: s.name, fields: new Map(), ordered: [], defs: [] }; this.structs.set(s.name, info); }
@@ -73,7 +74,7 @@ export class TypeEnv {
     }
     // A named typedef beats an anonymous one (`typedef struct { … } x_t` seen as `<anon…>`).
     for (const t of f.typedefs) this.typedefDefs.add(t.name, f.path, t.type.base.startsWith('<') ? 1 : 0, t.type);
-    for (const m of f.macros) {
+    for (const m of macros) {
       if (m.value) this.aliasDefs.add(m.name, f.path, 0, m.value.split('.'));
       if (m.returns) this.macroReturns.add(m.name, f.path, 0, { ...m.returns, base: m.returns.base.replace(/^const /, '') });
     }
@@ -86,7 +87,7 @@ export class TypeEnv {
   }
 
   /** Forget a file's contributions (before re-adding its new facts). */
-  remove(f: FileFacts): void {
+  remove(f: FileFacts, macros: MacroDef[] = f.macros): void {
     for (const s of f.structs) {
       const info = this.structs.get(s.name);
       if (!info) continue;
@@ -103,7 +104,7 @@ export class TypeEnv {
       if (list?.length) this.globals.set(g.name, list); else this.globals.delete(g.name);
     }
     for (const t of f.typedefs) this.typedefDefs.removeFile(t.name, f.path);
-    for (const m of f.macros) {
+    for (const m of macros) {
       if (m.value) this.aliasDefs.removeFile(m.name, f.path);
       if (m.returns) this.macroReturns.removeFile(m.name, f.path);
     }

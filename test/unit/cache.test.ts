@@ -6,7 +6,9 @@ import { mkdtempSync, cpSync, readFileSync, writeFileSync, readdirSync, appendFi
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildIndex } from '../../server/index/indexer';
-import { callCount, callsUnread, decodeLine, encodeLine } from '../../server/index/cache';
+import { decodeLine, encodeLine } from '../../server/index/cache';
+import { parseFile } from '../../server/parse/parseFile';
+import { callCount, callsUnread, mayDefineMacro, typedMacros } from '../../server/index/lazyFacts';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'minikernel');
 
@@ -84,4 +86,23 @@ test('a cached file keeps its calls packed until read, and a copy of its facts s
   assert.ok(!callsUnread(facts));
   assert.deepEqual(decodeLine(line).facts.calls, facts.calls);
   assert.ok(warm.index.callers('sock_sendmsg_nosec').length > 0, 'callers read the calls they need');
+});
+
+test('signatures and plain #defines are read on demand; macros that type things are there from the start', async () => {
+  const { root, cache } = setup();
+  await buildIndex(root, { cacheDir: cache, threads: 1 });
+  const warm = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  const sock = warm.index.files.get('include/net/sock.h')!;
+  assert.deepEqual(typedMacros(sock).map((m) => m.name), ['sk_prot', 'sk_family'], 'field aliases are read at load');
+  const parsed = parseFile(root, 'include/net/sock.h').facts.functions[0];
+  assert.equal(warm.index.signatureOf(warm.index.functionsNamed(parsed.name)[0]), parsed.signature);
+  const rel = 'include/linux/net.h';
+  const net = warm.index.files.get(rel)!;
+  assert.equal(mayDefineMacro(net, 'no_such_macro_anywhere'), false);
+  assert.equal(mayDefineMacro(net, 'READ_ONCE'), true);
+  const line = encodeLine({ rel, size: 1, mtimeMs: 1, hash: 'x', facts: net });
+  const all = parseFile(root, rel).facts.macros;
+  assert.ok(all.length >= 5);
+  assert.deepEqual(net.macros, all);
+  assert.deepEqual(decodeLine(line).facts.macros, all, 'written back unread, read back whole');
 });
