@@ -108,8 +108,8 @@ function isWordChar(c: number): boolean {
  * Copy a tree into LNodes. `text` must be the exact string that was parsed.
  * Every native call costs about as much as parsing a few bytes, so the walk asks only what it
  * cannot know: tokens are not asked for children, anonymous tokens not for positions (their text is
- * their type), children of nodes without fields not for a field, identifiers' ends come from the
- * text, inner nodes' ends are asked once on the way back up.
+ * their type) nor for a field, children of nodes without fields not for a field, identifiers' ends
+ * come from the text, inner nodes' ends from their last child.
  */
 export function lightTree(tree: Tree, text: string): LNode {
   // In a tree with errors a MISSING identifier is empty where the text is not: ask every end there.
@@ -124,7 +124,9 @@ export function lightTree(tree: Tree, text: string): LNode {
     for (;;) {
       const info = typeInfo(c);
       let field: string | null = null;
-      if (parentFields) {
+      // Anonymous tokens are not asked for a field: the one the extractor reads (an assignment's
+      // `operator`) is also its second child.
+      if (parentFields && info.kind !== Kind.Anonymous) {
         const fieldId = c.currentFieldId;
         if (fieldId) field = FIELD_NAMES[fieldId] ??= c.currentFieldName;
       }
@@ -151,8 +153,10 @@ export function lightTree(tree: Tree, text: string): LNode {
       parent.children.push(node);
       let done = false;
       while (!c.gotoNextSibling()) {
+        // On the last child: the parent ends where it ends, when that is known without asking.
+        const end = hasError ? -1 : lastChildEnd(stack[stack.length - 1], c);
         if (!c.gotoParent() || stack.length === 1) { done = true; break; }
-        closeNode(stack.pop()!, c);
+        (stack.pop() as { endIndex: number }).endIndex = end >= 0 ? end : c.endIndex;
         fieldedStack.pop();
       }
       if (done) break;
@@ -163,9 +167,16 @@ export function lightTree(tree: Tree, text: string): LNode {
   return root;
 }
 
-/** Called with the cursor back on an inner node whose children are copied: only now is its end asked. */
-function closeNode(n: LNode, c: { endIndex: number }): void {
-  (n as { endIndex: number }).endIndex = c.endIndex;
+// Closing tokens whose text is always their type (a `#endif` may be spelled `# endif`).
+const FIXED_CLOSERS = new Set([';', ')', '}', ']']);
+
+/** Where an inner node ends, from its last child (the cursor is on it), or -1 to ask the binding. */
+function lastChildEnd(n: LNode, c: TreeCursor): number {
+  // Preprocessor lines end with a newline that is no child of theirs.
+  if (n.type.startsWith('preproc_')) return -1;
+  const last = n.children[n.children.length - 1];
+  if (last.isNamed) return last.endIndex;
+  return FIXED_CLOSERS.has(last.type) ? c.startIndex + last.type.length : -1;
 }
 
 function markErrors(n: LNode): boolean {
