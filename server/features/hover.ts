@@ -49,13 +49,13 @@ export function provideHover(index: KernelIndex, file: string, text: string, lin
       return { markdown: siteHover(index, at.site), ...span };
     case 'function': {
       const fn = at.fns[0];
-      if (!resolved) return { markdown: '```c\n' + index.signatureOf(fn) + '\n```\n\n' + `${where({ file: fn.file, line: fn.def.nameLine })} · callers are counted once indexing is done`, ...span };
+      if (!resolved) return { markdown: '```c\n' + index.fullDef(fn).signature + '\n```\n\n' + `${where({ file: fn.file, line: fn.def.nameLine })} · callers are counted once indexing is done`, ...span };
       const callers = index.callers(fn.id);
       const direct = callers.filter((e) => e.kind === 'direct').length;
       const stores = index.storesByFunction().get(fn.id) ?? [];
       const slots = [...new Set(stores.map((e) => e.slot))];
       const parts = [
-        '```c\n' + index.signatureOf(fn) + '\n```',
+        '```c\n' + index.fullDef(fn).signature + '\n```',
         `${where({ file: fn.file, line: fn.def.nameLine })}${fn.def.viaMacro ? ` (defined by ${code(fn.def.viaMacro)})` : ''}`,
         `called from ${callers.length} place${callers.length === 1 ? '' : 's'} (${direct} direct, ${callers.length - direct} indirect)` +
           (stores.length ? ` · stored ${stores.length} time${stores.length === 1 ? '' : 's'} into ${slots.slice(0, SHOWN).map(describeSlot).join(', ')}${slots.length > SHOWN ? ', …' : ''}` : ''),

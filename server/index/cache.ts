@@ -12,7 +12,7 @@ import type { FileFacts } from '../parse/facts';
 import { joinFacts, splitFacts } from './lazyFacts';
 
 /** Bump when facts or extraction change shape or meaning: old caches are then rebuilt. */
-export const CACHE_FORMAT = 14;
+export const CACHE_FORMAT = 15;
 
 export interface CachedFile { rel: string; size: number; mtimeMs: number; hash: string; facts: FileFacts }
 
@@ -26,19 +26,23 @@ export function cacheFile(dir: string, scopeKey: string): string {
   return path.join(dir, `index-${scopeKey}.jsonl`);
 }
 
-/** One cache line for one file (no newline): `<head>\t<calls>\t<extras>` (see lazyFacts.ts). */
-export function encodeLine(f: CachedFile): string {
+/**
+ * One file's cache line in its three parts, `<head>\t<calls>\t<extras>` once joined (see
+ * lazyFacts.ts). Parser threads send the parts apart: a part sliced out of a joined line would keep
+ * the whole line alive in memory for as long as the part stays unread (V8 slices share their parent).
+ */
+export type LineParts = [head: string, calls: string, extras: string];
+
+export function encodeParts(f: CachedFile): LineParts {
   const { head, calls, callCount, extras } = splitFacts(f.facts);
-  return `${JSON.stringify({ rel: f.rel, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, calls: callCount, facts: head })}\t${calls}\t${extras}`;
+  return [JSON.stringify({ rel: f.rel, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, calls: callCount, facts: head }), calls, extras];
 }
 
-/** The inverse of encodeLine; calls, signatures and plain macros stay text until read. */
-export function decodeLine(line: string): CachedFile {
-  const tab1 = line.indexOf('\t');
-  const tab2 = line.indexOf('\t', tab1 + 1);
-  if (tab1 < 0 || tab2 < 0) throw new Error('cache line without its calls and extras');
-  return fromParts(line.slice(0, tab1), line.slice(tab1 + 1, tab2), line.slice(tab2 + 1));
+/** The inverse of encodeParts; calls, signatures and plain macros stay text until read. */
+export function decodeParts([head, calls, extras]: LineParts): CachedFile {
+  return fromParts(head, calls, extras);
 }
+
 
 function fromParts(headText: string, callsText: string, extrasText: string): CachedFile {
   const head = JSON.parse(headText) as CachedFile & { calls: number };
@@ -111,8 +115,8 @@ export class CacheWriter {
     this.write(JSON.stringify({ magic: 'kpath-index', format: CACHE_FORMAT, written: new Date().toISOString() }));
   }
 
-  add(line: string): void {
-    this.write(line);
+  add(line: string | LineParts): void {
+    this.write(typeof line === 'string' ? line : line.join('\t'));
     this.lines++;
   }
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { KernelIndex } from './kernelIndex';
 import { scanTree, NET_SCOPE, type SourceFile } from './scan';
-import { CacheWriter, cacheFile, decodeLine, defaultCacheDir, encodeLine, loadCache, type CachedFile } from './cache';
+import { CacheWriter, cacheFile, decodeParts, defaultCacheDir, encodeParts, loadCache, type CachedFile } from './cache';
 import { parseAll, type PoolProgress } from '../parse/pool';
 import { hashContent } from '../parse/parseFile';
 
@@ -107,13 +107,13 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
   if (changed && !opts.noCache) {
     try {
       writer = new CacheWriter(cachePath);
-      for (const c of kept.values()) writer.add(encodeLine(c));
+      for (const c of kept.values()) writer.add(encodeParts(c));
     } catch (e) { writeFailed(e); }
   }
 
   let bytesParsed = 0;
   await parseAll(absRoot, toParse, (line) => {
-    const r = decodeLine(line);
+    const r = decodeParts(line);
     index.setFile(r.facts);
     if (r.hash) {
       try { writer?.add(line); } catch (e) { writeFailed(e); }

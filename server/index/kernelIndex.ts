@@ -1,7 +1,7 @@
 // The index of one tree: every file's facts, the type environment, the store graph and the call
 // graph, with the queries the CLI and the language server ask. Files can be replaced one at a time
 // (an edit in the editor); derived tables are refreshed lazily on the next query.
-import type { CallSite, FileFacts, IndirectCall } from '../parse/facts';
+import type { CallSite, FileFacts, FunctionDef, IndirectCall } from '../parse/facts';
 import type { Evidence, FunctionRef, HopKind } from '../protocol';
 import { TypeEnv, structLabel, type FnEntry } from '../resolve/typeEnv';
 import { callCount, callsUnread, readExtras, typedMacros } from './lazyFacts';
@@ -308,11 +308,11 @@ export class KernelIndex {
     return this.env.functions.get(name) ?? [];
   }
 
-  /** A function's declaration text, for hover (kept packed with the file's plain macros until asked). */
-  signatureOf(fn: FnEntry): string {
+  /** A function's definition with its parameters and declaration text (packed until asked, see lazyFacts.ts). */
+  fullDef(fn: FnEntry): FunctionDef {
     const f = this.files.get(fn.file);
     if (f) readExtras(f);
-    return fn.def.signature;
+    return fn.def as FunctionDef;
   }
 
   ref(fn: FnEntry): FunctionRef {
@@ -488,6 +488,7 @@ export class KernelIndex {
  * only its own file.
  */
 function typeSignature(f: FileFacts): string {
+  readExtras(f);
   return JSON.stringify([
     f.structs.map((s) => [s.name, s.fields.map((x) => [x.name, x.type])]),
     f.typedefs.map((t) => [t.name, t.type]),

@@ -1,9 +1,10 @@
 // Parts of a file's facts that a warm start does not need, kept as JSON text until something reads
 // them: the direct calls (a third of all facts; read by the call graph), the function signatures
-// (read by hover) and the plain `#define`s (1.6 million on the whole tree, of which 3,500 type
-// anything; read by go-to-definition and symbols). Facts read back this way have `calls` and
-// `macros` properties that unpack on first read; everything else is plain data.
-import { packCalls, unpackCalls, type FileFacts, type MacroDef, type PackedCalls } from '../parse/facts';
+// (read by hover) and parameter lists (read when an edit is checked for type changes; the
+// extractor already typed every use of a parameter), and the plain `#define`s (1.6 million on
+// the whole tree, of which 3,500 type anything; read by go-to-definition). Facts read back this
+// way have `calls` and `macros` properties that unpack on first read; everything else is plain data.
+import { packCalls, unpackCalls, type FileFacts, type FunctionDef, type MacroDef, type PackedCalls } from '../parse/facts';
 
 /** A file's facts in three texts-to-be: the head (parsed at load), and two parts kept as text. */
 export interface SplitFacts { head: Omit<FileFacts, 'calls'>; calls: string; callCount: number; extras: string }
@@ -39,7 +40,7 @@ export function mayDefineMacro(f: FileFacts, name: string): boolean {
   return extras.typed.some((m) => m.name === name) || extras.raw.includes(`"name":${JSON.stringify(name)}`);
 }
 
-/** Make sure the functions of `f` carry their signatures (unpacked with the plain macros). */
+/** Make sure the functions of `f` carry their signatures and parameters (unpacked with the plain macros). */
 export function readExtras(f: FileFacts): void {
   if (unread.get(f)?.extras) void f.macros;
 }
@@ -51,8 +52,8 @@ export function splitFacts(f: FileFacts): SplitFacts {
   const callCount = u?.calls ? u.calls.count : f.calls.length;
   const extras = u?.extras
     ? u.extras.raw
-    : JSON.stringify([f.functions.map((d) => d.signature), f.macros.filter((m) => !typed(m))]);
-  const functions = u?.extras ? f.functions : f.functions.map(({ signature: _signature, ...rest }) => rest);
+    : JSON.stringify([f.functions.map((d) => d.signature), f.macros.filter((m) => !typed(m)), f.functions.map((d) => d.params)]);
+  const functions = u?.extras ? f.functions : f.functions.map(({ signature: _signature, params: _params, ...rest }) => rest);
   // Named one by one: reading `calls` or `macros` here would unpack them.
   const head = {
     path: f.path, functions: functions as FileFacts['functions'], decls: f.decls, structs: f.structs, typedefs: f.typedefs,
@@ -73,8 +74,8 @@ export function joinFacts(head: FileFacts, calls: string, callCount: number, ext
   });
   lazyProperty(f, 'macros', () => {
     const u = unread.get(f)!;
-    const [signatures, plain] = JSON.parse(u.extras!.raw) as [string[], MacroDef[]];
-    f.functions.forEach((d, i) => { d.signature = signatures[i] ?? ''; });
+    const [signatures, plain, params] = JSON.parse(u.extras!.raw) as [string[], MacroDef[], FunctionDef['params'][]];
+    f.functions.forEach((d, i) => { d.signature = signatures[i] ?? ''; d.params = params[i] ?? []; });
     const all = [...u.extras!.typed, ...plain].sort((a, b) => a.line - b.line);
     u.extras = undefined;
     return all;

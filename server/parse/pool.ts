@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { ParseDone, ParseJob } from './worker';
+import type { LineParts } from '../index/cache';
 
 function workerScript(): string {
   // Bundled: dist/worker.js beside dist/cli.js or dist/server.js. From sources (tests under tsx): worker.ts.
@@ -18,7 +19,7 @@ export interface PoolProgress { done: number; total: number; bytesDone: number }
 export async function parseAll(
   root: string,
   files: { rel: string; size: number }[],
-  onResult: (line: string) => void,
+  onResult: (line: LineParts) => void,
   onProgress?: (p: PoolProgress) => void,
   threads = Math.max(1, availableParallelism()),
 ): Promise<void> {

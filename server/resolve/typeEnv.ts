@@ -6,7 +6,11 @@ import { VALUE_WRAPPERS } from '../parse/kernelMacros';
 
 export interface FieldInfo extends FieldDecl { owner: string; file: string }
 export interface StructInfo { name: string; fields: Map<string, FieldInfo>; ordered: FieldInfo[]; defs: { file: string; line: number; col: number; decl: StructDecl }[] }
-export interface FnEntry { id: string; name: string; file: string; def: FunctionDef }
+/**
+ * A function as the index holds it. Its parameter list and signature text are left out: for files
+ * read from the cache they stay packed until KernelIndex.fullDef() asks for them (lazyFacts.ts).
+ */
+export interface FnEntry { id: string; name: string; file: string; def: Omit<FunctionDef, 'params' | 'signature'> }
 export interface GlobalEntry { id: string; file: string; g: GlobalVar }
 
 /** `struct sock` → `sock`: the label used in slot keys and shown to people. */

@@ -6,7 +6,7 @@ import { mkdtempSync, cpSync, readFileSync, writeFileSync, readdirSync, appendFi
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildIndex } from '../../server/index/indexer';
-import { decodeLine, encodeLine } from '../../server/index/cache';
+import { decodeParts, encodeParts } from '../../server/index/cache';
 import { parseFile } from '../../server/parse/parseFile';
 import { callCount, callsUnread, mayDefineMacro, typedMacros } from '../../server/index/lazyFacts';
 
@@ -80,11 +80,11 @@ test('a cached file keeps its calls packed until read, and a copy of its facts s
   assert.equal(callCount(facts), first.index.files.get(rel)!.calls.length);
   assert.equal(warm.index.stats().calls, first.index.stats().calls);
   assert.ok(callsUnread(facts), 'counting them does not unpack them');
-  const line = encodeLine({ rel, size: 1, mtimeMs: 1, hash: 'x', facts });
+  const line = encodeParts({ rel, size: 1, mtimeMs: 1, hash: 'x', facts });
   assert.ok(callsUnread(facts), 'writing them back does not unpack them');
   assert.deepEqual({ ...facts }.calls, first.index.files.get(rel)!.calls);
   assert.ok(!callsUnread(facts));
-  assert.deepEqual(decodeLine(line).facts.calls, facts.calls);
+  assert.deepEqual(decodeParts(line).facts.calls, facts.calls);
   assert.ok(warm.index.callers('sock_sendmsg_nosec').length > 0, 'callers read the calls they need');
 });
 
@@ -95,14 +95,16 @@ test('signatures and plain #defines are read on demand; macros that type things 
   const sock = warm.index.files.get('include/net/sock.h')!;
   assert.deepEqual(typedMacros(sock).map((m) => m.name), ['sk_prot', 'sk_family'], 'field aliases are read at load');
   const parsed = parseFile(root, 'include/net/sock.h').facts.functions[0];
-  assert.equal(warm.index.signatureOf(warm.index.functionsNamed(parsed.name)[0]), parsed.signature);
+  const fn = warm.index.functionsNamed(parsed.name)[0];
+  assert.equal(warm.index.fullDef(fn).signature, parsed.signature);
+  assert.deepEqual(warm.index.fullDef(fn).params, parsed.params, 'parameters come back with the signatures');
   const rel = 'include/linux/net.h';
   const net = warm.index.files.get(rel)!;
   assert.equal(mayDefineMacro(net, 'no_such_macro_anywhere'), false);
   assert.equal(mayDefineMacro(net, 'READ_ONCE'), true);
-  const line = encodeLine({ rel, size: 1, mtimeMs: 1, hash: 'x', facts: net });
+  const line = encodeParts({ rel, size: 1, mtimeMs: 1, hash: 'x', facts: net });
   const all = parseFile(root, rel).facts.macros;
   assert.ok(all.length >= 5);
   assert.deepEqual(net.macros, all);
-  assert.deepEqual(decodeLine(line).facts.macros, all, 'written back unread, read back whole');
+  assert.deepEqual(decodeParts(line).facts.macros, all, 'written back unread, read back whole');
 });

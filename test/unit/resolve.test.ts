@@ -55,7 +55,7 @@ test('SYSCALL_DEFINE defines sys_send, and static inline header functions are ho
   const sys = ix.functionsNamed('sys_send');
   assert.equal(sys.length, 1);
   assert.equal(sys[0].def.viaMacro, 'SYSCALL_DEFINE4');
-  assert.deepEqual(sys[0].def.params.map((p) => p.name), ['fd', 'buff', 'len', 'flags']);
+  assert.deepEqual(ix.fullDef(sys[0]).params.map((p) => p.name), ['fd', 'buff', 'len', 'flags']);
   const p = callPath(ix, 'send', 'tcp_sendmsg');
   assert.equal(p.broken, undefined, p.broken?.reason);
   assert.deepEqual(p.hops.map((h) => h.to.name), ['__sys_sendto', 'sock_sendmsg_nosec', 'inet_sendmsg', 'tcp_sendmsg']);
