@@ -2,8 +2,8 @@
 // Layout: a header line, one line per source file, and a trailer line that holds the line count
 // and a SHA-1 of everything before it. Any mismatch (truncated write, hand edit, older format)
 // means the cache is not trusted: the caller rebuilds and overwrites it.
-// A file's line is `<facts>\t<packed calls>\t<signatures and plain macros>`: the last two parts
-// are kept as text and read only when a query first needs them (a warm start never does).
+// A file's line is `<facts>\t<packed calls>\t<signatures, parameters and plain macros>`: the last
+// two parts are kept as text and read only when a query first needs them (a warm start never does).
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
@@ -38,15 +38,10 @@ export function encodeParts(f: CachedFile): LineParts {
   return [JSON.stringify({ rel: f.rel, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, calls: callCount, facts: head }), calls, extras];
 }
 
-/** The inverse of encodeParts; calls, signatures and plain macros stay text until read. */
-export function decodeParts([head, calls, extras]: LineParts): CachedFile {
-  return fromParts(head, calls, extras);
-}
-
-
-function fromParts(headText: string, callsText: string, extrasText: string): CachedFile {
+/** The inverse of encodeParts; calls, signatures, parameters and plain macros stay text until read. */
+export function decodeParts([headText, calls, extras]: LineParts): CachedFile {
   const head = JSON.parse(headText) as CachedFile & { calls: number };
-  const facts = joinFacts(head.facts, callsText, head.calls, extrasText);
+  const facts = joinFacts(head.facts, calls, head.calls, extras);
   return { rel: head.rel, size: head.size, mtimeMs: head.mtimeMs, hash: head.hash, facts };
 }
 
@@ -85,7 +80,7 @@ export function loadCache(file: string): CacheLoad {
       const tab1 = buf.indexOf(9, pos);
       const tab2 = tab1 < 0 ? -1 : buf.indexOf(9, tab1 + 1);
       if (tab1 < 0 || tab2 < 0 || tab2 > nl) throw new Error(`line ${lineNo} lacks its calls or extras`);
-      const f = fromParts(buf.toString('utf8', pos, tab1), buf.toString('utf8', tab1 + 1, tab2), buf.toString('utf8', tab2 + 1, nl));
+      const f = decodeParts([buf.toString('utf8', pos, tab1), buf.toString('utf8', tab1 + 1, tab2), buf.toString('utf8', tab2 + 1, nl)]);
       pos = nl + 1;
       files.set(f.rel, f);
     }
@@ -115,8 +110,8 @@ export class CacheWriter {
     this.write(JSON.stringify({ magic: 'kpath-index', format: CACHE_FORMAT, written: new Date().toISOString() }));
   }
 
-  add(line: string | LineParts): void {
-    this.write(typeof line === 'string' ? line : line.join('\t'));
+  add(line: LineParts): void {
+    this.write(line.join('\t'));
     this.lines++;
   }
 

@@ -94,9 +94,11 @@ function lazyProperty<K extends 'calls' | 'macros'>(f: FileFacts, key: K, read: 
     configurable: true,
     get: () => settle(read()),
     set: (v: FileFacts[K]) => {
-      // Written over before it was read (a test, an edit): the text is stale now.
       const u = unread.get(f);
-      if (u) { if (key === 'calls') u.calls = undefined; else { readExtras(f); } }
+      // Written over before it was read (a test, an edit): the text is stale now. Macros are read
+      // first all the same, for the signatures and parameters that come with them.
+      if (key === 'macros') readExtras(f);
+      else if (u) u.calls = undefined;
       settle(v);
     },
   });

@@ -14,7 +14,7 @@ function workerScript(): string {
   return path.join(__dirname, 'worker.ts');
 }
 
-export interface PoolProgress { done: number; total: number; bytesDone: number }
+export interface PoolProgress { done: number; total: number }
 
 export async function parseAll(
   root: string,
@@ -36,9 +36,7 @@ export async function parseAll(
   if (current.length) batches.push(current);
 
   const total = files.length;
-  const sizes = new Map(files.map((f) => [f.rel, f.size]));
   let done = 0;
-  let bytesDone = 0;
   let next = 0;
   const n = Math.min(threads, batches.length);
   const workers: Worker[] = [];
@@ -51,21 +49,17 @@ export async function parseAll(
         : new Worker(script);
       workers.push(w);
       let inFlight = 0;
-      const sent = new Map<number, string[]>();
       const sendOne = (): void => {
         if (next >= batches.length) { if (inFlight === 0) resolve(); return; }
         inFlight++;
-        sent.set(next, batches[next]);
         w.postMessage({ id: next, root, files: batches[next++] } satisfies ParseJob);
       };
       w.on('message', (msg: ParseDone) => {
         inFlight--;
         // Refill first, so the worker starts the next batch while this thread takes in the results.
         sendOne();
-        for (const rel of sent.get(msg.id) ?? []) bytesDone += sizes.get(rel) ?? 0;
-        sent.delete(msg.id);
         for (const line of msg.lines) { onResult(line); done++; }
-        onProgress?.({ done, total, bytesDone });
+        onProgress?.({ done, total });
         if (inFlight === 0 && next >= batches.length) resolve();
       });
       w.on('error', reject);
