@@ -10,6 +10,7 @@ import type { CallPath, Evidence, FunctionRef } from './protocol';
 import { simulateCommand } from './model/simulateCommand';
 import { cacheFile, defaultCacheDir } from './index/cache';
 import { resolveScope, scopeKey } from './index/indexer';
+import { nativeParserProblem } from './parse/nativeParser';
 
 const USAGE = `kpath — Linux kernel call paths through function pointers
 
@@ -204,10 +205,12 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     switch (cmd) {
       case 'index': {
         const st = ix.stats();
-        const summary = { tree: ix.root, sourceFiles: report.files, parsed: report.parsed, fromCache: report.fromCache, mbParsed: +(report.bytesParsed / 1e6).toFixed(1), cache: report.cacheStatus, seconds: +(report.ms.total / 1000).toFixed(1), problems: report.problems.length, peakRssMb: peakRssMb(), ...st };
+        const problem = nativeParserProblem();
+        const parser = problem ? `tree-sitter binding (${problem})` : 'native';
+        const summary = { tree: ix.root, sourceFiles: report.files, parsed: report.parsed, fromCache: report.fromCache, mbParsed: +(report.bytesParsed / 1e6).toFixed(1), parser, cache: report.cacheStatus, seconds: +(report.ms.total / 1000).toFixed(1), problems: report.problems.length, peakRssMb: peakRssMb(), ...st };
         if (json) out(JSON.stringify(summary, null, 2));
         else {
-          out(`indexed ${report.files} files (${report.parsed} parsed, ${report.fromCache} from cache) in ${summary.seconds} s; cache ${report.cacheStatus}`);
+          out(`indexed ${report.files} files (${report.parsed} parsed${report.parsed && problem ? `, slowly: native parser not used (${problem})` : ''}, ${report.fromCache} from cache) in ${summary.seconds} s; cache ${report.cacheStatus}`);
           out(`${st.functions} functions, ${st.structs} structs, ${st.calls} direct calls, ${st.indirectSites} indirect call sites, ${st.resolvedSites} resolved (${((100 * st.resolvedSites) / Math.max(1, st.indirectSites)).toFixed(1)} %), ${st.stores} stores`);
         }
         return 0;

@@ -48,7 +48,7 @@ export class LNode {
   }
 }
 
-class Source {
+export class Source {
   private lineStarts: number[] | undefined;
   constructor(readonly text: string) {}
   point(index: number): Point {
@@ -88,16 +88,14 @@ function hasFields(): Set<string> {
   return HAS_FIELDS;
 }
 
+function classify(type: string, named: boolean): TypeInfo {
+  return { type, named, kind: !named ? Kind.Anonymous : WORD_LEAVES.has(type) ? Kind.Word : LEAVES.has(type) ? Kind.Leaf : Kind.Inner, fielded: hasFields().has(type) };
+}
+
 /** What a node type is, asked of the binding once per type: numeric ids cross without building a string. */
 function typeInfo(c: TreeCursor): TypeInfo {
   const typeId = c.nodeTypeId;
-  let info = TYPES[typeId];
-  if (!info) {
-    const type = c.nodeType;
-    const named = c.nodeIsNamed;
-    info = TYPES[typeId] = { type, named, kind: !named ? Kind.Anonymous : WORD_LEAVES.has(type) ? Kind.Word : LEAVES.has(type) ? Kind.Leaf : Kind.Inner, fielded: hasFields().has(type) };
-  }
-  return info;
+  return TYPES[typeId] ??= classify(c.nodeType, c.nodeIsNamed);
 }
 
 function isWordChar(c: number): boolean {
@@ -184,4 +182,60 @@ function markErrors(n: LNode): boolean {
   for (const c of n.children) if (markErrors(c)) err = true;
   n.hasError = err;
   return err;
+}
+
+/** The grammar's tables, as the native parser reports them (index = symbol or field id). */
+export interface Grammar { names: string[]; named: boolean[]; fields: string[] }
+
+// Layout of the native parser's records (native/flatTree.c): five int32 per node, in document order:
+// symbol | field << 16, start, end, the record after the subtree, flags (4: the tree has an error).
+const WORDS = 5;
+const TREE_HAS_ERROR = 4;
+const ERROR_SYMBOL = 0xffff;
+
+let grammarInfos: { grammar: Grammar; infos: TypeInfo[] } | undefined;
+
+/**
+ * Build the same LNodes as lightTree() from the native parser's flat records, where every position
+ * is exact and nothing needs asking. Tokens and skipped leaves get no children, as there.
+ */
+export function fromRecords(records: Int32Array, grammar: Grammar, text: string): LNode {
+  if (grammarInfos?.grammar !== grammar) {
+    const infos = grammar.names.map((n, i) => classify(n, grammar.named[i]));
+    // tree-sitter's ERROR is a symbol outside the grammar's table.
+    infos[ERROR_SYMBOL] = classify('ERROR', true);
+    grammarInfos = { grammar, infos };
+  }
+  const infos = grammarInfos.infos;
+  const src = new Source(text);
+  const root = new LNode([], src, infos[records[0] & 0xffff].type, null, records[1], records[2], true);
+  const stack: LNode[] = [root];
+  const ends: number[] = [records[3]];
+  const count = records.length / WORDS;
+  for (let i = 1; i < count;) {
+    const at = i * WORDS;
+    while (ends[ends.length - 1] <= i) { stack.pop(); ends.pop(); }
+    const parent = stack[stack.length - 1];
+    const head = records[at];
+    const info = infos[head & 0xffff];
+    const next = records[at + 3];
+    if (info.kind === Kind.Anonymous) {
+      parent.children.push(new LNode(NO_CHILDREN, src, info.type, null, -1, -1, false));
+      i = next;
+      continue;
+    }
+    const fieldId = head >>> 16;
+    const field = fieldId ? grammar.fields[fieldId] : null;
+    if (info.kind !== Kind.Inner) {
+      parent.children.push(new LNode(NO_CHILDREN, src, info.type, field, records[at + 1], records[at + 2], true));
+      i = next;
+      continue;
+    }
+    const node = new LNode([], src, info.type, field, records[at + 1], records[at + 2], true);
+    parent.children.push(node);
+    if (next > i + 1) { stack.push(node); ends.push(next); }
+    i++;
+  }
+  if (records[4] & TREE_HAS_ERROR) markErrors(root);
+  return root;
 }

@@ -2,7 +2,7 @@
 // a file that cannot be read or parsed is reported and skipped, never fatal to the index.
 import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as path from 'node:path';
 import Parser from 'tree-sitter';
@@ -10,7 +10,8 @@ import C from 'tree-sitter-c';
 import type { FileFacts } from './facts';
 import { emptyFacts } from './facts';
 import { extractFacts } from './extract';
-import { lightTree } from './lightTree';
+import { lightTree, type LNode } from './lightTree';
+import { nativeParser } from './nativeParser';
 import { blankAnnotations, isDefineOnly, lexDefines } from './preprocess';
 
 /** Files larger than this are lexed for macros only (generated tables, firmware blobs). */
@@ -25,14 +26,21 @@ let parser: Parser | undefined;
 // tree-sitter trees live in native memory that V8 does not count. The binding frees one when its JS
 // wrapper is collected *and* the event loop turns (N-API finalizers are deferred). A parser thread's
 // JS heap stays small, so V8 rarely collects it: native trees piled up to tens of GB over a whole
-// kernel tree. So: collect every few MB parsed, and let the caller yield to the event loop.
+// kernel tree. So, on the binding path: collect every few MB parsed, and let the caller yield to the
+// event loop. The native parser frees its trees at once, but a parser thread runs with the index's
+// 1 GB starting old generation (server/nodeFlags.ts): left alone, each thread's heap grew to a GB
+// before V8 looked at it (net-scope peak RSS 1.4 -> 2.7 GB). There a collection runs when the heap
+// has grown 96 MB since the last: every 4 MB parsed cost 6 s more on the net scope, every 16 MB
+// still kept 1.6 GB; this keeps 1.25 GB at no cost.
 const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
+const COLLECT_HEAP_GROWTH = Number(process.env.KPATH_COLLECT_MB ?? 96) * 1024 * 1024;
+let collectAtHeap = COLLECT_HEAP_GROWTH;
 let bytesSinceCollect = 0;
 let collect: (() => void) | undefined | null;
 
-/** Run a garbage collection if enough was parsed since the last; true if it ran (then yield to the event loop). */
+/** Run a garbage collection if it is due; true if it ran (then yield to the event loop). */
 export function collectTrees(): boolean {
-  if (bytesSinceCollect < COLLECT_EVERY_BYTES) return false;
+  if (nativeParser() ? getHeapStatistics().used_heap_size < collectAtHeap : bytesSinceCollect < COLLECT_EVERY_BYTES) return false;
   bytesSinceCollect = 0;
   if (collect === undefined) {
     try {
@@ -43,7 +51,17 @@ export function collectTrees(): boolean {
     }
   }
   collect?.();
+  collectAtHeap = getHeapStatistics().used_heap_size + COLLECT_HEAP_GROWTH;
   return collect !== null;
+}
+
+/** The tree of `text`, from the native parser when it was built, else through the binding; null on timeout. */
+function parseTree(text: string): LNode | null {
+  bytesSinceCollect += text.length;
+  const native = nativeParser();
+  if (native) return native.parse(text, PARSE_TIMEOUT_US / 1000);
+  const tree = getParser().parse(text, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
+  return tree ? lightTree(tree, text) : null;
 }
 
 function getParser(): Parser {
@@ -87,7 +105,6 @@ export function parseFile(root: string, rel: string, contents?: string): ParsedF
   }
   const hash = hashContent(buf);
   const facts = factsOf(rel, buf);
-  bytesSinceCollect += buf.length;
   return { facts, hash, size: buf.length, mtimeMs };
 }
 
@@ -126,7 +143,9 @@ function recoverMissedFunctions(source: string, rel: string, facts: FileFacts): 
     let lines = 0;
     for (let i = source.indexOf('\n'); i >= 0 && i < m.index; i = source.indexOf('\n', i + 1)) lines++;
     const region = '\n'.repeat(lines) + source.slice(m.index, end);
-    const part = extractFacts(lightTree(getParser().parse(region), region), rel);
+    const tree = parseTree(region);
+    if (!tree) continue;
+    const part = extractFacts(tree, rel);
     const fn = part.functions.find((f) => f.name === m[1]);
     if (!fn) continue;
     recovered++;
@@ -159,9 +178,8 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
   }
   try {
     const source = blankAnnotations(text);
-    const tree = getParser().parse(source, undefined, { bufferSize: Math.max(32 * 1024, text.length * 2 + 1024) });
-    if (!tree) throw new Error('parse timed out');
-    const root = lightTree(tree, source);
+    const root = parseTree(source);
+    if (!root) throw new Error('parse timed out');
     const facts = extractFacts(root, rel);
     if (root.hasError) recoverMissedFunctions(source, rel, facts);
     facts.notes.unshift(...notes);
