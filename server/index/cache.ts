@@ -2,17 +2,19 @@
 // Layout: a header line, one line per source file, and a trailer line that holds the line count
 // and a SHA-1 of everything before it. Any mismatch (truncated write, hand edit, older format)
 // means the cache is not trusted: the caller rebuilds and overwrites it.
-// A file's line is `<facts>\t<packed calls>\t<signatures, parameters and plain macros>`: the last
-// two parts are kept as text and read only when a query first needs them (a warm start never does).
+// A file's line is `<facts>\t<packed calls>\t<signatures, parameters and plain macros>`, the facts
+// as positional arrays (compactHead.ts); the last two parts are kept as text and read only when a
+// query first needs them (a warm start never does).
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileFacts } from '../parse/facts';
 import { joinFacts, splitFacts } from './lazyFacts';
+import { packHead, unpackHead } from './compactHead';
 
 /** Bump when facts or extraction change shape or meaning: old caches are then rebuilt. */
-export const CACHE_FORMAT = 15;
+export const CACHE_FORMAT = 16;
 
 export interface CachedFile { rel: string; size: number; mtimeMs: number; hash: string; facts: FileFacts }
 
@@ -35,13 +37,13 @@ export type LineParts = [head: string, calls: string, extras: string];
 
 export function encodeParts(f: CachedFile): LineParts {
   const { head, calls, callCount, extras } = splitFacts(f.facts);
-  return [JSON.stringify({ rel: f.rel, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, calls: callCount, facts: head }), calls, extras];
+  return [JSON.stringify({ rel: f.rel, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, calls: callCount, facts: packHead(head) }), calls, extras];
 }
 
 /** The inverse of encodeParts; calls, signatures, parameters and plain macros stay text until read. */
 export function decodeParts([headText, calls, extras]: LineParts): CachedFile {
-  const head = JSON.parse(headText) as CachedFile & { calls: number };
-  const facts = joinFacts(head.facts, calls, head.calls, extras);
+  const head = JSON.parse(headText) as Omit<CachedFile, 'facts'> & { calls: number; facts: unknown[] };
+  const facts = joinFacts(unpackHead(head.facts) as FileFacts, calls, head.calls, extras);
   return { rel: head.rel, size: head.size, mtimeMs: head.mtimeMs, hash: head.hash, facts };
 }
 

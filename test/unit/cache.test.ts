@@ -108,3 +108,47 @@ test('signatures and plain #defines are read on demand; macros that type things 
   assert.deepEqual(net.macros, all);
   assert.deepEqual(decodeParts(line).facts.macros, all, 'written back unread, read back whole');
 });
+
+test('facts come back from a cache line equal to what the parser gave, every expression kind included', () => {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(path.join(FIXTURE, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, e.name);
+      if (e.isDirectory()) walk(rel); else if (/\.[ch]$/.test(e.name)) files.push(rel);
+    }
+  };
+  walk('');
+  const kinds = new Set<string>();
+  const seen = (e: unknown): void => {
+    if (!e || typeof e !== 'object') return;
+    const k = (e as { k?: unknown }).k;
+    if (typeof k === 'string') kinds.add(k);
+    for (const v of Object.values(e)) seen(v);
+  };
+  for (const rel of files) {
+    const facts = parseFile(FIXTURE, rel).facts;
+    seen([facts.stores, facts.args, facts.icalls]);
+    const back = decodeParts(encodeParts({ rel, size: 1, mtimeMs: 2, hash: 'h', facts })).facts;
+    assert.deepStrictEqual({ ...back, calls: back.calls, macros: back.macros }, facts, rel);
+  }
+  assert.ok(files.length >= 10);
+  for (const k of ['local', 'name', 'field', 'call', 'addr', 'init']) assert.ok(kinds.has(k), `no '${k}' expression in the fixtures`);
+
+  // Kinds and optional members the fixtures may lack, built by hand.
+  const t = { base: 'struct sock', ptr: 1 };
+  const exprs = [
+    { k: 'callp', e: { k: 'name', n: 'f' } }, { k: 'index', e: { k: 'local', n: 'v', t: { base: 'ops_t', ptr: 0, fn: true }, param: 2 } },
+    { k: 'deref', e: { k: 'other' } }, { k: 'cond', a: { k: 'name', n: 'a' }, b: { k: 'cast', t, e: { k: 'addr', e: { k: 'name', n: 'b' } } } },
+    { k: 'call', f: 'READ_ONCE', a: [{ k: 'field', e: { k: 'local', n: 'sk', t }, f: 'sk_prot' }] },
+  ] as const;
+  const facts = parseFile(FIXTURE, files[0]).facts;
+  const hand = {
+    ...facts,
+    functions: [{ ...facts.functions[0], viaMacro: 'SYSCALL_DEFINE3' }],
+    icalls: exprs.map((callee, i) => ({ from: 'f', callee, line: i, col: 1, nameLine: i, nameCol: 2, endCol: 3, ...(i ? {} : { hints: ['inet_sendmsg'], via: 'INDIRECT_CALL_1' }) })),
+    stores: exprs.map((rhs, i) => ({ from: '', lhs: { k: 'init', t, path: ['#*', 'ops'], v: 'x' }, rhs, line: i, col: 0, kind: i % 2 ? 'assign' : 'init' })),
+    lexOnly: true,
+  } as typeof facts;
+  const back = decodeParts(encodeParts({ rel: 'x.c', size: 1, mtimeMs: 2, hash: 'h', facts: hand })).facts;
+  assert.deepStrictEqual({ ...back, calls: back.calls, macros: back.macros }, hand);
+});
