@@ -2,8 +2,21 @@
 // they load from node_modules at run time. An entry whose source does not exist yet is skipped,
 // so a partial checkout still builds what it has.
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+
+// The resolver's fingerprint (server/index/flowCache.ts, fingerprintSources: same files, same order;
+// a unit test compares the two): saved resolutions are trusted only by the code that wrote them.
+function resolverFingerprint() {
+  const hash = createHash('sha1');
+  const add = (rel) => {
+    if (rel.endsWith('.ts')) { hash.update(rel).update(readFileSync(rel)); return; }
+    for (const e of readdirSync(rel).sort()) if (e.endsWith('.ts')) add(`${rel}/${e}`);
+  };
+  for (const s of ['server/resolve', 'server/index', 'server/parse/facts.ts']) add(s);
+  return hash.digest('hex');
+}
 
 const node = {
   bundle: true,
@@ -14,6 +27,7 @@ const node = {
   logLevel: 'warning',
   outdir: 'dist',
   external: ['vscode', 'tree-sitter', 'tree-sitter-c', 'tsx/cjs'],
+  define: { KPATH_RESOLVER_FINGERPRINT: JSON.stringify(resolverFingerprint()) },
 };
 
 const bundles = [

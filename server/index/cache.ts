@@ -6,11 +6,12 @@
 // as positional arrays (compactHead.ts); the last two parts are kept as text and read only when a
 // query first needs them (a warm start never does).
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileFacts } from '../parse/facts';
-import { joinFacts, splitFacts } from './lazyFacts';
+import { joinFacts, splitFacts, unreadPartsAt } from './lazyFacts';
+import { OpenFile, type LazyText } from './fileSlice';
 import { packHead, unpackHead } from './compactHead';
 
 /** Bump when facts or extraction change shape or meaning: old caches are then rebuilt. */
@@ -41,21 +42,30 @@ export function encodeParts(f: CachedFile): LineParts {
 }
 
 /** The inverse of encodeParts; calls, signatures, parameters and plain macros stay text until read. */
-export function decodeParts([headText, calls, extras]: LineParts): CachedFile {
+export function decodeParts([headText, calls, extras]: [string, LazyText, LazyText]): CachedFile {
   const head = JSON.parse(headText) as Omit<CachedFile, 'facts'> & { calls: number; facts: unknown[] };
   const facts = joinFacts(unpackHead(head.facts) as FileFacts, calls, head.calls, extras);
   return { rel: head.rel, size: head.size, mtimeMs: head.mtimeMs, hash: head.hash, facts };
 }
 
 export type CacheLoad =
-  | { ok: true; files: Map<string, CachedFile> }
+  | { ok: true; files: Map<string, CachedFile>; sha1: string }
   | { ok: false; reason: string };
 
 export function loadCache(file: string): CacheLoad {
   if (!existsSync(file)) return { ok: false, reason: 'no cache yet' };
   let buf: Buffer;
+  let open: OpenFile;
   try {
-    buf = readFileSync(file);
+    // Read through a descriptor that stays open: the unread parts are read from it later.
+    const fd = openSync(file, 'r');
+    open = new OpenFile(fd);
+    buf = Buffer.allocUnsafe(fstatSync(fd).size);
+    for (let got = 0; got < buf.length;) {
+      const n = readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) { buf = buf.subarray(0, got); break; }
+      got += n;
+    }
   } catch (e) {
     return { ok: false, reason: `unreadable cache (${(e as Error).message})` };
   }
@@ -78,16 +88,20 @@ export function loadCache(file: string): CacheLoad {
         if (header.magic !== 'kpath-index' || header.format !== CACHE_FORMAT) return { ok: false, reason: `cache format ${header.format ?? '?'} is not ${CACHE_FORMAT}` };
         continue;
       }
-      // Split on the Buffer: only the head is parsed now.
+      // Only the head is parsed now; the other two parts stay in the file.
       const tab1 = buf.indexOf(9, pos);
       const tab2 = tab1 < 0 ? -1 : buf.indexOf(9, tab1 + 1);
       if (tab1 < 0 || tab2 < 0 || tab2 > nl) throw new Error(`line ${lineNo} lacks its calls or extras`);
-      const f = decodeParts([buf.toString('utf8', pos, tab1), buf.toString('utf8', tab1 + 1, tab2), buf.toString('utf8', tab2 + 1, nl)]);
+      const f = decodeParts([
+        buf.toString('utf8', pos, tab1),
+        { file: open, offset: tab1 + 1, length: tab2 - tab1 - 1 },
+        { file: open, offset: tab2 + 1, length: nl - tab2 - 1 },
+      ]);
       pos = nl + 1;
       files.set(f.rel, f);
     }
     if (lineNo - 1 !== trailer.lines) return { ok: false, reason: 'cache line count mismatch' };
-    return { ok: true, files };
+    return { ok: true, files, sha1 };
   } catch (e) {
     return { ok: false, reason: `cache unreadable as JSON (${(e as Error).message})` };
   }
@@ -99,50 +113,69 @@ export function loadCache(file: string): CacheLoad {
  */
 export class CacheWriter {
   private readonly tmp: string;
-  private readonly fd: number;
+  private readonly file: OpenFile;
   private readonly hash = createHash('sha1');
   private lines = 0;
+  private written = 0;
   private pending: string[] = [];
-  private pendingBytes = 0;
+  /** Lines waiting in `pending` whose facts move their unread parts to the file once written. */
+  private owners: { at: number; parts: LineParts; facts: FileFacts }[] = [];
+  private pendingChars = 0;
 
-  constructor(private readonly file: string) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.tmp = `${file}.${process.pid}.tmp`;
-    this.fd = openSync(this.tmp, 'w');
+  constructor(private readonly target: string) {
+    mkdirSync(path.dirname(target), { recursive: true });
+    this.tmp = `${target}.${process.pid}.tmp`;
+    // Opened for reading too: facts read their unread parts back from it (see fileSlice.ts).
+    this.file = new OpenFile(openSync(this.tmp, 'w+'));
     this.write(JSON.stringify({ magic: 'kpath-index', format: CACHE_FORMAT, written: new Date().toISOString() }));
   }
 
-  add(line: LineParts): void {
+  /** Append a file's line; `facts` (those the line was made from) then read their unread parts from the cache. */
+  add(line: LineParts, facts?: FileFacts): void {
+    if (facts) this.owners.push({ at: this.pending.length, parts: line, facts });
     this.write(line.join('\t'));
     this.lines++;
   }
 
-  commit(): void {
-    try {
-      this.flush();
-      writeSync(this.fd, JSON.stringify({ end: true, lines: this.lines, sha1: this.hash.digest('hex') }) + '\n');
-    } finally {
-      closeSync(this.fd);
-    }
-    renameSync(this.tmp, this.file);
+  /** Put the cache in place; returns its checksum. */
+  commit(): string {
+    this.flush();
+    const sha1 = this.hash.digest('hex');
+    const trailer = Buffer.from(JSON.stringify({ end: true, lines: this.lines, sha1 }) + '\n');
+    writeSync(this.file.fd, trailer, 0, trailer.length, this.written);
+    renameSync(this.tmp, this.target);
+    return sha1;
   }
 
   abandon(): void {
-    try { closeSync(this.fd); } catch { /* already closed */ }
+    // Facts already pointing into the file keep reading it: the descriptor outlives the name.
     try { rmSync(this.tmp, { force: true }); } catch { /* nothing to clean */ }
   }
 
   private write(line: string): void {
     this.pending.push(line, '\n');
-    this.pendingBytes += line.length;
-    if (this.pendingBytes > 8 * 1024 * 1024) this.flush();
+    this.pendingChars += line.length;
+    if (this.pendingChars > 8 * 1024 * 1024) this.flush();
   }
 
   private flush(): void {
     const chunk = Buffer.from(this.pending.join(''), 'utf8');
     this.hash.update(chunk);
-    writeSync(this.fd, chunk);
+    for (let got = 0; got < chunk.length;) got += writeSync(this.file.fd, chunk, got, chunk.length - got, this.written + got);
+    // Only now, written, can the unread parts be dropped from memory.
+    let offset = this.written;
+    let line = 0;
+    for (const o of this.owners) {
+      for (; line < o.at; line++) offset += Buffer.byteLength(this.pending[line]);
+      const [head, calls, extras] = o.parts;
+      const callsAt = offset + Buffer.byteLength(head) + 1;
+      const callsLength = Buffer.byteLength(calls);
+      const extrasAt = callsAt + callsLength + 1;
+      unreadPartsAt(o.facts, { file: this.file, offset: callsAt, length: callsLength }, { file: this.file, offset: extrasAt, length: Buffer.byteLength(extras) });
+    }
+    this.written += chunk.length;
     this.pending = [];
-    this.pendingBytes = 0;
+    this.owners = [];
+    this.pendingChars = 0;
   }
 }

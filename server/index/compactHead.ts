@@ -13,10 +13,17 @@ export type HeadFacts = Omit<FileFacts, 'calls'>;
 type Packed = unknown[];
 
 const typeOut = (t: TypeRef): Packed => (t.fn ? [t.base, t.ptr, 1] : [t.base, t.ptr]);
+
+// Types are never written to once built: one shared, frozen copy of each (a net-scope warm start
+// builds about a million of them, of some thousands kinds).
+const sharedTypes = new Map<string, TypeRef[]>();
 function typeIn(p: Packed): TypeRef {
-  const t: TypeRef = { base: p[0] as string, ptr: p[1] as number };
-  if (p.length > 2) t.fn = true;
-  return t;
+  const base = p[0] as string;
+  const ptr = p[1] as number;
+  const fn = p.length > 2;
+  let byPtr = sharedTypes.get(base);
+  if (!byPtr) sharedTypes.set(base, byPtr = []);
+  return byPtr[ptr * 2 + (fn ? 1 : 0)] ??= Object.freeze(fn ? { base, ptr, fn: true } : { base, ptr });
 }
 
 // Expressions: a kind letter, then the members in a fixed order.

@@ -4,11 +4,13 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
+import { flowCacheFile, flowsKey, loadFlows, saveFlows } from './flowCache';
 import { KernelIndex } from './kernelIndex';
 import { scanTree, NET_SCOPE, type SourceFile } from './scan';
 import { CacheWriter, cacheFile, decodeParts, defaultCacheDir, encodeParts, loadCache, type CachedFile } from './cache';
 import { parseAll, type PoolProgress } from '../parse/pool';
 import { hashContent } from '../parse/parseFile';
+import { collectGarbage } from '../collectGarbage';
 
 export interface IndexOptions {
   /** Folders to index, relative to the root; [] or ['*'] = the whole tree; ['net'] = NET_SCOPE. */
@@ -50,6 +52,9 @@ export function scopeKey(include: string[], exclude: string[]): string {
   if (include.length === 0 && ex.length === 0) return 'all';
   return createHash('sha1').update(JSON.stringify([include, ex])).digest('hex').slice(0, 10);
 }
+
+/** After parsing this many files, a full collection pays for itself in peak memory. */
+const BIG_PARSE = 5000;
 
 export async function buildIndex(root: string, opts: IndexOptions = {}): Promise<IndexReport> {
   const t0 = performance.now();
@@ -107,28 +112,44 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
   if (changed && !opts.noCache) {
     try {
       writer = new CacheWriter(cachePath);
-      for (const c of kept.values()) writer.add(encodeParts(c));
+      for (const c of kept.values()) writer.add(encodeParts(c), c.facts);
     } catch (e) { writeFailed(e); }
   }
 
   let bytesParsed = 0;
+  // Whether the index holds exactly what the cache holds (an unreadable file is held, not cached).
+  let allCached = true;
   await parseAll(absRoot, toParse, (line) => {
     const r = decodeParts(line);
     index.setFile(r.facts);
     if (r.hash) {
-      try { writer?.add(line); } catch (e) { writeFailed(e); }
-    } else problem(`${r.rel}: ${r.facts.notes.join('; ')}`);
+      try { writer?.add(line, r.facts); } catch (e) { writeFailed(e); }
+    } else {
+      allCached = false;
+      problem(`${r.rel}: ${r.facts.notes.join('; ')}`);
+    }
     bytesParsed += r.size;
   }, (p: PoolProgress) => opts.onProgress?.({ phase: 'parse', done: done + p.done, total: scan.files.length }), opts.threads);
   const t3 = performance.now();
 
+  let cacheSha1 = cache.ok && !changed ? cache.sha1 : undefined;
   if (writer) {
     opts.onProgress?.({ phase: 'save', done: scan.files.length, total: scan.files.length });
     try {
-      writer.commit();
+      cacheSha1 = writer.commit();
       cacheStatus = cache.ok ? `updated (${toParse.length} files re-indexed)` : `written (${cacheStatus})`;
     } catch (e) { writeFailed(e); }
   }
+  if (cacheSha1 && allCached) {
+    const file = flowCacheFile(cachePath);
+    const key = flowsKey(cacheSha1);
+    index.useSavedFlows(loadFlows(file, key), (flows) => {
+      try { saveFlows(file, key, flows); } catch (e) { problem(`could not save the resolved flows ${file}: ${(e as Error).message}`); }
+    });
+  }
+  // Indexing leaves gigabytes of garbage (every file's text and parse) that V8 would let the heap
+  // carry into resolution; collected here, the whole tree's peak RSS is 2.3 -> 2.1 GB, for about a second.
+  if (toParse.length >= BIG_PARSE) collectGarbage();
   const t4 = performance.now();
   opts.onProgress?.({ phase: 'done', done: scan.files.length, total: scan.files.length });
   return {

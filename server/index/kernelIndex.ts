@@ -83,8 +83,27 @@ export class KernelIndex {
   private byFrom = new Map<string, Map<string, { calls: CallSite[]; icalls: number[] }>>();
 
   private readonly names = new Map<string, string>();
+  /** Flows saved for exactly the files now held (flowCache.ts), for the first rebuild to take. */
+  private adopted: Map<string, FileFlows> | undefined;
+  /** Called with the flows of the first rebuild, if the files have not changed since it was set. */
+  private onFirstFlows: ((flows: ReadonlyMap<string, FileFlows>) => void) | undefined;
 
   constructor(readonly root: string) {}
+
+  /**
+   * The files now held are those a flow cache was saved for: `saved` has their flows (the first
+   * resolution takes them instead of computing them), or, when there is none, `save` is handed the
+   * computed ones. Any change to the files before that first resolution cancels both.
+   */
+  useSavedFlows(saved: Map<string, FileFlows> | undefined, save: (flows: ReadonlyMap<string, FileFlows>) => void): void {
+    if (this.generation !== 0) return;
+    this.adopted = saved;
+    this.onFirstFlows = saved ? undefined : save;
+  }
+
+  /** True once the first resolution took saved flows. */
+  get flowsFromCache(): boolean { return this.tookSavedFlows; }
+  private tookSavedFlows = false;
 
   private intern(s: string): string {
     const v = this.names.get(s);
@@ -94,6 +113,8 @@ export class KernelIndex {
   }
 
   setFile(f: FileFacts): void {
+    this.adopted = undefined;
+    this.onFirstFlows = undefined;
     // Facts arrive from JSON or another thread with a fresh copy of every name; a call site holds
     // two of them, and there are millions of call sites. One shared copy per name halves their memory.
     // (Calls still packed from the cache are interned when they are unpacked.)
@@ -125,6 +146,8 @@ export class KernelIndex {
   removeFile(rel: string): void {
     const old = this.files.get(rel);
     if (!old) return;
+    this.adopted = undefined;
+    this.onFirstFlows = undefined;
     this.env.remove(old, typedMacros(old));
     this.files.delete(rel);
     this.flows.delete(rel);
@@ -149,7 +172,13 @@ export class KernelIndex {
     this.flows.clear();
     this.staleFlows.clear();
     this.typesChanged = false;
-    for (const [rel, f] of this.files) this.flows.set(rel, fileFlows(this.env, f));
+    const saved = this.adopted;
+    this.adopted = undefined;
+    for (const [rel, f] of this.files) this.flows.set(rel, saved?.get(rel) ?? fileFlows(this.env, f));
+    this.tookSavedFlows = saved !== undefined;
+    const save = this.onFirstFlows;
+    this.onFirstFlows = undefined;
+    save?.(this.flows);
     this.slotIn = new Map();
     this.sitesBySlot = new Map();
     for (const fl of this.flows.values()) for (const fw of fl.flows) push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });

@@ -4,12 +4,14 @@
 // extractor already typed every use of a parameter), and the plain `#define`s (1.6 million on
 // the whole tree, of which 3,500 type anything; read by go-to-definition). Facts read back this
 // way have `calls` and `macros` properties that unpack on first read; everything else is plain data.
+// Until then the text is a range of the cache file (fileSlice.ts), or a string until it is written.
 import { packCalls, unpackCalls, type FileFacts, type FunctionDef, type MacroDef, type PackedCalls } from '../parse/facts';
+import { textOf, type FileSlice, type LazyText } from './fileSlice';
 
 /** A file's facts in three texts-to-be: the head (parsed at load), and two parts kept as text. */
 export interface SplitFacts { head: Omit<FileFacts, 'calls'>; calls: string; callCount: number; extras: string }
 
-interface Unread { calls?: { raw: string; count: number }; extras?: { raw: string; typed: MacroDef[] } }
+interface Unread { calls?: { raw: LazyText; count: number }; extras?: { raw: LazyText; typed: MacroDef[] } }
 const unread = new WeakMap<FileFacts, Unread>();
 
 /** One copy of each call name across all files read lazily (millions of call sites share them). */
@@ -37,7 +39,7 @@ export function callCount(f: FileFacts): number {
 export function mayDefineMacro(f: FileFacts, name: string): boolean {
   const extras = unread.get(f)?.extras;
   if (!extras) return true;
-  return extras.typed.some((m) => m.name === name) || extras.raw.includes(`"name":${JSON.stringify(name)}`);
+  return extras.typed.some((m) => m.name === name) || textOf(extras.raw).includes(`"name":${JSON.stringify(name)}`);
 }
 
 /** Make sure the functions of `f` carry their signatures and parameters (unpacked with the plain macros). */
@@ -48,10 +50,10 @@ export function readExtras(f: FileFacts): void {
 /** Split facts for writing; parts never unpacked are passed on as the text they came as. */
 export function splitFacts(f: FileFacts): SplitFacts {
   const u = unread.get(f);
-  const calls = u?.calls ? u.calls.raw : JSON.stringify(packCalls(f.calls));
+  const calls = u?.calls ? textOf(u.calls.raw) : JSON.stringify(packCalls(f.calls));
   const callCount = u?.calls ? u.calls.count : f.calls.length;
   const extras = u?.extras
-    ? u.extras.raw
+    ? textOf(u.extras.raw)
     : JSON.stringify([f.functions.map((d) => d.signature), f.macros.filter((m) => !typed(m)), f.functions.map((d) => d.params)]);
   const functions = u?.extras ? f.functions : f.functions.map(({ signature: _signature, params: _params, ...rest }) => rest);
   // Named one by one: reading `calls` or `macros` here would unpack them.
@@ -62,19 +64,26 @@ export function splitFacts(f: FileFacts): SplitFacts {
   return { head, calls, callCount, extras };
 }
 
+/** The parts of `f` still unread now live in the cache file at `calls` and `extras`: drop the strings. */
+export function unreadPartsAt(f: FileFacts, calls: FileSlice, extras: FileSlice): void {
+  const u = unread.get(f);
+  if (u?.calls) u.calls.raw = calls;
+  if (u?.extras) u.extras.raw = extras;
+}
+
 /** The inverse of splitFacts: `head` becomes the facts, with `calls` and `macros` read on demand. */
-export function joinFacts(head: FileFacts, calls: string, callCount: number, extras: string): FileFacts {
+export function joinFacts(head: FileFacts, calls: LazyText, callCount: number, extras: LazyText): FileFacts {
   const f = head;
   unread.set(f, { calls: { raw: calls, count: callCount }, extras: { raw: extras, typed: f.macros } });
   lazyProperty(f, 'calls', () => {
     const u = unread.get(f)!;
-    const list = unpackCalls(JSON.parse(u.calls!.raw) as PackedCalls, internName);
+    const list = unpackCalls(JSON.parse(textOf(u.calls!.raw)) as PackedCalls, internName);
     u.calls = undefined;
     return list;
   });
   lazyProperty(f, 'macros', () => {
     const u = unread.get(f)!;
-    const [signatures, plain, params] = JSON.parse(u.extras!.raw) as [string[], MacroDef[], FunctionDef['params'][]];
+    const [signatures, plain, params] = JSON.parse(textOf(u.extras!.raw)) as [string[], MacroDef[], FunctionDef['params'][]];
     f.functions.forEach((d, i) => { d.signature = signatures[i] ?? ''; d.params = params[i] ?? []; });
     const all = [...u.extras!.typed, ...plain].sort((a, b) => a.line - b.line);
     u.extras = undefined;

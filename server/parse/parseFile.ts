@@ -2,8 +2,7 @@
 // a file that cannot be read or parsed is reported and skipped, never fatal to the index.
 import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { getHeapStatistics } from 'node:v8';
 import * as path from 'node:path';
 import Parser from 'tree-sitter';
 import C from 'tree-sitter-c';
@@ -12,6 +11,7 @@ import { emptyFacts } from './facts';
 import { extractFacts } from './extract';
 import { lightTree, type LNode } from './lightTree';
 import { nativeParser } from './nativeParser';
+import { collectGarbage } from '../collectGarbage';
 import { blankAnnotations, isDefineOnly, lexDefines } from './preprocess';
 
 /** Files larger than this are lexed for macros only (generated tables, firmware blobs). */
@@ -36,23 +36,14 @@ const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 const COLLECT_HEAP_GROWTH = Number(process.env.KPATH_COLLECT_MB ?? 96) * 1024 * 1024;
 let collectAtHeap = COLLECT_HEAP_GROWTH;
 let bytesSinceCollect = 0;
-let collect: (() => void) | undefined | null;
 
 /** Run a garbage collection if it is due; true if it ran (then yield to the event loop). */
 export function collectTrees(): boolean {
   if (nativeParser() ? getHeapStatistics().used_heap_size < collectAtHeap : bytesSinceCollect < COLLECT_EVERY_BYTES) return false;
   bytesSinceCollect = 0;
-  if (collect === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      collect = runInNewContext('gc') as () => void;
-    } catch {
-      collect = null;
-    }
-  }
-  collect?.();
+  const ran = collectGarbage();
   collectAtHeap = getHeapStatistics().used_heap_size + COLLECT_HEAP_GROWTH;
-  return collect !== null;
+  return ran;
 }
 
 /** The tree of `text`, from the native parser when it was built, else through the binding; null on timeout. */

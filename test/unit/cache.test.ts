@@ -152,3 +152,30 @@ test('facts come back from a cache line equal to what the parser gave, every exp
   const back = decodeParts(encodeParts({ rel: 'x.c', size: 1, mtimeMs: 2, hash: 'h', facts: hand })).facts;
   assert.deepStrictEqual({ ...back, calls: back.calls, macros: back.macros }, hand);
 });
+
+test('unread parts are read from the cache a session loaded, even after a newer cache replaced it', async () => {
+  const { root, cache } = setup();
+  const cold = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  const warm = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  // Another process rewrites the cache (an edited file), renaming a new file over the old one.
+  const file = path.join(root, 'net/ipv4/udp.c');
+  writeFileSync(file, '/* moved */\n\n' + readFileSync(file, 'utf8'));
+  const other = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  assert.equal(other.parsed, 1);
+  // Every file's calls, plain #defines and signatures, as a fresh parse gives them.
+  let calls = 0; let macros = 0;
+  for (const [rel, facts] of warm.index.files) {
+    if (rel === 'net/ipv4/udp.c') continue; // edited since
+    const coldFacts = cold.index.files.get(rel)!;
+    assert.ok(callsUnread(facts) && callsUnread(coldFacts), rel);
+    const parsed = parseFile(root, rel).facts;
+    assert.deepEqual(facts.calls, parsed.calls, rel);
+    assert.deepEqual(facts.macros, parsed.macros, rel);
+    assert.deepEqual(facts.functions, parsed.functions, rel);
+    // The cold run's facts moved their unread parts to the cache it wrote, since replaced as well.
+    assert.deepEqual(coldFacts.calls, parsed.calls, rel);
+    assert.deepEqual(coldFacts.macros, parsed.macros, rel);
+    calls += parsed.calls.length; macros += parsed.macros.length;
+  }
+  assert.ok(calls >= 5 && macros >= 5, `${calls} calls, ${macros} macros`);
+});

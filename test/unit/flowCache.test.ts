@@ -1,0 +1,76 @@
+// Resolved flows saved beside the cache: an unchanged tree takes them instead of resolving again
+// and gets the same targets with the same evidence; other facts, other resolver code, an edit
+// before the first query or a damaged file mean they are not used.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildIndex } from '../../server/index/indexer';
+import type { KernelIndex } from '../../server/index/kernelIndex';
+import { fingerprintSources, resolverFingerprint } from '../../server/index/flowCache';
+import { parseFile } from '../../server/parse/parseFile';
+
+const FIXTURE = path.join(__dirname, '..', 'fixtures', 'minikernel');
+
+function setup(): { root: string; cache: string } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'kpath-flows-tree-'));
+  cpSync(FIXTURE, root, { recursive: true });
+  return { root, cache: mkdtempSync(path.join(os.tmpdir(), 'kpath-flows-')) };
+}
+
+/** Every site with its slot and its targets with evidence, in a stable order. */
+function answers(ix: KernelIndex): string[] {
+  return [...ix.files.keys()].sort().flatMap((rel) => ix.sitesIn(rel).map((s) => JSON.stringify([rel, s.site.line, s.site.col, s.slot, s.unresolved, ix.targetsOf(s)])));
+}
+
+const flowFile = (cache: string): string => path.join(cache, readdirSync(cache).find((f) => f.endsWith('.flows.json'))!);
+
+test('an unchanged tree takes its saved flows and answers the same', async () => {
+  const { root, cache } = setup();
+  const cold = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  const want = answers(cold.index);
+  assert.ok(want.length > 10);
+  assert.equal(cold.index.flowsFromCache, false);
+  const warm = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  assert.deepEqual(answers(warm.index), want);
+  assert.equal(warm.index.flowsFromCache, true, 'the cold run saved its flows');
+  assert.deepEqual(warm.index.callers('tcp_sendmsg'), cold.index.callers('tcp_sendmsg'));
+});
+
+test('saved flows are not used for other facts, after an edit, or when damaged', async () => {
+  const { root, cache } = setup();
+  await buildIndex(root, { cacheDir: cache, threads: 1 });
+  // A changed file: new facts, a new cache checksum, so the flows are resolved again.
+  const rel = 'net/ipv4/af_inet.c';
+  writeFileSync(path.join(root, rel), readFileSync(path.join(root, rel), 'utf8') + '\nint added_later(void) { return 0; }\n');
+  const changed = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  const want = answers(changed.index);
+  assert.equal(changed.index.flowsFromCache, false);
+  assert.ok(want.some((a) => a.startsWith(JSON.stringify([rel]).slice(0, -1))), 'the edited file has sites');
+  // An edit in the editor before the first query: the saved flows no longer describe the files.
+  const edited = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  edited.index.setFile(parseFile(root, rel, readFileSync(path.join(root, rel), 'utf8') + '\nint typed_now(void) { return 1; }\n').facts);
+  answers(edited.index);
+  assert.equal(edited.index.flowsFromCache, false);
+  // A damaged flow file is recomputed, never trusted or fatal.
+  writeFileSync(flowFile(cache), readFileSync(flowFile(cache), 'utf8').slice(0, 200));
+  const damaged = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  assert.deepEqual(answers(damaged.index), want);
+  assert.equal(damaged.index.flowsFromCache, false);
+  const again = await buildIndex(root, { cacheDir: cache, threads: 1 });
+  assert.deepEqual(answers(again.index), want);
+  assert.equal(again.index.flowsFromCache, true, 'and saved again');
+});
+
+test('the fingerprint that keys saved flows covers the resolver sources, and bundles carry the same one', () => {
+  const repo = path.join(__dirname, '..', '..');
+  assert.equal(resolverFingerprint(), fingerprintSources(repo));
+  const bundle = readFileSync(path.join(repo, 'dist', 'cli.js'), 'utf8');
+  assert.ok(bundle.includes(JSON.stringify(fingerprintSources(repo))), 'dist/cli.js was built from other resolver sources (run node esbuild.mjs)');
+  const copy = mkdtempSync(path.join(os.tmpdir(), 'kpath-fp-'));
+  cpSync(path.join(repo, 'server'), path.join(copy, 'server'), { recursive: true });
+  const slots = path.join(copy, 'server/resolve/slots.ts');
+  writeFileSync(slots, readFileSync(slots, 'utf8') + '\n// a change\n');
+  assert.notEqual(fingerprintSources(copy), fingerprintSources(repo));
+});
