@@ -35,8 +35,13 @@ export function flowCacheFile(cachePath: string): string {
   return cachePath.replace(/\.jsonl$/, '') + '.flows.json';
 }
 
-export function flowsKey(cacheSha1: string): string {
-  return createHash('sha1').update(cacheSha1).update(resolverFingerprint()).digest('hex');
+/** The key of the flows of a cache, or undefined when the resolver's sources cannot be fingerprinted (then nothing is saved). */
+export function flowsKey(cacheSha1: string): string | undefined {
+  try {
+    return createHash('sha1').update(cacheSha1).update(resolverFingerprint()).digest('hex');
+  } catch {
+    return undefined;
+  }
 }
 
 // Per file: evidence as flat quintuples [line, col, how, slot, in], flows as [slot, fn, valueSlot,

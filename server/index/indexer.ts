@@ -140,10 +140,12 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
       cacheStatus = cache.ok ? `updated (${toParse.length} files re-indexed)` : `written (${cacheStatus})`;
     } catch (e) { writeFailed(e); }
   }
-  if (cacheSha1 && allCached) {
+  // Saved flows are taken when they match; they are saved by a run that loaded the cache as it was,
+  // not by the run that wrote it: that one is long already (3 s more for the whole tree).
+  const key = cacheSha1 && allCached ? flowsKey(cacheSha1) : undefined;
+  if (key) {
     const file = flowCacheFile(cachePath);
-    const key = flowsKey(cacheSha1);
-    index.useSavedFlows(loadFlows(file, key), (flows) => {
+    index.useSavedFlows(loadFlows(file, key), changed ? undefined : (flows) => {
       try { saveFlows(file, key, flows); } catch (e) { problem(`could not save the resolved flows ${file}: ${(e as Error).message}`); }
     });
   }

@@ -92,10 +92,10 @@ export class KernelIndex {
 
   /**
    * The files now held are those a flow cache was saved for: `saved` has their flows (the first
-   * resolution takes them instead of computing them), or, when there is none, `save` is handed the
-   * computed ones. Any change to the files before that first resolution cancels both.
+   * resolution takes them instead of computing them), or, when there is none, `save` (if given) is
+   * handed the computed ones. Any change to the files before that first resolution cancels both.
    */
-  useSavedFlows(saved: Map<string, FileFlows> | undefined, save: (flows: ReadonlyMap<string, FileFlows>) => void): void {
+  useSavedFlows(saved: Map<string, FileFlows> | undefined, save: ((flows: ReadonlyMap<string, FileFlows>) => void) | undefined): void {
     if (this.generation !== 0) return;
     this.adopted = saved;
     this.onFirstFlows = saved ? undefined : save;

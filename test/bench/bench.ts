@@ -89,14 +89,16 @@ async function main(): Promise<void> {
     const edited = 'net/ipv4/tcp_output.c';
     const text = readFileSync(path.join(tree!, edited), 'utf8') + '\nint kpath_bench_added(void) { return 0; }\n';
     const times: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    // The first edit is not counted: it adds a function (a full re-resolution) and builds the call
+    // graph that later edits update in place; the collector's debt from it falls on the next few.
+    for (let i = 0; i < 11; i++) {
       const t = performance.now();
       ix.setFile(parseFile(tree!, edited, text).facts);
       ix.sitesIn(edited);
       ix.callers('tcp_write_xmit@net/ipv4/tcp_output.c');
-      times.push(performance.now() - t);
+      if (i > 0) times.push(performance.now() - t);
     }
-    row(`re-index one edited file (${edited}) and answer`, `${percentile(times, 50).toFixed(0)} ms (median of 5)`, '≤ 200 ms');
+    row(`re-index one edited file (${edited}) and answer`, `${percentile(times, 50).toFixed(0)} ms median, ${Math.max(...times).toFixed(0)} ms max of ${times.length}`, '≤ 200 ms');
     latency(ix);
 
     if (full) {

@@ -46,6 +46,9 @@ const AWKWARD: Record<string, string> = {
   'missing semicolon': 'int g(void) { int x = h() return x; }\nstruct proto_ops ops = { .sendmsg = g, };\n',
   'macro soup': '#define X(a) a##_ops\nX(tcp) = { .f = 1 };\nDEFINE_SOMETHING(foo, struct bar, baz);\nlist_for_each_entry(p, &head, list) { p->ops->run(p); }\n',
   'stray #endif': 'int a;\n#endif\n# endif\nint b(void) { return a; }\n',
+  // A large tree, then a small one.
+  'many nodes': 'static int f(struct sock *sk) { return sk->ops->sendmsg(sk, msg, len) + g(1, 2); }\n'.repeat(6000),
+  'after many': 'int h(void) { return 0; }\n',
   'non-ASCII': '/* Grüße, Ελληνικά */\nint fö(int ü) { return ü + 1; } // 😀 then more\nint after(void) { return fö(2); }\n',
 };
 
