@@ -72,6 +72,20 @@ function latency(ix: KernelIndex): void {
   measure('call hierarchy (incoming + outgoing)', fns.length, (i) => { ix.callers(fns[i]); ix.callees(fns[i]); }, 'p95 ≤ 50 ms');
 }
 
+/** Seconds for a fresh process to load the net-scope index from `cache` and answer a first query. */
+function warmProbe(cache: string): number {
+  const r = spawnSync(process.execPath, [...INDEX_NODE_FLAGS, __filename, tree!, '--warm-probe', cache], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`warm probe failed: ${r.stderr.slice(-500)}`);
+  return Number(r.stdout.trim());
+}
+
+async function probeMain(cache: string): Promise<void> {
+  const t0 = performance.now();
+  const ix = (await buildIndex(tree!, { include: ['net'], cacheDir: cache })).index;
+  ix.sitesIn('net/socket.c');
+  console.log(((performance.now() - t0) / 1000).toFixed(3));
+}
+
 async function main(): Promise<void> {
   const cache = mkdtempSync(path.join(os.tmpdir(), 'kpath-bench-cache-'));
   try {
@@ -82,10 +96,12 @@ async function main(): Promise<void> {
     row(`warm start from cache (CLI: load + resolve all + stats, ${INDEX_NODE_FLAGS.join(' ')})`, `${warm.seconds.toFixed(1)} s, peak RSS ${warm.peakMb} MB`, '≤ 3 s');
     for (const b of ['ctags', 'gtags', 'cscope']) baseline(b, NET_SCOPE.filter((f) => existsSync(path.join(tree!, f))));
 
-    const t0 = performance.now();
+    // What the language server does at start, each time in a fresh process (as a server starts):
+    // the median of three, all three shown (a run right after the baselines' disk writes is slower).
+    const probes = [0, 1, 2].map(() => warmProbe(cache)).sort((a, b) => a - b);
+    row('warm start in process (load + first query), 3 fresh processes', `${probes[1].toFixed(1)} s median (${probes.map((p) => p.toFixed(1)).join(' / ')})`, '≤ 3 s');
     const ix = (await buildIndex(tree!, { include: ['net'], cacheDir: cache })).index;
     ix.sitesIn('net/socket.c');
-    row('warm start in process (load + first query)', `${((performance.now() - t0) / 1000).toFixed(1)} s`, '≤ 3 s');
     const edited = 'net/ipv4/tcp_output.c';
     const text = readFileSync(path.join(tree!, edited), 'utf8') + '\nint kpath_bench_added(void) { return 0; }\n';
     const times: number[] = [];
@@ -125,5 +141,6 @@ if (!INDEX_NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
   const r = spawnSync(process.execPath, [...INDEX_NODE_FLAGS, ...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 } else {
-  main().catch((e) => { console.error(e); process.exit(1); });
+  const probe = process.argv.indexOf('--warm-probe');
+  (probe >= 0 ? probeMain(process.argv[probe + 1]) : main()).catch((e) => { console.error(e); process.exit(1); });
 }
