@@ -39,7 +39,8 @@ const bundles = [
   { ...node, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: { webview: 'media/main.ts' } },
 ];
 
-// `node esbuild.mjs cli worker` builds only those bundles (`native`: the native parser) (handy while another one is half-written).
+// `node esbuild.mjs cli worker` builds only those bundles (handy while another one is half-written);
+// `native` names the native parser.
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const present = bundles.filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p))
   && (only.length === 0 || Object.keys(b.entryPoints).some((k) => only.includes(k))));

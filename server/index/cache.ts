@@ -6,7 +6,7 @@
 // as positional arrays (compactHead.ts); the last two parts are kept as text and read only when a
 // query first needs them (a warm start never does).
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileFacts } from '../parse/facts';
@@ -60,12 +60,7 @@ export function loadCache(file: string): CacheLoad {
     // Read through a descriptor that stays open: the unread parts are read from it later.
     const fd = openSync(file, 'r');
     open = new OpenFile(fd);
-    buf = Buffer.allocUnsafe(fstatSync(fd).size);
-    for (let got = 0; got < buf.length;) {
-      const n = readSync(fd, buf, got, buf.length - got, got);
-      if (n === 0) { buf = buf.subarray(0, got); break; }
-      got += n;
-    }
+    buf = open.bytes(0, fstatSync(fd).size);
   } catch (e) {
     return { ok: false, reason: `unreadable cache (${(e as Error).message})` };
   }
@@ -167,11 +162,15 @@ export class CacheWriter {
     let line = 0;
     for (const o of this.owners) {
       for (; line < o.at; line++) offset += Buffer.byteLength(this.pending[line]);
+      // The owner's line is measured by its parts, not again as the joined string.
       const [head, calls, extras] = o.parts;
       const callsAt = offset + Buffer.byteLength(head) + 1;
       const callsLength = Buffer.byteLength(calls);
       const extrasAt = callsAt + callsLength + 1;
-      unreadPartsAt(o.facts, { file: this.file, offset: callsAt, length: callsLength }, { file: this.file, offset: extrasAt, length: Buffer.byteLength(extras) });
+      const extrasLength = Buffer.byteLength(extras);
+      unreadPartsAt(o.facts, { file: this.file, offset: callsAt, length: callsLength }, { file: this.file, offset: extrasAt, length: extrasLength });
+      offset = extrasAt + extrasLength;
+      line = o.at + 1;
     }
     this.written += chunk.length;
     this.pending = [];

@@ -12,7 +12,8 @@ export class OpenFile {
     closer.register(this, fd);
   }
 
-  read(offset: number, length: number): string {
+  /** `length` bytes from `offset`; throws if the file ends first. */
+  bytes(offset: number, length: number): Buffer {
     const buf = Buffer.allocUnsafe(length);
     let got = 0;
     while (got < length) {
@@ -20,7 +21,11 @@ export class OpenFile {
       if (n === 0) throw new Error(`the index cache ended before byte ${offset + length} (was it truncated while in use?)`);
       got += n;
     }
-    return buf.toString('utf8');
+    return buf;
+  }
+
+  read(offset: number, length: number): string {
+    return this.bytes(offset, length).toString('utf8');
   }
 }
 

@@ -15,9 +15,9 @@ declare const KPATH_RESOLVER_FINGERPRINT: string | undefined;
 export const RESOLVER_SOURCES = ['server/resolve', 'server/index', 'server/parse/facts.ts'];
 
 /** A hash of the resolver's sources: put into bundles at build time, else read from the checkout. */
-export function resolverFingerprint(repoRoot = path.join(__dirname, '..', '..')): string {
+export function resolverFingerprint(): string {
   if (typeof KPATH_RESOLVER_FINGERPRINT === 'string') return KPATH_RESOLVER_FINGERPRINT;
-  return fingerprintSources(repoRoot);
+  return fingerprintSources(path.join(__dirname, '..', '..'));
 }
 
 export function fingerprintSources(repoRoot: string): string {

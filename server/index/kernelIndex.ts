@@ -112,9 +112,14 @@ export class KernelIndex {
     return s;
   }
 
-  setFile(f: FileFacts): void {
+  /** The files are changing: saved flows no longer describe them. */
+  private forgetSavedFlows(): void {
     this.adopted = undefined;
     this.onFirstFlows = undefined;
+  }
+
+  setFile(f: FileFacts): void {
+    this.forgetSavedFlows();
     // Facts arrive from JSON or another thread with a fresh copy of every name; a call site holds
     // two of them, and there are millions of call sites. One shared copy per name halves their memory.
     // (Calls still packed from the cache are interned when they are unpacked.)
@@ -146,8 +151,7 @@ export class KernelIndex {
   removeFile(rel: string): void {
     const old = this.files.get(rel);
     if (!old) return;
-    this.adopted = undefined;
-    this.onFirstFlows = undefined;
+    this.forgetSavedFlows();
     this.env.remove(old, typedMacros(old));
     this.files.delete(rel);
     this.flows.delete(rel);

@@ -48,7 +48,7 @@ export class LNode {
   }
 }
 
-export class Source {
+class Source {
   private lineStarts: number[] | undefined;
   constructor(readonly text: string) {}
   point(index: number): Point {

@@ -33,7 +33,7 @@ let parser: Parser | undefined;
 // has grown 96 MB since the last: every 4 MB parsed cost 6 s more on the net scope, every 16 MB
 // still kept 1.6 GB; this keeps 1.25 GB at no cost.
 const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
-const COLLECT_HEAP_GROWTH = Number(process.env.KPATH_COLLECT_MB ?? 96) * 1024 * 1024;
+const COLLECT_HEAP_GROWTH = 96 * 1024 * 1024;
 let collectAtHeap = COLLECT_HEAP_GROWTH;
 let bytesSinceCollect = 0;
 
