@@ -15,7 +15,7 @@ import { OpenFile, type LazyText } from './fileSlice';
 import { packHead, unpackHead } from './compactHead';
 
 /** Bump when facts or extraction change shape or meaning: old caches are then rebuilt. */
-export const CACHE_FORMAT = 16;
+export const CACHE_FORMAT = 18;
 
 export interface CachedFile { rel: string; size: number; mtimeMs: number; hash: string; facts: FileFacts }
 

@@ -7,6 +7,7 @@ import type {
   ArgPass, Expr, FileFacts, FunctionDecl, FunctionDef, GlobalVar, IndirectCall, InitTarget, MacroDef,
   Store, StructDecl, TypeRef, Typedef,
 } from '../parse/facts';
+import type { CondTable } from '../parse/conditionals';
 
 /** The head as it is cached: FileFacts without calls, and functions without signature and params. */
 export type HeadFacts = Omit<FileFacts, 'calls'>;
@@ -138,7 +139,7 @@ export function packHead(h: HeadFacts): Packed {
   return [
     h.path, h.functions.map(functionOut), h.decls.map(declOut), h.structs.map(structOut), h.typedefs.map(typedefOut),
     h.globals.map(globalOut), h.macros.map(macroOut), h.icalls.map(icallOut), h.stores.map(storeOut), h.args.map(argOut),
-    h.notes, h.lexOnly ? 1 : 0,
+    h.notes, h.lexOnly ? 1 : 0, h.conds ?? 0, h.cIncludes?.flatMap((c) => [c.path, c.line]) ?? 0,
   ];
 }
 
@@ -157,5 +158,11 @@ export function unpackHead(p: Packed): HeadFacts {
     notes: p[10] as string[],
   };
   if (p[11] === 1) h.lexOnly = true;
+  if (p[12]) h.conds = p[12] as CondTable;
+  if (p[13]) {
+    const flat = p[13] as (string | number)[];
+    h.cIncludes = [];
+    for (let i = 0; i < flat.length; i += 2) h.cIncludes.push({ path: flat[i] as string, line: flat[i + 1] as number });
+  }
   return h;
 }

@@ -387,8 +387,9 @@ function handleCall(node: SyntaxNode, ctx: Ctx): void {
     const name = fnNode.text;
     const hintCount = indirectCallHintCount(name);
     if (hintCount !== undefined && args.length > hintCount) {
-      // INDIRECT_CALL_2(f, f2, f1, args…): f is the real call, f2/f1 the likely targets (f1 first).
-      const hints = args.slice(1, hintCount + 1).map((a) => a.text).reverse();
+      // INDIRECT_CALL_2(f, f2, f1, args…): f is the real call, f2 and f1 the likely targets, tested
+      // in that order (f2 first): kept in argument order.
+      const hints = args.slice(1, hintCount + 1).map((a) => a.text);
       recordIndirect(args[0], pos, ctx, hints, name);
       return;
     }

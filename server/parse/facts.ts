@@ -1,6 +1,7 @@
 // What one file contributes to the index. Produced by extract.ts inside a worker, stored as JSON in
 // the cache, merged by index/tables.ts. Everything is plain data (no tree-sitter objects) so that it
 // crosses threads and survives on disk. Positions are 0-based line and column (UTF-16 like LSP).
+import type { CInclude, CondTable } from './conditionals';
 
 /** A C type as written, reduced to what resolution needs. */
 export interface TypeRef {
@@ -100,7 +101,7 @@ export interface IndirectCall {
   nameLine: number;
   nameCol: number;
   endCol: number;
-  /** `INDIRECT_CALL_n` hints, most likely first. */
+  /** `INDIRECT_CALL_n` hints in argument order, which is the order the macro tests them. */
   hints?: string[];
   /** The macro that wrapped it (`INDIRECT_CALL_INET`) if any. */
   via?: string;
@@ -165,6 +166,10 @@ export interface FileFacts {
   notes: string[];
   /** Lexed only (a file of `#define`s), not parsed. */
   lexOnly?: boolean;
+  /** The file's `#if` arms (conditionals.ts), when it has any: which lines a configuration compiles. */
+  conds?: CondTable;
+  /** `#include "x.c"` lines: such a file is compiled as part of this one. */
+  cIncludes?: CInclude[];
 }
 
 export function emptyFacts(path: string): FileFacts {

@@ -13,6 +13,7 @@ import { lightTree, type LNode } from './lightTree';
 import { nativeParser } from './nativeParser';
 import { collectGarbage } from '../collectGarbage';
 import { blankAnnotations, isDefineOnly, lexDefines } from './preprocess';
+import { scanConditionals } from './conditionals';
 
 /** Files larger than this are lexed for macros only (generated tables, firmware blobs). */
 export const MAX_PARSE_BYTES = 5 * 1024 * 1024;
@@ -151,6 +152,13 @@ function recoverMissedFunctions(source: string, rel: string, facts: FileFacts): 
   if (recovered) facts.notes.push(`${recovered} function(s) recovered by re-parsing them alone after a parse error`);
 }
 
+/** The file's `#if` arms and `#include "x.c"` lines, when it has any. */
+function addConditionals(facts: FileFacts, text: string): void {
+  const { conds, includes } = scanConditionals(text);
+  if (conds.length) facts.conds = conds;
+  if (includes.length) facts.cIncludes = includes;
+}
+
 function factsOf(rel: string, buf: Buffer): FileFacts {
   const { text, utf8 } = decode(buf);
   const notes: string[] = [];
@@ -164,6 +172,7 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
     if (defines.length <= MAX_KEPT_DEFINES) facts.macros = defines.map((d) => ({ name: d.name, line: d.line, fnLike: d.fnLike }));
     else notes.push(`${defines.length} #defines lexed, not kept (a generated header)`);
     if (buf.length > MAX_PARSE_BYTES) notes.push(`${(buf.length / 1048576).toFixed(1)} MB: over the ${MAX_PARSE_BYTES / 1048576} MB parse limit, only its #defines were indexed`);
+    else addConditionals(facts, text); // which #define a configuration takes (INDIRECT_CALL_INET's arms)
     facts.notes.push(...notes);
     return facts;
   }
@@ -173,6 +182,7 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
     if (!root) throw new Error('parse timed out');
     const facts = extractFacts(root, rel);
     if (root.hasError) recoverMissedFunctions(source, rel, facts);
+    addConditionals(facts, text);
     facts.notes.unshift(...notes);
     return facts;
   } catch (e) {

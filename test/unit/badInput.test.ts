@@ -75,7 +75,7 @@ test('the CLI prints targets with evidence as JSON', async () => {
   assert.equal(site.slot, 'proto.sendmsg');
   assert.equal(site.site.line, 8);
   const names = site.targets.map((t: { name: string }) => t.name);
-  assert.deepEqual(names.slice(0, 2), ['udp_sendmsg', 'tcp_sendmsg'], 'INDIRECT_CALL_2 tests f1 (the last hint) first');
+  assert.deepEqual(names.slice(0, 2), ['tcp_sendmsg', 'udp_sendmsg'], 'INDIRECT_CALL_2(f, tcp_sendmsg, udp_sendmsg) tests tcp_sendmsg first');
   assert.ok(names.includes('raw_sendmsg'));
   const raw = site.targets.find((t: { name: string }) => t.name === 'raw_sendmsg');
   assert.deepEqual([raw.evidence[0].file, raw.evidence[0].line], ['net/ipv4/udp.c', Number(readFileSync(path.join(FIXTURE, 'net/ipv4/udp.c'), 'utf8').split('\n').findIndex((l) => l.includes('raw_prot')) + 1)]);
