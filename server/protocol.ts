@@ -18,6 +18,8 @@ export interface Evidence {
   slot: string;
   /** The function the store sits in (absent at file scope), e.g. the caller that passed `okfn`. */
   in?: string;
+  /** With a kernel configuration: whether the store itself is compiled (a table under `#ifdef`, a file not built). */
+  built?: Built;
 }
 
 export interface FunctionRef {
@@ -27,7 +29,16 @@ export interface FunctionRef {
   file: string; // relative to the tree root
   line: number; // 0-based line of the name
   col: number;
+  /** With a kernel configuration: compiled into vmlinux (y), into a module (m), not compiled (n), or not known. */
+  built?: Built;
+  /** Why: the Makefile line and option, or the `#if` line, that decide `built`. */
+  builtWhy?: string;
+  /** The module it is compiled into, when `built` is m. */
+  module?: string;
 }
+
+/** Whether a function, store or call site is compiled in the configuration in use. */
+export type Built = 'y' | 'm' | 'n' | 'unknown';
 
 export interface PathHop {
   from: FunctionRef;
@@ -73,7 +84,7 @@ export const Methods = {
 } as const;
 
 export interface IndirectTargets {
-  site: { file: string; line: number; col: number };
+  site: { file: string; line: number; col: number; built?: Built; builtWhy?: string };
   slot: string;
   receiverType: string;
   targets: { fn: FunctionRef; hint: boolean; evidence: Evidence[] }[];
@@ -88,6 +99,19 @@ export interface IndexStatus {
   indirectSites: number;
   resolvedSites: number;
   message?: string;
+  /** The kernel configuration answers are given for; absent: every configuration. */
+  config?: ConfigStatus;
+}
+
+export interface ConfigStatus {
+  /** Absolute path of the config file ('' when it could not be found). */
+  file: string;
+  /** Short name for the status bar (`config.amd64_none_cloud-amd64`). */
+  label: string;
+  /** Time to read it and evaluate the Makefiles. */
+  ms?: number;
+  /** Set when the config asked for could not be used (then answers are for every configuration). */
+  error?: string;
 }
 
 // ---- Added by the extension/webview side (issue 4). Additions only. ----
@@ -112,10 +136,13 @@ export interface KpathSettings {
   exclude: string[];
   /** Where the on-disk index cache lives; '' = the server's default (e.g. ~/.cache/kpath). */
   cacheDir: string;
+  /** The kernel configuration to answer for: a `.config` (or `.xz`/`.gz`); '' = the tree's own `.config` if it has one; `none` = every configuration. Relative = to the tree root. */
+  config: string;
 }
 export const settingsDefaults: KpathSettings = {
   treeRoot: '',
   include: ['net/**', 'include/**', 'drivers/net/**', 'kernel/**', 'lib/**', 'mm/**', 'arch/x86/**', 'fs/**', 'security/**', 'block/**', 'crypto/**'],
   exclude: ['Documentation/**', 'tools/**', 'samples/**', 'scripts/**'],
   cacheDir: '',
+  config: '',
 };

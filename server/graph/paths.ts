@@ -3,7 +3,8 @@
 // likely target) and a parameter hop checked against the caller cost 1; a local or global pointer 2;
 // any target of a struct field 4, since a field holds every implementation in the tree (a
 // netfilter hook, a tunnel driver) and a path through one is rarely the common one. A caller may add
-// a per-function penalty (the send path uses it to stay in one address family).
+// a per-function penalty (the send path uses it to stay in one address family). With a kernel
+// configuration, calls it does not compile are not followed.
 import type { CallPath, PathHop } from '../protocol';
 import type { Edge, KernelIndex } from '../index/kernelIndex';
 
@@ -43,6 +44,8 @@ export function shortestPath(index: KernelIndex, from: string[], isGoal: (id: st
     const cameFrom = prev.get(id)?.from;
     for (const e of index.callees(id)) {
       if (e.to === id) continue;
+      // With a configuration, a path runs only through what that kernel compiles.
+      if (e.built === 'n') continue;
       // A call through a parameter (okfn in NF_HOOK) reaches only what *this* caller passed:
       // without this check a path could enter NF_HOOK from ip_output and leave through arp's okfn.
       if (e.kind === 'param' && cameFrom !== undefined && !e.evidence.some((ev) => ev.slot === e.via && ev.in === cameFrom)) continue;

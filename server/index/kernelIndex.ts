@@ -2,12 +2,23 @@
 // graph, with the queries the CLI and the language server ask. Files can be replaced one at a time
 // (an edit in the editor); derived tables are refreshed lazily on the next query.
 import type { CallSite, FileFacts, FunctionDef, IndirectCall } from '../parse/facts';
-import type { Evidence, FunctionRef, HopKind } from '../protocol';
+import type { Built, Evidence, FunctionRef, HopKind } from '../protocol';
+import { isCompiled, type BuildView, type BuiltState } from '../config/built';
 import { TypeEnv, structLabel, type FnEntry } from '../resolve/typeEnv';
 import { callCount, callsUnread, readExtras, typedMacros } from './lazyFacts';
 import { enclosingId, fileFlows, valuesOf, type FileFlows, type SlotResult } from '../resolve/slots';
 
 export interface Target { fn: FunctionRef; hint: boolean; evidence: Evidence[] }
+
+/** Where a function is relative to a call site: 0 for the site's own folder, more for each folder up to the common one. */
+function folderDistance(site: string, file: string): number {
+  const a = site.split('/').slice(0, -1);
+  const b = file.split('/').slice(0, -1);
+  let common = 0;
+  while (common < a.length && common < b.length && a[common] === b[common]) common++;
+  return a.length - common;
+}
+const dirOf = (file: string): string => file.slice(0, file.lastIndexOf('/') + 1);
 
 export interface SiteInfo {
   file: string;
@@ -30,6 +41,8 @@ export interface Edge {
   line: number;
   col: number;
   evidence: Evidence[];
+  /** With a configuration: whether this call can happen in that kernel (the site, the callee and, for an indirect call, a store of it are compiled). */
+  built?: Built;
 }
 
 export interface IndexStats {
@@ -88,7 +101,22 @@ export class KernelIndex {
   /** Called with the flows of the first rebuild, if the files have not changed since it was set. */
   private onFirstFlows: ((flows: ReadonlyMap<string, FileFlows>) => void) | undefined;
 
+  /** The configuration answers are given for, if one was chosen. */
+  private buildView: BuildView | undefined;
+
   constructor(readonly root: string) {}
+
+  /** Answer for a configuration (undefined: for none). Nothing is parsed or resolved again. */
+  setBuild(view: BuildView | undefined): void {
+    this.buildView = view;
+  }
+
+  get build(): BuildView | undefined { return this.buildView; }
+
+  /** Whether a line is compiled in the configuration in use (undefined without one). */
+  builtAt(file: string, line: number): BuiltState | undefined {
+    return this.buildView?.at(file, line);
+  }
 
   /**
    * The files now held are those a flow cache was saved for: `saved` has their flows (the first
@@ -120,6 +148,7 @@ export class KernelIndex {
 
   setFile(f: FileFacts): void {
     this.forgetSavedFlows();
+    this.buildView?.invalidate();
     // Facts arrive from JSON or another thread with a fresh copy of every name; a call site holds
     // two of them, and there are millions of call sites. One shared copy per name halves their memory.
     // (Calls still packed from the cache are interned when they are unpacked.)
@@ -152,6 +181,7 @@ export class KernelIndex {
     const old = this.files.get(rel);
     if (!old) return;
     this.forgetSavedFlows();
+    this.buildView?.invalidate();
     this.env.remove(old, typedMacros(old));
     this.files.delete(rel);
     this.flows.delete(rel);
@@ -299,28 +329,58 @@ export class KernelIndex {
       ?? sites.find((s) => s.site.line === line && col >= s.site.col && col <= s.site.endCol);
   }
 
-  /** Targets of a site: INDIRECT_CALL hints first, then the resolved set. */
+  /**
+   * Targets of a site, most relevant first: the `INDIRECT_CALL_*` hints in the order the macro tests
+   * them, then the rest by folder, the site's own folder first and then outward (the call in
+   * net/ipv4/af_inet.c lists net/ipv4 before net/ and drivers/). With a configuration each target
+   * says whether it is compiled: it is not when its function is not, or when every store of it is not.
+   */
   targetsOf(s: SiteInfo): Target[] {
     const out: Target[] = [];
     const seen = new Set<string>();
-    for (const h of s.site.hints ?? []) {
+    for (const h of this.hintsOf(s)) {
       const fn = this.env.lookupFunction(h, s.file);
       if (!fn || seen.has(fn.id)) continue;
       seen.add(fn.id);
       const stored = s.slot ? this.slotTargets(s.slot).get(fn.id) : undefined;
-      out.push({ fn: this.ref(fn), hint: true, evidence: [{ file: s.file, line: s.site.line, col: s.site.col, how: 'hint', slot: s.slot ?? '' }, ...(stored ?? [])] });
+      out.push(this.target(fn, true, [{ file: s.file, line: s.site.line, col: s.site.col, how: 'hint', slot: s.slot ?? '' }, ...(stored ?? [])]));
     }
     if (s.slot) {
       const rest: Target[] = [];
       for (const [id, evidence] of this.slotTargets(s.slot)) {
         if (seen.has(id)) continue;
         const fn = this.fnById(id);
-        if (fn) rest.push({ fn: this.ref(fn), hint: false, evidence });
+        if (fn) rest.push(this.target(fn, false, evidence));
       }
-      rest.sort((a, b) => (a.fn.name < b.fn.name ? -1 : a.fn.name > b.fn.name ? 1 : 0));
+      const key = (t: Target): [number, string, string] => [folderDistance(s.file, t.fn.file), dirOf(t.fn.file), t.fn.name];
+      rest.sort((a, b) => {
+        const [da, fa, na] = key(a); const [db, fb, nb] = key(b);
+        return da - db || (fa < fb ? -1 : fa > fb ? 1 : 0) || (na < nb ? -1 : na > nb ? 1 : 0);
+      });
       out.push(...rest);
     }
     return out;
+  }
+
+  /** The hints of a site as the configuration's macros test them (all of them without a configuration). */
+  private hintsOf(s: SiteInfo): string[] {
+    const hints = s.site.hints ?? [];
+    return this.buildView && s.site.via ? this.buildView.hintsOf(s.file, s.site.via, hints) : hints;
+  }
+
+  private target(fn: FnEntry, hint: boolean, evidence: Evidence[]): Target {
+    const ref = this.ref(fn);
+    if (!this.buildView) return { fn: ref, hint, evidence };
+    const marked = evidence.map((e) => (e.how === 'hint' ? e : { ...e, built: this.buildView!.at(e.file, e.line).built }));
+    // Reached only through stores that are not compiled: not a target in this kernel.
+    const stores = marked.filter((e) => e.how !== 'hint' && e.how !== 'copy');
+    if (ref.built !== 'n' && stores.length && stores.every((e) => e.built === 'n')) {
+      const first = stores[0];
+      ref.built = 'n';
+      ref.builtWhy = `stored only where it is not compiled: ${first.file}:${first.line + 1}: ${this.buildView.at(first.file, first.line).why}`;
+      delete ref.module;
+    }
+    return { fn: ref, hint, evidence: marked };
   }
 
   /** Why a site has no targets, or undefined if it has some. */
@@ -349,7 +409,21 @@ export class KernelIndex {
   }
 
   ref(fn: FnEntry): FunctionRef {
-    return { id: fn.id, name: fn.name, file: fn.file, line: fn.def.nameLine, col: fn.def.nameCol };
+    const r: FunctionRef = { id: fn.id, name: fn.name, file: fn.file, line: fn.def.nameLine, col: fn.def.nameCol };
+    if (this.buildView) {
+      const s = this.buildView.at(fn.file, fn.def.nameLine);
+      r.built = s.built;
+      r.builtWhy = s.why;
+      if (s.module) r.module = s.module;
+    }
+    return r;
+  }
+
+  /** Whether a function is compiled in the configuration in use (undefined without one). */
+  builtOf(id: string): Built | undefined {
+    if (!this.buildView) return undefined;
+    const fn = this.fnById(id);
+    return fn ? this.buildView.at(fn.file, fn.def.nameLine).built : 'unknown';
   }
 
   /** The function whose body contains a line. */
@@ -388,15 +462,21 @@ export class KernelIndex {
       if (!g) continue;
       for (const c of g.calls) {
         const callee = this.env.lookupFunction(c.callee, def.file);
-        if (callee) out.push({ from: id, to: callee.id, kind: 'direct', via: '', file: def.file, line: c.line, col: c.col, evidence: [] });
+        if (!callee) continue;
+        const e: Edge = { from: id, to: callee.id, kind: 'direct', via: '', file: def.file, line: c.line, col: c.col, evidence: [] };
+        if (this.buildView) e.built = meet(this.buildView.at(def.file, c.line).built, this.buildView.at(callee.file, callee.def.nameLine).built);
+        out.push(e);
       }
       const fl = this.flows.get(def.file);
       const facts = this.files.get(def.file)!;
       for (const i of g.icalls) {
         const s = this.siteInfo(def.file, facts.icalls[i], fl!.sites[i]);
         const via = s.slot ?? '';
+        const siteBuilt = this.buildView?.at(def.file, s.site.line).built;
         for (const t of this.targetsOf(s)) {
-          out.push({ from: id, to: t.fn.id, kind: t.hint ? 'hint' : s.kind, via, file: def.file, line: s.site.line, col: s.site.col, evidence: t.evidence });
+          const e: Edge = { from: id, to: t.fn.id, kind: t.hint ? 'hint' : s.kind, via, file: def.file, line: s.site.line, col: s.site.col, evidence: t.evidence };
+          if (siteBuilt) e.built = meet(siteBuilt, t.fn.built ?? 'unknown');
+          out.push(e);
         }
       }
     }
@@ -443,15 +523,21 @@ export class KernelIndex {
       this.callsByCallee = new Map();
       for (const [rel, f] of this.files) for (const c of f.calls) push(this.callsByCallee, c.callee, { file: rel, call: c });
     }
+    const own = this.buildView?.at(fn.file, fn.def.nameLine).built;
     for (const { file, call } of this.callsByCallee.get(fn.name) ?? []) {
       if (this.env.lookupFunction(fn.name, file)?.id !== id) continue;
-      out.push({ from: enclosingId(this.env, file, call.from), to: id, kind: 'direct', via: '', file, line: call.line, col: call.col, evidence: [] });
+      const e: Edge = { from: enclosingId(this.env, file, call.from), to: id, kind: 'direct', via: '', file, line: call.line, col: call.col, evidence: [] };
+      if (own) e.built = meet(own, this.buildView!.at(file, call.line).built);
+      out.push(e);
     }
     for (const slot of this.slotsOfFn(id)) {
       const evidence = this.slotTargets(slot).get(id) ?? [];
+      const target = own ? this.target(fn, false, evidence).fn.built : undefined;
       for (const s of this.sitesBySlot.get(slot) ?? []) {
         const hint = s.site.hints?.some((h) => this.env.lookupFunction(h, s.file)?.id === id) ?? false;
-        out.push({ from: s.fromId, to: id, kind: hint ? 'hint' : s.kind, via: slot, file: s.file, line: s.site.line, col: s.site.col, evidence });
+        const e: Edge = { from: s.fromId, to: id, kind: hint ? 'hint' : s.kind, via: slot, file: s.file, line: s.site.line, col: s.site.col, evidence };
+        if (target) e.built = meet(target, this.buildView!.at(s.file, s.site.line).built);
+        out.push(e);
       }
     }
     // Hints name a function even where nothing stores it (a config not in the index).
@@ -530,6 +616,13 @@ function typeSignature(f: FileFacts): string {
     f.functions.map((d) => [d.name, d.isStatic, d.ret, d.params.map((p) => p.type)]),
     f.decls.map((d) => [d.name, d.ret]),
   ]);
+}
+
+/** Both must happen: n if either is not compiled, unknown if either is not known, else the lesser of y and m. */
+function meet(a: Built, b: Built): Built {
+  if (a === 'n' || b === 'n') return 'n';
+  if (a === 'unknown' || b === 'unknown') return 'unknown';
+  return a === 'm' || b === 'm' ? 'm' : 'y';
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
