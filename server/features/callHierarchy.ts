@@ -56,12 +56,36 @@ function group(index: KernelIndex, edges: Edge[], other: (e: Edge) => string): H
   return [...groups.values()];
 }
 
-export function incoming(index: KernelIndex, id: string): HierarchyCall[] {
-  return group(index, index.callers(id), (e) => e.from);
+/** Calls, and how many were left out because the configuration does not compile them. */
+export interface Calls { calls: HierarchyCall[]; hidden: number }
+
+function compiled(index: KernelIndex, edges: Edge[], other: (e: Edge) => string): Calls {
+  const kept = edges.filter((e) => e.built !== 'n');
+  return { calls: group(index, kept, other), hidden: new Set(edges.filter((e) => e.built === 'n').map(other)).size };
 }
 
-export function outgoing(index: KernelIndex, id: string): HierarchyCall[] {
-  return group(index, index.callees(id), (e) => e.to);
+export function incoming(index: KernelIndex, id: string): Calls {
+  return compiled(index, index.callers(id), (e) => e.from);
+}
+
+export function outgoing(index: KernelIndex, id: string): Calls {
+  return compiled(index, index.callees(id), (e) => e.to);
+}
+
+/**
+ * The count of calls a configuration does not compile, as one more entry of the view (a tree has no
+ * footer): it opens the function itself and has no children.
+ */
+function hiddenItem(state: ServerState, index: KernelIndex, id: string, hidden: number, dir: 'callers' | 'callees'): CallHierarchyItem {
+  const n = node(index, id, { file: '', line: 0, col: 0 });
+  const item = toItem(state, n);
+  return {
+    ...item,
+    name: `+${hidden} ${dir} not compiled in ${index.build?.config.label ?? 'this config'}`,
+    kind: SymbolKind.Null,
+    detail: 'kpath.config decides; kpath: Choose Kernel Config… to change it',
+    data: { hidden: true },
+  };
 }
 
 function toItem(state: ServerState, n: HierarchyNode): CallHierarchyItem {
@@ -90,11 +114,17 @@ export function register(connection: Connection, state: ServerState): void {
   connection.languages.callHierarchy.onIncomingCalls(guard(state, 'callHierarchy/incomingCalls', [] as CallHierarchyIncomingCall[], (p) => {
     const id = idOf(p.item);
     if (!state.index || !id || state.partial) return [];
-    return incoming(state.index, id).map((c) => ({ from: toItem(state, c.node), fromRanges: c.spans.map(range) }));
+    const { calls, hidden } = incoming(state.index, id);
+    const out = calls.map((c) => ({ from: toItem(state, c.node), fromRanges: c.spans.map(range) }));
+    if (hidden) out.push({ from: hiddenItem(state, state.index, id, hidden, 'callers'), fromRanges: [] });
+    return out;
   }));
   connection.languages.callHierarchy.onOutgoingCalls(guard(state, 'callHierarchy/outgoingCalls', [] as CallHierarchyOutgoingCall[], (p) => {
     const id = idOf(p.item);
     if (!state.index || !id || state.partial) return [];
-    return outgoing(state.index, id).map((c) => ({ to: toItem(state, c.node), fromRanges: c.spans.map(range) }));
+    const { calls, hidden } = outgoing(state.index, id);
+    const out = calls.map((c) => ({ to: toItem(state, c.node), fromRanges: c.spans.map(range) }));
+    if (hidden) out.push({ to: hiddenItem(state, state.index, id, hidden, 'callees'), fromRanges: [] });
+    return out;
   }));
 }

@@ -15,10 +15,14 @@ export function provideCodeLenses(index: KernelIndex, file: string): Lens[] {
   const out: Lens[] = [];
   for (const s of index.sitesIn(file)) {
     if (s.kind === 'direct') continue;
-    const targets = index.targetsOf(s);
-    if (targets.length === 0) continue;
+    const all = index.targetsOf(s);
+    if (all.length === 0) continue;
+    // With a configuration the count and names are of what it compiles; the rest is counted.
+    const targets = index.build ? all.filter((t) => t.fn.built !== 'n') : all;
     const names = targets.slice(0, NAMES).map((t) => t.fn.name).join(', ');
-    const title = `${targets.length} target${targets.length === 1 ? '' : 's'}: ${names}${targets.length > NAMES ? ', …' : ''}`;
+    const count = `${targets.length} target${targets.length === 1 ? '' : 's'}`;
+    const rest = all.length - targets.length;
+    const title = `${count}${names ? `: ${names}${targets.length > NAMES ? ', …' : ''}` : ''}${rest ? ` (+${rest} not in this config)` : ''}`;
     out.push({ line: s.site.nameLine, col: s.site.nameCol, endCol: s.site.endCol, title, site: { file, line: s.site.nameLine, col: s.site.nameCol } });
   }
   return out;

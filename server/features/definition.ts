@@ -1,5 +1,6 @@
 // Go to definition. On an indirect callee (`sendmsg` in `READ_ONCE(sock->ops)->sendmsg(…)`): every
-// resolved target, INDIRECT_CALL hints first. On a function name (a direct call, an initializer
+// resolved target, INDIRECT_CALL hints first; with a kernel configuration, only the targets it
+// compiles (all of them if it compiles none, rather than nothing). On a function name (a direct call, an initializer
 // value, a hint): its definition, including static inline helpers in headers and syscalls defined
 // by SYSCALL_DEFINE (`sys_<name>`). Also structs, struct fields, globals and macros.
 import type { Connection, Location } from 'vscode-languageserver/node';
@@ -17,7 +18,7 @@ export function provideDefinition(index: KernelIndex, file: string, text: string
   }
   switch (at.kind) {
     case 'site': {
-      const targets = index.targetsOf(at.site).map((t) => fnSpan(t.fn));
+      const targets = compiledFirst(index.targetsOf(at.site)).map((t) => fnSpan(t.fn));
       // Nothing stored there in the indexed folders: the field's declaration is the next best place.
       return targets.length ? targets : fieldDecl(index, at.site.slot);
     }
@@ -32,6 +33,12 @@ export function provideDefinition(index: KernelIndex, file: string, text: string
     case 'global':
       return [{ file: at.file, line: at.line, col: at.col, endCol: at.col + at.word.text.length }];
   }
+}
+
+/** Without the targets a configuration does not compile, unless that leaves none. */
+export function compiledFirst<T extends { fn: { built?: string } }>(targets: T[]): T[] {
+  const kept = targets.filter((t) => t.fn.built !== 'n');
+  return kept.length ? kept : targets;
 }
 
 function fieldDecl(index: KernelIndex, slot: string | undefined): Span[] {

@@ -30,13 +30,27 @@ export function siteHover(index: KernelIndex, s: SiteInfo): string {
   const lines = [`**indirect call** through ${s.slot ? describeSlot(s.slot) : 'an expression'}`];
   if (s.receiverType) lines.push(`receiver: ${code(s.receiverType + ' *')}`);
   if (s.site.via) lines.push(`wrapped in ${code(s.site.via)}`);
+  const config = index.build?.config.label;
+  const site = index.builtAt(s.file, s.site.line);
+  if (site && (site.built === 'n' || site.built === 'unknown')) lines.push(`this call is ${site.built === 'n' ? 'not compiled' : 'perhaps not compiled'} in ${code(config ?? '')}: ${site.why}`);
   if (targets.length === 0) {
     lines.push(`no target: ${index.unresolvedReason(s, targets) ?? 'unknown'}`);
   } else {
-    const names = targets.slice(0, SHOWN).map((t) => `${code(t.fn.name)}${t.hint ? ' (hint)' : ''}`);
-    lines.push(`${targets.length} target${targets.length === 1 ? '' : 's'}: ${names.join(', ')}${targets.length > SHOWN ? ', …' : ''}`);
+    // With a configuration: what it compiles, counted against everything the tree holds.
+    const shown = config ? targets.filter((t) => t.fn.built !== 'n') : targets;
+    const names = shown.slice(0, SHOWN).map((t) => `${code(t.fn.name)}${t.hint ? ' (hint)' : ''}${t.fn.built === 'm' ? ` (module ${t.fn.module ?? '?'})` : t.fn.built === 'unknown' ? ' (?)' : ''}`);
+    const count = config ? `${shown.length} of ${targets.length} target${targets.length === 1 ? '' : 's'} in ${code(config)}` : `${targets.length} target${targets.length === 1 ? '' : 's'}`;
+    lines.push(`${count}${names.length ? `: ${names.join(', ')}${shown.length > SHOWN ? ', …' : ''}` : ''}`);
   }
   return lines.join('\n\n');
+}
+
+/** `built: m (module smc) in config.X — why`, for a function's hover. */
+function builtLine(index: KernelIndex, fn: { file: string; def: { nameLine: number } }): string | undefined {
+  const s = index.builtAt(fn.file, fn.def.nameLine);
+  if (!s) return undefined;
+  const what = s.built === 'y' ? 'compiled in' : s.built === 'm' ? `compiled as module ${code(s.module ?? '?')}` : s.built === 'n' ? 'not compiled' : 'perhaps compiled';
+  return `${what} in ${code(index.build!.config.label)}: ${s.why}`;
 }
 
 export function provideHover(index: KernelIndex, file: string, text: string, line: number, col: number, resolved = true): { markdown: string; line: number; start: number; end: number } | undefined {
@@ -60,6 +74,8 @@ export function provideHover(index: KernelIndex, file: string, text: string, lin
         `called from ${callers.length} place${callers.length === 1 ? '' : 's'} (${direct} direct, ${callers.length - direct} indirect)` +
           (stores.length ? ` · stored ${stores.length} time${stores.length === 1 ? '' : 's'} into ${slots.slice(0, SHOWN).map(describeSlot).join(', ')}${slots.length > SHOWN ? ', …' : ''}` : ''),
       ];
+      const built = builtLine(index, fn);
+      if (built) parts.push(built);
       if (at.fns.length > 1) parts.push(`${at.fns.length - 1} more definition${at.fns.length > 2 ? 's' : ''}: ${at.fns.slice(1, SHOWN).map((f) => where({ file: f.file, line: f.def.nameLine })).join(', ')}`);
       return { markdown: parts.join('\n\n'), ...span };
     }

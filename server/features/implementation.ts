@@ -7,6 +7,7 @@ import type { Evidence, FunctionRef } from '../protocol';
 import type { KernelIndex } from '../index/kernelIndex';
 import { fnSpan, guard, type ServerState, type Span } from './state';
 import { symbolAt } from './symbolAt';
+import { compiledFirst } from './definition';
 
 export interface Implementation { fn: FunctionRef; span: Span; name: string; evidence: Evidence[] }
 
@@ -23,8 +24,9 @@ export function slotImplementations(index: KernelIndex, slot: string): Implement
 export function provideImplementation(index: KernelIndex, file: string, text: string, line: number, col: number): Implementation[] {
   const at = symbolAt(index, file, text, line, col);
   if (!at) return [];
-  if (at.kind === 'field') return slotImplementations(index, at.slot);
-  if (at.kind === 'site') return index.targetsOf(at.site).map((t) => ({ fn: t.fn, span: fnSpan(t.fn), name: t.fn.name, evidence: t.evidence }));
+  // With a configuration, what it compiles (see definition.ts).
+  if (at.kind === 'field') return compiledFirst(slotImplementations(index, at.slot));
+  if (at.kind === 'site') return compiledFirst(index.targetsOf(at.site)).map((t) => ({ fn: t.fn, span: fnSpan(t.fn), name: t.fn.name, evidence: t.evidence }));
   return [];
 }
 

@@ -11,6 +11,7 @@ import { guard, type ServerState } from './state';
 import { mergeSettings, resolveRoot, scanScope } from './settings';
 import { reapplyOpenDocuments } from './documents';
 import { warmWorkspaceSymbols } from './workspaceSymbols';
+import { applyConfigSetting, reapplyConfig } from './config';
 
 export const statusRequest = new RequestType0<IndexStatus, void>(Methods.status);
 export const reindexRequest = new RequestType0<void, void>(Methods.reindex);
@@ -23,7 +24,7 @@ let generation = 0;
 const PREPARE_PAUSE_MS = 50;
 let running: Promise<void> = Promise.resolve();
 
-function setStatus(state: ServerState, s: IndexStatus): void {
+export function setStatus(state: ServerState, s: IndexStatus): void {
   state.status = s;
   void state.connection.sendNotification(statusChangedNotification, s).catch(() => undefined);
 }
@@ -93,6 +94,7 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
   const st = fresh.stats();
   state.indexVersion++;
   const resolveMs = performance.now() - t0;
+  const config = applyConfigSetting(state, fresh);
   state.indexComplete = true;
   progress?.done();
   if (state.canRefreshCodeLens) void state.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
@@ -103,6 +105,7 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
   setStatus(state, {
     state: 'ready', filesDone: report.files, filesTotal: report.files, functions: st.functions, indirectSites: st.indirectSites, resolvedSites: st.resolvedSites,
     message: report.problems.length ? `${report.problems.length} problem(s), see the log` : undefined,
+    config,
   });
 
   // The reverse tables behind callers() and stores, and the workspace-symbol table, are built on
@@ -142,7 +145,13 @@ export function register(connection: Connection, state: ServerState): void {
       // The client resolves the tree root at start (initializationOptions); an empty setting keeps it.
       if (!next.treeRoot) next.treeRoot = state.settings.treeRoot;
       problems.forEach((m) => state.log(m));
-      if (sameScope(next, state.settings, state.workspaceFolder)) return;
+      if (sameScope(next, state.settings, state.workspaceFolder)) {
+        // Same files: a new configuration is evaluated over the index as it is.
+        const configChanged = next.config !== state.settings.config;
+        state.settings = next;
+        if (configChanged) reapplyConfig(state);
+        return;
+      }
       state.settings = next;
       void startIndexing(state, 'settings changed');
     } catch (e) {

@@ -12,7 +12,7 @@ export function mergeSettings(raw: unknown, base: KpathSettings, problems: strin
   const out: KpathSettings = { ...base, include: [...base.include], exclude: [...base.exclude] };
   if (!raw || typeof raw !== 'object') return out;
   const r = raw as Record<string, unknown>;
-  const str = (k: 'treeRoot' | 'cacheDir'): void => {
+  const str = (k: 'treeRoot' | 'cacheDir' | 'config'): void => {
     if (r[k] === undefined || r[k] === null) return;
     if (typeof r[k] === 'string') out[k] = r[k] as string; else problems.push(`kpath.${k} should be a string; ignored`);
   };
@@ -22,7 +22,7 @@ export function mergeSettings(raw: unknown, base: KpathSettings, problems: strin
     if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[k] = v as string[];
     else problems.push(`kpath.${k} should be a list of strings; ignored`);
   };
-  str('treeRoot'); str('cacheDir'); list('include'); list('exclude');
+  str('treeRoot'); str('cacheDir'); str('config'); list('include'); list('exclude');
   return out;
 }
 

@@ -13,8 +13,9 @@ export const targetsRequest = new RequestType<TargetsParams, IndirectTargets | n
 
 export function siteTargets(index: KernelIndex, s: SiteInfo): IndirectTargets {
   const targets = index.targetsOf(s);
+  const built = index.builtAt(s.file, s.site.line);
   const out: IndirectTargets = {
-    site: { file: s.file, line: s.site.nameLine, col: s.site.nameCol },
+    site: { file: s.file, line: s.site.nameLine, col: s.site.nameCol, ...(built ? { built: built.built, builtWhy: built.why } : {}) },
     slot: s.slot ?? '',
     receiverType: s.receiverType ?? '',
     targets: targets.map((t) => ({ fn: t.fn, hint: t.hint, evidence: t.evidence })),
