@@ -51,6 +51,7 @@ export function currentSettings(root: vscode.Uri): KpathSettings {
     include: c.get<string[]>('include', settingsDefaults.include),
     exclude: c.get<string[]>('exclude', settingsDefaults.exclude),
     cacheDir: c.get<string>('cacheDir', settingsDefaults.cacheDir),
+    config: c.get<string>('config', settingsDefaults.config),
   };
 }
 

@@ -7,6 +7,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { createClient } from './client';
 import { makeSession, type Host, type Session } from './host';
 import { findTreeRoot } from './treeRoot';
+import { StatusFeed } from './status';
 import * as statusBar from './features/statusBar';
 import * as sendPath from './features/sendPath';
 import * as callPath from './features/callPath';
@@ -16,6 +17,7 @@ import * as sendPathPanel from './features/sendPathPanel';
 import * as notes from './features/notes';
 import * as annotations from './features/annotations';
 import * as indirectOnly from './features/indirectOnly';
+import * as chooseConfig from './features/chooseConfig';
 
 let current: Session | undefined;
 let why = 'kpath is starting';
@@ -24,13 +26,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const output = vscode.window.createOutputChannel('kpath', { log: true });
   const changed = new vscode.EventEmitter<Session | undefined>();
   const failed = new vscode.EventEmitter<string>();
-  context.subscriptions.push(output, changed, failed);
+  const status = new StatusFeed(output);
+  // Subscribed before the features, so that a feature's session listener sees the new feed.
+  changed.event((s) => status.attach(s));
+  context.subscriptions.push(output, changed, failed, status);
 
   const host: Host = {
     context,
     output,
     onDidChangeSession: changed.event,
     onDidFail: failed.event,
+    status: () => status.current,
+    onDidChangeStatus: status.onDidChange,
     session(explain) {
       if (!current && explain) {
         void vscode.window.showWarningMessage(`kpath: ${why}. Open a kernel tree, or set kpath.treeRoot.`, 'Open Settings').then((pick) => {
@@ -41,7 +48,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
   };
 
-  for (const feature of [statusBar, sendPathPanel, sendPath, callPath, targets, reindex, notes, annotations, indirectOnly]) feature.activate(host);
+  for (const feature of [statusBar, chooseConfig, sendPathPanel, sendPath, callPath, targets, reindex, notes, annotations, indirectOnly]) feature.activate(host);
 
   const start = async () => {
     const found = await findTreeRoot();

@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import type { IndexStatus } from '../server/protocol';
 
 export interface Session {
   readonly root: vscode.Uri;
@@ -34,6 +35,9 @@ export interface Host {
   readonly onDidChangeSession: vscode.Event<Session | undefined>;
   /** A kernel tree was found but no server could be started for it (the reason, for the status bar). */
   readonly onDidFail: vscode.Event<string>;
+  /** The index status of the current session (extension/status.ts), and when it changes. */
+  status(): IndexStatus | undefined;
+  readonly onDidChangeStatus: vscode.Event<IndexStatus>;
 }
 
 /** Open a file of the tree at a 0-based position, in the editor group beside the panel if there is one. */

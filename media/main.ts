@@ -2,6 +2,7 @@
 // keeps its state with vscode.setState so that the panel comes back as it was after a reload.
 import type { FromWebview, PathQuery, ToWebview, WebviewState } from './messages';
 import { queryTitle } from './query';
+import { hasConfig } from './views/built';
 import { h } from './views/dom';
 import { renderInspector } from './views/inspector';
 import { PathView } from './views/pathView';
@@ -25,6 +26,7 @@ const diagramEl = document.getElementById('diagram')!;
 const inspectorEl = document.getElementById('inspector')!;
 const familyEl = document.getElementById('family')!;
 const refreshEl = document.getElementById('refresh')!;
+const targetsFilterEl = document.getElementById('targets-filter')!;
 
 let state: WebviewState | undefined = vscode.getState();
 
@@ -69,10 +71,23 @@ function showQuery(query: PathQuery, title: string): void {
   for (const b of Array.from(familyEl.querySelectorAll<HTMLButtonElement>('button[data-family]'))) b.setAttribute('aria-pressed', String(b.dataset.family === fam));
 }
 
+/** The toggle "compiled only / all targets": shown when the server answered for a configuration. */
+function showTargetsFilter(path: CallPath): void {
+  targetsFilterEl.hidden = !hasConfig(path);
+  for (const b of Array.from(targetsFilterEl.querySelectorAll<HTMLButtonElement>('button[data-targets]'))) {
+    b.setAttribute('aria-pressed', String((b.dataset.targets === 'all') === view.allTargets));
+  }
+}
+
 function showPath(query: PathQuery, title: string, path: CallPath, focus?: number): void {
   showQuery(query, title);
   const indirect = path.hops.filter((hop) => hop.kind !== 'direct').length;
-  summaryEl.textContent = `${path.hops.length} hops · ${indirect} indirect${path.drivers?.length ? ` · ${path.drivers.length} drivers` : ''}${path.broken ? ' · broken' : ''}`;
+  const drivers = path.drivers ?? [];
+  const compiled = drivers.filter((d) => d.built !== 'n').length;
+  const driverText = !drivers.length ? '' : hasConfig(path) ? ` · ${compiled} of ${drivers.length} drivers compiled` : ` · ${drivers.length} drivers`;
+  summaryEl.textContent = `${path.hops.length} hops · ${indirect} indirect${driverText}${path.broken ? ' · broken' : ''}`;
+  view.allTargets = state?.allTargets ?? false;
+  showTargetsFilter(path);
   view.render(path, focus);
   sim.relight();
   setStatus('none');
@@ -90,7 +105,7 @@ window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
       const sameQuery = JSON.stringify(state?.query) === JSON.stringify(m.query);
       const focus = sameQuery ? state?.focused : undefined;
       showPath(m.query, m.title, m.path, focus);
-      state = { query: m.query, title: m.title, path: m.path, focused: view.focusedIndex };
+      state = { query: m.query, title: m.title, path: m.path, focused: view.focusedIndex, allTargets: view.allTargets };
       break;
     }
     case 'error':
@@ -118,6 +133,15 @@ for (const b of Array.from(familyEl.querySelectorAll<HTMLButtonElement>('button[
     if (state?.query.kind !== 'send') return;
     // Another family is another path: earlier switches (e.g. through inet_sendmsg) do not carry over.
     post({ type: 'query', query: { kind: 'send', params: { family } } });
+  });
+}
+for (const b of Array.from(targetsFilterEl.querySelectorAll<HTMLButtonElement>('button[data-targets]'))) {
+  b.addEventListener('click', () => {
+    const path = state?.path;
+    if (!state || !path) return;
+    state = { ...state, allTargets: b.dataset.targets === 'all' };
+    save(state);
+    showPath(state.query, state.title, path, state.focused);
   });
 }
 refreshEl.addEventListener('click', () => { if (state) post({ type: 'query', query: state.query }); });

@@ -42,6 +42,8 @@ export interface WebviewState {
   path?: CallPath;
   /** Index of the focused box, to put the keyboard back where it was. */
   focused?: number;
+  /** The toggle "all targets / compiled only": list what the configuration does not compile too. */
+  allTargets?: boolean;
   /** The Run section (media/views/simulation.ts): replayed to the same step after a reload. */
   simulation?: SimulationState;
 }

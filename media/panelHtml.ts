@@ -38,6 +38,10 @@ export function panelHtml(p: PanelHtmlParts): string {
     <button type="button" data-family="ipv4" aria-pressed="true">IPv4</button>
     <button type="button" data-family="ipv6" aria-pressed="false">IPv6</button>
   </div>
+  <div id="targets-filter" class="family" role="group" aria-label="which targets to list" hidden>
+    <button type="button" data-targets="compiled" aria-pressed="true" title="List the alternatives and drivers this kernel config compiles">compiled only</button>
+    <button type="button" data-targets="all" aria-pressed="false" title="Also list what this kernel config does not compile">all targets</button>
+  </div>
   <button type="button" id="refresh" title="Ask the server again">Refresh</button>
 </header>
 <div id="status" role="status" aria-live="polite"></div>

@@ -1,37 +1,34 @@
-// The status-bar item: what the index is doing and how much it holds, fed by kpath/statusChanged.
-// It also sets the `kpath.ready` context, so menus and keybindings appear when the server can answer.
+// The status-bar items: what the index is doing and how much it holds, and beside it the kernel
+// configuration answers are for (a click chooses another), both fed by the session's status. It
+// also sets the `kpath.ready` context, so menus and keybindings appear when the server can answer.
 import * as vscode from 'vscode';
 import { State } from 'vscode-languageclient/node';
 import type { IndexStatus } from '../../server/protocol';
 import type { Host, Session } from '../host';
-import { statusChangedNotification, statusRequest } from '../requests';
+import { describe, describeConfig } from './statusText';
 
-const n = (x: number) => x.toLocaleString('en-US');
-
-/** The item's text and tooltip for a status; exported for the e2e test to know what to wait for. */
-export function describe(s: IndexStatus): { text: string; tooltip: string; label: string } {
-  const counts = `${n(s.functions)} functions · ${n(s.resolvedSites)}/${n(s.indirectSites)} indirect calls resolved`;
-  switch (s.state) {
-    case 'indexing': {
-      const pct = s.filesTotal ? ` ${Math.floor((100 * s.filesDone) / s.filesTotal)}%` : '';
-      return { text: `$(sync~spin) kpath${pct}`, tooltip: `kpath: indexing ${n(s.filesDone)}/${n(s.filesTotal)} files${s.message ? `\n${s.message}` : ''}`, label: `kpath indexing${pct}` };
-    }
-    case 'ready':
-      return { text: `$(type-hierarchy) kpath ${n(s.functions)}`, tooltip: `kpath: index ready\n${counts}`, label: `kpath ready: ${counts}` };
-    case 'error':
-      return { text: '$(error) kpath', tooltip: `kpath: ${s.message ?? 'indexing failed'}`, label: `kpath error: ${s.message ?? ''}` };
-    case 'idle':
-    default:
-      return { text: '$(circle-outline) kpath', tooltip: 'kpath: not indexed yet', label: 'kpath idle' };
-  }
-}
+export { describe, describeConfig } from './statusText';
 
 export function activate(host: Host): void {
   const item = vscode.window.createStatusBarItem('kpath.status', vscode.StatusBarAlignment.Left, 10);
   item.name = 'kpath';
   item.command = 'kpath.showStatus';
+  // Just right of the kpath item (a lower priority on the left goes further right).
+  const configItem = vscode.window.createStatusBarItem('kpath.config', vscode.StatusBarAlignment.Left, 9);
+  configItem.name = 'kpath kernel config';
+  configItem.command = 'kpath.chooseConfig';
   let last: IndexStatus | undefined;
   let listeners: vscode.Disposable[] = [];
+
+  const showConfig = (s: IndexStatus | undefined) => {
+    const d = describeConfig(s);
+    if (!d) { configItem.hide(); return; }
+    configItem.text = d.text;
+    configItem.tooltip = d.tooltip;
+    configItem.accessibilityInformation = { label: d.label };
+    configItem.backgroundColor = d.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    configItem.show();
+  };
 
   const show = (s: IndexStatus | undefined, stopped?: string) => {
     last = s;
@@ -46,6 +43,7 @@ export function activate(host: Host): void {
       item.tooltip = d.tooltip;
       item.accessibilityInformation = { label: d.label };
       item.backgroundColor = s.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+      showConfig(s);
     }
     void vscode.commands.executeCommand('setContext', 'kpath.ready', !stopped && s?.state === 'ready');
     item.show();
@@ -54,31 +52,26 @@ export function activate(host: Host): void {
   const attach = (session: Session | undefined) => {
     listeners.forEach((d) => d.dispose());
     listeners = [];
+    configItem.hide();
     if (!session) { item.hide(); void vscode.commands.executeCommand('setContext', 'kpath.ready', false); return; }
-    const { client } = session;
     show({ state: 'idle', filesDone: 0, filesTotal: 0, functions: 0, indirectSites: 0, resolvedSites: 0 });
-    listeners.push(
-      client.onNotification(statusChangedNotification, (s) => show(s)),
-      client.onDidChangeState((e) => {
-        if (e.newState === State.Running) {
-          // The notification only says what changes; ask once for where things stand now.
-          client.sendRequest(statusRequest).then((s) => show(s), (err: unknown) => host.output.warn(`kpath/status: ${String(err)}`));
-        } else if (e.newState === State.Stopped) {
-          show(last, 'the language server is not running');
-        }
-      }),
-    );
+    listeners.push(session.client.onDidChangeState((e) => {
+      if (e.newState === State.Stopped) show(last, 'the language server is not running');
+    }));
   };
 
   host.context.subscriptions.push(
     item,
+    configItem,
     host.onDidChangeSession(attach),
+    host.onDidChangeStatus((s) => show(s)),
     host.onDidFail((why) => show(undefined, why)),
     { dispose: () => listeners.forEach((d) => d.dispose()) },
     vscode.commands.registerCommand('kpath.showStatus', async () => {
       const s = last ? describe(last).tooltip : 'kpath: no status yet';
-      const pick = await vscode.window.showInformationMessage(s.replace(/\n/g, ' — '), 'Re-index Tree', 'Show Log');
+      const pick = await vscode.window.showInformationMessage(s.replace(/\n/g, ' — '), 'Re-index Tree', 'Choose Kernel Config…', 'Show Log');
       if (pick === 'Re-index Tree') await vscode.commands.executeCommand('kpath.reindex');
+      else if (pick === 'Choose Kernel Config…') await vscode.commands.executeCommand('kpath.chooseConfig');
       else if (pick === 'Show Log') host.output.show();
     }),
   );

@@ -5,6 +5,7 @@ import type { Evidence } from '../../server/protocol';
 import type { Location } from '../messages';
 import { layers } from './layers';
 import { edgeLabel, where, type Box } from './pathModel';
+import { builtWords } from './built';
 import { h } from './dom';
 
 function evidenceText(e: Evidence): string {
@@ -14,6 +15,8 @@ function evidenceText(e: Evidence): string {
 /** The hover text of a box: file:line, the hop that reached it and its evidence. */
 export function boxTitle(box: Box): string {
   const lines = [`${box.fn.name} — ${where(box.fn)}`];
+  const built = builtWords(box.fn);
+  if (built) lines.push(built);
   const hop = box.incoming?.hop;
   if (hop) {
     lines.push(`${edgeLabel(hop)} from ${hop.from.name} at ${where(hop.site)}`);
@@ -41,6 +44,8 @@ export function renderInspector(into: HTMLElement, box: Box | undefined, open: (
       h('strong', {}, box.fn.name), ' ', link(where(box.fn), box.fn),
       h('span', { class: 'layer-tag' }, `${layer?.label ?? box.layer}${box.inferred ? ' (from its neighbours)' : ''}`)),
   );
+  const built = builtWords(box.fn);
+  if (built) into.append(h('div', { class: 'built-line', 'data-built': box.fn.built }, built));
   const hop = box.incoming?.hop;
   if (!hop) return;
   into.append(h('div', {}, `${edgeLabel(hop)} from ${hop.from.name}, call at `, link(where(hop.site), hop.site)));

@@ -1,8 +1,11 @@
 // The diagram: one column (lane) per layer, one box per function, an edge between consecutive boxes
 // with how the call was found, a control at each indirect hop to pick another target, a marked break
 // where the path could not be completed, and the driver targets of ndo_start_xmit at the end.
+// With a kernel configuration, the alternatives and the drivers list what it compiles unless
+// `allTargets` is set, grouped by folder, each with its build state (y, m and the module, n, ?).
 import type { FunctionRef, PathHop } from '../../server/protocol';
 import type { Location } from '../messages';
+import { builtTag, builtWords, byFolder, countsText, hasConfig, listed } from './built';
 import { h, place } from './dom';
 import { boxTitle } from './inspector';
 import { layerIndex, layers } from './layers';
@@ -30,6 +33,9 @@ export class PathView {
   private model: PathModel | undefined;
   private boxEls: HTMLElement[] = [];
   private focused = 0;
+  private configured = false;
+  /** List the targets the configuration does not compile too (the toolbar's toggle). */
+  allTargets = false;
 
   constructor(private readonly root: HTMLElement, private readonly events: PathViewEvents) {
     root.addEventListener('keydown', (ev) => this.onKey(ev));
@@ -41,6 +47,7 @@ export class PathView {
   render(path: CallPath, focus?: number): void {
     const model = buildModel(path);
     this.model = model;
+    this.configured = hasConfig(path);
     this.boxEls = [];
     const grid = h('div', { class: 'grid', role: 'group', 'aria-label': 'call path, top to bottom' });
     // Lanes with boxes get room; empty lanes stay as thin labelled strips so the layering still reads.
@@ -97,18 +104,20 @@ export class PathView {
   }
 
   private boxElement(box: Box, i: number): HTMLElement {
+    const tag = builtTag(box.fn);
     const el = h('div', {
-      class: `box layer-${box.layer}${box.inferred ? ' inferred' : ''}`,
+      class: `box layer-${box.layer}${box.inferred ? ' inferred' : ''}${box.fn.built === 'n' ? ' not-built' : ''}`,
       role: 'button',
       tabindex: -1,
       'data-index': i,
       'data-fn': box.fn.name,
       'data-layer': box.layer,
+      'data-built': box.fn.built,
       title: boxTitle(box),
       'aria-label': `${box.fn.name}, ${box.layer} layer, ${where(box.fn)}`,
     },
     h('span', { class: 'fn' }, ...breakable(box.fn.name)),
-    h('span', { class: 'file' }, `${box.fn.file.split('/').pop() ?? box.fn.file}:${box.fn.line + 1}`));
+    h('span', { class: 'file' }, `${box.fn.file.split('/').pop() ?? box.fn.file}:${box.fn.line + 1}`, tag && tag !== 'y' ? h('span', { class: `built built-${box.fn.built}` }, tag) : null));
     el.addEventListener('click', () => { this.focusBox(i, true); this.events.open(box.fn); });
     el.addEventListener('mouseenter', () => this.events.inspect(box, i));
     el.addEventListener('focus', () => this.events.inspect(box, i));
@@ -139,14 +148,28 @@ export class PathView {
   }
 
   private alternatives(hop: PathHop, hopIndex: number): HTMLElement {
-    const sel = h('select', { class: 'alternatives', 'aria-label': `other targets of ${hop.via || 'this call'} (${hop.alternatives.length})`, 'data-hop': hopIndex });
     const names = new Map<string, FunctionRef>();
     for (const f of [hop.to, ...hop.alternatives]) if (!names.has(f.name)) names.set(f.name, f);
-    const sorted = [...names.values()].sort((x, y) => (x.name === hop.to.name ? -1 : y.name === hop.to.name ? 1 : x.name.localeCompare(y.name)));
-    for (const f of sorted) {
-      const opt = h('option', { value: f.name, selected: f.name === hop.to.name }, f.name === hop.to.name ? `${f.name} (shown)` : `${f.name} — ${f.file}`);
-      sel.append(opt);
+    const all = [...names.values()];
+    // The target shown stays listed even when the configuration leaves it out.
+    const visible = all.filter((f) => f === hop.to || listed(f, this.allTargets));
+    const counts = countsText(all, this.configured);
+    const sel = h('select', {
+      class: 'alternatives', 'data-hop': hopIndex, title: `${hop.via || 'this call'}: ${counts}`,
+      'aria-label': `other targets of ${hop.via || 'this call'} (${counts})`,
+    });
+    // By folder, the one shown first: its folder comes first, the rest in the server's order.
+    for (const g of byFolder([hop.to, ...visible.filter((f) => f !== hop.to)])) {
+      const group = h('optgroup', { label: g.folder });
+      for (const f of g.fns) {
+        const tag = builtTag(f);
+        const text = `${f.name}${tag ? ` [${tag}]` : ''}${f === hop.to ? ' (shown)' : ` — ${f.file.slice(g.folder.length)}`}`;
+        group.append(h('option', { value: f.name, selected: f === hop.to, 'data-built': f.built }, text));
+      }
+      sel.append(group);
     }
+    const hidden = all.length - visible.length;
+    if (hidden) sel.append(h('option', { disabled: true, value: '' }, `+${hidden} not in this config ("all targets" lists them)`));
     sel.addEventListener('change', () => {
       if (sel.value !== hop.to.name) this.events.switchTarget(hopIndex, sel.value);
     });
@@ -169,7 +192,7 @@ export class PathView {
 
   private appendDrivers(grid: HTMLElement, row: number, model: PathModel): number {
     const last = model.boxes[model.boxes.length - 1];
-    const drivers = [...model.drivers].sort((x, y) => x.name.localeCompare(y.name));
+    const drivers = model.drivers.filter((d) => listed(d, this.allTargets));
     const lastIsDriver = last?.layer === 'driver';
     const dIdx = layerIndex('driver');
     const start = Math.min(dIdx - 1, last ? layerIndex(last.layer) : dIdx - 1);
@@ -178,19 +201,18 @@ export class PathView {
       h('span', { class: 'edge-label' }, `${lastIsDriver ? 'other ' : ''}ndo_start_xmit targets (${drivers.length})`));
     grid.append(place(edge, row++, start + 1, dIdx + 2));
 
+    const counts = this.configured ? h('div', { class: 'driver-counts' }, countsText(model.drivers, true)) : null;
     const filter = h('input', { type: 'search', class: 'driver-filter', placeholder: `filter ${drivers.length} drivers`, 'aria-label': 'filter driver targets' });
-    const list = h('div', { class: 'driver-list', role: 'list', 'aria-label': 'ndo_start_xmit targets' });
+    const list = h('div', { class: 'driver-list', 'aria-label': 'ndo_start_xmit targets by folder' });
     const more = h('button', { class: 'more', type: 'button' });
     let showAll = false;
     const fill = () => {
       const q = filter.value.trim().toLowerCase();
       const hits = drivers.filter((d) => !q || d.name.toLowerCase().includes(q) || d.file.toLowerCase().includes(q));
       const shown = showAll || q ? hits : hits.slice(0, driverPreview);
-      list.replaceChildren(...shown.map((d) => {
-        const chip = h('button', { type: 'button', class: 'chip driver', role: 'listitem', 'data-fn': d.name, title: `${d.name} — ${where(d)}` }, d.name);
-        chip.addEventListener('click', () => this.events.open(d));
-        return chip;
-      }));
+      list.replaceChildren(...byFolder(shown).map((g) => h('div', { class: 'driver-group', role: 'list', 'aria-label': g.folder, 'data-folder': g.folder },
+        h('div', { class: 'driver-folder', 'aria-hidden': 'true' }, g.folder, h('span', { class: 'driver-folder-count' }, ` ${g.fns.length}`)),
+        ...[...g.fns].sort((x, y) => x.name.localeCompare(y.name)).map((d) => this.driverChip(d)))));
       more.hidden = shown.length >= hits.length;
       more.textContent = `show all ${hits.length}`;
     };
@@ -198,8 +220,19 @@ export class PathView {
     filter.addEventListener('input', fill);
     filter.addEventListener('keydown', (ev) => ev.stopPropagation());
     fill();
-    grid.append(place(h('div', { class: 'drivers' }, filter, list, more), row++, start + 1, dIdx + 2));
+    grid.append(place(h('div', { class: 'drivers' }, counts, filter, list, more), row++, start + 1, dIdx + 2));
     return row;
+  }
+
+  private driverChip(d: FunctionRef): HTMLElement {
+    const tag = builtTag(d);
+    const words = builtWords(d);
+    const chip = h('button', {
+      type: 'button', class: `chip driver${d.built === 'n' ? ' not-built' : ''}`, role: 'listitem', 'data-fn': d.name, 'data-built': d.built,
+      title: `${d.name} — ${where(d)}${words ? `\n${words}` : ''}`,
+    }, h('span', { class: 'chip-name' }, d.name), tag ? h('span', { class: `built built-${d.built}` }, tag) : null);
+    chip.addEventListener('click', () => this.events.open(d));
+    return chip;
   }
 
   private focusBox(i: number, move: boolean): void {

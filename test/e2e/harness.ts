@@ -89,6 +89,8 @@ export interface Workbench {
 
 export interface StartOptions {
   folder: string;
+  /** Open this .code-workspace (holding `folder`) instead of the folder alone: workspace settings then go to that file, not into the tree. */
+  workspace?: string;
   vsix: string;
   /** Extra user settings. */
   settings?: Record<string, unknown>;
@@ -176,7 +178,7 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
     page.on('pageerror', (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
     page.on('close', () => consoleLog.end());
     page.setDefaultTimeout(30_000);
-    await page.goto(`${url}/?folder=${encodeURIComponent(opts.folder)}`);
+    await page.goto(opts.workspace ? `${url}/?workspace=${encodeURIComponent(opts.workspace)}` : `${url}/?folder=${encodeURIComponent(opts.folder)}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     return {
       page,
@@ -203,6 +205,49 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   // Wait until the palette shows exactly this command, so Enter does not run another one.
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
   await page.keyboard.press('Enter');
+}
+
+export interface PickRow {
+  index: number;
+  label: string;
+  description: string;
+  detail: string;
+  /** The label of a separator just above this row ('' if none): VS Code draws it on the row itself. */
+  separator: string;
+}
+
+/**
+ * Every row of the open quick pick, in order. Its list draws only the rows in view, so scroll
+ * through it as a person would, from the top, reading each row once; it is left at the bottom.
+ */
+export async function quickPickRows(page: Page): Promise<PickRow[]> {
+  const list = page.locator('.quick-input-widget .quick-input-list');
+  // Rows are reused as the list scrolls: a part the row does not use is hidden, not emptied.
+  const read = () => list.locator('.monaco-list-row').evaluateAll((els) => els.map((e) => {
+    // No named helper in here: tsx would wrap it in a `__name` call the page does not have.
+    const names = e.querySelectorAll('.label-name');
+    const [label, description, detail, separator] = [names[0], e.querySelector('.label-description'), names[1], e.querySelector('.quick-input-list-separator')]
+      .map((el) => (el && (el as HTMLElement).checkVisibility() ? el.textContent?.trim() ?? '' : ''));
+    return { index: Number(e.getAttribute('data-index')), size: Number(e.getAttribute('aria-setsize')), label, description, detail, separator };
+  }));
+  /** Scroll by `dy` and wait until the list has drawn other rows; false at the end. */
+  const scroll = async (dy: number): Promise<boolean> => {
+    const first = (await read())[0]?.index;
+    await list.hover();
+    await page.mouse.wheel(0, dy);
+    return page.waitForFunction((f) => Number(document.querySelector('.quick-input-widget .quick-input-list .monaco-list-row')?.getAttribute('data-index')) !== f, first, { timeout: 2000 })
+      .then(() => true, () => false);
+  };
+  await list.locator('.monaco-list-row').first().waitFor();
+  while (!(await read()).some((r) => r.index === 0)) if (!(await scroll(-2000))) throw new Error('the quick pick does not scroll back to its top');
+  const rows = new Map<number, PickRow>();
+  for (;;) {
+    const seen = await read();
+    for (const { size: _, ...r } of seen) rows.set(r.index, r);
+    if (rows.size >= (seen[0]?.size ?? 0)) break;
+    if (!(await scroll(300))) throw new Error(`the quick pick stopped scrolling after ${rows.size} of ${seen[0]?.size} rows`);
+  }
+  return [...rows.values()].sort((a, b) => a.index - b.index);
 }
 
 /** Ctrl+P, type a path of the tree, Enter; resolves when its editor is the active one. */

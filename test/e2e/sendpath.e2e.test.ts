@@ -1,8 +1,9 @@
 // kpath in real VS Code (code-server) on the real 6.12 tree, used the way a person would: open
 // net/socket.c, go to the definition of `sendmsg` in sock_sendmsg_nosec and see inet_sendmsg and
-// inet6_sendmsg in the peek; open the call hierarchy of tcp_sendmsg; show the send() path and find
-// its hops in the panel; click tcp_write_xmit and land on its definition. A screenshot per step goes
-// to test-results/e2e/. Positions are found by text in the tree, so another version works too.
+// inet6_sendmsg in the peek, and first in kpath's list of its targets; open the call hierarchy of
+// tcp_sendmsg; show the send() path and find its hops in the panel; click tcp_write_xmit and land
+// on its definition. A screenshot per step goes to test-results/e2e/. Positions are found by text
+// in the tree, so another version works too.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -82,14 +83,22 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     }
   });
 
-  await t.test('kpath: Show Targets of Indirect Call at the same place lists them in a peek', async () => {
+  await t.test('kpath: Show Targets of Indirect Call at the same place lists them hints first; Peek All peeks them', async () => {
     const at = positionOf('net/socket.c', 'READ_ONCE(sock->ops)->sendmsg', 'READ_ONCE(sock->ops)->'.length + 2, 'sock_sendmsg_nosec(struct socket *sock');
     await goTo(page, at.line, at.col);
     await runCommand(page, 'kpath: Show Targets of Indirect Call');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: /^proto_ops\.sendmsg — \d+ targets$/ }).waitFor();
+    // In kpath's order, not by path: the two INDIRECT_CALL_INET hints come first.
+    const first = await page.locator('.quick-input-list .monaco-list-row[data-index="0"], .quick-input-list .monaco-list-row[data-index="1"]')
+      .evaluateAll((els) => els.map((e) => `${e.querySelector('.label-name')?.textContent?.trim()} ${e.querySelector('.label-description')?.textContent ?? ''}`));
+    assert.deepEqual(first.map((r) => r.split(' ')[0]).sort(), ['inet6_sendmsg', 'inet_sendmsg'], first.join(' | '));
+    assert.ok(first.every((r) => / hint · /.test(r)), first.join(' | '));
+    await wb!.shot('04-targets-command');
+    await page.locator('.quick-input-widget .action-label[aria-label^="Peek All"]').click();
     await page.locator('.peekview-widget .ref-tree .monaco-list-row').first().waitFor();
     try {
       assert.match(await peekFile(page, 'af_inet6.c', 'net/ipv6'), /\binet6_sendmsg\(/);
-      await wb!.shot('04-targets-command');
+      await wb!.shot('04-targets-peek');
     } finally {
       await page.keyboard.press('Escape');
       await page.locator('.peekview-widget').waitFor({ state: 'detached' });

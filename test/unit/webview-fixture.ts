@@ -116,3 +116,39 @@ export function brokenPath(): CallPath {
     drivers,
   };
 }
+
+type BuiltAs = Pick<FunctionRef, 'built' | 'builtWhy' | 'module'>;
+const y: BuiltAs = { built: 'y', builtWhy: 'obj-y' };
+const m = (module: string, option: string): BuiltAs => ({ built: 'm', module, builtWhy: `obj-$(${option}) = m` });
+const n = (option: string): BuiltAs => ({ built: 'n', builtWhy: `${option} is not set` });
+
+/**
+ * The same path as the server answers it for Debian's cloud-amd64 config (CONFIG_SMC=m,
+ * CONFIG_AF_RXRPC, CONFIG_E1000, CONFIG_IGB and CONFIG_R8169 not set, ENA and the virtual devices as modules):
+ * every function carries `built`; the drivers and the targets at sock_sendmsg_nosec include some
+ * it does not compile. The drivers come in the server's order (nearest folder first).
+ */
+export function cloudSendPath(): CallPath {
+  const withBuilt = (f: FunctionRef, b: BuiltAs = y): FunctionRef => ({ ...f, ...b });
+  const base = sendPath();
+  const hops = base.hops.map((h) => ({ ...h, from: withBuilt(h.from), to: withBuilt(h.to), alternatives: h.alternatives.map((a) => withBuilt(a)) }));
+  const nosec = hops.findIndex((h) => h.via === 'proto_ops.sendmsg');
+  hops[nosec].alternatives.push(
+    withBuilt(fn('rxrpc_sendmsg', 'net/rxrpc/af_rxrpc.c', 578, true), n('CONFIG_AF_RXRPC')),
+    withBuilt(fn('smc_sendmsg', 'net/smc/af_smc.c', 2807), m('smc', 'CONFIG_SMC')),
+  );
+  const drv = (name: string, file: string, line1: number, b: BuiltAs) => withBuilt(fn(name, file, line1, true), b);
+  return {
+    hops,
+    drivers: [
+      drv('loopback_xmit', 'drivers/net/loopback.c', 69, y),
+      drv('ifb_xmit', 'drivers/net/ifb.c', 337, m('ifb', 'CONFIG_IFB')),
+      drv('veth_xmit', 'drivers/net/veth.c', 346, m('veth', 'CONFIG_VETH')),
+      drv('start_xmit', 'drivers/net/virtio_net.c', 3123, m('virtio_net', 'CONFIG_VIRTIO_NET')),
+      drv('ena_start_xmit', 'drivers/net/ethernet/amazon/ena/ena_netdev.c', 2618, m('ena', 'CONFIG_ENA_ETHERNET')),
+      drv('e1000_xmit_frame', 'drivers/net/ethernet/intel/e1000/e1000_main.c', 3093, n('CONFIG_E1000')),
+      drv('igb_xmit_frame', 'drivers/net/ethernet/intel/igb/igb_main.c', 6543, n('CONFIG_IGB')),
+      drv('rtl8169_start_xmit', 'drivers/net/ethernet/realtek/r8169_main.c', 4418, n('CONFIG_R8169')),
+    ],
+  };
+}

@@ -6,7 +6,8 @@ import { classify, laneOf } from '../../media/views/layers';
 import { buildModel, edgeLabel } from '../../media/views/pathModel';
 import { switchQuery, queryTitle } from '../../media/query';
 import { isFromWebview, type PathQuery } from '../../media/messages';
-import { brokenPath, fn, sendPath } from './webview-fixture';
+import { byFolder, countsText, hasConfig, listed } from '../../media/views/built';
+import { brokenPath, cloudSendPath, fn, sendPath } from './webview-fixture';
 
 test('functions of the 6.12 send path fall into the layer their file and name say', () => {
   const lane = (name: string, file: string) => classify({ name, file });
@@ -99,4 +100,18 @@ test('messages from the webview are recognised by their type only when well form
   assert.ok(!isFromWebview({ type: 'exec' }));
   assert.ok(!isFromWebview(null));
   assert.ok(!isFromWebview('ready'));
+});
+
+test('with a config: which functions are listed, their folders in the server\'s order, and the counts', () => {
+  const drivers = cloudSendPath().drivers!;
+  assert.equal(hasConfig(cloudSendPath()), true);
+  assert.equal(hasConfig(sendPath()), false);
+  assert.deepEqual(drivers.filter((d) => listed(d, false)).map((d) => d.name), ['loopback_xmit', 'ifb_xmit', 'veth_xmit', 'start_xmit', 'ena_start_xmit']);
+  assert.equal(drivers.filter((d) => listed(d, true)).length, drivers.length);
+  assert.deepEqual(byFolder(drivers).map((g) => [g.folder, g.fns.length]), [
+    ['drivers/net/', 4], ['drivers/net/ethernet/amazon/ena/', 1], ['drivers/net/ethernet/intel/e1000/', 1],
+    ['drivers/net/ethernet/intel/igb/', 1], ['drivers/net/ethernet/realtek/', 1],
+  ]);
+  assert.equal(countsText(drivers, true), '5 compiled · 3 more not in this config');
+  assert.equal(countsText(sendPath().drivers!, false), '4');
 });

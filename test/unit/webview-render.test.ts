@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { openPanelPage, shots, skip, startPanelServer, type PanelServer } from '../helpers/webviewPage';
 import type { FromWebview, ToWebview, WebviewState } from '../../media/messages';
 import type { CallPath } from '../../server/protocol';
-import { brokenPath, fn, sendPath } from './webview-fixture';
+import { brokenPath, cloudSendPath, fn, sendPath } from './webview-fixture';
 
 let panel: PanelServer;
 
@@ -72,6 +72,9 @@ test('the panel says ready, draws the whole send path in lanes, with labelled ed
   assert.equal(labels.filter((l) => l === 'direct').length, path.hops.filter((h) => h.kind === 'direct').length);
   assert.deepEqual(await page.$$eval('.driver-list .chip', (els) => els.map((e) => e.textContent).sort()), ['e1000_xmit_frame', 'loopback_xmit', 'start_xmit', 'veth_xmit']);
   assert.equal(await page.textContent('#summary'), `${path.hops.length} hops · ${path.hops.filter((h) => h.kind !== 'direct').length} indirect · 4 drivers`);
+  // Without a configuration there is nothing to filter: no toggle, no build states.
+  assert.equal(await page.isVisible('#targets-filter'), false);
+  assert.equal(await page.locator('.built').count(), 0);
   await page.screenshot({ path: join(shots, 'send-path.png') });
   await page.locator('.chip[data-fn="veth_xmit"]').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(shots, 'send-path-end.png') });
@@ -208,5 +211,61 @@ test('in a narrow panel the lanes become one column with a heading per layer cha
   assert.equal(xs.size, 1);
   assert.ok(await page.evaluate(() => document.getElementById('diagram')!.scrollWidth <= document.getElementById('diagram')!.clientWidth + 1));
   await page.screenshot({ path: join(shots, 'narrow.png') });
+  await page.close();
+});
+
+test('with a kernel config, alternatives and drivers list what it compiles by folder, and the toggle shows the rest', { skip }, async () => {
+  const { page, errors } = await openPanel();
+  const path = cloudSendPath();
+  await showSendPath(page, path);
+  const nosec = path.hops.findIndex((h) => h.via === 'proto_ops.sendmsg');
+  const groups = () => page.$$eval('.driver-group', (els) => els.map((g) => [g.getAttribute('data-folder'), ...Array.from(g.querySelectorAll('.chip'), (c) => c.getAttribute('data-fn'))]));
+  const options = () => page.$$eval(`select.alternatives[data-hop="${nosec}"] option`, (els) => els.map((o) => [o.parentElement?.getAttribute('label') ?? '', o.getAttribute('value'), o.textContent]));
+
+  assert.equal(await page.isVisible('#targets-filter'), true);
+  assert.equal(await page.getAttribute('button[data-targets="compiled"]', 'aria-pressed'), 'true');
+  assert.match((await page.textContent('#summary')) ?? '', / · 5 of 8 drivers compiled$/);
+  assert.equal(await page.textContent('.driver-counts'), '5 compiled · 3 more not in this config');
+  // Compiled only: by folder in the server's order, by name inside a folder, each with its state.
+  assert.deepEqual(await groups(), [
+    ['drivers/net/', 'ifb_xmit', 'loopback_xmit', 'start_xmit', 'veth_xmit'],
+    ['drivers/net/ethernet/amazon/ena/', 'ena_start_xmit'],
+  ]);
+  assert.equal(await page.textContent('.chip[data-fn="veth_xmit"] .built'), 'm veth');
+  assert.equal(await page.textContent('.chip[data-fn="loopback_xmit"] .built'), 'y');
+  assert.match((await page.getAttribute('.chip[data-fn="ena_start_xmit"]', 'title')) ?? '', /built as a module \(ena\.ko\)/);
+  assert.deepEqual(await options(), [
+    ['net/ipv4/', 'inet_sendmsg', 'inet_sendmsg [y] (shown)'],
+    ['net/ipv6/', 'inet6_sendmsg', 'inet6_sendmsg [y] — af_inet6.c'],
+    ['net/unix/', 'unix_stream_sendmsg', 'unix_stream_sendmsg [y] — af_unix.c'],
+    ['net/smc/', 'smc_sendmsg', 'smc_sendmsg [m smc] — af_smc.c'],
+    ['', '', '+1 not in this config ("all targets" lists them)'],
+  ]);
+  assert.match((await page.getAttribute(`select.alternatives[data-hop="${nosec}"]`, 'aria-label')) ?? '', /\(4 compiled · 1 more not in this config\)$/);
+
+  await page.click('button[data-targets="all"]');
+  await page.waitForSelector('.chip[data-fn="e1000_xmit_frame"]');
+  assert.equal(await page.getAttribute('button[data-targets="all"]', 'aria-pressed'), 'true');
+  assert.deepEqual(await groups(), [
+    ['drivers/net/', 'ifb_xmit', 'loopback_xmit', 'start_xmit', 'veth_xmit'],
+    ['drivers/net/ethernet/amazon/ena/', 'ena_start_xmit'],
+    ['drivers/net/ethernet/intel/e1000/', 'e1000_xmit_frame'],
+    ['drivers/net/ethernet/intel/igb/', 'igb_xmit_frame'],
+    ['drivers/net/ethernet/realtek/', 'rtl8169_start_xmit'],
+  ]);
+  assert.equal(await page.getAttribute('.chip[data-fn="igb_xmit_frame"]', 'class'), 'chip driver not-built');
+  assert.match((await page.getAttribute('.chip[data-fn="igb_xmit_frame"]', 'title')) ?? '', /not compiled in this config \(CONFIG_IGB is not set\)/);
+  assert.deepEqual((await options()).map((o) => o[1]), ['inet_sendmsg', 'inet6_sendmsg', 'unix_stream_sendmsg', 'rxrpc_sendmsg', 'smc_sendmsg']);
+  assert.equal((await recorded(page)).state?.allTargets, true, 'the choice is kept for a reload');
+  await page.locator('.drivers').screenshot({ path: join(shots, 'drivers-all-targets.png') });
+
+  // Back to what the config compiles; the hop's own target and the focused box are where they were.
+  await page.focus('.box[data-fn="tcp_sendmsg"]');
+  await page.click('button[data-targets="compiled"]');
+  await page.waitForSelector('.chip[data-fn="e1000_xmit_frame"]', { state: 'detached' });
+  assert.equal(await page.getAttribute('.box[data-fn="tcp_sendmsg"]', 'tabindex'), '0');
+  assert.equal((await recorded(page)).state?.allTargets, false);
+  assert.deepEqual(errors, []);
+  assert.deepEqual((await recorded(page)).violations, []);
   await page.close();
 });
