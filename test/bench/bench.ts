@@ -12,6 +12,9 @@ import { parseFile } from '../../server/parse/parseFile';
 import type { KernelIndex } from '../../server/index/kernelIndex';
 import { runConformance, formatConformance } from '../../server/model/conformance';
 import { INDEX_NODE_FLAGS } from '../../server/nodeFlags';
+import { applyConfig } from '../../server/config/choose';
+import { configCandidates } from '../../server/config/candidates';
+import { sendPath } from '../../server/graph/sendPath';
 
 const tree = process.env.KPATH_KERNEL ?? process.argv.find((a) => !a.startsWith('-') && existsSync(path.join(a, 'net')));
 if (!tree) { console.error('bench: set KPATH_KERNEL to a kernel tree (scripts/fetch-kernel.sh prints one)'); process.exit(2); }
@@ -72,6 +75,27 @@ function latency(ix: KernelIndex): void {
   measure('call hierarchy (incoming + outgoing)', fns.length, (i) => { ix.callers(fns[i]); ix.callees(fns[i]); }, 'p95 ≤ 50 ms');
 }
 
+/**
+ * Switching the kernel configuration in the editor: the Makefiles evaluated again and the answers
+ * a person then asks for (the send path, the targets of every indirect call of net/socket.c).
+ * Debian's packaged configs, each twice (the first also parses the Makefiles).
+ */
+function configSwitch(ix: KernelIndex): void {
+  const configs = configCandidates(tree!).filter((c) => c.file.includes('linux-config-')).map((c) => c.file).slice(0, 2);
+  if (!configs.length) { row('switch kernel config', 'not run (no /usr/src/linux-config-*: apt-get install linux-config-6.12)'); return; }
+  const read = (rel: string): string | undefined => { try { return readFileSync(path.join(tree!, rel), 'utf8'); } catch { return undefined; } };
+  const times: number[] = [];
+  for (const file of [...configs, ...configs]) {
+    const t = performance.now();
+    applyConfig(ix, file, read);
+    sendPath(ix);
+    for (const s of ix.sitesIn('net/socket.c')) ix.targetsOf(s);
+    times.push(performance.now() - t);
+  }
+  row(`switch kernel config, then send path + net/socket.c targets (${configs.map((c) => path.basename(c)).join(', ')})`, `${(Math.max(...times) / 1000).toFixed(1)} s max of ${times.length} (${times.map((t) => (t / 1000).toFixed(1)).join(' / ')})`, '≤ 3 s');
+  applyConfig(ix, undefined, read);
+}
+
 /** Seconds for a fresh process to load the net-scope index from `cache` and answer a first query. */
 function warmProbe(cache: string): number {
   const r = spawnSync(process.execPath, [...INDEX_NODE_FLAGS, __filename, tree!, '--warm-probe', cache], { encoding: 'utf8' });
@@ -116,6 +140,7 @@ async function main(): Promise<void> {
     }
     row(`re-index one edited file (${edited}) and answer`, `${percentile(times, 50).toFixed(0)} ms median, ${Math.max(...times).toFixed(0)} ms max of ${times.length}`, '≤ 200 ms');
     latency(ix);
+    configSwitch(ix);
 
     if (full) {
       const whole = indexRun('all', cache, []);
