@@ -1,4 +1,4 @@
-// Is this line compiled in this configuration? The Makefiles decide for a file (kbuild.ts), its
+// Is this line compiled in this configuration? The Makefiles decide for a file (kbuild/), its
 // `#if` arms for a line inside it (cpp.ts over the arms the parser recorded), and a `.c` file that
 // no Makefile names is compiled as part of the `.c` files that `#include` it. Each answer carries
 // the reason a reader can check: the Makefile line and option, or the `#if` line.

@@ -3,7 +3,8 @@
 import type { KernelIndex } from '../index/kernelIndex';
 import { readConfig, type KernelConfig } from './kconfig';
 import { BuildView, type TextSource } from './built';
-import { evaluateKbuild, readKbuild, type KbuildTree } from './kbuild';
+import { evaluateKbuild } from './kbuild/evaluate';
+import { readKbuild, type KbuildTree } from './kbuild/tree';
 
 // Makefiles are parsed once per tree: switching configuration only evaluates them again.
 const kbuildTrees = new Map<string, KbuildTree>();

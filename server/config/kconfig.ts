@@ -1,10 +1,10 @@
 // A kernel configuration (`.config`), read as it is: plain text, or compressed as distributions
 // ship it (`/usr/src/linux-config-6.12/config.amd64_none_amd64.xz`, `/proc/config.gz`). Only the
-// values matter here; what they build is decided by kbuild.ts (Makefiles) and cpp.ts (`#if`).
-import { readFileSync, statSync } from 'node:fs';
+// values matter here; what they build is decided by kbuild/ (Makefiles) and cpp.ts (`#if`).
 import { spawnSync } from 'node:child_process';
 import { gunzipSync } from 'node:zlib';
 import * as path from 'node:path';
+import { FileRefused, readRegular } from '../index/fileSlice';
 
 /** A configuration: `CONFIG_` names (with the prefix) to their values as written (`y`, `m`, `250`, `"str"`). */
 export interface KernelConfig {
@@ -25,13 +25,12 @@ const LARGEST = 64 * 1024 * 1024;
 /** Read and parse a config file; `.xz` and `.gz` are decompressed. Throws ConfigError with a message for the user. */
 export function readConfig(file: string): KernelConfig {
   const abs = path.resolve(file);
-  let st;
-  try { st = statSync(abs); } catch (e) { throw new ConfigError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`); }
-  // A FIFO or device would block the reader for good.
-  if (!st.isFile()) throw new ConfigError(`${file}: not a regular file`);
-  if (st.size > LARGEST) throw new ConfigError(`${file}: ${(st.size / 1e6).toFixed(0)} MB is too large for a kernel configuration`);
   let bytes: Buffer;
-  try { bytes = readFileSync(abs); } catch (e) { throw new ConfigError(`${file}: ${(e as Error).message}`); }
+  // Only a regular file of at most LARGEST is read: a FIFO or device would block the reader for good.
+  try { bytes = readRegular(abs, LARGEST).bytes; } catch (e) {
+    if (e instanceof FileRefused) throw new ConfigError(`${file}: ${e.reason}, not read as a kernel configuration`);
+    throw new ConfigError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
   const text = decompress(bytes, file);
   return parseConfig(text, abs);
 }

@@ -1,6 +1,6 @@
 // The Makefiles of the real 6.12 tree under Debian's cloud-amd64 configuration, checked against
 // what Debian's build of that configuration produced (test/kernel/debianBuild.ts): its modules,
-// and the functions of the files kbuild.ts says are not built. Spot checks need only the config.
+// and the functions of the files config/kbuild/ says are not built. Spot checks need only the config.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { KERNEL, SKIP } from './kernelTree';
 import { debianBuildMissing, loadDebianBuild, moduleName, type DebianBuild } from './debianBuild';
 import { readConfig, type KernelConfig } from '../../server/config/kconfig';
-import { evaluateKbuild, readKbuild, type KbuildResult, type KbuildTree } from '../../server/config/kbuild';
+import { evaluateKbuild, type KbuildResult } from '../../server/config/kbuild/evaluate';
+import { readKbuild, type KbuildTree } from '../../server/config/kbuild/tree';
 
 const FLAVOUR = 'cloud-amd64';
 const SHIPPED = '/usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz';
@@ -202,7 +203,7 @@ for (const flavour of FLAVOURS) {
     const present = unique.filter((x) => build.compiled(x.def.name));
     // What remains is explained when another file kbuild does not rule out defines the name in a way
     // the reader above misses (`void __attribute__((weak)) f(`, a macro): a line at column 0 naming it;
-    // or when such a file #includes the .c file (built.ts follows those, not kbuild.ts).
+    // or when such a file #includes the .c file (built.ts follows those, not kbuild/).
     const explainedBy = new Map<string, string>();
     const includedBy = new Map<string, string>();
     const wanted = new Set(present.map((x) => x.def.name));

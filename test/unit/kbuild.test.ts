@@ -1,5 +1,5 @@
-// What the Makefiles build for a configuration: the make reader (makefile.ts) on its own, then the
-// kbuild rules (kbuild.ts) on a tiny tree written for these tests (test/fixtures/kbuild) that
+// What the Makefiles build for a configuration: the make reader (config/make/) on its own, then the
+// kbuild rules (config/kbuild/) on a tiny tree written for these tests (test/fixtures/kbuild) that
 // mimics the kernel's patterns: a top Kbuild and Makefile, arch/x86/Makefile, folders gated by
 // options, composites, ifdef/ifeq blocks, lib-y, module folders, a Kbuild file beside a
 // Makefile, constructs kpath cannot evaluate, and an older tree whose top Makefile lists folders.
@@ -7,8 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { parseConfig } from '../../server/config/kconfig';
-import { evaluateKbuild, readKbuild, type KbuildState } from '../../server/config/kbuild';
-import { HOLE, MakeEval, parseMakefile, splitWords, wordTag, wordText, type EvalHost, type Makefile } from '../../server/config/makefile';
+import { evaluateKbuild, type KbuildState } from '../../server/config/kbuild/evaluate';
+import { readKbuild } from '../../server/config/kbuild/tree';
+import { MakeEval, type EvalHost } from '../../server/config/make/eval';
+import { parseMakefile, type Makefile } from '../../server/config/make/parse';
+import { HOLE, splitWords, wordTag, wordText } from '../../server/config/make/words';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'kbuild');
 
