@@ -9,13 +9,10 @@ import {
   type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type ServerOptions,
 } from 'vscode-languageclient/node';
 import { settingsDefaults, settingsSection, type KpathSettings } from '../server/protocol';
-
-const crashWindowMs = 3 * 60_000;
-const maxCrashes = 5;
+import { RestartPolicy } from './restartPolicy';
 
 class RestartingErrorHandler implements ErrorHandler {
-  private crashes: number[] = [];
-  private told = false;
+  private readonly policy = new RestartPolicy();
 
   constructor(private readonly output: vscode.LogOutputChannel, private readonly onGiveUp: () => void) {}
 
@@ -26,17 +23,16 @@ class RestartingErrorHandler implements ErrorHandler {
   }
 
   closed(): CloseHandlerResult {
-    const now = Date.now();
-    this.crashes = this.crashes.filter((t) => now - t < crashWindowMs);
-    this.crashes.push(now);
-    if (this.crashes.length >= maxCrashes) {
-      this.output.error(`the server stopped ${this.crashes.length} times in ${crashWindowMs / 60_000} minutes; not restarting`);
+    const minutes = this.policy.windowMs / 60_000;
+    const decision = this.policy.stopped(Date.now());
+    if (decision === 'give up') {
+      this.output.error(`the server stopped ${this.policy.recent} times in ${minutes} minutes; not restarting`);
       this.onGiveUp();
       return { action: CloseAction.DoNotRestart, handled: true };
     }
-    this.output.warn(`the server stopped; restarting (${this.crashes.length} in the last ${crashWindowMs / 60_000} minutes)`);
-    if (!this.told) {
-      this.told = true;
+    // The server's own last words (a crash, or "broken LSP input") are in the output above this line.
+    this.output.warn(`the server stopped; restarting (${this.policy.recent} in the last ${minutes} minutes)`);
+    if (decision === 'restart and tell') {
       void vscode.window.showWarningMessage('kpath: the language server stopped unexpectedly and was restarted. Details are in the "kpath" output.');
     }
     return { action: CloseAction.Restart, handled: true };

@@ -1,10 +1,11 @@
 // The kpath language server: wiring only. The connection (stdio with --stdio, IPC with
-// --node-ipc, picked from argv), the open documents, the shared state, and one register() per
+// --node-ipc, picked from argv; guarded in connection.ts), the open documents, the shared state, and one register() per
 // feature in server/features/. Indexing starts once the client says it is initialized.
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
+import { TextDocuments, TextDocumentSyncKind, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { createServerConnection } from './connection';
 import { ServerState } from './features/state';
 import { initialSettings } from './features/settings';
 import * as callHierarchy from './features/callHierarchy';
@@ -21,7 +22,7 @@ import * as targets from './features/targets';
 import * as watchedFiles from './features/watchedFiles';
 import * as workspaceSymbols from './features/workspaceSymbols';
 
-const connection = createConnection(ProposedFeatures.all);
+const connection = createServerConnection();
 const docs = new TextDocuments(TextDocument);
 const state = new ServerState(connection, docs, initialSettings(undefined));
 

@@ -1,11 +1,9 @@
 // Open documents: an edited buffer is re-parsed (debounced) and replaces the file's facts in the
 // index, so the buffer's contents win over the disk until it is closed; closing a buffer that
 // differed from the disk puts the disk's version back. Only files under the tree root count.
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { parseFile } from '../parse/parseFile';
+import { parseFile, sourceText } from '../parse/parseFile';
 import type { ServerState } from './state';
 
 const DEBOUNCE_MS = 300;
@@ -14,7 +12,7 @@ const indexed = new Map<string, string>();
 const timers = new Map<string, NodeJS.Timeout>();
 
 function diskText(state: ServerState, rel: string): string | undefined {
-  try { return readFileSync(path.join(state.root ?? '', rel), 'utf8'); } catch { return undefined; }
+  return state.root ? sourceText(state.root, rel) : undefined;
 }
 
 export const isSource = (rel: string): boolean => /\.[ch]$/.test(rel);

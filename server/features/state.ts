@@ -1,12 +1,13 @@
 // What every feature shares: the tree root, the index answering queries, the open documents, and
 // the conversions between LSP (URIs, ranges) and the index (root-relative paths, 0-based positions).
 // Handlers are wrapped by `guard` so that an exception is logged and answered, never fatal.
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ResponseError, ErrorCodes, type Connection, type Location, type Range, type TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { KernelIndex } from '../index/kernelIndex';
+import { sourceText } from '../parse/parseFile';
+import { insideTree } from '../treePath';
 import type { FunctionRef, IndexStatus, KpathSettings } from '../protocol';
 
 /** A span in the tree: root-relative file, 0-based line, UTF-16 columns. */
@@ -48,12 +49,19 @@ export class ServerState {
 
   /** Root-relative path of a document URI, or undefined if it is not a file under the root. */
   relOf(uri: string): string | undefined {
-    if (!this.root || !uri.startsWith('file:')) return undefined;
+    if (!uri.startsWith('file:')) return undefined;
     let abs: string;
     try { abs = fileURLToPath(uri); } catch { return undefined; }
-    const rel = path.relative(this.root, abs);
-    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-    return rel.split(path.sep).join('/');
+    return this.inside(abs);
+  }
+
+  /** A path a client gave (root-relative, or absolute), root-relative; undefined if it leaves the tree (`../x`). */
+  relPath(file: string): string | undefined {
+    return this.root && !file.includes('\0') ? this.inside(path.resolve(this.root, file)) : undefined;
+  }
+
+  private inside(abs: string): string | undefined {
+    return this.root ? insideTree(this.root, abs) : undefined;
   }
 
   uriOf(rel: string): string {
@@ -69,8 +77,7 @@ export class ServerState {
   textOf(rel: string): string | undefined {
     const doc = this.openDocument(rel);
     if (doc) return doc.getText();
-    if (!this.root) return undefined;
-    try { return readFileSync(path.join(this.root, rel), 'utf8'); } catch { return undefined; }
+    return this.root ? sourceText(this.root, rel) : undefined;
   }
 
   /** The index is still being built and has not been resolved yet. */

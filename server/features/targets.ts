@@ -1,7 +1,7 @@
 // kpath/targets: the targets of the indirect call at a position, with evidence. The cursor may be
 // on the callee's name, anywhere in the call on that line, or on a function-pointer field (its
 // declaration or an initializer's designator: then every function stored into it).
-import { LSPErrorCodes, RequestType, ResponseError } from 'vscode-languageserver/node';
+import { ErrorCodes, LSPErrorCodes, RequestType, ResponseError } from 'vscode-languageserver/node';
 import type { Connection } from 'vscode-languageserver/node';
 import type { KernelIndex, SiteInfo } from '../index/kernelIndex';
 import { Methods, type IndirectTargets, type TargetsParams } from '../protocol';
@@ -44,8 +44,10 @@ export function register(connection: Connection, state: ServerState): void {
   connection.onRequest(targetsRequest, guard(state, Methods.targets, 'error', (p: TargetsParams) => {
     if (state.partial) throw new ResponseError(LSPErrorCodes.RequestFailed, `still indexing (${state.status.filesDone}/${state.status.filesTotal} files): indirect calls are resolved when it is done`);
     if (!state.index || !p || typeof p.line !== 'number' || typeof p.col !== 'number') return null;
-    const file = (p.uri ? state.relOf(p.uri) : undefined) ?? p.file;
-    if (typeof file !== 'string') return null;
+    if (typeof p.uri !== 'string' && typeof p.file !== 'string') return null;
+    // The document's URI when it is in the tree, else `file`: either way a path inside the tree.
+    const file = (typeof p.uri === 'string' ? state.relOf(p.uri) : undefined) ?? (typeof p.file === 'string' ? state.relPath(p.file) : undefined);
+    if (file === undefined) throw new ResponseError(ErrorCodes.InvalidParams, `${JSON.stringify(p.file ?? p.uri)} is not a file inside the tree ${state.root}`);
     return provideTargets(state.index, file, state.textOf(file), p.line, p.col);
   }));
 }

@@ -6,23 +6,101 @@
 // as positional arrays (compactHead.ts); the last two parts are kept as text and read only when a
 // query first needs them (a warm start never does).
 import { createHash } from 'node:crypto';
-import { existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { constants as bufferLimits } from 'node:buffer';
+import { existsSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileFacts } from '../parse/facts';
 import { joinFacts, splitFacts, unreadPartsAt } from './lazyFacts';
-import { OpenFile, type LazyText } from './fileSlice';
+import { OpenFile, openRegular, type LazyText } from './fileSlice';
 import { packHead, unpackHead } from './compactHead';
 
 /** Bump when facts or extraction change shape or meaning: old caches are then rebuilt. */
-export const CACHE_FORMAT = 18;
+export const CACHE_FORMAT = 20;
 
 export interface CachedFile { rel: string; size: number; mtimeMs: number; hash: string; facts: FileFacts }
 
-export function defaultCacheDir(root: string): string {
-  const base = process.env.KPATH_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'kpath', 'index');
+/** A cache folder that cannot be used: empty, or under a system folder. The message is one line for the user. */
+export class CacheDirError extends Error {}
+
+/** Folders of the kernel's own making: nothing can be stored there, and mkdir under /proc retries for ever. */
+const SYSTEM_FOLDERS = ['/proc', '/sys', '/dev'];
+
+/** The deepest existing folder of `dir`, resolved through symlinks (`~/x` -> `/proc/self` is caught). */
+function realAncestor(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try { return realpathSync(d); } catch { if (path.dirname(d) === d) return d; }
+  }
+}
+
+/** `dir` made absolute, or CacheDirError when it is empty or under /proc, /sys or /dev. `what` names it in the message. */
+export function checkCacheDir(dir: string, what: string): string {
+  if (dir.trim() === '') throw new CacheDirError(`${what} is empty: name a folder, or leave it unset for the default (~/.cache/kpath/index)`);
+  const abs = path.resolve(dir);
+  const under = (p: string): string | undefined => SYSTEM_FOLDERS.find((s) => p === s || p.startsWith(s + '/'));
+  const system = under(abs) ?? under(realAncestor(abs));
+  if (system) throw new CacheDirError(`${what} ${dir} is under ${system}, where no cache can be written: name another folder`);
+  return abs;
+}
+
+/**
+ * The cache folder of a tree: `given` (`--cache`, `kpath.cacheDir`) as it is, else
+ * `$KPATH_CACHE_DIR/<tree>-<hash>`, else `~/.cache/kpath/index/<tree>-<hash>`. Throws CacheDirError
+ * for an empty folder or one under a system folder (see checkCacheDir).
+ */
+export function cacheDirFor(root: string, given?: string): string {
+  if (given !== undefined) return checkCacheDir(given, 'the cache folder');
+  const env = process.env.KPATH_CACHE_DIR;
+  const base = env !== undefined ? checkCacheDir(env, 'KPATH_CACHE_DIR') : path.join(os.homedir(), '.cache', 'kpath', 'index');
   const id = createHash('sha1').update(path.resolve(root)).digest('hex').slice(0, 12);
   return path.join(base, `${path.basename(path.resolve(root))}-${id}`);
+}
+
+/** The default cache folder of a tree (no `--cache`). */
+export function defaultCacheDir(root: string): string {
+  return cacheDirFor(root);
+}
+
+/**
+ * `mkdir -p` that cannot spin: each missing folder is made once, from the deepest existing one
+ * down. (Node's recursive mkdir retries for ever where mkdir says ENOENT under an existing parent,
+ * as it does under /proc.)
+ */
+export function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) {
+    missing.push(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try { mkdirSync(d); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CacheDirError(`cannot create the folder ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+}
+
+/** Our temporaries: a cache or flows file being written by process <pid> (CacheWriter, saveFlows). */
+const TEMPORARY = /^index-\w+\.(?:jsonl|flows\.json)\.(\d+)\.tmp$/;
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/**
+ * Remove the temporaries left in a cache folder by writers that died (kill -9, a crash, power):
+ * a cold index of the whole tree leaves up to 200 MB each time. Those of a live process are its
+ * own, being written. Returns the names removed.
+ */
+export function removeStaleTemporaries(dir: string): string[] {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return []; }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMPORARY.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    try { rmSync(path.join(dir, name), { force: true }); removed.push(name); } catch { /* someone else's to remove */ }
+  }
+  return removed;
 }
 
 export function cacheFile(dir: string, scopeKey: string): string {
@@ -52,16 +130,19 @@ export type CacheLoad =
   | { ok: true; files: Map<string, CachedFile>; sha1: string }
   | { ok: false; reason: string };
 
+/** A cache larger than this is not read: a Buffer cannot hold it (the whole tree's is about 1 GB). */
+const MAX_CACHE_BYTES = Math.min(bufferLimits.MAX_LENGTH, 4 * 2 ** 30);
+
 export function loadCache(file: string): CacheLoad {
-  if (!existsSync(file)) return { ok: false, reason: 'no cache yet' };
   let buf: Buffer;
   let open: OpenFile;
   try {
     // Read through a descriptor that stays open: the unread parts are read from it later.
-    const fd = openSync(file, 'r');
-    open = new OpenFile(fd);
-    buf = open.bytes(0, fstatSync(fd).size);
+    const f = openRegular(file, MAX_CACHE_BYTES);
+    open = f.file;
+    buf = open.head(f.size);
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ok: false, reason: 'no cache yet' };
     return { ok: false, reason: `unreadable cache (${(e as Error).message})` };
   }
   // Work on the Buffer, line by line: a whole-tree cache is larger than V8's longest string.
@@ -118,7 +199,7 @@ export class CacheWriter {
   private pendingChars = 0;
 
   constructor(private readonly target: string) {
-    mkdirSync(path.dirname(target), { recursive: true });
+    makeFolder(path.dirname(target));
     this.tmp = `${target}.${process.pid}.tmp`;
     // Opened for reading too: facts read their unread parts back from it (see fileSlice.ts).
     this.file = new OpenFile(openSync(this.tmp, 'w+'));

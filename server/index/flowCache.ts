@@ -3,16 +3,20 @@
 // cache's checksum names) and on the resolver's code (which esbuild.mjs fingerprints into each
 // bundle, or which is hashed from the sources when run from them). Both make the key: a flow file
 // written by other facts or other code is never read, and an unreadable one is only recomputed.
+// Layout: `{"key"}` line, the flows as one JSON line, a trailer line with a SHA-1 of the two: a file
+// cut short or edited is told apart from a stale one, said, and recomputed.
+import { constants as bufferLimits } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Evidence } from '../protocol';
 import type { FileFlows, SlotResult } from '../resolve/slots';
+import { readRegular } from './fileSlice';
 
 declare const KPATH_RESOLVER_FINGERPRINT: string | undefined;
 
 /** Folders whose code decides what fileFlows() returns for given facts. */
-export const RESOLVER_SOURCES = ['server/resolve', 'server/index', 'server/parse/facts.ts'];
+export const RESOLVER_SOURCES = ['server/resolve', 'server/index', 'server/parse/facts.ts', 'server/parse/kernelMacros.ts', 'server/parse/values.ts'];
 
 /** A hash of the resolver's sources: put into bundles at build time, else read from the checkout. */
 export function resolverFingerprint(): string {
@@ -80,18 +84,39 @@ function unpack(file: string, [ev, fw, sites]: PackedFlows): FileFlows {
   return { flows, sites };
 }
 
-/** The saved flows if `file` holds them for `key`, else undefined (absent, stale or unreadable alike). */
-export function loadFlows(file: string, key: string): Map<string, FileFlows> | undefined {
+/** The flows are parsed as one string: a file larger than V8's longest string is not read. */
+const MAX_FLOWS_BYTES = bufferLimits.MAX_STRING_LENGTH;
+
+/**
+ * The saved flows if `file` holds them for `key`, else undefined. Absent or stale (another key) is
+ * said nowhere: that is the normal case. Damaged (cut short, edited, not a regular file, too large)
+ * is said through `onDamaged`, then ignored.
+ */
+export function loadFlows(file: string, key: string, onDamaged?: (reason: string) => void): Map<string, FileFlows> | undefined {
+  let buf: Buffer;
   try {
-    // The key is on the first line: a stale file is dismissed without parsing the rest.
-    const buf = readFileSync(file);
+    buf = readRegular(file, MAX_FLOWS_BYTES).bytes;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') onDamaged?.(`unreadable (${(e as Error).message})`);
+    return undefined;
+  }
+  try {
+    // The key is on the first line: a stale file is dismissed without reading the rest.
     const nl = buf.indexOf(10);
-    if (nl < 0 || (JSON.parse(buf.toString('utf8', 0, nl)) as { key?: string }).key !== key) return undefined;
-    const files = JSON.parse(buf.toString('utf8', nl + 1)) as Record<string, PackedFlows>;
+    if (nl < 0) throw new Error('no key line');
+    if ((JSON.parse(buf.toString('utf8', 0, nl)) as { key?: string }).key !== key) return undefined;
+    const end = buf[buf.length - 1] === 10 ? buf.length - 1 : buf.length;
+    const trailerStart = buf.lastIndexOf(10, end - 1) + 1;
+    let trailer: { end?: boolean; sha1?: string } = {};
+    try { trailer = JSON.parse(buf.toString('utf8', trailerStart, end)) as typeof trailer; } catch { /* said below */ }
+    if (trailer.end !== true || trailerStart <= nl + 1) throw new Error('cut short (no trailer)');
+    if (createHash('sha1').update(buf.subarray(0, trailerStart)).digest('hex') !== trailer.sha1) throw new Error('checksum mismatch (corrupt or edited)');
+    const files = JSON.parse(buf.toString('utf8', nl + 1, trailerStart - 1)) as Record<string, PackedFlows>;
     const out = new Map<string, FileFlows>();
     for (const [rel, packed] of Object.entries(files)) out.set(rel, unpack(rel, packed));
     return out;
-  } catch {
+  } catch (e) {
+    onDamaged?.((e as Error).message);
     return undefined;
   }
 }
@@ -103,9 +128,16 @@ export function saveFlows(file: string, key: string, flows: ReadonlyMap<string, 
   try {
     fd = openSync(tmp, 'w');
     const out = fd;
+    const hash = createHash('sha1');
     let pending: string[] = [`${JSON.stringify({ key })}\n{`];
     let chars = 0;
-    const flush = (): void => { writeSync(out, pending.join('')); pending = []; chars = 0; };
+    const flush = (): void => {
+      const chunk = Buffer.from(pending.join(''), 'utf8');
+      hash.update(chunk);
+      writeSync(out, chunk);
+      pending = [];
+      chars = 0;
+    };
     let first = true;
     for (const [rel, fl] of flows) {
       const part = `${first ? '' : ','}${JSON.stringify(rel)}:${JSON.stringify(pack(fl))}`;
@@ -114,8 +146,9 @@ export function saveFlows(file: string, key: string, flows: ReadonlyMap<string, 
       chars += part.length;
       if (chars > 4 * 1024 * 1024) flush();
     }
-    pending.push('}');
+    pending.push('}\n');
     flush();
+    writeSync(out, `${JSON.stringify({ end: true, sha1: hash.digest('hex') })}\n`);
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, file);

@@ -1,15 +1,14 @@
 // Build (or refresh) the index of a tree: scan, reuse what the cache holds for unchanged files,
 // parse the rest on the worker pool, save the cache. Files join the index as they are parsed, so
 // a caller (the language server) can answer from a partial index while this runs.
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { flowCacheFile, flowsKey, loadFlows, saveFlows } from './flowCache';
 import { KernelIndex } from './kernelIndex';
 import { scanTree, NET_SCOPE, type SourceFile } from './scan';
-import { CacheWriter, cacheFile, decodeParts, defaultCacheDir, encodeParts, loadCache, type CachedFile } from './cache';
+import { CacheWriter, cacheDirFor, cacheFile, decodeParts, encodeParts, loadCache, removeStaleTemporaries, type CachedFile } from './cache';
 import { parseAll, type PoolProgress } from '../parse/pool';
-import { hashContent } from '../parse/parseFile';
+import { fileProblem, hashOnDisk } from '../parse/parseFile';
 import { collectGarbage } from '../collectGarbage';
 
 export interface IndexOptions {
@@ -21,7 +20,7 @@ export interface IndexOptions {
   noCache?: boolean;
   threads?: number;
   onProgress?: (p: { phase: 'scan' | 'cache' | 'parse' | 'save' | 'done'; done: number; total: number; message?: string }) => void;
-  /** Called with human-readable problems (unreadable files, parse errors summary, not a kernel tree). */
+  /** Called with human-readable problems (files not read or not parsed, a damaged cache, not a kernel tree). */
   onProblem?: (msg: string) => void;
   /** An existing index to fill (the language server keeps one and answers from it while it grows). */
   into?: KernelIndex;
@@ -63,6 +62,8 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
   const exclude = opts.exclude ?? [];
   const problems: string[] = [];
   const problem = (m: string): void => { problems.push(m); opts.onProblem?.(m); };
+  // Before any work: an unusable cache folder (empty, under /proc) is the caller's error to fix.
+  const cacheDir = opts.noCache ? undefined : cacheDirFor(absRoot, opts.cacheDir);
   opts.onProgress?.({ phase: 'scan', done: 0, total: 0 });
 
   const scan = scanTree(absRoot, include, exclude);
@@ -70,8 +71,9 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
   for (const p of scan.problems) problem(p);
   const t1 = performance.now();
 
-  const cachePath = cacheFile(opts.cacheDir ?? defaultCacheDir(absRoot), scopeKey(include, exclude));
-  const cache = opts.noCache ? { ok: false as const, reason: 'cache disabled' } : loadCache(cachePath);
+  const cachePath = cacheDir !== undefined ? cacheFile(cacheDir, scopeKey(include, exclude)) : '';
+  if (cacheDir !== undefined) removeStaleTemporaries(cacheDir);
+  const cache = cacheDir === undefined ? { ok: false as const, reason: 'cache disabled' } : loadCache(cachePath);
   let cacheStatus = cache.ok ? 'loaded' : cache.reason;
   if (!cache.ok && !/no cache yet|disabled/.test(cache.reason)) problem(`index cache not used: ${cache.reason}; rebuilding it`);
   const cached = cache.ok ? cache.files : new Map<string, CachedFile>();
@@ -88,14 +90,16 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
     }
     if (c && c.size === f.size) {
       // Same size, new mtime (a checkout, a touch): the content hash decides.
-      try {
-        if (hashContent(readFileSync(path.join(absRoot, f.rel))) === c.hash) { kept.set(f.rel, { ...c, mtimeMs: f.mtimeMs }); continue; }
-      } catch { /* unreadable now: parse reports it */ }
+      // Unreadable now (gone, a FIFO, over the size limit): parsing says why.
+      if (hashOnDisk(absRoot, f.rel) === c.hash) { kept.set(f.rel, { ...c, mtimeMs: f.mtimeMs }); continue; }
     }
     toParse.push(f);
   }
   for (const c of kept.values()) {
     index.setFile(c.facts);
+    // A file cached as not parsed (50,000 nested #if) is still a problem of every run that keeps it.
+    const why = fileProblem(c.facts);
+    if (why) problem(why);
     if (++done % 2000 === 0) opts.onProgress?.({ phase: 'cache', done, total: scan.files.length });
   }
   const t2 = performance.now();
@@ -124,10 +128,9 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
     index.setFile(r.facts);
     if (r.hash) {
       try { writer?.add(line, r.facts); } catch (e) { writeFailed(e); }
-    } else {
-      allCached = false;
-      problem(`${r.rel}: ${r.facts.notes.join('; ')}`);
-    }
+    } else allCached = false;
+    const why = fileProblem(r.facts);
+    if (why) problem(why);
     bytesParsed += r.size;
   }, (p: PoolProgress) => opts.onProgress?.({ phase: 'parse', done: done + p.done, total: scan.files.length }), opts.threads);
   const t3 = performance.now();
@@ -145,7 +148,8 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
   const key = cacheSha1 && allCached ? flowsKey(cacheSha1) : undefined;
   if (key) {
     const file = flowCacheFile(cachePath);
-    index.useSavedFlows(loadFlows(file, key), changed ? undefined : (flows) => {
+    const saved = loadFlows(file, key, (reason) => problem(`saved flows ${file} not used: ${reason}; resolving again`));
+    index.useSavedFlows(saved, changed ? undefined : (flows) => {
       try { saveFlows(file, key, flows); } catch (e) { problem(`could not save the resolved flows ${file}: ${(e as Error).message}`); }
     });
   }

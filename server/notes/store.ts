@@ -3,10 +3,14 @@
 // then rename), under a short-lived lock file so that two windows saving at the same moment take
 // turns. A file that does not parse is never written over: the store reports why, copies it to a
 // backup beside it once, and refuses to save until the file is fixed (or moved away).
-// Synchronous on purpose: the file is small, and a save must not interleave with another save.
+// Waiting for another window's lock is asynchronous (the extension host's thread must not sleep);
+// once the lock is held, reading, merging and writing are synchronous, so that two saves of one
+// window never interleave: the file is small.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createHash, randomUUID } from 'node:crypto';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
+import { readRegular } from '../index/fileSlice';
 import { NotesFormatError, parse, serialize, sortNotes } from './format';
 import { mergeNotes } from './merge';
 import type { Note } from './types';
@@ -26,15 +30,16 @@ export class NotesFileBroken extends Error {
 }
 
 const LOCK_STALE_MS = 10_000;
+/** A notes file is a few hundred KB; a larger one is refused rather than read into the extension host. */
+const MAX_NOTES_BYTES = 32 * 1024 * 1024;
 const LOCK_WAIT_MS = 5_000;
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
+const LOCK_RETRY_MS = 25;
 
 export class NotesStore {
   /** The notes as last read from or written to disk: the common version for the next merge. */
   private base: Note[] = [];
+  /** What the last read shortened to keep the file within its limits (format.ts), to tell the person. */
+  warnings: string[] = [];
 
   constructor(readonly file: string) {}
 
@@ -44,33 +49,50 @@ export class NotesStore {
     return structuredClone(this.base);
   }
 
+  /** The notes as last read or saved: what this window has on disk. */
+  saved(): Note[] { return structuredClone(this.base); }
+
   /**
-   * Save `ours` (this window's full set of notes): merged with whatever another window wrote since
-   * the last load or save. Returns the merged notes, which this window should adopt.
+   * Save `ours` (this window's full set of notes, or a function giving them once the lock is held,
+   * so that changes made while waiting are saved too): merged with whatever another window wrote
+   * since the last load or save. Resolves to the merged notes, which this window should adopt;
+   * `adopt` gets them before anything else can run, so that no change falls between.
    */
-  save(ours: readonly Note[]): Note[] {
-    return this.locked(() => {
+  async save(ours: readonly Note[] | (() => readonly Note[]), adopt?: (merged: Note[]) => void): Promise<Note[]> {
+    const unlock = await this.lock();
+    try {
       const theirs = this.readDisk();
-      const merged = sortNotes(mergeNotes(this.base, ours, theirs));
+      const merged = sortNotes(mergeNotes(this.base, typeof ours === 'function' ? ours() : ours, theirs));
       const text = serialize(merged);
-      if (!existsSync(this.file) || readFileSync(this.file, 'utf8') !== text) this.writeAtomic(text);
+      if (!existsSync(this.file) || this.readText() !== text) this.writeAtomic(text);
       this.base = merged;
+      adopt?.(structuredClone(merged));
       return structuredClone(merged);
-    });
+    } finally {
+      unlock();
+    }
+  }
+
+  /** The notes file as text; a FIFO or device in its place, or a file over the cap, is refused unread (FileRefused). */
+  private readText(): string {
+    return readRegular(this.file, MAX_NOTES_BYTES).bytes.toString('utf8');
   }
 
   private readDisk(): Note[] {
     let text: string;
-    try { text = readFileSync(this.file, 'utf8'); } catch (e) {
+    try { text = this.readText(); } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
     if (text.trim() === '') return [];
+    const warnings: string[] = [];
     try {
-      return parse(text);
+      return parse(text, (m) => warnings.push(m));
     } catch (e) {
       if (!(e instanceof NotesFormatError)) throw e;
       throw new NotesFileBroken(this.file, e.message, this.backup(text));
+    } finally {
+      this.warnings = warnings;
     }
   }
 
@@ -94,8 +116,12 @@ export class NotesStore {
     }
   }
 
-  /** Run `f` holding `<file>.lock` (created exclusively); a lock older than 10 s is a crashed writer's and is taken over. */
-  private locked<T>(f: () => T): T {
+  /**
+   * Take `<file>.lock` (created exclusively), retrying every 25 ms without blocking the thread; a
+   * lock older than 10 s is a crashed writer's and is taken over. Resolves to the function that
+   * releases it.
+   */
+  private async lock(): Promise<() => void> {
     mkdirSync(path.dirname(this.file), { recursive: true });
     const lock = `${this.file}.lock`;
     const end = Date.now() + LOCK_WAIT_MS;
@@ -106,10 +132,10 @@ export class NotesStore {
         try { age = Date.now() - statSync(lock).mtimeMs; } catch { continue; }
         if (age > LOCK_STALE_MS) { rmSync(lock, { force: true }); continue; }
         if (Date.now() > end) throw new Error(`${lock} is held by another window; try again`);
-        sleepSync(25);
+        await sleep(LOCK_RETRY_MS);
       }
     }
-    try { return f(); } finally { rmSync(lock, { force: true }); }
+    return () => rmSync(lock, { force: true });
   }
 }
 

@@ -1,6 +1,5 @@
 // Read, decode, parse and extract one file. Every failure becomes a note on the file's facts:
 // a file that cannot be read or parsed is reported and skipped, never fatal to the index.
-import { readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { getHeapStatistics } from 'node:v8';
 import * as path from 'node:path';
@@ -14,9 +13,18 @@ import { nativeParser } from './nativeParser';
 import { collectGarbage } from '../collectGarbage';
 import { blankAnnotations, isDefineOnly, lexDefines } from './preprocess';
 import { scanConditionals } from './conditionals';
+import { FileRefused, megabytes, openRegular, readRegular } from '../index/fileSlice';
 
 /** Files larger than this are lexed for macros only (generated tables, firmware blobs). */
 export const MAX_PARSE_BYTES = 5 * 1024 * 1024;
+/**
+ * Files larger than this are not read at all (both limits are checked on the open file, before
+ * reading). The largest source in 6.12 is a 24 MB register header; a file over V8's longest string
+ * (512 MiB) would otherwise abort the whole index.
+ */
+export const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
+/** The `hash` of a file over MAX_SOURCE_BYTES: it was not read, so it has none, but it is cached as it is. */
+const NOT_READ = 'not read';
 /** A define-only header with more #defines than this is counted, not listed. */
 const MAX_KEPT_DEFINES = 2000;
 /** tree-sitter gives up on a file after this long (microseconds): pathological inputs stay bounded. */
@@ -80,24 +88,61 @@ export function decode(buf: Buffer): { text: string; utf8: boolean } {
 
 /** Parse `rel` under `root`, or `contents` when given (an unsaved editor buffer). */
 export function parseFile(root: string, rel: string, contents?: string): ParsedFile {
-  const abs = path.join(root, rel);
+  if (contents !== undefined) {
+    const buf = Buffer.from(contents, 'utf8');
+    return { facts: factsOf(rel, buf), hash: hashContent(buf), size: buf.length, mtimeMs: 0 };
+  }
   let buf: Buffer;
   let mtimeMs = 0;
   try {
-    if (contents !== undefined) buf = Buffer.from(contents, 'utf8');
-    else {
-      const st = statSync(abs);
-      mtimeMs = st.mtimeMs;
-      buf = readFileSync(abs);
+    const open = openRegular(path.join(root, rel));
+    mtimeMs = open.mtimeMs;
+    try {
+      if (open.size > MAX_SOURCE_BYTES) {
+        const facts = emptyFacts(rel);
+        facts.lexOnly = true;
+        facts.notes.push(`not read: ${megabytes(open.size)}, over the ${megabytes(MAX_SOURCE_BYTES)} limit for a source file`);
+        return { facts, hash: NOT_READ, size: open.size, mtimeMs };
+      }
+      buf = open.file.head(open.size);
+    } finally {
+      open.file.close();
     }
   } catch (e) {
     const facts = emptyFacts(rel);
-    facts.notes.push(`unreadable: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    facts.notes.push(`unreadable: ${e instanceof FileRefused ? e.reason : (e as NodeJS.ErrnoException).code ?? String(e)}`);
     return { facts, hash: '', size: 0, mtimeMs };
   }
   const hash = hashContent(buf);
   const facts = factsOf(rel, buf);
   return { facts, hash, size: buf.length, mtimeMs };
+}
+
+/** The content hash of a tree file as the index would record it, or undefined if it cannot be read now. */
+export function hashOnDisk(root: string, rel: string): string | undefined {
+  try {
+    return hashContent(readRegular(path.join(root, rel), MAX_SOURCE_BYTES).bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A tree file's text (UTF-8) as the index reads it, or undefined: gone, not a regular file, over the limit. */
+export function sourceText(root: string, rel: string): string | undefined {
+  try {
+    return readRegular(path.join(root, rel), MAX_SOURCE_BYTES).bytes.toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Notes that make a file a problem of the index (not read, not parsed), as opposed to facts about it. */
+const PROBLEM_NOTE = /^(unreadable|not read|not parsed):/;
+
+/** Why a file's facts are missing, when they are: `rel: not parsed: …`, for the index's problems. */
+export function fileProblem(facts: FileFacts): string | undefined {
+  const bad = facts.notes.filter((n) => PROBLEM_NOTE.test(n));
+  return bad.length ? `${facts.path}: ${bad.join('; ')}` : undefined;
 }
 
 // A line at column 0 that starts like a function definition: `static int foo(`.
@@ -171,7 +216,7 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
     // keeping every name costs gigabytes for nothing resolution needs. Small ones are kept.
     if (defines.length <= MAX_KEPT_DEFINES) facts.macros = defines.map((d) => ({ name: d.name, line: d.line, fnLike: d.fnLike }));
     else notes.push(`${defines.length} #defines lexed, not kept (a generated header)`);
-    if (buf.length > MAX_PARSE_BYTES) notes.push(`${(buf.length / 1048576).toFixed(1)} MB: over the ${MAX_PARSE_BYTES / 1048576} MB parse limit, only its #defines were indexed`);
+    if (buf.length > MAX_PARSE_BYTES) notes.push(`${megabytes(buf.length)}: over the ${megabytes(MAX_PARSE_BYTES)} parse limit, only its #defines were indexed`);
     else addConditionals(facts, text); // which #define a configuration takes (INDIRECT_CALL_INET's arms)
     facts.notes.push(...notes);
     return facts;
@@ -180,7 +225,7 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
     const source = blankAnnotations(text);
     const root = parseTree(source);
     if (!root) throw new Error('parse timed out');
-    const facts = extractFacts(root, rel);
+    const facts = extractFacts(root, rel, parseTree);
     if (root.hasError) recoverMissedFunctions(source, rel, facts);
     addConditionals(facts, text);
     facts.notes.unshift(...notes);

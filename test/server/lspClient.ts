@@ -1,8 +1,8 @@
 // A real LSP client for the tests: spawns the bundled server (dist/server.js) over stdio or IPC
 // and speaks JSON-RPC to it with vscode-jsonrpc, answering the server's own requests (progress
 // tokens, configuration) like an editor would. Also: fixture markers and text anchors.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
@@ -14,6 +14,11 @@ import { Methods, type IndexStatus, type KpathSettings } from '../../server/prot
 export const repo = path.resolve(__dirname, '..', '..');
 export const serverJs = path.join(repo, 'dist', 'server.js');
 export const fixtureTree = path.join(repo, 'test', 'fixtures', 'lsp');
+
+/** Build dist/server.js and dist/worker.js if they are not there (npm test builds them first). */
+export function ensureBuilt(): void {
+  if (!existsSync(serverJs) || !existsSync(path.join(repo, 'dist', 'worker.js'))) execFileSync(process.execPath, ['esbuild.mjs', 'server', 'worker'], { cwd: repo });
+}
 
 export interface Server {
   conn: MessageConnection;
@@ -40,13 +45,15 @@ export interface StartOptions {
   progress?: boolean;
   /** Offer dynamic registration of file watchers (as VS Code does). */
   watch?: boolean;
+  /** Extra environment for the server process. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function startServer(o: StartOptions): Promise<Server> {
   const transport = o.transport ?? 'stdio';
   const proc = transport === 'stdio'
-    ? spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] })
-    : fork(serverJs, ['--node-ipc'], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'] });
+    ? spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...o.env } })
+    : fork(serverJs, ['--node-ipc'], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...o.env } });
   const conn = transport === 'stdio'
     ? createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!))
     : createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));

@@ -83,10 +83,10 @@ test('the CLI prints targets with evidence as JSON', async () => {
 
 test('a file that cannot be read becomes a note, not an exception', async () => {
   const { parseFile } = await import('../../server/parse/parseFile');
-  // As root every file is readable; a folder read as a file fails the same way (EISDIR).
+  // As root every file is readable; a folder is opened, looked at and refused.
   const r = parseFile(FIXTURE, 'net');
   assert.equal(r.hash, '');
-  assert.match(r.facts.notes.join(' '), /unreadable: EISDIR/);
+  assert.match(r.facts.notes.join(' '), /unreadable: a folder, not a regular file/);
   const missing = parseFile(FIXTURE, 'net/no-such-file.c');
   assert.match(missing.facts.notes.join(' '), /unreadable: ENOENT/);
 });

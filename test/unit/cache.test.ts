@@ -141,7 +141,7 @@ test('facts come back from a cache line equal to what the parser gave, every exp
     { k: 'deref', e: { k: 'other' } }, { k: 'cond', a: { k: 'name', n: 'a' }, b: { k: 'cast', t, e: { k: 'addr', e: { k: 'name', n: 'b' } } } },
     { k: 'call', f: 'READ_ONCE', a: [{ k: 'field', e: { k: 'local', n: 'sk', t }, f: 'sk_prot' }] },
   ] as const;
-  const facts = parseFile(FIXTURE, files[0]).facts;
+  const facts = files.map((rel) => parseFile(FIXTURE, rel).facts).find((f) => f.functions.length)!;
   const hand = {
     ...facts,
     functions: [{ ...facts.functions[0], viaMacro: 'SYSCALL_DEFINE3' }],

@@ -69,6 +69,30 @@ test('saved flows are not used for other facts, after an edit, or when damaged',
   assert.equal(again.index.flowsFromCache, true, 'and saved again');
 });
 
+test('a flows file cut short or changed in one byte is said, not used, and saved again', async () => {
+  const { root, cache } = setup();
+  await buildIndex(root, { cacheDir: cache, threads: 1 });
+  const want = answers((await buildIndex(root, { cacheDir: cache, threads: 1 })).index);
+  const good = readFileSync(flowFile(cache), 'utf8');
+  const file = flowFile(cache);
+  // Still valid JSON, same length: only the checksum tells.
+  const edited = good.replace('"init"', '"copy"');
+  assert.notEqual(edited, good);
+  for (const [damage, said] of [[good.slice(0, good.length - 30), /cut short \(no trailer\)/], [edited, /checksum mismatch \(corrupt or edited\)/]] as const) {
+    writeFileSync(file, damage);
+    const problems: string[] = [];
+    const r = await buildIndex(root, { cacheDir: cache, threads: 1, onProblem: (m) => problems.push(m) });
+    assert.deepEqual(answers(r.index), want);
+    assert.equal(r.index.flowsFromCache, false);
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.match(problems[0], new RegExp(`^saved flows ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} not used: ${said.source}; resolving again$`));
+    assert.equal(readFileSync(file, 'utf8'), good, 'saved again as it was');
+    const next = (await buildIndex(root, { cacheDir: cache, threads: 1 })).index;
+    assert.deepEqual(answers(next), want);
+    assert.equal(next.flowsFromCache, true);
+  }
+});
+
 test('the fingerprint that keys saved flows covers the resolver sources, and bundles carry the same one', () => {
   const repo = path.join(__dirname, '..', '..');
   assert.equal(resolverFingerprint(), fingerprintSources(repo));

@@ -1,8 +1,9 @@
 // A kernel tree as kbuild's evaluation reads it: its Makefiles, parsed on first use and kept across
 // configurations (parsing is the slow part; switching configuration only evaluates again), its
 // directory listings and $(wildcard) answers, and the names kbuild itself defines.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { readRegular } from '../../index/fileSlice';
 import { parseMakefile, type Makefile, type Stmt } from '../make/parse';
 import { normalizeRel } from '../make/words';
 
@@ -24,7 +25,7 @@ export class KbuildTree {
       const t0 = performance.now();
       let text: string | undefined;
       try {
-        text = readFileSync(path.join(this.root, rel), 'utf8');
+        text = readRegular(path.join(this.root, rel), MAX_MAKEFILE_BYTES).bytes.toString('utf8');
       } catch (e) {
         m = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'missing' : 'unreadable';
       }
@@ -112,6 +113,9 @@ export class KbuildTree {
     }
   }
 }
+
+/** The largest Makefile read (the tree's largest is under 100 KB); a larger one, or a FIFO, is 'unreadable'. */
+const MAX_MAKEFILE_BYTES = 4 * 1024 * 1024;
 
 const MAKE_BUILTINS = ['MAKE', 'MAKEFLAGS', 'MAKECMDGOALS', 'MAKELEVEL', 'MAKEFILE_LIST', 'CURDIR', 'SHELL', 'MAKE_VERSION', 'MFLAGS', 'VPATH'];
 
