@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { IndexStatus } from '../server/protocol';
+import { insideTree } from '../server/treePath';
 
 export interface Session {
   readonly root: vscode.Uri;
@@ -19,11 +20,7 @@ export function makeSession(root: vscode.Uri, client: LanguageClient): Session {
     root,
     client,
     uriOf: (file) => (path.isAbsolute(file) ? vscode.Uri.file(file) : vscode.Uri.joinPath(root, ...file.split('/'))),
-    relative: (uri) => {
-      if (uri.scheme !== 'file') return undefined;
-      const rel = path.relative(root.fsPath, uri.fsPath);
-      return rel.startsWith('..') || path.isAbsolute(rel) ? undefined : rel.split(path.sep).join('/');
-    },
+    relative: (uri) => (uri.scheme === 'file' ? insideTree(root.fsPath, uri.fsPath) : undefined),
   };
 }
 

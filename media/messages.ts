@@ -59,8 +59,52 @@ export interface SimulationState {
   played: number;
 }
 
+// ---- Checking what the webview sends ----
+// The webview is ours, but what it posts is data from another process: a message is taken only
+// when its whole shape is right (the host then checks what it names, e.g. that a file is in the tree).
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 4096;
+const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 1000 && v.every(isName);
+
+/** Why a location is not one: a file name and 0-based whole line and column (extra fields, as a FunctionRef has, are fine). */
+function badLocation(v: unknown): string | undefined {
+  if (!isObj(v)) return 'no location';
+  if (!isName(v.file)) return 'the location has no file';
+  if (!isCount(v.line) || !isCount(v.col)) return 'the location\'s line and column must be whole numbers ≥ 0';
+  if (v.name !== undefined && typeof v.name !== 'string') return 'the location\'s name must be a string';
+  return undefined;
+}
+
+function badQuery(v: unknown): string | undefined {
+  if (!isObj(v) || !isObj(v.params)) return 'no query with params';
+  const p = v.params;
+  if (v.kind === 'send') {
+    if (p.family !== undefined && p.family !== 'ipv4' && p.family !== 'ipv6') return 'family must be ipv4 or ipv6';
+    return p.through === undefined || isNames(p.through) ? undefined : 'through must be a list of names';
+  }
+  if (v.kind === 'call') {
+    if (!isName(p.from) || !isName(p.to)) return 'a call query needs from and to';
+    return p.via === undefined || isNames(p.via) ? undefined : 'via must be a list of names';
+  }
+  return 'the query kind must be send or call';
+}
+
+/** Why `m` is not a well-formed FromWebview message (undefined: it is one). */
+export function whyNotFromWebview(m: unknown): string | undefined {
+  if (!isObj(m)) return 'not an object';
+  switch (m.type) {
+    case 'ready': case 'listScripts': return undefined;
+    case 'open': return badLocation(m.location);
+    case 'switch': return isCount(m.hop) && isName(m.through) ? undefined : 'a switch needs a hop number and a function name';
+    case 'query': return badQuery(m.query);
+    case 'readScript': return isName(m.name) ? undefined : 'readScript needs a name';
+    default: return `unknown type ${JSON.stringify(m.type)?.slice(0, 40)}`;
+  }
+}
+
 export function isFromWebview(m: unknown): m is FromWebview {
-  if (typeof m !== 'object' || m === null) return false;
-  const t = (m as { type?: unknown }).type;
-  return t === 'ready' || t === 'open' || t === 'switch' || t === 'query' || t === 'listScripts' || t === 'readScript';
+  return whyNotFromWebview(m) === undefined;
 }

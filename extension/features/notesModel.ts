@@ -30,6 +30,9 @@ export class NotesModel implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly store: NotesStore;
+  /** The saves under way, one after the other: each waits (without blocking) for another window's lock. */
+  private saving: Promise<void> = Promise.resolve();
+  private pendingSaves = 0;
 
   constructor(readonly session: Session, readonly file: string, private readonly output: vscode.LogOutputChannel) {
     this.store = new NotesStore(file);
@@ -37,11 +40,13 @@ export class NotesModel implements vscode.Disposable {
 
   dispose(): void { this.changed.dispose(); }
 
-  /** (Re-)read the notes file and place every note. */
+  /** (Re-)read the notes file and place every note; after the saves under way, which it would undo. */
   async load(): Promise<void> {
+    while (this.pendingSaves) await this.saving;
     try {
       this.notes = this.store.load();
       this.broken = undefined;
+      if (this.store.warnings.length) this.warn(this.store.warnings);
     } catch (e) {
       this.report(e);
     }
@@ -140,19 +145,37 @@ export class NotesModel implements vscode.Disposable {
   /** Save the anchors as re-placed in the current text (after a document is saved). */
   saveAnchors(): boolean { return this.change(() => undefined); }
 
-  /** Apply a change to a copy, save it (merged with other windows), adopt the result. */
+  /**
+   * Apply a change (shown at once) and save it, merged with other windows, adopting the result. A
+   * save that fails (another window holds the lock for long, the disk) takes back every change not
+   * yet saved, and says so. False when nothing can be saved (a broken notes file).
+   */
   private change(f: (notes: Note[]) => void): boolean {
     if (this.broken) { this.report(this.broken); return false; }
     const next = structuredClone(this.notes);
     f(next);
-    try {
-      this.notes = this.store.save(next);
-    } catch (e) {
-      this.report(e);
-      return false;
-    }
+    this.notes = next;
     void this.placeAll();
+    this.pendingSaves++;
+    this.saving = this.saving.then(async () => {
+      try {
+        // The notes as they are once the lock is held: changes made while waiting go in the same save.
+        await this.store.save(() => this.notes, (merged) => { this.notes = merged; });
+      } catch (e) {
+        this.report(e);
+        this.notes = this.store.saved();
+      } finally {
+        this.pendingSaves--;
+      }
+      await this.placeAll();
+    }).catch((e: unknown) => this.output.error(`notes: ${e instanceof Error ? e.message : String(e)}`));
     return true;
+  }
+
+  /** What reading the notes file changed to keep it within its limits (format.ts): logged, and said once. */
+  private warn(warnings: readonly string[]): void {
+    for (const w of warnings) this.output.warn(`notes: ${this.file}: ${w}`);
+    void vscode.window.showWarningMessage(`kpath: ${warnings.length} note${warnings.length === 1 ? '' : 's'} in ${this.file} had anchors over the size limit, shortened (see the kpath output).`);
   }
 
   private report(e: unknown): void {

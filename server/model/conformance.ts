@@ -28,10 +28,26 @@ export interface ConformanceReport {
   matched: number;
 }
 
+/** A packetdrill script is a few KB; anything this big is some other file. */
+const SCRIPT_LIMIT = 4 << 20;
+
+/** Read a script: a regular file only (a FIFO or a device would block or never end), and not a huge one. */
+export function readScriptFile(file: string): string {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > SCRIPT_LIMIT) throw new Error(`${(st.size / 2 ** 20).toFixed(0)} MiB, over the ${SCRIPT_LIMIT >> 20} MiB a script may have`);
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function siblingReader(dir: string): (name: string) => string | undefined {
   return (name) => {
     try {
-      return fs.readFileSync(path.join(dir, name), 'utf8');
+      return readScriptFile(path.join(dir, name));
     } catch {
       return undefined;
     }

@@ -10,7 +10,7 @@ import { PktSyntaxError } from './packetdrill/ast';
 import { parseScript } from './packetdrill/parse';
 import { buildPcap } from './pcap';
 import { runScript, RunResult } from './runner';
-import { siblingReader } from './conformance';
+import { readScriptFile, siblingReader } from './conformance';
 
 export interface SimulateIO {
   out: (s: string) => void;
@@ -52,13 +52,13 @@ function parseArgs(argv: string[]): Args | string {
 export async function simulateCommand(argv: string[], io: SimulateIO, locate?: Locate): Promise<number> {
   const args = parseArgs(argv);
   if (typeof args === 'string') {
-    io.err(`${args}\n${USAGE}`);
+    io.err(`${args} (${USAGE})`);
     return 2;
   }
   const file = args.file as string;
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readScriptFile(file);
   } catch (e) {
     io.err(`cannot read ${file}: ${(e as Error).message}`);
     return 2;

@@ -11,8 +11,27 @@ import { enclosingSymbol, findSymbols, type TextSymbol } from './symbols';
 import type { NoteAnchor } from './types';
 
 const CONTEXT = 2;
+/**
+ * The longest line text an anchor keeps, whitespace collapsed: plenty to tell kernel lines apart (a
+ * longer line is matched by its first MAX_TEXT characters), and a bound on the work of placing a
+ * note from a hand-edited or hostile file (a 100 KB "line" took a minute per file).
+ */
+export const MAX_TEXT = 400;
 
-export const normalize = (s: string): string => s.trim().replace(/\s+/g, ' ');
+export const normalize = (s: string): string => s.trim().replace(/\s+/g, ' ').slice(0, MAX_TEXT);
+
+/** An anchor within the limits above; `cut` says what was shortened (a hand-edited or hostile file). */
+export function capAnchor(a: NoteAnchor): { anchor: NoteAnchor; cut?: string } {
+  const long = [a.text, ...a.before, ...a.after].some((s) => s.length > MAX_TEXT);
+  const many = a.before.length > CONTEXT || a.after.length > CONTEXT;
+  if (!long && !many) return { anchor: a };
+  const clip = (s: string) => s.slice(0, MAX_TEXT);
+  const cut = [long ? `line text over ${MAX_TEXT} characters shortened` : '', many ? `more than ${CONTEXT} neighbouring lines a side dropped` : ''];
+  return {
+    anchor: { ...a, text: clip(a.text), before: a.before.slice(-CONTEXT).map(clip), after: a.after.slice(0, CONTEXT).map(clip) },
+    cut: cut.filter(Boolean).join('; '),
+  };
+}
 
 /** Describe lines `line..endLine` (0-based) of `text`. */
 export function makeAnchor(file: string, text: string, line: number, endLine = line, symbols = findSymbols(text)): NoteAnchor {
@@ -39,10 +58,10 @@ export type Placement =
 // Blank lines and lone braces are everywhere: they are no evidence of being in the right place.
 const telling = (s: string) => s.length > 2;
 
-/** How many of the anchor's neighbours are found around line `i` (0..4); `all` counts blank and brace lines too. */
-function contextScore(a: NoteAnchor, lines: string[], i: number, all = false): number {
+/** How many of the anchor's neighbours are found around line `i` of the normalized lines (0..4); `all` counts blank and brace lines too. */
+function contextScore(a: NoteAnchor, norm: readonly string[], i: number, all = false): number {
   let s = 0;
-  const same = (want: string, at: number) => (all || telling(want)) && normalize(lines[at] ?? '') === want;
+  const same = (want: string, at: number) => (all || telling(want)) && (norm[at] ?? '') === want;
   a.before.forEach((b, k) => { if (same(b, i - a.before.length + k)) s++; });
   a.after.forEach((b, k) => { if (same(b, i + 1 + k)) s++; });
   return s;
@@ -72,6 +91,7 @@ function placed(a: NoteAnchor, file: string, text: string, line: number, how: 'e
  * anchor describes the new place, so that the next search starts from it.
  */
 export function reanchor(a: NoteAnchor, text: string | undefined): Placement {
+  a = capAnchor(a).anchor;
   if (text === undefined) return { orphan: true, why: `${a.file} no longer exists` };
   const lines = text.split('\n');
   const symbols = findSymbols(text);
@@ -82,12 +102,12 @@ export function reanchor(a: NoteAnchor, text: string | undefined): Placement {
   const named = a.symbol ? symbols.filter((s) => s.name === a.symbol && s.kind === a.symbolKind) : [];
   const fit = (s: TextSymbol) => {
     const i = s.line + (a.offset ?? 0);
-    return (norm[i] === a.text ? 10 : 0) + contextScore(a, lines, i, true) - Math.abs(s.line + (a.offset ?? 0) - a.line) / 1e6;
+    return (norm[i] === a.text ? 10 : 0) + contextScore(a, norm, i, true) - Math.abs(s.line + (a.offset ?? 0) - a.line) / 1e6;
   };
   const sym = named.length > 1 ? named.reduce((x, y) => (fit(y) > fit(x) ? y : x)) : named[0];
 
   // 1. Same line, unchanged surroundings (nothing moved), or the same offset in the same symbol.
-  const untouched = (i: number) => here(i) && contextScore(a, lines, i, true) === a.before.length + a.after.length;
+  const untouched = (i: number) => here(i) && contextScore(a, norm, i, true) === a.before.length + a.after.length;
   if (untouched(a.line) && enclosingSymbol(symbols, a.line)?.name === a.symbol) return placed(a, a.file, text, a.line, 'exact', symbols);
   const expected = sym && a.offset !== undefined ? sym.line + a.offset : a.line;
   // A bare `}` or blank line at the right offset proves little: its neighbours must agree too.
@@ -97,7 +117,7 @@ export function reanchor(a: NoteAnchor, text: string | undefined): Placement {
   const best = (cands: number[]): number | undefined => {
     let pick: number | undefined, score = -Infinity;
     for (const i of cands) {
-      const s = contextScore(a, lines, i) * 1000 - Math.abs(i - expected);
+      const s = contextScore(a, norm, i) * 1000 - Math.abs(i - expected);
       if (s > score) { score = s; pick = i; }
     }
     return pick;
@@ -115,7 +135,7 @@ export function reanchor(a: NoteAnchor, text: string | undefined): Placement {
   }
   // 3. The text anywhere (the function moved, or was renamed). A blank or bare-brace line is too
   // common to trust on its own: it needs a neighbour to agree.
-  const anywhere = matching(0, lines.length - 1).filter((i) => telling(a.text) || contextScore(a, lines, i) > 0);
+  const anywhere = matching(0, lines.length - 1).filter((i) => telling(a.text) || contextScore(a, norm, i) > 0);
   const i3 = best(anywhere);
   if (i3 !== undefined) return placed(a, a.file, text, i3, 'text', symbols);
 
@@ -125,7 +145,7 @@ export function reanchor(a: NoteAnchor, text: string | undefined): Placement {
   let pick: number | undefined, score = 0;
   for (let i = from; i <= to && telling(a.text); i++) {
     const sim = similarity(norm[i], a.text);
-    const ctx = contextScore(a, lines, i);
+    const ctx = contextScore(a, norm, i);
     if (sim < 0.5 || (ctx === 0 && sim < 0.8)) continue;
     const s = sim * 10 + ctx - Math.abs(i - expected) / 1000;
     if (s > score) { score = s; pick = i; }

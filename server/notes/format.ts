@@ -1,12 +1,14 @@
 // notes.json as text: a fixed key order, notes sorted by file, line and id, two-space indent and a
 // final newline, so that the file diffs well in git; and a strict reader that names what is wrong
 // in a hand-edited file instead of guessing (a guess followed by a save would lose notes).
-import { checkRelativePath } from './paths';
+import { capAnchor } from './anchor';
+import { checkRelativePath } from '../treePath';
 import type { Note, NoteAnchor, NoteComment, NotesDocument, SymbolKind } from './types';
 
 export class NotesFormatError extends Error {}
 
-function anchorOut(a: NoteAnchor): NoteAnchor {
+function anchorOut(anchor: NoteAnchor): NoteAnchor {
+  const a = capAnchor(anchor).anchor;
   return {
     file: a.file, line: a.line, endLine: a.endLine,
     ...(a.symbol !== undefined ? { symbol: a.symbol, symbolKind: a.symbolKind, offset: a.offset } : {}),
@@ -51,7 +53,10 @@ function strings(o: Obj, k: string, where: string): string[] {
   return v as string[];
 }
 
-export function readAnchor(v: unknown, where: string): NoteAnchor {
+/** Told of what a reader changed to keep a file within its limits (the note is kept). */
+export type Warn = (message: string) => void;
+
+export function readAnchor(v: unknown, where: string, warn?: Warn): NoteAnchor {
   if (!isObj(v)) throw new NotesFormatError(`${where}: "anchor" must be an object`);
   const file = checkRelativePath(v.file);
   if (!file.ok) throw new NotesFormatError(`${where}: ${file.why}`);
@@ -64,7 +69,9 @@ export function readAnchor(v: unknown, where: string): NoteAnchor {
     if (!kinds.includes(kind as SymbolKind)) throw new NotesFormatError(`${where}: "symbolKind" must be one of ${kinds.join(', ')}`);
     symbol = { symbol: str(v, 'symbol', where), symbolKind: kind as SymbolKind, offset: int(v, 'offset', where) };
   }
-  return { file: file.path, line, endLine: Math.max(line, endLine), ...symbol, text: str(v, 'text', where), before: strings(v, 'before', where), after: strings(v, 'after', where) };
+  const { anchor, cut } = capAnchor({ file: file.path, line, endLine: Math.max(line, endLine), ...symbol, text: str(v, 'text', where), before: strings(v, 'before', where), after: strings(v, 'after', where) });
+  if (cut) warn?.(`${where}: ${cut}`);
+  return anchor;
 }
 
 function readComment(v: unknown, where: string): NoteComment {
@@ -73,7 +80,7 @@ function readComment(v: unknown, where: string): NoteComment {
   return { id: str(v, 'id', where), author: typeof v.author === 'string' ? v.author : '', body: str(v, 'body', where), created, updated: typeof v.updated === 'string' ? v.updated : created };
 }
 
-export function readNote(v: unknown, where: string): Note {
+export function readNote(v: unknown, where: string, warn?: Warn): Note {
   if (!isObj(v)) throw new NotesFormatError(`${where}: a note must be an object`);
   const id = str(v, 'id', where);
   where = `${where} (id ${id})`;
@@ -81,7 +88,7 @@ export function readNote(v: unknown, where: string): Note {
   const created = str(v, 'created', where);
   return {
     id,
-    anchor: readAnchor(v.anchor, where),
+    anchor: readAnchor(v.anchor, where, warn),
     resolved: v.resolved === true,
     comments: v.comments.map((c, k) => readComment(c, `${where}, comment ${k + 1}`)),
     created,
@@ -89,14 +96,14 @@ export function readNote(v: unknown, where: string): Note {
   };
 }
 
-/** Parse notes.json; throws NotesFormatError saying where it is broken. */
-export function parse(text: string): Note[] {
+/** Parse notes.json; throws NotesFormatError saying where it is broken, `warn`s of what it shortened. */
+export function parse(text: string, warn?: Warn): Note[] {
   let doc: unknown;
   try { doc = JSON.parse(text); } catch (e) { throw new NotesFormatError(`not valid JSON: ${e instanceof Error ? e.message : String(e)}`); }
   if (!isObj(doc)) throw new NotesFormatError('the top level must be an object with "version" and "notes"');
   if (doc.version !== 1) throw new NotesFormatError(`unknown version ${JSON.stringify(doc.version)} (this kpath reads version 1)`);
   if (!Array.isArray(doc.notes)) throw new NotesFormatError('"notes" must be a list');
-  const notes = doc.notes.map((n, i) => readNote(n, `note ${i + 1}`));
+  const notes = doc.notes.map((n, i) => readNote(n, `note ${i + 1}`, warn));
   const seen = new Set<string>();
   for (const n of notes) { if (seen.has(n.id)) throw new NotesFormatError(`two notes have the id ${n.id}`); seen.add(n.id); }
   return notes;

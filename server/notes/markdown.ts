@@ -2,27 +2,49 @@
 // heading per note linking to file:line, the replies below. Each note and reply carries its data in
 // an HTML comment (invisible when rendered) so that the document can be imported back losslessly;
 // a reply's body sits between an opening and a closing marker that names its id, so a body that
-// itself mentions a marker cannot cut it short.
+// itself mentions a marker cannot cut it short, and a body line that is a closing marker is written
+// with one more backslash in front (and read back with one less). Line ends inside a body are kept
+// as they are (CRLF stays CRLF) unless an editor converted the whole document.
 import { NotesFormatError, readAnchor, sortNotes } from './format';
 import type { Note, NoteAnchor, NoteComment } from './types';
 
 const NOTE = /^<!-- kpath-note (\{.*\}) -->$/;
 const COMMENT = /^<!-- kpath-comment (\{.*\}) -->$/;
 const END = (id: string) => `<!-- /kpath-comment ${id} -->`;
+/** A body line that reads as a closing marker, with the backslashes already in front of it. */
+const END_LIKE = /^(\\*)(<!-- \/kpath-comment .* -->\r?)$/;
+const escapeBody = (body: string) => body.split('\n').map((l) => l.replace(END_LIKE, '\\$1$2')).join('\n');
+const unescapeLine = (l: string) => (END_LIKE.test(l) && l.startsWith('\\') ? l.slice(1) : l);
 
 /** A link target for a tree-relative file from a document in `linkBase` ('' = the tree root, or e.g. '../..'). */
 function link(linkBase: string, a: NoteAnchor): string {
   const target = (linkBase ? `${linkBase.replace(/\/$/, '')}/` : '') + a.file;
   const lines = a.endLine > a.line ? `#L${a.line + 1}-L${a.endLine + 1}` : `#L${a.line + 1}`;
-  return `${encodeURI(target)}${lines}`;
+  // A parenthesis would end the link destination early.
+  return `${encodeURI(target).replace(/[()]/g, (c) => (c === '(' ? '%28' : '%29'))}${lines}`;
 }
 
 // The data inside an HTML comment must not contain `--` (which `-->` in a line of C would end
 // early): written as the JSON escape \u002d, which JSON.parse reads back as '-'.
 const data = (o: object) => JSON.stringify(o).replace(/-/g, (m, at: number, all: string) => (all[at + 1] === '-' || all[at - 1] === '-' ? '\\u002d' : m));
 
+// A name or a line of code from a hand-edited notes file may hold a newline: on one line of the
+// document it would start a line of its own (a marker, a heading).
+const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f]/g, ' ');
+
 // Keep heading text from turning into Markdown or HTML of its own.
-const inline = (s: string) => s.replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`);
+const inline = (s: string) => oneLine(s).replace(/[\\`*_[\]<>#|]/g, (c) => `\\${c}`);
+
+/**
+ * `s` as a CommonMark code span: fenced by more backticks than its longest run of them, and padded
+ * with a space (which the renderer strips) when it starts or ends with a backtick or a space.
+ */
+export function code(s: string): string {
+  s = oneLine(s);
+  const fence = '`'.repeat(Math.max(0, ...(s.match(/`+/g) ?? []).map((r) => r.length)) + 1);
+  const pad = /^[` ]|[` ]$/.test(s) && s.trim() !== '' ? ' ' : '';
+  return `${fence}${pad}${s}${pad}${fence}`;
+}
 
 export function toMarkdown(notes: readonly Note[], opts: { title?: string; linkBase?: string; orphans?: ReadonlySet<string> } = {}): string {
   const out: string[] = [`# ${inline(opts.title ?? 'kpath notes')}`, ''];
@@ -32,13 +54,13 @@ export function toMarkdown(notes: readonly Note[], opts: { title?: string; linkB
     if (a.file !== file) { file = a.file; out.push(`## ${inline(file)}`, ''); }
     const where = `${a.file}:${a.line + 1}${a.endLine > a.line ? `-${a.endLine + 1}` : ''}`;
     const flags = [n.resolved ? 'resolved' : '', opts.orphans?.has(n.id) ? 'orphan: not found in the current tree' : ''].filter(Boolean);
-    out.push(`### [${inline(where)}](${link(opts.linkBase ?? '', a)})${a.symbol ? ` in \`${a.symbol}\`` : ''}${flags.length ? ` (${flags.join(', ')})` : ''}`, '');
+    out.push(`### [${inline(where)}](${link(opts.linkBase ?? '', a)})${a.symbol ? ` in ${code(a.symbol)}` : ''}${flags.length ? ` (${flags.join(', ')})` : ''}`, '');
     out.push(`<!-- kpath-note ${data({ id: n.id, anchor: a, resolved: n.resolved, created: n.created, updated: n.updated })} -->`, '');
-    if (a.text) out.push(`> \`${a.text.replace(/`/g, "'")}\``, '');
+    if (a.text) out.push(`> ${code(a.text)}`, '');
     for (const c of n.comments) {
       out.push(`<!-- kpath-comment ${data({ id: c.id, author: c.author, created: c.created, updated: c.updated })} -->`);
       out.push(`**${inline(c.author || 'someone')}** · ${c.created.slice(0, 10)}`, '');
-      out.push(c.body, END(c.id), '');
+      out.push(escapeBody(c.body), END(c.id), '');
     }
   }
   return `${out.join('\n').trimEnd()}\n`;
@@ -63,7 +85,10 @@ const s = (o: Obj, k: string, where: string): string => {
  * including a path that would leave the tree.
  */
 export function fromMarkdown(md: string): Note[] {
-  const lines = md.replace(/\r\n/g, '\n').split('\n');
+  // The first note marker (ours, never inside a body) ends with \r only when an editor saved the
+  // whole document with CRLF: then every \r\n is a line break. Otherwise a \r is part of a body.
+  const converted = /^<!-- kpath-note [^\n]*/m.exec(md)?.[0].endsWith('\r') ?? false;
+  const lines = (converted ? md.replace(/\r\n/g, '\n') : md).split('\n');
   const notes: Note[] = [];
   let note: Note | undefined;
   for (let i = 0; i < lines.length; i++) {
@@ -87,7 +112,7 @@ export function fromMarkdown(md: string): Note[] {
     let from = i + 1;
     if (/^\*\*.*\*\* · /.test(lines[from] ?? '')) from += lines[from + 1] === '' ? 2 : 1;
     const created = s(o, 'created', where);
-    const comment: NoteComment = { id, author: typeof o.author === 'string' ? o.author : '', body: lines.slice(from, end).join('\n'), created, updated: typeof o.updated === 'string' ? o.updated : created };
+    const comment: NoteComment = { id, author: typeof o.author === 'string' ? o.author : '', body: lines.slice(from, end).map(unescapeLine).join('\n'), created, updated: typeof o.updated === 'string' ? o.updated : created };
     note.comments.push(comment);
     i = end;
   }

@@ -165,3 +165,16 @@ test('a note on a bare brace is not moved to an unrelated brace elsewhere', () =
   const p = reanchor(a, 'int y(void)\n{\n\treturn 0;\n};\n');
   assert.equal(p.orphan, true);
 });
+
+test('placing a note with a 100 KB line text (a hostile notes.json) stays fast: the text is capped', () => {
+  // 3,000 lines of functions, none holding the text: every step of the search runs to the end.
+  const file = Array.from({ length: 300 }, (_, i) => `static int f${i}(int a)\n{\n\tint b = a + ${i};\n\n\tif (b > 3)\n\t\treturn b;\n\tb = g(b, ${i});\n\treturn b * 2;\n}\n`).join('\n');
+  const big = 'x = y + z; '.repeat(10_000);
+  const started = performance.now();
+  const p = reanchor({ file: 'net/x.c', line: 7, endLine: 7, text: big, before: [big, big], after: [big, big] }, file);
+  const ms = performance.now() - started;
+  assert.equal(p.orphan, true);
+  // Uncapped, this took about 40 s on a 5,000-line file; capped, tens of milliseconds.
+  assert.ok(ms < 3000, `placing took ${ms.toFixed(0)} ms`);
+  assert.ok(!p.orphan || p.why.length < 1000, 'the reason quotes the capped text, not 100 KB');
+});

@@ -66,3 +66,44 @@ test('a line of C holding `-->` cannot end the data comment early, and still rou
   assert.equal(marker.slice('<!--'.length, -'-->'.length).includes('--'), false, marker);
   assert.deepEqual(fromMarkdown(md), [tricky]);
 });
+
+const one = (body: string, anchor: Partial<Note['anchor']> = {}): Note => ({
+  ...notes[0], id: 'n9', anchor: { ...notes[0].anchor, ...anchor }, comments: [{ id: 'c9', author: 'ada', body, created: at, updated: at }],
+});
+
+test('a body holding its own closing marker on a line of its own survives, with any backslashes before it', () => {
+  const body = 'before\n<!-- /kpath-comment c9 -->\n\\<!-- /kpath-comment c9 -->\n\\\\<!-- /kpath-comment other -->\nafter';
+  const md = toMarkdown([one(body)]);
+  assert.equal(md.split('\n').filter((l) => l === '<!-- /kpath-comment c9 -->').length, 1, 'only the real closing marker is one');
+  assert.deepEqual(fromMarkdown(md), [one(body)]);
+});
+
+test('CRLF in a body comes back as CRLF; a document an editor saved with CRLF throughout still reads', () => {
+  const body = 'line one\r\nline two\r\n\r\n```c\r\nx();\r\n```';
+  const md = toMarkdown([one(body)]);
+  assert.equal(fromMarkdown(md)[0].comments[0].body, body);
+  const converted = md.replace(/\r?\n/g, '\r\n');
+  assert.equal(fromMarkdown(converted)[0].comments[0].body, body.replace(/\r\n/g, '\n'), 'line breaks of a converted document are line breaks');
+});
+
+test('a symbol or line with backticks stays inside its code span (a longer fence, as CommonMark has it)', () => {
+  const md = toMarkdown([one('x', { symbol: 'a`b``c', text: '`start and end`' })]);
+  assert.match(md, /^### .* in ```a`b``c```$/m);
+  assert.match(md, /^> `` `start and end` ``$/m);
+  assert.deepEqual(fromMarkdown(md), [one('x', { symbol: 'a`b``c', text: '`start and end`' })], 'the data keeps them exactly');
+});
+
+test('a newline in a symbol or author cannot start a line of its own (a forged marker or heading)', () => {
+  const forged = '\n<!-- kpath-note {"id":"evil","anchor":{"file":"net/x.c","line":0,"text":""},"created":"x"} -->\n# heading';
+  const n = one('x', { symbol: `f${forged}` });
+  n.comments[0].author = `ada${forged}`;
+  const md = toMarkdown([n]);
+  assert.equal(md.split('\n').filter((l) => l.startsWith('<!-- kpath-note ')).length, 1);
+  assert.doesNotMatch(md, /^# heading/m);
+  assert.deepEqual(fromMarkdown(md).map((x) => x.id), ['n9']);
+});
+
+test('a parenthesis in a path does not end the link early', () => {
+  const md = toMarkdown([one('x', { file: 'net/x(1).c' })]);
+  assert.match(md, /\]\(net\/x%281%29\.c#L19\)/);
+});
