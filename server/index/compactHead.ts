@@ -5,7 +5,7 @@
 // when they were absent, so a round trip gives back equal facts.
 import type {
   ArgPass, Expr, FileFacts, FunctionDecl, FunctionDef, GlobalVar, IndirectCall, InitTarget, MacroDef,
-  Store, StructDecl, TypeRef, Typedef,
+  MacroInclude, MacroTemplate, MacroUse, Store, StructDecl, TypeRef, Typedef,
 } from '../parse/facts';
 import type { CondTable } from '../parse/conditionals';
 
@@ -121,14 +121,58 @@ function icallIn(p: Packed): IndirectCall {
 }
 
 // A store's left side is an lvalue expression, or an initializer target (kind letter 'I').
+const initOut = (t: InitTarget): Packed => ['I', typeOut(t.t), t.path, t.v];
+const initIn = (l: Packed): InitTarget => ({ k: 'init', t: typeIn(l[1] as Packed), path: l[2] as string[], v: l[3] as string });
 function storeOut(s: Store): Packed {
-  const lhs = s.lhs.k === 'init' ? ['I', typeOut(s.lhs.t), s.lhs.path, s.lhs.v] : exprOut(s.lhs);
+  const lhs = s.lhs.k === 'init' ? initOut(s.lhs) : exprOut(s.lhs);
   return [s.from, lhs, exprOut(s.rhs), s.line, s.col, s.kind === 'init' ? 1 : 0];
 }
 function storeIn(p: Packed): Store {
   const l = p[1] as Packed;
-  const lhs: Expr | InitTarget = l[0] === 'I' ? { k: 'init', t: typeIn(l[1] as Packed), path: l[2] as string[], v: l[3] as string } : exprIn(l);
+  const lhs: Expr | InitTarget = l[0] === 'I' ? initIn(l) : exprIn(l);
   return { from: p[0] as string, lhs, rhs: exprIn(p[2] as Packed), line: p[3] as number, col: p[4] as number, kind: p[5] === 1 ? 'init' : 'assign' };
+}
+
+// Macro uses and templates (facts.ts): the init target of a use is last, present only when set.
+function useOut(u: MacroUse): Packed {
+  const p: Packed = [u.from, u.name, u.args.map(exprOut), u.line, u.col];
+  if (u.init || u.value) p.push(u.init ? initOut(u.init) : 0);
+  if (u.value) p.push(u.value.map(storeOut));
+  return p;
+}
+function useIn(p: Packed): MacroUse {
+  const u: MacroUse = { from: p[0] as string, name: p[1] as string, args: (p[2] as Packed[]).map(exprIn), line: p[3] as number, col: p[4] as number };
+  if (p[5]) u.init = initIn(p[5] as Packed);
+  if (p[6]) u.value = (p[6] as Packed[]).map(storeIn);
+  return u;
+}
+function templateOut(t: MacroTemplate): Packed {
+  return [
+    t.name, t.line, t.params, t.alias ?? null, t.expr ? exprOut(t.expr) : null, t.init ? 1 : 0, t.stores.map(storeOut), t.uses.map(useOut),
+    t.functions.map((d) => [functionOut(d), d.params.map((x) => [x.name, typeOut(x.type)])]), t.globals.map(globalOut),
+  ];
+}
+function templateIn(p: Packed): MacroTemplate {
+  const t: MacroTemplate = {
+    name: p[0] as string, line: p[1] as number, params: p[2] as string[], stores: (p[6] as Packed[]).map(storeIn), uses: (p[7] as Packed[]).map(useIn),
+    functions: (p[8] as Packed[]).map(([d, params]) => {
+      const fd = functionIn(d as Packed);
+      fd.params = (params as Packed[]).map((x) => ({ name: x[0] as string, type: typeIn(x[1] as Packed) }));
+      fd.signature = '';
+      return fd;
+    }),
+    globals: (p[9] as Packed[]).map(globalIn),
+  };
+  if (p[3] !== null) t.alias = p[3] as string;
+  if (p[4] !== null) t.expr = exprIn(p[4] as Packed);
+  if (p[5] === 1) t.init = true;
+  return t;
+}
+const includesOut = (xs: MacroInclude[]): Packed => xs.flatMap((x) => [x.from, x.path, x.line]);
+function includesIn(flat: Packed): MacroInclude[] {
+  const out: MacroInclude[] = [];
+  for (let i = 0; i < flat.length; i += 3) out.push({ from: flat[i] as string, path: flat[i + 1] as string, line: flat[i + 2] as number });
+  return out;
 }
 
 const argOut = (a: ArgPass): Packed => [a.from, a.callee, a.index, exprOut(a.value), a.line, a.col];
@@ -140,6 +184,7 @@ export function packHead(h: HeadFacts): Packed {
     h.path, h.functions.map(functionOut), h.decls.map(declOut), h.structs.map(structOut), h.typedefs.map(typedefOut),
     h.globals.map(globalOut), h.macros.map(macroOut), h.icalls.map(icallOut), h.stores.map(storeOut), h.args.map(argOut),
     h.notes, h.lexOnly ? 1 : 0, h.conds ?? 0, h.cIncludes?.flatMap((c) => [c.path, c.line]) ?? 0,
+    h.templates?.map(templateOut) ?? 0, h.uses?.map(useOut) ?? 0, h.includes ? includesOut(h.includes) : 0,
   ];
 }
 
@@ -164,5 +209,8 @@ export function unpackHead(p: Packed): HeadFacts {
     h.cIncludes = [];
     for (let i = 0; i < flat.length; i += 2) h.cIncludes.push({ path: flat[i] as string, line: flat[i + 1] as number });
   }
+  if (p[14]) h.templates = (p[14] as Packed[]).map(templateIn);
+  if (p[15]) h.uses = (p[15] as Packed[]).map(useIn);
+  if (p[16]) h.includes = includesIn(p[16] as Packed);
   return h;
 }

@@ -7,6 +7,7 @@ import { isCompiled, type BuildView, type BuiltState } from '../config/built';
 import { TypeEnv, structLabel, type FnEntry } from '../resolve/typeEnv';
 import { callCount, callsUnread, readExtras, typedMacros } from './lazyFacts';
 import { enclosingId, fileFlows, valuesOf, type FileFlows, type SlotResult } from '../resolve/slots';
+import { expandFile } from '../resolve/macros';
 
 export interface Target { fn: FunctionRef; hint: boolean; evidence: Evidence[] }
 
@@ -44,6 +45,9 @@ export interface Edge {
   /** With a configuration: whether this call can happen in that kernel (the site, the callee and, for an indirect call, a store of it are compiled). */
   built?: Built;
 }
+
+/** A store made inside a function: into `slot`, of function `fn` or of the value of slot `from`. */
+export interface StoreMade { slot: string; fn?: string; from?: string; evidence: Evidence }
 
 export interface IndexStats {
   files: number;
@@ -183,6 +187,7 @@ export class KernelIndex {
     this.forgetSavedFlows();
     this.buildView?.invalidate();
     this.env.remove(old, typedMacros(old));
+    this.env.setGenerated(rel, undefined);
     this.files.delete(rel);
     this.flows.delete(rel);
     this.byFrom.delete(rel);
@@ -208,6 +213,9 @@ export class KernelIndex {
     this.typesChanged = false;
     const saved = this.adopted;
     this.adopted = undefined;
+    // Functions and variables defined by macro uses (`DEFINE_SHOW_ATTRIBUTE(foo)` → `foo_open`)
+    // join the types before anything is resolved: their definitions may be in any file.
+    for (const [rel, f] of this.files) this.env.setGenerated(rel, f.uses || f.includes ? expandFile(this.env.macros, f) : undefined);
     for (const [rel, f] of this.files) this.flows.set(rel, saved?.get(rel) ?? fileFlows(this.env, f));
     this.tookSavedFlows = saved !== undefined;
     const save = this.onFirstFlows;
@@ -239,7 +247,10 @@ export class KernelIndex {
     }
     const changed = [...this.files.keys()].filter((rel) => !this.flows.has(rel));
     for (const rel of changed) {
-      const fl = fileFlows(this.env, this.files.get(rel)!);
+      const f = this.files.get(rel)!;
+      // The same definitions as before (the type signature says so), at their uses' new lines.
+      this.env.setGenerated(rel, f.uses || f.includes ? expandFile(this.env.macros, f) : undefined);
+      const fl = fileFlows(this.env, f);
       this.flows.set(rel, fl);
       for (const fw of fl.flows) {
         push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });
@@ -398,6 +409,8 @@ export class KernelIndex {
   }
 
   functionsNamed(name: string): FnEntry[] {
+    // Macro uses may define functions: they join the index when it is resolved.
+    this.refresh();
     return this.env.functions.get(name) ?? [];
   }
 
@@ -566,6 +579,25 @@ export class KernelIndex {
     return this.storesMemo.byFn;
   }
 
+  private madeInMemo: { of: number; byFn: Map<string, StoreMade[]> } | undefined;
+
+  /**
+   * The stores a function's body makes: the function pointers it passes as arguments (`NF_HOOK#7 ←
+   * ip_rcv_finish`), the fields it writes from its parameters (`nf_hook_state.okfn ←
+   * nf_hook_state_init#7`). Paths use them to follow what the caller on the path passed.
+   */
+  storesMadeIn(fnId: string): readonly StoreMade[] {
+    this.refresh();
+    if (this.madeInMemo?.of !== this.generation) {
+      const byFn = new Map<string, StoreMade[]>();
+      for (const [slot, values] of this.slotIn) {
+        for (const v of values) if (v.evidence.in) push(byFn, v.evidence.in, { slot, fn: v.fn, from: v.slot, evidence: v.evidence });
+      }
+      this.madeInMemo = { of: this.generation, byFn };
+    }
+    return this.madeInMemo.byFn.get(fnId) ?? [];
+  }
+
   /** Every function stored into a struct field (for go-to-implementation on a field). */
   fieldTargets(structName: string, field: string): Map<string, Evidence[]> {
     return this.slotTargets(`${structLabel(structName)}.${field}`);
@@ -615,7 +647,14 @@ function typeSignature(f: FileFacts): string {
     typedMacros(f).map((m) => [m.name, m.value, m.returns]),
     f.functions.map((d) => [d.name, d.isStatic, d.ret, d.params.map((p) => p.type)]),
     f.decls.map((d) => [d.name, d.ret]),
+    // Macros others expand, and the file-scope uses that define functions and variables.
+    JSON.stringify([f.templates ?? [], f.uses?.filter((u) => u.from === '') ?? [], f.includes ?? []], withoutPositions),
   ]);
+}
+
+const POSITION_KEYS = new Set(['line', 'col', 'endLine', 'nameLine', 'nameCol']);
+function withoutPositions(key: string, value: unknown): unknown {
+  return POSITION_KEYS.has(key) ? undefined : value;
 }
 
 /** Both must happen: n if either is not compiled, unknown if either is not known, else the lesser of y and m. */

@@ -60,7 +60,7 @@ export function splitFacts(f: FileFacts): SplitFacts {
   const head = {
     path: f.path, functions: functions as FileFacts['functions'], decls: f.decls, structs: f.structs, typedefs: f.typedefs,
     globals: f.globals, macros: typedMacros(f), icalls: f.icalls, stores: f.stores, args: f.args, notes: f.notes, lexOnly: f.lexOnly,
-    conds: f.conds, cIncludes: f.cIncludes,
+    conds: f.conds, cIncludes: f.cIncludes, templates: f.templates, uses: f.uses, includes: f.includes,
   };
   return { head, calls, callCount, extras };
 }

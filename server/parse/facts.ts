@@ -144,6 +144,59 @@ export interface MacroDef {
   returns?: TypeRef;
 }
 
+/**
+ * A macro invoked with arguments: at file scope (`DEFINE_SHOW_ATTRIBUTE(foo);`, `KVM_X86_OP(vcpu_run)`),
+ * in a body (`INIT_WORK(&w, fn)`), or as an initializer value (`= __ATTR_RO(x)`, `{ HCI_CS(op, fn) }`).
+ * Resolution expands it with its definition (a MacroTemplate) when there is one.
+ */
+export interface MacroUse {
+  /** Enclosing function, or '' at file scope. */
+  from: string;
+  name: string;
+  args: Expr[];
+  line: number;
+  col: number;
+  /** Set when the use is an initializer value: what it initializes (its stores are relative to this). */
+  init?: InitTarget;
+  /**
+   * The initializer written after a use that declares a variable (`DEFINE_SCHED_CLASS(fair) = { … }`):
+   * its stores, with targets relative to that variable (an empty type and name).
+   */
+  value?: Store[];
+}
+
+/** `#include` after local `#define`s, or inside a body: an x-macro list (`#include <asm/kvm-x86-ops.h>`) expanded here. */
+export interface MacroInclude { from: string; path: string; line: number }
+
+/**
+ * A function-like macro whose body stores, declares, defines or passes something, as facts with its
+ * parameters left open: parameter i is the name `__kp<i>__` and `a ## b` is the name `a__kpcat__b`
+ * (TEMPLATE_PARAM, TEMPLATE_PASTE), wherever a name, field, designator or type is written. Stores
+ * and uses with `from` '' belong to the function the macro is used in; those of a
+ * function the macro defines name it (`__kp0____kpcat___open`).
+ */
+export interface MacroTemplate {
+  name: string;
+  line: number;
+  params: string[];
+  /** An object-like macro naming another (`#define KVM_X86_OP_OPTIONAL __KVM_X86_OP`). */
+  alias?: string;
+  /** A body that is an expression: its value (`static_call(kvm_x86_##func)`). */
+  expr?: Expr;
+  /** A body that is an initializer list: its stores' targets are relative to what the use initializes. */
+  init?: boolean;
+  stores: Store[];
+  /** Macros (or functions) the body invokes with arguments, expanded in turn. */
+  uses: MacroUse[];
+  /** Functions and variables the body defines (`static int name##_open(…) {…}`, `struct rcu_tasks rt_name = {…}`). */
+  functions: FunctionDef[];
+  globals: GlobalVar[];
+}
+
+/** How a template writes its parameter `i`, and the token paste `##`. */
+export const TEMPLATE_PARAM = (i: number): string => `__kp${i}__`;
+export const TEMPLATE_PASTE = '__kpcat__';
+
 export interface Typedef {
   name: string;
   type: TypeRef;
@@ -170,6 +223,10 @@ export interface FileFacts {
   conds?: CondTable;
   /** `#include "x.c"` lines: such a file is compiled as part of this one. */
   cIncludes?: CInclude[];
+  /** Macros defined here that resolution expands (see MacroTemplate), their uses, and x-macro includes. */
+  templates?: MacroTemplate[];
+  uses?: MacroUse[];
+  includes?: MacroInclude[];
 }
 
 export function emptyFacts(path: string): FileFacts {

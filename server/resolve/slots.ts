@@ -7,7 +7,8 @@
 // (`sch->enqueue = ops->enqueue`); the targets of a slot are the functions that reach it.
 import type { Evidence } from '../protocol';
 import type { ArgPass, Expr, FileFacts, IndirectCall, Store, TypeRef } from '../parse/facts';
-import { VALUE_WRAPPERS } from '../parse/kernelMacros';
+import { STATIC_CALLS, STATIC_CALL_QUERIES, VALUE_WRAPPERS, staticCallKey } from '../parse/kernelMacros';
+import { expandCallee, expandFile } from './macros';
 import { functionId, structLabel, type TypeEnv } from './typeEnv';
 
 /**
@@ -85,9 +86,15 @@ export function slotOf(env: TypeEnv, e: Expr, file: string, fnId: string, depth 
     }
     case 'deref': case 'addr': case 'cast': case 'index':
       return slotOf(env, e.e, file, fnId, depth + 1);
-    case 'call':
+    case 'call': {
       if (VALUE_WRAPPERS.has(e.f) && e.a[0]) return slotOf(env, e.a[0], file, fnId, depth + 1);
+      const key = staticCallSlot(e);
+      if (key) return { slot: key };
+      // `kvm_x86_call(vcpu_run)`: the macro's expansion (`static_call(kvm_x86_vcpu_run)`) is the callee.
+      const expanded = expandCallee(env.macros, e, file);
+      if (expanded) return slotOf(env, expanded, file, fnId, depth + 1);
       return { unresolved: `calls the function pointer returned by ${e.f}()` };
+    }
     case 'callp':
       return { unresolved: 'calls a function pointer returned by another call' };
     case 'cond':
@@ -95,6 +102,13 @@ export function slotOf(env: TypeEnv, e: Expr, file: string, fnId: string, depth 
     default:
       return { unresolved: 'callee expression kind not modelled' };
   }
+}
+
+/** `static_call(name)` (or `static_call_query(name)`): the global slot of the key `__SCK__name`. */
+function staticCallSlot(e: Extract<Expr, { k: 'call' }>): string | undefined {
+  if (!STATIC_CALLS.has(e.f) && !STATIC_CALL_QUERIES.has(e.f)) return undefined;
+  const key = e.a[0];
+  return key?.k === 'name' ? `G:${staticCallKey(key.n)}` : undefined;
 }
 
 /** What a stored or passed value contributes: functions and slots that flow into the target slot. */
@@ -115,9 +129,12 @@ export function valuesOf(env: TypeEnv, e: Expr, file: string, fnId: string, out:
       valuesOf(env, e.a, file, fnId, out, depth + 1);
       valuesOf(env, e.b, file, fnId, out, depth + 1);
       return;
-    case 'call':
+    case 'call': {
       if (VALUE_WRAPPERS.has(e.f) && e.a[0]) valuesOf(env, e.a[0], file, fnId, out, depth + 1);
+      const key = staticCallSlot(e);
+      if (key) out.push({ slot: key });
       return;
+    }
     case 'field': case 'local': case 'index': {
       const s = slotOf(env, e, file, fnId, depth + 1);
       if ('slot' in s) out.push({ slot: s.slot });
@@ -148,6 +165,8 @@ export function storeSlot(env: TypeEnv, st: Store, file: string): { slot: string
 function initSlot(env: TypeEnv, t: TypeRef, path: string[]): { slot: string; general?: string[] } | undefined {
   let cur = env.canon(t);
   let chain: MemberChain = { structs: [structLabel(cur.base)], members: [] };
+  // The field last stepped into: an element of an array field (`.adt = { [IPSET_ADD] = f }`) is stored in the array's slot.
+  let last: { slot: string; general?: string[] } | undefined;
   for (let i = 0; i < path.length; i++) {
     const step = path[i];
     if (step.startsWith('#') && cur.ptr > 0) { cur = { ...cur, ptr: cur.ptr - 1 }; continue; }
@@ -157,11 +176,12 @@ function initSlot(env: TypeEnv, t: TypeRef, path: string[]): { slot: string; gen
     if (!fi) return undefined;
     const owner = structLabel(fi.owner);
     if (chain.structs[chain.structs.length - 1] !== owner) chain = { structs: [owner], members: [] };
-    if (i === path.length - 1) return chain.members.length ? chainSlot(chain, fi.name) : { slot: `${owner}.${fi.name}` };
+    last = chain.members.length ? chainSlot(chain, fi.name) : { slot: `${owner}.${fi.name}` };
+    if (i === path.length - 1) return last;
     cur = env.canon(fi.type);
     chain = { structs: [...chain.structs, structLabel(cur.base)], members: [...chain.members, fi.name] };
   }
-  return undefined;
+  return cur.fn ? last : undefined;
 }
 
 /** Per-file contributions to the store graph, computed once per file version. */
@@ -201,6 +221,11 @@ export function fileFlows(env: TypeEnv, f: FileFacts): FileFlows {
   };
   for (const st of f.stores) addStore(st);
   for (const a of f.args) addArg(a);
+  if (f.uses || f.includes) {
+    const x = expandFile(env.macros, f);
+    for (const st of x.stores) addStore(st);
+    for (const a of x.args) addArg(a);
+  }
   const sites = f.icalls.map((ic: IndirectCall) => slotOf(env, ic.callee, f.path, enclosingId(env, f.path, ic.from)));
   return { flows, sites };
 }

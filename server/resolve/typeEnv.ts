@@ -3,6 +3,7 @@
 // expression" for resolve/slots.ts.
 import type { Expr, FieldDecl, FileFacts, FunctionDef, GlobalVar, MacroDef, StructDecl, TypeRef } from '../parse/facts';
 import { VALUE_WRAPPERS } from '../parse/kernelMacros';
+import { MacroTable, expandCallee, type Expansion } from './macros';
 
 export interface FieldInfo extends FieldDecl { owner: string; file: string }
 export interface StructInfo { name: string; fields: Map<string, FieldInfo>; ordered: FieldInfo[]; defs: { file: string; line: number; col: number; decl: StructDecl }[] }
@@ -66,6 +67,9 @@ export class TypeEnv {
   readonly aliases = this.aliasDefs.best;
   readonly functions = new Map<string, FnEntry[]>();
   readonly globals = new Map<string, GlobalEntry[]>();
+  readonly macros = new MacroTable();
+  /** Functions and variables that macro uses define (`DEFINE_SHOW_ATTRIBUTE(foo)` → `foo_open`), by the file of the use. */
+  private generated = new Map<string, Pick<Expansion, 'functions' | 'globals'>>();
 
   /** `macros`: the file's macros that type anything (the caller may keep the rest unread). */
   add(f: FileFacts, macros: MacroDef[] = f.macros): void {
@@ -81,12 +85,40 @@ export class TypeEnv {
       if (m.value) this.aliasDefs.add(m.name, f.path, 0, m.value.split('.'));
       if (m.returns) this.macroReturns.add(m.name, f.path, 0, { ...m.returns, base: m.returns.base.replace(/^const /, '') });
     }
-    for (const d of f.functions) {
-      const id = functionId(d.name, f.path, d.isStatic);
-      push(this.functions, d.name, { id, name: d.name, file: f.path, def: d });
-    }
     for (const d of f.decls) this.declReturns.add(d.name, f.path, 0, d.ret);
-    for (const g of f.globals) push(this.globals, g.name, { id: g.isStatic && !f.path.endsWith('.h') ? `${g.name}@${f.path}` : g.name, file: f.path, g });
+    this.addDefinitions(f.path, f.functions, f.globals);
+    this.macros.add(f);
+  }
+
+  private addDefinitions(file: string, functions: readonly FunctionDef[], globals: readonly GlobalVar[]): void {
+    for (const d of functions) push(this.functions, d.name, { id: functionId(d.name, file, d.isStatic), name: d.name, file, def: d });
+    for (const g of globals) push(this.globals, g.name, { id: g.isStatic && !file.endsWith('.h') ? `${g.name}@${file}` : g.name, file, g });
+  }
+
+  private removeDefinitions(file: string, functions: readonly { name: string }[], globals: readonly { name: string }[], def?: (e: FnEntry | GlobalEntry) => boolean): void {
+    const keep = (e: FnEntry | GlobalEntry): boolean => e.file !== file || (def !== undefined && !def(e));
+    for (const d of functions) {
+      const list = this.functions.get(d.name)?.filter(keep);
+      if (list?.length) this.functions.set(d.name, list); else this.functions.delete(d.name);
+    }
+    for (const g of globals) {
+      const list = this.globals.get(g.name)?.filter(keep);
+      if (list?.length) this.globals.set(g.name, list); else this.globals.delete(g.name);
+    }
+  }
+
+  /** Set what a file's macro uses define (replacing what they defined before). */
+  setGenerated(file: string, d: Pick<Expansion, 'functions' | 'globals'> | undefined): void {
+    const old = this.generated.get(file);
+    if (old) {
+      const mine = new Set<unknown>([...old.functions, ...old.globals]);
+      this.removeDefinitions(file, old.functions, old.globals, (e) => mine.has('def' in e ? e.def : e.g));
+      this.generated.delete(file);
+    }
+    if (d && (d.functions.length || d.globals.length)) {
+      this.generated.set(file, d);
+      this.addDefinitions(file, d.functions, d.globals);
+    }
   }
 
   /** Forget a file's contributions (before re-adding its new facts). */
@@ -98,14 +130,10 @@ export class TypeEnv {
       if (info.defs.length === 0) this.structs.delete(s.name);
       else unionFields(info);
     }
-    for (const d of f.functions) {
-      const list = this.functions.get(d.name)?.filter((e) => e.file !== f.path);
-      if (list?.length) this.functions.set(d.name, list); else this.functions.delete(d.name);
-    }
-    for (const g of f.globals) {
-      const list = this.globals.get(g.name)?.filter((e) => e.file !== f.path);
-      if (list?.length) this.globals.set(g.name, list); else this.globals.delete(g.name);
-    }
+    // What the file's macro uses generated stays until setGenerated replaces it.
+    const generated = new Set<unknown>([...(this.generated.get(f.path)?.functions ?? []), ...(this.generated.get(f.path)?.globals ?? [])]);
+    this.removeDefinitions(f.path, f.functions, f.globals, (e) => !generated.has('def' in e ? e.def : e.g));
+    this.macros.remove(f);
     for (const t of f.typedefs) this.typedefDefs.removeFile(t.name, f.path);
     for (const m of macros) {
       if (m.value) this.aliasDefs.removeFile(m.name, f.path);
@@ -189,7 +217,9 @@ export class TypeEnv {
         const g = this.lookupGlobal(e.n, file);
         if (g) return this.canon(g.g.type);
         if (this.functions.has(e.n)) return { base: e.n, ptr: 0, fn: true };
-        return undefined;
+        // `current` (`#define current get_current()`): the type of what the macro stands for.
+        const m = this.macros.lookup(e.n, file, Infinity);
+        return m?.expr && m.params.length === 0 ? this.typeOf(m.expr, file, depth + 1) : undefined;
       }
       case 'field': {
         const fi = this.fieldOf(e, file, depth);
@@ -198,7 +228,10 @@ export class TypeEnv {
       case 'call': {
         if (VALUE_WRAPPERS.has(e.f)) return e.a[0] ? this.typeOf(e.a[0], file, depth + 1) : undefined;
         const r = this.returnType(e.f);
-        return r ? this.canon(r) : undefined;
+        if (r) return this.canon(r);
+        // A macro that forwards to another (`hsi_get_port(cl)` → `to_hsi_port(…)`): the type of its expansion.
+        const expanded = expandCallee(this.macros, e, file);
+        return expanded ? this.typeOf(expanded, file, depth + 1) : undefined;
       }
       case 'cast': return this.canon(e.t);
       case 'index': case 'deref': {

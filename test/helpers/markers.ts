@@ -1,5 +1,6 @@
 // Expectations written in fixtures, next to the code they are about:
 //   x->f(a); /* @targets: must_a must_b !must_not */
+//   max(a, b); /* @no-call */   (reads like an indirect call, is none)
 // A helper finds them so tests do not hard-code line numbers.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -24,6 +25,17 @@ export function targetMarkers(root: string): TargetMarker[] {
       if (!m) return;
       const words = m[1].trim().split(/\s+/);
       out.push({ file, line, must: words.filter((w) => !w.startsWith('!')), mustNot: words.filter((w) => w.startsWith('!')).map((w) => w.slice(1)) });
+    });
+  }
+  return out;
+}
+
+/** Lines marked `@no-call`: no indirect call may be found there. */
+export function noCallMarkers(root: string): { file: string; line: number }[] {
+  const out: { file: string; line: number }[] = [];
+  for (const file of listFiles(root)) {
+    readFileSync(path.join(root, file), 'utf8').split('\n').forEach((text, line) => {
+      if (text.includes('@no-call')) out.push({ file, line });
     });
   }
   return out;

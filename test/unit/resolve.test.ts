@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { buildIndex } from '../../server/index/indexer';
 import { callPath } from '../../server/graph/paths';
-import { targetMarkers } from '../helpers/markers';
+import { noCallMarkers, targetMarkers } from '../helpers/markers';
 import { TypeEnv } from '../../server/resolve/typeEnv';
 import { emptyFacts } from '../../server/parse/facts';
 
@@ -26,6 +26,65 @@ test('every @targets marker in the fixture tree resolves as written', async () =
     for (const want of m.must) assert.ok(names.has(want), `${m.file}:${m.line + 1}: ${want} missing from [${[...names].join(', ')}] (slot ${sites.map((s) => s.slot ?? s.unresolved).join(', ')})`);
     for (const bad of m.mustNot) assert.ok(!names.has(bad), `${m.file}:${m.line + 1}: ${bad} must not be a target`);
   }
+});
+
+test('lines marked @no-call (inline asm, a macro shadowed by a local, a statement cut by #if) hold no indirect call', async () => {
+  const ix = await index();
+  const markers = noCallMarkers(ROOT);
+  assert.ok(markers.length >= 5, `expected @no-call markers, found ${markers.length}`);
+  for (const m of markers) {
+    const sites = ix.sitesIn(m.file).filter((s) => s.site.line === m.line || s.site.nameLine === m.line);
+    assert.deepEqual(sites.map((s) => s.slot ?? s.unresolved), [], `${m.file}:${m.line + 1}: not an indirect call`);
+  }
+  // The call after the loop macro and the one in the #if arm are direct calls.
+  const calls = ix.files.get('arch/x86/kernel/not_calls.c')!.calls.filter((c) => c.from === 'show').map((c) => `${c.callee}:${c.line + 1}`);
+  for (const c of ['seq_printf:40', 'port_enable:45']) assert.ok(calls.includes(c), `${c} in ${calls.join(' ')}`);
+});
+
+test('static calls: a key is a slot of its own, filled by DEFINE_STATIC_CALL, static_call_update and x-macro lists', async () => {
+  const ix = await index();
+  const site = ix.sitesIn('arch/x86/kvm/x86.c').find((s) => s.fromId === 'vcpu_enter_guest')!;
+  assert.equal(site.slot, 'G:__SCK__kvm_x86_vcpu_run');
+  const vmx = ix.targetsOf(site).find((t) => t.fn.name === 'vmx_vcpu_run')!;
+  // Stored into kvm_x86_ops.vcpu_run by vt_x86_ops, copied into the key by static_call_update in kvm_ops_update.
+  assert.deepEqual(vmx.evidence.map((e) => [e.file, e.how, e.slot]), [
+    ['arch/x86/kvm/vmx/main.c', 'init', 'kvm_x86_ops.vcpu_run'],
+    ['arch/x86/kvm/x86.c', 'copy', 'G:__SCK__kvm_x86_vcpu_run'],
+  ]);
+  assert.equal(vmx.evidence[1].in, 'kvm_ops_update@arch/x86/kvm/x86.c');
+  const clock = ix.sitesIn('kernel/sched/clock.c').find((s) => s.fromId === 'sched_clock')!;
+  assert.deepEqual(ix.targetsOf(clock).map((t) => [t.fn.name, t.evidence[0].how]), [['kvm_sched_clock', 'assign'], ['native_sched_clock', 'init']]);
+});
+
+test('macros that define functions and variables: the definitions join the index at the use', async () => {
+  const ix = await index();
+  const [open] = ix.functionsNamed('sockstat_open');
+  assert.ok(open, 'DEFINE_SHOW_ATTRIBUTE(sockstat) defines sockstat_open');
+  assert.equal(open.file, 'net/core/stats.c');
+  assert.equal(open.def.viaMacro, 'DEFINE_SHOW_ATTRIBUTE');
+  assert.equal(open.def.nameLine, 4);
+  // What the generated body passes on: single_open(file, sockstat_show, …).
+  assert.ok(ix.storesOf(ix.functionsNamed('sockstat_show')[0].id).some((e) => e.slot === 'single_open#1' && e.file === 'net/core/stats.c'));
+  const flavour = ix.sitesIn('kernel/rcu/tasks.c').find((s) => s.fromId === 'synchronize_rcu_tasks')!;
+  assert.equal(flavour.receiverType, 'struct rcu_flavor', 'DEFINE_RCU_FLAVOR(rcu_tasks, …) declares rcu_tasks');
+});
+
+test('an edit that drops a macro use drops what it defined; one that keeps it keeps it', async () => {
+  const { parseFile } = await import('../../server/parse/parseFile');
+  const { readFileSync } = await import('node:fs');
+  const ix = await index();
+  const file = 'net/core/stats.c';
+  const original = readFileSync(path.join(ROOT, file), 'utf8');
+  const opens = (): string[] => ix.functionsNamed('sockstat_open').map((f) => `${f.file}:${f.def.nameLine + 1}`);
+  assert.deepEqual(opens(), ['net/core/stats.c:5']);
+  ix.setFile(parseFile(ROOT, file, `\n${original}`).facts);
+  assert.deepEqual(opens(), ['net/core/stats.c:6'], 'moved with its use');
+  ix.setFile(parseFile(ROOT, file, original.replace('DEFINE_SHOW_ATTRIBUTE(sockstat);', '')).facts);
+  assert.deepEqual(opens(), []);
+  const open = ix.sitesIn('fs/read_write.c').find((s) => s.fromId === 'do_dentry_open')!;
+  assert.deepEqual(ix.targetsOf(open).map((t) => t.fn.name), []);
+  ix.setFile(parseFile(ROOT, file, original).facts);
+  assert.deepEqual(ix.targetsOf(ix.sitesIn('fs/read_write.c').find((s) => s.fromId === 'do_dentry_open')!).map((t) => t.fn.name), ['sockstat_open']);
 });
 
 test('targets carry evidence: the file and line where the function was stored', async () => {
