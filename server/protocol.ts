@@ -4,6 +4,8 @@
 // can use it too. The RequestType objects live in server/protocolTypes.ts (LSP side) and
 // extension/ (client side) and name the methods below.
 
+import type { LayerId } from './graph/lanes';
+
 /** How a hop from one function to the next was found. */
 export type HopKind = 'direct' | 'field' | 'hint' | 'param' | 'local' | 'global';
 
@@ -35,6 +37,8 @@ export interface FunctionRef {
   builtWhy?: string;
   /** The module it is compiled into, when `built` is m. */
   module?: string;
+  /** On a path: the lane (layer) it is drawn in, from where it lives (server/graph/lanes.ts). */
+  lane?: LayerId;
 }
 
 /** Whether a function, store or call site is compiled in the configuration in use. */
@@ -61,16 +65,64 @@ export interface CallPath {
   broken?: { after: string; before: string; reason: string };
   /** For the send path: the driver functions (`ndo_start_xmit` targets) at the end. */
   drivers?: FunctionRef[];
+  /** For the send and receive paths: the indirect call the path ends at and its targets (`net_device_ops.ndo_start_xmit`, `sock.sk_data_ready`). */
+  endsAt?: { slot: string; targets: FunctionRef[] };
+  /** For the send and receive paths: the conditions the path depends on, each with the option taken. */
+  branches?: PathBranch[];
+  /**
+   * Calls a function of the path makes and returns from before the path goes on, shown because a
+   * branch option asks for them (the netfilter hooks NF_HOOK runs). `at` is the function's place
+   * on the path: 0 is hops[0].from, i is hops[i-1].to.
+   */
+  sideCalls?: { at: number; branch: string; hops: PathHop[] }[];
 }
 
+/**
+ * Where a path goes is a matter of a condition the index cannot know (the device has a queue or
+ * not; netfilter hooks are registered or not). A branch names the condition and its options; an
+ * option steers the search by what the path must pass (`through`) and must not (`avoid`).
+ */
+export interface PathBranch {
+  id: string;
+  label: string;
+  options: BranchOption[];
+  /** The option the path was found with (the default unless the request chose another). */
+  chosen: string;
+  /** The typical case, taken when the request says nothing. */
+  default: string;
+}
+export interface BranchOption {
+  id: string;
+  label: string;
+  /** The path passes at least one of each: a function in `folder`, a call through `slot`, the function `fn`. */
+  through?: PathMatch[];
+  /** The path takes none of these. */
+  avoid?: PathMatch[];
+  /** The path is unchanged; the calls its functions make down to one of these are added as side calls. */
+  visit?: PathMatch[];
+}
+export type PathMatch = { folder: string } | { slot: string } | { fn: string };
+
 export interface CallPathParams { from: string; to: string; via?: string[] }
-export interface SendPathParams { family?: 'ipv4' | 'ipv6'; /** switch an indirect hop: function name to pass through */ through?: string[] }
+export interface SendPathParams {
+  family?: 'ipv4' | 'ipv6';
+  /** switch an indirect hop: function name to pass through */
+  through?: string[];
+  /** Branch id → option id (see CallPath.branches); a branch not named takes its default. */
+  branches?: Record<string, string>;
+}
+/** The receive path is asked for like the send path. */
+export type RecvPathParams = SendPathParams;
+/** Two legs, each shaped like the send path: the packet up to the socket's wakeup, and recvfrom() down to the copy to user memory. */
+export interface RecvPath { deliver: CallPath; read: CallPath }
 
 export const Methods = {
   /** CallPathParams → CallPath */
   callPath: 'kpath/callPath',
   /** SendPathParams → CallPath */
   sendPath: 'kpath/sendPath',
+  /** RecvPathParams → RecvPath */
+  recvPath: 'kpath/recvPath',
   /** { file, line, col } → IndirectTargets | null */
   targets: 'kpath/targets',
   /** () → IndexStatus */

@@ -4,9 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { CallPath } from '../../server/protocol';
-import { isFromWebview, type FromWebview, type PathQuery, type ToWebview, type WebviewState } from '../../media/messages';
+import { isFromWebview, whyNotFromWebview, type FromWebview, type PathQuery, type ToWebview, type WebviewState } from '../../media/messages';
 import { panelHtml } from '../../media/panelHtml';
 import { queryTitle, switchQuery } from '../../media/query';
+import { fileInTree } from '../../server/treePath';
 import { openAt, type Host } from '../host';
 import { callPathRequest, sendPathRequest } from '../requests';
 import { answerScriptRequest, isScriptRequest } from './simulationScripts';
@@ -60,7 +61,11 @@ export class PathPanel {
     });
     panel.iconPath = vscode.Uri.joinPath(ext, 'media', 'icon.svg');
     this.disposables.push(
-      webview.onDidReceiveMessage((m: unknown) => { if (isFromWebview(m)) void this.onMessage(m); }),
+      webview.onDidReceiveMessage((m: unknown) => {
+        if (!isFromWebview(m)) { host.output.warn(`panel: ignored a message from the webview: ${whyNotFromWebview(m)}`); return; }
+        // Nothing a message does may end in a rejected promise that no one awaits.
+        this.onMessage(m).catch((e: unknown) => host.output.error(`panel: ${m.type}: ${e instanceof Error ? e.message : String(e)}`));
+      }),
       panel.onDidDispose(() => this.dispose()),
       // When the server comes back (restart, new tree root), what is on screen may be stale.
       host.onDidChangeSession((s) => { if (s && this.query) void this.ask(this.query); }),
@@ -114,11 +119,14 @@ export class PathPanel {
       case 'open': {
         const session = this.host.session(true);
         if (!session) return;
+        // Only a file of the tree: the webview names files the server gave it, never others.
+        const file = fileInTree(session.root.fsPath, m.location.file);
+        if (!file) { this.host.output.warn(`panel: ignored a request to open ${JSON.stringify(m.location.file)}, which is not a file of the tree`); return; }
         const name = 'name' in m.location && typeof m.location.name === 'string' ? m.location.name : undefined;
         try {
-          await openAt(session, m.location, name);
+          await openAt(session, { file, line: m.location.line, col: m.location.col }, name);
         } catch (e) {
-          void vscode.window.showErrorMessage(`kpath: cannot open ${m.location.file}: ${e instanceof Error ? e.message : String(e)}`);
+          void vscode.window.showErrorMessage(`kpath: cannot open ${file}: ${e instanceof Error ? e.message : String(e)}`);
         }
         return;
       }

@@ -34,7 +34,8 @@ export function buildModel(path: CallPath): PathModel {
   });
   const drivers = path.drivers ?? [];
   const lanes = laneOf(fns, new Set(drivers.map((d) => d.name)));
-  fns.forEach((fn, i) => boxes.push({ fn, layer: lanes[i].layer, inferred: lanes[i].inferred, incoming: incoming[i] }));
+  // The server gives each function of a path its lane (server/graph/lanes.ts); the same derivation here for paths without.
+  fns.forEach((fn, i) => boxes.push({ fn, layer: fn.lane ?? lanes[i].layer, inferred: lanes[i].inferred, incoming: incoming[i] }));
 
   let brokenAt: PathModel['brokenAt'];
   if (path.broken) {

@@ -2,21 +2,16 @@
 // miniature tree in test/fixtures/lsp. Positions come from `//  ^ name` markers in the fixtures.
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CallHierarchyIncomingCall, CallHierarchyItem, CallHierarchyOutgoingCall, CodeLens, DocumentSymbol, Hover, Location, SymbolInformation } from 'vscode-languageserver-protocol';
-import { Methods, type CallPath, type IndexStatus, type IndirectTargets } from '../../server/protocol';
-import { fixtureTree, markers, repo, serverJs, startServer, type Marker, type Server } from './lspClient';
+import { Methods, type CallPath, type IndexStatus, type IndirectTargets, type RecvPath } from '../../server/protocol';
+import { ensureBuilt, fixtureTree, markers, startServer, type Marker, type Server } from './lspClient';
 
 const root = fixtureTree;
 let cacheDir: string;
 let s: Server;
-
-function ensureBuilt(): void {
-  if (!existsSync(serverJs) || !existsSync(path.join(repo, 'dist', 'worker.js'))) execFileSync(process.execPath, ['esbuild.mjs', 'server', 'worker'], { cwd: repo });
-}
 
 const mark = (rel: string, name: string): Marker => {
   const m = markers(root, rel).get(name);
@@ -228,6 +223,13 @@ describe('kpath/* requests', () => {
     assert.ok(p.broken, JSON.stringify(p));
   });
 
+  it('kpath/recvPath answers with two legs shaped like the send path (broken here: no receive code)', async () => {
+    const p = await s.conn.sendRequest<RecvPath>(Methods.recvPath, { family: 'ipv4' });
+    assert.ok(Array.isArray(p.deliver.hops) && Array.isArray(p.read.hops), JSON.stringify(p));
+    assert.ok(p.deliver.broken, JSON.stringify(p.deliver));
+    assert.deepEqual(p.deliver.branches?.map((b) => [b.id, b.chosen]), [['netfilter', 'none']]);
+  });
+
   it('kpath/status reports the index', async () => {
     const st = await s.conn.sendRequest<IndexStatus>(Methods.status);
     assert.equal(st.state, 'ready');
@@ -286,6 +288,8 @@ describe('bad input never crashes the server', () => {
   it('invalid parameters of a custom request: an LSP error, and the server goes on', async () => {
     await assert.rejects(s.conn.sendRequest(Methods.callPath, { from: 3 }), /callPath needs/);
     await assert.rejects(s.conn.sendRequest(Methods.sendPath, { family: 'ipx' }), /family/);
+    await assert.rejects(s.conn.sendRequest(Methods.recvPath, { branches: ['qdisc'] }), /branches must map/);
+    await assert.rejects(s.conn.sendRequest(Methods.sendPath, { branches: { qdisc: 'fast' } }), /branch qdisc has no option fast/);
     await assert.rejects(s.conn.sendRequest('kpath/noSuchRequest', {}), /Unhandled method|not found/i);
     assert.equal(await s.conn.sendRequest(Methods.targets, null), null);
     assert.equal((await s.conn.sendRequest<IndexStatus>(Methods.status)).state, 'ready');

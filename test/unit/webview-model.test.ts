@@ -16,7 +16,9 @@ test('functions of the 6.12 send path fall into the layer their file and name sa
   assert.equal(lane('inet_sendmsg', 'net/ipv4/af_inet.c'), 'inet');
   assert.equal(lane('inet6_csk_xmit', 'net/ipv6/inet6_connection_sock.c'), 'inet');
   assert.equal(lane('tcp_write_xmit', 'net/ipv4/tcp_output.c'), 'tcp');
-  assert.equal(lane('udp_sendmsg', 'net/ipv4/udp.c'), 'tcp');
+  // Each transport protocol has its own lane: a path switched to UDP is not drawn under TCP.
+  assert.equal(lane('udp_sendmsg', 'net/ipv4/udp.c'), 'udp');
+  assert.equal(lane('raw_sendmsg', 'net/ipv4/raw.c'), 'raw');
   assert.equal(lane('ip_queue_xmit', 'net/ipv4/ip_output.c'), 'ip');
   assert.equal(lane('dst_output', 'include/net/dst.h'), 'ip');
   assert.equal(lane('NF_HOOK_COND', 'include/linux/netfilter.h'), 'netfilter');
