@@ -14,7 +14,7 @@ function resolverFingerprint() {
     if (rel.endsWith('.ts')) { hash.update(rel).update(readFileSync(rel)); return; }
     for (const e of readdirSync(rel).sort()) if (e.endsWith('.ts')) add(`${rel}/${e}`);
   };
-  for (const s of ['server/resolve', 'server/index', 'server/parse/facts.ts']) add(s);
+  for (const s of ['server/resolve', 'server/index', 'server/parse/facts.ts', 'server/parse/kernelMacros.ts', 'server/parse/values.ts']) add(s);
   return hash.digest('hex');
 }
 
@@ -31,8 +31,12 @@ const node = {
 };
 
 const bundles = [
-  { ...node, entryPoints: { cli: 'server/cli.ts' }, banner: { js: '#!/usr/bin/env node' } },
+  // The MCP server (the SDK and zod, 1.5 MB) is a bundle of its own that cli.js requires only for
+  // `kpath mcp`: inside cli.js it would be compiled at every start of every command.
+  { ...node, entryPoints: { cli: 'server/cli.ts' }, banner: { js: '#!/usr/bin/env node' }, external: [...node.external, './mcp/server'] },
+  { ...node, entryPoints: { 'mcp/server': 'server/mcp/server.ts' } },
   { ...node, entryPoints: { worker: 'server/parse/worker.ts' } },
+  { ...node, entryPoints: { mcpIndex: 'server/mcp/indexWorker.ts' } },
   { ...node, entryPoints: { server: 'server/server.ts' } },
   { ...node, entryPoints: { bench: 'test/bench/bench.ts' } },
   { ...node, entryPoints: { extension: 'extension/extension.ts' } },

@@ -1,20 +1,25 @@
 // kpath: the headless CLI over the same core as the language server.
 // Lines and columns on the command line and in --json output are 1-based, as editors show them.
 import * as path from 'node:path';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { buildIndex, type IndexReport } from './index/indexer';
-import type { KernelIndex, SiteInfo, Edge } from './index/kernelIndex';
+import type { KernelIndex } from './index/kernelIndex';
 import { callPath, functionIds } from './graph/paths';
-import { sendPath, DRIVER_SLOT } from './graph/sendPath';
+import { sendPath, DRIVER_SLOT, SEND_ROUTES } from './graph/sendPath';
+import { recvBranches, recvPath } from './graph/recvPath';
+import { chooseBranches, type Branch } from './graph/route';
 import type { CallPath, Evidence, FunctionRef } from './protocol';
 import { simulateCommand } from './model/simulateCommand';
-import { cacheFile, defaultCacheDir } from './index/cache';
+import { CacheDirError, cacheFile, defaultCacheDir } from './index/cache';
+import { sourceText } from './parse/parseFile';
 import { resolveScope, scopeKey } from './index/indexer';
 import { nativeParserProblem } from './parse/nativeParser';
 import { applyConfig, type AppliedConfig } from './config/choose';
 import { treeConfig } from './config/candidates';
 import { ConfigError } from './config/kconfig';
 import { isCompiled } from './config/built';
+import { checkCacheEnv, count, list, notIndexed, parseArgs, str, treeFile, treeFolder, UsageError, type Args, type Scope } from './cliArgs';
+import { edgeRows, pathJson, targetRows, unresolvedRows } from './queries';
 
 const USAGE = `kpath — Linux kernel call paths through function pointers
 
@@ -24,9 +29,12 @@ usage:
   kpath callers <tree> <function>             direct and indirect callers
   kpath callees <tree> <function>             direct calls and resolved indirect targets
   kpath path <tree> --from <fn> --to <fn> [--via <fn>,…]   shortest call path
-  kpath send-path <tree> [--family ipv4|ipv6] [--through <fn>,…]   send()/sendto() down to the drivers
+  kpath send-path <tree> [--family ipv4|ipv6] [--through <fn>,…] [--branch <id>=<option>,…]   send()/sendto() down to the drivers
+  kpath recv-path <tree> [--family ipv4|ipv6] [--through <fn>,…] [--branch <id>=<option>,…]   a packet up to the socket's wakeup; recvfrom() down to the copy
   kpath unresolved <tree> [--limit N]         indirect calls left unresolved, with the reason
   kpath simulate <file.pkt> [--json] [--pcap out.pcap] [--tree <tree>]
+  kpath mcp <tree>                            serve the tools to an AI assistant (Model Context Protocol over stdio)
+  kpath scip <tree> --out index.scip          write a SCIP index for Sourcegraph, with function-pointer implementations
 
 options:
   --scope net|all|<dir>,<dir>  folders to index (default: net = ${'net, include, drivers/net, kernel, lib, mm, arch/x86, fs, …'})
@@ -40,47 +48,19 @@ options:
   --json                       machine-readable output (see README)
   --quiet                      no progress on stderr`;
 
-interface Args { positional: string[]; flags: Map<string, string | true> }
-
-function parseArgs(argv: string[]): Args {
-  const positional: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) {
-      const [k, v] = a.slice(2).split('=', 2);
-      const booleans = new Set(['json', 'no-cache', 'quiet', 'help', 'all', 'no-config']);
-      if (v !== undefined) flags.set(k, v);
-      else if (booleans.has(k) || i + 1 >= argv.length || argv[i + 1].startsWith('--')) flags.set(k, true);
-      else flags.set(k, argv[++i]);
-    } else positional.push(a);
-  }
-  return { positional, flags };
-}
-
-class UsageError extends Error {}
-
-const str = (a: Args, k: string): string | undefined => { const v = a.flags.get(k); return typeof v === 'string' ? v : undefined; };
-const list = (v: string | undefined): string[] | undefined => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
-
 /** The configuration asked for (`--config`), else the tree's own `.config`; none with `--no-config`. */
 function configFile(tree: string, a: Args): string | undefined {
   if (a.flags.has('no-config')) return undefined;
-  if (a.flags.has('config')) {
-    const f = str(a, 'config');
-    if (!f) throw new UsageError('--config needs a file: a .config, or a config shipped as .xz or .gz');
-    return f;
-  }
-  return treeConfig(tree);
+  return str(a, 'config') ?? treeConfig(tree);
 }
 
 /** Apply the configuration to the index; a config that cannot be read is a usage error (exit 2), said plainly. */
-function useConfig(ix: KernelIndex, a: Args): AppliedConfig | undefined {
+function useConfig(ix: KernelIndex, a: Args, err: (s: string) => void): AppliedConfig | undefined {
   try {
-    const applied = applyConfig(ix, configFile(ix.root, a), (rel) => { try { return readFileSync(path.join(ix.root, rel), 'utf8'); } catch { return undefined; } });
+    const applied = applyConfig(ix, configFile(ix.root, a), (rel) => sourceText(ix.root, rel));
     if (applied && !a.flags.has('json') && !a.flags.has('quiet')) {
-      for (const p of applied.problems.slice(0, 3)) process.stderr.write(`kpath: ${p} (answers there are "unknown")\n`);
-      if (applied.problems.length > 3) process.stderr.write(`kpath: … and ${applied.problems.length - 3} more Makefile constructs not understood\n`);
+      for (const p of applied.problems.slice(0, 3)) err(`kpath: ${p} (answers there are "unknown")`);
+      if (applied.problems.length > 3) err(`kpath: … and ${applied.problems.length - 3} more Makefile constructs not understood`);
     }
     return applied;
   } catch (e) {
@@ -89,17 +69,20 @@ function useConfig(ix: KernelIndex, a: Args): AppliedConfig | undefined {
   }
 }
 
-async function openIndex(tree: string | undefined, a: Args): Promise<IndexReport> {
-  if (!tree) throw new UsageError('missing <tree>: the path of a kernel checkout');
-  if (!existsSync(tree) || !statSync(tree).isDirectory()) throw new UsageError(`${tree}: not a folder`);
+/** The folders to index, from `--scope` and `--exclude`. */
+function scopeOf(a: Args): Scope {
+  return { include: resolveScope(list(a, 'scope') ?? ['net']), exclude: list(a, 'exclude') ?? [], given: str(a, 'scope') };
+}
+
+async function openIndex(tree: string, a: Args, scope: Scope, err: (s: string) => void): Promise<IndexReport> {
   const quiet = a.flags.has('quiet') || a.flags.has('json') || !process.stderr.isTTY;
   let lastPct = -1;
   return buildIndex(tree, {
-    include: list(str(a, 'scope')) ?? ['net'],
-    exclude: list(str(a, 'exclude')),
+    include: scope.include,
+    exclude: scope.exclude,
     cacheDir: str(a, 'cache'),
     noCache: a.flags.has('no-cache'),
-    onProblem: (m) => { if (!a.flags.has('json')) process.stderr.write(`kpath: ${m}\n`); },
+    onProblem: (m) => { if (!a.flags.has('json')) err(`kpath: ${m}`); },
     onProgress: (p) => {
       if (quiet || p.phase !== 'parse' || p.total === 0) return;
       const pct = Math.floor((100 * p.done) / p.total);
@@ -119,8 +102,6 @@ function peakRssMb(): number | undefined {
 
 const loc = (file: string, line: number, col?: number): string => `${file}:${line + 1}${col !== undefined ? `:${col + 1}` : ''}`;
 const fnLoc = (f: FunctionRef): string => loc(f.file, f.line);
-const ev1 = (e: Evidence): Evidence => ({ ...e, line: e.line + 1, col: e.col + 1 });
-const ref1 = (f: FunctionRef): FunctionRef => ({ ...f, line: f.line + 1, col: f.col + 1 });
 const evText = (e: Evidence): string => `${e.how} ${e.slot} at ${loc(e.file, e.line, e.col)}`;
 
 /** How text output treats a configuration: which rows it shows, and what it says of the others. */
@@ -136,24 +117,18 @@ function configHint(v: View, out: (s: string) => void): void {
   if (!v.config) out('  (every configuration: --config FILE, or a .config in the tree, lists only what that kernel compiles)');
 }
 
-function targetsCommand(ix: KernelIndex, spec: string | undefined, json: boolean, v: View, out: (s: string) => void): number {
-  const m = spec ? /^(.*?):(\d+)(?::(\d+))?$/.exec(spec) : null;
-  if (!m) throw new UsageError('targets needs <file>:<line>[:<col>] (1-based)');
-  const file = path.isAbsolute(m[1]) ? path.relative(ix.root, m[1]) : m[1];
-  const line = Number(m[2]) - 1;
-  const col = m[3] ? Number(m[3]) - 1 : undefined;
-  let sites: SiteInfo[] = ix.sitesIn(file).filter((s) => s.site.line === line || s.site.nameLine === line);
-  if (col !== undefined) { const one = ix.siteAt(file, line, col); sites = one ? [one] : sites; }
-  const result = sites.map((s) => {
-    const targets = ix.targetsOf(s);
-    const built = ix.builtAt(file, s.site.line);
-    return {
-      site: { file, line: s.site.line + 1, col: s.site.col + 1, function: s.fromId, ...(built ? { built: built.built, builtWhy: built.why } : {}) },
-      slot: s.slot ?? null, receiverType: s.receiverType ?? null, via: s.site.via ?? null,
-      targets: targets.map((t) => ({ ...ref1(t.fn), hint: t.hint, evidence: t.evidence.map(ev1) })),
-      unresolved: ix.unresolvedReason(s, targets) ?? null,
-    };
-  });
+/** `<file>:<line>[:<col>]` (1-based) as a tree-relative file and 0-based numbers. */
+function position(spec: string | undefined): { file: string; line: number; col?: number } {
+  const m = spec ? /^(.+?):(\d+)(?::(\d+))?$/.exec(spec) : null;
+  if (!m || Number(m[2]) < 1 || (m[3] !== undefined && Number(m[3]) < 1)) throw new UsageError('targets needs <file>:<line>[:<col>] (1-based)');
+  return { file: m[1], line: Number(m[2]) - 1, col: m[3] ? Number(m[3]) - 1 : undefined };
+}
+
+function targetsCommand(ix: KernelIndex, spec: string | undefined, scope: Scope, json: boolean, v: View, out: (s: string) => void): number {
+  const { line, col, ...given } = position(spec);
+  const file = treeFile(ix.root, given.file);
+  if (!ix.files.has(file)) throw new UsageError(notIndexed(ix.root, file, scope));
+  const result = targetRows(ix, file, line, col);
   if (json) { out(JSON.stringify(result, null, 2)); return result.length ? 0 : 1; }
   if (!result.length) { out(`no indirect call at ${spec}`); return 1; }
   for (const r of result) {
@@ -177,15 +152,7 @@ function edgesCommand(ix: KernelIndex, name: string | undefined, dir: 'callers' 
   if (!name) throw new UsageError(`${dir} needs a function name`);
   const ids = functionIds(ix, name);
   if (!ids.length) { out(`no function named ${name} in the index`); return 1; }
-  const all: Edge[] = ids.flatMap((id) => (dir === 'callers' ? ix.callers(id) : ix.callees(id)));
-  const rows = all.map((e) => {
-    const other = ix.fnById(dir === 'callers' ? e.from : e.to);
-    return {
-      function: other ? ref1(ix.ref(other)) : { id: dir === 'callers' ? e.from : e.to },
-      kind: e.kind, via: e.via || null, site: { file: e.file, line: e.line + 1, col: e.col + 1 }, evidence: e.evidence.map(ev1),
-      ...(e.built ? { built: e.built } : {}),
-    };
-  });
+  const rows = edgeRows(ix, ids, dir);
   if (json) { out(JSON.stringify(rows, null, 2)); return 0; }
   const listed = rows.filter((r) => shown(v, r.built));
   out(`${rows.length} ${dir} of ${name}${v.config ? `, ${rows.filter((r) => isCompiled(r.built)).length} compiled in ${v.config.config.label}` : ''}`);
@@ -195,25 +162,52 @@ function edgesCommand(ix: KernelIndex, name: string | undefined, dir: 'callers' 
   return 0;
 }
 
+/** `--branch qdisc=noqueue,netfilter=hooks` as branch id → option id, each one the path has. */
+function branchChoices(a: Args, branches: readonly Branch[]): Record<string, string> | undefined {
+  const given = list(a, 'branch');
+  if (!given) return undefined;
+  const out: Record<string, string> = {};
+  for (const g of given) {
+    const m = /^([\w-]+)=([\w-]+)$/.exec(g);
+    if (!m) throw new UsageError(`--branch takes <branch>=<option> (qdisc=noqueue), not ${g}`);
+    out[m[1]] = m[2];
+  }
+  const bad = chooseBranches(branches, out);
+  if (typeof bad === 'string') throw new UsageError(`--branch: ${bad}`);
+  return out;
+}
+
 function printPath(p: CallPath, json: boolean, v: View, out: (s: string) => void): number {
   if (json) {
-    out(JSON.stringify({
-      hops: p.hops.map((h) => ({ ...h, from: ref1(h.from), to: ref1(h.to), site: { ...h.site, line: h.site.line + 1, col: h.site.col + 1 }, evidence: h.evidence.map(ev1), alternatives: h.alternatives.map(ref1) })),
-      broken: p.broken ?? null,
-      drivers: p.drivers?.map(ref1) ?? null,
-      config: v.config ? v.config.config.file : null,
-    }, null, 2));
+    out(JSON.stringify(pathJson(p, v.config?.config.file), null, 2));
     return p.broken ? 2 : 0;
   }
   if (v.config) out(`for ${v.config.config.label} (${v.config.config.file})`);
-  if (p.hops.length) out(`${p.hops[0].from.name}  ${fnLoc(p.hops[0].from)}${mark(p.hops[0].from)}`);
-  for (const h of p.hops) {
+  // Side calls (the hooks NF_HOOK runs) under the function that makes them.
+  const side = (at: number): void => {
+    for (const c of p.sideCalls?.filter((x) => x.at === at) ?? []) {
+      const last = c.hops[c.hops.length - 1];
+      const others = last.alternatives.filter((a) => shown(v, a.built)).length;
+      out(`      ↳ ${c.hops.map((h) => h.to.name).join(' → ')}${others ? ` (+${others} other targets of ${last.via})` : ''}  [${c.branch}]`);
+    }
+  };
+  if (p.hops.length) { out(`${p.hops[0].from.name}  ${fnLoc(p.hops[0].from)}${mark(p.hops[0].from)}`); side(0); }
+  p.hops.forEach((h, i) => {
     const how = h.kind === 'direct' ? 'direct' : h.kind === 'hint' ? `INDIRECT_CALL hint, via ${h.via}` : `through ${h.via}`;
     const why = h.evidence.find((e) => e.how !== 'hint');
     const others = h.alternatives.filter((a) => shown(v, a.built)).length;
     out(`  → ${h.to.name}  ${fnLoc(h.to)}   [${how}${why ? `; ${evText(why)}` : ''}]${mark(h.to)}${others ? `  (+${others} other targets${v.config && !v.all ? ' in this config' : ''})` : ''}`);
-  }
+    side(i + 1);
+  });
   if (p.broken) out(`  ✗ path broken between ${p.broken.after} and ${p.broken.before}: ${p.broken.reason}`);
+  if (p.endsAt && !p.drivers) {
+    const listed = p.endsAt.targets.filter((t) => shown(v, t.built));
+    out(`  → ${p.endsAt.slot}: ${listed.length} targets, e.g. ${listed.slice(0, 5).map((t) => `${t.name} (${fnLoc(t)})${mark(t)}`).join(', ')}`);
+  }
+  for (const b of p.branches ?? []) {
+    const o = b.options.find((x) => x.id === b.chosen);
+    out(`  branch ${b.id}: ${b.chosen}${o ? ` (${o.label})` : ''}; --branch ${b.options.filter((x) => x.id !== b.chosen).map((x) => `${b.id}=${x.id}`).join(' or ')}`);
+  }
   if (p.drivers) {
     const listed = p.drivers.filter((d) => shown(v, d.built));
     const drv = listed.filter((d) => d.file.startsWith('drivers/'));
@@ -232,17 +226,7 @@ function builtCounts(ix: KernelIndex): Record<'y' | 'm' | 'n' | 'unknown', numbe
 }
 
 function unresolvedCommand(ix: KernelIndex, limit: number, json: boolean, out: (s: string) => void): number {
-  const rows: { file: string; line: number; function: string; reason: string }[] = [];
-  const reasons = new Map<string, number>();
-  for (const file of ix.files.keys()) {
-    for (const s of ix.sitesIn(file)) {
-      const reason = ix.unresolvedReason(s, ix.targetsOf(s));
-      if (!reason) continue;
-      rows.push({ file, line: s.site.line + 1, function: s.fromId, reason });
-      const key = reason.replace(/`[^`]*`|\b\w+\.\w+\b/g, '…').replace(/ \w+$/, '');
-      reasons.set(key, (reasons.get(key) ?? 0) + 1);
-    }
-  }
+  const { rows, reasons } = unresolvedRows(ix);
   if (json) { out(JSON.stringify(rows.slice(0, limit), null, 2)); return 0; }
   out(`${rows.length} unresolved indirect call sites; by reason:`);
   for (const [r, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 15)) out(`  ${String(n).padStart(6)}  ${r}`);
@@ -250,69 +234,112 @@ function unresolvedCommand(ix: KernelIndex, limit: number, json: boolean, out: (
   return 0;
 }
 
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s + '\n')): Promise<number> {
-  const a = parseArgs(argv);
-  const [cmd, tree, arg] = a.positional;
-  const json = a.flags.has('json');
-  if (!cmd || a.flags.has('help') || cmd === 'help') { out(USAGE); return cmd ? 0 : 2; }
+type Write = (s: string) => void;
+
+/** One line for stderr: a message that could hold a newline (a path, a thrown value) stays one line. */
+const oneLine = (s: string): string => s.replace(/\s*[\r\n]+\s*/g, ' ');
+
+/**
+ * Run a command line; returns the exit status. Errors are one line on `err` (a bad argument names
+ * itself and points to --help; anything else says what failed, with a stack only under KPATH_DEBUG).
+ */
+export async function main(argv: string[], out: Write = (s) => process.stdout.write(s + '\n'), err: Write = (s) => process.stderr.write(s + '\n')): Promise<number> {
   try {
-    if (cmd === 'simulate') {
-      // With --tree, steps link to definitions: from the index when its cache is warm (seconds),
-      // else the model's own grep locator (no multi-minute cold index for one simulation).
-      const treeArg = str(a, 'tree');
-      let locate: ((fn: string) => { file: string; line: number } | undefined) | undefined;
-      const include = resolveScope(list(str(a, 'scope')) ?? ['net']);
-      if (treeArg && existsSync(cacheFile(str(a, 'cache') ?? defaultCacheDir(treeArg), scopeKey(include, list(str(a, 'exclude')) ?? [])))) {
-        const ix = (await openIndex(treeArg, a)).index;
-        locate = (fn) => { const f = ix.functionsNamed(fn)[0]; return f ? { file: f.file, line: f.def.nameLine + 1 } : undefined; };
-      }
-      return await simulateCommand(argv.slice(1), { out, err: (s) => process.stderr.write(s + '\n') }, locate);
+    const a = parseArgs(argv);
+    const [cmd, tree, arg] = a.positional;
+    const json = a.flags.has('json');
+    if (!cmd || a.flags.has('help') || cmd === 'help') { out(USAGE); return cmd || a.flags.has('help') ? 0 : 2; }
+    checkCacheEnv(a);
+    const scope = scopeOf(a);
+    if (cmd === 'simulate') return await simulate(a, scope, out, err);
+    if (cmd === 'mcp') {
+      const root = treeFolder(tree);
+      const opts = { include: scope.include, exclude: scope.exclude, cacheDir: str(a, 'cache'), noCache: a.flags.has('no-cache'), config: configFile(root, a) };
+      // Required here, not imported: bundled, it is dist/mcp/server.js (see esbuild.mjs).
+      const { serveMcp } = require('./mcp/server') as typeof import('./mcp/server');
+      return await serveMcp(root, opts, scope, err);
     }
-    const known = ['index', 'targets', 'callers', 'callees', 'path', 'send-path', 'unresolved'];
-    if (!known.includes(cmd)) throw new UsageError(`unknown command ${cmd}`);
-    const report = await openIndex(tree, a);
+    if (cmd === 'scip' && !str(a, 'out')) throw new UsageError('scip needs --out <file> (index.scip)');
+    const report = await openIndex(treeFolder(tree), a, scope, err);
     const ix = report.index;
-    const view: View = { config: useConfig(ix, a), all: a.flags.has('all') };
+    const view: View = { config: useConfig(ix, a, err), all: a.flags.has('all') };
     switch (cmd) {
-      case 'index': {
-        const st = ix.stats();
-        const problem = nativeParserProblem();
-        const parser = problem ? `tree-sitter binding (${problem})` : 'native';
-        const built = view.config ? builtCounts(ix) : undefined;
-        const summary = {
-          tree: ix.root, sourceFiles: report.files, parsed: report.parsed, fromCache: report.fromCache, mbParsed: +(report.bytesParsed / 1e6).toFixed(1), parser, cache: report.cacheStatus,
-          seconds: +(report.ms.total / 1000).toFixed(1), problems: report.problems.length, peakRssMb: peakRssMb(), ...st,
-          ...(view.config && built ? { config: view.config.config.file, builtFunctions: built } : {}),
-        };
-        if (json) out(JSON.stringify(summary, null, 2));
-        else {
-          out(`indexed ${report.files} files (${report.parsed} parsed${report.parsed && problem ? `, slowly: native parser not used (${problem})` : ''}, ${report.fromCache} from cache) in ${summary.seconds} s; cache ${report.cacheStatus}`);
-          out(`${st.functions} functions, ${st.structs} structs, ${st.calls} direct calls, ${st.indirectSites} indirect call sites, ${st.resolvedSites} resolved (${((100 * st.resolvedSites) / Math.max(1, st.indirectSites)).toFixed(1)} %), ${st.stores} stores`);
-          if (view.config && built) out(`${view.config.config.label}: functions compiled in ${built.y}, as modules ${built.m}, not compiled ${built.n}, unknown ${built.unknown} (Makefiles evaluated in ${view.config.ms.toFixed(0)} ms)`);
-          else configHint(view, out);
-        }
-        return 0;
-      }
-      case 'targets': return targetsCommand(ix, arg, json, view, out);
+      case 'index': return indexCommand(report, json, view, out);
+      case 'targets': return targetsCommand(ix, arg, scope, json, view, out);
       case 'callers': case 'callees': return edgesCommand(ix, arg, cmd, json, view, out);
       case 'path': {
         const from = str(a, 'from'); const to = str(a, 'to');
         if (!from || !to) throw new UsageError('path needs --from <fn> --to <fn>');
-        return printPath(callPath(ix, from, to, list(str(a, 'via')) ?? []), json, view, out);
+        return printPath(callPath(ix, from, to, list(a, 'via') ?? []), json, view, out);
       }
       case 'send-path': {
         const family = str(a, 'family');
         if (family && family !== 'ipv4' && family !== 'ipv6') throw new UsageError('--family is ipv4 or ipv6');
-        return printPath(sendPath(ix, { family: family as 'ipv4' | 'ipv6' | undefined, through: list(str(a, 'through')) }), json, view, out);
+        const fam = family as 'ipv4' | 'ipv6' | undefined;
+        return printPath(sendPath(ix, { family: fam, through: list(a, 'through'), branches: branchChoices(a, SEND_ROUTES[fam ?? 'ipv4'].branches) }), json, view, out);
       }
-      case 'unresolved': return unresolvedCommand(ix, Number(str(a, 'limit') ?? 20), json, out);
+      case 'recv-path': {
+        const family = str(a, 'family');
+        if (family && family !== 'ipv4' && family !== 'ipv6') throw new UsageError('--family is ipv4 or ipv6');
+        const fam = family as 'ipv4' | 'ipv6' | undefined;
+        const p = recvPath(ix, { family: fam, through: list(a, 'through'), branches: branchChoices(a, recvBranches(fam)) });
+        if (json) {
+          out(JSON.stringify({ deliver: pathJson(p.deliver, view.config?.config.file), read: pathJson(p.read, view.config?.config.file) }, null, 2));
+          return p.deliver.broken || p.read.broken ? 2 : 0;
+        }
+        out('the packet, from the device up to the socket\'s wakeup:');
+        const deliver = printPath(p.deliver, false, view, out);
+        out('');
+        out('recvfrom(), down to the copy into the reader\'s memory:');
+        return Math.max(deliver, printPath(p.read, false, view, out));
+      }
+      case 'unresolved': return unresolvedCommand(ix, count(a, 'limit', 20), json, out);
+      case 'scip': return await (await import('./scip/export')).scipCommand(ix, str(a, 'out'), a.flags.has('quiet'), out, err);
       default: return 2;
     }
   } catch (e) {
-    if (e instanceof UsageError) { process.stderr.write(`kpath: ${e.message}\n\n${USAGE}\n`); return 2; }
-    process.stderr.write(`kpath: ${(e as Error).stack ?? e}\n`);
+    if (e instanceof UsageError) { err(`kpath: ${oneLine(e.message)}; see kpath --help`); return 2; }
+    if (e instanceof CacheDirError) { err(`kpath: ${oneLine(e.message)}`); return 2; }
+    err(`kpath: ${oneLine(e instanceof Error ? e.message : String(e))}`);
+    if (process.env.KPATH_DEBUG && e instanceof Error && e.stack) err(e.stack);
     return 1;
   }
+}
+
+/**
+ * `simulate <file.pkt>`: with --tree, steps link to definitions: from the index when its cache is
+ * warm (seconds), else the model's own grep locator (no multi-minute cold index for one simulation).
+ */
+async function simulate(a: Args, scope: Scope, out: Write, err: Write): Promise<number> {
+  const tree = a.flags.has('tree') ? treeFolder(str(a, 'tree'), '--tree') : undefined;
+  let locate: ((fn: string) => { file: string; line: number } | undefined) | undefined;
+  if (tree && existsSync(cacheFile(str(a, 'cache') ?? defaultCacheDir(tree), scopeKey(scope.include, scope.exclude)))) {
+    const ix = (await openIndex(tree, a, scope, err)).index;
+    locate = (fn) => { const f = ix.functionsNamed(fn)[0]; return f ? { file: f.file, line: f.def.nameLine + 1 } : undefined; };
+  }
+  // Only the options simulate reads itself: the index options were used above.
+  const own = [...a.positional.slice(1), ...(['json', 'ethernet'] as const).filter((k) => a.flags.has(k)).map((k) => `--${k}`),
+    ...(['pcap', 'tree'] as const).flatMap((k) => (a.flags.has(k) ? [`--${k}`, str(a, k)!] : []))];
+  return simulateCommand(own, { out, err: (s) => err(`kpath simulate: ${s}`) }, locate);
+}
+
+function indexCommand(report: IndexReport, json: boolean, view: View, out: Write): number {
+  const ix = report.index;
+  const st = ix.stats();
+  const problem = nativeParserProblem();
+  const parser = problem ? `tree-sitter binding (${problem})` : 'native';
+  const built = view.config ? builtCounts(ix) : undefined;
+  const summary = {
+    tree: ix.root, sourceFiles: report.files, parsed: report.parsed, fromCache: report.fromCache, mbParsed: +(report.bytesParsed / 1e6).toFixed(1), parser, cache: report.cacheStatus,
+    seconds: +(report.ms.total / 1000).toFixed(1), problems: report.problems.length, peakRssMb: peakRssMb(), ...st,
+    ...(view.config && built ? { config: view.config.config.file, builtFunctions: built } : {}),
+  };
+  if (json) { out(JSON.stringify(summary, null, 2)); return 0; }
+  out(`indexed ${report.files} files (${report.parsed} parsed${report.parsed && problem ? `, slowly: native parser not used (${problem})` : ''}, ${report.fromCache} from cache) in ${summary.seconds} s; cache ${report.cacheStatus}`);
+  out(`${st.functions} functions, ${st.structs} structs, ${st.calls} direct calls, ${st.indirectSites} indirect call sites, ${st.resolvedSites} resolved (${((100 * st.resolvedSites) / Math.max(1, st.indirectSites)).toFixed(1)} %), ${st.stores} stores`);
+  if (view.config && built) out(`${view.config.config.label}: functions compiled in ${built.y}, as modules ${built.m}, not compiled ${built.n}, unknown ${built.unknown} (Makefiles evaluated in ${view.config.ms.toFixed(0)} ms)`);
+  else configHint(view, out);
+  return 0;
 }
 
 if (require.main === module) {
