@@ -43,27 +43,22 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
       r = sys_connect(h, fd);
       break;
     case 'write':
-      r = sys_sendmsg(h, fd, [num(a[2])], 0);
-      break;
     case 'send':
     case 'sendto':
-      r = sys_sendmsg(h, fd, [num(a[2])], msgFlags(a[3]));
+    case 'sendmsg': {
+      const iov = byteCounts(ev.name, ev.name === 'sendmsg' ? iovExprs(a[1]) : [a[2]]);
+      r = 'unsupported' in iov ? iov : sys_sendmsg(h, fd, iov, ev.name === 'write' ? 0 : msgFlags(ev.name === 'sendmsg' ? a[2] : a[3]));
+      if (ev.name === 'sendmsg' && hasControl(a[1])) notes.push('sendmsg control messages');
       break;
-    case 'sendmsg':
-      r = sys_sendmsg(h, fd, iovLengths(a[1]), msgFlags(a[2]));
-      if (hasControl(a[1])) notes.push('sendmsg control messages');
-      break;
+    }
     case 'read':
-      r = sys_recvmsg(h, fd, num(a[2]), 0);
-      break;
     case 'recv':
     case 'recvfrom':
-      r = sys_recvmsg(h, fd, num(a[2]), msgFlags(a[3]));
-      break;
     case 'recvmsg': {
-      const flags = msgFlags(a[2]);
-      r = sys_recvmsg(h, fd, iovLengths(a[1]).reduce((x, y) => x + y, 0), flags);
-      if (!('unsupported' in r) && hasControl(a[1])) notes.push('recvmsg control messages (cmsg) are not checked');
+      const iov = byteCounts(ev.name, ev.name === 'recvmsg' ? iovExprs(a[1]) : [a[2]]);
+      const flags = ev.name === 'read' ? 0 : msgFlags(ev.name === 'recvmsg' ? a[2] : a[3]);
+      r = 'unsupported' in iov ? iov : sys_recvmsg(h, fd, iov.reduce((x, y) => x + y, 0), flags);
+      if (ev.name === 'recvmsg' && !('unsupported' in r) && hasControl(a[1])) notes.push('recvmsg control messages (cmsg) are not checked');
       break;
     }
     case 'close':
@@ -108,12 +103,33 @@ function msgFlags(e: Expr | undefined): number {
   return f;
 }
 
-/** Lengths of the `msg_iov(n)=[{..., len}, ...]` elements of a struct msghdr. */
-function iovLengths(e: Expr | undefined): number[] {
+/** The length expressions of the `msg_iov(n)=[{..., len}, ...]` elements of a struct msghdr. */
+function iovExprs(e: Expr | undefined): (Expr | undefined)[] {
   if (!e || e.t !== 'struct') return [];
   const f = e.fields.find((x) => x.name?.startsWith('msg_iov'));
   if (!f || f.value.t !== 'array') return [];
-  return f.value.items.map((it) => (it.t === 'struct' ? num(it.fields[1]?.value) : 0));
+  return f.value.items.map((it) => (it.t === 'struct' ? it.fields[1]?.value : undefined));
+}
+
+/** MAX_RW_COUNT (INT_MAX & PAGE_MASK): the most one read or write moves in Linux. */
+const MAX_RW_COUNT = 0x7ffff000;
+
+/**
+ * A call's buffer lengths as the kernel takes them: __import_iovec (and import_ubuf) cut the total
+ * to MAX_RW_COUNT, which also bounds the model's work. A length that is not a whole number of
+ * bytes (a typo, `1e309`) is named as unsupported rather than run.
+ */
+function byteCounts(call: string, exprs: (Expr | undefined)[]): number[] | { unsupported: string } {
+  const out: number[] = [];
+  let total = 0;
+  for (const e of exprs) {
+    const n = e === undefined ? 0 : num(e);
+    if (!Number.isSafeInteger(n) || n < 0) return { unsupported: `${call}() length ${e?.t === 'raw' ? JSON.stringify(e.text) : String(n)}: not a byte count` };
+    const len = Math.min(n, MAX_RW_COUNT - total);
+    out.push(len);
+    total += len;
+  }
+  return out;
 }
 
 function hasControl(e: Expr | undefined): boolean {
