@@ -1,6 +1,5 @@
 // kpath: the headless CLI over the same core as the language server.
 // Lines and columns on the command line and in --json output are 1-based, as editors show them.
-import * as path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { buildIndex, type IndexReport } from './index/indexer';
 import type { KernelIndex } from './index/kernelIndex';
@@ -256,6 +255,7 @@ export async function main(argv: string[], out: Write = (s) => process.stdout.wr
       const root = treeFolder(tree);
       const opts = { include: scope.include, exclude: scope.exclude, cacheDir: str(a, 'cache'), noCache: a.flags.has('no-cache'), config: configFile(root, a) };
       // Required here, not imported: bundled, it is dist/mcp/server.js (see esbuild.mjs).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { serveMcp } = require('./mcp/server') as typeof import('./mcp/server');
       return await serveMcp(root, opts, scope, err);
     }

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The one test command (npm test): build, type-check, then unit, LSP integration and end-to-end tests.
+# The one test command (npm test): build, type-check, lint and format check, then unit, LSP integration and end-to-end tests.
 # Kernel-tree tests need KPATH_KERNEL (scripts/fetch-kernel.sh prints it); .ci/run sets it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node esbuild.mjs
 npx tsc -p . --noEmit
+# The linter and the formatter: a finding fails the run (npm run format fixes the layout).
+npx eslint .
+npx prettier --check . --log-level warn
 shopt -s nullglob
 files=(test/unit/*.test.ts test/kernel/*.test.ts test/server/*.test.ts test/e2e/*.test.ts)
 node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

@@ -3,7 +3,7 @@
 // (an edit in the editor); derived tables are refreshed lazily on the next query.
 import type { CallSite, FileFacts, FunctionDef, IndirectCall } from '../parse/facts';
 import type { Built, Evidence, FunctionRef, HopKind } from '../protocol';
-import { isCompiled, type BuildView, type BuiltState } from '../config/built';
+import { type BuildView, type BuiltState } from '../config/built';
 import { TypeEnv, structLabel, type FnEntry } from '../resolve/typeEnv';
 import { callCount, callsUnread, readExtras, typedMacros } from './lazyFacts';
 import { enclosingId, fileFlows, valuesOf, type FileFlows, type SlotResult } from '../resolve/slots';

@@ -6,10 +6,10 @@ import type { LNode as SyntaxNode } from './lightTree';
 import type {
   Expr, FieldDecl, FileFacts, FunctionDef, InitTarget, MacroDef, MacroTemplate, MacroUse, StructDecl, TypeRef,
 } from './facts';
-import { TEMPLATE_PASTE, emptyFacts } from './facts';
+import { emptyFacts } from './facts';
 import {
   CONTAINER_MACROS, STATIC_CALLS, STATIC_CALL_QUERIES, STATIC_CALL_SETTERS, STORE_MACROS, VALUE_WRAPPERS, functionDefiningMacro,
-  indirectCallHintCount, staticCallKey, variableDefiningMacro,
+  indirectCallHintCount, variableDefiningMacro,
 } from './kernelMacros';
 import { argExpr, bodyForm, scanFileScopeUses, splitArgs, templateText, wrapBody } from './macroText';
 import { canHoldFunction, isTypeName, mayBeFunctionValue } from './values';
@@ -838,9 +838,7 @@ function walkTopLevel(parent: SyntaxNode, ctx: Ctx): void {
       case 'preproc_elifdef':
       case 'linkage_specification':
       case 'declaration_list':
-      // tree-sitter's error recovery can wrap the rest of a file in one ERROR node (a macro it
-      // cannot read); the definitions inside are still whole, so walk into it.
-      case 'ERROR':
+      case 'ERROR': // tree-sitter's error recovery can wrap the rest of a file in one ERROR node (a macro it cannot read); the definitions inside are still whole, so walk into it.
         walkTopLevel(node, ctx);
         break;
       default:

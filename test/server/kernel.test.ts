@@ -5,7 +5,6 @@
 import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultCacheDir } from '../../server/index/cache';
 import type { CallHierarchyIncomingCall, CallHierarchyItem, Hover, Location } from 'vscode-languageserver-protocol';

@@ -115,14 +115,14 @@ describe('MCP server on the real kernel tree (net scope)', { skip }, () => {
   test('a path through a function pointer names the pointer and the evidence', async () => {
     const r = await call('path', { from: '__sys_sendto', to: 'tcp_sendmsg' });
     assert.equal(r.isError, false, r.text);
-    assert.match(r.text, /→ tcp_sendmsg  net\/ipv4\/tcp\.c:\d+  INDIRECT_CALL hint via proto\.sendmsg at \S+; stored: init proto\.sendmsg at net\/ipv4\/tcp_ipv4\.c:\d+/);
+    assert.match(r.text, /→ tcp_sendmsg {2}net\/ipv4\/tcp\.c:\d+ {2}INDIRECT_CALL hint via proto\.sendmsg at \S+; stored: init proto\.sendmsg at net\/ipv4\/tcp_ipv4\.c:\d+/);
   });
 
   test('the receive path ends at the reader\'s wakeup, its branches listed', async () => {
     const r = await call('recv_path', {});
     assert.equal(r.isError, false, r.text);
     assert.match(r.text, /ends at sock\.sk_data_ready: \d+ targets, e\.g\. .*sock_def_readable \(net\/core\/sock\.c:\d+\)/);
-    assert.match(r.text, /→ inet_recvmsg  net\/ipv4\/af_inet\.c:\d+  INDIRECT_CALL hint via proto_ops\.recvmsg/);
+    assert.match(r.text, /→ inet_recvmsg {2}net\/ipv4\/af_inet\.c:\d+ {2}INDIRECT_CALL hint via proto_ops\.recvmsg/);
     assert.match(r.text, /branch netfilter \(/);
   });
 
