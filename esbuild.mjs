@@ -11,10 +11,14 @@ import { createHash } from 'node:crypto';
 function resolverFingerprint() {
   const hash = createHash('sha1');
   const add = (rel) => {
-    if (rel.endsWith('.ts')) { hash.update(rel).update(readFileSync(rel)); return; }
+    if (rel.endsWith('.ts')) {
+      hash.update(rel).update(readFileSync(rel));
+      return;
+    }
     for (const e of readdirSync(rel).sort()) if (e.endsWith('.ts')) add(`${rel}/${e}`);
   };
-  for (const s of ['server/resolve', 'server/index', 'server/parse/facts.ts', 'server/parse/kernelMacros.ts', 'server/parse/values.ts']) add(s);
+  for (const s of ['server/resolve', 'server/index', 'server/parse/facts.ts', 'server/parse/kernelMacros.ts', 'server/parse/values.ts'])
+    add(s);
   return hash.digest('hex');
 }
 
@@ -46,8 +50,11 @@ const bundles = [
 // `node esbuild.mjs cli worker` builds only those bundles (handy while another one is half-written);
 // `native` names the native parser.
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const present = bundles.filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p))
-  && (only.length === 0 || Object.keys(b.entryPoints).some((k) => only.includes(k))));
+const present = bundles.filter(
+  (b) =>
+    Object.values(b.entryPoints).every((p) => existsSync(p)) &&
+    (only.length === 0 || Object.keys(b.entryPoints).some((k) => only.includes(k))),
+);
 const results = await Promise.allSettled(present.map((b) => esbuild.build(b)));
 if (results.some((r) => r.status === 'rejected')) process.exit(1);
 
@@ -57,16 +64,41 @@ function buildNative() {
   const out = 'dist/flatTree.node';
   const ts = 'node_modules/tree-sitter/vendor/tree-sitter/lib';
   const sources = ['native/flatTree.c', `${ts}/src/lib.c`];
-  const headers = [process.env.KPATH_NODE_HEADERS, `${process.execPath.replace(/\/bin\/node$/, '')}/include/node`, '/usr/include/node']
-    .find((d) => d && existsSync(`${d}/node_api.h`));
+  const headers = [
+    process.env.KPATH_NODE_HEADERS,
+    `${process.execPath.replace(/\/bin\/node$/, '')}/include/node`,
+    '/usr/include/node',
+  ].find((d) => d && existsSync(`${d}/node_api.h`));
   if (!sources.every((f) => existsSync(f))) return;
   const mtime = (f) => statSync(f).mtimeMs;
   if (existsSync(out) && sources.every((f) => mtime(f) <= mtime(out))) return;
-  if (!headers) { console.warn('native parser not built: no node_api.h (set KPATH_NODE_HEADERS); indexing uses the slower binding path'); return; }
+  if (!headers) {
+    console.warn('native parser not built: no node_api.h (set KPATH_NODE_HEADERS); indexing uses the slower binding path');
+    return;
+  }
   mkdirSync('dist', { recursive: true });
   const cc = process.env.CC || 'cc';
-  const r = spawnSync(cc, ['-O2', '-shared', '-fPIC', '-std=c11', '-fvisibility=hidden', '-D_POSIX_C_SOURCE=200112L', '-D_DEFAULT_SOURCE',
-    '-DNAPI_VERSION=8', `-I${headers}`, `-I${ts}/include`, `-I${ts}/src`, ...sources, '-o', out], { stdio: 'inherit' });
-  if (r.status !== 0) console.warn(`native parser not built (${cc} ${r.error?.message ?? `exit ${r.status}`}); indexing uses the slower binding path`);
+  const r = spawnSync(
+    cc,
+    [
+      '-O2',
+      '-shared',
+      '-fPIC',
+      '-std=c11',
+      '-fvisibility=hidden',
+      '-D_POSIX_C_SOURCE=200112L',
+      '-D_DEFAULT_SOURCE',
+      '-DNAPI_VERSION=8',
+      `-I${headers}`,
+      `-I${ts}/include`,
+      `-I${ts}/src`,
+      ...sources,
+      '-o',
+      out,
+    ],
+    { stdio: 'inherit' },
+  );
+  if (r.status !== 0)
+    console.warn(`native parser not built (${cc} ${r.error?.message ?? `exit ${r.status}`}); indexing uses the slower binding path`);
 }
 if (only.length === 0 || only.includes('native')) buildNative();

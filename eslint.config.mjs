@@ -16,7 +16,10 @@ export default tseslint.config(
       // A variable read by a closure made before its one assignment (the client and its error handler) stays `let`.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // `_name` marks what is destructured away or a parameter kept for its position.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
   },
   // Build scripts and the Electron test suite run in Node as plain JavaScript.

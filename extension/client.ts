@@ -5,8 +5,15 @@ import { INDEX_NODE_FLAGS } from '../server/nodeFlags';
 import { totalmem } from 'node:os';
 import * as vscode from 'vscode';
 import {
-  CloseAction, ErrorAction, LanguageClient, TransportKind,
-  type CloseHandlerResult, type ErrorHandler, type ErrorHandlerResult, type LanguageClientOptions, type ServerOptions,
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  TransportKind,
+  type CloseHandlerResult,
+  type ErrorHandler,
+  type ErrorHandlerResult,
+  type LanguageClientOptions,
+  type ServerOptions,
 } from 'vscode-languageclient/node';
 import { settingsDefaults, settingsSection, type KpathSettings } from '../server/protocol';
 import { RestartPolicy } from './restartPolicy';
@@ -14,7 +21,10 @@ import { RestartPolicy } from './restartPolicy';
 class RestartingErrorHandler implements ErrorHandler {
   private readonly policy = new RestartPolicy();
 
-  constructor(private readonly output: vscode.LogOutputChannel, private readonly onGiveUp: () => void) {}
+  constructor(
+    private readonly output: vscode.LogOutputChannel,
+    private readonly onGiveUp: () => void,
+  ) {}
 
   error(error: Error, _message: unknown, count: number | undefined): ErrorHandlerResult {
     this.output.error(`connection error: ${error.message}`);
@@ -33,7 +43,9 @@ class RestartingErrorHandler implements ErrorHandler {
     // The server's own last words (a crash, or "broken LSP input") are in the output above this line.
     this.output.warn(`the server stopped; restarting (${this.policy.recent} in the last ${minutes} minutes)`);
     if (decision === 'restart and tell') {
-      void vscode.window.showWarningMessage('kpath: the language server stopped unexpectedly and was restarted. Details are in the "kpath" output.');
+      void vscode.window.showWarningMessage(
+        'kpath: the language server stopped unexpectedly and was restarted. Details are in the "kpath" output.',
+      );
     }
     return { action: CloseAction.Restart, handled: true };
   }
@@ -63,9 +75,11 @@ export function createClient(context: vscode.ExtensionContext, root: vscode.Uri,
   };
   let client: LanguageClient | undefined;
   const errorHandler = new RestartingErrorHandler(output, () => {
-    void vscode.window.showErrorMessage('kpath: the language server keeps stopping and was not restarted. See the "kpath" output.', 'Restart').then((pick) => {
-      if (pick === 'Restart') void client?.start();
-    });
+    void vscode.window
+      .showErrorMessage('kpath: the language server keeps stopping and was not restarted. See the "kpath" output.', 'Restart')
+      .then((pick) => {
+        if (pick === 'Restart') void client?.start();
+      });
   });
   const base = root.fsPath.replace(/[[\]{}*?]/g, '\\$&');
   const clientOptions: LanguageClientOptions = {

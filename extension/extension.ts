@@ -48,7 +48,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
   };
 
-  for (const feature of [statusBar, chooseConfig, sendPathPanel, sendPath, callPath, targets, reindex, notes, annotations, indirectOnly]) feature.activate(host);
+  for (const feature of [statusBar, chooseConfig, sendPathPanel, sendPath, callPath, targets, reindex, notes, annotations, indirectOnly])
+    feature.activate(host);
 
   const start = async () => {
     const found = await findTreeRoot();
@@ -88,9 +89,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   // workspace/didChangeConfiguration (synchronize.configurationSection in client.ts).
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (e.affectsConfiguration('kpath.treeRoot')) { await stop(); await start(); }
+      if (e.affectsConfiguration('kpath.treeRoot')) {
+        await stop();
+        await start();
+      }
     }),
-    vscode.workspace.onDidChangeWorkspaceFolders(async () => { if (!current) await start(); }),
+    vscode.workspace.onDidChangeWorkspaceFolders(async () => {
+      if (!current) await start();
+    }),
     { dispose: () => void stop() },
   );
   // Not awaited: activation should not wait for the server to initialize.

@@ -38,7 +38,11 @@ export interface Host {
 }
 
 /** Open a file of the tree at a 0-based position, in the editor group beside the panel if there is one. */
-export async function openAt(session: Session, loc: { file: string; line: number; col: number }, name?: string): Promise<vscode.TextEditor> {
+export async function openAt(
+  session: Session,
+  loc: { file: string; line: number; col: number },
+  name?: string,
+): Promise<vscode.TextEditor> {
   const uri = session.uriOf(loc.file);
   const start = new vscode.Position(loc.line, loc.col);
   const end = name ? start.translate(0, name.length) : start;

@@ -2,7 +2,13 @@
 // server/protocol.ts, with the types from there, so a change of shape breaks the build on both sides.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageclient/node';
 import {
-  Methods, type CallPath, type CallPathParams, type IndexStatus, type IndirectTargets, type SendPathParams, type TargetsParams,
+  Methods,
+  type CallPath,
+  type CallPathParams,
+  type IndexStatus,
+  type IndirectTargets,
+  type SendPathParams,
+  type TargetsParams,
 } from '../server/protocol';
 
 export const sendPathRequest = new RequestType<SendPathParams, CallPath, void>(Methods.sendPath);

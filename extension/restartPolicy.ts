@@ -8,7 +8,10 @@ export class RestartPolicy {
   private stops: number[] = [];
   private told = false;
 
-  constructor(readonly windowMs = 3 * 60_000, readonly maxStops = 5) {}
+  constructor(
+    readonly windowMs = 3 * 60_000,
+    readonly maxStops = 5,
+  ) {}
 
   /** The server stopped at `now` (ms): what to do. */
   stopped(now: number): StopDecision {
@@ -21,5 +24,7 @@ export class RestartPolicy {
   }
 
   /** Stops counted in the window, for the log. */
-  get recent(): number { return this.stops.length; }
+  get recent(): number {
+    return this.stops.length;
+  }
 }

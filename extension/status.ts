@@ -19,7 +19,9 @@ export class StatusFeed implements vscode.Disposable {
   constructor(private readonly output: vscode.LogOutputChannel) {}
 
   /** The last status the server of the current session gave; undefined before its first. */
-  get current(): IndexStatus | undefined { return this.last; }
+  get current(): IndexStatus | undefined {
+    return this.last;
+  }
 
   attach(session: Session | undefined): void {
     this.listeners.forEach((d) => d.dispose());
@@ -29,7 +31,12 @@ export class StatusFeed implements vscode.Disposable {
     if (!session) return;
     const { client } = session;
     // A late answer from a session that is gone is not this session's status.
-    const take = (s: IndexStatus) => { if (this.session === session) { this.last = s; this.changed.fire(s); } };
+    const take = (s: IndexStatus) => {
+      if (this.session === session) {
+        this.last = s;
+        this.changed.fire(s);
+      }
+    };
     this.listeners.push(
       client.onNotification(statusChangedNotification, take),
       client.onDidChangeState((e) => {

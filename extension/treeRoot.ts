@@ -5,7 +5,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 async function exists(uri: vscode.Uri): Promise<boolean> {
-  try { await vscode.workspace.fs.stat(uri); return true; } catch { return false; }
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function looksLikeKernelTree(dir: vscode.Uri): Promise<boolean> {

@@ -38,7 +38,10 @@ const view = new PathView(diagramEl, {
   },
   inspect: (box, index) => {
     renderInspector(inspectorEl, box, (location) => post({ type: 'open', location }));
-    if (state && index !== undefined && state.focused !== index) { state = { ...state, focused: index }; save(state); }
+    if (state && index !== undefined && state.focused !== index) {
+      state = { ...state, focused: index };
+      save(state);
+    }
   },
 });
 
@@ -48,12 +51,27 @@ const sim = new SimulationView(diagramEl, {
   open: (location) => post({ type: 'open', location }),
   listScripts: () => post({ type: 'listScripts' }),
   readScript: (name) => post({ type: 'readScript', name }),
-  changed: () => { if (state) save(state); runEl.setAttribute('aria-expanded', String(sim.visible)); },
+  changed: () => {
+    if (state) save(state);
+    runEl.setAttribute('aria-expanded', String(sim.visible));
+  },
 });
 /** Keep the state, with where the simulation is, for a reload (a hidden panel is reloaded when shown). */
-function save(s: WebviewState): void { vscode.setState({ ...s, simulation: sim.saved() }); }
+function save(s: WebviewState): void {
+  vscode.setState({ ...s, simulation: sim.saved() });
+}
 inspectorEl.before(sim.root);
-const runEl = h('button', { type: 'button', id: 'simulate', 'aria-controls': 'simulation', 'aria-expanded': 'false', title: 'Play a send() through the path with the TCP model' }, 'Run…');
+const runEl = h(
+  'button',
+  {
+    type: 'button',
+    id: 'simulate',
+    'aria-controls': 'simulation',
+    'aria-expanded': 'false',
+    title: 'Play a send() through the path with the TCP model',
+  },
+  'Run…',
+);
 runEl.addEventListener('click', () => sim.toggle());
 refreshEl.before(runEl);
 
@@ -68,7 +86,8 @@ function showQuery(query: PathQuery, title: string): void {
   // The IPv4/IPv6 toggle only means something for the send path.
   familyEl.hidden = query.kind !== 'send';
   const fam = query.kind === 'send' ? (query.params.family ?? 'ipv4') : undefined;
-  for (const b of Array.from(familyEl.querySelectorAll<HTMLButtonElement>('button[data-family]'))) b.setAttribute('aria-pressed', String(b.dataset.family === fam));
+  for (const b of Array.from(familyEl.querySelectorAll<HTMLButtonElement>('button[data-family]')))
+    b.setAttribute('aria-pressed', String(b.dataset.family === fam));
 }
 
 /** The toggle "compiled only / all targets": shown when the server answered for a configuration. */
@@ -84,7 +103,11 @@ function showPath(query: PathQuery, title: string, path: CallPath, focus?: numbe
   const indirect = path.hops.filter((hop) => hop.kind !== 'direct').length;
   const drivers = path.drivers ?? [];
   const compiled = drivers.filter((d) => d.built !== 'n').length;
-  const driverText = !drivers.length ? '' : hasConfig(path) ? ` · ${compiled} of ${drivers.length} drivers compiled` : ` · ${drivers.length} drivers`;
+  const driverText = !drivers.length
+    ? ''
+    : hasConfig(path)
+      ? ` · ${compiled} of ${drivers.length} drivers compiled`
+      : ` · ${drivers.length} drivers`;
   summaryEl.textContent = `${path.hops.length} hops · ${indirect} indirect${driverText}${path.broken ? ' · broken' : ''}`;
   view.allTargets = state?.allTargets ?? false;
   showTargetsFilter(path);
@@ -144,7 +167,9 @@ for (const b of Array.from(targetsFilterEl.querySelectorAll<HTMLButtonElement>('
     showPath(state.query, state.title, path, state.focused);
   });
 }
-refreshEl.addEventListener('click', () => { if (state) post({ type: 'query', query: state.query }); });
+refreshEl.addEventListener('click', () => {
+  if (state) post({ type: 'query', query: state.query });
+});
 
 renderInspector(inspectorEl, undefined, () => undefined);
 // After a reload, draw what was there at once; the host asks the server again and replaces it.

@@ -5,11 +5,13 @@ import type { CallPath, CallPathParams, SendPathParams } from '../server/protoco
 import type { Scenario } from '../server/model/index';
 
 /** What produced the path on screen: kept in the webview state so a reload or a switch can ask again. */
-export type PathQuery =
-  | { kind: 'send'; params: SendPathParams }
-  | { kind: 'call'; params: CallPathParams };
+export type PathQuery = { kind: 'send'; params: SendPathParams } | { kind: 'call'; params: CallPathParams };
 
-export interface Location { file: string; line: number; col: number }
+export interface Location {
+  file: string;
+  line: number;
+  col: number;
+}
 
 export type ToWebview =
   /** A request is under way; keep the old path visible but dimmed. */
@@ -73,8 +75,8 @@ const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 1
 function badLocation(v: unknown): string | undefined {
   if (!isObj(v)) return 'no location';
   if (!isName(v.file)) return 'the location has no file';
-  if (!isCount(v.line) || !isCount(v.col)) return 'the location\'s line and column must be whole numbers ≥ 0';
-  if (v.name !== undefined && typeof v.name !== 'string') return 'the location\'s name must be a string';
+  if (!isCount(v.line) || !isCount(v.col)) return "the location's line and column must be whole numbers ≥ 0";
+  if (v.name !== undefined && typeof v.name !== 'string') return "the location's name must be a string";
   return undefined;
 }
 
@@ -96,12 +98,19 @@ function badQuery(v: unknown): string | undefined {
 export function whyNotFromWebview(m: unknown): string | undefined {
   if (!isObj(m)) return 'not an object';
   switch (m.type) {
-    case 'ready': case 'listScripts': return undefined;
-    case 'open': return badLocation(m.location);
-    case 'switch': return isCount(m.hop) && isName(m.through) ? undefined : 'a switch needs a hop number and a function name';
-    case 'query': return badQuery(m.query);
-    case 'readScript': return isName(m.name) ? undefined : 'readScript needs a name';
-    default: return `unknown type ${JSON.stringify(m.type)?.slice(0, 40)}`;
+    case 'ready':
+    case 'listScripts':
+      return undefined;
+    case 'open':
+      return badLocation(m.location);
+    case 'switch':
+      return isCount(m.hop) && isName(m.through) ? undefined : 'a switch needs a hop number and a function name';
+    case 'query':
+      return badQuery(m.query);
+    case 'readScript':
+      return isName(m.name) ? undefined : 'readScript needs a name';
+    default:
+      return `unknown type ${JSON.stringify(m.type)?.slice(0, 40)}`;
   }
 }
 

@@ -7,7 +7,10 @@ import * as path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tree = process.env.KPATH_KERNEL;
-if (!tree) { console.error('test-electron: set KPATH_KERNEL to a kernel tree'); process.exit(2); }
+if (!tree) {
+  console.error('test-electron: set KPATH_KERNEL to a kernel tree');
+  process.exit(2);
+}
 try {
   await runTests({
     extensionDevelopmentPath: root,

@@ -81,11 +81,16 @@ async function openIndex(tree: string, a: Args, scope: Scope, err: (s: string) =
     exclude: scope.exclude,
     cacheDir: str(a, 'cache'),
     noCache: a.flags.has('no-cache'),
-    onProblem: (m) => { if (!a.flags.has('json')) err(`kpath: ${m}`); },
+    onProblem: (m) => {
+      if (!a.flags.has('json')) err(`kpath: ${m}`);
+    },
     onProgress: (p) => {
       if (quiet || p.phase !== 'parse' || p.total === 0) return;
       const pct = Math.floor((100 * p.done) / p.total);
-      if (pct !== lastPct) { lastPct = pct; process.stderr.write(`\rkpath: indexing ${p.done}/${p.total} files (${pct}%)`); }
+      if (pct !== lastPct) {
+        lastPct = pct;
+        process.stderr.write(`\rkpath: indexing ${p.done}/${p.total} files (${pct}%)`);
+      }
       if (p.done === p.total) process.stderr.write('\n');
     },
   });
@@ -96,7 +101,9 @@ function peakRssMb(): number | undefined {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
     return m ? Math.round(Number(m[1]) / 1024) : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 const loc = (file: string, line: number, col?: number): string => `${file}:${line + 1}${col !== undefined ? `:${col + 1}` : ''}`;
@@ -104,7 +111,10 @@ const fnLoc = (f: FunctionRef): string => loc(f.file, f.line);
 const evText = (e: Evidence): string => `${e.how} ${e.slot} at ${loc(e.file, e.line, e.col)}`;
 
 /** How text output treats a configuration: which rows it shows, and what it says of the others. */
-interface View { config?: AppliedConfig; all: boolean }
+interface View {
+  config?: AppliedConfig;
+  all: boolean;
+}
 /** A row is shown unless a configuration says it is not compiled (`--all` shows every row). */
 const shown = (v: View, built: string | undefined): boolean => v.all || !v.config || built !== 'n';
 /** ` [m smc]`, ` [n]`: the build state after a name, when there is a configuration. */
@@ -119,7 +129,8 @@ function configHint(v: View, out: (s: string) => void): void {
 /** `<file>:<line>[:<col>]` (1-based) as a tree-relative file and 0-based numbers. */
 function position(spec: string | undefined): { file: string; line: number; col?: number } {
   const m = spec ? /^(.+?):(\d+)(?::(\d+))?$/.exec(spec) : null;
-  if (!m || Number(m[2]) < 1 || (m[3] !== undefined && Number(m[3]) < 1)) throw new UsageError('targets needs <file>:<line>[:<col>] (1-based)');
+  if (!m || Number(m[2]) < 1 || (m[3] !== undefined && Number(m[3]) < 1))
+    throw new UsageError('targets needs <file>:<line>[:<col>] (1-based)');
   return { file: m[1], line: Number(m[2]) - 1, col: m[3] ? Number(m[3]) - 1 : undefined };
 }
 
@@ -128,18 +139,29 @@ function targetsCommand(ix: KernelIndex, spec: string | undefined, scope: Scope,
   const file = treeFile(ix.root, given.file);
   if (!ix.files.has(file)) throw new UsageError(notIndexed(ix.root, file, scope));
   const result = targetRows(ix, file, line, col);
-  if (json) { out(JSON.stringify(result, null, 2)); return result.length ? 0 : 1; }
-  if (!result.length) { out(`no indirect call at ${spec}`); return 1; }
+  if (json) {
+    out(JSON.stringify(result, null, 2));
+    return result.length ? 0 : 1;
+  }
+  if (!result.length) {
+    out(`no indirect call at ${spec}`);
+    return 1;
+  }
   for (const r of result) {
     const listed = r.targets.filter((t) => shown(v, t.built));
     const compiled = v.config ? `, ${r.targets.filter((t) => isCompiled(t.built)).length} compiled in ${v.config.config.label}` : '';
-    out(`${r.site.file}:${r.site.line}:${r.site.col} in ${r.site.function}: ${r.slot ?? '?'}${r.via ? ` (${r.via})` : ''} → ${r.targets.length} target(s)${compiled}`);
-    if (r.site.built && r.site.built !== 'y' && r.site.built !== 'm') out(`  this call is ${r.site.built === 'n' ? 'not compiled' : 'perhaps not compiled'} in this config: ${r.site.builtWhy}`);
+    out(
+      `${r.site.file}:${r.site.line}:${r.site.col} in ${r.site.function}: ${r.slot ?? '?'}${r.via ? ` (${r.via})` : ''} → ${r.targets.length} target(s)${compiled}`,
+    );
+    if (r.site.built && r.site.built !== 'y' && r.site.built !== 'm')
+      out(`  this call is ${r.site.built === 'n' ? 'not compiled' : 'perhaps not compiled'} in this config: ${r.site.builtWhy}`);
     if (r.unresolved) out(`  unresolved: ${r.unresolved}`);
     for (const t of listed) {
       // Show where it was stored; a hint alone is shown only when nothing stores it in the index.
       const e = t.evidence.find((x) => x.how !== 'hint') ?? t.evidence[0];
-      out(`  ${t.hint ? '* ' : '  '}${t.name}  ${t.file}:${t.line}   ${e ? `${e.how} at ${e.file}:${e.line}` : ''}${t.hint ? ' (INDIRECT_CALL hint)' : ''}${mark(t)}${t.built === 'n' || t.built === 'unknown' ? ` ${t.builtWhy}` : ''}`);
+      out(
+        `  ${t.hint ? '* ' : '  '}${t.name}  ${t.file}:${t.line}   ${e ? `${e.how} at ${e.file}:${e.line}` : ''}${t.hint ? ' (INDIRECT_CALL hint)' : ''}${mark(t)}${t.built === 'n' || t.built === 'unknown' ? ` ${t.builtWhy}` : ''}`,
+      );
     }
     hiddenLine(v, r.targets.length - listed.length, out);
   }
@@ -147,15 +169,33 @@ function targetsCommand(ix: KernelIndex, spec: string | undefined, scope: Scope,
   return 0;
 }
 
-function edgesCommand(ix: KernelIndex, name: string | undefined, dir: 'callers' | 'callees', json: boolean, v: View, out: (s: string) => void): number {
+function edgesCommand(
+  ix: KernelIndex,
+  name: string | undefined,
+  dir: 'callers' | 'callees',
+  json: boolean,
+  v: View,
+  out: (s: string) => void,
+): number {
   if (!name) throw new UsageError(`${dir} needs a function name`);
   const ids = functionIds(ix, name);
-  if (!ids.length) { out(`no function named ${name} in the index`); return 1; }
+  if (!ids.length) {
+    out(`no function named ${name} in the index`);
+    return 1;
+  }
   const rows = edgeRows(ix, ids, dir);
-  if (json) { out(JSON.stringify(rows, null, 2)); return 0; }
+  if (json) {
+    out(JSON.stringify(rows, null, 2));
+    return 0;
+  }
   const listed = rows.filter((r) => shown(v, r.built));
-  out(`${rows.length} ${dir} of ${name}${v.config ? `, ${rows.filter((r) => isCompiled(r.built)).length} compiled in ${v.config.config.label}` : ''}`);
-  for (const r of listed) out(`  ${'name' in r.function ? r.function.name : r.function.id}  ${r.kind}${r.via ? ` via ${r.via}` : ''}  at ${r.site.file}:${r.site.line}${r.built ? `  [${r.built}]` : ''}`);
+  out(
+    `${rows.length} ${dir} of ${name}${v.config ? `, ${rows.filter((r) => isCompiled(r.built)).length} compiled in ${v.config.config.label}` : ''}`,
+  );
+  for (const r of listed)
+    out(
+      `  ${'name' in r.function ? r.function.name : r.function.id}  ${r.kind}${r.via ? ` via ${r.via}` : ''}  at ${r.site.file}:${r.site.line}${r.built ? `  [${r.built}]` : ''}`,
+    );
   hiddenLine(v, rows.length - listed.length, out);
   configHint(v, out);
   return 0;
@@ -187,31 +227,54 @@ function printPath(p: CallPath, json: boolean, v: View, out: (s: string) => void
     for (const c of p.sideCalls?.filter((x) => x.at === at) ?? []) {
       const last = c.hops[c.hops.length - 1];
       const others = last.alternatives.filter((a) => shown(v, a.built)).length;
-      out(`      ↳ ${c.hops.map((h) => h.to.name).join(' → ')}${others ? ` (+${others} other targets of ${last.via})` : ''}  [${c.branch}]`);
+      out(
+        `      ↳ ${c.hops.map((h) => h.to.name).join(' → ')}${others ? ` (+${others} other targets of ${last.via})` : ''}  [${c.branch}]`,
+      );
     }
   };
-  if (p.hops.length) { out(`${p.hops[0].from.name}  ${fnLoc(p.hops[0].from)}${mark(p.hops[0].from)}`); side(0); }
+  if (p.hops.length) {
+    out(`${p.hops[0].from.name}  ${fnLoc(p.hops[0].from)}${mark(p.hops[0].from)}`);
+    side(0);
+  }
   p.hops.forEach((h, i) => {
     const how = h.kind === 'direct' ? 'direct' : h.kind === 'hint' ? `INDIRECT_CALL hint, via ${h.via}` : `through ${h.via}`;
     const why = h.evidence.find((e) => e.how !== 'hint');
     const others = h.alternatives.filter((a) => shown(v, a.built)).length;
-    out(`  → ${h.to.name}  ${fnLoc(h.to)}   [${how}${why ? `; ${evText(why)}` : ''}]${mark(h.to)}${others ? `  (+${others} other targets${v.config && !v.all ? ' in this config' : ''})` : ''}`);
+    out(
+      `  → ${h.to.name}  ${fnLoc(h.to)}   [${how}${why ? `; ${evText(why)}` : ''}]${mark(h.to)}${others ? `  (+${others} other targets${v.config && !v.all ? ' in this config' : ''})` : ''}`,
+    );
     side(i + 1);
   });
   if (p.broken) out(`  ✗ path broken between ${p.broken.after} and ${p.broken.before}: ${p.broken.reason}`);
   if (p.endsAt && !p.drivers) {
     const listed = p.endsAt.targets.filter((t) => shown(v, t.built));
-    out(`  → ${p.endsAt.slot}: ${listed.length} targets, e.g. ${listed.slice(0, 5).map((t) => `${t.name} (${fnLoc(t)})${mark(t)}`).join(', ')}`);
+    out(
+      `  → ${p.endsAt.slot}: ${listed.length} targets, e.g. ${listed
+        .slice(0, 5)
+        .map((t) => `${t.name} (${fnLoc(t)})${mark(t)}`)
+        .join(', ')}`,
+    );
   }
   for (const b of p.branches ?? []) {
     const o = b.options.find((x) => x.id === b.chosen);
-    out(`  branch ${b.id}: ${b.chosen}${o ? ` (${o.label})` : ''}; --branch ${b.options.filter((x) => x.id !== b.chosen).map((x) => `${b.id}=${x.id}`).join(' or ')}`);
+    out(
+      `  branch ${b.id}: ${b.chosen}${o ? ` (${o.label})` : ''}; --branch ${b.options
+        .filter((x) => x.id !== b.chosen)
+        .map((x) => `${b.id}=${x.id}`)
+        .join(' or ')}`,
+    );
   }
   if (p.drivers) {
     const listed = p.drivers.filter((d) => shown(v, d.built));
     const drv = listed.filter((d) => d.file.startsWith('drivers/'));
     const inConfig = v.config ? ` (${p.drivers.length - listed.length} more not in this config)` : '';
-    out(`  → ${DRIVER_SLOT}: ${listed.length} targets${inConfig}, ${drv.length} in drivers/, e.g. ${listed.filter((d) => d.name === 'loopback_xmit').concat(drv.slice(0, 5)).map((d) => `${d.name} (${fnLoc(d)})${mark(d)}`).join(', ')}`);
+    out(
+      `  → ${DRIVER_SLOT}: ${listed.length} targets${inConfig}, ${drv.length} in drivers/, e.g. ${listed
+        .filter((d) => d.name === 'loopback_xmit')
+        .concat(drv.slice(0, 5))
+        .map((d) => `${d.name} (${fnLoc(d)})${mark(d)}`)
+        .join(', ')}`,
+    );
   }
   configHint(v, out);
   return p.broken ? 2 : 0;
@@ -226,7 +289,10 @@ function builtCounts(ix: KernelIndex): Record<'y' | 'm' | 'n' | 'unknown', numbe
 
 function unresolvedCommand(ix: KernelIndex, limit: number, json: boolean, out: (s: string) => void): number {
   const { rows, reasons } = unresolvedRows(ix);
-  if (json) { out(JSON.stringify(rows.slice(0, limit), null, 2)); return 0; }
+  if (json) {
+    out(JSON.stringify(rows.slice(0, limit), null, 2));
+    return 0;
+  }
   out(`${rows.length} unresolved indirect call sites; by reason:`);
   for (const [r, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 15)) out(`  ${String(n).padStart(6)}  ${r}`);
   for (const r of rows.slice(0, limit)) out(`  ${r.file}:${r.line} in ${r.function}: ${r.reason}`);
@@ -242,18 +308,31 @@ const oneLine = (s: string): string => s.replace(/\s*[\r\n]+\s*/g, ' ');
  * Run a command line; returns the exit status. Errors are one line on `err` (a bad argument names
  * itself and points to --help; anything else says what failed, with a stack only under KPATH_DEBUG).
  */
-export async function main(argv: string[], out: Write = (s) => process.stdout.write(s + '\n'), err: Write = (s) => process.stderr.write(s + '\n')): Promise<number> {
+export async function main(
+  argv: string[],
+  out: Write = (s) => process.stdout.write(s + '\n'),
+  err: Write = (s) => process.stderr.write(s + '\n'),
+): Promise<number> {
   try {
     const a = parseArgs(argv);
     const [cmd, tree, arg] = a.positional;
     const json = a.flags.has('json');
-    if (!cmd || a.flags.has('help') || cmd === 'help') { out(USAGE); return cmd || a.flags.has('help') ? 0 : 2; }
+    if (!cmd || a.flags.has('help') || cmd === 'help') {
+      out(USAGE);
+      return cmd || a.flags.has('help') ? 0 : 2;
+    }
     checkCacheEnv(a);
     const scope = scopeOf(a);
     if (cmd === 'simulate') return await simulate(a, scope, out, err);
     if (cmd === 'mcp') {
       const root = treeFolder(tree);
-      const opts = { include: scope.include, exclude: scope.exclude, cacheDir: str(a, 'cache'), noCache: a.flags.has('no-cache'), config: configFile(root, a) };
+      const opts = {
+        include: scope.include,
+        exclude: scope.exclude,
+        cacheDir: str(a, 'cache'),
+        noCache: a.flags.has('no-cache'),
+        config: configFile(root, a),
+      };
       // Required here, not imported: bundled, it is dist/mcp/server.js (see esbuild.mjs).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { serveMcp } = require('./mcp/server') as typeof import('./mcp/server');
@@ -264,11 +343,16 @@ export async function main(argv: string[], out: Write = (s) => process.stdout.wr
     const ix = report.index;
     const view: View = { config: useConfig(ix, a, err), all: a.flags.has('all') };
     switch (cmd) {
-      case 'index': return indexCommand(report, json, view, out);
-      case 'targets': return targetsCommand(ix, arg, scope, json, view, out);
-      case 'callers': case 'callees': return edgesCommand(ix, arg, cmd, json, view, out);
+      case 'index':
+        return indexCommand(report, json, view, out);
+      case 'targets':
+        return targetsCommand(ix, arg, scope, json, view, out);
+      case 'callers':
+      case 'callees':
+        return edgesCommand(ix, arg, cmd, json, view, out);
       case 'path': {
-        const from = str(a, 'from'); const to = str(a, 'to');
+        const from = str(a, 'from');
+        const to = str(a, 'to');
         if (!from || !to) throw new UsageError('path needs --from <fn> --to <fn>');
         return printPath(callPath(ix, from, to, list(a, 'via') ?? []), json, view, out);
       }
@@ -276,7 +360,12 @@ export async function main(argv: string[], out: Write = (s) => process.stdout.wr
         const family = str(a, 'family');
         if (family && family !== 'ipv4' && family !== 'ipv6') throw new UsageError('--family is ipv4 or ipv6');
         const fam = family as 'ipv4' | 'ipv6' | undefined;
-        return printPath(sendPath(ix, { family: fam, through: list(a, 'through'), branches: branchChoices(a, SEND_ROUTES[fam ?? 'ipv4'].branches) }), json, view, out);
+        return printPath(
+          sendPath(ix, { family: fam, through: list(a, 'through'), branches: branchChoices(a, SEND_ROUTES[fam ?? 'ipv4'].branches) }),
+          json,
+          view,
+          out,
+        );
       }
       case 'recv-path': {
         const family = str(a, 'family');
@@ -284,22 +373,37 @@ export async function main(argv: string[], out: Write = (s) => process.stdout.wr
         const fam = family as 'ipv4' | 'ipv6' | undefined;
         const p = recvPath(ix, { family: fam, through: list(a, 'through'), branches: branchChoices(a, recvBranches(fam)) });
         if (json) {
-          out(JSON.stringify({ deliver: pathJson(p.deliver, view.config?.config.file), read: pathJson(p.read, view.config?.config.file) }, null, 2));
+          out(
+            JSON.stringify(
+              { deliver: pathJson(p.deliver, view.config?.config.file), read: pathJson(p.read, view.config?.config.file) },
+              null,
+              2,
+            ),
+          );
           return p.deliver.broken || p.read.broken ? 2 : 0;
         }
-        out('the packet, from the device up to the socket\'s wakeup:');
+        out("the packet, from the device up to the socket's wakeup:");
         const deliver = printPath(p.deliver, false, view, out);
         out('');
-        out('recvfrom(), down to the copy into the reader\'s memory:');
+        out("recvfrom(), down to the copy into the reader's memory:");
         return Math.max(deliver, printPath(p.read, false, view, out));
       }
-      case 'unresolved': return unresolvedCommand(ix, count(a, 'limit', 20), json, out);
-      case 'scip': return await (await import('./scip/export')).scipCommand(ix, str(a, 'out'), a.flags.has('quiet'), out, err);
-      default: return 2;
+      case 'unresolved':
+        return unresolvedCommand(ix, count(a, 'limit', 20), json, out);
+      case 'scip':
+        return await (await import('./scip/export')).scipCommand(ix, str(a, 'out'), a.flags.has('quiet'), out, err);
+      default:
+        return 2;
     }
   } catch (e) {
-    if (e instanceof UsageError) { err(`kpath: ${oneLine(e.message)}; see kpath --help`); return 2; }
-    if (e instanceof CacheDirError) { err(`kpath: ${oneLine(e.message)}`); return 2; }
+    if (e instanceof UsageError) {
+      err(`kpath: ${oneLine(e.message)}; see kpath --help`);
+      return 2;
+    }
+    if (e instanceof CacheDirError) {
+      err(`kpath: ${oneLine(e.message)}`);
+      return 2;
+    }
     err(`kpath: ${oneLine(e instanceof Error ? e.message : String(e))}`);
     if (process.env.KPATH_DEBUG && e instanceof Error && e.stack) err(e.stack);
     return 1;
@@ -315,11 +419,17 @@ async function simulate(a: Args, scope: Scope, out: Write, err: Write): Promise<
   let locate: ((fn: string) => { file: string; line: number } | undefined) | undefined;
   if (tree && existsSync(cacheFile(str(a, 'cache') ?? defaultCacheDir(tree), scopeKey(scope.include, scope.exclude)))) {
     const ix = (await openIndex(tree, a, scope, err)).index;
-    locate = (fn) => { const f = ix.functionsNamed(fn)[0]; return f ? { file: f.file, line: f.def.nameLine + 1 } : undefined; };
+    locate = (fn) => {
+      const f = ix.functionsNamed(fn)[0];
+      return f ? { file: f.file, line: f.def.nameLine + 1 } : undefined;
+    };
   }
   // Only the options simulate reads itself: the index options were used above.
-  const own = [...a.positional.slice(1), ...(['json', 'ethernet'] as const).filter((k) => a.flags.has(k)).map((k) => `--${k}`),
-    ...(['pcap', 'tree'] as const).flatMap((k) => (a.flags.has(k) ? [`--${k}`, str(a, k)!] : []))];
+  const own = [
+    ...a.positional.slice(1),
+    ...(['json', 'ethernet'] as const).filter((k) => a.flags.has(k)).map((k) => `--${k}`),
+    ...(['pcap', 'tree'] as const).flatMap((k) => (a.flags.has(k) ? [`--${k}`, str(a, k)!] : [])),
+  ];
   return simulateCommand(own, { out, err: (s) => err(`kpath simulate: ${s}`) }, locate);
 }
 
@@ -330,20 +440,44 @@ function indexCommand(report: IndexReport, json: boolean, view: View, out: Write
   const parser = problem ? `tree-sitter binding (${problem})` : 'native';
   const built = view.config ? builtCounts(ix) : undefined;
   const summary = {
-    tree: ix.root, sourceFiles: report.files, parsed: report.parsed, fromCache: report.fromCache, mbParsed: +(report.bytesParsed / 1e6).toFixed(1), parser, cache: report.cacheStatus,
-    seconds: +(report.ms.total / 1000).toFixed(1), problems: report.problems.length, peakRssMb: peakRssMb(), ...st,
+    tree: ix.root,
+    sourceFiles: report.files,
+    parsed: report.parsed,
+    fromCache: report.fromCache,
+    mbParsed: +(report.bytesParsed / 1e6).toFixed(1),
+    parser,
+    cache: report.cacheStatus,
+    seconds: +(report.ms.total / 1000).toFixed(1),
+    problems: report.problems.length,
+    peakRssMb: peakRssMb(),
+    ...st,
     ...(view.config && built ? { config: view.config.config.file, builtFunctions: built } : {}),
   };
-  if (json) { out(JSON.stringify(summary, null, 2)); return 0; }
-  out(`indexed ${report.files} files (${report.parsed} parsed${report.parsed && problem ? `, slowly: native parser not used (${problem})` : ''}, ${report.fromCache} from cache) in ${summary.seconds} s; cache ${report.cacheStatus}`);
-  out(`${st.functions} functions, ${st.structs} structs, ${st.calls} direct calls, ${st.indirectSites} indirect call sites, ${st.resolvedSites} resolved (${((100 * st.resolvedSites) / Math.max(1, st.indirectSites)).toFixed(1)} %), ${st.stores} stores`);
-  if (view.config && built) out(`${view.config.config.label}: functions compiled in ${built.y}, as modules ${built.m}, not compiled ${built.n}, unknown ${built.unknown} (Makefiles evaluated in ${view.config.ms.toFixed(0)} ms)`);
+  if (json) {
+    out(JSON.stringify(summary, null, 2));
+    return 0;
+  }
+  out(
+    `indexed ${report.files} files (${report.parsed} parsed${report.parsed && problem ? `, slowly: native parser not used (${problem})` : ''}, ${report.fromCache} from cache) in ${summary.seconds} s; cache ${report.cacheStatus}`,
+  );
+  out(
+    `${st.functions} functions, ${st.structs} structs, ${st.calls} direct calls, ${st.indirectSites} indirect call sites, ${st.resolvedSites} resolved (${((100 * st.resolvedSites) / Math.max(1, st.indirectSites)).toFixed(1)} %), ${st.stores} stores`,
+  );
+  if (view.config && built)
+    out(
+      `${view.config.config.label}: functions compiled in ${built.y}, as modules ${built.m}, not compiled ${built.n}, unknown ${built.unknown} (Makefiles evaluated in ${view.config.ms.toFixed(0)} ms)`,
+    );
   else configHint(view, out);
   return 0;
 }
 
 if (require.main === module) {
   // `kpath … | head`: a reader that stops early is not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

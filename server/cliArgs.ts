@@ -29,13 +29,33 @@ export const COMMANDS: Record<string, { positional: number; options: string[] }>
 
 /** What each option's value is (said when it is missing), or null for an option without a value. */
 const VALUE: Record<string, string | null> = {
-  scope: 'net, all or folders (dir,dir)', exclude: 'folders (dir,dir)', cache: 'a folder', config: 'a file: a .config, or a config shipped as .xz or .gz',
-  from: 'a function', to: 'a function', via: 'functions (fn,fn)', family: 'ipv4 or ipv6', through: 'functions (fn,fn)', branch: 'branch=option (qdisc=noqueue,netfilter=hooks)', limit: 'a whole number',
-  tree: 'a kernel tree (a folder)', pcap: 'a file to write', out: 'a file to write (index.scip)',
-  'no-cache': null, 'no-config': null, all: null, json: null, quiet: null, ethernet: null, help: null,
+  scope: 'net, all or folders (dir,dir)',
+  exclude: 'folders (dir,dir)',
+  cache: 'a folder',
+  config: 'a file: a .config, or a config shipped as .xz or .gz',
+  from: 'a function',
+  to: 'a function',
+  via: 'functions (fn,fn)',
+  family: 'ipv4 or ipv6',
+  through: 'functions (fn,fn)',
+  branch: 'branch=option (qdisc=noqueue,netfilter=hooks)',
+  limit: 'a whole number',
+  tree: 'a kernel tree (a folder)',
+  pcap: 'a file to write',
+  out: 'a file to write (index.scip)',
+  'no-cache': null,
+  'no-config': null,
+  all: null,
+  json: null,
+  quiet: null,
+  ethernet: null,
+  help: null,
 };
 
-export interface Args { positional: string[]; flags: Map<string, string | true> }
+export interface Args {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
 
 /** Edit distance, for "did you mean": options are short, so the plain table is cheap. */
 function distance(a: string, b: string): number {
@@ -50,10 +70,14 @@ function distance(a: string, b: string): number {
 
 /** The known name closest to `name` (a prefix of it, or at most two edits away), if any. */
 export function closest(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined, score = Infinity;
+  let best: string | undefined,
+    score = Infinity;
   for (const k of known) {
     const d = k.startsWith(name) && name.length >= 2 ? 0.5 : distance(name, k);
-    if (d < score) { score = d; best = k; }
+    if (d < score) {
+      score = d;
+      best = k;
+    }
   }
   return score <= Math.min(2, Math.floor(name.length / 2)) ? best : undefined;
 }
@@ -70,13 +94,28 @@ export function parseArgs(argv: readonly string[]): Args {
   let rest = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (rest || a === '-' || !a.startsWith('-')) { positional.push(a); continue; }
-    if (a === '--') { rest = true; continue; }
-    if (a === '-h') { flags.set('help', true); continue; }
-    if (!a.startsWith('--')) { unknown.push(a); continue; }
+    if (rest || a === '-' || !a.startsWith('-')) {
+      positional.push(a);
+      continue;
+    }
+    if (a === '--') {
+      rest = true;
+      continue;
+    }
+    if (a === '-h') {
+      flags.set('help', true);
+      continue;
+    }
+    if (!a.startsWith('--')) {
+      unknown.push(a);
+      continue;
+    }
     const eq = a.indexOf('=');
     const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
-    if (!(name in VALUE)) { unknown.push(`--${name}`); continue; }
+    if (!(name in VALUE)) {
+      unknown.push(`--${name}`);
+      continue;
+    }
     const what = VALUE[name];
     if (what === null) {
       if (eq >= 0) throw new UsageError(`--${name} takes no value`);
@@ -105,17 +144,26 @@ export function parseArgs(argv: readonly string[]): Args {
       throw new UsageError(`--${k} does not apply to ${cmd}${owners.length ? ` (it is an option of ${owners.join(', ')})` : ''}`);
     }
   }
-  if (spec && positional.length > spec.positional + 1 && !flags.has('help')) throw new UsageError(`unexpected argument ${positional[spec.positional + 1]} after ${cmd} ${positional.slice(1, spec.positional + 1).join(' ')}`);
+  if (spec && positional.length > spec.positional + 1 && !flags.has('help'))
+    throw new UsageError(
+      `unexpected argument ${positional[spec.positional + 1]} after ${cmd} ${positional.slice(1, spec.positional + 1).join(' ')}`,
+    );
   return { positional, flags };
 }
 
-export const str = (a: Args, k: string): string | undefined => { const v = a.flags.get(k); return typeof v === 'string' ? v : undefined; };
+export const str = (a: Args, k: string): string | undefined => {
+  const v = a.flags.get(k);
+  return typeof v === 'string' ? v : undefined;
+};
 
 /** A comma-separated option as a list; one that names nothing (`--scope ,`) is an error, not "everything". */
 export function list(a: Args, k: string): string[] | undefined {
   const v = str(a, k);
   if (v === undefined) return undefined;
-  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!items.length) throw new UsageError(`--${k} ${JSON.stringify(v)} names nothing`);
   return items;
 }
@@ -132,7 +180,11 @@ export function count(a: Args, k: string, fallback: number): number {
 export function treeFolder(tree: string | undefined, option?: string): string {
   if (!tree) throw new UsageError('missing <tree>: the path of a kernel checkout');
   let dir = false;
-  try { dir = statSync(tree).isDirectory(); } catch { /* said below */ }
+  try {
+    dir = statSync(tree).isDirectory();
+  } catch {
+    /* said below */
+  }
   if (!dir) throw new UsageError(`${option ? `${option} ` : ''}${tree}: not a folder`);
   return tree;
 }
@@ -141,12 +193,19 @@ export function treeFolder(tree: string | undefined, option?: string): string {
 export function checkCacheEnv(a: Args, env: NodeJS.ProcessEnv = process.env): void {
   if (a.flags.has('cache') || a.flags.has('no-cache')) return;
   const v = env.KPATH_CACHE_DIR;
-  if (v !== undefined && v.trim() === '') throw new UsageError('KPATH_CACHE_DIR is set but empty: unset it (the cache then goes to ~/.cache/kpath/index) or name a folder');
+  if (v !== undefined && v.trim() === '')
+    throw new UsageError('KPATH_CACHE_DIR is set but empty: unset it (the cache then goes to ~/.cache/kpath/index) or name a folder');
 }
 
 const under = (rel: string, dir: string): boolean => rel === dir || rel.startsWith(`${dir.replace(/\/+$/, '')}/`);
 
-const real = (p: string): string => { try { return realpathSync(p); } catch { return p; } };
+const real = (p: string): string => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+};
 
 /**
  * A file named on the command line as the index names it: relative to the tree root and
@@ -172,7 +231,11 @@ export function treeFile(root: string, given: string): string {
 }
 
 /** The folders indexed: `include` as resolveScope gives it ([] = all), and what `--exclude` leaves out. */
-export interface Scope { include: string[]; exclude: string[]; given?: string }
+export interface Scope {
+  include: string[];
+  exclude: string[];
+  given?: string;
+}
 
 /** Why a tree-relative file is not in the index, said so that the next command line gets it right. */
 export function notIndexed(root: string, rel: string, scope: Scope): string {
@@ -184,8 +247,10 @@ export function notIndexed(root: string, rel: string, scope: Scope): string {
     // The folder to add: the top folder, or its child when part of the top is already in (drivers/net).
     const parts = rel.split('/');
     const dir = parts.length > 2 && scope.include.some((i) => i.startsWith(`${parts[0]}/`)) ? parts.slice(0, 2).join('/') : parts[0];
-    return `${rel} is outside the indexed scope (--scope ${scope.given ?? 'net'}); `
-      + `to include it: --scope ${[...scope.include, dir].join(',')} (or --scope all), which builds another index`;
+    return (
+      `${rel} is outside the indexed scope (--scope ${scope.given ?? 'net'}); ` +
+      `to include it: --scope ${[...scope.include, dir].join(',')} (or --scope all), which builds another index`
+    );
   }
   return `${rel} is not in the index (see kpath index for the files that could not be read)`;
 }

@@ -13,8 +13,20 @@
 import { Transform } from 'node:stream';
 import { inspect } from 'node:util';
 import {
-  createConnection, ErrorCodes, IPCMessageReader, IPCMessageWriter, Message, ProposedFeatures, StreamMessageReader, StreamMessageWriter,
-  type Connection, type DataCallback, type Disposable, type MessageReader, type MessageWriter, type ResponseMessage,
+  createConnection,
+  ErrorCodes,
+  IPCMessageReader,
+  IPCMessageWriter,
+  Message,
+  ProposedFeatures,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type Connection,
+  type DataCallback,
+  type Disposable,
+  type MessageReader,
+  type MessageWriter,
+  type ResponseMessage,
 } from 'vscode-languageserver/node';
 
 export interface FrameLimits {
@@ -88,14 +100,19 @@ export function checkFrames(limits: FrameLimits, broken: (why: string) => void):
       const end = joined.indexOf(HEADER_END);
       if (end < 0 || end > limits.maxHeaderBytes) {
         if (end > limits.maxHeaderBytes || joined.length > limits.maxHeaderBytes + HEADER_END.length) {
-          fail(`no end of header in ${limits.maxHeaderBytes} bytes (starts ${JSON.stringify(joined.toString('latin1', 0, 32).replace(/[^\x20-\x7e]/g, '.'))})`);
+          fail(
+            `no end of header in ${limits.maxHeaderBytes} bytes (starts ${JSON.stringify(joined.toString('latin1', 0, 32).replace(/[^\x20-\x7e]/g, '.'))})`,
+          );
           return;
         }
         head = Buffer.from(joined);
         return;
       }
       const length = headerLength(joined.toString('latin1', 0, end), limits);
-      if (typeof length === 'string') { fail(length); return; }
+      if (typeof length === 'string') {
+        fail(length);
+        return;
+      }
       i += end + HEADER_END.length - head.length;
       head = Buffer.alloc(0);
       bodyLeft = length;
@@ -116,18 +133,30 @@ export function checkFrames(limits: FrameLimits, broken: (why: string) => void):
 export class ShutdownGate implements MessageReader {
   shutdownRequested = false;
 
-  constructor(private readonly inner: MessageReader, private readonly writer: MessageWriter) {}
+  constructor(
+    private readonly inner: MessageReader,
+    private readonly writer: MessageWriter,
+  ) {}
 
-  get onError(): MessageReader['onError'] { return this.inner.onError; }
-  get onClose(): MessageReader['onClose'] { return this.inner.onClose; }
-  get onPartialMessage(): MessageReader['onPartialMessage'] { return this.inner.onPartialMessage; }
-  dispose(): void { this.inner.dispose(); }
+  get onError(): MessageReader['onError'] {
+    return this.inner.onError;
+  }
+  get onClose(): MessageReader['onClose'] {
+    return this.inner.onClose;
+  }
+  get onPartialMessage(): MessageReader['onPartialMessage'] {
+    return this.inner.onPartialMessage;
+  }
+  dispose(): void {
+    this.inner.dispose();
+  }
 
   listen(callback: DataCallback): Disposable {
     return this.inner.listen((m) => {
       if (this.shutdownRequested && Message.isRequest(m)) {
         const refusal: ResponseMessage = {
-          jsonrpc: '2.0', id: m.id,
+          jsonrpc: '2.0',
+          id: m.id,
           error: { code: ErrorCodes.InvalidRequest, message: `${m.method}: the server is shutting down; only exit is accepted` },
         };
         this.writer.write(refusal).catch(() => undefined);

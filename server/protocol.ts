@@ -103,7 +103,11 @@ export interface BranchOption {
 }
 export type PathMatch = { folder: string } | { slot: string } | { fn: string };
 
-export interface CallPathParams { from: string; to: string; via?: string[] }
+export interface CallPathParams {
+  from: string;
+  to: string;
+  via?: string[];
+}
 export interface SendPathParams {
   family?: 'ipv4' | 'ipv6';
   /** switch an indirect hop: function name to pass through */
@@ -114,7 +118,10 @@ export interface SendPathParams {
 /** The receive path is asked for like the send path. */
 export type RecvPathParams = SendPathParams;
 /** Two legs, each shaped like the send path: the packet up to the socket's wakeup, and recvfrom() down to the copy to user memory. */
-export interface RecvPath { deliver: CallPath; read: CallPath }
+export interface RecvPath {
+  deliver: CallPath;
+  read: CallPath;
+}
 
 export const Methods = {
   /** CallPathParams → CallPath */
@@ -169,7 +176,12 @@ export interface ConfigStatus {
 // ---- Added by the extension/webview side (issue 4). Additions only. ----
 
 /** Params of `kpath/targets`: a position in a file. `file` is relative to the tree root, like FunctionRef.file; `uri` is the document's URI as the client knows it. */
-export interface TargetsParams { file: string; line: number; col: number; uri?: string }
+export interface TargetsParams {
+  file: string;
+  line: number;
+  col: number;
+  uri?: string;
+}
 
 /**
  * The `kpath.*` settings, one schema for client and server. package.json's
@@ -193,7 +205,19 @@ export interface KpathSettings {
 }
 export const settingsDefaults: KpathSettings = {
   treeRoot: '',
-  include: ['net/**', 'include/**', 'drivers/net/**', 'kernel/**', 'lib/**', 'mm/**', 'arch/x86/**', 'fs/**', 'security/**', 'block/**', 'crypto/**'],
+  include: [
+    'net/**',
+    'include/**',
+    'drivers/net/**',
+    'kernel/**',
+    'lib/**',
+    'mm/**',
+    'arch/x86/**',
+    'fs/**',
+    'security/**',
+    'block/**',
+    'crypto/**',
+  ],
   exclude: ['Documentation/**', 'tools/**', 'samples/**', 'scripts/**'],
   cacheDir: '',
   config: '',

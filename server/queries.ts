@@ -7,7 +7,10 @@ import type { Built, CallPath, Evidence, FunctionRef, HopKind, PathHop } from '.
 export const ev1 = (e: Evidence): Evidence => ({ ...e, line: e.line + 1, col: e.col + 1 });
 export const ref1 = (f: FunctionRef): FunctionRef => ({ ...f, line: f.line + 1, col: f.col + 1 });
 
-export interface TargetRow extends FunctionRef { hint: boolean; evidence: Evidence[] }
+export interface TargetRow extends FunctionRef {
+  hint: boolean;
+  evidence: Evidence[];
+}
 export interface SiteRow {
   site: { file: string; line: number; col: number; function: string; built?: Built; builtWhy?: string };
   slot: string | null;
@@ -20,13 +23,24 @@ export interface SiteRow {
 /** The indirect calls on a line of an indexed file (0-based `line` and `col`); with a column, the one there. */
 export function targetRows(ix: KernelIndex, file: string, line: number, col?: number): SiteRow[] {
   let sites: SiteInfo[] = ix.sitesIn(file).filter((s) => s.site.line === line || s.site.nameLine === line);
-  if (col !== undefined) { const one = ix.siteAt(file, line, col); sites = one ? [one] : sites; }
+  if (col !== undefined) {
+    const one = ix.siteAt(file, line, col);
+    sites = one ? [one] : sites;
+  }
   return sites.map((s) => {
     const targets = ix.targetsOf(s);
     const built = ix.builtAt(file, s.site.line);
     return {
-      site: { file, line: s.site.line + 1, col: s.site.col + 1, function: s.fromId, ...(built ? { built: built.built, builtWhy: built.why } : {}) },
-      slot: s.slot ?? null, receiverType: s.receiverType ?? null, via: s.site.via ?? null,
+      site: {
+        file,
+        line: s.site.line + 1,
+        col: s.site.col + 1,
+        function: s.fromId,
+        ...(built ? { built: built.built, builtWhy: built.why } : {}),
+      },
+      slot: s.slot ?? null,
+      receiverType: s.receiverType ?? null,
+      via: s.site.via ?? null,
       targets: targets.map((t) => ({ ...ref1(t.fn), hint: t.hint, evidence: t.evidence.map(ev1) })),
       unresolved: ix.unresolvedReason(s, targets) ?? null,
     };
@@ -49,14 +63,24 @@ export function edgeRows(ix: KernelIndex, ids: string[], dir: 'callers' | 'calle
     const other = ix.fnById(dir === 'callers' ? e.from : e.to);
     return {
       function: other ? ref1(ix.ref(other)) : { id: dir === 'callers' ? e.from : e.to },
-      kind: e.kind, via: e.via || null, site: { file: e.file, line: e.line + 1, col: e.col + 1 }, evidence: e.evidence.map(ev1),
+      kind: e.kind,
+      via: e.via || null,
+      site: { file: e.file, line: e.line + 1, col: e.col + 1 },
+      evidence: e.evidence.map(ev1),
       ...(e.built ? { built: e.built } : {}),
     };
   });
 }
 
 /** A call path with 1-based positions; `config` is the configuration file it was answered for. */
-const hop1 = (h: PathHop) => ({ ...h, from: ref1(h.from), to: ref1(h.to), site: { ...h.site, line: h.site.line + 1, col: h.site.col + 1 }, evidence: h.evidence.map(ev1), alternatives: h.alternatives.map(ref1) });
+const hop1 = (h: PathHop) => ({
+  ...h,
+  from: ref1(h.from),
+  to: ref1(h.to),
+  site: { ...h.site, line: h.site.line + 1, col: h.site.col + 1 },
+  evidence: h.evidence.map(ev1),
+  alternatives: h.alternatives.map(ref1),
+});
 
 export function pathJson(p: CallPath, config: string | undefined) {
   return {
@@ -70,10 +94,18 @@ export function pathJson(p: CallPath, config: string | undefined) {
   };
 }
 
-export interface UnresolvedRow { file: string; line: number; function: string; reason: string }
+export interface UnresolvedRow {
+  file: string;
+  line: number;
+  function: string;
+  reason: string;
+}
 
 /** Indirect call sites left without targets (of `files`, default all), and how many there are by kind of reason. */
-export function unresolvedRows(ix: KernelIndex, files: Iterable<string> = ix.files.keys()): { rows: UnresolvedRow[]; reasons: Map<string, number> } {
+export function unresolvedRows(
+  ix: KernelIndex,
+  files: Iterable<string> = ix.files.keys(),
+): { rows: UnresolvedRow[]; reasons: Map<string, number> } {
   const rows: UnresolvedRow[] = [];
   const reasons = new Map<string, number>();
   for (const file of files) {

@@ -28,13 +28,17 @@ const state = new ServerState(connection, docs, initialSettings(undefined));
 
 function folderOf(uri: string | null | undefined): string | undefined {
   if (!uri || !uri.startsWith('file:')) return undefined;
-  try { return path.resolve(fileURLToPath(uri)); } catch { return undefined; }
+  try {
+    return path.resolve(fileURLToPath(uri));
+  } catch {
+    return undefined;
+  }
 }
 
 connection.onInitialize((params): InitializeResult => {
   const problems: string[] = [];
   state.settings = initialSettings(params.initializationOptions, problems);
-  state.workspaceFolder = folderOf(params.workspaceFolders?.[0]?.uri) ?? folderOf(params.rootUri) ?? (params.rootPath ?? undefined);
+  state.workspaceFolder = folderOf(params.workspaceFolders?.[0]?.uri) ?? folderOf(params.rootUri) ?? params.rootPath ?? undefined;
   state.canPullConfiguration = params.capabilities.workspace?.configuration === true;
   state.canRefreshCodeLens = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   state.canWatchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
@@ -60,13 +64,27 @@ connection.onInitialized(() => {
   void indexing.startIndexing(state, 'start');
 });
 
-for (const feature of [documents, definition, implementation, references, hover, callHierarchy, codeLens, documentSymbols, workspaceSymbols, targets, paths, indexing, watchedFiles]) {
+for (const feature of [
+  documents,
+  definition,
+  implementation,
+  references,
+  hover,
+  callHierarchy,
+  codeLens,
+  documentSymbols,
+  workspaceSymbols,
+  targets,
+  paths,
+  indexing,
+  watchedFiles,
+]) {
   feature.register(connection, state);
 }
 
 // A bug in one handler's asynchronous tail must not take the editor's navigation down with it.
 process.on('uncaughtException', (e) => state.error(`uncaught: ${e.stack ?? e.message}`));
-process.on('unhandledRejection', (e) => state.error(`unhandled rejection: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+process.on('unhandledRejection', (e) => state.error(`unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
 
 docs.listen(connection);
 connection.listen();

@@ -14,13 +14,17 @@ export function checkRelativePath(p: unknown): { ok: true; path: string } | { ok
   if (p.includes('\\')) return { ok: false, why: `"${p}" uses backslashes; use '/'` };
   if (p.startsWith('/') || /^[A-Za-z]:/.test(p)) return { ok: false, why: `"${p}" is absolute; paths are relative to the tree root` };
   // `javascript:alert(1)`, `command:x`, `file://…`, `http://…`: a URL, not a file of the tree.
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(p)) return { ok: false, why: `"${p}" is a URL (${p.slice(0, p.indexOf(':') + 1)}), not a path in the tree` };
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(p))
+    return { ok: false, why: `"${p}" is a URL (${p.slice(0, p.indexOf(':') + 1)}), not a path in the tree` };
   const parts = p.split('/');
   if (parts.some((s) => s === '..')) return { ok: false, why: `"${p}" leaves the tree (..)` };
   const clean = parts.filter((s) => s !== '' && s !== '.').join('/');
   if (!clean) return { ok: false, why: `"${p}" names the tree root, not a file` };
   // `./javascript:x` would be clean as `javascript:x`: check what is kept, not only what was given.
-  if (clean !== p) { const again = checkRelativePath(clean); if (!again.ok) return again; }
+  if (clean !== p) {
+    const again = checkRelativePath(clean);
+    if (!again.ok) return again;
+  }
   return { ok: true, path: clean };
 }
 

@@ -26,7 +26,10 @@ export function activate(host: Host): void {
   const fetchPath = async (s: Session) => {
     try {
       const p = await s.client.sendRequest(sendPathRequest, { family: 'ipv4' });
-      if (session === s) { path = steps(p); lensesChanged.fire(); }
+      if (session === s) {
+        path = steps(p);
+        lensesChanged.fire();
+      }
     } catch (e) {
       host.output.warn(`annotations: kpath/sendPath: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -34,14 +37,20 @@ export function activate(host: Host): void {
 
   const decorate = async (editor: vscode.TextEditor) => {
     if (!session?.relative(editor.document.uri)) return;
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri).then((l) => l ?? [], () => []);
-    const sites = lenses.filter((l) => l.command?.command === 'kpath.showTargets')
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri).then(
+      (l) => l ?? [],
+      () => [],
+    );
+    const sites = lenses
+      .filter((l) => l.command?.command === 'kpath.showTargets')
       .map((l): vscode.DecorationOptions => ({ range: l.range, hoverMessage: `indirect call · ${l.command!.title}` }));
     editor.setDecorations(indirect, sites);
   };
   const scheduleDecorate = () => {
     clearTimeout(decorateTimer);
-    decorateTimer = setTimeout(() => { for (const e of vscode.window.visibleTextEditors) void decorate(e); }, DECORATE_DEBOUNCE_MS);
+    decorateTimer = setTimeout(() => {
+      for (const e of vscode.window.visibleTextEditors) void decorate(e);
+    }, DECORATE_DEBOUNCE_MS);
   };
 
   const attach = (s: Session | undefined) => {
@@ -49,28 +58,49 @@ export function activate(host: Host): void {
     path = [];
     lensesChanged.fire();
   };
-  const ready = onIndexReady(host, async (s) => { await fetchPath(s); scheduleDecorate(); });
+  const ready = onIndexReady(host, async (s) => {
+    await fetchPath(s);
+    scheduleDecorate();
+  });
 
   const provider: vscode.CodeLensProvider = {
     onDidChangeCodeLenses: lensesChanged.event,
     provideCodeLenses(doc) {
       const rel = session?.relative(doc.uri);
       if (!rel) return [];
-      return path.filter((s) => s.fn.file === rel && s.fn.line < doc.lineCount).map((s) => new vscode.CodeLens(
-        new vscode.Range(s.fn.line, 0, s.fn.line, 0),
-        { title: lensTitle(s), command: 'kpath.showSendPath', arguments: [{ focus: s.fn.name }] },
-      ));
+      return path
+        .filter((s) => s.fn.file === rel && s.fn.line < doc.lineCount)
+        .map(
+          (s) =>
+            new vscode.CodeLens(new vscode.Range(s.fn.line, 0, s.fn.line, 0), {
+              title: lensTitle(s),
+              command: 'kpath.showSendPath',
+              arguments: [{ focus: s.fn.name }],
+            }),
+        );
     },
   };
 
   host.context.subscriptions.push(
-    lensesChanged, indirect, ready,
-    vscode.languages.registerCodeLensProvider([{ scheme: 'file', language: 'c' }, { scheme: 'file', language: 'cpp' }], provider),
+    lensesChanged,
+    indirect,
+    ready,
+    vscode.languages.registerCodeLensProvider(
+      [
+        { scheme: 'file', language: 'c' },
+        { scheme: 'file', language: 'cpp' },
+      ],
+      provider,
+    ),
     host.onDidChangeSession(attach),
     vscode.window.onDidChangeVisibleTextEditors(scheduleDecorate),
-    vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length && session?.relative(e.document.uri)) scheduleDecorate(); }),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length && session?.relative(e.document.uri)) scheduleDecorate();
+    }),
     // A saved C file is re-indexed by the server; the path may change with it.
-    vscode.workspace.onDidSaveTextDocument((doc) => { if (session?.relative(doc.uri) && /\.[ch]$/.test(doc.fileName)) ready.again(); }),
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      if (session?.relative(doc.uri) && /\.[ch]$/.test(doc.fileName)) ready.again();
+    }),
     { dispose: () => clearTimeout(decorateTimer) },
   );
   attach(host.session());

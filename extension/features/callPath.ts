@@ -4,7 +4,9 @@ import * as vscode from 'vscode';
 import type { Host, Session } from '../host';
 import { PathPanel } from './sendPathPanel';
 
-interface FnItem extends vscode.QuickPickItem { fn: string }
+interface FnItem extends vscode.QuickPickItem {
+  fn: string;
+}
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -18,10 +20,15 @@ async function pickFunction(session: Session, title: string, initial: string): P
   let timer: NodeJS.Timeout | undefined;
   const lookup = async (query: string) => {
     const mine = ++seq;
-    if (!query) { qp.items = []; return; }
+    if (!query) {
+      qp.items = [];
+      return;
+    }
     qp.busy = true;
     try {
-      const symbols = (await vscode.commands.executeCommand<vscode.SymbolInformation[] | undefined>('vscode.executeWorkspaceSymbolProvider', query)) ?? [];
+      const symbols =
+        (await vscode.commands.executeCommand<vscode.SymbolInformation[] | undefined>('vscode.executeWorkspaceSymbolProvider', query)) ??
+        [];
       if (mine !== seq) return;
       qp.items = symbols
         .filter((s) => s.kind === vscode.SymbolKind.Function || s.kind === vscode.SymbolKind.Method)
@@ -36,29 +43,41 @@ async function pickFunction(session: Session, title: string, initial: string): P
     }
   };
   return new Promise((resolve) => {
-    qp.onDidChangeValue((v) => { clearTimeout(timer); timer = setTimeout(() => void lookup(v.trim()), 150); });
+    qp.onDidChangeValue((v) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void lookup(v.trim()), 150);
+    });
     qp.onDidAccept(() => {
       const picked = qp.selectedItems[0]?.fn ?? (identifier.test(qp.value.trim()) ? qp.value.trim() : undefined);
-      if (picked) { resolve(picked); qp.hide(); }
+      if (picked) {
+        resolve(picked);
+        qp.hide();
+      }
     });
-    qp.onDidHide(() => { clearTimeout(timer); resolve(undefined); qp.dispose(); });
+    qp.onDidHide(() => {
+      clearTimeout(timer);
+      resolve(undefined);
+      qp.dispose();
+    });
     qp.show();
     void lookup(initial);
   });
 }
 
 export function activate(host: Host): void {
-  host.context.subscriptions.push(vscode.commands.registerCommand('kpath.showCallPath', async (args?: { from?: string; to?: string }) => {
-    const session = host.session(true);
-    if (!session) return;
-    // Start from the word under the cursor: usually the function one is reading.
-    const editor = vscode.window.activeTextEditor;
-    const range = editor?.document.getWordRangeAtPosition(editor.selection.active, /[A-Za-z_][A-Za-z0-9_]*/);
-    const word = range ? editor!.document.getText(range) : '';
-    const from = args?.from ?? (await pickFunction(session, 'kpath: call path from…', word));
-    if (!from) return;
-    const to = args?.to ?? (await pickFunction(session, `kpath: call path from ${from} to…`, ''));
-    if (!to) return;
-    PathPanel.show(host, { kind: 'call', params: { from, to } });
-  }));
+  host.context.subscriptions.push(
+    vscode.commands.registerCommand('kpath.showCallPath', async (args?: { from?: string; to?: string }) => {
+      const session = host.session(true);
+      if (!session) return;
+      // Start from the word under the cursor: usually the function one is reading.
+      const editor = vscode.window.activeTextEditor;
+      const range = editor?.document.getWordRangeAtPosition(editor.selection.active, /[A-Za-z_][A-Za-z0-9_]*/);
+      const word = range ? editor!.document.getText(range) : '';
+      const from = args?.from ?? (await pickFunction(session, 'kpath: call path from…', word));
+      if (!from) return;
+      const to = args?.to ?? (await pickFunction(session, `kpath: call path from ${from} to…`, ''));
+      if (!to) return;
+      PathPanel.show(host, { kind: 'call', params: { from, to } });
+    }),
+  );
 }

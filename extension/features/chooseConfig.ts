@@ -12,7 +12,10 @@ import type { Host } from '../host';
 /** How long to show "reading…" for a choice: the first evaluation reads every Makefile of the tree. */
 const ANSWER_TIMEOUT_MS = 5 * 60_000;
 
-interface ConfigItem extends vscode.QuickPickItem { value?: string; browse?: true }
+interface ConfigItem extends vscode.QuickPickItem {
+  value?: string;
+  browse?: true;
+}
 
 /**
  * The file a `kpath.config` value means, as the server reads it (server/features/config.ts, which
@@ -35,12 +38,21 @@ function items(root: string, current: string | undefined): ConfigItem[] {
     out.push({ label: `$(check) ${path.basename(current)}`, description: 'current', detail: current, value: current });
   }
   for (const c of candidates) {
-    out.push({ label: `${mark(c.file)}${path.basename(c.file)}`, description: c.file === current ? `${c.kind} · current` : c.kind, detail: c.file, value: c.file });
+    out.push({
+      label: `${mark(c.file)}${path.basename(c.file)}`,
+      description: c.file === current ? `${c.kind} · current` : c.kind,
+      detail: c.file,
+      value: c.file,
+    });
   }
   out.push(
     { label: '', kind: vscode.QuickPickItemKind.Separator },
     { label: '$(folder-opened) Browse…', description: 'a .config, or a config as distributions ship it (.xz, .gz)', browse: true },
-    { label: `${mark(undefined)}None (every configuration)`, description: current === undefined ? 'current' : 'targets and paths of every configuration', value: 'none' },
+    {
+      label: `${mark(undefined)}None (every configuration)`,
+      description: current === undefined ? 'current' : 'targets and paths of every configuration',
+      value: 'none',
+    },
   );
   return out;
 }
@@ -49,8 +61,14 @@ function items(root: string, current: string | undefined): ConfigItem[] {
 function answer(host: Host, file: string | undefined): Promise<IndexStatus | undefined> {
   const matches = (s: IndexStatus) => s.state === 'ready' && (file === undefined ? !s.config : s.config?.file === file);
   return new Promise((resolve) => {
-    const done = (s: IndexStatus | undefined) => { sub.dispose(); clearTimeout(timer); resolve(s); };
-    const sub = host.onDidChangeStatus((s) => { if (matches(s)) done(s); });
+    const done = (s: IndexStatus | undefined) => {
+      sub.dispose();
+      clearTimeout(timer);
+      resolve(s);
+    };
+    const sub = host.onDidChangeStatus((s) => {
+      if (matches(s)) done(s);
+    });
     const timer = setTimeout(() => done(undefined), ANSWER_TIMEOUT_MS);
   });
 }
@@ -58,7 +76,12 @@ function answer(host: Host, file: string | undefined): Promise<IndexStatus | und
 function warn(host: Host, s: IndexStatus): void {
   const c = s.config;
   if (!c?.error) return;
-  void vscode.window.showWarningMessage(`kpath: the kernel config ${c.label} could not be used: ${c.error}. Answers are for every configuration.`, 'Choose Another…', 'Show Log')
+  void vscode.window
+    .showWarningMessage(
+      `kpath: the kernel config ${c.label} could not be used: ${c.error}. Answers are for every configuration.`,
+      'Choose Another…',
+      'Show Log',
+    )
     .then((pick) => {
       if (pick === 'Choose Another…') void vscode.commands.executeCommand('kpath.chooseConfig');
       else if (pick === 'Show Log') host.output.show();
@@ -85,7 +108,9 @@ export function activate(host: Host): void {
     let value = picked.value;
     if (picked.browse) {
       const files = await vscode.window.showOpenDialog({
-        title: 'kpath: a kernel configuration', openLabel: 'Use This Config', canSelectMany: false,
+        title: 'kpath: a kernel configuration',
+        openLabel: 'Use This Config',
+        canSelectMany: false,
         defaultUri: current ? vscode.Uri.file(path.dirname(current)) : session.root,
       });
       if (!files?.[0]) return;
@@ -104,7 +129,10 @@ export function activate(host: Host): void {
         { location: vscode.ProgressLocation.Window, title: `kpath: reading ${wanted ? path.basename(wanted) : 'every configuration'}` },
         () => answered,
       );
-      if (s?.config?.error) { lastError = s.config.error; warn(host, s); }
+      if (s?.config?.error) {
+        lastError = s.config.error;
+        warn(host, s);
+      }
     } finally {
       choosing = false;
     }

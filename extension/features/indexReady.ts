@@ -23,14 +23,24 @@ export function onIndexReady(host: Host, ready: (s: Session) => void): ReadyWatc
       if (session !== s) return;
       const st = await s.client.sendRequest(statusRequest).catch(() => undefined);
       if (session !== s) return;
-      if (st?.state === 'ready') ready(s); else poll(s);
+      if (st?.state === 'ready') ready(s);
+      else poll(s);
     }, POLL_MS);
   };
-  const attach = (s: Session | undefined) => { session = s; clearTimeout(timer); if (s) poll(s); };
+  const attach = (s: Session | undefined) => {
+    session = s;
+    clearTimeout(timer);
+    if (s) poll(s);
+  };
   const sub = host.onDidChangeSession(attach);
   attach(host.session());
   return {
-    again: () => { if (session) poll(session); },
-    dispose: () => { clearTimeout(timer); sub.dispose(); },
+    again: () => {
+      if (session) poll(session);
+    },
+    dispose: () => {
+      clearTimeout(timer);
+      sub.dispose();
+    },
   };
 }

@@ -40,8 +40,12 @@ export function activate(host: Host): void {
     model = m;
     threads = t;
     // Another window (or git) changed the notes file: read it again.
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
-    const reload = () => { if (model === m) void m.load(); };
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)),
+    );
+    const reload = () => {
+      if (model === m) void m.load();
+    };
     // Files of the tree deleted, restored or rewritten on disk (git checkout, another kernel
     // version): place again the notes under what changed. One event can stand for a whole folder.
     const files = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(session.root, '**/*'));
@@ -52,16 +56,34 @@ export function activate(host: Host): void {
       clearTimeout(replaceTimer);
       replaceTimer = setTimeout(() => void m.placeAll(), EDIT_DEBOUNCE_MS);
     };
-    live.push(m, t, watcher, files, m.onDidChange(() => { t.sync(); tree.refresh(); updateMessage(); }),
-      watcher.onDidChange(reload), watcher.onDidCreate(reload), watcher.onDidDelete(reload),
-      files.onDidDelete(touched), files.onDidCreate(touched), files.onDidChange(touched),
-      { dispose: () => clearTimeout(replaceTimer) });
+    live.push(
+      m,
+      t,
+      watcher,
+      files,
+      m.onDidChange(() => {
+        t.sync();
+        tree.refresh();
+        updateMessage();
+      }),
+      watcher.onDidChange(reload),
+      watcher.onDidCreate(reload),
+      watcher.onDidDelete(reload),
+      files.onDidDelete(touched),
+      files.onDidCreate(touched),
+      files.onDidChange(touched),
+      { dispose: () => clearTimeout(replaceTimer) },
+    );
     host.output.info(`notes: ${file}`);
     await m.load();
   };
 
   const updateMessage = () => {
-    view.message = model?.broken ? `The notes file cannot be read: ${model.broken.reason}` : model && model.notes.length === 0 ? 'No notes yet: use "kpath: Add Note" or the + in the gutter.' : undefined;
+    view.message = model?.broken
+      ? `The notes file cannot be read: ${model.broken.reason}`
+      : model && model.notes.length === 0
+        ? 'No notes yet: use "kpath: Add Note" or the + in the gutter.'
+        : undefined;
   };
 
   /** The note model, or an explanation when no kernel tree is open. */
@@ -75,7 +97,13 @@ export function activate(host: Host): void {
     const rel = m?.session.relative(doc.uri);
     if (!m || !rel) return;
     clearTimeout(timers.get(rel));
-    timers.set(rel, setTimeout(() => { timers.delete(rel); if (model === m) m.replace(rel, doc.getText()); }, EDIT_DEBOUNCE_MS));
+    timers.set(
+      rel,
+      setTimeout(() => {
+        timers.delete(rel);
+        if (model === m) m.replace(rel, doc.getText());
+      }, EDIT_DEBOUNCE_MS),
+    );
   };
 
   // Literal ids, so that the manifest test can match them with package.json.
@@ -98,7 +126,12 @@ export function activate(host: Host): void {
       const m = need();
       if (!m || !threads) return;
       const existing = threads.noteOf(reply.thread);
-      if (existing) { m.update(existing, (n) => { n.comments.push(newComment(reply.text)); }); return; }
+      if (existing) {
+        m.update(existing, (n) => {
+          n.comments.push(newComment(reply.text));
+        });
+        return;
+      }
       const doc = await vscode.workspace.openTextDocument(reply.thread.uri);
       const r = reply.thread.range ?? new vscode.Range(0, 0, 0, 0);
       const note = m.add(doc, r.start.line, r.end.line, reply.text);
@@ -107,7 +140,10 @@ export function activate(host: Host): void {
     }),
     vscode.commands.registerCommand('kpath.notes.reply', (reply: vscode.CommentReply) => {
       const id = threads?.noteOf(reply.thread);
-      if (id) model?.update(id, (n) => { n.comments.push(newComment(reply.text)); });
+      if (id)
+        model?.update(id, (n) => {
+          n.comments.push(newComment(reply.text));
+        });
     }),
     vscode.commands.registerCommand('kpath.notes.edit', (c: NoteCommentView) => {
       c.mode = vscode.CommentMode.Editing;
@@ -119,9 +155,15 @@ export function activate(host: Host): void {
       c.mode = vscode.CommentMode.Preview;
       const ok = model?.update(c.noteId, (n) => {
         const x = n.comments.find((k) => k.id === c.comment.id);
-        if (x) { x.body = text; x.updated = new Date().toISOString(); }
+        if (x) {
+          x.body = text;
+          x.updated = new Date().toISOString();
+        }
       });
-      if (!ok) { c.body = markdown(c.comment.body); c.thread.comments = [...c.thread.comments]; }
+      if (!ok) {
+        c.body = markdown(c.comment.body);
+        c.thread.comments = [...c.thread.comments];
+      }
     }),
     vscode.commands.registerCommand('kpath.notes.cancelEdit', (c: NoteCommentView) => {
       c.mode = vscode.CommentMode.Preview;
@@ -132,15 +174,37 @@ export function activate(host: Host): void {
       const n = model?.get(c.noteId);
       if (!n) return;
       if (n.comments.length <= 1) model?.remove(n.id);
-      else model?.update(n.id, (x) => { x.comments = x.comments.filter((k) => k.id !== c.comment.id); });
+      else
+        model?.update(n.id, (x) => {
+          x.comments = x.comments.filter((k) => k.id !== c.comment.id);
+        });
     }),
-    vscode.commands.registerCommand('kpath.notes.resolve', (t: vscode.CommentThread) => { const id = threads?.noteOf(t); if (id) model?.update(id, (n) => { n.resolved = true; }); }),
-    vscode.commands.registerCommand('kpath.notes.reopen', (t: vscode.CommentThread) => { const id = threads?.noteOf(t); if (id) model?.update(id, (n) => { n.resolved = false; }); }),
+    vscode.commands.registerCommand('kpath.notes.resolve', (t: vscode.CommentThread) => {
+      const id = threads?.noteOf(t);
+      if (id)
+        model?.update(id, (n) => {
+          n.resolved = true;
+        });
+    }),
+    vscode.commands.registerCommand('kpath.notes.reopen', (t: vscode.CommentThread) => {
+      const id = threads?.noteOf(t);
+      if (id)
+        model?.update(id, (n) => {
+          n.resolved = false;
+        });
+    }),
     vscode.commands.registerCommand('kpath.notes.delete', async (arg: vscode.CommentThread | { kind: 'note'; note: { id: string } }) => {
       const id = 'kind' in arg ? arg.note.id : threads?.noteOf(arg);
       const n = id ? model?.get(id) : undefined;
-      if (!n) { if (!('kind' in arg)) arg.dispose(); return; }
-      const pick = await vscode.window.showWarningMessage(`Delete the note on ${n.anchor.file}:${n.anchor.line + 1}${n.comments.length > 1 ? ` and its ${n.comments.length - 1} replies` : ''}?`, { modal: true }, 'Delete');
+      if (!n) {
+        if (!('kind' in arg)) arg.dispose();
+        return;
+      }
+      const pick = await vscode.window.showWarningMessage(
+        `Delete the note on ${n.anchor.file}:${n.anchor.line + 1}${n.comments.length > 1 ? ` and its ${n.comments.length - 1} replies` : ''}?`,
+        { modal: true },
+        'Delete',
+      );
       if (pick === 'Delete') model?.remove(n.id);
     }),
     vscode.commands.registerCommand('kpath.notes.open', async (id: string) => {
@@ -159,38 +223,63 @@ export function activate(host: Host): void {
     vscode.commands.registerCommand('kpath.notes.export', async () => {
       const m = need();
       if (!m) return;
-      const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(m.session.root, 'kpath-notes.md'), filters: { Markdown: ['md'] }, title: 'Export kpath notes to Markdown' });
+      const target = await vscode.window.showSaveDialog({
+        defaultUri: vscode.Uri.joinPath(m.session.root, 'kpath-notes.md'),
+        filters: { Markdown: ['md'] },
+        title: 'Export kpath notes to Markdown',
+      });
       if (!target) return;
       const linkBase = path.relative(path.dirname(target.fsPath), m.session.root.fsPath).split(path.sep).join('/');
-      const md = toMarkdown(m.notes, { title: `kpath notes: ${path.basename(m.session.root.fsPath)}`, linkBase, orphans: new Set(m.orphans.keys()) });
+      const md = toMarkdown(m.notes, {
+        title: `kpath notes: ${path.basename(m.session.root.fsPath)}`,
+        linkBase,
+        orphans: new Set(m.orphans.keys()),
+      });
       await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(md));
       await vscode.window.showTextDocument(target);
     }),
     vscode.commands.registerCommand('kpath.notes.import', async () => {
       const m = need();
       if (!m) return;
-      const [source] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Markdown: ['md'] }, defaultUri: m.session.root, title: 'Import kpath notes from Markdown' })) ?? [];
+      const [source] =
+        (await vscode.window.showOpenDialog({
+          canSelectMany: false,
+          filters: { Markdown: ['md'] },
+          defaultUri: m.session.root,
+          title: 'Import kpath notes from Markdown',
+        })) ?? [];
       if (!source) return;
       let notes;
       try {
         notes = fromMarkdown(new TextDecoder().decode(await vscode.workspace.fs.readFile(source)));
       } catch (e) {
-        void vscode.window.showErrorMessage(`kpath: ${path.basename(source.fsPath)}: ${e instanceof Error ? e.message : String(e)}. Nothing was imported.`);
+        void vscode.window.showErrorMessage(
+          `kpath: ${path.basename(source.fsPath)}: ${e instanceof Error ? e.message : String(e)}. Nothing was imported.`,
+        );
         return;
       }
       const changed = m.merge(notes);
-      if (changed !== undefined) void vscode.window.showInformationMessage(`kpath: ${notes.length} note${notes.length === 1 ? '' : 's'} in ${path.basename(source.fsPath)}; ${changed} added or changed.`);
+      if (changed !== undefined)
+        void vscode.window.showInformationMessage(
+          `kpath: ${notes.length} note${notes.length === 1 ? '' : 's'} in ${path.basename(source.fsPath)}; ${changed} added or changed.`,
+        );
     }),
     vscode.commands.registerCommand('kpath.notes.refresh', () => need()?.load()),
   ];
 
   host.context.subscriptions.push(
-    view, tree, { dispose: detach },
+    view,
+    tree,
+    { dispose: detach },
     ...commands,
     host.onDidChangeSession((s) => void attach(s)),
-    vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('kpath.notesFile')) void attach(host.session()); }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('kpath.notesFile')) void attach(host.session());
+    }),
     vscode.workspace.onDidOpenTextDocument(place),
-    vscode.workspace.onDidChangeTextDocument((e) => { if (e.contentChanges.length) place(e.document); }),
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length) place(e.document);
+    }),
     // The anchors follow the text as it is typed; they are written when the text is.
     vscode.workspace.onDidSaveTextDocument((doc) => {
       const m = model;
@@ -204,9 +293,13 @@ export function activate(host: Host): void {
       const m = model;
       if (!m) return;
       for (const f of e.files) {
-        const from = m.session.relative(f.oldUri), to = m.session.relative(f.newUri);
+        const from = m.session.relative(f.oldUri),
+          to = m.session.relative(f.newUri);
         if (!from || !to) continue;
-        for (const n of m.notes.filter((x) => x.anchor.file === from)) m.update(n.id, (x) => { x.anchor.file = to; });
+        for (const n of m.notes.filter((x) => x.anchor.file === from))
+          m.update(n.id, (x) => {
+            x.anchor.file = to;
+          });
       }
     }),
     { dispose: () => timers.forEach((t) => clearTimeout(t)) },

@@ -9,10 +9,19 @@ import { NotesFileBroken, NotesStore } from '../../server/notes/store';
 import type { Note, NoteComment } from '../../server/notes/types';
 import type { Session } from '../host';
 
-export interface Placed { line: number; endLine: number }
+export interface Placed {
+  line: number;
+  endLine: number;
+}
 
 const now = () => new Date().toISOString();
-const author = (() => { try { return userInfo().username; } catch { return ''; } })();
+const author = (() => {
+  try {
+    return userInfo().username;
+  } catch {
+    return '';
+  }
+})();
 
 export function newComment(body: string): NoteComment {
   const t = now();
@@ -34,11 +43,17 @@ export class NotesModel implements vscode.Disposable {
   private saving: Promise<void> = Promise.resolve();
   private pendingSaves = 0;
 
-  constructor(readonly session: Session, readonly file: string, private readonly output: vscode.LogOutputChannel) {
+  constructor(
+    readonly session: Session,
+    readonly file: string,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
     this.store = new NotesStore(file);
   }
 
-  dispose(): void { this.changed.dispose(); }
+  dispose(): void {
+    this.changed.dispose();
+  }
 
   /** (Re-)read the notes file and place every note; after the saves under way, which it would undo. */
   async load(): Promise<void> {
@@ -89,10 +104,18 @@ export class NotesModel implements vscode.Disposable {
   private async textOf(rel: string): Promise<string | undefined> {
     const uri = this.session.uriOf(rel);
     // A file deleted on disk is gone even if an editor still holds its text.
-    try { await vscode.workspace.fs.stat(uri); } catch { return undefined; }
+    try {
+      await vscode.workspace.fs.stat(uri);
+    } catch {
+      return undefined;
+    }
     const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
     if (open) return open.getText();
-    try { return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)); } catch { return undefined; }
+    try {
+      return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    } catch {
+      return undefined;
+    }
   }
 
   /** Add a note on lines `line..endLine` of a document of the tree. */
@@ -100,12 +123,25 @@ export class NotesModel implements vscode.Disposable {
     const rel = this.session.relative(doc.uri);
     if (!rel) return undefined;
     const t = now();
-    const note: Note = { id: randomUUID(), anchor: makeAnchor(rel, doc.getText(), line, endLine), resolved: false, comments: [newComment(body)], created: t, updated: t };
+    const note: Note = {
+      id: randomUUID(),
+      anchor: makeAnchor(rel, doc.getText(), line, endLine),
+      resolved: false,
+      comments: [newComment(body)],
+      created: t,
+      updated: t,
+    };
     this.placed.set(note.id, { line: note.anchor.line, endLine: note.anchor.endLine });
-    return this.change((notes) => { notes.push(note); }) ? note : undefined;
+    return this.change((notes) => {
+      notes.push(note);
+    })
+      ? note
+      : undefined;
   }
 
-  get(id: string): Note | undefined { return this.notes.find((n) => n.id === id); }
+  get(id: string): Note | undefined {
+    return this.notes.find((n) => n.id === id);
+  }
 
   /** Change one note (its `updated` is bumped, so a merge prefers this change); false if not saved. */
   update(id: string, f: (n: Note) => void): boolean {
@@ -117,7 +153,12 @@ export class NotesModel implements vscode.Disposable {
     });
   }
 
-  remove(id: string): boolean { return this.change((notes) => { const i = notes.findIndex((n) => n.id === id); if (i >= 0) notes.splice(i, 1); }); }
+  remove(id: string): boolean {
+    return this.change((notes) => {
+      const i = notes.findIndex((n) => n.id === id);
+      if (i >= 0) notes.splice(i, 1);
+    });
+  }
 
   /**
    * Import notes (e.g. from Markdown). A note with a known id replaces ours unless ours changed
@@ -129,13 +170,22 @@ export class NotesModel implements vscode.Disposable {
     const ok = this.change((notes) => {
       for (const n of incoming) {
         const i = notes.findIndex((x) => x.id === n.id);
-        if (i < 0) { notes.push(n); count++; continue; }
-        const same = JSON.stringify([n.comments, n.resolved, n.anchor]) === JSON.stringify([notes[i].comments, notes[i].resolved, notes[i].anchor]);
+        if (i < 0) {
+          notes.push(n);
+          count++;
+          continue;
+        }
+        const same =
+          JSON.stringify([n.comments, n.resolved, n.anchor]) === JSON.stringify([notes[i].comments, notes[i].resolved, notes[i].anchor]);
         if (same || n.updated < notes[i].updated) continue;
         // New dates on what changed, so that other windows' merges take the imported version.
         const t = now();
         const before = new Map(notes[i].comments.map((c) => [c.id, JSON.stringify(c)]));
-        notes[i] = { ...n, updated: t, comments: n.comments.map((c) => (before.get(c.id) === JSON.stringify(c) ? c : { ...c, updated: t })) };
+        notes[i] = {
+          ...n,
+          updated: t,
+          comments: n.comments.map((c) => (before.get(c.id) === JSON.stringify(c) ? c : { ...c, updated: t })),
+        };
         count++;
       }
     });
@@ -143,7 +193,9 @@ export class NotesModel implements vscode.Disposable {
   }
 
   /** Save the anchors as re-placed in the current text (after a document is saved). */
-  saveAnchors(): boolean { return this.change(() => undefined); }
+  saveAnchors(): boolean {
+    return this.change(() => undefined);
+  }
 
   /**
    * Apply a change (shown at once) and save it, merged with other windows, adopting the result. A
@@ -151,31 +203,43 @@ export class NotesModel implements vscode.Disposable {
    * yet saved, and says so. False when nothing can be saved (a broken notes file).
    */
   private change(f: (notes: Note[]) => void): boolean {
-    if (this.broken) { this.report(this.broken); return false; }
+    if (this.broken) {
+      this.report(this.broken);
+      return false;
+    }
     const next = structuredClone(this.notes);
     f(next);
     this.notes = next;
     void this.placeAll();
     this.pendingSaves++;
-    this.saving = this.saving.then(async () => {
-      try {
-        // The notes as they are once the lock is held: changes made while waiting go in the same save.
-        await this.store.save(() => this.notes, (merged) => { this.notes = merged; });
-      } catch (e) {
-        this.report(e);
-        this.notes = this.store.saved();
-      } finally {
-        this.pendingSaves--;
-      }
-      await this.placeAll();
-    }).catch((e: unknown) => this.output.error(`notes: ${e instanceof Error ? e.message : String(e)}`));
+    this.saving = this.saving
+      .then(async () => {
+        try {
+          // The notes as they are once the lock is held: changes made while waiting go in the same save.
+          await this.store.save(
+            () => this.notes,
+            (merged) => {
+              this.notes = merged;
+            },
+          );
+        } catch (e) {
+          this.report(e);
+          this.notes = this.store.saved();
+        } finally {
+          this.pendingSaves--;
+        }
+        await this.placeAll();
+      })
+      .catch((e: unknown) => this.output.error(`notes: ${e instanceof Error ? e.message : String(e)}`));
     return true;
   }
 
   /** What reading the notes file changed to keep it within its limits (format.ts): logged, and said once. */
   private warn(warnings: readonly string[]): void {
     for (const w of warnings) this.output.warn(`notes: ${this.file}: ${w}`);
-    void vscode.window.showWarningMessage(`kpath: ${warnings.length} note${warnings.length === 1 ? '' : 's'} in ${this.file} had anchors over the size limit, shortened (see the kpath output).`);
+    void vscode.window.showWarningMessage(
+      `kpath: ${warnings.length} note${warnings.length === 1 ? '' : 's'} in ${this.file} had anchors over the size limit, shortened (see the kpath output).`,
+    );
   }
 
   private report(e: unknown): void {

@@ -23,7 +23,11 @@ export class NoteCommentView implements vscode.Comment {
   readonly contextValue = 'kpath-note-comment';
   readonly label: string | undefined;
 
-  constructor(readonly noteId: string, readonly comment: NoteComment, readonly thread: vscode.CommentThread) {
+  constructor(
+    readonly noteId: string,
+    readonly comment: NoteComment,
+    readonly thread: vscode.CommentThread,
+  ) {
     this.body = markdown(comment.body);
     this.author = { name: comment.author || 'someone' };
     this.timestamp = new Date(comment.created);
@@ -31,7 +35,9 @@ export class NoteCommentView implements vscode.Comment {
   }
 
   /** The text typed into the widget while editing (VS Code hands it back as a string). */
-  get text(): string { return typeof this.body === 'string' ? this.body : this.body.value; }
+  get text(): string {
+    return typeof this.body === 'string' ? this.body : this.body.value;
+  }
 }
 
 export class NoteThreads implements vscode.Disposable {
@@ -45,7 +51,8 @@ export class NoteThreads implements vscode.Disposable {
     this.controller.options = { prompt: 'Reply (Markdown)…', placeHolder: 'A note on this line, in Markdown' };
     // Notes can go on any line of a file of the tree.
     this.controller.commentingRangeProvider = {
-      provideCommentingRanges: (doc) => (model.session.relative(doc.uri) ? [new vscode.Range(0, 0, Math.max(0, doc.lineCount - 1), 0)] : []),
+      provideCommentingRanges: (doc) =>
+        model.session.relative(doc.uri) ? [new vscode.Range(0, 0, Math.max(0, doc.lineCount - 1), 0)] : [],
     };
   }
 
@@ -54,7 +61,9 @@ export class NoteThreads implements vscode.Disposable {
     this.controller.dispose();
   }
 
-  noteOf(thread: vscode.CommentThread): string | undefined { return this.ids.get(thread); }
+  noteOf(thread: vscode.CommentThread): string | undefined {
+    return this.ids.get(thread);
+  }
 
   /** A thread the person opened (the gutter's +) becomes the thread of the note created from it. */
   adopt(thread: vscode.CommentThread, id: string): void {
@@ -90,7 +99,10 @@ export class NoteThreads implements vscode.Disposable {
       this.render(t, note);
     }
     for (const [id, t] of this.threads) {
-      if (!live.has(id)) { t.dispose(); this.threads.delete(id); }
+      if (!live.has(id)) {
+        t.dispose();
+        this.threads.delete(id);
+      }
     }
   }
 
@@ -99,7 +111,11 @@ export class NoteThreads implements vscode.Disposable {
     if (this.shown.get(t) === sig) return;
     this.shown.set(t, sig);
     // Keep a comment that is being edited as it is, or the edit would be thrown away.
-    const editing = new Map(t.comments.filter((c) => c instanceof NoteCommentView && c.mode === vscode.CommentMode.Editing).map((c) => [(c as NoteCommentView).comment.id, c]));
+    const editing = new Map(
+      t.comments
+        .filter((c) => c instanceof NoteCommentView && c.mode === vscode.CommentMode.Editing)
+        .map((c) => [(c as NoteCommentView).comment.id, c]),
+    );
     t.comments = note.comments.map((c) => editing.get(c.id) ?? new NoteCommentView(note.id, c, t));
     t.label = note.anchor.symbol ? `${note.anchor.symbol}${note.resolved ? ' · resolved' : ''}` : note.resolved ? 'resolved' : undefined;
     t.contextValue = note.resolved ? 'kpath-resolved' : 'kpath-open';

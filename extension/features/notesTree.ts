@@ -10,8 +10,11 @@ export const OPEN_COMMAND = 'kpath.notes.open';
 type Node = { kind: 'file'; file: string } | { kind: 'orphans' } | { kind: 'note'; note: Note };
 
 // The label is plain text: drop the commonest Markdown marks rather than show `**`.
-const firstLine = (n: Note) => ((n.comments[0]?.body ?? '').split('\n').find((l) => l.trim()) ?? '')
-  .replace(/[*_`]+|^#+\s*|^>\s*/g, '').trim().slice(0, 80);
+const firstLine = (n: Note) =>
+  ((n.comments[0]?.body ?? '').split('\n').find((l) => l.trim()) ?? '')
+    .replace(/[*_`]+|^#+\s*|^>\s*/g, '')
+    .trim()
+    .slice(0, 80);
 
 export class NotesTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
@@ -19,8 +22,12 @@ export class NotesTree implements vscode.TreeDataProvider<Node>, vscode.Disposab
 
   constructor(private readonly model: () => NotesModel | undefined) {}
 
-  refresh(): void { this.changed.fire(undefined); }
-  dispose(): void { this.changed.dispose(); }
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+  dispose(): void {
+    this.changed.dispose();
+  }
 
   getChildren(node?: Node): Node[] {
     const m = this.model();
@@ -33,7 +40,8 @@ export class NotesTree implements vscode.TreeDataProvider<Node>, vscode.Disposab
       return out;
     }
     if (node.kind === 'file') {
-      return placed.filter((n) => n.anchor.file === node.file)
+      return placed
+        .filter((n) => n.anchor.file === node.file)
         .sort((a, b) => m.placed.get(a.id)!.line - m.placed.get(b.id)!.line)
         .map((note) => ({ kind: 'note', note }));
     }
@@ -61,7 +69,9 @@ export class NotesTree implements vscode.TreeDataProvider<Node>, vscode.Disposab
     const line = (at?.line ?? n.anchor.line) + 1;
     const item = new vscode.TreeItem(`${why ? `${n.anchor.file}:` : ''}${line}: ${firstLine(n)}`, vscode.TreeItemCollapsibleState.None);
     item.id = n.id;
-    item.description = [n.anchor.symbol, n.comments.length > 1 ? `${n.comments.length} comments` : '', n.resolved ? 'resolved' : ''].filter(Boolean).join(' · ');
+    item.description = [n.anchor.symbol, n.comments.length > 1 ? `${n.comments.length} comments` : '', n.resolved ? 'resolved' : '']
+      .filter(Boolean)
+      .join(' · ');
     const tip = new vscode.MarkdownString(undefined, false);
     tip.isTrusted = false;
     tip.supportHtml = false;

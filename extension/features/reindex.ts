@@ -6,13 +6,15 @@ import type { Host } from '../host';
 import { reindexRequest } from '../requests';
 
 export function activate(host: Host): void {
-  host.context.subscriptions.push(vscode.commands.registerCommand('kpath.reindex', async () => {
-    const session = host.session(true);
-    if (!session) return;
-    try {
-      await session.client.sendRequest(reindexRequest);
-    } catch (e) {
-      void vscode.window.showErrorMessage(`kpath: re-indexing failed: ${e instanceof Error ? e.message : String(e)}`);
-    }
-  }));
+  host.context.subscriptions.push(
+    vscode.commands.registerCommand('kpath.reindex', async () => {
+      const session = host.session(true);
+      if (!session) return;
+      try {
+        await session.client.sendRequest(reindexRequest);
+      } catch (e) {
+        void vscode.window.showErrorMessage(`kpath: re-indexing failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }),
+  );
 }

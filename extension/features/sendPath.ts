@@ -6,12 +6,20 @@ import type { SendPathParams } from '../../server/protocol';
 import type { Host } from '../host';
 import { PathPanel } from './sendPathPanel';
 
-export interface ShowSendPathArgs extends SendPathParams { focus?: string }
+export interface ShowSendPathArgs extends SendPathParams {
+  focus?: string;
+}
 
 export function activate(host: Host): void {
-  host.context.subscriptions.push(vscode.commands.registerCommand('kpath.showSendPath', (args?: ShowSendPathArgs) => {
-    if (!host.session(true)) return;
-    const { focus, ...params } = args ?? {};
-    PathPanel.show(host, { kind: 'send', params: { family: params.family ?? 'ipv4', ...(params.through ? { through: params.through } : {}) } }, focus);
-  }));
+  host.context.subscriptions.push(
+    vscode.commands.registerCommand('kpath.showSendPath', (args?: ShowSendPathArgs) => {
+      if (!host.session(true)) return;
+      const { focus, ...params } = args ?? {};
+      PathPanel.show(
+        host,
+        { kind: 'send', params: { family: params.family ?? 'ipv4', ...(params.through ? { through: params.through } : {}) } },
+        focus,
+      );
+    }),
+  );
 }

@@ -4,7 +4,14 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { CallPath } from '../../server/protocol';
-import { isFromWebview, whyNotFromWebview, type FromWebview, type PathQuery, type ToWebview, type WebviewState } from '../../media/messages';
+import {
+  isFromWebview,
+  whyNotFromWebview,
+  type FromWebview,
+  type PathQuery,
+  type ToWebview,
+  type WebviewState,
+} from '../../media/messages';
 import { panelHtml } from '../../media/panelHtml';
 import { queryTitle, switchQuery } from '../../media/query';
 import { fileInTree } from '../../server/treePath';
@@ -29,7 +36,12 @@ export class PathPanel {
   /** Show a query in the panel, creating the panel if there is none. */
   static show(host: Host, query: PathQuery, focus?: string): PathPanel {
     if (!PathPanel.current) {
-      const panel = vscode.window.createWebviewPanel(viewType, queryTitle(query), { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, PathPanel.options(host));
+      const panel = vscode.window.createWebviewPanel(
+        viewType,
+        queryTitle(query),
+        { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false },
+        PathPanel.options(host),
+      );
       PathPanel.current = new PathPanel(panel, host);
     } else {
       PathPanel.current.panel.reveal(undefined, false);
@@ -48,7 +60,10 @@ export class PathPanel {
     };
   }
 
-  constructor(private readonly panel: vscode.WebviewPanel, private readonly host: Host) {
+  constructor(
+    private readonly panel: vscode.WebviewPanel,
+    private readonly host: Host,
+  ) {
     PathPanel.current = this;
     const webview = panel.webview;
     webview.options = PathPanel.options(host);
@@ -62,13 +77,18 @@ export class PathPanel {
     panel.iconPath = vscode.Uri.joinPath(ext, 'media', 'icon.svg');
     this.disposables.push(
       webview.onDidReceiveMessage((m: unknown) => {
-        if (!isFromWebview(m)) { host.output.warn(`panel: ignored a message from the webview: ${whyNotFromWebview(m)}`); return; }
+        if (!isFromWebview(m)) {
+          host.output.warn(`panel: ignored a message from the webview: ${whyNotFromWebview(m)}`);
+          return;
+        }
         // Nothing a message does may end in a rejected promise that no one awaits.
         this.onMessage(m).catch((e: unknown) => host.output.error(`panel: ${m.type}: ${e instanceof Error ? e.message : String(e)}`));
       }),
       panel.onDidDispose(() => this.dispose()),
       // When the server comes back (restart, new tree root), what is on screen may be stale.
-      host.onDidChangeSession((s) => { if (s && this.query) void this.ask(this.query); }),
+      host.onDidChangeSession((s) => {
+        if (s && this.query) void this.ask(this.query);
+      }),
     );
   }
 
@@ -85,9 +105,10 @@ export class PathPanel {
       return;
     }
     try {
-      const path = query.kind === 'send'
-        ? await session.client.sendRequest(sendPathRequest, query.params)
-        : await session.client.sendRequest(callPathRequest, query.params);
+      const path =
+        query.kind === 'send'
+          ? await session.client.sendRequest(sendPathRequest, query.params)
+          : await session.client.sendRequest(callPathRequest, query.params);
       if (seq !== this.seq) return;
       this.path = path;
       this.post({ type: 'path', query, title, path });
@@ -103,13 +124,19 @@ export class PathPanel {
   private post(m: ToWebview): void {
     // Only the latest state matters to a webview that is not listening yet; a focus asked for
     // before it listens (a code lens opening a new panel at a step) is sent after that state.
-    if (m.type !== 'focus') { this.pending = m; this.pendingFocus = undefined; } else this.pendingFocus = m;
+    if (m.type !== 'focus') {
+      this.pending = m;
+      this.pendingFocus = undefined;
+    } else this.pendingFocus = m;
     if (this.ready) void this.panel.webview.postMessage(m);
   }
 
   private async onMessage(m: FromWebview): Promise<void> {
     // The simulation's scripts: answered straight to the webview, not kept as the pending state.
-    if (isScriptRequest(m)) { void this.panel.webview.postMessage(await answerScriptRequest(this.host.session(false), m)); return; }
+    if (isScriptRequest(m)) {
+      void this.panel.webview.postMessage(await answerScriptRequest(this.host.session(false), m));
+      return;
+    }
     switch (m.type) {
       case 'ready':
         this.ready = true;
@@ -121,7 +148,10 @@ export class PathPanel {
         if (!session) return;
         // Only a file of the tree: the webview names files the server gave it, never others.
         const file = fileInTree(session.root.fsPath, m.location.file);
-        if (!file) { this.host.output.warn(`panel: ignored a request to open ${JSON.stringify(m.location.file)}, which is not a file of the tree`); return; }
+        if (!file) {
+          this.host.output.warn(`panel: ignored a request to open ${JSON.stringify(m.location.file)}, which is not a file of the tree`);
+          return;
+        }
         const name = 'name' in m.location && typeof m.location.name === 'string' ? m.location.name : undefined;
         try {
           await openAt(session, { file, line: m.location.line, col: m.location.col }, name);
@@ -146,12 +176,14 @@ export class PathPanel {
 }
 
 export function activate(host: Host): void {
-  host.context.subscriptions.push(vscode.window.registerWebviewPanelSerializer(viewType, {
-    async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-      const p = new PathPanel(panel, host);
-      // The webview draws its saved path by itself; ask the server again for a fresh one.
-      const saved = state as WebviewState | undefined;
-      if (saved?.query) await p.ask(saved.query);
-    },
-  }));
+  host.context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(viewType, {
+      async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+        const p = new PathPanel(panel, host);
+        // The webview draws its saved path by itself; ask the server again for a fresh one.
+        const saved = state as WebviewState | undefined;
+        if (saved?.query) await p.ask(saved.query);
+      },
+    }),
+  );
 }

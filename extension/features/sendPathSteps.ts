@@ -16,10 +16,16 @@ export interface Step {
 export function steps(path: CallPath): Step[] {
   if (path.hops.length === 0) return [];
   const fns = [path.hops[0].from, ...path.hops.map((h) => h.to)];
-  const end = path.broken ? 'the path breaks here' : path.drivers?.length ? `then ${path.drivers.length} driver${path.drivers.length === 1 ? '' : 's'}` : 'end of the path';
-  return fns.map((fn, i) => (i + 1 < fns.length ? { fn, step: i + 1, of: fns.length, next: fns[i + 1].name } : { fn, step: i + 1, of: fns.length, end }));
+  const end = path.broken
+    ? 'the path breaks here'
+    : path.drivers?.length
+      ? `then ${path.drivers.length} driver${path.drivers.length === 1 ? '' : 's'}`
+      : 'end of the path';
+  return fns.map((fn, i) =>
+    i + 1 < fns.length ? { fn, step: i + 1, of: fns.length, next: fns[i + 1].name } : { fn, step: i + 1, of: fns.length, end },
+  );
 }
 
 export function lensTitle(s: Step): string {
-  return `send path · step ${s.step} of ${s.of} · ${s.next ? `next: ${s.next}` : s.end ?? 'end of the path'}`;
+  return `send path · step ${s.step} of ${s.of} · ${s.next ? `next: ${s.next}` : (s.end ?? 'end of the path')}`;
 }

@@ -22,7 +22,9 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export async function answerScriptRequest(session: Session | undefined, m: ScriptRequest): Promise<ScriptAnswer> {
   if (!session) {
     const error = 'No kernel tree is open.';
-    return m.type === 'listScripts' ? { type: 'scripts', dir: scriptDir, names: [], error } : { type: 'script', name: m.name, siblings: {}, error };
+    return m.type === 'listScripts'
+      ? { type: 'scripts', dir: scriptDir, names: [], error }
+      : { type: 'script', name: m.name, siblings: {}, error };
   }
   const dir = vscode.Uri.joinPath(session.root, ...scriptDir.split('/'));
   let entries: [string, vscode.FileType][];
@@ -30,13 +32,19 @@ export async function answerScriptRequest(session: Session | undefined, m: Scrip
     entries = await vscode.workspace.fs.readDirectory(dir);
   } catch (e) {
     const error = `No packetdrill scripts in this tree (${scriptDir}: ${message(e)})`;
-    return m.type === 'listScripts' ? { type: 'scripts', dir: scriptDir, names: [], error } : { type: 'script', name: m.name, siblings: {}, error };
+    return m.type === 'listScripts'
+      ? { type: 'scripts', dir: scriptDir, names: [], error }
+      : { type: 'script', name: m.name, siblings: {}, error };
   }
-  const files = entries.filter(([, t]) => t === vscode.FileType.File).map(([n]) => n).sort();
+  const files = entries
+    .filter(([, t]) => t === vscode.FileType.File)
+    .map(([n]) => n)
+    .sort();
   if (m.type === 'listScripts') return { type: 'scripts', dir: scriptDir, names: files.filter((n) => n.endsWith('.pkt')) };
 
   // Only a name the listing has: the webview never chooses a path.
-  if (!m.name.endsWith('.pkt') || !files.includes(m.name)) return { type: 'script', name: m.name, siblings: {}, error: `${m.name} is not a script in ${scriptDir}` };
+  if (!m.name.endsWith('.pkt') || !files.includes(m.name))
+    return { type: 'script', name: m.name, siblings: {}, error: `${m.name} is not a script in ${scriptDir}` };
   const decode = (b: Uint8Array) => new TextDecoder('utf-8').decode(b);
   try {
     const text = decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, m.name)));

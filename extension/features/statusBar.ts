@@ -22,7 +22,10 @@ export function activate(host: Host): void {
 
   const showConfig = (s: IndexStatus | undefined) => {
     const d = describeConfig(s);
-    if (!d) { configItem.hide(); return; }
+    if (!d) {
+      configItem.hide();
+      return;
+    }
     configItem.text = d.text;
     configItem.tooltip = d.tooltip;
     configItem.accessibilityInformation = { label: d.label };
@@ -53,11 +56,17 @@ export function activate(host: Host): void {
     listeners.forEach((d) => d.dispose());
     listeners = [];
     configItem.hide();
-    if (!session) { item.hide(); void vscode.commands.executeCommand('setContext', 'kpath.ready', false); return; }
+    if (!session) {
+      item.hide();
+      void vscode.commands.executeCommand('setContext', 'kpath.ready', false);
+      return;
+    }
     show({ state: 'idle', filesDone: 0, filesTotal: 0, functions: 0, indirectSites: 0, resolvedSites: 0 });
-    listeners.push(session.client.onDidChangeState((e) => {
-      if (e.newState === State.Stopped) show(last, 'the language server is not running');
-    }));
+    listeners.push(
+      session.client.onDidChangeState((e) => {
+        if (e.newState === State.Stopped) show(last, 'the language server is not running');
+      }),
+    );
   };
 
   host.context.subscriptions.push(
@@ -69,7 +78,12 @@ export function activate(host: Host): void {
     { dispose: () => listeners.forEach((d) => d.dispose()) },
     vscode.commands.registerCommand('kpath.showStatus', async () => {
       const s = last ? describe(last).tooltip : 'kpath: no status yet';
-      const pick = await vscode.window.showInformationMessage(s.replace(/\n/g, ' — '), 'Re-index Tree', 'Choose Kernel Config…', 'Show Log');
+      const pick = await vscode.window.showInformationMessage(
+        s.replace(/\n/g, ' — '),
+        'Re-index Tree',
+        'Choose Kernel Config…',
+        'Show Log',
+      );
       if (pick === 'Re-index Tree') await vscode.commands.executeCommand('kpath.reindex');
       else if (pick === 'Choose Kernel Config…') await vscode.commands.executeCommand('kpath.chooseConfig');
       else if (pick === 'Show Log') host.output.show();

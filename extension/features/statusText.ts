@@ -3,7 +3,11 @@ import type { IndexStatus } from '../../server/protocol';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-export interface ItemText { text: string; tooltip: string; label: string }
+export interface ItemText {
+  text: string;
+  tooltip: string;
+  label: string;
+}
 
 /** The config line of the kpath item's tooltip: which configuration answers are for. */
 function configLine(s: IndexStatus): string {
@@ -19,10 +23,18 @@ export function describe(s: IndexStatus): ItemText {
   switch (s.state) {
     case 'indexing': {
       const pct = s.filesTotal ? ` ${Math.floor((100 * s.filesDone) / s.filesTotal)}%` : '';
-      return { text: `$(sync~spin) kpath${pct}`, tooltip: `kpath: indexing ${n(s.filesDone)}/${n(s.filesTotal)} files${s.message ? `\n${s.message}` : ''}`, label: `kpath indexing${pct}` };
+      return {
+        text: `$(sync~spin) kpath${pct}`,
+        tooltip: `kpath: indexing ${n(s.filesDone)}/${n(s.filesTotal)} files${s.message ? `\n${s.message}` : ''}`,
+        label: `kpath indexing${pct}`,
+      };
     }
     case 'ready':
-      return { text: `$(type-hierarchy) kpath ${n(s.functions)}`, tooltip: `kpath: index ready\n${counts}\n${configLine(s)}`, label: `kpath ready: ${counts}` };
+      return {
+        text: `$(type-hierarchy) kpath ${n(s.functions)}`,
+        tooltip: `kpath: index ready\n${counts}\n${configLine(s)}`,
+        label: `kpath ready: ${counts}`,
+      };
     case 'error':
       return { text: '$(error) kpath', tooltip: `kpath: ${s.message ?? 'indexing failed'}`, label: `kpath error: ${s.message ?? ''}` };
     case 'idle':
@@ -55,5 +67,10 @@ export function describeConfig(s: IndexStatus | undefined): (ItemText & { warnin
     };
   }
   if (s?.state !== 'ready') return undefined;
-  return { text: '$(settings-gear) all configs', tooltip: `kpath answers for every configuration: no kernel config is in use. Click to choose one.`, label: 'kpath config: all configs', warning: false };
+  return {
+    text: '$(settings-gear) all configs',
+    tooltip: `kpath answers for every configuration: no kernel config is in use. Click to choose one.`,
+    label: 'kpath config: all configs',
+    warning: false,
+  };
 }

@@ -58,10 +58,15 @@ export function targetList(result: IndirectTargets, config: string | undefined, 
   const not = result.targets.filter((t) => t.fn.built === 'n');
   const rows = compiled.map(targetRow);
   if (not.length && showAll) rows.push({ kind: 'separator', label: `not compiled in ${label}` }, ...not.map(targetRow));
-  else if (not.length) rows.push({ kind: 'separator', label: '' }, { kind: 'more', label: `$(eye) Show ${not.length} more not compiled in ${label}…`, count: not.length });
-  const site = result.site.built === 'n' || result.site.built === 'unknown'
-    ? `This call is ${result.site.built === 'n' ? 'not' : 'perhaps not'} compiled in ${label}${result.site.builtWhy ? `: ${result.site.builtWhy}` : ''}`
-    : hintText(result);
+  else if (not.length)
+    rows.push(
+      { kind: 'separator', label: '' },
+      { kind: 'more', label: `$(eye) Show ${not.length} more not compiled in ${label}…`, count: not.length },
+    );
+  const site =
+    result.site.built === 'n' || result.site.built === 'unknown'
+      ? `This call is ${result.site.built === 'n' ? 'not' : 'perhaps not'} compiled in ${label}${result.site.builtWhy ? `: ${result.site.builtWhy}` : ''}`
+      : hintText(result);
   return { title: `${slot} — ${compiled.length} of ${plural(total)} in ${label}`, placeholder: site, rows, notCompiled: not.length };
 }
 

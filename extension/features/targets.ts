@@ -12,9 +12,14 @@ import { targetList, type Row, type Target } from './targetRows';
 /** Rows passed over faster than this (a held arrow key) are not opened for preview. */
 const PREVIEW_DELAY_MS = 120;
 
-interface Item extends vscode.QuickPickItem { row: Row }
+interface Item extends vscode.QuickPickItem {
+  row: Row;
+}
 
-const peekButton: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('references'), tooltip: 'Peek All (in VS Code\'s peek, sorted by file)' };
+const peekButton: vscode.QuickInputButton = {
+  iconPath: new vscode.ThemeIcon('references'),
+  tooltip: "Peek All (in VS Code's peek, sorted by file)",
+};
 
 function isTargetsParams(x: unknown): x is TargetsParams {
   const p = x as Partial<TargetsParams> | undefined;
@@ -23,10 +28,13 @@ function isTargetsParams(x: unknown): x is TargetsParams {
 
 function toItem(row: Row): Item {
   switch (row.kind) {
-    case 'separator': return { label: row.label, kind: vscode.QuickPickItemKind.Separator, row };
+    case 'separator':
+      return { label: row.label, kind: vscode.QuickPickItemKind.Separator, row };
     // Stays visible while the person filters: what is hidden may be what they are typing.
-    case 'more': return { label: row.label, alwaysShow: true, row };
-    case 'target': return { label: row.label, description: row.description, detail: row.detail, row };
+    case 'more':
+      return { label: row.label, alwaysShow: true, row };
+    case 'target':
+      return { label: row.label, description: row.description, detail: row.detail, row };
   }
 }
 
@@ -64,7 +72,8 @@ function showPick(host: Host, session: Session, editor: vscode.TextEditor, at: v
     timer = setTimeout(() => {
       previewed = true;
       const loc = locationOf(session, t);
-      void vscode.window.showTextDocument(loc.uri, { selection: loc.range, preview: true, preserveFocus: true, viewColumn: editor.viewColumn })
+      void vscode.window
+        .showTextDocument(loc.uri, { selection: loc.range, preview: true, preserveFocus: true, viewColumn: editor.viewColumn })
         .then(undefined, (e: unknown) => host.output.warn(`preview of ${t.fn.file}: ${String(e)}`));
     }, PREVIEW_DELAY_MS);
   };
@@ -103,7 +112,8 @@ function showPick(host: Host, session: Session, editor: vscode.TextEditor, at: v
     try {
       if (after) await after();
       // Escape after a preview: back to where the person was.
-      else if (previewed) await vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, selection: editor.selection });
+      else if (previewed)
+        await vscode.window.showTextDocument(editor.document, { viewColumn: editor.viewColumn, selection: editor.selection });
     } catch (e) {
       void vscode.window.showErrorMessage(`kpath: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -113,40 +123,44 @@ function showPick(host: Host, session: Session, editor: vscode.TextEditor, at: v
 }
 
 export function activate(host: Host): void {
-  host.context.subscriptions.push(vscode.commands.registerTextEditorCommand('kpath.showTargets', async (editor, _edit, args?: unknown) => {
-    const session = host.session(true);
-    if (!session) return;
-    const doc = editor.document;
-    // From the server's code lens the site comes as an argument; from the palette, the cursor.
-    let params: TargetsParams;
-    let at: vscode.Position;
-    if (isTargetsParams(args)) {
-      params = args;
-      at = new vscode.Position(args.line, args.col);
-    } else {
-      const file = session.relative(doc.uri);
-      if (!file) {
-        void vscode.window.showInformationMessage('kpath: this file is not inside the kernel tree being indexed.');
+  host.context.subscriptions.push(
+    vscode.commands.registerTextEditorCommand('kpath.showTargets', async (editor, _edit, args?: unknown) => {
+      const session = host.session(true);
+      if (!session) return;
+      const doc = editor.document;
+      // From the server's code lens the site comes as an argument; from the palette, the cursor.
+      let params: TargetsParams;
+      let at: vscode.Position;
+      if (isTargetsParams(args)) {
+        params = args;
+        at = new vscode.Position(args.line, args.col);
+      } else {
+        const file = session.relative(doc.uri);
+        if (!file) {
+          void vscode.window.showInformationMessage('kpath: this file is not inside the kernel tree being indexed.');
+          return;
+        }
+        at = editor.selection.active;
+        params = { file, line: at.line, col: at.character, uri: doc.uri.toString() };
+      }
+      let result: IndirectTargets | null;
+      try {
+        result = await session.client.sendRequest(targetsRequest, params);
+      } catch (e) {
+        void vscode.window.showErrorMessage(`kpath: ${e instanceof Error ? e.message : String(e)}`);
         return;
       }
-      at = editor.selection.active;
-      params = { file, line: at.line, col: at.character, uri: doc.uri.toString() };
-    }
-    let result: IndirectTargets | null;
-    try {
-      result = await session.client.sendRequest(targetsRequest, params);
-    } catch (e) {
-      void vscode.window.showErrorMessage(`kpath: ${e instanceof Error ? e.message : String(e)}`);
-      return;
-    }
-    if (!result) {
-      void vscode.window.showInformationMessage('kpath: no indirect call at the cursor.');
-      return;
-    }
-    if (result.targets.length === 0) {
-      void vscode.window.showInformationMessage(`kpath: no target found for ${result.slot || 'this call'}${result.unresolved ? `: ${result.unresolved}` : ''}.`);
-      return;
-    }
-    showPick(host, session, editor, at, result);
-  }));
+      if (!result) {
+        void vscode.window.showInformationMessage('kpath: no indirect call at the cursor.');
+        return;
+      }
+      if (result.targets.length === 0) {
+        void vscode.window.showInformationMessage(
+          `kpath: no target found for ${result.slot || 'this call'}${result.unresolved ? `: ${result.unresolved}` : ''}.`,
+        );
+        return;
+      }
+      showPick(host, session, editor, at, result);
+    }),
+  );
 }

@@ -8,11 +8,16 @@ type Built = Pick<FunctionRef, 'built' | 'module'>;
 /** `y`, `m smc`, `n`, `?`; undefined without a configuration. */
 export function builtTag(fn: Built): string | undefined {
   switch (fn.built) {
-    case 'y': return 'y';
-    case 'm': return fn.module ? `m ${fn.module}` : 'm';
-    case 'n': return 'n';
-    case 'unknown': return '?';
-    default: return undefined;
+    case 'y':
+      return 'y';
+    case 'm':
+      return fn.module ? `m ${fn.module}` : 'm';
+    case 'n':
+      return 'n';
+    case 'unknown':
+      return '?';
+    default:
+      return undefined;
   }
 }
 
@@ -20,11 +25,16 @@ export function builtTag(fn: Built): string | undefined {
 export function builtWords(fn: Built & Pick<FunctionRef, 'builtWhy'>): string | undefined {
   const why = fn.builtWhy ? ` (${fn.builtWhy})` : '';
   switch (fn.built) {
-    case 'y': return `built in${why}`;
-    case 'm': return `built as a module${fn.module ? ` (${fn.module}.ko)` : ''}${why}`;
-    case 'n': return `not compiled in this config${why}`;
-    case 'unknown': return `perhaps compiled: not known${why}`;
-    default: return undefined;
+    case 'y':
+      return `built in${why}`;
+    case 'm':
+      return `built as a module${fn.module ? ` (${fn.module}.ko)` : ''}${why}`;
+    case 'n':
+      return `not compiled in this config${why}`;
+    case 'unknown':
+      return `perhaps compiled: not known${why}`;
+    default:
+      return undefined;
   }
 }
 
@@ -51,7 +61,8 @@ export function byFolder<T extends Pick<FunctionRef, 'file'>>(fns: readonly T[])
   for (const f of fns) {
     const k = folderOf(f.file);
     const g = groups.get(k);
-    if (g) g.push(f); else groups.set(k, [f]);
+    if (g) g.push(f);
+    else groups.set(k, [f]);
   }
   return [...groups].map(([folder, list]) => ({ folder, fns: list }));
 }

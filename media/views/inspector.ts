@@ -30,19 +30,33 @@ export function boxTitle(box: Box): string {
 export function renderInspector(into: HTMLElement, box: Box | undefined, open: (loc: Location) => void): void {
   into.replaceChildren();
   if (!box) {
-    into.append(h('p', { class: 'hint' }, 'Hover or focus a function to see where it is and why the path goes there. ↑/↓ move, Enter opens, A picks another target.'));
+    into.append(
+      h(
+        'p',
+        { class: 'hint' },
+        'Hover or focus a function to see where it is and why the path goes there. ↑/↓ move, Enter opens, A picks another target.',
+      ),
+    );
     return;
   }
   const link = (label: string, loc: Location) => {
     const a = h('a', { href: '#', class: 'loc' }, label);
-    a.addEventListener('click', (ev) => { ev.preventDefault(); open(loc); });
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      open(loc);
+    });
     return a;
   };
   const layer = layers.find((l) => l.id === box.layer);
   into.append(
-    h('div', { class: 'inspector-head' },
-      h('strong', {}, box.fn.name), ' ', link(where(box.fn), box.fn),
-      h('span', { class: 'layer-tag' }, `${layer?.label ?? box.layer}${box.inferred ? ' (from its neighbours)' : ''}`)),
+    h(
+      'div',
+      { class: 'inspector-head' },
+      h('strong', {}, box.fn.name),
+      ' ',
+      link(where(box.fn), box.fn),
+      h('span', { class: 'layer-tag' }, `${layer?.label ?? box.layer}${box.inferred ? ' (from its neighbours)' : ''}`),
+    ),
   );
   const built = builtWords(box.fn);
   if (built) into.append(h('div', { class: 'built-line', 'data-built': box.fn.built }, built));

@@ -23,12 +23,15 @@ export interface PathModel {
 export function buildModel(path: CallPath): PathModel {
   const boxes: Box[] = [];
   const fns: FunctionRef[] = [];
-  const incoming: (Box['incoming'])[] = [];
+  const incoming: Box['incoming'][] = [];
   path.hops.forEach((hop, index) => {
     // Consecutive hops share a function (hops[i].to === hops[i+1].from); a path pieced together
     // across a break does not, and then `from` starts a new run of boxes.
     const last = fns[fns.length - 1];
-    if (!last || last.id !== hop.from.id) { fns.push(hop.from); incoming.push(undefined); }
+    if (!last || last.id !== hop.from.id) {
+      fns.push(hop.from);
+      incoming.push(undefined);
+    }
     fns.push(hop.to);
     incoming.push({ hop, index });
   });

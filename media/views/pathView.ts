@@ -25,7 +25,10 @@ const driverPreview = 48;
 /** A kernel name with line-break chances after its underscores, so `tcp_sendmsg_locked` wraps at a word. */
 function breakable(name: string): (string | Node)[] {
   const out: (string | Node)[] = [];
-  name.split(/(?<=_)(?=[^_])/).forEach((part, i) => { if (i) out.push(document.createElement('wbr')); out.push(part); });
+  name.split(/(?<=_)(?=[^_])/).forEach((part, i) => {
+    if (i) out.push(document.createElement('wbr'));
+    out.push(part);
+  });
   return out;
 }
 
@@ -37,12 +40,19 @@ export class PathView {
   /** List the targets the configuration does not compile too (the toolbar's toggle). */
   allTargets = false;
 
-  constructor(private readonly root: HTMLElement, private readonly events: PathViewEvents) {
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly events: PathViewEvents,
+  ) {
     root.addEventListener('keydown', (ev) => this.onKey(ev));
   }
 
-  get boxes(): readonly Box[] { return this.model?.boxes ?? []; }
-  get focusedIndex(): number { return this.focused; }
+  get boxes(): readonly Box[] {
+    return this.model?.boxes ?? [];
+  }
+  get focusedIndex(): number {
+    return this.focused;
+  }
 
   render(path: CallPath, focus?: number): void {
     const model = buildModel(path);
@@ -57,7 +67,16 @@ export class PathView {
 
     let row = 1;
     const headers = layers.map((l, i) =>
-      place(h('div', { class: `lane-head layer-${l.id}${model.usedLanes.has(l.id) ? '' : ' empty'}`, title: l.title, 'data-lane': l.id }, l.label), row, i + 1));
+      place(
+        h(
+          'div',
+          { class: `lane-head layer-${l.id}${model.usedLanes.has(l.id) ? '' : ' empty'}`, title: l.title, 'data-lane': l.id },
+          l.label,
+        ),
+        row,
+        i + 1,
+      ),
+    );
     grid.append(...headers);
     row++;
 
@@ -105,20 +124,31 @@ export class PathView {
 
   private boxElement(box: Box, i: number): HTMLElement {
     const tag = builtTag(box.fn);
-    const el = h('div', {
-      class: `box layer-${box.layer}${box.inferred ? ' inferred' : ''}${box.fn.built === 'n' ? ' not-built' : ''}`,
-      role: 'button',
-      tabindex: -1,
-      'data-index': i,
-      'data-fn': box.fn.name,
-      'data-layer': box.layer,
-      'data-built': box.fn.built,
-      title: boxTitle(box),
-      'aria-label': `${box.fn.name}, ${box.layer} layer, ${where(box.fn)}`,
-    },
-    h('span', { class: 'fn' }, ...breakable(box.fn.name)),
-    h('span', { class: 'file' }, `${box.fn.file.split('/').pop() ?? box.fn.file}:${box.fn.line + 1}`, tag && tag !== 'y' ? h('span', { class: `built built-${box.fn.built}` }, tag) : null));
-    el.addEventListener('click', () => { this.focusBox(i, true); this.events.open(box.fn); });
+    const el = h(
+      'div',
+      {
+        class: `box layer-${box.layer}${box.inferred ? ' inferred' : ''}${box.fn.built === 'n' ? ' not-built' : ''}`,
+        role: 'button',
+        tabindex: -1,
+        'data-index': i,
+        'data-fn': box.fn.name,
+        'data-layer': box.layer,
+        'data-built': box.fn.built,
+        title: boxTitle(box),
+        'aria-label': `${box.fn.name}, ${box.layer} layer, ${where(box.fn)}`,
+      },
+      h('span', { class: 'fn' }, ...breakable(box.fn.name)),
+      h(
+        'span',
+        { class: 'file' },
+        `${box.fn.file.split('/').pop() ?? box.fn.file}:${box.fn.line + 1}`,
+        tag && tag !== 'y' ? h('span', { class: `built built-${box.fn.built}` }, tag) : null,
+      ),
+    );
+    el.addEventListener('click', () => {
+      this.focusBox(i, true);
+      this.events.open(box.fn);
+    });
     el.addEventListener('mouseenter', () => this.events.inspect(box, i));
     el.addEventListener('focus', () => this.events.inspect(box, i));
     this.boxEls.push(el);
@@ -133,16 +163,31 @@ export class PathView {
     const start = b < a ? b : a;
     const end = Math.max(a, b) + 1;
     const label = h('a', { href: '#', class: 'edge-label', title: `call site ${where(hop.site)}` }, edgeLabel(hop));
-    label.addEventListener('click', (ev) => { ev.preventDefault(); this.events.open(hop.site); });
-    const edge = h('div', {
-      class: `edge kind-${hop.kind}${b < a ? ' up' : ''}`,
-      'data-hop': hopIndex,
-      'data-kind': hop.kind,
-      'aria-hidden': 'false',
-    }, h('span', { class: 'arrow', 'aria-hidden': 'true' }, '↓'), label);
+    label.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      this.events.open(hop.site);
+    });
+    const edge = h(
+      'div',
+      {
+        class: `edge kind-${hop.kind}${b < a ? ' up' : ''}`,
+        'data-hop': hopIndex,
+        'data-kind': hop.kind,
+        'aria-hidden': 'false',
+      },
+      h('span', { class: 'arrow', 'aria-hidden': 'true' }, '↓'),
+      label,
+    );
     if (hop.alternatives.length) edge.append(this.alternatives(hop, hopIndex));
     const evidence = hop.evidence[0];
-    if (evidence) edge.append(h('span', { class: 'evidence-count', title: hop.evidence.map((e) => `${e.how} ${e.slot} at ${where(e)}`).join('\n') }, `${hop.evidence.length} evidence`));
+    if (evidence)
+      edge.append(
+        h(
+          'span',
+          { class: 'evidence-count', title: hop.evidence.map((e) => `${e.how} ${e.slot} at ${where(e)}`).join('\n') },
+          `${hop.evidence.length} evidence`,
+        ),
+      );
     grid.append(place(edge, row, start + 1, end + 1));
     return row + 1;
   }
@@ -155,7 +200,9 @@ export class PathView {
     const visible = all.filter((f) => f === hop.to || listed(f, this.allTargets));
     const counts = countsText(all, this.configured);
     const sel = h('select', {
-      class: 'alternatives', 'data-hop': hopIndex, title: `${hop.via || 'this call'}: ${counts}`,
+      class: 'alternatives',
+      'data-hop': hopIndex,
+      title: `${hop.via || 'this call'}: ${counts}`,
       'aria-label': `other targets of ${hop.via || 'this call'} (${counts})`,
     });
     // By folder, the one shown first: its folder comes first, the rest in the server's order.
@@ -176,17 +223,31 @@ export class PathView {
     sel.addEventListener('keydown', (ev) => {
       // Escape goes back to the box below this edge; arrow keys stay with the select.
       ev.stopPropagation();
-      if (ev.key === 'Escape') this.focusBox(this.boxes.findIndex((b) => b.incoming?.index === hopIndex), true);
+      if (ev.key === 'Escape')
+        this.focusBox(
+          this.boxes.findIndex((b) => b.incoming?.index === hopIndex),
+          true,
+        );
     });
     return sel;
   }
 
   private appendBreak(grid: HTMLElement, row: number, model: PathModel): number {
     const br = model.brokenAt!;
-    grid.append(place(h('div', { class: 'break', role: 'note', 'data-after': br.after, 'data-before': br.before },
-      h('span', { class: 'break-mark', 'aria-hidden': 'true' }, '✂'),
-      h('span', {}, `path broken: no way found from ${br.after} to ${br.before}`),
-      br.reason ? h('span', { class: 'break-reason' }, ` — ${br.reason}`) : null), row, 1, layers.length + 1));
+    grid.append(
+      place(
+        h(
+          'div',
+          { class: 'break', role: 'note', 'data-after': br.after, 'data-before': br.before },
+          h('span', { class: 'break-mark', 'aria-hidden': 'true' }, '✂'),
+          h('span', {}, `path broken: no way found from ${br.after} to ${br.before}`),
+          br.reason ? h('span', { class: 'break-reason' }, ` — ${br.reason}`) : null,
+        ),
+        row,
+        1,
+        layers.length + 1,
+      ),
+    );
     return row + 1;
   }
 
@@ -196,13 +257,21 @@ export class PathView {
     const lastIsDriver = last?.layer === 'driver';
     const dIdx = layerIndex('driver');
     const start = Math.min(dIdx - 1, last ? layerIndex(last.layer) : dIdx - 1);
-    const edge = h('div', { class: 'edge kind-field drivers-edge', 'data-kind': 'field' },
+    const edge = h(
+      'div',
+      { class: 'edge kind-field drivers-edge', 'data-kind': 'field' },
       h('span', { class: 'arrow', 'aria-hidden': 'true' }, '↓'),
-      h('span', { class: 'edge-label' }, `${lastIsDriver ? 'other ' : ''}ndo_start_xmit targets (${drivers.length})`));
+      h('span', { class: 'edge-label' }, `${lastIsDriver ? 'other ' : ''}ndo_start_xmit targets (${drivers.length})`),
+    );
     grid.append(place(edge, row++, start + 1, dIdx + 2));
 
     const counts = this.configured ? h('div', { class: 'driver-counts' }, countsText(model.drivers, true)) : null;
-    const filter = h('input', { type: 'search', class: 'driver-filter', placeholder: `filter ${drivers.length} drivers`, 'aria-label': 'filter driver targets' });
+    const filter = h('input', {
+      type: 'search',
+      class: 'driver-filter',
+      placeholder: `filter ${drivers.length} drivers`,
+      'aria-label': 'filter driver targets',
+    });
     const list = h('div', { class: 'driver-list', 'aria-label': 'ndo_start_xmit targets by folder' });
     const more = h('button', { class: 'more', type: 'button' });
     let showAll = false;
@@ -210,13 +279,28 @@ export class PathView {
       const q = filter.value.trim().toLowerCase();
       const hits = drivers.filter((d) => !q || d.name.toLowerCase().includes(q) || d.file.toLowerCase().includes(q));
       const shown = showAll || q ? hits : hits.slice(0, driverPreview);
-      list.replaceChildren(...byFolder(shown).map((g) => h('div', { class: 'driver-group', role: 'list', 'aria-label': g.folder, 'data-folder': g.folder },
-        h('div', { class: 'driver-folder', 'aria-hidden': 'true' }, g.folder, h('span', { class: 'driver-folder-count' }, ` ${g.fns.length}`)),
-        ...[...g.fns].sort((x, y) => x.name.localeCompare(y.name)).map((d) => this.driverChip(d)))));
+      list.replaceChildren(
+        ...byFolder(shown).map((g) =>
+          h(
+            'div',
+            { class: 'driver-group', role: 'list', 'aria-label': g.folder, 'data-folder': g.folder },
+            h(
+              'div',
+              { class: 'driver-folder', 'aria-hidden': 'true' },
+              g.folder,
+              h('span', { class: 'driver-folder-count' }, ` ${g.fns.length}`),
+            ),
+            ...[...g.fns].sort((x, y) => x.name.localeCompare(y.name)).map((d) => this.driverChip(d)),
+          ),
+        ),
+      );
       more.hidden = shown.length >= hits.length;
       more.textContent = `show all ${hits.length}`;
     };
-    more.addEventListener('click', () => { showAll = true; fill(); });
+    more.addEventListener('click', () => {
+      showAll = true;
+      fill();
+    });
     filter.addEventListener('input', fill);
     filter.addEventListener('keydown', (ev) => ev.stopPropagation());
     fill();
@@ -227,10 +311,19 @@ export class PathView {
   private driverChip(d: FunctionRef): HTMLElement {
     const tag = builtTag(d);
     const words = builtWords(d);
-    const chip = h('button', {
-      type: 'button', class: `chip driver${d.built === 'n' ? ' not-built' : ''}`, role: 'listitem', 'data-fn': d.name, 'data-built': d.built,
-      title: `${d.name} — ${where(d)}${words ? `\n${words}` : ''}`,
-    }, h('span', { class: 'chip-name' }, d.name), tag ? h('span', { class: `built built-${d.built}` }, tag) : null);
+    const chip = h(
+      'button',
+      {
+        type: 'button',
+        class: `chip driver${d.built === 'n' ? ' not-built' : ''}`,
+        role: 'listitem',
+        'data-fn': d.name,
+        'data-built': d.built,
+        title: `${d.name} — ${where(d)}${words ? `\n${words}` : ''}`,
+      },
+      h('span', { class: 'chip-name' }, d.name),
+      tag ? h('span', { class: `built built-${d.built}` }, tag) : null,
+    );
     chip.addEventListener('click', () => this.events.open(d));
     return chip;
   }
@@ -241,7 +334,10 @@ export class PathView {
     this.focused = i;
     const el = this.boxEls[i];
     el.setAttribute('tabindex', '0');
-    if (move) { el.focus(); el.scrollIntoView({ block: 'nearest', inline: 'nearest' }); }
+    if (move) {
+      el.focus();
+      el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    }
     this.events.inspect(this.boxes[i], i);
   }
 
@@ -249,23 +345,37 @@ export class PathView {
     const target = ev.target as HTMLElement | null;
     if (!target?.classList.contains('box')) return;
     const i = Number(target.dataset.index);
-    const go = (j: number) => { ev.preventDefault(); this.focusBox(Math.max(0, Math.min(this.boxEls.length - 1, j)), true); };
+    const go = (j: number) => {
+      ev.preventDefault();
+      this.focusBox(Math.max(0, Math.min(this.boxEls.length - 1, j)), true);
+    };
     switch (ev.key) {
-      case 'ArrowDown': case 'j': return go(i + 1);
-      case 'ArrowUp': case 'k': return go(i - 1);
-      case 'Home': return go(0);
-      case 'End': return go(this.boxEls.length - 1);
-      case 'Enter': case ' ': {
+      case 'ArrowDown':
+      case 'j':
+        return go(i + 1);
+      case 'ArrowUp':
+      case 'k':
+        return go(i - 1);
+      case 'Home':
+        return go(0);
+      case 'End':
+        return go(this.boxEls.length - 1);
+      case 'Enter':
+      case ' ': {
         ev.preventDefault();
         const box = this.boxes[i];
         if (box) this.events.open(box.fn);
         return;
       }
-      case 'a': case 'A': {
+      case 'a':
+      case 'A': {
         // Pick another target for the hop that reached this box.
         const hop = this.boxes[i]?.incoming?.index;
         const sel = hop === undefined ? null : this.root.querySelector<HTMLSelectElement>(`select.alternatives[data-hop="${hop}"]`);
-        if (sel) { ev.preventDefault(); sel.focus(); }
+        if (sel) {
+          ev.preventDefault();
+          sel.focus();
+        }
         return;
       }
     }

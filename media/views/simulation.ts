@@ -4,8 +4,16 @@
 import type { Location, SimulationState } from '../messages';
 import { h } from './dom';
 import {
-  DEFAULT_SCENARIO, formatMs, isDecision, placeOf, playScenario, playScript, seqText,
-  type Playback, type ScenarioForm, type TimelineRow,
+  DEFAULT_SCENARIO,
+  formatMs,
+  isDecision,
+  placeOf,
+  playScenario,
+  playScript,
+  seqText,
+  type Playback,
+  type ScenarioForm,
+  type TimelineRow,
 } from './simulationModel';
 
 export interface SimulationEvents {
@@ -20,7 +28,11 @@ export interface SimulationEvents {
 }
 
 /** A script the host read, with the files next to it (defaults.sh) for readSibling. */
-interface LoadedScript { name: string; text: string; siblings: Record<string, string> }
+interface LoadedScript {
+  name: string;
+  text: string;
+  siblings: Record<string, string>;
+}
 
 type NumberField = 'bytesPerWrite' | 'writes' | 'writeIntervalMs' | 'mss' | 'initCwnd' | 'rttMs' | 'peerWindow';
 type FlagField = 'nagle' | 'cork' | 'tso';
@@ -75,7 +87,10 @@ export class SimulationView {
   private replayTo = 0;
   private onPath: Set<string> | undefined;
 
-  constructor(private readonly diagram: HTMLElement, private readonly events: SimulationEvents) {
+  constructor(
+    private readonly diagram: HTMLElement,
+    private readonly events: SimulationEvents,
+  ) {
     this.source = h('select', { id: 'sim-source', 'aria-label': 'what to run' }, h('option', { value: FORM }, 'the scenario below'));
     this.scripts = h('optgroup', { label: 'packetdrill scripts of the tree' });
     this.source.append(this.scripts);
@@ -83,7 +98,14 @@ export class SimulationView {
 
     this.scenario = h('fieldset', { class: 'sim-scenario' }, h('legend', {}, 'scenario'));
     for (const f of numberFields) {
-      const input = h('input', { type: 'number', min: f.min, max: f.max, step: 1, value: DEFAULT_SCENARIO[f.key] ?? 0, 'data-field': f.key });
+      const input = h('input', {
+        type: 'number',
+        min: f.min,
+        max: f.max,
+        step: 1,
+        value: DEFAULT_SCENARIO[f.key] ?? 0,
+        'data-field': f.key,
+      });
       this.inputs.set(f.key, input);
       this.scenario.append(h('label', {}, h('span', {}, f.label), input));
     }
@@ -92,8 +114,16 @@ export class SimulationView {
       this.inputs.set(f.key, input);
       this.scenario.append(h('label', { class: 'flag', title: f.title }, input, h('span', {}, f.label)));
     }
-    const congestion = h('select', { 'data-field': 'congestion' }, ...['cubic', 'reno'].map((c) => h('option', { value: c, selected: c === DEFAULT_SCENARIO.congestion }, c)));
-    const qdisc = h('select', { 'data-field': 'qdisc' }, ...['pfifo', 'fq'].map((q) => h('option', { value: q, selected: q === DEFAULT_SCENARIO.qdisc }, q)));
+    const congestion = h(
+      'select',
+      { 'data-field': 'congestion' },
+      ...['cubic', 'reno'].map((c) => h('option', { value: c, selected: c === DEFAULT_SCENARIO.congestion }, c)),
+    );
+    const qdisc = h(
+      'select',
+      { 'data-field': 'qdisc' },
+      ...['pfifo', 'fq'].map((q) => h('option', { value: q, selected: q === DEFAULT_SCENARIO.qdisc }, q)),
+    );
     this.inputs.set('congestion', congestion);
     this.inputs.set('qdisc', qdisc);
     this.scenario.append(h('label', {}, h('span', {}, 'congestion control'), congestion), h('label', {}, h('span', {}, 'qdisc'), qdisc));
@@ -101,41 +131,80 @@ export class SimulationView {
     this.runBtn = h('button', { type: 'button', class: 'sim-run', title: 'Run from the start (R)' }, '▶ Run');
     this.stepBtn = h('button', { type: 'button', class: 'sim-step', title: 'One step (S)' }, 'Step');
     this.pauseBtn = h('button', { type: 'button', class: 'sim-pause', title: 'Pause or go on (P)', disabled: true }, 'Pause');
-    this.speed = h('select', { class: 'sim-speed', 'aria-label': 'speed' },
-      ...speeds.map((s) => h('option', { value: s, selected: s === 10 }, s ? `${s} steps/s` : 'all at once')));
+    this.speed = h(
+      'select',
+      { class: 'sim-speed', 'aria-label': 'speed' },
+      ...speeds.map((s) => h('option', { value: s, selected: s === 10 }, s ? `${s} steps/s` : 'all at once')),
+    );
     this.status = h('span', { class: 'sim-status', role: 'status', 'aria-live': 'polite' });
     this.runBtn.addEventListener('click', () => this.run());
     this.stepBtn.addEventListener('click', () => this.step());
     this.pauseBtn.addEventListener('click', () => (this.timer ? this.pause() : this.resume()));
-    this.speed.addEventListener('change', () => { if (this.timer) { this.pause(); this.resume(); } this.events.changed(); });
+    this.speed.addEventListener('change', () => {
+      if (this.timer) {
+        this.pause();
+        this.resume();
+      }
+      this.events.changed();
+    });
     this.scenario.addEventListener('change', () => this.events.changed());
 
     this.tbody = h('tbody', {});
-    const table = h('table', { class: 'sim-timeline' },
+    const table = h(
+      'table',
+      { class: 'sim-timeline' },
       h('caption', {}, 'packets on the wire'),
-      h('thead', {}, h('tr', {}, ...['#', 'time (ms)', 'dir', 'flags', 'seq:end(len)', 'ack', 'win', ''].map((t) => h('th', { scope: 'col' }, t)))),
-      this.tbody);
+      h(
+        'thead',
+        {},
+        h('tr', {}, ...['#', 'time (ms)', 'dir', 'flags', 'seq:end(len)', 'ack', 'win', ''].map((t) => h('th', { scope: 'col' }, t))),
+      ),
+      this.tbody,
+    );
     this.warnings = h('div', { class: 'sim-warnings', role: 'note' });
     this.log = h('ol', { class: 'sim-log', 'aria-label': 'decisions, in order' });
 
-    this.root = h('section', { id: 'simulation', class: 'simulation', 'aria-label': 'simulated send()', hidden: true },
-      h('div', { class: 'sim-controls' },
+    this.root = h(
+      'section',
+      { id: 'simulation', class: 'simulation', 'aria-label': 'simulated send()', hidden: true },
+      h(
+        'div',
+        { class: 'sim-controls' },
         h('label', {}, h('span', {}, 'Run'), this.source),
-        this.runBtn, this.stepBtn, this.pauseBtn, this.speed, this.status),
+        this.runBtn,
+        this.stepBtn,
+        this.pauseBtn,
+        this.speed,
+        this.status,
+      ),
       this.scenario,
-      h('div', { class: 'sim-body' },
+      h(
+        'div',
+        { class: 'sim-body' },
         h('div', { class: 'sim-packets' }, table),
-        h('div', { class: 'sim-decisions' }, h('h2', {}, 'what the kernel decides'), this.warnings, this.log)));
+        h('div', { class: 'sim-decisions' }, h('h2', {}, 'what the kernel decides'), this.warnings, this.log),
+      ),
+    );
     this.root.addEventListener('keydown', (ev) => this.onKey(ev));
   }
 
-  get visible(): boolean { return !this.root.hidden; }
+  get visible(): boolean {
+    return !this.root.hidden;
+  }
 
   /** Show or hide the section; the first time, ask the host for the tree's scripts. */
   toggle(show = this.root.hidden, focus = true): void {
     this.root.hidden = !show;
-    if (!show) { this.pause(); this.highlight(undefined); this.events.changed(); return; }
-    if (!this.listed) { this.listed = true; this.events.listScripts(); }
+    if (!show) {
+      this.pause();
+      this.highlight(undefined);
+      this.events.changed();
+      return;
+    }
+    if (!this.listed) {
+      this.listed = true;
+      this.events.listScripts();
+    }
     if (focus) this.runBtn.focus();
     this.events.changed();
   }
@@ -148,7 +217,13 @@ export class SimulationView {
   }
 
   saved(): SimulationState {
-    return { open: this.visible, source: this.source.value, form: this.form(), speed: Number(this.speed.value), played: this.replayTo || this.pos };
+    return {
+      open: this.visible,
+      source: this.source.value,
+      form: this.form(),
+      speed: Number(this.speed.value),
+      played: this.replayTo || this.pos,
+    };
   }
 
   /** Back to where it was before a reload: the form, the source, and the same step of the run. */
@@ -182,11 +257,21 @@ export class SimulationView {
   /** A script's text from the host. */
   setScript(name: string, text: string | undefined, siblings: Record<string, string>, error?: string): void {
     if (this.source.value !== name) return; // another choice was made since
-    if (text === undefined) { this.runWhenLoaded = false; this.setStatus(error ?? `cannot read ${name}`, true); return; }
+    if (text === undefined) {
+      this.runWhenLoaded = false;
+      this.setStatus(error ?? `cannot read ${name}`, true);
+      return;
+    }
     this.loaded = { name, text, siblings };
     this.setStatus(`${name}: ${text.split('\n').length} lines`);
-    if (this.replayTo > 0) { this.runWhenLoaded = false; if (this.prepare()) this.replay(); }
-    if (this.runWhenLoaded) { this.runWhenLoaded = false; this.run(); }
+    if (this.replayTo > 0) {
+      this.runWhenLoaded = false;
+      if (this.prepare()) this.replay();
+    }
+    if (this.runWhenLoaded) {
+      this.runWhenLoaded = false;
+      this.run();
+    }
   }
 
   /** The scenario the form describes. */
@@ -213,7 +298,9 @@ export class SimulationView {
   }
 
   step(): void {
-    if (!this.playback || this.pos >= this.playback.steps.length) { if (!this.prepare()) return; }
+    if (!this.playback || this.pos >= this.playback.steps.length) {
+      if (!this.prepare()) return;
+    }
     this.pause();
     this.advance(true);
     this.events.changed();
@@ -263,7 +350,12 @@ export class SimulationView {
     try {
       if (name === FORM) playback = playScenario(this.form());
       else if (this.loaded?.name === name) playback = playScript(name, this.loaded.text, this.loaded.siblings);
-      else { this.runWhenLoaded = true; this.events.readScript(name); this.setStatus(`reading ${name}…`); return false; }
+      else {
+        this.runWhenLoaded = true;
+        this.events.readScript(name);
+        this.setStatus(`reading ${name}…`);
+        return false;
+      }
     } catch (e) {
       this.setStatus(`cannot run ${name || 'the scenario'}: ${e instanceof Error ? e.message : String(e)}`, true);
       return false;
@@ -288,10 +380,18 @@ export class SimulationView {
     const place = placeOf(step.fn, this.namesOnPath());
     const loc = place && this.events.locate(place.name);
     const fnEl = loc && place?.exact ? this.link(step.fn, loc) : h('code', {}, step.fn);
-    const where = place && !place.exact ? h('span', { class: 'sim-in' }, ' in ', loc ? this.link(place.name, loc) : h('code', {}, place.name)) : null;
-    const li = h('li', { class: `sim-entry${isDecision(step) ? ' decision' : ''}`, 'data-step': i, 'data-fn': step.fn },
-      h('span', { class: 'sim-time' }, `${formatMs(step.timeNs)} ms`), ' ', fnEl, where, ' ',
-      h('span', { class: 'sim-note' }, step.note));
+    const where =
+      place && !place.exact ? h('span', { class: 'sim-in' }, ' in ', loc ? this.link(place.name, loc) : h('code', {}, place.name)) : null;
+    const li = h(
+      'li',
+      { class: `sim-entry${isDecision(step) ? ' decision' : ''}`, 'data-step': i, 'data-fn': step.fn },
+      h('span', { class: 'sim-time' }, `${formatMs(step.timeNs)} ms`),
+      ' ',
+      fnEl,
+      where,
+      ' ',
+      h('span', { class: 'sim-note' }, step.note),
+    );
     this.log.append(li);
     if (this.log.childElementCount > maxLogEntries) this.log.firstElementChild?.remove();
     for (const row of pb.rows) if (row.atStep === i) this.tbody.append(this.rowElement(row));
@@ -302,16 +402,22 @@ export class SimulationView {
       this.tbody.lastElementChild?.scrollIntoView({ block: 'nearest' });
       this.highlight(place?.name);
       const done = this.pos >= pb.steps.length;
-      this.setStatus(done
-        ? `done: ${pb.rows.length} packets, ${pb.steps.length} steps${pb.score ? ` · ${pb.score.matched}/${pb.score.outbound} outbound lines matched` : ''}`
-        : `step ${this.pos} of ${pb.steps.length} · ${formatMs(step.timeNs)} ms · ${step.fn}`);
+      this.setStatus(
+        done
+          ? `done: ${pb.rows.length} packets, ${pb.steps.length} steps${pb.score ? ` · ${pb.score.matched}/${pb.score.outbound} outbound lines matched` : ''}`
+          : `step ${this.pos} of ${pb.steps.length} · ${formatMs(step.timeNs)} ms · ${step.fn}`,
+      );
     }
   }
 
   private rowElement(r: TimelineRow): HTMLTableRowElement {
-    const check = r.check ? h('span', { class: r.check.ok ? 'ok' : 'bad', title: r.check.text }, r.check.ok ? `✓ line ${r.check.line}` : `✗ ${r.check.text}`) : '';
+    const check = r.check
+      ? h('span', { class: r.check.ok ? 'ok' : 'bad', title: r.check.text }, r.check.ok ? `✓ line ${r.check.line}` : `✗ ${r.check.text}`)
+      : '';
     const tso = r.gsoSegs > 1 ? ` (TSO, ${r.gsoSegs} segs)` : '';
-    return h('tr', { class: `sim-row dir-${r.direction}`, 'data-id': r.id },
+    return h(
+      'tr',
+      { class: `sim-row dir-${r.direction}`, 'data-id': r.id },
       h('td', {}, String(r.id)),
       h('td', {}, formatMs(r.timeNs)),
       h('td', { title: r.direction === 'out' ? 'sent by us' : 'from the peer' }, r.direction === 'out' ? '→ out' : '← in'),
@@ -319,23 +425,32 @@ export class SimulationView {
       h('td', {}, seqText(r) + tso),
       h('td', {}, r.ack === undefined ? '' : String(r.ack)),
       h('td', {}, String(r.win)),
-      h('td', {}, check));
+      h('td', {}, check),
+    );
   }
 
   private link(name: string, loc: Location): HTMLAnchorElement {
     const a = h('a', { href: '#', class: 'sim-fn', title: `open ${name}` }, name);
-    a.addEventListener('click', (ev) => { ev.preventDefault(); this.events.open(loc); });
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      this.events.open(loc);
+    });
     return a;
   }
 
   /** Names of the boxes and driver chips drawn by pathView (their data-fn), read once per drawing. */
   private namesOnPath(): Set<string> {
-    this.onPath ??= new Set(Array.from(this.diagram.querySelectorAll<HTMLElement>('.box[data-fn], .chip[data-fn]'), (e) => e.dataset.fn ?? ''));
+    this.onPath ??= new Set(
+      Array.from(this.diagram.querySelectorAll<HTMLElement>('.box[data-fn], .chip[data-fn]'), (e) => e.dataset.fn ?? ''),
+    );
     return this.onPath;
   }
 
   private highlight(name: string | undefined): void {
-    for (const el of Array.from(this.diagram.querySelectorAll('.sim-active'))) { el.classList.remove('sim-active'); el.removeAttribute('aria-current'); }
+    for (const el of Array.from(this.diagram.querySelectorAll('.sim-active'))) {
+      el.classList.remove('sim-active');
+      el.removeAttribute('aria-current');
+    }
     if (!name) return;
     const el = this.diagram.querySelector<HTMLElement>(`.box[data-fn="${CSS.escape(name)}"], .chip[data-fn="${CSS.escape(name)}"]`);
     if (!el) return;
@@ -353,16 +468,26 @@ export class SimulationView {
     const isForm = this.source.value === FORM;
     this.scenario.disabled = !isForm;
     this.scenario.hidden = !isForm;
-    if (!isForm && this.loaded?.name !== this.source.value) { this.events.readScript(this.source.value); this.setStatus(`reading ${this.source.value}…`); }
+    if (!isForm && this.loaded?.name !== this.source.value) {
+      this.events.readScript(this.source.value);
+      this.setStatus(`reading ${this.source.value}…`);
+    }
     this.events.changed();
   }
 
   /** R runs, S steps, P pauses, outside the form's fields (where the keys are typed). */
   private onKey(ev: KeyboardEvent): void {
     const t = ev.target as HTMLElement | null;
-    if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT') || ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    const act: Record<string, () => void> = { r: () => this.run(), s: () => this.step(), p: () => (this.timer ? this.pause() : this.resume()) };
+    if ((t && (t.tagName === 'INPUT' || t.tagName === 'SELECT')) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const act: Record<string, () => void> = {
+      r: () => this.run(),
+      s: () => this.step(),
+      p: () => (this.timer ? this.pause() : this.resume()),
+    };
     const f = act[ev.key.toLowerCase()];
-    if (f) { ev.preventDefault(); f(); }
+    if (f) {
+      ev.preventDefault();
+      f();
+    }
   }
 }

@@ -2,8 +2,16 @@
 // on the wire, the step at which it appears, and each step tied to a box of the path. Pure (no DOM),
 // so it is tested in Node; media/views/simulation.ts draws it.
 import {
-  DEFAULT_SCENARIO, flagLetters, parseScript, runScript, simulateScenario,
-  type RunResult, type Scenario, type SeqMap, type Step, type WirePacket,
+  DEFAULT_SCENARIO,
+  flagLetters,
+  parseScript,
+  runScript,
+  simulateScenario,
+  type RunResult,
+  type Scenario,
+  type SeqMap,
+  type Step,
+  type WirePacket,
 } from '../../server/model/index';
 
 /** One row of the packet timeline, in the numbering a person reads (the script's, for a script). */
@@ -52,14 +60,24 @@ function stepOfPackets(packets: readonly WirePacket[], steps: readonly Step[]): 
   const at = new Map<number, number>();
   const used = new Set<number>();
   steps.forEach((s, i) => {
-    if (s.fn === 'dev_hard_start_xmit' && typeof s.data?.packet === 'number') { at.set(s.data.packet, i); used.add(i); }
+    if (s.fn === 'dev_hard_start_xmit' && typeof s.data?.packet === 'number') {
+      at.set(s.data.packet, i);
+      used.add(i);
+    }
   });
   for (const p of packets) {
     if (at.has(p.id)) continue;
     let found = -1;
     if (p.direction === 'in') {
-      found = steps.findIndex((s, i) => !used.has(i) && s.fn === 'tcp_v4_rcv' && s.timeNs === p.timeNs
-        && s.data?.seq === p.seq && s.data?.ack === p.ack && s.data?.len === p.len);
+      found = steps.findIndex(
+        (s, i) =>
+          !used.has(i) &&
+          s.fn === 'tcp_v4_rcv' &&
+          s.timeNs === p.timeNs &&
+          s.data?.seq === p.seq &&
+          s.data?.ack === p.ack &&
+          s.data?.len === p.len,
+      );
     }
     if (found < 0) {
       // The last step at or before the packet's time (a reset sent without a socket, for one).
@@ -80,11 +98,26 @@ function rowsOf(packets: readonly WirePacket[], steps: readonly Step[], map?: Se
     // Into the script's numbering (runner.ts maps the other way when it injects and compares).
     let seq = p.seq;
     let ack = p.ack;
-    if (map && p.direction === 'out') { seq = p.seq + map.localIsn; ack = p.ack - map.remoteOffset; }
-    if (map && p.direction === 'in') { seq = syn ? p.seq : p.seq - map.remoteOffset; ack = p.ack + map.localIsn; }
+    if (map && p.direction === 'out') {
+      seq = p.seq + map.localIsn;
+      ack = p.ack - map.remoteOffset;
+    }
+    if (map && p.direction === 'in') {
+      seq = syn ? p.seq : p.seq - map.remoteOffset;
+      ack = p.ack + map.localIsn;
+    }
     return {
-      id: p.id, atStep: at.get(p.id) ?? 0, timeNs: p.timeNs, direction: p.direction, flags: flagLetters(p.flags),
-      seq, end: seq + p.len, len: p.len, ack: hasAck ? ack : undefined, win: p.win, gsoSegs: p.gsoSegs,
+      id: p.id,
+      atStep: at.get(p.id) ?? 0,
+      timeNs: p.timeNs,
+      direction: p.direction,
+      flags: flagLetters(p.flags),
+      seq,
+      end: seq + p.len,
+      len: p.len,
+      ack: hasAck ? ack : undefined,
+      win: p.win,
+      gsoSegs: p.gsoSegs,
     };
   });
 }

@@ -11,18 +11,29 @@ import { evalCondition, unknownPart, type CppContext, type Tri } from './cpp';
 import { testedHints } from './indirectHints';
 
 export type { Built };
-export interface BuiltState { built: Built; why: string; module?: string }
+export interface BuiltState {
+  built: Built;
+  why: string;
+  module?: string;
+}
 
 /** What the Makefiles say of one source file. */
-export interface FileBuildSource { file(rel: string): BuiltState }
+export interface FileBuildSource {
+  file(rel: string): BuiltState;
+}
 
 /** Order of preference when a file is reached in several ways: compiled in beats module beats unknown beats not compiled. */
 const RANK: Record<Built, number> = { y: 3, m: 2, unknown: 1, n: 0 };
-export function better(a: BuiltState, b: BuiltState): BuiltState { return RANK[b.built] > RANK[a.built] ? b : a; }
+export function better(a: BuiltState, b: BuiltState): BuiltState {
+  return RANK[b.built] > RANK[a.built] ? b : a;
+}
 export const isCompiled = (b: Built | undefined): boolean => b === 'y' || b === 'm';
 
 /** Where the facts of the tree come from: the index's files, as they are now. */
-export interface FactsSource { get(rel: string): FileFacts | undefined; keys(): Iterable<string> }
+export interface FactsSource {
+  get(rel: string): FileFacts | undefined;
+  keys(): Iterable<string>;
+}
 
 /** A file's text (the editor's buffer when open), for the few questions facts do not answer. */
 export type TextSource = (rel: string) => string | undefined;
@@ -34,7 +45,12 @@ export class BuildView {
   private folderMemo = new Map<string, BuiltState>();
   private hintMemo = new Map<string, string[]>();
 
-  constructor(readonly config: KernelConfig, private readonly kbuild: FileBuildSource, private readonly facts: FactsSource, private readonly text: TextSource) {}
+  constructor(
+    readonly config: KernelConfig,
+    private readonly kbuild: FileBuildSource,
+    private readonly facts: FactsSource,
+    private readonly text: TextSource,
+  ) {}
 
   /** The `INDIRECT_CALL_*` hints of a site that this configuration's macros test, in their order. */
   hintsOf(file: string, macro: string, hints: string[]): string[] {
@@ -92,7 +108,8 @@ export class BuildView {
    * architecture's) go everywhere; one beside the sources of a folder is as built as they are.
    */
   private header(rel: string): BuiltState {
-    if (rel.startsWith('include/') || /^arch\/[^/]+\/include\//.test(rel)) return { built: 'y', why: 'a header under include/: compiled into the files that include it' };
+    if (rel.startsWith('include/') || /^arch\/[^/]+\/include\//.test(rel))
+      return { built: 'y', why: 'a header under include/: compiled into the files that include it' };
     const dir = path.posix.dirname(rel);
     let s = this.folderMemo.get(dir);
     if (!s) {
@@ -117,7 +134,8 @@ export class BuildView {
         for (const inc of this.facts.get(file)?.cIncludes ?? []) {
           const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), inc.path));
           const list = this.includedBy.get(target);
-          if (list) list.push({ file, line: inc.line }); else this.includedBy.set(target, [{ file, line: inc.line }]);
+          if (list) list.push({ file, line: inc.line });
+          else this.includedBy.set(target, [{ file, line: inc.line }]);
         }
       }
     }
@@ -158,7 +176,10 @@ function armTaken(conds: (number | string)[], arm: number, ctx: CppContext): { v
   const own = conds[at + 4] as string;
   const line = conds[at] as number;
   let value: Tri = evalCondition(own, ctx);
-  let text = value === false ? `#if ${own} is false${optionWords(own, ctx)}` : `#if ${own} depends on ${unknownPart(own, ctx) ?? 'what kpath cannot evaluate'}`;
+  let text =
+    value === false
+      ? `#if ${own} is false${optionWords(own, ctx)}`
+      : `#if ${own} depends on ${unknownPart(own, ctx) ?? 'what kpath cannot evaluate'}`;
   let decidingLine = line;
   for (let prev = conds[at + 3] as number; prev >= 0 && value !== false; prev = conds[prev * ARM_STRIDE + 3] as number) {
     const pe = conds[prev * ARM_STRIDE + 4] as string;
@@ -180,5 +201,10 @@ function armTaken(conds: (number | string)[], arm: number, ctx: CppContext): { v
 function optionWords(expr: string, ctx: CppContext): string {
   const names = [...new Set(expr.match(/\bCONFIG_\w+/g) ?? [])].slice(0, 3);
   if (!names.length) return '';
-  return ` (${names.map((n) => { const v = ctx.config.values.get(n.replace(/_MODULE$/, '')); return v === undefined ? `${n} is not set` : `${n}=${v}`; }).join(', ')})`;
+  return ` (${names
+    .map((n) => {
+      const v = ctx.config.values.get(n.replace(/_MODULE$/, ''));
+      return v === undefined ? `${n} is not set` : `${n}=${v}`;
+    })
+    .join(', ')})`;
 }

@@ -22,11 +22,17 @@ export interface AppliedConfig {
  * or for no configuration when `file` is undefined.
  */
 export function applyConfig(index: KernelIndex, file: string | undefined, text: TextSource): AppliedConfig | undefined {
-  if (!file) { index.setBuild(undefined); return undefined; }
+  if (!file) {
+    index.setBuild(undefined);
+    return undefined;
+  }
   const t0 = performance.now();
   const config = readConfig(file);
   let tree = kbuildTrees.get(index.root);
-  if (!tree) { tree = readKbuild(index.root); kbuildTrees.set(index.root, tree); }
+  if (!tree) {
+    tree = readKbuild(index.root);
+    kbuildTrees.set(index.root, tree);
+  }
   const kbuild = evaluateKbuild(tree, config);
   index.setBuild(new BuildView(config, kbuild, index.files, text));
   return { config, problems: kbuild.problems, ms: performance.now() - t0 };

@@ -21,8 +21,21 @@ type Val = number | undefined;
 
 /** Identifiers whose definition in a kernel build does not depend on the config. */
 const FIXED: Record<string, Val> = {
-  __KERNEL__: 1, __GNUC__: 12, __STDC__: 1, __linux__: 1, __linux: 1, linux: 1, __LINUX__: undefined,
-  __ASSEMBLY__: 0, __ASSEMBLER__: 0, __GENKSYMS__: 0, __CHECKER__: 0, __clang__: 0, __cplusplus: 0, __BPF__: 0, __DISABLE_EXPORTS: undefined,
+  __KERNEL__: 1,
+  __GNUC__: 12,
+  __STDC__: 1,
+  __linux__: 1,
+  __linux: 1,
+  linux: 1,
+  __LINUX__: undefined,
+  __ASSEMBLY__: 0,
+  __ASSEMBLER__: 0,
+  __GENKSYMS__: 0,
+  __CHECKER__: 0,
+  __clang__: 0,
+  __cplusplus: 0,
+  __BPF__: 0,
+  __DISABLE_EXPORTS: undefined,
 };
 
 /** Whether `name` is defined, and its value, or undefined where it depends on what kpath cannot see. */
@@ -39,7 +52,8 @@ function lookup(name: string, ctx: CppContext): { defined: Tri; value: Val } {
     }
     return { defined: false, value: 0 };
   }
-  if (name === 'MODULE') return ctx.module === undefined ? { defined: undefined, value: undefined } : { defined: ctx.module, value: ctx.module ? 1 : 0 };
+  if (name === 'MODULE')
+    return ctx.module === undefined ? { defined: undefined, value: undefined } : { defined: ctx.module, value: ctx.module ? 1 : 0 };
   if (name in FIXED) {
     const v = FIXED[name];
     return { defined: v === undefined ? undefined : v !== 0, value: v };
@@ -81,13 +95,32 @@ function tokenize(s: string): string[] {
 }
 
 const BINARY: Record<string, number> = {
-  '*': 10, '/': 10, '%': 10, '+': 9, '-': 9, '<<': 8, '>>': 8, '<': 7, '<=': 7, '>': 7, '>=': 7,
-  '==': 6, '!=': 6, '&': 5, '^': 4, '|': 3, '&&': 2, '||': 1,
+  '*': 10,
+  '/': 10,
+  '%': 10,
+  '+': 9,
+  '-': 9,
+  '<<': 8,
+  '>>': 8,
+  '<': 7,
+  '<=': 7,
+  '>': 7,
+  '>=': 7,
+  '==': 6,
+  '!=': 6,
+  '&': 5,
+  '^': 4,
+  '|': 3,
+  '&&': 2,
+  '||': 1,
 };
 
 class Parser {
   private i = 0;
-  constructor(private readonly toks: string[], private readonly ctx: CppContext) {}
+  constructor(
+    private readonly toks: string[],
+    private readonly ctx: CppContext,
+  ) {}
 
   parse(): Val {
     const v = this.ternary();
@@ -95,13 +128,17 @@ class Parser {
     return v;
   }
 
-  private peek(): string | undefined { return this.toks[this.i]; }
+  private peek(): string | undefined {
+    return this.toks[this.i];
+  }
   private next(): string {
     const t = this.toks[this.i++];
     if (t === undefined) throw new Unsupported('unexpected end');
     return t;
   }
-  private expect(t: string): void { if (this.next() !== t) throw new Unsupported(`expected "${t}"`); }
+  private expect(t: string): void {
+    if (this.next() !== t) throw new Unsupported(`expected "${t}"`);
+  }
 
   private ternary(): Val {
     const c = this.binary(1);
@@ -129,11 +166,25 @@ class Parser {
   private unary(): Val {
     const t = this.next();
     switch (t) {
-      case '!': { const v = this.unary(); return v === undefined ? undefined : v === 0 ? 1 : 0; }
-      case '-': { const v = this.unary(); return v === undefined ? undefined : -v; }
-      case '+': return this.unary();
-      case '~': { const v = this.unary(); return v === undefined ? undefined : ~v; }
-      case '(': { const v = this.ternary(); this.expect(')'); return v; }
+      case '!': {
+        const v = this.unary();
+        return v === undefined ? undefined : v === 0 ? 1 : 0;
+      }
+      case '-': {
+        const v = this.unary();
+        return v === undefined ? undefined : -v;
+      }
+      case '+':
+        return this.unary();
+      case '~': {
+        const v = this.unary();
+        return v === undefined ? undefined : ~v;
+      }
+      case '(': {
+        const v = this.ternary();
+        this.expect(')');
+        return v;
+      }
       default:
     }
     if (/^\d/.test(t)) return Number(t.replace(/[uUlL]+$/, ''));
@@ -157,17 +208,29 @@ class Parser {
     for (;;) {
       const t = this.next();
       if (t === '(') depth++;
-      if (t === ')') { if (depth === 0) break; depth--; }
-      if (t === ',' && depth === 0) { args.push([]); continue; }
+      if (t === ')') {
+        if (depth === 0) break;
+        depth--;
+      }
+      if (t === ',' && depth === 0) {
+        args.push([]);
+        continue;
+      }
       args[args.length - 1].push(t);
     }
     const opt = args[0].length === 1 ? args[0][0] : undefined;
     const state = opt?.startsWith('CONFIG_') ? this.ctx.config.values.get(opt) : undefined;
     const known = opt?.startsWith('CONFIG_') ?? false;
     switch (fn) {
-      case 'IS_ENABLED': if (known) return state === 'y' || state === 'm' ? 1 : 0; break;
-      case 'IS_BUILTIN': if (known) return state === 'y' ? 1 : 0; break;
-      case 'IS_MODULE': if (known) return state === 'm' ? 1 : 0; break;
+      case 'IS_ENABLED':
+        if (known) return state === 'y' || state === 'm' ? 1 : 0;
+        break;
+      case 'IS_BUILTIN':
+        if (known) return state === 'y' ? 1 : 0;
+        break;
+      case 'IS_MODULE':
+        if (known) return state === 'm' ? 1 : 0;
+        break;
       case 'IS_REACHABLE':
         if (known) {
           if (state === 'y') return 1;
@@ -175,7 +238,12 @@ class Parser {
           return this.ctx.module === undefined ? undefined : this.ctx.module ? 1 : 0;
         }
         break;
-      case '__is_defined': if (opt) { const d = lookup(opt, this.ctx).defined; return d === undefined ? undefined : d ? 1 : 0; } break;
+      case '__is_defined':
+        if (opt) {
+          const d = lookup(opt, this.ctx).defined;
+          return d === undefined ? undefined : d ? 1 : 0;
+        }
+        break;
       default:
     }
     return undefined;
@@ -185,39 +253,69 @@ class Parser {
 function apply(op: string, a: Val, b: Val): Val {
   // && and || decide with one side alone when that side does.
   if (op === '&&') return a === 0 || b === 0 ? 0 : a === undefined || b === undefined ? undefined : 1;
-  if (op === '||') return (a !== undefined && a !== 0) || (b !== undefined && b !== 0) ? 1 : a === undefined || b === undefined ? undefined : 0;
+  if (op === '||')
+    return (a !== undefined && a !== 0) || (b !== undefined && b !== 0) ? 1 : a === undefined || b === undefined ? undefined : 0;
   if (a === undefined || b === undefined) return undefined;
   switch (op) {
-    case '*': return a * b;
-    case '/': return b === 0 ? undefined : Math.trunc(a / b);
-    case '%': return b === 0 ? undefined : a % b;
-    case '+': return a + b;
-    case '-': return a - b;
-    case '<<': return a * 2 ** b;
-    case '>>': return Math.floor(a / 2 ** b);
-    case '<': return a < b ? 1 : 0;
-    case '<=': return a <= b ? 1 : 0;
-    case '>': return a > b ? 1 : 0;
-    case '>=': return a >= b ? 1 : 0;
-    case '==': return a === b ? 1 : 0;
-    case '!=': return a !== b ? 1 : 0;
-    case '&': return a & b;
-    case '^': return a ^ b;
-    case '|': return a | b;
-    default: return undefined;
+    case '*':
+      return a * b;
+    case '/':
+      return b === 0 ? undefined : Math.trunc(a / b);
+    case '%':
+      return b === 0 ? undefined : a % b;
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '<<':
+      return a * 2 ** b;
+    case '>>':
+      return Math.floor(a / 2 ** b);
+    case '<':
+      return a < b ? 1 : 0;
+    case '<=':
+      return a <= b ? 1 : 0;
+    case '>':
+      return a > b ? 1 : 0;
+    case '>=':
+      return a >= b ? 1 : 0;
+    case '==':
+      return a === b ? 1 : 0;
+    case '!=':
+      return a !== b ? 1 : 0;
+    case '&':
+      return a & b;
+    case '^':
+      return a ^ b;
+    case '|':
+      return a | b;
+    default:
+      return undefined;
   }
 }
 
 /** Evaluate an `#if` expression: true, false, or undefined when it depends on what kpath cannot know. */
 export function evalCondition(expr: string, ctx: CppContext): Tri {
   let v: Val;
-  try { v = new Parser(tokenize(expr), ctx).parse(); } catch (e) { if (e instanceof Unsupported) return undefined; throw e; }
+  try {
+    v = new Parser(tokenize(expr), ctx).parse();
+  } catch (e) {
+    if (e instanceof Unsupported) return undefined;
+    throw e;
+  }
   return v === undefined ? undefined : v !== 0;
 }
 
 /** The first identifier of an expression kpath could not evaluate, for the reason shown to the user. */
 export function unknownPart(expr: string, ctx: CppContext): string | undefined {
   let toks: string[];
-  try { toks = tokenize(expr); } catch { return expr; }
-  return toks.find((t) => /^[A-Za-z_]/.test(t) && t !== 'defined' && !/^IS_(ENABLED|BUILTIN|MODULE|REACHABLE)$/.test(t) && lookup(t, ctx).defined === undefined);
+  try {
+    toks = tokenize(expr);
+  } catch {
+    return expr;
+  }
+  return toks.find(
+    (t) =>
+      /^[A-Za-z_]/.test(t) && t !== 'defined' && !/^IS_(ENABLED|BUILTIN|MODULE|REACHABLE)$/.test(t) && lookup(t, ctx).defined === undefined,
+  );
 }

@@ -6,7 +6,11 @@
 // taken, and its body is followed down to `INDIRECT_CALL_<n>`, which tests its arguments in order.
 
 /** A `#define NAME(params) body` and the 0-based line it starts on. */
-interface MacroText { line: number; params: string[]; body: string }
+interface MacroText {
+  line: number;
+  params: string[];
+  body: string;
+}
 
 const WRAPPER_HEADER = 'include/linux/indirect_call_wrapper.h';
 
@@ -34,7 +38,11 @@ function splitArgs(s: string): string[] {
   for (const c of s) {
     if (c === '(') depth++;
     if (c === ')') depth--;
-    if (c === ',' && depth === 0) { out.push(cur.trim()); cur = ''; continue; }
+    if (c === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+      continue;
+    }
     cur += c;
   }
   if (cur.trim()) out.push(cur.trim());
@@ -65,7 +73,10 @@ function expand(macro: string, args: string[], siteFile: string, ctx: HintContex
   if (!def) return undefined;
   const call = /^\(?\s*([A-Za-z_]\w*)\s*\(([\s\S]*)\)\s*\)?$/.exec(def.body);
   if (!call) return undefined;
-  const bind = (a: string): string => { const i = def.params.indexOf(a); return i >= 0 ? args[i] ?? '' : a; };
+  const bind = (a: string): string => {
+    const i = def.params.indexOf(a);
+    return i >= 0 ? (args[i] ?? '') : a;
+  };
   // `f(__VA_ARGS__)`: a plain indirect call, nothing tested.
   if (call[1] === def.params[0]) return [];
   const inner = splitArgs(call[2]).map(bind);

@@ -27,7 +27,9 @@ export function readConfig(file: string): KernelConfig {
   const abs = path.resolve(file);
   let bytes: Buffer;
   // Only a regular file of at most LARGEST is read: a FIFO or device would block the reader for good.
-  try { bytes = readRegular(abs, LARGEST).bytes; } catch (e) {
+  try {
+    bytes = readRegular(abs, LARGEST).bytes;
+  } catch (e) {
     if (e instanceof FileRefused) throw new ConfigError(`${file}: ${e.reason}, not read as a kernel configuration`);
     throw new ConfigError(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }
@@ -37,14 +39,27 @@ export function readConfig(file: string): KernelConfig {
 
 function decompress(bytes: Buffer, file: string): string {
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try { return gunzipSync(bytes, { maxOutputLength: LARGEST }).toString('utf8'); } catch (e) { throw new ConfigError(`${file}: gzip data is damaged or cut short (${(e as Error).message})`); }
+    try {
+      return gunzipSync(bytes, { maxOutputLength: LARGEST }).toString('utf8');
+    } catch (e) {
+      throw new ConfigError(`${file}: gzip data is damaged or cut short (${(e as Error).message})`);
+    }
   }
   if (bytes.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) {
     // Node has no xz decoder; xz-utils is on every Debian system that has linux-config-* installed.
     const r = spawnSync('xz', ['-dc'], { input: bytes, maxBuffer: LARGEST, encoding: 'buffer' });
-    if (r.error) throw new ConfigError(`${file}: cannot run xz to decompress it (${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'install xz-utils' : r.error.message})`);
+    if (r.error)
+      throw new ConfigError(
+        `${file}: cannot run xz to decompress it (${(r.error as NodeJS.ErrnoException).code === 'ENOENT' ? 'install xz-utils' : r.error.message})`,
+      );
     // A truncated archive still yields the options before the cut: those would read as "not set", so refuse it.
-    if (r.status !== 0) throw new ConfigError(`${file}: xz data is damaged or cut short (${r.stderr.toString('utf8').trim().replace(/^xz: \(stdin\): /, '')})`);
+    if (r.status !== 0)
+      throw new ConfigError(
+        `${file}: xz data is damaged or cut short (${r.stderr
+          .toString('utf8')
+          .trim()
+          .replace(/^xz: \(stdin\): /, '')})`,
+      );
     return r.stdout.toString('utf8');
   }
   return bytes.toString('utf8');
@@ -66,7 +81,10 @@ export function parseConfig(text: string, file = '<config>'): KernelConfig {
       if (m[2] !== 'n') values.set(m[1], m[2]);
       continue;
     }
-    if (UNSET.test(line)) { seen++; continue; }
+    if (UNSET.test(line)) {
+      seen++;
+      continue;
+    }
     const h = /^# Linux\/(\S+) .*Kernel Configuration/.exec(line);
     if (h) header = h[1];
   }
@@ -76,11 +94,27 @@ export function parseConfig(text: string, file = '<config>'): KernelConfig {
 
 // The option each architecture's Kconfig selects for itself, and its folder under arch/.
 const ARCHES: [string, string][] = [
-  ['CONFIG_X86', 'x86'], ['CONFIG_ARM64', 'arm64'], ['CONFIG_ARM', 'arm'], ['CONFIG_RISCV', 'riscv'],
-  ['CONFIG_PPC', 'powerpc'], ['CONFIG_S390', 's390'], ['CONFIG_MIPS', 'mips'], ['CONFIG_LOONGARCH', 'loongarch'],
-  ['CONFIG_SPARC', 'sparc'], ['CONFIG_PARISC', 'parisc'], ['CONFIG_ALPHA', 'alpha'], ['CONFIG_M68K', 'm68k'],
-  ['CONFIG_SUPERH', 'sh'], ['CONFIG_XTENSA', 'xtensa'], ['CONFIG_MICROBLAZE', 'microblaze'], ['CONFIG_OPENRISC', 'openrisc'],
-  ['CONFIG_ARC', 'arc'], ['CONFIG_CSKY', 'csky'], ['CONFIG_HEXAGON', 'hexagon'], ['CONFIG_NIOS2', 'nios2'], ['CONFIG_UML', 'um'],
+  ['CONFIG_X86', 'x86'],
+  ['CONFIG_ARM64', 'arm64'],
+  ['CONFIG_ARM', 'arm'],
+  ['CONFIG_RISCV', 'riscv'],
+  ['CONFIG_PPC', 'powerpc'],
+  ['CONFIG_S390', 's390'],
+  ['CONFIG_MIPS', 'mips'],
+  ['CONFIG_LOONGARCH', 'loongarch'],
+  ['CONFIG_SPARC', 'sparc'],
+  ['CONFIG_PARISC', 'parisc'],
+  ['CONFIG_ALPHA', 'alpha'],
+  ['CONFIG_M68K', 'm68k'],
+  ['CONFIG_SUPERH', 'sh'],
+  ['CONFIG_XTENSA', 'xtensa'],
+  ['CONFIG_MICROBLAZE', 'microblaze'],
+  ['CONFIG_OPENRISC', 'openrisc'],
+  ['CONFIG_ARC', 'arc'],
+  ['CONFIG_CSKY', 'csky'],
+  ['CONFIG_HEXAGON', 'hexagon'],
+  ['CONFIG_NIOS2', 'nios2'],
+  ['CONFIG_UML', 'um'],
 ];
 
 function archOf(values: ReadonlyMap<string, string>, header: string | undefined): string | undefined {

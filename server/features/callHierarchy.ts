@@ -1,24 +1,65 @@
 // Call hierarchy, incoming and outgoing, with indirect edges included. An indirect edge is its own
 // entry whose `detail` says how it was found (`via proto_ops.sendmsg`, `via INDIRECT_CALL hint`),
 // so a caller that reaches a function both directly and through a pointer shows twice.
-import { SymbolKind, type CallHierarchyIncomingCall, type CallHierarchyItem, type CallHierarchyOutgoingCall, type Connection } from 'vscode-languageserver/node';
+import {
+  SymbolKind,
+  type CallHierarchyIncomingCall,
+  type CallHierarchyItem,
+  type CallHierarchyOutgoingCall,
+  type Connection,
+} from 'vscode-languageserver/node';
 import type { Edge, KernelIndex } from '../index/kernelIndex';
 import { guard, range, type ServerState, type Span } from './state';
 import { edgeSpanner, symbolAt } from './symbolAt';
 
 /** A call hierarchy item in index terms; `data.id` is the function id the follow-up requests use. */
-export interface HierarchyNode { id: string; name: string; file: string; line: number; col: number; endLine: number; nameLine: number; nameCol: number; detail: string }
+export interface HierarchyNode {
+  id: string;
+  name: string;
+  file: string;
+  line: number;
+  col: number;
+  endLine: number;
+  nameLine: number;
+  nameCol: number;
+  detail: string;
+}
 
-export interface HierarchyCall { node: HierarchyNode; spans: Span[]; kind: Edge['kind']; via: string }
+export interface HierarchyCall {
+  node: HierarchyNode;
+  spans: Span[];
+  kind: Edge['kind'];
+  via: string;
+}
 
 function node(index: KernelIndex, id: string, at: { file: string; line: number; col: number }, detail?: string): HierarchyNode {
   const fn = index.fnById(id);
   if (!fn) {
     const name = id.replace(/@.*/, '');
-    return { id, name, file: at.file, line: at.line, col: at.col, endLine: at.line, nameLine: at.line, nameCol: at.col, detail: detail ?? at.file };
+    return {
+      id,
+      name,
+      file: at.file,
+      line: at.line,
+      col: at.col,
+      endLine: at.line,
+      nameLine: at.line,
+      nameCol: at.col,
+      detail: detail ?? at.file,
+    };
   }
   const d = fn.def;
-  return { id, name: fn.name, file: fn.file, line: d.line, col: d.col, endLine: d.endLine, nameLine: d.nameLine, nameCol: d.nameCol, detail: detail ?? fn.file };
+  return {
+    id,
+    name: fn.name,
+    file: fn.file,
+    line: d.line,
+    col: d.col,
+    endLine: d.endLine,
+    nameLine: d.nameLine,
+    nameCol: d.nameCol,
+    detail: detail ?? fn.file,
+  };
 }
 
 /** How an edge is described: '' for a direct call, else `via <slot>` and whether a hint named it. */
@@ -32,7 +73,11 @@ export function prepare(index: KernelIndex, file: string, text: string, line: nu
   const at = symbolAt(index, file, text, line, col, resolved);
   if (at?.kind === 'function') return at.fns.map((f) => node(index, f.id, index.ref(f)));
   if (at?.kind === 'site') {
-    return index.targetsOf(at.site).map((t) => node(index, t.fn.id, t.fn, `${t.fn.file} · ${edgeDetail({ kind: t.hint ? 'hint' : at.site.kind, via: at.site.slot ?? '' })}`));
+    return index
+      .targetsOf(at.site)
+      .map((t) =>
+        node(index, t.fn.id, t.fn, `${t.fn.file} · ${edgeDetail({ kind: t.hint ? 'hint' : at.site.kind, via: at.site.slot ?? '' })}`),
+      );
   }
   const fn = index.functionAt(file, line);
   return fn ? [node(index, fn.id, index.ref(fn))] : [];
@@ -57,7 +102,10 @@ function group(index: KernelIndex, edges: Edge[], other: (e: Edge) => string): H
 }
 
 /** Calls, and how many were left out because the configuration does not compile them. */
-export interface Calls { calls: HierarchyCall[]; hidden: number }
+export interface Calls {
+  calls: HierarchyCall[];
+  hidden: number;
+}
 
 function compiled(index: KernelIndex, edges: Edge[], other: (e: Edge) => string): Calls {
   const kept = edges.filter((e) => e.built !== 'n');
@@ -94,7 +142,10 @@ function toItem(state: ServerState, n: HierarchyNode): CallHierarchyItem {
     kind: SymbolKind.Function,
     detail: n.detail,
     uri: state.uriOf(n.file),
-    range: { start: { line: n.line, character: n.col }, end: { line: n.endLine, character: n.endLine === n.line ? n.col + n.name.length : 1 } },
+    range: {
+      start: { line: n.line, character: n.col },
+      end: { line: n.endLine, character: n.endLine === n.line ? n.col + n.name.length : 1 },
+    },
     selectionRange: range({ line: n.nameLine, col: n.nameCol, endCol: n.nameCol + n.name.length }),
     data: { id: n.id },
   };
@@ -106,25 +157,31 @@ function idOf(item: CallHierarchyItem): string | undefined {
 }
 
 export function register(connection: Connection, state: ServerState): void {
-  connection.languages.callHierarchy.onPrepare(guard(state, 'callHierarchy/prepare', [] as CallHierarchyItem[], (p) => {
-    const c = state.context(p.textDocument.uri);
-    if (!c) return [];
-    return prepare(c.index, c.file, c.text, p.position.line, p.position.character, !state.partial).map((n) => toItem(state, n));
-  }));
-  connection.languages.callHierarchy.onIncomingCalls(guard(state, 'callHierarchy/incomingCalls', [] as CallHierarchyIncomingCall[], (p) => {
-    const id = idOf(p.item);
-    if (!state.index || !id || state.partial) return [];
-    const { calls, hidden } = incoming(state.index, id);
-    const out = calls.map((c) => ({ from: toItem(state, c.node), fromRanges: c.spans.map(range) }));
-    if (hidden) out.push({ from: hiddenItem(state, state.index, id, hidden, 'callers'), fromRanges: [] });
-    return out;
-  }));
-  connection.languages.callHierarchy.onOutgoingCalls(guard(state, 'callHierarchy/outgoingCalls', [] as CallHierarchyOutgoingCall[], (p) => {
-    const id = idOf(p.item);
-    if (!state.index || !id || state.partial) return [];
-    const { calls, hidden } = outgoing(state.index, id);
-    const out = calls.map((c) => ({ to: toItem(state, c.node), fromRanges: c.spans.map(range) }));
-    if (hidden) out.push({ to: hiddenItem(state, state.index, id, hidden, 'callees'), fromRanges: [] });
-    return out;
-  }));
+  connection.languages.callHierarchy.onPrepare(
+    guard(state, 'callHierarchy/prepare', [] as CallHierarchyItem[], (p) => {
+      const c = state.context(p.textDocument.uri);
+      if (!c) return [];
+      return prepare(c.index, c.file, c.text, p.position.line, p.position.character, !state.partial).map((n) => toItem(state, n));
+    }),
+  );
+  connection.languages.callHierarchy.onIncomingCalls(
+    guard(state, 'callHierarchy/incomingCalls', [] as CallHierarchyIncomingCall[], (p) => {
+      const id = idOf(p.item);
+      if (!state.index || !id || state.partial) return [];
+      const { calls, hidden } = incoming(state.index, id);
+      const out = calls.map((c) => ({ from: toItem(state, c.node), fromRanges: c.spans.map(range) }));
+      if (hidden) out.push({ from: hiddenItem(state, state.index, id, hidden, 'callers'), fromRanges: [] });
+      return out;
+    }),
+  );
+  connection.languages.callHierarchy.onOutgoingCalls(
+    guard(state, 'callHierarchy/outgoingCalls', [] as CallHierarchyOutgoingCall[], (p) => {
+      const id = idOf(p.item);
+      if (!state.index || !id || state.partial) return [];
+      const { calls, hidden } = outgoing(state.index, id);
+      const out = calls.map((c) => ({ to: toItem(state, c.node), fromRanges: c.spans.map(range) }));
+      if (hidden) out.push({ to: hiddenItem(state, state.index, id, hidden, 'callees'), fromRanges: [] });
+      return out;
+    }),
+  );
 }

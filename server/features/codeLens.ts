@@ -9,7 +9,13 @@ import { guard, range, type ServerState } from './state';
 export const SHOW_TARGETS_COMMAND = 'kpath.showTargets';
 const NAMES = 3;
 
-export interface Lens { line: number; col: number; endCol: number; title: string; site: TargetsParams }
+export interface Lens {
+  line: number;
+  col: number;
+  endCol: number;
+  title: string;
+  site: TargetsParams;
+}
 
 export function provideCodeLenses(index: KernelIndex, file: string): Lens[] {
   const out: Lens[] = [];
@@ -19,22 +25,33 @@ export function provideCodeLenses(index: KernelIndex, file: string): Lens[] {
     if (all.length === 0) continue;
     // With a configuration the count and names are of what it compiles; the rest is counted.
     const targets = index.build ? all.filter((t) => t.fn.built !== 'n') : all;
-    const names = targets.slice(0, NAMES).map((t) => t.fn.name).join(', ');
+    const names = targets
+      .slice(0, NAMES)
+      .map((t) => t.fn.name)
+      .join(', ');
     const count = `${targets.length} target${targets.length === 1 ? '' : 's'}`;
     const rest = all.length - targets.length;
     const title = `${count}${names ? `: ${names}${targets.length > NAMES ? ', …' : ''}` : ''}${rest ? ` (+${rest} not in this config)` : ''}`;
-    out.push({ line: s.site.nameLine, col: s.site.nameCol, endCol: s.site.endCol, title, site: { file, line: s.site.nameLine, col: s.site.nameCol } });
+    out.push({
+      line: s.site.nameLine,
+      col: s.site.nameCol,
+      endCol: s.site.endCol,
+      title,
+      site: { file, line: s.site.nameLine, col: s.site.nameCol },
+    });
   }
   return out;
 }
 
 export function register(connection: Connection, state: ServerState): void {
-  connection.onCodeLens(guard(state, 'codeLens', [] as CodeLens[], (p) => {
-    const file = state.relOf(p.textDocument.uri);
-    if (!state.index || file === undefined || state.partial) return [];
-    return provideCodeLenses(state.index, file).map((l) => ({
-      range: range(l),
-      command: { title: l.title, command: SHOW_TARGETS_COMMAND, arguments: [{ ...l.site, uri: p.textDocument.uri }] },
-    }));
-  }));
+  connection.onCodeLens(
+    guard(state, 'codeLens', [] as CodeLens[], (p) => {
+      const file = state.relOf(p.textDocument.uri);
+      if (!state.index || file === undefined || state.partial) return [];
+      return provideCodeLenses(state.index, file).map((l) => ({
+        range: range(l),
+        command: { title: l.title, command: SHOW_TARGETS_COMMAND, arguments: [{ ...l.site, uri: p.textDocument.uri }] },
+      }));
+    }),
+  );
 }

@@ -28,14 +28,16 @@ export function applyConfigSetting(state: ServerState, index: KernelIndex): Conf
   try {
     const applied = applyConfig(index, file, (rel) => state.textOf(rel));
     if (!applied) return undefined;
-    state.log(`answering for ${applied.config.file} (arch ${applied.config.arch ?? '?'}; Makefiles evaluated in ${applied.ms.toFixed(0)} ms${applied.problems.length ? `; ${applied.problems.length} construct(s) not understood, answered "unknown"` : ''})`);
+    state.log(
+      `answering for ${applied.config.file} (arch ${applied.config.arch ?? '?'}; Makefiles evaluated in ${applied.ms.toFixed(0)} ms${applied.problems.length ? `; ${applied.problems.length} construct(s) not understood, answered "unknown"` : ''})`,
+    );
     applied.problems.slice(0, 20).forEach((p) => state.log(`  ${p}`));
     return { file: applied.config.file, label: applied.config.label, ms: Math.round(applied.ms) };
   } catch (e) {
     index.setBuild(undefined);
     const message = e instanceof ConfigError ? e.message : `${file}: ${e instanceof Error ? e.message : String(e)}`;
     state.error(`kernel configuration not used: ${message}`);
-    if (!(e instanceof ConfigError)) state.error(e instanceof Error ? e.stack ?? '' : '');
+    if (!(e instanceof ConfigError)) state.error(e instanceof Error ? (e.stack ?? '') : '');
     return { file: file ?? '', label: path.basename(file ?? 'config'), error: message };
   }
 }

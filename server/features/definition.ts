@@ -49,8 +49,12 @@ function fieldDecl(index: KernelIndex, slot: string | undefined): Span[] {
 }
 
 export function register(connection: Connection, state: ServerState): void {
-  connection.onDefinition(guard(state, 'definition', [] as Location[], (p) => {
-    const c = state.context(p.textDocument.uri);
-    return c ? provideDefinition(c.index, c.file, c.text, p.position.line, p.position.character, !state.partial).map((s) => state.location(s)) : [];
-  }));
+  connection.onDefinition(
+    guard(state, 'definition', [] as Location[], (p) => {
+      const c = state.context(p.textDocument.uri);
+      return c
+        ? provideDefinition(c.index, c.file, c.text, p.position.line, p.position.character, !state.partial).map((s) => state.location(s))
+        : [];
+    }),
+  );
 }

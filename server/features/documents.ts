@@ -36,7 +36,10 @@ function sync(state: ServerState, doc: TextDocument): void {
   const last = indexed.get(rel);
   if (last === text) return;
   // A freshly opened, unmodified file the index already has: nothing to do.
-  if (last === undefined && state.index.files.has(rel) && diskText(state, rel) === text) { indexed.set(rel, text); return; }
+  if (last === undefined && state.index.files.has(rel) && diskText(state, rel) === text) {
+    indexed.set(rel, text);
+    return;
+  }
   const ms = reindexFile(state, rel, text);
   indexed.set(rel, text);
   state.log(`re-indexed ${rel} from the editor in ${ms.toFixed(0)} ms`);
@@ -44,10 +47,17 @@ function sync(state: ServerState, doc: TextDocument): void {
 
 function schedule(state: ServerState, doc: TextDocument, delay: number): void {
   clearTimeout(timers.get(doc.uri));
-  timers.set(doc.uri, setTimeout(() => {
-    timers.delete(doc.uri);
-    try { sync(state, doc); } catch (e) { state.error(`re-indexing ${doc.uri} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`); }
-  }, delay));
+  timers.set(
+    doc.uri,
+    setTimeout(() => {
+      timers.delete(doc.uri);
+      try {
+        sync(state, doc);
+      } catch (e) {
+        state.error(`re-indexing ${doc.uri} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      }
+    }, delay),
+  );
 }
 
 /** After a (re)build from disk: put the open buffers that differ from the disk back in. */
@@ -56,7 +66,10 @@ export function reapplyOpenDocuments(state: ServerState): void {
     const rel = state.relOf(doc.uri);
     if (rel === undefined || !isSource(rel)) continue;
     const text = doc.getText();
-    if (diskText(state, rel) === text && state.index?.files.has(rel)) { indexed.set(rel, text); continue; }
+    if (diskText(state, rel) === text && state.index?.files.has(rel)) {
+      indexed.set(rel, text);
+      continue;
+    }
     reindexFile(state, rel, text);
     indexed.set(rel, text);
   }

@@ -32,14 +32,22 @@ export function siteHover(index: KernelIndex, s: SiteInfo): string {
   if (s.site.via) lines.push(`wrapped in ${code(s.site.via)}`);
   const config = index.build?.config.label;
   const site = index.builtAt(s.file, s.site.line);
-  if (site && (site.built === 'n' || site.built === 'unknown')) lines.push(`this call is ${site.built === 'n' ? 'not compiled' : 'perhaps not compiled'} in ${code(config ?? '')}: ${site.why}`);
+  if (site && (site.built === 'n' || site.built === 'unknown'))
+    lines.push(`this call is ${site.built === 'n' ? 'not compiled' : 'perhaps not compiled'} in ${code(config ?? '')}: ${site.why}`);
   if (targets.length === 0) {
     lines.push(`no target: ${index.unresolvedReason(s, targets) ?? 'unknown'}`);
   } else {
     // With a configuration: what it compiles, counted against everything the tree holds.
     const shown = config ? targets.filter((t) => t.fn.built !== 'n') : targets;
-    const names = shown.slice(0, SHOWN).map((t) => `${code(t.fn.name)}${t.hint ? ' (hint)' : ''}${t.fn.built === 'm' ? ` (module ${t.fn.module ?? '?'})` : t.fn.built === 'unknown' ? ' (?)' : ''}`);
-    const count = config ? `${shown.length} of ${targets.length} target${targets.length === 1 ? '' : 's'} in ${code(config)}` : `${targets.length} target${targets.length === 1 ? '' : 's'}`;
+    const names = shown
+      .slice(0, SHOWN)
+      .map(
+        (t) =>
+          `${code(t.fn.name)}${t.hint ? ' (hint)' : ''}${t.fn.built === 'm' ? ` (module ${t.fn.module ?? '?'})` : t.fn.built === 'unknown' ? ' (?)' : ''}`,
+      );
+    const count = config
+      ? `${shown.length} of ${targets.length} target${targets.length === 1 ? '' : 's'} in ${code(config)}`
+      : `${targets.length} target${targets.length === 1 ? '' : 's'}`;
     lines.push(`${count}${names.length ? `: ${names.join(', ')}${shown.length > SHOWN ? ', …' : ''}` : ''}`);
   }
   return lines.join('\n\n');
@@ -49,11 +57,25 @@ export function siteHover(index: KernelIndex, s: SiteInfo): string {
 function builtLine(index: KernelIndex, fn: { file: string; def: { nameLine: number } }): string | undefined {
   const s = index.builtAt(fn.file, fn.def.nameLine);
   if (!s) return undefined;
-  const what = s.built === 'y' ? 'compiled in' : s.built === 'm' ? `compiled as module ${code(s.module ?? '?')}` : s.built === 'n' ? 'not compiled' : 'perhaps compiled';
+  const what =
+    s.built === 'y'
+      ? 'compiled in'
+      : s.built === 'm'
+        ? `compiled as module ${code(s.module ?? '?')}`
+        : s.built === 'n'
+          ? 'not compiled'
+          : 'perhaps compiled';
   return `${what} in ${code(index.build!.config.label)}: ${s.why}`;
 }
 
-export function provideHover(index: KernelIndex, file: string, text: string, line: number, col: number, resolved = true): { markdown: string; line: number; start: number; end: number } | undefined {
+export function provideHover(
+  index: KernelIndex,
+  file: string,
+  text: string,
+  line: number,
+  col: number,
+  resolved = true,
+): { markdown: string; line: number; start: number; end: number } | undefined {
   const at = symbolAt(index, file, text, line, col, resolved);
   if (!at) return undefined;
   const w = at.word;
@@ -63,7 +85,15 @@ export function provideHover(index: KernelIndex, file: string, text: string, lin
       return { markdown: siteHover(index, at.site), ...span };
     case 'function': {
       const fn = at.fns[0];
-      if (!resolved) return { markdown: '```c\n' + index.fullDef(fn).signature + '\n```\n\n' + `${where({ file: fn.file, line: fn.def.nameLine })} · callers are counted once indexing is done`, ...span };
+      if (!resolved)
+        return {
+          markdown:
+            '```c\n' +
+            index.fullDef(fn).signature +
+            '\n```\n\n' +
+            `${where({ file: fn.file, line: fn.def.nameLine })} · callers are counted once indexing is done`,
+          ...span,
+        };
       const callers = index.callers(fn.id);
       const direct = callers.filter((e) => e.kind === 'direct').length;
       const stores = index.storesByFunction().get(fn.id) ?? [];
@@ -72,11 +102,19 @@ export function provideHover(index: KernelIndex, file: string, text: string, lin
         '```c\n' + index.fullDef(fn).signature + '\n```',
         `${where({ file: fn.file, line: fn.def.nameLine })}${fn.def.viaMacro ? ` (defined by ${code(fn.def.viaMacro)})` : ''}`,
         `called from ${callers.length} place${callers.length === 1 ? '' : 's'} (${direct} direct, ${callers.length - direct} indirect)` +
-          (stores.length ? ` · stored ${stores.length} time${stores.length === 1 ? '' : 's'} into ${slots.slice(0, SHOWN).map(describeSlot).join(', ')}${slots.length > SHOWN ? ', …' : ''}` : ''),
+          (stores.length
+            ? ` · stored ${stores.length} time${stores.length === 1 ? '' : 's'} into ${slots.slice(0, SHOWN).map(describeSlot).join(', ')}${slots.length > SHOWN ? ', …' : ''}`
+            : ''),
       ];
       const built = builtLine(index, fn);
       if (built) parts.push(built);
-      if (at.fns.length > 1) parts.push(`${at.fns.length - 1} more definition${at.fns.length > 2 ? 's' : ''}: ${at.fns.slice(1, SHOWN).map((f) => where({ file: f.file, line: f.def.nameLine })).join(', ')}`);
+      if (at.fns.length > 1)
+        parts.push(
+          `${at.fns.length - 1} more definition${at.fns.length > 2 ? 's' : ''}: ${at.fns
+            .slice(1, SHOWN)
+            .map((f) => where({ file: f.file, line: f.def.nameLine }))
+            .join(', ')}`,
+        );
       return { markdown: parts.join('\n\n'), ...span };
     }
     case 'field': {
@@ -86,8 +124,11 @@ export function provideHover(index: KernelIndex, file: string, text: string, lin
       const t = at.field?.type;
       const typeText = t ? (t.fn ? `${t.base} ${'*'.repeat(Math.max(0, t.ptr - 1))}(*)(…)` : `${t.base} ${'*'.repeat(t.ptr)}`).trim() : '';
       const lines = [`**field** ${code(at.slot)}${typeText ? ` ${code(typeText)}` : ''}`];
-      lines.push(`${impls.length} function${impls.length === 1 ? '' : 's'} stored · called indirectly at ${sites} site${sites === 1 ? '' : 's'}`);
-      for (const i of impls.slice(0, SHOWN)) lines.push(`- ${code(i.name)}: ${i.evidence[0] ? evidenceLine(i.evidence[0]) : where(i.span)}`);
+      lines.push(
+        `${impls.length} function${impls.length === 1 ? '' : 's'} stored · called indirectly at ${sites} site${sites === 1 ? '' : 's'}`,
+      );
+      for (const i of impls.slice(0, SHOWN))
+        lines.push(`- ${code(i.name)}: ${i.evidence[0] ? evidenceLine(i.evidence[0]) : where(i.span)}`);
       if (impls.length > SHOWN) lines.push(`- … ${impls.length - SHOWN} more`);
       return { markdown: lines.join('\n\n'), ...span };
     }
@@ -95,7 +136,10 @@ export function provideHover(index: KernelIndex, file: string, text: string, lin
       const s = index.env.structs.get(at.name);
       if (!s) return undefined;
       const fnFields = s.ordered.filter((f) => f.type.fn).length;
-      return { markdown: `${code(at.name)}: ${s.fields.size} fields, ${fnFields} function pointers · ${s.defs.map(where).slice(0, 3).join(', ')}`, ...span };
+      return {
+        markdown: `${code(at.name)}: ${s.fields.size} fields, ${fnFields} function pointers · ${s.defs.map(where).slice(0, 3).join(', ')}`,
+        ...span,
+      };
     }
     case 'global':
       return undefined;
@@ -103,10 +147,12 @@ export function provideHover(index: KernelIndex, file: string, text: string, lin
 }
 
 export function register(connection: Connection, state: ServerState): void {
-  connection.onHover(guard(state, 'hover', null as Hover | null, (p) => {
-    const c = state.context(p.textDocument.uri);
-    if (!c) return null;
-    const h = provideHover(c.index, c.file, c.text, p.position.line, p.position.character, !state.partial);
-    return h ? { contents: { kind: 'markdown', value: h.markdown }, range: range({ line: h.line, col: h.start, endCol: h.end }) } : null;
-  }));
+  connection.onHover(
+    guard(state, 'hover', null as Hover | null, (p) => {
+      const c = state.context(p.textDocument.uri);
+      if (!c) return null;
+      const h = provideHover(c.index, c.file, c.text, p.position.line, p.position.character, !state.partial);
+      return h ? { contents: { kind: 'markdown', value: h.markdown }, range: range({ line: h.line, col: h.start, endCol: h.end }) } : null;
+    }),
+  );
 }

@@ -9,7 +9,12 @@ import { fnSpan, guard, type ServerState, type Span } from './state';
 import { symbolAt } from './symbolAt';
 import { compiledFirst } from './definition';
 
-export interface Implementation { fn: FunctionRef; span: Span; name: string; evidence: Evidence[] }
+export interface Implementation {
+  fn: FunctionRef;
+  span: Span;
+  name: string;
+  evidence: Evidence[];
+}
 
 /** The functions stored into a slot, sorted by name. */
 export function slotImplementations(index: KernelIndex, slot: string): Implementation[] {
@@ -26,14 +31,17 @@ export function provideImplementation(index: KernelIndex, file: string, text: st
   if (!at) return [];
   // With a configuration, what it compiles (see definition.ts).
   if (at.kind === 'field') return compiledFirst(slotImplementations(index, at.slot));
-  if (at.kind === 'site') return compiledFirst(index.targetsOf(at.site)).map((t) => ({ fn: t.fn, span: fnSpan(t.fn), name: t.fn.name, evidence: t.evidence }));
+  if (at.kind === 'site')
+    return compiledFirst(index.targetsOf(at.site)).map((t) => ({ fn: t.fn, span: fnSpan(t.fn), name: t.fn.name, evidence: t.evidence }));
   return [];
 }
 
 export function register(connection: Connection, state: ServerState): void {
-  connection.onImplementation(guard(state, 'implementation', [] as Location[], (p) => {
-    const c = state.context(p.textDocument.uri);
-    if (!c || state.partial) return [];
-    return provideImplementation(c.index, c.file, c.text, p.position.line, p.position.character).map((i) => state.location(i.span));
-  }));
+  connection.onImplementation(
+    guard(state, 'implementation', [] as Location[], (p) => {
+      const c = state.context(p.textDocument.uri);
+      if (!c || state.partial) return [];
+      return provideImplementation(c.index, c.file, c.text, p.position.line, p.position.character).map((i) => state.location(i.span));
+    }),
+  );
 }

@@ -3,7 +3,13 @@
 // first build runs, queries are answered from the growing index; a rebuild keeps answering from
 // the previous one until the new one is complete.
 import { existsSync, statSync } from 'node:fs';
-import { CodeLensRefreshRequest, NotificationType, RequestType0, type Connection, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import {
+  CodeLensRefreshRequest,
+  NotificationType,
+  RequestType0,
+  type Connection,
+  type WorkDoneProgressServerReporter,
+} from 'vscode-languageserver/node';
 import { buildIndex } from '../index/indexer';
 import { KernelIndex } from '../index/kernelIndex';
 import { Methods, type IndexStatus, type KpathSettings } from '../protocol';
@@ -32,10 +38,12 @@ export function setStatus(state: ServerState, s: IndexStatus): void {
 /** Queue a (re)build; resolves when it is done or superseded. Never rejects. */
 export function startIndexing(state: ServerState, why: string): Promise<void> {
   const gen = ++generation;
-  running = running.then(() => (gen === generation ? build(state, gen, why) : undefined)).catch((e: unknown) => {
-    state.error(`indexing failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    setStatus(state, { ...state.status, state: 'error', message: e instanceof Error ? e.message : String(e) });
-  });
+  running = running
+    .then(() => (gen === generation ? build(state, gen, why) : undefined))
+    .catch((e: unknown) => {
+      state.error(`indexing failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      setStatus(state, { ...state.status, state: 'error', message: e instanceof Error ? e.message : String(e) });
+    });
   return running;
 }
 
@@ -48,18 +56,33 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
     return;
   }
   const scope = scanScope(state.settings);
-  if (scope.unsupported.length) state.log(`only folder globs are supported (folder/**); taken as folder prefixes: ${scope.unsupported.join(', ')}`);
+  if (scope.unsupported.length)
+    state.log(`only folder globs are supported (folder/**); taken as folder prefixes: ${scope.unsupported.join(', ')}`);
   const fresh = new KernelIndex(root);
   if (state.root !== root || !state.index) {
     state.root = root;
     state.index = fresh;
     state.indexComplete = false;
   }
-  state.log(`indexing ${root} (${why}); include ${scope.include.length ? scope.include.join(', ') : 'everything'}${scope.exclude.length ? `; exclude ${scope.exclude.join(', ')}` : ''}`);
-  setStatus(state, { state: 'indexing', filesDone: 0, filesTotal: 0, functions: 0, indirectSites: 0, resolvedSites: 0, message: 'scanning the tree' });
+  state.log(
+    `indexing ${root} (${why}); include ${scope.include.length ? scope.include.join(', ') : 'everything'}${scope.exclude.length ? `; exclude ${scope.exclude.join(', ')}` : ''}`,
+  );
+  setStatus(state, {
+    state: 'indexing',
+    filesDone: 0,
+    filesTotal: 0,
+    functions: 0,
+    indirectSites: 0,
+    resolvedSites: 0,
+    message: 'scanning the tree',
+  });
 
   let progress: WorkDoneProgressServerReporter | undefined;
-  try { progress = await state.connection.window.createWorkDoneProgress(); } catch { progress = undefined; }
+  try {
+    progress = await state.connection.window.createWorkDoneProgress();
+  } catch {
+    progress = undefined;
+  }
   progress?.begin('kpath: indexing', 0, 'scanning the tree', false);
   let lastSent = 0;
   let lastPct = -1;
@@ -79,10 +102,21 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
       lastPct = pct;
       const message = p.phase === 'save' ? 'saving the cache' : `${p.done}/${p.total} files${p.phase === 'cache' ? ' (from cache)' : ''}`;
       progress?.report(pct, message);
-      setStatus(state, { state: 'indexing', filesDone: p.done, filesTotal: p.total, functions: fresh.env.functions.size, indirectSites: 0, resolvedSites: 0, message });
+      setStatus(state, {
+        state: 'indexing',
+        filesDone: p.done,
+        filesTotal: p.total,
+        functions: fresh.env.functions.size,
+        indirectSites: 0,
+        resolvedSites: 0,
+        message,
+      });
     },
   });
-  if (gen !== generation) { progress?.done(); return; }
+  if (gen !== generation) {
+    progress?.done();
+    return;
+  }
   state.root = root;
   state.index = fresh;
   reapplyOpenDocuments(state);
@@ -99,11 +133,18 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
   progress?.done();
   if (state.canRefreshCodeLens) void state.connection.sendRequest(CodeLensRefreshRequest.type).catch(() => undefined);
   const ms = report.ms;
-  state.log(`indexed ${report.files} files (${report.parsed} parsed, ${report.fromCache} from cache; cache ${report.cacheStatus}) in ${(ms.total / 1000).toFixed(1)} s ` +
-    `[scan ${ms.scan.toFixed(0)} ms, cache ${ms.cache.toFixed(0)} ms, parse ${ms.parse.toFixed(0)} ms, save ${ms.save.toFixed(0)} ms, resolve ${resolveMs.toFixed(0)} ms]; ` +
-    `${st.functions} functions, ${st.resolvedSites}/${st.indirectSites} indirect calls resolved`);
+  state.log(
+    `indexed ${report.files} files (${report.parsed} parsed, ${report.fromCache} from cache; cache ${report.cacheStatus}) in ${(ms.total / 1000).toFixed(1)} s ` +
+      `[scan ${ms.scan.toFixed(0)} ms, cache ${ms.cache.toFixed(0)} ms, parse ${ms.parse.toFixed(0)} ms, save ${ms.save.toFixed(0)} ms, resolve ${resolveMs.toFixed(0)} ms]; ` +
+      `${st.functions} functions, ${st.resolvedSites}/${st.indirectSites} indirect calls resolved`,
+  );
   setStatus(state, {
-    state: 'ready', filesDone: report.files, filesTotal: report.files, functions: st.functions, indirectSites: st.indirectSites, resolvedSites: st.resolvedSites,
+    state: 'ready',
+    filesDone: report.files,
+    filesTotal: report.files,
+    functions: st.functions,
+    indirectSites: st.indirectSites,
+    resolvedSites: st.resolvedSites,
     message: report.problems.length ? `${report.problems.length} problem(s), see the log` : undefined,
     config,
   });
@@ -115,9 +156,16 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
   // poll and check phases, which a timer lets run first.
   const t1 = performance.now();
   const steps = [
-    (): void => { const anyFn = fresh.env.functions.values().next().value?.[0]; if (anyFn) fresh.callers(anyFn.id); },
-    (): void => { fresh.storesByFunction(); },
-    (): void => { warmWorkspaceSymbols(fresh, state.indexVersion); },
+    (): void => {
+      const anyFn = fresh.env.functions.values().next().value?.[0];
+      if (anyFn) fresh.callers(anyFn.id);
+    },
+    (): void => {
+      fresh.storesByFunction();
+    },
+    (): void => {
+      warmWorkspaceSymbols(fresh, state.indexVersion);
+    },
   ];
   for (const step of steps) {
     await new Promise((r) => setTimeout(r, PREPARE_PAUSE_MS));
@@ -129,13 +177,24 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
 
 /** Whether two settings index the same files into the same cache (then a change needs no rebuild). */
 export function sameScope(a: KpathSettings, b: KpathSettings, workspaceFolder: string | undefined): boolean {
-  return resolveRoot(a, workspaceFolder) === resolveRoot(b, workspaceFolder) && a.cacheDir === b.cacheDir
-    && JSON.stringify(scanScope(a)) === JSON.stringify(scanScope(b));
+  return (
+    resolveRoot(a, workspaceFolder) === resolveRoot(b, workspaceFolder) &&
+    a.cacheDir === b.cacheDir &&
+    JSON.stringify(scanScope(a)) === JSON.stringify(scanScope(b))
+  );
 }
 
 export function register(connection: Connection, state: ServerState): void {
-  connection.onRequest(statusRequest, guard(state, Methods.status, 'error', () => state.status));
-  connection.onRequest(reindexRequest, guard(state, Methods.reindex, 'error', () => { void startIndexing(state, 'kpath/reindex'); }));
+  connection.onRequest(
+    statusRequest,
+    guard(state, Methods.status, 'error', () => state.status),
+  );
+  connection.onRequest(
+    reindexRequest,
+    guard(state, Methods.reindex, 'error', () => {
+      void startIndexing(state, 'kpath/reindex');
+    }),
+  );
   connection.onDidChangeConfiguration(async (p) => {
     try {
       let raw: unknown = (p.settings as Record<string, unknown> | null | undefined)?.kpath;

@@ -14,7 +14,8 @@ export function mergeSettings(raw: unknown, base: KpathSettings, problems: strin
   const r = raw as Record<string, unknown>;
   const str = (k: 'treeRoot' | 'cacheDir' | 'config'): void => {
     if (r[k] === undefined || r[k] === null) return;
-    if (typeof r[k] === 'string') out[k] = r[k] as string; else problems.push(`kpath.${k} should be a string; ignored`);
+    if (typeof r[k] === 'string') out[k] = r[k] as string;
+    else problems.push(`kpath.${k} should be a string; ignored`);
   };
   const list = (k: 'include' | 'exclude'): void => {
     if (r[k] === undefined || r[k] === null) return;
@@ -22,7 +23,11 @@ export function mergeSettings(raw: unknown, base: KpathSettings, problems: strin
     if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[k] = v as string[];
     else problems.push(`kpath.${k} should be a list of strings; ignored`);
   };
-  str('treeRoot'); str('cacheDir'); str('config'); list('include'); list('exclude');
+  str('treeRoot');
+  str('cacheDir');
+  str('config');
+  list('include');
+  list('exclude');
   return out;
 }
 
@@ -32,18 +37,28 @@ export function initialSettings(raw: unknown, problems: string[] = []): KpathSet
 
 /** `net/**` → `net`, `./drivers/net/` → `drivers/net`, `**` → '' (everything). */
 export function globToFolder(glob: string): string {
-  return glob.trim().replace(/^\.\//, '').replace(/(?:\/\*\*?)+$/, '').replace(/^\*\*$/, '').replace(/\/+$/, '');
+  return glob
+    .trim()
+    .replace(/^\.\//, '')
+    .replace(/(?:\/\*\*?)+$/, '')
+    .replace(/^\*\*$/, '')
+    .replace(/\/+$/, '');
 }
 
-export interface ScanScope { include: string[]; exclude: string[]; unsupported: string[] }
+export interface ScanScope {
+  include: string[];
+  exclude: string[];
+  unsupported: string[];
+}
 
 export function scanScope(s: KpathSettings): ScanScope {
   const unsupported: string[] = [];
-  const conv = (globs: string[]): string[] => globs.map((g) => {
-    const f = globToFolder(g);
-    if (/[*?[\]{}]/.test(f)) unsupported.push(g);
-    return f;
-  });
+  const conv = (globs: string[]): string[] =>
+    globs.map((g) => {
+      const f = globToFolder(g);
+      if (/[*?[\]{}]/.test(f)) unsupported.push(g);
+      return f;
+    });
   const include = conv(s.include);
   // An empty entry (`**`) means the whole tree.
   return { include: include.includes('') ? [] : include, exclude: conv(s.exclude).filter((e) => e !== ''), unsupported };

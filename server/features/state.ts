@@ -11,7 +11,12 @@ import { insideTree } from '../treePath';
 import type { FunctionRef, IndexStatus, KpathSettings } from '../protocol';
 
 /** A span in the tree: root-relative file, 0-based line, UTF-16 columns. */
-export interface Span { file: string; line: number; col: number; endCol: number }
+export interface Span {
+  file: string;
+  line: number;
+  col: number;
+  endCol: number;
+}
 
 export class ServerState {
   /** Absolute tree root, once known. */
@@ -40,18 +45,30 @@ export class ServerState {
   /** Apply changes still waiting for their debounce (edits, files changed on disk) before a query. */
   readonly beforeQuery: (() => void)[] = [];
 
-  constructor(readonly connection: Connection, readonly documents: TextDocuments<TextDocument>, settings: KpathSettings) {
+  constructor(
+    readonly connection: Connection,
+    readonly documents: TextDocuments<TextDocument>,
+    settings: KpathSettings,
+  ) {
     this.settings = settings;
   }
 
-  log(msg: string): void { this.connection.console.log(msg); }
-  error(msg: string): void { this.connection.console.error(msg); }
+  log(msg: string): void {
+    this.connection.console.log(msg);
+  }
+  error(msg: string): void {
+    this.connection.console.error(msg);
+  }
 
   /** Root-relative path of a document URI, or undefined if it is not a file under the root. */
   relOf(uri: string): string | undefined {
     if (!uri.startsWith('file:')) return undefined;
     let abs: string;
-    try { abs = fileURLToPath(uri); } catch { return undefined; }
+    try {
+      abs = fileURLToPath(uri);
+    } catch {
+      return undefined;
+    }
     return this.inside(abs);
   }
 

@@ -32,7 +32,14 @@ export function functionsFor(index: KernelIndex, name: string, file: string): Fn
 }
 
 /** `withSites: false` skips indirect call sites (they need the resolved index). */
-export function symbolAt(index: KernelIndex, file: string, text: string, line: number, col: number, withSites = true): SymbolAt | undefined {
+export function symbolAt(
+  index: KernelIndex,
+  file: string,
+  text: string,
+  line: number,
+  col: number,
+  withSites = true,
+): SymbolAt | undefined {
   const word = wordAt(text, line, col);
   const site = withSites ? index.siteAt(file, line, col) : undefined;
   if (site && (!word || (site.site.nameLine === line && word.start <= site.site.nameCol && site.site.nameCol < word.end))) {
@@ -78,7 +85,15 @@ function fieldAt(index: KernelIndex, file: string, word: Word): SymbolAt | undef
       const fi = env.initField(st.lhs.t, st.lhs.path);
       if (fi) best = { line: st.line, col: st.col, fi };
     }
-    if (best) return { kind: 'field', word, slot: `${structLabel(best.fi.owner)}.${best.fi.name}`, owner: best.fi.owner, field: best.fi, how: 'designator' };
+    if (best)
+      return {
+        kind: 'field',
+        word,
+        slot: `${structLabel(best.fi.owner)}.${best.fi.name}`,
+        owner: best.fi.owner,
+        field: best.fi,
+        how: 'designator',
+      };
   }
   // `sk->sk_data_ready = fn;` or `WRITE_ONCE(ops->x, fn)`: an assignment store on this line.
   for (const st of facts.stores) {
@@ -121,6 +136,8 @@ export function edgeSpanner(index: KernelIndex): (e: { file: string; line: numbe
       byFile.set(e.file, sites);
     }
     const s = sites.get(`${e.line}:${e.col}`);
-    return s ? { file: e.file, line: s.site.nameLine, col: s.site.nameCol, endCol: s.site.endCol } : { file: e.file, line: e.line, col: e.col, endCol: e.col };
+    return s
+      ? { file: e.file, line: s.site.nameLine, col: s.site.nameCol, endCol: s.site.endCol }
+      : { file: e.file, line: e.line, col: e.col, endCol: e.col };
   };
 }

@@ -25,7 +25,13 @@ export function siteTargets(index: KernelIndex, s: SiteInfo): IndirectTargets {
   return out;
 }
 
-export function provideTargets(index: KernelIndex, file: string, text: string | undefined, line: number, col: number): IndirectTargets | null {
+export function provideTargets(
+  index: KernelIndex,
+  file: string,
+  text: string | undefined,
+  line: number,
+  col: number,
+): IndirectTargets | null {
   const at = text !== undefined ? symbolAt(index, file, text, line, col) : undefined;
   if (at?.kind === 'site') return siteTargets(index, at.site);
   if (at?.kind === 'field') {
@@ -41,13 +47,22 @@ export function provideTargets(index: KernelIndex, file: string, text: string | 
 }
 
 export function register(connection: Connection, state: ServerState): void {
-  connection.onRequest(targetsRequest, guard(state, Methods.targets, 'error', (p: TargetsParams) => {
-    if (state.partial) throw new ResponseError(LSPErrorCodes.RequestFailed, `still indexing (${state.status.filesDone}/${state.status.filesTotal} files): indirect calls are resolved when it is done`);
-    if (!state.index || !p || typeof p.line !== 'number' || typeof p.col !== 'number') return null;
-    if (typeof p.uri !== 'string' && typeof p.file !== 'string') return null;
-    // The document's URI when it is in the tree, else `file`: either way a path inside the tree.
-    const file = (typeof p.uri === 'string' ? state.relOf(p.uri) : undefined) ?? (typeof p.file === 'string' ? state.relPath(p.file) : undefined);
-    if (file === undefined) throw new ResponseError(ErrorCodes.InvalidParams, `${JSON.stringify(p.file ?? p.uri)} is not a file inside the tree ${state.root}`);
-    return provideTargets(state.index, file, state.textOf(file), p.line, p.col);
-  }));
+  connection.onRequest(
+    targetsRequest,
+    guard(state, Methods.targets, 'error', (p: TargetsParams) => {
+      if (state.partial)
+        throw new ResponseError(
+          LSPErrorCodes.RequestFailed,
+          `still indexing (${state.status.filesDone}/${state.status.filesTotal} files): indirect calls are resolved when it is done`,
+        );
+      if (!state.index || !p || typeof p.line !== 'number' || typeof p.col !== 'number') return null;
+      if (typeof p.uri !== 'string' && typeof p.file !== 'string') return null;
+      // The document's URI when it is in the tree, else `file`: either way a path inside the tree.
+      const file =
+        (typeof p.uri === 'string' ? state.relOf(p.uri) : undefined) ?? (typeof p.file === 'string' ? state.relPath(p.file) : undefined);
+      if (file === undefined)
+        throw new ResponseError(ErrorCodes.InvalidParams, `${JSON.stringify(p.file ?? p.uri)} is not a file inside the tree ${state.root}`);
+      return provideTargets(state.index, file, state.textOf(file), p.line, p.col);
+    }),
+  );
 }

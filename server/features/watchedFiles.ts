@@ -55,7 +55,11 @@ export function register(connection: Connection, state: ServerState): void {
     if (pending.size) {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        try { apply(state); } catch (e) { state.error(`re-reading changed files failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`); }
+        try {
+          apply(state);
+        } catch (e) {
+          state.error(`re-reading changed files failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        }
       }, DEBOUNCE_MS);
     }
   });

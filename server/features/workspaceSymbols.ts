@@ -12,10 +12,15 @@ const KIND: Record<SymbolSort, SymbolKind> = { function: SymbolKind.Function, st
 export const warmWorkspaceSymbols = warmSymbols;
 
 export function register(connection: Connection, state: ServerState): void {
-  connection.onWorkspaceSymbol(guard(state, 'workspace/symbol', [] as SymbolInformation[], (p) => {
-    if (!state.index) return [];
-    return findSymbols(state.index, p.query, state.indexVersion).map((e) => ({
-      name: e.name, kind: KIND[e.kind], containerName: e.container, location: { uri: state.uriOf(e.span.file), range: range(e.span) },
-    }));
-  }));
+  connection.onWorkspaceSymbol(
+    guard(state, 'workspace/symbol', [] as SymbolInformation[], (p) => {
+      if (!state.index) return [];
+      return findSymbols(state.index, p.query, state.indexVersion).map((e) => ({
+        name: e.name,
+        kind: KIND[e.kind],
+        containerName: e.container,
+        location: { uri: state.uriOf(e.span.file), range: range(e.span) },
+      }));
+    }),
+  );
 }

@@ -23,7 +23,11 @@ export const layers = [
 
 export type LayerId = (typeof layers)[number]['id'];
 
-interface Rule { layer: LayerId; file?: RegExp; name?: RegExp }
+interface Rule {
+  layer: LayerId;
+  file?: RegExp;
+  name?: RegExp;
+}
 
 // Order matters: the first rule that matches wins. Narrow places (netfilter, qdisc, neighbour) come
 // before the broad ones that contain them (net/ipv4/, net/core/), and drivers come first because a
@@ -32,7 +36,10 @@ const rules: Rule[] = [
   { layer: 'driver', file: /^drivers\// },
   { layer: 'syscall', name: /^(__(se_|do_|x64_|ia32_|arm64_)?sys_|sys_|do_syscall|ksys_)/ },
   { layer: 'syscall', file: /^arch\/[^/]+\/entry\// },
-  { layer: 'netfilter', file: /^(net\/netfilter\/|net\/ipv[46]\/netfilter\/|net\/bridge\/(netfilter\/|br_netfilter)|include\/(uapi\/)?linux\/netfilter|include\/net\/netfilter\/)/ },
+  {
+    layer: 'netfilter',
+    file: /^(net\/netfilter\/|net\/ipv[46]\/netfilter\/|net\/bridge\/(netfilter\/|br_netfilter)|include\/(uapi\/)?linux\/netfilter|include\/net\/netfilter\/)/,
+  },
   { layer: 'netfilter', name: /^(nf_|NF_HOOK|__nf_)/ },
   { layer: 'qdisc', file: /^(net\/sched\/|include\/net\/(sch_generic|pkt_sched|pkt_cls)\.h)/ },
   { layer: 'qdisc', name: /qdisc|^sch_/ },
@@ -50,7 +57,10 @@ const rules: Rule[] = [
   { layer: 'raw', name: /^(raw|rawv6|ping)_/ },
   { layer: 'inet', file: /^(net\/ipv4\/(af_inet|inet_[^/]*)\.c|net\/ipv6\/(af_inet6|inet6_[^/]*)\.c|include\/net\/inet_[^/]*\.h)/ },
   { layer: 'inet', name: /^inet6?_/ },
-  { layer: 'ip', file: /^(net\/ipv4\/(ip_[^/]*|route|icmp|xfrm4_[^/]*)\.c|net\/ipv6\/(ip6_[^/]*|route|icmp|output_core|xfrm6_[^/]*)\.c|net\/xfrm\/|net\/core\/dst\.c|include\/net\/(ip|ipv6|ip6_[^/]*|dst|route|xfrm)\.h)/ },
+  {
+    layer: 'ip',
+    file: /^(net\/ipv4\/(ip_[^/]*|route|icmp|xfrm4_[^/]*)\.c|net\/ipv6\/(ip6_[^/]*|route|icmp|output_core|xfrm6_[^/]*)\.c|net\/xfrm\/|net\/core\/dst\.c|include\/net\/(ip|ipv6|ip6_[^/]*|dst|route|xfrm)\.h)/,
+  },
   { layer: 'ip', name: /^(__)?(ip6?_|ipv6_|dst_|xfrm)/ },
   { layer: 'socket', file: /^(net\/socket\.c|net\/core\/(sock|stream)\.c|include\/net\/sock\.h|include\/linux\/net\.h)/ },
   { layer: 'socket', name: /^(__)?(sock_|sk_)/ },
@@ -75,13 +85,20 @@ export function classify(fn: { name: string; file: string }, drivers?: ReadonlyS
  * security/ or lib/) stays in the lane of the function before it, so that the path does not jump
  * to a lane of its own; `inferred` says so.
  */
-export function laneOf(fns: readonly { name: string; file: string }[], drivers?: ReadonlySet<string>): { layer: LayerId; inferred: boolean }[] {
+export function laneOf(
+  fns: readonly { name: string; file: string }[],
+  drivers?: ReadonlySet<string>,
+): { layer: LayerId; inferred: boolean }[] {
   const direct = fns.map((f) => classify(f, drivers));
   const out: { layer: LayerId; inferred: boolean }[] = [];
   let prev: LayerId | undefined;
   for (let i = 0; i < fns.length; i++) {
     const d = direct[i];
-    if (d) { prev = d; out.push({ layer: d, inferred: false }); continue; }
+    if (d) {
+      prev = d;
+      out.push({ layer: d, inferred: false });
+      continue;
+    }
     const next = direct.slice(i + 1).find((x): x is LayerId => x !== undefined);
     out.push({ layer: prev ?? next ?? 'socket', inferred: true });
   }

@@ -60,15 +60,25 @@ export interface PathOptions {
 }
 
 /** A found leg: its edges, the frame each edge enters, and which `through` conditions were met so far. */
-export interface Leg { edges: Edge[]; frames: Frame[]; met: number }
+export interface Leg {
+  edges: Edge[];
+  frames: Frame[];
+  met: number;
+}
 
 const isField = (slot: string): boolean => !slot.includes('#') && !slot.includes(':');
 
 function weight(e: Edge): number {
   switch (e.kind) {
-    case 'direct': case 'hint': case 'param': return 1;
-    case 'local': case 'global': return 2;
-    default: return 4;
+    case 'direct':
+    case 'hint':
+    case 'param':
+      return 1;
+    case 'local':
+    case 'global':
+      return 2;
+    default:
+      return 4;
   }
 }
 
@@ -80,7 +90,9 @@ function union(a: Values, b: Values): Values {
 /** A binary heap of search states by distance. */
 class Heap<T extends { d: number }> {
   private a: T[] = [];
-  get size(): number { return this.a.length; }
+  get size(): number {
+    return this.a.length;
+  }
   push(x: T): void {
     const a = this.a;
     a.push(x);
@@ -98,7 +110,8 @@ class Heap<T extends { d: number }> {
     if (a.length) {
       a[0] = last;
       for (let i = 0; ;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let m = i;
         if (l < a.length && a[l].d < a[m].d) m = l;
         if (r < a.length && a[r].d < a[m].d) m = r;
@@ -118,11 +131,17 @@ class Heap<T extends { d: number }> {
 export class PathSearch {
   private calleeMemo = new Map<string, Edge[]>();
 
-  constructor(readonly index: KernelIndex, readonly opts: PathOptions = {}) {}
+  constructor(
+    readonly index: KernelIndex,
+    readonly opts: PathOptions = {},
+  ) {}
 
   callees(id: string): Edge[] {
     let out = this.calleeMemo.get(id);
-    if (!out) { out = this.index.callees(id); this.calleeMemo.set(id, out); }
+    if (!out) {
+      out = this.index.callees(id);
+      this.calleeMemo.set(id, out);
+    }
     return out;
   }
 
@@ -145,7 +164,7 @@ export class PathSearch {
       }
       return stored ? out : null;
     }
-    return isField(slot) ? f.env.get(slot) ?? null : null;
+    return isField(slot) ? (f.env.get(slot) ?? null) : null;
   }
 
   /** What `f`'s body passes for a parameter slot of a function it calls (nothing: NONE). */
@@ -233,8 +252,22 @@ export class PathSearch {
    * (bits of `through`, all by default) have been met: each is met by taking an edge it accepts;
    * `startMet` are those met before the leg.
    */
-  find(from: readonly Frame[], isGoal: (id: string) => boolean, through: readonly ((e: Edge) => boolean)[] = [], startMet = 0, need = (1 << through.length) - 1): Leg | undefined {
-    interface State { key: string; frame: Frame; d: number; hops: number; met: number; prev?: State; edge?: Edge }
+  find(
+    from: readonly Frame[],
+    isGoal: (id: string) => boolean,
+    through: readonly ((e: Edge) => boolean)[] = [],
+    startMet = 0,
+    need = (1 << through.length) - 1,
+  ): Leg | undefined {
+    interface State {
+      key: string;
+      frame: Frame;
+      d: number;
+      hops: number;
+      met: number;
+      prev?: State;
+      edge?: Edge;
+    }
     const best = new Map<string, number>();
     const heap = new Heap<State>();
     for (const frame of from) {
@@ -254,7 +287,9 @@ export class PathSearch {
         const next = this.step(here, e);
         if (!next) continue;
         let met = cur.met;
-        through.forEach((t, i) => { if (t(e)) met |= 1 << i; });
+        through.forEach((t, i) => {
+          if (t(e)) met |= 1 << i;
+        });
         const crossing = cur.frame.family && next.family !== cur.frame.family ? FAMILY_CROSSING : 0;
         const d = cur.d + weight(e) + crossing + (this.opts.penalty?.(e.to) ?? 0);
         const key = stateKey(next, met);
@@ -269,7 +304,10 @@ export class PathSearch {
     function unwind(s: State): Leg {
       const edges: Edge[] = [];
       const frames: Frame[] = [];
-      for (let c: State | undefined = s; c?.edge; c = c.prev) { edges.unshift(c.edge); frames.unshift(c.frame); }
+      for (let c: State | undefined = s; c?.edge; c = c.prev) {
+        edges.unshift(c.edge);
+        frames.unshift(c.frame);
+      }
       return { edges, frames, met: s.met };
     }
   }
@@ -286,7 +324,12 @@ function stateKey(f: Frame, met: number): string {
 }
 
 /** Dijkstra from a set of functions to the first function that satisfies `isGoal` (no bindings known at the start). */
-export function shortestPath(index: KernelIndex, from: string[], isGoal: (id: string) => boolean, opts: PathOptions = {}): Edge[] | undefined {
+export function shortestPath(
+  index: KernelIndex,
+  from: string[],
+  isGoal: (id: string) => boolean,
+  opts: PathOptions = {},
+): Edge[] | undefined {
   const search = new PathSearch(index, opts);
   return search.find(search.start(from), isGoal)?.edges;
 }
@@ -295,25 +338,41 @@ export function shortestPath(index: KernelIndex, from: string[], isGoal: (id: st
  * Turn edges into protocol hops, with the alternatives of each indirect hop (those `allowed` says
  * the path could take instead, all by default) and each function's lane.
  */
-export function toHops(index: KernelIndex, edges: Edge[], drivers?: ReadonlySet<string>, allowed?: (hop: number, alternative: Edge) => boolean): PathHop[] {
+export function toHops(
+  index: KernelIndex,
+  edges: Edge[],
+  drivers?: ReadonlySet<string>,
+  allowed?: (hop: number, alternative: Edge) => boolean,
+): PathHop[] {
   const hops: PathHop[] = edges.map((e, i) => {
     const from = index.fnById(e.from);
     const to = index.fnById(e.to);
-    const alternatives = e.kind === 'direct' ? [] : index.callees(e.from)
-      .filter((o) => o.line === e.line && o.col === e.col && o.file === e.file && o.to !== e.to && (allowed?.(i, o) ?? true))
-      .map((o) => index.fnById(o.to))
-      .filter((f): f is NonNullable<typeof f> => f !== undefined)
-      .map((f) => index.ref(f));
+    const alternatives =
+      e.kind === 'direct'
+        ? []
+        : index
+            .callees(e.from)
+            .filter((o) => o.line === e.line && o.col === e.col && o.file === e.file && o.to !== e.to && (allowed?.(i, o) ?? true))
+            .map((o) => index.fnById(o.to))
+            .filter((f): f is NonNullable<typeof f> => f !== undefined)
+            .map((f) => index.ref(f));
     return {
       from: from ? index.ref(from) : { id: e.from, name: e.from, file: '', line: 0, col: 0 },
       to: to ? index.ref(to) : { id: e.to, name: e.to, file: '', line: 0, col: 0 },
-      kind: e.kind, via: e.via, site: { file: e.file, line: e.line, col: e.col }, evidence: e.evidence, alternatives,
+      kind: e.kind,
+      via: e.via,
+      site: { file: e.file, line: e.line, col: e.col },
+      evidence: e.evidence,
+      alternatives,
     };
   });
   // The lanes along the path: one derivation (lanes.ts), with unclassified helpers in their neighbour's lane.
   const fns = hops.length ? [hops[0].from, ...hops.map((h) => h.to)] : [];
   const lanes = laneOf(fns, drivers);
-  hops.forEach((h, i) => { h.from.lane = lanes[i].layer; h.to.lane = lanes[i + 1].layer; });
+  hops.forEach((h, i) => {
+    h.from.lane = lanes[i].layer;
+    h.to.lane = lanes[i + 1].layer;
+  });
   return hops;
 }
 
@@ -322,7 +381,10 @@ export function functionIds(index: KernelIndex, name: string): string[] {
   if (index.fnById(name)) return [name];
   const named = index.functionsNamed(name).map((f) => f.id);
   if (named.length) return [...new Set(named)];
-  const sys = index.functionsNamed(`sys_${name}`).filter((f) => f.def.viaMacro?.startsWith('SYSCALL_DEFINE')).map((f) => f.id);
+  const sys = index
+    .functionsNamed(`sys_${name}`)
+    .filter((f) => f.def.viaMacro?.startsWith('SYSCALL_DEFINE'))
+    .map((f) => f.id);
   return [...new Set(sys)];
 }
 
@@ -339,9 +401,18 @@ export function callPath(index: KernelIndex, from: string, to: string, via: stri
   const hops = (): PathHop[] => (edges.length ? search.hops(starts.find((f) => f.id === edges[0].from) ?? starts[0], frames, edges) : []);
   for (let i = 1; i < stops.length; i++) {
     const goal = new Set(functionIds(index, stops[i]));
-    if (goal.size === 0) return { hops: hops(), broken: { after: stops[i - 1], before: stops[i], reason: `no function named ${stops[i]} in the index` } };
+    if (goal.size === 0)
+      return { hops: hops(), broken: { after: stops[i - 1], before: stops[i], reason: `no function named ${stops[i]} in the index` } };
     const leg = search.find(current, (id) => goal.has(id));
-    if (!leg) return { hops: hops(), broken: { after: stops[i - 1], before: stops[i], reason: `no call path from ${stops[i - 1]} to ${stops[i]} through direct or resolved indirect calls` } };
+    if (!leg)
+      return {
+        hops: hops(),
+        broken: {
+          after: stops[i - 1],
+          before: stops[i],
+          reason: `no call path from ${stops[i - 1]} to ${stops[i]} through direct or resolved indirect calls`,
+        },
+      };
     edges.push(...leg.edges);
     frames.push(...leg.frames);
     if (leg.frames.length) current = [leg.frames[leg.frames.length - 1]];

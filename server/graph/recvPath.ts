@@ -22,16 +22,26 @@ const deliver = { start: ['netif_receive_skb'], end: { slot: WAKEUP_SLOT }, bran
 const read = { start: ['recvfrom', 'recv'], end: { fn: 'skb_copy_datagram_iter' }, branches: [] };
 export const RECV_ROUTES: Record<'ipv4' | 'ipv6', { deliver: Route; read: Route }> = {
   ipv4: {
-    deliver: { ...deliver, stops: ['__netif_receive_skb_core', 'ip_packet_type.func', 'tcp_v4_rcv', 'tcp_prot.backlog_rcv', 'tcp_rcv_established'], otherFamily: 'net/ipv6/' },
+    deliver: {
+      ...deliver,
+      stops: ['__netif_receive_skb_core', 'ip_packet_type.func', 'tcp_v4_rcv', 'tcp_prot.backlog_rcv', 'tcp_rcv_established'],
+      otherFamily: 'net/ipv6/',
+    },
     read: { ...read, stops: ['inet_stream_ops.recvmsg', 'tcp_prot.recvmsg'], otherFamily: 'net/ipv6/' },
   },
   ipv6: {
-    deliver: { ...deliver, stops: ['__netif_receive_skb_core', 'ipv6_packet_type.func', 'tcp_v6_rcv', 'tcpv6_prot.backlog_rcv', 'tcp_rcv_established'], otherFamily: 'net/ipv4/' },
+    deliver: {
+      ...deliver,
+      stops: ['__netif_receive_skb_core', 'ipv6_packet_type.func', 'tcp_v6_rcv', 'tcpv6_prot.backlog_rcv', 'tcp_rcv_established'],
+      otherFamily: 'net/ipv4/',
+    },
     read: { ...read, stops: ['inet6_stream_ops.recvmsg', 'tcpv6_prot.recvmsg'], otherFamily: 'net/ipv4/' },
   },
 };
 
-export interface RecvPathOptions extends RouteParams { family?: 'ipv4' | 'ipv6' }
+export interface RecvPathOptions extends RouteParams {
+  family?: 'ipv4' | 'ipv6';
+}
 
 /** The branches of either leg (a request may choose any of them). */
 export function recvBranches(family: 'ipv4' | 'ipv6' = 'ipv4'): Branch[] {
@@ -51,15 +61,25 @@ export function recvPath(index: KernelIndex, opts: RecvPathOptions = {}): RecvPa
  * function to the leg where it is an alternative of a hop (after that leg's earlier switches). What
  * belongs to neither goes to the first leg, which says why it cannot be taken.
  */
-function splitParams(index: KernelIndex, routes: { deliver: Route; read: Route }, opts: RouteParams): Record<'deliver' | 'read', RouteParams> {
+function splitParams(
+  index: KernelIndex,
+  routes: { deliver: Route; read: Route },
+  opts: RouteParams,
+): Record<'deliver' | 'read', RouteParams> {
   const legs = ['deliver', 'read'] as const;
-  const out: Record<'deliver' | 'read', { through: string[]; branches: Record<string, string> }> = { deliver: { through: [], branches: {} }, read: { through: [], branches: {} } };
+  const out: Record<'deliver' | 'read', { through: string[]; branches: Record<string, string> }> = {
+    deliver: { through: [], branches: {} },
+    read: { through: [], branches: {} },
+  };
   for (const [id, option] of Object.entries(opts.branches ?? {})) {
     const owners = legs.filter((l) => routes[l].branches.some((b) => b.id === id));
     for (const l of owners.length ? owners : ['deliver' as const]) out[l].branches[id] = option;
   }
   for (const name of opts.through ?? []) {
-    const leg = legs.find((l) => routePath(index, routes[l], out[l]).hops.some((h) => h.alternatives.some((a) => a.name === name || a.id === name))) ?? 'deliver';
+    const leg =
+      legs.find((l) =>
+        routePath(index, routes[l], out[l]).hops.some((h) => h.alternatives.some((a) => a.name === name || a.id === name)),
+      ) ?? 'deliver';
     out[leg].through.push(name);
   }
   return out;

@@ -14,7 +14,12 @@ import type { Edge, KernelIndex } from '../index/kernelIndex';
 import { functionIds, PathSearch, type Frame } from './paths';
 import { classify } from './lanes';
 
-export interface Branch { id: string; label: string; default: string; options: BranchOption[] }
+export interface Branch {
+  id: string;
+  label: string;
+  default: string;
+  options: BranchOption[];
+}
 
 export interface Route {
   /** Functions (or syscalls, `sendto`) the path may start at; the nearest one is taken. */
@@ -68,26 +73,32 @@ export function routePath(index: KernelIndex, route: Route, params: RouteParams 
     penalty: (id) => (index.fnById(id)?.file.startsWith(route.otherFamily) ? 6 : 0),
     avoid: avoid.length ? (e) => avoid.some((m) => matches(index, m, e)) : undefined,
   });
-  const endIds = 'slot' in route.end ? new Set(index.sitesWithSlot(route.end.slot).map((s) => s.fromId)) : new Set(functionIds(index, route.end.fn));
+  const endIds =
+    'slot' in route.end ? new Set(index.sitesWithSlot(route.end.slot).map((s) => s.fromId)) : new Set(functionIds(index, route.end.fn));
   const endLabel = 'slot' in route.end ? `a caller of ${route.end.slot}` : route.end.fn;
   const isEnd = (id: string): boolean => endIds.has(id);
   const required = (1 << through.length) - 1;
-  const metBy = (edges: readonly Edge[]): number => edges.reduce((met, e) => through.reduce((m, t, i) => (t(e) ? m | (1 << i) : m), met), 0);
+  const metBy = (edges: readonly Edge[]): number =>
+    edges.reduce((met, e) => through.reduce((m, t, i) => (t(e) ? m | (1 << i) : m), met), 0);
 
   let edges: Edge[] = [];
   let frames: Frame[] = [];
   const finish = (broken?: CallPath['broken']): CallPath => {
-    const first = edges.length ? starts.find((s) => s.id === edges[0].from) ?? search.start([edges[0].from])[0] : undefined;
+    const first = edges.length ? (starts.find((s) => s.id === edges[0].from) ?? search.start([edges[0].from])[0]) : undefined;
     const out: CallPath = { hops: first ? search.hops(first, frames, edges) : [], branches: chosen };
     const visits = chosen.flatMap((b, i) => (options[i].visit?.length ? [{ branch: b.id, visit: options[i].visit! }] : []));
     if (visits.length && first) out.sideCalls = sideCalls(index, [first, ...frames], visits);
-    if (broken) { out.broken = broken; return out; }
+    if (broken) {
+      out.broken = broken;
+      return out;
+    }
     if ('slot' in route.end) out.endsAt = { slot: route.end.slot, targets: endTargets(index, route.end.slot, edges.at(-1)?.to) };
     return out;
   };
 
   const starts = search.start(route.start.flatMap((s) => functionIds(index, s)));
-  if (starts.length === 0) return finish({ after: route.start[0], before: route.start[0], reason: `no ${route.start.join('/')} in the index` });
+  if (starts.length === 0)
+    return finish({ after: route.start[0], before: route.start[0], reason: `no ${route.start.join('/')} in the index` });
   let current = starts;
   let met = 0;
   let lastLabel = route.start[0];
@@ -127,7 +138,7 @@ export function routePath(index: KernelIndex, route: Route, params: RouteParams 
     if (at < 0) return finish({ after: name, before: name, reason: `${name} is not a target of any indirect hop on the path` });
     const hop = edges[at];
     const switched = search.callees(hop.from).find((o) => ids.has(o.to) && same(hop, o))!;
-    const before = at === 0 ? starts.find((s) => s.id === hop.from) ?? search.start([hop.from])[0] : frames[at - 1];
+    const before = at === 0 ? (starts.find((s) => s.id === hop.from) ?? search.start([hop.from])[0]) : frames[at - 1];
     const kept = (route.keep ?? []).map((k) => stopIds(index, k)).filter((k) => edges.slice(at).some((e) => k.has(e.to)));
     edges = [...edges.slice(0, at), switched];
     // The reader asked for this target: it is taken even where the caller's bindings say otherwise.
@@ -140,7 +151,13 @@ export function routePath(index: KernelIndex, route: Route, params: RouteParams 
       const label = index.fnById([...k][0])?.name ?? 'stop';
       // Where a protocol has its own way out, the kept stop is skipped, not a break.
       const leg = search.find(current, (id) => k.has(id), through, met, 0);
-      if (leg) { edges.push(...leg.edges); frames.push(...leg.frames); met = leg.met; current = [leg.frames[leg.frames.length - 1] ?? current[0]]; lastLabel = label; }
+      if (leg) {
+        edges.push(...leg.edges);
+        frames.push(...leg.frames);
+        met = leg.met;
+        current = [leg.frames[leg.frames.length - 1] ?? current[0]];
+        lastLabel = label;
+      }
     }
     if (isEnd(current[0].id) && (met & required) === required) continue;
     const why = legTo(isEnd, true, endLabel);
@@ -157,7 +174,11 @@ const SIDE_CALL_HOPS = 5;
  * call that meets a `visit` match (the hooks NF_HOOK runs before it calls okfn). A chain never
  * enters a function of the path: that part is the path's own.
  */
-function sideCalls(index: KernelIndex, frames: Frame[], visits: { branch: string; visit: PathMatch[] }[]): NonNullable<CallPath['sideCalls']> {
+function sideCalls(
+  index: KernelIndex,
+  frames: Frame[],
+  visits: { branch: string; visit: PathMatch[] }[],
+): NonNullable<CallPath['sideCalls']> {
   const onPath = new Set(frames.map((f) => f.id));
   const search = new PathSearch(index, { maxHops: SIDE_CALL_HOPS, avoid: (e) => onPath.has(e.to) });
   const out: NonNullable<CallPath['sideCalls']> = [];
@@ -185,7 +206,12 @@ function stopIds(index: KernelIndex, stop: string): Set<string> {
 function endTargets(index: KernelIndex, slot: string, last: string | undefined): FunctionRef[] {
   const sites = index.sitesWithSlot(slot);
   const site = sites.find((s) => s.fromId === last);
-  const refs = site ? index.targetsOf(site).map((t) => t.fn) : [...index.slotTargets(slot).keys()].map((id) => index.fnById(id)).filter((f) => f !== undefined).map((f) => index.ref(f!));
+  const refs = site
+    ? index.targetsOf(site).map((t) => t.fn)
+    : [...index.slotTargets(slot).keys()]
+        .map((id) => index.fnById(id))
+        .filter((f) => f !== undefined)
+        .map((f) => index.ref(f!));
   const hinted = new Set(sites.flatMap((s) => s.site.hints ?? []));
   const first = refs.filter((r) => hinted.has(r.name));
   return [...first, ...refs.filter((r) => !hinted.has(r.name))].map((r) => ({ ...r, lane: classify(r) ?? 'driver' }));
@@ -208,6 +234,11 @@ export const NETFILTER_BRANCH: Branch = {
     { id: 'none', label: 'no hooks registered: NF_HOOK calls okfn directly', avoid: [slot('nf_hook_entry.hook')] },
     // A hook returns its verdict to NF_HOOK, which then calls okfn: the hooks are calls made on the
     // way, not a way onward, so the path stays and they hang off it.
-    { id: 'hooks', label: 'hooks registered (iptables/nftables, conntrack): NF_HOOK runs them, then calls okfn', avoid: [slot('nf_hook_entry.hook')], visit: [slot('nf_hook_entry.hook')] },
+    {
+      id: 'hooks',
+      label: 'hooks registered (iptables/nftables, conntrack): NF_HOOK runs them, then calls okfn',
+      avoid: [slot('nf_hook_entry.hook')],
+      visit: [slot('nf_hook_entry.hook')],
+    },
   ],
 };

@@ -20,7 +20,11 @@ export const QDISC_BRANCH: Branch = {
   label: 'device queue',
   default: 'queue',
   options: [
-    { id: 'queue', label: 'device with a queue (a NIC: pfifo_fast, fq_codel, mq): through traffic control', through: [folder('net/sched/')] },
+    {
+      id: 'queue',
+      label: 'device with a queue (a NIC: pfifo_fast, fq_codel, mq): through traffic control',
+      through: [folder('net/sched/')],
+    },
     { id: 'noqueue', label: 'no queue (loopback, tunnels, virtual devices): straight to the driver', avoid: [folder('net/sched/')] },
   ],
 };
@@ -32,15 +36,26 @@ export const QDISC_BRANCH: Branch = {
 // leave through a socket backlog into some tunnel driver.
 const common = { start: ['sendto', 'send'], end: { slot: DRIVER_SLOT }, keep: ['dst_output'], branches: [QDISC_BRANCH, NETFILTER_BRANCH] };
 export const SEND_ROUTES: Record<'ipv4' | 'ipv6', Route> = {
-  ipv4: { ...common, stops: ['inet_stream_ops.sendmsg', 'tcp_prot.sendmsg', 'tcp_write_xmit', 'ipv4_specific.queue_xmit'], otherFamily: 'net/ipv6/' },
-  ipv6: { ...common, stops: ['inet6_stream_ops.sendmsg', 'tcpv6_prot.sendmsg', 'tcp_write_xmit', 'ipv6_specific.queue_xmit'], otherFamily: 'net/ipv4/' },
+  ipv4: {
+    ...common,
+    stops: ['inet_stream_ops.sendmsg', 'tcp_prot.sendmsg', 'tcp_write_xmit', 'ipv4_specific.queue_xmit'],
+    otherFamily: 'net/ipv6/',
+  },
+  ipv6: {
+    ...common,
+    stops: ['inet6_stream_ops.sendmsg', 'tcpv6_prot.sendmsg', 'tcp_write_xmit', 'ipv6_specific.queue_xmit'],
+    otherFamily: 'net/ipv4/',
+  },
 };
 
-export interface SendPathOptions extends RouteParams { family?: 'ipv4' | 'ipv6' }
+export interface SendPathOptions extends RouteParams {
+  family?: 'ipv4' | 'ipv6';
+}
 
 export function sendPath(index: KernelIndex, opts: SendPathOptions = {}): CallPath {
   const path = routePath(index, SEND_ROUTES[opts.family ?? 'ipv4'], opts);
   // `drivers`: every ndo_start_xmit target by name, as the panel lists them.
-  if (path.endsAt) path.drivers = path.endsAt.targets.map((t) => ({ ...t, lane: 'driver' as const })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (path.endsAt)
+    path.drivers = path.endsAt.targets.map((t) => ({ ...t, lane: 'driver' as const })).sort((a, b) => (a.name < b.name ? -1 : 1));
   return path;
 }

@@ -18,7 +18,13 @@ import { packHead, unpackHead } from './compactHead';
 /** Bump when facts or extraction change shape or meaning: old caches are then rebuilt. */
 export const CACHE_FORMAT = 20;
 
-export interface CachedFile { rel: string; size: number; mtimeMs: number; hash: string; facts: FileFacts }
+export interface CachedFile {
+  rel: string;
+  size: number;
+  mtimeMs: number;
+  hash: string;
+  facts: FileFacts;
+}
 
 /** A cache folder that cannot be used: empty, or under a system folder. The message is one line for the user. */
 export class CacheDirError extends Error {}
@@ -29,13 +35,18 @@ const SYSTEM_FOLDERS = ['/proc', '/sys', '/dev'];
 /** The deepest existing folder of `dir`, resolved through symlinks (`~/x` -> `/proc/self` is caught). */
 function realAncestor(dir: string): string {
   for (let d = dir; ; d = path.dirname(d)) {
-    try { return realpathSync(d); } catch { if (path.dirname(d) === d) return d; }
+    try {
+      return realpathSync(d);
+    } catch {
+      if (path.dirname(d) === d) return d;
+    }
   }
 }
 
 /** `dir` made absolute, or CacheDirError when it is empty or under /proc, /sys or /dev. `what` names it in the message. */
 export function checkCacheDir(dir: string, what: string): string {
-  if (dir.trim() === '') throw new CacheDirError(`${what} is empty: name a folder, or leave it unset for the default (~/.cache/kpath/index)`);
+  if (dir.trim() === '')
+    throw new CacheDirError(`${what} is empty: name a folder, or leave it unset for the default (~/.cache/kpath/index)`);
   const abs = path.resolve(dir);
   const under = (p: string): string | undefined => SYSTEM_FOLDERS.find((s) => p === s || p.startsWith(s + '/'));
   const system = under(abs) ?? under(realAncestor(abs));
@@ -73,8 +84,11 @@ export function makeFolder(dir: string): void {
     if (path.dirname(d) === d) break;
   }
   for (const d of missing.reverse()) {
-    try { mkdirSync(d); } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new CacheDirError(`cannot create the folder ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new CacheDirError(`cannot create the folder ${d} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   }
 }
@@ -83,7 +97,12 @@ export function makeFolder(dir: string): void {
 const TEMPORARY = /^index-\w+\.(?:jsonl|flows\.json)\.(\d+)\.tmp$/;
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -93,12 +112,21 @@ function alive(pid: number): boolean {
  */
 export function removeStaleTemporaries(dir: string): string[] {
   let names: string[];
-  try { names = readdirSync(dir); } catch { return []; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
   const removed: string[] = [];
   for (const name of names) {
     const m = TEMPORARY.exec(name);
     if (!m || alive(Number(m[1]))) continue;
-    try { rmSync(path.join(dir, name), { force: true }); removed.push(name); } catch { /* someone else's to remove */ }
+    try {
+      rmSync(path.join(dir, name), { force: true });
+      removed.push(name);
+    } catch {
+      /* someone else's to remove */
+    }
   }
   return removed;
 }
@@ -116,7 +144,11 @@ export type LineParts = [head: string, calls: string, extras: string];
 
 export function encodeParts(f: CachedFile): LineParts {
   const { head, calls, callCount, extras } = splitFacts(f.facts);
-  return [JSON.stringify({ rel: f.rel, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, calls: callCount, facts: packHead(head) }), calls, extras];
+  return [
+    JSON.stringify({ rel: f.rel, size: f.size, mtimeMs: f.mtimeMs, hash: f.hash, calls: callCount, facts: packHead(head) }),
+    calls,
+    extras,
+  ];
 }
 
 /** The inverse of encodeParts; calls, signatures, parameters and plain macros stay text until read. */
@@ -126,9 +158,7 @@ export function decodeParts([headText, calls, extras]: [string, LazyText, LazyTe
   return { rel: head.rel, size: head.size, mtimeMs: head.mtimeMs, hash: head.hash, facts };
 }
 
-export type CacheLoad =
-  | { ok: true; files: Map<string, CachedFile>; sha1: string }
-  | { ok: false; reason: string };
+export type CacheLoad = { ok: true; files: Map<string, CachedFile>; sha1: string } | { ok: false; reason: string };
 
 /** A cache larger than this is not read: a Buffer cannot hold it (the whole tree's is about 1 GB). */
 const MAX_CACHE_BYTES = Math.min(bufferLimits.MAX_LENGTH, 4 * 2 ** 30);
@@ -161,7 +191,8 @@ export function loadCache(file: string): CacheLoad {
       if (lineNo++ === 0) {
         const header = JSON.parse(buf.toString('utf8', pos, nl)) as { magic?: string; format?: number };
         pos = nl + 1;
-        if (header.magic !== 'kpath-index' || header.format !== CACHE_FORMAT) return { ok: false, reason: `cache format ${header.format ?? '?'} is not ${CACHE_FORMAT}` };
+        if (header.magic !== 'kpath-index' || header.format !== CACHE_FORMAT)
+          return { ok: false, reason: `cache format ${header.format ?? '?'} is not ${CACHE_FORMAT}` };
         continue;
       }
       // Only the head is parsed now; the other two parts stay in the file.
@@ -225,7 +256,11 @@ export class CacheWriter {
 
   abandon(): void {
     // Facts already pointing into the file keep reading it: the descriptor outlives the name.
-    try { rmSync(this.tmp, { force: true }); } catch { /* nothing to clean */ }
+    try {
+      rmSync(this.tmp, { force: true });
+    } catch {
+      /* nothing to clean */
+    }
   }
 
   private write(line: string): void {
@@ -249,7 +284,11 @@ export class CacheWriter {
       const callsLength = Buffer.byteLength(calls);
       const extrasAt = callsAt + callsLength + 1;
       const extrasLength = Buffer.byteLength(extras);
-      unreadPartsAt(o.facts, { file: this.file, offset: callsAt, length: callsLength }, { file: this.file, offset: extrasAt, length: extrasLength });
+      unreadPartsAt(
+        o.facts,
+        { file: this.file, offset: callsAt, length: callsLength },
+        { file: this.file, offset: extrasAt, length: extrasLength },
+      );
       offset = extrasAt + extrasLength;
       line = o.at + 1;
     }

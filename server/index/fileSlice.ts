@@ -11,7 +11,13 @@
 // descriptor is closed once no slice refers to it any more.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 
-const closer = new FinalizationRegistry<number>((fd) => { try { closeSync(fd); } catch { /* already closed */ } });
+const closer = new FinalizationRegistry<number>((fd) => {
+  try {
+    closeSync(fd);
+  } catch {
+    /* already closed */
+  }
+});
 
 export class OpenFile {
   private closed = false;
@@ -53,7 +59,11 @@ export class OpenFile {
   }
 }
 
-export interface FileSlice { file: OpenFile; offset: number; length: number }
+export interface FileSlice {
+  file: OpenFile;
+  offset: number;
+  length: number;
+}
 
 /** Text in memory, or where it is on disk. */
 export type LazyText = string | FileSlice;
@@ -64,7 +74,10 @@ export function textOf(t: LazyText): string {
 
 /** A file kpath would not read: not a regular file, or over a size cap. The message is one line for the user. */
 export class FileRefused extends Error {
-  constructor(readonly file: string, readonly reason: string) {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
     super(`${file}: ${reason}`);
   }
 }
@@ -83,7 +96,11 @@ function kindOf(st: Stats): string {
   return 'something else';
 }
 
-export interface RegularFile { file: OpenFile; size: number; mtimeMs: number }
+export interface RegularFile {
+  file: OpenFile;
+  size: number;
+  mtimeMs: number;
+}
 
 /**
  * Open a regular file for reading, or throw: FileRefused for anything else (a FIFO or device is

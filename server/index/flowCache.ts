@@ -16,7 +16,13 @@ import { readRegular } from './fileSlice';
 declare const KPATH_RESOLVER_FINGERPRINT: string | undefined;
 
 /** Folders whose code decides what fileFlows() returns for given facts. */
-export const RESOLVER_SOURCES = ['server/resolve', 'server/index', 'server/parse/facts.ts', 'server/parse/kernelMacros.ts', 'server/parse/values.ts'];
+export const RESOLVER_SOURCES = [
+  'server/resolve',
+  'server/index',
+  'server/parse/facts.ts',
+  'server/parse/kernelMacros.ts',
+  'server/parse/values.ts',
+];
 
 /** A hash of the resolver's sources: put into bundles at build time, else read from the checkout. */
 export function resolverFingerprint(): string {
@@ -28,7 +34,10 @@ export function fingerprintSources(repoRoot: string): string {
   const hash = createHash('sha1');
   const add = (rel: string): void => {
     const abs = path.join(repoRoot, rel);
-    if (rel.endsWith('.ts')) { hash.update(rel).update(readFileSync(abs)); return; }
+    if (rel.endsWith('.ts')) {
+      hash.update(rel).update(readFileSync(abs));
+      return;
+    }
     for (const e of readdirSync(abs).sort()) if (e.endsWith('.ts')) add(`${rel}/${e}`);
   };
   for (const s of RESOLVER_SOURCES) add(s);
@@ -59,7 +68,7 @@ function pack(fl: FileFlows): PackedFlows {
   for (const f of fl.flows) {
     let id = ids.get(f.evidence);
     if (id === undefined) {
-      ids.set(f.evidence, id = ids.size);
+      ids.set(f.evidence, (id = ids.size));
       evidence.push(f.evidence.line, f.evidence.col, f.evidence.how, f.evidence.slot, f.evidence.in ?? null);
     }
     flows.push(f.slot, f.value.fn ?? null, f.value.slot ?? null, id);
@@ -70,7 +79,13 @@ function pack(fl: FileFlows): PackedFlows {
 function unpack(file: string, [ev, fw, sites]: PackedFlows): FileFlows {
   const evidence: Evidence[] = [];
   for (let i = 0; i < ev.length; i += 5) {
-    const e: Evidence = { file, line: ev[i] as number, col: ev[i + 1] as number, how: ev[i + 2] as Evidence['how'], slot: ev[i + 3] as string };
+    const e: Evidence = {
+      file,
+      line: ev[i] as number,
+      col: ev[i + 1] as number,
+      how: ev[i + 2] as Evidence['how'],
+      slot: ev[i + 3] as string,
+    };
     if (ev[i + 4] !== null) e.in = ev[i + 4] as string;
     evidence.push(e);
   }
@@ -108,9 +123,14 @@ export function loadFlows(file: string, key: string, onDamaged?: (reason: string
     const end = buf[buf.length - 1] === 10 ? buf.length - 1 : buf.length;
     const trailerStart = buf.lastIndexOf(10, end - 1) + 1;
     let trailer: { end?: boolean; sha1?: string } = {};
-    try { trailer = JSON.parse(buf.toString('utf8', trailerStart, end)) as typeof trailer; } catch { /* said below */ }
+    try {
+      trailer = JSON.parse(buf.toString('utf8', trailerStart, end)) as typeof trailer;
+    } catch {
+      /* said below */
+    }
     if (trailer.end !== true || trailerStart <= nl + 1) throw new Error('cut short (no trailer)');
-    if (createHash('sha1').update(buf.subarray(0, trailerStart)).digest('hex') !== trailer.sha1) throw new Error('checksum mismatch (corrupt or edited)');
+    if (createHash('sha1').update(buf.subarray(0, trailerStart)).digest('hex') !== trailer.sha1)
+      throw new Error('checksum mismatch (corrupt or edited)');
     const files = JSON.parse(buf.toString('utf8', nl + 1, trailerStart - 1)) as Record<string, PackedFlows>;
     const out = new Map<string, FileFlows>();
     for (const [rel, packed] of Object.entries(files)) out.set(rel, unpack(rel, packed));

@@ -49,7 +49,10 @@ export function scopeKey(include: string[], exclude: string[]): string {
   const under = (e: string): boolean => include.some((i) => e === i || e.startsWith(i + '/') || i.startsWith(e + '/'));
   const ex = include.length ? exclude.filter(under) : exclude;
   if (include.length === 0 && ex.length === 0) return 'all';
-  return createHash('sha1').update(JSON.stringify([include, ex])).digest('hex').slice(0, 10);
+  return createHash('sha1')
+    .update(JSON.stringify([include, ex]))
+    .digest('hex')
+    .slice(0, 10);
 }
 
 /** After parsing this many files, a full collection pays for itself in peak memory. */
@@ -61,13 +64,19 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
   const include = resolveScope(opts.include);
   const exclude = opts.exclude ?? [];
   const problems: string[] = [];
-  const problem = (m: string): void => { problems.push(m); opts.onProblem?.(m); };
+  const problem = (m: string): void => {
+    problems.push(m);
+    opts.onProblem?.(m);
+  };
   // Before any work: an unusable cache folder (empty, under /proc) is the caller's error to fix.
   const cacheDir = opts.noCache ? undefined : cacheDirFor(absRoot, opts.cacheDir);
   opts.onProgress?.({ phase: 'scan', done: 0, total: 0 });
 
   const scan = scanTree(absRoot, include, exclude);
-  if (!scan.looksLikeKernel) problem(`${absRoot} does not look like a Linux kernel tree (no Kbuild/Kconfig/MAINTAINERS with include/linux): indexing its C files anyway`);
+  if (!scan.looksLikeKernel)
+    problem(
+      `${absRoot} does not look like a Linux kernel tree (no Kbuild/Kconfig/MAINTAINERS with include/linux): indexing its C files anyway`,
+    );
   for (const p of scan.problems) problem(p);
   const t1 = performance.now();
 
@@ -91,7 +100,10 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
     if (c && c.size === f.size) {
       // Same size, new mtime (a checkout, a touch): the content hash decides.
       // Unreadable now (gone, a FIFO, over the size limit): parsing says why.
-      if (hashOnDisk(absRoot, f.rel) === c.hash) { kept.set(f.rel, { ...c, mtimeMs: f.mtimeMs }); continue; }
+      if (hashOnDisk(absRoot, f.rel) === c.hash) {
+        kept.set(f.rel, { ...c, mtimeMs: f.mtimeMs });
+        continue;
+      }
     }
     toParse.push(f);
   }
@@ -117,22 +129,34 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
     try {
       writer = new CacheWriter(cachePath);
       for (const c of kept.values()) writer.add(encodeParts(c), c.facts);
-    } catch (e) { writeFailed(e); }
+    } catch (e) {
+      writeFailed(e);
+    }
   }
 
   let bytesParsed = 0;
   // Whether the index holds exactly what the cache holds (an unreadable file is held, not cached).
   let allCached = true;
-  await parseAll(absRoot, toParse, (line) => {
-    const r = decodeParts(line);
-    index.setFile(r.facts);
-    if (r.hash) {
-      try { writer?.add(line, r.facts); } catch (e) { writeFailed(e); }
-    } else allCached = false;
-    const why = fileProblem(r.facts);
-    if (why) problem(why);
-    bytesParsed += r.size;
-  }, (p: PoolProgress) => opts.onProgress?.({ phase: 'parse', done: done + p.done, total: scan.files.length }), opts.threads);
+  await parseAll(
+    absRoot,
+    toParse,
+    (line) => {
+      const r = decodeParts(line);
+      index.setFile(r.facts);
+      if (r.hash) {
+        try {
+          writer?.add(line, r.facts);
+        } catch (e) {
+          writeFailed(e);
+        }
+      } else allCached = false;
+      const why = fileProblem(r.facts);
+      if (why) problem(why);
+      bytesParsed += r.size;
+    },
+    (p: PoolProgress) => opts.onProgress?.({ phase: 'parse', done: done + p.done, total: scan.files.length }),
+    opts.threads,
+  );
   const t3 = performance.now();
 
   let cacheSha1 = cache.ok && !changed ? cache.sha1 : undefined;
@@ -141,7 +165,9 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
     try {
       cacheSha1 = writer.commit();
       cacheStatus = cache.ok ? `updated (${toParse.length} files re-indexed)` : `written (${cacheStatus})`;
-    } catch (e) { writeFailed(e); }
+    } catch (e) {
+      writeFailed(e);
+    }
   }
   // Saved flows are taken when they match; they are saved by a run that loaded the cache as it was,
   // not by the run that wrote it: that one is long already (3 s more for the whole tree).
@@ -149,9 +175,18 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
   if (key) {
     const file = flowCacheFile(cachePath);
     const saved = loadFlows(file, key, (reason) => problem(`saved flows ${file} not used: ${reason}; resolving again`));
-    index.useSavedFlows(saved, changed ? undefined : (flows) => {
-      try { saveFlows(file, key, flows); } catch (e) { problem(`could not save the resolved flows ${file}: ${(e as Error).message}`); }
-    });
+    index.useSavedFlows(
+      saved,
+      changed
+        ? undefined
+        : (flows) => {
+            try {
+              saveFlows(file, key, flows);
+            } catch (e) {
+              problem(`could not save the resolved flows ${file}: ${(e as Error).message}`);
+            }
+          },
+    );
   }
   // Indexing leaves gigabytes of garbage (every file's text and parse) that V8 would let the heap
   // carry into resolution; collected here, the whole tree's peak RSS is 2.3 -> 2.1 GB, for about a second.
@@ -159,8 +194,13 @@ export async function buildIndex(root: string, opts: IndexOptions = {}): Promise
   const t4 = performance.now();
   opts.onProgress?.({ phase: 'done', done: scan.files.length, total: scan.files.length });
   return {
-    index, files: scan.files.length, parsed: toParse.length, fromCache: scan.files.length - toParse.length,
-    bytesParsed, cacheStatus, problems,
+    index,
+    files: scan.files.length,
+    parsed: toParse.length,
+    fromCache: scan.files.length - toParse.length,
+    bytesParsed,
+    cacheStatus,
+    problems,
     ms: { scan: t1 - t0, cache: t2 - t1, parse: t3 - t2, save: t4 - t3, total: t4 - t0 },
   };
 }

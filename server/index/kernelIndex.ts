@@ -9,7 +9,11 @@ import { callCount, callsUnread, readExtras, typedMacros } from './lazyFacts';
 import { enclosingId, fileFlows, valuesOf, type FileFlows, type SlotResult } from '../resolve/slots';
 import { expandFile } from '../resolve/macros';
 
-export interface Target { fn: FunctionRef; hint: boolean; evidence: Evidence[] }
+export interface Target {
+  fn: FunctionRef;
+  hint: boolean;
+  evidence: Evidence[];
+}
 
 /** Where a function is relative to a call site: 0 for the site's own folder, more for each folder up to the common one. */
 function folderDistance(site: string, file: string): number {
@@ -47,7 +51,12 @@ export interface Edge {
 }
 
 /** A store made inside a function: into `slot`, of function `fn` or of the value of slot `from`. */
-export interface StoreMade { slot: string; fn?: string; from?: string; evidence: Evidence }
+export interface StoreMade {
+  slot: string;
+  fn?: string;
+  from?: string;
+  evidence: Evidence;
+}
 
 export interface IndexStats {
   files: number;
@@ -60,16 +69,25 @@ export interface IndexStats {
 }
 
 /** Slot → slot and function → slot links, each counted by the stores that make it. */
-interface SlotGraph { direct: Map<string, Map<string, number>>; forward: Map<string, Map<string, number>> }
+interface SlotGraph {
+  direct: Map<string, Map<string, number>>;
+  forward: Map<string, Map<string, number>>;
+}
 
 function linkSlot(g: SlotGraph, slot: string, v: { fn?: string; slot?: string }, delta: number): void {
   const [m, from] = v.fn ? [g.direct, v.fn] : v.slot ? [g.forward, v.slot] : [undefined, ''];
   if (!m) return;
   let inner = m.get(from);
-  if (!inner) { inner = new Map(); m.set(from, inner); }
+  if (!inner) {
+    inner = new Map();
+    m.set(from, inner);
+  }
   const n = (inner.get(slot) ?? 0) + delta;
   if (n > 0) inner.set(slot, n);
-  else { inner.delete(slot); if (inner.size === 0) m.delete(from); }
+  else {
+    inner.delete(slot);
+    if (inner.size === 0) m.delete(from);
+  }
 }
 
 function slotKind(slot: string): HopKind {
@@ -115,7 +133,9 @@ export class KernelIndex {
     this.buildView = view;
   }
 
-  get build(): BuildView | undefined { return this.buildView; }
+  get build(): BuildView | undefined {
+    return this.buildView;
+  }
 
   /** Whether a line is compiled in the configuration in use (undefined without one). */
   builtAt(file: string, line: number): BuiltState | undefined {
@@ -134,7 +154,9 @@ export class KernelIndex {
   }
 
   /** True once the first resolution took saved flows. */
-  get flowsFromCache(): boolean { return this.tookSavedFlows; }
+  get flowsFromCache(): boolean {
+    return this.tookSavedFlows;
+  }
   private tookSavedFlows = false;
 
   private intern(s: string): string {
@@ -156,7 +178,11 @@ export class KernelIndex {
     // Facts arrive from JSON or another thread with a fresh copy of every name; a call site holds
     // two of them, and there are millions of call sites. One shared copy per name halves their memory.
     // (Calls still packed from the cache are interned when they are unpacked.)
-    if (!callsUnread(f)) for (const c of f.calls) { c.from = this.intern(c.from); c.callee = this.intern(c.callee); }
+    if (!callsUnread(f))
+      for (const c of f.calls) {
+        c.from = this.intern(c.from);
+        c.callee = this.intern(c.callee);
+      }
     for (const c of f.icalls) c.from = this.intern(c.from);
     const old = this.files.get(f.path);
     if (old) this.env.remove(old, typedMacros(old));
@@ -167,7 +193,11 @@ export class KernelIndex {
       // Each callee's list is filtered once, not once per call to it.
       for (const callee of new Set((old?.calls ?? []).map((c) => c.callee))) {
         const list = this.callsByCallee.get(callee);
-        if (list) this.callsByCallee.set(callee, list.filter((x) => x.file !== f.path));
+        if (list)
+          this.callsByCallee.set(
+            callee,
+            list.filter((x) => x.file !== f.path),
+          );
       }
       for (const c of f.calls) push(this.callsByCallee, c.callee, { file: f.path, call: c });
     }
@@ -198,8 +228,11 @@ export class KernelIndex {
   /** Recompute derived tables if anything changed. Cheap when only function bodies changed. */
   private refresh(): void {
     if (!this.dirty) return;
-    if (this.typesChanged || this.generation === 0) { this.rebuild(); this.callsByCallee = undefined; this.slotGraphMemo = undefined; }
-    else this.swapStaleFiles();
+    if (this.typesChanged || this.generation === 0) {
+      this.rebuild();
+      this.callsByCallee = undefined;
+      this.slotGraphMemo = undefined;
+    } else this.swapStaleFiles();
     this.targetMemo.clear();
     this.slotsOfFnMemo.clear();
     this.generation++;
@@ -234,14 +267,19 @@ export class KernelIndex {
         const list = this.slotIn.get(fw.slot);
         if (!list) continue;
         const kept = list.filter((v) => v.evidence !== fw.evidence);
-        if (kept.length) this.slotIn.set(fw.slot, kept); else this.slotIn.delete(fw.slot);
+        if (kept.length) this.slotIn.set(fw.slot, kept);
+        else this.slotIn.delete(fw.slot);
         if (this.slotGraphMemo && kept.length < list.length) linkSlot(this.slotGraphMemo, fw.slot, fw.value, -1);
       }
       for (const site of old.sites) {
         if (!('slot' in site)) continue;
         for (const slot of [site.slot, ...(site.general ?? [])]) {
           const list = this.sitesBySlot.get(slot);
-          if (list) this.sitesBySlot.set(slot, list.filter((x) => x.file !== rel));
+          if (list)
+            this.sitesBySlot.set(
+              slot,
+              list.filter((x) => x.file !== rel),
+            );
         }
       }
     }
@@ -336,8 +374,10 @@ export class KernelIndex {
   siteAt(file: string, line: number, col?: number): SiteInfo | undefined {
     const sites = this.sitesIn(file).filter((s) => s.site.nameLine === line || s.site.line === line);
     if (col === undefined) return sites[0];
-    return sites.find((s) => s.site.nameLine === line && col >= s.site.nameCol && col <= s.site.endCol)
-      ?? sites.find((s) => s.site.line === line && col >= s.site.col && col <= s.site.endCol);
+    return (
+      sites.find((s) => s.site.nameLine === line && col >= s.site.nameCol && col <= s.site.endCol) ??
+      sites.find((s) => s.site.line === line && col >= s.site.col && col <= s.site.endCol)
+    );
   }
 
   /**
@@ -354,7 +394,9 @@ export class KernelIndex {
       if (!fn || seen.has(fn.id)) continue;
       seen.add(fn.id);
       const stored = s.slot ? this.slotTargets(s.slot).get(fn.id) : undefined;
-      out.push(this.target(fn, true, [{ file: s.file, line: s.site.line, col: s.site.col, how: 'hint', slot: s.slot ?? '' }, ...(stored ?? [])]));
+      out.push(
+        this.target(fn, true, [{ file: s.file, line: s.site.line, col: s.site.col, how: 'hint', slot: s.slot ?? '' }, ...(stored ?? [])]),
+      );
     }
     if (s.slot) {
       const rest: Target[] = [];
@@ -365,7 +407,8 @@ export class KernelIndex {
       }
       const key = (t: Target): [number, string, string] => [folderDistance(s.file, t.fn.file), dirOf(t.fn.file), t.fn.name];
       rest.sort((a, b) => {
-        const [da, fa, na] = key(a); const [db, fb, nb] = key(b);
+        const [da, fa, na] = key(a);
+        const [db, fb, nb] = key(b);
         return da - db || (fa < fb ? -1 : fa > fb ? 1 : 0) || (na < nb ? -1 : na > nb ? 1 : 0);
       });
       out.push(...rest);
@@ -454,7 +497,10 @@ export class KernelIndex {
     const f = this.files.get(file)!;
     const get = (from: string): { calls: CallSite[]; icalls: number[] } => {
       let e = g!.get(from);
-      if (!e) { e = { calls: [], icalls: [] }; g!.set(from, e); }
+      if (!e) {
+        e = { calls: [], icalls: [] };
+        g!.set(from, e);
+      }
       return e;
     };
     for (const c of f.calls) get(c.from).calls.push(c);
@@ -477,7 +523,8 @@ export class KernelIndex {
         const callee = this.env.lookupFunction(c.callee, def.file);
         if (!callee) continue;
         const e: Edge = { from: id, to: callee.id, kind: 'direct', via: '', file: def.file, line: c.line, col: c.col, evidence: [] };
-        if (this.buildView) e.built = meet(this.buildView.at(def.file, c.line).built, this.buildView.at(callee.file, callee.def.nameLine).built);
+        if (this.buildView)
+          e.built = meet(this.buildView.at(def.file, c.line).built, this.buildView.at(callee.file, callee.def.nameLine).built);
         out.push(e);
       }
       const fl = this.flows.get(def.file);
@@ -487,7 +534,16 @@ export class KernelIndex {
         const via = s.slot ?? '';
         const siteBuilt = this.buildView?.at(def.file, s.site.line).built;
         for (const t of this.targetsOf(s)) {
-          const e: Edge = { from: id, to: t.fn.id, kind: t.hint ? 'hint' : s.kind, via, file: def.file, line: s.site.line, col: s.site.col, evidence: t.evidence };
+          const e: Edge = {
+            from: id,
+            to: t.fn.id,
+            kind: t.hint ? 'hint' : s.kind,
+            via,
+            file: def.file,
+            line: s.site.line,
+            col: s.site.col,
+            evidence: t.evidence,
+          };
           if (siteBuilt) e.built = meet(siteBuilt, t.fn.built ?? 'unknown');
           out.push(e);
         }
@@ -521,7 +577,12 @@ export class KernelIndex {
     const { direct, forward } = this.slotGraph();
     all = new Set(direct.get(id)?.keys());
     const queue = [...all];
-    while (queue.length) for (const next of forward.get(queue.pop()!)?.keys() ?? []) if (!all.has(next)) { all.add(next); queue.push(next); }
+    while (queue.length)
+      for (const next of forward.get(queue.pop()!)?.keys() ?? [])
+        if (!all.has(next)) {
+          all.add(next);
+          queue.push(next);
+        }
     this.slotsOfFnMemo.set(id, all);
     return all;
   }
@@ -539,7 +600,16 @@ export class KernelIndex {
     const own = this.buildView?.at(fn.file, fn.def.nameLine).built;
     for (const { file, call } of this.callsByCallee.get(fn.name) ?? []) {
       if (this.env.lookupFunction(fn.name, file)?.id !== id) continue;
-      const e: Edge = { from: enclosingId(this.env, file, call.from), to: id, kind: 'direct', via: '', file, line: call.line, col: call.col, evidence: [] };
+      const e: Edge = {
+        from: enclosingId(this.env, file, call.from),
+        to: id,
+        kind: 'direct',
+        via: '',
+        file,
+        line: call.line,
+        col: call.col,
+        evidence: [],
+      };
       if (own) e.built = meet(own, this.buildView!.at(file, call.line).built);
       out.push(e);
     }
@@ -548,7 +618,16 @@ export class KernelIndex {
       const target = own ? this.target(fn, false, evidence).fn.built : undefined;
       for (const s of this.sitesBySlot.get(slot) ?? []) {
         const hint = s.site.hints?.some((h) => this.env.lookupFunction(h, s.file)?.id === id) ?? false;
-        const e: Edge = { from: s.fromId, to: id, kind: hint ? 'hint' : s.kind, via: slot, file: s.file, line: s.site.line, col: s.site.col, evidence };
+        const e: Edge = {
+          from: s.fromId,
+          to: id,
+          kind: hint ? 'hint' : s.kind,
+          via: slot,
+          file: s.file,
+          line: s.site.line,
+          col: s.site.col,
+          evidence,
+        };
         if (target) e.built = meet(target, this.buildView!.at(s.file, s.site.line).built);
         out.push(e);
       }
@@ -611,7 +690,8 @@ export class KernelIndex {
         if (st.lhs.k !== 'init' || st.lhs.v !== variable || st.lhs.path.length !== 1 || st.lhs.path[0] !== field) continue;
         const values: { fn?: string }[] = [];
         valuesOf(this.env, st.rhs, rel, '', values);
-        for (const v of values) if (v.fn) out.push({ id: v.fn, evidence: { file: rel, line: st.line, col: st.col, how: 'init', slot: `${variable}.${field}` } });
+        for (const v of values)
+          if (v.fn) out.push({ id: v.fn, evidence: { file: rel, line: st.line, col: st.col, how: 'init', slot: `${variable}.${field}` } });
       }
     }
     return out;
@@ -619,9 +699,15 @@ export class KernelIndex {
 
   stats(): IndexStats {
     this.refresh();
-    let functions = 0; let calls = 0; let sites = 0; let resolved = 0; let stores = 0;
+    let functions = 0;
+    let calls = 0;
+    let sites = 0;
+    let resolved = 0;
+    let stores = 0;
     for (const [rel, f] of this.files) {
-      functions += f.functions.length; calls += callCount(f); stores += f.stores.length;
+      functions += f.functions.length;
+      calls += callCount(f);
+      stores += f.stores.length;
       const fl = this.flows.get(rel)!;
       fl.sites.forEach((s, i) => {
         sites++;
@@ -629,7 +715,15 @@ export class KernelIndex {
         if (this.targetsOf(info).length) resolved++;
       });
     }
-    return { files: this.files.size, functions, structs: this.env.structs.size, calls, indirectSites: sites, resolvedSites: resolved, stores };
+    return {
+      files: this.files.size,
+      functions,
+      structs: this.env.structs.size,
+      calls,
+      indirectSites: sites,
+      resolvedSites: resolved,
+      stores,
+    };
   }
 }
 
@@ -666,5 +760,6 @@ function meet(a: Built, b: Built): Built {
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
-  if (list) list.push(v); else m.set(k, [v]);
+  if (list) list.push(v);
+  else m.set(k, [v]);
 }

@@ -9,14 +9,27 @@ import { packCalls, unpackCalls, type FileFacts, type FunctionDef, type MacroDef
 import { textOf, type FileSlice, type LazyText } from './fileSlice';
 
 /** A file's facts in three texts-to-be: the head (parsed at load), and two parts kept as text. */
-export interface SplitFacts { head: Omit<FileFacts, 'calls'>; calls: string; callCount: number; extras: string }
+export interface SplitFacts {
+  head: Omit<FileFacts, 'calls'>;
+  calls: string;
+  callCount: number;
+  extras: string;
+}
 
-interface Unread { calls?: { raw: LazyText; count: number }; extras?: { raw: LazyText; typed: MacroDef[] } }
+interface Unread {
+  calls?: { raw: LazyText; count: number };
+  extras?: { raw: LazyText; typed: MacroDef[] };
+}
 const unread = new WeakMap<FileFacts, Unread>();
 
 /** One copy of each call name across all files read lazily (millions of call sites share them). */
 const callNames = new Map<string, string>();
-const internName = (s: string): string => { const v = callNames.get(s); if (v !== undefined) return v; callNames.set(s, s); return s; };
+const internName = (s: string): string => {
+  const v = callNames.get(s);
+  if (v !== undefined) return v;
+  callNames.set(s, s);
+  return s;
+};
 
 const typed = (m: MacroDef): boolean => m.value !== undefined || m.returns !== undefined;
 
@@ -58,9 +71,23 @@ export function splitFacts(f: FileFacts): SplitFacts {
   const functions = u?.extras ? f.functions : f.functions.map(({ signature: _signature, params: _params, ...rest }) => rest);
   // Named one by one: reading `calls` or `macros` here would unpack them.
   const head = {
-    path: f.path, functions: functions as FileFacts['functions'], decls: f.decls, structs: f.structs, typedefs: f.typedefs,
-    globals: f.globals, macros: typedMacros(f), icalls: f.icalls, stores: f.stores, args: f.args, notes: f.notes, lexOnly: f.lexOnly,
-    conds: f.conds, cIncludes: f.cIncludes, templates: f.templates, uses: f.uses, includes: f.includes,
+    path: f.path,
+    functions: functions as FileFacts['functions'],
+    decls: f.decls,
+    structs: f.structs,
+    typedefs: f.typedefs,
+    globals: f.globals,
+    macros: typedMacros(f),
+    icalls: f.icalls,
+    stores: f.stores,
+    args: f.args,
+    notes: f.notes,
+    lexOnly: f.lexOnly,
+    conds: f.conds,
+    cIncludes: f.cIncludes,
+    templates: f.templates,
+    uses: f.uses,
+    includes: f.includes,
   };
   return { head, calls, callCount, extras };
 }
@@ -85,7 +112,10 @@ export function joinFacts(head: FileFacts, calls: LazyText, callCount: number, e
   lazyProperty(f, 'macros', () => {
     const u = unread.get(f)!;
     const [signatures, plain, params] = JSON.parse(textOf(u.extras!.raw)) as [string[], MacroDef[], FunctionDef['params'][]];
-    f.functions.forEach((d, i) => { d.signature = signatures[i] ?? ''; d.params = params[i] ?? []; });
+    f.functions.forEach((d, i) => {
+      d.signature = signatures[i] ?? '';
+      d.params = params[i] ?? [];
+    });
     const all = [...u.extras!.typed, ...plain].sort((a, b) => a.line - b.line);
     u.extras = undefined;
     return all;

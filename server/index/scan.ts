@@ -3,8 +3,16 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
-export interface SourceFile { rel: string; size: number; mtimeMs: number }
-export interface ScanResult { files: SourceFile[]; problems: string[]; looksLikeKernel: boolean }
+export interface SourceFile {
+  rel: string;
+  size: number;
+  mtimeMs: number;
+}
+export interface ScanResult {
+  files: SourceFile[];
+  problems: string[];
+  looksLikeKernel: boolean;
+}
 
 /** The folders that hold the networking stack and what it calls; `kpath --scope net`. */
 export const NET_SCOPE = ['net', 'include', 'drivers/net', 'kernel', 'lib', 'mm', 'arch/x86', 'fs', 'security', 'block', 'crypto'];
@@ -12,8 +20,9 @@ export const NET_SCOPE = ['net', 'include', 'drivers/net', 'kernel', 'lib', 'mm'
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.kpath', '.tmp_versions', 'Documentation']);
 
 export function looksLikeKernelTree(root: string): boolean {
-  return ['Kbuild', 'Kconfig', 'MAINTAINERS'].some((f) => existsSync(path.join(root, f)))
-    && existsSync(path.join(root, 'include', 'linux'));
+  return (
+    ['Kbuild', 'Kconfig', 'MAINTAINERS'].some((f) => existsSync(path.join(root, f))) && existsSync(path.join(root, 'include', 'linux'))
+  );
 }
 
 export function scanTree(root: string, include: string[] = [], exclude: string[] = []): ScanResult {
@@ -39,14 +48,19 @@ export function scanTree(root: string, include: string[] = [], exclude: string[]
           const st = statSync(path.join(root, child));
           if (st.isFile()) files.push({ rel: child, size: st.size, mtimeMs: st.mtimeMs });
         } catch (e) {
-          problems.push(`${child}: ${(e as NodeJS.ErrnoException).code === 'ELOOP' ? 'symlink loop' : 'dangling or unreadable link'}, skipped`);
+          problems.push(
+            `${child}: ${(e as NodeJS.ErrnoException).code === 'ELOOP' ? 'symlink loop' : 'dangling or unreadable link'}, skipped`,
+          );
         }
       }
     }
   };
   const roots = include.length ? include.map((i) => i.replace(/\/+$/, '')) : [''];
   for (const r of roots) {
-    if (r && !existsSync(path.join(root, r))) { problems.push(`${r}: no such folder in the tree`); continue; }
+    if (r && !existsSync(path.join(root, r))) {
+      problems.push(`${r}: no such folder in the tree`);
+      continue;
+    }
     const st = r ? statSync(path.join(root, r)) : undefined;
     if (st?.isFile()) files.push({ rel: r, size: st.size, mtimeMs: st.mtimeMs });
     else walk(r);

@@ -9,12 +9,30 @@ export const MAX_SYMBOLS = 200;
 /** What a symbol is; the language server maps it to LSP's SymbolKind. */
 export type SymbolSort = 'function' | 'struct' | 'field';
 /** Where a name is: 0-based line, and the columns of the name on it. */
-export interface Span { file: string; line: number; col: number; endCol: number }
-export interface SymbolEntry { name: string; kind: SymbolSort; span: Span; container?: string }
+export interface Span {
+  file: string;
+  line: number;
+  col: number;
+  endCol: number;
+}
+export interface SymbolEntry {
+  name: string;
+  kind: SymbolSort;
+  span: Span;
+  container?: string;
+}
 
 /** Entries grouped by lower-cased name, with a bit mask of the characters the name holds. */
-interface Name { lower: string; mask: number; entries: SymbolEntry[] }
-interface Table { version: number; files: number; names: Name[] }
+interface Name {
+  lower: string;
+  mask: number;
+  entries: SymbolEntry[];
+}
+interface Table {
+  version: number;
+  files: number;
+  names: Name[];
+}
 const tables = new WeakMap<KernelIndex, Table>();
 
 /** One bit per letter (case-folded), one for digits, one for `_`: a name lacking a bit of the query cannot match. */
@@ -37,18 +55,37 @@ function table(index: KernelIndex, version: number): Name[] {
   const add = (e: SymbolEntry): void => {
     const lower = e.name.toLowerCase();
     let n = byName.get(lower);
-    if (!n) { n = { lower, mask: charMask(lower), entries: [] }; byName.set(lower, n); }
+    if (!n) {
+      n = { lower, mask: charMask(lower), entries: [] };
+      byName.set(lower, n);
+    }
     n.entries.push(e);
   };
   for (const [name, defs] of index.env.functions) {
-    for (const d of defs) add({ name, kind: 'function', span: { file: d.file, line: d.def.nameLine, col: d.def.nameCol, endCol: d.def.nameCol + name.length } });
+    for (const d of defs)
+      add({
+        name,
+        kind: 'function',
+        span: { file: d.file, line: d.def.nameLine, col: d.def.nameCol, endCol: d.def.nameCol + name.length },
+      });
   }
   for (const [sname, s] of index.env.structs) {
     const label = sname.replace(/^(struct|union) /, '');
     const def = s.defs[0];
-    if (def) add({ name: label, kind: 'struct', span: { file: def.file, line: def.line, col: def.col, endCol: def.col }, container: sname.startsWith('union') ? 'union' : 'struct' });
+    if (def)
+      add({
+        name: label,
+        kind: 'struct',
+        span: { file: def.file, line: def.line, col: def.col, endCol: def.col },
+        container: sname.startsWith('union') ? 'union' : 'struct',
+      });
     for (const fi of s.fields.values()) {
-      add({ name: fi.name, kind: 'field', span: { file: fi.file, line: fi.line, col: fi.col, endCol: fi.col + fi.name.length }, container: label });
+      add({
+        name: fi.name,
+        kind: 'field',
+        span: { file: fi.file, line: fi.line, col: fi.col, endCol: fi.col + fi.name.length },
+        container: label,
+      });
     }
   }
   const names = [...byName.values()];
@@ -71,7 +108,11 @@ export function fuzzyScore(query: string, name: string): number {
   let j = 0;
   let last = -1;
   for (let i = 0; i < name.length && j < query.length; i++) {
-    if (name[i] === query[j]) { if (last >= 0) gaps += i - last - 1; last = i; j++; }
+    if (name[i] === query[j]) {
+      if (last >= 0) gaps += i - last - 1;
+      last = i;
+      j++;
+    }
   }
   return j === query.length ? 3 + gaps / 10 : -1;
 }
@@ -89,7 +130,10 @@ export function findSymbols(index: KernelIndex, query: string, version = 0, limi
   scored.sort((a, b) => a.s - b.s || a.n.lower.length - b.n.lower.length || (a.n.lower < b.n.lower ? -1 : a.n.lower > b.n.lower ? 1 : 0));
   const out: SymbolEntry[] = [];
   for (const { n } of scored) {
-    for (const e of n.entries) { if (out.length >= limit) return out; out.push(e); }
+    for (const e of n.entries) {
+      if (out.length >= limit) return out;
+      out.push(e);
+    }
   }
   return out;
 }

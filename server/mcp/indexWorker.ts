@@ -14,10 +14,19 @@ import { warmSymbols } from '../index/symbolTable';
 import { TOOLS, type ToolContext } from './tools';
 import type { FromIndex, ToIndex, WorkerInput } from './loader';
 
-const PHASES: Record<string, string> = { scan: 'scanning the tree', cache: 'loading the cache', parse: 'parsing', save: 'saving the cache', done: 'resolving indirect calls' };
+const PHASES: Record<string, string> = {
+  scan: 'scanning the tree',
+  cache: 'loading the cache',
+  parse: 'parsing',
+  save: 'saving the cache',
+  done: 'resolving indirect calls',
+};
 
 /** A configuration as applied to the index, kept to switch back to it. */
-interface Applied { applied?: AppliedConfig; view?: BuildView }
+interface Applied {
+  applied?: AppliedConfig;
+  view?: BuildView;
+}
 
 const post = (m: FromIndex): void => parentPort!.postMessage(m);
 const oneLine = (s: string): string => s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
@@ -32,14 +41,19 @@ function apply(ix: KernelIndex, file: string): Applied {
 function contextOf(ix: KernelIndex, input: WorkerInput, own: Applied): ToolContext {
   const configs = new Map<string, Applied>();
   return {
-    ix, scope: input.scope, config: own.applied,
+    ix,
+    scope: input.scope,
+    config: own.applied,
     withConfig(file, fn) {
       if (file === undefined) return fn(own.applied);
       const key = file === 'none' ? '' : path.resolve(file);
       const before = ix.build;
       try {
         let c = configs.get(key);
-        if (!c) { c = key ? apply(ix, key) : {}; configs.set(key, c); }
+        if (!c) {
+          c = key ? apply(ix, key) : {};
+          configs.set(key, c);
+        }
         ix.setBuild(c.view);
         return fn(c.applied);
       } finally {
@@ -53,7 +67,10 @@ async function main(input: WorkerInput): Promise<void> {
   const t0 = performance.now();
   const { opts } = input;
   const report = await buildIndex(input.root, {
-    include: opts.include, exclude: opts.exclude, cacheDir: opts.cacheDir, noCache: opts.noCache,
+    include: opts.include,
+    exclude: opts.exclude,
+    cacheDir: opts.cacheDir,
+    noCache: opts.noCache,
     onProblem: (m) => post({ type: 'log', text: `kpath: ${m}` }),
     onProgress: (p) => post({ type: 'progress', phase: PHASES[p.phase] ?? p.phase, done: p.done, total: p.total }),
   });
@@ -80,7 +97,12 @@ async function main(input: WorkerInput): Promise<void> {
     }
   });
   const cfg = own.applied ? `, answering for ${own.applied.config.label}` : '';
-  post({ type: 'ready', message: `kpath: index ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${report.files} files (${report.parsed} parsed)${cfg}` });
+  post({
+    type: 'ready',
+    message: `kpath: index ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${report.files} files (${report.parsed} parsed)${cfg}`,
+  });
 }
 
-main(workerData as WorkerInput).catch((e: unknown) => post({ type: 'failed', message: oneLine(e instanceof Error ? e.message : String(e)) }));
+main(workerData as WorkerInput).catch((e: unknown) =>
+  post({ type: 'failed', message: oneLine(e instanceof Error ? e.message : String(e)) }),
+);

@@ -18,7 +18,11 @@ export interface LoadOptions {
 }
 
 /** What the index thread is given. */
-export interface WorkerInput { root: string; opts: LoadOptions; scope: Scope }
+export interface WorkerInput {
+  root: string;
+  opts: LoadOptions;
+  scope: Scope;
+}
 
 /** Messages from the index thread. */
 export type FromIndex =
@@ -28,9 +32,17 @@ export type FromIndex =
   | { type: 'failed'; message: string }
   | { type: 'answer'; id: number; text: string; isError: boolean };
 /** Messages to the index thread. */
-export interface ToIndex { type: 'call'; id: number; tool: string; args: Record<string, unknown> }
+export interface ToIndex {
+  type: 'call';
+  id: number;
+  tool: string;
+  args: Record<string, unknown>;
+}
 
-export interface Answer { text: string; isError: boolean }
+export interface Answer {
+  text: string;
+  isError: boolean;
+}
 
 function workerScript(): string {
   // Bundled: dist/mcpIndex.js beside dist/cli.js (this is dist/mcp/server.js; the index thread stays
@@ -50,14 +62,20 @@ export class IndexLoader {
   private readonly pending = new Map<number, (a: Answer) => void>();
   private finished: Promise<{ ok: boolean; message: string }> | undefined;
 
-  constructor(private readonly input: WorkerInput, private readonly log: (s: string) => void) {}
+  constructor(
+    private readonly input: WorkerInput,
+    private readonly log: (s: string) => void,
+  ) {}
 
   /** Start the index thread; resolves with one line when the index is ready or could not be built (never rejects). */
   start(): Promise<{ ok: boolean; message: string }> {
     this.finished ??= new Promise((resolve) => {
       const script = workerScript();
       const w = script.endsWith('.ts')
-        ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(script)});`, { eval: true, workerData: this.input })
+        ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(script)});`, {
+            eval: true,
+            workerData: this.input,
+          })
         : new Worker(script, { workerData: this.input });
       this.worker = w;
       const fail = (message: string): void => {
@@ -68,11 +86,26 @@ export class IndexLoader {
       };
       w.on('message', (m: FromIndex) => {
         switch (m.type) {
-          case 'progress': this.phase = m.phase; this.done = m.done; this.total = m.total; break;
-          case 'log': this.log(m.text); break;
-          case 'ready': this.ready = true; this.log(m.message); resolve({ ok: true, message: m.message }); break;
-          case 'failed': fail(m.message); break;
-          case 'answer': this.pending.get(m.id)?.({ text: m.text, isError: m.isError }); this.pending.delete(m.id); break;
+          case 'progress':
+            this.phase = m.phase;
+            this.done = m.done;
+            this.total = m.total;
+            break;
+          case 'log':
+            this.log(m.text);
+            break;
+          case 'ready':
+            this.ready = true;
+            this.log(m.message);
+            resolve({ ok: true, message: m.message });
+            break;
+          case 'failed':
+            fail(m.message);
+            break;
+          case 'answer':
+            this.pending.get(m.id)?.({ text: m.text, isError: m.isError });
+            this.pending.delete(m.id);
+            break;
         }
       });
       w.on('error', (e) => fail(e.message));

@@ -39,7 +39,10 @@ export interface CommandContext {
 export function runShell(ctx: CommandContext, text: string, depth = 0): void {
   const joined = text.replace(/\\\n/g, ' ');
   for (const raw of joined.split(/\n|;/)) {
-    const line = raw.replace(/#.*$/, '').replace(/\s*[0-9]?>\s*\/dev\/null|\s*2>&1/g, '').trim();
+    const line = raw
+      .replace(/#.*$/, '')
+      .replace(/\s*[0-9]?>\s*\/dev\/null|\s*2>&1/g, '')
+      .trim();
     if (line) runOne(ctx, line, depth);
   }
 }

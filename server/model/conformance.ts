@@ -37,7 +37,8 @@ export function readScriptFile(file: string): string {
   try {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new Error('not a regular file');
-    if (st.size > SCRIPT_LIMIT) throw new Error(`${(st.size / 2 ** 20).toFixed(0)} MiB, over the ${SCRIPT_LIMIT >> 20} MiB a script may have`);
+    if (st.size > SCRIPT_LIMIT)
+      throw new Error(`${(st.size / 2 ** 20).toFixed(0)} MiB, over the ${SCRIPT_LIMIT >> 20} MiB a script may have`);
     return fs.readFileSync(fd, 'utf8');
   } finally {
     fs.closeSync(fd);
@@ -71,14 +72,27 @@ export function summarize(script: string, r: RunResult): ScriptConformance {
 /** Runs every `.pkt` file of `dir` (not recursive), sorted by name. */
 export function runConformance(dir: string): ConformanceReport {
   const scripts: ScriptConformance[] = [];
-  const names = fs.readdirSync(dir).filter((n) => n.endsWith('.pkt')).sort();
+  const names = fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.pkt'))
+    .sort();
   for (const name of names) {
     try {
       const script = parseScript(fs.readFileSync(path.join(dir, name), 'utf8'));
       scripts.push(summarize(name, runScript(script, { readSibling: siblingReader(dir) })));
     } catch (e) {
       const msg = e instanceof PktSyntaxError ? `syntax error at line ${e.line}: ${e.detail}` : String(e);
-      scripts.push({ script: name, outbound: 0, matched: 0, unsupported: [], mismatches: [], asserts: { total: 0, passed: 0 }, syscalls: { total: 0, passed: 0 }, extra: 0, error: msg });
+      scripts.push({
+        script: name,
+        outbound: 0,
+        matched: 0,
+        unsupported: [],
+        mismatches: [],
+        asserts: { total: 0, passed: 0 },
+        syscalls: { total: 0, passed: 0 },
+        extra: 0,
+        error: msg,
+      });
     }
   }
   return {
@@ -95,7 +109,9 @@ export function formatConformance(rep: ConformanceReport): string {
   for (const s of rep.scripts) {
     const a = s.asserts.total ? `${s.asserts.passed}/${s.asserts.total}` : '-';
     const c = `${s.syscalls.passed}/${s.syscalls.total}`;
-    lines.push(`${s.script.padEnd(w)}  ${`${s.matched}/${s.outbound}`.padStart(16)}  ${a.padStart(7)}  ${c.padStart(8)}  ${String(s.extra).padStart(5)}  ${s.error ?? (s.unsupported.length ? s.unsupported.join(' | ') : '-')}`);
+    lines.push(
+      `${s.script.padEnd(w)}  ${`${s.matched}/${s.outbound}`.padStart(16)}  ${a.padStart(7)}  ${c.padStart(8)}  ${String(s.extra).padStart(5)}  ${s.error ?? (s.unsupported.length ? s.unsupported.join(' | ') : '-')}`,
+    );
     for (const m of s.mismatches) lines.push(`${''.padEnd(w)}    ✗ ${m}`);
   }
   const pct = rep.outbound ? ((100 * rep.matched) / rep.outbound).toFixed(1) : '0';

@@ -26,7 +26,10 @@ export function runPython(code: string, vars: Map<string, number>, info: Record<
   const out: PyOutcome = { checks: [], unsupported: [] };
   const value = (expr: string): number | string => {
     // integers, names and + - * between them; returns the reason text when it cannot evaluate
-    const toks = expr.trim().split(/\s*([+\-*])\s*/).filter((t) => t !== '');
+    const toks = expr
+      .trim()
+      .split(/\s*([+\-*])\s*/)
+      .filter((t) => t !== '');
     let acc = 0;
     let op = '+';
     for (const t of toks) {
@@ -60,7 +63,11 @@ export function runPython(code: string, vars: Map<string, number>, info: Record<
         out.unsupported.push(typeof a === 'string' ? a : (b as string));
         continue;
       }
-      out.checks.push({ text: `${asr[1]} ${asr[2]} ${asr[3]}${typeof b === 'number' && !/^-?\d+$/.test(asr[3].trim()) ? ` (${b})` : ''}`, ok: OPS[asr[2]](a, b), got: a });
+      out.checks.push({
+        text: `${asr[1]} ${asr[2]} ${asr[3]}${typeof b === 'number' && !/^-?\d+$/.test(asr[3].trim()) ? ` (${b})` : ''}`,
+        ok: OPS[asr[2]](a, b),
+        got: a,
+      });
     } else if (asg && !asg[3].startsWith('=')) {
       const v = value(asg[3]);
       if (typeof v === 'string') {

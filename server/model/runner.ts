@@ -179,7 +179,13 @@ class Runner {
     const diffs = comparePacket(ev, pieces, this.map, { startNs, endNs, toleranceNs: this.tolNs });
     for (const p of pieces) p.line = ev.line;
     if ((ev.time.rangeEnd || ev.time.start.kind === 'any') && pieces.length) this.actualNs = pieces[pieces.length - 1].timeNs;
-    this.res.outbound.push({ line: ev.line, expected: describeExpected(ev), packets: pieces.map((p) => p.id), ok: diffs.length === 0, diffs });
+    this.res.outbound.push({
+      line: ev.line,
+      expected: describeExpected(ev),
+      packets: pieces.map((p) => p.id),
+      ok: diffs.length === 0,
+      diffs,
+    });
   }
 
   private rangeEnd(time: EventTime, startNs: number): number {

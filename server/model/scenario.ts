@@ -107,5 +107,11 @@ export function simulateScenario(input: Partial<Scenario> = {}): ScenarioResult 
     if (next === undefined || next > end || (delivered >= total && sk.rtxQueue.length === 0 && !sk.writeQueue.length)) break;
     h.advanceTo(next);
   }
-  return { packets: h.wire, steps: h.trace.steps, unsupported: h.unsupported.map((u) => ({ what: u.what })), final: tcpInfo(sk), delivered };
+  return {
+    packets: h.wire,
+    steps: h.trace.steps,
+    unsupported: h.unsupported.map((u) => ({ what: u.what })),
+    final: tcpInfo(sk),
+    delivered,
+  };
 }

@@ -102,9 +102,13 @@ function printText(io: SimulateIO, file: string, r: RunResult, loc: (fn: string)
   io.out('\nmatch:');
   for (const o of r.outbound) io.out(`  line ${o.line}: ${o.ok ? 'ok  ' : 'FAIL'} ${o.expected}${o.ok ? '' : ` — ${o.diffs.join('; ')}`}`);
   for (const a of r.asserts) io.out(`  line ${a.line}: ${a.ok ? 'ok  ' : 'FAIL'} assert ${a.text} (model: ${a.got})`);
-  for (const c of r.syscalls.filter((s) => !s.ok)) io.out(`  line ${c.line}: FAIL ${c.call}() = ${c.expected} expected, model returns ${c.got}`);
+  for (const c of r.syscalls.filter((s) => !s.ok))
+    io.out(`  line ${c.line}: FAIL ${c.call}() = ${c.expected} expected, model returns ${c.got}`);
   for (const e of r.extra) io.out(`  extra: the model also sends ${describePredicted(e, r.seqMap)} at ${(e.timeNs / 1e9).toFixed(6)}`);
-  for (const e of r.unchecked) io.out(`  after the script's last line the model sends ${describePredicted(e, r.seqMap)} at ${(e.timeNs / 1e9).toFixed(6)} (not checked)`);
+  for (const e of r.unchecked)
+    io.out(
+      `  after the script's last line the model sends ${describePredicted(e, r.seqMap)} at ${(e.timeNs / 1e9).toFixed(6)} (not checked)`,
+    );
   for (const u of r.unsupported) io.out(`  unsupported: ${u.what}${u.line ? ` at line ${u.line}` : ''}`);
   for (const n of r.notes) io.out(`  note: ${n.what}${n.line ? ` (line ${n.line})` : ''}`);
   io.out('\nsteps:');

@@ -2,7 +2,19 @@
 // the model understands out of packetdrill's expressions.
 
 import type { Expr, SyscallEvent } from './packetdrill/ast';
-import { CallResult, sys_accept, sys_close, sys_connect, sys_fcntl, sys_listen, sys_recvmsg, sys_sendmsg, sys_setsockopt, sys_shutdown, sys_socket } from './tcp/api';
+import {
+  CallResult,
+  sys_accept,
+  sys_close,
+  sys_connect,
+  sys_fcntl,
+  sys_listen,
+  sys_recvmsg,
+  sys_sendmsg,
+  sys_setsockopt,
+  sys_shutdown,
+  sys_socket,
+} from './tcp/api';
 import { MSG_FLAG_NAMES } from './tcp/constants';
 import type { Host } from './tcp/host';
 
@@ -25,7 +37,8 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
     }
     case 'setsockopt': {
       const v = a[3];
-      const value = v?.t === 'array' && v.items[0] ? (v.items[0].t === 'str' ? v.items[0].v : num(v.items[0])) : v?.t === 'str' ? v.v : num(v);
+      const value =
+        v?.t === 'array' && v.items[0] ? (v.items[0].t === 'str' ? v.items[0].v : num(v.items[0])) : v?.t === 'str' ? v.v : num(v);
       r = sys_setsockopt(h, fd, ident(a[1]), ident(a[2]), value);
       break;
     }
@@ -57,7 +70,15 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
     case 'recvmsg': {
       const iov = byteCounts(ev.name, ev.name === 'recvmsg' ? iovExprs(a[1]) : [a[2]]);
       const flags = ev.name === 'read' ? 0 : msgFlags(ev.name === 'recvmsg' ? a[2] : a[3]);
-      r = 'unsupported' in iov ? iov : sys_recvmsg(h, fd, iov.reduce((x, y) => x + y, 0), flags);
+      r =
+        'unsupported' in iov
+          ? iov
+          : sys_recvmsg(
+              h,
+              fd,
+              iov.reduce((x, y) => x + y, 0),
+              flags,
+            );
       if (ev.name === 'recvmsg' && !('unsupported' in r) && hasControl(a[1])) notes.push('recvmsg control messages (cmsg) are not checked');
       break;
     }
@@ -124,7 +145,8 @@ function byteCounts(call: string, exprs: (Expr | undefined)[]): number[] | { uns
   let total = 0;
   for (const e of exprs) {
     const n = e === undefined ? 0 : num(e);
-    if (!Number.isSafeInteger(n) || n < 0) return { unsupported: `${call}() length ${e?.t === 'raw' ? JSON.stringify(e.text) : String(n)}: not a byte count` };
+    if (!Number.isSafeInteger(n) || n < 0)
+      return { unsupported: `${call}() length ${e?.t === 'raw' ? JSON.stringify(e.text) : String(n)}: not a byte count` };
     const len = Math.min(n, MAX_RW_COUNT - total);
     out.push(len);
     total += len;

@@ -26,7 +26,10 @@ export function capAnchor(a: NoteAnchor): { anchor: NoteAnchor; cut?: string } {
   const many = a.before.length > CONTEXT || a.after.length > CONTEXT;
   if (!long && !many) return { anchor: a };
   const clip = (s: string) => s.slice(0, MAX_TEXT);
-  const cut = [long ? `line text over ${MAX_TEXT} characters shortened` : '', many ? `more than ${CONTEXT} neighbouring lines a side dropped` : ''];
+  const cut = [
+    long ? `line text over ${MAX_TEXT} characters shortened` : '',
+    many ? `more than ${CONTEXT} neighbouring lines a side dropped` : '',
+  ];
   return {
     anchor: { ...a, text: clip(a.text), before: a.before.slice(-CONTEXT).map(clip), after: a.after.slice(0, CONTEXT).map(clip) },
     cut: cut.filter(Boolean).join('; '),
@@ -62,8 +65,12 @@ const telling = (s: string) => s.length > 2;
 function contextScore(a: NoteAnchor, norm: readonly string[], i: number, all = false): number {
   let s = 0;
   const same = (want: string, at: number) => (all || telling(want)) && (norm[at] ?? '') === want;
-  a.before.forEach((b, k) => { if (same(b, i - a.before.length + k)) s++; });
-  a.after.forEach((b, k) => { if (same(b, i + 1 + k)) s++; });
+  a.before.forEach((b, k) => {
+    if (same(b, i - a.before.length + k)) s++;
+  });
+  a.after.forEach((b, k) => {
+    if (same(b, i + 1 + k)) s++;
+  });
   return s;
 }
 
@@ -71,16 +78,30 @@ function contextScore(a: NoteAnchor, norm: readonly string[], i: number, all = f
 export function similarity(a: string, b: string): number {
   if (a === b) return 1;
   const tok = (s: string) => s.match(/\w+|[^\s\w]/g) ?? [];
-  const ta = tok(a), tb = tok(b);
+  const ta = tok(a),
+    tb = tok(b);
   if (ta.length === 0 || tb.length === 0) return 0;
   const counts = new Map<string, number>();
   for (const t of ta) counts.set(t, (counts.get(t) ?? 0) + 1);
   let shared = 0;
-  for (const t of tb) { const c = counts.get(t) ?? 0; if (c > 0) { shared++; counts.set(t, c - 1); } }
+  for (const t of tb) {
+    const c = counts.get(t) ?? 0;
+    if (c > 0) {
+      shared++;
+      counts.set(t, c - 1);
+    }
+  }
   return (2 * shared) / (ta.length + tb.length);
 }
 
-function placed(a: NoteAnchor, file: string, text: string, line: number, how: 'exact' | 'symbol' | 'text' | 'similar', symbols: TextSymbol[]): Placement {
+function placed(
+  a: NoteAnchor,
+  file: string,
+  text: string,
+  line: number,
+  how: 'exact' | 'symbol' | 'text' | 'similar',
+  symbols: TextSymbol[],
+): Placement {
   const span = a.endLine - a.line;
   const fresh = makeAnchor(file, text, line, line + span, symbols);
   return { orphan: false, line: fresh.line, endLine: fresh.endLine, how, anchor: fresh };
@@ -115,10 +136,14 @@ export function reanchor(a: NoteAnchor, text: string | undefined): Placement {
 
   // Rank candidate lines: neighbours first, then closeness to where the line was expected.
   const best = (cands: number[]): number | undefined => {
-    let pick: number | undefined, score = -Infinity;
+    let pick: number | undefined,
+      score = -Infinity;
     for (const i of cands) {
       const s = contextScore(a, norm, i) * 1000 - Math.abs(i - expected);
-      if (s > score) { score = s; pick = i; }
+      if (s > score) {
+        score = s;
+        pick = i;
+      }
     }
     return pick;
   };
@@ -142,14 +167,21 @@ export function reanchor(a: NoteAnchor, text: string | undefined): Placement {
   // 4. The annotated line was edited: a similar line whose neighbours agree, inside the symbol if
   // it still exists.
   const [from, to] = sym ? [sym.line, sym.end] : [0, lines.length - 1];
-  let pick: number | undefined, score = 0;
+  let pick: number | undefined,
+    score = 0;
   for (let i = from; i <= to && telling(a.text); i++) {
     const sim = similarity(norm[i], a.text);
     const ctx = contextScore(a, norm, i);
     if (sim < 0.5 || (ctx === 0 && sim < 0.8)) continue;
     const s = sim * 10 + ctx - Math.abs(i - expected) / 1000;
-    if (s > score) { score = s; pick = i; }
+    if (s > score) {
+      score = s;
+      pick = i;
+    }
   }
   if (pick !== undefined) return placed(a, a.file, text, pick, 'similar', symbols);
-  return { orphan: true, why: a.symbol ? `the line "${a.text}" of ${a.symbol} is no longer in ${a.file}` : `the line "${a.text}" is no longer in ${a.file}` };
+  return {
+    orphan: true,
+    why: a.symbol ? `the line "${a.text}" of ${a.symbol} is no longer in ${a.file}` : `the line "${a.text}" is no longer in ${a.file}`,
+  };
 }

@@ -10,23 +10,43 @@ export class NotesFormatError extends Error {}
 function anchorOut(anchor: NoteAnchor): NoteAnchor {
   const a = capAnchor(anchor).anchor;
   return {
-    file: a.file, line: a.line, endLine: a.endLine,
+    file: a.file,
+    line: a.line,
+    endLine: a.endLine,
     ...(a.symbol !== undefined ? { symbol: a.symbol, symbolKind: a.symbolKind, offset: a.offset } : {}),
-    text: a.text, before: [...a.before], after: [...a.after],
+    text: a.text,
+    before: [...a.before],
+    after: [...a.after],
   };
 }
 const commentOut = (c: NoteComment): NoteComment => ({ id: c.id, author: c.author, created: c.created, updated: c.updated, body: c.body });
 
 export function sortNotes(notes: readonly Note[]): Note[] {
-  return [...notes].sort((x, y) => (x.anchor.file !== y.anchor.file ? (x.anchor.file < y.anchor.file ? -1 : 1)
-    : x.anchor.line !== y.anchor.line ? x.anchor.line - y.anchor.line : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return [...notes].sort((x, y) =>
+    x.anchor.file !== y.anchor.file
+      ? x.anchor.file < y.anchor.file
+        ? -1
+        : 1
+      : x.anchor.line !== y.anchor.line
+        ? x.anchor.line - y.anchor.line
+        : x.id < y.id
+          ? -1
+          : x.id > y.id
+            ? 1
+            : 0,
+  );
 }
 
 export function serialize(notes: readonly Note[]): string {
   const doc: NotesDocument = {
     version: 1,
     notes: sortNotes(notes).map((n) => ({
-      id: n.id, anchor: anchorOut(n.anchor), resolved: n.resolved, created: n.created, updated: n.updated, comments: n.comments.map(commentOut),
+      id: n.id,
+      anchor: anchorOut(n.anchor),
+      resolved: n.resolved,
+      created: n.created,
+      updated: n.updated,
+      comments: n.comments.map(commentOut),
     })),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
@@ -69,7 +89,15 @@ export function readAnchor(v: unknown, where: string, warn?: Warn): NoteAnchor {
     if (!kinds.includes(kind as SymbolKind)) throw new NotesFormatError(`${where}: "symbolKind" must be one of ${kinds.join(', ')}`);
     symbol = { symbol: str(v, 'symbol', where), symbolKind: kind as SymbolKind, offset: int(v, 'offset', where) };
   }
-  const { anchor, cut } = capAnchor({ file: file.path, line, endLine: Math.max(line, endLine), ...symbol, text: str(v, 'text', where), before: strings(v, 'before', where), after: strings(v, 'after', where) });
+  const { anchor, cut } = capAnchor({
+    file: file.path,
+    line,
+    endLine: Math.max(line, endLine),
+    ...symbol,
+    text: str(v, 'text', where),
+    before: strings(v, 'before', where),
+    after: strings(v, 'after', where),
+  });
   if (cut) warn?.(`${where}: ${cut}`);
   return anchor;
 }
@@ -77,7 +105,13 @@ export function readAnchor(v: unknown, where: string, warn?: Warn): NoteAnchor {
 function readComment(v: unknown, where: string): NoteComment {
   if (!isObj(v)) throw new NotesFormatError(`${where}: a comment must be an object`);
   const created = str(v, 'created', where);
-  return { id: str(v, 'id', where), author: typeof v.author === 'string' ? v.author : '', body: str(v, 'body', where), created, updated: typeof v.updated === 'string' ? v.updated : created };
+  return {
+    id: str(v, 'id', where),
+    author: typeof v.author === 'string' ? v.author : '',
+    body: str(v, 'body', where),
+    created,
+    updated: typeof v.updated === 'string' ? v.updated : created,
+  };
 }
 
 export function readNote(v: unknown, where: string, warn?: Warn): Note {
@@ -99,12 +133,19 @@ export function readNote(v: unknown, where: string, warn?: Warn): Note {
 /** Parse notes.json; throws NotesFormatError saying where it is broken, `warn`s of what it shortened. */
 export function parse(text: string, warn?: Warn): Note[] {
   let doc: unknown;
-  try { doc = JSON.parse(text); } catch (e) { throw new NotesFormatError(`not valid JSON: ${e instanceof Error ? e.message : String(e)}`); }
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new NotesFormatError(`not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
   if (!isObj(doc)) throw new NotesFormatError('the top level must be an object with "version" and "notes"');
   if (doc.version !== 1) throw new NotesFormatError(`unknown version ${JSON.stringify(doc.version)} (this kpath reads version 1)`);
   if (!Array.isArray(doc.notes)) throw new NotesFormatError('"notes" must be a list');
   const notes = doc.notes.map((n, i) => readNote(n, `note ${i + 1}`, warn));
   const seen = new Set<string>();
-  for (const n of notes) { if (seen.has(n.id)) throw new NotesFormatError(`two notes have the id ${n.id}`); seen.add(n.id); }
+  for (const n of notes) {
+    if (seen.has(n.id)) throw new NotesFormatError(`two notes have the id ${n.id}`);
+    seen.add(n.id);
+  }
   return notes;
 }

@@ -13,7 +13,11 @@ const COMMENT = /^<!-- kpath-comment (\{.*\}) -->$/;
 const END = (id: string) => `<!-- /kpath-comment ${id} -->`;
 /** A body line that reads as a closing marker, with the backslashes already in front of it. */
 const END_LIKE = /^(\\*)(<!-- \/kpath-comment .* -->\r?)$/;
-const escapeBody = (body: string) => body.split('\n').map((l) => l.replace(END_LIKE, '\\$1$2')).join('\n');
+const escapeBody = (body: string) =>
+  body
+    .split('\n')
+    .map((l) => l.replace(END_LIKE, '\\$1$2'))
+    .join('\n');
 const unescapeLine = (l: string) => (END_LIKE.test(l) && l.startsWith('\\') ? l.slice(1) : l);
 
 /** A link target for a tree-relative file from a document in `linkBase` ('' = the tree root, or e.g. '../..'). */
@@ -26,7 +30,8 @@ function link(linkBase: string, a: NoteAnchor): string {
 
 // The data inside an HTML comment must not contain `--` (which `-->` in a line of C would end
 // early): written as the JSON escape \u002d, which JSON.parse reads back as '-'.
-const data = (o: object) => JSON.stringify(o).replace(/-/g, (m, at: number, all: string) => (all[at + 1] === '-' || all[at - 1] === '-' ? '\\u002d' : m));
+const data = (o: object) =>
+  JSON.stringify(o).replace(/-/g, (m, at: number, all: string) => (all[at + 1] === '-' || all[at - 1] === '-' ? '\\u002d' : m));
 
 // A name or a line of code from a hand-edited notes file may hold a newline: on one line of the
 // document it would start a line of its own (a marker, a heading).
@@ -46,15 +51,24 @@ export function code(s: string): string {
   return `${fence}${pad}${s}${pad}${fence}`;
 }
 
-export function toMarkdown(notes: readonly Note[], opts: { title?: string; linkBase?: string; orphans?: ReadonlySet<string> } = {}): string {
+export function toMarkdown(
+  notes: readonly Note[],
+  opts: { title?: string; linkBase?: string; orphans?: ReadonlySet<string> } = {},
+): string {
   const out: string[] = [`# ${inline(opts.title ?? 'kpath notes')}`, ''];
   let file = '';
   for (const n of sortNotes(notes)) {
     const a = n.anchor;
-    if (a.file !== file) { file = a.file; out.push(`## ${inline(file)}`, ''); }
+    if (a.file !== file) {
+      file = a.file;
+      out.push(`## ${inline(file)}`, '');
+    }
     const where = `${a.file}:${a.line + 1}${a.endLine > a.line ? `-${a.endLine + 1}` : ''}`;
     const flags = [n.resolved ? 'resolved' : '', opts.orphans?.has(n.id) ? 'orphan: not found in the current tree' : ''].filter(Boolean);
-    out.push(`### [${inline(where)}](${link(opts.linkBase ?? '', a)})${a.symbol ? ` in ${code(a.symbol)}` : ''}${flags.length ? ` (${flags.join(', ')})` : ''}`, '');
+    out.push(
+      `### [${inline(where)}](${link(opts.linkBase ?? '', a)})${a.symbol ? ` in ${code(a.symbol)}` : ''}${flags.length ? ` (${flags.join(', ')})` : ''}`,
+      '',
+    );
     out.push(`<!-- kpath-note ${data({ id: n.id, anchor: a, resolved: n.resolved, created: n.created, updated: n.updated })} -->`, '');
     if (a.text) out.push(`> ${code(a.text)}`, '');
     for (const c of n.comments) {
@@ -71,7 +85,9 @@ const obj = (s: string, where: string): Obj => {
   try {
     const v: unknown = JSON.parse(s);
     if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Obj;
-  } catch { /* reported below */ }
+  } catch {
+    /* reported below */
+  }
   throw new NotesFormatError(`${where}: the data in the marker is not a JSON object`);
 };
 const s = (o: Obj, k: string, where: string): string => {
@@ -97,7 +113,14 @@ export function fromMarkdown(md: string): Note[] {
     if (n) {
       const o = obj(n[1], where);
       const created = s(o, 'created', where);
-      note = { id: s(o, 'id', where), anchor: readAnchor(o.anchor, where), resolved: o.resolved === true, comments: [], created, updated: typeof o.updated === 'string' ? o.updated : created };
+      note = {
+        id: s(o, 'id', where),
+        anchor: readAnchor(o.anchor, where),
+        resolved: o.resolved === true,
+        comments: [],
+        created,
+        updated: typeof o.updated === 'string' ? o.updated : created,
+      };
       notes.push(note);
       continue;
     }
@@ -112,7 +135,13 @@ export function fromMarkdown(md: string): Note[] {
     let from = i + 1;
     if (/^\*\*.*\*\* · /.test(lines[from] ?? '')) from += lines[from + 1] === '' ? 2 : 1;
     const created = s(o, 'created', where);
-    const comment: NoteComment = { id, author: typeof o.author === 'string' ? o.author : '', body: lines.slice(from, end).map(unescapeLine).join('\n'), created, updated: typeof o.updated === 'string' ? o.updated : created };
+    const comment: NoteComment = {
+      id,
+      author: typeof o.author === 'string' ? o.author : '',
+      body: lines.slice(from, end).map(unescapeLine).join('\n'),
+      created,
+      updated: typeof o.updated === 'string' ? o.updated : created,
+    };
     note.comments.push(comment);
     i = end;
   }

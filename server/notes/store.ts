@@ -24,8 +24,14 @@ export function notesFilePath(treeRoot: string, setting: string | undefined): st
 }
 
 export class NotesFileBroken extends Error {
-  constructor(readonly file: string, readonly reason: string, readonly backup: string | undefined) {
-    super(`${file} cannot be read: ${reason}. It was left as it is${backup ? `; a copy is in ${backup}` : ''}. Fix or move the file; until then notes are not saved.`);
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly backup: string | undefined,
+  ) {
+    super(
+      `${file} cannot be read: ${reason}. It was left as it is${backup ? `; a copy is in ${backup}` : ''}. Fix or move the file; until then notes are not saved.`,
+    );
   }
 }
 
@@ -50,7 +56,9 @@ export class NotesStore {
   }
 
   /** The notes as last read or saved: what this window has on disk. */
-  saved(): Note[] { return structuredClone(this.base); }
+  saved(): Note[] {
+    return structuredClone(this.base);
+  }
 
   /**
    * Save `ours` (this window's full set of notes, or a function giving them once the lock is held,
@@ -80,7 +88,9 @@ export class NotesStore {
 
   private readDisk(): Note[] {
     let text: string;
-    try { text = this.readText(); } catch (e) {
+    try {
+      text = this.readText();
+    } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
     }
@@ -100,7 +110,12 @@ export class NotesStore {
   private backup(text: string): string | undefined {
     const hash = createHash('sha1').update(text).digest('hex').slice(0, 8);
     const dest = `${this.file}.broken-${hash}.bak`;
-    try { if (!existsSync(dest)) copyFileSync(this.file, dest); return dest; } catch { return undefined; }
+    try {
+      if (!existsSync(dest)) copyFileSync(this.file, dest);
+      return dest;
+    } catch {
+      return undefined;
+    }
   }
 
   private writeAtomic(text: string): void {
@@ -108,7 +123,11 @@ export class NotesStore {
     const tmp = `${this.file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
     try {
       const fd = openSync(tmp, 'w');
-      try { writeSync(fd, text); } finally { closeSync(fd); }
+      try {
+        writeSync(fd, text);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, this.file);
     } catch (e) {
       rmSync(tmp, { force: true });
@@ -126,11 +145,21 @@ export class NotesStore {
     const lock = `${this.file}.lock`;
     const end = Date.now() + LOCK_WAIT_MS;
     for (;;) {
-      try { closeSync(openSync(lock, 'wx')); break; } catch (e) {
+      try {
+        closeSync(openSync(lock, 'wx'));
+        break;
+      } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         let age = 0;
-        try { age = Date.now() - statSync(lock).mtimeMs; } catch { continue; }
-        if (age > LOCK_STALE_MS) { rmSync(lock, { force: true }); continue; }
+        try {
+          age = Date.now() - statSync(lock).mtimeMs;
+        } catch {
+          continue;
+        }
+        if (age > LOCK_STALE_MS) {
+          rmSync(lock, { force: true });
+          continue;
+        }
         if (Date.now() > end) throw new Error(`${lock} is held by another window; try again`);
         await sleep(LOCK_RETRY_MS);
       }
@@ -138,4 +167,3 @@ export class NotesStore {
     return () => rmSync(lock, { force: true });
   }
 }
-

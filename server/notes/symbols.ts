@@ -19,7 +19,8 @@ const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof', 'd
 // an identifier followed by `(`. The name is the last identifier before the first `(`.
 const FUNC_HEAD = /^(?![#}{/*\s])[^;=(]*?\b([A-Za-z_]\w*)\s*\(/;
 const STRUCT_HEAD = /^(?:typedef\s+)?(struct|union|enum)\s+([A-Za-z_]\w*)\s*\{/;
-const OBJECT_HEAD = /^(?!typedef)(?:[A-Za-z_]\w*\s+)*(?:struct|union)\s+\w+\s+\*?\s*([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*(?:__\w+\s*)*=\s*\{?\s*$/;
+const OBJECT_HEAD =
+  /^(?!typedef)(?:[A-Za-z_]\w*\s+)*(?:struct|union)\s+\w+\s+\*?\s*([A-Za-z_]\w*)\s*(?:\[[^\]]*\])?\s*(?:__\w+\s*)*=\s*\{?\s*$/;
 const SYSCALL = /^(?:COMPAT_)?SYSCALL_DEFINE\d\s*\(\s*(\w+)/;
 
 /** The end of a block opened on or after `from`: the next line starting with `}` at column 0. */
@@ -35,9 +36,19 @@ export function findSymbols(text: string): TextSymbol[] {
     const l = lines[i];
     if (!l || /^[\s#}{/*]/.test(l)) continue;
     const st = STRUCT_HEAD.exec(l);
-    if (st) { const end = blockEnd(lines, i + 1); out.push({ name: st[2], kind: 'struct', line: i, end }); i = end; continue; }
+    if (st) {
+      const end = blockEnd(lines, i + 1);
+      out.push({ name: st[2], kind: 'struct', line: i, end });
+      i = end;
+      continue;
+    }
     const obj = OBJECT_HEAD.exec(l);
-    if (obj) { const end = blockEnd(lines, i + 1); out.push({ name: obj[1], kind: 'object', line: i, end }); i = end; continue; }
+    if (obj) {
+      const end = blockEnd(lines, i + 1);
+      out.push({ name: obj[1], kind: 'object', line: i, end });
+      i = end;
+      continue;
+    }
     const fn = FUNC_HEAD.exec(l);
     if (!fn) continue;
     const sys = SYSCALL.exec(l);
@@ -48,7 +59,10 @@ export function findSymbols(text: string): TextSymbol[] {
     for (let j = i; j < Math.min(lines.length, i + 16); j++) {
       const t = lines[j].replace(/\/\*.*?\*\/|\/\/.*$/g, '').trimEnd();
       if (t.endsWith(';') && !t.includes('{')) break;
-      if (t.includes('{')) { open = j; break; }
+      if (t.includes('{')) {
+        open = j;
+        break;
+      }
     }
     if (open < 0) continue;
     const oneLine = lines[open].includes('}') && !lines[open].startsWith('{');

@@ -19,13 +19,21 @@ export type CondTable = (number | string)[];
 export const ARM_STRIDE = 5;
 
 /** `#include "x.c"`: the written path and the 0-based line. */
-export interface CInclude { path: string; line: number }
+export interface CInclude {
+  path: string;
+  line: number;
+}
 
 const DIRECTIVE = /^\s*#\s*(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif|include|define)\b(.*)$/;
 
 /** Strip comments from one directive's text (block comments inside it, a trailing `//`). */
 function clean(s: string): string {
-  return s.replace(/\/\*.*?\*\//g, ' ').replace(/\/\*.*$/, ' ').replace(/\/\/.*$/, '').replace(/\s+/g, ' ').trim();
+  return s
+    .replace(/\/\*.*?\*\//g, ' ')
+    .replace(/\/\*.*$/, ' ')
+    .replace(/\/\/.*$/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export function scanConditionals(text: string): { conds: CondTable; includes: CInclude[] } {
@@ -41,7 +49,9 @@ export function scanConditionals(text: string): { conds: CondTable; includes: CI
     conds.push(line, -1, parent, prev, expr);
     return conds.length / ARM_STRIDE - 1;
   };
-  const close = (i: number, line: number): void => { conds[i * ARM_STRIDE + 1] = line; };
+  const close = (i: number, line: number): void => {
+    conds[i * ARM_STRIDE + 1] = line;
+  };
   for (let n = 0; n < lines.length; n++) {
     let line = lines[n];
     // A block comment left open on an earlier line hides what follows until it closes.
@@ -62,8 +72,12 @@ export function scanConditionals(text: string): { conds: CondTable; includes: CI
       directives++;
       const parent = open.length ? open[open.length - 1] : -1;
       switch (kw) {
-        case 'if': open.push(arm(first, parent, -1, arg || '0')); break;
-        case 'ifdef': open.push(arm(first, parent, -1, `defined(${arg.split(' ')[0]})`)); break;
+        case 'if':
+          open.push(arm(first, parent, -1, arg || '0'));
+          break;
+        case 'ifdef':
+          open.push(arm(first, parent, -1, `defined(${arg.split(' ')[0]})`));
+          break;
         case 'ifndef': {
           const name = arg.split(' ')[0];
           const i = arm(first, parent, -1, `!defined(${name})`);
@@ -72,12 +86,15 @@ export function scanConditionals(text: string): { conds: CondTable; includes: CI
           if (directives === 1) guard = { name, arm: i };
           break;
         }
-        case 'elif': case 'elifdef': case 'elifndef': case 'else': {
+        case 'elif':
+        case 'elifdef':
+        case 'elifndef':
+        case 'else': {
           const cur = open.pop();
           if (cur === undefined) break; // a stray #else: nothing to close
           close(cur, first);
           const grandParent = conds[cur * ARM_STRIDE + 2] as number;
-          const expr = kw === 'else' ? '1' : kw === 'elif' ? (arg || '0') : `${kw === 'elifndef' ? '!' : ''}defined(${arg.split(' ')[0]})`;
+          const expr = kw === 'else' ? '1' : kw === 'elif' ? arg || '0' : `${kw === 'elifndef' ? '!' : ''}defined(${arg.split(' ')[0]})`;
           open.push(arm(first, grandParent, cur, expr));
           break;
         }
@@ -101,7 +118,10 @@ export function scanConditionals(text: string): { conds: CondTable; includes: CI
     // Track block comments opened on this line and not closed on it.
     for (let i = line.indexOf('/*'); i >= 0; i = line.indexOf('/*', i + 2)) {
       const end = line.indexOf('*/', i + 2);
-      if (end < 0) { inComment = true; break; }
+      if (end < 0) {
+        inComment = true;
+        break;
+      }
       i = end;
     }
   }

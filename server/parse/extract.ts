@@ -3,13 +3,18 @@
 // everything that needs the whole tree (struct fields, typedefs, globals) is left symbolic for
 // resolve/.
 import type { LNode as SyntaxNode } from './lightTree';
-import type {
-  Expr, FieldDecl, FileFacts, FunctionDef, InitTarget, MacroDef, MacroTemplate, MacroUse, StructDecl, TypeRef,
-} from './facts';
+import type { Expr, FieldDecl, FileFacts, FunctionDef, InitTarget, MacroDef, MacroTemplate, MacroUse, StructDecl, TypeRef } from './facts';
 import { emptyFacts } from './facts';
 import {
-  CONTAINER_MACROS, STATIC_CALLS, STATIC_CALL_QUERIES, STATIC_CALL_SETTERS, STORE_MACROS, VALUE_WRAPPERS, functionDefiningMacro,
-  indirectCallHintCount, variableDefiningMacro,
+  CONTAINER_MACROS,
+  STATIC_CALLS,
+  STATIC_CALL_QUERIES,
+  STATIC_CALL_SETTERS,
+  STORE_MACROS,
+  VALUE_WRAPPERS,
+  functionDefiningMacro,
+  indirectCallHintCount,
+  variableDefiningMacro,
 } from './kernelMacros';
 import { argExpr, bodyForm, scanFileScopeUses, splitArgs, templateText, wrapBody } from './macroText';
 import { canHoldFunction, isTypeName, mayBeFunctionValue } from './values';
@@ -44,7 +49,12 @@ function baseOf(typeNode: SyntaxNode | null, ctx: Ctx): string {
       const kw = typeNode.type === 'struct_specifier' ? 'struct' : 'union';
       const name = typeNode.childForFieldName('name');
       const body = typeNode.childForFieldName('body');
-      if (body) return recordStruct(typeNode, name ? `${kw} ${name.text}` : `${kw} <anon:${ctx.facts.path}:${typeNode.startPosition.row}:${ctx.anon++}>`, ctx).name;
+      if (body)
+        return recordStruct(
+          typeNode,
+          name ? `${kw} ${name.text}` : `${kw} <anon:${ctx.facts.path}:${typeNode.startPosition.row}:${ctx.anon++}>`,
+          ctx,
+        ).name;
       return name ? `${kw} ${name.text}` : kw;
     }
     case 'enum_specifier': {
@@ -62,7 +72,13 @@ function baseOf(typeNode: SyntaxNode | null, ctx: Ctx): string {
 }
 
 /** Walk a declarator to its name, counting pointers and noticing function declarators. */
-function declaratorInfo(decl: SyntaxNode | null): { name: string; ptr: number; fn: boolean; node: SyntaxNode | null; params: SyntaxNode | null } {
+function declaratorInfo(decl: SyntaxNode | null): {
+  name: string;
+  ptr: number;
+  fn: boolean;
+  node: SyntaxNode | null;
+  params: SyntaxNode | null;
+} {
   let ptr = 0;
   let fn = false;
   let params: SyntaxNode | null = null;
@@ -87,7 +103,11 @@ function declaratorInfo(decl: SyntaxNode | null): { name: string; ptr: number; f
         continue;
       case 'parenthesized_declarator':
       case 'abstract_parenthesized_declarator':
-        d = d.namedChildren.find((c) => c.type.endsWith('declarator') || c.type === 'identifier' || c.type === 'field_identifier' || c.type === 'type_identifier') ?? null;
+        d =
+          d.namedChildren.find(
+            (c) =>
+              c.type.endsWith('declarator') || c.type === 'identifier' || c.type === 'field_identifier' || c.type === 'type_identifier',
+          ) ?? null;
         continue;
       case 'init_declarator':
         d = d.childForFieldName('declarator');
@@ -120,7 +140,11 @@ function typeOfDescriptor(node: SyntaxNode | null, ctx: Ctx): TypeRef {
 function recordStruct(spec: SyntaxNode, name: string, ctx: Ctx): StructDecl {
   const body = spec.childForFieldName('body')!;
   const s: StructDecl = {
-    name, fields: [], line: spec.startPosition.row, col: spec.startPosition.column, endLine: spec.endPosition.row,
+    name,
+    fields: [],
+    line: spec.startPosition.row,
+    col: spec.startPosition.column,
+    endLine: spec.endPosition.row,
   };
   collectFields(body, s, ctx);
   ctx.facts.structs.push(s);
@@ -134,7 +158,10 @@ function collectFields(list: SyntaxNode, s: StructDecl, ctx: Ctx): void {
       continue;
     }
     // Field aliases are often defined inside the struct: `#define sk_prot __sk_common.skc_prot`.
-    if (f.type === 'preproc_def') { handleMacroDefinition(f, ctx); continue; }
+    if (f.type === 'preproc_def') {
+      handleMacroDefinition(f, ctx);
+      continue;
+    }
     if (f.type !== 'field_declaration') continue;
     const typeNode = f.childForFieldName('type');
     const declarators = f.childrenForFieldName('declarator');
@@ -156,8 +183,10 @@ function collectFields(list: SyntaxNode, s: StructDecl, ctx: Ctx): void {
       const info = declaratorInfo(d);
       if (!info.name) continue;
       const field: FieldDecl = {
-        name: info.name, type: typeRef(base, info.ptr, info.fn),
-        line: info.node!.startPosition.row, col: info.node!.startPosition.column,
+        name: info.name,
+        type: typeRef(base, info.ptr, info.fn),
+        line: info.node!.startPosition.row,
+        col: info.node!.startPosition.column,
       };
       s.fields.push(field);
     }
@@ -187,7 +216,10 @@ function toExpr(node: SyntaxNode | null, ctx: Ctx, depth = 0): Expr {
   switch (n.type) {
     case 'identifier': {
       const local = ctx.scope.get(n.text);
-      if (local) return local.param !== undefined ? { k: 'local', n: n.text, t: local.t, param: local.param } : { k: 'local', n: n.text, t: local.t };
+      if (local)
+        return local.param !== undefined
+          ? { k: 'local', n: n.text, t: local.t, param: local.param }
+          : { k: 'local', n: n.text, t: local.t };
       return { k: 'name', n: n.text };
     }
     case 'field_expression': {
@@ -200,9 +232,11 @@ function toExpr(node: SyntaxNode | null, ctx: Ctx, depth = 0): Expr {
       if (fnNode.type === 'identifier') {
         const f = fnNode.text;
         if (VALUE_WRAPPERS.has(f)) return { k: 'call', f, a: [toExpr(args[0] ?? null, ctx, depth + 1)] };
-        if (CONTAINER_MACROS.has(f) && args[1]) return { k: 'cast', t: { base: normalizeTypeText(args[1].text), ptr: 1 }, e: { k: 'other' } };
+        if (CONTAINER_MACROS.has(f) && args[1])
+          return { k: 'cast', t: { base: normalizeTypeText(args[1].text), ptr: 1 }, e: { k: 'other' } };
         // `static_call(name)`: the key's name is what resolution needs.
-        if ((STATIC_CALLS.has(f) || STATIC_CALL_QUERIES.has(f)) && args[0]?.type === 'identifier') return { k: 'call', f, a: [{ k: 'name', n: args[0].text }] };
+        if ((STATIC_CALLS.has(f) || STATIC_CALL_QUERIES.has(f)) && args[0]?.type === 'identifier')
+          return { k: 'call', f, a: [{ k: 'name', n: args[0].text }] };
         if (callableLocal(f, ctx)) return { k: 'callp', e: toExpr(fnNode, ctx, depth + 1) };
         return { k: 'call', f, a: [] };
       }
@@ -244,7 +278,11 @@ function receiverOf(n: SyntaxNode): SyntaxNode | null {
 
 /** `struct sock` from `struct sock`, `const struct sock`, `struct sock *` (container_of's type argument). */
 function normalizeTypeText(text: string): string {
-  return text.replace(/\b(const|volatile)\b/g, '').replace(/\*/g, '').replace(/\s+/g, ' ').trim();
+  return text
+    .replace(/\b(const|volatile)\b/g, '')
+    .replace(/\*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,8 +299,18 @@ function walkInitializer(list: SyntaxNode, t: TypeRef, path: string[], ctx: Ctx,
     const bare = item.type === 'identifier' && list.children[list.children.indexOf(item) + 1]?.type !== ',';
     const shared = bare ? item : left?.type === 'field_expression' ? left.childForFieldName('argument') : null;
     if (shared?.type === 'identifier' && /^[A-Z][A-Z0-9_]*$/.test(shared.text)) {
-      ctx.facts.uses!.push({ from: ctx.fn, name: shared.text, args: [], line: shared.startPosition.row, col: shared.startPosition.column, init: { k: 'init', t, path, v: variable } });
-      if (item === shared) { position++; continue; }
+      ctx.facts.uses!.push({
+        from: ctx.fn,
+        name: shared.text,
+        args: [],
+        line: shared.startPosition.row,
+        col: shared.startPosition.column,
+        init: { k: 'init', t, path, v: variable },
+      });
+      if (item === shared) {
+        position++;
+        continue;
+      }
     }
     if (left?.type === 'field_expression') {
       // `#ifdef CONFIG_X` / `.f = fn,` inside an initializer reads as `CONFIG_X.f = fn`: the grammar
@@ -291,8 +339,12 @@ function walkInitializer(list: SyntaxNode, t: TypeRef, path: string[], ctx: Ctx,
     const rhs = toExpr(valueNode, ctx);
     if (!mayBeFunctionValue(rhs)) continue;
     ctx.facts.stores.push({
-      from: ctx.fn, lhs: { k: 'init', t, path: itemPath, v: variable }, rhs,
-      line: valueNode.startPosition.row, col: valueNode.startPosition.column, kind: 'init',
+      from: ctx.fn,
+      lhs: { k: 'init', t, path: itemPath, v: variable },
+      rhs,
+      line: valueNode.startPosition.row,
+      col: valueNode.startPosition.column,
+      kind: 'init',
     });
   }
 }
@@ -305,7 +357,14 @@ function initUse(node: SyntaxNode, target: InitTarget, ctx: Ctx): boolean {
   const n = unparen(node);
   if (n.type !== 'call_expression') return false;
   const fn = n.childForFieldName('function');
-  if (fn?.type !== 'identifier' || VALUE_WRAPPERS.has(fn.text) || CONTAINER_MACROS.has(fn.text) || STATIC_CALL_QUERIES.has(fn.text) || callableLocal(fn.text, ctx)) return false;
+  if (
+    fn?.type !== 'identifier' ||
+    VALUE_WRAPPERS.has(fn.text) ||
+    CONTAINER_MACROS.has(fn.text) ||
+    STATIC_CALL_QUERIES.has(fn.text) ||
+    callableLocal(fn.text, ctx)
+  )
+    return false;
   const args = (n.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'comment').map((a) => toExpr(a, ctx));
   if (!args.some((a) => a.k !== 'other')) return false;
   ctx.facts.uses!.push({ from: ctx.fn, name: fn.text, args, line: n.startPosition.row, col: n.startPosition.column, init: target });
@@ -377,7 +436,13 @@ function handleDeclaration(node: SyntaxNode, ctx: Ctx, fileScope: boolean): void
     }
     const isFunctionDecl = info.fn && d.type !== 'init_declarator' && !isPointerToFunction(d);
     if (fileScope && isFunctionDecl) {
-      ctx.facts.decls.push({ name: info.name, line: info.node!.startPosition.row, col: info.node!.startPosition.column, ret: { base, ptr: info.ptr }, isStatic });
+      ctx.facts.decls.push({
+        name: info.name,
+        line: info.node!.startPosition.row,
+        col: info.node!.startPosition.column,
+        ret: { base, ptr: info.ptr },
+        isStatic,
+      });
       continue;
     }
     if (!fileScope && isFunctionDecl) {
@@ -389,7 +454,13 @@ function handleDeclaration(node: SyntaxNode, ctx: Ctx, fileScope: boolean): void
       continue;
     }
     if (fileScope) {
-      ctx.facts.globals.push({ name: info.name, type: t, line: info.node!.startPosition.row, col: info.node!.startPosition.column, isStatic });
+      ctx.facts.globals.push({
+        name: info.name,
+        type: t,
+        line: info.node!.startPosition.row,
+        col: info.node!.startPosition.column,
+        isStatic,
+      });
     } else {
       ctx.scope.set(info.name, { t });
     }
@@ -432,8 +503,14 @@ function isPointerToFunction(d: SyntaxNode): boolean {
 // Walking every node of a body through the binding costs more than parsing it; instead the
 // binding collects the few node kinds we need in one native call, in document order.
 const BODY_NODES = [
-  'declaration', 'call_expression', 'assignment_expression', 'compound_literal_expression', 'ERROR',
-  'preproc_def', 'preproc_function_def', 'preproc_include',
+  'declaration',
+  'call_expression',
+  'assignment_expression',
+  'compound_literal_expression',
+  'ERROR',
+  'preproc_def',
+  'preproc_function_def',
+  'preproc_include',
 ];
 
 function scanBody(body: SyntaxNode, ctx: Ctx): void {
@@ -449,11 +526,20 @@ function scanBody(body: SyntaxNode, ctx: Ctx): void {
       continue;
     }
     switch (n.type) {
-      case 'call_expression': handleCall(n, ctx, n.startIndex < asmEnd); break;
+      case 'call_expression':
+        handleCall(n, ctx, n.startIndex < asmEnd);
+        break;
       // `#define __KVM_X86_OP(func) static_call_update(…)` then `#include <asm/kvm-x86-ops.h>` in a body.
-      case 'preproc_def': case 'preproc_function_def': handleMacroDefinition(n, ctx); break;
-      case 'preproc_include': recordInclude(n, ctx); break;
-      case 'assignment_expression': handleAssignment(n, ctx); break;
+      case 'preproc_def':
+      case 'preproc_function_def':
+        handleMacroDefinition(n, ctx);
+        break;
+      case 'preproc_include':
+        recordInclude(n, ctx);
+        break;
+      case 'assignment_expression':
+        handleAssignment(n, ctx);
+        break;
       case 'compound_literal_expression': {
         const value = n.childForFieldName('value');
         if (value?.type === 'initializer_list') walkInitializer(value, typeOfDescriptor(n.childForFieldName('type'), ctx), [], ctx, '');
@@ -474,7 +560,8 @@ function handleAssignment(node: SyntaxNode, ctx: Ctx): void {
   const lhs = toExpr(left, ctx);
   // `sk = sock->sk` is the bulk of assignments and never moves a function pointer.
   if (lhs.k === 'local' && !canHoldFunction(lhs.t)) return;
-  if (lhs.k !== 'other') ctx.facts.stores.push({ from: ctx.fn, lhs, rhs, line: right.startPosition.row, col: right.startPosition.column, kind: 'assign' });
+  if (lhs.k !== 'other')
+    ctx.facts.stores.push({ from: ctx.fn, lhs, rhs, line: right.startPosition.row, col: right.startPosition.column, kind: 'assign' });
 }
 
 function handleCall(node: SyntaxNode, ctx: Ctx, inAsm = false): void {
@@ -486,10 +573,22 @@ function handleCall(node: SyntaxNode, ctx: Ctx, inAsm = false): void {
     const name = fnNode.text;
     const setter = STATIC_CALL_SETTERS.get(name);
     if (setter && args[0]?.type === 'identifier') {
-      const value = typeof setter.value === 'string' ? { k: 'name' as const, n: setter.value } : args[setter.value] ? toExpr(args[setter.value], ctx) : undefined;
+      const value =
+        typeof setter.value === 'string'
+          ? { k: 'name' as const, n: setter.value }
+          : args[setter.value]
+            ? toExpr(args[setter.value], ctx)
+            : undefined;
       if (value && mayBeFunctionValue(value)) {
         const at = (typeof setter.value === 'number' ? args[setter.value] : args[0]).startPosition;
-        ctx.facts.stores.push({ from: ctx.fn, lhs: staticKeyExpr(args[0].text), rhs: value, line: at.row, col: at.column, kind: setter.kind });
+        ctx.facts.stores.push({
+          from: ctx.fn,
+          lhs: staticKeyExpr(args[0].text),
+          rhs: value,
+          line: at.row,
+          col: at.column,
+          kind: setter.kind,
+        });
       }
       return;
     }
@@ -518,11 +617,19 @@ function handleCall(node: SyntaxNode, ctx: Ctx, inAsm = false): void {
         values.forEach((value, index) => {
           if (value.k !== 'field' && mayBeFunctionValue(value)) {
             passes = true;
-            ctx.facts.args.push({ from: ctx.fn, callee: name, index, value, line: args[index].startPosition.row, col: args[index].startPosition.column });
+            ctx.facts.args.push({
+              from: ctx.fn,
+              callee: name,
+              index,
+              value,
+              line: args[index].startPosition.row,
+              col: args[index].startPosition.column,
+            });
           }
         });
         // It may be a macro that stores what it is passed (`INIT_WORK(&w, fn)`, `timer_setup(t, fn, 0)`).
-        if (passes && !CONTAINER_MACROS.has(name) && !LOOP_MACRO.test(name)) ctx.facts.uses!.push({ from: ctx.fn, name, args: values, line: pos.row, col: pos.column });
+        if (passes && !CONTAINER_MACROS.has(name) && !LOOP_MACRO.test(name))
+          ctx.facts.uses!.push({ from: ctx.fn, name, args: values, line: pos.row, col: pos.column });
       }
     }
     return;
@@ -542,7 +649,10 @@ function handleCall(node: SyntaxNode, ctx: Ctx, inAsm = false): void {
 /** `WRITE_ONCE(sk->sk_data_ready, fn)`: a store. */
 function handleStoreMacro(args: SyntaxNode[], ctx: Ctx): void {
   if (args.length < 2) return;
-  const lhs = toExpr(args[0].type === 'pointer_expression' && args[0].child(0)?.type === '&' ? args[0].childForFieldName('argument') : args[0], ctx);
+  const lhs = toExpr(
+    args[0].type === 'pointer_expression' && args[0].child(0)?.type === '&' ? args[0].childForFieldName('argument') : args[0],
+    ctx,
+  );
   const rhs = toExpr(args[1], ctx);
   if (lhs.k !== 'other' && mayBeFunctionValue(rhs)) {
     ctx.facts.stores.push({ from: ctx.fn, lhs, rhs, line: args[1].startPosition.row, col: args[1].startPosition.column, kind: 'assign' });
@@ -559,13 +669,22 @@ function mentionsParam(e: Expr): boolean {
   return JSON.stringify(e).includes('__kp');
 }
 
-const PRIMITIVE_BASE = /^(?:(?:unsigned|signed|long|short|int|char|bool|_Bool|void|float|double|[us](?:8|16|32|64)|__[us](?:8|16|32|64)|size_t|ssize_t)\b\s*)+$/;
+const PRIMITIVE_BASE =
+  /^(?:(?:unsigned|signed|long|short|int|char|bool|_Bool|void|float|double|[us](?:8|16|32|64)|__[us](?:8|16|32|64)|size_t|ssize_t)\b\s*)+$/;
 
 // Inline-asm operands (`"=a" (out)`) read as calls of a string, `asm volatile(…) (out)` as a call of
 // the asm; `++(*n)` after a loop macro or `a * b __attribute__((x))` as a call of an operator.
 const NOT_A_CALLEE = new Set([
-  'string_literal', 'concatenated_string', 'number_literal', 'char_literal', 'gnu_asm_expression',
-  'update_expression', 'binary_expression', 'unary_expression', 'sizeof_expression', 'ERROR',
+  'string_literal',
+  'concatenated_string',
+  'number_literal',
+  'char_literal',
+  'gnu_asm_expression',
+  'update_expression',
+  'binary_expression',
+  'unary_expression',
+  'sizeof_expression',
+  'ERROR',
 ]);
 const LOOP_MACRO = /(?:^|_)for_each(?:_|$)/;
 const SCOPE_MACROS = new Set(['guard', 'scoped_guard', 'CLASS', 'scoped_cond_guard', 'DEFINE_FREE']);
@@ -592,9 +711,15 @@ function recordIndirect(calleeNode: SyntaxNode, pos: { row: number; column: numb
     return;
   }
   ctx.facts.icalls.push({
-    from: ctx.fn, callee: normalized, line: pos.row, col: pos.column,
-    nameLine: np.row, nameCol: np.column, endCol: np.column + (nameNode ?? c).text.length,
-    ...(hints ? { hints } : {}), ...(via ? { via } : {}),
+    from: ctx.fn,
+    callee: normalized,
+    line: pos.row,
+    col: pos.column,
+    nameLine: np.row,
+    nameCol: np.column,
+    endCol: np.column + (nameNode ?? c).text.length,
+    ...(hints ? { hints } : {}),
+    ...(via ? { via } : {}),
   });
 }
 
@@ -629,7 +754,9 @@ function enterFunction(def: FunctionDef, body: SyntaxNode, ctx: Ctx): void {
   ctx.facts.functions.push(def);
   ctx.fn = def.name;
   ctx.scope = new Map();
-  def.params.forEach((p, i) => { if (p.name) ctx.scope.set(p.name, { t: p.type, param: i }); });
+  def.params.forEach((p, i) => {
+    if (p.name) ctx.scope.set(p.name, { t: p.type, param: i });
+  });
   scanBody(body, ctx);
   ctx.fn = '';
   ctx.scope = new Map();
@@ -642,14 +769,23 @@ function handleFunctionDefinition(node: SyntaxNode, ctx: Ctx): void {
   const ret: TypeRef = { base: baseOf(node.childForFieldName('type'), ctx), ptr: info.ptr };
   const modifiers = node.children.filter((c) => c.type === 'storage_class_specifier' || c.type === 'type_qualifier').map((c) => c.text);
   const headerEnd = body.startIndex - node.startIndex;
-  enterFunction({
-    name: info.name,
-    line: node.startPosition.row, col: node.startPosition.column, endLine: node.endPosition.row,
-    nameLine: info.node.startPosition.row, nameCol: info.node.startPosition.column,
-    ret, params: paramsOf(fnDecl?.childForFieldName('parameters') ?? null, ctx),
-    isStatic: modifiers.includes('static'), isInline: modifiers.includes('inline') || modifiers.includes('__inline__') || modifiers.includes('__inline'),
-    signature: node.text.slice(0, headerEnd).replace(/\s+/g, ' ').trim(),
-  }, body, ctx);
+  enterFunction(
+    {
+      name: info.name,
+      line: node.startPosition.row,
+      col: node.startPosition.column,
+      endLine: node.endPosition.row,
+      nameLine: info.node.startPosition.row,
+      nameCol: info.node.startPosition.column,
+      ret,
+      params: paramsOf(fnDecl?.childForFieldName('parameters') ?? null, ctx),
+      isStatic: modifiers.includes('static'),
+      isInline: modifiers.includes('inline') || modifiers.includes('__inline__') || modifiers.includes('__inline'),
+      signature: node.text.slice(0, headerEnd).replace(/\s+/g, ' ').trim(),
+    },
+    body,
+    ctx,
+  );
 }
 
 /** `SYSCALL_DEFINE3(send, int, fd, …)` followed by `{ … }`: tree-sitter sees a call and a block. */
@@ -665,20 +801,37 @@ function handleMacroFunction(stmt: SyntaxNode, body: SyntaxNode, ctx: Ctx): bool
   if (macro.pairs) {
     // The argument list alternates type and name; the grammar splits types like `void *` oddly,
     // so read the pairs from the text.
-    const text = call.childForFieldName('arguments')!.text.slice(1, -1).replace(/\/\*[\s\S]*?\*\//g, '');
-    const parts = text.split(',').map((x) => x.trim()).slice(1);
+    const text = call
+      .childForFieldName('arguments')!
+      .text.slice(1, -1)
+      .replace(/\/\*[\s\S]*?\*\//g, '');
+    const parts = text
+      .split(',')
+      .map((x) => x.trim())
+      .slice(1);
     for (let i = 0; i + 1 < parts.length; i += 2) {
       params.push({ name: parts[i + 1], type: { base: normalizeTypeText(parts[i]), ptr: (parts[i].match(/\*/g) ?? []).length } });
     }
   }
   const nameNode = argNodes[0];
-  enterFunction({
-    name: macro.prefix + nameNode.text,
-    line: stmt.startPosition.row, col: stmt.startPosition.column, endLine: body.endPosition.row,
-    nameLine: nameNode.startPosition.row, nameCol: nameNode.startPosition.column,
-    ret: { base: 'long', ptr: 0 }, params, isStatic: false, isInline: false,
-    signature: call.text.replace(/\s+/g, ' '), viaMacro: macroNode.text,
-  }, body, ctx);
+  enterFunction(
+    {
+      name: macro.prefix + nameNode.text,
+      line: stmt.startPosition.row,
+      col: stmt.startPosition.column,
+      endLine: body.endPosition.row,
+      nameLine: nameNode.startPosition.row,
+      nameCol: nameNode.startPosition.column,
+      ret: { base: 'long', ptr: 0 },
+      params,
+      isStatic: false,
+      isInline: false,
+      signature: call.text.replace(/\s+/g, ' '),
+      viaMacro: macroNode.text,
+    },
+    body,
+    ctx,
+  );
   return true;
 }
 
@@ -697,7 +850,9 @@ function handleMacroDefinition(node: SyntaxNode, ctx: Ctx): void {
   ctx.facts.macros.push(macro);
   const line = node.startPosition.row;
   if (fnLike && raw) {
-    const params = (node.childForFieldName('parameters')?.children ?? []).filter((c) => c.type === 'identifier' || c.type === '...').map((c) => c.text);
+    const params = (node.childForFieldName('parameters')?.children ?? [])
+      .filter((c) => c.type === 'identifier' || c.type === '...')
+      .map((c) => c.text);
     const t = buildTemplate(name, line, params, raw, ctx);
     if (t) ctx.facts.templates!.push(t);
   } else if (raw && /^\.\s*[A-Za-z_]\w*\s*=/.test(raw)) {
@@ -706,7 +861,16 @@ function handleMacroDefinition(node: SyntaxNode, ctx: Ctx): void {
     if (t) ctx.facts.templates!.push(t);
   } else if (raw && /^\(?\s*[A-Za-z_]\w*\s*\(\s*\)\s*\)?$/.test(raw)) {
     // `#define current get_current()`: a receiver typed by what the call returns.
-    ctx.facts.templates!.push({ name, line, params: [], expr: { k: 'call', f: raw.replace(/[()\s]/g, ''), a: [] }, stores: [], uses: [], functions: [], globals: [] });
+    ctx.facts.templates!.push({
+      name,
+      line,
+      params: [],
+      expr: { k: 'call', f: raw.replace(/[()\s]/g, ''), a: [] },
+      stores: [],
+      uses: [],
+      functions: [],
+      globals: [],
+    });
   } else if (raw && /^[A-Za-z_]\w*$/.test(raw) && ctx.facts.templates!.some((t) => t.name === raw)) {
     // `#define KVM_X86_OP_OPTIONAL __KVM_X86_OP`: another name for a macro defined here.
     ctx.facts.templates!.push({ name, line, params: [], alias: raw, stores: [], uses: [], functions: [], globals: [] });
@@ -726,7 +890,7 @@ function buildTemplate(name: string, line: number, params: string[], raw: string
   const sub: Ctx = { facts: { ...emptyFacts(ctx.facts.path), uses: [] }, fn: '', scope: new Map(), anon: 0, template: true };
   const t: MacroTemplate = { name, line, params, stores: [], uses: [], functions: [], globals: [] };
   const top = root.namedChildren.find((c) => c.type === 'declaration' || c.type === 'function_definition');
-  const value = top?.type === 'declaration' ? top.childrenForFieldName('declarator')[0]?.childForFieldName('value') ?? null : null;
+  const value = top?.type === 'declaration' ? (top.childrenForFieldName('declarator')[0]?.childForFieldName('value') ?? null) : null;
   switch (form) {
     case 'decl':
       walkTopLevel(root, sub);
@@ -750,7 +914,8 @@ function buildTemplate(name: string, line: number, params: string[], raw: string
         // The body is a call: its callee and arguments, as a site or a use will expand them.
         const args = (v.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'comment');
         t.expr = { k: 'call', f: fn.text, a: args.map((a) => toExpr(a, sub)) };
-        for (const a of args) for (const c of [a, ...a.descendantsOfType(['call_expression'])]) if (c.type === 'call_expression') handleCall(c, sub);
+        for (const a of args)
+          for (const c of [a, ...a.descendantsOfType(['call_expression'])]) if (c.type === 'call_expression') handleCall(c, sub);
       } else {
         for (const c of v.descendantsOfType(['call_expression'])) handleCall(c, sub);
       }
@@ -783,7 +948,13 @@ function fileScopeUses(root: SyntaxNode, ctx: Ctx): void {
       const name = u.args[definer.name];
       const type = u.args[definer.type];
       if (name && /^[A-Za-z_]\w*$/.test(name) && type) {
-        ctx.facts.globals.push({ name, type: { base: normalizeTypeText(type), ptr: (type.match(/\*/g) ?? []).length }, line: u.line, col: u.col, isStatic: false });
+        ctx.facts.globals.push({
+          name,
+          type: { base: normalizeTypeText(type), ptr: (type.match(/\*/g) ?? []).length },
+          line: u.line,
+          col: u.col,
+          isStatic: false,
+        });
       }
       continue;
     }
@@ -871,16 +1042,25 @@ export function extractFacts(root: SyntaxNode, path: string, parse?: ParseText):
     const stack: SyntaxNode[] = [root];
     while (stack.length && errors < 1000) {
       const n = stack.pop()!;
-      if (n.type === 'ERROR') { errors++; continue; }
+      if (n.type === 'ERROR') {
+        errors++;
+        continue;
+      }
       if (n.hasError) for (const c of n.children) stack.push(c);
     }
-    ctx.facts.notes.push(`${errors} parse error(s), first at line ${first ? first.startPosition.row + 1 : '?'}; the rest of the file was indexed`);
+    ctx.facts.notes.push(
+      `${errors} parse error(s), first at line ${first ? first.startPosition.row + 1 : '?'}; the rest of the file was indexed`,
+    );
   }
   return ctx.facts;
 }
 
 function findFirstError(n: SyntaxNode): SyntaxNode | null {
   if (n.type === 'ERROR' || n.isMissing) return n;
-  for (const c of n.children) if (c.hasError || c.isMissing) { const e = findFirstError(c); if (e) return e; }
+  for (const c of n.children)
+    if (c.hasError || c.isMissing) {
+      const e = findFirstError(c);
+      if (e) return e;
+    }
   return null;
 }

@@ -31,7 +31,10 @@ export type Expr =
   | { k: 'cond'; a: Expr; b: Expr }
   | { k: 'other' };
 
-export interface Pos { line: number; col: number }
+export interface Pos {
+  line: number;
+  col: number;
+}
 
 export interface FieldDecl {
   name: string;
@@ -123,7 +126,12 @@ export interface Store {
 
 /** An argument of a direct call that may be a function or a function pointer. */
 /** The target of an initializer value: a declared variable of type `t`, reached by `path` (`#3` = positional, `#*` = array element). */
-export interface InitTarget { k: 'init'; t: TypeRef; path: string[]; v: string }
+export interface InitTarget {
+  k: 'init';
+  t: TypeRef;
+  path: string[];
+  v: string;
+}
 
 export interface ArgPass {
   from: string;
@@ -166,7 +174,11 @@ export interface MacroUse {
 }
 
 /** `#include` after local `#define`s, or inside a body: an x-macro list (`#include <asm/kvm-x86-ops.h>`) expanded here. */
-export interface MacroInclude { from: string; path: string; line: number }
+export interface MacroInclude {
+  from: string;
+  path: string;
+  line: number;
+}
 
 /**
  * A function-like macro whose body stores, declares, defines or passes something, as facts with its
@@ -231,8 +243,18 @@ export interface FileFacts {
 
 export function emptyFacts(path: string): FileFacts {
   return {
-    path, functions: [], decls: [], structs: [], typedefs: [], globals: [], macros: [],
-    calls: [], icalls: [], stores: [], args: [], notes: [],
+    path,
+    functions: [],
+    decls: [],
+    structs: [],
+    typedefs: [],
+    globals: [],
+    macros: [],
+    calls: [],
+    icalls: [],
+    stores: [],
+    args: [],
+    notes: [],
   };
 }
 
@@ -248,7 +270,11 @@ export function packCalls(calls: CallSite[]): PackedCalls {
   const ids = new Map<string, number>();
   const id = (s: string): number => {
     let i = ids.get(s);
-    if (i === undefined) { i = names.length; names.push(s); ids.set(s, i); }
+    if (i === undefined) {
+      i = names.length;
+      names.push(s);
+      ids.set(s, i);
+    }
     return i;
   };
   const quads: number[] = [];
@@ -259,6 +285,7 @@ export function packCalls(calls: CallSite[]): PackedCalls {
 export function unpackCalls([names, quads]: PackedCalls, intern: (s: string) => string = (s) => s): CallSite[] {
   const shared = names.map(intern);
   const out: CallSite[] = new Array(quads.length / 4);
-  for (let i = 0, j = 0; i < quads.length; i += 4, j++) out[j] = { from: shared[quads[i]], callee: shared[quads[i + 1]], line: quads[i + 2], col: quads[i + 3] };
+  for (let i = 0, j = 0; i < quads.length; i += 4, j++)
+    out[j] = { from: shared[quads[i]], callee: shared[quads[i + 1]], line: quads[i + 2], col: quads[i + 3] };
   return out;
 }

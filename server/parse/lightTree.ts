@@ -4,7 +4,10 @@
 // working in JS is about twice as fast overall. The API mirrors the subset of SyntaxNode we use.
 import type { Tree, TreeCursor } from 'tree-sitter';
 
-export interface Point { row: number; column: number }
+export interface Point {
+  row: number;
+  column: number;
+}
 
 /** The children of every token: shared, never written to. */
 const NO_CHILDREN: LNode[] = [];
@@ -22,16 +25,41 @@ export class LNode {
   ) {}
 
   /** Anonymous tokens (`->`, `=`, `;`) are copied without a position: their text is their type. */
-  get text(): string { return this.isNamed ? this.src.text.slice(this.startIndex, this.endIndex) : this.type; }
-  get isMissing(): boolean { return this.isNamed && this.startIndex === this.endIndex && this.type !== 'translation_unit'; }
-  get startPosition(): Point { return this.src.point(this.startIndex); }
-  get endPosition(): Point { return this.src.point(this.endIndex); }
-  get namedChildren(): LNode[] { return this.children.filter((c) => c.isNamed); }
-  get namedChildCount(): number { let n = 0; for (const c of this.children) if (c.isNamed) n++; return n; }
-  namedChild(i: number): LNode | null { let n = 0; for (const c of this.children) if (c.isNamed && n++ === i) return c; return null; }
-  child(i: number): LNode | null { return this.children[i] ?? null; }
-  childForFieldName(f: string): LNode | null { for (const c of this.children) if (c.field === f) return c; return null; }
-  childrenForFieldName(f: string): LNode[] { return this.children.filter((c) => c.field === f); }
+  get text(): string {
+    return this.isNamed ? this.src.text.slice(this.startIndex, this.endIndex) : this.type;
+  }
+  get isMissing(): boolean {
+    return this.isNamed && this.startIndex === this.endIndex && this.type !== 'translation_unit';
+  }
+  get startPosition(): Point {
+    return this.src.point(this.startIndex);
+  }
+  get endPosition(): Point {
+    return this.src.point(this.endIndex);
+  }
+  get namedChildren(): LNode[] {
+    return this.children.filter((c) => c.isNamed);
+  }
+  get namedChildCount(): number {
+    let n = 0;
+    for (const c of this.children) if (c.isNamed) n++;
+    return n;
+  }
+  namedChild(i: number): LNode | null {
+    let n = 0;
+    for (const c of this.children) if (c.isNamed && n++ === i) return c;
+    return null;
+  }
+  child(i: number): LNode | null {
+    return this.children[i] ?? null;
+  }
+  childForFieldName(f: string): LNode | null {
+    for (const c of this.children) if (c.field === f) return c;
+    return null;
+  }
+  childrenForFieldName(f: string): LNode[] {
+    return this.children.filter((c) => c.field === f);
+  }
 
   /** Every descendant of one of `types`, in document order (not descending into matches' own kind is not needed: all are returned). */
   descendantsOfType(types: string[]): LNode[] {
@@ -58,21 +86,52 @@ class Source {
       this.lineStarts = ls;
     }
     const ls = this.lineStarts;
-    let lo = 0; let hi = ls.length - 1;
-    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (ls[mid] <= index) lo = mid; else hi = mid - 1; }
+    let lo = 0;
+    let hi = ls.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (ls[mid] <= index) lo = mid;
+      else hi = mid - 1;
+    }
     return { row: lo, column: index - ls[lo] };
   }
 }
 
 // Leaves and subtrees that never hold anything the extractor reads.
-const SKIP = new Set(['comment', 'string_literal', 'concatenated_string', 'char_literal', 'number_literal', 'preproc_arg', 'system_lib_string']);
+const SKIP = new Set([
+  'comment',
+  'string_literal',
+  'concatenated_string',
+  'char_literal',
+  'number_literal',
+  'preproc_arg',
+  'system_lib_string',
+]);
 // Tokens spelled like an identifier: their end is found by scanning the text, not by asking.
-const WORD_LEAVES = new Set(['identifier', 'field_identifier', 'type_identifier', 'statement_identifier', 'primitive_type', 'true', 'false']);
+const WORD_LEAVES = new Set([
+  'identifier',
+  'field_identifier',
+  'type_identifier',
+  'statement_identifier',
+  'primitive_type',
+  'true',
+  'false',
+]);
 // Named tokens: no children to look for.
 const LEAVES = new Set([...WORD_LEAVES, ...SKIP, 'preproc_directive', 'string_content', 'escape_sequence', 'character']);
 
-const enum Kind { Inner, Anonymous, Word, Leaf }
-interface TypeInfo { type: string; named: boolean; kind: Kind; fielded: boolean }
+const enum Kind {
+  Inner,
+  Anonymous,
+  Word,
+  Leaf,
+}
+interface TypeInfo {
+  type: string;
+  named: boolean;
+  kind: Kind;
+  fielded: boolean;
+}
 const TYPES: TypeInfo[] = [];
 const FIELD_NAMES: string[] = [];
 // Node types whose children carry field names (from the grammar's node-types.json, read once).
@@ -89,13 +148,18 @@ function hasFields(): Set<string> {
 }
 
 function classify(type: string, named: boolean): TypeInfo {
-  return { type, named, kind: !named ? Kind.Anonymous : WORD_LEAVES.has(type) ? Kind.Word : LEAVES.has(type) ? Kind.Leaf : Kind.Inner, fielded: hasFields().has(type) };
+  return {
+    type,
+    named,
+    kind: !named ? Kind.Anonymous : WORD_LEAVES.has(type) ? Kind.Word : LEAVES.has(type) ? Kind.Leaf : Kind.Inner,
+    fielded: hasFields().has(type),
+  };
 }
 
 /** What a node type is, asked of the binding once per type: numeric ids cross without building a string. */
 function typeInfo(c: TreeCursor): TypeInfo {
   const typeId = c.nodeTypeId;
-  return TYPES[typeId] ??= classify(c.nodeType, c.nodeIsNamed);
+  return (TYPES[typeId] ??= classify(c.nodeType, c.nodeIsNamed));
 }
 
 function isWordChar(c: number): boolean {
@@ -135,14 +199,16 @@ export function lightTree(tree: Tree, text: string): LNode {
       } else {
         const start = c.startIndex;
         let end = -1;
-        if (info.kind === Kind.Word && !hasError) { end = start; while (end < text.length && isWordChar(text.charCodeAt(end))) end++; }
-        else if (info.kind !== Kind.Inner) end = c.endIndex;
+        if (info.kind === Kind.Word && !hasError) {
+          end = start;
+          while (end < text.length && isWordChar(text.charCodeAt(end))) end++;
+        } else if (info.kind !== Kind.Inner) end = c.endIndex;
         if (info.kind === Kind.Inner) {
           node = new LNode([], src, info.type, field, start, end, true);
           if (c.gotoFirstChild()) {
             parent.children.push(node);
             stack.push(node);
-            fieldedStack.push(parentFields = info.fielded);
+            fieldedStack.push((parentFields = info.fielded));
             continue;
           }
           (node as { endIndex: number }).endIndex = c.endIndex;
@@ -153,7 +219,10 @@ export function lightTree(tree: Tree, text: string): LNode {
       while (!c.gotoNextSibling()) {
         // On the last child: the parent ends where it ends, when that is known without asking.
         const end = hasError ? -1 : lastChildEnd(stack[stack.length - 1], c);
-        if (!c.gotoParent() || stack.length === 1) { done = true; break; }
+        if (!c.gotoParent() || stack.length === 1) {
+          done = true;
+          break;
+        }
         (stack.pop() as { endIndex: number }).endIndex = end >= 0 ? end : c.endIndex;
         fieldedStack.pop();
       }
@@ -185,7 +254,11 @@ function markErrors(n: LNode): boolean {
 }
 
 /** The grammar's tables, as the native parser reports them (index = symbol or field id). */
-export interface Grammar { names: string[]; named: boolean[]; fields: string[] }
+export interface Grammar {
+  names: string[];
+  named: boolean[];
+  fields: string[];
+}
 
 // Layout of the native parser's records (native/flatTree.c): five int32 per node, in document order:
 // symbol | field << 16, start, end, the record after the subtree, flags (4: the tree has an error).
@@ -214,7 +287,10 @@ export function fromRecords(records: Int32Array, grammar: Grammar, text: string)
   const count = records.length / WORDS;
   for (let i = 1; i < count;) {
     const at = i * WORDS;
-    while (ends[ends.length - 1] <= i) { stack.pop(); ends.pop(); }
+    while (ends[ends.length - 1] <= i) {
+      stack.pop();
+      ends.pop();
+    }
     const parent = stack[stack.length - 1];
     const head = records[at];
     const info = infos[head & 0xffff];
@@ -233,7 +309,10 @@ export function fromRecords(records: Int32Array, grammar: Grammar, text: string)
     }
     const node = new LNode([], src, info.type, field, records[at + 1], records[at + 2], true);
     parent.children.push(node);
-    if (next > i + 1) { stack.push(node); ends.push(next); }
+    if (next > i + 1) {
+      stack.push(node);
+      ends.push(next);
+    }
     i++;
   }
   if (records[4] & TREE_HAS_ERROR) markErrors(root);

@@ -26,15 +26,26 @@ let loadError: string | undefined;
 export function nativeParser(): NativeParser | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
-  if (process.env.KPATH_NATIVE === '0') { loadError = 'KPATH_NATIVE=0'; return loaded; }
+  if (process.env.KPATH_NATIVE === '0') {
+    loadError = 'KPATH_NATIVE=0';
+    return loaded;
+  }
   const file = CANDIDATES.find((f) => existsSync(f));
-  if (!file) { loadError = 'dist/flatTree.node was not built'; return loaded; }
+  if (!file) {
+    loadError = 'dist/flatTree.node was not built';
+    return loaded;
+  }
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(file) as Addon;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const grammar = addon.init((require('tree-sitter-c') as { language: unknown }).language);
-    loaded = { parse: (text, timeoutMs) => { const r = addon.parse(text, timeoutMs); return r && fromRecords(r, grammar, text); } };
+    loaded = {
+      parse: (text, timeoutMs) => {
+        const r = addon.parse(text, timeoutMs);
+        return r && fromRecords(r, grammar, text);
+      },
+    };
   } catch (e) {
     loadError = `${file}: ${(e as Error).message}`;
   }

@@ -73,7 +73,12 @@ function getParser(): Parser {
   return parser;
 }
 
-export interface ParsedFile { facts: FileFacts; hash: string; size: number; mtimeMs: number }
+export interface ParsedFile {
+  facts: FileFacts;
+  hash: string;
+  size: number;
+  mtimeMs: number;
+}
 
 export function hashContent(buf: Buffer): string {
   return createHash('sha1').update(buf).digest('hex');
@@ -110,7 +115,7 @@ export function parseFile(root: string, rel: string, contents?: string): ParsedF
     }
   } catch (e) {
     const facts = emptyFacts(rel);
-    facts.notes.push(`unreadable: ${e instanceof FileRefused ? e.reason : (e as NodeJS.ErrnoException).code ?? String(e)}`);
+    facts.notes.push(`unreadable: ${e instanceof FileRefused ? e.reason : ((e as NodeJS.ErrnoException).code ?? String(e))}`);
     return { facts, hash: '', size: 0, mtimeMs };
   }
   const hash = hashContent(buf);
@@ -216,7 +221,8 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
     // keeping every name costs gigabytes for nothing resolution needs. Small ones are kept.
     if (defines.length <= MAX_KEPT_DEFINES) facts.macros = defines.map((d) => ({ name: d.name, line: d.line, fnLike: d.fnLike }));
     else notes.push(`${defines.length} #defines lexed, not kept (a generated header)`);
-    if (buf.length > MAX_PARSE_BYTES) notes.push(`${megabytes(buf.length)}: over the ${megabytes(MAX_PARSE_BYTES)} parse limit, only its #defines were indexed`);
+    if (buf.length > MAX_PARSE_BYTES)
+      notes.push(`${megabytes(buf.length)}: over the ${megabytes(MAX_PARSE_BYTES)} parse limit, only its #defines were indexed`);
     else addConditionals(facts, text); // which #define a configuration takes (INDIRECT_CALL_INET's arms)
     facts.notes.push(...notes);
     return facts;

@@ -14,7 +14,10 @@ function workerScript(): string {
   return path.join(__dirname, 'worker.ts');
 }
 
-export interface PoolProgress { done: number; total: number }
+export interface PoolProgress {
+  done: number;
+  total: number;
+}
 
 export async function parseAll(
   root: string,
@@ -31,7 +34,11 @@ export async function parseAll(
   for (const f of [...files].sort((a, b) => b.size - a.size)) {
     current.push(f.rel);
     bytes += f.size;
-    if (bytes > 512 * 1024 || current.length >= 64) { batches.push(current); current = []; bytes = 0; }
+    if (bytes > 512 * 1024 || current.length >= 64) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
   }
   if (current.length) batches.push(current);
 
@@ -41,33 +48,47 @@ export async function parseAll(
   const n = Math.min(threads, batches.length);
   const workers: Worker[] = [];
   try {
-    await Promise.all(Array.from({ length: n }, () => new Promise<void>((resolve, reject) => {
-      const script = workerScript();
-      // From sources (tests), the worker is TypeScript: load it through tsx like the parent.
-      const w = script.endsWith('.ts')
-        ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(script)});`, { eval: true })
-        : new Worker(script);
-      workers.push(w);
-      let inFlight = 0;
-      const sendOne = (): void => {
-        if (next >= batches.length) { if (inFlight === 0) resolve(); return; }
-        inFlight++;
-        w.postMessage({ id: next, root, files: batches[next++] } satisfies ParseJob);
-      };
-      w.on('message', (msg: ParseDone) => {
-        inFlight--;
-        // Refill first, so the worker starts the next batch while this thread takes in the results.
-        sendOne();
-        for (const line of msg.lines) { onResult(line); done++; }
-        onProgress?.({ done, total });
-        if (inFlight === 0 && next >= batches.length) resolve();
-      });
-      w.on('error', reject);
-      w.on('exit', (code) => { if (code !== 0 && next < batches.length) reject(new Error(`parser thread exited with ${code}`)); });
-      // Two batches in flight per worker: it never waits for this thread between batches.
-      sendOne();
-      sendOne();
-    })));
+    await Promise.all(
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const script = workerScript();
+            // From sources (tests), the worker is TypeScript: load it through tsx like the parent.
+            const w = script.endsWith('.ts')
+              ? new Worker(`require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(script)});`, { eval: true })
+              : new Worker(script);
+            workers.push(w);
+            let inFlight = 0;
+            const sendOne = (): void => {
+              if (next >= batches.length) {
+                if (inFlight === 0) resolve();
+                return;
+              }
+              inFlight++;
+              w.postMessage({ id: next, root, files: batches[next++] } satisfies ParseJob);
+            };
+            w.on('message', (msg: ParseDone) => {
+              inFlight--;
+              // Refill first, so the worker starts the next batch while this thread takes in the results.
+              sendOne();
+              for (const line of msg.lines) {
+                onResult(line);
+                done++;
+              }
+              onProgress?.({ done, total });
+              if (inFlight === 0 && next >= batches.length) resolve();
+            });
+            w.on('error', reject);
+            w.on('exit', (code) => {
+              if (code !== 0 && next < batches.length) reject(new Error(`parser thread exited with ${code}`));
+            });
+            // Two batches in flight per worker: it never waits for this thread between batches.
+            sendOne();
+            sendOne();
+          }),
+      ),
+    );
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

@@ -4,36 +4,118 @@
 // every line and column stays where it was in the file.
 
 const BARE = [
-  '__init', '__exit', '__initdata', '__exitdata', '__initconst', '__refdata', '__ref', '__cold', '__hot',
-  '__always_inline', 'noinline', '__noinline', '__rcu', '__user', '__kernel', '__iomem', '__percpu',
-  '__force', '__must_check', '__read_mostly', '__ro_after_init', '__net_init', '__net_exit',
-  '__net_initdata', '__latent_entropy', '__bpf_kfunc', 'notrace', '__visible', 'asmlinkage', '__sched',
-  '__maybe_unused', '__always_unused', '__used', '__weak', '__packed', '__malloc', '__pure', '__noreturn',
-  'INDIRECT_CALLABLE_SCOPE', '__deprecated', '__nocast', '__safe',
-  '__cacheline_aligned', '__cacheline_aligned_in_smp', '____cacheline_aligned', '____cacheline_aligned_in_smp',
-  '__randomize_layout', '__no_randomize_layout', '__nonstring', '__attribute_const__', '__flatten',
-  '__noclone', '__no_kcsan', '__no_sanitize_address', 'noinstr', '__sparse_cache', '__data_racy',
-  '__bitwise', '__private', '__must_hold_shared', '__initdata_or_module', '__meminit', '__meminitdata',
-  '__devinit', '__devexit', '__cpuinit', '__kprobes', 'nokprobe_inline', '__always_used', '__irq_entry',
-  '__softirq_entry', 'fastcall', '__fastcall', '__lockfunc', '__ro_after_init_scope', '__initdata_memblock',
-  '__init_memblock', '__counted_by_ptr',
+  '__init',
+  '__exit',
+  '__initdata',
+  '__exitdata',
+  '__initconst',
+  '__refdata',
+  '__ref',
+  '__cold',
+  '__hot',
+  '__always_inline',
+  'noinline',
+  '__noinline',
+  '__rcu',
+  '__user',
+  '__kernel',
+  '__iomem',
+  '__percpu',
+  '__force',
+  '__must_check',
+  '__read_mostly',
+  '__ro_after_init',
+  '__net_init',
+  '__net_exit',
+  '__net_initdata',
+  '__latent_entropy',
+  '__bpf_kfunc',
+  'notrace',
+  '__visible',
+  'asmlinkage',
+  '__sched',
+  '__maybe_unused',
+  '__always_unused',
+  '__used',
+  '__weak',
+  '__packed',
+  '__malloc',
+  '__pure',
+  '__noreturn',
+  'INDIRECT_CALLABLE_SCOPE',
+  '__deprecated',
+  '__nocast',
+  '__safe',
+  '__cacheline_aligned',
+  '__cacheline_aligned_in_smp',
+  '____cacheline_aligned',
+  '____cacheline_aligned_in_smp',
+  '__randomize_layout',
+  '__no_randomize_layout',
+  '__nonstring',
+  '__attribute_const__',
+  '__flatten',
+  '__noclone',
+  '__no_kcsan',
+  '__no_sanitize_address',
+  'noinstr',
+  '__sparse_cache',
+  '__data_racy',
+  '__bitwise',
+  '__private',
+  '__must_hold_shared',
+  '__initdata_or_module',
+  '__meminit',
+  '__meminitdata',
+  '__devinit',
+  '__devexit',
+  '__cpuinit',
+  '__kprobes',
+  'nokprobe_inline',
+  '__always_used',
+  '__irq_entry',
+  '__softirq_entry',
+  'fastcall',
+  '__fastcall',
+  '__lockfunc',
+  '__ro_after_init_scope',
+  '__initdata_memblock',
+  '__init_memblock',
+  '__counted_by_ptr',
   'EXPORT_SYMBOL_FOR_TESTS_ONLY',
 ];
 
 // Annotations that take a parenthesized argument list.
 const WITH_ARGS = [
-  '__acquires', '__releases', '__must_hold', '__printf', '__scanf', '__aligned', '__counted_by',
-  '__counted_by_le', '__counted_by_be', '__free', '__cleanup', '__section', '__alias', '__cond_acquires',
-  '__cond_releases', '__guarded_by', '__pt_guarded_by', '__nocfi_generic', '__diagnose_as', '__assume_aligned',
-  '__alloc_size', '__realloc_size', '____cacheline_aligned_in_smp_with', '__rcu_guarded_by',
+  '__acquires',
+  '__releases',
+  '__must_hold',
+  '__printf',
+  '__scanf',
+  '__aligned',
+  '__counted_by',
+  '__counted_by_le',
+  '__counted_by_be',
+  '__free',
+  '__cleanup',
+  '__section',
+  '__alias',
+  '__cond_acquires',
+  '__cond_releases',
+  '__guarded_by',
+  '__pt_guarded_by',
+  '__nocfi_generic',
+  '__diagnose_as',
+  '__assume_aligned',
+  '__alloc_size',
+  '__realloc_size',
+  '____cacheline_aligned_in_smp_with',
+  '__rcu_guarded_by',
   'INDIRECT_CALLABLE_DECLARE',
 ];
 
 const ARGS = String.raw`\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)`;
-const PATTERN = new RegExp(
-  String.raw`\b(?:(?:${WITH_ARGS.join('|')})${ARGS}|(?:${BARE.join('|')})\b)`,
-  'g',
-);
+const PATTERN = new RegExp(String.raw`\b(?:(?:${WITH_ARGS.join('|')})${ARGS}|(?:${BARE.join('|')})\b)`, 'g');
 
 const blank = (s: string): string => s.replace(/[^\n]/g, ' ');
 
@@ -57,8 +139,15 @@ export function isDefineOnly(source: string): boolean {
   let lineStart = true; // nothing but blanks and comments since the line began
   for (let i = 0; i < n;) {
     const c = source.charCodeAt(i);
-    if (c === 10) { lineStart = true; i++; continue; }
-    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) { i++; continue; }
+    if (c === 10) {
+      lineStart = true;
+      i++;
+      continue;
+    }
+    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
+      i++;
+      continue;
+    }
     if (c === 47 && source.charCodeAt(i + 1) === 42) {
       const end = source.indexOf('*/', i + 2);
       if (end < 0) return false;

@@ -5,8 +5,15 @@ import { parentPort } from 'node:worker_threads';
 import { collectTrees, parseFile } from './parseFile';
 import { encodeParts, type LineParts } from '../index/cache';
 
-export interface ParseJob { id: number; root: string; files: string[] }
-export interface ParseDone { id: number; lines: LineParts[] }
+export interface ParseJob {
+  id: number;
+  root: string;
+  files: string[];
+}
+export interface ParseDone {
+  id: number;
+  lines: LineParts[];
+}
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

@@ -13,7 +13,10 @@ import { TEMPLATE_PASTE } from '../parse/facts';
 import { STATIC_CALLS } from '../parse/kernelMacros';
 import { mayBeFunctionValue } from '../parse/values';
 
-interface Def { file: string; t: MacroTemplate }
+interface Def {
+  file: string;
+  t: MacroTemplate;
+}
 
 /** Every template by name, and each file's file-scope uses (an x-macro list is a header of them). */
 export class MacroTable {
@@ -24,7 +27,10 @@ export class MacroTable {
     for (const t of f.templates ?? []) {
       const list = this.byName.get(t.name);
       const d = { file: f.path, t };
-      if (list) { list.push(d); list.sort(byPlace); } else this.byName.set(t.name, [d]);
+      if (list) {
+        list.push(d);
+        list.sort(byPlace);
+      } else this.byName.set(t.name, [d]);
     }
     const top = f.uses?.filter((u) => u.from === '' && !u.init);
     if (top?.length) this.fileUses.set(f.path, top);
@@ -33,7 +39,8 @@ export class MacroTable {
   remove(f: FileFacts): void {
     for (const t of f.templates ?? []) {
       const list = this.byName.get(t.name)?.filter((d) => d.file !== f.path);
-      if (list?.length) this.byName.set(t.name, list); else this.byName.delete(t.name);
+      if (list?.length) this.byName.set(t.name, list);
+      else this.byName.delete(t.name);
     }
     this.fileUses.delete(f.path);
   }
@@ -54,7 +61,10 @@ export class MacroTable {
         if (d.t.line < line && (!own || d.t.line > own.t.line)) own = d;
       } else if (!localOnly) {
         const distance = folderDistance(file, d.file);
-        if (distance < nearDistance) { near = d; nearDistance = distance; }
+        if (distance < nearDistance) {
+          near = d;
+          nearDistance = distance;
+        }
       }
     }
     const d = own ?? near;
@@ -92,9 +102,19 @@ function includeCandidates(from: string, written: string): string[] {
 }
 
 /** What expansion yields, placed at the uses. */
-export interface Expansion { stores: Store[]; args: ArgPass[]; functions: FunctionDef[]; globals: GlobalVar[] }
+export interface Expansion {
+  stores: Store[];
+  args: ArgPass[];
+  functions: FunctionDef[];
+  globals: GlobalVar[];
+}
 
-interface At { file: string; line: number; col: number; from: string }
+interface At {
+  file: string;
+  line: number;
+  col: number;
+  from: string;
+}
 
 const MAX_DEPTH = 8;
 const PARAM = /__kp(\d+)__/g;
@@ -108,12 +128,15 @@ class Binding {
   text(s: string): string | undefined {
     if (!s.includes('__kp')) return s;
     let ok = true;
-    const out = s.replace(PARAM, (_, i: string) => {
-      const a = this.args[Number(i)];
-      if (a?.k === 'name' || a?.k === 'local') return a.n;
-      ok = false;
-      return '';
-    }).split(TEMPLATE_PASTE).join('');
+    const out = s
+      .replace(PARAM, (_, i: string) => {
+        const a = this.args[Number(i)];
+        if (a?.k === 'name' || a?.k === 'local') return a.n;
+        ok = false;
+        return '';
+      })
+      .split(TEMPLATE_PASTE)
+      .join('');
     return ok && out ? out : undefined;
   }
 
@@ -130,7 +153,9 @@ class Binding {
         const n = this.text(e.n);
         return n === undefined ? undefined : n === e.n ? e : { k: 'name', n };
       }
-      case 'local': case 'other': return e;
+      case 'local':
+      case 'other':
+        return e;
       case 'field': {
         const inner = this.expr(e.e);
         const f = this.text(e.f);
@@ -150,7 +175,10 @@ class Binding {
         const b = this.expr(e.b);
         return a && b ? { k: 'cond', a, b } : undefined;
       }
-      case 'callp': case 'index': case 'deref': case 'addr': {
+      case 'callp':
+      case 'index':
+      case 'deref':
+      case 'addr': {
         const inner = this.expr(e.e);
         return inner ? { k: e.k, e: inner } : undefined;
       }
@@ -175,7 +203,8 @@ function expandUse(table: MacroTable, use: MacroUse, at: At, out: Expansion, dep
     // extractor has recorded already.)
     if (depth > 0) {
       use.args.forEach((value, index) => {
-        if (value.k !== 'field' && mayBeFunctionValue(value)) out.args.push({ from: at.from, callee: use.name, index, value, line: at.line, col: at.col });
+        if (value.k !== 'field' && mayBeFunctionValue(value))
+          out.args.push({ from: at.from, callee: use.name, index, value, line: at.line, col: at.col });
       });
     }
     return;
@@ -194,15 +223,23 @@ function expandUse(table: MacroTable, use: MacroUse, at: At, out: Expansion, dep
     if (!name) continue;
     const params = d.params.map((p) => ({ name: p.name, type: b.type(p.type) ?? p.type }));
     out.functions.push({
-      ...d, name, params, line: at.line, col: at.col, endLine: at.line, nameLine: at.line, nameCol: at.col,
-      signature: `${use.name}(…)`, viaMacro: use.name,
+      ...d,
+      name,
+      params,
+      line: at.line,
+      col: at.col,
+      endLine: at.line,
+      nameLine: at.line,
+      nameCol: at.col,
+      signature: `${use.name}(…)`,
+      viaMacro: use.name,
     });
   }
   let declared: GlobalVar | undefined;
   for (const g of t.globals) {
     const name = b.text(g.name);
     const type = b.type(g.type);
-    if (name && type) out.globals.push(declared = { ...g, name, type, line: at.line, col: at.col });
+    if (name && type) out.globals.push((declared = { ...g, name, type, line: at.line, col: at.col }));
   }
   // `DEFINE_SCHED_CLASS(fair) = { … }`: the initializer written after the use is the variable's.
   if (use.value) {
@@ -217,12 +254,27 @@ function expandUse(table: MacroTable, use: MacroUse, at: At, out: Expansion, dep
     const from = fromOf(u.from);
     const init = u.init ? b.init(u.init, t.init === true && u.init.t.base === '', use.init) : undefined;
     if (!name || from === undefined || (u.init && !init)) continue;
-    nested.push({ from, name, args: u.args.map((a) => b.expr(a) ?? { k: 'other' }), line: at.line, col: at.col, ...(init ? { init } : {}) });
+    nested.push({
+      from,
+      name,
+      args: u.args.map((a) => b.expr(a) ?? { k: 'other' }),
+      line: at.line,
+      col: at.col,
+      ...(init ? { init } : {}),
+    });
   }
   // A body that is a call (`__ATTR_RW(x)` → `__ATTR(x, 0644, x_show, x_store)`): the use goes on, initializing what it did.
   if (t.expr?.k === 'call' && !STATIC_CALLS.has(t.expr.f)) {
     const f = b.text(t.expr.f);
-    if (f) nested.push({ from: at.from, name: f, args: t.expr.a.map((a) => b.expr(a) ?? { k: 'other' }), line: at.line, col: at.col, ...(use.init ? { init: use.init } : {}) });
+    if (f)
+      nested.push({
+        from: at.from,
+        name: f,
+        args: t.expr.a.map((a) => b.expr(a) ?? { k: 'other' }),
+        line: at.line,
+        col: at.col,
+        ...(use.init ? { init: use.init } : {}),
+      });
   }
   for (const u of nested) expandUse(table, u, { ...at, from: u.from }, out, depth + 1);
 }

@@ -19,7 +19,10 @@ import { functionId, structLabel, type TypeEnv } from './typeEnv';
 export type SlotResult = { slot: string; receiverType?: string; general?: string[] } | { direct: string } | { unresolved: string };
 
 /** A chain of members embedded by value: structs[0].members[0] (of type structs[1]).members[1] … */
-interface MemberChain { structs: string[]; members: string[] }
+interface MemberChain {
+  structs: string[];
+  members: string[];
+}
 
 function isRecord(base: string): boolean {
   return base.startsWith('struct ') || base.startsWith('union ');
@@ -45,7 +48,11 @@ function chainSlot(chain: MemberChain, f: string): { slot: string; general: stri
   return { slot: names[0], general: names.slice(1) };
 }
 
-export interface SlotValue { fn?: string; slot?: string; evidence: Evidence }
+export interface SlotValue {
+  fn?: string;
+  slot?: string;
+  evidence: Evidence;
+}
 
 /** The id of the function named `name` defined in `file` (for `from` fields of facts). */
 export function enclosingId(env: TypeEnv, file: string, name: string): string {
@@ -66,7 +73,8 @@ export function slotOf(env: TypeEnv, e: Expr, file: string, fnId: string, depth 
     case 'field': {
       const owner = env.typeOf(e.e, file);
       if (!owner) return { unresolved: `type of the receiver of .${e.f} is unknown` };
-      if (!(owner.base.startsWith('struct ') || owner.base.startsWith('union '))) return { unresolved: `receiver of .${e.f} has non-struct type ${owner.base}` };
+      if (!(owner.base.startsWith('struct ') || owner.base.startsWith('union ')))
+        return { unresolved: `receiver of .${e.f} has non-struct type ${owner.base}` };
       const fi = env.field(owner.base, e.f);
       if (!fi) return { unresolved: `${structLabel(owner.base)} has no field ${e.f} in the index` };
       const chain = memberChain(env, e.e, file);
@@ -84,7 +92,10 @@ export function slotOf(env: TypeEnv, e: Expr, file: string, fnId: string, depth 
       if (fn) return { direct: fn.id };
       return { unresolved: `${e.n} is neither a function nor a global in the index` };
     }
-    case 'deref': case 'addr': case 'cast': case 'index':
+    case 'deref':
+    case 'addr':
+    case 'cast':
+    case 'index':
       return slotOf(env, e.e, file, fnId, depth + 1);
     case 'call': {
       if (VALUE_WRAPPERS.has(e.f) && e.a[0]) return slotOf(env, e.a[0], file, fnId, depth + 1);
@@ -117,12 +128,17 @@ export function valuesOf(env: TypeEnv, e: Expr, file: string, fnId: string, out:
   switch (e.k) {
     case 'name': {
       const fn = env.lookupFunction(e.n, file);
-      if (fn) { out.push({ fn: fn.id }); return; }
+      if (fn) {
+        out.push({ fn: fn.id });
+        return;
+      }
       const g = globalSlot(env, e.n, file);
       if (g) out.push({ slot: g });
       return;
     }
-    case 'addr': case 'cast': case 'deref':
+    case 'addr':
+    case 'cast':
+    case 'deref':
       valuesOf(env, e.e, file, fnId, out, depth + 1);
       return;
     case 'cond':
@@ -135,7 +151,9 @@ export function valuesOf(env: TypeEnv, e: Expr, file: string, fnId: string, out:
       if (key) out.push({ slot: key });
       return;
     }
-    case 'field': case 'local': case 'index': {
+    case 'field':
+    case 'local':
+    case 'index': {
       const s = slotOf(env, e, file, fnId, depth + 1);
       if ('slot' in s) out.push({ slot: s.slot });
       return;
@@ -169,7 +187,10 @@ function initSlot(env: TypeEnv, t: TypeRef, path: string[]): { slot: string; gen
   let last: { slot: string; general?: string[] } | undefined;
   for (let i = 0; i < path.length; i++) {
     const step = path[i];
-    if (step.startsWith('#') && cur.ptr > 0) { cur = { ...cur, ptr: cur.ptr - 1 }; continue; }
+    if (step.startsWith('#') && cur.ptr > 0) {
+      cur = { ...cur, ptr: cur.ptr - 1 };
+      continue;
+    }
     const st = env.structs.get(cur.base);
     if (!st) return undefined;
     const fi = step.startsWith('#') ? (step === '#*' ? undefined : st.ordered[Number(step.slice(1))]) : env.field(cur.base, step);
@@ -217,7 +238,8 @@ export function fileFlows(env: TypeEnv, f: FileFacts): FileFlows {
     const values: { fn?: string; slot?: string }[] = [];
     const inFn = enclosingId(env, f.path, a.from);
     valuesOf(env, a.value, f.path, inFn, values);
-    for (const value of values) flows.push({ slot, value, evidence: { file: f.path, line: a.line, col: a.col, how: value.fn ? 'arg' : 'copy', slot, in: inFn } });
+    for (const value of values)
+      flows.push({ slot, value, evidence: { file: f.path, line: a.line, col: a.col, how: value.fn ? 'arg' : 'copy', slot, in: inFn } });
   };
   for (const st of f.stores) addStore(st);
   for (const a of f.args) addArg(a);

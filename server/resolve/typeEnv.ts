@@ -5,14 +5,31 @@ import type { Expr, FieldDecl, FileFacts, FunctionDef, GlobalVar, MacroDef, Stru
 import { VALUE_WRAPPERS } from '../parse/kernelMacros';
 import { MacroTable, expandCallee, type Expansion } from './macros';
 
-export interface FieldInfo extends FieldDecl { owner: string; file: string }
-export interface StructInfo { name: string; fields: Map<string, FieldInfo>; ordered: FieldInfo[]; defs: { file: string; line: number; col: number; decl: StructDecl }[] }
+export interface FieldInfo extends FieldDecl {
+  owner: string;
+  file: string;
+}
+export interface StructInfo {
+  name: string;
+  fields: Map<string, FieldInfo>;
+  ordered: FieldInfo[];
+  defs: { file: string; line: number; col: number; decl: StructDecl }[];
+}
 /**
  * A function as the index holds it. Its parameter list and signature text are left out: for files
  * read from the cache they stay packed until KernelIndex.fullDef() asks for them (lazyFacts.ts).
  */
-export interface FnEntry { id: string; name: string; file: string; def: Omit<FunctionDef, 'params' | 'signature'> }
-export interface GlobalEntry { id: string; file: string; g: GlobalVar }
+export interface FnEntry {
+  id: string;
+  name: string;
+  file: string;
+  def: Omit<FunctionDef, 'params' | 'signature'>;
+}
+export interface GlobalEntry {
+  id: string;
+  file: string;
+  g: GlobalVar;
+}
 
 /** `struct sock` → `sock`: the label used in slot keys and shown to people. */
 export function structLabel(base: string): string {
@@ -36,19 +53,24 @@ class Ranked<V> {
 
   add(name: string, file: string, rank: number, v: V): void {
     const list = this.defs.get(name);
-    if (list) list.push({ file, rank, v }); else this.defs.set(name, [{ file, rank, v }]);
+    if (list) list.push({ file, rank, v });
+    else this.defs.set(name, [{ file, rank, v }]);
     this.choose(name);
   }
 
   removeFile(name: string, file: string): void {
     const list = this.defs.get(name)?.filter((d) => d.file !== file);
-    if (list?.length) this.defs.set(name, list); else this.defs.delete(name);
+    if (list?.length) this.defs.set(name, list);
+    else this.defs.delete(name);
     this.choose(name);
   }
 
   private choose(name: string): void {
     const list = this.defs.get(name);
-    if (!list) { this.best.delete(name); return; }
+    if (!list) {
+      this.best.delete(name);
+      return;
+    }
     let b = list[0];
     for (const d of list) if (d.rank < b.rank || (d.rank === b.rank && d.file < b.file)) b = d;
     this.best.set(name, b.v);
@@ -75,7 +97,10 @@ export class TypeEnv {
   add(f: FileFacts, macros: MacroDef[] = f.macros): void {
     for (const s of f.structs) {
       let info = this.structs.get(s.name);
-      if (!info) { info = { name: s.name, fields: new Map(), ordered: [], defs: [] }; this.structs.set(s.name, info); }
+      if (!info) {
+        info = { name: s.name, fields: new Map(), ordered: [], defs: [] };
+        this.structs.set(s.name, info);
+      }
       info.defs.push({ file: f.path, line: s.line, col: s.col, decl: s });
       unionFields(info);
     }
@@ -95,15 +120,22 @@ export class TypeEnv {
     for (const g of globals) push(this.globals, g.name, { id: g.isStatic && !file.endsWith('.h') ? `${g.name}@${file}` : g.name, file, g });
   }
 
-  private removeDefinitions(file: string, functions: readonly { name: string }[], globals: readonly { name: string }[], def?: (e: FnEntry | GlobalEntry) => boolean): void {
+  private removeDefinitions(
+    file: string,
+    functions: readonly { name: string }[],
+    globals: readonly { name: string }[],
+    def?: (e: FnEntry | GlobalEntry) => boolean,
+  ): void {
     const keep = (e: FnEntry | GlobalEntry): boolean => e.file !== file || (def !== undefined && !def(e));
     for (const d of functions) {
       const list = this.functions.get(d.name)?.filter(keep);
-      if (list?.length) this.functions.set(d.name, list); else this.functions.delete(d.name);
+      if (list?.length) this.functions.set(d.name, list);
+      else this.functions.delete(d.name);
     }
     for (const g of globals) {
       const list = this.globals.get(g.name)?.filter(keep);
-      if (list?.length) this.globals.set(g.name, list); else this.globals.delete(g.name);
+      if (list?.length) this.globals.set(g.name, list);
+      else this.globals.delete(g.name);
     }
   }
 
@@ -212,7 +244,8 @@ export class TypeEnv {
   typeOf(e: Expr, file: string, depth = 0): TypeRef | undefined {
     if (depth > 16) return undefined;
     switch (e.k) {
-      case 'local': return this.canon(e.t);
+      case 'local':
+        return this.canon(e.t);
       case 'name': {
         const g = this.lookupGlobal(e.n, file);
         if (g) return this.canon(g.g.type);
@@ -233,8 +266,10 @@ export class TypeEnv {
         const expanded = expandCallee(this.macros, e, file);
         return expanded ? this.typeOf(expanded, file, depth + 1) : undefined;
       }
-      case 'cast': return this.canon(e.t);
-      case 'index': case 'deref': {
+      case 'cast':
+        return this.canon(e.t);
+      case 'index':
+      case 'deref': {
         const t = this.typeOf(e.e, file, depth + 1);
         return t && t.ptr > 0 ? { ...t, ptr: t.ptr - 1 } : t;
       }
@@ -242,8 +277,10 @@ export class TypeEnv {
         const t = this.typeOf(e.e, file, depth + 1);
         return t ? { ...t, ptr: t.ptr + 1 } : undefined;
       }
-      case 'cond': return this.typeOf(e.a, file, depth + 1) ?? this.typeOf(e.b, file, depth + 1);
-      default: return undefined;
+      case 'cond':
+        return this.typeOf(e.a, file, depth + 1) ?? this.typeOf(e.b, file, depth + 1);
+      default:
+        return undefined;
     }
   }
 
@@ -259,7 +296,11 @@ export class TypeEnv {
     let cur = this.canon(t);
     let fi: FieldInfo | undefined;
     for (const step of path) {
-      if (step.startsWith('#') && cur.ptr > 0) { cur = { ...cur, ptr: cur.ptr - 1 }; fi = undefined; continue; }
+      if (step.startsWith('#') && cur.ptr > 0) {
+        cur = { ...cur, ptr: cur.ptr - 1 };
+        fi = undefined;
+        continue;
+      }
       const s = this.structs.get(cur.base);
       if (!s) return undefined;
       if (step.startsWith('#')) {
@@ -294,5 +335,6 @@ function unionFields(info: StructInfo): void {
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
-  if (list) list.push(v); else m.set(k, [v]);
+  if (list) list.push(v);
+  else m.set(k, [v]);
 }

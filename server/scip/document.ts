@@ -23,13 +23,33 @@ const UTF16_COLUMNS = 2;
 /** How many targets an indirect call's hover names. */
 const HOVER_TARGETS = 12;
 
-export interface Occurrence { range: number[]; symbol: string; roles: number; enclosing?: number[]; hover?: string }
-export interface SymbolInfo { symbol: string; kind: number; name: string; documentation: string[]; implements: string[]; signature?: string }
+export interface Occurrence {
+  range: number[];
+  symbol: string;
+  roles: number;
+  enclosing?: number[];
+  hover?: string;
+}
+export interface SymbolInfo {
+  symbol: string;
+  kind: number;
+  name: string;
+  documentation: string[];
+  implements: string[];
+  signature?: string;
+}
 
 /** For each function (by id) stored into function-pointer fields: each field's slot and the evidence. */
 export type Implementations = Map<string, Map<string, Evidence[]>>;
 
-export interface DocumentCounts { occurrences: number; definitions: number; references: number; indirect: number; symbols: number; relationships: number }
+export interface DocumentCounts {
+  occurrences: number;
+  definitions: number;
+  references: number;
+  indirect: number;
+  symbols: number;
+  relationships: number;
+}
 
 const isWordChar = (c: string | undefined): boolean => c !== undefined && /\w/.test(c);
 
@@ -60,7 +80,15 @@ function signatureOf(lines: string[] | undefined, line: number, col: number, end
     const t = (l === line ? lines[l].slice(col) : lines[l]).replace(/\/\/.*/, '');
     const brace = t.indexOf('{');
     parts.push(brace >= 0 ? t.slice(0, brace) : t);
-    if (brace >= 0) return parts.join(' ').replace(/\/\*.*?\*\//g, ' ').replace(/\s+/g, ' ').trim().slice(0, 400) || undefined;
+    if (brace >= 0)
+      return (
+        parts
+          .join(' ')
+          .replace(/\/\*.*?\*\//g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim()
+          .slice(0, 400) || undefined
+      );
   }
   return undefined;
 }
@@ -84,18 +112,41 @@ function nameLength(lines: string[] | undefined, line: number, col: number, name
 }
 
 /** Occurrences and symbols of one file; `functions` are those the index holds for it (macro-defined ones too). */
-export function documentOf(ix: KernelIndex, rel: string, functions: FnEntry[], impl: Implementations, fieldTargets: Map<string, number>): { occurrences: Occurrence[]; symbols: SymbolInfo[] } {
+export function documentOf(
+  ix: KernelIndex,
+  rel: string,
+  functions: FnEntry[],
+  impl: Implementations,
+  fieldTargets: Map<string, number>,
+): { occurrences: Occurrence[]; symbols: SymbolInfo[] } {
   const f = ix.files.get(rel) as FileFacts;
   const lines = functions.length || f.structs.length ? linesOf(ix.root, rel) : undefined;
   const occurrences: Occurrence[] = [];
   const symbols = new Map<string, SymbolInfo>();
-  const define = (s: SymbolInfo): SymbolInfo => { const had = symbols.get(s.symbol); if (had) return had; symbols.set(s.symbol, s); return s; };
+  const define = (s: SymbolInfo): SymbolInfo => {
+    const had = symbols.get(s.symbol);
+    if (had) return had;
+    symbols.set(s.symbol, s);
+    return s;
+  };
 
   for (const e of functions) {
     const d = e.def;
     const symbol = functionSymbol(e);
-    occurrences.push({ range: range(d.nameLine, d.nameCol, d.nameCol + nameLength(lines, d.nameLine, d.nameCol, e.name)), symbol, roles: DEFINITION, enclosing: enclosing(lines, d.line, d.col, d.endLine) });
-    const info = define({ symbol, kind: KIND.function, name: e.name, documentation: [], implements: [], signature: signatureOf(lines, d.line, d.col, d.endLine) });
+    occurrences.push({
+      range: range(d.nameLine, d.nameCol, d.nameCol + nameLength(lines, d.nameLine, d.nameCol, e.name)),
+      symbol,
+      roles: DEFINITION,
+      enclosing: enclosing(lines, d.line, d.col, d.endLine),
+    });
+    const info = define({
+      symbol,
+      kind: KIND.function,
+      name: e.name,
+      documentation: [],
+      implements: [],
+      signature: signatureOf(lines, d.line, d.col, d.endLine),
+    });
     // Only the definition the index means by this id carries what was stored (a global name defined twice shares one symbol).
     const fields = ix.fnById(e.id) === e ? impl.get(e.id) : undefined;
     if (!fields) continue;
@@ -103,7 +154,9 @@ export function documentOf(ix: KernelIndex, rel: string, functions: FnEntry[], i
     for (const [slot, evidence] of fields) {
       const field = fieldSlot(slot)!;
       info.implements.push(fieldSymbol(structSymbol(field.struct), field.field));
-      doc.push(`- \`${slot}\`: ${evidence.slice(0, 3).map(evidenceLine).join('; ')}${evidence.length > 3 ? ` (+${evidence.length - 3} more)` : ''}`);
+      doc.push(
+        `- \`${slot}\`: ${evidence.slice(0, 3).map(evidenceLine).join('; ')}${evidence.length > 3 ? ` (+${evidence.length - 3} more)` : ''}`,
+      );
     }
     info.documentation.push(doc.join('\n'));
   }
@@ -139,7 +192,9 @@ export function documentOf(ix: KernelIndex, rel: string, functions: FnEntry[], i
     const keyword = st.name.startsWith('union') ? 'union' : 'struct';
     occurrences.push({
       range: at >= 0 ? range(st.line, at, at + label.length) : range(st.line, st.col, st.col + keyword.length),
-      symbol, roles: DEFINITION, enclosing: enclosing(lines, st.line, st.col, st.endLine),
+      symbol,
+      roles: DEFINITION,
+      enclosing: enclosing(lines, st.line, st.col, st.endLine),
     });
     define({ symbol, kind: keyword === 'union' ? KIND.union : KIND.struct, name: shown, documentation: [], implements: [] });
     for (const fi of st.fields) {
@@ -148,7 +203,12 @@ export function documentOf(ix: KernelIndex, rel: string, functions: FnEntry[], i
       const c = col >= 0 ? col : fi.col;
       occurrences.push({ range: range(fi.line, c, c + fi.name.length), symbol: fsym, roles: DEFINITION });
       const n = fieldTargets.get(`${label}.${fi.name}`);
-      const documentation = fi.type.fn && n ? [`Function pointer: kpath found ${n} function${n === 1 ? '' : 's'} stored here (Find implementations lists them, with where each was stored).`] : [];
+      const documentation =
+        fi.type.fn && n
+          ? [
+              `Function pointer: kpath found ${n} function${n === 1 ? '' : 's'} stored here (Find implementations lists them, with where each was stored).`,
+            ]
+          : [];
       define({ symbol: fsym, kind: KIND.field, name: fi.name, documentation, implements: [] });
     }
   }
@@ -159,13 +219,21 @@ export function documentOf(ix: KernelIndex, rel: string, functions: FnEntry[], i
 
 /** Write a Document as field 2 of the Index message; returns what it held. */
 export function writeDocument(w: ProtoWriter, rel: string, doc: { occurrences: Occurrence[]; symbols: SymbolInfo[] }): DocumentCounts {
-  const counts: DocumentCounts = { occurrences: doc.occurrences.length, definitions: 0, references: 0, indirect: 0, symbols: doc.symbols.length, relationships: 0 };
+  const counts: DocumentCounts = {
+    occurrences: doc.occurrences.length,
+    definitions: 0,
+    references: 0,
+    indirect: 0,
+    symbols: doc.symbols.length,
+    relationships: 0,
+  };
   w.message(2, (d) => {
     d.string(1, rel);
     d.string(4, 'c');
     d.uint(6, UTF16_COLUMNS);
     for (const o of doc.occurrences) {
-      if (o.roles & DEFINITION) counts.definitions++; else counts.references++;
+      if (o.roles & DEFINITION) counts.definitions++;
+      else counts.references++;
       if (o.hover) counts.indirect++;
       d.message(2, (m) => {
         m.packed(1, o.range);
@@ -180,10 +248,18 @@ export function writeDocument(w: ProtoWriter, rel: string, doc: { occurrences: O
       d.message(3, (m) => {
         m.string(1, s.symbol);
         for (const line of s.documentation) m.string(3, line);
-        for (const target of s.implements) m.message(4, (r) => { r.string(1, target); r.bool(3, true); });
+        for (const target of s.implements)
+          m.message(4, (r) => {
+            r.string(1, target);
+            r.bool(3, true);
+          });
         m.uint(5, s.kind);
         m.string(6, s.name);
-        if (s.signature) m.message(7, (sig) => { sig.string(4, 'c'); sig.string(5, s.signature!); });
+        if (s.signature)
+          m.message(7, (sig) => {
+            sig.string(4, 'c');
+            sig.string(5, s.signature!);
+          });
       });
     }
   });

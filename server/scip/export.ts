@@ -19,7 +19,11 @@ import { fieldSlot } from './symbols';
 /** TextEncoding.UTF8 of scip.proto: the tree's files are read as UTF-8 (Latin-1 where they are not valid UTF-8). */
 const UTF8 = 1;
 
-export interface ScipReport extends DocumentCounts { documents: number; bytes: number; seconds: number }
+export interface ScipReport extends DocumentCounts {
+  documents: number;
+  bytes: number;
+  seconds: number;
+}
 
 /**
  * The functions stored into each function-pointer field: every field slot that an indirect call
@@ -38,7 +42,10 @@ function implementations(ix: KernelIndex): { impl: Implementations; fieldTargets
     if (targets.size) fieldTargets.set(slot, targets.size);
     for (const [id, evidence] of targets) {
       let fields = impl.get(id);
-      if (!fields) { fields = new Map(); impl.set(id, fields); }
+      if (!fields) {
+        fields = new Map();
+        impl.set(id, fields);
+      }
       fields.set(slot, evidence);
     }
   }
@@ -46,13 +53,22 @@ function implementations(ix: KernelIndex): { impl: Implementations; fieldTargets
 }
 
 /** Write the SCIP index of `ix` to `out`; `progress` is told each document written. */
-export function exportScip(ix: KernelIndex, out: string, args: string[] = [], progress?: (done: number, total: number) => void): ScipReport {
+export function exportScip(
+  ix: KernelIndex,
+  out: string,
+  args: string[] = [],
+  progress?: (done: number, total: number) => void,
+): ScipReport {
   const t0 = performance.now();
   const { impl, fieldTargets } = implementations(ix);
   const files = [...ix.files.keys()].sort();
   const functions = new Map<string, FnEntry[]>();
   for (const defs of ix.env.functions.values()) {
-    for (const e of defs) { const list = functions.get(e.file); if (list) list.push(e); else functions.set(e.file, [e]); }
+    for (const e of defs) {
+      const list = functions.get(e.file);
+      if (list) list.push(e);
+      else functions.set(e.file, [e]);
+    }
   }
   const tmp = `${out}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w');
@@ -79,7 +95,11 @@ export function exportScip(ix: KernelIndex, out: string, args: string[] = [], pr
     closeSync(fd);
     renameSync(tmp, out);
   } catch (e) {
-    try { closeSync(fd); } catch { /* closed already */ }
+    try {
+      closeSync(fd);
+    } catch {
+      /* closed already */
+    }
     rmSync(tmp, { force: true });
     throw e;
   }
@@ -87,7 +107,13 @@ export function exportScip(ix: KernelIndex, out: string, args: string[] = [], pr
 }
 
 /** The CLI command: write the file, say what it holds. */
-export function scipCommand(ix: KernelIndex, out: string | undefined, quiet: boolean, print: (s: string) => void, err: (s: string) => void): number {
+export function scipCommand(
+  ix: KernelIndex,
+  out: string | undefined,
+  quiet: boolean,
+  print: (s: string) => void,
+  err: (s: string) => void,
+): number {
   if (!out) throw new UsageError('scip needs --out <file> (index.scip)');
   const tty = !quiet && process.stderr.isTTY;
   let lastPct = -1;
@@ -98,9 +124,11 @@ export function scipCommand(ix: KernelIndex, out: string | undefined, quiet: boo
     process.stderr.write(`\rkpath: writing ${done}/${total} documents (${pct}%)${done === total ? '\n' : ''}`);
   });
   const n = (x: number): string => x.toLocaleString('en-US');
-  print(`wrote ${out}: ${n(r.documents)} documents, ${n(r.symbols)} symbols, ${n(r.occurrences)} occurrences `
-    + `(${n(r.definitions)} definitions, ${n(r.references)} references, ${n(r.indirect)} of them calls through a field), `
-    + `${n(r.relationships)} implementation relationships; ${(r.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(1)} s`);
+  print(
+    `wrote ${out}: ${n(r.documents)} documents, ${n(r.symbols)} symbols, ${n(r.occurrences)} occurrences ` +
+      `(${n(r.definitions)} definitions, ${n(r.references)} references, ${n(r.indirect)} of them calls through a field), ` +
+      `${n(r.relationships)} implementation relationships; ${(r.bytes / 1e6).toFixed(1)} MB in ${r.seconds.toFixed(1)} s`,
+  );
   if (!quiet) err(`kpath: upload it with: src code-intel upload -file=${out}`);
   return 0;
 }

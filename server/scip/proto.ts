@@ -10,7 +10,10 @@ const LENGTH_DELIMITED = 2;
 /** Bytes a varint of `v` takes. */
 function varintSize(v: number): number {
   let n = 1;
-  while (v >= 128) { v = Math.floor(v / 128); n++; }
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
   return n;
 }
 

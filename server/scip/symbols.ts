@@ -12,7 +12,11 @@ export function descriptorName(s: string): string {
 }
 
 /** `net/`socket.c`/`: a file as namespaces. */
-const fileNamespace = (file: string): string => file.split('/').map((p) => `${descriptorName(p)}/`).join('');
+const fileNamespace = (file: string): string =>
+  file
+    .split('/')
+    .map((p) => `${descriptorName(p)}/`)
+    .join('');
 
 export function functionSymbol(fn: { name: string; file: string; def: { isStatic: boolean } }): string {
   return `${PREFIX}${fn.def.isStatic ? fileNamespace(fn.file) : ''}${descriptorName(fn.name)}().`;
@@ -23,7 +27,10 @@ export function functionSymbol(fn: { name: string; file: string; def: { isStatic
  * one). One symbol per tag, as the index keeps one struct per tag with the fields of every definition.
  */
 export function structSymbol(label: string): string {
-  return `${PREFIX}${label.split('::').map((n) => `${descriptorName(n)}#`).join('')}`;
+  return `${PREFIX}${label
+    .split('::')
+    .map((n) => `${descriptorName(n)}#`)
+    .join('')}`;
 }
 
 export const fieldSymbol = (structSym: string, field: string): string => `${structSym}${descriptorName(field)}.`;

@@ -17,11 +17,17 @@ import { configCandidates } from '../../server/config/candidates';
 import { sendPath } from '../../server/graph/sendPath';
 
 const tree = process.env.KPATH_KERNEL ?? process.argv.find((a) => !a.startsWith('-') && existsSync(path.join(a, 'net')));
-if (!tree) { console.error('bench: set KPATH_KERNEL to a kernel tree (scripts/fetch-kernel.sh prints one)'); process.exit(2); }
+if (!tree) {
+  console.error('bench: set KPATH_KERNEL to a kernel tree (scripts/fetch-kernel.sh prints one)');
+  process.exit(2);
+}
 const full = process.argv.includes('--full');
 const cli = path.join(__dirname, 'cli.js');
 const rows: [string, string, string][] = [];
-const row = (what: string, value: string, target = ''): void => { rows.push([what, value, target]); console.error(`bench: ${what}: ${value}`); };
+const row = (what: string, value: string, target = ''): void => {
+  rows.push([what, value, target]);
+  console.error(`bench: ${what}: ${value}`);
+};
 
 function timeCommand(cmd: string, args: string[], cwd: string): { seconds: number; peakMb: number; stdout: string } {
   // /proc/<pid>/status VmHWM is read by the child itself for the CLI; for baselines we use GNU time's format when present.
@@ -32,8 +38,16 @@ function timeCommand(cmd: string, args: string[], cwd: string): { seconds: numbe
   return { seconds, peakMb: 0, stdout: r.stdout };
 }
 
-function indexRun(scope: string, cache: string, extra: string[] = []): { seconds: number; peakMb: number; summary: Record<string, number | string> } {
-  const r = timeCommand(process.execPath, [...INDEX_NODE_FLAGS, cli, 'index', tree!, '--scope', scope, '--cache', cache, '--json', ...extra], process.cwd());
+function indexRun(
+  scope: string,
+  cache: string,
+  extra: string[] = [],
+): { seconds: number; peakMb: number; summary: Record<string, number | string> } {
+  const r = timeCommand(
+    process.execPath,
+    [...INDEX_NODE_FLAGS, cli, 'index', tree!, '--scope', scope, '--cache', cache, '--json', ...extra],
+    process.cwd(),
+  );
   const summary = JSON.parse(r.stdout) as Record<string, number | string>;
   return { seconds: r.seconds, peakMb: Number(summary.peakRssMb ?? 0), summary };
 }
@@ -62,17 +76,48 @@ function percentile(xs: number[], p: number): number {
 
 function latency(ix: KernelIndex): void {
   // 200+ real positions: every indirect call site of net/core, net/ipv4 and include/net, in file order.
-  const sites = [...ix.files.keys()].filter((f) => /^(net\/(core|ipv4)|include\/net)\//.test(f)).flatMap((f) => ix.sitesIn(f)).slice(0, 400);
+  const sites = [...ix.files.keys()]
+    .filter((f) => /^(net\/(core|ipv4)|include\/net)\//.test(f))
+    .flatMap((f) => ix.sitesIn(f))
+    .slice(0, 400);
   const fns = [...new Set(sites.map((s) => s.fromId))].slice(0, 300);
   const measure = (label: string, n: number, fn: (i: number) => void, target: string): void => {
     fn(0); // first query builds lazy tables; it is counted in warm start below, not here
     const times: number[] = [];
-    for (let i = 0; i < n; i++) { const t = performance.now(); fn(i); times.push(performance.now() - t); }
+    for (let i = 0; i < n; i++) {
+      const t = performance.now();
+      fn(i);
+      times.push(performance.now() - t);
+    }
     row(`${label} p50 / p95 over ${n}`, `${percentile(times, 50).toFixed(2)} / ${percentile(times, 95).toFixed(2)} ms`, target);
   };
-  measure('definition (indirect site → targets)', sites.length, (i) => { const s = sites[i]; ix.targetsOf(ix.siteAt(s.file, s.site.nameLine, s.site.nameCol) ?? s); }, 'p95 ≤ 50 ms');
-  measure('references (callers + stores)', fns.length, (i) => { ix.callers(fns[i]); ix.storesOf(fns[i]); }, 'p95 ≤ 50 ms');
-  measure('call hierarchy (incoming + outgoing)', fns.length, (i) => { ix.callers(fns[i]); ix.callees(fns[i]); }, 'p95 ≤ 50 ms');
+  measure(
+    'definition (indirect site → targets)',
+    sites.length,
+    (i) => {
+      const s = sites[i];
+      ix.targetsOf(ix.siteAt(s.file, s.site.nameLine, s.site.nameCol) ?? s);
+    },
+    'p95 ≤ 50 ms',
+  );
+  measure(
+    'references (callers + stores)',
+    fns.length,
+    (i) => {
+      ix.callers(fns[i]);
+      ix.storesOf(fns[i]);
+    },
+    'p95 ≤ 50 ms',
+  );
+  measure(
+    'call hierarchy (incoming + outgoing)',
+    fns.length,
+    (i) => {
+      ix.callers(fns[i]);
+      ix.callees(fns[i]);
+    },
+    'p95 ≤ 50 ms',
+  );
 }
 
 /**
@@ -81,9 +126,21 @@ function latency(ix: KernelIndex): void {
  * Debian's packaged configs, each twice (the first also parses the Makefiles).
  */
 function configSwitch(ix: KernelIndex): void {
-  const configs = configCandidates(tree!).filter((c) => c.file.includes('linux-config-')).map((c) => c.file).slice(0, 2);
-  if (!configs.length) { row('switch kernel config', 'not run (no /usr/src/linux-config-*: apt-get install linux-config-6.12)'); return; }
-  const read = (rel: string): string | undefined => { try { return readFileSync(path.join(tree!, rel), 'utf8'); } catch { return undefined; } };
+  const configs = configCandidates(tree!)
+    .filter((c) => c.file.includes('linux-config-'))
+    .map((c) => c.file)
+    .slice(0, 2);
+  if (!configs.length) {
+    row('switch kernel config', 'not run (no /usr/src/linux-config-*: apt-get install linux-config-6.12)');
+    return;
+  }
+  const read = (rel: string): string | undefined => {
+    try {
+      return readFileSync(path.join(tree!, rel), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
   const times: number[] = [];
   for (const file of [...configs, ...configs]) {
     const t = performance.now();
@@ -92,7 +149,11 @@ function configSwitch(ix: KernelIndex): void {
     for (const s of ix.sitesIn('net/socket.c')) ix.targetsOf(s);
     times.push(performance.now() - t);
   }
-  row(`switch kernel config, then send path + net/socket.c targets (${configs.map((c) => path.basename(c)).join(', ')})`, `${(Math.max(...times) / 1000).toFixed(1)} s max of ${times.length} (${times.map((t) => (t / 1000).toFixed(1)).join(' / ')})`, '≤ 3 s');
+  row(
+    `switch kernel config, then send path + net/socket.c targets (${configs.map((c) => path.basename(c)).join(', ')})`,
+    `${(Math.max(...times) / 1000).toFixed(1)} s max of ${times.length} (${times.map((t) => (t / 1000).toFixed(1)).join(' / ')})`,
+    '≤ 3 s',
+  );
   applyConfig(ix, undefined, read);
 }
 
@@ -114,16 +175,32 @@ async function main(): Promise<void> {
   const cache = mkdtempSync(path.join(os.tmpdir(), 'kpath-bench-cache-'));
   try {
     const cold = indexRun('net', cache, []);
-    row(`cold index, net scope (${NET_SCOPE.join(', ')}): ${cold.summary.sourceFiles} files, ${cold.summary.mbParsed} MB`, `${cold.seconds.toFixed(1)} s, peak RSS ${cold.peakMb} MB`, 'peak RSS ≤ 2 GB');
+    row(
+      `cold index, net scope (${NET_SCOPE.join(', ')}): ${cold.summary.sourceFiles} files, ${cold.summary.mbParsed} MB`,
+      `${cold.seconds.toFixed(1)} s, peak RSS ${cold.peakMb} MB`,
+      'peak RSS ≤ 2 GB',
+    );
     row('resolved indirect call sites (net scope)', `${cold.summary.resolvedSites} / ${cold.summary.indirectSites}`);
     const warm = indexRun('net', cache, []);
-    row(`warm start from cache (CLI: load + resolve all + stats, ${INDEX_NODE_FLAGS.join(' ')})`, `${warm.seconds.toFixed(1)} s, peak RSS ${warm.peakMb} MB`, '≤ 3 s');
-    for (const b of ['ctags', 'gtags', 'cscope']) baseline(b, NET_SCOPE.filter((f) => existsSync(path.join(tree!, f))));
+    row(
+      `warm start from cache (CLI: load + resolve all + stats, ${INDEX_NODE_FLAGS.join(' ')})`,
+      `${warm.seconds.toFixed(1)} s, peak RSS ${warm.peakMb} MB`,
+      '≤ 3 s',
+    );
+    for (const b of ['ctags', 'gtags', 'cscope'])
+      baseline(
+        b,
+        NET_SCOPE.filter((f) => existsSync(path.join(tree!, f))),
+      );
 
     // What the language server does at start, each time in a fresh process (as a server starts):
     // the median of three, all three shown (a run right after the baselines' disk writes is slower).
     const probes = [0, 1, 2].map(() => warmProbe(cache)).sort((a, b) => a - b);
-    row('warm start in process (load + first query), 3 fresh processes', `${probes[1].toFixed(1)} s median (${probes.map((p) => p.toFixed(1)).join(' / ')})`, '≤ 3 s');
+    row(
+      'warm start in process (load + first query), 3 fresh processes',
+      `${probes[1].toFixed(1)} s median (${probes.map((p) => p.toFixed(1)).join(' / ')})`,
+      '≤ 3 s',
+    );
     const ix = (await buildIndex(tree!, { include: ['net'], cacheDir: cache })).index;
     ix.sitesIn('net/socket.c');
     const edited = 'net/ipv4/tcp_output.c';
@@ -138,13 +215,21 @@ async function main(): Promise<void> {
       ix.callers('tcp_write_xmit@net/ipv4/tcp_output.c');
       if (i > 0) times.push(performance.now() - t);
     }
-    row(`re-index one edited file (${edited}) and answer`, `${percentile(times, 50).toFixed(0)} ms median, ${Math.max(...times).toFixed(0)} ms max of ${times.length}`, '≤ 200 ms');
+    row(
+      `re-index one edited file (${edited}) and answer`,
+      `${percentile(times, 50).toFixed(0)} ms median, ${Math.max(...times).toFixed(0)} ms max of ${times.length}`,
+      '≤ 200 ms',
+    );
     latency(ix);
     configSwitch(ix);
 
     if (full) {
       const whole = indexRun('all', cache, []);
-      row(`cold index, whole tree: ${whole.summary.sourceFiles} files, ${whole.summary.mbParsed} MB parsed`, `${whole.seconds.toFixed(1)} s, peak RSS ${whole.peakMb} MB`, 'no slower than cscope -bqk');
+      row(
+        `cold index, whole tree: ${whole.summary.sourceFiles} files, ${whole.summary.mbParsed} MB parsed`,
+        `${whole.seconds.toFixed(1)} s, peak RSS ${whole.peakMb} MB`,
+        'no slower than cscope -bqk',
+      );
       for (const b of ['ctags', 'gtags', 'cscope']) baseline(`${b}`, ['.']);
     }
 
@@ -163,9 +248,14 @@ async function main(): Promise<void> {
 
 // Measure what the language server runs with: its V8 flags, set by re-running this script with them.
 if (!INDEX_NODE_FLAGS.every((f) => process.execArgv.includes(f))) {
-  const r = spawnSync(process.execPath, [...INDEX_NODE_FLAGS, ...process.execArgv, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [...INDEX_NODE_FLAGS, ...process.execArgv, __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(r.status ?? 1);
 } else {
   const probe = process.argv.indexOf('--warm-probe');
-  (probe >= 0 ? probeMain(process.argv[probe + 1]) : main()).catch((e) => { console.error(e); process.exit(1); });
+  (probe >= 0 ? probeMain(process.argv[probe + 1]) : main()).catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

@@ -15,7 +15,9 @@ before(async () => {
   if (skip) return;
   wb = await startWorkbench({ folder: process.env.KPATH_KERNEL!, vsix: packageVsix() });
 });
-after(async () => { await wb?.close(); });
+after(async () => {
+  await wb?.close();
+});
 
 test('kpath activates on the kernel tree and offers its commands', { skip, timeout: 240_000 }, async () => {
   const page = wb!.page;
@@ -32,12 +34,15 @@ test('kpath activates on the kernel tree and offers its commands', { skip, timeo
   const titles = await rows.allTextContents();
   await wb!.shot('activation-commands');
   for (const t of ['kpath: Show send() Path', 'kpath: Show Call Path…', 'kpath: Re-index Tree']) {
-    assert.ok(titles.some((x) => x.includes(t)), `${t} is in the palette (${titles.join(' | ')})`);
+    assert.ok(
+      titles.some((x) => x.includes(t)),
+      `${t} is in the palette (${titles.join(' | ')})`,
+    );
   }
   await page.keyboard.press('Escape');
 });
 
-test('the installed extension loads tree-sitter and the C grammar on the extension host\'s Node', { skip }, () => {
+test("the installed extension loads tree-sitter and the C grammar on the extension host's Node", { skip }, () => {
   // The server runs on code-server's Node 24 from the installed folder: its native modules must be
   // there (prebuilds for linux-x64) and load with that Node, not only with the repo's node_modules.
   const dir = readdirSync(wb!.extensionsDir).find((d) => d.startsWith('kpath.kpath-'));

@@ -19,7 +19,11 @@ before(async () => {
   if (skip) return;
   root = mkdtempSync(join(tmpdir(), 'kpath-annotations-tree-'));
   cpSync(join(repo, 'test', 'fixtures', 'minikernel'), root, { recursive: true });
-  wb = await startWorkbench({ folder: root, vsix: packageVsix(), settings: { 'kpath.include': ['net/**', 'include/**', 'drivers/net/**', 'fs/**'] } });
+  wb = await startWorkbench({
+    folder: root,
+    vsix: packageVsix(),
+    settings: { 'kpath.include': ['net/**', 'include/**', 'drivers/net/**', 'fs/**'] },
+  });
 });
 after(async () => {
   await wb?.close();
@@ -28,9 +32,14 @@ after(async () => {
 
 /** Texts of the editor's inline elements drawn with a dotted underline (our indirect-call decoration). */
 async function dottedTexts(page: Page): Promise<string[]> {
-  return page.locator('.monaco-editor .view-lines span').evaluateAll((els) => els
-    .filter((e) => { const s = getComputedStyle(e); return s.textDecorationLine.includes('underline') && s.textDecorationStyle === 'dotted'; })
-    .map((e) => e.textContent ?? ''));
+  return page.locator('.monaco-editor .view-lines span').evaluateAll((els) =>
+    els
+      .filter((e) => {
+        const s = getComputedStyle(e);
+        return s.textDecorationLine.includes('underline') && s.textDecorationStyle === 'dotted';
+      })
+      .map((e) => e.textContent ?? ''),
+  );
 }
 
 test('send-path lens, indirect-call underline and indirect-only mark on the minikernel', { skip, timeout: 240_000 }, async () => {
@@ -42,13 +51,17 @@ test('send-path lens, indirect-call underline and indirect-only mark on the mini
     await lens.waitFor({ timeout: 60_000 });
     // The server's own lens on the indirect call is there too, and the call is underlined.
     await page.locator('.codelens-decoration a', { hasText: /targets?:.*tcp_sendmsg/ }).waitFor();
-    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-editor .view-lines span')]
-      .some((e) => getComputedStyle(e).textDecorationStyle === 'dotted'));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.monaco-editor .view-lines span')].some((e) => getComputedStyle(e).textDecorationStyle === 'dotted'),
+    );
     const dotted = (await dottedTexts(page)).join('|');
     assert.match(dotted, /sendmsg/, `the indirect call is underlined (${dotted})`);
     // inet_sendmsg has no direct caller: its header line says through which pointer it is reached.
-    await page.waitForFunction(() => [...document.querySelectorAll('.monaco-editor .view-lines span')]
-      .some((e) => /only via proto_ops\.sendmsg/.test(`${e.textContent ?? ''} ${getComputedStyle(e, '::after').content}`)));
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.monaco-editor .view-lines span')].some((e) =>
+        /only via proto_ops\.sendmsg/.test(`${e.textContent ?? ''} ${getComputedStyle(e, '::after').content}`),
+      ),
+    );
     await wb!.shot('annotations-01-lenses');
 
     await lens.click();

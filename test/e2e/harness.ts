@@ -20,8 +20,10 @@ export const chromiumPath = process.env.KPATH_CHROMIUM ?? '/usr/bin/chromium';
 /** Why the e2e tests cannot run here, or undefined when they can. CI sets CI=1 to turn a skip into a failure. */
 export function missing(needsKernel = true): string | undefined {
   if (needsKernel && !process.env.KPATH_KERNEL) return 'KPATH_KERNEL is not set (scripts/fetch-kernel.sh prints the tree)';
-  if (needsKernel && !existsSync(join(process.env.KPATH_KERNEL!, 'net', 'socket.c'))) return `KPATH_KERNEL=${process.env.KPATH_KERNEL} has no net/socket.c`;
-  if (!existsSync(codeServerBin) || !existsSync(join(node24Bin, 'node'))) return 'code-server or node@24 missing in .tools/: run scripts/e2e-setup.sh';
+  if (needsKernel && !existsSync(join(process.env.KPATH_KERNEL!, 'net', 'socket.c')))
+    return `KPATH_KERNEL=${process.env.KPATH_KERNEL} has no net/socket.c`;
+  if (!existsSync(codeServerBin) || !existsSync(join(node24Bin, 'node')))
+    return 'code-server or node@24 missing in .tools/: run scripts/e2e-setup.sh';
   if (!existsSync(chromiumPath)) return `no chromium at ${chromiumPath}: apt-get install -y chromium`;
   return undefined;
 }
@@ -48,7 +50,14 @@ export function packageVsix(): string {
   mkdirSync(results, { recursive: true });
   const out = join(results, 'kpath.vsix');
   run(process.execPath, ['esbuild.mjs']);
-  run(join(repo, 'node_modules', '.bin', 'vsce'), ['package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', out]);
+  run(join(repo, 'node_modules', '.bin', 'vsce'), [
+    'package',
+    '--allow-missing-repository',
+    '--skip-license',
+    '--no-rewrite-relative-links',
+    '-o',
+    out,
+  ]);
   return out;
 }
 
@@ -102,44 +111,77 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
   const userDataDir = join(tmp, 'user-data');
   const extensionsDir = join(tmp, 'extensions');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
-  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({
-    // Without this the tree opens in Restricted Mode and extensions stay off.
-    'security.workspace.trust.enabled': false,
-    'workbench.startupEditor': 'none',
-    'workbench.welcomePage.walkthroughs.openOnInstall': false,
-    'workbench.tips.enabled': false,
-    'telemetry.telemetryLevel': 'off',
-    'update.mode': 'none',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'workbench.enableExperiments': false,
-    'chat.disableAIFeatures': true,
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    'git.enabled': false,
-    'editor.gotoLocation.multipleDefinitions': 'peek',
-    ...opts.settings,
-  }, null, 2));
+  writeFileSync(
+    join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        // Without this the tree opens in Restricted Mode and extensions stay off.
+        'security.workspace.trust.enabled': false,
+        'workbench.startupEditor': 'none',
+        'workbench.welcomePage.walkthroughs.openOnInstall': false,
+        'workbench.tips.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'workbench.enableExperiments': false,
+        'chat.disableAIFeatures': true,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'git.enabled': false,
+        'editor.gotoLocation.multipleDefinitions': 'peek',
+        ...opts.settings,
+      },
+      null,
+      2,
+    ),
+  );
 
-  run(codeServerBin, ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', opts.vsix], { env: envWithNode24() });
+  run(codeServerBin, ['--extensions-dir', extensionsDir, '--user-data-dir', userDataDir, '--install-extension', opts.vsix], {
+    env: envWithNode24(),
+  });
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const log = createWriteStream(join(results, 'code-server.log'));
-  const cs: ChildProcess = spawn(codeServerBin, [
-    '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir,
-  ], { env: { ...envWithNode24(), KPATH_E2E: '1' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const cs: ChildProcess = spawn(
+    codeServerBin,
+    [
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--user-data-dir',
+      userDataDir,
+      '--extensions-dir',
+      extensionsDir,
+    ],
+    { env: { ...envWithNode24(), KPATH_E2E: '1' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   cs.stdout?.pipe(log);
   cs.stderr?.pipe(log);
   // If this test process is killed, its `after` hooks do not run: take code-server's process
   // group down with it (code-server is detached so that the group can be signalled at all).
-  const killGroup = () => { try { if (cs.pid) process.kill(-cs.pid, 'SIGKILL'); } catch { /* gone */ } };
-  const onSignal = () => { killGroup(); process.exit(130); };
+  const killGroup = () => {
+    try {
+      if (cs.pid) process.kill(-cs.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  };
+  const onSignal = () => {
+    killGroup();
+    process.exit(130);
+  };
   process.once('exit', killGroup);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let exited: string | undefined;
-  cs.once('exit', (code, sig) => { exited = `code-server exited (${code ?? sig}); see test-results/e2e/code-server.log`; });
+  cs.once('exit', (code, sig) => {
+    exited = `code-server exited (${code ?? sig}); see test-results/e2e/code-server.log`;
+  });
 
   let browser: Browser | undefined;
   let lastPage: Page | undefined;
@@ -150,8 +192,18 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
     if (cs.pid && cs.exitCode === null && cs.signalCode === null) {
       // The process group: code-server forks its own node processes (the extension host, our server).
       const gone = new Promise<void>((r) => cs.once('exit', () => r()));
-      try { process.kill(-cs.pid, 'SIGTERM'); } catch { /* already gone */ }
-      const timer = setTimeout(() => { try { process.kill(-cs.pid!, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+      try {
+        process.kill(-cs.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-cs.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }, 5000);
       await gone;
       clearTimeout(timer);
     }
@@ -159,33 +211,56 @@ export async function startWorkbench(opts: StartOptions): Promise<Workbench> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     // Keep the logs (extension host, our output channel) next to the screenshots.
-    try { cpSync(join(userDataDir, 'logs'), join(results, 'logs'), { recursive: true }); } catch { /* no logs */ }
+    try {
+      cpSync(join(userDataDir, 'logs'), join(results, 'logs'), { recursive: true });
+    } catch {
+      /* no logs */
+    }
     log.end();
     rmSync(tmp, { recursive: true, force: true });
   };
 
   try {
-    await until('code-server to answer', async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined), 60_000, () => exited);
+    await until(
+      'code-server to answer',
+      async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined),
+      60_000,
+      () => exited,
+    );
     browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     lastPage = page;
     // Errors in the workbench and in our webview (its frames report here too), for diagnosis.
     const consoleLog = createWriteStream(join(results, 'browser-console.log'));
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') consoleLog.write(`[${m.type()}] ${m.text()}\n`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') consoleLog.write(`[${m.type()}] ${m.text()}\n`);
+    });
     page.on('pageerror', (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
     page.on('close', () => consoleLog.end());
     page.setDefaultTimeout(30_000);
-    await page.goto(opts.workspace ? `${url}/?workspace=${encodeURIComponent(opts.workspace)}` : `${url}/?folder=${encodeURIComponent(opts.folder)}`);
+    await page.goto(
+      opts.workspace ? `${url}/?workspace=${encodeURIComponent(opts.workspace)}` : `${url}/?folder=${encodeURIComponent(opts.folder)}`,
+    );
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     return {
       page,
       url,
       userDataDir,
       extensionsDir,
-      shot: async (name) => { await page.screenshot({ path: join(results, `${name}.png`) }); },
+      shot: async (name) => {
+        await page.screenshot({ path: join(results, `${name}.png`) });
+      },
       close: stop,
     };
   } catch (e) {
@@ -223,23 +298,46 @@ export interface PickRow {
 export async function quickPickRows(page: Page): Promise<PickRow[]> {
   const list = page.locator('.quick-input-widget .quick-input-list');
   // Rows are reused as the list scrolls: a part the row does not use is hidden, not emptied.
-  const read = () => list.locator('.monaco-list-row').evaluateAll((els) => els.map((e) => {
-    // No named helper in here: tsx would wrap it in a `__name` call the page does not have.
-    const names = e.querySelectorAll('.label-name');
-    const [label, description, detail, separator] = [names[0], e.querySelector('.label-description'), names[1], e.querySelector('.quick-input-list-separator')]
-      .map((el) => (el && (el as HTMLElement).checkVisibility() ? el.textContent?.trim() ?? '' : ''));
-    return { index: Number(e.getAttribute('data-index')), size: Number(e.getAttribute('aria-setsize')), label, description, detail, separator };
-  }));
+  const read = () =>
+    list.locator('.monaco-list-row').evaluateAll((els) =>
+      els.map((e) => {
+        // No named helper in here: tsx would wrap it in a `__name` call the page does not have.
+        const names = e.querySelectorAll('.label-name');
+        const [label, description, detail, separator] = [
+          names[0],
+          e.querySelector('.label-description'),
+          names[1],
+          e.querySelector('.quick-input-list-separator'),
+        ].map((el) => (el && (el as HTMLElement).checkVisibility() ? (el.textContent?.trim() ?? '') : ''));
+        return {
+          index: Number(e.getAttribute('data-index')),
+          size: Number(e.getAttribute('aria-setsize')),
+          label,
+          description,
+          detail,
+          separator,
+        };
+      }),
+    );
   /** Scroll by `dy` and wait until the list has drawn other rows; false at the end. */
   const scroll = async (dy: number): Promise<boolean> => {
     const first = (await read())[0]?.index;
     await list.hover();
     await page.mouse.wheel(0, dy);
-    return page.waitForFunction((f) => Number(document.querySelector('.quick-input-widget .quick-input-list .monaco-list-row')?.getAttribute('data-index')) !== f, first, { timeout: 2000 })
-      .then(() => true, () => false);
+    return page
+      .waitForFunction(
+        (f) => Number(document.querySelector('.quick-input-widget .quick-input-list .monaco-list-row')?.getAttribute('data-index')) !== f,
+        first,
+        { timeout: 2000 },
+      )
+      .then(
+        () => true,
+        () => false,
+      );
   };
   await list.locator('.monaco-list-row').first().waitFor();
-  while (!(await read()).some((r) => r.index === 0)) if (!(await scroll(-2000))) throw new Error('the quick pick does not scroll back to its top');
+  while (!(await read()).some((r) => r.index === 0))
+    if (!(await scroll(-2000))) throw new Error('the quick pick does not scroll back to its top');
   const rows = new Map<number, PickRow>();
   for (;;) {
     const seen = await read();

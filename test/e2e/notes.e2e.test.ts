@@ -13,7 +13,6 @@ import { dirname, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { goTo, openFile, packageVsix, runCommand, skipReason, startWorkbench, type Workbench } from './harness';
 
-
 const X_C = `// SPDX-License-Identifier: GPL-2.0
 /* A made-up socket layer for the notes test. */
 #include <linux/x.h>
@@ -90,14 +89,22 @@ async function fileUntil<T>(file: string, check: (text: string) => T | undefined
   }
 }
 
-interface StoredNote { anchor: { file: string; line: number; symbol?: string; text: string }; resolved: boolean; comments: { body: string }[] }
+interface StoredNote {
+  anchor: { file: string; line: number; symbol?: string; text: string };
+  resolved: boolean;
+  comments: { body: string }[];
+}
 const notesOnDisk = (text: string): StoredNote[] => (JSON.parse(text) as { notes: StoredNote[] }).notes;
 
 /** 1-based line numbers of the editor lines that carry a comment-thread glyph in the gutter. */
 async function glyphLines(page: Page): Promise<number[]> {
-  return page.locator('.monaco-editor .margin-view-overlays > div').evaluateAll((rows) => rows
-    .filter((r) => r.querySelector('.comment-range-glyph.comment-thread, .comment-range-glyph.comment-thread-unresolved'))
-    .map((r) => Number(r.querySelector('.line-numbers')?.textContent ?? 'NaN')));
+  return page
+    .locator('.monaco-editor .margin-view-overlays > div')
+    .evaluateAll((rows) =>
+      rows
+        .filter((r) => r.querySelector('.comment-range-glyph.comment-thread, .comment-range-glyph.comment-thread-unresolved'))
+        .map((r) => Number(r.querySelector('.line-numbers')?.textContent ?? 'NaN')),
+    );
 }
 
 /** The kpath Notes view in the explorer, opened through the command palette. */
@@ -109,7 +116,12 @@ async function notesView(page: Page) {
 }
 
 test('a note stays on its line through a reload and lines inserted above', { skip, timeout: 300_000 }, async () => {
-  try { await steps(wb!.page); } catch (e) { await wb!.shot('notes-failure'); throw e; }
+  try {
+    await steps(wb!.page);
+  } catch (e) {
+    await wb!.shot('notes-failure');
+    throw e;
+  }
 });
 
 async function steps(page: Page): Promise<void> {
@@ -145,7 +157,9 @@ async function steps(page: Page): Promise<void> {
   const rows = await notesView(page);
   await rows.filter({ hasText: `${line1}: The indirect call` }).waitFor();
   await openFile(page, 'net/core/x.c');
-  await page.waitForFunction(() => document.querySelector('.comment-range-glyph.comment-thread, .comment-range-glyph.comment-thread-unresolved') !== null);
+  await page.waitForFunction(
+    () => document.querySelector('.comment-range-glyph.comment-thread, .comment-range-glyph.comment-thread-unresolved') !== null,
+  );
   assert.deepEqual(await glyphLines(page), [line1], 'after the reload the glyph is on the annotated line');
   await wb!.shot('notes-03-after-reload');
 
@@ -156,10 +170,19 @@ async function steps(page: Page): Promise<void> {
   await page.keyboard.type('int x_added_above;');
   await page.keyboard.press('Enter');
   await page.keyboard.press('Control+S');
-  const moved = await fileUntil(notesFile(), (t) => notesOnDisk(t).find((n) => n.comments[0]?.body === BODY && n.anchor.line === line1 + 2));
+  const moved = await fileUntil(notesFile(), (t) =>
+    notesOnDisk(t).find((n) => n.comments[0]?.body === BODY && n.anchor.line === line1 + 2),
+  );
   assert.equal(moved.anchor.symbol, 'x_sendmsg');
-  await page.waitForFunction((want) => [...document.querySelectorAll('.monaco-editor .margin-view-overlays > div')]
-    .some((r) => r.querySelector('.comment-range-glyph.comment-thread, .comment-range-glyph.comment-thread-unresolved') && r.querySelector('.line-numbers')?.textContent === String(want)), line1 + 3);
+  await page.waitForFunction(
+    (want) =>
+      [...document.querySelectorAll('.monaco-editor .margin-view-overlays > div')].some(
+        (r) =>
+          r.querySelector('.comment-range-glyph.comment-thread, .comment-range-glyph.comment-thread-unresolved') &&
+          r.querySelector('.line-numbers')?.textContent === String(want),
+      ),
+    line1 + 3,
+  );
   assert.deepEqual(await glyphLines(page), [line1 + 3], 'the glyph moved down with its line');
   const view = await notesView(page);
   await view.filter({ hasText: `${line1 + 3}: The indirect call` }).waitFor();
@@ -188,8 +211,21 @@ async function steps(page: Page): Promise<void> {
   const at = '2026-01-01T00:00:00.000Z';
   const structLine = X_H.split('\n').findIndex((l) => l.startsWith('struct x_ops {'));
   doc.notes.push({
-    id: 'from-another-window', resolved: false, created: at, updated: at,
-    anchor: { file: 'include/linux/x.h', line: structLine, endLine: structLine, symbol: 'x_ops', symbolKind: 'struct', offset: 0, text: 'struct x_ops {', before: ['struct x_sock;', ''], after: ['int (*sendmsg)(struct x_sock *xs, void *msg, unsigned long size);', '};'] },
+    id: 'from-another-window',
+    resolved: false,
+    created: at,
+    updated: at,
+    anchor: {
+      file: 'include/linux/x.h',
+      line: structLine,
+      endLine: structLine,
+      symbol: 'x_ops',
+      symbolKind: 'struct',
+      offset: 0,
+      text: 'struct x_ops {',
+      before: ['struct x_sock;', ''],
+      after: ['int (*sendmsg)(struct x_sock *xs, void *msg, unsigned long size);', '};'],
+    },
     comments: [{ id: 'c', author: 'bo', created: at, updated: at, body: 'Added in another window.' }],
   });
   writeFileSync(notesFile(), JSON.stringify(doc, null, 2));
@@ -208,7 +244,9 @@ async function steps(page: Page): Promise<void> {
   await runCommand(page, 'kpath: Export Notes to Markdown');
   const dialog = page.locator('.quick-input-widget input.input');
   await dialog.waitFor({ state: 'visible' });
-  await page.waitForFunction(() => (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value.endsWith('kpath-notes.md'));
+  await page.waitForFunction(() =>
+    (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value.endsWith('kpath-notes.md'),
+  );
   await page.keyboard.press('Enter');
   const exported = await fileUntil(md, (t) => (t.includes(BODY) ? t : undefined));
   assert.match(exported, new RegExp(`\\[net/core/x\\.c:${line1 + 3}\\]\\(net/core/x\\.c#L${line1 + 3}\\) in \`x_sendmsg\``));
@@ -222,16 +260,24 @@ async function steps(page: Page): Promise<void> {
   // The dialog fills in the folder once it has listed it; typing before that would be overwritten.
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'kpath-notes.md' }).waitFor();
   await dialog.fill(md);
-  await page.waitForFunction((want) => (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value === want, md);
+  await page.waitForFunction(
+    (want) => (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value === want,
+    md,
+  );
   await page.keyboard.press('Enter');
-  await fileUntil(notesFile(), (t) => (notesOnDisk(t).find((n) => n.comments[0]?.body === BODY)?.comments[1]?.body === 'A reply, edited in the Markdown.' ? true : undefined));
+  await fileUntil(notesFile(), (t) =>
+    notesOnDisk(t).find((n) => n.comments[0]?.body === BODY)?.comments[1]?.body === 'A reply, edited in the Markdown.' ? true : undefined,
+  );
   await page.locator('.notification-toast', { hasText: '1 added or changed' }).waitFor();
   await wb!.shot('notes-07-imported');
 
   // A hand-broken notes file: a clear error, the file left as it is, a backup beside it.
   const broken = readFileSync(notesFile(), 'utf8').replace('"notes": [', '"notes": [ oops');
   writeFileSync(notesFile(), broken);
-  await page.locator('.notification-toast', { hasText: /notes\.json cannot be read: not valid JSON/ }).first().waitFor();
+  await page
+    .locator('.notification-toast', { hasText: /notes\.json cannot be read: not valid JSON/ })
+    .first()
+    .waitFor();
   await wb!.shot('notes-08-broken-file');
   const backups = readdirSync(join(root, '.kpath')).filter((f) => f.endsWith('.bak'));
   assert.equal(backups.length, 1, `one backup (${backups.join(', ')})`);

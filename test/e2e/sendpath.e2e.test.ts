@@ -9,7 +9,18 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import {
-  activeTab, cursorAt, definitionLine, goTo, openFile, packageVsix, positionOf, runCommand, skipReason, startWorkbench, webviewFrame, type Workbench,
+  activeTab,
+  cursorAt,
+  definitionLine,
+  goTo,
+  openFile,
+  packageVsix,
+  positionOf,
+  runCommand,
+  skipReason,
+  startWorkbench,
+  webviewFrame,
+  type Workbench,
 } from './harness';
 
 const skip = skipReason();
@@ -21,7 +32,9 @@ before(async () => {
   if (skip) return;
   wb = await startWorkbench({ folder: process.env.KPATH_KERNEL!, vsix: packageVsix() });
 });
-after(async () => { await wb?.close(); });
+after(async () => {
+  await wb?.close();
+});
 
 /**
  * In the peek's reference tree, find a file's group as a person does (scroll down to it), open it
@@ -39,8 +52,22 @@ async function peekFile(page: Page, file: string, dir: string): Promise<string> 
     await tree.hover();
     await page.mouse.wheel(0, 120);
     // Wait for the virtual list to render the scrolled rows (or stop at the bottom).
-    const moved = await tree.locator('.monaco-list-row').first().evaluate((e, b) => e.getAttribute('data-index') !== b, before).catch(() => false)
-      || await page.waitForFunction((b) => document.querySelector('.peekview-widget .ref-tree .monaco-list-row')?.getAttribute('data-index') !== b, before, { timeout: 2000 }).then(() => true, () => false);
+    const moved =
+      (await tree
+        .locator('.monaco-list-row')
+        .first()
+        .evaluate((e, b) => e.getAttribute('data-index') !== b, before)
+        .catch(() => false)) ||
+      (await page
+        .waitForFunction(
+          (b) => document.querySelector('.peekview-widget .ref-tree .monaco-list-row')?.getAttribute('data-index') !== b,
+          before,
+          { timeout: 2000 },
+        )
+        .then(
+          () => true,
+          () => false,
+        ));
     if (!moved && (await group.count()) === 0) throw new Error(`${dir}/${file} is not in the peek`);
   }
   const row = group.first();
@@ -65,7 +92,12 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
 
   await t.test('F12 on sendmsg in sock_sendmsg_nosec peeks inet_sendmsg and inet6_sendmsg', async () => {
     await openFile(page, 'net/socket.c');
-    const at = positionOf('net/socket.c', 'READ_ONCE(sock->ops)->sendmsg', 'READ_ONCE(sock->ops)->'.length + 2, 'sock_sendmsg_nosec(struct socket *sock');
+    const at = positionOf(
+      'net/socket.c',
+      'READ_ONCE(sock->ops)->sendmsg',
+      'READ_ONCE(sock->ops)->'.length + 2,
+      'sock_sendmsg_nosec(struct socket *sock',
+    );
     await goTo(page, at.line, at.col);
     await wb!.shot('02-socket-c-cursor');
     await page.keyboard.press('F12');
@@ -84,15 +116,28 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
   });
 
   await t.test('kpath: Show Targets of Indirect Call at the same place lists them hints first; Peek All peeks them', async () => {
-    const at = positionOf('net/socket.c', 'READ_ONCE(sock->ops)->sendmsg', 'READ_ONCE(sock->ops)->'.length + 2, 'sock_sendmsg_nosec(struct socket *sock');
+    const at = positionOf(
+      'net/socket.c',
+      'READ_ONCE(sock->ops)->sendmsg',
+      'READ_ONCE(sock->ops)->'.length + 2,
+      'sock_sendmsg_nosec(struct socket *sock',
+    );
     await goTo(page, at.line, at.col);
     await runCommand(page, 'kpath: Show Targets of Indirect Call');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: /^proto_ops\.sendmsg — \d+ targets$/ }).waitFor();
     // In kpath's order, not by path: the two INDIRECT_CALL_INET hints come first.
-    const first = await page.locator('.quick-input-list .monaco-list-row[data-index="0"], .quick-input-list .monaco-list-row[data-index="1"]')
-      .evaluateAll((els) => els.map((e) => `${e.querySelector('.label-name')?.textContent?.trim()} ${e.querySelector('.label-description')?.textContent ?? ''}`));
+    const first = await page
+      .locator('.quick-input-list .monaco-list-row[data-index="0"], .quick-input-list .monaco-list-row[data-index="1"]')
+      .evaluateAll((els) =>
+        els.map(
+          (e) => `${e.querySelector('.label-name')?.textContent?.trim()} ${e.querySelector('.label-description')?.textContent ?? ''}`,
+        ),
+      );
     assert.deepEqual(first.map((r) => r.split(' ')[0]).sort(), ['inet6_sendmsg', 'inet_sendmsg'], first.join(' | '));
-    assert.ok(first.every((r) => / hint · /.test(r)), first.join(' | '));
+    assert.ok(
+      first.every((r) => / hint · /.test(r)),
+      first.join(' | '),
+    );
     await wb!.shot('04-targets-command');
     await page.locator('.quick-input-widget .action-label[aria-label^="Peek All"]').click();
     await page.locator('.peekview-widget .ref-tree .monaco-list-row').first().waitFor();
@@ -117,7 +162,10 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
       await goTo(page, at.line, at.col);
       await page.keyboard.press('Shift+Alt+H');
       try {
-        await tree.filter({ hasText: 'inet_sendmsg' }).first().waitFor({ timeout: attempt === 0 ? 20_000 : 60_000 });
+        await tree
+          .filter({ hasText: 'inet_sendmsg' })
+          .first()
+          .waitFor({ timeout: attempt === 0 ? 20_000 : 60_000 });
         break;
       } catch (e) {
         await wb!.shot(`05-call-hierarchy-attempt-${attempt}`);
@@ -126,8 +174,14 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     }
     await wb!.shot('05-call-hierarchy');
     const callers = await tree.allInnerTexts();
-    assert.ok(callers.some((r) => r.includes('tcp_sendmsg')), 'the root is tcp_sendmsg');
-    assert.ok(callers.some((r) => r.includes('inet_sendmsg')), `inet_sendmsg calls it (rows: ${callers.join(' | ')})`);
+    assert.ok(
+      callers.some((r) => r.includes('tcp_sendmsg')),
+      'the root is tcp_sendmsg',
+    );
+    assert.ok(
+      callers.some((r) => r.includes('inet_sendmsg')),
+      `inet_sendmsg calls it (rows: ${callers.join(' | ')})`,
+    );
   });
 
   const frame = webviewFrame(page);
@@ -138,11 +192,21 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     const names = await frame.locator('.box').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
     const order = ['__sys_sendto', 'tcp_sendmsg', 'tcp_write_xmit', 'ip_queue_xmit', 'dev_queue_xmit'];
     const idx = order.map((n) => names.indexOf(n));
-    assert.ok(idx.every((i) => i >= 0), `all of ${order.join(', ')} are boxes (got ${names.join(' → ')})`);
-    assert.deepEqual([...idx].sort((a, b) => a - b), idx, 'in this order');
+    assert.ok(
+      idx.every((i) => i >= 0),
+      `all of ${order.join(', ')} are boxes (got ${names.join(' → ')})`,
+    );
+    assert.deepEqual(
+      [...idx].sort((a, b) => a - b),
+      idx,
+      'in this order',
+    );
     // The indirect hop into the INET layer is labelled with its slot.
     const labels = await frame.locator('.edge .edge-label').allInnerTexts();
-    assert.ok(labels.some((l) => /proto_ops\.sendmsg/.test(l)), `an edge goes through proto_ops.sendmsg (${labels.join(' | ')})`);
+    assert.ok(
+      labels.some((l) => /proto_ops\.sendmsg/.test(l)),
+      `an edge goes through proto_ops.sendmsg (${labels.join(' | ')})`,
+    );
     // The path ends at ndo_start_xmit's targets, the drivers.
     const drivers = await frame.locator('.driver-list .chip').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
     assert.ok(drivers.length >= 10, `many ndo_start_xmit targets (${drivers.length})`);
@@ -166,7 +230,8 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await frame.locator('.box[data-fn="inet6_sendmsg"]').waitFor();
     await wb!.shot('09-send-path-ipv6');
     const names = await boxNames();
-    for (const n of ['inet6_sendmsg', 'tcp_sendmsg', 'ip6_xmit', 'dev_queue_xmit']) assert.ok(names.includes(n), `${n} in ${names.join(' → ')}`);
+    for (const n of ['inet6_sendmsg', 'tcp_sendmsg', 'ip6_xmit', 'dev_queue_xmit'])
+      assert.ok(names.includes(n), `${n} in ${names.join(' → ')}`);
     assert.ok(!names.includes('ip_queue_xmit'));
     await frame.locator('button[data-family="ipv4"]').click();
     await frame.locator('.box[data-fn="ip_queue_xmit"]').waitFor();
@@ -207,7 +272,11 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await wb!.shot('11-send-path-udp');
     const names = await boxNames();
     assert.ok(!names.includes('tcp_sendmsg'), `no TCP after switching to UDP: ${names.join(' → ')}`);
-    assert.equal(await frame.locator('.break').count(), 0, `the path through udp_sendmsg is complete: ${await frame.locator('.break').allInnerTexts()}`);
+    assert.equal(
+      await frame.locator('.break').count(),
+      0,
+      `the path through udp_sendmsg is complete: ${await frame.locator('.break').allInnerTexts()}`,
+    );
     assert.ok(names.includes('dev_queue_xmit'), `it still reaches the device layer: ${names.join(' → ')}`);
   });
 
@@ -216,7 +285,10 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     const notReady = page.locator('.statusbar-item[id$="kpath.status"]:not([aria-label^="kpath ready"])');
     for (let round = 0; round < 2; round++) {
       // The server of this code-server only: its path is under this run's extensions dir.
-      const pids = spawnSync('pgrep', ['-f', `${wb!.extensionsDir}/kpath.kpath-[^ ]*/dist/server.js`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+      const pids = spawnSync('pgrep', ['-f', `${wb!.extensionsDir}/kpath.kpath-[^ ]*/dist/server.js`], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map(Number);
       assert.equal(pids.length, 1, `one kpath server runs (${pids.join(', ')})`);
       process.kill(pids[0], 'SIGKILL');
       await notReady.waitFor();

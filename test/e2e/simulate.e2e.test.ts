@@ -7,7 +7,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { activeTab, cursorAt, definitionLine, packageVsix, runCommand, skipReason, startWorkbench, webviewFrame, type Workbench } from './harness';
+import {
+  activeTab,
+  cursorAt,
+  definitionLine,
+  packageVsix,
+  runCommand,
+  skipReason,
+  startWorkbench,
+  webviewFrame,
+  type Workbench,
+} from './harness';
 
 const skip = skipReason();
 let wb: Workbench | undefined;
@@ -18,13 +28,17 @@ before(async () => {
   if (skip) return;
   wb = await startWorkbench({ folder: process.env.KPATH_KERNEL!, vsix: packageVsix() });
 });
-after(async () => { await wb?.close(); });
+after(async () => {
+  await wb?.close();
+});
 
 test('Run plays a send() through the path in the panel', { skip, timeout: indexTimeout + 5 * 60_000 }, async (t) => {
   const page = wb!.page;
   const frame = webviewFrame(page);
-  const rows = () => frame.locator('.sim-timeline tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
+  const rows = () =>
+    frame
+      .locator('.sim-timeline tbody tr')
+      .evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
 
   await t.test('the index gets ready and the send() path is drawn', async () => {
     await page.locator('.statusbar-item[id$="kpath.status"][aria-label^="kpath ready"]').waitFor({ timeout: indexTimeout });
@@ -42,7 +56,10 @@ test('Run plays a send() through the path in the panel', { skip, timeout: indexT
     await frame.locator('.sim-run').click();
     await frame.locator('.sim-status', { hasText: 'done' }).waitFor();
     const data = (await rows()).filter((r) => r[2] === '→ out' && !r[4].endsWith('(0)')).map((r) => [r[1], r[3], r[4]]);
-    assert.deepEqual(data, [['10.000', 'P.', '1:101(100)'], ['20.000', 'P.', '101:201(100)']]);
+    assert.deepEqual(data, [
+      ['10.000', 'P.', '1:101(100)'],
+      ['20.000', 'P.', '101:201(100)'],
+    ]);
     const held = frame.locator('.sim-entry[data-fn="tcp_nagle_test"]');
     assert.match((await held.textContent()) ?? '', /held by Nagle: .*100 bytes \(< mss 1460\) queued/);
     await held.scrollIntoViewIfNeeded();
@@ -71,16 +88,24 @@ test('Run plays a send() through the path in the panel', { skip, timeout: indexT
     await frame.locator('.box.sim-active[data-fn="tcp_write_xmit"]').waitFor();
   });
 
-  await t.test(`the tree's ${slowStart} is read by the host and played`, { skip: !existsSync(join(process.env.KPATH_KERNEL ?? '', 'tools/testing/selftests/net/packetdrill', slowStart)) && 'no packetdrill selftests in this tree' }, async () => {
-    await frame.locator(`#sim-source option[value="${slowStart}"]`).waitFor({ state: 'attached' });
-    await frame.locator('#sim-source').selectOption(slowStart);
-    await frame.locator('.sim-speed').selectOption('0');
-    await frame.locator('.sim-run').click();
-    const status = frame.locator('.sim-status', { hasText: 'done' });
-    await status.waitFor();
-    const m = /(\d+)\/(\d+) outbound lines matched/.exec((await status.textContent()) ?? '');
-    assert.ok(m && Number(m[2]) > 0 && m[1] === m[2], `every outbound line of ${slowStart} matched (${await status.textContent()})`);
-    assert.ok((await rows()).filter((r) => r[2] === '→ out').length >= 10);
-    await wb!.shot('simulate-script');
-  });
+  await t.test(
+    `the tree's ${slowStart} is read by the host and played`,
+    {
+      skip:
+        !existsSync(join(process.env.KPATH_KERNEL ?? '', 'tools/testing/selftests/net/packetdrill', slowStart)) &&
+        'no packetdrill selftests in this tree',
+    },
+    async () => {
+      await frame.locator(`#sim-source option[value="${slowStart}"]`).waitFor({ state: 'attached' });
+      await frame.locator('#sim-source').selectOption(slowStart);
+      await frame.locator('.sim-speed').selectOption('0');
+      await frame.locator('.sim-run').click();
+      const status = frame.locator('.sim-status', { hasText: 'done' });
+      await status.waitFor();
+      const m = /(\d+)\/(\d+) outbound lines matched/.exec((await status.textContent()) ?? '');
+      assert.ok(m && Number(m[2]) > 0 && m[1] === m[2], `every outbound line of ${slowStart} matched (${await status.textContent()})`);
+      assert.ok((await rows()).filter((r) => r[2] === '→ out').length >= 10);
+      await wb!.shot('simulate-script');
+    },
+  );
 });

@@ -27,6 +27,12 @@ exports.run = async function run() {
     return r && r.length > 2 ? r : undefined;
   }, 20 * 60_000);
   const files = locations.map((l) => (l.uri ?? l.targetUri).fsPath);
-  assert.ok(files.some((f) => f.endsWith(path.join('ipv4', 'af_inet.c'))), 'inet_sendmsg is a target');
-  assert.ok(files.some((f) => f.endsWith(path.join('ipv6', 'af_inet6.c'))), 'inet6_sendmsg is a target');
+  assert.ok(
+    files.some((f) => f.endsWith(path.join('ipv4', 'af_inet.c'))),
+    'inet_sendmsg is a target',
+  );
+  assert.ok(
+    files.some((f) => f.endsWith(path.join('ipv6', 'af_inet6.c'))),
+    'inet6_sendmsg is a target',
+  );
 };

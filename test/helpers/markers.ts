@@ -5,7 +5,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 
-export interface TargetMarker { file: string; line: number; must: string[]; mustNot: string[] }
+export interface TargetMarker {
+  file: string;
+  line: number;
+  must: string[];
+  mustNot: string[];
+}
 
 export function listFiles(root: string, rel = ''): string[] {
   const out: string[] = [];
@@ -20,12 +25,19 @@ export function listFiles(root: string, rel = ''): string[] {
 export function targetMarkers(root: string): TargetMarker[] {
   const out: TargetMarker[] = [];
   for (const file of listFiles(root)) {
-    readFileSync(path.join(root, file), 'utf8').split('\n').forEach((text, line) => {
-      const m = /@targets:([^*]*)\*\//.exec(text);
-      if (!m) return;
-      const words = m[1].trim().split(/\s+/);
-      out.push({ file, line, must: words.filter((w) => !w.startsWith('!')), mustNot: words.filter((w) => w.startsWith('!')).map((w) => w.slice(1)) });
-    });
+    readFileSync(path.join(root, file), 'utf8')
+      .split('\n')
+      .forEach((text, line) => {
+        const m = /@targets:([^*]*)\*\//.exec(text);
+        if (!m) return;
+        const words = m[1].trim().split(/\s+/);
+        out.push({
+          file,
+          line,
+          must: words.filter((w) => !w.startsWith('!')),
+          mustNot: words.filter((w) => w.startsWith('!')).map((w) => w.slice(1)),
+        });
+      });
   }
   return out;
 }
@@ -34,9 +46,11 @@ export function targetMarkers(root: string): TargetMarker[] {
 export function noCallMarkers(root: string): { file: string; line: number }[] {
   const out: { file: string; line: number }[] = [];
   for (const file of listFiles(root)) {
-    readFileSync(path.join(root, file), 'utf8').split('\n').forEach((text, line) => {
-      if (text.includes('@no-call')) out.push({ file, line });
-    });
+    readFileSync(path.join(root, file), 'utf8')
+      .split('\n')
+      .forEach((text, line) => {
+        if (text.includes('@no-call')) out.push({ file, line });
+      });
   }
   return out;
 }

@@ -31,30 +31,60 @@ const darkTheme = `:root {
   --vscode-editor-selectionBackground: #264f78; --vscode-list-inactiveSelectionBackground: #37373d;
 }`;
 
-export interface PanelServer { origin: string; browser: Browser; close(): Promise<void> }
+export interface PanelServer {
+  origin: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
 
 /** Serve the panel page on a free loopback port and launch chromium. */
 export async function startPanelServer(): Promise<PanelServer> {
-  const built = await esbuild.build({ entryPoints: [join(repo, 'media/main.ts')], bundle: true, platform: 'browser', format: 'iife', target: 'es2022', write: false });
+  const built = await esbuild.build({
+    entryPoints: [join(repo, 'media/main.ts')],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    write: false,
+  });
   const script = built.outputFiles[0].text;
   const css = readFileSync(join(repo, 'media/styles.css'), 'utf8');
   let origin = '';
   const server = createServer((req, res) => {
     const body: Record<string, [string, string]> = {
-      '/': ['text/html', panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/styles.css` })],
+      '/': [
+        'text/html',
+        panelHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/webview.js`, styleUri: `${origin}/media/styles.css` }),
+      ],
       '/dist/webview.js': ['text/javascript', script],
       '/media/styles.css': ['text/css', css],
       '/theme.css': ['text/css', darkTheme],
     };
     const hit = body[req.url ?? '/'];
     // The browser asks for a favicon on its own: no content, not an error.
-    if (hit) { res.writeHead(200, { 'content-type': hit[0] }); res.end(hit[1]); } else { res.writeHead(req.url === '/favicon.ico' ? 204 : 404); res.end(); }
+    if (hit) {
+      res.writeHead(200, { 'content-type': hit[0] });
+      res.end(hit[1]);
+    } else {
+      res.writeHead(req.url === '/favicon.ico' ? 204 : 404);
+      res.end();
+    }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
   mkdirSync(shots, { recursive: true });
-  return { origin, browser, close: async () => { await browser.close(); server.close(); } };
+  return {
+    origin,
+    browser,
+    close: async () => {
+      await browser.close();
+      server.close();
+    },
+  };
 }
 
 /**
@@ -62,16 +92,31 @@ export async function startPanelServer(): Promise<PanelServer> {
  * functions in a `__name` helper the page lacks) stubs acquireVsCodeApi; `ready` waits for the
  * webview's handshake; then the theme is applied from the page's own origin, which the CSP allows.
  */
-export async function openPanelPage(s: PanelServer, initScript: string, ready: string, viewport: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
+export async function openPanelPage(
+  s: PanelServer,
+  initScript: string,
+  ready: string,
+  viewport: { width: number; height: number },
+): Promise<{ page: Page; errors: string[] }> {
   const page = await s.browser.newPage({ viewport });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   await page.addInitScript(initScript);
   await page.goto(`${s.origin}/`);
   await page.waitForFunction(ready);
-  await page.evaluate((href) => new Promise<void>((res) => {
-    const link = document.createElement('link'); link.rel = 'stylesheet'; link.href = href; link.onload = () => res(); document.head.append(link);
-  }), `${s.origin}/theme.css`);
+  await page.evaluate(
+    (href) =>
+      new Promise<void>((res) => {
+        const link = document.createElement('link');
+        link.rel = 'stylesheet';
+        link.href = href;
+        link.onload = () => res();
+        document.head.append(link);
+      }),
+    `${s.origin}/theme.css`,
+  );
   return { page, errors };
 }

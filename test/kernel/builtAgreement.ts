@@ -3,7 +3,12 @@
 import { moduleName, type DebianBuild } from './debianBuild';
 
 export type Built = 'y' | 'm' | 'n' | 'unknown';
-export interface BuiltRow { name: string; file: string; built: Built; module?: string }
+export interface BuiltRow {
+  name: string;
+  file: string;
+  built: Built;
+  module?: string;
+}
 
 export interface Disagreement {
   row: BuiltRow;
@@ -39,7 +44,10 @@ export interface Agreement {
 export function agreement(rows: readonly BuiltRow[], build: DebianBuild, uniqueNames: (name: string) => boolean): Agreement {
   const out: Agreement = { total: rows.length, agree: 0, disagree: [], unknown: 0, ambiguous: 0 };
   for (const row of rows) {
-    if (row.built === 'unknown') { out.unknown++; continue; }
+    if (row.built === 'unknown') {
+      out.unknown++;
+      continue;
+    }
     const truth = build.where(row.name);
     const verdict = judge(row, row.built, truth, uniqueNames(row.name));
     if (verdict === 'agree') out.agree++;

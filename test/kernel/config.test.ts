@@ -16,7 +16,13 @@ import type { FunctionRef } from '../../server/protocol';
 
 const FLAVOUR = 'cloud-amd64';
 const skip = SKIP || debianBuildMissing(FLAVOUR);
-const text = (rel: string): string | undefined => { try { return readFileSync(path.join(KERNEL!, rel), 'utf8'); } catch { return undefined; } };
+const text = (rel: string): string | undefined => {
+  try {
+    return readFileSync(path.join(KERNEL!, rel), 'utf8');
+  } catch {
+    return undefined;
+  }
+};
 
 async function configured(): Promise<KernelIndex> {
   const ix = (await kernelIndex()).index;
@@ -36,7 +42,7 @@ function seeded(seed: number): () => number {
   return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
-test('compiled or not, per function: kpath against Debian\'s cloud-amd64 build', { skip }, async () => {
+test("compiled or not, per function: kpath against Debian's cloud-amd64 build", { skip }, async () => {
   const ix = await configured();
   const build = loadDebianBuild(FLAVOUR)!;
   const rows = new Map<string, BuiltRow>();
@@ -44,7 +50,10 @@ test('compiled or not, per function: kpath against Debian\'s cloud-amd64 build',
   assert.equal(p.broken, undefined, 'the send path holds for this kernel');
   for (const f of [...(p.drivers ?? []), ...p.hops.flatMap((h) => [h.to, ...h.alternatives])]) rows.set(f.id, row(ix, f));
   const fromSendPath = rows.size;
-  const sites = [...ix.files.keys()].sort().flatMap((f) => ix.sitesIn(f)).filter((s) => s.slot);
+  const sites = [...ix.files.keys()]
+    .sort()
+    .flatMap((f) => ix.sitesIn(f))
+    .filter((s) => s.slot);
   const rnd = seeded(12345);
   for (let picked = 0; picked < 30;) {
     const targets = ix.targetsOf(sites[Math.floor(rnd() * sites.length)]);
@@ -59,10 +68,17 @@ test('compiled or not, per function: kpath against Debian\'s cloud-amd64 build',
   assert.ok(rows.size >= 300, report);
   // A wrong "not compiled" hides a real target: it must not happen.
   const wrongN = a.disagree.filter((d) => d.kind === 'present');
-  assert.deepEqual(wrongN.map((d) => `${d.row.name} (${d.row.file}): in ${d.truth.join(', ')}`), [], report);
+  assert.deepEqual(
+    wrongN.map((d) => `${d.row.name} (${d.row.file}): in ${d.truth.join(', ')}`),
+    [],
+    report,
+  );
   // Said compiled, yet without a symbol: functions inlined at every call (static inline helpers
   // on the path, SYSCALL bodies) are the only ones allowed, and they are few.
-  assert.ok(a.agree / decided >= 0.97, `${report}\n${a.disagree.map((d) => `${d.kind} ${d.row.built} ${d.row.name} ${d.row.file}`).join('\n')}`);
+  assert.ok(
+    a.agree / decided >= 0.97,
+    `${report}\n${a.disagree.map((d) => `${d.kind} ${d.row.built} ${d.row.name} ${d.row.file}`).join('\n')}`,
+  );
   assert.ok(a.unknown <= rows.size * 0.02, report);
 });
 
@@ -79,21 +95,33 @@ test('the three cases of the issue: every target checked, the hints in order, th
       if (ix.functionsNamed(t.name).length > 1 || t.built === 'unknown') continue;
       if ((t.built !== 'n') !== build.compiled(t.name)) wrong.push(`${t.name} (${t.file}) said ${t.built}: ${t.builtWhy}`);
     }
-    console.log(`# ${what}: ${compiled.length} of ${targets.length} compiled; against the symbol tables: ${wrong.length ? wrong.join('; ') : 'all agree'}`);
-    assert.ok(wrong.every((w) => !/ said n:/.test(w)), wrong.join('\n'));
+    console.log(
+      `# ${what}: ${compiled.length} of ${targets.length} compiled; against the symbol tables: ${wrong.length ? wrong.join('; ') : 'all agree'}`,
+    );
+    assert.ok(
+      wrong.every((w) => !/ said n:/.test(w)),
+      wrong.join('\n'),
+    );
     assert.ok(wrong.length <= 1, wrong.join('\n'));
     return compiled.length;
   };
   const [nosec] = sitesByAnchor(ix, 'net/socket.c', 'sock_sendmsg_nosec', 'READ_ONCE(sock->ops)->sendmsg');
   const sockTargets = ix.targetsOf(nosec).map((t) => t.fn);
   assert.ok(check(sockTargets, 'proto_ops.sendmsg') < sockTargets.length, 'some are not compiled');
-  assert.deepEqual(sockTargets.slice(0, 2).map((t) => t.name), ['inet6_sendmsg', 'inet_sendmsg'], 'IPv6 is built in: INDIRECT_CALL_INET tests inet6_sendmsg, then inet_sendmsg');
+  assert.deepEqual(
+    sockTargets.slice(0, 2).map((t) => t.name),
+    ['inet6_sendmsg', 'inet_sendmsg'],
+    'IPv6 is built in: INDIRECT_CALL_INET tests inet6_sendmsg, then inet_sendmsg',
+  );
   const smc = sockTargets.find((t) => t.name === 'smc_sendmsg')!;
   assert.equal(smc.built, 'm');
   assert.equal(smc.module, 'smc');
   const [prot] = sitesByAnchor(ix, 'net/ipv4/af_inet.c', 'inet_sendmsg', 'sk->sk_prot->sendmsg');
   const protTargets = ix.targetsOf(prot).map((t) => t.fn);
-  assert.deepEqual(protTargets.slice(0, 2).map((t) => t.name), ['tcp_sendmsg', 'udp_sendmsg']);
+  assert.deepEqual(
+    protTargets.slice(0, 2).map((t) => t.name),
+    ['tcp_sendmsg', 'udp_sendmsg'],
+  );
   check(protTargets, 'proto.sendmsg');
   const pep = protTargets.find((t) => t.name === 'pep_sendmsg')!;
   assert.equal(pep.built, 'n');

@@ -45,7 +45,8 @@ function buildDirs(flavour: string): string[] {
 
 /** Why loadDebianBuild(flavour) would be undefined, for a test's skip message; false if it loads. */
 export function debianBuildMissing(flavour = 'cloud-amd64'): string | false {
-  return buildDirs(flavour).length > 0 ? false
+  return buildDirs(flavour).length > 0
+    ? false
     : `no Debian ${flavour} build in ${debianBuildsDir()} (run scripts/debian-build.sh ${flavour})`;
 }
 
@@ -59,7 +60,7 @@ export function readDebianBuild(dir: string, flavour: string): DebianBuild {
   const symbols = new Map<string, Set<string>>();
   for (const [name, where] of tsv(path.join(dir, 'symbols.tsv'))) {
     let set = symbols.get(name);
-    if (!set) symbols.set(name, set = new Set());
+    if (!set) symbols.set(name, (set = new Set()));
     set.add(moduleName(where));
   }
   const modulePaths = new Map<string, string>();

@@ -26,7 +26,10 @@ function evaluatedFor(file: string): { config: KernelConfig; result: KbuildResul
   let r = results.get(file);
   if (!r) {
     let tree = trees.get(KERNEL!);
-    if (!tree) { tree = readKbuild(KERNEL!); trees.set(KERNEL!, tree); }
+    if (!tree) {
+      tree = readKbuild(KERNEL!);
+      trees.set(KERNEL!, tree);
+    }
     const config = readConfig(file);
     r = { config, result: evaluateKbuild(tree, config) };
     results.set(file, r);
@@ -41,8 +44,9 @@ function sources(root: string, re: RegExp): string[] {
   const walk = (dir: string): void => {
     for (const e of readdirSync(path.join(root, dir), { withFileTypes: true })) {
       const rel = dir ? `${dir}/${e.name}` : e.name;
-      if (e.isDirectory()) { if (!/^(\.git|tools|Documentation|scripts|samples)$/.test(rel)) walk(rel); }
-      else if (re.test(e.name)) out.push(rel);
+      if (e.isDirectory()) {
+        if (!/^(\.git|tools|Documentation|scripts|samples)$/.test(rel)) walk(rel);
+      } else if (re.test(e.name)) out.push(rel);
     }
   };
   walk('');
@@ -65,7 +69,9 @@ test('timings: every Makefile parsed once; one configuration evaluated', { skip:
   const t3 = performance.now();
   r.file('drivers/gpu/drm/amd/display/dc/core/dc.c');
   const deadMs = performance.now() - t3;
-  t.diagnostic(`${list.length} Makefiles parsed in ${parse.toFixed(0)} ms; evaluation ${evalMs.toFixed(0)} ms (again ${again.toFixed(0)} ms), folders not built read on first need in ${deadMs.toFixed(0)} ms`);
+  t.diagnostic(
+    `${list.length} Makefiles parsed in ${parse.toFixed(0)} ms; evaluation ${evalMs.toFixed(0)} ms (again ${again.toFixed(0)} ms), folders not built read on first need in ${deadMs.toFixed(0)} ms`,
+  );
   assert.ok(list.length > 2000);
   // Generous bounds: a loaded CI machine is slower; the numbers are in the diagnostic.
   assert.ok(parse < 3000, `parsing took ${parse} ms`);
@@ -99,40 +105,53 @@ test('spot checks under the cloud-amd64 configuration', { skip: NO_CONFIG }, () 
 
 for (const flavour of FLAVOURS) {
   const truth = SKIP ? undefined : loadDebianBuild(flavour);
-  test(`(a) ${flavour}: every module of the real build is an m object of kbuild, with its parts`, { skip: SKIP || debianBuildMissing(flavour) }, (t) => {
-    const build = truth!;
-    const { result: r } = evaluatedFor(build.configFile);
-    const mods = r.modules();
-    const byPath = new Map([...mods.values()].map((m) => [m.object.replace(/\.o$/, '.ko'), m]));
-    let found = 0;
-    const missing: string[] = [];
-    const wrongParts: string[] = [];
-    for (const [name, ko] of build.modulePaths) {
-      const m = byPath.get(ko);
-      if (!m) { missing.push(`${name} (${ko})`); continue; }
-      found++;
-      // Every source kbuild puts in the module says so.
-      for (const part of m.parts) {
-        const src = ['.c', '.S', '.rs'].map((x) => part.replace(/\.o$/, x)).find((f) => existsSync(path.join(KERNEL!, f)));
-        if (!src) continue;
-        const s = r.file(src);
-        if (s.built !== 'm' || moduleName(s.module ?? '') !== name) wrongParts.push(`${src}: ${s.built} ${s.module ?? ''} (want m ${name})`);
+  test(
+    `(a) ${flavour}: every module of the real build is an m object of kbuild, with its parts`,
+    { skip: SKIP || debianBuildMissing(flavour) },
+    (t) => {
+      const build = truth!;
+      const { result: r } = evaluatedFor(build.configFile);
+      const mods = r.modules();
+      const byPath = new Map([...mods.values()].map((m) => [m.object.replace(/\.o$/, '.ko'), m]));
+      let found = 0;
+      const missing: string[] = [];
+      const wrongParts: string[] = [];
+      for (const [name, ko] of build.modulePaths) {
+        const m = byPath.get(ko);
+        if (!m) {
+          missing.push(`${name} (${ko})`);
+          continue;
+        }
+        found++;
+        // Every source kbuild puts in the module says so.
+        for (const part of m.parts) {
+          const src = ['.c', '.S', '.rs'].map((x) => part.replace(/\.o$/, x)).find((f) => existsSync(path.join(KERNEL!, f)));
+          if (!src) continue;
+          const s = r.file(src);
+          if (s.built !== 'm' || moduleName(s.module ?? '') !== name)
+            wrongParts.push(`${src}: ${s.built} ${s.module ?? ''} (want m ${name})`);
+        }
       }
-    }
-    // And kbuild names no module the build does not have.
-    const strange: string[] = [];
-    for (const m of mods.values()) if (!build.modulePaths.has(moduleName(m.name))) strange.push(m.object);
-    t.diagnostic(`modules found ${found} / ${build.modulePaths.size}; kbuild modules ${mods.size}; parts disagreeing ${wrongParts.length}; kbuild modules not in the build ${strange.length}`);
-    assert.deepEqual(missing, []);
-    assert.deepEqual(wrongParts, []);
-    assert.deepEqual(strange, []);
-  });
+      // And kbuild names no module the build does not have.
+      const strange: string[] = [];
+      for (const m of mods.values()) if (!build.modulePaths.has(moduleName(m.name))) strange.push(m.object);
+      t.diagnostic(
+        `modules found ${found} / ${build.modulePaths.size}; kbuild modules ${mods.size}; parts disagreeing ${wrongParts.length}; kbuild modules not in the build ${strange.length}`,
+      );
+      assert.deepEqual(missing, []);
+      assert.deepEqual(wrongParts, []);
+      assert.deepEqual(strange, []);
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // (b): a crude reader of C function definitions, enough to name what a file defines.
 
-interface Def { name: string; isStatic: boolean }
+interface Def {
+  name: string;
+  isStatic: boolean;
+}
 const NOT_NAMES = new Set(['if', 'for', 'while', 'switch', 'return', 'sizeof', 'do', 'else', 'case', 'typeof', '__attribute__', 'defined']);
 
 function definitions(text: string): Def[] {
@@ -144,7 +163,9 @@ function definitions(text: string): Def[] {
     let depth = 1;
     for (; i < text.length && depth > 0; i++) {
       const c = text[i];
-      if (c === '(') depth++; else if (c === ')') depth--; else if (c === ';' || c === '{' || c === '}') break;
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      else if (c === ';' || c === '{' || c === '}') break;
     }
     if (depth !== 0) continue;
     // Attributes and comments between the parameters and the body.
@@ -164,7 +185,11 @@ function asmDefinitions(text: string): string[] {
 }
 
 /** What every .c, .h and .S file of the tree defines, read once for all flavours. */
-interface Scan { files: string[]; definers: Map<string, string[]>; defs: Map<string, Def[]> }
+interface Scan {
+  files: string[];
+  definers: Map<string, string[]>;
+  defs: Map<string, Def[]>;
+}
 let scan: Scan | undefined;
 function scanTree(): Scan {
   if (scan) return scan;
@@ -174,11 +199,15 @@ function scanTree(): Scan {
   const defs = new Map<string, Def[]>();
   const add = (name: string, file: string): void => {
     const l = definers.get(name);
-    if (!l) definers.set(name, [file]); else if (l[l.length - 1] !== file) l.push(file);
+    if (!l) definers.set(name, [file]);
+    else if (l[l.length - 1] !== file) l.push(file);
   };
   for (const f of files) {
     const text = readFileSync(path.join(root, f), 'latin1');
-    if (f.endsWith('.S')) { for (const n of asmDefinitions(text)) add(n, f); continue; }
+    if (f.endsWith('.S')) {
+      for (const n of asmDefinitions(text)) add(n, f);
+      continue;
+    }
     const d = definitions(text);
     for (const x of d) add(x.name, f);
     if (f.endsWith('.c')) defs.set(f, d);
@@ -189,47 +218,53 @@ function scanTree(): Scan {
 
 for (const flavour of FLAVOURS) {
   const truth = SKIP ? undefined : loadDebianBuild(flavour);
-  test(`(b) ${flavour}: functions of the files kbuild says are not built are not in the build`, { skip: SKIP || debianBuildMissing(flavour) }, (t) => {
-    const build = truth!;
-    const { result: r } = evaluatedFor(build.configFile);
-    const { files, definers, defs } = scanTree();
-    const nDefs: { file: string; def: Def; why: string }[] = [];
-    for (const [f, d] of defs) {
-      const s = r.file(f);
-      if (s.built === 'n') for (const x of d) if (!x.isStatic) nDefs.push({ file: f, def: x, why: s.why });
-    }
-    // A name defined in one file only: when the build has it, that file was built.
-    const unique = nDefs.filter((x) => definers.get(x.def.name)!.length === 1);
-    const present = unique.filter((x) => build.compiled(x.def.name));
-    // What remains is explained when another file kbuild does not rule out defines the name in a way
-    // the reader above misses (`void __attribute__((weak)) f(`, a macro): a line at column 0 naming it;
-    // or when such a file #includes the .c file (built.ts follows those, not kbuild/).
-    const explainedBy = new Map<string, string>();
-    const includedBy = new Map<string, string>();
-    const wanted = new Set(present.map((x) => x.def.name));
-    if (wanted.size) {
-      const defRe = new RegExp(`^[^\\s#/*][^;\\n]*\\b(${[...wanted].join('|')})\\s*\\((?!.*;\\s*$)`, 'gm');
-      for (const f of files) {
-        if (f.endsWith('.c') && r.file(f).built === 'n') continue;
-        if (/^arch\/(?!x86\/)/.test(f)) continue;
-        const text = readFileSync(path.join(KERNEL!, f), 'latin1');
-        for (const m of text.matchAll(defRe)) if (!explainedBy.has(m[1])) explainedBy.set(m[1], f);
-        // By name only: the including Makefile may add the folder to the include path (-I).
-        for (const m of text.matchAll(/^#\s*include\s+"([^"]+\.c)"/gm)) includedBy.set(path.posix.basename(m[1]), f);
+  test(
+    `(b) ${flavour}: functions of the files kbuild says are not built are not in the build`,
+    { skip: SKIP || debianBuildMissing(flavour) },
+    (t) => {
+      const build = truth!;
+      const { result: r } = evaluatedFor(build.configFile);
+      const { files, definers, defs } = scanTree();
+      const nDefs: { file: string; def: Def; why: string }[] = [];
+      for (const [f, d] of defs) {
+        const s = r.file(f);
+        if (s.built === 'n') for (const x of d) if (!x.isStatic) nDefs.push({ file: f, def: x, why: s.why });
       }
-    }
-    const explained: string[] = [];
-    const unexplained: string[] = [];
-    for (const x of present) {
-      const by = explainedBy.get(x.def.name);
-      const inc = includedBy.get(path.posix.basename(x.file));
-      const line = `${x.file}: ${x.def.name} is in ${build.where(x.def.name).join(', ')}; kbuild: ${x.why}`;
-      if (by && by !== x.file) explained.push(`${line} (also defined in ${by})`);
-      else if (inc) explained.push(`${line} (#included by ${inc})`);
-      else unexplained.push(line);
-    }
-    t.diagnostic(`non-static functions of n files: ${nDefs.length}; with a name unique in the tree: ${unique.length}; in the build anyway: ${present.length} (explained by another definition: ${explained.length}, unexplained: ${unexplained.length})`);
-    for (const e of explained) t.diagnostic(`explained: ${e}`);
-    assert.deepEqual(unexplained, []);
-  });
+      // A name defined in one file only: when the build has it, that file was built.
+      const unique = nDefs.filter((x) => definers.get(x.def.name)!.length === 1);
+      const present = unique.filter((x) => build.compiled(x.def.name));
+      // What remains is explained when another file kbuild does not rule out defines the name in a way
+      // the reader above misses (`void __attribute__((weak)) f(`, a macro): a line at column 0 naming it;
+      // or when such a file #includes the .c file (built.ts follows those, not kbuild/).
+      const explainedBy = new Map<string, string>();
+      const includedBy = new Map<string, string>();
+      const wanted = new Set(present.map((x) => x.def.name));
+      if (wanted.size) {
+        const defRe = new RegExp(`^[^\\s#/*][^;\\n]*\\b(${[...wanted].join('|')})\\s*\\((?!.*;\\s*$)`, 'gm');
+        for (const f of files) {
+          if (f.endsWith('.c') && r.file(f).built === 'n') continue;
+          if (/^arch\/(?!x86\/)/.test(f)) continue;
+          const text = readFileSync(path.join(KERNEL!, f), 'latin1');
+          for (const m of text.matchAll(defRe)) if (!explainedBy.has(m[1])) explainedBy.set(m[1], f);
+          // By name only: the including Makefile may add the folder to the include path (-I).
+          for (const m of text.matchAll(/^#\s*include\s+"([^"]+\.c)"/gm)) includedBy.set(path.posix.basename(m[1]), f);
+        }
+      }
+      const explained: string[] = [];
+      const unexplained: string[] = [];
+      for (const x of present) {
+        const by = explainedBy.get(x.def.name);
+        const inc = includedBy.get(path.posix.basename(x.file));
+        const line = `${x.file}: ${x.def.name} is in ${build.where(x.def.name).join(', ')}; kbuild: ${x.why}`;
+        if (by && by !== x.file) explained.push(`${line} (also defined in ${by})`);
+        else if (inc) explained.push(`${line} (#included by ${inc})`);
+        else unexplained.push(line);
+      }
+      t.diagnostic(
+        `non-static functions of n files: ${nDefs.length}; with a name unique in the tree: ${unique.length}; in the build anyway: ${present.length} (explained by another definition: ${explained.length}, unexplained: ${unexplained.length})`,
+      );
+      for (const e of explained) t.diagnostic(`explained: ${e}`);
+      assert.deepEqual(unexplained, []);
+    },
+  );
 }

@@ -7,8 +7,10 @@ import { defaultCacheDir } from '../../server/index/cache';
 import type { KernelIndex, SiteInfo } from '../../server/index/kernelIndex';
 
 export const KERNEL = process.env.KPATH_KERNEL;
-export const SKIP = !KERNEL || !existsSync(path.join(KERNEL, 'net', 'socket.c'))
-  ? 'KPATH_KERNEL is not set to a kernel tree (scripts/fetch-kernel.sh prints one)' : false;
+export const SKIP =
+  !KERNEL || !existsSync(path.join(KERNEL, 'net', 'socket.c'))
+    ? 'KPATH_KERNEL is not set to a kernel tree (scripts/fetch-kernel.sh prints one)'
+    : false;
 // The CLI's own default cache, so that `kpath index` (run first by .ci/run) warms it for every test.
 export const TEST_CACHE = process.env.KPATH_TEST_CACHE ?? (KERNEL ? defaultCacheDir(KERNEL) : '');
 
@@ -30,8 +32,14 @@ export function sitesByAnchor(ix: KernelIndex, file: string, fn: string, anchor:
   for (let at = body.indexOf(anchor); at >= 0; at = body.indexOf(anchor, at + 1)) {
     const before = body.slice(0, at).split('\n');
     const endPart = body.slice(0, at + anchor.length).split('\n');
-    spans.push([def.def.line + before.length - 1, before[before.length - 1].length, def.def.line + endPart.length - 1, endPart[endPart.length - 1].length]);
+    spans.push([
+      def.def.line + before.length - 1,
+      before[before.length - 1].length,
+      def.def.line + endPart.length - 1,
+      endPart[endPart.length - 1].length,
+    ]);
   }
-  const inside = (l: number, c: number): boolean => spans.some(([sl, sc, el, ec]) => (l > sl || (l === sl && c >= sc)) && (l < el || (l === el && c <= ec)));
+  const inside = (l: number, c: number): boolean =>
+    spans.some(([sl, sc, el, ec]) => (l > sl || (l === sl && c >= sc)) && (l < el || (l === el && c <= ec)));
   return ix.sitesIn(file).filter((s) => s.site.from === fn && inside(s.site.nameLine, s.site.nameCol));
 }

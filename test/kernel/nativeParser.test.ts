@@ -20,9 +20,12 @@ test('the native parser and the binding give the same tree on real kernel files'
   assert.ok(native, `the native parser is not available: ${nativeParserProblem()}`);
   const binding = new Parser();
   binding.setLanguage(C as unknown as Parser.Language);
-  let files = 0; let withErrors = 0;
+  let files = 0;
+  let withErrors = 0;
   for (const dir of DIRS) {
-    for (const name of readdirSync(path.join(KERNEL!, dir)).filter((n) => /\.[ch]$/.test(n)).sort()) {
+    for (const name of readdirSync(path.join(KERNEL!, dir))
+      .filter((n) => /\.[ch]$/.test(n))
+      .sort()) {
       const rel = `${dir}/${name}`;
       // What the indexer parses: decoded, with annotation macros blanked.
       const text = blankAnnotations(decode(readFileSync(path.join(KERNEL!, rel))).text);

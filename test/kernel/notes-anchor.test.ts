@@ -12,7 +12,10 @@ import { KERNEL, SKIP } from './kernelTree';
 
 const FILE = 'net/ipv4/tcp_output.c';
 
-interface Line { orig: number; text: string }
+interface Line {
+  orig: number;
+  text: string;
+}
 
 function blockOf(lines: Line[], name: string): [number, number] {
   const syms = findSymbols(lines.map((l) => l.text).join('\n'));

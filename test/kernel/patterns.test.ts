@@ -12,33 +12,49 @@ function targets(ix: KernelIndex, file: string, fn: string, anchor: string): { s
   return { slot: sites[0].slot, names: [...new Set(sites.flatMap((s) => ix.targetsOf(s).map((t) => t.fn.name)))] };
 }
 
-test('static calls: kvm_x86_call(vcpu_run) reaches both vendors through the op list; pv_steal_clock its updaters', { skip: SKIP }, async () => {
-  const ix = (await kernelIndex()).index;
-  const run = targets(ix, 'arch/x86/kvm/x86.c', 'vcpu_enter_guest', 'kvm_x86_call(vcpu_run)');
-  assert.equal(run.slot, 'G:__SCK__kvm_x86_vcpu_run');
-  for (const n of ['vmx_vcpu_run', 'svm_vcpu_run']) assert.ok(run.names.includes(n), `${n} in ${run.names.join(' ')}`);
-  for (const n of ['vmx_vcpu_load', 'svm_vcpu_free']) assert.ok(!run.names.includes(n), `${n} is another op`);
-  const steal = targets(ix, 'arch/x86/include/asm/paravirt.h', 'paravirt_steal_clock', 'static_call(pv_steal_clock)');
-  for (const n of ['native_steal_clock', 'kvm_steal_clock', 'vmware_steal_clock']) assert.ok(steal.names.includes(n), `${n} in ${steal.names.join(' ')}`);
-  assert.ok(!steal.names.includes('kvm_sched_clock_read'), 'pv_sched_clock is another key');
-});
+test(
+  'static calls: kvm_x86_call(vcpu_run) reaches both vendors through the op list; pv_steal_clock its updaters',
+  { skip: SKIP },
+  async () => {
+    const ix = (await kernelIndex()).index;
+    const run = targets(ix, 'arch/x86/kvm/x86.c', 'vcpu_enter_guest', 'kvm_x86_call(vcpu_run)');
+    assert.equal(run.slot, 'G:__SCK__kvm_x86_vcpu_run');
+    for (const n of ['vmx_vcpu_run', 'svm_vcpu_run']) assert.ok(run.names.includes(n), `${n} in ${run.names.join(' ')}`);
+    for (const n of ['vmx_vcpu_load', 'svm_vcpu_free']) assert.ok(!run.names.includes(n), `${n} is another op`);
+    const steal = targets(ix, 'arch/x86/include/asm/paravirt.h', 'paravirt_steal_clock', 'static_call(pv_steal_clock)');
+    for (const n of ['native_steal_clock', 'kvm_steal_clock', 'vmware_steal_clock'])
+      assert.ok(steal.names.includes(n), `${n} in ${steal.names.join(' ')}`);
+    assert.ok(!steal.names.includes('kvm_sched_clock_read'), 'pv_sched_clock is another key');
+  },
+);
 
-test('stores written by macros: SLAB_ATTR names order_show, DEVICE_ATTR_RO iflink_show, DEFINE_SHOW_ATTRIBUTE defines an open', { skip: SKIP }, async () => {
-  const ix = (await kernelIndex()).index;
-  const show = targets(ix, 'mm/slub.c', 'slab_attr_show', 'attribute->show');
-  assert.equal(show.slot, 'slab_attribute.show');
-  for (const n of ['order_show', 'objects_show', 'min_partial_show']) assert.ok(show.names.includes(n), `${n} in ${show.names.length} targets`);
-  assert.ok(!show.names.includes('min_partial_store'), 'min_partial_store is a store function');
-  const store = targets(ix, 'mm/slub.c', 'slab_attr_store', 'attribute->store');
-  assert.ok(store.names.includes('min_partial_store') && !store.names.includes('order_show'));
-  const iflink = ix.functionsNamed('iflink_show').find((f) => f.file === 'net/core/net-sysfs.c')!;
-  assert.ok(ix.storesOf(iflink.id).some((e) => e.slot === 'device_attribute.show' && e.file === 'net/core/net-sysfs.c'), 'static DEVICE_ATTR_RO(iflink) stores iflink_show');
-  const [open] = ix.functionsNamed('l2cap_debugfs_open');
-  assert.equal(open?.def.viaMacro, 'DEFINE_SHOW_ATTRIBUTE');
-  assert.ok(ix.storesOf(open.id).some((e) => e.slot === 'file_operations.open'), 'l2cap_debugfs_fops.open');
-  const readers = targets(ix, 'fs/seq_file.c', 'seq_read_iter', 'm->op->show');
-  assert.ok(readers.names.includes('l2cap_debugfs_show'), 'single_open(file, l2cap_debugfs_show, …) in the generated open');
-});
+test(
+  'stores written by macros: SLAB_ATTR names order_show, DEVICE_ATTR_RO iflink_show, DEFINE_SHOW_ATTRIBUTE defines an open',
+  { skip: SKIP },
+  async () => {
+    const ix = (await kernelIndex()).index;
+    const show = targets(ix, 'mm/slub.c', 'slab_attr_show', 'attribute->show');
+    assert.equal(show.slot, 'slab_attribute.show');
+    for (const n of ['order_show', 'objects_show', 'min_partial_show'])
+      assert.ok(show.names.includes(n), `${n} in ${show.names.length} targets`);
+    assert.ok(!show.names.includes('min_partial_store'), 'min_partial_store is a store function');
+    const store = targets(ix, 'mm/slub.c', 'slab_attr_store', 'attribute->store');
+    assert.ok(store.names.includes('min_partial_store') && !store.names.includes('order_show'));
+    const iflink = ix.functionsNamed('iflink_show').find((f) => f.file === 'net/core/net-sysfs.c')!;
+    assert.ok(
+      ix.storesOf(iflink.id).some((e) => e.slot === 'device_attribute.show' && e.file === 'net/core/net-sysfs.c'),
+      'static DEVICE_ATTR_RO(iflink) stores iflink_show',
+    );
+    const [open] = ix.functionsNamed('l2cap_debugfs_open');
+    assert.equal(open?.def.viaMacro, 'DEFINE_SHOW_ATTRIBUTE');
+    assert.ok(
+      ix.storesOf(open.id).some((e) => e.slot === 'file_operations.open'),
+      'l2cap_debugfs_fops.open',
+    );
+    const readers = targets(ix, 'fs/seq_file.c', 'seq_read_iter', 'm->op->show');
+    assert.ok(readers.names.includes('l2cap_debugfs_show'), 'single_open(file, l2cap_debugfs_show, …) in the generated open');
+  },
+);
 
 test('a pointer to a compound literal: ipv6_stub calls reach the stubs and the real table', { skip: SKIP }, async () => {
   const ix = (await kernelIndex()).index;
@@ -51,7 +67,8 @@ test('receivers declared by macros: DEFINE_PER_CPU, DEFINE_SCHED_CLASS(x) = { �
   const ix = (await kernelIndex()).index;
   assert.equal(ix.env.typeOf({ k: 'name', n: 'tick_cpu_device' }, 'kernel/time/tick-common.c')?.base, 'struct tick_device');
   const tick = targets(ix, 'kernel/sched/core.c', 'sched_tick', 'curr->sched_class->task_tick');
-  for (const n of ['task_tick_fair', 'task_tick_rt', 'task_tick_dl', 'task_tick_idle']) assert.ok(tick.names.includes(n), `${n} in ${tick.names.join(' ')}`);
+  for (const n of ['task_tick_fair', 'task_tick_rt', 'task_tick_dl', 'task_tick_idle'])
+    assert.ok(tick.names.includes(n), `${n} in ${tick.names.join(' ')}`);
   assert.ok(!tick.names.includes('yield_task_fair'));
   const yieldTo = targets(ix, 'kernel/sched/syscalls.c', 'do_sched_yield', 'current->sched_class->yield_task');
   assert.ok(yieldTo.names.includes('yield_task_fair'), `yield_task_fair in ${yieldTo.names.join(' ')}`);
@@ -60,8 +77,24 @@ test('receivers declared by macros: DEFINE_PER_CPU, DEFINE_SCHED_CLASS(x) = { �
 test('not calls: inline asm operands, a macro shadowed by a local, a call cut by #if', { skip: SKIP }, async () => {
   const ix = (await kernelIndex()).index;
   // `: CC_OUT(c) (oldbit)` in bitops.h's asm statements: operands, and the header calls nothing indirectly.
-  assert.deepEqual(ix.sitesIn('arch/x86/include/asm/bitops.h').map((s) => s.site.line + 1), [], 'no indirect call in bitops.h');
-  assert.deepEqual(sitesByAnchor(ix, 'arch/x86/math-emu/poly_sin.c', 'poly_sine', 'exponent(st0_ptr)'), [], 'int exponent beside exponent(x)');
-  assert.deepEqual(sitesByAnchor(ix, 'net/bridge/br_multicast.c', 'br_multicast_start_querier', 'br_multicast_enable('), [], '#if IPv6 / else br_multicast_enable(…)');
-  assert.deepEqual(sitesByAnchor(ix, 'arch/x86/kernel/irq.c', 'arch_show_interrupts', 'seq_printf('), [], 'for_each_online_cpu(j) seq_printf(…)');
+  assert.deepEqual(
+    ix.sitesIn('arch/x86/include/asm/bitops.h').map((s) => s.site.line + 1),
+    [],
+    'no indirect call in bitops.h',
+  );
+  assert.deepEqual(
+    sitesByAnchor(ix, 'arch/x86/math-emu/poly_sin.c', 'poly_sine', 'exponent(st0_ptr)'),
+    [],
+    'int exponent beside exponent(x)',
+  );
+  assert.deepEqual(
+    sitesByAnchor(ix, 'net/bridge/br_multicast.c', 'br_multicast_start_querier', 'br_multicast_enable('),
+    [],
+    '#if IPv6 / else br_multicast_enable(…)',
+  );
+  assert.deepEqual(
+    sitesByAnchor(ix, 'arch/x86/kernel/irq.c', 'arch_show_interrupts', 'seq_printf('),
+    [],
+    'for_each_online_cpu(j) seq_printf(…)',
+  );
 });

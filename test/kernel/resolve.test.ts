@@ -7,7 +7,16 @@ import * as path from 'node:path';
 import { KERNEL, SKIP, kernelIndex, sitesByAnchor } from './kernelTree';
 import { sendPath } from '../../server/graph/sendPath';
 
-interface Labelled { file: string; function: string; anchor: string; must: string[]; mustNot: string[]; slot?: string; scope?: string; why?: string }
+interface Labelled {
+  file: string;
+  function: string;
+  anchor: string;
+  must: string[];
+  mustNot: string[];
+  slot?: string;
+  scope?: string;
+  why?: string;
+}
 
 test('sock_sendmsg_nosec calls every proto_ops.sendmsg and no proto.sendmsg', { skip: SKIP }, async () => {
   const ix = (await kernelIndex()).index;
@@ -16,40 +25,62 @@ test('sock_sendmsg_nosec calls every proto_ops.sendmsg and no proto.sendmsg', { 
   assert.equal(site.slot, 'proto_ops.sendmsg');
   const names = ix.targetsOf(site).map((t) => t.fn.name);
   // INDIRECT_CALL_INET(f, inet6_sendmsg, inet_sendmsg, …) tests inet6_sendmsg first (without a config: both).
-  assert.deepEqual(names.slice(0, 2), ['inet6_sendmsg', 'inet_sendmsg'], 'INDIRECT_CALL_INET hints first, in the order the macro tests them');
-  for (const n of ['unix_stream_sendmsg', 'unix_dgram_sendmsg', 'netlink_sendmsg', 'packet_sendmsg']) assert.ok(names.includes(n), `${n} is a target`);
+  assert.deepEqual(
+    names.slice(0, 2),
+    ['inet6_sendmsg', 'inet_sendmsg'],
+    'INDIRECT_CALL_INET hints first, in the order the macro tests them',
+  );
+  for (const n of ['unix_stream_sendmsg', 'unix_dgram_sendmsg', 'netlink_sendmsg', 'packet_sendmsg'])
+    assert.ok(names.includes(n), `${n} is a target`);
   for (const n of ['tcp_sendmsg', 'udp_sendmsg', 'inet_recvmsg']) assert.ok(!names.includes(n), `${n} is not a target`);
   const unix = ix.targetsOf(site).find((t) => t.fn.name === 'unix_stream_sendmsg')!;
   assert.equal(unix.evidence[0].file, 'net/unix/af_unix.c');
-  assert.match(readFileSync(path.join(KERNEL!, unix.evidence[0].file), 'utf8').split('\n')[unix.evidence[0].line], /\.sendmsg\s*=\s*unix_stream_sendmsg/);
+  assert.match(
+    readFileSync(path.join(KERNEL!, unix.evidence[0].file), 'utf8').split('\n')[unix.evidence[0].line],
+    /\.sendmsg\s*=\s*unix_stream_sendmsg/,
+  );
 });
 
-test('labelled set: recall ≥ 95 % and no must-not target', { skip: SKIP || (!existsSync(path.join(__dirname, 'labelled-sites.json')) && 'no labelled set') }, async () => {
-  const ix = (await kernelIndex()).index;
-  const set = JSON.parse(readFileSync(path.join(__dirname, 'labelled-sites.json'), 'utf8')) as Labelled[];
-  const inScope = set.filter((s) => s.scope !== 'full');
-  let must = 0; let found = 0; let notChecked = 0; let notHits = 0; let targets = 0;
-  const rows: string[] = [];
-  const failures: string[] = [];
-  for (const s of inScope) {
-    const sites = sitesByAnchor(ix, s.file, s.function, s.anchor);
-    const names = new Set(sites.flatMap((x) => ix.targetsOf(x).map((t) => t.fn.name)));
-    targets += names.size;
-    const miss = s.must.filter((m) => !names.has(m));
-    const bad = s.mustNot.filter((m) => names.has(m));
-    must += s.must.length; found += s.must.length - miss.length;
-    notChecked += s.mustNot.length; notHits += bad.length;
-    const slot = sites.map((x) => x.slot ?? `unresolved: ${x.unresolved}`).join(',') || 'no site';
-    rows.push(`${miss.length || bad.length ? '✗' : '✓'} ${s.file}:${s.function} ${s.anchor}  [${slot}] ${names.size} targets${miss.length ? `; missing ${miss.join(' ')}` : ''}${bad.length ? `; MUST-NOT ${bad.join(' ')}` : ''}`);
-    if (bad.length) failures.push(`${s.file} ${s.anchor}: must-not ${bad.join(' ')}`);
-  }
-  const recall = found / must;
-  console.log(rows.join('\n'));
-  console.log(`labelled set: ${inScope.length} sites (${set.length - inScope.length} outside the net scope), recall ${(100 * recall).toFixed(1)} % (${found}/${must}), must-not hits ${notHits}/${notChecked}, ${targets} targets in all`);
-  assert.ok(inScope.length >= 40, `at least 40 labelled sites, have ${inScope.length}`);
-  assert.ok(recall >= 0.95, `recall ${(100 * recall).toFixed(1)} %`);
-  assert.deepEqual(failures, []);
-});
+test(
+  'labelled set: recall ≥ 95 % and no must-not target',
+  { skip: SKIP || (!existsSync(path.join(__dirname, 'labelled-sites.json')) && 'no labelled set') },
+  async () => {
+    const ix = (await kernelIndex()).index;
+    const set = JSON.parse(readFileSync(path.join(__dirname, 'labelled-sites.json'), 'utf8')) as Labelled[];
+    const inScope = set.filter((s) => s.scope !== 'full');
+    let must = 0;
+    let found = 0;
+    let notChecked = 0;
+    let notHits = 0;
+    let targets = 0;
+    const rows: string[] = [];
+    const failures: string[] = [];
+    for (const s of inScope) {
+      const sites = sitesByAnchor(ix, s.file, s.function, s.anchor);
+      const names = new Set(sites.flatMap((x) => ix.targetsOf(x).map((t) => t.fn.name)));
+      targets += names.size;
+      const miss = s.must.filter((m) => !names.has(m));
+      const bad = s.mustNot.filter((m) => names.has(m));
+      must += s.must.length;
+      found += s.must.length - miss.length;
+      notChecked += s.mustNot.length;
+      notHits += bad.length;
+      const slot = sites.map((x) => x.slot ?? `unresolved: ${x.unresolved}`).join(',') || 'no site';
+      rows.push(
+        `${miss.length || bad.length ? '✗' : '✓'} ${s.file}:${s.function} ${s.anchor}  [${slot}] ${names.size} targets${miss.length ? `; missing ${miss.join(' ')}` : ''}${bad.length ? `; MUST-NOT ${bad.join(' ')}` : ''}`,
+      );
+      if (bad.length) failures.push(`${s.file} ${s.anchor}: must-not ${bad.join(' ')}`);
+    }
+    const recall = found / must;
+    console.log(rows.join('\n'));
+    console.log(
+      `labelled set: ${inScope.length} sites (${set.length - inScope.length} outside the net scope), recall ${(100 * recall).toFixed(1)} % (${found}/${must}), must-not hits ${notHits}/${notChecked}, ${targets} targets in all`,
+    );
+    assert.ok(inScope.length >= 40, `at least 40 labelled sites, have ${inScope.length}`);
+    assert.ok(recall >= 0.95, `recall ${(100 * recall).toFixed(1)} %`);
+    assert.deepEqual(failures, []);
+  },
+);
 
 test('send-path: from sendto through TCP and IPv4 to loopback_xmit and 100+ drivers', { skip: SKIP }, async () => {
   const ix = (await kernelIndex()).index;
@@ -58,18 +89,37 @@ test('send-path: from sendto through TCP and IPv4 to loopback_xmit and 100+ driv
   const names = [p.hops[0].from.name, ...p.hops.map((h) => h.to.name)];
   console.log(names.join(' → '));
   let last = -1;
-  for (const n of ['sys_sendto', '__sys_sendto', 'inet_sendmsg', 'tcp_sendmsg', 'tcp_write_xmit', 'ip_queue_xmit', 'ip_output', 'dev_queue_xmit', '__netdev_start_xmit']) {
+  for (const n of [
+    'sys_sendto',
+    '__sys_sendto',
+    'inet_sendmsg',
+    'tcp_sendmsg',
+    'tcp_write_xmit',
+    'ip_queue_xmit',
+    'ip_output',
+    'dev_queue_xmit',
+    '__netdev_start_xmit',
+  ]) {
     const at = names.indexOf(n);
     assert.ok(at > last, `${n} on the path after the previous stop (${names.join(' → ')})`);
     last = at;
   }
-  assert.ok(names.some((n) => n.startsWith('neigh_')), 'a neighbour hop');
-  assert.ok(names.some((n) => /NF_HOOK|nf_hook/.test(n)), 'a netfilter hop');
+  assert.ok(
+    names.some((n) => n.startsWith('neigh_')),
+    'a neighbour hop',
+  );
+  assert.ok(
+    names.some((n) => /NF_HOOK|nf_hook/.test(n)),
+    'a netfilter hop',
+  );
   const hinted = p.hops.find((h) => h.to.name === 'inet_sendmsg')!;
   assert.equal(hinted.via, 'proto_ops.sendmsg');
   assert.ok(hinted.alternatives.some((a) => a.name === 'inet6_sendmsg'));
   const drivers = (p.drivers ?? []).filter((d) => d.file.startsWith('drivers/'));
-  assert.ok(p.drivers!.some((d) => d.name === 'loopback_xmit'), 'loopback_xmit');
+  assert.ok(
+    p.drivers!.some((d) => d.name === 'loopback_xmit'),
+    'loopback_xmit',
+  );
   assert.ok(drivers.length >= 100, `${drivers.length} driver ndo_start_xmit functions`);
   console.log(`send path: ${p.hops.length} hops, ${p.drivers!.length} ndo_start_xmit targets (${drivers.length} in drivers/)`);
 });
@@ -79,7 +129,8 @@ test('IPv6 send path goes through inet6_sendmsg and ip6 output', { skip: SKIP },
   const p = sendPath(ix, { family: 'ipv6' });
   assert.equal(p.broken, undefined, p.broken?.reason);
   const names = p.hops.map((h) => h.to.name);
-  for (const n of ['inet6_sendmsg', 'tcp_sendmsg', 'inet6_csk_xmit', 'ip6_xmit']) assert.ok(names.includes(n), `${n} in ${names.join(' → ')}`);
+  for (const n of ['inet6_sendmsg', 'tcp_sendmsg', 'inet6_csk_xmit', 'ip6_xmit'])
+    assert.ok(names.includes(n), `${n} in ${names.join(' → ')}`);
 });
 
 test('switching the proto.sendmsg hop to udp_sendmsg re-routes the rest through UDP and IPv4 output', { skip: SKIP }, async () => {
@@ -87,7 +138,8 @@ test('switching the proto.sendmsg hop to udp_sendmsg re-routes the rest through 
   const p = sendPath(ix, { through: ['udp_sendmsg'] });
   assert.equal(p.broken, undefined, p.broken?.reason);
   const names = p.hops.map((h) => h.to.name);
-  for (const n of ['inet_sendmsg', 'udp_sendmsg', 'ip_local_out', 'ip_output', 'dev_queue_xmit', '__netdev_start_xmit']) assert.ok(names.includes(n), `${n} in ${names.join(' → ')}`);
+  for (const n of ['inet_sendmsg', 'udp_sendmsg', 'ip_local_out', 'ip_output', 'dev_queue_xmit', '__netdev_start_xmit'])
+    assert.ok(names.includes(n), `${n} in ${names.join(' → ')}`);
   for (const n of ['tcp_sendmsg', 'tcp_write_xmit']) assert.ok(!names.includes(n), `${n} is not on the UDP path`);
   assert.ok(p.drivers!.length >= 100);
   const bad = sendPath(ix, { through: ['no_such_function_xyz'] });

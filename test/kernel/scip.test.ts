@@ -29,18 +29,26 @@ describe('SCIP export of the net scope of the real tree', { skip: SKIP }, () => 
     dir = mkdtempSync(path.join(os.tmpdir(), 'kpath-scip-'));
     const out = path.join(dir, 'index.scip');
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, [cliJs, 'scip', KERNEL!, '--out', out, '--cache', TEST_CACHE, '--quiet'], { encoding: 'utf8', timeout: 30 * 60_000 });
+    const r = spawnSync(process.execPath, [cliJs, 'scip', KERNEL!, '--out', out, '--cache', TEST_CACHE, '--quiet'], {
+      encoding: 'utf8',
+      timeout: 30 * 60_000,
+    });
     assert.equal(r.status, 0, r.stderr);
     console.log(`# ${r.stdout.trim()} (${((performance.now() - t0) / 1000).toFixed(1)} s with the index load)`);
     scip = readIndex(readFileSync(out));
   });
 
-  after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   test('inet_sendmsg implements proto_ops.sendmsg, stored by the initializer of inet_stream_ops', () => {
     const inet = doc('net/ipv4/af_inet.c').symbols.find((s) => s.symbol === sym('inet_sendmsg().'));
     assert.ok(inet, 'inet_sendmsg has no SymbolInformation in net/ipv4/af_inet.c');
-    assert.ok(inet.relationships.some((r) => r.symbol === sym('proto_ops#sendmsg.') && r.isImplementation), JSON.stringify(inet.relationships));
+    assert.ok(
+      inet.relationships.some((r) => r.symbol === sym('proto_ops#sendmsg.') && r.isImplementation),
+      JSON.stringify(inet.relationships),
+    );
     const store = lines('net/ipv4/af_inet.c').findIndex((l) => /\.sendmsg\s*=\s*inet_sendmsg\b/.test(l));
     assert.ok(inet.documentation.join('\n').includes(`init at net/ipv4/af_inet.c:${store + 1}:`), inet.documentation.join('\n'));
   });
@@ -62,6 +70,9 @@ describe('SCIP export of the net scope of the real tree', { skip: SKIP }, () => 
     const tcp = doc('net/ipv4/tcp.c').symbols.find((s) => s.symbol === sym('tcp_sendmsg().'));
     assert.ok(tcp?.relationships.some((r) => r.symbol === sym('proto#sendmsg.') && r.isImplementation));
     const lo = doc('drivers/net/loopback.c').symbols.find((s) => s.displayName === 'loopback_xmit');
-    assert.ok(lo?.relationships.some((r) => r.symbol === sym('net_device_ops#ndo_start_xmit.') && r.isImplementation), JSON.stringify(lo));
+    assert.ok(
+      lo?.relationships.some((r) => r.symbol === sym('net_device_ops#ndo_start_xmit.') && r.isImplementation),
+      JSON.stringify(lo),
+    );
   });
 });

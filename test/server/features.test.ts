@@ -45,7 +45,7 @@ describe('settings', () => {
     assert.equal(s.treeRoot, '/t');
     assert.equal(problems.length, 2);
   });
-  it('folder globs become the scanner\'s folder prefixes', () => {
+  it("folder globs become the scanner's folder prefixes", () => {
     assert.equal(globToFolder('Documentation/**'), 'Documentation');
     assert.equal(globToFolder('./drivers/net/'), 'drivers/net');
     assert.equal(globToFolder('**'), '');
@@ -71,7 +71,10 @@ describe('fuzzy matching', () => {
   it('exact before prefix before substring before scattered letters', () => {
     const q = 'tcp_send';
     const scores = ['tcp_send', 'tcp_sendmsg', '__tcp_send_ack', 'tcp_v4_send_reset'].map((n) => fuzzyScore(q, n));
-    assert.deepEqual([...scores].sort((a, b) => a - b), scores);
+    assert.deepEqual(
+      [...scores].sort((a, b) => a - b),
+      scores,
+    );
     assert.equal(fuzzyScore('xyz', 'tcp_sendmsg'), -1);
   });
   it('the character mask rejects names that lack a letter of the query', () => {

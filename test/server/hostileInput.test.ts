@@ -22,8 +22,14 @@ const STALL_MS = 300;
 
 async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms); });
-  try { return await Promise.race([p, late]); } finally { clearTimeout(timer); }
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const rejectsWith = async (p: Promise<unknown>, code: number, message: RegExp): Promise<void> => {
@@ -42,26 +48,40 @@ interface Raw {
 }
 
 function rawServer(): Raw {
-  const proc = spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, KPATH_LSP_STALL_MS: String(STALL_MS) } });
+  const proc = spawn(process.execPath, [serverJs, '--stdio'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, KPATH_LSP_STALL_MS: String(STALL_MS) },
+  });
   const raw: Raw = {
-    proc, answers: new Map(), stderr: [], exit: undefined,
-    write: (b) => { if (!raw.exit) proc.stdin!.write(b); },
-    waitFor: (id, ms) => new Promise((resolve) => {
-      const deadline = Date.now() + ms;
-      const check = (): void => {
-        if (raw.answers.has(id)) resolve('answered');
-        else if (raw.exit) resolve('exited');
-        else if (Date.now() > deadline) resolve('neither');
-        else setTimeout(check, 5);
-      };
-      check();
-    }),
+    proc,
+    answers: new Map(),
+    stderr: [],
+    exit: undefined,
+    write: (b) => {
+      if (!raw.exit) proc.stdin!.write(b);
+    },
+    waitFor: (id, ms) =>
+      new Promise((resolve) => {
+        const deadline = Date.now() + ms;
+        const check = (): void => {
+          if (raw.answers.has(id)) resolve('answered');
+          else if (raw.exit) resolve('exited');
+          else if (Date.now() > deadline) resolve('neither');
+          else setTimeout(check, 5);
+        };
+        check();
+      }),
   };
   // Bytes written to a server that just exited: not this test's failure.
   proc.stdin!.on('error', () => undefined);
   proc.stderr!.on('data', (d: Buffer) => raw.stderr.push(d.toString()));
-  proc.on('exit', (code) => { raw.exit = { code }; });
-  new StreamMessageReader(proc.stdout!).listen((m: Message) => { const r = m as ResponseMessage; if ('id' in r) raw.answers.set(r.id, r); });
+  proc.on('exit', (code) => {
+    raw.exit = { code };
+  });
+  new StreamMessageReader(proc.stdout!).listen((m: Message) => {
+    const r = m as ResponseMessage;
+    if ('id' in r) raw.answers.set(r.id, r);
+  });
   return raw;
 }
 
@@ -92,19 +112,35 @@ describe('FIFOs and paths outside the tree', () => {
   });
 
   it('a FIFO named x.c: appearing on disk, opened and closed, asked for targets, all answered at once', async (t) => {
-    if (!mkfifo(fifo)) { t.skip('no mkfifo'); return; }
+    if (!mkfifo(fifo)) {
+      t.skip('no mkfifo');
+      return;
+    }
     // A server that blocked on the FIFO would be let go late: the answers below then come too late.
     releaser = letGoAfter(fifo, LET_GO_MS);
     const uri = s.uri('net/x.c');
-    const hover = (): Promise<unknown> => within(PROMPT_MS, 'hover', s.conn.sendRequest('textDocument/hover', { textDocument: { uri: s.uri('net/socket.c') }, position: { line: 0, character: 0 } }));
+    const hover = (): Promise<unknown> =>
+      within(
+        PROMPT_MS,
+        'hover',
+        s.conn.sendRequest('textDocument/hover', { textDocument: { uri: s.uri('net/socket.c') }, position: { line: 0, character: 0 } }),
+      );
     await s.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri, type: 1 }] });
     await hover(); // a query applies the pending change first
-    assert.ok(s.logs.some((l) => /re-read 1 file\(s\) changed on disk/.test(l)), s.logs.join('\n'));
+    assert.ok(
+      s.logs.some((l) => /re-read 1 file\(s\) changed on disk/.test(l)),
+      s.logs.join('\n'),
+    );
 
-    await s.conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: 'int fifo_fn(void) { return 0; }\n' } });
+    await s.conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'c', version: 1, text: 'int fifo_fn(void) { return 0; }\n' },
+    });
     await s.conn.sendNotification('textDocument/didSave', { textDocument: { uri } });
     await hover();
-    const symbols = async (): Promise<string[]> => (await within(PROMPT_MS, 'workspace/symbol', s.conn.sendRequest<SymbolInformation[]>('workspace/symbol', { query: 'fifo_fn' }))).map((x) => x.name);
+    const symbols = async (): Promise<string[]> =>
+      (await within(PROMPT_MS, 'workspace/symbol', s.conn.sendRequest<SymbolInformation[]>('workspace/symbol', { query: 'fifo_fn' }))).map(
+        (x) => x.name,
+      );
     assert.deepEqual(await symbols(), ['fifo_fn'], 'the buffer is indexed');
     assert.equal(await within(PROMPT_MS, 'kpath/targets', s.conn.sendRequest(Methods.targets, { file: 'net/x.c', line: 0, col: 4 })), null);
     await s.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
@@ -120,7 +156,11 @@ describe('FIFOs and paths outside the tree', () => {
     for (const file of ['../../../../etc/passwd', '/etc/passwd', 'net/../../outside.c', '..']) {
       await rejectsWith(s.conn.sendRequest(Methods.targets, { file, line: 0, col: 0 }), -32602, /is not a file inside the tree/);
     }
-    await rejectsWith(s.conn.sendRequest(Methods.targets, { uri: 'file:///etc/passwd', file: '../x.c', line: 0, col: 0 }), -32602, /is not a file inside the tree/);
+    await rejectsWith(
+      s.conn.sendRequest(Methods.targets, { uri: 'file:///etc/passwd', file: '../x.c', line: 0, col: 0 }),
+      -32602,
+      /is not a file inside the tree/,
+    );
     // Inside, however written: answered.
     for (const file of ['net/socket.c', './net/socket.c', path.join(copy, 'net/socket.c')]) {
       const r = await s.conn.sendRequest(Methods.targets, { file, line: 0, col: 0 });
@@ -131,11 +171,18 @@ describe('FIFOs and paths outside the tree', () => {
 
 describe('shutdown', () => {
   it('after shutdown, requests get InvalidRequest; exit then ends the server with status 0', async () => {
-    const s = await startServer({ root: fixtureTree, settings: { include: [], exclude: [], cacheDir: mkdtempSync(path.join(os.tmpdir(), 'kpath-lsp-shutdown-')) } });
+    const s = await startServer({
+      root: fixtureTree,
+      settings: { include: [], exclude: [], cacheDir: mkdtempSync(path.join(os.tmpdir(), 'kpath-lsp-shutdown-')) },
+    });
     try {
       assert.equal(await s.conn.sendRequest('shutdown'), null);
       await rejectsWith(s.conn.sendRequest(Methods.status), -32600, /shutting down/);
-      await rejectsWith(s.conn.sendRequest('textDocument/hover', { textDocument: { uri: s.uri('net/socket.c') }, position: { line: 0, character: 0 } }), -32600, /shutting down/);
+      await rejectsWith(
+        s.conn.sendRequest('textDocument/hover', { textDocument: { uri: s.uri('net/socket.c') }, position: { line: 0, character: 0 } }),
+        -32600,
+        /shutting down/,
+      );
       const code = new Promise<number | null>((r) => s.proc.on('exit', (c) => r(c)));
       await s.conn.sendNotification('exit');
       assert.equal(await within(PROMPT_MS, 'exit', code), 0);
@@ -150,7 +197,11 @@ describe('broken LSP frames end the server, with the reason', () => {
   const cases: [string, Buffer, RegExp][] = [
     ['Content-Length: abc', frame('{}', 'Content-Length: abc'), /Content-Length "abc" is not a number/],
     ['no Content-Length', frame('{}', 'Content-Type: application/json'), /without Content-Length/],
-    ['a length one byte short', frame(statusBody, `Content-Length: ${statusBody.length - 1}`), /header line "}Content-Length: \d+" is not "Name: value"/],
+    [
+      'a length one byte short',
+      frame(statusBody, `Content-Length: ${statusBody.length - 1}`),
+      /header line "}Content-Length: \d+" is not "Name: value"/,
+    ],
     ['a length past the input', frame(statusBody, 'Content-Length: 4000'), /half-sent/],
     ['random bytes', Buffer.from(Array.from({ length: 20_000 }, (_, i) => (i * 7919 + 13) % 256)), /no end of header|is not "Name: value"/],
     ['a huge length', frame('{}', 'Content-Length: 9999999999'), /over the/],
@@ -163,7 +214,10 @@ describe('broken LSP frames end the server, with the reason', () => {
         r.write(request(42, Methods.status));
         assert.equal(await r.waitFor(-1, STALL_MS + 5000), 'exited', `${name}: still running`);
         assert.notEqual(r.exit!.code, 0);
-        assert.match(r.stderr.join(''), new RegExp(`kpath: broken LSP input \\(.*(${why.source}).*\\); exiting so that the client restarts the server`));
+        assert.match(
+          r.stderr.join(''),
+          new RegExp(`kpath: broken LSP input \\(.*(${why.source}).*\\); exiting so that the client restarts the server`),
+        );
       } finally {
         r.proc.kill();
       }
@@ -172,56 +226,104 @@ describe('broken LSP frames end the server, with the reason', () => {
 });
 
 describe('fuzz: LSP framing', () => {
-  it('200 seeded random frames: each followed by a request that is answered, or the server exits; never a hang', { timeout: 240_000 }, async () => {
-    const SEED = 0x6b706174;
-    const COUNT = 200;
-    const rnd = seededRandom(SEED);
-    const int = (n: number): number => Math.floor(rnd() * n);
-    const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-    const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => int(256)));
-    const methods = ['kpath/status', 'kpath/targets', 'kpath/callPath', 'kpath/sendPath', 'textDocument/hover', 'workspace/symbol', 'textDocument/didOpen', '$/cancelRequest', 'no/such', 'shutdown'];
-    const json = (): string => JSON.stringify(pick([{ jsonrpc: '2.0', id: int(1000), method: pick(methods), params: pick([null, {}, [1, 2], { file: '../x', line: -1, col: 'a' }, { textDocument: { uri: 'file:///x.c' } }]) },
-      { jsonrpc: '2.0', method: pick(methods), params: { x: int(9) } }, [], {}, 'x', 1, { jsonrpc: '2.0', id: null }]));
-    const kinds: Record<string, () => Buffer> = {
-      'valid message': () => frame(json()),
-      'valid, Content-Type too': () => { const b = json(); return frame(b, `Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(b)}`); },
-      'not JSON, right length': () => frame(bytes(1 + int(200))),
-      'length short': () => { const b = Buffer.from(json()); return frame(b, `Content-Length: ${Math.max(0, b.length - 1 - int(b.length))}`); },
-      'length long': () => { const b = Buffer.from(json()); return frame(b, `Content-Length: ${b.length + 1 + int(5000)}`); },
-      'length not a number': () => frame(json(), `Content-Length: ${pick(['abc', '-5', '1e3', '', ' 12 x', '0x10', '١٢'])}`),
-      'no length': () => frame(json(), pick(['Content-Type: x', 'X: 1', 'Content-Lenght: 5'])),
-      'random bytes': () => bytes(1 + int(20_000)),
-      'junk header line': () => frame(json(), `Content-Length: 5\r\n${bytes(1 + int(30)).toString('latin1')}`),
-      'huge length': () => frame('{}', `Content-Length: ${1e9 + int(1e9)}`),
-    };
-    const names = Object.keys(kinds);
-    let server: Raw | undefined;
-    const seen: Record<string, { answered: number; exited: number }> = {};
-    try {
-      for (let i = 0; i < COUNT; i++) {
-        if (!server || server.exit) server = rawServer();
-        const kind = pick(names);
-        const input = kinds[kind]();
-        // Sent whole or in pieces, as a pipe may deliver it.
-        const cut = int(input.length + 1);
-        server.write(input.subarray(0, cut));
-        server.write(input.subarray(cut));
-        const id = 1_000_000 + i;
-        server.write(request(id, Methods.status));
-        const outcome = await server.waitFor(id, STALL_MS + 5000);
-        assert.notEqual(outcome, 'neither', `seed ${SEED.toString(16)}, frame ${i} (${kind}): neither answered nor exited\n${input.subarray(0, 200).toString('latin1')}\n${server.stderr.join('')}`);
-        seen[kind] ??= { answered: 0, exited: 0 };
-        seen[kind][outcome as 'answered' | 'exited']++;
-        if (outcome === 'exited') assert.notEqual(server.exit!.code, 0, `frame ${i} (${kind}): exited with 0`);
-        // After a random `shutdown`, every request is refused: start afresh.
-        if (outcome === 'answered' && server.answers.get(id)?.error?.code === -32600) { server.proc.kill(); server = undefined; }
+  it(
+    '200 seeded random frames: each followed by a request that is answered, or the server exits; never a hang',
+    { timeout: 240_000 },
+    async () => {
+      const SEED = 0x6b706174;
+      const COUNT = 200;
+      const rnd = seededRandom(SEED);
+      const int = (n: number): number => Math.floor(rnd() * n);
+      const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
+      const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => int(256)));
+      const methods = [
+        'kpath/status',
+        'kpath/targets',
+        'kpath/callPath',
+        'kpath/sendPath',
+        'textDocument/hover',
+        'workspace/symbol',
+        'textDocument/didOpen',
+        '$/cancelRequest',
+        'no/such',
+        'shutdown',
+      ];
+      const json = (): string =>
+        JSON.stringify(
+          pick([
+            {
+              jsonrpc: '2.0',
+              id: int(1000),
+              method: pick(methods),
+              params: pick([null, {}, [1, 2], { file: '../x', line: -1, col: 'a' }, { textDocument: { uri: 'file:///x.c' } }]),
+            },
+            { jsonrpc: '2.0', method: pick(methods), params: { x: int(9) } },
+            [],
+            {},
+            'x',
+            1,
+            { jsonrpc: '2.0', id: null },
+          ]),
+        );
+      const kinds: Record<string, () => Buffer> = {
+        'valid message': () => frame(json()),
+        'valid, Content-Type too': () => {
+          const b = json();
+          return frame(b, `Content-Type: application/vscode-jsonrpc; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(b)}`);
+        },
+        'not JSON, right length': () => frame(bytes(1 + int(200))),
+        'length short': () => {
+          const b = Buffer.from(json());
+          return frame(b, `Content-Length: ${Math.max(0, b.length - 1 - int(b.length))}`);
+        },
+        'length long': () => {
+          const b = Buffer.from(json());
+          return frame(b, `Content-Length: ${b.length + 1 + int(5000)}`);
+        },
+        'length not a number': () => frame(json(), `Content-Length: ${pick(['abc', '-5', '1e3', '', ' 12 x', '0x10', '١٢'])}`),
+        'no length': () => frame(json(), pick(['Content-Type: x', 'X: 1', 'Content-Lenght: 5'])),
+        'random bytes': () => bytes(1 + int(20_000)),
+        'junk header line': () => frame(json(), `Content-Length: 5\r\n${bytes(1 + int(30)).toString('latin1')}`),
+        'huge length': () => frame('{}', `Content-Length: ${1e9 + int(1e9)}`),
+      };
+      const names = Object.keys(kinds);
+      let server: Raw | undefined;
+      const seen: Record<string, { answered: number; exited: number }> = {};
+      try {
+        for (let i = 0; i < COUNT; i++) {
+          if (!server || server.exit) server = rawServer();
+          const kind = pick(names);
+          const input = kinds[kind]();
+          // Sent whole or in pieces, as a pipe may deliver it.
+          const cut = int(input.length + 1);
+          server.write(input.subarray(0, cut));
+          server.write(input.subarray(cut));
+          const id = 1_000_000 + i;
+          server.write(request(id, Methods.status));
+          const outcome = await server.waitFor(id, STALL_MS + 5000);
+          assert.notEqual(
+            outcome,
+            'neither',
+            `seed ${SEED.toString(16)}, frame ${i} (${kind}): neither answered nor exited\n${input.subarray(0, 200).toString('latin1')}\n${server.stderr.join('')}`,
+          );
+          seen[kind] ??= { answered: 0, exited: 0 };
+          seen[kind][outcome as 'answered' | 'exited']++;
+          if (outcome === 'exited') assert.notEqual(server.exit!.code, 0, `frame ${i} (${kind}): exited with 0`);
+          // After a random `shutdown`, every request is refused: start afresh.
+          if (outcome === 'answered' && server.answers.get(id)?.error?.code === -32600) {
+            server.proc.kill();
+            server = undefined;
+          }
+        }
+      } finally {
+        server?.proc.kill();
       }
-    } finally {
-      server?.proc.kill();
-    }
-    // The broken kinds always end the server; well-formed frames never do.
-    for (const k of ['length not a number', 'no length', 'huge length']) assert.equal(seen[k]?.answered ?? 0, 0, `${k}: ${JSON.stringify(seen[k])}`);
-    for (const k of ['valid message', 'not JSON, right length']) assert.equal(seen[k]?.exited ?? 0, 0, `${k}: ${JSON.stringify(seen[k])}`);
-    console.log(`# ${JSON.stringify(seen)}`);
-  });
+      // The broken kinds always end the server; well-formed frames never do.
+      for (const k of ['length not a number', 'no length', 'huge length'])
+        assert.equal(seen[k]?.answered ?? 0, 0, `${k}: ${JSON.stringify(seen[k])}`);
+      for (const k of ['valid message', 'not JSON, right length'])
+        assert.equal(seen[k]?.exited ?? 0, 0, `${k}: ${JSON.stringify(seen[k])}`);
+      console.log(`# ${JSON.stringify(seen)}`);
+    },
+  );
 });

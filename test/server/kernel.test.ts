@@ -12,9 +12,13 @@ import { Methods, type IndexStatus } from '../../server/protocol';
 import { positionOf, serverJs, startServer, type Marker, type Server } from './lspClient';
 
 const tree = process.env.KPATH_KERNEL;
-const skip = !tree ? 'KPATH_KERNEL is not set (scripts/fetch-kernel.sh prints it): skipping the real-tree LSP tests'
-  : !existsSync(path.join(tree, 'net', 'socket.c')) ? `KPATH_KERNEL=${tree} has no net/socket.c: skipping the real-tree LSP tests`
-    : !existsSync(serverJs) ? 'dist/server.js is not built (node esbuild.mjs): skipping' : false;
+const skip = !tree
+  ? 'KPATH_KERNEL is not set (scripts/fetch-kernel.sh prints it): skipping the real-tree LSP tests'
+  : !existsSync(path.join(tree, 'net', 'socket.c'))
+    ? `KPATH_KERNEL=${tree} has no net/socket.c: skipping the real-tree LSP tests`
+    : !existsSync(serverJs)
+      ? 'dist/server.js is not built (node esbuild.mjs): skipping'
+      : false;
 // The CLI's default cache for this tree: .ci/run warms it once with `kpath index` for every test.
 export const kernelCacheDir = process.env.KPATH_TEST_CACHE ?? (tree ? defaultCacheDir(tree) : '');
 
@@ -43,7 +47,9 @@ describe('language server on the real kernel tree (net scope)', { skip }, () => 
     const t0 = performance.now();
     s = await startServer({ root: tree!, settings: { include: ['net'], cacheDir: kernelCacheDir } });
     const st = await s.ready(20 * 60_000);
-    console.log(`# index ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${st.filesTotal} files, ${st.functions} functions, ${st.resolvedSites}/${st.indirectSites} indirect calls resolved`);
+    console.log(
+      `# index ready in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${st.filesTotal} files, ${st.functions} functions, ${st.resolvedSites}/${st.indirectSites} indirect calls resolved`,
+    );
     for (const l of s.logs.filter((x) => /^indexed /.test(x))) console.log(`# ${l}`);
   });
 
@@ -68,11 +74,20 @@ describe('language server on the real kernel tree (net scope)', { skip }, () => 
   it('incoming calls of tcp_sendmsg include inet_sendmsg via proto.sendmsg', async () => {
     const anchor = 'int tcp_sendmsg(struct sock *sk';
     const pos = positionOf(text('net/ipv4/tcp.c'), anchor, 'int '.length);
-    const items = await timed('prepareCallHierarchy', s.conn.sendRequest<CallHierarchyItem[]>('textDocument/prepareCallHierarchy', doc('net/ipv4/tcp.c', pos)));
+    const items = await timed(
+      'prepareCallHierarchy',
+      s.conn.sendRequest<CallHierarchyItem[]>('textDocument/prepareCallHierarchy', doc('net/ipv4/tcp.c', pos)),
+    );
     assert.equal(items[0]?.name, 'tcp_sendmsg');
-    const calls = await timed('incomingCalls', s.conn.sendRequest<CallHierarchyIncomingCall[]>('callHierarchy/incomingCalls', { item: items[0] }));
+    const calls = await timed(
+      'incomingCalls',
+      s.conn.sendRequest<CallHierarchyIncomingCall[]>('callHierarchy/incomingCalls', { item: items[0] }),
+    );
     const inet = calls.filter((c) => c.from.name === 'inet_sendmsg');
-    assert.ok(inet.some((c) => /via proto\.sendmsg/.test(c.from.detail ?? '')), calls.map((c) => `${c.from.name} ${c.from.detail}`).join('\n'));
+    assert.ok(
+      inet.some((c) => /via proto\.sendmsg/.test(c.from.detail ?? '')),
+      calls.map((c) => `${c.from.name} ${c.from.detail}`).join('\n'),
+    );
   });
 
   it('hover and references answer on the real tree', async () => {
@@ -81,13 +96,31 @@ describe('language server on the real kernel tree (net scope)', { skip }, () => 
     const h = await timed('hover (indirect)', s.conn.sendRequest<Hover>('textDocument/hover', doc('net/socket.c', pos)));
     assert.match((h.contents as { value: string }).value, /proto_ops\.sendmsg/);
     const defPos = positionOf(text('net/ipv4/af_inet.c'), 'int inet_sendmsg(struct socket *sock', 'int '.length);
-    const refs = await timed('references', s.conn.sendRequest<Location[]>('textDocument/references', { ...doc('net/ipv4/af_inet.c', defPos), context: { includeDeclaration: false } }));
-    assert.ok(refs.some((l) => l.uri.endsWith('net/ipv4/af_inet.c')), 'stored into inet_stream_ops in af_inet.c');
-    assert.ok(refs.some((l) => l.uri.endsWith('net/socket.c')), 'reached from the indirect sites in socket.c');
+    const refs = await timed(
+      'references',
+      s.conn.sendRequest<Location[]>('textDocument/references', {
+        ...doc('net/ipv4/af_inet.c', defPos),
+        context: { includeDeclaration: false },
+      }),
+    );
+    assert.ok(
+      refs.some((l) => l.uri.endsWith('net/ipv4/af_inet.c')),
+      'stored into inet_stream_ops in af_inet.c',
+    );
+    assert.ok(
+      refs.some((l) => l.uri.endsWith('net/socket.c')),
+      'reached from the indirect sites in socket.c',
+    );
   });
 
   it('bad input: unknown file, position past the end, malformed message; the server stays alive', async () => {
-    assert.deepEqual(await s.conn.sendRequest('textDocument/definition', { textDocument: { uri: s.uri('net/no_such_file.c') }, position: { line: 3, character: 3 } }), []);
+    assert.deepEqual(
+      await s.conn.sendRequest('textDocument/definition', {
+        textDocument: { uri: s.uri('net/no_such_file.c') },
+        position: { line: 3, character: 3 },
+      }),
+      [],
+    );
     assert.deepEqual(await s.conn.sendRequest('textDocument/definition', doc('net/socket.c', { line: 1_000_000, character: 0 })), []);
     assert.equal(await s.conn.sendRequest('textDocument/hover', doc('net/socket.c', { line: 5, character: 100_000 })), null);
     const body = '{"jsonrpc":"2.0","id":"broken","method":"textDocument/definition","params":{';

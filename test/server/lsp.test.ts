@@ -5,7 +5,16 @@ import * as assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CallHierarchyIncomingCall, CallHierarchyItem, CallHierarchyOutgoingCall, CodeLens, DocumentSymbol, Hover, Location, SymbolInformation } from 'vscode-languageserver-protocol';
+import type {
+  CallHierarchyIncomingCall,
+  CallHierarchyItem,
+  CallHierarchyOutgoingCall,
+  CodeLens,
+  DocumentSymbol,
+  Hover,
+  Location,
+  SymbolInformation,
+} from 'vscode-languageserver-protocol';
 import { Methods, type CallPath, type IndexStatus, type IndirectTargets, type RecvPath } from '../../server/protocol';
 import { ensureBuilt, fixtureTree, markers, startServer, type Marker, type Server } from './lspClient';
 
@@ -21,7 +30,10 @@ const mark = (rel: string, name: string): Marker => {
 const at = (rel: string, name: string) => ({ textDocument: { uri: s.uri(rel) }, position: mark(rel, name) });
 /** `file:line` of a location, and of a marker, to compare them. */
 const where = (l: Location): string => `${path.relative(root, new URL(l.uri).pathname)}:${l.range.start.line}:${l.range.start.character}`;
-const markWhere = (rel: string, name: string): string => { const m = mark(rel, name); return `${rel}:${m.line}:${m.character}`; };
+const markWhere = (rel: string, name: string): string => {
+  const m = mark(rel, name);
+  return `${rel}:${m.line}:${m.character}`;
+};
 
 before(async () => {
   ensureBuilt();
@@ -39,17 +51,20 @@ describe('definition', () => {
   it('on an indirect callee: every target, INDIRECT_CALL hints first', async () => {
     const locs = await s.conn.sendRequest<Location[]>('textDocument/definition', at('net/socket.c', 'nosec-sendmsg'));
     const got = locs.map(where);
-    assert.deepEqual(new Set(got), new Set([markWhere('net/ipv4/af_inet.c', 'def-inet_sendmsg'), markWhere('net/ipv6/af_inet6.c', 'def-inet6_sendmsg')]));
+    assert.deepEqual(
+      new Set(got),
+      new Set([markWhere('net/ipv4/af_inet.c', 'def-inet_sendmsg'), markWhere('net/ipv6/af_inet6.c', 'def-inet6_sendmsg')]),
+    );
   });
 
-  it('through sk->sk_prot (a field reached by an alias macro): the proto tables\' functions', async () => {
+  it("through sk->sk_prot (a field reached by an alias macro): the proto tables' functions", async () => {
     const locs = await s.conn.sendRequest<Location[]>('textDocument/definition', at('net/ipv6/af_inet6.c', 'prot6-sendmsg'));
     const names = locs.map(where);
     assert.ok(names.includes(markWhere('net/ipv4/tcp.c', 'def-tcp_sendmsg')), names.join(' '));
     assert.equal(locs.length, 2, 'tcp_sendmsg and udp_sendmsg');
   });
 
-  it('on an indirect callee with nothing stored into its field: the field\'s declaration', async () => {
+  it("on an indirect callee with nothing stored into its field: the field's declaration", async () => {
     const locs = await s.conn.sendRequest<Location[]>('textDocument/definition', at('net/socket.c', 'recvmsg-site'));
     assert.deepEqual(locs.map(where), [markWhere('include/linux/net.h', 'field-recvmsg')]);
     const h = await s.conn.sendRequest<Hover>('textDocument/hover', at('net/socket.c', 'recvmsg-site'));
@@ -75,10 +90,13 @@ describe('definition', () => {
 describe('implementation', () => {
   it('on a function-pointer field declaration: every function stored into it', async () => {
     const locs = await s.conn.sendRequest<Location[]>('textDocument/implementation', at('include/linux/net.h', 'field-sendmsg'));
-    assert.deepEqual(new Set(locs.map(where)), new Set([markWhere('net/ipv4/af_inet.c', 'def-inet_sendmsg'), markWhere('net/ipv6/af_inet6.c', 'def-inet6_sendmsg')]));
+    assert.deepEqual(
+      new Set(locs.map(where)),
+      new Set([markWhere('net/ipv4/af_inet.c', 'def-inet_sendmsg'), markWhere('net/ipv6/af_inet6.c', 'def-inet6_sendmsg')]),
+    );
   });
 
-  it('on an initializer designator: the same field\'s functions', async () => {
+  it("on an initializer designator: the same field's functions", async () => {
     const locs = await s.conn.sendRequest<Location[]>('textDocument/implementation', at('net/ipv4/af_inet.c', 'designator-sendmsg'));
     assert.equal(locs.length, 2);
   });
@@ -92,7 +110,10 @@ describe('implementation', () => {
 
 describe('references', () => {
   it('of a function: the store into proto.sendmsg and the indirect sites that reach it', async () => {
-    const locs = await s.conn.sendRequest<Location[]>('textDocument/references', { ...at('net/ipv4/tcp.c', 'def-tcp_sendmsg'), context: { includeDeclaration: false } });
+    const locs = await s.conn.sendRequest<Location[]>('textDocument/references', {
+      ...at('net/ipv4/tcp.c', 'def-tcp_sendmsg'),
+      context: { includeDeclaration: false },
+    });
     const got = new Set(locs.map(where));
     assert.ok(got.has(markWhere('net/ipv4/tcp.c', 'store-tcp_sendmsg')), [...got].join(' '));
     assert.ok(got.has(markWhere('net/ipv4/af_inet.c', 'prot-sendmsg')), [...got].join(' '));
@@ -101,7 +122,10 @@ describe('references', () => {
   });
 
   it('of a direct callee: its call sites, and the declaration when asked', async () => {
-    const locs = await s.conn.sendRequest<Location[]>('textDocument/references', { ...at('net/socket.c', 'def-__sys_sendto'), context: { includeDeclaration: true } });
+    const locs = await s.conn.sendRequest<Location[]>('textDocument/references', {
+      ...at('net/socket.c', 'def-__sys_sendto'),
+      context: { includeDeclaration: true },
+    });
     assert.equal(locs.length, 3, locs.map(where).join(' ')); // the definition and the two syscalls
   });
 });
@@ -134,7 +158,9 @@ describe('call hierarchy', () => {
 
   it('an item the server never made gets an empty answer', async () => {
     const item = await prepare('net/ipv4/tcp.c', 'def-tcp_sendmsg');
-    const calls = await s.conn.sendRequest<unknown[]>('callHierarchy/incomingCalls', { item: { ...item, data: { id: 'no_such_function' } } });
+    const calls = await s.conn.sendRequest<unknown[]>('callHierarchy/incomingCalls', {
+      item: { ...item, data: { id: 'no_such_function' } },
+    });
     assert.deepEqual(calls, []);
     const calls2 = await s.conn.sendRequest<unknown[]>('callHierarchy/outgoingCalls', { item: { ...item, data: 42 } });
     assert.deepEqual(calls2, []);
@@ -172,7 +198,11 @@ describe('hover, code lens, symbols', () => {
     assert.ok(lens?.command, JSON.stringify(lenses));
     assert.match(lens.command.title, /^2 targets: inet_sendmsg, inet6_sendmsg$|^2 targets: inet6_sendmsg, inet_sendmsg$/);
     assert.equal(lens.command.command, 'kpath.showTargets');
-    assert.deepEqual(lens.command.arguments?.[0], { file: 'net/socket.c', ...{ line: lens.range.start.line, col: lens.range.start.character }, uri: s.uri('net/socket.c') });
+    assert.deepEqual(lens.command.arguments?.[0], {
+      file: 'net/socket.c',
+      ...{ line: lens.range.start.line, col: lens.range.start.character },
+      uri: s.uri('net/socket.c'),
+    });
   });
 
   it('workspace symbols, fuzzy', async () => {
@@ -185,10 +215,20 @@ describe('hover, code lens, symbols', () => {
   });
 
   it('document symbols: functions, structs with fields, globals', async () => {
-    const syms = await s.conn.sendRequest<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: s.uri('net/ipv4/af_inet.c') } });
-    assert.deepEqual(syms.map((x) => x.name), ['inet_release', 'inet_sendmsg', 'inet_stream_ops', 'inet_dgram_ops']);
-    const h = await s.conn.sendRequest<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: s.uri('include/linux/net.h') } });
-    assert.deepEqual(h.find((x) => x.name === 'struct proto_ops')?.children?.map((c) => c.name), ['family', 'release', 'sendmsg', 'recvmsg']);
+    const syms = await s.conn.sendRequest<DocumentSymbol[]>('textDocument/documentSymbol', {
+      textDocument: { uri: s.uri('net/ipv4/af_inet.c') },
+    });
+    assert.deepEqual(
+      syms.map((x) => x.name),
+      ['inet_release', 'inet_sendmsg', 'inet_stream_ops', 'inet_dgram_ops'],
+    );
+    const h = await s.conn.sendRequest<DocumentSymbol[]>('textDocument/documentSymbol', {
+      textDocument: { uri: s.uri('include/linux/net.h') },
+    });
+    assert.deepEqual(
+      h.find((x) => x.name === 'struct proto_ops')?.children?.map((c) => c.name),
+      ['family', 'release', 'sendmsg', 'recvmsg'],
+    );
   });
 });
 
@@ -198,23 +238,40 @@ describe('kpath/* requests', () => {
     const r = await s.conn.sendRequest<IndirectTargets | null>(Methods.targets, { file: 'net/socket.c', line: m.line, col: m.character });
     assert.equal(r?.slot, 'proto_ops.sendmsg');
     assert.equal(r?.receiverType, 'struct proto_ops');
-    assert.deepEqual(r?.targets.map((t) => t.hint), [true, true]);
+    assert.deepEqual(
+      r?.targets.map((t) => t.hint),
+      [true, true],
+    );
     const inet = r?.targets.find((t) => t.fn.name === 'inet_sendmsg');
-    assert.ok(inet?.evidence.some((e) => e.how === 'init' && e.file === 'net/ipv4/af_inet.c'), JSON.stringify(inet?.evidence));
+    assert.ok(
+      inet?.evidence.some((e) => e.how === 'init' && e.file === 'net/ipv4/af_inet.c'),
+      JSON.stringify(inet?.evidence),
+    );
     assert.equal(await s.conn.sendRequest(Methods.targets, { file: 'net/socket.c', line: 0, col: 0 }), null);
   });
 
   it('kpath/targets on an initializer designator: every function stored into that field', async () => {
     const m = mark('net/ipv4/af_inet.c', 'designator-sendmsg');
-    const r = await s.conn.sendRequest<IndirectTargets | null>(Methods.targets, { file: 'net/ipv4/af_inet.c', line: m.line, col: m.character, uri: s.uri('net/ipv4/af_inet.c') });
+    const r = await s.conn.sendRequest<IndirectTargets | null>(Methods.targets, {
+      file: 'net/ipv4/af_inet.c',
+      line: m.line,
+      col: m.character,
+      uri: s.uri('net/ipv4/af_inet.c'),
+    });
     assert.equal(r?.slot, 'proto_ops.sendmsg');
-    assert.deepEqual(r?.targets.map((t) => t.fn.name), ['inet6_sendmsg', 'inet_sendmsg']);
+    assert.deepEqual(
+      r?.targets.map((t) => t.fn.name),
+      ['inet6_sendmsg', 'inet_sendmsg'],
+    );
   });
 
   it('kpath/callPath: syscall to tcp_sendmsg through two function pointers', async () => {
     const p = await s.conn.sendRequest<CallPath>(Methods.callPath, { from: 'sendto', to: 'tcp_sendmsg' });
     assert.equal(p.broken, undefined);
-    assert.deepEqual(p.hops.map((h) => h.to.name), ['__sys_sendto', 'sock_sendmsg_nosec', 'inet_sendmsg', 'tcp_sendmsg']);
+    assert.deepEqual(
+      p.hops.map((h) => h.to.name),
+      ['__sys_sendto', 'sock_sendmsg_nosec', 'inet_sendmsg', 'tcp_sendmsg'],
+    );
     assert.equal(p.hops[2].via, 'proto_ops.sendmsg');
   });
 
@@ -227,7 +284,10 @@ describe('kpath/* requests', () => {
     const p = await s.conn.sendRequest<RecvPath>(Methods.recvPath, { family: 'ipv4' });
     assert.ok(Array.isArray(p.deliver.hops) && Array.isArray(p.read.hops), JSON.stringify(p));
     assert.ok(p.deliver.broken, JSON.stringify(p.deliver));
-    assert.deepEqual(p.deliver.branches?.map((b) => [b.id, b.chosen]), [['netfilter', 'none']]);
+    assert.deepEqual(
+      p.deliver.branches?.map((b) => [b.id, b.chosen]),
+      [['netfilter', 'none']],
+    );
   });
 
   it('kpath/status reports the index', async () => {
@@ -248,21 +308,31 @@ describe('kpath/* requests', () => {
 
 describe('edits: the buffer wins until it is closed', () => {
   const rel = 'net/ipv4/udp.c';
-  const extra = '\nint udp_fast_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)\n{\n    return 0;\n}\n\nconst struct proto_ops udp_fast_ops = {\n    .sendmsg = udp_fast_sendmsg,\n};\n';
+  const extra =
+    '\nint udp_fast_sendmsg(struct socket *sock, struct msghdr *msg, size_t size)\n{\n    return 0;\n}\n\nconst struct proto_ops udp_fast_ops = {\n    .sendmsg = udp_fast_sendmsg,\n};\n';
 
-  it('didChange adds a target; didClose restores the disk\'s version', async () => {
-    const targets = async (): Promise<string[]> => (await s.conn.sendRequest<Location[]>('textDocument/definition', at('net/socket.c', 'nosec-sendmsg'))).map((l) => where(l));
+  it("didChange adds a target; didClose restores the disk's version", async () => {
+    const targets = async (): Promise<string[]> =>
+      (await s.conn.sendRequest<Location[]>('textDocument/definition', at('net/socket.c', 'nosec-sendmsg'))).map((l) => where(l));
     const before = await targets();
     const uri = await s.open(rel);
     const disk = readFileSync(path.join(root, rel), 'utf8');
     await s.conn.sendNotification('textDocument/didChange', {
       textDocument: { uri, version: 2 },
-      contentChanges: [{ range: { start: { line: disk.split('\n').length - 1, character: 0 }, end: { line: disk.split('\n').length - 1, character: 0 } }, text: extra }],
+      contentChanges: [
+        {
+          range: { start: { line: disk.split('\n').length - 1, character: 0 }, end: { line: disk.split('\n').length - 1, character: 0 } },
+          text: extra,
+        },
+      ],
     });
     const during = await targets();
     assert.equal(during.length, before.length + 1, during.join(' '));
     assert.ok(during.some((w) => w.startsWith(`${rel}:`)));
-    const hover = await s.conn.sendRequest<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: disk.split('\n').length, character: 6 } });
+    const hover = await s.conn.sendRequest<Hover>('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: disk.split('\n').length, character: 6 },
+    });
     assert.match((hover.contents as { value: string }).value, /udp_fast_sendmsg/);
     await s.conn.sendNotification('textDocument/didClose', { textDocument: { uri } });
     await s.conn.sendRequest(Methods.status); // the close is handled before the next request
@@ -305,22 +375,41 @@ describe('bad input never crashes the server', () => {
 });
 
 describe('a tree that changes under the server', () => {
-  it('files deleted and created on disk: the watcher\'s notifications update the targets', async () => {
+  it("files deleted and created on disk: the watcher's notifications update the targets", async () => {
     const copy = mkdtempSync(path.join(os.tmpdir(), 'kpath-lsp-tree-'));
     cpSync(root, copy, { recursive: true });
     const w = await startServer({ root: copy, settings: { include: [], exclude: [], cacheDir: path.join(copy, '.cache') }, watch: true });
     try {
       await w.ready(60_000);
       assert.ok(w.registered.includes('workspace/didChangeWatchedFiles'), w.registered.join(' '));
-      const def = async (): Promise<string[]> => (await w.conn.sendRequest<Location[]>('textDocument/definition', { textDocument: { uri: w.uri('net/socket.c') }, position: mark('net/socket.c', 'nosec-sendmsg') }))
-        .map((l) => path.relative(copy, new URL(l.uri).pathname));
+      const def = async (): Promise<string[]> =>
+        (
+          await w.conn.sendRequest<Location[]>('textDocument/definition', {
+            textDocument: { uri: w.uri('net/socket.c') },
+            position: mark('net/socket.c', 'nosec-sendmsg'),
+          })
+        ).map((l) => path.relative(copy, new URL(l.uri).pathname));
       assert.equal((await def()).length, 2);
 
       rmSync(path.join(copy, 'net/ipv6/af_inet6.c'));
       // Before the watcher says so, a request on the vanished file is simply empty.
-      assert.deepEqual(await w.conn.sendRequest('textDocument/definition', { textDocument: { uri: w.uri('net/ipv6/af_inet6.c') }, position: { line: 4, character: 6 } }), []);
-      writeFileSync(path.join(copy, 'net/ipv4/raw.c'), '#include <linux/net.h>\n\nint raw_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)\n{\n    return 0;\n}\n\nconst struct proto_ops inet_raw_ops = {\n    .sendmsg = raw_sendmsg,\n};\n');
-      await w.conn.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: w.uri('net/ipv6/af_inet6.c'), type: 3 }, { uri: w.uri('net/ipv4/raw.c'), type: 1 }] });
+      assert.deepEqual(
+        await w.conn.sendRequest('textDocument/definition', {
+          textDocument: { uri: w.uri('net/ipv6/af_inet6.c') },
+          position: { line: 4, character: 6 },
+        }),
+        [],
+      );
+      writeFileSync(
+        path.join(copy, 'net/ipv4/raw.c'),
+        '#include <linux/net.h>\n\nint raw_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)\n{\n    return 0;\n}\n\nconst struct proto_ops inet_raw_ops = {\n    .sendmsg = raw_sendmsg,\n};\n',
+      );
+      await w.conn.sendNotification('workspace/didChangeWatchedFiles', {
+        changes: [
+          { uri: w.uri('net/ipv6/af_inet6.c'), type: 3 },
+          { uri: w.uri('net/ipv4/raw.c'), type: 1 },
+        ],
+      });
       const after = await def();
       assert.ok(after.includes('net/ipv4/raw.c'), after.join(' '));
       assert.ok(!after.some((f) => f.includes('ipv6')), after.join(' '));
@@ -337,16 +426,25 @@ describe('requests while the index is built, and over IPC', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'kpath-lsp-ipc-'));
     const ipc = await startServer({ root, settings: { include: [], exclude: [], cacheDir: dir }, transport: 'ipc', progress: false });
     try {
-      const early = await ipc.conn.sendRequest<Location[]>('textDocument/definition', { textDocument: { uri: ipc.uri('net/socket.c') }, position: mark('net/socket.c', 'nosec-sendmsg') });
+      const early = await ipc.conn.sendRequest<Location[]>('textDocument/definition', {
+        textDocument: { uri: ipc.uri('net/socket.c') },
+        position: mark('net/socket.c', 'nosec-sendmsg'),
+      });
       assert.ok(Array.isArray(early));
       await ipc.ready(60_000);
-      const locs = await ipc.conn.sendRequest<Location[]>('textDocument/definition', { textDocument: { uri: ipc.uri('net/socket.c') }, position: mark('net/socket.c', 'nosec-sendmsg') });
+      const locs = await ipc.conn.sendRequest<Location[]>('textDocument/definition', {
+        textDocument: { uri: ipc.uri('net/socket.c') },
+        position: mark('net/socket.c', 'nosec-sendmsg'),
+      });
       assert.equal(locs.length, 2);
       // A reindex while warm: back to ready, from the cache.
       await ipc.conn.sendRequest(Methods.reindex);
       await new Promise((r) => setTimeout(r, 50));
       await ipc.ready(60_000);
-      assert.ok(ipc.logs.some((l) => /from cache/.test(l)), ipc.logs.join('\n'));
+      assert.ok(
+        ipc.logs.some((l) => /from cache/.test(l)),
+        ipc.logs.join('\n'),
+      );
     } finally {
       await ipc.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -357,7 +455,13 @@ describe('requests while the index is built, and over IPC', () => {
     const gone = await startServer({ root: path.join(os.tmpdir(), 'kpath-no-such-tree'), settings: { include: [], exclude: [] } });
     try {
       await assert.rejects(gone.ready(10_000), /not a folder/);
-      assert.deepEqual(await gone.conn.sendRequest('textDocument/definition', { textDocument: { uri: gone.uri('x.c') }, position: { line: 0, character: 0 } }), []);
+      assert.deepEqual(
+        await gone.conn.sendRequest('textDocument/definition', {
+          textDocument: { uri: gone.uri('x.c') },
+          position: { line: 0, character: 0 },
+        }),
+        [],
+      );
       const p = await gone.conn.sendRequest<CallPath>(Methods.callPath, { from: 'a', to: 'b' });
       assert.ok(p.broken);
     } finally {

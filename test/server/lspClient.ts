@@ -5,10 +5,20 @@ import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMessageConnection, IPCMessageReader, IPCMessageWriter, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import type { InitializeParams, WorkDoneProgressBegin, WorkDoneProgressEnd, WorkDoneProgressReport } from 'vscode-languageserver-protocol';
 
-interface ProgressParams<T> { token: string | number; value: T }
+interface ProgressParams<T> {
+  token: string | number;
+  value: T;
+}
 import { Methods, type IndexStatus, type KpathSettings } from '../../server/protocol';
 
 export const repo = path.resolve(__dirname, '..', '..');
@@ -17,7 +27,8 @@ export const fixtureTree = path.join(repo, 'test', 'fixtures', 'lsp');
 
 /** Build dist/server.js and dist/worker.js if they are not there (npm test builds them first). */
 export function ensureBuilt(): void {
-  if (!existsSync(serverJs) || !existsSync(path.join(repo, 'dist', 'worker.js'))) execFileSync(process.execPath, ['esbuild.mjs', 'server', 'worker'], { cwd: repo });
+  if (!existsSync(serverJs) || !existsSync(path.join(repo, 'dist', 'worker.js')))
+    execFileSync(process.execPath, ['esbuild.mjs', 'server', 'worker'], { cwd: repo });
 }
 
 export interface Server {
@@ -51,28 +62,40 @@ export interface StartOptions {
 
 export async function startServer(o: StartOptions): Promise<Server> {
   const transport = o.transport ?? 'stdio';
-  const proc = transport === 'stdio'
-    ? spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...o.env } })
-    : fork(serverJs, ['--node-ipc'], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...o.env } });
-  const conn = transport === 'stdio'
-    ? createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!))
-    : createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));
+  const proc =
+    transport === 'stdio'
+      ? spawn(process.execPath, [serverJs, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...o.env } })
+      : fork(serverJs, ['--node-ipc'], { stdio: ['pipe', 'pipe', 'pipe', 'ipc'], env: { ...process.env, ...o.env } });
+  const conn =
+    transport === 'stdio'
+      ? createMessageConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!))
+      : createMessageConnection(new IPCMessageReader(proc), new IPCMessageWriter(proc));
   const stderr: string[] = [];
   proc.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
   if (transport === 'ipc') proc.stdout?.on('data', () => undefined);
   let exited = false;
-  proc.on('exit', () => { exited = true; });
+  proc.on('exit', () => {
+    exited = true;
+  });
 
   const logs: string[] = [];
   const statuses: IndexStatus[] = [];
   const progress: Server['progress'] = [];
   const waiters: ((s: IndexStatus) => void)[] = [];
   conn.onNotification('window/logMessage', (p: { message: string }) => logs.push(p.message));
-  conn.onNotification(Methods.statusChanged, (s: IndexStatus) => { statuses.push(s); waiters.forEach((w) => w(s)); });
-  conn.onNotification('$/progress', (p: ProgressParams<WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd>) => progress.push(p.value));
+  conn.onNotification(Methods.statusChanged, (s: IndexStatus) => {
+    statuses.push(s);
+    waiters.forEach((w) => w(s));
+  });
+  conn.onNotification('$/progress', (p: ProgressParams<WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd>) =>
+    progress.push(p.value),
+  );
   conn.onRequest('window/workDoneProgress/create', () => null);
   const registered: string[] = [];
-  conn.onRequest('client/registerCapability', (p: { registrations: { method: string }[] }) => { registered.push(...p.registrations.map((r) => r.method)); return null; });
+  conn.onRequest('client/registerCapability', (p: { registrations: { method: string }[] }) => {
+    registered.push(...p.registrations.map((r) => r.method));
+    return null;
+  });
   conn.onRequest('workspace/configuration', () => [o.settings ?? {}]);
   conn.listen();
 
@@ -92,21 +115,41 @@ export async function startServer(o: StartOptions): Promise<Server> {
   await conn.sendNotification('initialized', {});
 
   const server: Server = {
-    conn, proc, root: o.root, stderr, logs, statuses, progress, registered,
+    conn,
+    proc,
+    root: o.root,
+    stderr,
+    logs,
+    statuses,
+    progress,
+    registered,
     uri: (rel) => pathToFileURL(path.join(o.root, rel)).toString(),
-    ready: (timeoutMs) => new Promise<IndexStatus>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`index not ready after ${timeoutMs} ms; last status ${JSON.stringify(statuses.at(-1))}\n${logs.join('\n')}`)), timeoutMs);
-      const check = (s: IndexStatus): void => {
-        if (s.state === 'ready') { clearTimeout(timer); resolve(s); }
-        if (s.state === 'error') { clearTimeout(timer); reject(new Error(`indexing failed: ${s.message}`)); }
-      };
-      waiters.push(check);
-      // The ready notification may have come before this call.
-      void conn.sendRequest<IndexStatus>(Methods.status).then(check, () => undefined);
-    }),
+    ready: (timeoutMs) =>
+      new Promise<IndexStatus>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(new Error(`index not ready after ${timeoutMs} ms; last status ${JSON.stringify(statuses.at(-1))}\n${logs.join('\n')}`)),
+          timeoutMs,
+        );
+        const check = (s: IndexStatus): void => {
+          if (s.state === 'ready') {
+            clearTimeout(timer);
+            resolve(s);
+          }
+          if (s.state === 'error') {
+            clearTimeout(timer);
+            reject(new Error(`indexing failed: ${s.message}`));
+          }
+        };
+        waiters.push(check);
+        // The ready notification may have come before this call.
+        void conn.sendRequest<IndexStatus>(Methods.status).then(check, () => undefined);
+      }),
     open: async (rel, text) => {
       const uri = server.uri(rel);
-      await conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'c', version: 1, text: text ?? readFileSync(path.join(o.root, rel), 'utf8') } });
+      await conn.sendNotification('textDocument/didOpen', {
+        textDocument: { uri, languageId: 'c', version: 1, text: text ?? readFileSync(path.join(o.root, rel), 'utf8') },
+      });
       return uri;
     },
     alive: () => !exited,
@@ -115,12 +158,23 @@ export async function startServer(o: StartOptions): Promise<Server> {
         try {
           await Promise.race([conn.sendRequest('shutdown'), new Promise((r) => setTimeout(r, 2000))]);
           await conn.sendNotification('exit');
-        } catch { /* already gone */ }
+        } catch {
+          /* already gone */
+        }
       }
       await new Promise<void>((resolve) => {
-        if (exited) { resolve(); return; }
-        const t = setTimeout(() => { proc.kill(); resolve(); }, 3000);
-        proc.on('exit', () => { clearTimeout(t); resolve(); });
+        if (exited) {
+          resolve();
+          return;
+        }
+        const t = setTimeout(() => {
+          proc.kill();
+          resolve();
+        }, 3000);
+        proc.on('exit', () => {
+          clearTimeout(t);
+          resolve();
+        });
       });
       conn.dispose();
     },
@@ -128,7 +182,10 @@ export async function startServer(o: StartOptions): Promise<Server> {
   return server;
 }
 
-export interface Marker { line: number; character: number }
+export interface Marker {
+  line: number;
+  character: number;
+}
 
 /**
  * Markers in a fixture: a comment line `//   ^ name` names the column of `^` on the closest line
@@ -140,9 +197,13 @@ export function markers(root: string, rel: string): Map<string, Marker> {
   let target = -1;
   lines.forEach((l, i) => {
     const m = /^\s*\/\/(\s*)\^\s*(\S+)/.exec(l);
-    if (!m) { target = i; return; }
+    if (!m) {
+      target = i;
+      return;
+    }
     const character = l.indexOf('^');
-    if (target < 0 || !/\w/.test(lines[target][character] ?? '')) throw new Error(`${rel}:${i + 1}: marker ${m[2]} does not point at an identifier`);
+    if (target < 0 || !/\w/.test(lines[target][character] ?? ''))
+      throw new Error(`${rel}:${i + 1}: marker ${m[2]} does not point at an identifier`);
     out.set(m[2], { line: target, character });
   });
   return out;

@@ -14,14 +14,18 @@ import { defaultCacheDir } from '../../server/index/cache';
 import { cliJs, ensureCli } from '../helpers/cli';
 
 const tree = process.env.KPATH_KERNEL;
-const skip = !tree ? 'KPATH_KERNEL is not set (scripts/fetch-kernel.sh prints it): skipping the MCP server tests on the real tree'
-  : !existsSync(path.join(tree, 'net', 'socket.c')) ? `KPATH_KERNEL=${tree} has no net/socket.c: skipping the MCP server tests` : false;
+const skip = !tree
+  ? 'KPATH_KERNEL is not set (scripts/fetch-kernel.sh prints it): skipping the MCP server tests on the real tree'
+  : !existsSync(path.join(tree, 'net', 'socket.c'))
+    ? `KPATH_KERNEL=${tree} has no net/socket.c: skipping the MCP server tests`
+    : false;
 // The CLI's default cache for this tree: .ci/run warms it once with `kpath index` for every test.
 const cacheDir = process.env.KPATH_TEST_CACHE ?? (tree ? defaultCacheDir(tree) : '');
 
 const lines = (rel: string): string[] => readFileSync(path.join(tree!, rel), 'utf8').split('\n');
 /** 1-based line of the first line of `rel` that contains `needle`. */
-const lineOf = (rel: string, needle: string | RegExp): number => lines(rel).findIndex((l) => (typeof needle === 'string' ? l.includes(needle) : needle.test(l))) + 1;
+const lineOf = (rel: string, needle: string | RegExp): number =>
+  lines(rel).findIndex((l) => (typeof needle === 'string' ? l.includes(needle) : needle.test(l))) + 1;
 
 describe('MCP server on the real kernel tree (net scope)', { skip }, () => {
   let client: Client;
@@ -41,9 +45,11 @@ describe('MCP server on the real kernel tree (net scope)', { skip }, () => {
     transport.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
     client = new Client({ name: 'kpath-test', version: '0' });
     // Set before connecting: the readiness message may come at any time after the handshake.
-    ready = new Promise((resolve) => client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
-      if (String(n.params.data).includes('index ready') || n.params.level === 'error') resolve(String(n.params.data));
-    }));
+    ready = new Promise((resolve) =>
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+        if (String(n.params.data).includes('index ready') || n.params.level === 'error') resolve(String(n.params.data));
+      }),
+    );
     await client.connect(transport);
   });
 
@@ -65,7 +71,9 @@ describe('MCP server on the real kernel tree (net scope)', { skip }, () => {
     assert.ok(ms < 5000, `answered in ${ms.toFixed(0)} ms`);
     // Asked again as the build goes on, the answer counts files (parsed, or read from the cache).
     let done = false;
-    void ready.then(() => { done = true; });
+    void ready.then(() => {
+      done = true;
+    });
     const seen = new Set<string>();
     while (!done && ![...seen].some((t) => /\(\d[\d,]*\/\d[\d,]* files, /.test(t))) {
       const again = await call('symbols', { query: 'inet_sendmsg' });
@@ -80,7 +88,8 @@ describe('MCP server on the real kernel tree (net scope)', { skip }, () => {
   test('the tools, each with a JSON schema', async () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
-    for (const n of ['targets', 'callers', 'callees', 'path', 'send_path', 'recv_path', 'unresolved', 'symbols']) assert.ok(names.includes(n), `${n} missing from ${names.join(', ')}`);
+    for (const n of ['targets', 'callers', 'callees', 'path', 'send_path', 'recv_path', 'unresolved', 'symbols'])
+      assert.ok(names.includes(n), `${n} missing from ${names.join(', ')}`);
     const targets = tools.find((t) => t.name === 'targets')!;
     assert.equal(targets.inputSchema.type, 'object');
     assert.deepEqual(Object.keys(targets.inputSchema.properties ?? {}).sort(), ['all', 'col', 'file', 'line']);
@@ -102,23 +111,34 @@ describe('MCP server on the real kernel tree (net scope)', { skip }, () => {
     const def = lineOf('net/ipv4/af_inet.c', /^int inet_sendmsg\(/);
     const store = lineOf('net/ipv4/af_inet.c', /\.sendmsg\s*=\s*inet_sendmsg\b/);
     assert.match(r.text, new RegExp(`^net/socket\\.c:${line}:\\d+ in sock_sendmsg_nosec\\S*: calls through proto_ops\\.sendmsg`));
-    assert.ok(r.text.includes(`inet_sendmsg  net/ipv4/af_inet.c:${def}  stored: init proto_ops.sendmsg at net/ipv4/af_inet.c:${store}:`), r.text.split('\n').slice(0, 4).join('\n'));
+    assert.ok(
+      r.text.includes(`inet_sendmsg  net/ipv4/af_inet.c:${def}  stored: init proto_ops.sendmsg at net/ipv4/af_inet.c:${store}:`),
+      r.text.split('\n').slice(0, 4).join('\n'),
+    );
   });
 
   test('callers of inet_sendmsg: sock_sendmsg_nosec, through proto_ops.sendmsg at its call site', async () => {
     const r = await call('callers', { function: 'inet_sendmsg' });
     assert.equal(r.isError, false, r.text);
     const line = lineOf('net/socket.c', 'READ_ONCE(sock->ops)->sendmsg');
-    assert.match(r.text, new RegExp(`sock_sendmsg_nosec  net/socket\\.c:\\d+  INDIRECT_CALL hint via proto_ops\\.sendmsg at net/socket\\.c:${line}:\\d+; stored: init`));
+    assert.match(
+      r.text,
+      new RegExp(
+        `sock_sendmsg_nosec  net/socket\\.c:\\d+  INDIRECT_CALL hint via proto_ops\\.sendmsg at net/socket\\.c:${line}:\\d+; stored: init`,
+      ),
+    );
   });
 
   test('a path through a function pointer names the pointer and the evidence', async () => {
     const r = await call('path', { from: '__sys_sendto', to: 'tcp_sendmsg' });
     assert.equal(r.isError, false, r.text);
-    assert.match(r.text, /→ tcp_sendmsg {2}net\/ipv4\/tcp\.c:\d+ {2}INDIRECT_CALL hint via proto\.sendmsg at \S+; stored: init proto\.sendmsg at net\/ipv4\/tcp_ipv4\.c:\d+/);
+    assert.match(
+      r.text,
+      /→ tcp_sendmsg {2}net\/ipv4\/tcp\.c:\d+ {2}INDIRECT_CALL hint via proto\.sendmsg at \S+; stored: init proto\.sendmsg at net\/ipv4\/tcp_ipv4\.c:\d+/,
+    );
   });
 
-  test('the receive path ends at the reader\'s wakeup, its branches listed', async () => {
+  test("the receive path ends at the reader's wakeup, its branches listed", async () => {
     const r = await call('recv_path', {});
     assert.equal(r.isError, false, r.text);
     assert.match(r.text, /ends at sock\.sk_data_ready: \d+ targets, e\.g\. .*sock_def_readable \(net\/core\/sock\.c:\d+\)/);

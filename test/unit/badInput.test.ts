@@ -14,12 +14,25 @@ function badTree(): string {
   cpSync(FIXTURE, root, { recursive: true });
   mkdirSync(path.join(root, 'bad'));
   // Latin-1 bytes in a comment and in a string: not valid UTF-8.
-  writeFileSync(path.join(root, 'bad/latin1.c'), Buffer.concat([
-    Buffer.from('/* caf'), Buffer.from([0xe9]), Buffer.from(' */\nint latin_fn(void) { return 0; }\nstatic const struct proto_ops l1 = { .release = latin_rel };\nint latin_rel(struct socket *s) { return 0; }\n'),
-  ]));
+  writeFileSync(
+    path.join(root, 'bad/latin1.c'),
+    Buffer.concat([
+      Buffer.from('/* caf'),
+      Buffer.from([0xe9]),
+      Buffer.from(
+        ' */\nint latin_fn(void) { return 0; }\nstatic const struct proto_ops l1 = { .release = latin_rel };\nint latin_rel(struct socket *s) { return 0; }\n',
+      ),
+    ]),
+  );
   // A generated file over 5 MB, and a generated register header with 50,000 #defines.
-  writeFileSync(path.join(root, 'bad/huge.h'), '#define HUGE_A 1\n' + 'static const int big_table[] = {\n' + '0x12345678, '.repeat(600_000) + '};\n');
-  writeFileSync(path.join(root, 'bad/regs.h'), Array.from({ length: 50_000 }, (_, i) => `#define mmREG_${i} 0x${i.toString(16)}`).join('\n') + '\n');
+  writeFileSync(
+    path.join(root, 'bad/huge.h'),
+    '#define HUGE_A 1\n' + 'static const int big_table[] = {\n' + '0x12345678, '.repeat(600_000) + '};\n',
+  );
+  writeFileSync(
+    path.join(root, 'bad/regs.h'),
+    Array.from({ length: 50_000 }, (_, i) => `#define mmREG_${i} 0x${i.toString(16)}`).join('\n') + '\n',
+  );
   // Nothing but syntax errors, then one good function.
   writeFileSync(path.join(root, 'bad/garbage.c'), '}}}} int (( ;; struct { ] ]\n'.repeat(200) + '\nint survivor(int x) { return x; }\n');
   symlinkSync('loop_b.c', path.join(root, 'bad/loop_a.c'));
@@ -44,8 +57,14 @@ test('non-UTF-8, huge, broken files and symlink loops: reported, and the rest is
   assert.ok(huge.lexOnly && huge.macros.some((m) => m.name === 'HUGE_A'), 'a huge file keeps its #defines');
   assert.ok(huge.notes.some((n) => /over the 5 MB parse limit/.test(n)));
   const regs = ix.files.get('bad/regs.h')!;
-  assert.ok(regs.lexOnly && regs.macros.length === 0 && regs.notes.some((n) => /50000 #defines lexed, not kept/.test(n)), 'a register header is counted, not listed');
-  assert.ok(problems.some((p) => /loop_a\.c: symlink loop/.test(p)), problems.join('\n'));
+  assert.ok(
+    regs.lexOnly && regs.macros.length === 0 && regs.notes.some((n) => /50000 #defines lexed, not kept/.test(n)),
+    'a register header is counted, not listed',
+  );
+  assert.ok(
+    problems.some((p) => /loop_a\.c: symlink loop/.test(p)),
+    problems.join('\n'),
+  );
   assert.ok(problems.some((p) => /dangling\.c: dangling or unreadable link/.test(p)));
   assert.ok(!ix.files.has('bad/up/bad/latin1.c'), 'folder symlinks are not followed');
 });
@@ -75,10 +94,24 @@ test('the CLI prints targets with evidence as JSON', async () => {
   assert.equal(site.slot, 'proto.sendmsg');
   assert.equal(site.site.line, 8);
   const names = site.targets.map((t: { name: string }) => t.name);
-  assert.deepEqual(names.slice(0, 2), ['tcp_sendmsg', 'udp_sendmsg'], 'INDIRECT_CALL_2(f, tcp_sendmsg, udp_sendmsg) tests tcp_sendmsg first');
+  assert.deepEqual(
+    names.slice(0, 2),
+    ['tcp_sendmsg', 'udp_sendmsg'],
+    'INDIRECT_CALL_2(f, tcp_sendmsg, udp_sendmsg) tests tcp_sendmsg first',
+  );
   assert.ok(names.includes('raw_sendmsg'));
   const raw = site.targets.find((t: { name: string }) => t.name === 'raw_sendmsg');
-  assert.deepEqual([raw.evidence[0].file, raw.evidence[0].line], ['net/ipv4/udp.c', Number(readFileSync(path.join(FIXTURE, 'net/ipv4/udp.c'), 'utf8').split('\n').findIndex((l) => l.includes('raw_prot')) + 1)]);
+  assert.deepEqual(
+    [raw.evidence[0].file, raw.evidence[0].line],
+    [
+      'net/ipv4/udp.c',
+      Number(
+        readFileSync(path.join(FIXTURE, 'net/ipv4/udp.c'), 'utf8')
+          .split('\n')
+          .findIndex((l) => l.includes('raw_prot')) + 1,
+      ),
+    ],
+  );
 });
 
 test('a file that cannot be read becomes a note, not an exception', async () => {

@@ -18,7 +18,10 @@ function tinyBuild() {
     ['shared_init', new Set(['vmlinux', 'drv'])],
     ['both_ways', new Set(['fast_crypto'])],
   ]);
-  const modulePaths = new Map([['drv', 'drivers/net/drv.ko'], ['fast_crypto', 'crypto/fast-crypto.ko']]);
+  const modulePaths = new Map([
+    ['drv', 'drivers/net/drv.ko'],
+    ['fast_crypto', 'crypto/fast-crypto.ko'],
+  ]);
   return makeDebianBuild({ dir: '/nowhere', configFile: '/nowhere/config', flavour: 'test', symbols, modulePaths });
 }
 const unique = (name: string): boolean => name !== 'shared_init' && name !== 'twice_absent';
@@ -33,8 +36,10 @@ test('unique names: y, m and n agree with the symbol tables', () => {
     { name: 'drv_xmit', file: 'drivers/net/drv.c', built: 'm' }, // no module named: any will do
   ];
   const r = agreement(rows, tinyBuild(), unique);
-  assert.deepEqual({ total: r.total, agree: r.agree, disagree: r.disagree.length, unknown: r.unknown, ambiguous: r.ambiguous },
-    { total: 5, agree: 5, disagree: 0, unknown: 0, ambiguous: 0 });
+  assert.deepEqual(
+    { total: r.total, agree: r.agree, disagree: r.disagree.length, unknown: r.unknown, ambiguous: r.ambiguous },
+    { total: 5, agree: 5, disagree: 0, unknown: 0, ambiguous: 0 },
+  );
 });
 
 test('unique names: wrong answers are listed with the truth and the kind of mistake', () => {
@@ -48,14 +53,17 @@ test('unique names: wrong answers are listed with the truth and the kind of mist
   ];
   const r = agreement(rows, tinyBuild(), unique);
   assert.equal(r.agree, 0);
-  assert.deepEqual(r.disagree.map((d) => [d.row.built, d.kind, d.truth]), [
-    ['n', 'present', ['vmlinux']],
-    ['y', 'placement', ['drv']],
-    ['m', 'placement', ['vmlinux']],
-    ['m', 'placement', ['drv']],
-    ['y', 'absent', []],
-    ['m', 'absent', []],
-  ]);
+  assert.deepEqual(
+    r.disagree.map((d) => [d.row.built, d.kind, d.truth]),
+    [
+      ['n', 'present', ['vmlinux']],
+      ['y', 'placement', ['drv']],
+      ['m', 'placement', ['vmlinux']],
+      ['m', 'placement', ['drv']],
+      ['y', 'absent', []],
+      ['m', 'absent', []],
+    ],
+  );
   assert.match(r.disagree[0].why, /not built, but it is in vmlinux/);
   assert.match(r.disagree[1].why, /System\.map lacks it; it is in drv/);
   assert.match(r.disagree[4].why, /no symbol .*inlined/);
@@ -71,13 +79,18 @@ test('shared names: only the place kpath names is checked; n is ambiguous when a
     { name: 'shared_init', file: 'drivers/other/f.c', built: 'unknown' },
   ];
   const r = agreement(rows, tinyBuild(), unique);
-  assert.deepEqual({ total: r.total, agree: r.agree, unknown: r.unknown, ambiguous: r.ambiguous },
-    { total: 6, agree: 3, unknown: 1, ambiguous: 1 });
+  assert.deepEqual(
+    { total: r.total, agree: r.agree, unknown: r.unknown, ambiguous: r.ambiguous },
+    { total: 6, agree: 3, unknown: 1, ambiguous: 1 },
+  );
   // The copies in vmlinux and drv may be the other definitions': this one is simply not there.
-  assert.deepEqual(r.disagree.map((d) => [d.row.file, d.kind]), [['drivers/net/c.c', 'absent']]);
+  assert.deepEqual(
+    r.disagree.map((d) => [d.row.file, d.kind]),
+    [['drivers/net/c.c', 'absent']],
+  );
 });
 
-test('the loader reads the script\'s files and names modules with \'_\'', (t) => {
+test("the loader reads the script's files and names modules with '_'", (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'kpath-debian-build-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(path.join(dir, 'symbols.tsv'), 'core_send\tvmlinux\nfast_helper\tfast-crypto\nshared_init\tdrv\nshared_init\tvmlinux\n');

@@ -18,7 +18,11 @@ function setup(): { root: string; cache: string } {
   return { root, cache: mkdtempSync(path.join(os.tmpdir(), 'kpath-cache-')) };
 }
 
-const cacheFileIn = (dir: string): string => path.join(dir, readdirSync(dir).find((f) => f.endsWith('.jsonl'))!);
+const cacheFileIn = (dir: string): string =>
+  path.join(
+    dir,
+    readdirSync(dir).find((f) => f.endsWith('.jsonl'))!,
+  );
 
 test('second run loads everything from the cache; one edited file is re-indexed alone', async () => {
   const { root, cache } = setup();
@@ -93,7 +97,11 @@ test('signatures and plain #defines are read on demand; macros that type things 
   await buildIndex(root, { cacheDir: cache, threads: 1 });
   const warm = await buildIndex(root, { cacheDir: cache, threads: 1 });
   const sock = warm.index.files.get('include/net/sock.h')!;
-  assert.deepEqual(typedMacros(sock).map((m) => m.name), ['sk_prot', 'sk_family'], 'field aliases are read at load');
+  assert.deepEqual(
+    typedMacros(sock).map((m) => m.name),
+    ['sk_prot', 'sk_family'],
+    'field aliases are read at load',
+  );
   const parsed = parseFile(root, 'include/net/sock.h').facts.functions[0];
   const fn = warm.index.functionsNamed(parsed.name)[0];
   assert.equal(warm.index.fullDef(fn).signature, parsed.signature);
@@ -114,7 +122,8 @@ test('facts come back from a cache line equal to what the parser gave, every exp
   const walk = (dir: string): void => {
     for (const e of readdirSync(path.join(FIXTURE, dir), { withFileTypes: true })) {
       const rel = path.join(dir, e.name);
-      if (e.isDirectory()) walk(rel); else if (/\.[ch]$/.test(e.name)) files.push(rel);
+      if (e.isDirectory()) walk(rel);
+      else if (/\.[ch]$/.test(e.name)) files.push(rel);
     }
   };
   walk('');
@@ -137,16 +146,34 @@ test('facts come back from a cache line equal to what the parser gave, every exp
   // Kinds and optional members the fixtures may lack, built by hand.
   const t = { base: 'struct sock', ptr: 1 };
   const exprs = [
-    { k: 'callp', e: { k: 'name', n: 'f' } }, { k: 'index', e: { k: 'local', n: 'v', t: { base: 'ops_t', ptr: 0, fn: true }, param: 2 } },
-    { k: 'deref', e: { k: 'other' } }, { k: 'cond', a: { k: 'name', n: 'a' }, b: { k: 'cast', t, e: { k: 'addr', e: { k: 'name', n: 'b' } } } },
+    { k: 'callp', e: { k: 'name', n: 'f' } },
+    { k: 'index', e: { k: 'local', n: 'v', t: { base: 'ops_t', ptr: 0, fn: true }, param: 2 } },
+    { k: 'deref', e: { k: 'other' } },
+    { k: 'cond', a: { k: 'name', n: 'a' }, b: { k: 'cast', t, e: { k: 'addr', e: { k: 'name', n: 'b' } } } },
     { k: 'call', f: 'READ_ONCE', a: [{ k: 'field', e: { k: 'local', n: 'sk', t }, f: 'sk_prot' }] },
   ] as const;
   const facts = files.map((rel) => parseFile(FIXTURE, rel).facts).find((f) => f.functions.length)!;
   const hand = {
     ...facts,
     functions: [{ ...facts.functions[0], viaMacro: 'SYSCALL_DEFINE3' }],
-    icalls: exprs.map((callee, i) => ({ from: 'f', callee, line: i, col: 1, nameLine: i, nameCol: 2, endCol: 3, ...(i ? {} : { hints: ['inet_sendmsg'], via: 'INDIRECT_CALL_1' }) })),
-    stores: exprs.map((rhs, i) => ({ from: '', lhs: { k: 'init', t, path: ['#*', 'ops'], v: 'x' }, rhs, line: i, col: 0, kind: i % 2 ? 'assign' : 'init' })),
+    icalls: exprs.map((callee, i) => ({
+      from: 'f',
+      callee,
+      line: i,
+      col: 1,
+      nameLine: i,
+      nameCol: 2,
+      endCol: 3,
+      ...(i ? {} : { hints: ['inet_sendmsg'], via: 'INDIRECT_CALL_1' }),
+    })),
+    stores: exprs.map((rhs, i) => ({
+      from: '',
+      lhs: { k: 'init', t, path: ['#*', 'ops'], v: 'x' },
+      rhs,
+      line: i,
+      col: 0,
+      kind: i % 2 ? 'assign' : 'init',
+    })),
     lexOnly: true,
   } as typeof facts;
   const back = decodeParts(encodeParts({ rel: 'x.c', size: 1, mtimeMs: 2, hash: 'h', facts: hand })).facts;
@@ -163,7 +190,8 @@ test('unread parts are read from the cache a session loaded, even after a newer 
   const other = await buildIndex(root, { cacheDir: cache, threads: 1 });
   assert.equal(other.parsed, 1);
   // Every file's calls, plain #defines and signatures, as a fresh parse gives them.
-  let calls = 0; let macros = 0;
+  let calls = 0;
+  let macros = 0;
   for (const [rel, facts] of warm.index.files) {
     if (rel === 'net/ipv4/udp.c') continue; // edited since
     const coldFacts = cold.index.files.get(rel)!;
@@ -175,7 +203,8 @@ test('unread parts are read from the cache a session loaded, even after a newer 
     // The cold run's facts moved their unread parts to the cache it wrote, since replaced as well.
     assert.deepEqual(coldFacts.calls, parsed.calls, rel);
     assert.deepEqual(coldFacts.macros, parsed.macros, rel);
-    calls += parsed.calls.length; macros += parsed.macros.length;
+    calls += parsed.calls.length;
+    macros += parsed.macros.length;
   }
   assert.ok(calls >= 5 && macros >= 5, `${calls} calls, ${macros} macros`);
 });

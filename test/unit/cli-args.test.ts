@@ -20,7 +20,11 @@ process.env.KPATH_CACHE_DIR = path.join(tmp, 'cache');
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join('\n'), err };
 }
 
@@ -74,7 +78,10 @@ test('targets: a file outside --scope says so and gives the --scope that include
   assert.equal(r.code, 2);
   assert.equal(r.out, '');
   assert.equal(r.err.length, 1, r.err.join('\n'));
-  assert.match(r.err[0], /net\/core\/socket\.c is outside the indexed scope \(--scope net\/ipv4\); to include it: --scope net\/ipv4,net\/core \(or --scope all\)/);
+  assert.match(
+    r.err[0],
+    /net\/core\/socket\.c is outside the indexed scope \(--scope net\/ipv4\); to include it: --scope net\/ipv4,net\/core \(or --scope all\)/,
+  );
   const missing = await run(['targets', FIXTURE, 'net/core/nope.c:5', '--scope', 'net/ipv4', '--no-cache']);
   assert.match(missing.err.join('\n'), /net\/core\/nope\.c: no such file in /);
   const excluded = await run(['targets', FIXTURE, 'net/core/socket.c:5', '--exclude', 'net/core', '--no-cache']);
@@ -111,12 +118,70 @@ test('simulate --tree with a folder that does not exist is an error', async () =
 
 const COMMANDS = ['index', 'targets', 'callers', 'callees', 'path', 'send-path', 'unresolved', 'simulate', 'help', 'frob', ''];
 // Options that write (--cache, --pcap) only ever name a temporary folder; the rest read or print.
-const OPTIONS = ['--json', '--quiet', '--all', '--no-cache', '--no-config', '--help', '-h', '--ethernet', '--scope', '--scope=all', '--scope=net/ipv4',
-  '--exclude', '--config', '--from', '--to', '--via', '--family', '--through', '--limit', '--tree', `--cache=${path.join(tmp, 'fuzz')}`,
-  `--pcap=${path.join(tmp, 'fuzz.pcap')}`, '--cache=', '--scop', '--frob', '--json=1', '--limit=-3', '-x', '--'];
-const VALUES = [FIXTURE, `${FIXTURE}/`, '/nonexistent', path.join(FIXTURE, 'net/ipv4/af_inet.c'), 'net/ipv4/af_inet.c:8', './net/ipv4/af_inet.c:8',
-  `${FIXTURE}/net/ipv4/af_inet.c:8`, 'net/ipv4/af_inet.c:0', 'net/ipv4/af_inet.c:8:99', 'net/none.c:3', '../../etc/passwd:1', 'Kbuild:1', 'x:y', ':',
-  'tcp_sendmsg', 'inet_sendmsg', 'nope', '', ' ', '-', '8', '-1', 'ipv4', 'ipv6', 'all', 'net', ',', 'a,b', PKT, 'é\u0000x', '%s%n'];
+const OPTIONS = [
+  '--json',
+  '--quiet',
+  '--all',
+  '--no-cache',
+  '--no-config',
+  '--help',
+  '-h',
+  '--ethernet',
+  '--scope',
+  '--scope=all',
+  '--scope=net/ipv4',
+  '--exclude',
+  '--config',
+  '--from',
+  '--to',
+  '--via',
+  '--family',
+  '--through',
+  '--limit',
+  '--tree',
+  `--cache=${path.join(tmp, 'fuzz')}`,
+  `--pcap=${path.join(tmp, 'fuzz.pcap')}`,
+  '--cache=',
+  '--scop',
+  '--frob',
+  '--json=1',
+  '--limit=-3',
+  '-x',
+  '--',
+];
+const VALUES = [
+  FIXTURE,
+  `${FIXTURE}/`,
+  '/nonexistent',
+  path.join(FIXTURE, 'net/ipv4/af_inet.c'),
+  'net/ipv4/af_inet.c:8',
+  './net/ipv4/af_inet.c:8',
+  `${FIXTURE}/net/ipv4/af_inet.c:8`,
+  'net/ipv4/af_inet.c:0',
+  'net/ipv4/af_inet.c:8:99',
+  'net/none.c:3',
+  '../../etc/passwd:1',
+  'Kbuild:1',
+  'x:y',
+  ':',
+  'tcp_sendmsg',
+  'inet_sendmsg',
+  'nope',
+  '',
+  ' ',
+  '-',
+  '8',
+  '-1',
+  'ipv4',
+  'ipv6',
+  'all',
+  'net',
+  ',',
+  'a,b',
+  PKT,
+  'é\u0000x',
+  '%s%n',
+];
 
 test('fuzz: 300 random command lines each end within 20 s with output or one line of error, never a stack trace', async () => {
   const rnd = seededRandom(15);
@@ -130,12 +195,17 @@ test('fuzz: 300 random command lines each end within 20 s with output or one lin
     for (let k = 0; k < n; k++) argv.push(rnd() < 0.5 ? pick(OPTIONS) : pick(VALUES));
     const what = `case ${i}: kpath ${argv.map((x) => JSON.stringify(x)).join(' ')}`;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: still running after 20 s`)), 20_000); });
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: still running after 20 s`)), 20_000);
+    });
     const r = await Promise.race([run(argv), timeout]).finally(() => clearTimeout(timer));
     assert.ok([0, 1, 2].includes(r.code), `${what}: exit ${r.code}`);
     const all = [r.out, ...r.err].join('\n');
     assert.doesNotMatch(all, /^\s+at .+:\d+:\d+\)?$/m, `${what}: a stack trace\n${all}`);
-    assert.ok(r.err.every((l) => !l.includes('\n')), `${what}: an error over several lines\n${r.err.join('\n')}`);
+    assert.ok(
+      r.err.every((l) => !l.includes('\n')),
+      `${what}: an error over several lines\n${r.err.join('\n')}`,
+    );
     answered += r.out === '' ? 0 : 1;
     if (r.out === '') assert.ok(r.err.length > 0 && /^kpath/.test(r.err[r.err.length - 1]), `${what}: no output and no error`);
   }

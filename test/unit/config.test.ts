@@ -54,21 +54,28 @@ test('a config read as shipped: plain, .gz and .xz; broken ones are refused with
   assert.equal(readConfig(gz).values.get('CONFIG_IPV6'), 'm');
   assert.equal(readConfig(gz).label, 'config.amd64');
   writeFileSync(path.join(dir, 'cut.gz'), gzipSync(CONFIG).subarray(0, 40));
-  assert.throws(() => readConfig(path.join(dir, 'cut.gz')), (e: Error) => e instanceof ConfigError && /damaged or cut short/.test(e.message));
+  assert.throws(
+    () => readConfig(path.join(dir, 'cut.gz')),
+    (e: Error) => e instanceof ConfigError && /damaged or cut short/.test(e.message),
+  );
   const xz = spawnSync('xz', ['-c'], { input: CONFIG });
   if (xz.status === 0) {
     writeFileSync(path.join(dir, 'config.xz'), xz.stdout);
     assert.equal(readConfig(path.join(dir, 'config.xz')).values.get('CONFIG_HZ'), '250');
     // A truncated .xz still yields the options before the cut; they would read as "not set".
     writeFileSync(path.join(dir, 'cut.xz'), xz.stdout.subarray(0, xz.stdout.length - 30));
-    assert.throws(() => readConfig(path.join(dir, 'cut.xz')), (e: Error) => e instanceof ConfigError && /xz data is damaged or cut short/.test(e.message));
+    assert.throws(
+      () => readConfig(path.join(dir, 'cut.xz')),
+      (e: Error) => e instanceof ConfigError && /xz data is damaged or cut short/.test(e.message),
+    );
   }
   writeFileSync(path.join(dir, 'notes.txt'), 'this is not a config\n');
   assert.throws(() => readConfig(path.join(dir, 'notes.txt')), /not a kernel configuration/);
   assert.throws(() => readConfig(path.join(dir, 'missing')), /no such file/);
   assert.throws(() => readConfig(dir), /not a regular file/);
   // A FIFO would block a reader for good: refused without opening it.
-  if (spawnSync('mkfifo', [path.join(dir, 'fifo')]).status === 0) assert.throws(() => readConfig(path.join(dir, 'fifo')), /not a regular file/);
+  if (spawnSync('mkfifo', [path.join(dir, 'fifo')]).status === 0)
+    assert.throws(() => readConfig(path.join(dir, 'fifo')), /not a regular file/);
 });
 
 test('#if under a config: autoconf.h semantics, three values', () => {
@@ -200,22 +207,29 @@ const OWN = `#if IS_BUILTIN(CONFIG_IPV6)
 #endif
 `;
 
-test('INDIRECT_CALL_* hints are what the configuration\'s macro tests, in its order', () => {
+test("INDIRECT_CALL_* hints are what the configuration's macro tests, in its order", () => {
   const hdr = 'include/linux/indirect_call_wrapper.h';
   const files = {
     [hdr]: { facts: { conds: scanConditionals(WRAPPER).conds }, state: { built: 'y' as const, why: 'header' }, text: WRAPPER },
     'net/x.c': { facts: { conds: scanConditionals(OWN).conds }, state: { built: 'y' as const, why: 'obj-y' }, text: OWN },
   };
   const v = view(files);
-  const ctx = { text: (rel: string) => files[rel as keyof typeof files]?.text, built: (rel: string, line: number) => v.at(rel, line).built };
+  const ctx = {
+    text: (rel: string) => files[rel as keyof typeof files]?.text,
+    built: (rel: string, line: number) => v.at(rel, line).built,
+  };
   // IPv6 is a module here: INDIRECT_CALL_INET tests f1 alone.
   assert.deepEqual(testedHints('net/socket.c', 'INDIRECT_CALL_INET', ['inet6_sendmsg', 'inet_sendmsg'], ctx), ['inet_sendmsg']);
   assert.deepEqual(testedHints('net/socket.c', 'INDIRECT_CALL_2', ['tcp_sendmsg', 'udp_sendmsg'], ctx), ['tcp_sendmsg', 'udp_sendmsg']);
   assert.deepEqual(testedHints('net/x.c', 'INDIRECT_CALL_L4', ['tcp6_gro', 'tcp4_gro'], ctx), ['tcp6_gro']);
   // With IPv6 built in, both, f2 first.
   const built = parseConfig(CONFIG.replace('CONFIG_IPV6=m', 'CONFIG_IPV6=y'));
-  const v2 = new BuildView(built, { file: (rel) => files[rel as keyof typeof files]?.state ?? { built: 'unknown', why: '' } },
-    new Map(Object.entries(files).map(([rel, f]) => [rel, { ...emptyFacts(rel), ...f.facts }])), (rel) => files[rel as keyof typeof files]?.text);
+  const v2 = new BuildView(
+    built,
+    { file: (rel) => files[rel as keyof typeof files]?.state ?? { built: 'unknown', why: '' } },
+    new Map(Object.entries(files).map(([rel, f]) => [rel, { ...emptyFacts(rel), ...f.facts }])),
+    (rel) => files[rel as keyof typeof files]?.text,
+  );
   assert.deepEqual(v2.hintsOf('net/socket.c', 'INDIRECT_CALL_INET', ['inet6_sendmsg', 'inet_sendmsg']), ['inet6_sendmsg', 'inet_sendmsg']);
   // A macro kpath cannot find keeps the hints as written.
   assert.deepEqual(testedHints('net/y.c', 'INDIRECT_CALL_XYZ', ['a', 'b'], ctx), ['a', 'b']);

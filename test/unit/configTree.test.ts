@@ -11,7 +11,13 @@ import type { KernelIndex } from '../../server/index/kernelIndex';
 import { main } from '../../server/cli';
 
 const ROOT = path.join(__dirname, '..', 'fixtures', 'configtree');
-const text = (rel: string): string | undefined => { try { return readFileSync(path.join(ROOT, rel), 'utf8'); } catch { return undefined; } };
+const text = (rel: string): string | undefined => {
+  try {
+    return readFileSync(path.join(ROOT, rel), 'utf8');
+  } catch {
+    return undefined;
+  }
+};
 
 let ix: KernelIndex | undefined;
 async function index(): Promise<KernelIndex> {
@@ -21,7 +27,9 @@ async function index(): Promise<KernelIndex> {
 
 /** The site whose line carries `@site: <name>` in the fixture. */
 function site(ix: KernelIndex, file: string, name: string) {
-  const line = text(file)!.split('\n').findIndex((l) => l.includes(`@site: ${name}`));
+  const line = text(file)!
+    .split('\n')
+    .findIndex((l) => l.includes(`@site: ${name}`));
   const s = ix.sitesIn(file).find((x) => x.site.line === line || x.site.nameLine === line);
   assert.ok(s, `${file}: no site marked ${name}`);
   return s;
@@ -31,7 +39,10 @@ test('without a configuration: every target, hints first as written, no build st
   const ix = await index();
   applyConfig(ix, undefined, text);
   const t = ix.targetsOf(site(ix, 'net/socket.c', 'nosec'));
-  assert.deepEqual(t.map((x) => x.fn.name), ['inet6_sendmsg', 'inet_sendmsg', 'rare_sendmsg', 'smc_sendmsg']);
+  assert.deepEqual(
+    t.map((x) => x.fn.name),
+    ['inet6_sendmsg', 'inet_sendmsg', 'rare_sendmsg', 'smc_sendmsg'],
+  );
   assert.ok(t.every((x) => x.fn.built === undefined));
 });
 
@@ -41,7 +52,10 @@ test('with a configuration: what it compiles, why, and the hints its macros real
   const t = ix.targetsOf(site(ix, 'net/socket.c', 'nosec'));
   const by = new Map(t.map((x) => [x.fn.name, x.fn]));
   // IPv6 is a module: INDIRECT_CALL_INET tests inet_sendmsg alone, so inet6_sendmsg is no hint.
-  assert.deepEqual(t.filter((x) => x.hint).map((x) => x.fn.name), ['inet_sendmsg']);
+  assert.deepEqual(
+    t.filter((x) => x.hint).map((x) => x.fn.name),
+    ['inet_sendmsg'],
+  );
   assert.equal(t[0].fn.name, 'inet_sendmsg');
   assert.equal(by.get('inet_sendmsg')?.built, 'y');
   assert.equal(by.get('inet6_sendmsg')?.built, 'm');
@@ -59,7 +73,13 @@ test('with a configuration: what it compiles, why, and the hints its macros real
   const arm = ix.functionsNamed('arm64_jit_xmit')[0];
   assert.equal(ix.ref(arm).built, 'n');
   const drivers = ix.targetsOf(site(ix, 'net/socket.c', 'xmit'));
-  assert.deepEqual(drivers.map((d) => [d.fn.name, d.fn.built]), [['dummy_xmit', 'm'], ['loopback_xmit', 'y']]);
+  assert.deepEqual(
+    drivers.map((d) => [d.fn.name, d.fn.built]),
+    [
+      ['dummy_xmit', 'm'],
+      ['loopback_xmit', 'y'],
+    ],
+  );
 });
 
 test('switching configuration re-evaluates without re-parsing', async () => {
@@ -68,7 +88,11 @@ test('switching configuration re-evaluates without re-parsing', async () => {
   applyConfig(ix, path.join(ROOT, 'full.config'), text);
   assert.equal(ix.files, files);
   const t = ix.targetsOf(site(ix, 'net/socket.c', 'nosec'));
-  assert.deepEqual(t.filter((x) => x.hint).map((x) => x.fn.name), ['inet6_sendmsg', 'inet_sendmsg'], 'IPv6 built in: f2 is tested first');
+  assert.deepEqual(
+    t.filter((x) => x.hint).map((x) => x.fn.name),
+    ['inet6_sendmsg', 'inet_sendmsg'],
+    'IPv6 built in: f2 is tested first',
+  );
   assert.equal(t.find((x) => x.fn.name === 'smc_sendmsg')?.fn.built, 'n');
   assert.equal(t.find((x) => x.fn.name === 'inet6_sendmsg')?.fn.built, 'y');
   const compat = ix.storesOf('inet_compat_ioctl@net/ipv4/af_inet.c')[0];
@@ -82,7 +106,10 @@ async function cli(args: string[]): Promise<{ code: number; out: string }> {
 }
 
 test('the CLI: compiled targets and a count of the rest; --all and --json give everything with the state', async () => {
-  const line = text('net/socket.c')!.split('\n').findIndex((l) => l.includes('@site: nosec')) + 1;
+  const line =
+    text('net/socket.c')!
+      .split('\n')
+      .findIndex((l) => l.includes('@site: nosec')) + 1;
   const config = path.join(ROOT, 'cloud.config');
   const plain = await cli(['targets', ROOT, `net/socket.c:${line}`, '--scope', 'all', '--config', config]);
   assert.equal(plain.code, 0);
@@ -95,7 +122,15 @@ test('the CLI: compiled targets and a count of the rest; --all and --json give e
   const [r] = JSON.parse(json.out) as { targets: { name: string; built: string; builtWhy: string }[]; site: { built: string } }[];
   assert.equal(r.site.built, 'y');
   // inet_sendmsg (the hint tested), then by folder: net/ipv4 (inet6_sendmsg), net/rare, net/smc.
-  assert.deepEqual(r.targets.map((t) => [t.name, t.built]), [['inet_sendmsg', 'y'], ['inet6_sendmsg', 'm'], ['rare_sendmsg', 'n'], ['smc_sendmsg', 'm']]);
+  assert.deepEqual(
+    r.targets.map((t) => [t.name, t.built]),
+    [
+      ['inet_sendmsg', 'y'],
+      ['inet6_sendmsg', 'm'],
+      ['rare_sendmsg', 'n'],
+      ['smc_sendmsg', 'm'],
+    ],
+  );
   assert.ok(r.targets.every((t) => t.builtWhy.length > 0));
   const none = await cli(['targets', ROOT, `net/socket.c:${line}`, '--scope', 'all']);
   assert.match(none.out, /--config FILE/, 'without a config: a one-line hint');

@@ -21,10 +21,16 @@ function setup(): { root: string; cache: string } {
 
 /** Every site with its slot and its targets with evidence, in a stable order. */
 function answers(ix: KernelIndex): string[] {
-  return [...ix.files.keys()].sort().flatMap((rel) => ix.sitesIn(rel).map((s) => JSON.stringify([rel, s.site.line, s.site.col, s.slot, s.unresolved, ix.targetsOf(s)])));
+  return [...ix.files.keys()]
+    .sort()
+    .flatMap((rel) => ix.sitesIn(rel).map((s) => JSON.stringify([rel, s.site.line, s.site.col, s.slot, s.unresolved, ix.targetsOf(s)])));
 }
 
-const flowFile = (cache: string): string => path.join(cache, readdirSync(cache).find((f) => f.endsWith('.flows.json'))!);
+const flowFile = (cache: string): string =>
+  path.join(
+    cache,
+    readdirSync(cache).find((f) => f.endsWith('.flows.json'))!,
+  );
 
 test('an unchanged tree takes its saved flows and answers the same', async () => {
   const { root, cache } = setup();
@@ -52,7 +58,10 @@ test('saved flows are not used for other facts, after an edit, or when damaged',
   const changed = await buildIndex(root, { cacheDir: cache, threads: 1 });
   const want = answers(changed.index);
   assert.equal(changed.index.flowsFromCache, false);
-  assert.ok(want.some((a) => a.startsWith(JSON.stringify([rel]).slice(0, -1))), 'the edited file has sites');
+  assert.ok(
+    want.some((a) => a.startsWith(JSON.stringify([rel]).slice(0, -1))),
+    'the edited file has sites',
+  );
   answers((await buildIndex(root, { cacheDir: cache, threads: 1 })).index);
   // An edit in the editor before the first query: the saved flows no longer describe the files.
   const edited = await buildIndex(root, { cacheDir: cache, threads: 1 });
@@ -78,14 +87,20 @@ test('a flows file cut short or changed in one byte is said, not used, and saved
   // Still valid JSON, same length: only the checksum tells.
   const edited = good.replace('"init"', '"copy"');
   assert.notEqual(edited, good);
-  for (const [damage, said] of [[good.slice(0, good.length - 30), /cut short \(no trailer\)/], [edited, /checksum mismatch \(corrupt or edited\)/]] as const) {
+  for (const [damage, said] of [
+    [good.slice(0, good.length - 30), /cut short \(no trailer\)/],
+    [edited, /checksum mismatch \(corrupt or edited\)/],
+  ] as const) {
     writeFileSync(file, damage);
     const problems: string[] = [];
     const r = await buildIndex(root, { cacheDir: cache, threads: 1, onProblem: (m) => problems.push(m) });
     assert.deepEqual(answers(r.index), want);
     assert.equal(r.index.flowsFromCache, false);
     assert.equal(problems.length, 1, problems.join('\n'));
-    assert.match(problems[0], new RegExp(`^saved flows ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} not used: ${said.source}; resolving again$`));
+    assert.match(
+      problems[0],
+      new RegExp(`^saved flows ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} not used: ${said.source}; resolving again$`),
+    );
     assert.equal(readFileSync(file, 'utf8'), good, 'saved again as it was');
     const next = (await buildIndex(root, { cacheDir: cache, threads: 1 })).index;
     assert.deepEqual(answers(next), want);
@@ -97,7 +112,10 @@ test('the fingerprint that keys saved flows covers the resolver sources, and bun
   const repo = path.join(__dirname, '..', '..');
   assert.equal(resolverFingerprint(), fingerprintSources(repo));
   const bundle = readFileSync(path.join(repo, 'dist', 'cli.js'), 'utf8');
-  assert.ok(bundle.includes(JSON.stringify(fingerprintSources(repo))), 'dist/cli.js was built from other resolver sources (run node esbuild.mjs)');
+  assert.ok(
+    bundle.includes(JSON.stringify(fingerprintSources(repo))),
+    'dist/cli.js was built from other resolver sources (run node esbuild.mjs)',
+  );
   const copy = mkdtempSync(path.join(os.tmpdir(), 'kpath-fp-'));
   cpSync(path.join(repo, 'server'), path.join(copy, 'server'), { recursive: true });
   const slots = path.join(copy, 'server/resolve/slots.ts');

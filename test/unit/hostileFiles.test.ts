@@ -34,12 +34,22 @@ const tmp = (name: string): string => mkdtempSync(path.join(os.tmpdir(), `kpath-
 test('a FIFO named like a source: every reader refuses it at once, with what it is', async (t) => {
   const root = tree();
   const fifo = path.join(root, 'net/x.c');
-  if (!mkfifo(fifo)) { t.skip('no mkfifo'); return; }
+  if (!mkfifo(fifo)) {
+    t.skip('no mkfifo');
+    return;
+  }
   const { value, ms } = await timedAgainst([fifo], LET_GO_MS, () => ({
     parsed: parseFile(root, 'net/x.c'),
     text: sourceText(root, 'net/x.c'),
     hash: hashOnDisk(root, 'net/x.c'),
-    refused: (() => { try { readRegular(fifo, 100); return undefined; } catch (e) { return e; } })(),
+    refused: (() => {
+      try {
+        readRegular(fifo, 100);
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    })(),
   }));
   assert.ok(ms < PROMPT_MS, `took ${ms.toFixed(0)} ms: a reader blocked on the FIFO`);
   assert.deepEqual(value.parsed.facts.notes, ['unreadable: a FIFO, not a regular file']);
@@ -56,41 +66,82 @@ test('a FIFO in place of a Makefile or of the notes file: refused at once, not w
   const makefile = path.join(root, 'net/Makefile');
   rmSync(makefile, { force: true });
   const notes = path.join(root, 'notes.json');
-  if (!mkfifo(makefile) || !mkfifo(notes)) { t.skip('no mkfifo'); return; }
+  if (!mkfifo(makefile) || !mkfifo(notes)) {
+    t.skip('no mkfifo');
+    return;
+  }
   const { value, ms } = await timedAgainst([makefile, notes], LET_GO_MS, () => ({
     makefile: new KbuildTree(root).makefile('net/Makefile'),
-    notes: (() => { try { new NotesStore(notes).load(); return undefined; } catch (e) { return e; } })(),
+    notes: (() => {
+      try {
+        new NotesStore(notes).load();
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    })(),
   }));
   assert.ok(ms < PROMPT_MS, `took ${ms.toFixed(0)} ms: a reader blocked on a FIFO`);
   assert.equal(value.makefile, 'unreadable');
-  assert.ok(value.notes instanceof FileRefused && /notes\.json: a FIFO, not a regular file$/.test(value.notes.message), String(value.notes));
+  assert.ok(
+    value.notes instanceof FileRefused && /notes\.json: a FIFO, not a regular file$/.test(value.notes.message),
+    String(value.notes),
+  );
 });
 
 test('a file swapped for a FIFO between the scan and the parse: the parser thread refuses it', async (t) => {
   const root = tree();
   const fifo = path.join(root, 'net/swapped.c');
-  if (!mkfifo(fifo)) { t.skip('no mkfifo'); return; }
+  if (!mkfifo(fifo)) {
+    t.skip('no mkfifo');
+    return;
+  }
   const lines: string[][] = [];
-  const { ms } = await timedAgainst([fifo], LET_GO_MS, () => parseAll(root, [{ rel: 'net/swapped.c', size: 200 }, { rel: 'net/socket.c', size: 200 }], (l) => {
-    const f = decodeParts(l);
-    lines.push([f.rel, ...f.facts.notes]);
-  }, undefined, 1));
+  const { ms } = await timedAgainst([fifo], LET_GO_MS, () =>
+    parseAll(
+      root,
+      [
+        { rel: 'net/swapped.c', size: 200 },
+        { rel: 'net/socket.c', size: 200 },
+      ],
+      (l) => {
+        const f = decodeParts(l);
+        lines.push([f.rel, ...f.facts.notes]);
+      },
+      undefined,
+      1,
+    ),
+  );
   assert.ok(ms < PROMPT_MS + 2000, `took ${ms.toFixed(0)} ms: the parser thread blocked on the FIFO`);
-  assert.deepEqual(lines.find((l) => l[0] === 'net/swapped.c'), ['net/swapped.c', 'unreadable: a FIFO, not a regular file']);
-  assert.ok(lines.some((l) => l[0] === 'net/socket.c'), 'the other file of the batch is parsed');
+  assert.deepEqual(
+    lines.find((l) => l[0] === 'net/swapped.c'),
+    ['net/swapped.c', 'unreadable: a FIFO, not a regular file'],
+  );
+  assert.ok(
+    lines.some((l) => l[0] === 'net/socket.c'),
+    'the other file of the batch is parsed',
+  );
 });
 
 test('a FIFO in place of the cache file: not read, said, and replaced by a good cache', async (t) => {
   const root = tree();
   const dir = tmp('fifo-cache');
   const file = cacheFile(dir, 'all');
-  if (!mkfifo(file)) { t.skip('no mkfifo'); return; }
+  if (!mkfifo(file)) {
+    t.skip('no mkfifo');
+    return;
+  }
   const load = await timedAgainst([file], LET_GO_MS, () => loadCache(file));
   assert.ok(load.ms < PROMPT_MS, `took ${load.ms.toFixed(0)} ms: the loader blocked on the FIFO`);
   assert.deepEqual(load.value, { ok: false, reason: `unreadable cache (${file}: a FIFO, not a regular file)` });
   const problems: string[] = [];
-  const built = await timedAgainst([file], LET_GO_MS, () => buildIndex(root, { cacheDir: dir, threads: 1, onProblem: (m) => problems.push(m) }));
-  assert.ok(problems.some((p) => p === `index cache not used: unreadable cache (${file}: a FIFO, not a regular file); rebuilding it`), problems.join('\n'));
+  const built = await timedAgainst([file], LET_GO_MS, () =>
+    buildIndex(root, { cacheDir: dir, threads: 1, onProblem: (m) => problems.push(m) }),
+  );
+  assert.ok(
+    problems.some((p) => p === `index cache not used: unreadable cache (${file}: a FIFO, not a regular file); rebuilding it`),
+    problems.join('\n'),
+  );
   assert.equal(built.value.index.functionsNamed('inet_sendmsg').length, 1);
   assert.ok(lstatSync(file).isFile(), 'the FIFO was replaced by the new cache');
   assert.equal((await buildIndex(root, { cacheDir: dir, threads: 1 })).parsed, 0);
@@ -108,7 +159,11 @@ test('a source over the read limit (600 MB, sparse) is not read: a note and a pr
   for (const run of ['cold', 'warm']) {
     const problems: string[] = [];
     const r = await buildIndex(root, { cacheDir: cache, threads: 1, onProblem: (m) => problems.push(m) });
-    assert.deepEqual(problems.filter((p) => p.startsWith('net/huge_generated.c')), ['net/huge_generated.c: not read: 600 MB, over the 64 MB limit for a source file'], `${run}: ${problems.join('\n')}`);
+    assert.deepEqual(
+      problems.filter((p) => p.startsWith('net/huge_generated.c')),
+      ['net/huge_generated.c: not read: 600 MB, over the 64 MB limit for a source file'],
+      `${run}: ${problems.join('\n')}`,
+    );
     assert.equal(r.index.functionsNamed('inet_sendmsg').length, 1, `${run}: the rest is indexed`);
     if (run === 'warm') assert.equal(r.parsed, 0, 'the unread file is cached as it is');
   }
@@ -122,20 +177,34 @@ test('a file not parsed (50,000 nested #if) counts as a problem in `kpath index`
   for (const run of ['cold', 'warm']) {
     const out: string[] = [];
     const err: string[] = [];
-    assert.equal(await main(['index', root, '--scope', 'all', '--cache', cache, '--json'], (s) => out.push(s), (s) => err.push(s)), 0, err.join('\n'));
+    assert.equal(
+      await main(
+        ['index', root, '--scope', 'all', '--cache', cache, '--json'],
+        (s) => out.push(s),
+        (s) => err.push(s),
+      ),
+      0,
+      err.join('\n'),
+    );
     const summary = JSON.parse(out.join('\n')) as { problems: number; fromCache: number };
     assert.ok(summary.problems >= 1, `${run}: problems ${summary.problems}`);
     if (run === 'warm') assert.ok(summary.fromCache > 0);
   }
   const problems: string[] = [];
   await buildIndex(root, { cacheDir: cache, threads: 1, onProblem: (m) => problems.push(m) });
-  assert.ok(problems.some((p) => /^net\/nested\.c: not parsed: Maximum call stack size exceeded/.test(p)), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => /^net\/nested\.c: not parsed: Maximum call stack size exceeded/.test(p)),
+    problems.join('\n'),
+  );
 });
 
 test('cache folders: empty or under /proc, /sys, /dev (also through a link) are refused with a message', async () => {
   const root = tree();
   for (const bad of ['', '   ']) {
-    assert.throws(() => cacheDirFor(root, bad), (e: Error) => e instanceof CacheDirError && /the cache folder is empty/.test(e.message));
+    assert.throws(
+      () => cacheDirFor(root, bad),
+      (e: Error) => e instanceof CacheDirError && /the cache folder is empty/.test(e.message),
+    );
     await assert.rejects(buildIndex(root, { cacheDir: bad, threads: 1 }), CacheDirError);
   }
   const saved = process.env.KPATH_CACHE_DIR;
@@ -145,10 +214,19 @@ test('cache folders: empty or under /proc, /sys, /dev (also through a link) are 
     process.env.KPATH_CACHE_DIR = '/proc/kpath';
     assert.throws(() => cacheDirFor(root), /KPATH_CACHE_DIR \/proc\/kpath is under \/proc/);
   } finally {
-    if (saved === undefined) delete process.env.KPATH_CACHE_DIR; else process.env.KPATH_CACHE_DIR = saved;
+    if (saved === undefined) delete process.env.KPATH_CACHE_DIR;
+    else process.env.KPATH_CACHE_DIR = saved;
   }
-  for (const [dir, system] of [['/proc/kpath/index', '/proc'], ['/sys/kpath', '/sys'], ['/dev/shm/kpath', '/dev'], ['/proc', '/proc']]) {
-    assert.throws(() => checkCacheDir(dir, 'the cache folder'), new RegExp(`the cache folder ${dir} is under ${system}, where no cache can be written`));
+  for (const [dir, system] of [
+    ['/proc/kpath/index', '/proc'],
+    ['/sys/kpath', '/sys'],
+    ['/dev/shm/kpath', '/dev'],
+    ['/proc', '/proc'],
+  ]) {
+    assert.throws(
+      () => checkCacheDir(dir, 'the cache folder'),
+      new RegExp(`the cache folder ${dir} is under ${system}, where no cache can be written`),
+    );
   }
   const link = path.join(tmp('link'), 'proc');
   symlinkSync('/proc/self', link);
@@ -174,10 +252,13 @@ test('the CLI refuses a cache folder under /proc with exit status 2 and one line
   if (!existsSync(cli)) spawnSync(process.execPath, ['esbuild.mjs', 'cli', 'worker'], { cwd: repo });
   const r = spawnSync(process.execPath, [cli, 'index', FIXTURE, '--cache', '/proc/kpath-cache'], { timeout: 30_000, encoding: 'utf8' });
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /^kpath: the cache folder \/proc\/kpath-cache is under \/proc, where no cache can be written: name another folder\n$/);
+  assert.match(
+    r.stderr,
+    /^kpath: the cache folder \/proc\/kpath-cache is under \/proc, where no cache can be written: name another folder\n$/,
+  );
 });
 
-test('temporaries of writers that died are removed at start; a live writer\'s and other files are kept', async () => {
+test("temporaries of writers that died are removed at start; a live writer's and other files are kept", async () => {
   const root = tree();
   const dir = tmp('stale');
   const dead = spawnSync('true').pid!;

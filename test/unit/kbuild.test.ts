@@ -18,7 +18,10 @@ const FIXTURE = path.join(__dirname, '..', 'fixtures', 'kbuild');
 // ---------------------------------------------------------------------------------------------
 // The make reader
 
-function run(text: string, opts: { vars?: Record<string, string>; files?: Record<string, string>; unknownNames?: string[] } = {}): MakeEval {
+function run(
+  text: string,
+  opts: { vars?: Record<string, string>; files?: Record<string, string>; unknownNames?: string[] } = {},
+): MakeEval {
   const files = new Map<string, Makefile>();
   for (const [f, t] of Object.entries(opts.files ?? {})) files.set(f, parseMakefile(t, f));
   const host: EvalHost = {
@@ -39,19 +42,21 @@ function shown(ev: MakeEval, name: string): string[] {
 }
 
 test('make: continuations, comments, flavours of assignment and prefixes', () => {
-  const ev = run([
-    'a := one \\',
-    '     two   # comment',
-    'b = $(c)',
-    'c := late',
-    'd := $(c)',
-    'd += more',
-    'e ?= first',
-    'e ?= second',
-    'override f := over',
-    'export g := exported',
-    'h := $${literal} \\# not a comment',
-  ].join('\n'));
+  const ev = run(
+    [
+      'a := one \\',
+      '     two   # comment',
+      'b = $(c)',
+      'c := late',
+      'd := $(c)',
+      'd += more',
+      'e ?= first',
+      'e ?= second',
+      'override f := over',
+      'export g := exported',
+      'h := $${literal} \\# not a comment',
+    ].join('\n'),
+  );
   assert.deepEqual(shown(ev, 'a'), ['one', 'two']);
   assert.equal(ev.get('b'), 'late', 'recursive: expanded at use');
   assert.equal(ev.get('d'), 'late more');
@@ -63,29 +68,32 @@ test('make: continuations, comments, flavours of assignment and prefixes', () =>
 });
 
 test('make: conditionals, else-if chains, define and recipes', () => {
-  const ev = run([
-    'ifdef CONFIG_A',
-    'r1 := a',
-    'else ifeq ($(CONFIG_B),y)',
-    'r1 := b',
-    'else',
-    'r1 := none',
-    'endif',
-    'ifneq "$(CONFIG_A)" ""',
-    'r2 := set',
-    'endif',
-    'ifndef CONFIG_A',
-    '  r3 := unset',
-    'endif',
-    'define body',
-    'x.o',
-    'y.o',
-    'endef',
-    'target: dep',
-    '\tr4 := recipe',
-    '',
-    '\tr5 := also-recipe',
-  ].join('\n'), { vars: { CONFIG_B: 'y' } });
+  const ev = run(
+    [
+      'ifdef CONFIG_A',
+      'r1 := a',
+      'else ifeq ($(CONFIG_B),y)',
+      'r1 := b',
+      'else',
+      'r1 := none',
+      'endif',
+      'ifneq "$(CONFIG_A)" ""',
+      'r2 := set',
+      'endif',
+      'ifndef CONFIG_A',
+      '  r3 := unset',
+      'endif',
+      'define body',
+      'x.o',
+      'y.o',
+      'endef',
+      'target: dep',
+      '\tr4 := recipe',
+      '',
+      '\tr5 := also-recipe',
+    ].join('\n'),
+    { vars: { CONFIG_B: 'y' } },
+  );
   assert.equal(ev.get('r1'), 'b');
   assert.equal(ev.get('r2'), '');
   assert.equal(ev.get('r3'), 'unset');
@@ -95,25 +103,27 @@ test('make: conditionals, else-if chains, define and recipes', () => {
 });
 
 test('make: the functions object lists use', () => {
-  const ev = run([
-    'l := a.o b.o c.c d/',
-    'f1 := $(filter %.o,$(l))',
-    'f2 := $(filter-out %.o,$(l))',
-    'f3 := $(patsubst %.c,%.o,$(l))',
-    'f4 := $(addprefix p/,x y) $(addsuffix .o,x y)',
-    'f5 := $(subst m,y,m) $(strip   a   b  ) $(sort c b a b)',
-    'f6 := $(foreach v,1 2,n$(v).o)',
-    'f7 := $(if $(CONFIG_NO),yes,no) $(or ,second) $(and a,b)',
-    'f8 := $(firstword x y) $(lastword x y) $(word 2,x y z) $(words x y z) $(wordlist 2,3,a b c d)',
-    'f9 := $(notdir d/a.o) $(dir d/a.o) $(basename a.o) $(suffix a.o)',
-    'fn = $(1)-$(2)',
-    'f10 := $(call fn,a,b)',
-    'f11 := $(l:.o=.c) $(l:%.c=%.s)',
-    'f12 := ${l}',
-    'f13 := $(wildcard d/*.c)',
-    'f14 := $(findstring b,abc)',
-    '$(eval f15 := from-eval)',
-  ].join('\n'));
+  const ev = run(
+    [
+      'l := a.o b.o c.c d/',
+      'f1 := $(filter %.o,$(l))',
+      'f2 := $(filter-out %.o,$(l))',
+      'f3 := $(patsubst %.c,%.o,$(l))',
+      'f4 := $(addprefix p/,x y) $(addsuffix .o,x y)',
+      'f5 := $(subst m,y,m) $(strip   a   b  ) $(sort c b a b)',
+      'f6 := $(foreach v,1 2,n$(v).o)',
+      'f7 := $(if $(CONFIG_NO),yes,no) $(or ,second) $(and a,b)',
+      'f8 := $(firstword x y) $(lastword x y) $(word 2,x y z) $(words x y z) $(wordlist 2,3,a b c d)',
+      'f9 := $(notdir d/a.o) $(dir d/a.o) $(basename a.o) $(suffix a.o)',
+      'fn = $(1)-$(2)',
+      'f10 := $(call fn,a,b)',
+      'f11 := $(l:.o=.c) $(l:%.c=%.s)',
+      'f12 := ${l}',
+      'f13 := $(wildcard d/*.c)',
+      'f14 := $(findstring b,abc)',
+      '$(eval f15 := from-eval)',
+    ].join('\n'),
+  );
   assert.equal(ev.get('f1'), 'a.o b.o');
   assert.equal(ev.get('f2'), 'c.c d/');
   assert.equal(ev.get('f3'), 'a.o b.o c.o d/');
@@ -132,22 +142,25 @@ test('make: the functions object lists use', () => {
 });
 
 test('make: what cannot be evaluated is unknown, never empty', () => {
-  const ev = run([
-    'a := $(shell uname -m)',
-    'b := $(call cc-option,-mfoo)',
-    'c := $(cc-option -mfoo)',
-    'd := x_$(shell uname).o plain.o',
-    'e := $(CC)',
-    'f := $(UNSET_LOCAL)',
-    'ifeq ($(shell true),y)',
-    'g := maybe.o',
-    'else',
-    'g := other.o',
-    'endif',
-    'h := $(if $(shell x),then.o,else.o)',
-    'obj-$(shell echo y) += named.o',
-    'i := $(wildcard $(shell pwd)/*.c)',
-  ].join('\n'), { unknownNames: ['CC'] });
+  const ev = run(
+    [
+      'a := $(shell uname -m)',
+      'b := $(call cc-option,-mfoo)',
+      'c := $(cc-option -mfoo)',
+      'd := x_$(shell uname).o plain.o',
+      'e := $(CC)',
+      'f := $(UNSET_LOCAL)',
+      'ifeq ($(shell true),y)',
+      'g := maybe.o',
+      'else',
+      'g := other.o',
+      'endif',
+      'h := $(if $(shell x),then.o,else.o)',
+      'obj-$(shell echo y) += named.o',
+      'i := $(wildcard $(shell pwd)/*.c)',
+    ].join('\n'),
+    { unknownNames: ['CC'] },
+  );
   assert.deepEqual(shown(ev, 'a'), ['?']);
   assert.deepEqual(shown(ev, 'b'), ['?']);
   assert.deepEqual(shown(ev, 'c'), ['?']);
@@ -164,18 +177,28 @@ test('make: what cannot be evaluated is unknown, never empty', () => {
 });
 
 test('make: includes relative to the tree, missing ones noted, optional ones silent', () => {
-  const ev = run([
-    'include $(srctree)/sub/extra.mk',
-    '-include sub/none.mk',
-    'include sub/gone.mk',
-  ].join('\n'), { vars: { srctree: '.' }, files: { 'sub/extra.mk': 'from-include := yes' } });
+  const ev = run(['include $(srctree)/sub/extra.mk', '-include sub/none.mk', 'include sub/gone.mk'].join('\n'), {
+    vars: { srctree: '.' },
+    files: { 'sub/extra.mk': 'from-include := yes' },
+  });
   assert.equal(ev.get('from-include'), 'yes');
   assert.equal(ev.problems.filter((p) => p.includes('none.mk')).length, 0);
   assert.ok(ev.problems.some((p) => p.includes('gone.mk')));
 });
 
 test('make: a weird Makefile never throws', () => {
-  const texts = ['ifeq (', 'endif\nelse\nendef', '$(', 'a := $(call', 'define x\nno end', 'ifdef\nendif', '\t\t', 'x := $(foreach ,,)', 'y = $(y)\nz := $(y)', 'a:=$(word 0,a)'];
+  const texts = [
+    'ifeq (',
+    'endif\nelse\nendef',
+    '$(',
+    'a := $(call',
+    'define x\nno end',
+    'ifdef\nendif',
+    '\t\t',
+    'x := $(foreach ,,)',
+    'y = $(y)\nz := $(y)',
+    'a:=$(word 0,a)',
+  ];
   for (const t of texts) {
     const ev = run(t);
     for (const n of ['a', 'x', 'y', 'z']) ev.get(n);
@@ -234,9 +257,17 @@ test('kbuild: the top Kbuild, the top Makefile read leniently and arch/x86/Makef
   expect('arch/x86/lib/memcpy_64.S', 'y', /memcpy_\$\(BITS\)/);
   // ARCH_DRIVERS: the arch Makefile's own line is the reason.
   expect('arch/x86/pci/pci.c', 'y', 'arch/x86/pci/Makefile:1: obj-y := pci.o');
-  expect('arch/x86/math-emu/fpu.c', 'n', 'arch/x86/Makefile:12: drivers-$(CONFIG_MATH_EMULATION) += arch/x86/math-emu/; CONFIG_MATH_EMULATION is not set');
+  expect(
+    'arch/x86/math-emu/fpu.c',
+    'n',
+    'arch/x86/Makefile:12: drivers-$(CONFIG_MATH_EMULATION) += arch/x86/math-emu/; CONFIG_MATH_EMULATION is not set',
+  );
   // core-y under a compiler probe: unknown, with the probe as the reason.
-  expect('arch/x86/fancy/fancy.c', 'unknown', /ifneq \(\$\(call cc-option,-mfancy\),\) cannot be decided: \$\(call cc-option,-mfancy\) cannot be evaluated/);
+  expect(
+    'arch/x86/fancy/fancy.c',
+    'unknown',
+    /ifneq \(\$\(call cc-option,-mfancy\),\) cannot be decided: \$\(call cc-option,-mfancy\) cannot be evaluated/,
+  );
   expect('arch/x86/boot/main.c', 'n', /arch\/x86\/Kbuild:4: subdir- \+= boot \(a list kbuild only cleans\)/);
   assert.equal(result.arch, 'x86');
 });
@@ -249,7 +280,11 @@ test('kbuild: folders gated by options; the line that excluded the folder decide
 });
 
 test('kbuild: ifdef / ifeq / else / ifndef blocks', () => {
-  expect('kernel/trace.c', 'n', 'kernel/Makefile:6: ifdef CONFIG_TRACING; CONFIG_TRACING is not set (so line 7, obj-y += trace.o, is not read)');
+  expect(
+    'kernel/trace.c',
+    'n',
+    'kernel/Makefile:6: ifdef CONFIG_TRACING; CONFIG_TRACING is not set (so line 7, obj-y += trace.o, is not read)',
+  );
   expect('kernel/debug.c', 'y', 'kernel/Makefile:11: obj-y += debug.o');
   expect('kernel/nodebug.c', 'n', /^kernel\/Makefile:10: else of ifeq \(\$\(CONFIG_DEBUG\),y\); CONFIG_DEBUG=y/);
   expect('kernel/hz_other.c', 'n', /^kernel\/Makefile:16: ifneq "\$\(CONFIG_HZ\)" "250"; CONFIG_HZ=250/);
@@ -270,14 +305,24 @@ test('kbuild: objects made by make functions, continuations and define', () => {
 });
 
 test('kbuild: composites: foo-y, foo-objs, foo-$(CONFIG), parts in subfolders, nested, host programs', () => {
-  const part = /big-y := core\.o hw\/regs\.o fw\.o; part of big\.o: drivers\/net\/big\/Makefile:2: obj-\$\(CONFIG_BIG\) \+= big\.o; CONFIG_BIG=m/;
+  const part =
+    /big-y := core\.o hw\/regs\.o fw\.o; part of big\.o: drivers\/net\/big\/Makefile:2: obj-\$\(CONFIG_BIG\) \+= big\.o; CONFIG_BIG=m/;
   expect('drivers/net/big/core.c', 'm', part, 'big');
   expect('drivers/net/big/hw/regs.c', 'm', part, 'big');
   expect('drivers/net/big/fw_a.c', 'm', /fw-y := fw_a\.o fw_b\.o; part of fw\.o/, 'big');
-  expect('drivers/net/big/extra.c', 'n', 'drivers/net/big/Makefile:4: big-$(CONFIG_BIG_EXTRA) += extra.o; CONFIG_BIG_EXTRA is not set (a part of big.o)');
+  expect(
+    'drivers/net/big/extra.c',
+    'n',
+    'drivers/net/big/Makefile:4: big-$(CONFIG_BIG_EXTRA) += extra.o; CONFIG_BIG_EXTRA is not set (a part of big.o)',
+  );
   expect('drivers/net/big/big.c', 'n', /big\.o is linked from the parts listed in big-y/);
   expect('drivers/net/big/mkfw_main.c', 'n', /a program for the build machine/);
-  expect('net/smc/af_smc.c', 'm', /smc-y := af_smc\.o smc_core\.o; part of smc\.o: net\/smc\/Makefile:2: obj-\$\(CONFIG_SMC\) \+= smc\.o; CONFIG_SMC=m/, 'smc');
+  expect(
+    'net/smc/af_smc.c',
+    'm',
+    /smc-y := af_smc\.o smc_core\.o; part of smc\.o: net\/smc\/Makefile:2: obj-\$\(CONFIG_SMC\) \+= smc\.o; CONFIG_SMC=m/,
+    'smc',
+  );
   expect('net/smc/smc_diag.c', 'n', /smc-\$\(CONFIG_SMC_DIAG\) \+= smc_diag\.o; CONFIG_SMC_DIAG is not set/);
   // Parts listed by an included file; foo-objs in a Kbuild file.
   expect('drivers/gpu/gpu_main.c', 'y', /^drivers\/gpu\/gpu\.mk:1: gpu-y := gpu_main\.o; part of gpu\.o/);
@@ -320,7 +365,10 @@ test('kbuild: what kpath cannot evaluate is unknown, with the construct', () => 
   expect('drivers/unreadable/u.c', 'unknown', 'drivers/unreadable/Makefile cannot be read');
   expect('drivers/nomake/nomake.c', 'unknown', 'drivers/nomake/ has no Kbuild or Makefile');
   for (const p of ['drivers/unreadable/Makefile cannot be read', 'this line is not make', 'ifeq bogus']) {
-    assert.ok(result.problems.some((x) => x.includes(p)), p);
+    assert.ok(
+      result.problems.some((x) => x.includes(p)),
+      p,
+    );
   }
 });
 
@@ -340,10 +388,22 @@ test('kbuild: other architectures, tools, scripts, samples and Documentation are
 
 test('kbuild: another configuration of the same parsed tree', () => {
   const parsed = tree.parsedCount;
-  const other = evaluateKbuild(tree, parseConfig([
-    '# Linux/x86 1.2.0 Kernel Configuration', 'CONFIG_X86=y', 'CONFIG_X86_32=y', 'CONFIG_NET=y', 'CONFIG_NET_TOOLS=y',
-    'CONFIG_SMC=y', 'CONFIG_DUMMY=y', 'CONFIG_TRACING=y',
-  ].join('\n'), 'other.config'));
+  const other = evaluateKbuild(
+    tree,
+    parseConfig(
+      [
+        '# Linux/x86 1.2.0 Kernel Configuration',
+        'CONFIG_X86=y',
+        'CONFIG_X86_32=y',
+        'CONFIG_NET=y',
+        'CONFIG_NET_TOOLS=y',
+        'CONFIG_SMC=y',
+        'CONFIG_DUMMY=y',
+        'CONFIG_TRACING=y',
+      ].join('\n'),
+      'other.config',
+    ),
+  );
   assert.equal(tree.parsedCount >= parsed, true);
   assert.equal(other.file('arch/x86/kernel/head_32.S').built, 'y');
   assert.equal(other.file('arch/x86/kernel/head_64.S').built, 'unknown');
@@ -360,7 +420,10 @@ test('kbuild: another configuration of the same parsed tree', () => {
   const arm = evaluateKbuild(tree, parseConfig('CONFIG_ARM64=y\nCONFIG_NET=y\n', 'arm.config'));
   assert.equal(arm.arch, 'arm64');
   assert.equal(arm.file('arch/x86/kernel/setup.c').why, "arch/x86 is not this config's architecture (arm64)");
-  assert.ok(arm.problems.some((p) => p.includes('arch/arm64/Makefile')), 'the missing arch Makefile is noted');
+  assert.ok(
+    arm.problems.some((p) => p.includes('arch/arm64/Makefile')),
+    'the missing arch Makefile is noted',
+  );
 });
 
 test('kbuild: an older tree whose top Makefile lists the folders', () => {

@@ -33,7 +33,12 @@ test('header blocks: the length, or why it is not a header', () => {
 });
 
 test('good frames pass through unchanged, cut at every byte', async () => {
-  const input = Buffer.concat([frame('{"jsonrpc":"2.0","id":1,"method":"a"}'), frame(''), frame('{"x":"é"}'), frame('not json, still a frame')]);
+  const input = Buffer.concat([
+    frame('{"jsonrpc":"2.0","id":1,"method":"a"}'),
+    frame(''),
+    frame('{"x":"é"}'),
+    frame('not json, still a frame'),
+  ]);
   for (let cut = 1; cut < input.length; cut++) {
     const { out, broken } = await run([input.subarray(0, cut), input.subarray(cut)]);
     assert.deepEqual(broken, [], `cut at ${cut}`);

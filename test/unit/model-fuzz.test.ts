@@ -10,16 +10,65 @@ import { parseScript, PktSyntaxError, runScript } from '../../server/model';
 import { seededRandom } from '../helpers/random';
 
 const DIR = path.join(__dirname, '..', 'fixtures', 'pkt');
-const SCRIPTS = readdirSync(DIR).filter((f) => f.endsWith('.pkt')).sort().map((f) => readFileSync(path.join(DIR, f), 'utf8'));
+const SCRIPTS = readdirSync(DIR)
+  .filter((f) => f.endsWith('.pkt'))
+  .sort()
+  .map((f) => readFileSync(path.join(DIR, f), 'utf8'));
 const SEED = 0x706b74;
 const COUNT = 600;
 
 // Pieces of packetdrill's grammar, and hostile text, to drop into a line.
-const TOKENS = ['<', '>', 'S.', 'F.', 'P.', 'R', '.', '0:0(0)', '1:1001(1000)', 'ack', 'win', '<mss 1000,sackOK,nop,wscale 7>', '<sack 1:2>',
-  '+0', '+.1', '~+1', '*', '...', '[1]', '{', '}', '(', ')', ',', '=', '"a=b"', '"\\"', '`', '%{', '}%', '//', '/*', '*/',
-  'setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0', 'write(4, ..., 1e309) = 1', 'send(4, ..., -1, 0) = -1', 'close(4) = 0',
-  'poll([{fd=4, events=POLLOUT, revents=POLLOUT}], 1, 0) = 1', 'getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_state=1}, [256]) = 0',
-  '99999999999999999999', '-0', 'NaN', '0x', '\u0000', '\uFFFD', 'é', '\r', '\t', '9'.repeat(400)];
+const TOKENS = [
+  '<',
+  '>',
+  'S.',
+  'F.',
+  'P.',
+  'R',
+  '.',
+  '0:0(0)',
+  '1:1001(1000)',
+  'ack',
+  'win',
+  '<mss 1000,sackOK,nop,wscale 7>',
+  '<sack 1:2>',
+  '+0',
+  '+.1',
+  '~+1',
+  '*',
+  '...',
+  '[1]',
+  '{',
+  '}',
+  '(',
+  ')',
+  ',',
+  '=',
+  '"a=b"',
+  '"\\"',
+  '`',
+  '%{',
+  '}%',
+  '//',
+  '/*',
+  '*/',
+  'setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = 0',
+  'write(4, ..., 1e309) = 1',
+  'send(4, ..., -1, 0) = -1',
+  'close(4) = 0',
+  'poll([{fd=4, events=POLLOUT, revents=POLLOUT}], 1, 0) = 1',
+  'getsockopt(4, SOL_TCP, TCP_INFO, {tcpi_state=1}, [256]) = 0',
+  '99999999999999999999',
+  '-0',
+  'NaN',
+  '0x',
+  '\u0000',
+  '\uFFFD',
+  'é',
+  '\r',
+  '\t',
+  '9'.repeat(400),
+];
 
 function mutate(src: string, rnd: () => number): string {
   const int = (n: number): number => Math.floor(rnd() * n);
@@ -29,21 +78,34 @@ function mutate(src: string, rnd: () => number): string {
     const i = int(lines.length);
     const line = lines[i];
     switch (int(7)) {
-      case 0: { // a character flipped
+      case 0: {
+        // a character flipped
         const k = int(line.length + 1);
         lines[i] = line.slice(0, k) + String.fromCharCode(int(128)) + line.slice(k + 1);
         break;
       }
-      case 1: { // a token dropped in
+      case 1: {
+        // a token dropped in
         const k = int(line.length + 1);
         lines[i] = `${line.slice(0, k)} ${TOKENS[int(TOKENS.length)]} ${line.slice(k)}`;
         break;
       }
-      case 2: lines[i] = line.slice(0, int(line.length + 1)); break; // cut short
-      case 3: lines.splice(i, 0, ...Array(1 + int(3)).fill(line)); break; // repeated
-      case 4: lines.splice(i, 1); break; // gone
-      case 5: { const j = int(lines.length); [lines[i], lines[j]] = [lines[j], lines[i]]; break; } // out of order
-      default: lines[i] = line.replace(/\d+/g, (d) => (rnd() < 0.5 ? d : String(int(2 ** 31) * (rnd() < 0.2 ? 1e6 : 1)))); // numbers blown up
+      case 2:
+        lines[i] = line.slice(0, int(line.length + 1));
+        break; // cut short
+      case 3:
+        lines.splice(i, 0, ...Array(1 + int(3)).fill(line));
+        break; // repeated
+      case 4:
+        lines.splice(i, 1);
+        break; // gone
+      case 5: {
+        const j = int(lines.length);
+        [lines[i], lines[j]] = [lines[j], lines[i]];
+        break;
+      } // out of order
+      default:
+        lines[i] = line.replace(/\d+/g, (d) => (rnd() < 0.5 ? d : String(int(2 ** 31) * (rnd() < 0.2 ? 1e6 : 1)))); // numbers blown up
     }
   }
   return lines.join('\n');

@@ -21,17 +21,23 @@ test('preamble commands, relative/absolute/ranged/blocking times', () => {
   );
   assert.equal(s.preamble.length, 1);
   assert.match(s.preamble[0].text, /tcp_tso_win_divisor=100/);
-  assert.deepEqual(s.events.map((e) => e.time.start), [
-    { kind: 'absolute', seconds: 0 },
-    { kind: 'relative', seconds: 0.1 },
-    { kind: 'absolute', seconds: 1.5 },
-    { kind: 'relative', seconds: 0.3 },
-    { kind: 'relative', seconds: 0 },
-    { kind: 'any', seconds: 0 },
-  ]);
+  assert.deepEqual(
+    s.events.map((e) => e.time.start),
+    [
+      { kind: 'absolute', seconds: 0 },
+      { kind: 'relative', seconds: 0.1 },
+      { kind: 'absolute', seconds: 1.5 },
+      { kind: 'relative', seconds: 0.3 },
+      { kind: 'relative', seconds: 0 },
+      { kind: 'any', seconds: 0 },
+    ],
+  );
   assert.deepEqual(s.events[3].time.rangeEnd, { kind: 'relative', seconds: 0.31 });
   assert.deepEqual(s.events[4].time.blockingEnd, { kind: 'absolute', seconds: 0 });
-  assert.deepEqual(s.events.map((e) => e.line), [4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(
+    s.events.map((e) => e.line),
+    [4, 5, 6, 7, 8, 9],
+  );
 });
 
 test('packets: flags, ranges, ack, win and every option kind', () => {
@@ -50,7 +56,14 @@ test('packets: flags, ranges, ack, win and every option kind', () => {
   assert.equal(syn.flags, 'S');
   assert.equal(syn.ackFlag, false);
   assert.equal(syn.win, 32792);
-  assert.deepEqual(syn.options, [{ kind: 'mss', value: 1000 }, { kind: 'sackOK' }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'nop' }, { kind: 'wscale', value: 7 }]);
+  assert.deepEqual(syn.options, [
+    { kind: 'mss', value: 1000 },
+    { kind: 'sackOK' },
+    { kind: 'nop' },
+    { kind: 'nop' },
+    { kind: 'nop' },
+    { kind: 'wscale', value: 7 },
+  ]);
   assert.equal(data.direction, 'out');
   assert.equal(data.flags, 'P');
   assert.equal(data.ackFlag, true);
@@ -61,7 +74,13 @@ test('packets: flags, ranges, ack, win and every option kind', () => {
   assert.deepEqual(synack.options !== 'any' && synack.options?.[5], { kind: 'FO', cookie: 'abcd1234' });
   assert.deepEqual(md5.options !== 'any' && md5.options?.[0], { kind: 'md5', hex: '000102030405060708090a0b0c0d0e0f' });
   assert.equal(fin.options, 'any');
-  assert.deepEqual(sack.options !== 'any' && sack.options?.[0], { kind: 'sack', blocks: [[1001, 2001], [3001, 4001]] });
+  assert.deepEqual(sack.options !== 'any' && sack.options?.[0], {
+    kind: 'sack',
+    blocks: [
+      [1001, 2001],
+      [3001, 4001],
+    ],
+  });
   assert.deepEqual(sack.options !== 'any' && sack.options?.[1], { kind: 'unknown', text: 'foo 3' });
 });
 
@@ -78,7 +97,13 @@ test('system calls: flags, arrays, multi-line structs and errno results', () => 
   );
   const [sso, sendto, sendmsg, fcntl] = s.events as SyscallEvent[];
   assert.deepEqual(sso.args[3], { t: 'array', items: [{ t: 'num', v: 200000 }] });
-  assert.deepEqual(sendto.args[3], { t: 'or', items: [{ t: 'id', v: 'MSG_FASTOPEN' }, { t: 'id', v: 'MSG_ZEROCOPY' }] });
+  assert.deepEqual(sendto.args[3], {
+    t: 'or',
+    items: [
+      { t: 'id', v: 'MSG_FASTOPEN' },
+      { t: 'id', v: 'MSG_ZEROCOPY' },
+    ],
+  });
   assert.equal(sendto.result, -1);
   assert.equal(sendto.errno, 'EINPROGRESS');
   assert.equal(sendmsg.line, 3);
@@ -109,11 +134,23 @@ test('option lines, spaced blocking times, ECN marks and non-TCP packets', () =>
   const data = s.events[3] as PacketEvent;
   assert.equal(data.flags, 'P');
   assert.equal(data.ackFlag, true);
-  assert.deepEqual(s.events[4], { type: 'otherPacket', line: 6, time: { start: { kind: 'relative', seconds: 0.1 } }, direction: 'in', what: 'icmp unreachable' });
+  assert.deepEqual(s.events[4], {
+    type: 'otherPacket',
+    line: 6,
+    time: { start: { kind: 'relative', seconds: 0.1 } },
+    direction: 'in',
+    what: 'icmp unreachable',
+  });
 });
 
 test('python blocks and timed backtick commands are events', () => {
-  const s = parseScript(['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3', '+0 %{ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd }%', '+.07 `sysctl -q net.ipv4.tcp_timestamps=0`'].join('\n'));
+  const s = parseScript(
+    [
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+      '+0 %{ assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd }%',
+      '+.07 `sysctl -q net.ipv4.tcp_timestamps=0`',
+    ].join('\n'),
+  );
   assert.equal(s.events[1].type, 'python');
   assert.equal(s.events[2].type, 'command');
   assert.equal(s.events[2].type === 'command' && s.events[2].text, 'sysctl -q net.ipv4.tcp_timestamps=0');

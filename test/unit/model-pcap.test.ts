@@ -26,7 +26,9 @@ test('internetChecksum: the RFC 1071 example and a known IPv4 header', () => {
   // RFC 1071 section 3 example words 0001 f203 f4f5 f6f7 sum to ddf2, checksum 220d
   assert.equal(internetChecksum(Uint8Array.from([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7])), 0x220d);
   // The classic example header (Wikipedia "IPv4 header checksum"): checksum b861
-  const hdr = Uint8Array.from([0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0, 0, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7]);
+  const hdr = Uint8Array.from([
+    0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11, 0, 0, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7,
+  ]);
   assert.equal(internetChecksum(hdr), 0xb861);
 });
 
@@ -69,27 +71,55 @@ test('the ip_queue_xmit step reports the checksums the capture carries', () => {
   });
 });
 
-test('captures of our scripts open in tshark with correct IPv4 and TCP checksums', { skip: hasTshark() ? false : 'tshark is not installed (apt-get install tshark)' }, () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpath-pcap-'));
-  for (const name of ['nagle.pkt', 'small-rwnd.pkt', 'mss-option.pkt']) {
-    const r = runScript(parseScript(fs.readFileSync(path.join(PKT, name), 'utf8')));
-    for (const link of ['raw', 'ethernet'] as const) {
-      const file = path.join(dir, `${name}.${link}.pcap`);
-      fs.writeFileSync(file, buildPcap(r.packets, link));
-      const out = execFileSync(
-        'tshark',
-        ['-r', file, '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE', '-T', 'fields', '-e', 'ip.checksum.status', '-e', 'tcp.checksum.status', '-e', 'tcp.len', '-e', 'tcp.flags.syn'],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-      );
-      const rows = out.trim().split('\n').map((l) => l.split('\t'));
-      assert.equal(rows.length, r.packets.length, `${name} (${link}): one row per packet`);
-      for (const [ipStatus, tcpStatus] of rows) {
-        assert.equal(ipStatus, '1', `${name} (${link}): IPv4 checksum status ${ipStatus} (1 = good)`);
-        assert.equal(tcpStatus, '1', `${name} (${link}): TCP checksum status ${tcpStatus} (1 = good)`);
+test(
+  'captures of our scripts open in tshark with correct IPv4 and TCP checksums',
+  { skip: hasTshark() ? false : 'tshark is not installed (apt-get install tshark)' },
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpath-pcap-'));
+    for (const name of ['nagle.pkt', 'small-rwnd.pkt', 'mss-option.pkt']) {
+      const r = runScript(parseScript(fs.readFileSync(path.join(PKT, name), 'utf8')));
+      for (const link of ['raw', 'ethernet'] as const) {
+        const file = path.join(dir, `${name}.${link}.pcap`);
+        fs.writeFileSync(file, buildPcap(r.packets, link));
+        const out = execFileSync(
+          'tshark',
+          [
+            '-r',
+            file,
+            '-o',
+            'tcp.check_checksum:TRUE',
+            '-o',
+            'ip.check_checksum:TRUE',
+            '-T',
+            'fields',
+            '-e',
+            'ip.checksum.status',
+            '-e',
+            'tcp.checksum.status',
+            '-e',
+            'tcp.len',
+            '-e',
+            'tcp.flags.syn',
+          ],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+        );
+        const rows = out
+          .trim()
+          .split('\n')
+          .map((l) => l.split('\t'));
+        assert.equal(rows.length, r.packets.length, `${name} (${link}): one row per packet`);
+        for (const [ipStatus, tcpStatus] of rows) {
+          assert.equal(ipStatus, '1', `${name} (${link}): IPv4 checksum status ${ipStatus} (1 = good)`);
+          assert.equal(tcpStatus, '1', `${name} (${link}): TCP checksum status ${tcpStatus} (1 = good)`);
+        }
+        const lens = rows.map((row) => Number(row[2]));
+        assert.deepEqual(
+          lens,
+          r.packets.map((p) => p.len),
+          `${name} (${link}): payload lengths`,
+        );
+        assert.equal(rows[0][3], '1', 'first packet is the SYN');
       }
-      const lens = rows.map((row) => Number(row[2]));
-      assert.deepEqual(lens, r.packets.map((p) => p.len), `${name} (${link}): payload lengths`);
-      assert.equal(rows[0][3], '1', 'first packet is the SYN');
     }
-  }
-});
+  },
+);

@@ -8,7 +8,13 @@ import { Host } from '../../server/model/tcp/host';
 import { createSock } from '../../server/model/tcp/sock';
 import { tcp_cwnd_test, tcp_nagle_check, tcp_tso_autosize, tcp_tso_should_defer } from '../../server/model/tcp/output';
 import { tcp_xmit_size_goal } from '../../server/model/tcp/sendmsg';
-import { cubictcp_acked, cubictcp_cong_avoid, tcp_cwnd_restart, tcp_is_cwnd_limited, tcp_reno_cong_avoid } from '../../server/model/tcp/cong';
+import {
+  cubictcp_acked,
+  cubictcp_cong_avoid,
+  tcp_cwnd_restart,
+  tcp_is_cwnd_limited,
+  tcp_reno_cong_avoid,
+} from '../../server/model/tcp/cong';
 import { TCP_NAGLE_CORK, TCP_NAGLE_OFF } from '../../server/model/tcp/constants';
 import { Skb, TcpSock, truesizeFor } from '../../server/model/tcp/types';
 import { parseScript } from '../../server/model/packetdrill/parse';
@@ -197,8 +203,14 @@ for (const name of fs.readdirSync(PKT).filter((n) => n.endsWith('.pkt'))) {
     assert.ok(r.totals.outbound >= 3, 'script has outbound packets');
     const bad = r.outbound.filter((o) => !o.ok).map((o) => `line ${o.line} ${o.expected}: ${o.diffs.join('; ')}`);
     assert.deepEqual(bad, []);
-    assert.deepEqual(r.asserts.filter((a) => !a.ok), []);
-    assert.deepEqual(r.syscalls.filter((c) => !c.ok), []);
+    assert.deepEqual(
+      r.asserts.filter((a) => !a.ok),
+      [],
+    );
+    assert.deepEqual(
+      r.syscalls.filter((c) => !c.ok),
+      [],
+    );
     assert.deepEqual(r.unsupported, []);
     assert.deepEqual(r.extra, [], 'no packet the script does not expect');
   });
@@ -218,7 +230,16 @@ test('Nagle hold and its release are explained in the step trace', () => {
   assert.ok(held, 'a tcp_nagle_test step');
   assert.match(held.note, /held by Nagle/);
   const fns = new Set(r.steps.map((s) => s.fn));
-  for (const fn of ['tcp_sendmsg_locked', 'tcp_push', 'tcp_write_xmit', '__tcp_transmit_skb', 'ip_queue_xmit', 'dev_hard_start_xmit', 'tcp_ack']) assert.ok(fns.has(fn), fn);
+  for (const fn of [
+    'tcp_sendmsg_locked',
+    'tcp_push',
+    'tcp_write_xmit',
+    '__tcp_transmit_skb',
+    'ip_queue_xmit',
+    'dev_hard_start_xmit',
+    'tcp_ack',
+  ])
+    assert.ok(fns.has(fn), fn);
 });
 
 test('features the model lacks are reported as unsupported with their line', () => {
@@ -240,15 +261,22 @@ test('features the model lacks are reported as unsupported with their line', () 
     '+0 > icmp unreachable',
   ].join('\n');
   const r = runScript(parseScript(src));
-  assert.deepEqual(r.unsupported.map((u) => `${u.what} at line ${u.line}`), [
-    'system call getsockopt() at line 9',
-    "python statement 'import os' at line 10",
-    'inbound icmp unreachable packet at line 11',
-    'SACK blocks in an ACK (SACK scoreboard and loss recovery are not modelled) at line 14',
-    'duplicate ACK (fast retransmit / RACK loss detection is not modelled) at line 14',
-    'outbound icmp unreachable packet at line 15',
-  ]);
-  assert.deepEqual(r.outbound.map((o) => o.ok), [true, true, false], 'the outbound ICMP counts as not predicted');
+  assert.deepEqual(
+    r.unsupported.map((u) => `${u.what} at line ${u.line}`),
+    [
+      'system call getsockopt() at line 9',
+      "python statement 'import os' at line 10",
+      'inbound icmp unreachable packet at line 11',
+      'SACK blocks in an ACK (SACK scoreboard and loss recovery are not modelled) at line 14',
+      'duplicate ACK (fast retransmit / RACK loss detection is not modelled) at line 14',
+      'outbound icmp unreachable packet at line 15',
+    ],
+  );
+  assert.deepEqual(
+    r.outbound.map((o) => o.ok),
+    [true, true, false],
+    'the outbound ICMP counts as not predicted',
+  );
 });
 
 test('python blocks: variables persist across blocks, asserts compare tcp_info fields', () => {
@@ -264,7 +292,14 @@ test('python blocks: variables persist across blocks, asserts compare tcp_info f
     '+0 %{ assert tcpi_snd_mss >= 1000; assert tcpi_snd_cwnd != cwnd }%',
   ].join('\n');
   const r = runScript(parseScript(src));
-  assert.deepEqual(r.asserts.map((a) => [a.line, a.ok]), [[8, true], [9, true], [9, false]]);
+  assert.deepEqual(
+    r.asserts.map((a) => [a.line, a.ok]),
+    [
+      [8, true],
+      [9, true],
+      [9, false],
+    ],
+  );
   assert.deepEqual(r.unsupported, []);
 });
 
@@ -282,10 +317,13 @@ test('blocking calls complete when the model gets there: read waits for data, ac
     '+0 > . 1:1(0) ack 2001',
   ].join('\n');
   const r = runScript(parseScript(src));
-  assert.deepEqual(r.syscalls.filter((c) => c.call === 'accept' || c.call === 'read').map((c) => [c.call, c.got, c.ok]), [
-    ['accept', '4', true],
-    ['read', '2000', true],
-  ]);
+  assert.deepEqual(
+    r.syscalls.filter((c) => c.call === 'accept' || c.call === 'read').map((c) => [c.call, c.got, c.ok]),
+    [
+      ['accept', '4', true],
+      ['read', '2000', true],
+    ],
+  );
   assert.equal(r.totals.matched, 2);
   assert.deepEqual(r.unsupported, []);
 });

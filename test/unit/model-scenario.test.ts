@@ -10,22 +10,37 @@ function dataOut(ps: WirePacket[]): WirePacket[] {
 
 test('Nagle coalesces small writes behind an unacked one; TCP_NODELAY sends each', () => {
   const on = dataOut(simulateScenario({ bytesPerWrite: 100, writes: 10, writeIntervalMs: 1, rttMs: 10 }).packets);
-  assert.deepEqual(on.map((p) => p.len), [100, 900]);
+  assert.deepEqual(
+    on.map((p) => p.len),
+    [100, 900],
+  );
   assert.equal(on[1].timeNs - on[0].timeNs, 10e6, 'the rest leaves when the first is acked, one RTT later');
   const off = dataOut(simulateScenario({ bytesPerWrite: 100, writes: 10, writeIntervalMs: 1, rttMs: 10, nagle: false }).packets);
-  assert.deepEqual(off.map((p) => p.len), Array(10).fill(100));
+  assert.deepEqual(
+    off.map((p) => p.len),
+    Array(10).fill(100),
+  );
 });
 
 test('cork sends full segments only until uncorked', () => {
   const r = simulateScenario({ bytesPerWrite: 300, writes: 5, cork: true });
-  assert.deepEqual(dataOut(r.packets).map((p) => p.len), [1460, 40]);
+  assert.deepEqual(
+    dataOut(r.packets).map((p) => p.len),
+    [1460, 40],
+  );
 });
 
 test('without device TSO the wire carries MSS-sized packets, PSH on the last of each', () => {
   const r = simulateScenario({ bytesPerWrite: 10000, writes: 1, tso: false, mss: 1000 });
   const out = dataOut(r.packets);
-  assert.ok(out.every((p) => p.len <= 1000), out.map((p) => p.len).join());
-  assert.equal(out.reduce((a, p) => a + p.len, 0), 10000);
+  assert.ok(
+    out.every((p) => p.len <= 1000),
+    out.map((p) => p.len).join(),
+  );
+  assert.equal(
+    out.reduce((a, p) => a + p.len, 0),
+    10000,
+  );
   assert.ok(r.steps.some((s) => s.fn === 'skb_gso_segment'));
   const withTso = dataOut(simulateScenario({ bytesPerWrite: 10000, writes: 1, mss: 1000 }).packets);
   assert.ok(withTso.length < out.length && withTso.some((p) => p.len > 1000));

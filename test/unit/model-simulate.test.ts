@@ -36,8 +36,14 @@ test('exit 1 and the difference when the script disagrees', async () => {
 });
 
 test('--json carries packets, checks, steps and the locations from the locate callback', async () => {
-  const r = await sim([path.join(PKT, 'nagle.pkt'), '--json'], (fn) => (fn === 'tcp_write_xmit' ? { file: 'net/ipv4/tcp_output.c', line: 2753 } : undefined));
-  const j = JSON.parse(r.out) as { totals: { outbound: number; matched: number }; steps: Array<{ fn: string }>; locations: Record<string, { file: string; line: number }> };
+  const r = await sim([path.join(PKT, 'nagle.pkt'), '--json'], (fn) =>
+    fn === 'tcp_write_xmit' ? { file: 'net/ipv4/tcp_output.c', line: 2753 } : undefined,
+  );
+  const j = JSON.parse(r.out) as {
+    totals: { outbound: number; matched: number };
+    steps: Array<{ fn: string }>;
+    locations: Record<string, { file: string; line: number }>;
+  };
   assert.deepEqual(j.totals, { outbound: 4, matched: 4 });
   assert.ok(j.steps.some((s) => s.fn === 'tcp_nagle_test'));
   assert.deepEqual(j.locations, { tcp_write_xmit: { file: 'net/ipv4/tcp_output.c', line: 2753 } });
@@ -48,7 +54,15 @@ test('--tree without a locate callback greps the tree for definitions', async ()
   fs.mkdirSync(path.join(tree, 'net', 'ipv4'), { recursive: true });
   fs.writeFileSync(
     path.join(tree, 'net', 'ipv4', 'tcp_output.c'),
-    ['static bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle,', '\t\t\t   int push_one, gfp_t gfp);', '', 'static bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle,', '\t\t\t   int push_one, gfp_t gfp)', '{', '}'].join('\n'),
+    [
+      'static bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle,',
+      '\t\t\t   int push_one, gfp_t gfp);',
+      '',
+      'static bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle,',
+      '\t\t\t   int push_one, gfp_t gfp)',
+      '{',
+      '}',
+    ].join('\n'),
   );
   const r = await sim([path.join(PKT, 'nagle.pkt'), '--tree', tree]);
   assert.match(r.out, /tcp_write_xmit \(net\/ipv4\/tcp_output\.c:4\):/, 'the definition, not the prototype at line 1');

@@ -44,7 +44,8 @@ const AWKWARD: Record<string, string> = {
   'only a comment': '/* nothing */\n',
   'unbalanced braces': 'static int f(struct sock *sk) {\n  if (sk->ops->sendmsg(sk, msg, len) {\n    return 1;\n',
   'missing semicolon': 'int g(void) { int x = h() return x; }\nstruct proto_ops ops = { .sendmsg = g, };\n',
-  'macro soup': '#define X(a) a##_ops\nX(tcp) = { .f = 1 };\nDEFINE_SOMETHING(foo, struct bar, baz);\nlist_for_each_entry(p, &head, list) { p->ops->run(p); }\n',
+  'macro soup':
+    '#define X(a) a##_ops\nX(tcp) = { .f = 1 };\nDEFINE_SOMETHING(foo, struct bar, baz);\nlist_for_each_entry(p, &head, list) { p->ops->run(p); }\n',
   'stray #endif': 'int a;\n#endif\n# endif\nint b(void) { return a; }\n',
   // A large tree, then a small one.
   'many nodes': 'static int f(struct sock *sk) { return sk->ops->sendmsg(sk, msg, len) + g(1, 2); }\n'.repeat(6000),
@@ -59,7 +60,10 @@ test('the native parser builds the same tree on malformed and non-ASCII input', 
 test('native positions are string indexes, also after astral and accented characters', () => {
   const text = AWKWARD['non-ASCII'];
   const names: string[] = [];
-  const walk = (n: LNode): void => { if (n.type === 'identifier') names.push(n.text); n.children.forEach(walk); };
+  const walk = (n: LNode): void => {
+    if (n.type === 'identifier') names.push(n.text);
+    n.children.forEach(walk);
+  };
   walk(native(text));
   assert.deepEqual(names, ['fö', 'ü', 'ü', 'after', 'fö']);
   const fns = native(text).children.filter((c) => c.type === 'function_definition');

@@ -56,13 +56,16 @@ const lineOf = (text: string, needle: string, nth = 0): number => {
 
 test('the light scan finds functions (also with the type on its own line), initialized objects and structs', () => {
   const syms = findSymbols(SRC);
-  assert.deepEqual(syms.map((s) => `${s.kind} ${s.name} ${s.line}-${s.end}`), [
-    `function x_prepare ${lineOf(SRC, 'x_prepare(struct')}-${lineOf(SRC, '}', 0)}`,
-    `function x_sendmsg ${lineOf(SRC, 'int x_sendmsg(')}-${lineOf(SRC, 'EXPORT_SYMBOL') - 1}`,
-    `function x_close ${lineOf(SRC, 'x_close(struct')}-${lineOf(SRC, 'x_close(struct') + 3}`,
-    `object x_ops ${lineOf(SRC, 'x_ops =')}-${lineOf(SRC, '.release') + 1}`,
-    `struct x_sock ${lineOf(SRC, 'struct x_sock {')}-${lineOf(SRC, 'int (*cb)') + 1}`,
-  ]);
+  assert.deepEqual(
+    syms.map((s) => `${s.kind} ${s.name} ${s.line}-${s.end}`),
+    [
+      `function x_prepare ${lineOf(SRC, 'x_prepare(struct')}-${lineOf(SRC, '}', 0)}`,
+      `function x_sendmsg ${lineOf(SRC, 'int x_sendmsg(')}-${lineOf(SRC, 'EXPORT_SYMBOL') - 1}`,
+      `function x_close ${lineOf(SRC, 'x_close(struct')}-${lineOf(SRC, 'x_close(struct') + 3}`,
+      `object x_ops ${lineOf(SRC, 'x_ops =')}-${lineOf(SRC, '.release') + 1}`,
+      `struct x_sock ${lineOf(SRC, 'struct x_sock {')}-${lineOf(SRC, 'int (*cb)') + 1}`,
+    ],
+  );
   assert.equal(enclosingSymbol(syms, lineOf(SRC, '#include')), undefined);
   assert.equal(enclosingSymbol(syms, lineOf(SRC, 'sk_prot->sendmsg'))?.name, 'x_sendmsg');
 });
@@ -123,7 +126,7 @@ test('the function renamed: found by its text and neighbours, and the anchor tak
   assert.equal(p.anchor.symbol, 'x_do_sendmsg');
 });
 
-test('a note on the function\'s own header line follows a rename through the similar line', () => {
+test("a note on the function's own header line follows a rename through the similar line", () => {
   const line = lineOf(SRC, 'int x_sendmsg(');
   const a = makeAnchor('net/core/x.c', SRC, line);
   const renamed = SRC.replaceAll('x_sendmsg', 'x_xmit');
@@ -168,7 +171,10 @@ test('a note on a bare brace is not moved to an unrelated brace elsewhere', () =
 
 test('placing a note with a 100 KB line text (a hostile notes.json) stays fast: the text is capped', () => {
   // 3,000 lines of functions, none holding the text: every step of the search runs to the end.
-  const file = Array.from({ length: 300 }, (_, i) => `static int f${i}(int a)\n{\n\tint b = a + ${i};\n\n\tif (b > 3)\n\t\treturn b;\n\tb = g(b, ${i});\n\treturn b * 2;\n}\n`).join('\n');
+  const file = Array.from(
+    { length: 300 },
+    (_, i) => `static int f${i}(int a)\n{\n\tint b = a + ${i};\n\n\tif (b > 3)\n\t\treturn b;\n\tb = g(b, ${i});\n\treturn b * 2;\n}\n`,
+  ).join('\n');
   const big = 'x = y + z; '.repeat(10_000);
   const started = performance.now();
   const p = reanchor({ file: 'net/x.c', line: 7, endLine: 7, text: big, before: [big, big], after: [big, big] }, file);

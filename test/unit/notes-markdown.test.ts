@@ -10,7 +10,17 @@ const at = '2026-01-02T03:04:05.000Z';
 const notes: Note[] = [
   {
     id: 'n1',
-    anchor: { file: 'net/core/x.c', line: 18, endLine: 18, symbol: 'x_sendmsg', symbolKind: 'function', offset: 7, text: 'err = sk->sk_prot->sendmsg(sk, msg, size);', before: ['if (err)', 'return err;'], after: ['return 0;', '}'] },
+    anchor: {
+      file: 'net/core/x.c',
+      line: 18,
+      endLine: 18,
+      symbol: 'x_sendmsg',
+      symbolKind: 'function',
+      offset: 7,
+      text: 'err = sk->sk_prot->sendmsg(sk, msg, size);',
+      before: ['if (err)', 'return err;'],
+      after: ['return 0;', '}'],
+    },
     resolved: false,
     comments: [
       { id: 'c1', author: 'ada', body: 'Goes to **tcp_sendmsg** for TCP.\n\n```c\nsk->sk_prot->sendmsg\n```', created: at, updated: at },
@@ -68,7 +78,10 @@ test('a line of C holding `-->` cannot end the data comment early, and still rou
 });
 
 const one = (body: string, anchor: Partial<Note['anchor']> = {}): Note => ({
-  ...notes[0], id: 'n9', anchor: { ...notes[0].anchor, ...anchor }, comments: [{ id: 'c9', author: 'ada', body, created: at, updated: at }],
+  ...notes[0],
+  id: 'n9',
+  anchor: { ...notes[0].anchor, ...anchor },
+  comments: [{ id: 'c9', author: 'ada', body, created: at, updated: at }],
 });
 
 test('a body holding its own closing marker on a line of its own survives, with any backslashes before it', () => {
@@ -83,7 +96,11 @@ test('CRLF in a body comes back as CRLF; a document an editor saved with CRLF th
   const md = toMarkdown([one(body)]);
   assert.equal(fromMarkdown(md)[0].comments[0].body, body);
   const converted = md.replace(/\r?\n/g, '\r\n');
-  assert.equal(fromMarkdown(converted)[0].comments[0].body, body.replace(/\r\n/g, '\n'), 'line breaks of a converted document are line breaks');
+  assert.equal(
+    fromMarkdown(converted)[0].comments[0].body,
+    body.replace(/\r\n/g, '\n'),
+    'line breaks of a converted document are line breaks',
+  );
 });
 
 test('a symbol or line with backticks stays inside its code span (a longer fence, as CommonMark has it)', () => {
@@ -100,7 +117,10 @@ test('a newline in a symbol or author cannot start a line of its own (a forged m
   const md = toMarkdown([n]);
   assert.equal(md.split('\n').filter((l) => l.startsWith('<!-- kpath-note ')).length, 1);
   assert.doesNotMatch(md, /^# heading/m);
-  assert.deepEqual(fromMarkdown(md).map((x) => x.id), ['n9']);
+  assert.deepEqual(
+    fromMarkdown(md).map((x) => x.id),
+    ['n9'],
+  );
 });
 
 test('a parenthesis in a path does not end the link early', () => {

@@ -17,7 +17,17 @@ const tree = () => mkdtempSync(path.join(os.tmpdir(), 'kpath-notes-'));
 function note(id: string, file: string, line: number, body: string, at = '2026-01-01T00:00:00.000Z'): Note {
   return {
     id,
-    anchor: { file, line, endLine: line, symbol: 'x_sendmsg', symbolKind: 'function', offset: 3, text: `line ${line}`, before: [], after: [] },
+    anchor: {
+      file,
+      line,
+      endLine: line,
+      symbol: 'x_sendmsg',
+      symbolKind: 'function',
+      offset: 3,
+      text: `line ${line}`,
+      before: [],
+      after: [],
+    },
     resolved: false,
     comments: [{ id: `${id}-c1`, author: 'ada', body, created: at, updated: at }],
     created: at,
@@ -37,7 +47,10 @@ test('the text is stable: sorted by file and line, fixed key order, one trailing
   const c = note('c', 'net/core/x.c', 2, 'third');
   const text = serialize([a, b, c]);
   assert.equal(text, serialize([c, a, b]), 'the order of the input does not matter');
-  assert.deepEqual(parse(text).map((n) => n.id), ['a', 'c', 'b']);
+  assert.deepEqual(
+    parse(text).map((n) => n.id),
+    ['a', 'c', 'b'],
+  );
   assert.ok(text.endsWith('}\n'));
   const first = (JSON.parse(text) as { notes: Record<string, unknown>[] }).notes[0];
   assert.deepEqual(Object.keys(first), ['id', 'anchor', 'resolved', 'created', 'updated', 'comments']);
@@ -54,7 +67,7 @@ test('save writes atomically: the file is replaced whole and no temporary file i
   assert.equal(parse(readFileSync(file, 'utf8'))[0].comments[0].body, 'hello');
 });
 
-test('two windows: each keeps the other\'s new notes, deletions and replies', async () => {
+test("two windows: each keeps the other's new notes, deletions and replies", async () => {
   const root = tree();
   const file = notesFilePath(root, '');
   const seed = new NotesStore(file);
@@ -74,7 +87,10 @@ test('two windows: each keeps the other\'s new notes, deletions and replies', as
 
   const onDisk = parse(readFileSync(file, 'utf8'));
   assert.deepEqual(onDisk.map((n) => n.id).sort(), ['from-w1', 'from-w2', 'keep']);
-  assert.deepEqual(onDisk.find((n) => n.id === 'keep')!.comments.map((c) => c.body), ['shared', 'a reply']);
+  assert.deepEqual(
+    onDisk.find((n) => n.id === 'keep')!.comments.map((c) => c.body),
+    ['shared', 'a reply'],
+  );
   assert.deepEqual(merged, onDisk, 'the window adopts the merged notes');
   // And window 1, saving again with its stale copy, does not undo window 2's work.
   await w1.save(w1.load());
@@ -84,7 +100,8 @@ test('two windows: each keeps the other\'s new notes, deletions and replies', as
 test('a deleted note that the other window changed meanwhile survives', async () => {
   const file = notesFilePath(tree(), '');
   await new NotesStore(file).save([note('n', 'net/core/x.c', 1, 'v1')]);
-  const w1 = new NotesStore(file), w2 = new NotesStore(file);
+  const w1 = new NotesStore(file),
+    w2 = new NotesStore(file);
   w1.load();
   const two = w2.load();
   two[0].resolved = true;
@@ -101,13 +118,16 @@ test('a broken file: a clear error, the file untouched, a backup beside it, noth
   const broken = '{ "version": 1, "notes": [ { "id": "x", \n';
   writeFileSync(file, broken);
   const store = new NotesStore(file);
-  assert.throws(() => store.load(), (e: unknown) => {
-    assert.ok(e instanceof NotesFileBroken);
-    assert.match(e.message, /notes\.json cannot be read: not valid JSON/);
-    assert.ok(e.backup && existsSync(e.backup));
-    assert.equal(readFileSync(e.backup, 'utf8'), broken);
-    return true;
-  });
+  assert.throws(
+    () => store.load(),
+    (e: unknown) => {
+      assert.ok(e instanceof NotesFileBroken);
+      assert.match(e.message, /notes\.json cannot be read: not valid JSON/);
+      assert.ok(e.backup && existsSync(e.backup));
+      assert.equal(readFileSync(e.backup, 'utf8'), broken);
+      return true;
+    },
+  );
   await assert.rejects(store.save([note('n', 'net/core/x.c', 1, 'new')]), NotesFileBroken);
   assert.equal(readFileSync(file, 'utf8'), broken, 'untouched');
   assert.equal(readdirSync(path.dirname(file)).filter((f) => f.includes('.bak')).length, 1, 'one backup per broken content');
@@ -115,7 +135,10 @@ test('a broken file: a clear error, the file untouched, a backup beside it, noth
 
 test('a hand-edited file with a wrong field names the note and the field', () => {
   const text = serialize([note('n1', 'net/core/x.c', 1, 'ok')]).replace('"line": 1', '"line": "one"');
-  assert.throws(() => parse(text), (e: unknown) => e instanceof NotesFormatError && /note 1 \(id n1\): "line" must be a whole number/.test(e.message));
+  assert.throws(
+    () => parse(text),
+    (e: unknown) => e instanceof NotesFormatError && /note 1 \(id n1\): "line" must be a whole number/.test(e.message),
+  );
 });
 
 test('paths that leave the tree are refused, in the file and by the checker', () => {
@@ -142,10 +165,11 @@ test('two processes saving at the same time, twenty notes each: all forty are ke
         comments: [{ id: 'c', author: '${who}', body: 'n' + i, created: t, updated: t }], created: t, updated: t });
       notes = await s.save(notes);
     } })().catch((e) => { console.error(e); process.exit(1); });`;
-  const run = (who: string) => new Promise<number>((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', '-e', script(who)], { stdio: 'inherit' });
-    p.on('exit', (code) => resolve(code ?? 1));
-  });
+  const run = (who: string) =>
+    new Promise<number>((resolve) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', '-e', script(who)], { stdio: 'inherit' });
+      p.on('exit', (code) => resolve(code ?? 1));
+    });
   assert.deepEqual(await Promise.all([run('a'), run('b')]), [0, 0]);
   const ids = parse(readFileSync(file, 'utf8')).map((n) => n.id);
   assert.equal(ids.length, 40);
@@ -156,7 +180,8 @@ test('a change with the same date as the common version still wins over the unch
   // E.g. a reply edited in an exported Markdown and imported: only the side that changed counts.
   const file = notesFilePath(tree(), '');
   await new NotesStore(file).save([note('n', 'net/core/x.c', 1, 'old body')]);
-  const w1 = new NotesStore(file), w2 = new NotesStore(file);
+  const w1 = new NotesStore(file),
+    w2 = new NotesStore(file);
   const one = w1.load();
   const two = w2.load();
   one[0].comments[0].body = 'edited body';
@@ -166,8 +191,18 @@ test('a change with the same date as the common version still wins over the unch
 });
 
 test('a path that is a URL (any scheme) or holds a control character is refused: the export would link it', () => {
-  for (const bad of ['javascript:alert(1)', 'command:workbench.action.terminal.new', 'file:///etc/passwd', 'http://evil.example/x.c',
-    'vscode://kpath/x', 'data:text/html,x', './javascript:alert(1)', './/command:x', 'net/x.c\n<!-- kpath-note {} -->', 'net/x\u0000.c']) {
+  for (const bad of [
+    'javascript:alert(1)',
+    'command:workbench.action.terminal.new',
+    'file:///etc/passwd',
+    'http://evil.example/x.c',
+    'vscode://kpath/x',
+    'data:text/html,x',
+    './javascript:alert(1)',
+    './/command:x',
+    'net/x.c\n<!-- kpath-note {} -->',
+    'net/x\u0000.c',
+  ]) {
     const r = checkRelativePath(bad);
     assert.equal(r.ok, false, bad);
   }
@@ -198,8 +233,15 @@ test('a lock held by another window: the save waits without blocking the thread,
   writeFileSync(`${file}.lock`, 'another window');
   const store = new NotesStore(file);
   // A timer ticking every 10 ms: on a blocked thread (Atomics.wait) it would not run until the save gave up.
-  let ticks = 0, worst = 0, last = Date.now();
-  const tick = setInterval(() => { const now = Date.now(); worst = Math.max(worst, now - last); last = now; ticks++; }, 10);
+  let ticks = 0,
+    worst = 0,
+    last = Date.now();
+  const tick = setInterval(() => {
+    const now = Date.now();
+    worst = Math.max(worst, now - last);
+    last = now;
+    ticks++;
+  }, 10);
   // The other window lets go after 300 ms.
   setTimeout(() => rmSync(`${file}.lock`), 300);
   const started = Date.now();

@@ -21,11 +21,25 @@ test('a packet reaches TCP through ip_rcv and both okfns, not through a hook tha
   const ix = await index();
   const p = callPath(ix, 'netif_receive_skb', 'tcp_v4_rcv');
   assert.equal(p.broken, undefined, p.broken?.reason);
-  assert.deepEqual(names(p), ['netif_receive_skb', '__netif_receive_skb_core', 'ip_rcv', 'NF_HOOK', 'ip_rcv_finish', 'dst_input', 'ip_local_deliver', 'NF_HOOK', 'ip_local_deliver_finish', 'tcp_v4_rcv']);
+  assert.deepEqual(names(p), [
+    'netif_receive_skb',
+    '__netif_receive_skb_core',
+    'ip_rcv',
+    'NF_HOOK',
+    'ip_rcv_finish',
+    'dst_input',
+    'ip_local_deliver',
+    'NF_HOOK',
+    'ip_local_deliver_finish',
+    'tcp_v4_rcv',
+  ]);
   assert.ok(!names(p).includes('br_nf_steal_in'), 'the ingress hook state carries no okfn');
   assert.equal(p.hops[3].via, 'NF_HOOK#4');
   // A switch offers what the path could take instead: any packet type, but only the okfn ip_rcv passed.
-  assert.deepEqual(p.hops[1].alternatives.map((a) => a.name), ['arp_rcv']);
+  assert.deepEqual(
+    p.hops[1].alternatives.map((a) => a.name),
+    ['arp_rcv'],
+  );
   assert.deepEqual(p.hops[3].alternatives, []);
 });
 
@@ -44,16 +58,31 @@ test('state->okfn in a hook is what the NF_HOOK caller on the path passed (nf_ho
   assert.equal(callPath(ix, 'nf_hook_slow', 'arp_process').broken, undefined);
 });
 
-const transmit: Route = { start: ['dev_queue_xmit'], stops: [], end: { slot: 'net_device_ops.ndo_start_xmit' }, otherFamily: 'net/ipv6/', branches: [QDISC_BRANCH] };
+const transmit: Route = {
+  start: ['dev_queue_xmit'],
+  stops: [],
+  end: { slot: 'net_device_ops.ndo_start_xmit' },
+  otherFamily: 'net/ipv6/',
+  branches: [QDISC_BRANCH],
+};
 
 test('the qdisc branch: a device with a queue goes through net/sched, one without straight to the driver', async () => {
   const ix = await index();
   const typical = routePath(ix, transmit);
   assert.equal(typical.broken, undefined, typical.broken?.reason);
   assert.deepEqual(names(typical), ['dev_queue_xmit', '__dev_xmit_skb', 'sch_direct_xmit', 'dev_hard_start_xmit']);
-  assert.deepEqual(typical.branches!.map((b) => [b.id, b.chosen, b.default]), [['qdisc', 'queue', 'queue']]);
-  assert.deepEqual(typical.branches![0].options.map((o) => o.id), ['queue', 'noqueue']);
-  assert.deepEqual(typical.endsAt!.targets.map((t) => [t.name, t.lane]), [['loopback_xmit', 'driver']]);
+  assert.deepEqual(
+    typical.branches!.map((b) => [b.id, b.chosen, b.default]),
+    [['qdisc', 'queue', 'queue']],
+  );
+  assert.deepEqual(
+    typical.branches![0].options.map((o) => o.id),
+    ['queue', 'noqueue'],
+  );
+  assert.deepEqual(
+    typical.endsAt!.targets.map((t) => [t.name, t.lane]),
+    [['loopback_xmit', 'driver']],
+  );
   const noqueue = routePath(ix, transmit, { branches: { qdisc: 'noqueue' } });
   assert.deepEqual(names(noqueue), ['dev_queue_xmit', 'dev_hard_start_xmit']);
   assert.equal(noqueue.branches![0].chosen, 'noqueue');
@@ -71,7 +100,10 @@ test('the netfilter branch: with hooks, each NF_HOOK on the path gets the hooks 
   const hooks = routePath(ix, receive, { branches: { netfilter: 'hooks' } });
   assert.deepEqual(names(hooks), names(none), 'the path itself is the same');
   const boxes = names(hooks);
-  assert.deepEqual(hooks.sideCalls!.map((c) => boxes[c.at]), ['NF_HOOK', 'NF_HOOK']);
+  assert.deepEqual(
+    hooks.sideCalls!.map((c) => boxes[c.at]),
+    ['NF_HOOK', 'NF_HOOK'],
+  );
   for (const c of hooks.sideCalls!) {
     assert.deepEqual(c.hops.map((h) => h.to.name).slice(0, 2), ['nf_hook', 'nf_hook_slow']);
     assert.equal(c.hops.at(-1)!.via, 'nf_hook_entry.hook');
@@ -82,7 +114,11 @@ test('the netfilter branch: with hooks, each NF_HOOK on the path gets the hooks 
 test('each function of a path carries its lane, from where it lives', async () => {
   const ix = await index();
   const p = callPath(ix, 'netif_receive_skb', 'tcp_v4_rcv');
-  assert.deepEqual(p.hops.map((h) => [h.to.name, h.to.lane]).slice(0, 3), [['__netif_receive_skb_core', 'device'], ['ip_rcv', 'ip'], ['NF_HOOK', 'netfilter']]);
+  assert.deepEqual(p.hops.map((h) => [h.to.name, h.to.lane]).slice(0, 3), [
+    ['__netif_receive_skb_core', 'device'],
+    ['ip_rcv', 'ip'],
+    ['NF_HOOK', 'netfilter'],
+  ]);
   assert.equal(p.hops[0].from.lane, 'device');
   assert.equal(p.hops.at(-1)!.to.lane, 'tcp');
   assert.equal(classify({ name: 'udp_sendmsg', file: 'net/ipv4/udp.c' }), 'udp');

@@ -6,7 +6,8 @@ import { isDefineOnly } from '../../server/parse/preprocess';
 test('a file of #defines and comments is define-only; one line of code is not', () => {
   const yes: Record<string, string> = {
     empty: '',
-    'defines and comments': '/* SPDX */\n// generated\n#ifndef X_H\n#define X_H\n#define REG_A 0x10 /* a */\n#define REG_B(n) ((n) << 2) // b\n#endif\n',
+    'defines and comments':
+      '/* SPDX */\n// generated\n#ifndef X_H\n#define X_H\n#define REG_A 0x10 /* a */\n#define REG_B(n) ((n) << 2) // b\n#endif\n',
     'continued directive': '#define M(a, b) \\\n  ((a) + \\\n   (b))\n',
     'comment across lines inside a directive': '#define A 1 /* one\n  still the comment */\n#define B 2\n',
     'comment before a directive on its line': '/* x */ #define C 3\n',

@@ -11,7 +11,13 @@ const dataOut = (rows: ReturnType<typeof playScenario>['rows']) => rows.filter((
 test('Nagle on: the second 100-byte write is held until the ACK of the first', () => {
   const pb = playScenario({ bytesPerWrite: 100, writes: 2, nagle: true, rttMs: 10 });
   const out = dataOut(pb.rows);
-  assert.deepEqual(out.map((r) => [r.timeNs / 1e6, r.flags, seqText(r), r.ack]), [[10, 'P.', '1:101(100)', 1], [20, 'P.', '101:201(100)', 1]]);
+  assert.deepEqual(
+    out.map((r) => [r.timeNs / 1e6, r.flags, seqText(r), r.ack]),
+    [
+      [10, 'P.', '1:101(100)', 1],
+      [20, 'P.', '101:201(100)', 1],
+    ],
+  );
   const held = pb.steps.findIndex((s) => s.fn === 'tcp_nagle_test');
   assert.match(pb.steps[held].note, /held by Nagle/);
   // The held write's packet appears only after the ACK of 101 has come in.
@@ -23,8 +29,17 @@ test('Nagle on: the second 100-byte write is held until the ACK of the first', (
 
 test('Nagle off (TCP_NODELAY): both writes leave at once and nothing is held', () => {
   const pb = playScenario({ bytesPerWrite: 100, writes: 2, nagle: false, rttMs: 10 });
-  assert.deepEqual(dataOut(pb.rows).map((r) => [r.timeNs / 1e6, seqText(r)]), [[10, '1:101(100)'], [10, '101:201(100)']]);
-  assert.equal(pb.steps.some((s) => /held by Nagle/.test(s.note)), false);
+  assert.deepEqual(
+    dataOut(pb.rows).map((r) => [r.timeNs / 1e6, seqText(r)]),
+    [
+      [10, '1:101(100)'],
+      [10, '101:201(100)'],
+    ],
+  );
+  assert.equal(
+    pb.steps.some((s) => /held by Nagle/.test(s.note)),
+    false,
+  );
   assert.ok(pb.steps.some((s) => s.fn === '__tcp_sock_set_nodelay'));
 });
 
@@ -61,20 +76,31 @@ test('a script is played in its own numbering, each packet checked against its >
   const pb = playScript('nagle.pkt', script);
   assert.deepEqual(pb.score, { matched: 3, outbound: 3 });
   const out = pb.rows.filter((r) => r.direction === 'out');
-  assert.deepEqual(out.map((r) => [r.flags, seqText(r), r.check?.ok, r.check?.line]), [['S.', '0:0(0)', true, 5], ['P.', '1:101(100)', true, 9], ['P.', '101:201(100)', true, 12]]);
+  assert.deepEqual(
+    out.map((r) => [r.flags, seqText(r), r.check?.ok, r.check?.line]),
+    [
+      ['S.', '0:0(0)', true, 5],
+      ['P.', '1:101(100)', true, 9],
+      ['P.', '101:201(100)', true, 12],
+    ],
+  );
   assert.ok(pb.steps.some((s) => s.fn === 'tcp_nagle_test' && /held by Nagle/.test(s.note)));
 });
 
 const kernel = process.env.KPATH_KERNEL;
 const selftests = kernel && join(kernel, 'tools/testing/selftests/net/packetdrill');
-test('every packetdrill selftest of the tree plays: each packet at a step of its own instant, each > line marked', { skip: !(selftests && existsSync(selftests)) && 'KPATH_KERNEL with tools/testing/selftests/net/packetdrill not set' }, () => {
-  const siblings = { 'defaults.sh': readFileSync(join(selftests!, 'defaults.sh'), 'utf8') };
-  const names = readdirSync(selftests!).filter((n) => n.endsWith('.pkt'));
-  assert.ok(names.length > 10);
-  for (const name of names) {
-    const pb = playScript(name, readFileSync(join(selftests!, name), 'utf8'), siblings);
-    for (const r of pb.rows) assert.equal(pb.steps[r.atStep].timeNs, r.timeNs, `${name}: packet ${r.id} shows at a step of its time`);
-    const checked = pb.rows.filter((r) => r.check?.ok).length;
-    assert.ok(checked >= pb.score!.matched, `${name}: ${checked} rows marked for ${pb.score!.matched} matched lines`);
-  }
-});
+test(
+  'every packetdrill selftest of the tree plays: each packet at a step of its own instant, each > line marked',
+  { skip: !(selftests && existsSync(selftests)) && 'KPATH_KERNEL with tools/testing/selftests/net/packetdrill not set' },
+  () => {
+    const siblings = { 'defaults.sh': readFileSync(join(selftests!, 'defaults.sh'), 'utf8') };
+    const names = readdirSync(selftests!).filter((n) => n.endsWith('.pkt'));
+    assert.ok(names.length > 10);
+    for (const name of names) {
+      const pb = playScript(name, readFileSync(join(selftests!, name), 'utf8'), siblings);
+      for (const r of pb.rows) assert.equal(pb.steps[r.atStep].timeNs, r.timeNs, `${name}: packet ${r.id} shows at a step of its time`);
+      const checked = pb.rows.filter((r) => r.check?.ok).length;
+      assert.ok(checked >= pb.score!.matched, `${name}: ${checked} rows marked for ${pb.score!.matched} matched lines`);
+    }
+  },
+);

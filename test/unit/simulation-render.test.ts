@@ -30,7 +30,8 @@ const nagleScript = [
   '+0 > P. 101:201(100) ack 1',
 ].join('\n');
 /** What the script's preamble runs: the part of the selftests' defaults.sh that matters here. */
-const defaultsSh = 'sysctl -q net.ipv4.tcp_timestamps=1\nsysctl -q net.ipv4.tcp_sack=1\nsysctl -q net.ipv4.tcp_rmem="4096 540000 $((15*1024*1024))"\n';
+const defaultsSh =
+  'sysctl -q net.ipv4.tcp_timestamps=1\nsysctl -q net.ipv4.tcp_sack=1\nsysctl -q net.ipv4.tcp_rmem="4096 540000 $((15*1024*1024))"\n';
 
 let panel: PanelServer;
 
@@ -42,16 +43,29 @@ after(async () => {
   await panel?.close();
 });
 
-interface SimRecorded { posted: FromWebview[]; violations: string[] }
-declare global { interface Window { __kpathSim: SimRecorded } }
+interface SimRecorded {
+  posted: FromWebview[];
+  violations: string[];
+}
+declare global {
+  interface Window {
+    __kpathSim: SimRecorded;
+  }
+}
 
 /** The panel with the send path drawn; the stub answers listScripts/readScript like the host. */
 async function openPanel(saved?: WebviewState, width = 1500): Promise<{ page: Page; errors: string[] }> {
   const answers: Record<string, ToWebview> = {
-    listScripts: { type: 'scripts', dir: 'tools/testing/selftests/net/packetdrill', names: ['nagle.pkt', 'tcp_slow_start_slow-start-ack-per-1pkt.pkt'] },
+    listScripts: {
+      type: 'scripts',
+      dir: 'tools/testing/selftests/net/packetdrill',
+      names: ['nagle.pkt', 'tcp_slow_start_slow-start-ack-per-1pkt.pkt'],
+    },
     readScript: { type: 'script', name: 'nagle.pkt', text: nagleScript, siblings: { 'defaults.sh': defaultsSh } },
   };
-  const { page, errors } = await openPanelPage(panel, `(() => {
+  const { page, errors } = await openPanelPage(
+    panel,
+    `(() => {
     const rec = { posted: [], violations: [] };
     const answers = ${JSON.stringify(answers)};
     window.__kpathSim = rec;
@@ -62,7 +76,10 @@ async function openPanel(saved?: WebviewState, width = 1500): Promise<{ page: Pa
       getState: () => state,
       setState: (s) => { state = s; },
     });
-  })();`, "window.__kpathSim.posted.some((m) => m.type === 'ready')", { width, height: 1200 });
+  })();`,
+    "window.__kpathSim.posted.some((m) => m.type === 'ready')",
+    { width, height: 1200 },
+  );
   const m: ToWebview = { type: 'path', query: { kind: 'send', params: { family: 'ipv4' } }, title: 'send() path (IPv4)', path: sendPath() };
   await page.evaluate((msg) => window.postMessage(msg, '*'), m);
   await page.waitForSelector('.box[data-fn="tcp_write_xmit"]');
@@ -75,7 +92,10 @@ async function fillScenario(page: Page, values: { writes: number; bytes: number;
   await page.setChecked('input[data-field="nagle"]', values.nagle);
 }
 
-const rows = (page: Page) => page.$$eval('.sim-timeline tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '').slice(1, 7)));
+const rows = (page: Page) =>
+  page.$$eval('.sim-timeline tbody tr', (trs) =>
+    trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '').slice(1, 7)),
+  );
 const dataRows = async (page: Page) => (await rows(page)).filter((r) => r[1] === '→ out' && !r[3].endsWith('(0)'));
 
 test('Nagle on: Run fills the timeline, the second write is held until the ACK, and says why', { skip }, async () => {
@@ -99,14 +119,20 @@ test('Nagle on: Run fills the timeline, the second write is held until the ACK, 
 
   const held = page.locator('.sim-entry[data-fn="tcp_nagle_test"]');
   assert.equal(await held.count(), 1);
-  assert.match((await held.textContent()) ?? '', /10\.000 ms tcp_nagle_test in tcp_write_xmit held by Nagle: unacked small segment in flight and only 100 bytes \(< mss 1460\) queued/);
+  assert.match(
+    (await held.textContent()) ?? '',
+    /10\.000 ms tcp_nagle_test in tcp_write_xmit held by Nagle: unacked small segment in flight and only 100 bytes \(< mss 1460\) queued/,
+  );
   assert.ok(await held.evaluate((e) => e.classList.contains('decision')));
   await page.locator('.simulation').screenshot({ path: join(shots, 'simulate-nagle.png') });
 
   const rec = await page.evaluate(() => window.__kpathSim);
   assert.deepEqual(rec.violations, [], 'nothing is blocked by the CSP');
   assert.deepEqual(errors, []);
-  assert.ok(rec.posted.some((m) => m.type === 'listScripts'), 'opening Run asks the host for the tree\'s scripts');
+  assert.ok(
+    rec.posted.some((m) => m.type === 'listScripts'),
+    "opening Run asks the host for the tree's scripts",
+  );
   await page.close();
 });
 
@@ -117,10 +143,19 @@ test('Nagle off: both writes go at once and nothing is held (in a narrow panel)'
   await page.selectOption('.sim-speed', '0');
   await page.click('.sim-run');
   await page.waitForSelector('.sim-status:has-text("done")');
-  assert.deepEqual((await dataRows(page)).map((r) => [r[0], r[3]]), [['10.000', '1:101(100)'], ['10.000', '101:201(100)']]);
+  assert.deepEqual(
+    (await dataRows(page)).map((r) => [r[0], r[3]]),
+    [
+      ['10.000', '1:101(100)'],
+      ['10.000', '101:201(100)'],
+    ],
+  );
   assert.equal(await page.locator('.sim-entry', { hasText: 'held by Nagle' }).count(), 0);
   assert.equal(await page.locator('.sim-entry[data-fn="__tcp_sock_set_nodelay"]').count(), 1);
-  assert.ok(await page.evaluate(() => document.getElementById('simulation')!.scrollWidth <= document.getElementById('simulation')!.clientWidth + 1), 'no sideways scrolling');
+  assert.ok(
+    await page.evaluate(() => document.getElementById('simulation')!.scrollWidth <= document.getElementById('simulation')!.clientWidth + 1),
+    'no sideways scrolling',
+  );
   await page.screenshot({ path: join(shots, 'simulate-narrow.png') });
   await page.close();
 });
@@ -148,7 +183,13 @@ test('Step lights the box of each step on the path; a decision links to its plac
   await page.click('.sim-entry[data-fn="tcp_push"] a.sim-fn >> nth=0');
   await page.click('.sim-entry[data-fn="tcp_nagle_test"] .sim-in a');
   const opens = (await page.evaluate(() => window.__kpathSim.posted)).filter((m) => m.type === 'open');
-  assert.deepEqual(opens.map((m) => m.type === 'open' && [m.location.file, m.location.line]), [['net/ipv4/tcp.c', 718], ['net/ipv4/tcp_output.c', 2752]]);
+  assert.deepEqual(
+    opens.map((m) => m.type === 'open' && [m.location.file, m.location.line]),
+    [
+      ['net/ipv4/tcp.c', 718],
+      ['net/ipv4/tcp_output.c', 2752],
+    ],
+  );
   await page.close();
 });
 
@@ -168,7 +209,7 @@ test('Run plays at the chosen speed; Pause stops, Go on finishes; the keyboard r
   await page.focus('.sim-pause');
   await page.keyboard.press('Enter');
   await page.waitForSelector('.sim-status:has-text("done")');
-  assert.ok(await page.locator('.sim-timeline tbody tr').count() > 10, 'the default scenario: ten writes of 1000 bytes');
+  assert.ok((await page.locator('.sim-timeline tbody tr').count()) > 10, 'the default scenario: ten writes of 1000 bytes');
   // R runs again from the start (outside the form's fields).
   await page.focus('.sim-pause');
   await page.keyboard.press('r');
@@ -187,10 +228,16 @@ test('a .pkt script from the tree is read through the host, played and checked l
   await page.waitForSelector('.sim-status:has-text("done")');
   assert.match((await page.textContent('.sim-status')) ?? '', /3\/3 outbound lines matched/);
   const out = (await rows(page)).filter((r) => r[1] === '→ out');
-  assert.deepEqual(out.map((r) => r[3]), ['0:0(0)', '1:101(100)', '101:201(100)']);
+  assert.deepEqual(
+    out.map((r) => r[3]),
+    ['0:0(0)', '1:101(100)', '101:201(100)'],
+  );
   assert.deepEqual(await page.$$eval('.sim-timeline .ok', (els) => els.map((e) => e.textContent)), ['✓ line 7', '✓ line 11', '✓ line 14']);
   const posted = await page.evaluate(() => window.__kpathSim.posted);
-  assert.deepEqual(posted.filter((m) => m.type === 'readScript'), [{ type: 'readScript', name: 'nagle.pkt' }]);
+  assert.deepEqual(
+    posted.filter((m) => m.type === 'readScript'),
+    [{ type: 'readScript', name: 'nagle.pkt' }],
+  );
   await page.locator('.simulation').screenshot({ path: join(shots, 'simulate-script.png') });
   assert.deepEqual(errors, []);
   await page.close();
@@ -200,12 +247,22 @@ test('a reload (VS Code reloads a hidden panel when it is shown again) comes bac
   const { page } = await openPanel();
   await page.click('#simulate');
   await fillScenario(page, { writes: 2, bytes: 100, nagle: true });
-  for (let i = 0; i < 200 && (await page.locator('.sim-entry.current[data-fn="tcp_nagle_test"]').count()) === 0; i++) await page.click('.sim-step');
+  for (let i = 0; i < 200 && (await page.locator('.sim-entry.current[data-fn="tcp_nagle_test"]').count()) === 0; i++)
+    await page.click('.sim-step');
   // What the webview kept, given to a new page as VS Code does after a reload.
-  const kept = await page.evaluate(() => (window as unknown as { acquireVsCodeApi: () => { getState(): unknown } }).acquireVsCodeApi().getState()) as WebviewState;
-  assert.deepEqual({ ...kept.simulation, played: kept.simulation!.played > 0 }, {
-    open: true, source: '', form: { ...DEFAULT_SCENARIO, writes: 2, bytesPerWrite: 100, nagle: true }, speed: 10, played: true,
-  });
+  const kept = (await page.evaluate(() =>
+    (window as unknown as { acquireVsCodeApi: () => { getState(): unknown } }).acquireVsCodeApi().getState(),
+  )) as WebviewState;
+  assert.deepEqual(
+    { ...kept.simulation, played: kept.simulation!.played > 0 },
+    {
+      open: true,
+      source: '',
+      form: { ...DEFAULT_SCENARIO, writes: 2, bytesPerWrite: 100, nagle: true },
+      speed: 10,
+      played: true,
+    },
+  );
   await page.close();
 
   const again = (await openPanel(kept)).page;

@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import type { IndexStatus } from '../../server/protocol';
 import { describe, describeConfig } from '../../extension/features/statusText';
 
-const ready: IndexStatus = { state: 'ready', filesDone: 18920, filesTotal: 18920, functions: 267124, indirectSites: 19792, resolvedSites: 17428 };
+const ready: IndexStatus = {
+  state: 'ready',
+  filesDone: 18920,
+  filesTotal: 18920,
+  functions: 267124,
+  indirectSites: 19792,
+  resolvedSites: 17428,
+};
 const cloud = { file: '/usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz', label: 'config.amd64_none_cloud-amd64', ms: 830 };
 
 test('the kpath item keeps its text and label, and its tooltip says which config answers are for', () => {
@@ -19,17 +26,32 @@ test('the kpath item keeps its text and label, and its tooltip says which config
 
 test('the config item names the config in use, "all configs" without one, and nothing before the first answer', () => {
   const d = describeConfig({ ...ready, config: cloud })!;
-  assert.deepEqual([d.text, d.label, d.warning], ['$(settings-gear) config.amd64_none_cloud-amd64', 'kpath config: config.amd64_none_cloud-amd64', false]);
-  assert.match(d.tooltip, /answers for \/usr\/src\/linux-config-6\.12\/config\.amd64_none_cloud-amd64\.xz \(read and evaluated in 830 ms\)/);
+  assert.deepEqual(
+    [d.text, d.label, d.warning],
+    ['$(settings-gear) config.amd64_none_cloud-amd64', 'kpath config: config.amd64_none_cloud-amd64', false],
+  );
+  assert.match(
+    d.tooltip,
+    /answers for \/usr\/src\/linux-config-6\.12\/config\.amd64_none_cloud-amd64\.xz \(read and evaluated in 830 ms\)/,
+  );
   assert.equal(describeConfig(ready)!.text, '$(settings-gear) all configs');
   assert.equal(describeConfig({ ...ready, state: 'indexing' }), undefined);
   assert.equal(describeConfig(undefined), undefined);
 });
 
-test('a config that could not be used is a warning, with the server\'s reason in the tooltip', () => {
-  const d = describeConfig({ ...ready, config: { file: '/tmp/gone.config', label: 'gone.config', error: '/tmp/gone.config: no such file' } })!;
+test("a config that could not be used is a warning, with the server's reason in the tooltip", () => {
+  const d = describeConfig({
+    ...ready,
+    config: { file: '/tmp/gone.config', label: 'gone.config', error: '/tmp/gone.config: no such file' },
+  })!;
   assert.equal(d.warning, true);
   assert.equal(d.text, '$(settings-gear) gone.config');
-  assert.match(d.tooltip, /^kpath could not use \/tmp\/gone\.config: \/tmp\/gone\.config: no such file\nAnswers are for every configuration\./);
-  assert.match(describe({ ...ready, config: { file: '/tmp/gone.config', label: 'gone.config', error: 'no such file' } }).tooltip, /config not used: no such file$/);
+  assert.match(
+    d.tooltip,
+    /^kpath could not use \/tmp\/gone\.config: \/tmp\/gone\.config: no such file\nAnswers are for every configuration\./,
+  );
+  assert.match(
+    describe({ ...ready, config: { file: '/tmp/gone.config', label: 'gone.config', error: 'no such file' } }).tooltip,
+    /config not used: no such file$/,
+  );
 });

@@ -27,7 +27,7 @@ const F = {
   inet6_csk_xmit: fn('inet6_csk_xmit', 'net/ipv6/inet6_connection_sock.c', 114),
   __ip_queue_xmit: fn('__ip_queue_xmit', 'net/ipv4/ip_output.c', 462),
   ip_local_out: fn('ip_local_out', 'net/ipv4/ip_output.c', 124),
-    NF_HOOK_COND: fn('NF_HOOK_COND', 'include/linux/netfilter.h', 296, true),
+  NF_HOOK_COND: fn('NF_HOOK_COND', 'include/linux/netfilter.h', 296, true),
   dst_output: fn('dst_output', 'include/net/dst.h', 466, true),
   ip_output: fn('ip_output', 'net/ipv4/ip_output.c', 427),
   ip_finish_output: fn('ip_finish_output', 'net/ipv4/ip_output.c', 317, true),
@@ -59,7 +59,15 @@ function ev(file: string, line1: number, how: Evidence['how'], slot: string): Ev
   return { file, line: line1 - 1, col: 0, how, slot };
 }
 
-function hop(from: FunctionRef, to: FunctionRef, siteLine1: number, kind: HopKind = 'direct', via = '', evidence: Evidence[] = [], alternatives: FunctionRef[] = []): PathHop {
+function hop(
+  from: FunctionRef,
+  to: FunctionRef,
+  siteLine1: number,
+  kind: HopKind = 'direct',
+  via = '',
+  evidence: Evidence[] = [],
+  alternatives: FunctionRef[] = [],
+): PathHop {
   return { from, to, kind, via, site: { file: from.file, line: siteLine1 - 1, col: 1 }, evidence, alternatives };
 }
 
@@ -68,23 +76,51 @@ export function sendPath(): CallPath {
   const hops: PathHop[] = [
     hop(F.sys_sendto, F.sock_sendmsg, 2195),
     hop(F.sock_sendmsg, F.nosec, 727),
-    hop(F.nosec, F.inet_sendmsg, 712, 'hint', 'proto_ops.sendmsg',
+    hop(
+      F.nosec,
+      F.inet_sendmsg,
+      712,
+      'hint',
+      'proto_ops.sendmsg',
       [ev('net/ipv4/af_inet.c', 1058, 'init', 'proto_ops.sendmsg'), ev('net/socket.c', 712, 'hint', 'INDIRECT_CALL_INET')],
-      [F.inet6_sendmsg, F.unix_stream_sendmsg]),
-    hop(F.inet_sendmsg, F.tcp_sendmsg, 851, 'hint', 'proto.sendmsg',
-      [ev('net/ipv4/tcp_ipv4.c', 3340, 'init', 'proto.sendmsg')], [F.udp_sendmsg]),
+      [F.inet6_sendmsg, F.unix_stream_sendmsg],
+    ),
+    hop(
+      F.inet_sendmsg,
+      F.tcp_sendmsg,
+      851,
+      'hint',
+      'proto.sendmsg',
+      [ev('net/ipv4/tcp_ipv4.c', 3340, 'init', 'proto.sendmsg')],
+      [F.udp_sendmsg],
+    ),
     hop(F.tcp_sendmsg, F.tcp_sendmsg_locked, 1358),
     hop(F.tcp_sendmsg_locked, F.tcp_push, 1322),
     hop(F.tcp_push, F.push_pending, 748),
     hop(F.push_pending, F.tcp_write_xmit, 3030),
     hop(F.tcp_write_xmit, F.tcp_transmit_skb, 2860),
     hop(F.tcp_transmit_skb, F.__tcp_transmit_skb, 1491),
-    hop(F.__tcp_transmit_skb, F.ip_queue_xmit, 1459, 'field', 'inet_connection_sock_af_ops.queue_xmit',
-      [ev('net/ipv4/tcp_ipv4.c', 2433, 'init', 'inet_connection_sock_af_ops.queue_xmit')], [F.inet6_csk_xmit]),
+    hop(
+      F.__tcp_transmit_skb,
+      F.ip_queue_xmit,
+      1459,
+      'field',
+      'inet_connection_sock_af_ops.queue_xmit',
+      [ev('net/ipv4/tcp_ipv4.c', 2433, 'init', 'inet_connection_sock_af_ops.queue_xmit')],
+      [F.inet6_csk_xmit],
+    ),
     hop(F.ip_queue_xmit, F.__ip_queue_xmit, 555),
     hop(F.__ip_queue_xmit, F.ip_local_out, 537),
     hop(F.ip_local_out, F.dst_output, 130),
-    hop(F.dst_output, F.ip_output, 468, 'hint', 'dst_entry.output', [ev('net/ipv4/route.c', 1668, 'assign', 'dst_entry.output')], [fn('ip6_output', 'net/ipv6/ip6_output.c', 225)]),
+    hop(
+      F.dst_output,
+      F.ip_output,
+      468,
+      'hint',
+      'dst_entry.output',
+      [ev('net/ipv4/route.c', 1668, 'assign', 'dst_entry.output')],
+      [fn('ip6_output', 'net/ipv6/ip6_output.c', 225)],
+    ),
     hop(F.ip_output, F.NF_HOOK_COND, 437),
     hop(F.NF_HOOK_COND, F.ip_finish_output, 302, 'param', 'NF_HOOK_COND#6', [ev('net/ipv4/ip_output.c', 437, 'arg', 'NF_HOOK_COND#6')]),
     hop(F.ip_finish_output, F.__ip_finish_output, 324),
@@ -131,7 +167,12 @@ const n = (option: string): BuiltAs => ({ built: 'n', builtWhy: `${option} is no
 export function cloudSendPath(): CallPath {
   const withBuilt = (f: FunctionRef, b: BuiltAs = y): FunctionRef => ({ ...f, ...b });
   const base = sendPath();
-  const hops = base.hops.map((h) => ({ ...h, from: withBuilt(h.from), to: withBuilt(h.to), alternatives: h.alternatives.map((a) => withBuilt(a)) }));
+  const hops = base.hops.map((h) => ({
+    ...h,
+    from: withBuilt(h.from),
+    to: withBuilt(h.to),
+    alternatives: h.alternatives.map((a) => withBuilt(a)),
+  }));
   const nosec = hops.findIndex((h) => h.via === 'proto_ops.sendmsg');
   hops[nosec].alternatives.push(
     withBuilt(fn('rxrpc_sendmsg', 'net/rxrpc/af_rxrpc.c', 578, true), n('CONFIG_AF_RXRPC')),

@@ -11,14 +11,17 @@ const evidence = { file: 'net/ipv4/tcp_ipv4.c', line: 3505, col: 2, how: 'init',
 
 test('every well-formed message is taken, with the extra fields a FunctionRef or Evidence carries', () => {
   for (const m of [
-    { type: 'ready' }, { type: 'listScripts' },
-    { type: 'open', location: fn('tcp_sendmsg', 'net/ipv4/tcp.c', 1353) }, { type: 'open', location: evidence },
+    { type: 'ready' },
+    { type: 'listScripts' },
+    { type: 'open', location: fn('tcp_sendmsg', 'net/ipv4/tcp.c', 1353) },
+    { type: 'open', location: evidence },
     { type: 'switch', hop: 3, through: 'udp_sendmsg' },
     { type: 'query', query: { kind: 'send', params: {} } },
     { type: 'query', query: { kind: 'send', params: { family: 'ipv6', through: ['inet6_sendmsg'] } } },
     { type: 'query', query: { kind: 'call', params: { from: '__sys_sendto', to: 'dev_queue_xmit', via: ['tcp_sendmsg'] } } },
     { type: 'readScript', name: 'tcp_slow_start_slow-start-ack-per-1pkt.pkt' },
-  ]) assert.equal(whyNotFromWebview(m), undefined, JSON.stringify(m));
+  ])
+    assert.equal(whyNotFromWebview(m), undefined, JSON.stringify(m));
 });
 
 test('a message is checked whole, not by its type alone', () => {
@@ -55,9 +58,23 @@ test('an open names a file of the tree: relative without .., or absolute inside 
   assert.equal(fileInTree(root, 'net/ipv4/tcp.c'), 'net/ipv4/tcp.c');
   assert.equal(fileInTree(root, './net//ipv4/tcp.c'), 'net/ipv4/tcp.c');
   assert.equal(fileInTree(root, '/src/linux/net/ipv4/tcp.c'), 'net/ipv4/tcp.c');
-  for (const outside of ['../../etc/passwd', 'net/../../x.c', '/etc/passwd', '/src/linux-other/x.c', '/src/linux/../x.c', '/src/linux',
-    'javascript:alert(1)', 'command:workbench.action.terminal.new', 'file:///etc/passwd', 'http://evil.example/x', 'C:/x.c', 'net\\x.c',
-    'net/x\u0000.c', '/src/linux/x\u0000.c', '']) {
+  for (const outside of [
+    '../../etc/passwd',
+    'net/../../x.c',
+    '/etc/passwd',
+    '/src/linux-other/x.c',
+    '/src/linux/../x.c',
+    '/src/linux',
+    'javascript:alert(1)',
+    'command:workbench.action.terminal.new',
+    'file:///etc/passwd',
+    'http://evil.example/x',
+    'C:/x.c',
+    'net\\x.c',
+    'net/x\u0000.c',
+    '/src/linux/x\u0000.c',
+    '',
+  ]) {
     assert.equal(fileInTree(root, outside), undefined, outside);
   }
   assert.equal(insideTree(root, '/src/linux/..foo/x.c'), '..foo/x.c', 'a name starting with two dots is still inside');

@@ -39,8 +39,21 @@ test('an unclassified helper stays in the lane of the function before it', () =>
     { name: 'security_socket_sendmsg', file: 'security/security.c' },
     { name: 'inet_sendmsg', file: 'net/ipv4/af_inet.c' },
   ]);
-  assert.deepEqual(lanes.map((l) => [l.layer, l.inferred]), [['socket', false], ['socket', true], ['inet', false]]);
-  assert.equal(laneOf([{ name: 'x', file: 'lib/x.c' }, { name: 'tcp_push', file: 'net/ipv4/tcp.c' }])[0].layer, 'tcp');
+  assert.deepEqual(
+    lanes.map((l) => [l.layer, l.inferred]),
+    [
+      ['socket', false],
+      ['socket', true],
+      ['inet', false],
+    ],
+  );
+  assert.equal(
+    laneOf([
+      { name: 'x', file: 'lib/x.c' },
+      { name: 'tcp_push', file: 'net/ipv4/tcp.c' },
+    ])[0].layer,
+    'tcp',
+  );
 });
 
 test('the send path becomes one box per function, in order, with each hop on the box it reaches', () => {
@@ -54,7 +67,18 @@ test('the send path becomes one box per function, in order, with each hop on the
   assert.equal(tcp.incoming!.hop.kind, 'hint');
   assert.equal(tcp.incoming!.hop.from.name, 'inet_sendmsg');
   // Every layer from the syscall to the device is crossed; the driver lane holds the ndo_start_xmit targets.
-  assert.deepEqual([...m.usedLanes].sort(), ['device', 'driver', 'inet', 'ip', 'neighbour', 'netfilter', 'qdisc', 'socket', 'syscall', 'tcp']);
+  assert.deepEqual([...m.usedLanes].sort(), [
+    'device',
+    'driver',
+    'inet',
+    'ip',
+    'neighbour',
+    'netfilter',
+    'qdisc',
+    'socket',
+    'syscall',
+    'tcp',
+  ]);
   assert.equal(m.drivers.length, 4);
   assert.equal(m.brokenAt, undefined);
 });
@@ -90,7 +114,12 @@ test('switching a hop keeps the earlier choices, drops the later ones and adds t
   // before it and stays; ip_queue_xmit came after it and goes.
   const q1 = switchQuery(q0, path, hopOf('tcp_sendmsg'), 'udp_sendmsg');
   assert.deepEqual(q1, { kind: 'send', params: { family: 'ipv4', through: ['inet_sendmsg', 'udp_sendmsg'] } });
-  const c = switchQuery({ kind: 'call', params: { from: '__sys_sendto', to: 'dev_queue_xmit' } }, path, hopOf('inet_sendmsg'), 'inet6_sendmsg');
+  const c = switchQuery(
+    { kind: 'call', params: { from: '__sys_sendto', to: 'dev_queue_xmit' } },
+    path,
+    hopOf('inet_sendmsg'),
+    'inet6_sendmsg',
+  );
   assert.deepEqual(c, { kind: 'call', params: { from: '__sys_sendto', to: 'dev_queue_xmit', via: ['inet6_sendmsg'] } });
   assert.equal(queryTitle(q1), 'send() path (IPv4) via inet_sendmsg, udp_sendmsg');
   assert.equal(queryTitle(c), '__sys_sendto → dev_queue_xmit via inet6_sendmsg');
@@ -104,16 +133,25 @@ test('messages from the webview are recognised by their type only when well form
   assert.ok(!isFromWebview('ready'));
 });
 
-test('with a config: which functions are listed, their folders in the server\'s order, and the counts', () => {
+test("with a config: which functions are listed, their folders in the server's order, and the counts", () => {
   const drivers = cloudSendPath().drivers!;
   assert.equal(hasConfig(cloudSendPath()), true);
   assert.equal(hasConfig(sendPath()), false);
-  assert.deepEqual(drivers.filter((d) => listed(d, false)).map((d) => d.name), ['loopback_xmit', 'ifb_xmit', 'veth_xmit', 'start_xmit', 'ena_start_xmit']);
+  assert.deepEqual(
+    drivers.filter((d) => listed(d, false)).map((d) => d.name),
+    ['loopback_xmit', 'ifb_xmit', 'veth_xmit', 'start_xmit', 'ena_start_xmit'],
+  );
   assert.equal(drivers.filter((d) => listed(d, true)).length, drivers.length);
-  assert.deepEqual(byFolder(drivers).map((g) => [g.folder, g.fns.length]), [
-    ['drivers/net/', 4], ['drivers/net/ethernet/amazon/ena/', 1], ['drivers/net/ethernet/intel/e1000/', 1],
-    ['drivers/net/ethernet/intel/igb/', 1], ['drivers/net/ethernet/realtek/', 1],
-  ]);
+  assert.deepEqual(
+    byFolder(drivers).map((g) => [g.folder, g.fns.length]),
+    [
+      ['drivers/net/', 4],
+      ['drivers/net/ethernet/amazon/ena/', 1],
+      ['drivers/net/ethernet/intel/e1000/', 1],
+      ['drivers/net/ethernet/intel/igb/', 1],
+      ['drivers/net/ethernet/realtek/', 1],
+    ],
+  );
   assert.equal(countsText(drivers, true), '5 compiled · 3 more not in this config');
   assert.equal(countsText(sendPath().drivers!, false), '4');
 });

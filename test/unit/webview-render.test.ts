@@ -21,12 +21,22 @@ after(async () => {
   await panel?.close();
 });
 
-interface Recorded { posted: FromWebview[]; state: WebviewState | undefined; violations: string[] }
-declare global { interface Window { __kpath: Recorded } }
+interface Recorded {
+  posted: FromWebview[];
+  state: WebviewState | undefined;
+  violations: string[];
+}
+declare global {
+  interface Window {
+    __kpath: Recorded;
+  }
+}
 
 /** Open the panel page with a stubbed VS Code API (and an optional saved state, as after a reload). */
 async function openPanel(saved?: WebviewState, width = 1500): Promise<{ page: Page; errors: string[] }> {
-  return openPanelPage(panel, `(() => {
+  return openPanelPage(
+    panel,
+    `(() => {
     const rec = { posted: [], state: ${JSON.stringify(saved ?? null)} ?? undefined, violations: [] };
     window.__kpath = rec;
     document.addEventListener('securitypolicyviolation', (e) => rec.violations.push(e.violatedDirective + ' ' + e.blockedURI));
@@ -35,7 +45,10 @@ async function openPanel(saved?: WebviewState, width = 1500): Promise<{ page: Pa
       getState: () => rec.state,
       setState: (s) => { rec.state = s; },
     });
-  })();`, "window.__kpath.posted.some((m) => m.type === 'ready')", { width, height: 1100 });
+  })();`,
+    "window.__kpath.posted.some((m) => m.type === 'ready')",
+    { width, height: 1100 },
+  );
 }
 
 async function send(page: Page, m: ToWebview): Promise<void> {
@@ -58,7 +71,16 @@ test('the panel says ready, draws the whole send path in lanes, with labelled ed
   assert.deepEqual(names, [path.hops[0].from.name, ...path.hops.map((h) => h.to.name)]);
 
   // Each box sits under its lane's header.
-  for (const [name, lane] of [['__sys_sendto', 'syscall'], ['inet_sendmsg', 'inet'], ['tcp_write_xmit', 'tcp'], ['ip_queue_xmit', 'ip'], ['NF_HOOK_COND', 'netfilter'], ['neigh_hh_output', 'neighbour'], ['__qdisc_run', 'qdisc'], ['__dev_queue_xmit', 'device']]) {
+  for (const [name, lane] of [
+    ['__sys_sendto', 'syscall'],
+    ['inet_sendmsg', 'inet'],
+    ['tcp_write_xmit', 'tcp'],
+    ['ip_queue_xmit', 'ip'],
+    ['NF_HOOK_COND', 'netfilter'],
+    ['neigh_hh_output', 'neighbour'],
+    ['__qdisc_run', 'qdisc'],
+    ['__dev_queue_xmit', 'device'],
+  ]) {
     const box = (await page.locator(`.box[data-fn="${name}"]`).boundingBox())!;
     const head = (await page.locator(`.lane-head[data-lane="${lane}"]`).boundingBox())!;
     const mid = box.x + box.width / 2;
@@ -70,8 +92,16 @@ test('the panel says ready, draws the whole send path in lanes, with labelled ed
   assert.ok(labels.includes('through inet_connection_sock_af_ops.queue_xmit'));
   assert.ok(labels.includes('passed as argument (NF_HOOK_COND#6)'));
   assert.equal(labels.filter((l) => l === 'direct').length, path.hops.filter((h) => h.kind === 'direct').length);
-  assert.deepEqual(await page.$$eval('.driver-list .chip', (els) => els.map((e) => e.textContent).sort()), ['e1000_xmit_frame', 'loopback_xmit', 'start_xmit', 'veth_xmit']);
-  assert.equal(await page.textContent('#summary'), `${path.hops.length} hops · ${path.hops.filter((h) => h.kind !== 'direct').length} indirect · 4 drivers`);
+  assert.deepEqual(await page.$$eval('.driver-list .chip', (els) => els.map((e) => e.textContent).sort()), [
+    'e1000_xmit_frame',
+    'loopback_xmit',
+    'start_xmit',
+    'veth_xmit',
+  ]);
+  assert.equal(
+    await page.textContent('#summary'),
+    `${path.hops.length} hops · ${path.hops.filter((h) => h.kind !== 'direct').length} indirect · 4 drivers`,
+  );
   // Without a configuration there is nothing to filter: no toggle, no build states.
   assert.equal(await page.isVisible('#targets-filter'), false);
   assert.equal(await page.locator('.built').count(), 0);
@@ -93,11 +123,14 @@ test('clicking a box, a driver or an edge asks the host to open that place', { s
   await page.click('.chip[data-fn="loopback_xmit"]');
   await page.click('.edge[data-hop="2"] .edge-label');
   const opens = (await recorded(page)).posted.filter((m) => m.type === 'open');
-  assert.deepEqual(opens.map((m) => m.type === 'open' && m.location), [
-    { id: 'tcp_write_xmit@net/ipv4/tcp_output.c', name: 'tcp_write_xmit', file: 'net/ipv4/tcp_output.c', line: 2752, col: 0 },
-    { id: 'loopback_xmit@drivers/net/loopback.c', name: 'loopback_xmit', file: 'drivers/net/loopback.c', line: 68, col: 0 },
-    { file: 'net/socket.c', line: 711, col: 1 },
-  ]);
+  assert.deepEqual(
+    opens.map((m) => m.type === 'open' && m.location),
+    [
+      { id: 'tcp_write_xmit@net/ipv4/tcp_output.c', name: 'tcp_write_xmit', file: 'net/ipv4/tcp_output.c', line: 2752, col: 0 },
+      { id: 'loopback_xmit@drivers/net/loopback.c', name: 'loopback_xmit', file: 'drivers/net/loopback.c', line: 68, col: 0 },
+      { file: 'net/socket.c', line: 711, col: 1 },
+    ],
+  );
   await page.close();
 });
 
@@ -121,7 +154,10 @@ test('the keyboard moves between boxes, opens one, and reaches the alternatives 
   const options = await page.$$eval('select:focus option', (els) => els.map((e) => (e as HTMLOptionElement).value));
   assert.deepEqual(options, ['inet_sendmsg', 'inet6_sendmsg', 'unix_stream_sendmsg']);
   const posted = (await recorded(page)).posted;
-  assert.deepEqual(posted.find((m) => m.type === 'open'), { type: 'open', location: sendPath().hops[2].to });
+  assert.deepEqual(
+    posted.find((m) => m.type === 'open'),
+    { type: 'open', location: sendPath().hops[2].to },
+  );
   const state = (await recorded(page)).state;
   assert.equal(state?.focused, 3, 'the focused box is kept for a reload');
   await page.close();
@@ -132,7 +168,10 @@ test('picking another target at an indirect hop asks for the path through it', {
   await showSendPath(page);
   const hop = sendPath().hops.findIndex((h) => h.to.name === 'tcp_sendmsg');
   await page.selectOption(`select.alternatives[data-hop="${hop}"]`, 'udp_sendmsg');
-  assert.deepEqual((await recorded(page)).posted.filter((m) => m.type === 'switch'), [{ type: 'switch', hop, through: 'udp_sendmsg' }]);
+  assert.deepEqual(
+    (await recorded(page)).posted.filter((m) => m.type === 'switch'),
+    [{ type: 'switch', hop, through: 'udp_sendmsg' }],
+  );
   assert.equal(await page.getAttribute('#status', 'class'), 'loading');
   // The IPv6 toggle asks for the IPv6 path.
   await page.click('button[data-family="ipv6"]');
@@ -158,10 +197,13 @@ test('a broken path shows what was found and marks the break between the right b
   await showSendPath(page, brokenPath());
   const br = page.locator('.break');
   assert.equal(await br.count(), 1);
-  assert.match((await br.textContent()) ?? '', /path broken: no way found from __tcp_transmit_skb to dev_queue_xmit — no target found for icsk_af_ops->queue_xmit/);
+  assert.match(
+    (await br.textContent()) ?? '',
+    /path broken: no way found from __tcp_transmit_skb to dev_queue_xmit — no target found for icsk_af_ops->queue_xmit/,
+  );
   const y = async (sel: string) => (await page.locator(sel).boundingBox())!.y;
-  assert.ok(await y('.box[data-fn="__tcp_transmit_skb"]') < await y('.break'));
-  assert.ok(await y('.break') < await y('.box[data-fn="dev_queue_xmit"]'));
+  assert.ok((await y('.box[data-fn="__tcp_transmit_skb"]')) < (await y('.break')));
+  assert.ok((await y('.break')) < (await y('.box[data-fn="dev_queue_xmit"]')));
   assert.equal(await page.locator('.box[data-fn="ip_queue_xmit"]').count(), 0);
   assert.match((await page.textContent('#summary')) ?? '', /broken/);
   await page.screenshot({ path: join(shots, 'broken.png'), fullPage: true });
@@ -181,7 +223,19 @@ test('after a reload the saved state is drawn at once, before the host answers',
 test('names from the tree are text, never markup', { skip }, async () => {
   const { page } = await openPanel();
   const evil = fn('<img src=x onerror="window.__pwned=1">', 'net/<b>x</b>.c', 1);
-  const path: CallPath = { hops: [{ from: fn('__sys_sendto', 'net/socket.c', 2161), to: evil, kind: 'field', via: '<i>ops</i>.x', site: { file: 'net/socket.c', line: 1, col: 1 }, evidence: [], alternatives: [evil] }] };
+  const path: CallPath = {
+    hops: [
+      {
+        from: fn('__sys_sendto', 'net/socket.c', 2161),
+        to: evil,
+        kind: 'field',
+        via: '<i>ops</i>.x',
+        site: { file: 'net/socket.c', line: 1, col: 1 },
+        evidence: [],
+        alternatives: [evil],
+      },
+    ],
+  };
   await send(page, { type: 'path', query: sendQuery, title: '<script>alert(1)</script>', path });
   await page.waitForSelector('.box >> nth=1');
   assert.equal(await page.locator('#diagram img, #diagram b, #diagram i, #title script').count(), 0);
@@ -209,63 +263,84 @@ test('in a narrow panel the lanes become one column with a heading per layer cha
   // One column: every box starts at the same x, and the page does not scroll sideways.
   const xs = new Set(await page.locator('.box').evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().x))));
   assert.equal(xs.size, 1);
-  assert.ok(await page.evaluate(() => document.getElementById('diagram')!.scrollWidth <= document.getElementById('diagram')!.clientWidth + 1));
+  assert.ok(
+    await page.evaluate(() => document.getElementById('diagram')!.scrollWidth <= document.getElementById('diagram')!.clientWidth + 1),
+  );
   await page.screenshot({ path: join(shots, 'narrow.png') });
   await page.close();
 });
 
-test('with a kernel config, alternatives and drivers list what it compiles by folder, and the toggle shows the rest', { skip }, async () => {
-  const { page, errors } = await openPanel();
-  const path = cloudSendPath();
-  await showSendPath(page, path);
-  const nosec = path.hops.findIndex((h) => h.via === 'proto_ops.sendmsg');
-  const groups = () => page.$$eval('.driver-group', (els) => els.map((g) => [g.getAttribute('data-folder'), ...Array.from(g.querySelectorAll('.chip'), (c) => c.getAttribute('data-fn'))]));
-  const options = () => page.$$eval(`select.alternatives[data-hop="${nosec}"] option`, (els) => els.map((o) => [o.parentElement?.getAttribute('label') ?? '', o.getAttribute('value'), o.textContent]));
+test(
+  'with a kernel config, alternatives and drivers list what it compiles by folder, and the toggle shows the rest',
+  { skip },
+  async () => {
+    const { page, errors } = await openPanel();
+    const path = cloudSendPath();
+    await showSendPath(page, path);
+    const nosec = path.hops.findIndex((h) => h.via === 'proto_ops.sendmsg');
+    const groups = () =>
+      page.$$eval('.driver-group', (els) =>
+        els.map((g) => [g.getAttribute('data-folder'), ...Array.from(g.querySelectorAll('.chip'), (c) => c.getAttribute('data-fn'))]),
+      );
+    const options = () =>
+      page.$$eval(`select.alternatives[data-hop="${nosec}"] option`, (els) =>
+        els.map((o) => [o.parentElement?.getAttribute('label') ?? '', o.getAttribute('value'), o.textContent]),
+      );
 
-  assert.equal(await page.isVisible('#targets-filter'), true);
-  assert.equal(await page.getAttribute('button[data-targets="compiled"]', 'aria-pressed'), 'true');
-  assert.match((await page.textContent('#summary')) ?? '', / · 5 of 8 drivers compiled$/);
-  assert.equal(await page.textContent('.driver-counts'), '5 compiled · 3 more not in this config');
-  // Compiled only: by folder in the server's order, by name inside a folder, each with its state.
-  assert.deepEqual(await groups(), [
-    ['drivers/net/', 'ifb_xmit', 'loopback_xmit', 'start_xmit', 'veth_xmit'],
-    ['drivers/net/ethernet/amazon/ena/', 'ena_start_xmit'],
-  ]);
-  assert.equal(await page.textContent('.chip[data-fn="veth_xmit"] .built'), 'm veth');
-  assert.equal(await page.textContent('.chip[data-fn="loopback_xmit"] .built'), 'y');
-  assert.match((await page.getAttribute('.chip[data-fn="ena_start_xmit"]', 'title')) ?? '', /built as a module \(ena\.ko\)/);
-  assert.deepEqual(await options(), [
-    ['net/ipv4/', 'inet_sendmsg', 'inet_sendmsg [y] (shown)'],
-    ['net/ipv6/', 'inet6_sendmsg', 'inet6_sendmsg [y] — af_inet6.c'],
-    ['net/unix/', 'unix_stream_sendmsg', 'unix_stream_sendmsg [y] — af_unix.c'],
-    ['net/smc/', 'smc_sendmsg', 'smc_sendmsg [m smc] — af_smc.c'],
-    ['', '', '+1 not in this config ("all targets" lists them)'],
-  ]);
-  assert.match((await page.getAttribute(`select.alternatives[data-hop="${nosec}"]`, 'aria-label')) ?? '', /\(4 compiled · 1 more not in this config\)$/);
+    assert.equal(await page.isVisible('#targets-filter'), true);
+    assert.equal(await page.getAttribute('button[data-targets="compiled"]', 'aria-pressed'), 'true');
+    assert.match((await page.textContent('#summary')) ?? '', / · 5 of 8 drivers compiled$/);
+    assert.equal(await page.textContent('.driver-counts'), '5 compiled · 3 more not in this config');
+    // Compiled only: by folder in the server's order, by name inside a folder, each with its state.
+    assert.deepEqual(await groups(), [
+      ['drivers/net/', 'ifb_xmit', 'loopback_xmit', 'start_xmit', 'veth_xmit'],
+      ['drivers/net/ethernet/amazon/ena/', 'ena_start_xmit'],
+    ]);
+    assert.equal(await page.textContent('.chip[data-fn="veth_xmit"] .built'), 'm veth');
+    assert.equal(await page.textContent('.chip[data-fn="loopback_xmit"] .built'), 'y');
+    assert.match((await page.getAttribute('.chip[data-fn="ena_start_xmit"]', 'title')) ?? '', /built as a module \(ena\.ko\)/);
+    assert.deepEqual(await options(), [
+      ['net/ipv4/', 'inet_sendmsg', 'inet_sendmsg [y] (shown)'],
+      ['net/ipv6/', 'inet6_sendmsg', 'inet6_sendmsg [y] — af_inet6.c'],
+      ['net/unix/', 'unix_stream_sendmsg', 'unix_stream_sendmsg [y] — af_unix.c'],
+      ['net/smc/', 'smc_sendmsg', 'smc_sendmsg [m smc] — af_smc.c'],
+      ['', '', '+1 not in this config ("all targets" lists them)'],
+    ]);
+    assert.match(
+      (await page.getAttribute(`select.alternatives[data-hop="${nosec}"]`, 'aria-label')) ?? '',
+      /\(4 compiled · 1 more not in this config\)$/,
+    );
 
-  await page.click('button[data-targets="all"]');
-  await page.waitForSelector('.chip[data-fn="e1000_xmit_frame"]');
-  assert.equal(await page.getAttribute('button[data-targets="all"]', 'aria-pressed'), 'true');
-  assert.deepEqual(await groups(), [
-    ['drivers/net/', 'ifb_xmit', 'loopback_xmit', 'start_xmit', 'veth_xmit'],
-    ['drivers/net/ethernet/amazon/ena/', 'ena_start_xmit'],
-    ['drivers/net/ethernet/intel/e1000/', 'e1000_xmit_frame'],
-    ['drivers/net/ethernet/intel/igb/', 'igb_xmit_frame'],
-    ['drivers/net/ethernet/realtek/', 'rtl8169_start_xmit'],
-  ]);
-  assert.equal(await page.getAttribute('.chip[data-fn="igb_xmit_frame"]', 'class'), 'chip driver not-built');
-  assert.match((await page.getAttribute('.chip[data-fn="igb_xmit_frame"]', 'title')) ?? '', /not compiled in this config \(CONFIG_IGB is not set\)/);
-  assert.deepEqual((await options()).map((o) => o[1]), ['inet_sendmsg', 'inet6_sendmsg', 'unix_stream_sendmsg', 'rxrpc_sendmsg', 'smc_sendmsg']);
-  assert.equal((await recorded(page)).state?.allTargets, true, 'the choice is kept for a reload');
-  await page.locator('.drivers').screenshot({ path: join(shots, 'drivers-all-targets.png') });
+    await page.click('button[data-targets="all"]');
+    await page.waitForSelector('.chip[data-fn="e1000_xmit_frame"]');
+    assert.equal(await page.getAttribute('button[data-targets="all"]', 'aria-pressed'), 'true');
+    assert.deepEqual(await groups(), [
+      ['drivers/net/', 'ifb_xmit', 'loopback_xmit', 'start_xmit', 'veth_xmit'],
+      ['drivers/net/ethernet/amazon/ena/', 'ena_start_xmit'],
+      ['drivers/net/ethernet/intel/e1000/', 'e1000_xmit_frame'],
+      ['drivers/net/ethernet/intel/igb/', 'igb_xmit_frame'],
+      ['drivers/net/ethernet/realtek/', 'rtl8169_start_xmit'],
+    ]);
+    assert.equal(await page.getAttribute('.chip[data-fn="igb_xmit_frame"]', 'class'), 'chip driver not-built');
+    assert.match(
+      (await page.getAttribute('.chip[data-fn="igb_xmit_frame"]', 'title')) ?? '',
+      /not compiled in this config \(CONFIG_IGB is not set\)/,
+    );
+    assert.deepEqual(
+      (await options()).map((o) => o[1]),
+      ['inet_sendmsg', 'inet6_sendmsg', 'unix_stream_sendmsg', 'rxrpc_sendmsg', 'smc_sendmsg'],
+    );
+    assert.equal((await recorded(page)).state?.allTargets, true, 'the choice is kept for a reload');
+    await page.locator('.drivers').screenshot({ path: join(shots, 'drivers-all-targets.png') });
 
-  // Back to what the config compiles; the hop's own target and the focused box are where they were.
-  await page.focus('.box[data-fn="tcp_sendmsg"]');
-  await page.click('button[data-targets="compiled"]');
-  await page.waitForSelector('.chip[data-fn="e1000_xmit_frame"]', { state: 'detached' });
-  assert.equal(await page.getAttribute('.box[data-fn="tcp_sendmsg"]', 'tabindex'), '0');
-  assert.equal((await recorded(page)).state?.allTargets, false);
-  assert.deepEqual(errors, []);
-  assert.deepEqual((await recorded(page)).violations, []);
-  await page.close();
-});
+    // Back to what the config compiles; the hop's own target and the focused box are where they were.
+    await page.focus('.box[data-fn="tcp_sendmsg"]');
+    await page.click('button[data-targets="compiled"]');
+    await page.waitForSelector('.chip[data-fn="e1000_xmit_frame"]', { state: 'detached' });
+    assert.equal(await page.getAttribute('.box[data-fn="tcp_sendmsg"]', 'tabindex'), '0');
+    assert.equal((await recorded(page)).state?.allTargets, false);
+    assert.deepEqual(errors, []);
+    assert.deepEqual((await recorded(page)).violations, []);
+    await page.close();
+  },
+);

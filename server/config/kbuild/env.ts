@@ -12,7 +12,9 @@ import type { KbuildTree } from './tree';
 export function baseVars(config: KernelConfig): Map<string, Var> {
   const b = new Map<string, Var>();
   for (const [k, v] of config.values) b.set(k, { value: v, simple: true });
-  const simple = (k: string, v: string): void => { b.set(k, { value: v, simple: true }); };
+  const simple = (k: string, v: string): void => {
+    b.set(k, { value: v, simple: true });
+  };
   const arch = config.arch ?? '';
   simple('ARCH', arch);
   simple('SRCARCH', arch);

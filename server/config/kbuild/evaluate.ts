@@ -16,10 +16,18 @@ import { formatEntry } from './reasons';
 import { TopMakefile, foreignLists } from './top';
 import type { KbuildTree } from './tree';
 
-export interface KbuildState { built: Built; why: string; module?: string }
+export interface KbuildState {
+  built: Built;
+  why: string;
+  module?: string;
+}
 
 /** A module the configuration builds: its name, its object (`drivers/net/veth.o`) and the objects linked into it. */
-export interface KbuildModule { name: string; object: string; parts: string[] }
+export interface KbuildModule {
+  name: string;
+  object: string;
+  parts: string[];
+}
 
 export interface KbuildResult {
   /** The architecture folder under arch/ this configuration builds (`x86`), if known. */
@@ -61,7 +69,10 @@ class Evaluation implements KbuildResult, MentionSink {
   private readonly host: EvalHost;
   private readonly top: TopMakefile;
 
-  constructor(private readonly tree: KbuildTree, private readonly config: KernelConfig) {
+  constructor(
+    private readonly tree: KbuildTree,
+    private readonly config: KernelConfig,
+  ) {
     this.arch = config.arch;
     this.host = folderHost(tree);
     this.base = baseVars(config);
@@ -70,7 +81,9 @@ class Evaluation implements KbuildResult, MentionSink {
   }
 
   /** @internal: the top Makefile's line that lists a folder, for reasons. */
-  topWhy(dirWord: string): string | undefined { return this.top.why(dirWord); }
+  topWhy(dirWord: string): string | undefined {
+    return this.top.why(dirWord);
+  }
 
   // -- walking the folders -------------------------------------------------------------------
 
@@ -78,7 +91,10 @@ class Evaluation implements KbuildResult, MentionSink {
     const work: [string, Reach][] = [];
     const add = (dir: string, kind: Reach, why: string): void => {
       let r = this.reach.get(dir);
-      if (!r) { r = new Map(); this.reach.set(dir, r); }
+      if (!r) {
+        r = new Map();
+        this.reach.set(dir, r);
+      }
       if (r.has(kind)) return;
       r.set(kind, why);
       work.push([dir, kind]);
@@ -91,14 +107,27 @@ class Evaluation implements KbuildResult, MentionSink {
       const [dir, kind] = work.pop()!;
       const subs = this.evalFolder(dir);
       for (const s of subs) {
-        if (s.kind === 'n') { if (!this.excluded.has(s.dir)) this.excluded.set(s.dir, s.why); continue; }
+        if (s.kind === 'n') {
+          if (!this.excluded.has(s.dir)) this.excluded.set(s.dir, s.why);
+          continue;
+        }
         const next = childReach(kind, s.kind);
         // The reason is the line that decided the child's reach: its own, or the parent's cap.
         const inherited = this.reach.get(dir)!.get(kind)!;
-        const why = next === 'tools' ? (kind === 'tools' ? inherited : s.why)
-          : next === 'unknown' ? (kind === 'unknown' ? inherited : s.why)
-            : next === 'm' ? (s.kind === 'm' ? s.why : inherited)
-              : s.why;
+        const why =
+          next === 'tools'
+            ? kind === 'tools'
+              ? inherited
+              : s.why
+            : next === 'unknown'
+              ? kind === 'unknown'
+                ? inherited
+                : s.why
+              : next === 'm'
+                ? s.kind === 'm'
+                  ? s.why
+                  : inherited
+                : s.why;
         add(s.dir, next, why);
       }
     }
@@ -136,26 +165,38 @@ class Evaluation implements KbuildResult, MentionSink {
   }
 
   /** @internal used by FolderReader */
-  declareModule(d: ModuleDecl): void { this.moduleDecls.push(d); }
+  declareModule(d: ModuleDecl): void {
+    this.moduleDecls.push(d);
+  }
 
   /** @internal used by FolderReader */
   addMention(obj: string, m: Mention): void {
     const list = this.objects.get(obj);
-    if (list) list.push(m); else this.objects.set(obj, [m]);
+    if (list) list.push(m);
+    else this.objects.set(obj, [m]);
   }
 
   /** @internal: a log entry as a reason, with the options it names in this configuration. */
-  fmt(e: LogEntry, word: string, ev: MakeEval): string { return formatEntry(e, word, ev, this.config); }
+  fmt(e: LogEntry, word: string, ev: MakeEval): string {
+    return formatEntry(e, word, ev, this.config);
+  }
 
-  get configModules(): boolean { return this.config.values.has('CONFIG_MODULES'); }
-  isLibRoot(dir: string): boolean { return this.top.libRoots.has(dir); }
+  get configModules(): boolean {
+    return this.config.values.has('CONFIG_MODULES');
+  }
+  isLibRoot(dir: string): boolean {
+    return this.top.libRoots.has(dir);
+  }
 
   // -- answers -------------------------------------------------------------------------------
 
   file(relIn: string): KbuildState {
     const rel = normalizeRel(relIn) ?? relIn;
     let s = this.memo.get(rel);
-    if (!s) { s = this.compute(rel); this.memo.set(rel, s); }
+    if (!s) {
+      s = this.compute(rel);
+      this.memo.set(rel, s);
+    }
     return s;
   }
 
@@ -163,8 +204,10 @@ class Evaluation implements KbuildResult, MentionSink {
     const segs = rel.split('/');
     const top = segs[0];
     if (NOT_KERNEL.has(top) && segs.length > 1) return { built: 'n', why: `${top}/ is not part of the kernel build` };
-    if (top === 'samples' && !this.config.values.has('CONFIG_SAMPLES')) return { built: 'n', why: 'samples/ is not part of the kernel build (CONFIG_SAMPLES is not set)' };
-    if (top === 'arch' && segs.length > 2 && this.arch && segs[1] !== this.arch) return { built: 'n', why: `arch/${segs[1]} is not this config's architecture (${this.arch})` };
+    if (top === 'samples' && !this.config.values.has('CONFIG_SAMPLES'))
+      return { built: 'n', why: 'samples/ is not part of the kernel build (CONFIG_SAMPLES is not set)' };
+    if (top === 'arch' && segs.length > 2 && this.arch && segs[1] !== this.arch)
+      return { built: 'n', why: `arch/${segs[1]} is not this config's architecture (${this.arch})` };
     const ext = SOURCE_EXT.exec(rel);
     if (!ext) return { built: 'unknown', why: `${rel} is not compiled by itself: kbuild compiles .c, .S and .rs files` };
     const obj = rel.slice(0, rel.length - ext[0].length) + '.o';
@@ -186,7 +229,10 @@ class Evaluation implements KbuildResult, MentionSink {
   }
 
   private taintOf(obj: string, dir: string): string | undefined {
-    for (const m of this.objects.get(obj) ?? []) { const t = this.folders.get(m.folder)?.taint; if (t) return t; }
+    for (const m of this.objects.get(obj) ?? []) {
+      const t = this.folders.get(m.folder)?.taint;
+      if (t) return t;
+    }
     return this.folders.get(dir)?.taint;
   }
 
@@ -214,12 +260,18 @@ class Evaluation implements KbuildResult, MentionSink {
     const fe = this.folders.get(a);
     if (fe?.error) return { built: 'unknown', why: fe.error };
     if (a !== dir) {
-      const next = dir.split('/').slice(0, a ? a.split('/').length + 1 : 1).join('/');
+      const next = dir
+        .split('/')
+        .slice(0, a ? a.split('/').length + 1 : 1)
+        .join('/');
       return { built: 'unknown', why: `no Makefile names ${next}/ (${fe?.file ?? `${a}/Makefile`} does not list it)` };
     }
     const reach = this.reach.get(dir);
     const tools = reach && reach.size === 1 && reach.has('tools');
-    return { built: 'unknown', why: `no Makefile in ${dir || '.'} names ${base}${tools ? ` (the folder is visited only by subdir-y: ${reach!.get('tools')})` : ''}` };
+    return {
+      built: 'unknown',
+      why: `no Makefile in ${dir || '.'} names ${base}${tools ? ` (the folder is visited only by subdir-y: ${reach!.get('tools')})` : ''}`,
+    };
   }
 
   /**
@@ -237,7 +289,9 @@ class Evaluation implements KbuildResult, MentionSink {
       if (seen.has(dir) || this.reach.has(dir)) continue;
       seen.add(dir);
       const sink: MentionSink = {
-        addMention: (obj) => { if (!dead.has(obj)) dead.set(obj, why); },
+        addMention: (obj) => {
+          if (!dead.has(obj)) dead.set(obj, why);
+        },
         declareModule: () => {},
         topWhy: () => undefined,
         fmt: (e, w, ev) => this.fmt(e, w, ev),
@@ -264,19 +318,32 @@ class Evaluation implements KbuildResult, MentionSink {
   private under(m: Mention, kind: Reach, gate: string): KbuildState {
     const mod = m.module ? { module: m.module } : {};
     if (m.state === 'n') return { built: 'n', why: m.why };
-    if (kind === 'tools') return { built: 'n', why: `${m.why}; but ${m.folder}/ is visited only by subdir-y (${gate}), which builds nothing into the kernel` };
+    if (kind === 'tools')
+      return { built: 'n', why: `${m.why}; but ${m.folder}/ is visited only by subdir-y (${gate}), which builds nothing into the kernel` };
     if (kind === 'unknown') return { built: 'unknown', why: `${m.why}; ${gate}`, ...mod };
     if (m.state === 'unknown') return { built: 'unknown', why: m.why, ...mod };
     if (m.state === 'lib') {
-      if (kind === 'm') return { built: 'n', why: `${m.why}; but ${m.folder}/ is reached only as a module folder (${gate}), and its lib.a is not linked` };
-      if (!this.isLibRoot(m.folder)) return { built: 'unknown', why: `${m.why}; a member of ${m.folder}/lib.a, which no libs-y links into vmlinux (special rules may link it elsewhere)` };
-      if (!this.configModules) return { built: 'unknown', why: `${m.why}; a member of ${m.folder}/lib.a, linked into vmlinux only if something refers to it (CONFIG_MODULES is not set)` };
+      if (kind === 'm')
+        return { built: 'n', why: `${m.why}; but ${m.folder}/ is reached only as a module folder (${gate}), and its lib.a is not linked` };
+      if (!this.isLibRoot(m.folder))
+        return {
+          built: 'unknown',
+          why: `${m.why}; a member of ${m.folder}/lib.a, which no libs-y links into vmlinux (special rules may link it elsewhere)`,
+        };
+      if (!this.configModules)
+        return {
+          built: 'unknown',
+          why: `${m.why}; a member of ${m.folder}/lib.a, linked into vmlinux only if something refers to it (CONFIG_MODULES is not set)`,
+        };
       return { built: 'y', why: `${m.why} (a member of ${m.folder}/lib.a, linked whole into vmlinux)` };
     }
     if (kind === 'y') return { built: m.state, why: m.why, ...mod };
     // Reached only as a module folder: its modules are built, its built-in objects are orphans.
     if (m.state === 'm') return { built: 'm', why: m.why, ...mod };
-    return { built: 'n', why: `${m.why}; but ${m.folder}/ is reached only as a module folder (${gate}), so its built-in objects are linked nowhere` };
+    return {
+      built: 'n',
+      why: `${m.why}; but ${m.folder}/ is reached only as a module folder (${gate}), so its built-in objects are linked nowhere`,
+    };
   }
 
   modules(): ReadonlyMap<string, KbuildModule> {
@@ -289,7 +356,10 @@ class Evaluation implements KbuildResult, MentionSink {
       map.set(d.object, { name: d.name, object: d.object, parts: [] });
     }
     const byKey = new Map<string, KbuildModule>();
-    for (const d of this.moduleDecls) { const m = map.get(d.object); if (m) byKey.set(`${d.folder}\0${d.name}`, m); }
+    for (const d of this.moduleDecls) {
+      const m = map.get(d.object);
+      if (m) byKey.set(`${d.folder}\0${d.name}`, m);
+    }
     for (const [obj, ms] of this.objects) {
       for (const m of ms) {
         const mod = m.module ? byKey.get(`${m.folder}\0${m.module}`) : undefined;

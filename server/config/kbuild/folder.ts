@@ -19,9 +19,17 @@ export interface Mention {
 }
 
 /** An obj-m object: a module, when its folder is reached. */
-export interface ModuleDecl { object: string; folder: string; name: string }
+export interface ModuleDecl {
+  object: string;
+  folder: string;
+  name: string;
+}
 
-export interface SubdirMention { dir: string; kind: 'y' | 'm' | 'unknown' | 'subdir' | 'n'; why: string }
+export interface SubdirMention {
+  dir: string;
+  kind: 'y' | 'm' | 'unknown' | 'subdir' | 'n';
+  why: string;
+}
 
 export interface FolderEval {
   dir: string;
@@ -51,19 +59,29 @@ export class FolderReader {
   private readonly mentioned = new Set<string>();
   private readonly composites = new Set<string>();
 
-  constructor(private readonly evn: MentionSink, private readonly ev: MakeEval, private readonly fe: FolderEval, private readonly subs: SubdirMention[]) {
+  constructor(
+    private readonly evn: MentionSink,
+    private readonly ev: MakeEval,
+    private readonly fe: FolderEval,
+    private readonly subs: SubdirMention[],
+  ) {
     for (const e of ev.log) {
       const n = this.byName.get(e.name);
-      if (n) n.push(e); else this.byName.set(e.name, [e]);
+      if (n) n.push(e);
+      else this.byName.set(e.name, [e]);
       for (const w of e.words) {
         const t = wordText(w);
         const l = this.byWord.get(t);
-        if (l) { if (l[l.length - 1] !== e) l.push(e); } else this.byWord.set(t, [e]);
+        if (l) {
+          if (l[l.length - 1] !== e) l.push(e);
+        } else this.byWord.set(t, [e]);
       }
     }
   }
 
-  private get dir(): string { return this.fe.dir; }
+  private get dir(): string {
+    return this.fe.dir;
+  }
   private rel(word: string): string | undefined {
     return normalizeRel(this.dir ? `${this.dir}/${word}` : word);
   }
@@ -112,7 +130,14 @@ export class FolderReader {
   }
 
   /** An object (or a composite's part) with its state; composites are replaced by their parts. */
-  private object(text: string, state: MentionState, why: string, module: string | undefined, moduleObject: boolean, seen: Set<string>): void {
+  private object(
+    text: string,
+    state: MentionState,
+    why: string,
+    module: string | undefined,
+    moduleObject: boolean,
+    seen: Set<string>,
+  ): void {
     const obj = this.rel(text);
     if (obj === undefined) return;
     if (state !== 'n') this.positive.add(obj);
@@ -124,7 +149,11 @@ export class FolderReader {
       this.evn.addMention(obj, { folder: this.dir, state, why, ...(module ? { module } : {}) });
     } else if (state !== 'n') {
       // foo.o is linked from its parts: a foo.c beside them is not compiled as such.
-      this.evn.addMention(obj, { folder: this.dir, state: 'n', why: `${why}; ${text} is linked from the parts listed in ${stem}-y/${stem}-objs, so its own source is not compiled` });
+      this.evn.addMention(obj, {
+        folder: this.dir,
+        state: 'n',
+        why: `${why}; ${text} is linked from the parts listed in ${stem}-y/${stem}-objs, so its own source is not compiled`,
+      });
     }
     if (!parts) return;
     seen.add(stem);
@@ -132,7 +161,10 @@ export class FolderReader {
     for (const p of parts.live) {
       const t = wordText(p);
       const pwhy = `${this.why(p, new RegExp(`^${escapeRe(stem)}-(objs|y|m)$`))}; part of ${text}: ${why}`;
-      if (t.includes(HOLE)) { this.fe.holes.push({ re: holeRegex(t), why: pwhy }); continue; }
+      if (t.includes(HOLE)) {
+        this.fe.holes.push({ re: holeRegex(t), why: pwhy });
+        continue;
+      }
       if (!t.endsWith('.o')) continue;
       const ps: MentionState = wordTag(p) >= 0 && state !== 'n' ? 'unknown' : state;
       this.object(t, ps, pwhy, module, false, seen);
@@ -140,9 +172,10 @@ export class FolderReader {
     for (const { word, entry } of parts.dead) {
       const o = this.rel(word);
       if (o === undefined || this.positive.has(o)) continue;
-      const ewhy = entry.name === `${stem}-m` && state === 'y'
-        ? `${this.evn.fmt(entry, word, this.ev)}; but ${text} is built in (obj-y), so ${stem}-m is not linked`
-        : `${this.evn.fmt(entry, word, this.ev)} (a part of ${text})`;
+      const ewhy =
+        entry.name === `${stem}-m` && state === 'y'
+          ? `${this.evn.fmt(entry, word, this.ev)}; but ${text} is built in (obj-y), so ${stem}-m is not linked`
+          : `${this.evn.fmt(entry, word, this.ev)} (a part of ${text})`;
       this.evn.addMention(o, { folder: this.dir, state: 'n', why: ewhy });
     }
   }
@@ -152,11 +185,15 @@ export class FolderReader {
    * module) or `foo-` is not empty; its parts are then those lists. `dead` are the parts its lines name
    * but leave out (`foo-$(CONFIG_X)` with X unset, a false ifdef), also when it is not a composite.
    */
-  private parts(stem: string, state: MentionState): { composite: boolean; live: string[]; dead: { word: string; entry: LogEntry }[] } | undefined {
+  private parts(
+    stem: string,
+    state: MentionState,
+  ): { composite: boolean; live: string[]; dead: { word: string; entry: LogEntry }[] } | undefined {
     const suffixes = state === 'y' ? ['-objs', '-y'] : ['-objs', '-y', '-m'];
     const live: string[] = [];
     for (const s of suffixes) if (this.byName.has(stem + s) || this.ev.defined(stem + s)) live.push(...splitWords(this.ev.get(stem + s)));
-    const composite = live.length > 0 || ((this.byName.has(`${stem}-`) || this.ev.defined(`${stem}-`)) && splitWords(this.ev.get(`${stem}-`)).length > 0);
+    const composite =
+      live.length > 0 || ((this.byName.has(`${stem}-`) || this.ev.defined(`${stem}-`)) && splitWords(this.ev.get(`${stem}-`)).length > 0);
     const liveTexts = new Set(live.map(wordText));
     const dead: { word: string; entry: LogEntry }[] = [];
     for (const s of ['-objs', '-y', '-m', '-', '-n']) {
@@ -200,7 +237,13 @@ export class FolderReader {
     let refs: Set<string> | undefined;
     for (const [name, entries] of this.byName) {
       const c = /^(.+)-(y|objs)$/.exec(name);
-      if (!c || /^(obj|lib|subdir|always|extra|targets|hostprogs|userprogs|ccflags|asflags|ldflags|cppflags|rustflags|subdir-ccflags|subdir-asflags)$/.test(c[1])) continue;
+      if (
+        !c ||
+        /^(obj|lib|subdir|always|extra|targets|hostprogs|userprogs|ccflags|asflags|ldflags|cppflags|rustflags|subdir-ccflags|subdir-asflags)$/.test(
+          c[1],
+        )
+      )
+        continue;
       const stem = c[1];
       if (this.composites.has(stem) || this.isListed(stem)) continue;
       const host = this.hostProgram(stem);
@@ -217,7 +260,11 @@ export class FolderReader {
           const m: Mention = host
             ? { folder: this.dir, state: 'n', why: `${why}; part of ${stem}, a program for the build machine, not the kernel` }
             : reader
-              ? { folder: this.dir, state: 'n', why: `${why}; but ${name} no longer holds it when ${reader.loc.file}:${reader.loc.line} reads it (${reader.rawName} ${reader.op} …)` }
+              ? {
+                  folder: this.dir,
+                  state: 'n',
+                  why: `${why}; but ${name} no longer holds it when ${reader.loc.file}:${reader.loc.line} reads it (${reader.rawName} ${reader.op} …)`,
+                }
               : refs.has(name)
                 ? { folder: this.dir, state: 'unknown', why: `${why}; ${name} is used by the Makefile's own rules, not by obj-y or obj-m` }
                 : { folder: this.dir, state: 'n', why: `${why}; but no line reads ${name}` };
@@ -246,7 +293,17 @@ export class FolderReader {
   }
 
   private hostProgram(stem: string): boolean {
-    for (const v of ['hostprogs', 'hostprogs-y', 'hostprogs-m', 'hostprogs-always-y', 'hostprogs-always-m', 'userprogs', 'userprogs-always-y', 'always-y', 'always-m']) {
+    for (const v of [
+      'hostprogs',
+      'hostprogs-y',
+      'hostprogs-m',
+      'hostprogs-always-y',
+      'hostprogs-always-m',
+      'userprogs',
+      'userprogs-always-y',
+      'always-y',
+      'always-m',
+    ]) {
       if (splitWords(this.ev.get(v)).some((w) => wordText(w) === stem)) return true;
     }
     return (this.byWord.get(stem) ?? []).some((e) => /^(hostprogs|userprogs)/.test(e.name));
@@ -276,7 +333,9 @@ function moduleName(text: string): string {
   return text.slice(0, -2).replace(/^.*\//, '');
 }
 
-function escapeRe(s: string): string { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** A regular expression for a word with holes (`foo_\x03.o` matches `foo_64.o`). */
 function holeRegex(text: string): RegExp {

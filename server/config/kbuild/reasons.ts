@@ -9,8 +9,10 @@ import type { MakeEval, LogEntry } from '../make/eval';
 export function formatEntry(e: LogEntry, word: string, ev: MakeEval, config: KernelConfig): string {
   if (e.mode === 'dead' && e.dead) {
     const d = e.dead;
-    return `${d.cond.file}:${d.cond.line}: ${d.inElse ? `else of ${d.cond.text}` : d.cond.text}${optionWords(d.cond.text, true, config)}`
-      + ` (so line ${e.loc.line}, ${e.rawName} ${e.op} ${showValue(e.rawValue, word)}, is not read)`;
+    return (
+      `${d.cond.file}:${d.cond.line}: ${d.inElse ? `else of ${d.cond.text}` : d.cond.text}${optionWords(d.cond.text, true, config)}` +
+      ` (so line ${e.loc.line}, ${e.rawName} ${e.op} ${showValue(e.rawValue, word)}, is not read)`
+    );
   }
   let s = `${e.loc.file}:${e.loc.line}: ${e.rawName} ${e.op} ${showValue(e.rawValue, word)}${optionWords(e.rawName, false, config)}`;
   // `subdir- += boot` names a folder only for `make clean`.
@@ -23,10 +25,15 @@ export function formatEntry(e: LogEntry, word: string, ev: MakeEval, config: Ker
 function optionWords(text: string, all: boolean, config: KernelConfig): string {
   const names = [...new Set(text.match(/\bCONFIG_[A-Za-z0-9_]+/g) ?? [])].slice(0, all ? 3 : 2);
   if (!names.length) return '';
-  return '; ' + names.map((n) => {
-    const v = config.values.get(n);
-    return v === undefined ? `${n} is not set` : `${n}=${v}`;
-  }).join(', ');
+  return (
+    '; ' +
+    names
+      .map((n) => {
+        const v = config.values.get(n);
+        return v === undefined ? `${n} is not set` : `${n}=${v}`;
+      })
+      .join(', ')
+  );
 }
 
 /** A value short enough for a reason: whole, or the word that matters with `…` around it. */

@@ -45,9 +45,11 @@ export class TopMakefile {
       ...input.host,
       // Of the top Makefile only the folder lists matter (and the arch Makefile it includes);
       // the rest (compiler probing, targets) is skipped rather than half-understood.
-      keep: (st: Stmt) => st.loc.file !== 'Makefile' || st.k === 'cond'
-        || (st.k === 'assign' && TOP_KEEP.test(st.name))
-        || (st.k === 'include' && /arch\/\$\(SRCARCH\)\/Makefile/.test(st.paths)),
+      keep: (st: Stmt) =>
+        st.loc.file !== 'Makefile' ||
+        st.k === 'cond' ||
+        (st.k === 'assign' && TOP_KEEP.test(st.name)) ||
+        (st.k === 'include' && /arch\/\$\(SRCARCH\)\/Makefile/.test(st.paths)),
       include: (rel) => {
         if (rel !== archMakefile) return input.host.include(rel);
         if (archRead) return 'skip';
@@ -106,7 +108,10 @@ export class TopMakefile {
   rootFolders(into: SubdirMention[]): void {
     const ev = this.ev;
     for (const list of ['init', 'core', 'drivers', 'net', 'libs', 'virt']) {
-      for (const [suffix, kind] of [['y', 'y'], ['m', 'm']] as const) {
+      for (const [suffix, kind] of [
+        ['y', 'y'],
+        ['m', 'm'],
+      ] as const) {
         for (const w of splitWords(ev.get(`${list}-${suffix}`))) {
           const t = wordText(w);
           if (!t.endsWith('/')) continue;
@@ -121,7 +126,12 @@ export class TopMakefile {
 }
 
 /** The folders the other architectures' Makefiles add to their core-y, drivers-y, libs-y: not this config's. */
-export function foreignLists(tree: KbuildTree, host: EvalHost, base: ReadonlyMap<string, Var>, arch: string | undefined): Map<string, string> {
+export function foreignLists(
+  tree: KbuildTree,
+  host: EvalHost,
+  base: ReadonlyMap<string, Var>,
+  arch: string | undefined,
+): Map<string, string> {
   const out = new Map<string, string>();
   for (const a of [...(tree.entries('arch') ?? [])].sort()) {
     if (a === arch) continue;
@@ -136,7 +146,11 @@ export function foreignLists(tree: KbuildTree, host: EvalHost, base: ReadonlyMap
       for (const w of e.words) {
         const t = wordText(w);
         const d = t.endsWith('/') && !t.includes(HOLE) ? normalizeRel(t) : undefined;
-        if (d && !d.startsWith(`arch/${a}/`) && !out.has(d)) out.set(d, `arch/${a}/Makefile:${e.loc.line}: ${e.rawName} ${e.op} ${showValue(e.rawValue, t)} (arch/${a} is not this config's architecture, ${arch ?? 'unknown'})`);
+        if (d && !d.startsWith(`arch/${a}/`) && !out.has(d))
+          out.set(
+            d,
+            `arch/${a}/Makefile:${e.loc.line}: ${e.rawName} ${e.op} ${showValue(e.rawValue, t)} (arch/${a} is not this config's architecture, ${arch ?? 'unknown'})`,
+          );
       }
     }
   }

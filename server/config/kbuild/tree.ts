@@ -29,7 +29,10 @@ export class KbuildTree {
       } catch (e) {
         m = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR' ? 'missing' : 'unreadable';
       }
-      if (text !== undefined) { m = parseMakefile(text, rel); this.parsedCount++; }
+      if (text !== undefined) {
+        m = parseMakefile(text, rel);
+        this.parsedCount++;
+      }
       this.parsed.set(rel, m!);
       this.parseMs += performance.now() - t0;
     }
@@ -40,7 +43,11 @@ export class KbuildTree {
   entries(dir: string): Set<string> | null {
     let e = this.listings.get(dir);
     if (e === undefined) {
-      try { e = new Set(readdirSync(path.join(this.root, dir))); } catch { e = null; }
+      try {
+        e = new Set(readdirSync(path.join(this.root, dir)));
+      } catch {
+        e = null;
+      }
       this.listings.set(dir, e);
     }
     return e;
@@ -61,7 +68,11 @@ export class KbuildTree {
     if (this.names !== undefined) return this.names ?? undefined;
     const names = new Set<string>(MAKE_BUILTINS);
     let read = 0;
-    for (const [file, exportedOnly] of [['Makefile', true], ['scripts/Kbuild.include', false], ['scripts/Makefile.compiler', false]] as const) {
+    for (const [file, exportedOnly] of [
+      ['Makefile', true],
+      ['scripts/Kbuild.include', false],
+      ['scripts/Makefile.compiler', false],
+    ] as const) {
       const mf = this.makefile(file);
       if (typeof mf === 'string') continue;
       read++;
@@ -96,7 +107,10 @@ export class KbuildTree {
   }
 
   private globInto(parts: string[], i: number, dir: string, shown: string, out: string[]): void {
-    if (i === parts.length) { out.push(shown.replace(/\/$/, '')); return; }
+    if (i === parts.length) {
+      out.push(shown.replace(/\/$/, ''));
+      return;
+    }
     const part = parts[i];
     const last = i === parts.length - 1;
     if (!/[*?[]/.test(part)) {
@@ -117,12 +131,25 @@ export class KbuildTree {
 /** The largest Makefile read (the tree's largest is under 100 KB); a larger one, or a FIFO, is 'unreadable'. */
 const MAX_MAKEFILE_BYTES = 4 * 1024 * 1024;
 
-const MAKE_BUILTINS = ['MAKE', 'MAKEFLAGS', 'MAKECMDGOALS', 'MAKELEVEL', 'MAKEFILE_LIST', 'CURDIR', 'SHELL', 'MAKE_VERSION', 'MFLAGS', 'VPATH'];
+const MAKE_BUILTINS = [
+  'MAKE',
+  'MAKEFLAGS',
+  'MAKECMDGOALS',
+  'MAKELEVEL',
+  'MAKEFILE_LIST',
+  'CURDIR',
+  'SHELL',
+  'MAKE_VERSION',
+  'MFLAGS',
+  'VPATH',
+];
 
 function collectNames(stmts: Stmt[], exportedOnly: boolean, into: Set<string>): void {
   for (const st of stmts) {
-    if (st.k === 'cond') { collectNames(st.then, exportedOnly, into); collectNames(st.else, exportedOnly, into); }
-    else if (st.k === 'assign' && (!exportedOnly || st.exported) && !st.name.includes('$')) into.add(st.name);
+    if (st.k === 'cond') {
+      collectNames(st.then, exportedOnly, into);
+      collectNames(st.else, exportedOnly, into);
+    } else if (st.k === 'assign' && (!exportedOnly || st.exported) && !st.name.includes('$')) into.add(st.name);
     else if (st.k === 'export' && !st.names.includes('$')) for (const n of st.names.split(/\s+/)) if (n) into.add(n);
   }
 }
@@ -135,8 +162,14 @@ function globRegex(part: string): RegExp {
     else if (c === '?') s += '[^/]';
     else if (c === '[') {
       const e = part.indexOf(']', i + 1);
-      if (e < 0) { s += '\\['; continue; }
-      s += `[${part.slice(i + 1, e).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+      if (e < 0) {
+        s += '\\[';
+        continue;
+      }
+      s += `[${part
+        .slice(i + 1, e)
+        .replace(/^!/, '^')
+        .replace(/\\/g, '\\\\')}]`;
       i = e;
     } else s += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }

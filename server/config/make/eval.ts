@@ -4,7 +4,20 @@
 // file. Expansion of values is the base class (make/expand.ts); parsing is make/parse.ts.
 import { parseMakefile, type AssignOp, type AssignStmt, type CondStmt, type Loc, type Makefile, type Stmt } from './parse';
 import { Expander, MAX_DEPTH, type ExpandHost, type Var } from './expand';
-import { HOLE, TAG_FN, allMaybe, firstTag, hasUnknown, knownText, normalizeRel, normalizeWord, splitWords, tagWords, wordTag, wordText } from './words';
+import {
+  HOLE,
+  TAG_FN,
+  allMaybe,
+  firstTag,
+  hasUnknown,
+  knownText,
+  normalizeRel,
+  normalizeWord,
+  splitWords,
+  tagWords,
+  wordTag,
+  wordText,
+} from './words';
 
 /** What the evaluator asks of the tree it runs in. */
 export interface EvalHost extends ExpandHost {
@@ -19,7 +32,10 @@ export interface EvalHost extends ExpandHost {
 }
 
 /** Why a block is not run: the conditional that decides it, and whether the block is its else. */
-export interface DeadWhy { cond: Loc; inElse: boolean }
+export interface DeadWhy {
+  cond: Loc;
+  inElse: boolean;
+}
 
 /** One assignment, as run (or skipped), for the reasons given to the user. */
 export interface LogEntry {
@@ -62,7 +78,11 @@ export class MakeEval extends Expander<EvalHost> {
    * `allBranches`: run both branches of every conditional (as if undecided), to learn everything a
    * Makefile can name (for a folder that is not built, whose objects are then all not built).
    */
-  constructor(host: EvalHost, base: ReadonlyMap<string, Var> = new Map(), private readonly allBranches = false) {
+  constructor(
+    host: EvalHost,
+    base: ReadonlyMap<string, Var> = new Map(),
+    private readonly allBranches = false,
+  ) {
     super(host, base);
   }
 
@@ -92,9 +112,12 @@ export class MakeEval extends Expander<EvalHost> {
 
   private stmt(st: Stmt, ctx: Ctx): void {
     switch (st.k) {
-      case 'assign': return this.assign(st, ctx);
-      case 'cond': return this.cond(st, ctx);
-      case 'include': return this.include(st.paths, st.optional, ctx);
+      case 'assign':
+        return this.assign(st, ctx);
+      case 'cond':
+        return this.cond(st, ctx);
+      case 'include':
+        return this.include(st.paths, st.optional, ctx);
       case 'expand':
         if (ctx.mode !== 'dead') this.expandIn(st.text, ctx);
         return;
@@ -117,7 +140,11 @@ export class MakeEval extends Expander<EvalHost> {
     // $(eval) run under an undecided conditional assigns in that unknown context too.
     const saved = this.evalCtx;
     this.evalCtx = ctx;
-    try { return this.expand(text); } finally { this.evalCtx = saved; }
+    try {
+      return this.expand(text);
+    } finally {
+      this.evalCtx = saved;
+    }
   }
   private evalCtx: Ctx | undefined;
 
@@ -127,16 +154,30 @@ export class MakeEval extends Expander<EvalHost> {
       try {
         const name = this.expand(st.name).trim();
         const inner = wordText(normalizeWord(name)).replace(/\x03/g, '');
-        if (this.host.logName?.(inner)) this.log.push({ loc: st.loc, rawName: st.name, name: inner, op: st.op, rawValue: st.value, words: splitWords(this.expand(st.value)), mode: 'dead', dead: ctx.why });
-      } finally { this.noSideEffects--; }
+        if (this.host.logName?.(inner))
+          this.log.push({
+            loc: st.loc,
+            rawName: st.name,
+            name: inner,
+            op: st.op,
+            rawValue: st.value,
+            words: splitWords(this.expand(st.value)),
+            mode: 'dead',
+            dead: ctx.why,
+          });
+      } finally {
+        this.noSideEffects--;
+      }
       return;
     }
     let name = this.expand(st.name).trim();
     let tag = ctx.mode === 'unknown' ? ctx.id : -1;
     const maybe = hasUnknown(name) ? knownText(name) : undefined;
     // A name built from a value set under an undecided conditional: assign it, undecided.
-    if (maybe) { name = maybe.text; if (tag < 0) tag = maybe.tag; }
-    else if (hasUnknown(name)) {
+    if (maybe) {
+      name = maybe.text;
+      if (tag < 0) tag = maybe.tag;
+    } else if (hasUnknown(name)) {
       const t = firstTag(name);
       const mapped = this.host.unknownName?.(wordText(normalizeWord(name.replace(/\s+/g, ''))));
       if (mapped === undefined) {
@@ -152,8 +193,14 @@ export class MakeEval extends Expander<EvalHost> {
     const words = this.setVar(name, st.op, st.value, tag);
     if (this.host.logName?.(name)) {
       this.log.push({
-        loc: st.loc, rawName: st.name, name, op: st.op, rawValue: st.value, words,
-        mode: tag >= 0 ? 'unknown' : 'live', ...(tag >= 0 ? { why: tag } : {}),
+        loc: st.loc,
+        rawName: st.name,
+        name,
+        op: st.op,
+        rawValue: st.value,
+        words,
+        mode: tag >= 0 ? 'unknown' : 'live',
+        ...(tag >= 0 ? { why: tag } : {}),
         ...(ctx.mode === 'live' && ctx.within ? { within: ctx.within } : {}),
       });
     }
@@ -171,7 +218,9 @@ export class MakeEval extends Expander<EvalHost> {
         } else this.vars.set(name, { value: wrap(raw), simple: false });
         return splitWords(this.expand(raw));
       }
-      case ':=': case '::=': case ':::=': {
+      case ':=':
+      case '::=':
+      case ':::=': {
         const v = this.expand(raw);
         if (tag >= 0) {
           const prev = old ? (old.simple ? old.value : this.varValue(name)) : '';
@@ -182,10 +231,16 @@ export class MakeEval extends Expander<EvalHost> {
         return splitWords(v);
       }
       case '+=': {
-        if (!old) { this.vars.set(name, { value: wrap(raw), simple: false }); return splitWords(this.expand(raw)); }
+        if (!old) {
+          this.vars.set(name, { value: wrap(raw), simple: false });
+          return splitWords(this.expand(raw));
+        }
         if (old.simple) {
           const v = this.expand(raw);
-          this.vars.set(name, { value: old.value ? `${old.value} ${tag >= 0 ? tagWords(v, tag) : v}` : (tag >= 0 ? tagWords(v, tag) : v), simple: true });
+          this.vars.set(name, {
+            value: old.value ? `${old.value} ${tag >= 0 ? tagWords(v, tag) : v}` : tag >= 0 ? tagWords(v, tag) : v,
+            simple: true,
+          });
           return splitWords(v);
         }
         this.vars.set(name, { value: old.value ? `${old.value} ${wrap(raw)}` : wrap(raw), simple: false });
@@ -239,8 +294,7 @@ export class MakeEval extends Expander<EvalHost> {
         // Set only under an undecided conditional: whether it is set is undecided too.
         const val = v.simple ? v.value : this.varValue(name);
         set = undecided(this.inner(firstTag(val)));
-      }
-      else set = true;
+      } else set = true;
       if (typeof set === 'number') return set;
       return st.kind === 'ifdef' ? set : !set;
     }
@@ -252,7 +306,10 @@ export class MakeEval extends Expander<EvalHost> {
 
   private include(paths: string, optional: boolean, ctx: Ctx): void {
     if (ctx.mode === 'dead') return;
-    if (this.depth > MAX_DEPTH) { this.problems.push(this.here('includes nested too deeply')); return; }
+    if (this.depth > MAX_DEPTH) {
+      this.problems.push(this.here('includes nested too deeply'));
+      return;
+    }
     const here = this.loc;
     for (const word of splitWords(this.expand(paths))) {
       const w = wordText(word);
@@ -276,7 +333,10 @@ export class MakeEval extends Expander<EvalHost> {
         for (const p of got.problems) this.problems.push(p);
         this.files.push(got);
         this.exec(got.stmts, inCtx);
-      } finally { this.depth--; this.loc = here; }
+      } finally {
+        this.depth--;
+        this.loc = here;
+      }
     }
   }
 
@@ -285,13 +345,22 @@ export class MakeEval extends Expander<EvalHost> {
     if (this.noSideEffects) return '';
     const mf = parseMakefile(text, this.loc.file, this.loc.line);
     const here = this.loc;
-    if (++this.depth > MAX_DEPTH) { this.depth--; return this.unknown(this.here('$(eval) nested too deeply')); }
+    if (++this.depth > MAX_DEPTH) {
+      this.depth--;
+      return this.unknown(this.here('$(eval) nested too deeply'));
+    }
     try {
       for (const p of mf.problems) this.problems.push(p);
       // The evaluated text carries the line of the $(eval) for its reasons.
       const ctx: Ctx = this.evalCtx ?? { mode: 'live' };
-      this.exec(mf.stmts.map((s) => withLoc(s, here)), ctx);
-    } finally { this.depth--; this.loc = here; }
+      this.exec(
+        mf.stmts.map((s) => withLoc(s, here)),
+        ctx,
+      );
+    } finally {
+      this.depth--;
+      this.loc = here;
+    }
     return '';
   }
 }

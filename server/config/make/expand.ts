@@ -6,7 +6,10 @@ import { closeOf, type Loc } from './parse';
 import { FUNCTIONS, patsubstWords, splitArgs, textFunction } from './functions';
 import { HOLE, TAG_FN, firstTag, hasUnknown, knownText, maybeTag, splitWords, tagOfId, tagWords, wordTag } from './words';
 
-export interface Var { value: string; simple: boolean }
+export interface Var {
+  value: string;
+  simple: boolean;
+}
 
 /** What expansion asks of the tree it runs in. */
 export interface ExpandHost {
@@ -35,13 +38,18 @@ export abstract class Expander<H extends ExpandHost = ExpandHost> {
   /** Nesting of references being expanded. */
   private refDepth = 0;
 
-  constructor(protected readonly host: H, protected readonly base: ReadonlyMap<string, Var> = new Map()) {}
+  constructor(
+    protected readonly host: H,
+    protected readonly base: ReadonlyMap<string, Var> = new Map(),
+  ) {}
 
   /** `$(eval text)` with its text expanded: run it as statements; returns what the call expands to. */
   protected abstract evalText(text: string): string;
 
   /** The text of a reason id. */
-  reason(id: number): string { return this.reasons[id] ?? 'a value kpath cannot evaluate'; }
+  reason(id: number): string {
+    return this.reasons[id] ?? 'a value kpath cannot evaluate';
+  }
 
   /** A new (or the same) reason id for a text. */
   reasonId(text: string): number {
@@ -55,43 +63,70 @@ export abstract class Expander<H extends ExpandHost = ExpandHost> {
   }
 
   /** An unknown value: a hole tagged with the reason. */
-  unknown(text: string): string { return tagOfId(this.reasonId(text)) + HOLE; }
+  unknown(text: string): string {
+    return tagOfId(this.reasonId(text)) + HOLE;
+  }
 
   // Values expanded after the run (obj-y read by kbuild) have no line of their own: the reason then
   // names none, and the caller names the assignment's line.
-  protected here(what: string): string { return this.loc.line ? `${this.loc.file}:${this.loc.line}: ${what}` : what; }
+  protected here(what: string): string {
+    return this.loc.line ? `${this.loc.file}:${this.loc.line}: ${what}` : what;
+  }
 
   /** A reason without a leading `file:line: ` that repeats the current location. */
-  protected inner(id: number): string { return stripLoc(this.reason(id), this.loc); }
+  protected inner(id: number): string {
+    return stripLoc(this.reason(id), this.loc);
+  }
 
-  lookup(name: string): Var | undefined { return this.vars.get(name) ?? this.base.get(name); }
+  lookup(name: string): Var | undefined {
+    return this.vars.get(name) ?? this.base.get(name);
+  }
 
   /** A variable's value, expanded (as `$(name)` would be). */
-  get(name: string): string { return this.varValue(name); }
+  get(name: string): string {
+    return this.varValue(name);
+  }
 
   /** Whether the variable is set here or in the base. */
-  defined(name: string): boolean { return this.vars.has(name) || this.base.has(name); }
+  defined(name: string): boolean {
+    return this.vars.has(name) || this.base.has(name);
+  }
 
   /** Set a simple variable (before running: the environment kbuild gives a Makefile). */
-  set(name: string, value: string): void { this.vars.set(name, { value, simple: true }); }
+  set(name: string, value: string): void {
+    this.vars.set(name, { value, simple: true });
+  }
 
   /** Expand a text as make does at use. */
   expand(s: string): string {
     if (s.indexOf('$') < 0) return s;
-    if (++this.refDepth > MAX_DEPTH * 4) { this.refDepth--; return this.unknown(this.here('references nested too deeply')); }
+    if (++this.refDepth > MAX_DEPTH * 4) {
+      this.refDepth--;
+      return this.unknown(this.here('references nested too deeply'));
+    }
     try {
       let out = '';
       let i = 0;
       while (i < s.length) {
         const d = s.indexOf('$', i);
-        if (d < 0) { out += s.slice(i); break; }
+        if (d < 0) {
+          out += s.slice(i);
+          break;
+        }
         out += s.slice(i, d);
         const c = s[d + 1];
         if (c === undefined) break;
-        if (c === '$') { out += '$'; i = d + 2; continue; }
+        if (c === '$') {
+          out += '$';
+          i = d + 2;
+          continue;
+        }
         if (c === '(' || c === '{') {
           const e = closeOf(s, d + 1);
-          if (e < 0) { out += this.unknown(this.here('an unterminated variable reference')); break; }
+          if (e < 0) {
+            out += this.unknown(this.here('an unterminated variable reference'));
+            break;
+          }
           out += this.ref(s.slice(d + 2, e));
           i = e + 1;
           continue;
@@ -100,7 +135,9 @@ export abstract class Expander<H extends ExpandHost = ExpandHost> {
         i = d + 2;
       }
       return out;
-    } finally { this.refDepth--; }
+    } finally {
+      this.refDepth--;
+    }
   }
 
   private ref(body: string): string {
@@ -140,7 +177,11 @@ export abstract class Expander<H extends ExpandHost = ExpandHost> {
     if (v.simple) return v.value;
     if (this.expanding.has(name)) return this.unknown(this.here(`$(${name}) refers to itself`));
     this.expanding.add(name);
-    try { return this.expand(v.value); } finally { this.expanding.delete(name); }
+    try {
+      return this.expand(v.value);
+    } finally {
+      this.expanding.delete(name);
+    }
   }
 
   private func(name: string, argText: string): string {
@@ -167,7 +208,8 @@ export abstract class Expander<H extends ExpandHost = ExpandHost> {
             out.push(t >= 0 ? tagWords(r, t) : r);
           }
         } finally {
-          if (saved) this.vars.set(v, saved); else this.vars.delete(v);
+          if (saved) this.vars.set(v, saved);
+          else this.vars.delete(v);
         }
         return out.join(' ');
       }
@@ -177,7 +219,9 @@ export abstract class Expander<H extends ExpandHost = ExpandHost> {
         const def = this.lookup(fn);
         if (!def) {
           if (FUNCTIONS.has(fn)) return this.func(fn, raw.slice(1).join(','));
-          return this.unknown(this.here(`$(call ${short(argText)}) cannot be evaluated: ${fn} is defined outside the Makefiles kpath reads`));
+          return this.unknown(
+            this.here(`$(call ${short(argText)}) cannot be evaluated: ${fn} is defined outside the Makefiles kpath reads`),
+          );
         }
         const args = raw.slice(1).map((r) => this.expand(r));
         const saved = new Map<string, Var | undefined>();
@@ -189,21 +233,39 @@ export abstract class Expander<H extends ExpandHost = ExpandHost> {
           if (def.simple) return def.value;
           if (this.expanding.has(fn)) return this.unknown(this.here(`$(call ${fn}) calls itself`));
           this.expanding.add(fn);
-          try { return this.expand(def.value); } finally { this.expanding.delete(fn); }
+          try {
+            return this.expand(def.value);
+          } finally {
+            this.expanding.delete(fn);
+          }
         } finally {
-          for (const [k, v] of saved) { if (v) this.vars.set(k, v); else this.vars.delete(k); }
+          for (const [k, v] of saved) {
+            if (v) this.vars.set(k, v);
+            else this.vars.delete(k);
+          }
         }
       }
-      case 'eval': return this.evalText(arg(0));
-      case 'shell': return unknownCall('is not run by kpath');
-      case 'error': case 'warning': case 'info': return '';
+      case 'eval':
+        return this.evalText(arg(0));
+      case 'shell':
+        return unknownCall('is not run by kpath');
+      case 'error':
+      case 'warning':
+      case 'info':
+        return '';
       case 'value': {
         const v = this.lookup(arg(0).trim());
         return v ? v.value : '';
       }
       case 'origin': {
         const n = arg(0).trim();
-        return this.vars.has(n) ? 'file' : this.base.has(n) ? 'command line' : this.host.undefinedIsUnknown(n) ? unknownCall('cannot be evaluated') : 'undefined';
+        return this.vars.has(n)
+          ? 'file'
+          : this.base.has(n)
+            ? 'command line'
+            : this.host.undefinedIsUnknown(n)
+              ? unknownCall('cannot be evaluated')
+              : 'undefined';
       }
       case 'flavor': {
         const v = this.lookup(arg(0).trim());

@@ -6,10 +6,46 @@ import { HOLE, TAG_FN, firstTag, hasUnknown, knownText, maybeTag, splitWords, ta
 
 /** The names make reads as a function in `$(name args)`. */
 export const FUNCTIONS = new Set([
-  'subst', 'patsubst', 'strip', 'findstring', 'filter', 'filter-out', 'sort', 'word', 'wordlist', 'words', 'firstword',
-  'lastword', 'dir', 'notdir', 'suffix', 'basename', 'addsuffix', 'addprefix', 'join', 'wildcard', 'realpath', 'abspath',
-  'error', 'warning', 'info', 'shell', 'origin', 'flavor', 'foreach', 'if', 'or', 'and', 'call', 'eval', 'file', 'value',
-  'let', 'intcmp', 'guile', TAG_FN,
+  'subst',
+  'patsubst',
+  'strip',
+  'findstring',
+  'filter',
+  'filter-out',
+  'sort',
+  'word',
+  'wordlist',
+  'words',
+  'firstword',
+  'lastword',
+  'dir',
+  'notdir',
+  'suffix',
+  'basename',
+  'addsuffix',
+  'addprefix',
+  'join',
+  'wildcard',
+  'realpath',
+  'abspath',
+  'error',
+  'warning',
+  'info',
+  'shell',
+  'origin',
+  'flavor',
+  'foreach',
+  'if',
+  'or',
+  'and',
+  'call',
+  'eval',
+  'file',
+  'value',
+  'let',
+  'intcmp',
+  'guile',
+  TAG_FN,
 ]);
 
 /** One call of a function, as the evaluator gives it. */
@@ -34,7 +70,10 @@ export function splitArgs(s: string): string[] {
     const c = s[i];
     if (c === '(' || c === '{') depth++;
     else if (c === ')' || c === '}') depth--;
-    else if (c === ',' && depth === 0) { out.push(s.slice(start, i)); start = i + 1; }
+    else if (c === ',' && depth === 0) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
   }
   out.push(s.slice(start));
   return out;
@@ -52,12 +91,16 @@ function patMatch(pat: string, text: string): string | undefined {
 
 /** `$(patsubst from,to,text)`, also what a substitution reference `$(var:from=to)` computes. */
 export function patsubstWords(from: string, to: string, text: string): string {
-  return mapWords(text, (t) => {
-    const stem = patMatch(from, t);
-    if (stem === undefined) return t;
-    const p = to.indexOf('%');
-    return p < 0 ? to : to.slice(0, p) + stem + to.slice(p + 1);
-  }, false);
+  return mapWords(
+    text,
+    (t) => {
+      const stem = patMatch(from, t);
+      if (stem === undefined) return t;
+      const p = to.indexOf('%');
+      return p < 0 ? to : to.slice(0, p) + stem + to.slice(p + 1);
+    },
+    false,
+  );
 }
 
 /** Apply a function to each word's text, keeping tags; words with holes are kept as they are unless `throughHoles`. */
@@ -66,13 +109,15 @@ function mapWords(text: string, f: (t: string) => string, throughHoles: boolean)
   for (const w of splitWords(text)) {
     const tag = w.charCodeAt(0) === 1 ? w.slice(0, 4) : '';
     const t = tag ? w.slice(4) : w;
-    if (!throughHoles && t.includes(HOLE)) { out.push(w); continue; }
+    if (!throughHoles && t.includes(HOLE)) {
+      out.push(w);
+      continue;
+    }
     const r = f(t);
     if (r) out.push(tag + r);
   }
   return out.join(' ');
 }
-
 
 /** The result of a text function; undefined when `name` is not one (the evaluator answers those). */
 export function textFunction(c: Call): string | undefined {
@@ -109,24 +154,29 @@ export function textFunction(c: Call): string | undefined {
       }
       return maybe >= 0 ? tagWords(last, maybe) : last;
     }
-    case 'strip': return splitWords(arg(0)).join(' ');
+    case 'strip':
+      return splitWords(arg(0)).join(' ');
     case 'findstring': {
-      const f = arg(0); const t = arg(1);
+      const f = arg(0);
+      const t = arg(1);
       if (hasUnknown(f) || hasUnknown(t)) return unknownCall('cannot be evaluated');
       return t.includes(f) ? f : '';
     }
     case 'subst': {
-      const f = knownText(arg(0), false); const t = knownText(arg(1), false);
+      const f = knownText(arg(0), false);
+      const t = knownText(arg(1), false);
       if (!f || !t) return unknownCall('cannot be evaluated');
       const text = rest(2);
       return maybeTag(f.text ? text.split(f.text).join(t.text) : text + t.text, f.tag, t.tag);
     }
     case 'patsubst': {
-      const f = knownText(arg(0)); const t = knownText(arg(1));
+      const f = knownText(arg(0));
+      const t = knownText(arg(1));
       if (!f || !t) return unknownCall('cannot be evaluated');
       return maybeTag(patsubstWords(f.text, t.text, arg(2)), f.tag, t.tag);
     }
-    case 'filter': case 'filter-out': {
+    case 'filter':
+    case 'filter-out': {
       const pats = splitWords(arg(0));
       const words = splitWords(arg(1));
       const patTag = pats.find((p) => p.charCodeAt(0) === 1);
@@ -134,7 +184,10 @@ export function textFunction(c: Call): string | undefined {
       const out: string[] = [];
       for (const w of words) {
         const text = wordText(w);
-        if (text.includes(HOLE)) { out.push(w); continue; }
+        if (text.includes(HOLE)) {
+          out.push(w);
+          continue;
+        }
         const hit = known.some((p) => patMatch(p, text) !== undefined);
         const keep = name === 'filter' ? hit : !hit;
         if (keep) out.push(patTag !== undefined && w.charCodeAt(0) !== 1 ? tagOfId(wordTag(patTag)) + w : w);
@@ -149,9 +202,16 @@ export function textFunction(c: Call): string | undefined {
         const had = best.get(t);
         if (!had || (had.charCodeAt(0) === 1 && w.charCodeAt(0) !== 1)) best.set(t, w);
       }
-      return [...best.keys()].sort().map((k) => best.get(k)!).join(' ');
+      return [...best.keys()]
+        .sort()
+        .map((k) => best.get(k)!)
+        .join(' ');
     }
-    case 'words': case 'firstword': case 'lastword': case 'word': case 'wordlist': {
+    case 'words':
+    case 'firstword':
+    case 'lastword':
+    case 'word':
+    case 'wordlist': {
       const nums = name === 'word' ? 1 : name === 'wordlist' ? 2 : 0;
       const ns = raw.slice(0, nums).map((_, i) => arg(i).trim());
       const ws = splitWords(rest(nums));
@@ -165,24 +225,37 @@ export function textFunction(c: Call): string | undefined {
       const b = Number(ns[1]);
       return Number.isInteger(b) ? ws.slice(a - 1, b).join(' ') : unknownCall('has a bad index');
     }
-    case 'dir': case 'notdir': case 'suffix': case 'basename':
-      return mapWords(arg(0), (t) => {
-        const slash = t.lastIndexOf('/');
-        if (name === 'dir') return slash < 0 ? './' : t.slice(0, slash + 1);
-        if (name === 'notdir') return t.slice(slash + 1);
-        const dot = t.lastIndexOf('.');
-        const hasSuffix = dot > slash;
-        if (name === 'suffix') return hasSuffix ? t.slice(dot) : '';
-        return hasSuffix ? t.slice(0, dot) : t;
-      }, false);
-    case 'addsuffix': case 'addprefix': {
+    case 'dir':
+    case 'notdir':
+    case 'suffix':
+    case 'basename':
+      return mapWords(
+        arg(0),
+        (t) => {
+          const slash = t.lastIndexOf('/');
+          if (name === 'dir') return slash < 0 ? './' : t.slice(0, slash + 1);
+          if (name === 'notdir') return t.slice(slash + 1);
+          const dot = t.lastIndexOf('.');
+          const hasSuffix = dot > slash;
+          if (name === 'suffix') return hasSuffix ? t.slice(dot) : '';
+          return hasSuffix ? t.slice(0, dot) : t;
+        },
+        false,
+      );
+    case 'addsuffix':
+    case 'addprefix': {
       const x = knownText(arg(0));
       if (!x) return unknownCall('cannot be evaluated');
       const text = rest(1);
-      return maybeTag(mapWords(text, (t) => (name === 'addsuffix' ? t + x.text : x.text + t), true), x.tag, -1);
+      return maybeTag(
+        mapWords(text, (t) => (name === 'addsuffix' ? t + x.text : x.text + t), true),
+        x.tag,
+        -1,
+      );
     }
     case 'join': {
-      const a = splitWords(arg(0)); const b = splitWords(arg(1));
+      const a = splitWords(arg(0));
+      const b = splitWords(arg(1));
       if ([...a, ...b].some((w) => w.charCodeAt(0) === 1)) return unknownCall('cannot be evaluated');
       const out: string[] = [];
       for (let i = 0; i < Math.max(a.length, b.length); i++) out.push((a[i] ?? '') + (b[i] ?? ''));

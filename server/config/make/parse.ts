@@ -7,12 +7,28 @@ export type AssignOp = '=' | ':=' | '::=' | ':::=' | '+=' | '?=' | '!=';
 export type CondKind = 'ifdef' | 'ifndef' | 'ifeq' | 'ifneq';
 
 /** Where a statement is: the file (root-relative), its first line (1-based) and its text on one line. */
-export interface Loc { file: string; line: number; text: string }
+export interface Loc {
+  file: string;
+  line: number;
+  text: string;
+}
 
-export interface AssignStmt { k: 'assign'; loc: Loc; name: string; op: AssignOp; value: string; exported: boolean }
+export interface AssignStmt {
+  k: 'assign';
+  loc: Loc;
+  name: string;
+  op: AssignOp;
+  value: string;
+  exported: boolean;
+}
 export interface CondStmt {
-  k: 'cond'; loc: Loc; kind: CondKind; a: string; b: string;
-  then: Stmt[]; else: Stmt[];
+  k: 'cond';
+  loc: Loc;
+  kind: CondKind;
+  a: string;
+  b: string;
+  then: Stmt[];
+  else: Stmt[];
   /** Set when the condition's syntax is not understood: it then answers unknown. */
   bad?: string;
 }
@@ -25,11 +41,20 @@ export type Stmt =
   | { k: 'undefine'; loc: Loc; name: string }
   | { k: 'bad'; loc: Loc; why: string };
 
-export interface Makefile { file: string; stmts: Stmt[]; problems: string[] }
+export interface Makefile {
+  file: string;
+  stmts: Stmt[];
+  problems: string[];
+}
 
-const DIRECTIVE = /^(-include|sinclude|include|ifdef|ifndef|ifeq|ifneq|else|endif|export|unexport|override|private|define|endef|undefine|vpath)(?=[\s(]|$)/;
+const DIRECTIVE =
+  /^(-include|sinclude|include|ifdef|ifndef|ifeq|ifneq|else|endif|export|unexport|override|private|define|endef|undefine|vpath)(?=[\s(]|$)/;
 
-interface Frame { cond: CondStmt; inElse: boolean; chained: boolean }
+interface Frame {
+  cond: CondStmt;
+  inElse: boolean;
+  chained: boolean;
+}
 
 function endsWithContinuation(s: string): boolean {
   let n = 0;
@@ -44,7 +69,11 @@ function stripComment(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
-    if (c === '\\' && s[i + 1] === '#') { out += '#'; i++; continue; }
+    if (c === '\\' && s[i + 1] === '#') {
+      out += '#';
+      i++;
+      continue;
+    }
     if (c === '#') break;
     out += c;
   }
@@ -74,7 +103,10 @@ function splitAssign(s: string): { name: string; op: AssignOp; value: string } |
       i = e;
       continue;
     }
-    if (ch === '$') { i++; continue; }
+    if (ch === '$') {
+      i++;
+      continue;
+    }
     if (ch === '=') {
       const p = s[i - 1];
       const op: AssignOp = p === '+' ? '+=' : p === '?' ? '?=' : p === '!' ? '!=' : '=';
@@ -150,7 +182,10 @@ export function parseMakefile(text: string, file: string, firstLine = 1): Makefi
       const word = d[1];
       let rest = s.slice(word.length).trim();
       switch (word) {
-        case 'ifdef': case 'ifndef': case 'ifeq': case 'ifneq': {
+        case 'ifdef':
+        case 'ifndef':
+        case 'ifeq':
+        case 'ifneq': {
           const c = makeCond(word, rest, loc);
           cur().push(c);
           stack.push({ cond: c, inElse: false, chained: false });
@@ -158,7 +193,10 @@ export function parseMakefile(text: string, file: string, firstLine = 1): Makefi
         }
         case 'else': {
           const f = stack[stack.length - 1];
-          if (!f) { problems.push(`${file}:${lineNo}: else without if`); continue; }
+          if (!f) {
+            problems.push(`${file}:${lineNo}: else without if`);
+            continue;
+          }
           if (f.inElse) problems.push(`${file}:${lineNo}: a second else for the if of line ${f.cond.loc.line}`);
           f.inElse = true;
           const e = /^(ifdef|ifndef|ifeq|ifneq)(?=[\s(]|$)/.exec(rest);
@@ -170,12 +208,17 @@ export function parseMakefile(text: string, file: string, firstLine = 1): Makefi
           continue;
         }
         case 'endif': {
-          if (!stack.length) { problems.push(`${file}:${lineNo}: endif without if`); continue; }
+          if (!stack.length) {
+            problems.push(`${file}:${lineNo}: endif without if`);
+            continue;
+          }
           let f = stack.pop();
           while (f && f.chained) f = stack.pop();
           continue;
         }
-        case 'include': case '-include': case 'sinclude':
+        case 'include':
+        case '-include':
+        case 'sinclude':
           inRule = false;
           cur().push({ k: 'include', loc, paths: rest, optional: word !== 'include' });
           continue;
@@ -193,7 +236,10 @@ export function parseMakefile(text: string, file: string, firstLine = 1): Makefi
           }
           if (depth !== 0) problems.push(`${file}:${lineNo}: define without endef`);
           const m = /^(\S+?)\s*(=|:=|::=|\+=|\?=)?\s*$/.exec(rest);
-          if (!m) { cur().push({ k: 'bad', loc, why: 'a define kpath cannot read' }); continue; }
+          if (!m) {
+            cur().push({ k: 'bad', loc, why: 'a define kpath cannot read' });
+            continue;
+          }
           const op = (m[2] ?? '=') as AssignOp;
           cur().push({ k: 'assign', loc, name: m[1], op, value: body.join('\n'), exported: false });
           continue;
@@ -201,12 +247,18 @@ export function parseMakefile(text: string, file: string, firstLine = 1): Makefi
         case 'endef':
           problems.push(`${file}:${lineNo}: endef without define`);
           continue;
-        case 'export': case 'override': case 'private': case 'unexport': {
+        case 'export':
+        case 'override':
+        case 'private':
+        case 'unexport': {
           inRule = false;
           // `export VAR := x`, `override VAR = x`, `export VAR1 VAR2`, or bare `export`.
           while (/^(export|override|private)(\s|$)/.test(rest)) rest = rest.replace(/^\S+\s*/, '');
           if (word === 'unexport') continue;
-          if (/^define(\s|$)/.test(rest)) { cur().push({ k: 'bad', loc, why: 'a prefixed define' }); continue; }
+          if (/^define(\s|$)/.test(rest)) {
+            cur().push({ k: 'bad', loc, why: 'a prefixed define' });
+            continue;
+          }
           const a = rest ? splitAssign(rest) : undefined;
           if (a && a !== 'rule') cur().push({ k: 'assign', loc, name: a.name, op: a.op, value: a.value, exported: word === 'export' });
           else if (word === 'export' && rest) cur().push({ k: 'export', loc, names: rest });
@@ -223,13 +275,22 @@ export function parseMakefile(text: string, file: string, firstLine = 1): Makefi
     }
     inRule = false;
     const a = splitAssign(s);
-    if (a === 'rule') { inRule = true; continue; }
+    if (a === 'rule') {
+      inRule = true;
+      continue;
+    }
     if (a) {
-      if (!a.name) { cur().push({ k: 'bad', loc, why: 'an assignment without a name' }); continue; }
+      if (!a.name) {
+        cur().push({ k: 'bad', loc, why: 'an assignment without a name' });
+        continue;
+      }
       cur().push({ k: 'assign', loc, name: a.name, op: a.op, value: a.value, exported: false });
       continue;
     }
-    if (s[0] === '$') { cur().push({ k: 'expand', loc, text: s }); continue; }
+    if (s[0] === '$') {
+      cur().push({ k: 'expand', loc, text: s });
+      continue;
+    }
     cur().push({ k: 'bad', loc, why: 'neither an assignment, a rule nor a directive' });
   }
   if (stack.length) problems.push(`${file}:${stack[0].cond.loc.line}: if without endif`);
@@ -263,11 +324,24 @@ export function referencedNames(stmts: Stmt[], into: Set<string> = new Set()): S
   };
   for (const st of stmts) {
     switch (st.k) {
-      case 'assign': scan(st.value); scan(st.name); break;
-      case 'cond': scan(st.a); scan(st.b); referencedNames(st.then, into); referencedNames(st.else, into); break;
-      case 'expand': scan(st.text); break;
-      case 'include': scan(st.paths); break;
-      default: break;
+      case 'assign':
+        scan(st.value);
+        scan(st.name);
+        break;
+      case 'cond':
+        scan(st.a);
+        scan(st.b);
+        referencedNames(st.then, into);
+        referencedNames(st.else, into);
+        break;
+      case 'expand':
+        scan(st.text);
+        break;
+      case 'include':
+        scan(st.paths);
+        break;
+      default:
+        break;
     }
   }
   return into;

@@ -20,16 +20,20 @@ export function tagOfId(id: number): string {
   return TAG_START + String.fromCharCode(ID_BASE + (id % ID_SPAN)) + String.fromCharCode(ID_BASE + Math.floor(id / ID_SPAN)) + TAG_END;
 }
 function idAt(s: string, at: number): number {
-  return (s.charCodeAt(at + 1) - ID_BASE) + (s.charCodeAt(at + 2) - ID_BASE) * ID_SPAN;
+  return s.charCodeAt(at + 1) - ID_BASE + (s.charCodeAt(at + 2) - ID_BASE) * ID_SPAN;
 }
 const TAG_RE = /\x01[\s\S]{2}\x02/g;
 
 export const hasUnknown = (s: string): boolean => s.indexOf(TAG_START) >= 0;
 
 /** A word's reason id when it is tagged (maybe there, or partly unknown), else -1. */
-export function wordTag(w: string): number { return w.charCodeAt(0) === 1 ? idAt(w, 0) : -1; }
+export function wordTag(w: string): number {
+  return w.charCodeAt(0) === 1 ? idAt(w, 0) : -1;
+}
 /** A word's text without its tag (may contain HOLE). */
-export function wordText(w: string): string { return w.charCodeAt(0) === 1 ? w.slice(4) : w; }
+export function wordText(w: string): string {
+  return w.charCodeAt(0) === 1 ? w.slice(4) : w;
+}
 
 /** The first reason id in a text, or -1. */
 export function firstTag(s: string): number {
@@ -97,7 +101,11 @@ export function normalizeRel(p: string): string | undefined {
   const parts: string[] = [];
   for (const seg of p.split('/')) {
     if (!seg || seg === '.') continue;
-    if (seg === '..') { if (!parts.length) return undefined; parts.pop(); continue; }
+    if (seg === '..') {
+      if (!parts.length) return undefined;
+      parts.pop();
+      continue;
+    }
     parts.push(seg);
   }
   return parts.join('/');

@@ -19,9 +19,7 @@ import { splitStatements } from './statements';
 
 // A number that does not swallow the first dot of `...` (as in `+0...0.1`).
 const NUM = String.raw`(?:\d+(?:\.(?!\.)\d*)?|\.\d+)`;
-const TIME_RE = new RegExp(
-  String.raw`^(\*|[+-]?${NUM})(?:~([+-]?${NUM}))?(?:\s*\.\.\.\s*([+-]?${NUM}))?(?=\s|$)`,
-);
+const TIME_RE = new RegExp(String.raw`^(\*|[+-]?${NUM})(?:~([+-]?${NUM}))?(?:\s*\.\.\.\s*([+-]?${NUM}))?(?=\s|$)`);
 
 export function parseScript(src: string): Script {
   const preamble: CommandEvent[] = [];
@@ -117,8 +115,7 @@ function parsePacket(text: string, time: EventTime, line: number): PacketEvent |
   const sm = SEQ_RE.exec(toks[1] ?? '');
   if (!sm) throw new PktSyntaxError(line, `expected start:end(len) after flags, got '${toks[1] ?? ''}'`);
   const seq = { start: Number(sm[1]), end: Number(sm[2]), len: Number(sm[3]) };
-  if (seq.end - seq.start !== seq.len)
-    throw new PktSyntaxError(line, `sequence range ${toks[1]} does not agree with its length`);
+  if (seq.end - seq.start !== seq.len) throw new PktSyntaxError(line, `sequence range ${toks[1]} does not agree with its length`);
   const pkt: PacketEvent = { type: 'packet', line, time, direction, flags, ackFlag, seq, options, unsupported };
   for (let k = 2; k < toks.length; k++) {
     const kw = toks[k];

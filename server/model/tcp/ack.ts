@@ -62,7 +62,8 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
   }
   const priorPackets = packetsOut(sk);
   const priorUna = sk.sndUna;
-  if (seg.options.some((o) => o.kind === 'sack')) h.flagUnsupported('SACK blocks in an ACK (SACK scoreboard and loss recovery are not modelled)');
+  if (seg.options.some((o) => o.kind === 'sack'))
+    h.flagUnsupported('SACK blocks in an ACK (SACK scoreboard and loss recovery are not modelled)');
   if (ack === priorUna && priorPackets && !seg.len && seg.win * 2 ** sk.sndWscale === sk.sndWnd && !(seg.flags & TCPHDR_FIN)) {
     h.trace.step('tcp_ack', sk.id, `duplicate ACK ${ack} with ${priorPackets} segments in flight`);
     h.flagUnsupported('duplicate ACK (fast retransmit / RACK loss detection is not modelled)');

@@ -161,7 +161,11 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
   sk.sndNxt = syn.endSeq;
   sk.pushedSeq = sk.writeSeq;
   tcp_sync_mss(h, sk);
-  h.trace.step('tcp_connect', sk.id, `SYN to ${sk.remote.ip}:${sk.remote.port}${sk.fastopenRequest ? (dataLen ? ` with ${dataLen} bytes of Fast Open data` : ' requesting a Fast Open cookie') : ''}`);
+  h.trace.step(
+    'tcp_connect',
+    sk.id,
+    `SYN to ${sk.remote.ip}:${sk.remote.port}${sk.fastopenRequest ? (dataLen ? ` with ${dataLen} bytes of Fast Open data` : ' requesting a Fast Open cookie') : ''}`,
+  );
   tcp_transmit_skb(h, sk, syn);
   sk.rtxQueue.push(syn);
   if (fastopenData !== undefined && dataLen) return { ret: dataLen };

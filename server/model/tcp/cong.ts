@@ -195,7 +195,11 @@ function hystart_update(h: Host, sk: TcpSock, delay: number): void {
     if (now - ca.roundStart > threshold) {
       ca.found = true;
       sk.ssthresh = sk.cwnd;
-      h.trace.step('hystart_update', sk.id, `HyStart ACK train ${now - ca.roundStart} us > ${threshold} us: leave slow start at cwnd ${sk.cwnd}`);
+      h.trace.step(
+        'hystart_update',
+        sk.id,
+        `HyStart ACK train ${now - ca.roundStart} us > ${threshold} us: leave slow start at cwnd ${sk.cwnd}`,
+      );
       return;
     }
   }
@@ -205,7 +209,11 @@ function hystart_update(h: Host, sk: TcpSock, delay: number): void {
   } else if (ca.currRtt > ca.delayMinUs + Math.min(Math.max(ca.delayMinUs >> 3, 4000), 16000)) {
     ca.found = true;
     sk.ssthresh = sk.cwnd;
-    h.trace.step('hystart_update', sk.id, `HyStart delay: round RTT ${ca.currRtt} us well above the minimum ${ca.delayMinUs} us: leave slow start at cwnd ${sk.cwnd}`);
+    h.trace.step(
+      'hystart_update',
+      sk.id,
+      `HyStart delay: round RTT ${ca.currRtt} us well above the minimum ${ca.delayMinUs} us: leave slow start at cwnd ${sk.cwnd}`,
+    );
   }
 }
 
@@ -230,7 +238,7 @@ export function tcp_ca_event_tx_start(h: Host, sk: TcpSock): void {
 /** tcp_current_ssthresh: before shrinking cwnd, remember how far it got. */
 export function tcp_current_ssthresh(sk: TcpSock): number {
   if (sk.caState === 'CWR' || sk.caState === 'Recovery') return sk.ssthresh;
-  return Math.max(sk.ssthresh, ((sk.cwnd >> 1) + (sk.cwnd >> 2)));
+  return Math.max(sk.ssthresh, (sk.cwnd >> 1) + (sk.cwnd >> 2));
 }
 
 /** tcp_cwnd_restart: RFC 2861, halve cwnd per RTO of idleness, down to the initial window. */

@@ -1,7 +1,14 @@
 // The three-way handshake (net/ipv4/tcp_input.c, tcp_ipv4.c): a SYN on a listener
 // (tcp_conn_request, with Fast Open), and the SYN-ACK of an active open.
 
-import { TCPHDR_ACK, TCPHDR_SYN, TCP_MSS_DEFAULT, TFO_SERVER_COOKIE_NOT_REQD, TFO_SERVER_ENABLE, TFO_SERVER_WO_SOCKOPT1 } from './constants';
+import {
+  TCPHDR_ACK,
+  TCPHDR_SYN,
+  TCP_MSS_DEFAULT,
+  TFO_SERVER_COOKIE_NOT_REQD,
+  TFO_SERVER_ENABLE,
+  TFO_SERVER_WO_SOCKOPT1,
+} from './constants';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
 import { tcp_update_pacing_rate } from './rtt';
@@ -51,10 +58,15 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.sndWl1 = seg.seq;
   sk.state = 'SYN_RECV';
   tcp_sync_mss(h, sk);
-  h.trace.step('tcp_conn_request', sk.id, `SYN from ${sk.remote.ip}: peer mss ${optMss(seg.options) ?? 'none'}, wscale ${optWscale(seg.options) ?? 'none'}, sack ${sk.sackOk}, timestamps ${sk.tstampOk}`, {
-    peerMss: optMss(seg.options) ?? 0,
-    mssCache: sk.mssCache,
-  });
+  h.trace.step(
+    'tcp_conn_request',
+    sk.id,
+    `SYN from ${sk.remote.ip}: peer mss ${optMss(seg.options) ?? 'none'}, wscale ${optWscale(seg.options) ?? 'none'}, sack ${sk.sackOk}, timestamps ${sk.tstampOk}`,
+    {
+      peerMss: optMss(seg.options) ?? 0,
+      mssCache: sk.mssCache,
+    },
+  );
   if (seg.len > 0) {
     const tfo = h.sysctl.tcp_fastopen;
     const serverOn = (tfo & TFO_SERVER_ENABLE) !== 0 && (lsk.fastopenQlen > 0 || (tfo & TFO_SERVER_WO_SOCKOPT1) !== 0);
@@ -63,7 +75,11 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
       sk.readable += seg.len;
       sk.fastopenChild = true;
       lsk.acceptQueue.push(sk);
-      h.trace.step('tcp_try_fastopen', sk.id, `Fast Open: ${seg.len} bytes of SYN data accepted without a cookie; child can be accepted now`);
+      h.trace.step(
+        'tcp_try_fastopen',
+        sk.id,
+        `Fast Open: ${seg.len} bytes of SYN data accepted without a cookie; child can be accepted now`,
+      );
     } else {
       h.flagUnsupported('data in a SYN without Fast Open cookie handling (cookie generation is not modelled)');
     }
@@ -72,7 +88,17 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   }
   // The SYN-ACK stays on the retransmit queue with no segment count, only to time the RTT
   // (tcp_synack_rtt_meas) when the handshake's ACK arrives.
-  const synack: Skb = { id: h.id('skb'), seq: sk.iss, endSeq: sk.iss + 1, flags: TCPHDR_SYN | TCPHDR_ACK, eor: false, zerocopy: false, frags: 0, truesize: truesizeFor(0), pcount: 0 };
+  const synack: Skb = {
+    id: h.id('skb'),
+    seq: sk.iss,
+    endSeq: sk.iss + 1,
+    flags: TCPHDR_SYN | TCPHDR_ACK,
+    eor: false,
+    zerocopy: false,
+    frags: 0,
+    truesize: truesizeFor(0),
+    pcount: 0,
+  };
   tcp_send_synack(h, sk);
   synack.firstTxNs = h.nowNs;
   synack.sentNs = h.nowNs;

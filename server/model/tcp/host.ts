@@ -85,8 +85,7 @@ export class Host {
       for (let k = 0; k < this.timers.length; k++) {
         const t = this.timers[k];
         if (t.atNs > ns) continue;
-        if (idx < 0 || t.atNs < this.timers[idx].atNs || (t.atNs === this.timers[idx].atNs && t.order < this.timers[idx].order))
-          idx = k;
+        if (idx < 0 || t.atNs < this.timers[idx].atNs || (t.atNs === this.timers[idx].atNs && t.order < this.timers[idx].order)) idx = k;
       }
       if (idx < 0) break;
       const [t] = this.timers.splice(idx, 1);

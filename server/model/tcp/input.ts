@@ -140,10 +140,15 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): void {
       tcp_initialize_rcv_mss(sk);
       if (!sk.fastopenChild && sk.parent) sk.parent.acceptQueue.push(sk);
       sk.fastopenChild = false;
-      h.trace.step('tcp_rcv_state_process', sk.id, `handshake complete: ESTABLISHED, snd_wnd ${sk.sndWnd}, mss ${sk.mssCache}, cwnd ${sk.cwnd}`, {
-        sndWnd: sk.sndWnd,
-        mss: sk.mssCache,
-      });
+      h.trace.step(
+        'tcp_rcv_state_process',
+        sk.id,
+        `handshake complete: ESTABLISHED, snd_wnd ${sk.sndWnd}, mss ${sk.mssCache}, cwnd ${sk.cwnd}`,
+        {
+          sndWnd: sk.sndWnd,
+          mss: sk.mssCache,
+        },
+      );
     } else {
       tcp_ack(h, sk, seg);
       if (sk.state === 'FIN_WAIT1' && sk.sndUna === sk.writeSeq) sk.state = 'FIN_WAIT2';

@@ -21,9 +21,14 @@ export function tcp_tso_autosize(h: Host, sk: TcpSock, mss: number, minTsoSegs: 
 
 export function tcp_tso_segs(h: Host, sk: TcpSock, mss: number): number {
   const segs = Math.min(tcp_tso_autosize(h, sk, mss, h.sysctl.tcp_min_tso_segs), GSO_MAX_SEGS);
-  h.trace.step('tcp_tso_segs', sk.id, `at most ${segs} segments per TSO packet (pacing rate ${fmtRate(sk.pacingRate)}, min_rtt ${fmtUs(sk.minRttUs)})`, {
-    maxSegs: segs,
-  });
+  h.trace.step(
+    'tcp_tso_segs',
+    sk.id,
+    `at most ${segs} segments per TSO packet (pacing rate ${fmtRate(sk.pacingRate)}, min_rtt ${fmtUs(sk.minRttUs)})`,
+    {
+      maxSegs: segs,
+    },
+  );
   return segs;
 }
 
@@ -189,10 +194,15 @@ export function tcp_small_queue_check(h: Host, sk: TcpSock, skb: Skb, factor: nu
   if (sk.wmemAlloc > limit) {
     if (sk.rtxQueue.length <= 1) return false;
     sk.tsqThrottled = true;
-    h.trace.step('tcp_small_queue_check', sk.id, `TSQ: ${sk.wmemAlloc - 1} bytes already in qdisc/device > limit ${limit}: wait for a TX completion`, {
-      queued: sk.wmemAlloc - 1,
-      limit,
-    });
+    h.trace.step(
+      'tcp_small_queue_check',
+      sk.id,
+      `TSQ: ${sk.wmemAlloc - 1} bytes already in qdisc/device > limit ${limit}: wait for a TX completion`,
+      {
+        queued: sk.wmemAlloc - 1,
+        limit,
+      },
+    );
     return true;
   }
   return false;
@@ -269,21 +279,29 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
     const tsoSegs = tcp_set_skb_tso_segs(skb, mss);
     if (!tcp_snd_wnd_test(sk, skb, mss)) {
       lim.rwnd = true;
-      stop('tcp_snd_wnd_test', `receive window full: window ends at ${tcpWndEnd(sk)}, segment ends at ${Math.min(skb.endSeq, skb.seq + mss)}`, {
-        wndEnd: tcpWndEnd(sk),
-      });
+      stop(
+        'tcp_snd_wnd_test',
+        `receive window full: window ends at ${tcpWndEnd(sk)}, segment ends at ${Math.min(skb.endSeq, skb.seq + mss)}`,
+        {
+          wndEnd: tcpWndEnd(sk),
+        },
+      );
       break;
     }
     if (tsoSegs === 1) {
       const ng = isTail(sk, skb) ? nonagle : TCP_NAGLE_PUSH;
       if (!tcp_nagle_test(sk, skb, mss, ng)) {
         const corked = (ng & TCP_NAGLE_CORK) !== 0;
-        stop('tcp_nagle_test', corked
-          ? `held by cork: ${skbLen(skb)} bytes < mss ${mss} and TCP_CORK/MSG_MORE is set`
-          : `held by Nagle: unacked small segment in flight and only ${skbLen(skb)} bytes (< mss ${mss}) queued`, {
-          held: true,
-          bytes: skbLen(skb),
-        });
+        stop(
+          'tcp_nagle_test',
+          corked
+            ? `held by cork: ${skbLen(skb)} bytes < mss ${mss} and TCP_CORK/MSG_MORE is set`
+            : `held by Nagle: unacked small segment in flight and only ${skbLen(skb)} bytes (< mss ${mss}) queued`,
+          {
+            held: true,
+            bytes: skbLen(skb),
+          },
+        );
         break;
       }
     } else if (!pushOne && tcp_tso_should_defer(h, sk, skb, maxSegs, lim)) {
@@ -294,14 +312,19 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
     if (skbLen(skb) > limit) tso_fragment(h, sk, skb, limit, mss);
     if (tcp_small_queue_check(h, sk, skb, 0)) break;
     if (skb.endSeq === skb.seq) break;
-    h.trace.step('tcp_write_xmit', sk.id, `send ${skbLen(skb)} bytes (${skb.pcount} segs) seq ${skb.seq}: cwnd quota ${quota}, max TSO segs ${maxSegs}`, {
-      seq: skb.seq,
-      len: skbLen(skb),
-      segs: skb.pcount,
-      quota,
-      cwnd: sk.cwnd,
-      inFlight: packetsOut(sk),
-    });
+    h.trace.step(
+      'tcp_write_xmit',
+      sk.id,
+      `send ${skbLen(skb)} bytes (${skb.pcount} segs) seq ${skb.seq}: cwnd quota ${quota}, max TSO segs ${maxSegs}`,
+      {
+        seq: skb.seq,
+        len: skbLen(skb),
+        segs: skb.pcount,
+        quota,
+        cwnd: sk.cwnd,
+        inFlight: packetsOut(sk),
+      },
+    );
     tcp_transmit_skb(h, sk, skb);
     tcp_event_new_data_sent(h, sk, skb);
     tcp_minshall_update(sk, mss, skb);

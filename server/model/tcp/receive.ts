@@ -21,7 +21,11 @@ export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment): boolean {
   const fin = (seg.flags & TCPHDR_FIN) !== 0;
   if (!seg.len && !fin) return false;
   if (seg.seq !== sk.rcvNxt) {
-    h.trace.step('tcp_data_queue', sk.id, `segment at ${seg.seq} but rcv_nxt is ${sk.rcvNxt}: out of order or old, immediate duplicate ACK`);
+    h.trace.step(
+      'tcp_data_queue',
+      sk.id,
+      `segment at ${seg.seq} but rcv_nxt is ${sk.rcvNxt}: out of order or old, immediate duplicate ACK`,
+    );
     if (seg.seq > sk.rcvNxt) h.flagUnsupported('out-of-order data (SACK blocks are not modelled)');
     tcp_send_ack(h, sk);
     return false;
@@ -103,7 +107,11 @@ export function __tcp_ack_snd_check(h: Host, sk: TcpSock): void {
   const bigGap = sk.rcvNxt - sk.rcvWup > sk.rcvMss;
   const quick = sk.quickAcks > 0 && sk.pingpong < 1;
   if (bigGap || quick || sk.ackNow) {
-    h.trace.step('__tcp_ack_snd_check', sk.id, bigGap ? 'more than one full segment received: ACK now' : quick ? 'quick-ACK mode: ACK now' : 'an immediate ACK is due');
+    h.trace.step(
+      '__tcp_ack_snd_check',
+      sk.id,
+      bigGap ? 'more than one full segment received: ACK now' : quick ? 'quick-ACK mode: ACK now' : 'an immediate ACK is due',
+    );
     sk.ackNow = false;
     tcp_send_ack(h, sk);
   } else {

@@ -2,7 +2,21 @@
 // size_goal, tcp_push decides whether to transmit now (PSH, MSG_MORE, autocorking), and
 // tcp_send_fin queues the FIN on close/shutdown.
 
-import { MAX_SKB_FRAGS, MSG_EOR, MSG_MORE, MSG_OOB, MSG_ZEROCOPY, PAGE_FRAG_SIZE, TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCP_NAGLE_CORK, TCP_NAGLE_OFF, TCP_NAGLE_PUSH, GSO_MAX_SEGS } from './constants';
+import {
+  MAX_SKB_FRAGS,
+  MSG_EOR,
+  MSG_MORE,
+  MSG_OOB,
+  MSG_ZEROCOPY,
+  PAGE_FRAG_SIZE,
+  TCPHDR_ACK,
+  TCPHDR_FIN,
+  TCPHDR_PSH,
+  TCP_NAGLE_CORK,
+  TCP_NAGLE_OFF,
+  TCP_NAGLE_PUSH,
+  GSO_MAX_SEGS,
+} from './constants';
 import { tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
 import { __tcp_push_pending_frames, tcp_push_one } from './output';
@@ -72,9 +86,14 @@ export function tcp_push(h: Host, sk: TcpSock, flags: number, mss: number, nonag
   if (tcp_should_autocork(h, sk, skb, sizeGoal)) {
     sk.tsqThrottled = true;
     if (sk.wmemAlloc > skb.truesize) {
-      h.trace.step('tcp_should_autocork', sk.id, `autocork: ${skbLen(skb)} bytes < size_goal and earlier packets are still in the qdisc/device; wait for their TX completion`, {
-        bytes: skbLen(skb),
-      });
+      h.trace.step(
+        'tcp_should_autocork',
+        sk.id,
+        `autocork: ${skbLen(skb)} bytes < size_goal and earlier packets are still in the qdisc/device; wait for their TX completion`,
+        {
+          bytes: skbLen(skb),
+        },
+      );
       return;
     }
   }
@@ -114,12 +133,17 @@ export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: n
   const mss = tcp_current_mss(h, sk);
   const sizeGoal = tcp_xmit_size_goal(h, sk, mss, !(flags & MSG_OOB));
   const total = iov.reduce((a, b) => a + b, 0);
-  h.trace.step('tcp_sendmsg_locked', sk.id, `${total} bytes in ${iov.length} iovec(s)${zc ? ', zerocopy' : ''}; mss ${mss}, size_goal ${sizeGoal}`, {
-    bytes: total,
-    mss,
-    sizeGoal,
-    zerocopy: zc,
-  });
+  h.trace.step(
+    'tcp_sendmsg_locked',
+    sk.id,
+    `${total} bytes in ${iov.length} iovec(s)${zc ? ', zerocopy' : ''}; mss ${mss}, size_goal ${sizeGoal}`,
+    {
+      bytes: total,
+      mss,
+      sizeGoal,
+      zerocopy: zc,
+    },
+  );
   // Zerocopy pins each iovec element as its own page fragment; copied data is packed into pages.
   const pieces = [...iov];
   let piece = 0;
@@ -205,4 +229,3 @@ export function tcp_send_fin(h: Host, sk: TcpSock): void {
   h.trace.step('tcp_send_fin', sk.id, tail ? 'FIN added to the last queued skb' : 'FIN queued in its own skb');
   __tcp_push_pending_frames(h, sk, tcp_current_mss(h, sk), TCP_NAGLE_OFF);
 }
-

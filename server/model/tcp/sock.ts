@@ -1,7 +1,14 @@
 // Creating sockets and the small derived quantities every rule needs (packets in flight, the
 // window end, the current MSS).
 
-import { TCP_HEADER_LEN, TCP_INFINITE_SSTHRESH, TCP_MSS_DEFAULT, TCP_TIMEOUT_INIT_MS, IP_HEADER_LEN, GSO_LEGACY_MAX_SIZE } from './constants';
+import {
+  TCP_HEADER_LEN,
+  TCP_INFINITE_SSTHRESH,
+  TCP_MSS_DEFAULT,
+  TCP_TIMEOUT_INIT_MS,
+  IP_HEADER_LEN,
+  GSO_LEGACY_MAX_SIZE,
+} from './constants';
 import type { Host } from './host';
 import { initCongestion } from './cong';
 import { TcpSock } from './types';

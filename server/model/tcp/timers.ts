@@ -2,7 +2,15 @@
 // retransmission timeout and tail loss probe are watched so that a script which would make them
 // fire is reported as unsupported instead of silently diverging.
 
-import { TCPHDR_PSH, TCP_ATO_MIN_MS, TCP_DELACK_MAX_MS, TCP_NAGLE_OFF, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, TCP_TIMEOUT_INIT_MS } from './constants';
+import {
+  TCPHDR_PSH,
+  TCP_ATO_MIN_MS,
+  TCP_DELACK_MAX_MS,
+  TCP_NAGLE_OFF,
+  TCP_RTO_MAX_MS,
+  TCP_RTO_MIN_MS,
+  TCP_TIMEOUT_INIT_MS,
+} from './constants';
 import type { Host } from './host';
 import { tcp_event_new_data_sent, tcp_set_skb_tso_segs, tcp_snd_wnd_test, tcp_write_xmit, tso_fragment } from './output';
 import { packetsOut, tcpWndEnd, tcp_current_mss } from './sock';
@@ -152,9 +160,14 @@ function tcp_write_wakeup(h: Host, sk: TcpSock): void {
     tcp_set_skb_tso_segs(skb, mss);
   }
   skb.flags |= TCPHDR_PSH;
-  h.trace.step('tcp_write_wakeup', sk.id, `probe timer: send ${skbLen(skb)} queued bytes now (window has room), whatever Nagle or cork said`, {
-    len: skbLen(skb),
-  });
+  h.trace.step(
+    'tcp_write_wakeup',
+    sk.id,
+    `probe timer: send ${skbLen(skb)} queued bytes now (window has room), whatever Nagle or cork said`,
+    {
+      len: skbLen(skb),
+    },
+  );
   tcp_transmit_skb(h, sk, skb);
   tcp_event_new_data_sent(h, sk, skb);
 }
@@ -180,7 +193,12 @@ export function tcp_send_delayed_ack(h: Host, sk: TcpSock): void {
   const g = gen(sk);
   const my = ++g.delack;
   sk.delackTimerNs = timeoutNs;
-  h.trace.step('tcp_send_delayed_ack', sk.id, `delayed ACK in ${((timeoutNs - h.nowNs) / 1e6).toFixed(0)} ms (ato ${sk.ato} ms${sk.pingpong >= 1 ? ', interactive' : ''})`, { ms: ato });
+  h.trace.step(
+    'tcp_send_delayed_ack',
+    sk.id,
+    `delayed ACK in ${((timeoutNs - h.nowNs) / 1e6).toFixed(0)} ms (ato ${sk.ato} ms${sk.pingpong >= 1 ? ', interactive' : ''})`,
+    { ms: ato },
+  );
   h.addTimer(timeoutNs, 'tcp_delack_timer', () => {
     if (g.delack !== my) return;
     sk.delackTimerNs = undefined;

@@ -120,13 +120,18 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
     gsoSegs: Math.max(1, skb.pcount),
     gsoSize: skb.pcount > 1 ? Math.ceil(len / skb.pcount) : len,
   };
-  h.trace.step('__tcp_transmit_skb', sk.id, `TCP header: ${flagStr(flags)} seq ${pkt.seq} ack ${pkt.ack} win ${pkt.win}, ${len} bytes, ${TCP_HEADER_LEN + optionBytes(options)}-byte header`, {
-    seq: pkt.seq,
-    ack: pkt.ack,
-    len,
-    win: pkt.win,
-    flags: flagStr(flags),
-  });
+  h.trace.step(
+    '__tcp_transmit_skb',
+    sk.id,
+    `TCP header: ${flagStr(flags)} seq ${pkt.seq} ack ${pkt.ack} win ${pkt.win}, ${len} bytes, ${TCP_HEADER_LEN + optionBytes(options)}-byte header`,
+    {
+      seq: pkt.seq,
+      ack: pkt.ack,
+      len,
+      win: pkt.win,
+      flags: flagStr(flags),
+    },
+  );
   if (flags & TCPHDR_ACK) tcp_event_ack_sent(sk);
   if (len > 0) {
     tcp_event_data_sent(h, sk);
@@ -186,9 +191,14 @@ function tcp_update_skb_after_send(h: Host, sk: TcpSock, skb: Skb, prior: number
     const credit = sk.wstampNs - prior;
     lenNs -= Math.min(Math.floor(lenNs / 2), credit);
     sk.wstampNs += lenNs;
-    h.trace.step('tcp_update_skb_after_send', sk.id, `pacing: next departure ${(sk.wstampNs / 1e9).toFixed(6)} s (+${(lenNs / 1e6).toFixed(3)} ms)`, {
-      nextNs: sk.wstampNs,
-    });
+    h.trace.step(
+      'tcp_update_skb_after_send',
+      sk.id,
+      `pacing: next departure ${(sk.wstampNs / 1e9).toFixed(6)} s (+${(lenNs / 1e6).toFixed(3)} ms)`,
+      {
+        nextNs: sk.wstampNs,
+      },
+    );
   }
 }
 
@@ -202,13 +212,18 @@ export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: n
   }
   const totLen = IP_HEADER_LEN + TCP_HEADER_LEN + optionBytes(pkt.options) + pkt.len;
   const csum = packetChecksums(pkt);
-  h.trace.step('ip_queue_xmit', sk.id, `IPv4 header: ${pkt.src.ip} → ${pkt.dst.ip}, id ${pkt.ipId}, ttl ${pkt.ttl}, DF, total length ${totLen}, checksum 0x${hex4(csum.ip)} (TCP checksum 0x${hex4(csum.tcp)})`, {
-    id: pkt.ipId,
-    ttl: pkt.ttl,
-    totLen,
-    ipChecksum: csum.ip,
-    tcpChecksum: csum.tcp,
-  });
+  h.trace.step(
+    'ip_queue_xmit',
+    sk.id,
+    `IPv4 header: ${pkt.src.ip} → ${pkt.dst.ip}, id ${pkt.ipId}, ttl ${pkt.ttl}, DF, total length ${totLen}, checksum 0x${hex4(csum.ip)} (TCP checksum 0x${hex4(csum.tcp)})`,
+    {
+      id: pkt.ipId,
+      ttl: pkt.ttl,
+      totLen,
+      ipChecksum: csum.ip,
+      tcpChecksum: csum.tcp,
+    },
+  );
   h.trace.step('ip_finish_output2', sk.id, 'tun0 is a point-to-point device without ARP: neigh_output sends without a link-layer header');
   dev_queue_xmit(h, sk, pkt, truesize);
 }
@@ -224,9 +239,14 @@ function dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number)
     // sch_fq marks the socket as paced by the qdisc (SK_PACING_FQ) when it first sees it.
     if (sk.pacingStatus === 'none') sk.pacingStatus = 'fq';
     const departNs = Math.max(h.nowNs, pkt.timeNs);
-    h.trace.step('fq_enqueue', sk.id, departNs > h.nowNs
-      ? `fq holds the packet until its departure time ${(departNs / 1e9).toFixed(6)} s`
-      : 'fq: departure time reached, dequeued at once', { departNs });
+    h.trace.step(
+      'fq_enqueue',
+      sk.id,
+      departNs > h.nowNs
+        ? `fq holds the packet until its departure time ${(departNs / 1e9).toFixed(6)} s`
+        : 'fq: departure time reached, dequeued at once',
+      { departNs },
+    );
     if (departNs > h.nowNs) {
       h.addTimer(departNs, 'fq_dequeue', () => dev_hard_start_xmit(h, sk, pkt, truesize));
       return;
