@@ -1,6 +1,6 @@
 // The language server's connection, with two guards vscode-languageserver does not have.
 //
-// Framing (stdio): vscode-jsonrpc reports a broken frame (`Content-Length: abc`, a length that runs
+// Framing (stdio, --socket, --pipe): vscode-jsonrpc reports a broken frame (`Content-Length: abc`, a length that runs
 // into the next message, bytes that are no header at all) as an error and reads on from wherever it
 // stopped: the connection answers nothing more, buffers what comes for ever, and never exits, so no
 // client restarts it. Here every frame is checked before the reader sees it, and a broken one ends
@@ -10,6 +10,7 @@
 //
 // Shutdown (every transport): after `shutdown`, requests are refused with InvalidRequest and
 // notifications other than `exit` dropped, as LSP asks, whatever the handlers would do.
+import * as net from 'node:net';
 import { Transform } from 'node:stream';
 import { inspect } from 'node:util';
 import {
@@ -177,27 +178,50 @@ function consoleToClient(connection: Connection): void {
   console.error = (...args: unknown[]): void => connection.console.error(text(args));
 }
 
-/** The connection the command line asks for: `--stdio` and `--node-ipc` guarded, others as vscode-languageserver makes them. */
+/** The connection the command line asks for: stdio, a socket or a pipe with frames checked; node-ipc gated; anything else as vscode-languageserver makes it. */
 export function createServerConnection(argv: string[] = process.argv): Connection {
   if (argv.includes('--stdio')) {
-    const frames = checkFrames(frameLimits, (why) => {
-      process.stderr.write(`kpath: broken LSP input (${why}); exiting so that the client restarts the server\n`);
-      process.exit(2);
-    });
-    process.stdin.pipe(frames);
-    const writer = new StreamMessageWriter(process.stdout);
-    const gate = new ShutdownGate(new StreamMessageReader(frames), writer);
-    // The end of the input is the client gone: as vscode-languageserver does for its own streams.
-    const gone = (): never => process.exit(gate.shutdownRequested ? 0 : 1);
-    process.stdin.on('end', gone);
-    process.stdin.on('close', gone);
-    const connection = createConnection(ProposedFeatures.all, gate, writer);
+    const connection = framedConnection(process.stdin, process.stdout);
+    // Over stdio, console output would corrupt the stream.
     consoleToClient(connection);
     return connection;
+  }
+  // `--socket=PORT` and `--pipe=NAME`: the client listens, the server connects (as vscode-languageserver does).
+  const port = transportArg(argv, 'socket');
+  const pipe = transportArg(argv, 'pipe');
+  if (port !== undefined || pipe !== undefined) {
+    const socket = port !== undefined ? net.createConnection(Number(port), '127.0.0.1') : net.createConnection(pipe!);
+    socket.on('error', (e) => {
+      process.stderr.write(`kpath: the LSP connection (${port !== undefined ? `port ${port}` : pipe}) failed: ${e.message}\n`);
+      process.exit(1);
+    });
+    return framedConnection(socket, socket);
   }
   if (argv.includes('--node-ipc')) {
     const writer = new IPCMessageWriter(process);
     return createConnection(ProposedFeatures.all, new ShutdownGate(new IPCMessageReader(process), writer), writer);
   }
   return createConnection(ProposedFeatures.all);
+}
+
+function transportArg(argv: string[], name: string): string | undefined {
+  const at = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (at < 0) return undefined;
+  return argv[at].includes('=') ? argv[at].slice(name.length + 3) : argv[at + 1];
+}
+
+/** A connection over a byte stream, every frame checked before the reader sees it; the end of the input is the client gone. */
+function framedConnection(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Connection {
+  const frames = checkFrames(frameLimits, (why) => {
+    process.stderr.write(`kpath: broken LSP input (${why}); exiting so that the client restarts the server\n`);
+    process.exit(2);
+  });
+  input.pipe(frames);
+  const writer = new StreamMessageWriter(output);
+  const gate = new ShutdownGate(new StreamMessageReader(frames), writer);
+  // As vscode-languageserver does for its own streams: exit 0 after shutdown, else 1.
+  const gone = (): never => process.exit(gate.shutdownRequested ? 0 : 1);
+  input.on('end', gone);
+  input.on('close', gone);
+  return createConnection(ProposedFeatures.all, gate, writer);
 }

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ResponseError, StreamMessageReader, type Message, type ResponseMessage } from 'vscode-jsonrpc/node';
@@ -220,6 +221,49 @@ describe('broken LSP frames end the server, with the reason', () => {
         );
       } finally {
         r.proc.kill();
+      }
+    });
+  }
+});
+
+describe('over a socket or a pipe (--socket=PORT, --pipe=NAME) the frames are checked the same way', () => {
+  const transports: [string, (server: net.Server) => string][] = [
+    ['--socket', (server) => `--socket=${(server.address() as net.AddressInfo).port}`],
+    ['--pipe', () => `--pipe=${path.join(mkdtempSync(path.join(os.tmpdir(), 'kpath-pipe-')), 'lsp.sock')}`],
+  ];
+  for (const [name, argOf] of transports) {
+    it(`${name}: a request is answered, then a broken frame ends the server with the reason`, async () => {
+      // As an editor does: the client listens, the server connects.
+      const server = net.createServer();
+      let arg = '';
+      if (name === '--socket') await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      arg = argOf(server);
+      if (name === '--pipe') await new Promise<void>((r) => server.listen(arg.slice('--pipe='.length), r));
+      const accepted = new Promise<net.Socket>((r) => server.once('connection', r));
+      const proc = spawn(process.execPath, [serverJs, arg], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, KPATH_LSP_STALL_MS: String(STALL_MS) },
+      });
+      const stderr: string[] = [];
+      proc.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+      const exited = new Promise<number | null>((r) => proc.on('exit', r));
+      try {
+        const socket = await within(PROMPT_MS * 3, 'the server connecting', accepted);
+        const answers = new Map<unknown, ResponseMessage>();
+        new StreamMessageReader(socket).listen((m: Message) => {
+          if ('id' in m) answers.set((m as ResponseMessage).id, m as ResponseMessage);
+        });
+        socket.on('error', () => undefined);
+        socket.write(request(7, 'shutdown'));
+        const deadline = Date.now() + PROMPT_MS;
+        while (!answers.has(7) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        assert.ok(answers.has(7), 'shutdown answered');
+        socket.write(frame('{}', 'Content-Length: abc'));
+        assert.notEqual(await within(STALL_MS + 5000, 'the exit', exited), 0);
+        assert.match(stderr.join(''), /kpath: broken LSP input \(Content-Length "abc" is not a number\); exiting/);
+      } finally {
+        proc.kill();
+        server.close();
       }
     });
   }
