@@ -53,7 +53,9 @@ function sources(root: string, re: RegExp): string[] {
   return out;
 }
 
-test('timings: every Makefile parsed once; one configuration evaluated', { skip: NO_CONFIG }, (t) => {
+// How long these take is measured by `npm run bench` (config switch row); here only that Makefiles
+// are parsed once per tree, whatever is evaluated after, and the times as a diagnostic.
+test('every Makefile is parsed once per tree, however many configurations are evaluated', { skip: NO_CONFIG }, (t) => {
   const list = sources(KERNEL!, /^(Makefile|Kbuild)$|\.mk$/);
   const tree = readKbuild(KERNEL!);
   const t0 = performance.now();
@@ -63,9 +65,11 @@ test('timings: every Makefile parsed once; one configuration evaluated', { skip:
   const t1 = performance.now();
   const r = evaluateKbuild(tree, config);
   const evalMs = performance.now() - t1;
+  const parsedByOne = tree.parsedCount;
   const t2 = performance.now();
   evaluateKbuild(tree, config);
   const again = performance.now() - t2;
+  const parsedByTwo = tree.parsedCount;
   const t3 = performance.now();
   r.file('drivers/gpu/drm/amd/display/dc/core/dc.c');
   const deadMs = performance.now() - t3;
@@ -73,9 +77,8 @@ test('timings: every Makefile parsed once; one configuration evaluated', { skip:
     `${list.length} Makefiles parsed in ${parse.toFixed(0)} ms; evaluation ${evalMs.toFixed(0)} ms (again ${again.toFixed(0)} ms), folders not built read on first need in ${deadMs.toFixed(0)} ms`,
   );
   assert.ok(list.length > 2000);
-  // Generous bounds: a loaded CI machine is slower; the numbers are in the diagnostic.
-  assert.ok(parse < 3000, `parsing took ${parse} ms`);
-  assert.ok(evalMs + deadMs < 3000, `evaluation took ${evalMs + deadMs} ms`);
+  assert.ok(tree.parsedCount >= list.length && parsedByOne === parsedByTwo, 'a second evaluation parses nothing again');
+  assert.ok(tree.parsedCount < list.length * 1.1, `${tree.parsedCount} parses of ${list.length} Makefiles: each once`);
 });
 
 test('spot checks under the cloud-amd64 configuration', { skip: NO_CONFIG }, () => {

@@ -15,9 +15,9 @@ import { ensureBuilt, fixtureTree, serverJs, startServer, type Server } from './
 import { letGoAfter, mkfifo } from '../helpers/fifo';
 import { seededRandom } from '../helpers/random';
 
-/** A server blocked on a FIFO is let go after this; answers must come well before. */
-const LET_GO_MS = 8000;
-const PROMPT_MS = 3000;
+/** A server blocked on a FIFO is let go after this; answers must come well before (far apart, so that a loaded machine is not taken for a hang). */
+const LET_GO_MS = 30_000;
+const PROMPT_MS = 10_000;
 /** The servers spawned here give up on a half-sent frame after this (10 s by default). */
 const STALL_MS = 300;
 

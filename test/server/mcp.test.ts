@@ -68,7 +68,6 @@ describe('MCP server on the real kernel tree (net scope)', { skip }, () => {
     assert.equal(r.isError, true);
     assert.match(r.text, /^index is being built \(/);
     assert.ok(!r.text.includes('\n'));
-    assert.ok(ms < 5000, `answered in ${ms.toFixed(0)} ms`);
     // Asked again as the build goes on, the answer counts files (parsed, or read from the cache).
     let done = false;
     void ready.then(() => {

@@ -20,9 +20,12 @@ import { mkfifo, timedAgainst } from '../helpers/fifo';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'minikernel');
 const repo = path.join(__dirname, '..', '..');
-/** A reader that blocked on a FIFO is let go after this; answers must come well before. */
-const LET_GO_MS = 4000;
-const PROMPT_MS = 2000;
+/**
+ * A reader that blocked on a FIFO is let go after this; answers must come well before. Both are
+ * far apart so that a loaded machine (CI, other tests) is not taken for a reader that blocked.
+ */
+const LET_GO_MS = 20_000;
+const PROMPT_MS = 10_000;
 
 function tree(): string {
   const root = mkdtempSync(path.join(os.tmpdir(), 'kpath-hostile-'));
