@@ -8,7 +8,8 @@ import type { EventTime, OtherPacketEvent, PacketEvent, Script, SyscallEvent, Ti
 import { runPython } from './python';
 import { CallResult, tcpInfo } from './tcp/api';
 import { dispatchSyscall } from './syscalls';
-import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCPHDR_URG } from './tcp/constants';
+import { flagLetters, parseFlagLetters } from './flags';
+import { TCPHDR_ACK, TCPHDR_CWR, TCPHDR_ECE, TCPHDR_SYN } from './tcp/constants';
 import { Host } from './tcp/host';
 import { Segment, tcp_v4_rcv } from './tcp/input';
 import type { Step } from './tcp/trace';
@@ -19,6 +20,9 @@ export interface RunOptions {
   readSibling?: (name: string) => string | undefined;
   /** packetdrill's --tolerance_usecs (default 4000). */
   toleranceUs?: number;
+  /** packetdrill's --tolerance_percent (default 12.5): the tolerance grows to this share of the time
+   * since the previous event, which absorbs the kernel's timer-wheel slack on long timers. */
+  tolerancePercent?: number;
 }
 
 export interface Issue {
@@ -69,6 +73,7 @@ export interface RunResult {
 }
 
 const DEFAULT_TOLERANCE_US = 4000;
+const DEFAULT_TOLERANCE_PERCENT = 12.5;
 
 export function runScript(script: Script, opts: RunOptions = {}): RunResult {
   return new Runner(script, opts).run();
@@ -77,6 +82,7 @@ export function runScript(script: Script, opts: RunOptions = {}): RunResult {
 class Runner {
   private readonly h = new Host();
   private readonly tolNs: number;
+  private readonly tolPercent: number;
   private readonly res: RunResult;
   private readonly ctx: CommandContext;
   private map: SeqMap = { localIsn: 0, remoteOffset: 0 };
@@ -94,6 +100,9 @@ class Runner {
   ) {
     const scriptTol = Number(script.options.tolerance_usecs);
     this.tolNs = (opts.toleranceUs ?? (Number.isFinite(scriptTol) && scriptTol > 0 ? scriptTol : DEFAULT_TOLERANCE_US)) * 1000;
+    const scriptPct = Number(script.options.tolerance_percent);
+    this.tolPercent =
+      opts.tolerancePercent ?? (Number.isFinite(scriptPct) && scriptPct >= 0 && scriptPct <= 100 ? scriptPct : DEFAULT_TOLERANCE_PERCENT);
     this.res = {
       outbound: [],
       syscalls: [],
@@ -121,7 +130,8 @@ class Runner {
       runShell(this.ctx, cmd.text);
     }
     for (const [k, v] of Object.entries(this.script.options)) {
-      if (k !== 'tolerance_usecs') this.res.notes.push({ what: `packetdrill option --${k}${v ? `=${v}` : ''} not modelled` });
+      if (k !== 'tolerance_usecs' && k !== 'tolerance_percent')
+        this.res.notes.push({ what: `packetdrill option --${k}${v ? `=${v}` : ''} not modelled` });
     }
     for (const ev of this.script.events) {
       this.h.line = ev.line;
@@ -174,9 +184,12 @@ class Runner {
     for (const u of ev.unsupported) this.unsupported(`${u} on an outbound packet`, ev.line);
     if (ev.flags.includes('S')) this.map.localIsn = ev.seq.start;
     const endNs = this.rangeEnd(ev.time, startNs);
+    // verify_time (run.c): the tolerance is the larger of --tolerance_usecs and
+    // --tolerance_percent of the time since the previous event.
+    const tolNs = Math.max(this.tolNs, (this.tolPercent / 100) * (startNs - this.baseNs));
     this.h.advanceTo(startNs);
-    const pieces = this.collect(ev, endNs + this.tolNs);
-    const diffs = comparePacket(ev, pieces, this.map, { startNs, endNs, toleranceNs: this.tolNs });
+    const pieces = this.collect(ev, endNs + tolNs);
+    const diffs = comparePacket(ev, pieces, this.map, { startNs, endNs, toleranceNs: tolNs });
     for (const p of pieces) p.line = ev.line;
     if ((ev.time.rangeEnd || ev.time.start.kind === 'any') && pieces.length) this.actualNs = pieces[pieces.length - 1].timeNs;
     this.res.outbound.push({
@@ -226,14 +239,12 @@ class Runner {
 
   private inbound(ev: PacketEvent): void {
     for (const u of ev.unsupported) this.unsupported(u, ev.line);
-    let flags = ev.ackFlag ? TCPHDR_ACK : 0;
-    for (const c of ev.flags) {
-      if (c === 'S') flags |= TCPHDR_SYN;
-      else if (c === 'F') flags |= TCPHDR_FIN;
-      else if (c === 'P') flags |= TCPHDR_PSH;
-      else if (c === 'R') flags |= TCPHDR_RST;
-      else if (c === 'U') flags |= TCPHDR_URG;
-      else this.unsupported(`inbound flag '${c}' (ECN)`, ev.line);
+    const parsed = parseFlagLetters(ev.flags);
+    let flags = parsed.bits | (ev.ackFlag ? TCPHDR_ACK : 0);
+    for (const c of parsed.unknown) this.unsupported(`inbound flag '${c}'`, ev.line);
+    if (flags & (TCPHDR_ECE | TCPHDR_CWR)) {
+      this.unsupported(`inbound flag '${flagLetters(flags & (TCPHDR_ECE | TCPHDR_CWR))}' (ECN)`, ev.line);
+      flags &= ~(TCPHDR_ECE | TCPHDR_CWR);
     }
     const syn = (flags & TCPHDR_SYN) !== 0;
     if (syn && !(flags & TCPHDR_ACK)) this.map.remoteOffset = 0;
@@ -243,7 +254,12 @@ class Runner {
       ack: ev.ack !== undefined ? ev.ack - this.map.localIsn : 0,
       win: ev.win ?? 0,
       len: ev.seq.len,
-      options: Array.isArray(ev.options) ? ev.options : [],
+      // SACK blocks number our bytes like the ack field does.
+      options: (Array.isArray(ev.options) ? ev.options : []).map((o) =>
+        o.kind === 'sack'
+          ? { ...o, blocks: o.blocks.map(([l, r]): [number, number] => [l - this.map.localIsn, r - this.map.localIsn]) }
+          : o,
+      ),
     };
     if (ev.win === undefined) this.unsupported('inbound packet without a window', ev.line);
     if (ev.options === 'any') this.unsupported('inbound options <...>', ev.line);

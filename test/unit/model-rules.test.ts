@@ -267,8 +267,8 @@ test('features the model lacks are reported as unsupported with their line', () 
       'system call getsockopt() at line 9',
       "python statement 'import os' at line 10",
       'inbound icmp unreachable packet at line 11',
-      'SACK blocks in an ACK (SACK scoreboard and loss recovery are not modelled) at line 14',
-      'duplicate ACK (fast retransmit / RACK loss detection is not modelled) at line 14',
+      'SACK blocks on a connection without SACK at line 14',
+      'duplicate ACK without SACK (NewReno fast retransmit is not modelled) at line 14',
       'outbound icmp unreachable packet at line 15',
     ],
   );

@@ -1,25 +1,43 @@
 // ACK processing (net/ipv4/tcp_input.c tcp_ack): the peer's window, snd_una, the retransmit
 // queue, RTT samples, congestion control and the pacing rate.
 
-import { TCPHDR_FIN, TCPHDR_SYN } from './constants';
-import { cubictcp_acked, tcp_cong_avoid, tcp_slow_start_after_idle_check } from './cong';
+import { TCPHDR_FIN, TCPHDR_SYN, TCP_NAGLE_OFF } from './constants';
+import { cubictcp_acked, tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
+import { __tcp_push_pending_frames } from './output';
+import {
+  AckFlags,
+  rackAcked,
+  tcp_cong_control,
+  tcp_fastretrans_alert,
+  tcp_sacktag_write_queue,
+  tcp_xmit_retransmit_queue,
+} from './recovery';
 import { tcp_ack_update_rtt, tcp_update_pacing_rate } from './rtt';
-import { packetsOut, tcp_sync_mss } from './sock';
-import { cancelXmitTimer, clearProbeTimer, tcp_set_xmit_timer } from './timers';
+import { packetsOut, tcp_current_mss, tcp_sync_mss } from './sock';
+import { armReoTimer, armRetransmitCheck, cancelXmitTimer, clearProbeTimer, tcp_set_xmit_timer } from './timers';
 import { skbLen, TcpSock, truesizeFor } from './types';
 import { Segment } from './segment';
 
 /** tcp_clean_rtx_queue: drop what the ACK covers (trimming a partly acked TSO skb); returns the
- * segments newly acked and the transmit times for the RTT sample. */
-export function cleanRtxQueue(h: Host, sk: TcpSock, ack: number): { acked: number; dataAcked: boolean; firstTx?: number; lastTx?: number } {
+ * segments newly acked (and newly delivered: not SACKed before) and takes the RTT sample, never
+ * from a retransmitted skb (Karn). */
+export function cleanRtxQueue(
+  h: Host,
+  sk: TcpSock,
+  ack: number,
+): { acked: number; delivered: number; dataAcked: boolean; origAcked: boolean; firstTx?: number; lastTx?: number } {
   let acked = 0;
+  let delivered = 0;
   let dataAcked = false;
+  let origAcked = false;
+  let retransAcked = false;
   let firstTx: number | undefined;
   let lastTx: number | undefined;
   while (sk.rtxQueue.length) {
     const skb = sk.rtxQueue[0];
     if (skb.seq >= ack) break;
+    let n: number;
     if (skb.endSeq > ack) {
       if (skb.pcount <= 1) break;
       // tcp_tso_acked: trim the acked head of a TSO skb
@@ -28,27 +46,42 @@ export function cleanRtxQueue(h: Host, sk: TcpSock, ack: number): { acked: numbe
       skb.seq = ack;
       skb.pcount = Math.max(1, Math.ceil(skbLen(skb) / mss));
       skb.truesize = truesizeFor(skbLen(skb));
-      acked += before - skb.pcount;
+      n = before - skb.pcount;
       dataAcked = true;
     } else {
       sk.rtxQueue.shift();
-      acked += skb.pcount;
+      n = skb.pcount;
       if (!(skb.flags & TCPHDR_SYN)) dataAcked = true;
       sk.wmemQueued = Math.max(0, sk.wmemQueued - skbLen(skb));
     }
-    if (firstTx === undefined) firstTx = skb.firstTxNs;
-    lastTx = skb.sentNs ?? skb.firstTxNs;
+    acked += n;
+    if (!skb.sackedAcked) delivered += n;
+    if (skb.everRetrans) retransAcked = true;
+    else if (!skb.sackedAcked) {
+      origAcked = true;
+      if (firstTx === undefined) firstTx = skb.firstTxNs;
+      lastTx = skb.sentNs ?? skb.firstTxNs;
+    }
+    rackAcked(sk, skb, h.nowNs);
   }
-  if (firstTx !== undefined && lastTx !== undefined) {
+  if (firstTx !== undefined && lastTx !== undefined && !retransAcked) {
     const seqRtt = (h.nowNs - firstTx) / 1000;
     const caRtt = (h.nowNs - lastTx) / 1000;
     tcp_ack_update_rtt(h, sk, Math.floor(seqRtt), Math.floor(caRtt));
     cubictcp_acked(h, sk, Math.floor(caRtt));
   }
-  return { acked, dataAcked, firstTx, lastTx };
+  return { acked, delivered, dataAcked, origAcked, firstTx, lastTx };
 }
 
-/** tcp_ack: window update, snd_una, RTT, congestion control, pacing rate, probe timer. */
+/** SACK blocks of an ACK, in the model's sequence numbers. */
+function sackBlocks(seg: Segment): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const o of seg.options) if (o.kind === 'sack') out.push(...o.blocks);
+  return out;
+}
+
+/** tcp_ack: window update, SACK scoreboard, snd_una, RTT, loss recovery, congestion control,
+ * pacing rate, timers, and the retransmissions recovery asks for (tcp_xmit_recovery). */
 export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
   const ack = seg.ack;
   if (ack > sk.sndNxt) {
@@ -62,17 +95,39 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
   }
   const priorPackets = packetsOut(sk);
   const priorUna = sk.sndUna;
-  if (seg.options.some((o) => o.kind === 'sack'))
-    h.flagUnsupported('SACK blocks in an ACK (SACK scoreboard and loss recovery are not modelled)');
-  if (ack === priorUna && priorPackets && !seg.len && seg.win * 2 ** sk.sndWscale === sk.sndWnd && !(seg.flags & TCPHDR_FIN)) {
-    h.trace.step('tcp_ack', sk.id, `duplicate ACK ${ack} with ${priorPackets} segments in flight`);
-    h.flagUnsupported('duplicate ACK (fast retransmit / RACK loss detection is not modelled)');
-  }
+  const priorWnd = sk.sndWnd;
+  const blocks = sackBlocks(seg);
+  if (blocks.length && !sk.sackOk) h.flagUnsupported('SACK blocks on a connection without SACK');
+  if (blocks.some(([l, r]) => l < ack || r <= l)) h.flagUnsupported('D-SACK or a SACK block below the ACK (undo is not modelled)');
   tcp_ack_update_window(h, sk, seg);
+  const sack = sk.sackOk && blocks.length ? tcp_sacktag_write_queue(h, sk, blocks) : { sacked: 0, orig: false };
   sk.sndUna = ack;
   const res = cleanRtxQueue(h, sk, ack);
+  const notDup = seg.len > 0 || sk.sndWnd !== priorWnd || ack > priorUna;
+  const dupack = !notDup && priorPackets > 0 && !(seg.flags & TCPHDR_FIN);
+  if (dupack && !sk.sackOk) h.flagUnsupported('duplicate ACK without SACK (NewReno fast retransmit is not modelled)');
+  const flags: AckFlags = {
+    sndUnaAdvanced: ack > priorUna,
+    dataAcked: res.dataAcked,
+    dataSacked: sack.sacked > 0,
+    origSackAcked: res.origAcked || sack.orig,
+    notDup,
+    delivered: res.delivered + sack.sacked,
+  };
   if (ack > priorUna) {
+    sk.recovery.retransmits = 0;
+    if (!sk.rtxQueue.some((skb) => skb.everRetrans)) sk.recovery.retransStampNs = undefined;
     if (sk.tlpHighSeq !== undefined && ack >= sk.tlpHighSeq) sk.tlpHighSeq = undefined; // tcp_process_tlp_ack
+  }
+  let setXmitTimer = ack > priorUna;
+  let recovery: { rexmit: 'none' | 'new' | 'lost'; lost: number } = { rexmit: 'none', lost: 0 };
+  if (dupack || flags.dataSacked || sk.caState !== 'Open') {
+    recovery = tcp_fastretrans_alert(h, sk, flags, dupack, (ms) => {
+      armReoTimer(h, sk, ms);
+      setXmitTimer = false;
+    });
+  }
+  if (setXmitTimer) {
     cancelXmitTimer(sk);
     tcp_set_xmit_timer(h, sk);
   }
@@ -82,7 +137,7 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
     sndWnd: sk.sndWnd,
   });
   if (priorPackets) {
-    if (res.dataAcked && sk.caState === 'Open') tcp_cong_avoid(h, sk, res.acked);
+    tcp_cong_control(h, sk, flags, recovery.lost);
     tcp_update_pacing_rate(h, sk);
   } else if (sk.writeQueue.length) {
     // tcp_ack_probe: a window that opens for the head skb stops the zero-window probes.
@@ -95,6 +150,18 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
       }
     }
   }
+  tcp_xmit_recovery(h, sk, recovery.rexmit);
+}
+
+/** tcp_xmit_recovery: F-RTO's new data, or the lost skbs; resending the head re-arms the RTO. */
+function tcp_xmit_recovery(h: Host, sk: TcpSock, rexmit: 'none' | 'new' | 'lost'): void {
+  if (rexmit === 'none') return;
+  if (rexmit === 'new') {
+    __tcp_push_pending_frames(h, sk, tcp_current_mss(h, sk), TCP_NAGLE_OFF);
+    if (sk.sndNxt > sk.recovery.highSeq) return;
+    sk.recovery.frto = false;
+  }
+  if (tcp_xmit_retransmit_queue(h, sk)) armRetransmitCheck(h, sk);
 }
 
 /** tcp_ack_update_window: take the peer's (scaled) window if this segment is newer. */

@@ -4,7 +4,7 @@
 import { GSO_MAX_SEGS, MAX_SKB_FRAGS, TCPHDR_FIN, TCPHDR_PSH, TCP_NAGLE_CORK, TCP_NAGLE_PUSH } from './constants';
 import { tcp_is_cwnd_limited } from './cong';
 import type { Host } from './host';
-import { GSO_MAX_SIZE, packetsOut, tcpWndEnd, tcp_current_mss } from './sock';
+import { GSO_MAX_SIZE, packetsOut, tcpWndEnd, tcp_current_mss, tcp_packets_in_flight } from './sock';
 import { armLossProbeCheck, armRetransmitCheck, tcp_check_probe_timer } from './timers';
 import { tcp_transmit_skb } from './transmit';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
@@ -42,7 +42,7 @@ function fmtUs(us: number): string {
 /** tcp_cwnd_test: how many segments the congestion window lets out, at most half of it at once so
  * that at least two TSO packets are in flight. */
 export function tcp_cwnd_test(sk: TcpSock): number {
-  const inFlight = packetsOut(sk);
+  const inFlight = tcp_packets_in_flight(sk);
   if (inFlight >= sk.cwnd) return 0;
   const half = Math.max(sk.cwnd >> 1, 1);
   return Math.min(half, sk.cwnd - inFlight);
@@ -100,7 +100,7 @@ export function tcp_tso_should_defer(h: Host, sk: TcpSock, skb: Skb, maxSegs: nu
   };
   if (sk.caState === 'Recovery' || sk.caState === 'Loss') return why(true, 'in loss recovery');
   if (h.nowNs - sk.wstampNs - 1e6 > 0) return why(true, 'last transmit was more than 1 ms ago');
-  const inFlight = packetsOut(sk);
+  const inFlight = tcp_packets_in_flight(sk);
   const sendWin = tcpWndEnd(sk) - skb.seq;
   const congWin = (sk.cwnd - inFlight) * sk.mssCache;
   const limit = Math.min(sendWin, congWin);
@@ -269,7 +269,10 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
       if (pushOne === 2) {
         quota = 1; // force out a loss probe
       } else {
-        stop('tcp_cwnd_test', `cwnd full: ${packetsOut(sk)} in flight, cwnd ${sk.cwnd}`, { inFlight: packetsOut(sk), cwnd: sk.cwnd });
+        stop('tcp_cwnd_test', `cwnd full: ${tcp_packets_in_flight(sk)} in flight, cwnd ${sk.cwnd}`, {
+          inFlight: tcp_packets_in_flight(sk),
+          cwnd: sk.cwnd,
+        });
         break;
       }
     }

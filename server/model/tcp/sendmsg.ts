@@ -163,10 +163,6 @@ export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: n
         tcp_mark_push(sk, skb);
         h.trace.step('tcp_sendmsg_locked', sk.id, `skb has ${MAX_SKB_FRAGS} fragments (MAX_SKB_FRAGS): PSH and new skb`);
       }
-      if (sk.wmemQueued >= sk.sndbuf && !warnedSndbuf) {
-        warnedSndbuf = true;
-        h.flagUnsupported(`write larger than the send buffer (${sk.sndbuf} bytes): sk_stream_wait_memory is not modelled`);
-      }
       skb = tcp_skb_entail(h, sk, zc);
       copy = sizeGoal;
     }
@@ -184,6 +180,11 @@ export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: n
     skb.endSeq += copy;
     skb.truesize = truesizeFor(skbLen(skb));
     sk.wmemQueued += copy;
+    // The kernel would sleep in sk_stream_wait_memory once the queue outgrows sk_sndbuf.
+    if (sk.wmemQueued > sk.sndbuf && !warnedSndbuf) {
+      warnedSndbuf = true;
+      h.flagUnsupported(`write larger than the send buffer (${sk.sndbuf} bytes): sk_stream_wait_memory is not modelled`);
+    }
     skb.pcount = 0;
     copied += copy;
     pieces[piece] -= copy;

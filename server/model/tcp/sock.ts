@@ -66,6 +66,20 @@ export function createSock(h: Host, fd: number): TcpSock {
     sndCwndStamp: h.jiffies(),
     lsndtime: h.jiffies(),
     caState: 'Open',
+    recovery: {
+      highSeq: 0,
+      priorSsthresh: 0,
+      priorCwnd: 0,
+      prrDelivered: 0,
+      prrOut: 0,
+      undoMarker: 0,
+      undoRetrans: 0,
+      reordering: h.sysctl.tcp_reordering,
+      reordSeen: false,
+      frto: false,
+      retransmits: 0,
+      rack: { mstampNs: 0, endSeq: 0, rttUs: 0, advanced: false },
+    },
     srttUs: 0,
     mdevUs: 0,
     mdevMaxUs: 0,
@@ -100,11 +114,28 @@ export function createSock(h: Host, fd: number): TcpSock {
   return sk;
 }
 
-/** tcp_packets_in_flight: no SACK, loss or retransmission is modelled, so it is packets_out. */
+/** tp->packets_out: segments sent and not cumulatively acked. */
 export function packetsOut(sk: TcpSock): number {
   let n = 0;
   for (const skb of sk.rtxQueue) n += skb.pcount;
   return n;
+}
+
+/** tp->sacked_out, lost_out and retrans_out, counted from the skbs' marks. */
+export function scoreboard(sk: TcpSock): { sacked: number; lost: number; retrans: number } {
+  const c = { sacked: 0, lost: 0, retrans: 0 };
+  for (const skb of sk.rtxQueue) {
+    if (skb.sackedAcked) c.sacked += skb.pcount;
+    if (skb.lost) c.lost += skb.pcount;
+    if (skb.retrans) c.retrans += skb.pcount;
+  }
+  return c;
+}
+
+/** tcp_packets_in_flight: packets_out - (sacked_out + lost_out) + retrans_out. */
+export function tcp_packets_in_flight(sk: TcpSock): number {
+  const c = scoreboard(sk);
+  return packetsOut(sk) - (c.sacked + c.lost) + c.retrans;
 }
 
 export function tcpWndEnd(sk: TcpSock): number {

@@ -19,6 +19,12 @@ export interface Sysctls {
   tcp_fastopen: number;
   tcp_notsent_lowat: number;
   tcp_early_retrans: number;
+  /** Initial tp->reordering: SACKed segments above a hole that make it a loss. */
+  tcp_reordering: number;
+  /** F-RTO (RFC 5682): after an RTO, send new data first to tell a spurious timeout. */
+  tcp_frto: number;
+  /** Bit 0: RACK loss detection; bit 2 (TCP_RACK_NO_DUPTHRESH): no DUPACK threshold. */
+  tcp_recovery: number;
   tcp_syncookies: number;
   tcp_ecn: number;
   ip_default_ttl: number;
@@ -45,6 +51,9 @@ export function defaultSysctls(): Sysctls {
     tcp_fastopen: 0x1,
     tcp_notsent_lowat: 0xffffffff,
     tcp_early_retrans: 3,
+    tcp_reordering: 3,
+    tcp_frto: 2,
+    tcp_recovery: 1,
     tcp_syncookies: 1,
     tcp_ecn: 2,
     ip_default_ttl: 64,
@@ -71,6 +80,9 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_fastopen',
   'tcp_notsent_lowat',
   'tcp_early_retrans',
+  'tcp_reordering',
+  'tcp_frto',
+  'tcp_recovery',
   'tcp_syncookies',
   'tcp_ecn',
   'ip_default_ttl',

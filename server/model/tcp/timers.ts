@@ -1,6 +1,5 @@
-// Timers (net/ipv4/tcp_timer.c): the zero-window probe and delayed ACK are modelled; the
-// retransmission timeout and tail loss probe are watched so that a script which would make them
-// fire is reported as unsupported instead of silently diverging.
+// Timers (net/ipv4/tcp_timer.c): the retransmission timeout, tail loss probe, RACK reordering
+// timer (all three share icsk_retransmit_timer), zero-window probe and delayed ACK.
 
 import {
   TCPHDR_PSH,
@@ -15,6 +14,7 @@ import type { Host } from './host';
 import { tcp_event_new_data_sent, tcp_set_skb_tso_segs, tcp_snd_wnd_test, tcp_write_xmit, tso_fragment } from './output';
 import { packetsOut, tcpWndEnd, tcp_current_mss } from './sock';
 import { tcp_send_ack, tcp_transmit_skb, tcp_xmit_probe_skb } from './transmit';
+import { tcp_loss_probe_retransmit, tcp_rack_reo_timeout, tcp_retransmit_timer } from './recovery';
 import { skbLen, TcpSock } from './types';
 
 /** Timer generations: re-arming bumps the number so a stale callback does nothing. RTO and
@@ -35,15 +35,28 @@ function gen(sk: TcpSock): Gens {
 }
 
 /** tcp_rearm_rto: (re)start the retransmission timer while data is outstanding. */
-export function armRetransmitCheck(h: Host, sk: TcpSock): void {
+export function armRetransmitCheck(h: Host, sk: TcpSock, ms = sk.rtoMs): void {
   const g = gen(sk);
   const my = ++g.xmit;
   if (!packetsOut(sk) && !sk.rtxQueue.length) return;
   const una = sk.sndUna;
-  h.addTimer(h.nowNs + sk.rtoMs * 1e6, 'tcp_retransmit_timer', () => {
+  h.addTimer(h.nowNs + ms * 1e6, 'tcp_retransmit_timer', () => {
     if (g.xmit !== my || !sk.rtxQueue.length || sk.sndUna !== una) return;
-    h.trace.step('tcp_retransmit_timer', sk.id, `RTO (${sk.rtoMs} ms) expired with ${packetsOut(sk)} segments unacked`);
-    h.flagUnsupported(`retransmission timeout at ${(h.nowNs / 1e9).toFixed(3)} s (retransmission is not modelled)`);
+    if (tcp_retransmit_timer(h, sk)) armRetransmitCheck(h, sk);
+  });
+}
+
+/** ICSK_TIME_REO_TIMEOUT → tcp_rack_reo_timeout: mark what became overdue, enter recovery and
+ * resend; then the RTO runs again, counted from the head's send time (tcp_rearm_rto). */
+export function armReoTimer(h: Host, sk: TcpSock, ms: number): void {
+  const g = gen(sk);
+  const my = ++g.xmit;
+  h.addTimer(h.nowNs + ms * 1e6, 'tcp_rack_reo_timeout', () => {
+    if (g.xmit !== my || !packetsOut(sk)) return;
+    tcp_rack_reo_timeout(h, sk);
+    const head = sk.rtxQueue[0];
+    const leftMs = head?.sentNs === undefined ? sk.rtoMs : sk.rtoMs - (h.nowNs - head.sentNs) / 1e6;
+    armRetransmitCheck(h, sk, Math.max(leftMs, 1));
   });
 }
 
@@ -74,7 +87,7 @@ export function armLossProbeCheck(h: Host, sk: TcpSock, advancingRto: boolean): 
 }
 
 /** tcp_send_loss_probe: send new data if the window allows (one skb, past cwnd and Nagle),
- * otherwise retransmit the last segment — the retransmission is not modelled. */
+ * otherwise retransmit the last segment; then the RTO runs from now. */
 function tcp_send_loss_probe(h: Host, sk: TcpSock, timeoutUs: number): void {
   const mss = tcp_current_mss(h, sk);
   const head = sk.writeQueue[0];
@@ -86,8 +99,9 @@ function tcp_send_loss_probe(h: Host, sk: TcpSock, timeoutUs: number): void {
     armRetransmitCheck(h, sk);
     return;
   }
-  h.trace.step('tcp_send_loss_probe', sk.id, `no ACK for ${(timeoutUs / 1000).toFixed(0)} ms: the probe would retransmit the last segment`);
-  h.flagUnsupported(`tail loss probe retransmission at ${(h.nowNs / 1e9).toFixed(3)} s (retransmission is not modelled)`);
+  h.trace.step('tcp_send_loss_probe', sk.id, `no ACK for ${(timeoutUs / 1000).toFixed(0)} ms and no new data: probe with the last segment`);
+  tcp_loss_probe_retransmit(h, sk);
+  armRetransmitCheck(h, sk);
 }
 
 /** tcp_set_xmit_timer after an ACK: a fresh loss probe, or else the RTO. */

@@ -6,6 +6,7 @@ import type { Host } from './host';
 import { tcp_write_xmit } from './output';
 import { packetsOut, tcp_current_mss } from './sock';
 import { cancelDelack } from './timers';
+import { flagLetters } from '../flags';
 import { packetChecksums } from '../pcap';
 import { Skb, skbLen, TcpOption, TcpSock, truesizeFor, WirePacket } from './types';
 
@@ -123,13 +124,13 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
   h.trace.step(
     '__tcp_transmit_skb',
     sk.id,
-    `TCP header: ${flagStr(flags)} seq ${pkt.seq} ack ${pkt.ack} win ${pkt.win}, ${len} bytes, ${TCP_HEADER_LEN + optionBytes(options)}-byte header`,
+    `TCP header: ${flagLetters(flags)} seq ${pkt.seq} ack ${pkt.ack} win ${pkt.win}, ${len} bytes, ${TCP_HEADER_LEN + optionBytes(options)}-byte header`,
     {
       seq: pkt.seq,
       ack: pkt.ack,
       len,
       win: pkt.win,
-      flags: flagStr(flags),
+      flags: flagLetters(flags),
     },
   );
   if (flags & TCPHDR_ACK) tcp_event_ack_sent(sk);
@@ -141,17 +142,6 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
   tcp_update_skb_after_send(h, sk, skb, prior);
   skb.sentNs = tstamp;
   if (skb.firstTxNs === undefined) skb.firstTxNs = tstamp;
-}
-
-export function flagStr(flags: number): string {
-  let s = '';
-  if (flags & 0x02) s += 'S';
-  if (flags & 0x01) s += 'F';
-  if (flags & 0x04) s += 'R';
-  if (flags & 0x08) s += 'P';
-  if (flags & 0x20) s += 'U';
-  if (flags & 0x10) s += '.';
-  return s || '-';
 }
 
 /** tcp_event_ack_sent: any packet carrying our ACK makes a pending (delayed) ACK unnecessary. */
@@ -263,7 +253,7 @@ function dev_hard_start_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: nu
   pkt.timeNs = h.nowNs;
   const wire = h.tso || pkt.gsoSegs <= 1 ? [pkt] : skb_gso_segment(h, sk, pkt);
   for (const p of wire) {
-    h.trace.step('dev_hard_start_xmit', sk.id, `packet ${p.id} leaves: ${flagStr(p.flags)} ${p.seq}:${p.seq + p.len}(${p.len})`, {
+    h.trace.step('dev_hard_start_xmit', sk.id, `packet ${p.id} leaves: ${flagLetters(p.flags)} ${p.seq}:${p.seq + p.len}(${p.len})`, {
       packet: p.id,
     });
     h.emit(p);

@@ -38,6 +38,12 @@ export interface Skb {
   sentNs?: number;
   /** First transmission time, ns (for RTT samples). */
   firstTxNs?: number;
+  /** TCP_SKB_CB(skb)->sacked: SACKED_ACKED, LOST, SACKED_RETRANS (retransmitted and not yet
+   * acked or lost again), EVER_RETRANS (Karn: no RTT sample from it). */
+  sackedAcked?: boolean;
+  lost?: boolean;
+  retrans?: boolean;
+  everRetrans?: boolean;
 }
 
 export function skbLen(skb: Skb): number {
@@ -108,6 +114,31 @@ export interface CongestionState {
   sampleCnt: number;
 }
 
+/** The loss-recovery fields of struct tcp_sock and struct inet_connection_sock. */
+export interface RecoveryState {
+  /** tp->high_seq: snd_nxt when recovery began; recovery ends when it is acked. */
+  highSeq: number;
+  priorSsthresh: number;
+  priorCwnd: number;
+  /** PRR (RFC 6937): packets delivered and sent since the cwnd reduction began. */
+  prrDelivered: number;
+  prrOut: number;
+  /** tp->undo_marker / undo_retrans: a reduction may be undone while no retransmit was needed. */
+  undoMarker: number;
+  undoRetrans: number;
+  /** tp->reordering and tp->reord_seen. */
+  reordering: number;
+  reordSeen: boolean;
+  /** tp->frto: an RTO is being checked for being spurious (F-RTO). */
+  frto: boolean;
+  /** icsk_retransmits: RTOs in a row. */
+  retransmits: number;
+  /** tp->retrans_stamp: when the oldest unacknowledged retransmission went out, ns. */
+  retransStampNs?: number;
+  /** tp->rack: the send time, end and RTT of the most recently sent skb that was (s)acked. */
+  rack: { mstampNs: number; endSeq: number; rttUs: number; advanced: boolean };
+}
+
 export interface RequestInfo {
   /** Peer's options from its SYN. */
   peerMss?: number;
@@ -176,6 +207,8 @@ export interface TcpSock {
   sndCwndStamp: number;
   lsndtime: number; // jiffies
   caState: 'Open' | 'Disorder' | 'CWR' | 'Recovery' | 'Loss';
+  /** Loss recovery (struct tcp_sock): see recovery.ts. */
+  recovery: RecoveryState;
   // RTT, RTO, pacing
   srttUs: number; // << 3 like the kernel
   mdevUs: number;

@@ -1,0 +1,526 @@
+// Loss recovery: the SACK scoreboard (tcp_sacktag_write_queue), RACK loss detection
+// (net/ipv4/tcp_recovery.c), fast recovery with PRR (tcp_fastretrans_alert, tcp_cwnd_reduction),
+// the retransmission timeout with F-RTO (tcp_retransmit_timer, tcp_enter_loss, tcp_process_loss)
+// and retransmitting (tcp_retransmit_skb, tcp_xmit_retransmit_queue). Undo through DSACK or
+// timestamps is not modelled: without them the kernel does not undo either.
+
+import { TCPHDR_FIN, TCPHDR_PSH, TCP_INFINITE_SSTHRESH, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS } from './constants';
+import { tcp_cong_avoid, tcp_current_ssthresh } from './cong';
+import type { Host } from './host';
+import { tcp_set_skb_tso_segs, tcp_small_queue_check, tcp_tso_segs } from './output';
+import { packetsOut, scoreboard, tcpWndEnd, tcp_current_mss, tcp_packets_in_flight } from './sock';
+import { tcp_transmit_skb } from './transmit';
+import { Skb, skbLen, TcpSock, truesizeFor } from './types';
+
+const BETA = 717; // CUBIC's multiplicative decrease, /1024
+/** net.ipv4.tcp_retries2's default. */
+const TCP_RETRIES2 = 15;
+const TCP_RACK_NO_DUPTHRESH = 0x4;
+/** TCP_TIMEOUT_MIN (2 jiffies), added to RACK's reordering timer; the model's jiffy is 1 ms. */
+const TCP_TIMEOUT_MIN_MS = 2;
+
+/** What one ACK did, the kernel's FLAG_* bits that recovery reads. */
+export interface AckFlags {
+  sndUnaAdvanced: boolean;
+  /** FLAG_DATA_ACKED: new data (not just a SYN) cumulatively acked. */
+  dataAcked: boolean;
+  /** FLAG_DATA_SACKED: the ACK SACKed new data. */
+  dataSacked: boolean;
+  /** FLAG_ORIG_SACK_ACKED: a never-retransmitted skb was (s)acked (F-RTO: the RTO was spurious). */
+  origSackAcked: boolean;
+  /** FLAG_NOT_DUP: the ACK carried data, a window update or acked something. */
+  notDup: boolean;
+  /** Packets newly acked or SACKed (tcp_newly_delivered). */
+  delivered: number;
+}
+
+export function tcp_in_cwnd_reduction(sk: TcpSock): boolean {
+  return sk.caState === 'CWR' || sk.caState === 'Recovery';
+}
+
+function setCaState(h: Host, sk: TcpSock, state: TcpSock['caState'], why: string): void {
+  if (sk.caState === state) return;
+  h.trace.step('tcp_set_ca_state', sk.id, `${sk.caState} → ${state}: ${why}`, { from: sk.caState, to: state });
+  sk.caState = state;
+}
+
+/** icsk_ca_ops->ssthresh: CUBIC's beta (0.7, with fast convergence) or Reno's half. */
+function ca_ssthresh(sk: TcpSock): number {
+  const ca = sk.congestion;
+  if (ca.algo === 'reno') return Math.max(sk.cwnd >> 1, 2);
+  ca.epochStart = 0;
+  if (sk.cwnd < ca.lastMaxCwnd) ca.lastMaxCwnd = Math.floor((sk.cwnd * (1024 + BETA)) / 2048);
+  else ca.lastMaxCwnd = sk.cwnd;
+  return Math.max(Math.floor((sk.cwnd * BETA) / 1024), 2);
+}
+
+// ---------------------------------------------------------------- skbs of the retransmit queue
+
+/** tcp_fragment(TCP_FRAG_IN_RTX_QUEUE): cut a sent skb at `len`; both halves keep its marks and
+ * send time, PSH and FIN stay with the second. */
+export function tcp_fragment_rtx(h: Host, sk: TcpSock, skb: Skb, len: number, mss: number): Skb {
+  const idx = sk.rtxQueue.indexOf(skb);
+  const total = skbLen(skb);
+  const buff: Skb = { ...skb, id: h.id('skb'), seq: skb.seq + len, truesize: truesizeFor(total - len), pcount: 0 };
+  skb.endSeq = skb.seq + len;
+  skb.flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
+  skb.eor = false;
+  skb.truesize = truesizeFor(len);
+  tcp_set_skb_tso_segs(skb, mss);
+  tcp_set_skb_tso_segs(buff, mss);
+  sk.rtxQueue.splice(idx + 1, 0, buff);
+  return buff;
+}
+
+/** __tcp_retransmit_skb: resend `skb`, at most `segs` segments of it (the rest is split off and
+ * stays marked as it was). Returns false if the window does not allow it. */
+function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boolean {
+  const mss = tcp_current_mss(h, sk);
+  let avail = tcpWndEnd(sk) - skb.seq;
+  if (avail <= 0) {
+    if (skb.seq !== sk.sndUna) return false;
+    avail = mss;
+  }
+  let len = mss * segs;
+  if (len > avail) len = Math.floor(avail / mss) * mss || avail;
+  if (skbLen(skb) > len) tcp_fragment_rtx(h, sk, skb, len, mss);
+  else tcp_set_skb_tso_segs(skb, mss);
+  tcp_transmit_skb(h, sk, skb);
+  return true;
+}
+
+/** tcp_retransmit_skb: retransmit and mark it (SACKED_RETRANS | EVER_RETRANS). */
+function tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number, why: string): boolean {
+  if (!__tcp_retransmit_skb(h, sk, skb, segs)) return false;
+  skb.retrans = true;
+  skb.everRetrans = true;
+  sk.recovery.retransStampNs ??= skb.sentNs;
+  sk.recovery.undoRetrans += skb.pcount;
+  h.trace.step('tcp_retransmit_skb', sk.id, `${why}: resend ${skb.seq}:${skb.endSeq} (${skb.pcount} segs)`, {
+    seq: skb.seq,
+    len: skbLen(skb),
+    segs: skb.pcount,
+  });
+  return true;
+}
+
+/** tcp_xmit_retransmit_queue: resend the lost skbs, as many segments as cwnd allows. Returns
+ * true when the head was resent (the caller re-arms the RTO). */
+export function tcp_xmit_retransmit_queue(h: Host, sk: TcpSock): boolean {
+  if (!packetsOut(sk)) return false;
+  const maxSegs = tcp_tso_segs(h, sk, tcp_current_mss(h, sk));
+  const head = sk.rtxQueue[0];
+  let rearm = false;
+  for (let k = 0; k < sk.rtxQueue.length; k++) {
+    const skb = sk.rtxQueue[k];
+    let segs = sk.cwnd - tcp_packets_in_flight(sk);
+    if (segs <= 0) break;
+    segs = Math.min(segs, maxSegs);
+    const c = scoreboard(sk);
+    if (c.retrans >= c.lost) break;
+    if (!skb.lost || skb.sackedAcked || skb.retrans) continue;
+    if (tcp_small_queue_check(h, sk, skb, 1)) break;
+    const why = sk.caState === 'Loss' ? 'slow-start retransmit after an RTO' : 'fast retransmit of a lost segment';
+    if (!tcp_retransmit_skb(h, sk, skb, segs, why)) break;
+    if (tcp_in_cwnd_reduction(sk)) sk.recovery.prrOut += skb.pcount;
+    if (skb === head) rearm = true;
+  }
+  return rearm;
+}
+
+// ---------------------------------------------------------------- SACK scoreboard and RACK
+
+/** tcp_rack_advance: remember the most recently sent skb that was delivered. A retransmitted
+ * skb whose ACK came sooner than min_rtt may be for the original: not used. */
+function tcp_rack_advance(sk: TcpSock, skb: Skb, nowNs: number): void {
+  const sentNs = skb.sentNs ?? 0;
+  const rttUs = (nowNs - sentNs) / 1000;
+  if (skb.everRetrans && rttUs < sk.minRttUs) return;
+  const r = sk.recovery.rack;
+  r.advanced = true;
+  r.rttUs = rttUs;
+  if (sentAfter(sentNs, skb.endSeq, r.mstampNs, r.endSeq)) {
+    r.mstampNs = sentNs;
+    r.endSeq = skb.endSeq;
+  }
+}
+
+function sentAfter(t1: number, seq1: number, t2: number, seq2: number): boolean {
+  return t1 > t2 || (t1 === t2 && seq1 > seq2);
+}
+
+/** tcp_sacktag_write_queue: mark the skbs each SACK block covers, splitting a TSO skb at an MSS
+ * boundary when a block covers part of it (tcp_match_skb_to_sack). Returns packets newly SACKed
+ * and whether one of them had never been retransmitted. */
+export function tcp_sacktag_write_queue(h: Host, sk: TcpSock, blocks: Array<[number, number]>): { sacked: number; orig: boolean } {
+  let sacked = 0;
+  let orig = false;
+  for (const [start, end] of blocks) {
+    if (end <= sk.sndUna || start >= sk.sndNxt || end <= start) continue;
+    for (let k = 0; k < sk.rtxQueue.length; k++) {
+      const skb = sk.rtxQueue[k];
+      if (skb.endSeq <= start) continue;
+      if (skb.seq >= end) break;
+      if (skb.sackedAcked) continue;
+      const mss = Math.max(1, Math.ceil(skbLen(skb) / Math.max(1, skb.pcount)));
+      if (skb.seq < start) {
+        // Only whole segments can be split off; a block inside a segment marks nothing.
+        const cut = Math.ceil((start - skb.seq) / mss) * mss;
+        if (cut >= skbLen(skb)) continue;
+        tcp_fragment_rtx(h, sk, skb, cut, mss);
+        continue; // the next iteration sees the second half
+      }
+      if (skb.endSeq > end) {
+        const cut = Math.floor((end - skb.seq) / mss) * mss;
+        if (cut <= 0) continue;
+        tcp_fragment_rtx(h, sk, skb, cut, mss);
+      }
+      // tcp_sacktag_one
+      if (skb.retrans) skb.retrans = false;
+      else if (!skb.everRetrans) orig = true;
+      skb.lost = false;
+      skb.sackedAcked = true;
+      sacked += skb.pcount;
+      tcp_rack_advance(sk, skb, h.nowNs);
+    }
+  }
+  if (sacked)
+    h.trace.step(
+      'tcp_sacktag_write_queue',
+      sk.id,
+      `SACK ${blocks.map(([a, b]) => `${a}:${b}`).join(' ')}: ${sacked} segments newly SACKed`,
+      { sacked },
+    );
+  return { sacked, orig };
+}
+
+/** tcp_rack_advance for cumulatively acked skbs (from tcp_clean_rtx_queue). */
+export function rackAcked(sk: TcpSock, skb: Skb, nowNs: number): void {
+  tcp_rack_advance(sk, skb, nowNs);
+}
+
+/** tcp_rack_reo_wnd: no reordering window once enough is SACKed (DUPACK threshold) or in
+ * recovery, else min_rtt/4 (at most srtt). */
+function tcp_rack_reo_wnd(h: Host, sk: TcpSock): number {
+  const r = sk.recovery;
+  if (!r.reordSeen) {
+    if (sk.caState === 'Recovery' || sk.caState === 'Loss') return 0;
+    if (scoreboard(sk).sacked >= r.reordering && !(h.sysctl.tcp_recovery & TCP_RACK_NO_DUPTHRESH)) return 0;
+  }
+  return Math.min(sk.minRttUs === Infinity ? 0 : sk.minRttUs >> 2, sk.srttUs >> 3);
+}
+
+function tcp_rack_skb_timeout(h: Host, sk: TcpSock, skb: Skb, reoWndUs: number): number {
+  return sk.recovery.rack.rttUs + reoWndUs - (h.nowNs - (skb.sentNs ?? 0)) / 1000;
+}
+
+/** tcp_rack_detect_loss: an skb sent before the latest delivered one is lost once that one's RTT
+ * plus the reordering window has passed since it was sent. Returns the µs until the next skb
+ * would be (0: none waiting). */
+function tcp_rack_detect_loss(h: Host, sk: TcpSock): { lost: number; waitUs: number } {
+  const reo = tcp_rack_reo_wnd(h, sk);
+  const r = sk.recovery.rack;
+  let lost = 0;
+  let waitUs = 0;
+  // tp->tsorted_sent_queue: in send order
+  const bySend = [...sk.rtxQueue].sort((a, b) => (a.sentNs ?? 0) - (b.sentNs ?? 0) || a.seq - b.seq);
+  for (const skb of bySend) {
+    if (skb.sackedAcked) continue;
+    if (skb.lost && !skb.retrans) continue;
+    if (!sentAfter(r.mstampNs, r.endSeq, skb.sentNs ?? 0, skb.endSeq)) break;
+    const remaining = tcp_rack_skb_timeout(h, sk, skb, reo);
+    if (remaining <= 0) {
+      tcp_mark_skb_lost(skb);
+      lost += skb.pcount;
+    } else if (remaining > waitUs) {
+      waitUs = remaining;
+    }
+  }
+  return { lost, waitUs };
+}
+
+function tcp_mark_skb_lost(skb: Skb): void {
+  skb.retrans = false; // a lost retransmission is lost again: no longer in flight
+  skb.lost = true;
+}
+
+/** tcp_rack_mark_lost; a reordering timer (tcp_rack_reo_timeout) for the skbs not yet due. */
+function tcp_rack_mark_lost(h: Host, sk: TcpSock, armReo: (ms: number) => void): number {
+  const r = sk.recovery.rack;
+  if (!r.advanced) return 0;
+  r.advanced = false;
+  const { lost, waitUs } = tcp_rack_detect_loss(h, sk);
+  if (lost) h.trace.step('tcp_rack_detect_loss', sk.id, `RACK: ${lost} segments sent before a delivered one are lost`, { lost });
+  if (waitUs) {
+    const ms = Math.ceil(waitUs / 1000) + TCP_TIMEOUT_MIN_MS;
+    h.trace.step('tcp_rack_mark_lost', sk.id, `RACK: reordering timer in ${ms} ms for segments not yet overdue`, { ms });
+    armReo(ms);
+  }
+  return lost;
+}
+
+// ---------------------------------------------------------------- entering and leaving recovery
+
+function tcp_init_cwnd_reduction(sk: TcpSock): void {
+  const r = sk.recovery;
+  r.highSeq = sk.sndNxt;
+  sk.tlpHighSeq = undefined;
+  sk.cwndCnt = 0;
+  r.priorCwnd = sk.cwnd;
+  r.prrDelivered = 0;
+  r.prrOut = 0;
+  sk.ssthresh = ca_ssthresh(sk);
+}
+
+function tcp_init_undo(sk: TcpSock): void {
+  sk.recovery.undoMarker = sk.sndUna || 1;
+  sk.recovery.undoRetrans = 0;
+}
+
+/** tcp_enter_recovery: fast recovery, ssthresh from the congestion control, PRR from here. */
+function tcp_enter_recovery(h: Host, sk: TcpSock): void {
+  sk.recovery.priorSsthresh = 0;
+  tcp_init_undo(sk);
+  if (!tcp_in_cwnd_reduction(sk)) {
+    sk.recovery.priorSsthresh = tcp_current_ssthresh(sk);
+    tcp_init_cwnd_reduction(sk);
+  }
+  setCaState(h, sk, 'Recovery', `lost segments detected; ssthresh ${sk.ssthresh}, PRR reduces cwnd ${sk.cwnd} toward it`);
+}
+
+/** tcp_end_cwnd_reduction: leaving Recovery/CWR sets cwnd to ssthresh. */
+function tcp_end_cwnd_reduction(h: Host, sk: TcpSock): void {
+  if (sk.ssthresh < TCP_INFINITE_SSTHRESH && tcp_in_cwnd_reduction(sk)) {
+    sk.cwnd = sk.ssthresh;
+    sk.sndCwndStamp = h.jiffies();
+  }
+}
+
+/** tcp_undo_cwnd_reduction: the loss was not real: restore cwnd and ssthresh. */
+function tcp_undo_cwnd_reduction(h: Host, sk: TcpSock, unmarkLoss: boolean): void {
+  const r = sk.recovery;
+  if (unmarkLoss) for (const skb of sk.rtxQueue) skb.lost = false;
+  if (r.priorSsthresh) {
+    sk.cwnd = Math.max(sk.cwnd, r.priorCwnd); // tcp_reno_undo_cwnd, which CUBIC uses too
+    if (r.priorSsthresh > sk.ssthresh) sk.ssthresh = r.priorSsthresh;
+  }
+  sk.sndCwndStamp = h.jiffies();
+  r.undoMarker = 0;
+  r.rack.advanced = true;
+}
+
+/** tcp_try_keep_open: outside recovery, Disorder while anything is SACKed, lost or resent. */
+function tcp_try_keep_open(h: Host, sk: TcpSock): void {
+  const c = scoreboard(sk);
+  const state = c.sacked || c.lost || c.retrans || sk.recovery.undoMarker ? 'Disorder' : 'Open';
+  if (sk.caState !== 'CWR' && sk.caState !== state) {
+    setCaState(h, sk, state, state === 'Disorder' ? 'SACKed or lost segments, not yet a loss' : 'scoreboard clean');
+    sk.recovery.highSeq = sk.sndNxt;
+  }
+}
+
+/** tcp_enter_loss (from the RTO): every unSACKed skb not sent within the last RACK RTT is lost,
+ * ssthresh shrinks once per episode, cwnd = packets in flight + 1. */
+function tcp_enter_loss(h: Host, sk: TcpSock): void {
+  const r = sk.recovery;
+  const newRecovery = sk.caState === 'Open' || sk.caState === 'Disorder' || sk.caState === 'CWR';
+  const head = sk.rtxQueue[0];
+  for (const skb of sk.rtxQueue) {
+    if (skb.sackedAcked) continue;
+    if (skb !== head && tcp_rack_skb_timeout(h, sk, skb, 0) > 0) continue;
+    tcp_mark_skb_lost(skb);
+  }
+  if (newRecovery || r.highSeq <= sk.sndUna || (sk.caState === 'Loss' && !r.retransmits)) {
+    r.priorSsthresh = tcp_current_ssthresh(sk);
+    r.priorCwnd = sk.cwnd;
+    sk.ssthresh = ca_ssthresh(sk);
+    if (sk.congestion.algo === 'cubic') sk.congestion.found = false; // cubictcp_state(Loss): bictcp_reset
+    tcp_init_undo(sk);
+  }
+  sk.cwnd = tcp_packets_in_flight(sk) + 1;
+  sk.cwndCnt = 0;
+  sk.sndCwndStamp = h.jiffies();
+  setCaState(h, sk, 'Loss', `retransmission timeout: ssthresh ${sk.ssthresh}, cwnd ${sk.cwnd}`);
+  r.highSeq = sk.sndNxt;
+  sk.tlpHighSeq = undefined;
+  r.frto = h.sysctl.tcp_frto > 0 && (newRecovery || r.retransmits > 0);
+}
+
+/** tcp_retransmit_timer: the RTO fired. Enter Loss, resend the head, back off (double the RTO).
+ * Returns false where the model stops (zero window: the kernel probes instead). */
+export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean {
+  if (!packetsOut(sk)) return true;
+  if (!sk.sndWnd) {
+    h.flagUnsupported('retransmission timeout with a zero window (tcp_retransmit_timer probing) is not modelled');
+    return false;
+  }
+  if (tcp_write_timeout(h, sk)) return false;
+  h.trace.step('tcp_retransmit_timer', sk.id, `RTO (${sk.rtoMs} ms) expired with ${packetsOut(sk)} segments unacked`, {
+    rtoMs: sk.rtoMs,
+    backoff: sk.backoff,
+  });
+  tcp_enter_loss(h, sk);
+  tcp_retransmit_skb(h, sk, sk.rtxQueue[0], 1, 'RTO');
+  sk.backoff++;
+  sk.recovery.retransmits++;
+  sk.rtoMs = Math.min(sk.rtoMs * 2, TCP_RTO_MAX_MS);
+  return true;
+}
+
+/** tcp_model_timeout: how long tcp_retries2 backed-off RTOs take from TCP_RTO_MIN (924.6 s). */
+function tcp_model_timeout(boundary: number, rtoBaseMs: number): number {
+  const thresh = Math.floor(Math.log2(TCP_RTO_MAX_MS / rtoBaseMs));
+  if (boundary <= thresh) return ((2 << boundary) - 1) * rtoBaseMs;
+  return ((2 << thresh) - 1) * rtoBaseMs + (boundary - thresh) * TCP_RTO_MAX_MS;
+}
+
+/** tcp_write_timeout: after tcp_retries2 (15) RTOs' worth of time the connection is dropped
+ * (tcp_write_err): no more retransmissions. */
+function tcp_write_timeout(h: Host, sk: TcpSock): boolean {
+  const r = sk.recovery;
+  if (!r.retransmits || r.retransStampNs === undefined) return false;
+  if (h.nowNs - r.retransStampNs < tcp_model_timeout(TCP_RETRIES2, TCP_RTO_MIN_MS) * 1e6) return false;
+  h.trace.step('tcp_write_timeout', sk.id, `no ACK after ${r.retransmits} retransmissions: the connection is dropped (ETIMEDOUT)`);
+  h.flagUnsupported('connection timed out (tcp_write_err): ETIMEDOUT on later system calls is not modelled');
+  sk.state = 'CLOSE';
+  sk.rtxQueue.length = 0;
+  sk.writeQueue.length = 0;
+  return true;
+}
+
+/** tcp_send_loss_probe without new data to send: resend the last segment (split off the tail of
+ * a TSO skb). Not marked as a retransmission, as in the kernel (__tcp_retransmit_skb). */
+export function tcp_loss_probe_retransmit(h: Host, sk: TcpSock): void {
+  let skb = sk.rtxQueue[sk.rtxQueue.length - 1];
+  if (!skb || sk.tlpHighSeq !== undefined) return;
+  const mss = tcp_current_mss(h, sk);
+  if (skb.pcount > 1 && skbLen(skb) > (skb.pcount - 1) * mss) skb = tcp_fragment_rtx(h, sk, skb, (skb.pcount - 1) * mss, mss);
+  if (!__tcp_retransmit_skb(h, sk, skb, 1)) return;
+  sk.tlpHighSeq = sk.sndNxt;
+  h.trace.step('tcp_send_loss_probe', sk.id, `tail loss probe: resend the last segment ${skb.seq}:${skb.endSeq}`, {
+    seq: skb.seq,
+    len: skbLen(skb),
+  });
+}
+
+// ---------------------------------------------------------------- on each ACK
+
+/** tcp_process_loss: an ACK in Loss state. F-RTO sends new data on the first ACK that advances
+ * snd_una; (s)acked original data says the timeout was spurious and undoes it. Returns what to
+ * send: 'new' data, the 'lost' skbs, or nothing. */
+function tcp_process_loss(h: Host, sk: TcpSock, f: AckFlags, dupack: boolean): 'none' | 'new' | 'lost' {
+  const r = sk.recovery;
+  const recovered = sk.sndUna >= r.highSeq;
+  if (r.frto) {
+    if (f.origSackAcked) {
+      tcp_undo_cwnd_reduction(h, sk, true);
+      r.retransmits = 0;
+      setCaState(h, sk, 'Open', 'F-RTO: never-retransmitted data was acked, the timeout was spurious (undo)');
+      return 'none';
+    }
+    if (sk.sndNxt > r.highSeq) {
+      if (f.dataSacked || dupack) r.frto = false;
+    } else if (f.sndUnaAdvanced && !recovered) {
+      r.highSeq = sk.sndNxt;
+      const head = sk.writeQueue[0];
+      if (head && tcpWndEnd(sk) > sk.sndNxt) {
+        h.trace.step('tcp_process_loss', sk.id, 'F-RTO: the retransmission was acked; send new data to tell whether the RTO was spurious');
+        return 'new';
+      }
+      r.frto = false;
+    }
+  }
+  if (recovered) {
+    setCaState(h, sk, 'Open', 'everything sent before the RTO is acked');
+    return 'none';
+  }
+  return 'lost';
+}
+
+/** tcp_fastretrans_alert: what the ACK means for loss recovery. Returns what to (re)send. */
+export function tcp_fastretrans_alert(
+  h: Host,
+  sk: TcpSock,
+  f: AckFlags,
+  dupack: boolean,
+  armReo: (ms: number) => void,
+): { rexmit: 'none' | 'new' | 'lost'; lost: number } {
+  const r = sk.recovery;
+  let lost = 0;
+  // D. Leave Recovery/CWR once high_seq is acked.
+  if (sk.caState !== 'Open' && sk.sndUna >= r.highSeq) {
+    if (sk.caState === 'CWR' && sk.sndUna !== r.highSeq) {
+      tcp_end_cwnd_reduction(h, sk);
+      setCaState(h, sk, 'Open', 'CWR done');
+    } else if (sk.caState === 'Recovery') {
+      tcp_end_cwnd_reduction(h, sk);
+      setCaState(h, sk, 'Open', `recovery done (snd_una ${sk.sndUna} ≥ high_seq ${r.highSeq}): cwnd = ssthresh ${sk.ssthresh}`);
+    }
+  }
+  // E. Process the state.
+  if (sk.caState === 'Recovery') {
+    lost = tcp_rack_mark_lost(h, sk, armReo);
+    return { rexmit: 'lost', lost };
+  }
+  if (sk.caState === 'Loss') {
+    const rexmit = tcp_process_loss(h, sk, f, dupack);
+    // Loss is recovered (now Open): carry on as in Open, like the kernel's fallthrough.
+    if ((sk.caState as TcpSock['caState']) !== 'Open' || rexmit !== 'none') return { rexmit, lost };
+  }
+  if (sk.caState === 'CWR') return { rexmit: 'none', lost };
+  lost = tcp_rack_mark_lost(h, sk, armReo);
+  if (!scoreboard(sk).lost) {
+    tcp_try_keep_open(h, sk);
+    return { rexmit: 'none', lost };
+  }
+  tcp_enter_recovery(h, sk);
+  return { rexmit: 'lost', lost };
+}
+
+/** tcp_cong_control without a cong_control hook: PRR during a reduction (tcp_cwnd_reduction),
+ * otherwise the congestion avoidance of the module when data was acked in order. */
+export function tcp_cong_control(h: Host, sk: TcpSock, f: AckFlags, newlyLost: number): void {
+  if (tcp_in_cwnd_reduction(sk)) {
+    const r = sk.recovery;
+    if (f.delivered <= 0 || !r.priorCwnd) return;
+    const inFlight = tcp_packets_in_flight(sk);
+    const delta = sk.ssthresh - inFlight;
+    r.prrDelivered += f.delivered;
+    let sndcnt: number;
+    if (delta < 0) {
+      sndcnt = Math.floor((sk.ssthresh * r.prrDelivered + r.priorCwnd - 1) / r.priorCwnd) - r.prrOut;
+    } else {
+      sndcnt = Math.max(r.prrDelivered - r.prrOut, f.delivered);
+      if (f.sndUnaAdvanced && !newlyLost) sndcnt++;
+      sndcnt = Math.min(delta, sndcnt);
+    }
+    sndcnt = Math.max(sndcnt, r.prrOut ? 0 : 1);
+    const before = sk.cwnd;
+    sk.cwnd = inFlight + sndcnt;
+    h.trace.step('tcp_cwnd_reduction', sk.id, `PRR: ${f.delivered} delivered, ${inFlight} in flight: cwnd ${before} → ${sk.cwnd}`, {
+      before,
+      after: sk.cwnd,
+      delivered: f.delivered,
+    });
+  } else if (f.dataAcked) {
+    tcp_cong_avoid(h, sk, f.delivered);
+  }
+}
+
+/** tcp_rack_reo_timeout: the reordering window passed; what is overdue now is lost. */
+export function tcp_rack_reo_timeout(h: Host, sk: TcpSock): void {
+  const prior = tcp_packets_in_flight(sk);
+  const { lost } = tcp_rack_detect_loss(h, sk);
+  if (tcp_packets_in_flight(sk) === prior) return;
+  h.trace.step('tcp_rack_reo_timeout', sk.id, `RACK reordering timer: ${lost} segments now lost`, { lost });
+  if (sk.caState !== 'Recovery') {
+    tcp_enter_recovery(h, sk);
+    tcp_cong_control(
+      h,
+      sk,
+      { sndUnaAdvanced: false, dataAcked: false, dataSacked: false, origSackAcked: false, notDup: true, delivered: 1 },
+      lost,
+    );
+  }
+  tcp_xmit_retransmit_queue(h, sk);
+}

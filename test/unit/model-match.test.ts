@@ -1,0 +1,85 @@
+// Matching predicted packets with `>` lines the way packetdrill does (run_packet.c, run.c): the
+// aggregate of several packets has the last one's flags, its fragments may differ only in FIN,
+// PSH and CWR, and the timing tolerance grows with the time since the previous event. Plus the
+// one flags codec every view uses.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { siblingReader } from '../../server/model/conformance';
+import { flagLetters, parseFlagLetters } from '../../server/model/flags';
+import { comparePacket, describePredicted } from '../../server/model/match';
+import { parseScript } from '../../server/model/packetdrill/parse';
+import type { PacketEvent } from '../../server/model/packetdrill/ast';
+import { runScript } from '../../server/model/runner';
+import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH } from '../../server/model/tcp/constants';
+import type { WirePacket } from '../../server/model/tcp/types';
+
+const LIVE = path.join(__dirname, '..', 'fixtures', 'pkt', 'live');
+
+function run(name: string, edit: (s: string) => string = (s) => s) {
+  return runScript(parseScript(edit(fs.readFileSync(path.join(LIVE, name), 'utf8'))), { readSibling: siblingReader(LIVE) });
+}
+
+/** The `>` line of a one-line script after a handshake-free preamble. */
+function outLine(text: string): PacketEvent {
+  const ev = parseScript(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n${text}`).events[1];
+  assert.equal(ev.type, 'packet');
+  return ev as PacketEvent;
+}
+
+function piece(seq: number, len: number, flags: number, ack = 1): WirePacket {
+  return {
+    id: seq,
+    timeNs: 0,
+    direction: 'out',
+    sock: 1,
+    src: { ip: 'a', port: 1 },
+    dst: { ip: 'b', port: 2 },
+    flags,
+    seq,
+    ack,
+    win: 256,
+    len,
+    options: [],
+    ipId: 0,
+    ttl: 64,
+    gsoSegs: 1,
+  };
+}
+
+const MAP = { localIsn: 0, remoteOffset: 0 };
+
+test('an aggregate has the flags of its last packet; only FIN, PSH and CWR may differ before it', () => {
+  const ack = TCPHDR_ACK;
+  const pieces = [piece(1, 1000, ack), piece(1001, 1000, ack), piece(2001, 1000, ack | TCPHDR_PSH)];
+  assert.deepEqual(comparePacket(outLine('+0 > P. 1:3001(3000) ack 1'), pieces, MAP), []);
+  assert.match(comparePacket(outLine('+0 > . 1:3001(3000) ack 1'), pieces, MAP).join(), /flags \. expected, model sends P\./);
+  // A fragment with another ack number is not part of the same aggregate.
+  const torn = [piece(1, 1000, ack), piece(1001, 1000, ack | TCPHDR_PSH, 7)];
+  assert.match(comparePacket(outLine('+0 > P. 1:2001(2000) ack 7'), torn, MAP).join(), /differ in flags, ack or window/);
+});
+
+test('one flags codec: FIN|PSH|ACK reads FP. in the step log, the packet list and the parser', () => {
+  assert.equal(flagLetters(TCPHDR_FIN | TCPHDR_PSH | TCPHDR_ACK), 'FP.');
+  assert.equal(flagLetters(0), '-');
+  assert.deepEqual(parseFlagLetters('FP.'), { bits: TCPHDR_FIN | TCPHDR_PSH | TCPHDR_ACK, unknown: [] });
+  assert.deepEqual(parseFlagLetters('SQ').unknown, ['Q']);
+  const r = run('close-queued.pkt');
+  const fin = r.packets.find((p) => p.direction === 'out' && p.flags & TCPHDR_FIN)!;
+  assert.ok(fin, 'the model sends the FIN with the queued data');
+  assert.match(describePredicted(fin, r.seqMap), /^FP\. /);
+  const leaves = r.steps.find((s) => s.fn === 'dev_hard_start_xmit' && s.note.includes(`packet ${fin.id} `))!;
+  assert.match(leaves.note, / FP\. /);
+});
+
+test('timing tolerance: 12.5 % of the time since the previous event, at least 4 ms', () => {
+  // The RTO after the loss probe is due 300 ms later: 30 ms late is inside 37.5 ms, 45 ms is not.
+  const shift = (late: string) => (s: string) => s.replace('  +.3 > . 1:1001(1000) ack 1', `  +${late} > . 1:1001(1000) ack 1`);
+  const ok = run('tlp-then-rto.pkt', shift('.27'));
+  assert.equal(ok.totals.matched, ok.totals.outbound);
+  const late = run('tlp-then-rto.pkt', shift('.255'));
+  assert.equal(late.totals.matched, late.totals.outbound - 1);
+  // Past the window the packet is not there yet when packetdrill would give up waiting.
+  assert.deepEqual(late.outbound[late.outbound.length - 1].diffs, ['the model sends nothing here']);
+});
