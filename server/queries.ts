@@ -3,6 +3,7 @@
 // indirect hop with the evidence of where its target was stored. Pure: no printing, no LSP types.
 import type { KernelIndex, SiteInfo, Edge } from './index/kernelIndex';
 import type { Built, CallPath, Evidence, FunctionRef, HopKind, PathHop } from './protocol';
+import { externBodies } from './index/externBodies';
 
 export const ev1 = (e: Evidence): Evidence => ({ ...e, line: e.line + 1, col: e.col + 1 });
 export const ref1 = (f: FunctionRef): FunctionRef => ({ ...f, line: f.line + 1, col: f.col + 1 });
@@ -105,17 +106,34 @@ export interface UnresolvedRow {
 export function unresolvedRows(
   ix: KernelIndex,
   files: Iterable<string> = ix.files.keys(),
+  opts: { bodies?: boolean } = {},
 ): { rows: UnresolvedRow[]; reasons: Map<string, number> } {
   const rows: UnresolvedRow[] = [];
   const reasons = new Map<string, number>();
+  const outside = new Map<UnresolvedRow, string[]>();
   for (const file of files) {
     for (const s of ix.sitesIn(file)) {
       const reason = ix.unresolvedReason(s, ix.targetsOf(s));
       if (!reason) continue;
-      rows.push({ file, line: s.site.line + 1, function: s.fromId, reason });
-      const key = reason.replace(/`[^`]*`|\b\w+\.\w+\b/g, '…').replace(/ \w+$/, '');
-      reasons.set(key, (reasons.get(key) ?? 0) + 1);
+      const row = { file, line: s.site.line + 1, function: s.fromId, reason };
+      rows.push(row);
+      if (opts.bodies && s.slot) {
+        const names = ix.externStores(s.slot).map((e) => e.name);
+        if (names.length) outside.set(row, names);
+      }
     }
+  }
+  // Which folders hold the bodies: one walk over the files not indexed, for every name at once.
+  if (outside.size) {
+    const bodies = externBodies(ix.root, [...outside.values()].flat(), (rel) => ix.files.has(rel));
+    for (const [row, names] of outside) {
+      const folders = [...new Set(names.flatMap((n) => bodies.get(n) ?? []))];
+      if (folders.length) row.reason += `; add ${folders.map((f) => `\`${f}\``).join(', ')} to --scope to resolve it`;
+    }
+  }
+  for (const { reason } of rows) {
+    const key = reason.replace(/`[^`]*`|\b\w+\.\w+\b/g, '…').replace(/ \w+$/, '');
+    reasons.set(key, (reasons.get(key) ?? 0) + 1);
   }
   return { rows, reasons };
 }

@@ -267,15 +267,23 @@ function includesIn(flat: Packed): MacroInclude[] {
   return out;
 }
 
-const argOut = (a: ArgPass): Packed => [a.from, a.callee, a.index, exprOut(a.value), a.line, a.col];
-const argIn = (p: Packed): ArgPass => ({
-  from: p[0] as string,
-  callee: p[1] as string,
-  index: p[2] as number,
-  value: exprIn(p[3] as Packed),
-  line: p[4] as number,
-  col: p[5] as number,
-});
+const argOut = (a: ArgPass): Packed => {
+  const p: Packed = [a.from, a.callee, a.index, exprOut(a.value), a.line, a.col];
+  if (a.site !== undefined) p.push(a.site);
+  return p;
+};
+function argIn(p: Packed): ArgPass {
+  const a: ArgPass = {
+    from: p[0] as string,
+    callee: p[1] as string,
+    index: p[2] as number,
+    value: exprIn(p[3] as Packed),
+    line: p[4] as number,
+    col: p[5] as number,
+  };
+  if (p.length > 6) a.site = p[6] as number;
+  return a;
+}
 
 /** The head as one JSON-ready array. */
 export function packHead(h: HeadFacts): Packed {

@@ -6,7 +6,7 @@ import type { Built, Evidence, FunctionRef, HopKind } from '../protocol';
 import { type BuildView, type BuiltState } from '../config/built';
 import { TypeEnv, structLabel, type FnEntry } from '../resolve/typeEnv';
 import { callCount, callsUnread, readExtras, typedMacros } from './lazyFacts';
-import { enclosingId, fileFlows, valuesOf, type FileFlows, type SlotResult } from '../resolve/slots';
+import { enclosingId, externName, fileFlows, valuesOf, type FileFlows, type SlotResult } from '../resolve/slots';
 import { expandFile } from '../resolve/macros';
 
 export interface Target {
@@ -342,8 +342,51 @@ export class KernelIndex {
           queue.push({ slot: v.slot, via: [v.evidence, ...cur.via] });
         }
       }
+      // Parameter i of a function stored in slot S also gets argument i of the calls through S.
+      for (const s of this.argSlotsOfParam(cur.slot))
+        if (!seen.has(s)) {
+          seen.add(s);
+          queue.push({ slot: s, via: cur.via });
+        }
     }
     this.targetMemo.set(slot, out);
+    return out;
+  }
+
+  /** For the parameter slot `F#i`: `S#i` for every slot S that F is stored into and that calls pass arguments through. */
+  private argSlotsOfParam(slot: string): string[] {
+    const hash = slot.lastIndexOf('#');
+    if (hash < 0 || !/^\d+$/.test(slot.slice(hash + 1))) return [];
+    const fn = slot.slice(0, hash);
+    if (!this.fnById(fn)) return [];
+    const index = slot.slice(hash);
+    const out: string[] = [];
+    for (const s of this.slotsOfFn(fn)) if (this.slotIn.has(s + index)) out.push(s + index);
+    return out;
+  }
+
+  /** Functions declared but defined outside the indexed folders that reach a slot (it has no other targets), with their declarations. */
+  externStores(slot: string): { name: string; file: string; line: number }[] {
+    this.refresh();
+    const out: { name: string; file: string; line: number }[] = [];
+    const seen = new Set<string>([slot]);
+    const queue = [slot];
+    while (queue.length && out.length < 8) {
+      const cur = queue.shift()!;
+      for (const v of this.slotIn.get(cur) ?? []) {
+        if (!v.slot || seen.has(v.slot)) continue;
+        seen.add(v.slot);
+        const name = externName(v.slot);
+        const decl = name ? this.env.declaration(name) : undefined;
+        if (name && decl) out.push({ name, ...decl });
+        else if (!name) queue.push(v.slot);
+      }
+      for (const s of this.argSlotsOfParam(cur))
+        if (!seen.has(s)) {
+          seen.add(s);
+          queue.push(s);
+        }
+    }
     return out;
   }
 
@@ -441,7 +484,12 @@ export class KernelIndex {
   unresolvedReason(s: SiteInfo, targets: Target[]): string | undefined {
     if (targets.length) return undefined;
     if (s.unresolved) return s.unresolved;
-    if (s.slot) return `nothing is stored into ${s.slot} in the indexed folders`;
+    if (s.slot) {
+      const ext = this.externStores(s.slot);
+      if (ext.length)
+        return `stored outside the scope: ${ext.map((e) => `\`${e.name}\` (declared \`${e.file}:${e.line + 1}\`)`).join(', ')}, with no body in the indexed folders`;
+      return `nothing is stored into ${s.slot} in the indexed folders`;
+    }
     return 'unknown';
   }
 

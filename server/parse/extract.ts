@@ -3,7 +3,19 @@
 // everything that needs the whole tree (struct fields, typedefs, globals) is left symbolic for
 // resolve/.
 import type { LNode as SyntaxNode } from './lightTree';
-import type { Expr, FieldDecl, FileFacts, FunctionDef, InitTarget, MacroDef, MacroTemplate, MacroUse, StructDecl, TypeRef } from './facts';
+import type {
+  ArgPass,
+  Expr,
+  FieldDecl,
+  FileFacts,
+  FunctionDef,
+  InitTarget,
+  MacroDef,
+  MacroTemplate,
+  MacroUse,
+  StructDecl,
+  TypeRef,
+} from './facts';
 import { emptyFacts } from './facts';
 import {
   CONTAINER_MACROS,
@@ -33,6 +45,8 @@ interface Ctx {
   /** Set while reading a macro body (a template): calls become uses, nothing is an indirect call. */
   template?: boolean;
   parse?: ParseText;
+  /** Field values passed to direct calls (`crypt(tfm, alg->encrypt)`), kept at the end if the callee, defined here, takes a function there. */
+  fieldArgs: ArgPass[];
 }
 
 const CONTAINER_IN_MACRO = /^\(?\s*(?:container_of(?:_const)?|list_entry|hlist_entry)\s*\([^,]+,\s*((?:struct|union)\s+\w+)\s*,/;
@@ -604,7 +618,7 @@ function handleCall(node: SyntaxNode, ctx: Ctx, inAsm = false): void {
       // INDIRECT_CALL_2(f, f2, f1, args…): f is the real call, f2 and f1 the likely targets, tested
       // in that order (f2 first): kept in argument order.
       const hints = args.slice(1, hintCount + 1).map((a) => a.text);
-      recordIndirect(args[0], pos, ctx, hints, name);
+      if (recordIndirect(args[0], pos, ctx, hints, name)) recordSiteArgs(args.slice(hintCount + 1), ctx);
       return;
     }
     if (STORE_MACROS.has(name)) {
@@ -615,16 +629,20 @@ function handleCall(node: SyntaxNode, ctx: Ctx, inAsm = false): void {
         const values = args.map((a) => toExpr(a, ctx));
         let passes = false;
         values.forEach((value, index) => {
-          if (value.k !== 'field' && mayBeFunctionValue(value)) {
+          if (!mayBeFunctionValue(value)) return;
+          const pass = {
+            from: ctx.fn,
+            callee: name,
+            index,
+            value,
+            line: args[index].startPosition.row,
+            col: args[index].startPosition.column,
+          };
+          // Most fields passed are data (`skb->len`): kept only where the callee is known to take a function.
+          if (value.k === 'field') ctx.fieldArgs.push(pass);
+          else {
             passes = true;
-            ctx.facts.args.push({
-              from: ctx.fn,
-              callee: name,
-              index,
-              value,
-              line: args[index].startPosition.row,
-              col: args[index].startPosition.column,
-            });
+            ctx.facts.args.push(pass);
           }
         });
         // It may be a macro that stores what it is passed (`INIT_WORK(&w, fn)`, `timer_setup(t, fn, 0)`).
@@ -643,7 +661,17 @@ function handleCall(node: SyntaxNode, ctx: Ctx, inAsm = false): void {
     const name = inner ? unparen(inner) : null;
     if (name?.type === 'identifier' && (SCOPE_MACROS.has(name.text) || LOOP_MACRO.test(name.text) || isTypeName(name.text))) return;
   }
-  recordIndirect(fnNode, pos, ctx);
+  if (recordIndirect(fnNode, pos, ctx)) recordSiteArgs(args, ctx);
+}
+
+/** The arguments of the indirect call just recorded that may carry a function (`ops->port_fdb_dump(ds, port, cb, data)`). */
+function recordSiteArgs(args: SyntaxNode[], ctx: Ctx): void {
+  const site = ctx.facts.icalls.length - 1;
+  args.forEach((a, index) => {
+    const value = toExpr(a, ctx);
+    if (mayBeFunctionValue(value))
+      ctx.facts.args.push({ from: ctx.fn, callee: '', site, index, value, line: a.startPosition.row, col: a.startPosition.column });
+  });
 }
 
 /** `WRITE_ONCE(sk->sk_data_ready, fn)`: a store. */
@@ -689,7 +717,8 @@ const NOT_A_CALLEE = new Set([
 const LOOP_MACRO = /(?:^|_)for_each(?:_|$)/;
 const SCOPE_MACROS = new Set(['guard', 'scoped_guard', 'CLASS', 'scoped_cond_guard', 'DEFINE_FREE']);
 
-function recordIndirect(calleeNode: SyntaxNode, pos: { row: number; column: number }, ctx: Ctx, hints?: string[], via?: string): void {
+/** Records the indirect call (true), or the direct call it turns out to be (false). */
+function recordIndirect(calleeNode: SyntaxNode, pos: { row: number; column: number }, ctx: Ctx, hints?: string[], via?: string): boolean {
   const c = unparen(calleeNode);
   // The name the user points at: the field of `ops->sendmsg`, the identifier of `okfn`.
   let nameNode: SyntaxNode | null = c;
@@ -708,7 +737,7 @@ function recordIndirect(calleeNode: SyntaxNode, pos: { row: number; column: numb
   if (normalized.k === 'name' && !hints) {
     // `(*do_it)(x)` where do_it names a function: a direct call written the long way.
     ctx.facts.calls.push({ from: ctx.fn, callee: normalized.n, line: np.row, col: np.column });
-    return;
+    return false;
   }
   ctx.facts.icalls.push({
     from: ctx.fn,
@@ -721,6 +750,7 @@ function recordIndirect(calleeNode: SyntaxNode, pos: { row: number; column: numb
     ...(hints ? { hints } : {}),
     ...(via ? { via } : {}),
   });
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -887,7 +917,7 @@ function buildTemplate(name: string, line: number, params: string[], raw: string
   const form = bodyForm(text);
   const root = ctx.parse(wrapBody(form, text));
   if (!root) return undefined;
-  const sub: Ctx = { facts: { ...emptyFacts(ctx.facts.path), uses: [] }, fn: '', scope: new Map(), anon: 0, template: true };
+  const sub: Ctx = { facts: { ...emptyFacts(ctx.facts.path), uses: [] }, fn: '', scope: new Map(), anon: 0, template: true, fieldArgs: [] };
   const t: MacroTemplate = { name, line, params, stores: [], uses: [], functions: [], globals: [] };
   const top = root.namedChildren.find((c) => c.type === 'declaration' || c.type === 'function_definition');
   const value = top?.type === 'declaration' ? (top.childrenForFieldName('declarator')[0]?.childForFieldName('value') ?? null) : null;
@@ -1028,9 +1058,17 @@ function recordInclude(node: SyntaxNode, ctx: Ctx): void {
  * bodies of function-like macros (templates); without it none are kept.
  */
 export function extractFacts(root: SyntaxNode, path: string, parse?: ParseText): FileFacts {
-  const ctx: Ctx = { facts: { ...emptyFacts(path), templates: [], uses: [], includes: [] }, fn: '', scope: new Map(), anon: 0, parse };
+  const ctx: Ctx = {
+    facts: { ...emptyFacts(path), templates: [], uses: [], includes: [] },
+    fn: '',
+    scope: new Map(),
+    anon: 0,
+    parse,
+    fieldArgs: [],
+  };
   walkTopLevel(root, ctx);
   fileScopeUses(root, ctx);
+  keepFunctionFieldArgs(ctx);
   // A call in a body of a function defined here is no macro use.
   const defined = new Set(ctx.facts.functions.map((d) => d.name));
   ctx.facts.uses = ctx.facts.uses!.filter((u) => u.init || u.from === '' || !defined.has(u.name));
@@ -1053,6 +1091,16 @@ export function extractFacts(root: SyntaxNode, path: string, parse?: ParseText):
     );
   }
   return ctx.facts;
+}
+
+/** Field values passed where a function of this file takes a function pointer: `crypto_x_crypt(tfm, alg->encrypt)`. */
+function keepFunctionFieldArgs(ctx: Ctx): void {
+  if (!ctx.fieldArgs.length) return;
+  const params = new Map(ctx.facts.functions.map((d) => [d.name, d.params]));
+  for (const a of ctx.fieldArgs) {
+    const p = params.get(a.callee)?.[a.index];
+    if (p && canHoldFunction(p.type)) ctx.facts.args.push(a);
+  }
 }
 
 function findFirstError(n: SyntaxNode): SyntaxNode | null {

@@ -135,7 +135,10 @@ export interface InitTarget {
 
 export interface ArgPass {
   from: string;
+  /** The function called directly; '' when the call is indirect (then `site` says which). */
   callee: string;
+  /** An argument of an indirect call: its index in the file's `icalls`. It reaches parameter `index` of every target. */
+  site?: number;
   index: number;
   value: Expr;
   line: number;

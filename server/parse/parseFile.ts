@@ -165,6 +165,19 @@ function matchBrace(source: string, open: number, limit: number): number {
 }
 
 /**
+ * The text from `start` to the `}` closing the `{` at `open` (then `tail`), parsed alone with its lines
+ * kept: undefined when the brace does not close, no facts when the parse timed out.
+ */
+function reparseAlone(source: string, rel: string, start: number, open: number, tail: string): { facts?: FileFacts } | undefined {
+  const end = matchBrace(source, open, Math.min(source.length, open + 200_000));
+  if (end < 0) return undefined;
+  let lines = 0;
+  for (let i = source.indexOf('\n'); i >= 0 && i < start; i = source.indexOf('\n', i + 1)) lines++;
+  const tree = parseTree('\n'.repeat(lines) + source.slice(start, end) + tail);
+  return { facts: tree ? extractFacts(tree, rel) : undefined };
+}
+
+/**
  * tree-sitter's error recovery sometimes swallows later definitions into an unfinished construct
  * (an unbalanced macro, a `struct {` that never closes). Each function-looking region the first pass
  * missed is parsed again on its own, padded with newlines so its lines keep their numbers.
@@ -179,15 +192,11 @@ function recoverMissedFunctions(source: string, rel: string, facts: FileFacts): 
     const open = source.indexOf('{', m.index);
     // A prototype or a call (`;` before any `{`) is not a definition.
     if (open < 0 || source.slice(m.index, open).includes(';')) continue;
-    const end = matchBrace(source, open, Math.min(source.length, open + 200_000));
-    if (end < 0) continue;
+    const alone = reparseAlone(source, rel, m.index, open, '');
+    if (!alone) continue;
     attempts++;
-    let lines = 0;
-    for (let i = source.indexOf('\n'); i >= 0 && i < m.index; i = source.indexOf('\n', i + 1)) lines++;
-    const region = '\n'.repeat(lines) + source.slice(m.index, end);
-    const tree = parseTree(region);
-    if (!tree) continue;
-    const part = extractFacts(tree, rel);
+    const part = alone.facts;
+    if (!part) continue;
     const fn = part.functions.find((f) => f.name === m[1]);
     if (!fn) continue;
     recovered++;
@@ -195,11 +204,47 @@ function recoverMissedFunctions(source: string, rel: string, facts: FileFacts): 
     facts.functions.push(fn);
     const mine = <T extends { from: string }>(xs: T[]): T[] => xs.filter((x) => x.from === fn.name);
     facts.calls.push(...mine(part.calls));
-    facts.icalls.push(...mine(part.icalls));
+    // An indirect call's arguments name it by its index in `icalls`, which moves here.
+    const site = new Map<number, number>();
+    part.icalls.forEach((ic, i) => {
+      if (ic.from === fn.name) site.set(i, facts.icalls.push(ic) - 1);
+    });
     facts.stores.push(...mine(part.stores));
-    facts.args.push(...mine(part.args));
+    for (const a of mine(part.args)) facts.args.push(a.site === undefined ? a : { ...a, site: site.get(a.site) });
   }
   if (recovered) facts.notes.push(`${recovered} function(s) recovered by re-parsing them alone after a parse error`);
+}
+
+// A line at column 0 that starts a file-scope struct variable with an initializer: `static const struct x_ops y = {`.
+const TABLE_START =
+  /^(?:static[ \t]+)?(?:const[ \t]+)?(?:struct|union)[ \t]+\w+[ \t]+(?:const[ \t]+)?(\w+)[ \t]*(?:\[[^\]\n]*\][ \t]*)?=[ \t]*\{/gm;
+
+/**
+ * The same error recovery for ops tables: a `static const struct seq_operations x = { … };` swallowed
+ * by an earlier error loses its stores (`.next = igmp6_mc_seq_next`), though the functions it names
+ * were recovered. Each table the first pass did not see is parsed again on its own, its lines kept.
+ */
+function recoverMissedTables(source: string, rel: string, facts: FileFacts): void {
+  const known = new Set(facts.globals.map((g) => g.name));
+  let recovered = 0;
+  let attempts = 0;
+  for (const m of source.matchAll(TABLE_START)) {
+    if (known.has(m[1]) || attempts >= 200) continue;
+    const open = m.index + m[0].length - 1;
+    const alone = reparseAlone(source, rel, m.index, open, ';');
+    if (!alone) continue;
+    attempts++;
+    const part = alone.facts;
+    if (!part) continue;
+    const table = part.globals.find((g) => g.name === m[1]);
+    if (!table) continue;
+    recovered++;
+    known.add(table.name);
+    facts.globals.push(table);
+    facts.stores.push(...part.stores.filter((st) => st.from === ''));
+    if (part.uses?.length) (facts.uses ??= []).push(...part.uses.filter((u) => u.from === ''));
+  }
+  if (recovered) facts.notes.push(`${recovered} initialized table(s) recovered by re-parsing them alone after a parse error`);
 }
 
 /** The file's `#if` arms and `#include "x.c"` lines, when it has any. */
@@ -232,7 +277,10 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
     const root = parseTree(source);
     if (!root) throw new Error('parse timed out');
     const facts = extractFacts(root, rel, parseTree);
-    if (root.hasError) recoverMissedFunctions(source, rel, facts);
+    if (root.hasError) {
+      recoverMissedFunctions(source, rel, facts);
+      recoverMissedTables(source, rel, facts);
+    }
     addConditionals(facts, text);
     facts.notes.unshift(...notes);
     return facts;

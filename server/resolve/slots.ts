@@ -3,6 +3,10 @@
 //   `NF_HOOK#6`          a function's parameter (what callers pass)
 //   `fn:var`             a local variable of a function
 //   `G:name`             a global variable
+//   `proto_ops.poll#1`   an argument of the indirect calls through a slot: it reaches parameter 1 of every
+//                        function stored there (`ds->ops->port_fdb_dump(ds, port, cb, data)`)
+// A function declared in the scope but defined outside it is the value `extern:name`: its store is
+// kept, so that a slot holding only such functions can say where they are (see externName).
 // Stores put functions into slots (with evidence) or copy one slot into another
 // (`sch->enqueue = ops->enqueue`); the targets of a slot are the functions that reach it.
 import type { Evidence } from '../protocol';
@@ -134,6 +138,7 @@ export function valuesOf(env: TypeEnv, e: Expr, file: string, fnId: string, out:
       }
       const g = globalSlot(env, e.n, file);
       if (g) out.push({ slot: g });
+      else if (env.declaration(e.n)) out.push({ slot: EXTERN + e.n });
       return;
     }
     case 'addr':
@@ -160,6 +165,20 @@ export function valuesOf(env: TypeEnv, e: Expr, file: string, fnId: string, out:
     }
     default:
   }
+}
+
+const EXTERN = 'extern:';
+
+/** The function a value slot names when it is one declared but defined outside the indexed folders. */
+export function externName(slot: string): string | undefined {
+  return slot.startsWith(EXTERN) ? slot.slice(EXTERN.length) : undefined;
+}
+
+/** The slot of an indirect call's argument `index`: `slot#index` (see the header). */
+export function siteArgSlots(site: SlotResult, index: number): string[] {
+  if ('direct' in site) return [`${site.direct}#${index}`];
+  if ('slot' in site) return [site.slot, ...(site.general ?? [])].map((s) => `${s}#${index}`);
+  return [];
 }
 
 /** The slot an initializer or assignment writes (with its more general names). */
@@ -231,15 +250,23 @@ export function fileFlows(env: TypeEnv, f: FileFacts): FileFlows {
       for (const g of target.general ?? []) flows.push({ slot: g, value, evidence });
     }
   };
+  const sites = f.icalls.map((ic: IndirectCall) => slotOf(env, ic.callee, f.path, enclosingId(env, f.path, ic.from)));
   const addArg = (a: ArgPass): void => {
-    const callee = env.lookupFunction(a.callee, f.path);
-    if (!callee) return;
-    const slot = `${callee.id}#${a.index}`;
+    let slots: string[];
+    if (a.site !== undefined) slots = sites[a.site] ? siteArgSlots(sites[a.site], a.index) : [];
+    else {
+      const callee = env.lookupFunction(a.callee, f.path);
+      slots = callee ? [`${callee.id}#${a.index}`] : [];
+    }
+    if (!slots.length) return;
     const values: { fn?: string; slot?: string }[] = [];
     const inFn = enclosingId(env, f.path, a.from);
     valuesOf(env, a.value, f.path, inFn, values);
     for (const value of values)
-      flows.push({ slot, value, evidence: { file: f.path, line: a.line, col: a.col, how: value.fn ? 'arg' : 'copy', slot, in: inFn } });
+      for (const slot of slots) {
+        if (value.slot === slot) continue;
+        flows.push({ slot, value, evidence: { file: f.path, line: a.line, col: a.col, how: value.fn ? 'arg' : 'copy', slot, in: inFn } });
+      }
   };
   for (const st of f.stores) addStore(st);
   for (const a of f.args) addArg(a);
@@ -248,7 +275,6 @@ export function fileFlows(env: TypeEnv, f: FileFacts): FileFlows {
     for (const st of x.stores) addStore(st);
     for (const a of x.args) addArg(a);
   }
-  const sites = f.icalls.map((ic: IndirectCall) => slotOf(env, ic.callee, f.path, enclosingId(env, f.path, ic.from)));
   return { flows, sites };
 }
 

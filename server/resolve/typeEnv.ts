@@ -84,7 +84,7 @@ export class TypeEnv {
   private readonly aliasDefs = new Ranked<string[]>();
   /** Return types of typed function-like macros and of prototypes; definitions' are read from `functions`. */
   private readonly macroReturns = new Ranked<TypeRef>();
-  private readonly declReturns = new Ranked<TypeRef>();
+  private readonly declReturns = new Ranked<{ ret: TypeRef; file: string; line: number }>();
   readonly typedefs = this.typedefDefs.best;
   readonly aliases = this.aliasDefs.best;
   readonly functions = new Map<string, FnEntry[]>();
@@ -110,7 +110,7 @@ export class TypeEnv {
       if (m.value) this.aliasDefs.add(m.name, f.path, 0, m.value.split('.'));
       if (m.returns) this.macroReturns.add(m.name, f.path, 0, { ...m.returns, base: m.returns.base.replace(/^const /, '') });
     }
-    for (const d of f.decls) this.declReturns.add(d.name, f.path, 0, d.ret);
+    for (const d of f.decls) this.declReturns.add(d.name, f.path, 0, { ret: d.ret, file: f.path, line: d.line });
     this.addDefinitions(f.path, f.functions, f.globals);
     this.macros.add(f);
   }
@@ -184,6 +184,11 @@ export class TypeEnv {
       for (const d of defs) if (d.file < first.file) first = d;
       return first.def.ret;
     }
+    return this.declReturns.best.get(name)?.ret;
+  }
+
+  /** Where a function is declared (a prototype), first by path: for functions whose body is not indexed. */
+  declaration(name: string): { file: string; line: number } | undefined {
     return this.declReturns.best.get(name);
   }
 

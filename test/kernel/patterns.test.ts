@@ -1,10 +1,13 @@
 // Resolution patterns of issue 12 on the real 6.12 tree, one test each, sites found by their text:
 // static calls (KVM's op list included), stores written by macros, a pointer to a compound literal,
-// receivers a macro declares, and code that reads like an indirect call but is not one.
+// receivers a macro declares, code that reads like an indirect call but is not one, function-pointer
+// parameters fed from a field or through another indirect call, stores of functions defined outside the
+// scope, and ops tables that follow a construct the grammar cannot read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SKIP, kernelIndex, sitesByAnchor } from './kernelTree';
 import type { KernelIndex } from '../../server/index/kernelIndex';
+import { unresolvedRows } from '../../server/queries';
 
 function targets(ix: KernelIndex, file: string, fn: string, anchor: string): { slot: string | undefined; names: string[] } {
   const sites = sitesByAnchor(ix, file, fn, anchor);
@@ -97,4 +100,62 @@ test('not calls: inline asm operands, a macro shadowed by a local, a call cut by
     [],
     'for_each_online_cpu(j) seq_printf(…)',
   );
+});
+
+test(
+  'function-pointer parameters: crypt gets the ops read from alg->encrypt / alg->decrypt; a dump callback crosses the driver op',
+  { skip: SKIP },
+  async () => {
+    const ix = (await kernelIndex()).index;
+    // crypto_lskcipher_encrypt passes alg->encrypt to crypto_lskcipher_crypt, which passes its `crypt` on.
+    for (const [fn, anchor] of [
+      ['crypto_lskcipher_crypt', 'return crypt'],
+      ['crypto_lskcipher_crypt_unaligned', 'err = crypt'],
+    ]) {
+      const crypt = targets(ix, 'crypto/lskcipher.c', fn, anchor);
+      for (const n of ['crypto_cbc_encrypt', 'crypto_cbc_decrypt', 'crypto_arc4_crypt'])
+        assert.ok(crypt.names.includes(n), `${fn}: ${n} in ${crypt.names.join(' ')}`);
+      assert.ok(!crypt.names.includes('crypto_arc4_setkey'), 'lskcipher_alg.setkey is never passed as crypt');
+    }
+    // dsa_user_fdb_dump → dsa_port_fdb_dump(dp, dsa_user_port_fdb_do_dump, …) → ds->ops->port_fdb_dump(ds, port, cb, data).
+    const dump = targets(ix, 'drivers/net/dsa/mv88e6xxx/chip.c', 'mv88e6xxx_port_db_dump_fid', 'cb(addr.mac');
+    assert.deepEqual(dump.names, ['dsa_user_port_fdb_do_dump']);
+    // felix passes it on by a direct call into ocelot, and ocelot's own netdev passes ocelot_port_fdb_do_dump.
+    const ocelot = targets(ix, 'drivers/net/ethernet/mscc/ocelot.c', 'ocelot_fdb_dump', 'cb(entry.mac');
+    assert.deepEqual(ocelot.names.sort(), ['dsa_user_port_fdb_do_dump', 'ocelot_port_fdb_do_dump']);
+  },
+);
+
+test(
+  'a store of a function defined outside the scope names its declaration (vmbus_request_addr, body in drivers/hv)',
+  { skip: SKIP },
+  async () => {
+    const ix = (await kernelIndex()).index;
+    const sites = sitesByAnchor(ix, 'drivers/net/hyperv/netvsc.c', 'netvsc_send_tx_complete', 'request_addr_callback(');
+    assert.ok(sites.length, 'the site is found by its text');
+    const reason = ix.unresolvedReason(sites[0], ix.targetsOf(sites[0])) ?? '';
+    assert.match(reason, /^stored outside the scope: `vmbus_request_addr` \(declared `include\/linux\/hyperv\.h:\d+`\)/);
+    const rows = unresolvedRows(ix, ['drivers/net/hyperv/netvsc.c'], { bodies: true }).rows;
+    assert.ok(
+      rows.some((r) => r.reason.includes('add `drivers/hv` to --scope')),
+      rows.map((r) => r.reason).join('\n'),
+    );
+  },
+);
+
+test('ops tables after a parse error are recovered: igmp6_mc_seq_ops, pagemap_ops', { skip: SKIP }, async () => {
+  const ix = (await kernelIndex()).index;
+  for (const [fn, file, slot] of [
+    ['igmp6_mc_seq_next', 'net/ipv6/mcast.c', 'seq_operations.next'],
+    ['pagemap_pte_hole', 'fs/proc/task_mmu.c', 'mm_walk_ops.pte_hole'],
+  ]) {
+    const def = ix.functionsNamed(fn).find((f) => f.file === file)!;
+    assert.ok(def, `${fn} in ${file}`);
+    assert.ok(
+      ix.storesOf(def.id).some((e) => e.slot === slot && e.file === file),
+      `${fn} stored into ${slot}: ${JSON.stringify(ix.storesOf(def.id))}`,
+    );
+  }
+  const walk = targets(ix, 'mm/pagewalk.c', 'walk_pgd_range', 'ops->pte_hole');
+  assert.ok(walk.names.includes('pagemap_pte_hole'), walk.names.join(' '));
 });

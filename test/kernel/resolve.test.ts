@@ -2,21 +2,11 @@
 // (recall and must-not targets), and the send() path down to the drivers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { KERNEL, SKIP, kernelIndex, sitesByAnchor } from './kernelTree';
+import { LABELLED_FILE, describeScore, loadLabelled, scoreLabelled } from './labelled';
 import { sendPath } from '../../server/graph/sendPath';
-
-interface Labelled {
-  file: string;
-  function: string;
-  anchor: string;
-  must: string[];
-  mustNot: string[];
-  slot?: string;
-  scope?: string;
-  why?: string;
-}
 
 test('sock_sendmsg_nosec calls every proto_ops.sendmsg and no proto.sendmsg', { skip: SKIP }, async () => {
   const ix = (await kernelIndex()).index;
@@ -42,43 +32,17 @@ test('sock_sendmsg_nosec calls every proto_ops.sendmsg and no proto.sendmsg', { 
 });
 
 test(
-  'labelled set: recall ≥ 95 % and no must-not target',
-  { skip: SKIP || (!existsSync(path.join(__dirname, 'labelled-sites.json')) && 'no labelled set') },
+  'labelled set: at least 150 sites, recall ≥ 95 % and no must-not target',
+  { skip: SKIP || (!existsSync(LABELLED_FILE) && 'no labelled set') },
   async () => {
     const ix = (await kernelIndex()).index;
-    const set = JSON.parse(readFileSync(path.join(__dirname, 'labelled-sites.json'), 'utf8')) as Labelled[];
-    const inScope = set.filter((s) => s.scope !== 'full');
-    let must = 0;
-    let found = 0;
-    let notChecked = 0;
-    let notHits = 0;
-    let targets = 0;
-    const rows: string[] = [];
-    const failures: string[] = [];
-    for (const s of inScope) {
-      const sites = sitesByAnchor(ix, s.file, s.function, s.anchor);
-      const names = new Set(sites.flatMap((x) => ix.targetsOf(x).map((t) => t.fn.name)));
-      targets += names.size;
-      const miss = s.must.filter((m) => !names.has(m));
-      const bad = s.mustNot.filter((m) => names.has(m));
-      must += s.must.length;
-      found += s.must.length - miss.length;
-      notChecked += s.mustNot.length;
-      notHits += bad.length;
-      const slot = sites.map((x) => x.slot ?? `unresolved: ${x.unresolved}`).join(',') || 'no site';
-      rows.push(
-        `${miss.length || bad.length ? '✗' : '✓'} ${s.file}:${s.function} ${s.anchor}  [${slot}] ${names.size} targets${miss.length ? `; missing ${miss.join(' ')}` : ''}${bad.length ? `; MUST-NOT ${bad.join(' ')}` : ''}`,
-      );
-      if (bad.length) failures.push(`${s.file} ${s.anchor}: must-not ${bad.join(' ')}`);
-    }
-    const recall = found / must;
-    console.log(rows.join('\n'));
-    console.log(
-      `labelled set: ${inScope.length} sites (${set.length - inScope.length} outside the net scope), recall ${(100 * recall).toFixed(1)} % (${found}/${must}), must-not hits ${notHits}/${notChecked}, ${targets} targets in all`,
-    );
-    assert.ok(inScope.length >= 40, `at least 40 labelled sites, have ${inScope.length}`);
-    assert.ok(recall >= 0.95, `recall ${(100 * recall).toFixed(1)} %`);
-    assert.deepEqual(failures, []);
+    const set = loadLabelled();
+    const score = scoreLabelled(ix, set);
+    console.log(score.rows.join('\n'));
+    console.log(`labelled set: ${describeScore(score)}`);
+    assert.ok(set.length >= 150, `at least 150 labelled sites, have ${set.length}`);
+    assert.ok(score.found / score.must >= 0.95, describeScore(score));
+    assert.deepEqual(score.failures, []);
   },
 );
 

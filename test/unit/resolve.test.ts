@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { buildIndex } from '../../server/index/indexer';
 import { callPath } from '../../server/graph/paths';
+import { unresolvedRows } from '../../server/queries';
 import { noCallMarkers, targetMarkers } from '../helpers/markers';
 import { TypeEnv } from '../../server/resolve/typeEnv';
 import { emptyFacts } from '../../server/parse/facts';
@@ -209,6 +210,35 @@ test('unresolved sites say why', async () => {
   });
   const s = ix.sitesIn('fs/read_write.c')[0];
   assert.match(ix.unresolvedReason(s, ix.targetsOf(s)) ?? '', /unknown/);
+});
+
+test('a store of a function defined outside the scope is kept: the reason names its declaration, and `unresolved` the folder of its body', async () => {
+  const ix = (await buildIndex(ROOT, { noCache: true, threads: 1, include: ['drivers/net', 'include'] })).index;
+  const [site] = ix.sitesIn('drivers/net/hyperv/netvsc.c');
+  assert.equal(site.slot, 'mini_vmbus_channel.request_addr_callback');
+  assert.deepEqual(ix.targetsOf(site), []);
+  assert.match(
+    ix.unresolvedReason(site, []) ?? '',
+    /^stored outside the scope: `mini_vmbus_request_addr` \(declared `include\/linux\/vmbus\.h:9`\)/,
+  );
+  const row = unresolvedRows(ix, ['drivers/net/hyperv/netvsc.c'], { bodies: true }).rows[0];
+  assert.match(row.reason, /add `drivers\/hv` to --scope to resolve it$/);
+  // Without the walk (the MCP tool, the editor) the reason stops at the declaration.
+  assert.doesNotMatch(unresolvedRows(ix, ['drivers/net/hyperv/netvsc.c']).rows[0].reason, /--scope/);
+});
+
+test('an ops table swallowed by an earlier parse error is recovered with its stores', async () => {
+  const ix = await index();
+  const facts = ix.files.get('net/ipv6/mcast.c')!;
+  assert.ok(
+    facts.notes.some((n) => /1 initialized table\(s\) recovered/.test(n)),
+    facts.notes.join('; '),
+  );
+  const [site] = ix.sitesIn('net/ipv6/mcast.c');
+  assert.deepEqual(
+    ix.targetsOf(site).map((t) => `${t.fn.name} ${t.evidence[0].file}:${t.evidence[0].line + 1}`),
+    ['mini_mc_seq_next net/ipv6/mcast.c:32'],
+  );
 });
 
 test('editing a function body re-resolves in place: a new store appears, a removed one goes', async () => {
