@@ -37,7 +37,10 @@ const node = {
 const bundles = [
   // The MCP server (the SDK and zod, 1.5 MB) is a bundle of its own that cli.js requires only for
   // `kpath mcp`: inside cli.js it would be compiled at every start of every command.
-  { ...node, entryPoints: { cli: 'server/cli.ts' }, banner: { js: '#!/usr/bin/env node' }, external: [...node.external, './mcp/server'] },
+  // `kpath` itself is a small entry that asks the tree's query daemon first (server/daemon/client.ts); the
+  // CLI with the index and tree-sitter (cliMain.js) is loaded only when the command runs in this process.
+  { ...node, entryPoints: { cli: 'server/cliEntry.ts' }, banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { cliMain: 'server/cli.ts' }, external: [...node.external, './mcp/server'], partOf: 'cli' },
   { ...node, entryPoints: { 'mcp/server': 'server/mcp/server.ts' } },
   { ...node, entryPoints: { worker: 'server/parse/worker.ts' } },
   { ...node, entryPoints: { mcpIndex: 'server/mcp/indexWorker.ts' } },
@@ -53,9 +56,9 @@ const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const present = bundles.filter(
   (b) =>
     Object.values(b.entryPoints).every((p) => existsSync(p)) &&
-    (only.length === 0 || Object.keys(b.entryPoints).some((k) => only.includes(k))),
+    (only.length === 0 || Object.keys(b.entryPoints).some((k) => only.includes(k)) || only.includes(b.partOf)),
 );
-const results = await Promise.allSettled(present.map((b) => esbuild.build(b)));
+const results = await Promise.allSettled(present.map(({ partOf: _, ...b }) => esbuild.build(b)));
 if (results.some((r) => r.status === 'rejected')) process.exit(1);
 
 // The native parser (native/flatTree.c) with tree-sitter's own C sources from node_modules. Optional:

@@ -19,6 +19,8 @@ import { ConfigError } from './config/kconfig';
 import { isCompiled } from './config/built';
 import { checkCacheEnv, count, list, notIndexed, parseArgs, str, treeFile, treeFolder, UsageError, type Args, type Scope } from './cliArgs';
 import { edgeRows, pathJson, targetRows, unresolvedRows } from './queries';
+import { daemonCommand, placeOf } from './daemon/client';
+import { serveDaemon } from './daemon/server';
 
 const USAGE = `kpath — Linux kernel call paths through function pointers
 
@@ -34,6 +36,8 @@ usage:
   kpath simulate <file.pkt> [--json] [--pcap out.pcap] [--tree <tree>]
   kpath mcp <tree>                            serve the tools to an AI assistant (Model Context Protocol over stdio)
   kpath scip <tree> --out index.scip          write a SCIP index for Sourcegraph, with function-pointer implementations
+  kpath daemon stop|status <tree>             the tree's query daemon: queries of an indexed tree are answered by a
+                                              background process that keeps the index loaded (exits after 10 idle minutes)
 
 options:
   --scope net|all|<dir>,<dir>  folders to index (default: net = ${'net, include, drivers/net, kernel, lib, mm, arch/x86, fs, …'})
@@ -44,6 +48,7 @@ options:
                                default: the tree's own .config when it has one
   --no-config                  answer for every configuration (ignore the tree's .config)
   --all                        with a configuration, also list what it does not compile
+  --no-daemon                  answer in this process, not through the tree's daemon (or KPATH_NO_DAEMON=1)
   --json                       machine-readable output (see README)
   --quiet                      no progress on stderr`;
 
@@ -53,10 +58,14 @@ function configFile(tree: string, a: Args): string | undefined {
   return str(a, 'config') ?? treeConfig(tree);
 }
 
+/** How a configuration file is applied to an index: afresh here, kept while unchanged by the daemon. */
+export type Configure = (ix: KernelIndex, file: string | undefined) => AppliedConfig | undefined;
+const applyFresh: Configure = (ix, file) => applyConfig(ix, file, (rel) => sourceText(ix.root, rel));
+
 /** Apply the configuration to the index; a config that cannot be read is a usage error (exit 2), said plainly. */
-function useConfig(ix: KernelIndex, a: Args, err: (s: string) => void): AppliedConfig | undefined {
+function useConfig(ix: KernelIndex, a: Args, err: (s: string) => void, configure: Configure): AppliedConfig | undefined {
   try {
-    const applied = applyConfig(ix, configFile(ix.root, a), (rel) => sourceText(ix.root, rel));
+    const applied = configure(ix, configFile(ix.root, a));
     if (applied && !a.flags.has('json') && !a.flags.has('quiet')) {
       for (const p of applied.problems.slice(0, 3)) err(`kpath: ${p} (answers there are "unknown")`);
       if (applied.problems.length > 3) err(`kpath: … and ${applied.problems.length - 3} more Makefile constructs not understood`);
@@ -288,7 +297,7 @@ function builtCounts(ix: KernelIndex): Record<'y' | 'm' | 'n' | 'unknown', numbe
 }
 
 function unresolvedCommand(ix: KernelIndex, limit: number, json: boolean, out: (s: string) => void): number {
-  const { rows, reasons } = unresolvedRows(ix);
+  const { rows, reasons } = unresolvedRows(ix, undefined, { bodies: true });
   if (json) {
     out(JSON.stringify(rows.slice(0, limit), null, 2));
     return 0;
@@ -315,8 +324,7 @@ export async function main(
 ): Promise<number> {
   try {
     const a = parseArgs(argv);
-    const [cmd, tree, arg] = a.positional;
-    const json = a.flags.has('json');
+    const [cmd, tree] = a.positional;
     if (!cmd || a.flags.has('help') || cmd === 'help') {
       out(USAGE);
       return cmd || a.flags.has('help') ? 0 : 2;
@@ -338,76 +346,113 @@ export async function main(
       const { serveMcp } = require('./mcp/server') as typeof import('./mcp/server');
       return await serveMcp(root, opts, scope, err);
     }
+    if (cmd === 'daemon') return await daemon(a, out, err);
     if (cmd === 'scip' && !str(a, 'out')) throw new UsageError('scip needs --out <file> (index.scip)');
-    const report = await openIndex(treeFolder(tree), a, scope, err);
-    const ix = report.index;
-    const view: View = { config: useConfig(ix, a, err), all: a.flags.has('all') };
-    switch (cmd) {
-      case 'index':
-        return indexCommand(report, json, view, out);
-      case 'targets':
-        return targetsCommand(ix, arg, scope, json, view, out);
-      case 'callers':
-      case 'callees':
-        return edgesCommand(ix, arg, cmd, json, view, out);
-      case 'path': {
-        const from = str(a, 'from');
-        const to = str(a, 'to');
-        if (!from || !to) throw new UsageError('path needs --from <fn> --to <fn>');
-        return printPath(callPath(ix, from, to, list(a, 'via') ?? []), json, view, out);
-      }
-      case 'send-path': {
-        const family = str(a, 'family');
-        if (family && family !== 'ipv4' && family !== 'ipv6') throw new UsageError('--family is ipv4 or ipv6');
-        const fam = family as 'ipv4' | 'ipv6' | undefined;
-        return printPath(
-          sendPath(ix, { family: fam, through: list(a, 'through'), branches: branchChoices(a, SEND_ROUTES[fam ?? 'ipv4'].branches) }),
-          json,
-          view,
-          out,
-        );
-      }
-      case 'recv-path': {
-        const family = str(a, 'family');
-        if (family && family !== 'ipv4' && family !== 'ipv6') throw new UsageError('--family is ipv4 or ipv6');
-        const fam = family as 'ipv4' | 'ipv6' | undefined;
-        const p = recvPath(ix, { family: fam, through: list(a, 'through'), branches: branchChoices(a, recvBranches(fam)) });
-        if (json) {
-          out(
-            JSON.stringify(
-              { deliver: pathJson(p.deliver, view.config?.config.file), read: pathJson(p.read, view.config?.config.file) },
-              null,
-              2,
-            ),
-          );
-          return p.deliver.broken || p.read.broken ? 2 : 0;
-        }
-        out("the packet, from the device up to the socket's wakeup:");
-        const deliver = printPath(p.deliver, false, view, out);
-        out('');
-        out("recvfrom(), down to the copy into the reader's memory:");
-        return Math.max(deliver, printPath(p.read, false, view, out));
-      }
-      case 'unresolved':
-        return unresolvedCommand(ix, count(a, 'limit', 20), json, out);
-      case 'scip':
-        return await (await import('./scip/export')).scipCommand(ix, str(a, 'out'), a.flags.has('quiet'), out, err);
-      default:
-        return 2;
-    }
+    return await answerOn(await openIndex(treeFolder(tree), a, scope, err), a, out, err);
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(`kpath: ${oneLine(e.message)}; see kpath --help`);
-      return 2;
-    }
-    if (e instanceof CacheDirError) {
-      err(`kpath: ${oneLine(e.message)}`);
-      return 2;
-    }
-    err(`kpath: ${oneLine(e instanceof Error ? e.message : String(e))}`);
-    if (process.env.KPATH_DEBUG && e instanceof Error && e.stack) err(e.stack);
-    return 1;
+    return failed(e, err);
   }
+}
+
+/**
+ * A query on an index already open (the daemon's): the same answer, on `out` and `err`, as the
+ * command line gets from its own process, with the problems its load would have printed.
+ */
+export async function answerQuery(report: IndexReport, argv: string[], out: Write, err: Write, configure: Configure): Promise<number> {
+  try {
+    const a = parseArgs(argv);
+    checkCacheEnv(a);
+    if (!a.flags.has('json')) for (const p of report.problems) err(`kpath: ${p}`);
+    return await answerOn(report, a, out, err, configure);
+  } catch (e) {
+    return failed(e, err);
+  }
+}
+
+/** The answer of the command in `a` from an open index. */
+async function answerOn(report: IndexReport, a: Args, out: Write, err: Write, configure: Configure = applyFresh): Promise<number> {
+  const [cmd, , arg] = a.positional;
+  const json = a.flags.has('json');
+  const scope = scopeOf(a);
+  const ix = report.index;
+  const view: View = { config: useConfig(ix, a, err, configure), all: a.flags.has('all') };
+  switch (cmd) {
+    case 'index':
+      return indexCommand(report, json, view, out);
+    case 'targets':
+      return targetsCommand(ix, arg, scope, json, view, out);
+    case 'callers':
+    case 'callees':
+      return edgesCommand(ix, arg, cmd, json, view, out);
+    case 'path': {
+      const from = str(a, 'from');
+      const to = str(a, 'to');
+      if (!from || !to) throw new UsageError('path needs --from <fn> --to <fn>');
+      return printPath(callPath(ix, from, to, list(a, 'via') ?? []), json, view, out);
+    }
+    case 'send-path': {
+      const family = str(a, 'family');
+      if (family && family !== 'ipv4' && family !== 'ipv6') throw new UsageError('--family is ipv4 or ipv6');
+      const fam = family as 'ipv4' | 'ipv6' | undefined;
+      return printPath(
+        sendPath(ix, { family: fam, through: list(a, 'through'), branches: branchChoices(a, SEND_ROUTES[fam ?? 'ipv4'].branches) }),
+        json,
+        view,
+        out,
+      );
+    }
+    case 'recv-path': {
+      const family = str(a, 'family');
+      if (family && family !== 'ipv4' && family !== 'ipv6') throw new UsageError('--family is ipv4 or ipv6');
+      const fam = family as 'ipv4' | 'ipv6' | undefined;
+      const p = recvPath(ix, { family: fam, through: list(a, 'through'), branches: branchChoices(a, recvBranches(fam)) });
+      if (json) {
+        out(
+          JSON.stringify(
+            { deliver: pathJson(p.deliver, view.config?.config.file), read: pathJson(p.read, view.config?.config.file) },
+            null,
+            2,
+          ),
+        );
+        return p.deliver.broken || p.read.broken ? 2 : 0;
+      }
+      out("the packet, from the device up to the socket's wakeup:");
+      const deliver = printPath(p.deliver, false, view, out);
+      out('');
+      out("recvfrom(), down to the copy into the reader's memory:");
+      return Math.max(deliver, printPath(p.read, false, view, out));
+    }
+    case 'unresolved':
+      return unresolvedCommand(ix, count(a, 'limit', 20), json, out);
+    case 'scip':
+      return await (await import('./scip/export')).scipCommand(ix, str(a, 'out'), a.flags.has('quiet'), out, err);
+    default:
+      return 2;
+  }
+}
+
+/** An error as the exit status and one line on `err` (see main). */
+function failed(e: unknown, err: Write): number {
+  if (e instanceof UsageError) {
+    err(`kpath: ${oneLine(e.message)}; see kpath --help`);
+    return 2;
+  }
+  if (e instanceof CacheDirError) {
+    err(`kpath: ${oneLine(e.message)}`);
+    return 2;
+  }
+  err(`kpath: ${oneLine(e instanceof Error ? e.message : String(e))}`);
+  if (process.env.KPATH_DEBUG && e instanceof Error && e.stack) err(e.stack);
+  return 1;
+}
+
+/** `kpath daemon run|stop|status <tree>`: be the tree's query daemon, stop it, or say how it is. */
+async function daemon(a: Args, out: Write, err: Write): Promise<number> {
+  const [, action, tree] = a.positional;
+  if (action !== 'run' && action !== 'stop' && action !== 'status')
+    throw new UsageError(`daemon takes run, stop or status, then <tree>${action ? `, not ${action}` : ''}`);
+  if (action !== 'run') return daemonCommand(a, out);
+  return serveDaemon(placeOf(a, tree), scopeOf(a), answerQuery, err);
 }
 
 /**

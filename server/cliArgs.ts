@@ -11,19 +11,22 @@ export class UsageError extends Error {}
 
 /** The options that decide what is indexed and how answers are printed. */
 const INDEX = ['scope', 'exclude', 'cache', 'no-cache', 'config', 'no-config', 'all', 'json', 'quiet'];
+/** A query, answered by the tree's daemon unless `--no-daemon` (see daemon/client.ts). */
+const QUERY = [...INDEX, 'no-daemon'];
 /** The positional arguments of each command (after its name), and the options it takes. */
 export const COMMANDS: Record<string, { positional: number; options: string[] }> = {
   index: { positional: 1, options: INDEX },
-  targets: { positional: 2, options: INDEX },
-  callers: { positional: 2, options: INDEX },
-  callees: { positional: 2, options: INDEX },
-  path: { positional: 1, options: [...INDEX, 'from', 'to', 'via'] },
-  'send-path': { positional: 1, options: [...INDEX, 'family', 'through', 'branch'] },
-  'recv-path': { positional: 1, options: [...INDEX, 'family', 'through', 'branch'] },
-  unresolved: { positional: 1, options: [...INDEX, 'limit'] },
+  targets: { positional: 2, options: QUERY },
+  callers: { positional: 2, options: QUERY },
+  callees: { positional: 2, options: QUERY },
+  path: { positional: 1, options: [...QUERY, 'from', 'to', 'via'] },
+  'send-path': { positional: 1, options: [...QUERY, 'family', 'through', 'branch'] },
+  'recv-path': { positional: 1, options: [...QUERY, 'family', 'through', 'branch'] },
+  unresolved: { positional: 1, options: [...QUERY, 'limit'] },
   simulate: { positional: 1, options: ['tree', 'pcap', 'ethernet', 'json', 'scope', 'exclude', 'cache', 'quiet'] },
   mcp: { positional: 1, options: ['scope', 'exclude', 'cache', 'no-cache', 'config', 'no-config', 'quiet'] },
   scip: { positional: 1, options: ['scope', 'exclude', 'cache', 'no-cache', 'out', 'quiet'] },
+  daemon: { positional: 2, options: ['scope', 'exclude', 'cache', 'quiet'] },
   help: { positional: 1, options: [] },
 };
 
@@ -45,6 +48,7 @@ const VALUE: Record<string, string | null> = {
   out: 'a file to write (index.scip)',
   'no-cache': null,
   'no-config': null,
+  'no-daemon': null,
   all: null,
   json: null,
   quiet: null,

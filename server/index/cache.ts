@@ -7,8 +7,7 @@
 // query first needs them (a warm start never does).
 import { createHash } from 'node:crypto';
 import { constants as bufferLimits } from 'node:buffer';
-import { existsSync, mkdirSync, openSync, readdirSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
-import * as os from 'node:os';
+import { existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { FileFacts } from '../parse/facts';
 import { joinFacts, splitFacts, unreadPartsAt } from './lazyFacts';
@@ -16,7 +15,7 @@ import { OpenFile, openRegular, type LazyText } from './fileSlice';
 import { packHead, unpackHead } from './compactHead';
 
 /** Bump when facts or extraction change shape or meaning: old caches are then rebuilt. */
-export const CACHE_FORMAT = 20;
+export const CACHE_FORMAT = 22;
 
 export interface CachedFile {
   rel: string;
@@ -26,51 +25,8 @@ export interface CachedFile {
   facts: FileFacts;
 }
 
-/** A cache folder that cannot be used: empty, or under a system folder. The message is one line for the user. */
-export class CacheDirError extends Error {}
-
-/** Folders of the kernel's own making: nothing can be stored there, and mkdir under /proc retries for ever. */
-const SYSTEM_FOLDERS = ['/proc', '/sys', '/dev'];
-
-/** The deepest existing folder of `dir`, resolved through symlinks (`~/x` -> `/proc/self` is caught). */
-function realAncestor(dir: string): string {
-  for (let d = dir; ; d = path.dirname(d)) {
-    try {
-      return realpathSync(d);
-    } catch {
-      if (path.dirname(d) === d) return d;
-    }
-  }
-}
-
-/** `dir` made absolute, or CacheDirError when it is empty or under /proc, /sys or /dev. `what` names it in the message. */
-export function checkCacheDir(dir: string, what: string): string {
-  if (dir.trim() === '')
-    throw new CacheDirError(`${what} is empty: name a folder, or leave it unset for the default (~/.cache/kpath/index)`);
-  const abs = path.resolve(dir);
-  const under = (p: string): string | undefined => SYSTEM_FOLDERS.find((s) => p === s || p.startsWith(s + '/'));
-  const system = under(abs) ?? under(realAncestor(abs));
-  if (system) throw new CacheDirError(`${what} ${dir} is under ${system}, where no cache can be written: name another folder`);
-  return abs;
-}
-
-/**
- * The cache folder of a tree: `given` (`--cache`, `kpath.cacheDir`) as it is, else
- * `$KPATH_CACHE_DIR/<tree>-<hash>`, else `~/.cache/kpath/index/<tree>-<hash>`. Throws CacheDirError
- * for an empty folder or one under a system folder (see checkCacheDir).
- */
-export function cacheDirFor(root: string, given?: string): string {
-  if (given !== undefined) return checkCacheDir(given, 'the cache folder');
-  const env = process.env.KPATH_CACHE_DIR;
-  const base = env !== undefined ? checkCacheDir(env, 'KPATH_CACHE_DIR') : path.join(os.homedir(), '.cache', 'kpath', 'index');
-  const id = createHash('sha1').update(path.resolve(root)).digest('hex').slice(0, 12);
-  return path.join(base, `${path.basename(path.resolve(root))}-${id}`);
-}
-
-/** The default cache folder of a tree (no `--cache`). */
-export function defaultCacheDir(root: string): string {
-  return cacheDirFor(root);
-}
+import { CacheDirError } from './cacheDir';
+export { CacheDirError, cacheDirFor, cacheFile, checkCacheDir, defaultCacheDir } from './cacheDir';
 
 /**
  * `mkdir -p` that cannot spin: each missing folder is made once, from the deepest existing one
@@ -129,10 +85,6 @@ export function removeStaleTemporaries(dir: string): string[] {
     }
   }
   return removed;
-}
-
-export function cacheFile(dir: string, scopeKey: string): string {
-  return path.join(dir, `index-${scopeKey}.jsonl`);
 }
 
 /**

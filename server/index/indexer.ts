@@ -2,10 +2,10 @@
 // parse the rest on the worker pool, save the cache. Files join the index as they are parsed, so
 // a caller (the language server) can answer from a partial index while this runs.
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import { flowCacheFile, flowsKey, loadFlows, saveFlows } from './flowCache';
 import { KernelIndex } from './kernelIndex';
-import { scanTree, NET_SCOPE, type SourceFile } from './scan';
+import { scanTree, type SourceFile } from './scan';
+import { resolveScope, scopeKey } from './scopeKey';
 import { CacheWriter, cacheDirFor, cacheFile, decodeParts, encodeParts, loadCache, removeStaleTemporaries, type CachedFile } from './cache';
 import { parseAll, type PoolProgress } from '../parse/pool';
 import { fileProblem, hashOnDisk } from '../parse/parseFile';
@@ -37,23 +37,7 @@ export interface IndexReport {
   ms: { scan: number; cache: number; parse: number; save: number; total: number };
 }
 
-export function resolveScope(include: string[] | undefined): string[] {
-  if (!include || include.length === 0 || (include.length === 1 && (include[0] === '*' || include[0] === 'all'))) return [];
-  if (include.length === 1 && include[0] === 'net') return NET_SCOPE;
-  return include;
-}
-
-export function scopeKey(include: string[], exclude: string[]): string {
-  // An exclude outside every included folder changes nothing: leave it out of the key, so the
-  // CLI, the language server and the tests share one cache for the same files.
-  const under = (e: string): boolean => include.some((i) => e === i || e.startsWith(i + '/') || i.startsWith(e + '/'));
-  const ex = include.length ? exclude.filter(under) : exclude;
-  if (include.length === 0 && ex.length === 0) return 'all';
-  return createHash('sha1')
-    .update(JSON.stringify([include, ex]))
-    .digest('hex')
-    .slice(0, 10);
-}
+export { resolveScope, scopeKey } from './scopeKey';
 
 /** After parsing this many files, a full collection pays for itself in peak memory. */
 const BIG_PARSE = 5000;

@@ -9,6 +9,6 @@ export const cliJs = path.join(repo, 'dist', 'cli.js');
 
 /** Build dist/cli.js with the threads it starts (parser, MCP index) unless they are all there. */
 export function ensureCli(): void {
-  if (['cli.js', 'mcp/server.js', 'worker.js', 'mcpIndex.js'].every((f) => existsSync(path.join(repo, 'dist', f)))) return;
+  if (['cli.js', 'cliMain.js', 'mcp/server.js', 'worker.js', 'mcpIndex.js'].every((f) => existsSync(path.join(repo, 'dist', f)))) return;
   execFileSync(process.execPath, ['esbuild.mjs', 'cli', 'mcp/server', 'worker', 'mcpIndex'], { cwd: repo });
 }

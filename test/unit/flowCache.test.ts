@@ -111,10 +111,10 @@ test('a flows file cut short or changed in one byte is said, not used, and saved
 test('the fingerprint that keys saved flows covers the resolver sources, and bundles carry the same one', () => {
   const repo = path.join(__dirname, '..', '..');
   assert.equal(resolverFingerprint(), fingerprintSources(repo));
-  const bundle = readFileSync(path.join(repo, 'dist', 'cli.js'), 'utf8');
+  const bundle = readFileSync(path.join(repo, 'dist', 'cliMain.js'), 'utf8');
   assert.ok(
     bundle.includes(JSON.stringify(fingerprintSources(repo))),
-    'dist/cli.js was built from other resolver sources (run node esbuild.mjs)',
+    'dist/cliMain.js was built from other resolver sources (run node esbuild.mjs)',
   );
   const copy = mkdtempSync(path.join(os.tmpdir(), 'kpath-fp-'));
   cpSync(path.join(repo, 'server'), path.join(copy, 'server'), { recursive: true });
