@@ -1,7 +1,7 @@
 // Starting the bundled language server (dist/server.js) over IPC, and keeping it alive: if it dies
 // it is restarted, and the person is told once per session, not once per crash; after five deaths
 // in three minutes it stays down and says how to bring it back.
-import { INDEX_NODE_FLAGS } from '../server/nodeFlags';
+import { serverExecArgv } from '../server/nodeFlags';
 import { totalmem } from 'node:os';
 import * as vscode from 'vscode';
 import {
@@ -12,8 +12,10 @@ import {
   type CloseHandlerResult,
   type ErrorHandler,
   type ErrorHandlerResult,
+  type FeatureState,
   type LanguageClientOptions,
   type ServerOptions,
+  type StaticFeature,
 } from 'vscode-languageclient/node';
 import { settingsDefaults, settingsSection, type KpathSettings } from '../server/protocol';
 import { RestartPolicy } from './restartPolicy';
@@ -63,12 +65,23 @@ export function currentSettings(root: vscode.Uri): KpathSettings {
   };
 }
 
+/**
+ * The kpath status-bar item already shows the index's progress (kpath/statusChanged): the client
+ * says it does not take LSP work-done progress, or VS Code would draw a second progress item beside
+ * it. Registered after the built-in ProgressFeature, whose capability it overrides.
+ */
+const noWindowProgress: StaticFeature = {
+  fillClientCapabilities: (capabilities) => {
+    if (capabilities.window) capabilities.window.workDoneProgress = false;
+  },
+  initialize: () => undefined,
+  getState: (): FeatureState => ({ kind: 'static' }),
+  clear: () => undefined,
+};
+
 export function createClient(context: vscode.ExtensionContext, root: vscode.Uri, output: vscode.LogOutputChannel): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
-  // The index of a large scope outgrows Node's default heap (about 4 GB): allow half the machine's
-  // memory, up to 16 GB, rather than let the server die of an out-of-memory abort mid-indexing.
-  const heapMb = Math.max(4096, Math.min(16384, Math.floor(totalmem() / 2 / 2 ** 20)));
-  const execArgv = [`--max-old-space-size=${heapMb}`, ...INDEX_NODE_FLAGS];
+  const execArgv = serverExecArgv(totalmem());
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc, options: { execArgv } },
     debug: { module, transport: TransportKind.ipc, options: { execArgv: [...execArgv, '--nolazy', '--inspect=6011'] } },
@@ -100,5 +113,6 @@ export function createClient(context: vscode.ExtensionContext, root: vscode.Uri,
     markdown: { isTrusted: false, supportHtml: false },
   };
   client = new LanguageClient('kpath', 'kpath', serverOptions, clientOptions);
+  client.registerFeature(noWindowProgress);
   return client;
 }

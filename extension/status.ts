@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { State } from 'vscode-languageclient/node';
 import type { IndexStatus } from '../server/protocol';
 import type { Session } from './host';
-import { statusChangedNotification, statusRequest } from './requests';
+import { statusChangedNotification, statusRequest } from '../server/protocolTypes';
 
 export class StatusFeed implements vscode.Disposable {
   private session: Session | undefined;

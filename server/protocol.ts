@@ -1,8 +1,8 @@
 // Every custom request and notification between the kpath client and server, typed once and
 // imported by both sides (server/, extension/, and the webview's messages). Plain types only:
 // this file must not import 'vscode' nor 'vscode-languageserver' so that the webview and the CLI
-// can use it too. The RequestType objects live in server/protocolTypes.ts (LSP side) and
-// extension/ (client side) and name the methods below.
+// can use it too. The RequestType objects, which server and extension both import, live in
+// server/protocolTypes.ts and name the methods below.
 
 import type { LayerId } from './graph/lanes';
 
@@ -138,9 +138,43 @@ export const Methods = {
   statusChanged: 'kpath/statusChanged',
   /** () → void: rebuild the index */
   reindex: 'kpath/reindex',
-  /** SimulateParams → SimulationResult (see server/model) */
-  simulate: 'kpath/simulate',
+  /** FileAnnotationsParams → FileAnnotations */
+  fileAnnotations: 'kpath/fileAnnotations',
 } as const;
+
+/** Params of `kpath/fileAnnotations`: a document of the tree, by its URI. */
+export interface FileAnnotationsParams {
+  uri: string;
+}
+/** What the editor marks in a file: its indirect call sites, and its functions reached only through pointers. */
+export interface FileAnnotations {
+  /** Indirect call sites with at least one target (the ones the server's code lens names). */
+  sites: AnnotatedSite[];
+  /** Functions defined in the file that have callers and no direct one. */
+  indirectOnly: IndirectOnlyFunction[];
+}
+export interface AnnotatedSite {
+  /** 0-based line and UTF-16 columns of the called name (`sendmsg` in `sock->ops->sendmsg(…)`). */
+  line: number;
+  col: number;
+  endCol: number;
+  slot: string;
+  /** Targets the configuration in use compiles (all of them without one). */
+  targets: number;
+  /** Targets it does not compile. */
+  notBuilt: number;
+  /** The code lens's title: `2 targets: inet_sendmsg, inet6_sendmsg`. */
+  title: string;
+}
+export interface IndirectOnlyFunction {
+  name: string;
+  /** 0-based line of the name in the function's header. */
+  line: number;
+  /** The slots it is called through (`proto_ops.sendmsg`), in the call hierarchy's order; empty when none is named. */
+  slots: string[];
+  /** Callers (function and slot pairs), as the call hierarchy counts them. */
+  callers: number;
+}
 
 export interface IndirectTargets {
   site: { file: string; line: number; col: number; built?: Built; builtWhy?: string };

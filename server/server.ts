@@ -13,6 +13,7 @@ import * as codeLens from './features/codeLens';
 import * as definition from './features/definition';
 import * as documents from './features/documents';
 import * as documentSymbols from './features/documentSymbols';
+import * as fileAnnotations from './features/fileAnnotations';
 import * as hover from './features/hover';
 import * as implementation from './features/implementation';
 import * as indexing from './features/indexing';
@@ -72,6 +73,7 @@ for (const feature of [
   hover,
   callHierarchy,
   codeLens,
+  fileAnnotations,
   documentSymbols,
   workspaceSymbols,
   targets,

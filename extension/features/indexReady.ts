@@ -4,7 +4,7 @@
 // a half-built index and caching an empty answer.
 import type * as vscode from 'vscode';
 import type { Host, Session } from '../host';
-import { statusRequest } from '../requests';
+import { statusRequest } from '../../server/protocolTypes';
 
 const POLL_MS = 2000;
 

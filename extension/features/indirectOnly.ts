@@ -1,17 +1,12 @@
 // Functions that are never called directly, only through a function pointer (an ops table, a
-// callback field): marked at the end of their header line. The server's call hierarchy already
-// tells direct callers (detail = the file) from indirect ones (detail = "via <slot> · file"), so
-// this asks it for the incoming calls of each function of a visible file, once per file version.
+// callback field): marked at the end of their header line. The server lists them for a file
+// (kpath/fileAnnotations), once per file version.
 import * as vscode from 'vscode';
-import { findSymbols } from '../../server/notes/symbols';
 import type { Host, Session } from '../host';
+import { fileAnnotationsRequest } from '../../server/protocolTypes';
 import { onIndexReady } from './indexReady';
 
-const MAX_FUNCTIONS = 400;
 const DEBOUNCE_MS = 800;
-
-/** An incoming call found through a pointer: the server says how (`via proto_ops.sendmsg …`). */
-export const isIndirect = (detail: string | undefined): boolean => /^(via |indirect)/.test(detail ?? '');
 
 export function activate(host: Host): void {
   let session: Session | undefined;
@@ -30,37 +25,28 @@ export function activate(host: Host): void {
       editor.setDecorations(mark, known.marks);
       return;
     }
-    const text = doc.getText();
-    const lines = text.split('\n');
-    const marks: vscode.DecorationOptions[] = [];
-    for (const sym of findSymbols(text)
-      .filter((x) => x.kind === 'function')
-      .slice(0, MAX_FUNCTIONS)) {
-      const col = new RegExp(`\\b${sym.name}\\s*\\(`).exec(lines[sym.line])?.index;
-      if (col === undefined) continue;
-      const pos = new vscode.Position(sym.line, col);
-      const items = await vscode.commands.executeCommand<vscode.CallHierarchyItem[]>('vscode.prepareCallHierarchy', doc.uri, pos).then(
-        (r) => r ?? [],
-        () => [],
-      );
-      if (items.length !== 1 || session !== s) continue;
-      const calls = await vscode.commands.executeCommand<vscode.CallHierarchyIncomingCall[]>('vscode.provideIncomingCalls', items[0]).then(
-        (r) => r ?? [],
-        () => [],
-      );
-      if (calls.length === 0 || !calls.every((c) => isIndirect(c.from.detail))) continue;
-      const slots = [...new Set(calls.map((c) => /^via (\S+)/.exec(c.from.detail ?? '')?.[1]).filter((x): x is string => !!x))];
-      const end = lines[sym.line].length;
-      marks.push({
-        range: new vscode.Range(sym.line, end, sym.line, end),
-        hoverMessage: `No direct call: reached only through ${slots.length ? slots.join(', ') : 'function pointers'} (${calls.length} caller${calls.length === 1 ? '' : 's'}).`,
-        renderOptions: {
-          after: { contentText: `only via ${slots[0] ?? 'a function pointer'}${slots.length > 1 ? ` +${slots.length - 1}` : ''}` },
-        },
+    const version = doc.version;
+    const found = await s.client
+      .sendRequest(fileAnnotationsRequest, { uri: s.client.code2ProtocolConverter.asUri(doc.uri) })
+      .catch((e: unknown) => {
+        host.output.warn(`indirect-only marks: kpath/fileAnnotations: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
       });
-    }
-    if (session !== s || doc.version !== editor.document.version) return;
-    done.set(doc.uri.toString(), { version: doc.version, marks });
+    if (!found || session !== s || version !== doc.version) return;
+    const marks = found.indirectOnly
+      .filter((f) => f.line < doc.lineCount)
+      .map((f): vscode.DecorationOptions => {
+        const end = doc.lineAt(f.line).range.end;
+        const via = f.slots.length ? f.slots.join(', ') : 'function pointers';
+        return {
+          range: new vscode.Range(end, end),
+          hoverMessage: `No direct call: reached only through ${via} (${f.callers} caller${f.callers === 1 ? '' : 's'}).`,
+          renderOptions: {
+            after: { contentText: `only via ${f.slots[0] ?? 'a function pointer'}${f.slots.length > 1 ? ` +${f.slots.length - 1}` : ''}` },
+          },
+        };
+      });
+    done.set(doc.uri.toString(), { version, marks });
     editor.setDecorations(mark, marks);
   };
 

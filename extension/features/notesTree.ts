@@ -9,10 +9,16 @@ export const OPEN_COMMAND = 'kpath.notes.open';
 
 type Node = { kind: 'file'; file: string } | { kind: 'orphans' } | { kind: 'note'; note: Note };
 
-// The label is plain text: drop the commonest Markdown marks rather than show `**`.
+// The label is plain text: drop the commonest Markdown marks rather than show `**`. Only marks that
+// Markdown itself takes as emphasis go: an underscore inside a word (`tcp_cwnd_test`, `__sys_sendto`)
+// is part of the identifier.
 const firstLine = (n: Note) =>
   ((n.comments[0]?.body ?? '').split('\n').find((l) => l.trim()) ?? '')
-    .replace(/[*_`]+|^#+\s*|^>\s*/g, '')
+    .replace(/^#+\s*|^>\s*/, '')
+    .replace(/`([^`]*)`/g, '$1')
+    .replace(/\*\*(?=\S)(.+?)(?<=\S)\*\*/g, '$1')
+    .replace(/(^|[^\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])/g, '$1$2')
+    .replace(/(^|\W)(__?)(?=[^\s_])(.+?)(?<=\S)\2(?!\w)/g, '$1$3')
     .trim()
     .slice(0, 80);
 

@@ -3,7 +3,7 @@
 // workDoneProgress and the status bar.
 import * as vscode from 'vscode';
 import type { Host } from '../host';
-import { reindexRequest } from '../requests';
+import { reindexRequest } from '../../server/protocolTypes';
 
 export function activate(host: Host): void {
   host.context.subscriptions.push(

@@ -25,7 +25,9 @@ export function describe(s: IndexStatus): ItemText {
       const pct = s.filesTotal ? ` ${Math.floor((100 * s.filesDone) / s.filesTotal)}%` : '';
       return {
         text: `$(sync~spin) kpath${pct}`,
-        tooltip: `kpath: indexing ${n(s.filesDone)}/${n(s.filesTotal)} files${s.message ? `\n${s.message}` : ''}`,
+        tooltip: s.filesTotal
+          ? `kpath: indexing ${n(s.filesDone)}/${n(s.filesTotal)} files${s.message ? `\n${s.message}` : ''}`
+          : `kpath: indexing${s.message ? `: ${s.message}` : ''}`,
         label: `kpath indexing${pct}`,
       };
     }

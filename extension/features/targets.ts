@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { IndirectTargets, TargetsParams } from '../../server/protocol';
 import { openAt, type Host, type Session } from '../host';
-import { targetsRequest } from '../requests';
+import { targetsRequest } from '../../server/protocolTypes';
 import { targetList, type Row, type Target } from './targetRows';
 
 /** Rows passed over faster than this (a held arrow key) are not opened for preview. */

@@ -14,6 +14,10 @@ export interface Lens {
   col: number;
   endCol: number;
   title: string;
+  slot: string;
+  /** Targets the configuration compiles (all without one), and those it does not. */
+  targets: number;
+  notBuilt: number;
   site: TargetsParams;
 }
 
@@ -37,6 +41,9 @@ export function provideCodeLenses(index: KernelIndex, file: string): Lens[] {
       col: s.site.nameCol,
       endCol: s.site.endCol,
       title,
+      slot: s.slot ?? '',
+      targets: targets.length,
+      notBuilt: rest,
       site: { file, line: s.site.nameLine, col: s.site.nameCol },
     });
   }

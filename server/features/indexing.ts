@@ -3,25 +3,16 @@
 // first build runs, queries are answered from the growing index; a rebuild keeps answering from
 // the previous one until the new one is complete.
 import { existsSync, statSync } from 'node:fs';
-import {
-  CodeLensRefreshRequest,
-  NotificationType,
-  RequestType0,
-  type Connection,
-  type WorkDoneProgressServerReporter,
-} from 'vscode-languageserver/node';
+import { CodeLensRefreshRequest, type Connection, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { buildIndex } from '../index/indexer';
 import { KernelIndex } from '../index/kernelIndex';
 import { Methods, type IndexStatus, type KpathSettings } from '../protocol';
+import { reindexRequest, statusChangedNotification, statusRequest } from '../protocolTypes';
 import { guard, type ServerState } from './state';
 import { mergeSettings, resolveRoot, scanScope } from './settings';
 import { reapplyOpenDocuments } from './documents';
 import { warmWorkspaceSymbols } from './workspaceSymbols';
 import { applyConfigSetting, reapplyConfig } from './config';
-
-export const statusRequest = new RequestType0<IndexStatus, void>(Methods.status);
-export const reindexRequest = new RequestType0<void, void>(Methods.reindex);
-export const statusChangedNotification = new NotificationType<IndexStatus>(Methods.statusChanged);
 
 const REPORT_EVERY_MS = 250;
 
@@ -100,7 +91,13 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
       if (p.phase !== 'done' && now - lastSent < REPORT_EVERY_MS) return;
       lastSent = now;
       lastPct = pct;
-      const message = p.phase === 'save' ? 'saving the cache' : `${p.done}/${p.total} files${p.phase === 'cache' ? ' (from cache)' : ''}`;
+      // The scan does not know the count yet: "0/0 files" would read as an empty tree.
+      const message =
+        p.phase === 'scan'
+          ? 'scanning the tree'
+          : p.phase === 'save'
+            ? 'saving the cache'
+            : `${p.done}/${p.total} files${p.phase === 'cache' ? ' (from cache)' : ''}`;
       progress?.report(pct, message);
       setStatus(state, {
         state: 'indexing',
@@ -135,7 +132,7 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
   const ms = report.ms;
   state.log(
     `indexed ${report.files} files (${report.parsed} parsed, ${report.fromCache} from cache; cache ${report.cacheStatus}) in ${(ms.total / 1000).toFixed(1)} s ` +
-      `[scan ${ms.scan.toFixed(0)} ms, cache ${ms.cache.toFixed(0)} ms, parse ${ms.parse.toFixed(0)} ms, save ${ms.save.toFixed(0)} ms, resolve ${resolveMs.toFixed(0)} ms]; ` +
+      `[scan ${ms.scan.toFixed(0)} ms, cache ${ms.cache.toFixed(0)} ms, parse ${ms.parse.toFixed(0)} ms, save ${ms.save.toFixed(0)} ms, resolve ${resolveMs.toFixed(0)} ms${fresh.flowsFromCache ? ' from saved flows' : ''}]; ` +
       `${st.functions} functions, ${st.resolvedSites}/${st.indirectSites} indirect calls resolved`,
   );
   setStatus(state, {

@@ -2,17 +2,14 @@
 // (through optional waypoints), the send() path from the syscalls down to the drivers, and the
 // receive path's two legs. The graph code is in server/graph; this only checks the parameters and
 // answers from the current index.
-import { RequestType, ResponseError, ErrorCodes, type Connection } from 'vscode-languageserver/node';
+import { ResponseError, ErrorCodes, type Connection } from 'vscode-languageserver/node';
 import { callPath } from '../graph/paths';
 import { sendPath, SEND_ROUTES } from '../graph/sendPath';
 import { recvBranches, recvPath } from '../graph/recvPath';
 import { chooseBranches, type Branch } from '../graph/route';
-import { Methods, type CallPath, type CallPathParams, type RecvPath, type RecvPathParams, type SendPathParams } from '../protocol';
+import { Methods, type CallPath, type CallPathParams, type RecvPathParams, type SendPathParams } from '../protocol';
+import { callPathRequest, recvPathRequest, sendPathRequest } from '../protocolTypes';
 import { guard, type ServerState } from './state';
-
-export const callPathRequest = new RequestType<CallPathParams, CallPath, void>(Methods.callPath);
-export const sendPathRequest = new RequestType<SendPathParams, CallPath, void>(Methods.sendPath);
-export const recvPathRequest = new RequestType<RecvPathParams, RecvPath, void>(Methods.recvPath);
 
 const notIndexed = (state: ServerState): CallPath => ({
   hops: [],

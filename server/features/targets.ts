@@ -1,15 +1,14 @@
 // kpath/targets: the targets of the indirect call at a position, with evidence. The cursor may be
 // on the callee's name, anywhere in the call on that line, or on a function-pointer field (its
 // declaration or an initializer's designator: then every function stored into it).
-import { ErrorCodes, LSPErrorCodes, RequestType, ResponseError } from 'vscode-languageserver/node';
+import { ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import type { Connection } from 'vscode-languageserver/node';
 import type { KernelIndex, SiteInfo } from '../index/kernelIndex';
 import { Methods, type IndirectTargets, type TargetsParams } from '../protocol';
+import { targetsRequest } from '../protocolTypes';
 import { guard, type ServerState } from './state';
 import { symbolAt } from './symbolAt';
 import { slotImplementations } from './implementation';
-
-export const targetsRequest = new RequestType<TargetsParams, IndirectTargets | null, void>(Methods.targets);
 
 export function siteTargets(index: KernelIndex, s: SiteInfo): IndirectTargets {
   const targets = index.targetsOf(s);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { node24, packageVsix, skipReason, startWorkbench, type Workbench } from './harness';
+import { node24, packageVsix, runCommand, skipReason, startWorkbench, type Workbench } from './harness';
 
 const skip = skipReason();
 let wb: Workbench | undefined;
@@ -19,13 +19,46 @@ after(async () => {
   await wb?.close();
 });
 
-test('kpath activates on the kernel tree and offers its commands', { skip, timeout: 240_000 }, async () => {
+test('kpath activates on the kernel tree and offers its commands', { skip, timeout: 300_000 }, async () => {
   const page = wb!.page;
   // Activation on workspaceContains:net/socket.c shows the status-bar item without opening a file.
   const item = page.locator('.statusbar-item[id$="kpath.status"]');
   await item.waitFor();
   await wb!.shot('activation-statusbar');
   assert.match((await item.getAttribute('aria-label')) ?? '', /^kpath/);
+
+  // While the index is built, one status-bar item spins: kpath's own (the LSP progress used to draw
+  // a second one, which said "0/0 files" through the scan). Sampled in the page until the index is
+  // ready, or for 20 s of indexing (a cold cache takes minutes); if the first build was over before
+  // the sampling began, through a re-index.
+  const sampleWhileIndexing = () =>
+    page.evaluate(async () => {
+      const out: { spinners: string[]; kpath: string }[] = [];
+      const t0 = Date.now();
+      for (;;) {
+        const kpath = document.querySelector('.statusbar-item[id$="kpath.status"]')?.getAttribute('aria-label') ?? '';
+        const spinners = [...document.querySelectorAll('.statusbar-item:has(.codicon-modifier-spin)')].map(
+          (e) => `${e.id}: ${e.getAttribute('aria-label') ?? e.textContent ?? ''}`,
+        );
+        out.push({ spinners, kpath });
+        const firstIndexing = out.findIndex((x) => x.kpath.startsWith('kpath indexing'));
+        const seenIndexing = firstIndexing >= 0;
+        if (kpath.startsWith('kpath ready') && (seenIndexing || Date.now() - t0 > 10_000)) return out;
+        if (seenIndexing && out.length - firstIndexing > 100) return out;
+        if (Date.now() - t0 > 200_000) return out;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    });
+  let samples = await sampleWhileIndexing();
+  if (!samples.some((x) => x.kpath.startsWith('kpath indexing'))) {
+    await runCommand(page, 'kpath: Re-index Tree');
+    samples = await sampleWhileIndexing();
+  }
+  const indexing = samples.filter((x) => x.kpath.startsWith('kpath indexing'));
+  assert.ok(indexing.length > 0, 'the status bar was seen while indexing');
+  for (const x of indexing) assert.equal(x.spinners.length, 1, `one progress item while indexing: ${x.spinners.join(' | ')}`);
+  assert.match(indexing[0].spinners[0], /kpath\.status/);
+  await wb!.shot('activation-after-indexing');
 
   await page.keyboard.press('F1');
   await page.locator('.quick-input-widget input.input').fill('>kpath: ');

@@ -56,7 +56,9 @@ const skip = skipReason(false);
 let wb: Workbench | undefined;
 let root = '';
 const notesFile = () => join(root, '.kpath', 'notes.json');
-const BODY = 'The indirect call: **ops->sendmsg** picks the protocol.';
+// An identifier with underscores and a Markdown mark: the view drops the mark, keeps the underscores.
+const BODY = 'The indirect call of x_sendmsg: **ops->sendmsg** picks the protocol.';
+const BODY_LABEL = 'The indirect call of x_sendmsg: ops->sendmsg picks the protocol.';
 
 function write(rel: string, text: string): void {
   mkdirSync(dirname(join(root, rel)), { recursive: true });
@@ -135,6 +137,11 @@ async function steps(page: Page): Promise<void> {
   // The reply box is a small editor: click into it, then type like a person.
   const input = widget.locator('.comment-form .monaco-editor .view-lines').first();
   await input.waitFor();
+  // The new, empty thread has one trash icon in its title bar: VS Code's own (discard, `codicon-trashcan`),
+  // not kpath's Delete Note (`codicon-trash`) beside it.
+  await widget.locator('.review-actions [class*="codicon-trash"]').first().waitFor();
+  assert.equal(await widget.locator('.review-actions [class*="codicon-trash"]').count(), 1, 'one trash icon on an empty thread');
+  await wb!.shot('notes-00-empty-thread');
   await input.click();
   await page.keyboard.type(BODY);
   await widget.locator('.comment-form .monaco-editor .view-lines', { hasText: 'ops->sendmsg' }).waitFor();
@@ -148,6 +155,9 @@ async function steps(page: Page): Promise<void> {
   assert.equal(saved.anchor.text, 'return xs->ops->sendmsg(xs, msg, size);');
   // The body is rendered as Markdown (bold), not shown as raw text.
   await widget.locator('.comment-body strong', { hasText: 'ops->sendmsg' }).waitFor();
+  // Now that it holds a note the thread's trash is kpath's Delete Note, still one.
+  await widget.getByRole('button', { name: 'Delete Note' }).waitFor();
+  assert.equal(await widget.locator('.review-actions [class*="codicon-trash"]').count(), 1, 'one trash icon on a note');
   await wb!.shot('notes-02-added');
 
   // Reload the window: the note comes back from notes.json.
@@ -156,6 +166,12 @@ async function steps(page: Page): Promise<void> {
   await page.locator('.statusbar-item[id$="kpath.status"]').waitFor({ timeout: 60_000 });
   const rows = await notesView(page);
   await rows.filter({ hasText: `${line1}: The indirect call` }).waitFor();
+  const label = await rows
+    .filter({ hasText: `${line1}: The indirect call` })
+    .locator('.label-name')
+    .first()
+    .textContent();
+  assert.equal(label, `${line1}: ${BODY_LABEL}`, 'the view shows the first line as plain text, identifiers whole');
   await openFile(page, 'net/core/x.c');
   await page.waitForFunction(
     () => document.querySelector('.comment-range-glyph.comment-thread, .comment-range-glyph.comment-thread-unresolved') !== null,

@@ -15,7 +15,7 @@ import type {
   Location,
   SymbolInformation,
 } from 'vscode-languageserver-protocol';
-import { Methods, type CallPath, type IndexStatus, type IndirectTargets, type RecvPath } from '../../server/protocol';
+import { Methods, type CallPath, type FileAnnotations, type IndexStatus, type IndirectTargets, type RecvPath } from '../../server/protocol';
 import { ensureBuilt, fixtureTree, markers, startServer, type Marker, type Server } from './lspClient';
 
 const root = fixtureTree;
@@ -290,6 +290,36 @@ describe('kpath/* requests', () => {
     );
   });
 
+  it('kpath/fileAnnotations: the indirect call sites of a file and its functions reached only through a pointer', async () => {
+    const a = await s.conn.sendRequest<FileAnnotations>(Methods.fileAnnotations, { uri: s.uri('net/ipv4/af_inet.c') });
+    const site = mark('net/ipv4/af_inet.c', 'prot-sendmsg');
+    assert.deepEqual(
+      a.sites.map((x) => [x.line, x.col, x.endCol - x.col, x.slot, x.targets, x.notBuilt]),
+      [[site.line, site.character, 'sendmsg'.length, 'proto.sendmsg', 2, 0]],
+    );
+    assert.match(a.sites[0].title, /^2 targets: (tcp_sendmsg, udp_sendmsg|udp_sendmsg, tcp_sendmsg)$/);
+    // inet_release is called only at sock->ops->release, inet_sendmsg only through the INDIRECT_CALL at sock->ops->sendmsg.
+    assert.deepEqual(
+      a.indirectOnly.map((f) => [f.name, f.slots, f.callers]),
+      [
+        ['inet_release', ['proto_ops.release'], 1],
+        ['inet_sendmsg', ['proto_ops.sendmsg'], 1],
+      ],
+    );
+    assert.equal(a.indirectOnly[1].line, mark('net/ipv4/af_inet.c', 'def-inet_sendmsg').line);
+    // net/socket.c: __sys_sendto and sock_sendmsg_nosec are called directly; the syscalls by nothing.
+    const sock = await s.conn.sendRequest<FileAnnotations>(Methods.fileAnnotations, { uri: s.uri('net/socket.c') });
+    assert.deepEqual(sock.indirectOnly, []);
+    // recvmsg has no target: no lens, no underline.
+    assert.deepEqual(
+      sock.sites.map((x) => [x.line, x.slot]),
+      [
+        [mark('net/socket.c', 'nosec-sendmsg').line, 'proto_ops.sendmsg'],
+        [mark('net/socket.c', 'release-site').line, 'proto_ops.release'],
+      ],
+    );
+  });
+
   it('kpath/status reports the index', async () => {
     const st = await s.conn.sendRequest<IndexStatus>(Methods.status);
     assert.equal(st.state, 'ready');
@@ -358,6 +388,8 @@ describe('bad input never crashes the server', () => {
   it('invalid parameters of a custom request: an LSP error, and the server goes on', async () => {
     await assert.rejects(s.conn.sendRequest(Methods.callPath, { from: 3 }), /callPath needs/);
     await assert.rejects(s.conn.sendRequest(Methods.sendPath, { family: 'ipx' }), /family/);
+    await assert.rejects(s.conn.sendRequest(Methods.fileAnnotations, { file: 'net/socket.c' }), /fileAnnotations needs \{ uri: string \}/);
+    assert.deepEqual(await s.conn.sendRequest(Methods.fileAnnotations, { uri: 'untitled:Untitled-1' }), { sites: [], indirectOnly: [] });
     await assert.rejects(s.conn.sendRequest(Methods.recvPath, { branches: ['qdisc'] }), /branches must map/);
     await assert.rejects(s.conn.sendRequest(Methods.sendPath, { branches: { qdisc: 'fast' } }), /branch qdisc has no option fast/);
     await assert.rejects(s.conn.sendRequest('kpath/noSuchRequest', {}), /Unhandled method|not found/i);

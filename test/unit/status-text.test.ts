@@ -24,6 +24,12 @@ test('the kpath item keeps its text and label, and its tooltip says which config
   assert.equal(describe({ ...ready, state: 'indexing', filesDone: 50, filesTotal: 200 }).label, 'kpath indexing 25%');
 });
 
+test('while the tree is scanned (no file count yet) the tooltip says so, not "0/0 files"', () => {
+  const d = describe({ ...ready, state: 'indexing', filesDone: 0, filesTotal: 0, message: 'scanning the tree' });
+  assert.equal(d.tooltip, 'kpath: indexing: scanning the tree');
+  assert.equal(d.label, 'kpath indexing');
+});
+
 test('the config item names the config in use, "all configs" without one, and nothing before the first answer', () => {
   const d = describeConfig({ ...ready, config: cloud })!;
   assert.deepEqual(
