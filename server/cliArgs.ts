@@ -56,6 +56,9 @@ const VALUE: Record<string, string | null> = {
   help: null,
 };
 
+/** The options whose value is a comma-separated list. */
+const LISTS = new Set(['scope', 'exclude', 'via', 'through', 'branch']);
+
 export interface Args {
   positional: string[];
   flags: Map<string, string | true>;
@@ -129,7 +132,13 @@ export function parseArgs(argv: readonly string[]): Args {
     const value = eq >= 0 ? a.slice(eq + 1) : argv[i + 1] !== undefined && !argv[i + 1].startsWith('--') ? argv[++i] : undefined;
     if (value === undefined) throw new UsageError(`--${name} needs ${what}`);
     if (value.trim() === '') throw new UsageError(`--${name} is empty: it needs ${what}`);
-    flags.set(name, value);
+    const before = flags.get(name);
+    // A list option given twice means both lists (`--branch a=x --branch b=y`); any other, twice with
+    // two values, is a mistake that must not be settled silently by taking the last.
+    if (typeof before === 'string' && before !== value) {
+      if (!LISTS.has(name)) throw new UsageError(`--${name} given twice (${before}, ${value}): give it once`);
+      flags.set(name, `${before},${value}`);
+    } else flags.set(name, value);
   }
   const cmd = positional[0];
   const spec = cmd !== undefined ? COMMANDS[cmd] : undefined;

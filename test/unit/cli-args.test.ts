@@ -50,6 +50,14 @@ test('options: a value option needs a non-empty value; a boolean takes none', ()
   const a = parseArgs(['targets', '/k', '--config=a=b.config', '--', '-odd.c:1']);
   assert.equal(a.flags.get('config'), 'a=b.config', 'a value keeps its own =');
   assert.deepEqual(a.positional, ['targets', '/k', '-odd.c:1'], 'after --, arguments are positional');
+  // A list option given twice is both lists; another option twice with two values is an error.
+  const twice = parseArgs(['send-path', '/k', '--branch', 'qdisc=noqueue', '--branch=netfilter=hooks', '--through', 'udp_sendmsg']);
+  assert.equal(twice.flags.get('branch'), 'qdisc=noqueue,netfilter=hooks');
+  usage(
+    () => parseArgs(['send-path', '/k', '--family', 'ipv4', '--family', 'ipv6']),
+    /^--family given twice \(ipv4, ipv6\): give it once$/,
+  );
+  assert.equal(parseArgs(['send-path', '/k', '--json', '--json']).flags.get('json'), true);
 });
 
 test('a file is the same file as ./file, as its absolute path, and from the folder above the tree', () => {
