@@ -1,13 +1,14 @@
 // The path panel's script. It draws what the host sends, tells the host what the person did, and
 // keeps its state with vscode.setState so that the panel comes back as it was after a reload.
 import type { FromWebview, PathQuery, ToWebview, WebviewState } from './messages';
-import { queryTitle } from './query';
+import { branchQuery, directionQuery, queryTitle } from './query';
 import { hasConfig } from './views/built';
 import { h } from './views/dom';
 import { renderInspector } from './views/inspector';
+import { recvLegTitles, type Leg } from './views/pathModel';
 import { PathView } from './views/pathView';
 import { SimulationView } from './views/simulation';
-import type { CallPath } from '../server/protocol';
+import type { CallPath, PathBranch } from '../server/protocol';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -25,6 +26,8 @@ const statusEl = document.getElementById('status')!;
 const diagramEl = document.getElementById('diagram')!;
 const inspectorEl = document.getElementById('inspector')!;
 const familyEl = document.getElementById('family')!;
+const directionEl = document.getElementById('direction')!;
+const branchesEl = document.getElementById('branches')!;
 const refreshEl = document.getElementById('refresh')!;
 const targetsFilterEl = document.getElementById('targets-filter')!;
 
@@ -32,9 +35,9 @@ let state: WebviewState | undefined = vscode.getState();
 
 const view = new PathView(diagramEl, {
   open: (location) => post({ type: 'open', location }),
-  switchTarget: (hop, through) => {
+  switchTarget: (hop, through, leg) => {
     setStatus('loading', `Recomputing the path through ${through}…`);
-    post({ type: 'switch', hop, through });
+    post({ type: 'switch', hop, through, leg });
   },
   inspect: (box, index) => {
     renderInspector(inspectorEl, box, (location) => post({ type: 'open', location }));
@@ -48,6 +51,7 @@ const view = new PathView(diagramEl, {
 // Run: the TCP model plays a send() along the boxes of the path (media/views/simulation.ts).
 const sim = new SimulationView(diagramEl, {
   locate: (name) => view.boxes.find((b) => b.fn.name === name)?.fn ?? state?.path?.drivers?.find((d) => d.name === name),
+  receiving: () => state?.query.kind === 'recv',
   open: (location) => post({ type: 'open', location }),
   listScripts: () => post({ type: 'listScripts' }),
   readScript: (name) => post({ type: 'readScript', name }),
@@ -83,11 +87,48 @@ function setStatus(kind: 'loading' | 'error' | 'none', text = ''): void {
 
 function showQuery(query: PathQuery, title: string): void {
   titleEl.textContent = title || queryTitle(query);
-  // The IPv4/IPv6 toggle only means something for the send path.
-  familyEl.hidden = query.kind !== 'send';
-  const fam = query.kind === 'send' ? (query.params.family ?? 'ipv4') : undefined;
+  // The IPv4/IPv6 toggle and the direction only mean something for the send and receive paths.
+  const route = query.kind !== 'call';
+  familyEl.hidden = !route;
+  directionEl.hidden = !route;
+  if (!route) branchesEl.hidden = true;
+  const fam = route ? (query.params.family ?? 'ipv4') : undefined;
   for (const b of Array.from(familyEl.querySelectorAll<HTMLButtonElement>('button[data-family]')))
     b.setAttribute('aria-pressed', String(b.dataset.family === fam));
+  for (const b of Array.from(directionEl.querySelectorAll<HTMLButtonElement>('button[data-direction]')))
+    b.setAttribute('aria-pressed', String(b.dataset.direction === query.kind));
+}
+
+/** One select per condition the path depends on (the device's queue, netfilter hooks): a choice asks again. */
+function showBranches(query: PathQuery, branches: readonly PathBranch[]): void {
+  branchesEl.hidden = query.kind === 'call' || branches.length === 0;
+  branchesEl.replaceChildren(
+    ...branches.map((b) => {
+      const sel = h(
+        'select',
+        { 'data-branch': b.id, 'aria-label': b.label },
+        ...b.options.map((o) =>
+          h('option', { value: o.id, selected: o.id === b.chosen, title: o.label }, `${o.label}${o.id === b.default ? ' (typical)' : ''}`),
+        ),
+      );
+      sel.addEventListener('change', () => {
+        if (!state || state.query.kind === 'call') return;
+        setStatus('loading', `Recomputing the path with ${b.label}: ${sel.selectedOptions[0]?.textContent ?? sel.value}…`);
+        post({ type: 'query', query: branchQuery(state.query, b.id, sel.value) });
+      });
+      return h('label', { class: 'branch' }, h('span', {}, b.label), sel);
+    }),
+  );
+}
+
+/** What the diagram draws: one leg, or the receive path's two with their headings. */
+function legsOf(path: CallPath, read: CallPath | undefined): Leg[] {
+  return read
+    ? [
+        { title: recvLegTitles[0], path },
+        { title: recvLegTitles[1], path: read },
+      ]
+    : [{ path }];
 }
 
 /** The toggle "compiled only / all targets": shown when the server answered for a configuration. */
@@ -98,9 +139,10 @@ function showTargetsFilter(path: CallPath): void {
   }
 }
 
-function showPath(query: PathQuery, title: string, path: CallPath, focus?: number): void {
+function showPath(query: PathQuery, title: string, path: CallPath, read: CallPath | undefined, focus?: number): void {
   showQuery(query, title);
-  const indirect = path.hops.filter((hop) => hop.kind !== 'direct').length;
+  const hops = [...path.hops, ...(read?.hops ?? [])];
+  const indirect = hops.filter((hop) => hop.kind !== 'direct').length;
   const drivers = path.drivers ?? [];
   const compiled = drivers.filter((d) => d.built !== 'n').length;
   const driverText = !drivers.length
@@ -108,10 +150,12 @@ function showPath(query: PathQuery, title: string, path: CallPath, focus?: numbe
     : hasConfig(path)
       ? ` · ${compiled} of ${drivers.length} drivers compiled`
       : ` · ${drivers.length} drivers`;
-  summaryEl.textContent = `${path.hops.length} hops · ${indirect} indirect${driverText}${path.broken ? ' · broken' : ''}`;
+  const broken = path.broken || read?.broken;
+  summaryEl.textContent = `${hops.length} hops · ${indirect} indirect${driverText}${broken ? ' · broken' : ''}`;
   view.allTargets = state?.allTargets ?? false;
   showTargetsFilter(path);
-  view.render(path, focus);
+  showBranches(query, [...(path.branches ?? []), ...(read?.branches ?? []).filter((b) => !path.branches?.some((x) => x.id === b.id))]);
+  view.render(legsOf(path, read), focus);
   sim.relight();
   setStatus('none');
 }
@@ -121,14 +165,14 @@ window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
   switch (m.type) {
     case 'loading':
       showQuery(m.query, m.title);
-      setStatus('loading', `Computing ${m.title}…`);
+      setStatus('loading', m.message ?? `Computing ${m.title}…`);
       state = { ...state, query: m.query, title: m.title };
       break;
     case 'path': {
       const sameQuery = JSON.stringify(state?.query) === JSON.stringify(m.query);
       const focus = sameQuery ? state?.focused : undefined;
-      showPath(m.query, m.title, m.path, focus);
-      state = { query: m.query, title: m.title, path: m.path, focused: view.focusedIndex, allTargets: view.allTargets };
+      showPath(m.query, m.title, m.path, m.read, focus);
+      state = { query: m.query, title: m.title, path: m.path, read: m.read, focused: view.focusedIndex, allTargets: view.allTargets };
       break;
     }
     case 'error':
@@ -153,9 +197,17 @@ window.addEventListener('message', (ev: MessageEvent<ToWebview>) => {
 for (const b of Array.from(familyEl.querySelectorAll<HTMLButtonElement>('button[data-family]'))) {
   b.addEventListener('click', () => {
     const family = b.dataset.family === 'ipv6' ? 'ipv6' : 'ipv4';
-    if (state?.query.kind !== 'send') return;
+    const kind = state?.query.kind;
+    if (kind !== 'send' && kind !== 'recv') return;
     // Another family is another path: earlier switches (e.g. through inet_sendmsg) do not carry over.
-    post({ type: 'query', query: { kind: 'send', params: { family } } });
+    post({ type: 'query', query: { kind, params: { family } } });
+  });
+}
+for (const b of Array.from(directionEl.querySelectorAll<HTMLButtonElement>('button[data-direction]'))) {
+  b.addEventListener('click', () => {
+    const kind = b.dataset.direction === 'recv' ? 'recv' : 'send';
+    if (!state || state.query.kind === 'call' || state.query.kind === kind) return;
+    post({ type: 'query', query: directionQuery(state.query, kind) });
   });
 }
 for (const b of Array.from(targetsFilterEl.querySelectorAll<HTMLButtonElement>('button[data-targets]'))) {
@@ -164,7 +216,7 @@ for (const b of Array.from(targetsFilterEl.querySelectorAll<HTMLButtonElement>('
     if (!state || !path) return;
     state = { ...state, allTargets: b.dataset.targets === 'all' };
     save(state);
-    showPath(state.query, state.title, path, state.focused);
+    showPath(state.query, state.title, path, state.read, state.focused);
   });
 }
 refreshEl.addEventListener('click', () => {
@@ -173,7 +225,7 @@ refreshEl.addEventListener('click', () => {
 
 renderInspector(inspectorEl, undefined, () => undefined);
 // After a reload, draw what was there at once; the host asks the server again and replaces it.
-if (state?.path) showPath(state.query, state.title, state.path, state.focused);
+if (state?.path) showPath(state.query, state.title, state.path, state.read, state.focused);
 else if (state) showQuery(state.query, state.title);
 else diagramEl.append(h('p', { class: 'hint' }, 'Waiting for the language server…'));
 sim.restore(state?.simulation);

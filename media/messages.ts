@@ -1,11 +1,12 @@
 // The messages between the path panel's webview and its host (extension/features/sendPathPanel.ts),
 // typed once and imported by both. The webview says `ready` when its script has loaded; only then
 // does the host post content, so that nothing is lost while the iframe starts.
-import type { CallPath, CallPathParams, SendPathParams } from '../server/protocol';
+import type { CallPath, CallPathParams, RecvPathParams, SendPathParams } from '../server/protocol';
 import type { Scenario } from '../server/model/index';
 
 /** What produced the path on screen: kept in the webview state so a reload or a switch can ask again. */
-export type PathQuery = { kind: 'send'; params: SendPathParams } | { kind: 'call'; params: CallPathParams };
+export type PathQuery =
+  { kind: 'send'; params: SendPathParams } | { kind: 'recv'; params: RecvPathParams } | { kind: 'call'; params: CallPathParams };
 
 export interface Location {
   file: string;
@@ -14,9 +15,10 @@ export interface Location {
 }
 
 export type ToWebview =
-  /** A request is under way; keep the old path visible but dimmed. */
-  | { type: 'loading'; query: PathQuery; title: string }
-  | { type: 'path'; query: PathQuery; title: string; path: CallPath }
+  /** A request is under way (or waits for the index, `message` says so); keep the old path visible but dimmed. */
+  | { type: 'loading'; query: PathQuery; title: string; message?: string }
+  /** `read` only for the receive path: its second leg (recvfrom() to the copy), `path` being the first (the packet up to the wakeup). */
+  | { type: 'path'; query: PathQuery; title: string; path: CallPath; read?: CallPath }
   | { type: 'error'; query: PathQuery; title: string; message: string }
   /** Move the keyboard focus to the box of this function (e.g. a code lens "open at step 7"). */
   | { type: 'focus'; name: string }
@@ -29,8 +31,8 @@ export type FromWebview =
   | { type: 'ready' }
   /** Open a file at a position (a function's name, a call site, or a piece of evidence). */
   | { type: 'open'; location: Location }
-  /** Take `through` at indirect hop `hop` instead of the target shown; the host recomputes the rest. */
-  | { type: 'switch'; hop: number; through: string }
+  /** Take `through` at indirect hop `hop` (of leg `leg`: 1 is the receive path's `read`) instead of the target shown; the host recomputes the rest. */
+  | { type: 'switch'; hop: number; through: string; leg?: number }
   /** Ask again with another query (e.g. the IPv4/IPv6 toggle), or the same one (refresh). */
   | { type: 'query'; query: PathQuery }
   /** List the packetdrill scripts of the tree; read one (a name from that list). */
@@ -42,6 +44,8 @@ export interface WebviewState {
   query: PathQuery;
   title: string;
   path?: CallPath;
+  /** The receive path's second leg (see ToWebview `path`). */
+  read?: CallPath;
   /** Index of the focused box, to put the keyboard back where it was. */
   focused?: number;
   /** The toggle "all targets / compiled only": list what the configuration does not compile too. */
@@ -70,6 +74,9 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isName = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 4096;
 const isNames = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 1000 && v.every(isName);
+/** A path's branch choices: branch id → option id, a few of them. */
+const isChoices = (v: unknown): v is Record<string, string> =>
+  isObj(v) && Object.keys(v).length <= 100 && Object.entries(v).every(([k, o]) => isName(k) && isName(o));
 
 /** Why a location is not one: a file name and 0-based whole line and column (extra fields, as a FunctionRef has, are fine). */
 function badLocation(v: unknown): string | undefined {
@@ -83,15 +90,16 @@ function badLocation(v: unknown): string | undefined {
 function badQuery(v: unknown): string | undefined {
   if (!isObj(v) || !isObj(v.params)) return 'no query with params';
   const p = v.params;
-  if (v.kind === 'send') {
+  if (v.kind === 'send' || v.kind === 'recv') {
     if (p.family !== undefined && p.family !== 'ipv4' && p.family !== 'ipv6') return 'family must be ipv4 or ipv6';
+    if (p.branches !== undefined && !isChoices(p.branches)) return 'branches must map branch names to option names';
     return p.through === undefined || isNames(p.through) ? undefined : 'through must be a list of names';
   }
   if (v.kind === 'call') {
     if (!isName(p.from) || !isName(p.to)) return 'a call query needs from and to';
     return p.via === undefined || isNames(p.via) ? undefined : 'via must be a list of names';
   }
-  return 'the query kind must be send or call';
+  return 'the query kind must be send, recv or call';
 }
 
 /** Why `m` is not a well-formed FromWebview message (undefined: it is one). */
@@ -104,6 +112,7 @@ export function whyNotFromWebview(m: unknown): string | undefined {
     case 'open':
       return badLocation(m.location);
     case 'switch':
+      if (m.leg !== undefined && m.leg !== 0 && m.leg !== 1) return 'a switch leg must be 0 or 1';
       return isCount(m.hop) && isName(m.through) ? undefined : 'a switch needs a hop number and a function name';
     case 'query':
       return badQuery(m.query);

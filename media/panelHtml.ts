@@ -34,6 +34,10 @@ export function panelHtml(p: PanelHtmlParts): string {
   <h1 id="title">kpath</h1>
   <span id="summary" class="summary"></span>
   <span class="spacer"></span>
+  <div id="direction" class="family" role="group" aria-label="direction" hidden>
+    <button type="button" data-direction="send" aria-pressed="true" title="The send() path: from the syscall down to the driver">Send</button>
+    <button type="button" data-direction="recv" aria-pressed="false" title="The receive path: a packet up to the socket, and recvfrom() down to the copy">Receive</button>
+  </div>
   <div id="family" class="family" role="group" aria-label="address family" hidden>
     <button type="button" data-family="ipv4" aria-pressed="true">IPv4</button>
     <button type="button" data-family="ipv6" aria-pressed="false">IPv6</button>
@@ -44,6 +48,7 @@ export function panelHtml(p: PanelHtmlParts): string {
   </div>
   <button type="button" id="refresh" title="Ask the server again">Refresh</button>
 </header>
+<div id="branches" class="branches" role="group" aria-label="where the path branches" hidden></div>
 <div id="status" role="status" aria-live="polite"></div>
 <main id="diagram" class="diagram"></main>
 <aside id="inspector" class="inspector" aria-live="polite"></aside>

@@ -1,14 +1,15 @@
 // Automatic annotations, drawn from what the server already knows:
-//  - a code lens on each function of the send() path: "send path · step 7 of 26 · next:
-//    tcp_write_xmit", whose command opens the path panel at that function;
-//  - a dotted underline (and a mark in the overview ruler) on each indirect call site, taken from
-//    the server's own code lenses on the site (`kpath.showTargets`), with their title as hover.
+//  - a code lens on each function of the send() and receive paths: "send path · step 7 of 26 ·
+//    next: tcp_write_xmit", "receive path · step 15 of 27 · next: tcp_v4_do_rcv", whose command
+//    opens the path panel on that path at that function;
+//  - a dotted underline (and a mark in the overview ruler) on each indirect call site the server
+//    lists for the file (kpath/fileAnnotations), with its code lens's title as hover.
 // Nothing is asked of the server before its index is ready (indexReady.ts).
 import * as vscode from 'vscode';
 import type { Host, Session } from '../host';
-import { sendPathRequest } from '../requests';
+import { fileAnnotationsRequest, recvPathRequest, sendPathRequest } from '../../server/protocolTypes';
 import { onIndexReady } from './indexReady';
-import { lensTitle, steps, type Step } from './sendPathSteps';
+import { lensTitle, recvSteps, steps, type Step } from './sendPathSteps';
 
 const DECORATE_DEBOUNCE_MS = 600;
 
@@ -24,27 +25,38 @@ export function activate(host: Host): void {
   });
 
   const fetchPath = async (s: Session) => {
-    try {
-      const p = await s.client.sendRequest(sendPathRequest, { family: 'ipv4' });
-      if (session === s) {
-        path = steps(p);
-        lensesChanged.fire();
-      }
-    } catch (e) {
-      host.output.warn(`annotations: kpath/sendPath: ${e instanceof Error ? e.message : String(e)}`);
+    // Each path on its own: a tree without a receive path keeps its send-path lenses.
+    const ask = <T>(method: string, p: Promise<T>) =>
+      p.catch((e: unknown) => {
+        host.output.warn(`annotations: ${method}: ${e instanceof Error ? e.message : String(e)}`);
+        return undefined;
+      });
+    const [send, recv] = await Promise.all([
+      ask('kpath/sendPath', s.client.sendRequest(sendPathRequest, { family: 'ipv4' })),
+      ask('kpath/recvPath', s.client.sendRequest(recvPathRequest, { family: 'ipv4' })),
+    ]);
+    if (session === s) {
+      path = [...(send ? steps(send) : []), ...(recv ? recvSteps(recv) : [])];
+      lensesChanged.fire();
     }
   };
 
   const decorate = async (editor: vscode.TextEditor) => {
-    if (!session?.relative(editor.document.uri)) return;
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri).then(
-      (l) => l ?? [],
-      () => [],
+    const s = session;
+    if (!s?.relative(editor.document.uri)) return;
+    const uri = s.client.code2ProtocolConverter.asUri(editor.document.uri);
+    const found = await s.client.sendRequest(fileAnnotationsRequest, { uri }).catch((e: unknown) => {
+      host.output.warn(`annotations: kpath/fileAnnotations: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    });
+    if (!found || session !== s) return;
+    editor.setDecorations(
+      indirect,
+      found.sites.map((site) => ({
+        range: new vscode.Range(site.line, site.col, site.line, Math.max(site.col, site.endCol)),
+        hoverMessage: `indirect call · ${site.title}`,
+      })),
     );
-    const sites = lenses
-      .filter((l) => l.command?.command === 'kpath.showTargets')
-      .map((l): vscode.DecorationOptions => ({ range: l.range, hoverMessage: `indirect call · ${l.command!.title}` }));
-    editor.setDecorations(indirect, sites);
   };
   const scheduleDecorate = () => {
     clearTimeout(decorateTimer);
@@ -74,7 +86,7 @@ export function activate(host: Host): void {
           (s) =>
             new vscode.CodeLens(new vscode.Range(s.fn.line, 0, s.fn.line, 0), {
               title: lensTitle(s),
-              command: 'kpath.showSendPath',
+              command: s.direction === 'recv' ? 'kpath.showRecvPath' : 'kpath.showSendPath',
               arguments: [{ focus: s.fn.name }],
             }),
         );

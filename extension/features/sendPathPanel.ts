@@ -1,6 +1,7 @@
-// The panel that shows a path (the send() path, or a call path between two functions): it asks the
-// server, hands the answer to the webview, opens what the person clicks, asks again when a target
-// is switched, and comes back after a window reload through its serializer.
+// The panel that shows a path (the send() path, the receive path's two legs, or a call path between
+// two functions): it asks the server, hands the answer to the webview, opens what the person clicks,
+// asks again when a target or a branch is switched or when the index it waited for is ready, and
+// comes back after a window reload through its serializer.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { CallPath } from '../../server/protocol';
@@ -14,9 +15,10 @@ import {
 } from '../../media/messages';
 import { panelHtml } from '../../media/panelHtml';
 import { queryTitle, switchQuery } from '../../media/query';
+import { notIndexedReason } from '../../media/views/pathModel';
 import { fileInTree } from '../../server/treePath';
 import { openAt, type Host } from '../host';
-import { callPathRequest, sendPathRequest } from '../requests';
+import { callPathRequest, recvPathRequest, sendPathRequest } from '../../server/protocolTypes';
 import { answerScriptRequest, isScriptRequest } from './simulationScripts';
 
 export const viewType = 'kpath.path';
@@ -25,7 +27,11 @@ export class PathPanel {
   private static current: PathPanel | undefined;
 
   private query: PathQuery | undefined;
-  private path: CallPath | undefined;
+  /** The legs on screen (one, or the receive path's deliver and read). */
+  private legs: CallPath[] = [];
+  /** The server answered before its index was ready: ask again when it is. */
+  private waiting = false;
+  private retries = 0;
   private ready = false;
   /** The last thing to show; posted when the webview says it is ready, or at once if it is. */
   private pending: ToWebview | undefined;
@@ -89,6 +95,10 @@ export class PathPanel {
       host.onDidChangeSession((s) => {
         if (s && this.query) void this.ask(this.query);
       }),
+      // After a window reload the panel asks before the index is built; it redraws by itself once it is.
+      host.onDidChangeStatus((st) => {
+        if (st.state === 'ready' && this.waiting && this.query) void this.ask(this.query);
+      }),
     );
   }
 
@@ -105,18 +115,30 @@ export class PathPanel {
       return;
     }
     try {
-      const path =
+      const legs =
         query.kind === 'send'
-          ? await session.client.sendRequest(sendPathRequest, query.params)
-          : await session.client.sendRequest(callPathRequest, query.params);
+          ? [await session.client.sendRequest(sendPathRequest, query.params)]
+          : query.kind === 'recv'
+            ? await session.client.sendRequest(recvPathRequest, query.params).then((r) => [r.deliver, r.read])
+            : [await session.client.sendRequest(callPathRequest, query.params)];
       if (seq !== this.seq) return;
-      this.path = path;
-      this.post({ type: 'path', query, title, path });
+      const notYet = legs.map(notIndexedReason).find((r) => r !== undefined);
+      this.waiting = notYet !== undefined;
+      if (notYet !== undefined) {
+        // Not a path: the server has no index yet. Say so, and ask again when the status says ready.
+        this.post({ type: 'loading', query, title, message: `Waiting for the index: ${notYet}…` });
+        if (this.host.status()?.state === 'ready' && this.retries++ < maxRetries)
+          setTimeout(() => seq === this.seq && void this.ask(query, focus), retryMs);
+        return;
+      }
+      this.retries = 0;
+      this.legs = legs;
+      this.post({ type: 'path', query, title, path: legs[0], read: legs[1] });
       if (focus) this.post({ type: 'focus', name: focus });
     } catch (e) {
       if (seq !== this.seq) return;
       const message = e instanceof Error ? e.message : String(e);
-      this.host.output.warn(`${query.kind === 'send' ? 'kpath/sendPath' : 'kpath/callPath'} failed: ${message}`);
+      this.host.output.warn(`kpath/${query.kind}Path failed: ${message}`);
       this.post({ type: 'error', query, title, message: `The server could not compute this path: ${message}` });
     }
   }
@@ -161,7 +183,7 @@ export class PathPanel {
         return;
       }
       case 'switch':
-        if (this.query && this.path) await this.ask(switchQuery(this.query, this.path, m.hop, m.through));
+        if (this.query && this.legs[m.leg ?? 0]) await this.ask(switchQuery(this.query, this.legs[m.leg ?? 0], m.hop, m.through));
         return;
       case 'query':
         await this.ask(m.query);
@@ -174,6 +196,10 @@ export class PathPanel {
     this.disposables.forEach((d) => d.dispose());
   }
 }
+
+/** The status may say ready a moment before the server answers from the new index. */
+const retryMs = 1500;
+const maxRetries = 10;
 
 export function activate(host: Host): void {
   host.context.subscriptions.push(

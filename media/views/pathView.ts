@@ -1,6 +1,8 @@
 // The diagram: one column (lane) per layer, one box per function, an edge between consecutive boxes
 // with how the call was found, a control at each indirect hop to pick another target, a marked break
-// where the path could not be completed, and the driver targets of ndo_start_xmit at the end.
+// where the path could not be completed, the side calls a box makes (netfilter hooks) beside the
+// path, and the targets the path ends at (ndo_start_xmit's drivers, sk_data_ready's wakeups). The
+// receive path is two legs, each under its heading, in the same lanes.
 // With a kernel configuration, the alternatives and the drivers list what it compiles unless
 // `allTargets` is set, grouped by folder, each with its build state (y, m and the module, n, ?).
 import type { FunctionRef, PathHop } from '../../server/protocol';
@@ -9,12 +11,11 @@ import { builtTag, builtWords, byFolder, countsText, hasConfig, listed } from '.
 import { h, place } from './dom';
 import { boxTitle } from './inspector';
 import { layerIndex, layers } from './layers';
-import { buildModel, edgeLabel, where, type Box, type PathModel } from './pathModel';
-import type { CallPath } from '../../server/protocol';
+import { buildLegs, edgeLabel, where, type Box, type Leg, type LegModel, type SideCall } from './pathModel';
 
 export interface PathViewEvents {
   open(loc: Location): void;
-  switchTarget(hop: number, through: string): void;
+  switchTarget(hop: number, through: string, leg: number): void;
   /** A box got the focus or the mouse (undefined: none); for the inspector and the saved state. */
   inspect(box: Box | undefined, index: number | undefined): void;
 }
@@ -33,7 +34,7 @@ function breakable(name: string): (string | Node)[] {
 }
 
 export class PathView {
-  private model: PathModel | undefined;
+  private drawn: ReturnType<typeof buildLegs> | undefined;
   private boxEls: HTMLElement[] = [];
   private focused = 0;
   private configured = false;
@@ -48,21 +49,21 @@ export class PathView {
   }
 
   get boxes(): readonly Box[] {
-    return this.model?.boxes ?? [];
+    return this.drawn?.boxes ?? [];
   }
   get focusedIndex(): number {
     return this.focused;
   }
 
-  render(path: CallPath, focus?: number): void {
-    const model = buildModel(path);
-    this.model = model;
-    this.configured = hasConfig(path);
+  render(legs: readonly Leg[], focus?: number): void {
+    const drawn = buildLegs(legs);
+    this.drawn = drawn;
+    this.configured = legs.some((l) => hasConfig(l.path));
     this.boxEls = [];
     const grid = h('div', { class: 'grid', role: 'group', 'aria-label': 'call path, top to bottom' });
     // Lanes with boxes get room; empty lanes stay as thin labelled strips so the layering still reads.
     grid.style.gridTemplateColumns = layers
-      .map((l) => (model.usedLanes.has(l.id) ? 'minmax(9.5rem, 1fr)' : 'minmax(1.6rem, 0.15fr)'))
+      .map((l) => (drawn.usedLanes.has(l.id) ? 'minmax(9.5rem, 1fr)' : 'minmax(1.6rem, 0.15fr)'))
       .join(' ');
 
     let row = 1;
@@ -70,7 +71,7 @@ export class PathView {
       place(
         h(
           'div',
-          { class: `lane-head layer-${l.id}${model.usedLanes.has(l.id) ? '' : ' empty'}`, title: l.title, 'data-lane': l.id },
+          { class: `lane-head layer-${l.id}${drawn.usedLanes.has(l.id) ? '' : ' empty'}`, title: l.title, 'data-lane': l.id },
           l.label,
         ),
         row,
@@ -80,6 +81,24 @@ export class PathView {
     grid.append(...headers);
     row++;
 
+    for (const model of drawn.legs) row = this.appendLeg(grid, row, model);
+
+    // Lane stripes behind everything, as tall as the content.
+    const stripes = layers.map((l, i) => {
+      const s = h('div', { class: `lane-stripe${i % 2 ? ' odd' : ''}`, 'aria-hidden': 'true' });
+      place(s, 1, i + 1);
+      s.style.gridRow = `1 / ${row}`;
+      return s;
+    });
+    grid.prepend(...stripes);
+
+    this.root.replaceChildren(grid);
+    this.focusBox(Math.min(focus ?? 0, Math.max(0, this.boxEls.length - 1)), false);
+  }
+
+  private appendLeg(grid: HTMLElement, row: number, model: LegModel): number {
+    if (model.title)
+      grid.append(place(h('h2', { class: 'leg-title', 'data-leg': model.boxes[0]?.leg ?? 0 }, model.title), row++, 1, layers.length + 1));
     if (model.boxes.length === 0) {
       grid.append(place(h('div', { class: 'empty-path' }, 'No hops in this path.'), row++, 1, layers.length + 1));
     }
@@ -96,23 +115,40 @@ export class PathView {
         const l = layers[layerIndex(box.layer)];
         grid.append(h('div', { class: `layer-change layer-${l.id}`, 'aria-hidden': 'true' }, l.label));
       }
-      grid.append(place(this.boxElement(box, i), row++, layerIndex(box.layer) + 1));
+      grid.append(place(this.boxElement(box, model.first + i), row++, layerIndex(box.layer) + 1));
+      for (const sc of model.sideCalls) if (sc.afterBox === i) row = this.appendSideCall(grid, row, box, sc);
       if (model.brokenAt?.afterBox === i) row = this.appendBreak(grid, row, model);
     });
 
-    if (model.drivers.length) row = this.appendDrivers(grid, row, model);
+    if (model.end) row = this.appendEnd(grid, row, model);
+    return row;
+  }
 
-    // Lane stripes behind everything, as tall as the content.
-    const stripes = layers.map((l, i) => {
-      const s = h('div', { class: `lane-stripe${i % 2 ? ' odd' : ''}`, 'aria-hidden': 'true' });
-      place(s, 1, i + 1);
-      s.style.gridRow = `1 / ${row}`;
-      return s;
-    });
-    grid.prepend(...stripes);
-
-    this.root.replaceChildren(grid);
-    this.focusBox(Math.min(focus ?? 0, Math.max(0, this.boxEls.length - 1)), false);
+  /** The calls a box makes and returns from: a dashed branch beside the path, from the box's lane to theirs. */
+  private appendSideCall(grid: HTMLElement, row: number, from: Box, sc: SideCall): number {
+    const lane = sc.fns[sc.fns.length - 1]?.lane ?? from.layer;
+    const a = layerIndex(from.layer);
+    const b = layerIndex(lane);
+    const more = sc.more.length ? ` (+${sc.more.length} other ${sc.via || 'targets'})` : '';
+    const el = h(
+      'div',
+      {
+        class: 'side-call',
+        role: 'group',
+        'data-branch': sc.branch,
+        'data-from': from.fn.name,
+        'aria-label': `${from.fn.name} calls and returns: ${sc.fns.map((f) => f.name).join(', ')}${more}`,
+      },
+      h('span', { class: 'side-mark', 'aria-hidden': 'true' }, '↳ calls, then returns:'),
+      ...sc.fns.map((f) => {
+        const chip = h('button', { type: 'button', class: 'chip side-fn', 'data-fn': f.name, title: `${f.name} — ${where(f)}` }, f.name);
+        chip.addEventListener('click', () => this.events.open(f));
+        return chip;
+      }),
+      more ? h('span', { class: 'side-more', title: sc.more.map((f) => f.name).join('\n') }, more) : null,
+    );
+    grid.append(place(el, row, Math.min(a, b) + 1, Math.max(a, b) + 2));
+    return row + 1;
   }
 
   /** Move the keyboard focus to the box of a function, by name. */
@@ -133,6 +169,7 @@ export class PathView {
         'data-index': i,
         'data-fn': box.fn.name,
         'data-layer': box.layer,
+        'data-leg': box.leg,
         'data-built': box.fn.built,
         title: boxTitle(box),
         'aria-label': `${box.fn.name}, ${box.layer} layer, ${where(box.fn)}`,
@@ -172,13 +209,14 @@ export class PathView {
       {
         class: `edge kind-${hop.kind}${b < a ? ' up' : ''}`,
         'data-hop': hopIndex,
+        'data-leg': to.leg,
         'data-kind': hop.kind,
         'aria-hidden': 'false',
       },
       h('span', { class: 'arrow', 'aria-hidden': 'true' }, '↓'),
       label,
     );
-    if (hop.alternatives.length) edge.append(this.alternatives(hop, hopIndex));
+    if (hop.alternatives.length) edge.append(this.alternatives(hop, hopIndex, to.leg));
     const evidence = hop.evidence[0];
     if (evidence)
       edge.append(
@@ -192,7 +230,7 @@ export class PathView {
     return row + 1;
   }
 
-  private alternatives(hop: PathHop, hopIndex: number): HTMLElement {
+  private alternatives(hop: PathHop, hopIndex: number, leg: number): HTMLElement {
     const names = new Map<string, FunctionRef>();
     for (const f of [hop.to, ...hop.alternatives]) if (!names.has(f.name)) names.set(f.name, f);
     const all = [...names.values()];
@@ -202,6 +240,7 @@ export class PathView {
     const sel = h('select', {
       class: 'alternatives',
       'data-hop': hopIndex,
+      'data-leg': leg,
       title: `${hop.via || 'this call'}: ${counts}`,
       'aria-label': `other targets of ${hop.via || 'this call'} (${counts})`,
     });
@@ -218,21 +257,21 @@ export class PathView {
     const hidden = all.length - visible.length;
     if (hidden) sel.append(h('option', { disabled: true, value: '' }, `+${hidden} not in this config ("all targets" lists them)`));
     sel.addEventListener('change', () => {
-      if (sel.value !== hop.to.name) this.events.switchTarget(hopIndex, sel.value);
+      if (sel.value !== hop.to.name) this.events.switchTarget(hopIndex, sel.value, leg);
     });
     sel.addEventListener('keydown', (ev) => {
       // Escape goes back to the box below this edge; arrow keys stay with the select.
       ev.stopPropagation();
       if (ev.key === 'Escape')
         this.focusBox(
-          this.boxes.findIndex((b) => b.incoming?.index === hopIndex),
+          this.boxes.findIndex((b) => b.leg === leg && b.incoming?.index === hopIndex),
           true,
         );
     });
     return sel;
   }
 
-  private appendBreak(grid: HTMLElement, row: number, model: PathModel): number {
+  private appendBreak(grid: HTMLElement, row: number, model: LegModel): number {
     const br = model.brokenAt!;
     grid.append(
       place(
@@ -251,28 +290,34 @@ export class PathView {
     return row + 1;
   }
 
-  private appendDrivers(grid: HTMLElement, row: number, model: PathModel): number {
+  /** The targets of the call the path ends at: a filterable list by folder, under the last box. */
+  private appendEnd(grid: HTMLElement, row: number, model: LegModel): number {
+    const end = model.end!;
     const last = model.boxes[model.boxes.length - 1];
-    const drivers = model.drivers.filter((d) => listed(d, this.allTargets));
-    const lastIsDriver = last?.layer === 'driver';
-    const dIdx = layerIndex('driver');
-    const start = Math.min(dIdx - 1, last ? layerIndex(last.layer) : dIdx - 1);
+    const drivers = end.fns.filter((d) => listed(d, this.allTargets));
+    const lastInLane = last?.layer === end.lane;
+    const dIdx = layerIndex(end.lane);
+    const lastIdx = last ? layerIndex(last.layer) : dIdx;
+    // From the last box's lane to the targets' lane, with room for the list (two lanes at least).
+    const start = Math.min(lastIdx, dIdx, layers.length - 2);
+    const stop = Math.max(lastIdx, dIdx, start + 1) + 2;
+    const what = end.drivers ? 'drivers' : 'targets';
     const edge = h(
       'div',
-      { class: 'edge kind-field drivers-edge', 'data-kind': 'field' },
+      { class: `edge kind-field ${end.drivers ? 'drivers-edge' : 'ends-edge'}`, 'data-kind': 'field', 'data-slot': end.slot },
       h('span', { class: 'arrow', 'aria-hidden': 'true' }, '↓'),
-      h('span', { class: 'edge-label' }, `${lastIsDriver ? 'other ' : ''}ndo_start_xmit targets (${drivers.length})`),
+      h('span', { class: 'edge-label' }, `${lastInLane && end.drivers ? 'other ' : ''}${end.slot} targets (${drivers.length})`),
     );
-    grid.append(place(edge, row++, start + 1, dIdx + 2));
+    grid.append(place(edge, row++, start + 1, stop));
 
-    const counts = this.configured ? h('div', { class: 'driver-counts' }, countsText(model.drivers, true)) : null;
+    const counts = this.configured ? h('div', { class: 'driver-counts' }, countsText(end.fns, true)) : null;
     const filter = h('input', {
       type: 'search',
       class: 'driver-filter',
-      placeholder: `filter ${drivers.length} drivers`,
-      'aria-label': 'filter driver targets',
+      placeholder: `filter ${drivers.length} ${what}`,
+      'aria-label': `filter ${end.slot} targets`,
     });
-    const list = h('div', { class: 'driver-list', 'aria-label': 'ndo_start_xmit targets by folder' });
+    const list = h('div', { class: 'driver-list', 'aria-label': `${end.slot} targets by folder` });
     const more = h('button', { class: 'more', type: 'button' });
     let showAll = false;
     const fill = () => {
@@ -304,7 +349,7 @@ export class PathView {
     filter.addEventListener('input', fill);
     filter.addEventListener('keydown', (ev) => ev.stopPropagation());
     fill();
-    grid.append(place(h('div', { class: 'drivers' }, counts, filter, list, more), row++, start + 1, dIdx + 2));
+    grid.append(place(h('div', { class: 'drivers' }, counts, filter, list, more), row++, start + 1, stop));
     return row;
   }
 
@@ -371,7 +416,11 @@ export class PathView {
       case 'A': {
         // Pick another target for the hop that reached this box.
         const hop = this.boxes[i]?.incoming?.index;
-        const sel = hop === undefined ? null : this.root.querySelector<HTMLSelectElement>(`select.alternatives[data-hop="${hop}"]`);
+        const leg = this.boxes[i]?.leg ?? 0;
+        const sel =
+          hop === undefined
+            ? null
+            : this.root.querySelector<HTMLSelectElement>(`select.alternatives[data-hop="${hop}"][data-leg="${leg}"]`);
         if (sel) {
           ev.preventDefault();
           sel.focus();

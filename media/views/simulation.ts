@@ -3,14 +3,17 @@
 // timeline fills and each decision is written out in words. The model runs here, in the webview.
 import type { Location, SimulationState } from '../messages';
 import { h } from './dom';
+import { classify } from './layers';
 import {
   DEFAULT_SCENARIO,
   formatMs,
   isDecision,
   placeOf,
   playScenario,
+  receivePlaces,
   playScript,
   seqText,
+  type Place,
   type Playback,
   type ScenarioForm,
   type TimelineRow,
@@ -19,6 +22,8 @@ import {
 export interface SimulationEvents {
   /** Where a function of the path is (undefined when it is not on the path). */
   locate(name: string): Location | undefined;
+  /** The receive path is shown: steps light its boxes (receivePlaces), not the send path's. */
+  receiving(): boolean;
   open(loc: Location): void;
   /** Ask the host for the .pkt files of the tree, or for one of them. */
   listScripts(): void;
@@ -86,6 +91,8 @@ export class SimulationView {
   /** After a reload: replay this many steps (silently) once the run can be computed. */
   private replayTo = 0;
   private onPath: Set<string> | undefined;
+  /** Where each step of the playback lights on the receive path as drawn (computed once per drawing). */
+  private recvPlaces: (Place | undefined)[] | undefined;
 
   constructor(
     private readonly diagram: HTMLElement,
@@ -212,8 +219,9 @@ export class SimulationView {
   /** Light the current step's box again after the path was drawn anew (a refresh, a reload). */
   relight(): void {
     this.onPath = undefined;
+    this.recvPlaces = undefined;
     const step = this.playback?.steps[this.pos - 1];
-    if (this.visible && step) this.highlight(placeOf(step.fn, this.namesOnPath())?.name);
+    this.highlight(step && this.placeOf(this.pos - 1)?.name);
   }
 
   saved(): SimulationState {
@@ -363,6 +371,7 @@ export class SimulationView {
     this.playback = playback;
     this.pos = 0;
     this.onPath = undefined;
+    this.recvPlaces = undefined;
     this.tbody.replaceChildren();
     this.log.replaceChildren();
     this.warnings.replaceChildren(...playback.unsupported.map((u) => h('p', { class: 'sim-unsupported' }, `unsupported: ${u}`)));
@@ -377,7 +386,7 @@ export class SimulationView {
     if (!pb || this.pos >= pb.steps.length) return;
     const i = this.pos++;
     const step = pb.steps[i];
-    const place = placeOf(step.fn, this.namesOnPath());
+    const place = this.placeOf(i);
     const loc = place && this.events.locate(place.name);
     const fnEl = loc && place?.exact ? this.link(step.fn, loc) : h('code', {}, step.fn);
     const where =
@@ -438,6 +447,25 @@ export class SimulationView {
     return a;
   }
 
+  /** Where step i lights: on the receive path by receivePlaces, on the send path by placeOf. */
+  private placeOf(i: number): Place | undefined {
+    const pb = this.playback;
+    const step = pb?.steps[i];
+    if (!pb || !step) return undefined;
+    if (!this.events.receiving()) return placeOf(step.fn, this.namesOnPath());
+    this.recvPlaces ??= receivePlaces(
+      pb.steps,
+      pb.rows,
+      Array.from(this.diagram.querySelectorAll<HTMLElement>('.box[data-fn]'), (e) => ({
+        name: e.dataset.fn ?? '',
+        lane: e.dataset.layer ?? '',
+        leg: Number(e.dataset.leg ?? 0),
+      })),
+      (name) => classify({ name, file: '' }),
+    );
+    return this.recvPlaces[i];
+  }
+
   /** Names of the boxes and driver chips drawn by pathView (their data-fn), read once per drawing. */
   private namesOnPath(): Set<string> {
     this.onPath ??= new Set(
@@ -451,7 +479,8 @@ export class SimulationView {
       el.classList.remove('sim-active');
       el.removeAttribute('aria-current');
     }
-    if (!name) return;
+    // A closed Run lights nothing (a script read or a replay may finish after it was closed).
+    if (!name || !this.visible) return;
     const el = this.diagram.querySelector<HTMLElement>(`.box[data-fn="${CSS.escape(name)}"], .chip[data-fn="${CSS.escape(name)}"]`);
     if (!el) return;
     el.classList.add('sim-active');

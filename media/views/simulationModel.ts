@@ -198,6 +198,58 @@ export function placeOf(fn: string, onPath: ReadonlySet<string>): Place | undefi
   return outer ? { name: outer, exact: false } : undefined;
 }
 
+/** A box of the receive path as drawn: its function, lane and leg (0: the packet in, 1: recvfrom()). */
+export interface DrawnBox {
+  name: string;
+  lane: string;
+  leg: number;
+}
+
+/**
+ * Where each step lights on the receive path. A step whose function has a box lights it (tcp_v4_rcv,
+ * tcp_recvmsg). While the model takes a packet in, from the step its inbound packet appears at, a
+ * step without a box of its own (tcp_ack) lights the deepest box of its lane on the packet's leg
+ * (tcp_rcv_established, which runs it; the leg's last box, the wakeup's caller, only when alone in
+ * its lane). The packet only goes up: the first step that would light a box below the last one lit
+ * (ip_queue_xmit, sending the next segment), or whose lane the leg does not cross (inet_csk_accept,
+ * the application), ends that; steps of no known lane light nothing. Derived from the boxes drawn
+ * and the lanes of names, not from a table of functions.
+ */
+export function receivePlaces(
+  steps: readonly Step[],
+  rows: readonly TimelineRow[],
+  boxes: readonly DrawnBox[],
+  laneOf: (name: string) => string | undefined,
+): (Place | undefined)[] {
+  const names = new Set(boxes.map((b) => b.name));
+  const deliver = boxes.filter((b) => b.leg === 0);
+  const deepest = new Map<string, number>();
+  deliver.forEach((b, i) => {
+    if (i < deliver.length - 1 || !deepest.has(b.lane)) deepest.set(b.lane, i);
+  });
+  const inbound = new Set(rows.filter((r) => r.direction === 'in').map((r) => r.atStep));
+  /** Index in `deliver` of the box lit last while a packet is taken in; -1 outside. */
+  let at = -1;
+  return steps.map((step, i) => {
+    const own = names.has(step.fn) ? deliver.findIndex((b) => b.name === step.fn) : -1;
+    if (inbound.has(i)) at = Math.max(own, 0);
+    if (names.has(step.fn)) {
+      if (at >= 0 && own >= 0) at = Math.max(at, own);
+      return { name: step.fn, exact: true };
+    }
+    if (at < 0) return undefined;
+    const lane = laneOf(step.fn);
+    if (lane === undefined) return undefined;
+    const box = deepest.get(lane);
+    if (box === undefined || box < at) {
+      at = -1;
+      return undefined;
+    }
+    at = box;
+    return { name: deliver[box].name, exact: false };
+  });
+}
+
 export function formatMs(ns: number): string {
   return (ns / 1e6).toFixed(3);
 }

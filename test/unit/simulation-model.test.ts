@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { placeOf, playScenario, playScript, seqText } from '../../media/views/simulationModel';
+import { placeOf, playScenario, playScript, receivePlaces, seqText } from '../../media/views/simulationModel';
+import { classify } from '../../media/views/layers';
+import { recvPath } from './webview-fixture';
 
 const dataOut = (rows: ReturnType<typeof playScenario>['rows']) => rows.filter((r) => r.direction === 'out' && r.len > 0);
 
@@ -104,3 +106,42 @@ test(
     }
   },
 );
+
+test('on the receive path, the model taking an ACK in lights the receive boxes, by name and lane', () => {
+  const { deliver, read } = recvPath();
+  const boxes = [deliver, read].flatMap((p, leg) =>
+    [p.hops[0].from, ...p.hops.map((h) => h.to)].map((f) => ({ name: f.name, lane: f.lane ?? '', leg })),
+  );
+  const pb = playScenario({ bytesPerWrite: 100, writes: 2, nagle: true, rttMs: 10 });
+  const places = receivePlaces(pb.steps, pb.rows, boxes, (name) => classify({ name, file: '' }));
+  assert.equal(places.length, pb.steps.length);
+  // Each inbound packet lights tcp_v4_rcv, its own box.
+  const inbound = pb.rows.filter((r) => r.direction === 'in');
+  assert.ok(inbound.length >= 2);
+  for (const r of inbound) assert.deepEqual(places[r.atStep], { name: 'tcp_v4_rcv', exact: true }, `packet ${r.id}`);
+  // tcp_ack, run while the ACK of 101 is taken in, lights the TCP receive it runs in (the box before the wakeup call).
+  const ack = inbound.find((r) => r.ack === 101)!;
+  const tcpAck = pb.steps.findIndex((s, i) => i > ack.atStep && s.fn === 'tcp_ack');
+  assert.ok(tcpAck > 0);
+  assert.deepEqual(places[tcpAck], { name: 'tcp_rcv_established', exact: false });
+  // The application's write after the handshake (accept, then send, at the same instant) lights nothing.
+  const write = pb.steps.findIndex((s) => s.fn === 'tcp_sendmsg_locked');
+  assert.ok(pb.steps.slice(0, write).some((s) => s.fn === 'inet_csk_accept'));
+  assert.equal(places[write], undefined);
+  // The ACK sends the held segment from inside the TCP receive; its way down through IP is not drawn up here.
+  const down = pb.steps.findIndex((s, i) => i > tcpAck && s.fn === 'ip_queue_xmit');
+  assert.deepEqual(places[pb.steps.findIndex((s, i) => i > tcpAck && s.fn === 'tcp_write_xmit')], {
+    name: 'tcp_rcv_established',
+    exact: false,
+  });
+  assert.equal(places[down], undefined);
+  assert.equal(places[pb.steps.findIndex((s, i) => i > tcpAck && s.fn === 'dev_hard_start_xmit')], undefined);
+  // Without a TCP box on the packet leg, an off-path TCP step lights nothing.
+  const noTcp = receivePlaces(
+    pb.steps,
+    pb.rows,
+    boxes.filter((b) => b.lane !== 'tcp'),
+    (name) => classify({ name, file: '' }),
+  );
+  assert.equal(noTcp[tcpAck], undefined);
+});

@@ -3,6 +3,7 @@
 // ones the kernel makes (INDIRECT_CALL_INET in sock_sendmsg_nosec, INDIRECT_CALL_2 in inet_sendmsg,
 // icsk_af_ops->queue_xmit, dst->output, ops->ndo_start_xmit). Used by the webview tests only.
 import type { CallPath, Evidence, FunctionRef, HopKind, PathHop } from '../../server/protocol';
+import type { LayerId } from '../../server/graph/lanes';
 
 export function fn(name: string, file: string, line1: number, isStatic = false): FunctionRef {
   return { id: isStatic ? `${name}@${file}` : name, name, file, line: line1 - 1, col: 0 };
@@ -191,5 +192,85 @@ export function cloudSendPath(): CallPath {
       drv('igb_xmit_frame', 'drivers/net/ethernet/intel/igb/igb_main.c', 6543, n('CONFIG_IGB')),
       drv('rtl8169_start_xmit', 'drivers/net/ethernet/realtek/r8169_main.c', 4418, n('CONFIG_R8169')),
     ],
+  };
+}
+
+/**
+ * The IPv4 receive path as the server answers it for Debian's 6.12 tree (kpath recv-path): the
+ * packet from netif_receive_skb up to tcp_data_ready's wakeup call, and recvfrom() down to the copy.
+ * Every function carries the lane the server gives it. Trimmed to the indirect hops' first alternatives.
+ */
+export function recvPath(): { deliver: CallPath; read: CallPath } {
+  const L = (name: string, file: string, line1: number, lane: LayerId, isStatic = false): FunctionRef => ({
+    ...fn(name, file, line1, isStatic),
+    lane,
+  });
+  const chain = (fns: FunctionRef[], sites: number[], indirect: Record<number, [HopKind, string, FunctionRef[]]> = {}): PathHop[] =>
+    fns.slice(1).map((to, i) => {
+      const [kind, via, alts] = indirect[i] ?? ['direct', '', []];
+      return hop(fns[i], to, sites[i], kind, via, [], alts);
+    });
+  const nfHook = L('NF_HOOK', 'include/linux/netfilter.h', 311, 'netfilter');
+  const deliver = [
+    L('netif_receive_skb', 'net/core/dev.c', 6113, 'device'),
+    L('netif_receive_skb_internal', 'net/core/dev.c', 6038, 'device', true),
+    L('__netif_receive_skb', 'net/core/dev.c', 5954, 'device', true),
+    L('__netif_receive_skb_one_core', 'net/core/dev.c', 5853, 'device', true),
+    L('__netif_receive_skb_core', 'net/core/dev.c', 5642, 'device', true),
+    L('deliver_skb', 'net/core/dev.c', 2309, 'device', true),
+    L('ip_rcv', 'net/ipv4/ip_input.c', 561, 'ip'),
+    nfHook,
+    L('ip_rcv_finish', 'net/ipv4/ip_input.c', 436, 'ip', true),
+    L('dst_input', 'include/net/dst.h', 477, 'ip'),
+    L('ip_local_deliver', 'net/ipv4/ip_input.c', 243, 'ip'),
+    nfHook,
+    L('ip_local_deliver_finish', 'net/ipv4/ip_input.c', 228, 'ip', true),
+    L('ip_protocol_deliver_rcu', 'net/ipv4/ip_input.c', 188, 'ip'),
+    L('tcp_v4_rcv', 'net/ipv4/tcp_ipv4.c', 2184, 'tcp'),
+    L('tcp_v4_do_rcv', 'net/ipv4/tcp_ipv4.c', 1902, 'tcp'),
+    L('tcp_rcv_established', 'net/ipv4/tcp_input.c', 6156, 'tcp'),
+    L('tcp_data_ready', 'net/ipv4/tcp_input.c', 5278, 'tcp'),
+  ];
+  const read = [
+    L('sys_recvfrom', 'net/socket.c', 2258, 'syscall'),
+    L('__sys_recvfrom', 'net/socket.c', 2222, 'syscall'),
+    L('sock_recvmsg', 'net/socket.c', 1054, 'socket'),
+    L('sock_recvmsg_nosec', 'net/socket.c', 1033, 'socket', true),
+    L('inet_recvmsg', 'net/ipv4/af_inet.c', 874, 'inet'),
+    L('tcp_recvmsg', 'net/ipv4/tcp.c', 2856, 'tcp'),
+    L('tcp_recvmsg_locked', 'net/ipv4/tcp.c', 2576, 'tcp', true),
+    L('skb_copy_datagram_msg', 'include/linux/skbuff.h', 4155, 'core'),
+    L('skb_copy_datagram_iter', 'net/core/datagram.c', 535, 'core'),
+  ];
+  return {
+    deliver: {
+      hops: chain(deliver, [6119, 6060, 5971, 5859, 5699, 2316, 570, 317, 450, 479, 255, 317, 234, 206, 2350, 1923, 6295], {
+        5: ['field', 'packet_type.func', [L('mrp_rcv', 'net/802/mrp.c', 794, 'core', true)]],
+        7: ['param', 'NF_HOOK#7', []],
+        9: ['hint', 'dst_entry.input', [L('ip6_input', 'net/ipv6/ip6_input.c', 491, 'ip')]],
+        11: ['param', 'NF_HOOK#7', []],
+        13: ['hint', 'net_protocol.handler', [L('udp_rcv', 'net/ipv4/udp.c', 2703, 'udp')]],
+      }),
+      branches: [
+        {
+          id: 'netfilter',
+          label: 'netfilter hooks',
+          default: 'none',
+          chosen: 'none',
+          options: [
+            { id: 'none', label: 'no hooks registered: NF_HOOK calls okfn directly' },
+            { id: 'hooks', label: 'hooks registered (iptables/nftables, conntrack): NF_HOOK runs them, then calls okfn' },
+          ],
+        },
+      ],
+      endsAt: { slot: 'sock.sk_data_ready', targets: [L('sock_def_readable', 'net/core/sock.c', 3502, 'socket')] },
+    },
+    read: {
+      hops: chain(read, [2262, 2247, 1058, 1036, 884, 2871, 2766, 4158], {
+        3: ['hint', 'proto_ops.recvmsg', [L('inet6_recvmsg', 'net/ipv6/af_inet6.c', 666, 'inet')]],
+        4: ['hint', 'proto.recvmsg', [L('udp_recvmsg', 'net/ipv4/udp.c', 1889, 'udp')]],
+      }),
+      branches: [],
+    },
   };
 }

@@ -3,11 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classify, laneOf } from '../../media/views/layers';
-import { buildModel, edgeLabel } from '../../media/views/pathModel';
-import { switchQuery, queryTitle } from '../../media/query';
+import { buildLegs, buildModel, edgeLabel, notIndexedReason } from '../../media/views/pathModel';
+import { branchQuery, directionQuery, switchQuery, queryTitle } from '../../media/query';
 import { isFromWebview, type PathQuery } from '../../media/messages';
 import { byFolder, countsText, hasConfig, listed } from '../../media/views/built';
-import { brokenPath, cloudSendPath, fn, sendPath } from './webview-fixture';
+import { brokenPath, cloudSendPath, fn, recvPath, sendPath } from './webview-fixture';
 
 test('functions of the 6.12 send path fall into the layer their file and name say', () => {
   const lane = (name: string, file: string) => classify({ name, file });
@@ -154,4 +154,138 @@ test("with a config: which functions are listed, their folders in the server's o
   );
   assert.equal(countsText(drivers, true), '5 compiled · 3 more not in this config');
   assert.equal(countsText(sendPath().drivers!, false), '4');
+});
+
+test("the receive path is two legs in the server's lanes, box indices running on from one leg to the next", () => {
+  const { deliver, read } = recvPath();
+  const d = buildLegs([
+    { title: 'in', path: deliver },
+    { title: 'read', path: read },
+  ]);
+  assert.deepEqual(
+    d.legs.map((l) => [l.title, l.first, l.boxes.length]),
+    [
+      ['in', 0, deliver.hops.length + 1],
+      ['read', deliver.hops.length + 1, read.hops.length + 1],
+    ],
+  );
+  assert.deepEqual(
+    d.boxes.map((b) => b.leg),
+    [...Array(deliver.hops.length + 1).fill(0), ...Array(read.hops.length + 1).fill(1)],
+  );
+  const laneOfBox = (name: string) => d.boxes.find((b) => b.fn.name === name)?.layer;
+  assert.deepEqual(
+    ['__netif_receive_skb_core', 'ip_rcv', 'NF_HOOK', 'tcp_v4_rcv', 'sock_recvmsg', 'inet_recvmsg', 'skb_copy_datagram_iter'].map(
+      laneOfBox,
+    ),
+    ['device', 'ip', 'netfilter', 'tcp', 'socket', 'inet', 'core'],
+  );
+  // The lane comes from the server, not from a derivation here: a function it puts elsewhere goes there.
+  const moved = { ...deliver, hops: deliver.hops.map((h, i) => (i === 0 ? { ...h, from: { ...h.from, lane: 'driver' as const } } : h)) };
+  assert.equal(buildModel(moved).boxes[0].layer, 'driver');
+  // The packet leg ends at the wakeup: sk_data_ready's targets, in their lane; no drivers.
+  const end = d.legs[0].end!;
+  assert.deepEqual(
+    [end.slot, end.lane, end.drivers, end.fns.map((f) => f.name)],
+    ['sock.sk_data_ready', 'socket', false, ['sock_def_readable']],
+  );
+  assert.equal(d.legs[1].end, undefined);
+  for (const lane of ['device', 'ip', 'netfilter', 'tcp', 'socket', 'syscall', 'inet', 'core'] as const)
+    assert.ok(d.usedLanes.has(lane), lane);
+  assert.ok(!d.usedLanes.has('driver') && !d.usedLanes.has('qdisc'));
+});
+
+test('side calls hang off the box that makes them, with the other targets of their last call', () => {
+  const path = sendPath();
+  const at = path.hops.findIndex((h) => h.to.name === 'NF_HOOK_COND') + 1;
+  const nfHook = fn('nf_hook', 'include/linux/netfilter.h', 223, true);
+  const slow = fn('nf_hook_slow', 'net/netfilter/core.c', 616);
+  const hookfn = fn('nf_hook_entry_hookfn', 'include/linux/netfilter.h', 152, true);
+  const nat = fn('nf_nat_ipv4_out', 'net/netfilter/nf_nat_proto.c', 808, true);
+  const conntrack = fn('ipv4_conntrack_local', 'net/netfilter/nf_conntrack_proto.c', 230, true);
+  const side = {
+    at,
+    branch: 'netfilter',
+    hops: [
+      {
+        from: path.hops[at - 1].to,
+        to: nfHook,
+        kind: 'direct' as const,
+        via: '',
+        site: { file: 'x', line: 1, col: 0 },
+        evidence: [],
+        alternatives: [],
+      },
+      { from: nfHook, to: slow, kind: 'direct' as const, via: '', site: { file: 'x', line: 1, col: 0 }, evidence: [], alternatives: [] },
+      { from: slow, to: hookfn, kind: 'direct' as const, via: '', site: { file: 'x', line: 1, col: 0 }, evidence: [], alternatives: [] },
+      {
+        from: hookfn,
+        to: nat,
+        kind: 'field' as const,
+        via: 'nf_hook_entry.hook',
+        site: { file: 'x', line: 1, col: 0 },
+        evidence: [],
+        alternatives: [conntrack],
+      },
+    ],
+  };
+  const m = buildModel({ ...path, sideCalls: [side, { ...side, at: 10_000 }] });
+  // The call at a place not on the path is dropped; the other follows NF_HOOK_COND's box.
+  assert.equal(m.sideCalls.length, 1);
+  const sc = m.sideCalls[0];
+  assert.equal(m.boxes[sc.afterBox].fn.name, 'NF_HOOK_COND');
+  assert.deepEqual(
+    sc.fns.map((f) => f.name),
+    ['nf_hook', 'nf_hook_slow', 'nf_hook_entry_hookfn', 'nf_nat_ipv4_out'],
+  );
+  assert.deepEqual([sc.via, sc.more.map((f) => f.name)], ['nf_hook_entry.hook', ['ipv4_conntrack_local']]);
+  // Side calls are not boxes: the path is the same with or without them.
+  assert.deepEqual(
+    m.boxes.map((b) => b.fn.name),
+    buildModel(path).boxes.map((b) => b.fn.name),
+  );
+  // At 0 the calls are the first box's.
+  assert.equal(buildModel({ ...path, sideCalls: [{ ...side, at: 0 }] }).sideCalls[0].afterBox, 0);
+});
+
+test('a switch on one receive leg keeps the switches made on the other; branches and direction are new queries', () => {
+  const { deliver, read } = recvPath();
+  const q0: PathQuery = { kind: 'recv', params: { family: 'ipv4', through: ['udp_rcv'] } };
+  // udp_rcv is a switch on the packet leg: switching proto.recvmsg on the read leg keeps it.
+  const hop = read.hops.findIndex((h) => h.to.name === 'tcp_recvmsg');
+  const q1 = switchQuery(q0, read, hop, 'udp_recvmsg');
+  assert.deepEqual(q1, { kind: 'recv', params: { family: 'ipv4', through: ['udp_rcv', 'udp_recvmsg'] } });
+  // A switch on the packet leg earlier than udp_rcv drops it (it came after); the read leg's stays.
+  const q2 = switchQuery(
+    q1,
+    deliver,
+    deliver.hops.findIndex((h) => h.to.name === 'ip_rcv'),
+    'mrp_rcv',
+  );
+  assert.deepEqual(q2, { kind: 'recv', params: { family: 'ipv4', through: ['udp_recvmsg', 'mrp_rcv'] } });
+  assert.equal(queryTitle(q2), 'receive path (IPv4) via udp_recvmsg, mrp_rcv');
+
+  const b = branchQuery({ kind: 'send', params: { family: 'ipv6', through: ['udp_sendmsg'] } }, 'qdisc', 'noqueue');
+  assert.deepEqual(b, { kind: 'send', params: { family: 'ipv6', through: ['udp_sendmsg'], branches: { qdisc: 'noqueue' } } });
+  assert.deepEqual(branchQuery(b, 'netfilter', 'hooks').params, {
+    family: 'ipv6',
+    through: ['udp_sendmsg'],
+    branches: { qdisc: 'noqueue', netfilter: 'hooks' },
+  });
+  assert.ok(isFromWebview({ type: 'query', query: branchQuery(b, 'netfilter', 'hooks') }));
+  // The other direction keeps the family only: the send side's switches mean nothing on the receive side.
+  assert.deepEqual(directionQuery(b, 'recv'), { kind: 'recv', params: { family: 'ipv6' } });
+  assert.deepEqual(directionQuery({ kind: 'recv', params: {} }, 'send'), { kind: 'send', params: {} });
+});
+
+test("the server's answer before its index is ready is told apart from a broken path", () => {
+  assert.equal(
+    notIndexedReason({ hops: [], broken: { after: '', before: '', reason: 'the index is still being built' } }),
+    'the index is still being built',
+  );
+  assert.equal(notIndexedReason({ hops: [], broken: { after: '', before: '', reason: '' } }), 'no index yet');
+  // A real break, even one with no hops found, is a path to draw.
+  assert.equal(notIndexedReason(brokenPath()), undefined);
+  assert.equal(notIndexedReason({ hops: [], broken: { after: 'a', before: 'b', reason: 'no function named a' } }), undefined);
+  assert.equal(notIndexedReason(sendPath()), undefined);
 });

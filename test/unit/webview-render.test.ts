@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { openPanelPage, shots, skip, startPanelServer, type PanelServer } from '../helpers/webviewPage';
 import type { FromWebview, ToWebview, WebviewState } from '../../media/messages';
 import type { CallPath } from '../../server/protocol';
-import { brokenPath, cloudSendPath, fn, sendPath } from './webview-fixture';
+import { brokenPath, cloudSendPath, fn, recvPath, sendPath } from './webview-fixture';
 
 let panel: PanelServer;
 
@@ -170,7 +170,7 @@ test('picking another target at an indirect hop asks for the path through it', {
   await page.selectOption(`select.alternatives[data-hop="${hop}"]`, 'udp_sendmsg');
   assert.deepEqual(
     (await recorded(page)).posted.filter((m) => m.type === 'switch'),
-    [{ type: 'switch', hop, through: 'udp_sendmsg' }],
+    [{ type: 'switch', hop, through: 'udp_sendmsg', leg: 0 }],
   );
   assert.equal(await page.getAttribute('#status', 'class'), 'loading');
   // The IPv6 toggle asks for the IPv6 path.
@@ -344,3 +344,154 @@ test(
     await page.close();
   },
 );
+
+test('Receive draws the two receive legs under their headings, in the lanes the server gives', { skip }, async () => {
+  const { page, errors } = await openPanel();
+  await showSendPath(page);
+  await page.click('button[data-direction="recv"]');
+  assert.deepEqual((await recorded(page)).posted.at(-1), { type: 'query', query: { kind: 'recv', params: { family: 'ipv4' } } });
+  const { deliver, read } = recvPath();
+  const recvQuery = { kind: 'recv', params: { family: 'ipv4' } } as const;
+  await send(page, { type: 'path', query: recvQuery, title: 'receive path (IPv4)', path: deliver, read });
+  await page.waitForSelector('.box[data-fn="tcp_v4_rcv"]');
+  assert.deepEqual(await page.$$eval('.leg-title', (els) => els.map((e) => e.textContent)), [
+    'packet in: from the device up to the socket’s wakeup',
+    'recvfrom(): from the socket down to the copy to user memory',
+  ]);
+  const legNames = (leg: number) => page.$$eval(`.box[data-leg="${leg}"]`, (els) => els.map((e) => e.getAttribute('data-fn')));
+  assert.deepEqual(await legNames(0), [deliver.hops[0].from.name, ...deliver.hops.map((h) => h.to.name)]);
+  assert.deepEqual(await legNames(1), [read.hops[0].from.name, ...read.hops.map((h) => h.to.name)]);
+  for (const [name, lane] of [
+    ['__netif_receive_skb_core', 'device'],
+    ['ip_rcv', 'ip'],
+    ['ip_local_deliver_finish', 'ip'],
+    ['tcp_rcv_established', 'tcp'],
+    ['sock_recvmsg', 'socket'],
+    ['inet_recvmsg', 'inet'],
+    ['skb_copy_datagram_iter', 'core'],
+  ]) {
+    const box = (await page.locator(`.box[data-fn="${name}"]`).boundingBox())!;
+    const head = (await page.locator(`.lane-head[data-lane="${lane}"]`).boundingBox())!;
+    const mid = box.x + box.width / 2;
+    assert.ok(mid > head.x && mid < head.x + head.width, `${name} is in the ${lane} lane`);
+  }
+  // The packet leg ends at the socket's wakeup, with its targets.
+  assert.equal(await page.textContent('.edge[data-slot="sock.sk_data_ready"] .edge-label'), 'sock.sk_data_ready targets (1)');
+  assert.deepEqual(await page.$$eval('.driver-list .chip', (els) => els.map((e) => e.getAttribute('data-fn'))), ['sock_def_readable']);
+  assert.equal(await page.getAttribute('button[data-direction="recv"]', 'aria-pressed'), 'true');
+  assert.equal(await page.textContent('#summary'), `${deliver.hops.length + read.hops.length} hops · 7 indirect`);
+  // The netfilter branch of the packet leg is a control; the read leg has none.
+  assert.deepEqual(await page.$$eval('#branches select', (els) => els.map((e) => e.getAttribute('data-branch'))), ['netfilter']);
+  await page.screenshot({ path: join(shots, 'recv-path.png') });
+
+  // A switch on the read leg names its leg; the host keeps the packet leg's switches.
+  const hop = read.hops.findIndex((h) => h.to.name === 'tcp_recvmsg');
+  await page.selectOption(`select.alternatives[data-hop="${hop}"][data-leg="1"]`, 'udp_recvmsg');
+  assert.deepEqual((await recorded(page)).posted.at(-1), { type: 'switch', hop, through: 'udp_recvmsg', leg: 1 });
+  // Both legs are kept for a reload.
+  const st = (await recorded(page)).state!;
+  assert.deepEqual([st.query.kind, st.path?.hops.length, st.read?.hops.length], ['recv', deliver.hops.length, read.hops.length]);
+  assert.deepEqual(errors, []);
+  assert.deepEqual((await recorded(page)).violations, []);
+  await page.close();
+});
+
+test('a branch of the path is a select: choosing an option asks again with it; side calls are drawn apart', { skip }, async () => {
+  const { page } = await openPanel();
+  const path = sendPath();
+  const at = path.hops.findIndex((h) => h.to.name === 'NF_HOOK_COND') + 1;
+  const nfHook = fn('nf_hook', 'include/linux/netfilter.h', 223, true);
+  const slow = fn('nf_hook_slow', 'net/netfilter/core.c', 616);
+  const site = { file: 'include/linux/netfilter.h', line: 250, col: 2 };
+  const withBranches: CallPath = {
+    ...path,
+    branches: [
+      {
+        id: 'qdisc',
+        label: 'device queue',
+        default: 'queue',
+        chosen: 'queue',
+        options: [
+          { id: 'queue', label: 'device with a queue (a NIC: pfifo_fast, fq_codel, mq): through traffic control' },
+          { id: 'noqueue', label: 'no queue (loopback, tunnels, virtual devices): straight to the driver' },
+        ],
+      },
+      {
+        id: 'netfilter',
+        label: 'netfilter hooks',
+        default: 'none',
+        chosen: 'hooks',
+        options: [
+          { id: 'none', label: 'no hooks registered: NF_HOOK calls okfn directly' },
+          { id: 'hooks', label: 'hooks registered (iptables/nftables, conntrack): NF_HOOK runs them, then calls okfn' },
+        ],
+      },
+    ],
+    sideCalls: [
+      {
+        at,
+        branch: 'netfilter',
+        hops: [
+          {
+            from: path.hops[at - 1].to,
+            to: { ...nfHook, lane: 'netfilter' },
+            kind: 'direct',
+            via: '',
+            site,
+            evidence: [],
+            alternatives: [],
+          },
+          { from: nfHook, to: { ...slow, lane: 'netfilter' }, kind: 'direct', via: '', site, evidence: [], alternatives: [] },
+        ],
+      },
+    ],
+  };
+  const query = { kind: 'send', params: { family: 'ipv4', branches: { netfilter: 'hooks' } } } as const;
+  await send(page, { type: 'path', query, title: 'send() path (IPv4)', path: withBranches });
+  await page.waitForSelector('.side-call');
+  assert.deepEqual(
+    await page.$$eval('#branches select', (els) => els.map((e) => [e.getAttribute('data-branch'), (e as HTMLSelectElement).value])),
+    [
+      ['qdisc', 'queue'],
+      ['netfilter', 'hooks'],
+    ],
+  );
+  // The side calls follow NF_HOOK_COND's box, as chips, not as boxes of the path.
+  assert.deepEqual(await page.$$eval('.side-call .side-fn', (els) => els.map((e) => e.getAttribute('data-fn'))), [
+    'nf_hook',
+    'nf_hook_slow',
+  ]);
+  assert.equal(await page.getAttribute('.side-call', 'data-from'), 'NF_HOOK_COND');
+  assert.equal(await page.locator('.box[data-fn="nf_hook_slow"]').count(), 0);
+  const box = (await page.locator('.box[data-fn="NF_HOOK_COND"]').boundingBox())!;
+  const side = (await page.locator('.side-call').boundingBox())!;
+  const next = (await page.locator('.box[data-fn="ip_finish_output"]').boundingBox())!;
+  assert.ok(box.y < side.y && side.y < next.y, 'drawn between the box that makes the calls and the next box');
+  await page.locator('.side-call').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(shots, 'send-path-side-calls.png') });
+  await page.click('.side-fn[data-fn="nf_hook_slow"]');
+  const open = (await recorded(page)).posted.at(-1);
+  assert.deepEqual(open?.type === 'open' && [open.location.file, open.location.line], ['net/netfilter/core.c', 615]);
+
+  await page.selectOption('select[data-branch="qdisc"]', 'noqueue');
+  assert.deepEqual((await recorded(page)).posted.at(-1), {
+    type: 'query',
+    query: { kind: 'send', params: { family: 'ipv4', branches: { netfilter: 'hooks', qdisc: 'noqueue' } } },
+  });
+  assert.equal(await page.getAttribute('#status', 'class'), 'loading');
+  await page.close();
+});
+
+test('while the index is being built the panel says so, not "0 hops · broken"', { skip }, async () => {
+  const { page } = await openPanel();
+  await send(page, {
+    type: 'loading',
+    query: sendQuery,
+    title: 'send() path (IPv4)',
+    message: 'Waiting for the index: the index is still being built…',
+  });
+  assert.equal(await page.textContent('#status'), 'Waiting for the index: the index is still being built…');
+  assert.equal(await page.textContent('#summary'), '');
+  assert.equal(await page.locator('.break').count(), 0);
+  await page.close();
+});
