@@ -29,8 +29,8 @@ export class PathPanel {
   private query: PathQuery | undefined;
   /** The legs on screen (one, or the receive path's deliver and read). */
   private legs: CallPath[] = [];
-  /** The server answered before its index was ready: ask again when it is. */
-  private waiting = false;
+  /** Whether the latest ask was answered with a path; until then a ready index is a reason to ask again. */
+  private answered = false;
   private retries = 0;
   private ready = false;
   /** The last thing to show; posted when the webview says it is ready, or at once if it is. */
@@ -93,25 +93,29 @@ export class PathPanel {
       panel.onDidDispose(() => this.dispose()),
       // When the server comes back (restart, new tree root), what is on screen may be stale.
       host.onDidChangeSession((s) => {
-        if (s && this.query) void this.ask(this.query);
+        if (s && this.query) void this.ask(this.query, undefined, false);
       }),
-      // After a window reload the panel asks before the index is built; it redraws by itself once it is.
+      // After a window reload the panel asks before the server runs or its index is built (an early
+      // request can be answered 'not indexed', or not at all): it asks again once the index is ready.
       host.onDidChangeStatus((st) => {
-        if (st.state === 'ready' && this.waiting && this.query) void this.ask(this.query);
+        if (st.state === 'ready' && !this.answered && this.query) void this.ask(this.query, undefined, false);
       }),
     );
   }
 
   /** Ask the server for a query and show the answer; a later ask wins over an earlier one. */
-  async ask(query: PathQuery, focus?: string): Promise<void> {
+  async ask(query: PathQuery, focus?: string, explain = true): Promise<void> {
     const seq = ++this.seq;
     this.query = query;
+    this.answered = false;
     const title = queryTitle(query);
     this.panel.title = title;
     this.post({ type: 'loading', query, title });
-    const session = this.host.session(true);
+    // A panel restored at startup asks before the server is started: it waits for it, without a warning.
+    const session = this.host.session(explain);
     if (!session) {
-      this.post({ type: 'error', query, title, message: 'No kernel tree is open, so there is no index to ask.' });
+      if (explain) this.post({ type: 'error', query, title, message: 'No kernel tree is open, so there is no index to ask.' });
+      else this.post({ type: 'loading', query, title, message: 'Waiting for the language server to start…' });
       return;
     }
     try {
@@ -123,15 +127,15 @@ export class PathPanel {
             : [await session.client.sendRequest(callPathRequest, query.params)];
       if (seq !== this.seq) return;
       const notYet = legs.map(notIndexedReason).find((r) => r !== undefined);
-      this.waiting = notYet !== undefined;
       if (notYet !== undefined) {
         // Not a path: the server has no index yet. Say so, and ask again when the status says ready.
         this.post({ type: 'loading', query, title, message: `Waiting for the index: ${notYet}…` });
         if (this.host.status()?.state === 'ready' && this.retries++ < maxRetries)
-          setTimeout(() => seq === this.seq && void this.ask(query, focus), retryMs);
+          setTimeout(() => seq === this.seq && void this.ask(query, focus, false), retryMs);
         return;
       }
       this.retries = 0;
+      this.answered = true;
       this.legs = legs;
       this.post({ type: 'path', query, title, path: legs[0], read: legs[1] });
       if (focus) this.post({ type: 'focus', name: focus });
@@ -208,7 +212,7 @@ export function activate(host: Host): void {
         const p = new PathPanel(panel, host);
         // The webview draws its saved path by itself; ask the server again for a fresh one.
         const saved = state as WebviewState | undefined;
-        if (saved?.query) await p.ask(saved.query);
+        if (saved?.query) await p.ask(saved.query, undefined, false);
       },
     }),
   );
