@@ -8,6 +8,7 @@ import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { checkCacheEnv, list, parseArgs, str, treeFolder, type Args } from '../cliArgs';
 import { INDEX_NODE_FLAGS } from '../nodeFlags';
+import { pidAlive } from '../pidAlive';
 import { daemonOff, daemonPlace, type DaemonPlace, type DaemonReply, type DaemonRequest } from './place';
 
 /** The commands a daemon answers: those that only read the index. */
@@ -124,11 +125,7 @@ export function lockHolder(lock: string): number | undefined {
     return undefined;
   }
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
-  }
+  if (!pidAlive(pid)) return undefined;
   // On Linux, what /proc says: a daemon killed -9 is a zombie until it is reaped (a container's init
   // may take its time), and after a reboot its pid may be another program's.
   try {

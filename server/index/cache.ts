@@ -13,6 +13,7 @@ import type { FileFacts } from '../parse/facts';
 import { joinFacts, splitFacts, unreadPartsAt } from './lazyFacts';
 import { OpenFile, openRegular, type LazyText } from './fileSlice';
 import { packHead, unpackHead } from './compactHead';
+import { pidAlive } from '../pidAlive';
 
 /** Bump when facts or extraction change shape or meaning: old caches are then rebuilt. */
 export const CACHE_FORMAT = 22;
@@ -52,15 +53,6 @@ export function makeFolder(dir: string): void {
 /** Our temporaries: a cache or flows file being written by process <pid> (CacheWriter, saveFlows). */
 const TEMPORARY = /^index-\w+\.(?:jsonl|flows\.json)\.(\d+)\.tmp$/;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Remove the temporaries left in a cache folder by writers that died (kill -9, a crash, power):
  * a cold index of the whole tree leaves up to 200 MB each time. Those of a live process are its
@@ -76,7 +68,7 @@ export function removeStaleTemporaries(dir: string): string[] {
   const removed: string[] = [];
   for (const name of names) {
     const m = TEMPORARY.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || pidAlive(Number(m[1]))) continue;
     try {
       rmSync(path.join(dir, name), { force: true });
       removed.push(name);
