@@ -11,7 +11,7 @@ import { reindexRequest, statusChangedNotification, statusRequest } from '../pro
 import { guard, type ServerState } from './state';
 import { mergeSettings, resolveRoot, scanScope } from './settings';
 import { reapplyOpenDocuments } from './documents';
-import { warmWorkspaceSymbols } from './workspaceSymbols';
+import { warmSymbols } from '../index/symbolTable';
 import { applyConfigSetting, reapplyConfig } from './config';
 
 const REPORT_EVERY_MS = 250;
@@ -161,7 +161,7 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
       fresh.storesByFunction();
     },
     (): void => {
-      warmWorkspaceSymbols(fresh, state.indexVersion);
+      warmSymbols(fresh, state.indexVersion);
     },
   ];
   for (const step of steps) {

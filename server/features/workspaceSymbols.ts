@@ -1,15 +1,10 @@
 // Workspace symbols: every function, struct and struct field of the index, matched fuzzily by the
 // index's symbol table (index/symbolTable.ts), best first, capped.
 import { SymbolKind, type Connection, type SymbolInformation } from 'vscode-languageserver/node';
-import { findSymbols, warmSymbols, type SymbolSort } from '../index/symbolTable';
+import { findSymbols, type SymbolSort } from '../index/symbolTable';
 import { guard, range, type ServerState } from './state';
 
-export { charMask, fuzzyScore, MAX_SYMBOLS } from '../index/symbolTable';
-
 const KIND: Record<SymbolSort, SymbolKind> = { function: SymbolKind.Function, struct: SymbolKind.Struct, field: SymbolKind.Field };
-
-/** Build the table ahead of the first query (after indexing). */
-export const warmWorkspaceSymbols = warmSymbols;
 
 export function register(connection: Connection, state: ServerState): void {
   connection.onWorkspaceSymbol(

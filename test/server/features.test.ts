@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { lineOf, wordAt } from '../../server/features/wordAt';
 import { globToFolder, initialSettings, mergeSettings, resolveRoot, scanScope } from '../../server/features/settings';
-import { charMask, fuzzyScore } from '../../server/features/workspaceSymbols';
+import { charMask, fuzzyScore } from '../../server/index/symbolTable';
 import { sameScope } from '../../server/features/indexing';
 import { settingsDefaults } from '../../server/protocol';
 
