@@ -47,8 +47,13 @@ const FAMILY_CROSSING = 6;
 function familyOf(fn: { name: string; file: string } | undefined): Family | undefined {
   if (!fn) return undefined;
   if (fn.file.startsWith('net/ipv6/')) return '6';
-  return fn.file.startsWith('net/ipv4/') && classify(fn) === 'ip' ? '4' : undefined;
+  if (fn.file.startsWith('net/ipv4/') && classify(fn) === 'ip') return '4';
+  // Shared code names a family's own functions (net/netfilter's nf_nat_ipv6_in, nf_nat_ipv4_out):
+  // an IPv4 path's netfilter hooks are IPv4's.
+  return IPV6_NAME.test(fn.name) ? '6' : IPV4_NAME.test(fn.name) ? '4' : undefined;
 }
+const IPV6_NAME = /(?:^|_)(?:ipv6|ip6|inet6)(?:_|$)/;
+const IPV4_NAME = /(?:^|_)(?:ipv4|ip4)(?:_|$)/;
 
 export interface PathOptions {
   /** Extra cost for entering a function (e.g. IPv6 files on an IPv4 path). */

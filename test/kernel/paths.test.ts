@@ -105,6 +105,12 @@ test(
     const at = new Set(hooks.sideCalls!.map((c) => names(hooks)[c.at]));
     assert.ok(at.has('NF_HOOK_COND'), [...at].join(', '));
     assert.ok(hooks.sideCalls!.every((c) => c.hops.at(-1)!.via === 'nf_hook_entry.hook'));
+    // Each family's hooks: the first example at each NF_HOOK is never the other family's own hook.
+    const last = (q: typeof hooks): string[] => q.sideCalls!.map((c) => c.hops.at(-1)!.to.name);
+    assert.ok(!last(hooks).some((n) => /ipv6|ip6/.test(n)), last(hooks).join(', '));
+    const v6 = sendPath(ix, { family: 'ipv6', branches: { netfilter: 'hooks' } });
+    assert.ok(v6.sideCalls!.length > 0);
+    assert.ok(!last(v6).some((n) => /ipv4|ip4/.test(n)), last(v6).join(', '));
   },
 );
 
