@@ -4,7 +4,7 @@
 // INDIRECT_CALL hints first, in the order the macro tests them, and then exactly what the config
 // compiles, in the server's order; what it does not compile is one row away. The expected answer
 // comes from the CLI on the same tree and config, not from a list written here.
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,16 +17,14 @@ import {
   definitionLine,
   goTo,
   openFile,
-  packageVsix,
   positionOf,
   quickPickRows,
   repo,
   results,
   runCommand,
   skipReason,
-  startWorkbench,
+  kernelWorkbench,
   type PickRow,
-  type Workbench,
 } from './harness';
 
 const CONFIG = 'config.amd64_none_cloud-amd64.xz';
@@ -43,20 +41,16 @@ function why(): string | false {
 }
 const skip = why();
 
-let wb: Workbench | undefined;
 let tmp = '';
 let workspaceFile = '';
-
-before(async () => {
-  if (skip) return;
+const workbench = kernelWorkbench(skip, () => {
   // A workspace file of its own, so that the chosen config is written there and not into the tree.
   tmp = mkdtempSync(join(tmpdir(), 'kpath-config-e2e-'));
   workspaceFile = join(tmp, 'kernel.code-workspace');
   writeFileSync(workspaceFile, JSON.stringify({ folders: [{ path: kernel }], settings: {} }, null, 2));
-  wb = await startWorkbench({ folder: kernel, workspace: workspaceFile, vsix: packageVsix() });
+  return { workspace: workspaceFile };
 });
-after(async () => {
-  await wb?.close();
+after(() => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -90,7 +84,7 @@ test(
   'a kernel config chosen from the palette: the targets of sock->ops->sendmsg are what it compiles, hints first',
   { skip, timeout: 20 * 60_000 },
   async (t) => {
-    const page = wb!.page;
+    const page = workbench.wb.page;
     const timings: string[] = [];
     const timed = async (name: string, step: () => Promise<void>) => {
       const t0 = Date.now();

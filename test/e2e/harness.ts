@@ -8,6 +8,7 @@ import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFile
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 
 export const repo = resolve(__dirname, '../..');
@@ -103,6 +104,30 @@ export interface StartOptions {
   vsix: string;
   /** Extra user settings. */
   settings?: Record<string, unknown>;
+}
+
+/** Indexing the kernel tree the first time takes minutes; later steps are quick. */
+export const INDEX_TIMEOUT = 15 * 60_000;
+
+/**
+ * The kernel tree (KPATH_KERNEL) in code-server for the tests of one file: started before them and
+ * closed after (node:test hooks registered here), unless `skip`. `options` runs in the before hook
+ * (a workspace file made there). `wb` is the running workbench.
+ */
+export function kernelWorkbench(skip: string | false, options: () => Partial<StartOptions> = () => ({})): { readonly wb: Workbench } {
+  let wb: Workbench | undefined;
+  before(async () => {
+    if (!skip) wb = await startWorkbench({ folder: process.env.KPATH_KERNEL!, vsix: packageVsix(), ...options() });
+  });
+  after(async () => {
+    await wb?.close();
+  });
+  return {
+    get wb(): Workbench {
+      if (!wb) throw new Error('the workbench is not running (skipped, or it failed to start)');
+      return wb;
+    },
+  };
 }
 
 export async function startWorkbench(opts: StartOptions): Promise<Workbench> {

@@ -3,32 +3,14 @@
 // netfilter hooks drawn as side calls), a UDP hop in the UDP lane, the receive path's two legs in
 // their lanes, Run lighting a receive box and clearing it when closed, the receive-path code lens,
 // and the panel after a window reload drawing the path by itself once the index is ready. Screenshots go to test-results/e2e/.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FrameLocator } from 'playwright-core';
-import {
-  definitionLine,
-  goTo,
-  openFile,
-  packageVsix,
-  runCommand,
-  skipReason,
-  startWorkbench,
-  webviewFrame,
-  type Workbench,
-} from './harness';
+import { definitionLine, goTo, openFile, runCommand, skipReason, kernelWorkbench, INDEX_TIMEOUT, webviewFrame } from './harness';
 
 const skip = skipReason();
-let wb: Workbench | undefined;
-const indexTimeout = 15 * 60_000;
-
-before(async () => {
-  if (skip) return;
-  wb = await startWorkbench({ folder: process.env.KPATH_KERNEL!, vsix: packageVsix() });
-});
-after(async () => {
-  await wb?.close();
-});
+const kernel = kernelWorkbench(skip);
+const indexTimeout = INDEX_TIMEOUT;
 
 const boxNames = (frame: FrameLocator) => frame.locator('.box').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
 
@@ -71,7 +53,7 @@ test(
   'the path panel: branches, lanes by protocol, the receive path, Run, a reload',
   { skip, timeout: indexTimeout + 10 * 60_000 },
   async (t) => {
-    const page = wb!.page;
+    const page = kernel.wb.page;
     const frame = webviewFrame(page);
     const ready = page.locator('.statusbar-item[id$="kpath.status"][aria-label^="kpath ready"]');
 
@@ -87,7 +69,7 @@ test(
       await frame.locator('.box[data-fn="sch_direct_xmit"]').waitFor({ timeout: 120_000 });
       await settled(frame);
       await frame.locator('.box[data-fn="sch_direct_xmit"]').scrollIntoViewIfNeeded();
-      await wb!.shot('panel-01-send-qdisc');
+      await kernel.wb.shot('panel-01-send-qdisc');
       inOrder(await boxNames(frame), ['__dev_queue_xmit', '__dev_xmit_skb', 'sch_direct_xmit', 'dev_hard_start_xmit']);
       assert.equal(await frame.locator('.box[data-fn="sch_direct_xmit"]').getAttribute('data-layer'), 'qdisc');
       assert.equal(await laneAbove(frame, 'sch_direct_xmit'), 'qdisc');
@@ -99,7 +81,7 @@ test(
       await frame.locator('select[data-branch="qdisc"]').selectOption('noqueue');
       await frame.locator('.box[data-fn="sch_direct_xmit"]').waitFor({ state: 'detached', timeout: 120_000 });
       await settled(frame);
-      await wb!.shot('panel-02-send-noqueue');
+      await kernel.wb.shot('panel-02-send-noqueue');
       const names = await boxNames(frame);
       inOrder(names, ['__dev_queue_xmit', 'dev_hard_start_xmit']);
       assert.ok(!names.includes('__dev_xmit_skb'), names.join(' → '));
@@ -115,7 +97,7 @@ test(
       await frame.locator('.side-call').first().waitFor({ state: 'attached', timeout: 120_000 });
       await settled(frame);
       await frame.locator('.side-call').first().scrollIntoViewIfNeeded();
-      await wb!.shot('panel-03-send-hooks');
+      await kernel.wb.shot('panel-03-send-hooks');
       const side = await frame.locator('.side-call .side-fn').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn')));
       assert.ok(side.includes('nf_hook_slow'), side.join(' '));
       // Side calls are not boxes of the path: the path itself is the same.
@@ -131,7 +113,7 @@ test(
       await frame.locator('.box[data-fn="udp_sendmsg"]').waitFor({ timeout: 120_000 });
       await settled(frame);
       await frame.locator('.box[data-fn="udp_sendmsg"]').scrollIntoViewIfNeeded();
-      await wb!.shot('panel-04-udp-lane');
+      await kernel.wb.shot('panel-04-udp-lane');
       assert.equal(await frame.locator('.box[data-fn="udp_sendmsg"]').getAttribute('data-layer'), 'udp');
       assert.equal(await laneAbove(frame, 'udp_sendmsg'), 'UDP');
       assert.ok(!(await boxNames(frame)).includes('tcp_sendmsg'));
@@ -142,7 +124,7 @@ test(
       await frame.locator('.box[data-fn="tcp_v4_rcv"]').waitFor({ timeout: 120_000 });
       await settled(frame);
       await frame.locator('#diagram').evaluate((d) => d.scrollTo(0, 0));
-      await wb!.shot('panel-05-receive');
+      await kernel.wb.shot('panel-05-receive');
       assert.equal(await frame.locator('button[data-direction="recv"]').getAttribute('aria-pressed'), 'true');
       const legs = await frame.locator('.leg-title').allInnerTexts();
       assert.equal(legs.length, 2, legs.join(' | '));
@@ -162,13 +144,13 @@ test(
       // Step the default scenario (writes, and a peer that ACKs them) until the ACK comes in.
       const litIn = frame.locator('.box.sim-active[data-leg="0"]');
       for (let i = 0; i < 400 && (await litIn.count()) === 0; i++) await frame.locator('.sim-step').click();
-      await wb!.shot('panel-06-run-receive');
+      await kernel.wb.shot('panel-06-run-receive');
       assert.equal(await litIn.count(), 1, 'a box of the packet leg lit up as the model took a packet in');
       const lit = await frame.locator('.box.sim-active').getAttribute('data-fn');
       assert.ok(lit, 'a box is lit');
       await frame.locator('#simulate').click();
       await frame.locator('#simulation').waitFor({ state: 'hidden' });
-      await wb!.shot('panel-07-run-closed');
+      await kernel.wb.shot('panel-07-run-closed');
       assert.equal(await frame.locator('.sim-active').count(), 0, `nothing stays lit after closing Run (${lit} was)`);
     });
 
@@ -177,7 +159,7 @@ test(
       await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
       // Right after the reload: the saved path, or a word that the index is not ready; never an empty broken path.
       await frame.locator('#summary').waitFor({ timeout: 120_000 });
-      await wb!.shot('panel-09-after-reload');
+      await kernel.wb.shot('panel-09-after-reload');
       const seen = new Set<string>();
       const deadline = Date.now() + 5 * 60_000;
       // The direction restored is the one VS Code saved last (it saves webview state lazily, so it
@@ -200,7 +182,7 @@ test(
         assert.ok(Date.now() < deadline, `the panel never settled: ${[...seen].join(' / ')}`);
         await page.waitForTimeout(250);
       }
-      await wb!.shot('panel-10-after-reload-ready');
+      await kernel.wb.shot('panel-10-after-reload-ready');
       for (const s of seen) assert.doesNotMatch(s, /^0 hops|no way found from {2}to/, [...seen].join(' / '));
       // The panel asked again by itself (no Refresh), and no warning that no tree is open was shown.
       assert.equal(await page.locator('.notifications-toasts', { hasText: 'Open a kernel tree' }).count(), 0);
@@ -213,7 +195,7 @@ test(
       await goTo(page, definitionLine('net/ipv4/tcp_ipv4.c', 'tcp_v4_rcv'), 1);
       const lens = page.locator('.codelens-decoration a', { hasText: /^receive path · step \d+ of \d+ · next: tcp_v4_do_rcv$/ });
       await lens.waitFor({ timeout: 120_000 });
-      await wb!.shot('panel-08-receive-lens');
+      await kernel.wb.shot('panel-08-receive-lens');
       await lens.click();
       await frame.locator('.box[data-fn="tcp_v4_rcv"][tabindex="0"]').waitFor({ timeout: 120_000 });
       assert.equal(await frame.locator('button[data-direction="recv"]').getAttribute('aria-pressed'), 'true');

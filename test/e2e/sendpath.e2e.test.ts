@@ -4,7 +4,7 @@
 // tcp_sendmsg; show the send() path and find its hops in the panel; click tcp_write_xmit and land
 // on its definition. A screenshot per step goes to test-results/e2e/. Positions are found by text
 // in the tree, so another version works too.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
@@ -14,27 +14,17 @@ import {
   definitionLine,
   goTo,
   openFile,
-  packageVsix,
   positionOf,
   runCommand,
   skipReason,
-  startWorkbench,
+  kernelWorkbench,
+  INDEX_TIMEOUT,
   webviewFrame,
-  type Workbench,
 } from './harness';
 
 const skip = skipReason();
-let wb: Workbench | undefined;
-// Indexing the whole tree the first time takes minutes; later steps are quick.
-const indexTimeout = 15 * 60_000;
-
-before(async () => {
-  if (skip) return;
-  wb = await startWorkbench({ folder: process.env.KPATH_KERNEL!, vsix: packageVsix() });
-});
-after(async () => {
-  await wb?.close();
-});
+const kernel = kernelWorkbench(skip);
+const indexTimeout = INDEX_TIMEOUT;
 
 /**
  * In the peek's reference tree, find a file's group as a person does (scroll down to it), open it
@@ -81,13 +71,13 @@ async function peekFile(page: Page, file: string, dir: string): Promise<string> 
 }
 
 test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: indexTimeout + 5 * 60_000 }, async (t) => {
-  const page = wb!.page;
+  const page = kernel.wb.page;
   const status = page.locator('.statusbar-item[id$="kpath.status"]');
 
   await t.test('the index gets ready', async () => {
     await status.waitFor();
     await page.locator('.statusbar-item[id$="kpath.status"][aria-label^="kpath ready"]').waitFor({ timeout: indexTimeout });
-    await wb!.shot('01-index-ready');
+    await kernel.wb.shot('01-index-ready');
   });
 
   await t.test('F12 on sendmsg in sock_sendmsg_nosec peeks inet_sendmsg and inet6_sendmsg', async () => {
@@ -99,17 +89,17 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
       'sock_sendmsg_nosec(struct socket *sock',
     );
     await goTo(page, at.line, at.col);
-    await wb!.shot('02-socket-c-cursor');
+    await kernel.wb.shot('02-socket-c-cursor');
     await page.keyboard.press('F12');
     await page.locator('.peekview-widget .ref-tree .monaco-list-row').first().waitFor();
-    await wb!.shot('03-peek-definition');
+    await kernel.wb.shot('03-peek-definition');
     try {
       assert.match(await peekFile(page, 'af_inet.c', 'net/ipv4'), /\binet_sendmsg\(/, 'inet_sendmsg is among the definitions');
-      await wb!.shot('04-peek-inet');
+      await kernel.wb.shot('04-peek-inet');
       assert.match(await peekFile(page, 'af_inet6.c', 'net/ipv6'), /\binet6_sendmsg\(/, 'inet6_sendmsg is among the definitions');
-      await wb!.shot('04-peek-inet6');
+      await kernel.wb.shot('04-peek-inet6');
     } finally {
-      await wb!.shot('04-peek-end');
+      await kernel.wb.shot('04-peek-end');
       await page.keyboard.press('Escape');
       await page.locator('.peekview-widget').waitFor({ state: 'detached' });
     }
@@ -138,12 +128,12 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
       first.every((r) => / hint · /.test(r)),
       first.join(' | '),
     );
-    await wb!.shot('04-targets-command');
+    await kernel.wb.shot('04-targets-command');
     await page.locator('.quick-input-widget .action-label[aria-label^="Peek All"]').click();
     await page.locator('.peekview-widget .ref-tree .monaco-list-row').first().waitFor();
     try {
       assert.match(await peekFile(page, 'af_inet6.c', 'net/ipv6'), /\binet6_sendmsg\(/);
-      await wb!.shot('04-targets-peek');
+      await kernel.wb.shot('04-targets-peek');
     } finally {
       await page.keyboard.press('Escape');
       await page.locator('.peekview-widget').waitFor({ state: 'detached' });
@@ -168,11 +158,11 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
           .waitFor({ timeout: attempt === 0 ? 20_000 : 60_000 });
         break;
       } catch (e) {
-        await wb!.shot(`05-call-hierarchy-attempt-${attempt}`);
+        await kernel.wb.shot(`05-call-hierarchy-attempt-${attempt}`);
         if (attempt > 0) throw e;
       }
     }
-    await wb!.shot('05-call-hierarchy');
+    await kernel.wb.shot('05-call-hierarchy');
     const callers = await tree.allInnerTexts();
     assert.ok(
       callers.some((r) => r.includes('tcp_sendmsg')),
@@ -188,7 +178,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
   await t.test('Show send() Path draws __sys_sendto → tcp_sendmsg → ip_queue_xmit → dev_queue_xmit → drivers', async () => {
     await runCommand(page, 'kpath: Show send() Path');
     await frame.locator('.box[data-fn="__sys_sendto"]').waitFor({ timeout: 120_000 });
-    await wb!.shot('06-send-path');
+    await kernel.wb.shot('06-send-path');
     const names = await frame.locator('.box').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
     const order = ['__sys_sendto', 'tcp_sendmsg', 'tcp_write_xmit', 'ip_queue_xmit', 'dev_queue_xmit'];
     const idx = order.map((n) => names.indexOf(n));
@@ -212,7 +202,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     assert.ok(drivers.length >= 10, `many ndo_start_xmit targets (${drivers.length})`);
     await frame.locator('.driver-filter').fill('loopback');
     await frame.locator('.chip[data-fn="loopback_xmit"]').waitFor();
-    await wb!.shot('07-send-path-drivers');
+    await kernel.wb.shot('07-send-path-drivers');
     await frame.locator('.driver-filter').fill('');
   });
 
@@ -220,7 +210,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await frame.locator('.box[data-fn="tcp_write_xmit"]').click();
     await activeTab(page, 'tcp_output.c');
     await cursorAt(page, definitionLine('net/ipv4/tcp_output.c', 'tcp_write_xmit'));
-    await wb!.shot('08-tcp-write-xmit');
+    await kernel.wb.shot('08-tcp-write-xmit');
   });
 
   const boxNames = () => frame.locator('.box').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
@@ -228,7 +218,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
   await t.test('the IPv6 button shows the IPv6 path, through inet6_sendmsg and ip6_xmit', async () => {
     await frame.locator('button[data-family="ipv6"]').click();
     await frame.locator('.box[data-fn="inet6_sendmsg"]').waitFor();
-    await wb!.shot('09-send-path-ipv6');
+    await kernel.wb.shot('09-send-path-ipv6');
     const names = await boxNames();
     for (const n of ['inet6_sendmsg', 'tcp_sendmsg', 'ip6_xmit', 'dev_queue_xmit'])
       assert.ok(names.includes(n), `${n} in ${names.join(' → ')}`);
@@ -254,7 +244,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
         await pick('tcp_write_xmit');
         break;
       } catch (e) {
-        await wb!.shot(`10-call-path-attempt-${attempt}`);
+        await kernel.wb.shot(`10-call-path-attempt-${attempt}`);
         if (attempt > 0) throw e;
         await page.keyboard.press('Escape');
       }
@@ -265,7 +255,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     // The old path stays on screen, dimmed, until the new one arrives: wait for the new first box.
     await frame.locator('.box[data-index="0"][data-fn="tcp_write_xmit"]').waitFor();
     await frame.locator('body:not(.loading)').waitFor();
-    await wb!.shot('10-call-path');
+    await kernel.wb.shot('10-call-path');
     const names = await boxNames();
     assert.equal(names[0], 'tcp_write_xmit');
     assert.equal(names.at(-1), 'dev_queue_xmit');
@@ -280,7 +270,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await sel.selectOption('udp_sendmsg');
     await frame.locator('.box[data-fn="udp_sendmsg"]').waitFor();
     await frame.locator('#status:empty').waitFor({ state: 'attached' });
-    await wb!.shot('11-send-path-udp');
+    await kernel.wb.shot('11-send-path-udp');
     const names = await boxNames();
     assert.ok(!names.includes('tcp_sendmsg'), `no TCP after switching to UDP: ${names.join(' → ')}`);
     assert.equal(
@@ -296,7 +286,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     const notReady = page.locator('.statusbar-item[id$="kpath.status"]:not([aria-label^="kpath ready"])');
     for (let round = 0; round < 2; round++) {
       // The server of this code-server only: its path is under this run's extensions dir.
-      const pids = spawnSync('pgrep', ['-f', `${wb!.extensionsDir}/kpath.kpath-[^ ]*/dist/server.js`], { encoding: 'utf8' })
+      const pids = spawnSync('pgrep', ['-f', `${kernel.wb.extensionsDir}/kpath.kpath-[^ ]*/dist/server.js`], { encoding: 'utf8' })
         .stdout.split('\n')
         .filter(Boolean)
         .map(Number);
@@ -307,7 +297,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     }
     await runCommand(page, 'Notifications: Show Notifications');
     const messages = await page.locator('.notifications-center .notification-list-item-message').allInnerTexts();
-    await wb!.shot('12-restarted');
+    await kernel.wb.shot('12-restarted');
     assert.equal(messages.filter((m) => m.includes('stopped unexpectedly and was restarted')).length, 1, messages.join(' | '));
   });
 });

@@ -3,37 +3,19 @@
 // ACK, open tcp_write_xmit from the decision log, then play one of the tree's own packetdrill
 // scripts, read by the extension host from tools/testing/selftests/net/packetdrill/.
 // Screenshots go to test-results/e2e/simulate-*.png.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  activeTab,
-  cursorAt,
-  definitionLine,
-  packageVsix,
-  runCommand,
-  skipReason,
-  startWorkbench,
-  webviewFrame,
-  type Workbench,
-} from './harness';
+import { activeTab, cursorAt, definitionLine, runCommand, skipReason, kernelWorkbench, INDEX_TIMEOUT, webviewFrame } from './harness';
 
 const skip = skipReason();
-let wb: Workbench | undefined;
-const indexTimeout = 15 * 60_000;
+const kernel = kernelWorkbench(skip);
+const indexTimeout = INDEX_TIMEOUT;
 const slowStart = 'tcp_slow_start_slow-start-ack-per-1pkt.pkt';
 
-before(async () => {
-  if (skip) return;
-  wb = await startWorkbench({ folder: process.env.KPATH_KERNEL!, vsix: packageVsix() });
-});
-after(async () => {
-  await wb?.close();
-});
-
 test('Run plays a send() through the path in the panel', { skip, timeout: indexTimeout + 5 * 60_000 }, async (t) => {
-  const page = wb!.page;
+  const page = kernel.wb.page;
   const frame = webviewFrame(page);
   const rows = () =>
     frame
@@ -63,7 +45,7 @@ test('Run plays a send() through the path in the panel', { skip, timeout: indexT
     const held = frame.locator('.sim-entry[data-fn="tcp_nagle_test"]');
     assert.match((await held.textContent()) ?? '', /held by Nagle: .*100 bytes \(< mss 1460\) queued/);
     await held.scrollIntoViewIfNeeded();
-    await wb!.shot('simulate-nagle');
+    await kernel.wb.shot('simulate-nagle');
   });
 
   await t.test('Step lights the box of the step; a step on the path opens its function', async () => {
@@ -74,11 +56,11 @@ test('Run plays a send() through the path in the panel', { skip, timeout: indexT
       await frame.locator('.sim-step').click();
     }
     await frame.locator('.box.sim-active[data-fn="tcp_write_xmit"]').waitFor();
-    await wb!.shot('simulate-step');
+    await kernel.wb.shot('simulate-step');
     await frame.locator('.sim-entry[data-fn="tcp_write_xmit"] a.sim-fn').first().click();
     await activeTab(page, 'tcp_output.c');
     await cursorAt(page, definitionLine('net/ipv4/tcp_output.c', 'tcp_write_xmit'));
-    await wb!.shot('simulate-opened');
+    await kernel.wb.shot('simulate-opened');
   });
 
   await t.test('back on the panel, the run is where it was', async () => {
@@ -105,7 +87,7 @@ test('Run plays a send() through the path in the panel', { skip, timeout: indexT
       const m = /(\d+)\/(\d+) outbound lines matched/.exec((await status.textContent()) ?? '');
       assert.ok(m && Number(m[2]) > 0 && m[1] === m[2], `every outbound line of ${slowStart} matched (${await status.textContent()})`);
       assert.ok((await rows()).filter((r) => r[2] === '→ out').length >= 10);
-      await wb!.shot('simulate-script');
+      await kernel.wb.shot('simulate-script');
     },
   );
 });
