@@ -44,6 +44,8 @@ options:
   --exclude <dir>,<dir>        folders to leave out
   --cache <dir>                cache folder (default ~/.cache/kpath/index/<tree>)
   --no-cache                   index from scratch, write no cache
+  --no-outside                 (index) only the scope's folders: not the files outside it that store into
+                               fields it calls through and fills nowhere (indexed by default)
   --config <file>              answer for this kernel configuration (.config, or .xz/.gz as shipped);
                                default: the tree's own .config when it has one
   --no-config                  answer for every configuration (ignore the tree's .config)
@@ -90,15 +92,17 @@ async function openIndex(tree: string, a: Args, scope: Scope, err: (s: string) =
     exclude: scope.exclude,
     cacheDir: str(a, 'cache'),
     noCache: a.flags.has('no-cache'),
+    outside: !a.flags.has('no-outside'),
     onProblem: (m) => {
       if (!a.flags.has('json')) err(`kpath: ${m}`);
     },
     onProgress: (p) => {
-      if (quiet || p.phase !== 'parse' || p.total === 0) return;
+      if (quiet || (p.phase !== 'parse' && p.phase !== 'outside') || p.total === 0) return;
       const pct = Math.floor((100 * p.done) / p.total);
       if (pct !== lastPct) {
         lastPct = pct;
-        process.stderr.write(`\rkpath: indexing ${p.done}/${p.total} files (${pct}%)`);
+        const what = p.phase === 'outside' ? 'files outside the scope that store into its fields' : 'files';
+        process.stderr.write(`\rkpath: indexing ${p.done}/${p.total} ${what} (${pct}%)`);
       }
       if (p.done === p.total) process.stderr.write('\n');
     },
@@ -503,7 +507,7 @@ function indexCommand(report: IndexReport, json: boolean, view: View, out: Write
     return 0;
   }
   out(
-    `indexed ${report.files} files (${report.parsed} parsed${report.parsed && problem ? `, slowly: native parser not used (${problem})` : ''}, ${report.fromCache} from cache) in ${summary.seconds} s; cache ${report.cacheStatus}`,
+    `indexed ${report.files} files${report.outsideFiles ? ` and ${report.outsideFiles} outside the scope for their stores` : ''} (${report.parsed} parsed${report.parsed && problem ? `, slowly: native parser not used (${problem})` : ''}, ${report.fromCache} from cache) in ${summary.seconds} s; cache ${report.cacheStatus}`,
   );
   out(
     `${st.functions} functions, ${st.structs} structs, ${st.calls} direct calls, ${st.indirectSites} indirect call sites, ${st.resolvedSites} resolved (${((100 * st.resolvedSites) / Math.max(1, st.indirectSites)).toFixed(1)} %), ${st.stores} stores`,

@@ -15,7 +15,7 @@ const INDEX = ['scope', 'exclude', 'cache', 'no-cache', 'config', 'no-config', '
 const QUERY = [...INDEX, 'no-daemon'];
 /** The positional arguments of each command (after its name), and the options it takes. */
 export const COMMANDS: Record<string, { positional: number; options: string[] }> = {
-  index: { positional: 1, options: INDEX },
+  index: { positional: 1, options: [...INDEX, 'no-outside'] },
   targets: { positional: 2, options: QUERY },
   callers: { positional: 2, options: QUERY },
   callees: { positional: 2, options: QUERY },
@@ -47,6 +47,7 @@ const VALUE: Record<string, string | null> = {
   pcap: 'a file to write',
   out: 'a file to write (index.scip)',
   'no-cache': null,
+  'no-outside': null,
   'no-config': null,
   'no-daemon': null,
   all: null,

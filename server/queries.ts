@@ -102,10 +102,13 @@ export interface UnresolvedRow {
   reason: string;
 }
 
-/** Indirect call sites left without targets (of `files`, default all), and how many there are by kind of reason. */
+/**
+ * Indirect call sites left without targets (of `files`, default the scope's: not those held from
+ * outside it for their stores), and how many there are by kind of reason.
+ */
 export function unresolvedRows(
   ix: KernelIndex,
-  files: Iterable<string> = ix.files.keys(),
+  files: Iterable<string> = [...ix.files.keys()].filter((f) => !ix.outside.has(f)),
   opts: { bodies?: boolean } = {},
 ): { rows: UnresolvedRow[]; reasons: Map<string, number> } {
   const rows: UnresolvedRow[] = [];

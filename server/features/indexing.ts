@@ -93,11 +93,12 @@ async function build(state: ServerState, gen: number, why: string): Promise<void
       lastPct = pct;
       // The scan does not know the count yet: "0/0 files" would read as an empty tree.
       const message =
-        p.phase === 'scan'
+        p.message ??
+        (p.phase === 'scan'
           ? 'scanning the tree'
           : p.phase === 'save'
             ? 'saving the cache'
-            : `${p.done}/${p.total} files${p.phase === 'cache' ? ' (from cache)' : ''}`;
+            : `${p.done}/${p.total} files${p.phase === 'cache' ? ' (from cache)' : ''}`);
       progress?.report(pct, message);
       setStatus(state, {
         state: 'indexing',

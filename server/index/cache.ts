@@ -102,7 +102,8 @@ export function decodeParts([headText, calls, extras]: [string, LazyText, LazyTe
   return { rel: head.rel, size: head.size, mtimeMs: head.mtimeMs, hash: head.hash, facts };
 }
 
-export type CacheLoad = { ok: true; files: Map<string, CachedFile>; sha1: string } | { ok: false; reason: string };
+/** `outside`: the cache holds the files outside the scope that store into its fields (outsideStores.ts). */
+export type CacheLoad = { ok: true; files: Map<string, CachedFile>; sha1: string; outside: boolean } | { ok: false; reason: string };
 
 /** A cache larger than this is not read: a Buffer cannot hold it (the whole tree's is about 1 GB). */
 const MAX_CACHE_BYTES = Math.min(bufferLimits.MAX_LENGTH, 4 * 2 ** 30);
@@ -130,11 +131,13 @@ export function loadCache(file: string): CacheLoad {
     const files = new Map<string, CachedFile>();
     let pos = 0;
     let lineNo = 0;
+    let outside = false;
     while (pos < trailerStart) {
       const nl = buf.indexOf(10, pos);
       if (lineNo++ === 0) {
-        const header = JSON.parse(buf.toString('utf8', pos, nl)) as { magic?: string; format?: number };
+        const header = JSON.parse(buf.toString('utf8', pos, nl)) as { magic?: string; format?: number; outside?: boolean };
         pos = nl + 1;
+        outside = header.outside === true;
         if (header.magic !== 'kpath-index' || header.format !== CACHE_FORMAT)
           return { ok: false, reason: `cache format ${header.format ?? '?'} is not ${CACHE_FORMAT}` };
         continue;
@@ -152,7 +155,7 @@ export function loadCache(file: string): CacheLoad {
       files.set(f.rel, f);
     }
     if (lineNo - 1 !== trailer.lines) return { ok: false, reason: 'cache line count mismatch' };
-    return { ok: true, files, sha1 };
+    return { ok: true, files, sha1, outside };
   } catch (e) {
     return { ok: false, reason: `cache unreadable as JSON (${(e as Error).message})` };
   }
@@ -173,12 +176,18 @@ export class CacheWriter {
   private owners: { at: number; parts: LineParts; facts: FileFacts }[] = [];
   private pendingChars = 0;
 
-  constructor(private readonly target: string) {
+  /** `outside`: whether the cache will hold the files outside the scope that its fields need (see CacheLoad). */
+  constructor(
+    private readonly target: string,
+    outside = false,
+  ) {
     makeFolder(path.dirname(target));
     this.tmp = `${target}.${process.pid}.tmp`;
     // Opened for reading too: facts read their unread parts back from it (see fileSlice.ts).
     this.file = new OpenFile(openSync(this.tmp, 'w+'));
-    this.write(JSON.stringify({ magic: 'kpath-index', format: CACHE_FORMAT, written: new Date().toISOString() }));
+    this.write(
+      JSON.stringify({ magic: 'kpath-index', format: CACHE_FORMAT, written: new Date().toISOString(), ...(outside ? { outside } : {}) }),
+    );
   }
 
   /** Append a file's line; `facts` (those the line was made from) then read their unread parts from the cache. */

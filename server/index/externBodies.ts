@@ -2,11 +2,7 @@
 // folders `--scope` would need for a store of such a function to resolve (`vmbus_request_addr`,
 // declared in include/linux/hyperv.h, stored in drivers/net/hyperv, defined in drivers/hv). One walk
 // over the .c files that are not indexed, for every name at once: the CLI's `unresolved` asks for it.
-import { readFileSync, readdirSync } from 'node:fs';
-import * as path from 'node:path';
-
-/** Top folders that hold no kernel code a build compiles into the image (user tools, docs, samples). */
-const NOT_KERNEL = new Set(['Documentation', 'tools', 'scripts', 'samples', 'usr', 'LICENSES', '.git']);
+import { forEachUnindexedSource } from './unindexedSources';
 
 /**
  * For each name, the folders (tree-relative) of the .c files not indexed that define it. `indexed`
@@ -17,27 +13,13 @@ export function externBodies(root: string, names: readonly string[], indexed: (r
   const wanted = [...new Set(names)].filter((n) => /^[A-Za-z_]\w*$/.test(n));
   if (!wanted.length) return out;
   const anyName = new RegExp(`\\b(${wanted.join('|')})[ \\t]*\\(`, 'g');
-  const walk = (rel: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(path.join(root, rel), { withFileTypes: true });
-    } catch {
-      return;
+  forEachUnindexedSource(root, indexed, (_rel, folder, text) => {
+    for (const name of definedIn(text, anyName)) {
+      const folders = out.get(name) ?? [];
+      if (!folders.includes(folder)) folders.push(folder);
+      out.set(name, folders);
     }
-    for (const e of entries) {
-      const child = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        if (!(rel === '' && NOT_KERNEL.has(e.name))) walk(child);
-      } else if (e.isFile() && e.name.endsWith('.c') && !indexed(child)) {
-        for (const name of definedIn(readFileSync(path.join(root, child), 'latin1'), anyName)) {
-          const folders = out.get(name) ?? [];
-          if (!folders.includes(rel)) folders.push(rel);
-          out.set(name, folders);
-        }
-      }
-    }
-  };
-  walk('');
+  });
   for (const folders of out.values()) folders.sort();
   return out;
 }

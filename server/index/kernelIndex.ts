@@ -60,6 +60,8 @@ export interface StoreMade {
 
 export interface IndexStats {
   files: number;
+  /** Of `files`, those held for their stores only (outside the indexed folders, see outsideStores.ts). */
+  outsideFiles: number;
   functions: number;
   structs: number;
   calls: number;
@@ -100,6 +102,11 @@ function slotKind(slot: string): HopKind {
 export class KernelIndex {
   readonly env = new TypeEnv();
   readonly files = new Map<string, FileFacts>();
+  /**
+   * Files outside the indexed folders, held for their stores into fields the scope calls through
+   * (outsideStores.ts): their functions are targets, their own calls are not the scope's.
+   */
+  readonly outside = new Set<string>();
   private flows = new Map<string, FileFlows>();
   private dirty = true;
   private typesChanged = true;
@@ -219,6 +226,7 @@ export class KernelIndex {
     this.env.remove(old, typedMacros(old));
     this.env.setGenerated(rel, undefined);
     this.files.delete(rel);
+    this.outside.delete(rel);
     this.flows.delete(rel);
     this.byFrom.delete(rel);
     this.typesChanged = true;
@@ -757,6 +765,8 @@ export class KernelIndex {
       calls += callCount(f);
       stores += f.stores.length;
       const fl = this.flows.get(rel)!;
+      // Files held for their stores (outside the scope): their calls are not the scope's to answer.
+      if (this.outside.has(rel)) continue;
       fl.sites.forEach((s, i) => {
         sites++;
         const info = this.siteInfo(rel, f.icalls[i], s);
@@ -765,6 +775,7 @@ export class KernelIndex {
     }
     return {
       files: this.files.size,
+      outsideFiles: this.outside.size,
       functions,
       structs: this.env.structs.size,
       calls,

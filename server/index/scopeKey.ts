@@ -20,3 +20,12 @@ export function scopeKey(include: string[], exclude: string[]): string {
     .digest('hex')
     .slice(0, 10);
 }
+
+/** Whether a tree-relative path lies in the scope (`include` as resolveScope gives it; [] = the whole tree). */
+export function inScope(rel: string, include: string[], exclude: string[]): boolean {
+  const under = (dir: string): boolean => {
+    const d = dir.replace(/\/+$/, '');
+    return rel === d || rel.startsWith(d + '/');
+  };
+  return (include.length === 0 || include.some(under)) && !exclude.some(under);
+}

@@ -18,6 +18,7 @@ const PHASES: Record<string, string> = {
   scan: 'scanning the tree',
   cache: 'loading the cache',
   parse: 'parsing',
+  outside: 'indexing stores outside the scope',
   save: 'saving the cache',
   done: 'resolving indirect calls',
 };

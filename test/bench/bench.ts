@@ -177,13 +177,24 @@ async function probeMain(cache: string): Promise<void> {
 async function main(): Promise<void> {
   const cache = mkdtempSync(path.join(os.tmpdir(), 'kpath-bench-cache-'));
   try {
-    const cold = indexRun('net', cache, []);
+    // The folders alone first (the files cscope is given), then what the default index adds: the
+    // files outside the scope that store into the fields it calls through (outsideStores.ts).
+    const cold = indexRun('net', cache, ['--no-outside']);
     row(
       `cold index, net scope (${NET_SCOPE.join(', ')}): ${cold.summary.sourceFiles} files, ${cold.summary.mbParsed} MB`,
       `${cold.seconds.toFixed(1)} s, peak RSS ${cold.peakMb} MB`,
       'peak RSS ≤ 2 GB',
     );
-    row('resolved indirect call sites (net scope)', `${cold.summary.resolvedSites} / ${cold.summary.indirectSites}`);
+    const outside = indexRun('net', cache, []);
+    row(
+      `then the stores outside the scope: walk of the other .c files, ${outside.summary.outsideFiles} files indexed, resolved again`,
+      `${outside.seconds.toFixed(1)} s, peak RSS ${outside.peakMb} MB`,
+    );
+    row(
+      'resolved indirect call sites (net scope)',
+      `${outside.summary.resolvedSites} / ${outside.summary.indirectSites} (${cold.summary.resolvedSites} from the folders alone)`,
+      '≥ 95 %',
+    );
     const warm = indexRun('net', cache, []);
     row(
       `warm start from cache (CLI: load + resolve all + stats, ${INDEX_NODE_FLAGS.join(' ')})`,

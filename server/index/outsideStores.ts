@@ -1,0 +1,75 @@
+// Stores from outside the indexed folders. A call in the scope through a field that nothing in the
+// scope stores into (`hdev->notify(hdev, evt)` in net/bluetooth, whose drivers live in
+// drivers/bluetooth) has no answer from the scope alone. The .c files outside it that store into
+// such a field are found by one text walk and indexed like any other file, flagged `outside`: their
+// functions become targets (with their stores as evidence), their own calls are not counted as the
+// scope's. Only fields with no store at all in the scope are looked for: a field the scope already
+// fills (`proto_ops.sendmsg`) keeps the scope's answer, and the walk stays small.
+import type { KernelIndex } from './kernelIndex';
+import { forEachUnindexedSource } from './unindexedSources';
+
+/** Field name → labels of the structs it may belong to (the slot's own and its general names'). */
+export type FieldNeeds = Map<string, Set<string>>;
+
+/**
+ * The fields called through in the scope's files (not `outside`) that the scope fills nowhere: no
+ * target, or only targets stored in files held from outside (asked again after they were added).
+ */
+export function neededFields(ix: KernelIndex): FieldNeeds {
+  const needs: FieldNeeds = new Map();
+  const fromOutside = (e: { file: string }): boolean => ix.outside.has(e.file);
+  for (const rel of ix.files.keys()) {
+    if (ix.outside.has(rel)) continue;
+    for (const s of ix.sitesIn(rel)) {
+      if (!s.slot || s.kind !== 'field' || !ix.targetsOf(s).every((t) => t.evidence.every(fromOutside))) continue;
+      // A field slot is `struct.member…field`; its general names start at the inner structs.
+      for (const slot of [s.slot, ...(s.general ?? [])]) {
+        const parts = slot.split('.');
+        if (parts.length < 2) continue;
+        const field = parts[parts.length - 1];
+        const structs = needs.get(field) ?? new Set<string>();
+        structs.add(parts[0]);
+        needs.set(field, structs);
+      }
+    }
+  }
+  return needs;
+}
+
+/**
+ * The .c files not indexed that store into a needed field: `.field = …` or `->field = …` in a file
+ * that names one of the field's structs (a table `static const struct hci_ops x = { .notify = f }`
+ * or an assignment in a file that declares `struct hci_dev *hdev`). A superset: the resolver then
+ * decides what each store really fills.
+ */
+export function filesStoringInto(root: string, needs: FieldNeeds, indexed: (rel: string) => boolean): string[] {
+  if (!needs.size) return [];
+  // Every `.name =` / `->name =`, then the name looked up: one simple pattern runs far faster over
+  // a gigabyte than an alternation of hundreds of names.
+  const store = /(?:\.|->)[ \t]*([A-Za-z_]\w*)[ \t]*=(?!=)/g;
+  const found: string[] = [];
+  forEachUnindexedSource(root, indexed, (rel, _folder, text) => {
+    store.lastIndex = 0;
+    for (let m = store.exec(text); m; m = store.exec(text)) {
+      const structs = needs.get(m[1]);
+      if (structs && [...structs].some((s) => hasWord(text, s))) {
+        found.push(rel);
+        return;
+      }
+    }
+  });
+  return found.sort();
+}
+
+function hasWord(text: string, word: string): boolean {
+  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+    const before = at > 0 ? text.charCodeAt(at - 1) : 32;
+    const after = text.charCodeAt(at + word.length);
+    if (!isWordChar(before) && !isWordChar(after)) return true;
+  }
+  return false;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
