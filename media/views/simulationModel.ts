@@ -4,6 +4,7 @@
 import {
   DEFAULT_SCENARIO,
   flagLetters,
+  packetToScript,
   parseScript,
   runScript,
   simulateScenario,
@@ -93,19 +94,9 @@ function stepOfPackets(packets: readonly WirePacket[], steps: readonly Step[]): 
 function rowsOf(packets: readonly WirePacket[], steps: readonly Step[], map?: SeqMap): TimelineRow[] {
   const at = stepOfPackets(packets, steps);
   return packets.map((p) => {
-    const syn = (p.flags & 0x02) !== 0;
     const hasAck = (p.flags & 0x10) !== 0;
     // Into the script's numbering (runner.ts maps the other way when it injects and compares).
-    let seq = p.seq;
-    let ack = p.ack;
-    if (map && p.direction === 'out') {
-      seq = p.seq + map.localIsn;
-      ack = p.ack - map.remoteOffset;
-    }
-    if (map && p.direction === 'in') {
-      seq = syn ? p.seq : p.seq - map.remoteOffset;
-      ack = p.ack + map.localIsn;
-    }
+    const { seq, ack } = map ? packetToScript(map, p) : p;
     return {
       id: p.id,
       atStep: at.get(p.id) ?? 0,

@@ -35,6 +35,12 @@ export interface CommandContext {
   note: (what: string) => void;
 }
 
+/** Sets a sysctl, remembering that the script picked its congestion control. */
+function sysctl(ctx: CommandContext, key: string, value: string): string | undefined {
+  if (key.endsWith('tcp_congestion_control')) ctx.host.caChosen = true;
+  return setSysctl(ctx.host.sysctl, key, value);
+}
+
 /** Runs a backtick block: one command per line, `\` continues a line. */
 export function runShell(ctx: CommandContext, text: string, depth = 0): void {
   const joined = text.replace(/\\\n/g, ' ');
@@ -61,7 +67,7 @@ function runOne(ctx: CommandContext, line: string, depth: number): void {
     for (const w of words.slice(1)) {
       if (w.startsWith('-')) continue;
       const eq = w.indexOf('=');
-      if (eq > 0) setSysctl(ctx.host.sysctl, w.slice(0, eq), evalArith(w.slice(eq + 1)));
+      if (eq > 0) sysctl(ctx, w.slice(0, eq), evalArith(w.slice(eq + 1)));
     }
     return;
   }
@@ -69,7 +75,7 @@ function runOne(ctx: CommandContext, line: string, depth: number): void {
     for (const w of words.slice(1)) {
       const eq = w.indexOf('=');
       if (eq <= 0) continue;
-      const prev = setSysctl(ctx.host.sysctl, w.slice(0, eq), evalArith(w.slice(eq + 1)));
+      const prev = sysctl(ctx, w.slice(0, eq), evalArith(w.slice(eq + 1)));
       if (prev !== undefined) ctx.restore.push([w.slice(0, eq), prev]);
     }
     return;

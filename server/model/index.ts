@@ -11,6 +11,7 @@ export type { Scenario, ScenarioResult } from './scenario';
 export { buildPcap } from './pcap';
 export type { LinkType } from './pcap';
 export { describePredicted, flagLetters } from './match';
-export type { SeqMap } from './match';
+export type { SeqMap } from './seqMap';
+export { packetToScript } from './seqMap';
 export type { Step, StepValue } from './tcp/trace';
 export type { WirePacket } from './tcp/types';

@@ -5,17 +5,11 @@
 
 import type { PacketEvent, TcpOptionSpec } from './packetdrill/ast';
 import { flagLetters } from './flags';
+import { packetToScript, SeqMap, toScript } from './seqMap';
 import type { WirePacket } from './tcp/types';
 
 export { flagLetters };
-
-/** Maps model sequence numbers into the script's numbering (packetdrill's ISN rewriting). */
-export interface SeqMap {
-  /** Script value of our ISN (from the first `> S` / `> S.` line). */
-  localIsn: number;
-  /** Added to inbound script seqs after an active open's SYN-ACK (whose seq is the peer's ISN). */
-  remoteOffset: number;
-}
+export type { SeqMap };
 
 function sortFlags(s: string): string {
   return [...s].sort().join('');
@@ -29,9 +23,9 @@ export function describeExpected(e: PacketEvent): string {
 }
 
 export function describePredicted(p: WirePacket, map: SeqMap): string {
-  const seq = p.seq + map.localIsn;
+  const { seq, ack } = packetToScript(map, p);
   const parts = [`${flagLetters(p.flags)} ${seq}:${seq + p.len}(${p.len})`];
-  if (p.flags & 0x10) parts.push(`ack ${p.ack - map.remoteOffset}`);
+  if (p.flags & 0x10) parts.push(`ack ${ack}`);
   parts.push(`win ${p.win}`);
   if (p.options.length) parts.push(`<${p.options.map(optionText).join(',')}>`);
   return parts.join(' ');
@@ -95,7 +89,7 @@ export function comparePacket(e: PacketEvent, pieces: WirePacket[], map: SeqMap,
   const expFlags = sortFlags(e.flags + (e.ackFlag ? '.' : ''));
   const got = sortFlags(flagLetters(last.flags));
   if (got !== expFlags) diffs.push(`flags ${e.flags}${e.ackFlag ? '.' : ''} expected, model sends ${flagLetters(last.flags)}`);
-  const seq = first.seq + map.localIsn;
+  const seq = toScript(map, 'local', first.seq);
   if (seq !== e.seq.start) diffs.push(`seq ${e.seq.start} expected, model sends ${seq}`);
   const len = pieces.reduce((a, p) => a + p.len, 0);
   if (len !== e.seq.len) diffs.push(`length ${e.seq.len} expected, model sends ${len}`);
@@ -108,7 +102,7 @@ export function comparePacket(e: PacketEvent, pieces: WirePacket[], map: SeqMap,
       diffs.push(`aggregated packets differ in flags, ack or window (${flagLetters(prev.flags)} then ${flagLetters(cur.flags)})`);
   }
   if (e.ack !== undefined && last.flags & 0x10) {
-    const ack = last.ack - map.remoteOffset;
+    const ack = toScript(map, 'remote', last.ack);
     if (ack !== e.ack) diffs.push(`ack ${e.ack} expected, model sends ${ack}`);
   }
   if (e.win !== undefined && last.win !== e.win) diffs.push(`win ${e.win} expected, model sends ${last.win}`);

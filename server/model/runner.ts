@@ -3,7 +3,8 @@
 // no rule for is reported as `unsupported: <what> at line N`; nothing is skipped silently.
 
 import { runShell, CommandContext } from './commands';
-import { comparePacket, describeExpected, SeqMap } from './match';
+import { comparePacket, describeExpected } from './match';
+import { SeqMap, toModel } from './seqMap';
 import type { EventTime, OtherPacketEvent, PacketEvent, Script, SyscallEvent, TimeSpec } from './packetdrill/ast';
 import { runPython } from './python';
 import { CallResult, tcpInfo } from './tcp/api';
@@ -158,6 +159,12 @@ class Runner {
       this.retryPending();
     }
     for (const p of this.pending) this.unsupported(`${p.ev.name}() still blocked at the end of the script`, p.ev.line);
+    // The kernel's built-in default is cubic, which the model runs; a host may default to another
+    // (the live 6.18 machine here: bbr, which the model does not have).
+    if (!this.h.caChosen && this.h.socks.length)
+      this.res.notes.push({
+        what: 'no congestion control chosen: the model runs cubic, the kernel default; a host that defaults to bbr paces and grows cwnd differently',
+      });
     this.res.unchecked.push(...this.h.outQueue.splice(0));
     for (const u of this.h.unsupported) this.res.unsupported.push(u);
     // Issues from the model and from the runner, in script order.
@@ -226,7 +233,7 @@ class Runner {
     }
     // Resynchronise past packets the script does not expect: if a later packet starts at the
     // expected sequence with the expected flags, the earlier ones are extras.
-    const want = ev.seq.start - this.map.localIsn;
+    const want = toModel(this.map, 'local', ev.seq.start);
     if (q.length && q[0].seq !== want) {
       const k = q.findIndex((p) => p.seq === want && ((p.flags & TCPHDR_SYN) !== 0) === ev.flags.includes('S'));
       if (k > 0) this.res.extra.push(...q.splice(0, k));
@@ -250,14 +257,14 @@ class Runner {
     if (syn && !(flags & TCPHDR_ACK)) this.map.remoteOffset = 0;
     const seg: Segment = {
       flags,
-      seq: syn ? ev.seq.start : ev.seq.start + this.map.remoteOffset,
-      ack: ev.ack !== undefined ? ev.ack - this.map.localIsn : 0,
+      seq: syn ? ev.seq.start : toModel(this.map, 'remote', ev.seq.start),
+      ack: ev.ack !== undefined ? toModel(this.map, 'local', ev.ack) : 0,
       win: ev.win ?? 0,
       len: ev.seq.len,
       // SACK blocks number our bytes like the ack field does.
       options: (Array.isArray(ev.options) ? ev.options : []).map((o) =>
         o.kind === 'sack'
-          ? { ...o, blocks: o.blocks.map(([l, r]): [number, number] => [l - this.map.localIsn, r - this.map.localIsn]) }
+          ? { ...o, blocks: o.blocks.map(([l, r]): [number, number] => [toModel(this.map, 'local', l), toModel(this.map, 'local', r)]) }
           : o,
       ),
     };

@@ -10,6 +10,7 @@ import {
   sys_fcntl,
   sys_listen,
   sys_recvmsg,
+  sys_sendfile,
   sys_sendmsg,
   sys_setsockopt,
   sys_shutdown,
@@ -29,6 +30,8 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
   const a = ev.args;
   const fd = num(a[0]);
   let r: CallResult;
+  const file = h.files.get(fd);
+  if (file) return { result: fileCall(h, ev, fd, file), notes };
   switch (ev.name) {
     case 'socket': {
       const newFd = ev.result !== undefined && ev.result >= 0 ? ev.result : h.socks.length + 3;
@@ -56,20 +59,23 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
       r = sys_connect(h, fd);
       break;
     case 'write':
+    case 'writev':
     case 'send':
     case 'sendto':
     case 'sendmsg': {
-      const iov = byteCounts(ev.name, ev.name === 'sendmsg' ? iovExprs(a[1]) : [a[2]]);
-      r = 'unsupported' in iov ? iov : sys_sendmsg(h, fd, iov, ev.name === 'write' ? 0 : msgFlags(ev.name === 'sendmsg' ? a[2] : a[3]));
+      const iov = byteCounts(ev.name, ev.name === 'sendmsg' ? iovExprs(a[1]) : ev.name === 'writev' ? iovLens(a[1]) : [a[2]]);
+      const flags = ev.name === 'write' || ev.name === 'writev' ? 0 : msgFlags(ev.name === 'sendmsg' ? a[2] : a[3]);
+      r = 'unsupported' in iov ? iov : sys_sendmsg(h, fd, iov, flags);
       if (ev.name === 'sendmsg' && hasControl(a[1])) notes.push('sendmsg control messages');
       break;
     }
     case 'read':
+    case 'readv':
     case 'recv':
     case 'recvfrom':
     case 'recvmsg': {
-      const iov = byteCounts(ev.name, ev.name === 'recvmsg' ? iovExprs(a[1]) : [a[2]]);
-      const flags = ev.name === 'read' ? 0 : msgFlags(ev.name === 'recvmsg' ? a[2] : a[3]);
+      const iov = byteCounts(ev.name, ev.name === 'recvmsg' ? iovExprs(a[1]) : ev.name === 'readv' ? iovLens(a[1]) : [a[2]]);
+      const flags = ev.name === 'read' || ev.name === 'readv' ? 0 : msgFlags(ev.name === 'recvmsg' ? a[2] : a[3]);
       r =
         'unsupported' in iov
           ? iov
@@ -90,6 +96,16 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
       break;
     case 'fcntl':
       r = sys_fcntl(h, fd, ident(a[1]), a[2] ? idents(a[2]) : []);
+      break;
+    case 'open': {
+      // A regular file (packetdrill creates it for real); sendfile() reads from it.
+      const newFd = ev.result !== undefined && ev.result >= 0 ? ev.result : h.socks.length + h.files.size + 3;
+      h.files.set(newFd, { size: 0, pos: 0 });
+      r = { ret: newFd };
+      break;
+    }
+    case 'sendfile':
+      r = sendfile(h, fd, a);
       break;
     default:
       r = { unsupported: `system call ${ev.name}()` };
@@ -128,8 +144,57 @@ function msgFlags(e: Expr | undefined): number {
 function iovExprs(e: Expr | undefined): (Expr | undefined)[] {
   if (!e || e.t !== 'struct') return [];
   const f = e.fields.find((x) => x.name?.startsWith('msg_iov'));
-  if (!f || f.value.t !== 'array') return [];
-  return f.value.items.map((it) => (it.t === 'struct' ? it.fields[1]?.value : undefined));
+  return f ? iovLens(f.value) : [];
+}
+
+/** The length expressions of an iovec array `[{..., len}, ...]` (writev, readv, msg_iov). */
+function iovLens(e: Expr | undefined): (Expr | undefined)[] {
+  if (!e || e.t !== 'array') return [];
+  return e.items.map((it) => (it.t === 'struct' ? it.fields[1]?.value : undefined));
+}
+
+/** Calls on a regular file: write() grows it at the file position, close() forgets it. */
+function fileCall(h: Host, ev: SyscallEvent, fd: number, file: { size: number; pos: number }): CallResult {
+  if (ev.name === 'close') {
+    h.files.delete(fd);
+    return { ret: 0 };
+  }
+  if (ev.name !== 'write') return { unsupported: `${ev.name}() on a regular file` };
+  const n = byteCounts(ev.name, [ev.args[2]]);
+  if ('unsupported' in n) return n;
+  file.pos += n[0];
+  file.size = Math.max(file.size, file.pos);
+  return { ret: n[0] };
+}
+
+/** Bytes one do_splice_read moves into the internal pipe: its 16 page buffers, from the file
+ * position's page offset on. */
+const PIPE_PAGES = 16;
+const PAGE_SIZE = 4096;
+
+/** sendfile(out_fd, in_fd, offset, count): the file's bytes from `offset` (or its position) up
+ * to `count`, in pipe-fulls (splice_direct_to_actor). */
+function sendfile(h: Host, outFd: number, a: Expr[]): CallResult {
+  const file = h.files.get(num(a[1]));
+  if (!file) return { unsupported: 'sendfile() from something other than a file the script opened' };
+  const off = a[2]?.t === 'array' ? num(a[2]) : file.pos;
+  const count = byteCounts('sendfile', [a[3]]);
+  if ('unsupported' in count || !Number.isSafeInteger(off)) return 'unsupported' in count ? count : { unsupported: 'sendfile() offset' };
+  const avail = Math.max(0, file.size - off);
+  let len = Math.min(count[0], avail);
+  const pieces: Array<{ len: number; more: boolean }> = [];
+  let pos = off;
+  while (len > 0) {
+    const n = Math.min(len, PIPE_PAGES * PAGE_SIZE - (pos % PAGE_SIZE));
+    len -= n;
+    pos += n;
+    // SPLICE_F_MORE stays set while the request is not met by what has been read.
+    pieces.push({ len: n, more: len > 0 || count[0] > avail });
+  }
+  if (!pieces.length) return { ret: 0 };
+  const r = sys_sendfile(h, outFd, pieces, count[0] > avail);
+  if ('ret' in r && r.ret > 0 && a[2]?.t !== 'array') file.pos += r.ret;
+  return r;
 }
 
 /** MAX_RW_COUNT (INT_MAX & PAGE_MASK): the most one read or write moves in Linux. */

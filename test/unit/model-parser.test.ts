@@ -174,3 +174,23 @@ test('syntax errors carry the script line', () => {
   assert.equal(syntaxError('0 listen(3, 1) = 0\nhello world').line, 2);
   assert.match(syntaxError('+0 < S 0:0(0) win 1 <mss 1000').message, /^line 1: unterminated TCP option list/);
 });
+
+test('strings are one token everywhere: `=`, `,` and brackets inside them are not syntax', () => {
+  const s = parseScript(
+    [
+      '0 setsockopt(3, SOL_SOCKET, SO_X, {"a=b"}, 4) = 0',
+      '+0 setsockopt(3, SOL_TCP, TCP_CONGESTION, "cu\\",bic)", 5) = 0',
+      '+0 sendmsg(4, {msg_name("a,b=c")=..., msg_iov(1)=[{..., 10}]}, 0) = 10',
+    ].join('\n'),
+  );
+  const args = s.events.map((e) => (e as SyscallEvent).args);
+  assert.deepEqual(args[0][3], { t: 'struct', fields: [{ value: { t: 'str', v: 'a=b' } }] });
+  assert.equal(args[1].length, 5, 'the escaped quote does not end the string');
+  assert.deepEqual(args[1][3], { t: 'str', v: 'cu\\",bic)' });
+  const msg = args[2][1];
+  assert.ok(msg.t === 'struct');
+  assert.deepEqual(
+    msg.fields.map((f) => f.name),
+    ['msg_name("a,b=c")', 'msg_iov(1)'],
+  );
+});

@@ -15,6 +15,7 @@ import {
   TcpOptionSpec,
   TimeSpec,
 } from './ast';
+import { scanTopLevel } from './lexer';
 import { splitStatements } from './statements';
 
 // A number that does not swallow the first dot of `...` (as in `+0...0.1`).
@@ -200,44 +201,25 @@ function parseSyscall(text: string, time: EventTime, line: number): SyscallEvent
   return ev;
 }
 
+/** The bracket closing the one that opens at `open`. */
 function matchBracket(s: string, open: number): number {
-  let depth = 0;
-  for (let k = open; k < s.length; k++) {
-    const c = s[k];
-    if (c === '"') {
-      k = s.indexOf('"', k + 1);
-      if (k < 0) return -1;
-    } else if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') {
-      depth--;
-      if (depth === 0) return k;
-    }
-  }
-  return -1;
+  return scanTopLevel(s, open, (_k, c, depth) => depth === 0 && (c === ')' || c === ']' || c === '}'));
 }
 
 /** Splits on commas that are not inside brackets or strings. */
 export function splitTopLevel(s: string): string[] {
+  const cuts: number[] = [];
+  scanTopLevel(s, 0, (k, c, depth) => {
+    if (c === ',' && depth === 0) cuts.push(k);
+    return false;
+  });
   const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (let k = 0; k < s.length; k++) {
-    const c = s[k];
-    if (c === '"') {
-      const end = s.indexOf('"', k + 1);
-      const stop = end < 0 ? s.length : end + 1;
-      cur += s.slice(k, stop);
-      k = stop - 1;
-      continue;
-    }
-    if (c === '(' || c === '[' || c === '{') depth++;
-    if (c === ')' || c === ']' || c === '}') depth--;
-    if (c === ',' && depth === 0) {
-      out.push(cur.trim());
-      cur = '';
-    } else cur += c;
+  let from = 0;
+  for (const k of [...cuts, s.length]) {
+    const part = s.slice(from, k).trim();
+    if (part || k < s.length) out.push(part);
+    from = k + 1;
   }
-  if (cur.trim()) out.push(cur.trim());
   return out;
 }
 
@@ -262,13 +244,7 @@ export function parseExpr(raw: string): Expr {
   return { t: 'raw', text: s };
 }
 
+/** The `=` of a struct field (`name=value`), outside brackets and strings. */
 function topLevelEquals(s: string): number {
-  let depth = 0;
-  for (let k = 0; k < s.length; k++) {
-    const c = s[k];
-    if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') depth--;
-    else if (c === '=' && depth === 0) return k;
-  }
-  return -1;
+  return scanTopLevel(s, 0, (_k, c, depth) => c === '=' && depth === 0);
 }

@@ -3,6 +3,7 @@
 // Comments (`//` to end of line, `/* */`) are dropped here so the parser never sees them.
 
 import { PktSyntaxError } from './ast';
+import { stringEnd } from './lexer';
 
 export interface Statement {
   line: number; // 1-based line of the statement's first character
@@ -59,8 +60,9 @@ export function splitStatements(src: string): Statement[] {
     }
     if (c === '"') {
       begin();
-      let j = i + 1;
-      while (j < src.length && src[j] !== '"' && src[j] !== '\n') j += src[j] === '\\' ? 2 : 1;
+      // An unterminated string ends at the end of its line (the parser then names it).
+      let j = stringEnd(src, i, true);
+      if (j < 0) j = Math.max(i, src.indexOf('\n', i) < 0 ? src.length : src.indexOf('\n', i) - 1);
       cur += src.slice(i, j + 1);
       i = j + 1;
       continue;

@@ -2,7 +2,7 @@
 // queue, RTT samples, congestion control and the pacing rate.
 
 import { TCPHDR_FIN, TCPHDR_SYN, TCP_NAGLE_OFF } from './constants';
-import { cubictcp_acked, tcp_slow_start_after_idle_check } from './cong';
+import { icsk_ca_ops, tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
 import { __tcp_push_pending_frames } from './output';
 import {
@@ -13,16 +13,17 @@ import {
   tcp_sacktag_write_queue,
   tcp_xmit_retransmit_queue,
 } from './recovery';
+import { tcp_remove_reno_sacks } from './reno';
 import { tcp_ack_update_rtt, tcp_update_pacing_rate } from './rtt';
 import { packetsOut, tcp_current_mss, tcp_sync_mss } from './sock';
-import { armReoTimer, armRetransmitCheck, cancelXmitTimer, clearProbeTimer, tcp_set_xmit_timer } from './timers';
+import { armReoTimer, inet_csk_clear_xmit_timer, tcp_rearm_rto, tcp_set_xmit_timer } from './timers';
 import { skbLen, TcpSock, truesizeFor } from './types';
 import { Segment } from './segment';
 
 /** tcp_clean_rtx_queue: drop what the ACK covers (trimming a partly acked TSO skb); returns the
  * segments newly acked (and newly delivered: not SACKed before) and takes the RTT sample, never
  * from a retransmitted skb (Karn). */
-export function cleanRtxQueue(
+export function tcp_clean_rtx_queue(
   h: Host,
   sk: TcpSock,
   ack: number,
@@ -52,7 +53,6 @@ export function cleanRtxQueue(
       sk.rtxQueue.shift();
       n = skb.pcount;
       if (!(skb.flags & TCPHDR_SYN)) dataAcked = true;
-      sk.wmemQueued = Math.max(0, sk.wmemQueued - skbLen(skb));
     }
     acked += n;
     if (!skb.sackedAcked) delivered += n;
@@ -68,7 +68,7 @@ export function cleanRtxQueue(
     const seqRtt = (h.nowNs - firstTx) / 1000;
     const caRtt = (h.nowNs - lastTx) / 1000;
     tcp_ack_update_rtt(h, sk, Math.floor(seqRtt), Math.floor(caRtt));
-    cubictcp_acked(h, sk, Math.floor(caRtt));
+    icsk_ca_ops(sk).pkts_acked?.(h, sk, Math.floor(caRtt));
   }
   return { acked, delivered, dataAcked, origAcked, firstTx, lastTx };
 }
@@ -102,17 +102,18 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
   tcp_ack_update_window(h, sk, seg);
   const sack = sk.sackOk && blocks.length ? tcp_sacktag_write_queue(h, sk, blocks) : { sacked: 0, orig: false };
   sk.sndUna = ack;
-  const res = cleanRtxQueue(h, sk, ack);
+  const res = tcp_clean_rtx_queue(h, sk, ack);
   const notDup = seg.len > 0 || sk.sndWnd !== priorWnd || ack > priorUna;
   const dupack = !notDup && priorPackets > 0 && !(seg.flags & TCPHDR_FIN);
-  if (dupack && !sk.sackOk) h.flagUnsupported('duplicate ACK without SACK (NewReno fast retransmit is not modelled)');
   const flags: AckFlags = {
     sndUnaAdvanced: ack > priorUna,
     dataAcked: res.dataAcked,
     dataSacked: sack.sacked > 0,
     origSackAcked: res.origAcked || sack.orig,
     notDup,
-    delivered: res.delivered + sack.sacked,
+    // Without SACK, tcp_remove_reno_sacks: segments already counted by duplicate ACKs are not
+    // delivered again.
+    delivered: sk.sackOk ? res.delivered + sack.sacked : tcp_remove_reno_sacks(sk, res.acked),
   };
   if (ack > priorUna) {
     sk.recovery.retransmits = 0;
@@ -128,7 +129,7 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
     });
   }
   if (setXmitTimer) {
-    cancelXmitTimer(sk);
+    inet_csk_clear_xmit_timer(sk, 'retrans');
     tcp_set_xmit_timer(h, sk);
   }
   h.trace.step('tcp_ack', sk.id, `snd_una ${priorUna} → ${ack}: ${res.acked} segments acked, ${packetsOut(sk)} still in flight`, {
@@ -145,7 +146,7 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
     if (Math.min(head.endSeq, head.seq + sk.mssCache) <= sk.sndUna + sk.sndWnd) {
       sk.backoff = 0;
       if (sk.probeTimerNs !== undefined) {
-        clearProbeTimer(sk);
+        inet_csk_clear_xmit_timer(sk, 'probe0');
         h.trace.step('tcp_ack_probe', sk.id, 'window reopened: zero-window probe timer cleared');
       }
     }
@@ -161,7 +162,7 @@ function tcp_xmit_recovery(h: Host, sk: TcpSock, rexmit: 'none' | 'new' | 'lost'
     if (sk.sndNxt > sk.recovery.highSeq) return;
     sk.recovery.frto = false;
   }
-  if (tcp_xmit_retransmit_queue(h, sk)) armRetransmitCheck(h, sk);
+  if (tcp_xmit_retransmit_queue(h, sk)) tcp_rearm_rto(h, sk);
 }
 
 /** tcp_ack_update_window: take the peer's (scaled) window if this segment is newer. */

@@ -2,12 +2,24 @@
 // accept(), write()/send*(), read()/recv*(), close(). Each returns what the kernel would return,
 // or `unsupported` with the reason when the model has no rule for it.
 
-import { MSG_ERRQUEUE, MSG_FASTOPEN, TCPHDR_SYN, TCP_NAGLE_CORK, TCP_NAGLE_OFF, TCP_NAGLE_PUSH, TFO_CLIENT_ENABLE } from './constants';
-import { initCongestion } from './cong';
+import {
+  MSG_ERRQUEUE,
+  MSG_FASTOPEN,
+  MSG_MORE,
+  SOCK_MIN_SNDBUF,
+  TCPHDR_SYN,
+  WMEM_MAX,
+  TCP_NAGLE_CORK,
+  TCP_NAGLE_OFF,
+  TCP_NAGLE_PUSH,
+  TFO_CLIENT_ENABLE,
+} from './constants';
+import { initCongestion, tcp_ca_find } from './cong';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
-import { tcp_send_fin, tcp_sendmsg_locked } from './sendmsg';
-import { createSock, findByFd, tcp_sync_mss } from './sock';
+import { SendResult, tcp_push, tcp_send_fin, tcp_sendmsg_locked, tcp_xmit_size_goal } from './sendmsg';
+import { sk_stream_memory_free, sk_stream_write_space } from './sndbuf';
+import { createSock, findByFd, tcp_current_mss, tcp_sync_mss } from './sock';
 import { rcvWscaleFor, tcp_transmit_skb } from './transmit';
 import { Skb, TcpSock, truesizeFor } from './types';
 
@@ -43,10 +55,16 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
     case 'SO_MARK':
     case 'TCP_INQ':
     case 'SO_RCVBUF':
+      return { ret: 0 };
     case 'TCP_NOTSENT_LOWAT':
+      sk.notsentLowat = n;
+      // do_tcp_setsockopt calls sk_write_space at once: a higher mark may wake a writer.
+      sk_stream_write_space(h, sk);
       return { ret: 0 };
     case 'SO_SNDBUF':
-      sk.sndbuf = Math.max(2 * n, 4608);
+      // sk_setsockopt: capped by net.core.wmem_max, doubled for overhead, and locked.
+      sk.sndbuf = Math.max(2 * Math.min(n, WMEM_MAX), SOCK_MIN_SNDBUF);
+      sk.sndbufLocked = true;
       return { ret: 0 };
     case 'SO_ZEROCOPY':
       sk.zerocopyEnabled = n !== 0;
@@ -76,7 +94,8 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
       sk.fastopenQlen = n;
       return { ret: 0 };
     case 'TCP_CONGESTION':
-      if (value !== 'reno' && value !== 'cubic') return { unsupported: `congestion control '${String(value)}'` };
+      if (typeof value !== 'string' || !tcp_ca_find(value)) return { unsupported: `congestion control '${String(value)}'` };
+      h.caChosen = true;
       sk.congestion = initCongestion(value);
       return { ret: 0 };
     default:
@@ -190,9 +209,63 @@ export function sys_sendmsg(h: Host, fd: number, iov: number[], flags: number): 
     return r;
   }
   if (sk.state === 'LISTEN') return err('ENOTCONN');
-  const r = tcp_sendmsg_locked(h, sk, iov, flags);
+  return sendResult(h, sk, tcp_sendmsg_locked(h, sk, iov, flags, 0), flags);
+}
+
+/** One tcp_sendmsg_locked call of a sendfile(): a pipe-full of page-cache pages. */
+export interface SplicePiece {
+  len: number;
+  /** MSG_MORE: splice_direct_to_actor has more to read (SPLICE_F_MORE). */
+  more: boolean;
+}
+
+/** sendfile() → do_splice_direct: each pipe-full (at most 16 pages) is one tcp_sendmsg_locked
+ * call with MSG_SPLICE_PAGES, MSG_MORE while more is to come; the pages become skb fragments, sized
+ * by size_goal like copied data. A read that hits the end of the file first ends with
+ * tcp_splice_eof, which pushes what MSG_MORE held back. */
+export function sys_sendfile(h: Host, fd: number, pieces: SplicePiece[], eof: boolean): CallResult {
+  const sk = sock(h, fd);
+  if (!sk) return err('EBADF');
+  if (sk.state === 'LISTEN') return err('ENOTCONN');
+  let sent = 0;
+  for (let k = 0; k < pieces.length; k++) {
+    const r = tcp_sendmsg_locked(h, sk, [pieces[k].len], pieces[k].more ? MSG_MORE : 0, 0);
+    if (r.errno) return sent ? { ret: sent } : err(r.errno);
+    if (r.rest) {
+      if (k < pieces.length - 1) return { unsupported: 'sendfile() sleeping for send-buffer memory before its last pipe-full' };
+      return plus(sent, sendResult(h, sk, r, 0));
+    }
+    sent += r.copied;
+  }
+  if (eof && sent) {
+    h.trace.step('tcp_splice_eof', sk.id, 'end of file before the count: push what MSG_MORE held');
+    tcp_push(h, sk, 0, tcp_current_mss(h, sk), sk.nonagle, tcp_xmit_size_goal(h, sk, tcp_current_mss(h, sk), true));
+  }
+  return { ret: sent };
+}
+
+/** `r` with `n` more bytes to its return value, also once a sleeping call completes. */
+function plus(n: number, r: CallResult): CallResult {
+  if ('pending' in r) return { pending: true, retry: () => plus(n, r.retry()) };
+  if ('ret' in r && r.ret >= 0) return { ret: r.ret + n };
+  return r;
+}
+
+/** A write that found the send buffer full sleeps in sk_stream_wait_memory until
+ * sk_stream_write_space wakes it with memory free, then copies the rest; a reset or shutdown
+ * meanwhile ends it with what was copied, or EPIPE. */
+function sendResult(h: Host, sk: TcpSock, r: SendResult, flags: number): CallResult {
   if (r.errno) return err(r.errno);
-  return { ret: r.copied };
+  const rest = r.rest;
+  if (!rest) return { ret: r.copied };
+  const wait = (): CallResult => {
+    if (sk.state !== 'ESTABLISHED' && sk.state !== 'CLOSE_WAIT') return r.copied ? { ret: r.copied } : err('EPIPE');
+    if (!sk.writeSpaceWoken || !sk_stream_memory_free(h, sk)) return { pending: true, retry: wait };
+    sk.writeSpaceWoken = false;
+    h.trace.step('sk_stream_wait_memory', sk.id, `writer woken: ${r.copied} bytes copied so far, ${rest.reduce((a, b) => a + b, 0)} to go`);
+    return sendResult(h, sk, tcp_sendmsg_locked(h, sk, rest, flags, r.copied), flags);
+  };
+  return { pending: true, retry: wait };
 }
 
 export function sys_recvmsg(h: Host, fd: number, len: number, flags: number): CallResult {

@@ -1,5 +1,7 @@
 // Congestion control on each ACK: slow start, Reno's additive increase and CUBIC's growth
-// (net/ipv4/tcp_cong.c, net/ipv4/tcp_cubic.c), with CUBIC's HyStart exit from slow start.
+// (net/ipv4/tcp_cong.c, net/ipv4/tcp_cubic.c), with CUBIC's HyStart exit from slow start. The
+// stack reaches a module only through its ops table (struct tcp_congestion_ops), as the kernel
+// does through icsk_ca_ops.
 
 import type { Host } from './host';
 import { GSO_MAX_SIZE } from './sock';
@@ -15,9 +17,34 @@ const CUBE_RTT_SCALE = BIC_SCALE * 10;
 const CUBE_FACTOR = 2 ** (10 + 3 * BICTCP_HZ) / CUBE_RTT_SCALE;
 const BETA_SCALE_FRIENDLY = Math.floor((8 * (BICTCP_BETA_SCALE + BETA)) / 3 / (BICTCP_BETA_SCALE - BETA));
 
+/** struct tcp_congestion_ops: the hooks of a congestion control module that the model uses. */
+export interface TcpCongestionOps {
+  name: CongestionState['algo'];
+  /** New slow-start threshold on a loss (mandatory). */
+  ssthresh(sk: TcpSock): number;
+  /** cwnd growth on an ACK outside a reduction (mandatory). */
+  cong_avoid(h: Host, sk: TcpSock, acked: number): void;
+  /** CA_EVENT_TX_START: data leaves with nothing in flight. */
+  cwnd_event_tx_start?(h: Host, sk: TcpSock): void;
+  /** An RTT sample from an ACK (µs). */
+  pkts_acked?(h: Host, sk: TcpSock, rttUs: number): void;
+  /** icsk_ca_state changes. */
+  set_state?(h: Host, sk: TcpSock, state: TcpSock['caState']): void;
+}
+
+/** icsk_ca_ops: the socket's congestion control module. */
+export function icsk_ca_ops(sk: TcpSock): TcpCongestionOps {
+  return CA_OPS[sk.congestion.algo];
+}
+
+/** The modules a script may pick with TCP_CONGESTION or the sysctl. */
+export function tcp_ca_find(name: string): TcpCongestionOps | undefined {
+  return Object.values(CA_OPS).find((ops) => ops.name === name);
+}
+
 export function initCongestion(name: string): CongestionState {
   return {
-    algo: name === 'reno' ? 'reno' : 'cubic',
+    algo: tcp_ca_find(name)?.name ?? 'cubic',
     cnt: 0,
     lastMaxCwnd: 0,
     lastCwnd: 0,
@@ -157,9 +184,9 @@ const HYSTART_ACK_DELTA_US = 2000;
 const HYSTART_MIN_SAMPLES = 8;
 
 /** cubictcp_acked: track the minimum delay, and look for the end of slow start (HyStart). */
-export function cubictcp_acked(h: Host, sk: TcpSock, rttUs: number): void {
+function cubictcp_acked(h: Host, sk: TcpSock, rttUs: number): void {
   const ca = sk.congestion;
-  if (ca.algo !== 'cubic' || rttUs < 0) return;
+  if (rttUs < 0) return;
   // Discard delay samples right after a loss episode began a new epoch.
   if (ca.epochStart && h.jiffies() - ca.epochStart < 1000) return;
   const delay = rttUs || 1;
@@ -219,21 +246,54 @@ function hystart_update(h: Host, sk: TcpSock, delay: number): void {
 
 /** tcp_cong_avoid: the congestion module's cong_avoid hook. */
 export function tcp_cong_avoid(h: Host, sk: TcpSock, acked: number): void {
-  if (sk.congestion.algo === 'reno') tcp_reno_cong_avoid(h, sk, acked);
-  else cubictcp_cong_avoid(h, sk, acked);
+  icsk_ca_ops(sk).cong_avoid(h, sk, acked);
   sk.sndCwndStamp = h.jiffies();
 }
 
-/** CA_EVENT_TX_START (bictcp_cwnd_event): after idle, shift the cubic epoch by the idle time. */
-export function tcp_ca_event_tx_start(h: Host, sk: TcpSock): void {
+/** cubictcp_cwnd_event(CA_EVENT_TX_START): after idle, shift the cubic epoch by the idle time so
+ * the curve does not jump ahead. */
+function cubictcp_cwnd_event_tx_start(h: Host, sk: TcpSock): void {
   const ca = sk.congestion;
-  if (ca.algo !== 'cubic' || !ca.epochStart) return;
+  if (!ca.epochStart) return;
   const delta = h.jiffies() - sk.lsndtime;
   if (delta > 0) {
     ca.epochStart += delta;
     if (ca.epochStart > h.jiffies()) ca.epochStart = h.jiffies();
   }
 }
+
+/** tcp_reno_ssthresh: half the window, at least 2. */
+function tcp_reno_ssthresh(sk: TcpSock): number {
+  return Math.max(sk.cwnd >> 1, 2);
+}
+
+/** cubictcp_recalc_ssthresh: beta (0.7) of cwnd; with fast convergence, remember a lower peak. */
+function cubictcp_recalc_ssthresh(sk: TcpSock): number {
+  const ca = sk.congestion;
+  ca.epochStart = 0;
+  if (sk.cwnd < ca.lastMaxCwnd) ca.lastMaxCwnd = Math.floor((sk.cwnd * (BICTCP_BETA_SCALE + BETA)) / (2 * BICTCP_BETA_SCALE));
+  else ca.lastMaxCwnd = sk.cwnd;
+  return Math.max(Math.floor((sk.cwnd * BETA) / BICTCP_BETA_SCALE), 2);
+}
+
+/** cubictcp_state: entering Loss (an RTO) starts CUBIC over (bictcp_reset, bictcp_hystart_reset). */
+function cubictcp_state(h: Host, sk: TcpSock, state: TcpSock['caState']): void {
+  if (state !== 'Loss') return;
+  sk.congestion = initCongestion('cubic');
+  bictcp_hystart_reset(h, sk);
+}
+
+const CA_OPS: Record<CongestionState['algo'], TcpCongestionOps> = {
+  reno: { name: 'reno', ssthresh: tcp_reno_ssthresh, cong_avoid: tcp_reno_cong_avoid },
+  cubic: {
+    name: 'cubic',
+    ssthresh: cubictcp_recalc_ssthresh,
+    cong_avoid: cubictcp_cong_avoid,
+    cwnd_event_tx_start: cubictcp_cwnd_event_tx_start,
+    pkts_acked: cubictcp_acked,
+    set_state: cubictcp_state,
+  },
+};
 
 /** tcp_current_ssthresh: before shrinking cwnd, remember how far it got. */
 export function tcp_current_ssthresh(sk: TcpSock): number {

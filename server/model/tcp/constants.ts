@@ -52,9 +52,20 @@ export const GSO_LEGACY_MAX_SIZE = 65536;
 export const GSO_MAX_SEGS = 65535;
 /** Bytes of one sk_page_frag page (order-3 allocation) that copied data is packed into. */
 export const PAGE_FRAG_SIZE = 32768;
-/** skb->truesize beyond the payload: sk_buff + skb_shared_info + MAX_TCP_HEADER headroom. What
- * matters for TSQ and autocork is that equal payloads give equal truesizes. */
-export const SKB_TRUESIZE_OVERHEAD = 768;
+/** MAX_TCP_HEADER: L1_CACHE_ALIGN(128 + MAX_HEADER); 256 on the live kernel (no tunnel headroom
+ * configured), which the send-buffer thresholds of test/fixtures/pkt/live/sndbuf-*.pkt confirm. */
+export const MAX_TCP_HEADER = 256;
+/** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) and SKB_DATA_ALIGN(sizeof(struct sk_buff)). */
+export const SKB_DATA_ALIGNED_SHINFO = 320;
+export const SKB_DATA_ALIGNED_SK_BUFF = 256;
+/** SOCK_MIN_SNDBUF: twice TCP_SKB_MIN_TRUESIZE (2048 + the sk_buff). */
+export const SOCK_MIN_SNDBUF = 2 * (2048 + SKB_DATA_ALIGNED_SK_BUFF);
+/** net.core.wmem_max's default: the most SO_SNDBUF may ask for. */
+export const WMEM_MAX = 212992;
+/** skb->truesize beyond the payload (tcp_stream_alloc_skb: SKB_TRUESIZE(skb_end_offset)): the
+ * MAX_TCP_HEADER head sits in skb_small_head_cache with the shared info, plus the sk_buff: 832
+ * bytes. It counts against sk_sndbuf (sk_wmem_queued) and in TSQ's limit. */
+export const SKB_TRUESIZE_OVERHEAD = MAX_TCP_HEADER + SKB_DATA_ALIGNED_SK_BUFF + SKB_DATA_ALIGNED_SHINFO;
 
 export const TFO_CLIENT_ENABLE = 0x1;
 export const TFO_SERVER_ENABLE = 0x2;

@@ -9,6 +9,7 @@ import {
   TFO_SERVER_ENABLE,
   TFO_SERVER_WO_SOCKOPT1,
 } from './constants';
+import { tcp_init_buffer_space } from './sndbuf';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
 import { tcp_update_pacing_rate } from './rtt';
@@ -16,7 +17,7 @@ import { createSock, tcp_sync_mss } from './sock';
 import { rcvWscaleFor, tcp_send_ack, tcp_send_synack } from './transmit';
 import { Skb, TcpOption, TcpSock, truesizeFor } from './types';
 import { DEFAULT_RCV_WND, LISTEN_PORT, optFo, optMss, optTs, optWscale, Segment } from './segment';
-import { cleanRtxQueue } from './ack';
+import { tcp_clean_rtx_queue } from './ack';
 
 function applyPeerOptions(h: Host, sk: TcpSock, o: TcpOption[], weSentTs: boolean): void {
   const mss = optMss(o);
@@ -40,6 +41,8 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.remote = { ip: h.remoteIp, port: h.ephemeralPort() };
   sk.nonagle = lsk.nonagle;
   sk.sndbuf = lsk.sndbuf;
+  sk.sndbufLocked = lsk.sndbufLocked;
+  sk.notsentLowat = lsk.notsentLowat;
   sk.zerocopyEnabled = lsk.zerocopyEnabled;
   sk.userMss = lsk.userMss;
   sk.congestion = { ...lsk.congestion };
@@ -74,6 +77,11 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
       sk.rcvNxt += seg.len;
       sk.readable += seg.len;
       sk.fastopenChild = true;
+      // tcp_create_openreq_child runs on the SYN itself here and scales its window.
+      sk.sndWnd = seg.win * 2 ** sk.sndWscale;
+      sk.maxWindow = sk.sndWnd;
+      tcp_sync_mss(h, sk);
+      tcp_init_buffer_space(h, sk);
       lsk.acceptQueue.push(sk);
       h.trace.step(
         'tcp_try_fastopen',
@@ -128,11 +136,12 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
     h.tfoCookies.set(sk.remote.ip, fo.cookie);
     h.trace.step('tcp_fastopen_cache_set', sk.id, `Fast Open cookie ${fo.cookie} cached for ${sk.remote.ip}`);
   }
-  cleanRtxQueue(h, sk, seg.ack);
+  tcp_clean_rtx_queue(h, sk, seg.ack);
   sk.sndUna = seg.ack;
   sk.state = 'ESTABLISHED';
   sk.cwnd = h.initCwnd;
   tcp_sync_mss(h, sk);
+  tcp_init_buffer_space(h, sk);
   tcp_update_pacing_rate(h, sk);
   sk.lsndtime = h.jiffies();
   h.trace.step('tcp_finish_connect', sk.id, `established: mss ${sk.mssCache}, peer wscale ${sk.sndWscale}, cwnd ${sk.cwnd}`);

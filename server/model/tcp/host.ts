@@ -29,12 +29,16 @@ export class Host {
   /** The device segments TSO packets itself (tun with TUN_F_TSO4); when off, the stack's GSO
    * cuts them into MSS-sized packets before the driver (`ethtool -K tun0 tso off`). */
   tso = true;
+  /** The script chose a congestion control (TCP_CONGESTION or net.ipv4.tcp_congestion_control). */
+  caChosen = false;
   readonly trace: Tracer;
   /** Every packet in both directions, in time order. */
   readonly wire: WirePacket[] = [];
   /** Outbound packets the runner has not compared yet. */
   readonly outQueue: WirePacket[] = [];
   readonly socks: TcpSock[] = [];
+  /** Regular files a script opened (for sendfile): size and file position, by fd. */
+  readonly files = new Map<number, { size: number; pos: number }>();
   readonly tfoCookies = new Map<string, string>();
   /** Things the model met but does not model (reported as `unsupported: ... at line N`). */
   readonly unsupported: ModelIssue[] = [];

@@ -2,6 +2,7 @@
 // find the socket, then handshake (handshake.ts), ACK (ack.ts) and data (receive.ts).
 
 import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN } from './constants';
+import { tcp_init_buffer_space } from './sndbuf';
 import type { Host } from './host';
 import { tcp_update_pacing_rate } from './rtt';
 import { tcp_sync_mss } from './sock';
@@ -132,9 +133,12 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): void {
       tcp_ack(h, sk, seg);
       sk.state = 'ESTABLISHED';
       sk.sndWnd = seg.win * 2 ** sk.sndWscale;
-      sk.maxWindow = Math.max(sk.maxWindow, sk.sndWnd);
+      // tcp_create_openreq_child builds the child from the handshake's ACK, so max_window is
+      // that ACK's window (the SYN's plays no part); a Fast Open child was built from the SYN.
+      sk.maxWindow = sk.fastopenChild ? Math.max(sk.maxWindow, sk.sndWnd) : sk.sndWnd;
       sk.sndWl1 = seg.seq;
       tcp_sync_mss(h, sk);
+      if (!sk.fastopenChild) tcp_init_buffer_space(h, sk);
       tcp_update_pacing_rate(h, sk);
       sk.lsndtime = h.jiffies();
       tcp_initialize_rcv_mss(sk);

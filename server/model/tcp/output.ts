@@ -5,8 +5,9 @@ import { GSO_MAX_SEGS, MAX_SKB_FRAGS, TCPHDR_FIN, TCPHDR_PSH, TCP_NAGLE_CORK, TC
 import { tcp_is_cwnd_limited } from './cong';
 import type { Host } from './host';
 import { GSO_MAX_SIZE, packetsOut, tcpWndEnd, tcp_current_mss, tcp_packets_in_flight } from './sock';
-import { armLossProbeCheck, armRetransmitCheck, tcp_check_probe_timer } from './timers';
+import { tcp_schedule_loss_probe, tcp_rearm_rto, tcp_check_probe_timer } from './timers';
 import { tcp_transmit_skb } from './transmit';
+import { tcp_check_space } from './sndbuf';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
 
 /** tcp_tso_autosize: segments per TSO packet so that one packet is ~1 ms of the pacing rate, more
@@ -244,7 +245,9 @@ export function tcp_event_new_data_sent(h: Host, sk: TcpSock, skb: Skb): void {
   sk.sndNxt = skb.endSeq;
   sk.writeQueue.shift();
   sk.rtxQueue.push(skb);
-  if (!prior) armRetransmitCheck(h, sk);
+  if (!prior) tcp_rearm_rto(h, sk);
+  // Fewer unsent bytes may wake a writer held by TCP_NOTSENT_LOWAT.
+  tcp_check_space(h, sk);
 }
 
 export function tcp_minshall_update(sk: TcpSock, mss: number, skb: Skb): void {
@@ -337,7 +340,7 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
   const cwndLimited = lim.cwnd || packetsOut(sk) >= sk.cwnd;
   if (sent || cwndLimited) tcp_cwnd_validate(h, sk, cwndLimited);
   if (sent) {
-    if (pushOne !== 2) armLossProbeCheck(h, sk, false);
+    if (pushOne !== 2) tcp_schedule_loss_probe(h, sk, false);
     return false;
   }
   return packetsOut(sk) === 0 && sk.writeQueue.length > 0;

@@ -5,6 +5,7 @@ import { TCPHDR_FIN, TCP_ATO_MIN_MS, TCP_DELACK_MAX_MS, TCP_MAX_QUICKACKS, TCP_M
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
 import { packetsOut } from './sock';
+import { tcp_check_space } from './sndbuf';
 import { tcp_check_probe_timer, tcp_send_delayed_ack } from './timers';
 import { tcp_send_ack } from './transmit';
 import { TcpSock } from './types';
@@ -96,9 +97,11 @@ function tcp_fin(h: Host, sk: TcpSock): boolean {
 
 /** tcp_data_snd_check: after an ACK, send what became allowed. */
 export function tcp_data_snd_check(h: Host, sk: TcpSock): void {
-  if (!sk.writeQueue.length) return;
-  tcp_push_pending_frames(h, sk);
-  if (!packetsOut(sk) && sk.writeQueue.length) tcp_check_probe_timer(h, sk);
+  if (sk.writeQueue.length) {
+    tcp_push_pending_frames(h, sk);
+    if (!packetsOut(sk) && sk.writeQueue.length) tcp_check_probe_timer(h, sk);
+  }
+  tcp_check_space(h, sk);
 }
 
 /** __tcp_ack_snd_check: ACK now (more than one full segment unacked, quick-ACK mode) or later. */

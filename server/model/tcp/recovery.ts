@@ -1,18 +1,18 @@
 // Loss recovery: the SACK scoreboard (tcp_sacktag_write_queue), RACK loss detection
-// (net/ipv4/tcp_recovery.c), fast recovery with PRR (tcp_fastretrans_alert, tcp_cwnd_reduction),
+// (net/ipv4/tcp_recovery.c) or NewReno's without SACK (reno.ts), fast recovery with PRR (tcp_fastretrans_alert, tcp_cwnd_reduction),
 // the retransmission timeout with F-RTO (tcp_retransmit_timer, tcp_enter_loss, tcp_process_loss)
 // and retransmitting (tcp_retransmit_skb, tcp_xmit_retransmit_queue). Undo through DSACK or
 // timestamps is not modelled: without them the kernel does not undo either.
 
 import { TCPHDR_FIN, TCPHDR_PSH, TCP_INFINITE_SSTHRESH, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS } from './constants';
-import { tcp_cong_avoid, tcp_current_ssthresh } from './cong';
+import { icsk_ca_ops, tcp_cong_avoid, tcp_current_ssthresh } from './cong';
 import type { Host } from './host';
 import { tcp_set_skb_tso_segs, tcp_small_queue_check, tcp_tso_segs } from './output';
 import { packetsOut, scoreboard, tcpWndEnd, tcp_current_mss, tcp_packets_in_flight } from './sock';
+import { tcp_add_reno_sack, tcp_newreno_mark_lost, tcp_reset_reno_sack } from './reno';
 import { tcp_transmit_skb } from './transmit';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
 
-const BETA = 717; // CUBIC's multiplicative decrease, /1024
 /** net.ipv4.tcp_retries2's default. */
 const TCP_RETRIES2 = 15;
 const TCP_RACK_NO_DUPTHRESH = 0x4;
@@ -38,20 +38,13 @@ export function tcp_in_cwnd_reduction(sk: TcpSock): boolean {
   return sk.caState === 'CWR' || sk.caState === 'Recovery';
 }
 
+/** tcp_set_ca_state: tell the congestion module, then switch. */
 function setCaState(h: Host, sk: TcpSock, state: TcpSock['caState'], why: string): void {
+  // The module hears every call, also a repeated Loss (each RTO restarts CUBIC).
+  icsk_ca_ops(sk).set_state?.(h, sk, state);
   if (sk.caState === state) return;
   h.trace.step('tcp_set_ca_state', sk.id, `${sk.caState} → ${state}: ${why}`, { from: sk.caState, to: state });
   sk.caState = state;
-}
-
-/** icsk_ca_ops->ssthresh: CUBIC's beta (0.7, with fast convergence) or Reno's half. */
-function ca_ssthresh(sk: TcpSock): number {
-  const ca = sk.congestion;
-  if (ca.algo === 'reno') return Math.max(sk.cwnd >> 1, 2);
-  ca.epochStart = 0;
-  if (sk.cwnd < ca.lastMaxCwnd) ca.lastMaxCwnd = Math.floor((sk.cwnd * (1024 + BETA)) / 2048);
-  else ca.lastMaxCwnd = sk.cwnd;
-  return Math.max(Math.floor((sk.cwnd * BETA) / 1024), 2);
 }
 
 // ---------------------------------------------------------------- skbs of the retransmit queue
@@ -269,7 +262,7 @@ function tcp_init_cwnd_reduction(sk: TcpSock): void {
   r.priorCwnd = sk.cwnd;
   r.prrDelivered = 0;
   r.prrOut = 0;
-  sk.ssthresh = ca_ssthresh(sk);
+  sk.ssthresh = icsk_ca_ops(sk).ssthresh(sk);
 }
 
 function tcp_init_undo(sk: TcpSock): void {
@@ -324,6 +317,7 @@ function tcp_try_keep_open(h: Host, sk: TcpSock): void {
 function tcp_enter_loss(h: Host, sk: TcpSock): void {
   const r = sk.recovery;
   const newRecovery = sk.caState === 'Open' || sk.caState === 'Disorder' || sk.caState === 'CWR';
+  tcp_reset_reno_sack(sk);
   const head = sk.rtxQueue[0];
   for (const skb of sk.rtxQueue) {
     if (skb.sackedAcked) continue;
@@ -333,8 +327,7 @@ function tcp_enter_loss(h: Host, sk: TcpSock): void {
   if (newRecovery || r.highSeq <= sk.sndUna || (sk.caState === 'Loss' && !r.retransmits)) {
     r.priorSsthresh = tcp_current_ssthresh(sk);
     r.priorCwnd = sk.cwnd;
-    sk.ssthresh = ca_ssthresh(sk);
-    if (sk.congestion.algo === 'cubic') sk.congestion.found = false; // cubictcp_state(Loss): bictcp_reset
+    sk.ssthresh = icsk_ca_ops(sk).ssthresh(sk);
     tcp_init_undo(sk);
   }
   sk.cwnd = tcp_packets_in_flight(sk) + 1;
@@ -434,6 +427,10 @@ function tcp_process_loss(h: Host, sk: TcpSock, f: AckFlags, dupack: boolean): '
     setCaState(h, sk, 'Open', 'everything sent before the RTO is acked');
     return 'none';
   }
+  if (!sk.sackOk) {
+    if (f.sndUnaAdvanced) tcp_reset_reno_sack(sk);
+    f.delivered += tcp_add_reno_sack(h, sk, dupack ? 1 : 0);
+  }
   return 'lost';
 }
 
@@ -453,13 +450,23 @@ export function tcp_fastretrans_alert(
       tcp_end_cwnd_reduction(h, sk);
       setCaState(h, sk, 'Open', 'CWR done');
     } else if (sk.caState === 'Recovery') {
+      if (!sk.sackOk) {
+        tcp_reset_reno_sack(sk);
+        // tcp_is_non_sack_preventing_reopen: without SACK, hold Recovery until something above
+        // high_seq is acked (RFC 2582), or a stale duplicate could start a false fast retransmit.
+        if (sk.sndUna === r.highSeq) {
+          h.trace.step('tcp_try_undo_recovery', sk.id, `no SACK: stay in Recovery until an ACK above high_seq ${r.highSeq}`);
+          return { rexmit: 'none', lost };
+        }
+      }
       tcp_end_cwnd_reduction(h, sk);
       setCaState(h, sk, 'Open', `recovery done (snd_una ${sk.sndUna} ≥ high_seq ${r.highSeq}): cwnd = ssthresh ${sk.ssthresh}`);
     }
   }
   // E. Process the state.
   if (sk.caState === 'Recovery') {
-    lost = tcp_rack_mark_lost(h, sk, armReo);
+    if (!sk.sackOk && !f.sndUnaAdvanced) f.delivered += tcp_add_reno_sack(h, sk, dupack ? 1 : 0);
+    lost = tcp_identify_packet_loss(h, sk, f, armReo);
     return { rexmit: 'lost', lost };
   }
   if (sk.caState === 'Loss') {
@@ -468,13 +475,24 @@ export function tcp_fastretrans_alert(
     if ((sk.caState as TcpSock['caState']) !== 'Open' || rexmit !== 'none') return { rexmit, lost };
   }
   if (sk.caState === 'CWR') return { rexmit: 'none', lost };
-  lost = tcp_rack_mark_lost(h, sk, armReo);
+  if (!sk.sackOk) {
+    if (f.sndUnaAdvanced) tcp_reset_reno_sack(sk);
+    f.delivered += tcp_add_reno_sack(h, sk, dupack ? 1 : 0);
+  }
+  lost = tcp_identify_packet_loss(h, sk, f, armReo);
   if (!scoreboard(sk).lost) {
     tcp_try_keep_open(h, sk);
     return { rexmit: 'none', lost };
   }
   tcp_enter_recovery(h, sk);
   return { rexmit: 'lost', lost };
+}
+
+/** tcp_identify_packet_loss: NewReno's rule without SACK, RACK with it. */
+function tcp_identify_packet_loss(h: Host, sk: TcpSock, f: AckFlags, armReo: (ms: number) => void): number {
+  if (!sk.rtxQueue.length) return 0;
+  if (sk.sackOk) return tcp_rack_mark_lost(h, sk, armReo);
+  return tcp_newreno_mark_lost(h, sk, f.sndUnaAdvanced, (skb, mss) => tcp_fragment_rtx(h, sk, skb, mss, mss), tcp_mark_skb_lost);
 }
 
 /** tcp_cong_control without a cong_control hook: PRR during a reduction (tcp_cwnd_reduction),

@@ -4,6 +4,7 @@
 
 import {
   MAX_SKB_FRAGS,
+  MSG_DONTWAIT,
   MSG_EOR,
   MSG_MORE,
   MSG_OOB,
@@ -21,6 +22,7 @@ import { tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
 import { __tcp_push_pending_frames, tcp_push_one } from './output';
 import { GSO_MAX_SIZE, packetsOut, tcp_bound_to_half_wnd, tcp_current_mss } from './sock';
+import { sk_stream_memory_free, sk_wmem_queued } from './sndbuf';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
 
 /** tcp_xmit_size_goal: how big an skb sendmsg builds — as many MSS as fit in half the peer's
@@ -111,14 +113,18 @@ export function nagleStr(n: number): string {
 }
 
 export interface SendResult {
+  /** Bytes copied by this call so far (including those before a sleep). */
   copied: number;
   /** Set when the call fails instead: the errno name. */
   errno?: string;
+  /** The iovec lengths still to copy when the writer sleeps in sk_stream_wait_memory. */
+  rest?: number[];
 }
 
 /** tcp_sendmsg_locked: copy (or pin, with MSG_ZEROCOPY) user data into skbs of size_goal. `iov`
- * lists the lengths of the iovec elements. */
-export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: number): SendResult {
+ * lists the lengths of the iovec elements; `copiedBefore` is what the call copied before it slept
+ * for memory (the loop resumes after sk_stream_wait_memory). */
+export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: number, copiedBefore: number): SendResult {
   const canSend = sk.state === 'ESTABLISHED' || sk.state === 'CLOSE_WAIT' || (sk.state === 'SYN_RECV' && sk.fastopenChild);
   if (!canSend) {
     if (sk.state === 'SYN_SENT' && sk.nonblock) return { copied: 0, errno: 'EAGAIN' };
@@ -147,8 +153,7 @@ export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: n
   // Zerocopy pins each iovec element as its own page fragment; copied data is packed into pages.
   const pieces = [...iov];
   let piece = 0;
-  let copied = 0;
-  let warnedSndbuf = false;
+  let copied = copiedBefore;
   while (piece < pieces.length) {
     if (pieces[piece] === 0) {
       piece++;
@@ -163,6 +168,9 @@ export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: n
         tcp_mark_push(sk, skb);
         h.trace.step('tcp_sendmsg_locked', sk.id, `skb has ${MAX_SKB_FRAGS} fragments (MAX_SKB_FRAGS): PSH and new skb`);
       }
+      // new_segment: a new skb only while the queues hold less than sk_sndbuf (and, with
+      // TCP_NOTSENT_LOWAT, fewer unsent bytes than the mark); else wait_for_space.
+      if (!sk_stream_memory_free(h, sk)) return wait_for_space(h, sk, flags, mss, sizeGoal, copied, pieces.slice(piece));
       skb = tcp_skb_entail(h, sk, zc);
       copy = sizeGoal;
     }
@@ -179,12 +187,6 @@ export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: n
     sk.writeSeq += copy;
     skb.endSeq += copy;
     skb.truesize = truesizeFor(skbLen(skb));
-    sk.wmemQueued += copy;
-    // The kernel would sleep in sk_stream_wait_memory once the queue outgrows sk_sndbuf.
-    if (sk.wmemQueued > sk.sndbuf && !warnedSndbuf) {
-      warnedSndbuf = true;
-      h.flagUnsupported(`write larger than the send buffer (${sk.sndbuf} bytes): sk_stream_wait_memory is not modelled`);
-    }
     skb.pcount = 0;
     copied += copy;
     pieces[piece] -= copy;
@@ -205,6 +207,28 @@ export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: n
   }
   if (copied) tcp_push(h, sk, flags, mss, sk.nonagle, sizeGoal);
   return { copied };
+}
+
+/** wait_for_space: mark SOCK_NOSPACE, push what was copied (PSH, Nagle off for it), then either
+ * return (non-blocking: the bytes so far, or EAGAIN) or sleep in sk_stream_wait_memory. */
+function wait_for_space(h: Host, sk: TcpSock, flags: number, mss: number, sizeGoal: number, copied: number, rest: number[]): SendResult {
+  sk.noSpace = true;
+  h.trace.step(
+    'sk_stream_wait_memory',
+    sk.id,
+    `send buffer full (${sk_wmem_queued(sk)} of ${sk.sndbuf} bytes queued, ${sk.writeSeq - sk.sndNxt} unsent): ${
+      sk.nonblock || flags & MSG_DONTWAIT ? 'non-blocking, return' : 'sleep until ACKs free memory'
+    }`,
+    { queued: sk_wmem_queued(sk), sndbuf: sk.sndbuf },
+  );
+  if (copied) tcp_push(h, sk, flags & ~MSG_MORE, mss, TCP_NAGLE_PUSH, sizeGoal);
+  if (sk.nonblock || flags & MSG_DONTWAIT) {
+    // do_error → out: the bytes copied so far, pushed once more with the caller's flags.
+    if (!copied) return { copied: 0, errno: 'EAGAIN' };
+    tcp_push(h, sk, flags, mss, sk.nonagle, sizeGoal);
+    return { copied };
+  }
+  return { copied, rest };
 }
 
 /** tcp_send_fin: put FIN on the last unsent skb, or queue a FIN-only skb, and push it. */

@@ -8,12 +8,15 @@ import {
   TCP_TIMEOUT_INIT_MS,
   IP_HEADER_LEN,
   GSO_LEGACY_MAX_SIZE,
+  MAX_TCP_HEADER,
 } from './constants';
 import type { Host } from './host';
-import { initCongestion } from './cong';
+import { initCongestion, tcp_ca_find } from './cong';
 import { TcpSock } from './types';
 
 export function createSock(h: Host, fd: number): TcpSock {
+  const ca = h.sysctl.tcp_congestion_control;
+  if (!tcp_ca_find(ca)) h.flagUnsupported(`congestion control '${ca}' (net.ipv4.tcp_congestion_control); the model runs cubic`);
   const sk: TcpSock = {
     id: h.id('sock'),
     fd,
@@ -52,7 +55,11 @@ export function createSock(h: Host, fd: number): TcpSock {
     writeQueue: [],
     rtxQueue: [],
     sndbuf: h.sysctl.tcp_wmem[1],
-    wmemQueued: 0,
+    sndbufLocked: false,
+    notsentLowat: 0,
+    noSpace: false,
+    writeSpaceWoken: false,
+    timerGens: { xmit: 0, probe: 0, delack: 0 },
     wmemAlloc: 1,
     tsqThrottled: false,
     cwnd: h.initCwnd,
@@ -74,6 +81,7 @@ export function createSock(h: Host, fd: number): TcpSock {
       prrOut: 0,
       undoMarker: 0,
       undoRetrans: 0,
+      renoSacked: 0,
       reordering: h.sysctl.tcp_reordering,
       reordSeen: false,
       frto: false,
@@ -121,9 +129,10 @@ export function packetsOut(sk: TcpSock): number {
   return n;
 }
 
-/** tp->sacked_out, lost_out and retrans_out, counted from the skbs' marks. */
+/** tp->sacked_out, lost_out and retrans_out, counted from the skbs' marks (sacked_out from the
+ * duplicate ACKs without SACK). */
 export function scoreboard(sk: TcpSock): { sacked: number; lost: number; retrans: number } {
-  const c = { sacked: 0, lost: 0, retrans: 0 };
+  const c = { sacked: sk.recovery.renoSacked, lost: 0, retrans: 0 };
   for (const skb of sk.rtxQueue) {
     if (skb.sackedAcked) c.sacked += skb.pcount;
     if (skb.lost) c.lost += skb.pcount;
@@ -170,7 +179,7 @@ export function tcp_current_mss(h: Host, sk: TcpSock): number {
 }
 
 /** sk_gso_max_size: the device's 64 KB GSO limit minus MAX_TCP_HEADER + 1 (sk_setup_caps). */
-export const GSO_MAX_SIZE = GSO_LEGACY_MAX_SIZE - 321;
+export const GSO_MAX_SIZE = GSO_LEGACY_MAX_SIZE - (MAX_TCP_HEADER + 1);
 
 export function findByFd(h: Host, fd: number): TcpSock | undefined {
   for (let k = h.socks.length - 1; k >= 0; k--) if (h.socks[k].fd === fd) return h.socks[k];

@@ -15,34 +15,23 @@ import { tcp_event_new_data_sent, tcp_set_skb_tso_segs, tcp_snd_wnd_test, tcp_wr
 import { packetsOut, tcpWndEnd, tcp_current_mss } from './sock';
 import { tcp_send_ack, tcp_transmit_skb, tcp_xmit_probe_skb } from './transmit';
 import { tcp_loss_probe_retransmit, tcp_rack_reo_timeout, tcp_retransmit_timer } from './recovery';
-import { skbLen, TcpSock } from './types';
+import { skbLen, TcpSock, TimerGens } from './types';
 
-/** Timer generations: re-arming bumps the number so a stale callback does nothing. RTO and
- * loss probe share one (the kernel's icsk_retransmit_timer holds either). */
-interface Gens {
-  xmit: number;
-  probe: number;
-  delack: number;
-}
-const gens = new WeakMap<TcpSock, Gens>();
-function gen(sk: TcpSock): Gens {
-  let g = gens.get(sk);
-  if (!g) {
-    g = { xmit: 0, probe: 0, delack: 0 };
-    gens.set(sk, g);
-  }
-  return g;
+/** The socket's timer generations (TcpSock.timerGens): re-arming bumps one so a stale callback
+ * does nothing. */
+function gen(sk: TcpSock): TimerGens {
+  return sk.timerGens;
 }
 
 /** tcp_rearm_rto: (re)start the retransmission timer while data is outstanding. */
-export function armRetransmitCheck(h: Host, sk: TcpSock, ms = sk.rtoMs): void {
+export function tcp_rearm_rto(h: Host, sk: TcpSock, ms = sk.rtoMs): void {
   const g = gen(sk);
   const my = ++g.xmit;
   if (!packetsOut(sk) && !sk.rtxQueue.length) return;
   const una = sk.sndUna;
   h.addTimer(h.nowNs + ms * 1e6, 'tcp_retransmit_timer', () => {
     if (g.xmit !== my || !sk.rtxQueue.length || sk.sndUna !== una) return;
-    if (tcp_retransmit_timer(h, sk)) armRetransmitCheck(h, sk);
+    if (tcp_retransmit_timer(h, sk)) tcp_rearm_rto(h, sk);
   });
 }
 
@@ -56,14 +45,14 @@ export function armReoTimer(h: Host, sk: TcpSock, ms: number): void {
     tcp_rack_reo_timeout(h, sk);
     const head = sk.rtxQueue[0];
     const leftMs = head?.sentNs === undefined ? sk.rtoMs : sk.rtoMs - (h.nowNs - head.sentNs) / 1e6;
-    armRetransmitCheck(h, sk, Math.max(leftMs, 1));
+    tcp_rearm_rto(h, sk, Math.max(leftMs, 1));
   });
 }
 
 /** tcp_schedule_loss_probe: if no ACK comes within the probe timeout — 2*srtt plus 2 ms (or
  * plus the minimum RTO when a single packet is out, for the peer's delayed ACK), never later than
  * the RTO — send a tail loss probe. Returns false when no probe applies. */
-export function armLossProbeCheck(h: Host, sk: TcpSock, advancingRto: boolean): boolean {
+export function tcp_schedule_loss_probe(h: Host, sk: TcpSock, advancingRto: boolean): boolean {
   const er = h.sysctl.tcp_early_retrans;
   const out = packetsOut(sk);
   if ((er !== 3 && er !== 4) || !out || !sk.sackOk || (sk.caState !== 'Open' && sk.caState !== 'CWR') || sk.fastopenChild) return false;
@@ -96,21 +85,31 @@ function tcp_send_loss_probe(h: Host, sk: TcpSock, timeoutUs: number): void {
     h.trace.step('tcp_send_loss_probe', sk.id, `no ACK for ${(timeoutUs / 1000).toFixed(0)} ms: probe with new data`);
     tcp_write_xmit(h, sk, mss, TCP_NAGLE_OFF, 2);
     if (packetsOut(sk) > before) sk.tlpHighSeq = sk.sndNxt;
-    armRetransmitCheck(h, sk);
+    tcp_rearm_rto(h, sk);
     return;
   }
   h.trace.step('tcp_send_loss_probe', sk.id, `no ACK for ${(timeoutUs / 1000).toFixed(0)} ms and no new data: probe with the last segment`);
   tcp_loss_probe_retransmit(h, sk);
-  armRetransmitCheck(h, sk);
+  tcp_rearm_rto(h, sk);
 }
 
 /** tcp_set_xmit_timer after an ACK: a fresh loss probe, or else the RTO. */
 export function tcp_set_xmit_timer(h: Host, sk: TcpSock): void {
-  if (!armLossProbeCheck(h, sk, true)) armRetransmitCheck(h, sk);
+  if (!tcp_schedule_loss_probe(h, sk, true)) tcp_rearm_rto(h, sk);
 }
 
-export function cancelXmitTimer(sk: TcpSock): void {
-  gen(sk).xmit++;
+/** inet_csk_clear_xmit_timer: stop one of the socket's timers (a stale callback finds its
+ * generation moved on and does nothing). RTO, loss probe and RACK's timer are one ('retrans'). */
+export function inet_csk_clear_xmit_timer(sk: TcpSock, what: 'retrans' | 'probe0' | 'dack'): void {
+  const g = gen(sk);
+  if (what === 'retrans') g.xmit++;
+  else if (what === 'probe0') {
+    g.probe++;
+    sk.probeTimerNs = undefined;
+  } else {
+    g.delack++;
+    sk.delackTimerNs = undefined;
+  }
 }
 
 function tcp_probe0_when(sk: TcpSock): number {
@@ -134,11 +133,6 @@ function armProbe(h: Host, sk: TcpSock, whenMs: number): void {
     sk.probeTimerNs = undefined;
     tcp_probe_timer(h, sk);
   });
-}
-
-export function clearProbeTimer(sk: TcpSock): void {
-  gen(sk).probe++;
-  sk.probeTimerNs = undefined;
 }
 
 /** tcp_probe_timer → tcp_send_probe0: probe the peer (tcp_write_wakeup); while nothing is in
@@ -226,9 +220,4 @@ export function tcp_send_delayed_ack(h: Host, sk: TcpSock): void {
     h.trace.step('tcp_delack_timer', sk.id, 'delayed ACK timer fired');
     tcp_send_ack(h, sk);
   });
-}
-
-export function cancelDelack(sk: TcpSock): void {
-  gen(sk).delack++;
-  sk.delackTimerNs = undefined;
 }

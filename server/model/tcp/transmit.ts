@@ -2,10 +2,11 @@
 // ip_queue_xmit the IPv4 header, then the neighbour, qdisc (pfifo or fq) and tun driver steps.
 
 import { TCPHDR_ACK, TCPHDR_PSH, TCPHDR_SYN, TCP_ATO_MIN_MS, TCP_HEADER_LEN, IP_HEADER_LEN } from './constants';
+import { icsk_ca_ops } from './cong';
 import type { Host } from './host';
 import { tcp_write_xmit } from './output';
 import { packetsOut, tcp_current_mss } from './sock';
-import { cancelDelack } from './timers';
+import { inet_csk_clear_xmit_timer } from './timers';
 import { flagLetters } from '../flags';
 import { packetChecksums } from '../pcap';
 import { Skb, skbLen, TcpOption, TcpSock, truesizeFor, WirePacket } from './types';
@@ -99,9 +100,9 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
   const syn = (skb.flags & TCPHDR_SYN) !== 0;
   const len = skbLen(skb);
   let flags = skb.flags;
-  // GSO packets always carry PSH so the receiver's GRO flushes early.
+  // GSO packets always carry PSH so the receiver's GRO flushes early. The kernel sets it on the
+  // clone it transmits, so the skb kept for retransmission does not get it.
   if (!syn && skb.pcount > 1) flags |= TCPHDR_PSH;
-  skb.flags = flags;
   const options = buildOptions(h, sk, syn);
   const pkt: WirePacket = {
     id: h.id('packet'),
@@ -156,16 +157,13 @@ function tcp_event_ack_sent(sk: TcpSock): void {
   }
   sk.ackPending = false;
   sk.rcvWup = sk.rcvNxt;
-  cancelDelack(sk);
+  inet_csk_clear_xmit_timer(sk, 'dack');
 }
 
 /** tcp_event_data_sent: remember when data last left (slow start after idle) and restart cubic's
  * epoch after an idle period (CA_EVENT_TX_START). */
 function tcp_event_data_sent(h: Host, sk: TcpSock): void {
-  if (packetsOut(sk) === 0 && sk.congestion.algo === 'cubic' && sk.congestion.epochStart) {
-    const delta = h.jiffies() - sk.lsndtime;
-    if (delta > 0) sk.congestion.epochStart = Math.min(sk.congestion.epochStart + delta, h.jiffies());
-  }
+  if (packetsOut(sk) === 0) icsk_ca_ops(sk).cwnd_event_tx_start?.(h, sk);
   sk.lsndtime = h.jiffies();
   // A reply within ato of received data marks the session interactive (pingpong).
   if (h.jiffies() - sk.lrcvtime < sk.ato) sk.pingpong = Math.min(sk.pingpong + 1, 255);

@@ -126,6 +126,9 @@ export interface RecoveryState {
   /** tp->undo_marker / undo_retrans: a reduction may be undone while no retransmit was needed. */
   undoMarker: number;
   undoRetrans: number;
+  /** tp->sacked_out on a connection without SACK: duplicate ACKs counted as segments delivered
+   * out of order (with SACK the skbs' marks say it, see scoreboard()). */
+  renoSacked: number;
   /** tp->reordering and tp->reord_seen. */
   reordering: number;
   reordSeen: boolean;
@@ -145,6 +148,15 @@ export interface RequestInfo {
   peerWscale?: number;
   peerSackOk: boolean;
   peerTsVal?: number;
+}
+
+/** Timer generations: arming a timer bumps its number, and a callback whose number is no longer
+ * current does nothing (the kernel re-arms one timer_list instead). RTO, loss probe and RACK's
+ * reordering timer share `xmit` as they share icsk_retransmit_timer. */
+export interface TimerGens {
+  xmit: number;
+  probe: number;
+  delack: number;
 }
 
 export interface TcpSock {
@@ -191,7 +203,14 @@ export interface TcpSock {
   writeQueue: Skb[];
   rtxQueue: Skb[];
   sndbuf: number;
-  wmemQueued: number;
+  /** SOCK_SNDBUF_LOCK: SO_SNDBUF fixed sk_sndbuf, so tcp_sndbuf_expand leaves it alone. */
+  sndbufLocked: boolean;
+  /** TCP_NOTSENT_LOWAT (0: the sysctl's). */
+  notsentLowat: number;
+  /** SOCK_NOSPACE: a writer found the buffer full (tcp_check_space then looks for room). */
+  noSpace: boolean;
+  /** sk_stream_write_space woke the writer sleeping in sk_stream_wait_memory. */
+  writeSpaceWoken: boolean;
   /** sk_wmem_alloc: 1 plus the truesize of skbs still in the qdisc or device. */
   wmemAlloc: number;
   tsqThrottled: boolean;
@@ -248,6 +267,7 @@ export interface TcpSock {
   // timers (absolute ns or undefined)
   probeTimerNs?: number;
   delackTimerNs?: number;
+  timerGens: TimerGens;
   pageFragUsed: number;
   md5Keys: number;
 }
