@@ -22,6 +22,10 @@
 typedef struct {
   TSParser *parser;
   const TSLanguage *language;
+  // The last text's UTF-16 copy, kept for the next parse: a fresh buffer of a few MB per file cost
+  // a page fault per 4 KB touched.
+  uint16_t *text;
+  size_t text_cap;
 } State;
 
 typedef struct {
@@ -62,6 +66,7 @@ static void free_state(napi_env env, void *data, void *hint) {
   (void)env; (void)hint;
   State *s = data;
   if (s->parser) ts_parser_delete(s->parser);
+  free(s->text);
   free(s);
 }
 
@@ -112,17 +117,23 @@ static napi_value init(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// Records are written straight into the result's buffer, sized from the tree's count of visible
+// nodes (the ones a cursor visits); `owned` is set if that count fell short and they moved to memory
+// of our own, copied into a buffer of the right size at the end.
 typedef struct {
   int32_t *data;
   size_t len, cap;
+  int owned;
 } Records;
 
 static int grow(Records *r) {
   size_t cap = r->cap ? r->cap * 2 : 4096 * RECORD_WORDS;
-  int32_t *d = realloc(r->data, cap * sizeof *d);
+  int32_t *d = r->owned ? realloc(r->data, cap * sizeof *d) : malloc(cap * sizeof *d);
   if (!d) return 0;
+  if (!r->owned && r->len) memcpy(d, r->data, r->len * sizeof *d);
   r->data = d;
   r->cap = cap;
+  r->owned = 1;
   return 1;
 }
 
@@ -178,8 +189,14 @@ static napi_value parse(napi_env env, napi_callback_info info) {
     return throw_error(env, "parse: expected a string");
   double timeout_ms = 0;
   if (argc >= 2) napi_get_value_double(env, argv[1], &timeout_ms);
-  uint16_t *text = malloc((len + 1) * sizeof *text);
-  if (!text) return throw_error(env, "parse: out of memory");
+  if (len + 1 > s->text_cap) {
+    free(s->text);
+    s->text_cap = 0;
+    s->text = malloc((len + 1) * sizeof *s->text);
+    if (!s->text) return throw_error(env, "parse: out of memory");
+    s->text_cap = len + 1;
+  }
+  uint16_t *text = s->text;
   napi_get_value_string_utf16(env, argv[0], (char16_t *)text, len + 1, &len);
 
   Source src = { text, (uint32_t)(len * 2) };
@@ -189,25 +206,32 @@ static napi_value parse(napi_env env, napi_callback_info info) {
   TSTree *tree = ts_parser_parse_with_options(s->parser, NULL, input, options);
   if (!tree) {
     ts_parser_reset(s->parser);
-    free(text);
     napi_value null;
     napi_get_null(env, &null);
     return null;
   }
-  Records r = { NULL, 0, 0 };
-  int ok = flatten_tree(tree, &r);
-  ts_tree_delete(tree);
-  free(text);
-  if (!ok) { free(r.data); return throw_error(env, "parse: out of memory"); }
-
+  size_t nodes = ts_node_descendant_count(ts_tree_root_node(tree));
   void *data = NULL;
   napi_value buffer, array;
-  if (napi_create_arraybuffer(env, r.len * sizeof(int32_t), &data, &buffer) != napi_ok) {
-    free(r.data);
+  if (napi_create_arraybuffer(env, nodes * RECORD_WORDS * sizeof(int32_t), &data, &buffer) != napi_ok) {
+    ts_tree_delete(tree);
     return throw_error(env, "parse: could not allocate the result");
   }
-  memcpy(data, r.data, r.len * sizeof(int32_t));
-  free(r.data);
+  Records r = { data, 0, nodes * RECORD_WORDS, 0 };
+  int ok = flatten_tree(tree, &r);
+  ts_tree_delete(tree);
+  if (!ok) {
+    if (r.owned) free(r.data);
+    return throw_error(env, "parse: out of memory");
+  }
+  if (r.owned) {
+    if (napi_create_arraybuffer(env, r.len * sizeof(int32_t), &data, &buffer) != napi_ok) {
+      free(r.data);
+      return throw_error(env, "parse: could not allocate the result");
+    }
+    memcpy(data, r.data, r.len * sizeof(int32_t));
+    free(r.data);
+  }
   napi_create_typedarray(env, napi_int32_array, r.len, buffer, 0, &array);
   return array;
 }

@@ -12,6 +12,7 @@ import { lightTree, type LNode } from './lightTree';
 import { nativeParser } from './nativeParser';
 import { collectGarbage } from '../collectGarbage';
 import { blankAnnotations, isDefineOnly, lexDefines } from './preprocess';
+import { blankNumberLists } from './numberLists';
 import { scanConditionals } from './conditionals';
 import { FileRefused, megabytes, openRegular, readRegular } from '../index/fileSlice';
 
@@ -273,7 +274,7 @@ function factsOf(rel: string, buf: Buffer): FileFacts {
     return facts;
   }
   try {
-    const source = blankAnnotations(text);
+    const source = blankNumberLists(blankAnnotations(text));
     const root = parseTree(source);
     if (!root) throw new Error('parse timed out');
     const facts = extractFacts(root, rel, parseTree);
