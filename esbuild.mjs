@@ -2,25 +2,25 @@
 // they load from node_modules at run time. An entry whose source does not exist yet is skipped,
 // so a partial checkout still builds what it has.
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 
-// The resolver's fingerprint (server/index/flowCache.ts, fingerprintSources: same files, same order;
-// a unit test compares the two): saved resolutions are trusted only by the code that wrote them.
-function resolverFingerprint() {
-  const hash = createHash('sha1');
-  const add = (rel) => {
-    if (rel.endsWith('.ts')) {
-      hash.update(rel).update(readFileSync(rel));
-      return;
-    }
-    for (const e of readdirSync(rel).sort()) if (e.endsWith('.ts')) add(`${rel}/${e}`);
-  };
-  for (const s of ['server/resolve', 'server/index', 'server/parse/facts.ts', 'server/parse/kernelMacros.ts', 'server/parse/values.ts'])
-    add(s);
-  return hash.digest('hex');
+// The fingerprints of what each cache depends on (server/index/sourceFingerprint.ts: the import
+// closure of the modules that compute it), computed by that module itself, so that bundles and the
+// sources agree (a unit test checks): saved facts and flows are trusted only by the code that wrote them.
+async function cacheFingerprints() {
+  const built = await esbuild.build({
+    entryPoints: ['server/index/sourceFingerprint.ts'],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    logLevel: 'warning',
+  });
+  const { fingerprintOf } = await import(`data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString('base64')}`);
+  return { facts: fingerprintOf('.', 'facts'), flows: fingerprintOf('.', 'flows') };
 }
+const fingerprints = await cacheFingerprints();
 
 const node = {
   bundle: true,
@@ -31,7 +31,7 @@ const node = {
   logLevel: 'warning',
   outdir: 'dist',
   external: ['vscode', 'tree-sitter', 'tree-sitter-c', 'tsx/cjs'],
-  define: { KPATH_RESOLVER_FINGERPRINT: JSON.stringify(resolverFingerprint()) },
+  define: { KPATH_FACTS_FINGERPRINT: JSON.stringify(fingerprints.facts), KPATH_FLOWS_FINGERPRINT: JSON.stringify(fingerprints.flows) },
 };
 
 const bundles = [

@@ -7,19 +7,11 @@ import type { Evidence } from '../protocol';
 import { guard, range, type ServerState } from './state';
 import { symbolAt } from './symbolAt';
 import { slotImplementations } from './implementation';
+import { describeSlot } from '../resolve/slot';
 
 const SHOWN = 5;
 const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``;
 const where = (e: { file: string; line: number }): string => `${e.file}:${e.line + 1}`;
-
-function describeSlot(slot: string): string {
-  if (slot.startsWith('G:')) return `global ${code(slot.slice(2).replace(/@.*/, ''))}`;
-  const param = /^(.*)#(\d+)$/.exec(slot);
-  if (param) return `parameter ${Number(param[2]) + 1} of ${code(param[1].replace(/@.*/, ''))}`;
-  const local = /^(.*):(\w+)$/.exec(slot);
-  if (local && !slot.includes('.')) return `local ${code(local[2])} of ${code(local[1].replace(/@.*/, ''))}`;
-  return code(slot);
-}
 
 function evidenceLine(e: Evidence): string {
   return `${e.how} ${code(e.slot)} at ${where(e)}${e.in ? ` in ${code(e.in)}` : ''}`;

@@ -5,6 +5,7 @@ import { mayDefineMacro } from '../index/lazyFacts';
 import type { KernelIndex, SiteInfo } from '../index/kernelIndex';
 import type { FnEntry, FieldInfo } from '../resolve/typeEnv';
 import { structLabel } from '../resolve/typeEnv';
+import { fieldKey } from '../resolve/slot';
 import { wordAt, type Word } from './wordAt';
 import type { Span } from './state';
 
@@ -71,7 +72,7 @@ function fieldAt(index: KernelIndex, file: string, word: Word): SymbolAt | undef
     const fd = s.fields.find((f) => f.name === word.text && f.line === word.line);
     if (fd) {
       const fi = env.structs.get(s.name)?.fields.get(fd.name);
-      return { kind: 'field', word, slot: `${structLabel(s.name)}.${fd.name}`, owner: s.name, field: fi, how: 'decl' };
+      return { kind: 'field', word, slot: fieldKey(structLabel(s.name), fd.name), owner: s.name, field: fi, how: 'decl' };
     }
   }
   if (!/(\.|->)$/.test(word.before)) return undefined;
@@ -89,7 +90,7 @@ function fieldAt(index: KernelIndex, file: string, word: Word): SymbolAt | undef
       return {
         kind: 'field',
         word,
-        slot: `${structLabel(best.fi.owner)}.${best.fi.name}`,
+        slot: fieldKey(structLabel(best.fi.owner), best.fi.name),
         owner: best.fi.owner,
         field: best.fi,
         how: 'designator',
@@ -99,7 +100,7 @@ function fieldAt(index: KernelIndex, file: string, word: Word): SymbolAt | undef
   for (const st of facts.stores) {
     if (st.line !== word.line || st.lhs.k !== 'field' || st.lhs.f !== word.text) continue;
     const fi = env.fieldOf(st.lhs, file);
-    if (fi) return { kind: 'field', word, slot: `${structLabel(fi.owner)}.${fi.name}`, owner: fi.owner, field: fi, how: 'store' };
+    if (fi) return { kind: 'field', word, slot: fieldKey(structLabel(fi.owner), fi.name), owner: fi.owner, field: fi, how: 'store' };
   }
   return undefined;
 }

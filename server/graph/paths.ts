@@ -20,6 +20,7 @@
 import type { CallPath, PathHop } from '../protocol';
 import type { Edge, KernelIndex } from '../index/kernelIndex';
 import { classify, laneOf } from './lanes';
+import { isFieldKey as isField, isLocalOf, isParamOf } from '../resolve/slot';
 
 /** The functions a slot may hold on this path; null: any of its targets. */
 type Values = ReadonlySet<string> | null;
@@ -70,8 +71,6 @@ export interface Leg {
   frames: Frame[];
   met: number;
 }
-
-const isField = (slot: string): boolean => !slot.includes('#') && !slot.includes(':');
 
 function weight(e: Edge): number {
   switch (e.kind) {
@@ -157,8 +156,8 @@ export class PathSearch {
 
   /** What a slot holds in a frame (null: any of its targets). */
   valuesIn(f: Frame, slot: string, depth = 0): Values {
-    if (slot.startsWith(`${f.id}#`)) return f.env.has(slot) ? f.env.get(slot)! : f.entered === 'direct' ? NONE : null;
-    if (slot.startsWith(`${f.id}:`) && depth < 4) {
+    if (isParamOf(slot, f.id)) return f.env.has(slot) ? f.env.get(slot)! : f.entered === 'direct' ? NONE : null;
+    if (isLocalOf(slot, f.id) && depth < 4) {
       // A local: what the function's own body stores there (often a parameter it copies).
       let out: Values = NONE;
       let stored = false;
@@ -193,14 +192,14 @@ export class PathSearch {
       if (this.index.sitesWithSlot(field).length) bound.set(field, bound.has(field) ? union(bound.get(field)!, v) : v);
     };
     for (const s of this.index.storesMadeIn(f.id)) {
-      if (isField(s.slot) && s.from?.startsWith(`${f.id}#`)) bind(s.slot, this.valuesIn(f, s.from));
+      if (isField(s.slot) && s.from && isParamOf(s.from, f.id)) bind(s.slot, this.valuesIn(f, s.from));
     }
     const seen = new Set<string>();
     for (const e of this.callees(f.id)) {
       if (e.kind !== 'direct' || seen.has(e.to)) continue;
       seen.add(e.to);
       for (const s of this.index.storesMadeIn(e.to)) {
-        if (isField(s.slot) && s.from?.startsWith(`${e.to}#`)) bind(s.slot, this.passed(f, s.from));
+        if (isField(s.slot) && s.from && isParamOf(s.from, e.to)) bind(s.slot, this.passed(f, s.from));
       }
     }
     if (!bound.size) return f;
@@ -224,7 +223,7 @@ export class PathSearch {
     const family = familyOf(this.index.fnById(e.to)) ?? f.family;
     if (e.kind !== 'direct') return { id: e.to, env, entered: 'indirect', family };
     for (const s of this.index.storesMadeIn(f.id)) {
-      if (!s.slot.startsWith(`${e.to}#`)) continue;
+      if (!isParamOf(s.slot, e.to)) continue;
       const v = s.fn ? new Set([s.fn]) : s.from ? this.valuesIn(f, s.from) : null;
       env.set(s.slot, env.has(s.slot) ? union(env.get(s.slot)!, v) : v);
     }

@@ -14,9 +14,18 @@ import { joinFacts, splitFacts, unreadPartsAt } from './lazyFacts';
 import { OpenFile, openRegular, type LazyText } from './fileSlice';
 import { packHead, unpackHead } from './compactHead';
 import { pidAlive } from '../pidAlive';
+import { fingerprintOf } from './sourceFingerprint';
 
-/** Bump when facts or extraction change shape or meaning: old caches are then rebuilt. */
+/** The layout of a line, for a person reading the header; what decides is the fingerprint of the extraction's sources. */
 export const CACHE_FORMAT = 22;
+
+declare const KPATH_FACTS_FINGERPRINT: string | undefined;
+
+/** A hash of the sources that compute and encode facts (sourceFingerprint.ts): baked into bundles, else read from the checkout. */
+export function factsFingerprint(): string {
+  if (typeof KPATH_FACTS_FINGERPRINT === 'string') return KPATH_FACTS_FINGERPRINT;
+  return fingerprintOf(path.join(__dirname, '..', '..'), 'facts');
+}
 
 export interface CachedFile {
   rel: string;
@@ -135,11 +144,12 @@ export function loadCache(file: string): CacheLoad {
     while (pos < trailerStart) {
       const nl = buf.indexOf(10, pos);
       if (lineNo++ === 0) {
-        const header = JSON.parse(buf.toString('utf8', pos, nl)) as { magic?: string; format?: number; outside?: boolean };
+        const header = JSON.parse(buf.toString('utf8', pos, nl)) as { magic?: string; format?: number; facts?: string; outside?: boolean };
         pos = nl + 1;
         outside = header.outside === true;
         if (header.magic !== 'kpath-index' || header.format !== CACHE_FORMAT)
           return { ok: false, reason: `cache format ${header.format ?? '?'} is not ${CACHE_FORMAT}` };
+        if (header.facts !== factsFingerprint()) return { ok: false, reason: 'cache written by other extraction code' };
         continue;
       }
       // Only the head is parsed now; the other two parts stay in the file.
@@ -186,7 +196,13 @@ export class CacheWriter {
     // Opened for reading too: facts read their unread parts back from it (see fileSlice.ts).
     this.file = new OpenFile(openSync(this.tmp, 'w+'));
     this.write(
-      JSON.stringify({ magic: 'kpath-index', format: CACHE_FORMAT, written: new Date().toISOString(), ...(outside ? { outside } : {}) }),
+      JSON.stringify({
+        magic: 'kpath-index',
+        format: CACHE_FORMAT,
+        facts: factsFingerprint(),
+        written: new Date().toISOString(),
+        ...(outside ? { outside } : {}),
+      }),
     );
   }
 

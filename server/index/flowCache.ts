@@ -1,47 +1,26 @@
 // The resolved flows of an unchanged tree, saved beside its cache. Resolving every store and
 // indirect call is a third of a warm start; its result depends only on the facts (which the
-// cache's checksum names) and on the resolver's code (which esbuild.mjs fingerprints into each
-// bundle, or which is hashed from the sources when run from them). Both make the key: a flow file
+// cache's checksum names) and on the resolver's code (the import closure of the index and of this
+// file, sourceFingerprint.ts: fingerprinted into each bundle by esbuild.mjs, or hashed from the
+// sources when run from them). Both make the key: a flow file
 // written by other facts or other code is never read, and an unreadable one is only recomputed.
 // Layout: `{"key"}` line, the flows as one JSON line, a trailer line with a SHA-1 of the two: a file
 // cut short or edited is told apart from a stale one, said, and recomputed.
 import { constants as bufferLimits } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Evidence } from '../protocol';
 import type { FileFlows, SlotResult } from '../resolve/slots';
 import { readRegular } from './fileSlice';
+import { fingerprintOf } from './sourceFingerprint';
 
-declare const KPATH_RESOLVER_FINGERPRINT: string | undefined;
-
-/** Folders whose code decides what fileFlows() returns for given facts. */
-export const RESOLVER_SOURCES = [
-  'server/resolve',
-  'server/index',
-  'server/parse/facts.ts',
-  'server/parse/kernelMacros.ts',
-  'server/parse/values.ts',
-];
+declare const KPATH_FLOWS_FINGERPRINT: string | undefined;
 
 /** A hash of the resolver's sources: put into bundles at build time, else read from the checkout. */
 export function resolverFingerprint(): string {
-  if (typeof KPATH_RESOLVER_FINGERPRINT === 'string') return KPATH_RESOLVER_FINGERPRINT;
-  return fingerprintSources(path.join(__dirname, '..', '..'));
-}
-
-export function fingerprintSources(repoRoot: string): string {
-  const hash = createHash('sha1');
-  const add = (rel: string): void => {
-    const abs = path.join(repoRoot, rel);
-    if (rel.endsWith('.ts')) {
-      hash.update(rel).update(readFileSync(abs));
-      return;
-    }
-    for (const e of readdirSync(abs).sort()) if (e.endsWith('.ts')) add(`${rel}/${e}`);
-  };
-  for (const s of RESOLVER_SOURCES) add(s);
-  return hash.digest('hex');
+  if (typeof KPATH_FLOWS_FINGERPRINT === 'string') return KPATH_FLOWS_FINGERPRINT;
+  return fingerprintOf(path.join(__dirname, '..', '..'), 'flows');
 }
 
 export function flowCacheFile(cachePath: string): string {

@@ -1,61 +1,27 @@
-// The index of one tree: every file's facts, the type environment, the store graph and the call
-// graph, with the queries the CLI and the language server ask. Files can be replaced one at a time
-// (an edit in the editor); derived tables are refreshed lazily on the next query.
-import type { CallSite, FileFacts, FunctionDef, IndirectCall } from '../parse/facts';
-import type { Built, Evidence, FunctionRef, HopKind } from '../protocol';
+// The index of one tree: every file's facts, the type environment and one generation counter,
+// with the queries the CLI and the language server ask. Resolution lives in resolve/ (the store
+// table: slots, stores, targets), the call graph in graph/callGraph.ts; this class feeds them files
+// and keeps them current. Files can be replaced one at a time (an edit in the editor); derived
+// tables are refreshed lazily on the next query, which bumps the generation every memo is keyed on.
+import type { FileFacts, FunctionDef } from '../parse/facts';
+import type { Built, Evidence, FunctionRef } from '../protocol';
 import { type BuildView, type BuiltState } from '../config/built';
 import { TypeEnv, structLabel, type FnEntry } from '../resolve/typeEnv';
 import { callCount, callsUnread, readExtras, typedMacros } from './lazyFacts';
-import { enclosingId, externName, fileFlows, valuesOf, type FileFlows, type SlotResult } from '../resolve/slots';
+import { valuesOf, type FileFlows } from '../resolve/slots';
+import { fieldKey } from '../resolve/slot';
 import { expandFile } from '../resolve/macros';
+import { StoreTable, type SiteInfo, type StoreMade } from '../resolve/storeTable';
+import { byNearness } from '../resolve/targetOrder';
+import { CallGraph, type Edge } from '../graph/callGraph';
+
+export type { SiteInfo, StoreMade } from '../resolve/storeTable';
+export type { Edge } from '../graph/callGraph';
 
 export interface Target {
   fn: FunctionRef;
   hint: boolean;
   evidence: Evidence[];
-}
-
-/** Where a function is relative to a call site: 0 for the site's own folder, more for each folder up to the common one. */
-function folderDistance(site: string, file: string): number {
-  const a = site.split('/').slice(0, -1);
-  const b = file.split('/').slice(0, -1);
-  let common = 0;
-  while (common < a.length && common < b.length && a[common] === b[common]) common++;
-  return a.length - common;
-}
-const dirOf = (file: string): string => file.slice(0, file.lastIndexOf('/') + 1);
-
-export interface SiteInfo {
-  file: string;
-  site: IndirectCall;
-  fromId: string;
-  slot?: string;
-  /** Less specific names of the slot, used when nothing is stored under the specific one. */
-  general?: string[];
-  receiverType?: string;
-  unresolved?: string;
-  kind: HopKind;
-}
-
-export interface Edge {
-  from: string;
-  to: string;
-  kind: HopKind;
-  via: string;
-  file: string;
-  line: number;
-  col: number;
-  evidence: Evidence[];
-  /** With a configuration: whether this call can happen in that kernel (the site, the callee and, for an indirect call, a store of it are compiled). */
-  built?: Built;
-}
-
-/** A store made inside a function: into `slot`, of function `fn` or of the value of slot `from`. */
-export interface StoreMade {
-  slot: string;
-  fn?: string;
-  from?: string;
-  evidence: Evidence;
 }
 
 export interface IndexStats {
@@ -70,35 +36,6 @@ export interface IndexStats {
   stores: number;
 }
 
-/** Slot → slot and function → slot links, each counted by the stores that make it. */
-interface SlotGraph {
-  direct: Map<string, Map<string, number>>;
-  forward: Map<string, Map<string, number>>;
-}
-
-function linkSlot(g: SlotGraph, slot: string, v: { fn?: string; slot?: string }, delta: number): void {
-  const [m, from] = v.fn ? [g.direct, v.fn] : v.slot ? [g.forward, v.slot] : [undefined, ''];
-  if (!m) return;
-  let inner = m.get(from);
-  if (!inner) {
-    inner = new Map();
-    m.set(from, inner);
-  }
-  const n = (inner.get(slot) ?? 0) + delta;
-  if (n > 0) inner.set(slot, n);
-  else {
-    inner.delete(slot);
-    if (inner.size === 0) m.delete(from);
-  }
-}
-
-function slotKind(slot: string): HopKind {
-  if (slot.startsWith('G:')) return 'global';
-  if (slot.includes('#')) return 'param';
-  if (slot.includes(':')) return 'local';
-  return 'field';
-}
-
 export class KernelIndex {
   readonly env = new TypeEnv();
   readonly files = new Map<string, FileFacts>();
@@ -107,22 +44,12 @@ export class KernelIndex {
    * (outsideStores.ts): their functions are targets, their own calls are not the scope's.
    */
   readonly outside = new Set<string>();
-  private flows = new Map<string, FileFlows>();
   private dirty = true;
   private typesChanged = true;
-  // Derived, rebuilt when dirty:
-  private slotIn = new Map<string, { fn?: string; slot?: string; evidence: Evidence }[]>();
-  private sitesBySlot = new Map<string, SiteInfo[]>();
-  /** Built on the first callers() query, not at every refresh: most sessions never ask. */
-  private callsByCallee: Map<string, { file: string; call: CallSite }[]> | undefined;
-  private targetMemo = new Map<string, Map<string, Evidence[]>>();
-  /** Flows of files edited since the last refresh, to be taken out of slotIn. */
-  private staleFlows = new Map<string, FileFlows>();
-  /** Bumped by every refresh; memos compare against it. */
+  /** Bumped by every refresh that changed something; every memo is keyed on it (generationMemo.ts). */
   private generation = 0;
-  private slotsOfFnMemo = new Map<string, Set<string>>();
-  private slotGraphMemo: SlotGraph | undefined;
-  private byFrom = new Map<string, Map<string, { calls: CallSite[]; icalls: number[] }>>();
+  private readonly stores = new StoreTable(this.env, this.files, () => this.generation);
+  private readonly calls = new CallGraph(this, this.stores, () => this.generation);
 
   private readonly names = new Map<string, string>();
   /** Flows saved for exactly the files now held (flowCache.ts), for the first rebuild to take. */
@@ -195,26 +122,10 @@ export class KernelIndex {
     if (old) this.env.remove(old, typedMacros(old));
     this.env.add(f, typedMacros(f));
     this.files.set(f.path, f);
-    this.byFrom.delete(f.path);
-    if (this.callsByCallee) {
-      // Each callee's list is filtered once, not once per call to it.
-      for (const callee of new Set((old?.calls ?? []).map((c) => c.callee))) {
-        const list = this.callsByCallee.get(callee);
-        if (list)
-          this.callsByCallee.set(
-            callee,
-            list.filter((x) => x.file !== f.path),
-          );
-      }
-      for (const c of f.calls) push(this.callsByCallee, c.callee, { file: f.path, call: c });
-    }
+    this.calls.fileReplaced(f.path, old, f);
     if (!old || typeSignature(old) !== typeSignature(f)) this.typesChanged = true;
-    else {
-      // Only this file's bodies changed: refresh() swaps its flows in place of the old ones.
-      const prev = this.flows.get(f.path);
-      if (prev && !this.staleFlows.has(f.path)) this.staleFlows.set(f.path, prev);
-      this.flows.delete(f.path);
-    }
+    // Only this file's bodies changed: refresh() swaps its flows in place of the old ones.
+    else this.stores.bodiesChanged(f.path);
     this.dirty = true;
   }
 
@@ -227,8 +138,7 @@ export class KernelIndex {
     this.env.setGenerated(rel, undefined);
     this.files.delete(rel);
     this.outside.delete(rel);
-    this.flows.delete(rel);
-    this.byFrom.delete(rel);
+    this.stores.removed(rel);
     this.typesChanged = true;
     this.dirty = true;
   }
@@ -236,189 +146,62 @@ export class KernelIndex {
   /** Recompute derived tables if anything changed. Cheap when only function bodies changed. */
   private refresh(): void {
     if (!this.dirty) return;
-    if (this.typesChanged || this.generation === 0) {
-      this.rebuild();
-      this.callsByCallee = undefined;
-      this.slotGraphMemo = undefined;
-    } else this.swapStaleFiles();
-    this.targetMemo.clear();
-    this.slotsOfFnMemo.clear();
+    if (this.typesChanged || this.generation === 0) this.rebuild();
+    else {
+      // The same definitions as before (the type signature says so), at their uses' new lines.
+      for (const rel of this.stores.pending()) this.generate(rel);
+      this.stores.swapStale();
+    }
     this.generation++;
     this.dirty = false;
   }
 
+  /** Functions and variables a file's macro uses define (`DEFINE_SHOW_ATTRIBUTE(foo)` → `foo_open`) join the types. */
+  private generate(rel: string): void {
+    const f = this.files.get(rel)!;
+    this.env.setGenerated(rel, f.uses || f.includes ? expandFile(this.env.macros, f) : undefined);
+  }
+
   /** Everything from scratch: after a change to types (a header, a struct, a new function). */
   private rebuild(): void {
-    this.flows.clear();
-    this.staleFlows.clear();
     this.typesChanged = false;
     const saved = this.adopted;
     this.adopted = undefined;
-    // Functions and variables defined by macro uses (`DEFINE_SHOW_ATTRIBUTE(foo)` → `foo_open`)
-    // join the types before anything is resolved: their definitions may be in any file.
-    for (const [rel, f] of this.files) this.env.setGenerated(rel, f.uses || f.includes ? expandFile(this.env.macros, f) : undefined);
-    for (const [rel, f] of this.files) this.flows.set(rel, saved?.get(rel) ?? fileFlows(this.env, f));
+    // Generated definitions join the types before anything is resolved: they may be used in any file.
+    for (const rel of this.files.keys()) this.generate(rel);
+    const flows = this.stores.rebuild(saved);
     this.tookSavedFlows = saved !== undefined;
     const save = this.onFirstFlows;
     this.onFirstFlows = undefined;
-    save?.(this.flows);
-    this.slotIn = new Map();
-    this.sitesBySlot = new Map();
-    for (const fl of this.flows.values()) for (const fw of fl.flows) push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });
-    for (const rel of this.flows.keys()) this.addSites(rel);
-  }
-
-  /** An edit inside function bodies: take the file's old flows and sites out, put the new ones in. */
-  private swapStaleFiles(): void {
-    for (const [rel, old] of this.staleFlows) {
-      for (const fw of old.flows) {
-        const list = this.slotIn.get(fw.slot);
-        if (!list) continue;
-        const kept = list.filter((v) => v.evidence !== fw.evidence);
-        if (kept.length) this.slotIn.set(fw.slot, kept);
-        else this.slotIn.delete(fw.slot);
-        if (this.slotGraphMemo && kept.length < list.length) linkSlot(this.slotGraphMemo, fw.slot, fw.value, -1);
-      }
-      for (const site of old.sites) {
-        if (!('slot' in site)) continue;
-        for (const slot of [site.slot, ...(site.general ?? [])]) {
-          const list = this.sitesBySlot.get(slot);
-          if (list)
-            this.sitesBySlot.set(
-              slot,
-              list.filter((x) => x.file !== rel),
-            );
-        }
-      }
-    }
-    const changed = [...this.files.keys()].filter((rel) => !this.flows.has(rel));
-    for (const rel of changed) {
-      const f = this.files.get(rel)!;
-      // The same definitions as before (the type signature says so), at their uses' new lines.
-      this.env.setGenerated(rel, f.uses || f.includes ? expandFile(this.env.macros, f) : undefined);
-      const fl = fileFlows(this.env, f);
-      this.flows.set(rel, fl);
-      for (const fw of fl.flows) {
-        push(this.slotIn, fw.slot, { ...fw.value, evidence: fw.evidence });
-        if (this.slotGraphMemo) linkSlot(this.slotGraphMemo, fw.slot, fw.value, 1);
-      }
-    }
-    for (const rel of changed) this.addSites(rel);
-    this.staleFlows.clear();
-  }
-
-  private addSites(rel: string): void {
-    const f = this.files.get(rel)!;
-    this.flows.get(rel)!.sites.forEach((s, i) => {
-      const info = this.siteInfo(rel, f.icalls[i], s);
-      if (info.slot) push(this.sitesBySlot, info.slot, info);
-    });
-  }
-
-  private siteInfo(file: string, site: IndirectCall, s: SlotResult): SiteInfo {
-    const fromId = enclosingId(this.env, file, site.from);
-    if ('slot' in s) {
-      // A qualified slot nothing is stored under (stores went through a pointer to the inner
-      // struct) falls back to its first general name that has stores.
-      let slot = s.slot;
-      if (!this.slotIn.has(slot)) slot = s.general?.find((g) => this.slotIn.has(g)) ?? slot;
-      return { file, site, fromId, slot, general: s.general, receiverType: s.receiverType, kind: slotKind(slot) };
-    }
-    if ('direct' in s) return { file, site, fromId, kind: 'direct', slot: undefined, unresolved: undefined };
-    return { file, site, fromId, unresolved: s.unresolved, kind: 'field' };
+    save?.(flows);
+    this.calls.reset();
   }
 
   /** Functions stored into a slot, directly or through copies from other slots, with evidence. */
   slotTargets(slot: string): Map<string, Evidence[]> {
     this.refresh();
-    const memo = this.targetMemo.get(slot);
-    if (memo) return memo;
-    const out = new Map<string, Evidence[]>();
-    const seen = new Set<string>([slot]);
-    const queue: { slot: string; via: Evidence[] }[] = [{ slot, via: [] }];
-    while (queue.length) {
-      const cur = queue.shift()!;
-      for (const v of this.slotIn.get(cur.slot) ?? []) {
-        if (v.fn) {
-          const ev = out.get(v.fn);
-          const chain = [v.evidence, ...cur.via];
-          if (!ev) out.set(v.fn, chain);
-          else if (this.nearness(v.fn, chain[0]) < this.nearness(v.fn, ev[0])) out.set(v.fn, [...chain, ...ev].slice(0, 6));
-          else if (ev.length < 6 && !ev.some((e) => e.file === v.evidence.file && e.line === v.evidence.line)) ev.push(v.evidence);
-        } else if (v.slot && !seen.has(v.slot)) {
-          seen.add(v.slot);
-          queue.push({ slot: v.slot, via: [v.evidence, ...cur.via] });
-        }
-      }
-      // Parameter i of a function stored in slot S also gets argument i of the calls through S.
-      for (const s of this.argSlotsOfParam(cur.slot))
-        if (!seen.has(s)) {
-          seen.add(s);
-          queue.push({ slot: s, via: cur.via });
-        }
-    }
-    this.targetMemo.set(slot, out);
-    return out;
-  }
-
-  /** For the parameter slot `F#i`: `S#i` for every slot S that F is stored into and that calls pass arguments through. */
-  private argSlotsOfParam(slot: string): string[] {
-    const hash = slot.lastIndexOf('#');
-    if (hash < 0 || !/^\d+$/.test(slot.slice(hash + 1))) return [];
-    const fn = slot.slice(0, hash);
-    if (!this.fnById(fn)) return [];
-    const index = slot.slice(hash);
-    const out: string[] = [];
-    for (const s of this.slotsOfFn(fn)) if (this.slotIn.has(s + index)) out.push(s + index);
-    return out;
+    return this.stores.slotTargets(slot);
   }
 
   /** Functions declared but defined outside the indexed folders that reach a slot (it has no other targets), with their declarations. */
   externStores(slot: string): { name: string; file: string; line: number }[] {
     this.refresh();
-    const out: { name: string; file: string; line: number }[] = [];
-    const seen = new Set<string>([slot]);
-    const queue = [slot];
-    while (queue.length && out.length < 8) {
-      const cur = queue.shift()!;
-      for (const v of this.slotIn.get(cur) ?? []) {
-        if (!v.slot || seen.has(v.slot)) continue;
-        seen.add(v.slot);
-        const name = externName(v.slot);
-        const decl = name ? this.env.declaration(name) : undefined;
-        if (name && decl) out.push({ name, ...decl });
-        else if (!name) queue.push(v.slot);
-      }
-      for (const s of this.argSlotsOfParam(cur))
-        if (!seen.has(s)) {
-          seen.add(s);
-          queue.push(s);
-        }
-    }
-    return out;
-  }
-
-  /** How close a store is to the function it stores: its own file first, then its folder (the table beside it). */
-  private nearness(fnId: string, e: Evidence): number {
-    const file = this.fnById(fnId)?.file;
-    if (!file) return 3;
-    if (e.file === file) return 0;
-    return e.file.slice(0, e.file.lastIndexOf('/')) === file.slice(0, file.lastIndexOf('/')) ? 1 : 2;
+    return this.stores.externStores(slot);
   }
 
   /** Every indirect call site whose callee is this slot. */
   sitesWithSlot(slot: string): SiteInfo[] {
     this.refresh();
-    return this.sitesBySlot.get(slot) ?? [];
+    return this.stores.sitesWithSlot(slot);
   }
 
   /** Every indirect call site in a file, with its slot. */
   sitesIn(file: string): SiteInfo[] {
     this.refresh();
     const f = this.files.get(file);
-    const fl = this.flows.get(file);
+    const fl = this.stores.flowsOf(file);
     if (!f || !fl) return [];
-    return f.icalls.map((ic, i) => this.siteInfo(file, ic, fl.sites[i]));
+    return f.icalls.map((ic, i) => this.stores.siteInfo(file, ic, fl.sites[i]));
   }
 
   /** The indirect call at (or nearest on) a line; with a column, the one whose name spans it. */
@@ -433,36 +216,30 @@ export class KernelIndex {
 
   /**
    * Targets of a site, most relevant first: the `INDIRECT_CALL_*` hints in the order the macro tests
-   * them, then the rest by folder, the site's own folder first and then outward (the call in
-   * net/ipv4/af_inet.c lists net/ipv4 before net/ and drivers/). With a configuration each target
-   * says whether it is compiled: it is not when its function is not, or when every store of it is not.
+   * them, then the rest by folder (targetOrder.ts). With a configuration each target says whether
+   * it is compiled: it is not when its function is not, or when every store of it is not.
    */
   targetsOf(s: SiteInfo): Target[] {
+    this.refresh();
     const out: Target[] = [];
     const seen = new Set<string>();
     for (const h of this.hintsOf(s)) {
       const fn = this.env.lookupFunction(h, s.file);
       if (!fn || seen.has(fn.id)) continue;
       seen.add(fn.id);
-      const stored = s.slot ? this.slotTargets(s.slot).get(fn.id) : undefined;
+      const stored = s.slot ? this.stores.slotTargets(s.slot).get(fn.id) : undefined;
       out.push(
         this.target(fn, true, [{ file: s.file, line: s.site.line, col: s.site.col, how: 'hint', slot: s.slot ?? '' }, ...(stored ?? [])]),
       );
     }
     if (s.slot) {
       const rest: Target[] = [];
-      for (const [id, evidence] of this.slotTargets(s.slot)) {
+      for (const [id, evidence] of this.stores.slotTargets(s.slot)) {
         if (seen.has(id)) continue;
         const fn = this.fnById(id);
         if (fn) rest.push(this.target(fn, false, evidence));
       }
-      const key = (t: Target): [number, string, string] => [folderDistance(s.file, t.fn.file), dirOf(t.fn.file), t.fn.name];
-      rest.sort((a, b) => {
-        const [da, fa, na] = key(a);
-        const [db, fb, nb] = key(b);
-        return da - db || (fa < fb ? -1 : fa > fb ? 1 : 0) || (na < nb ? -1 : na > nb ? 1 : 0);
-      });
-      out.push(...rest);
+      out.push(...byNearness(s.file, rest));
     }
     return out;
   }
@@ -473,7 +250,8 @@ export class KernelIndex {
     return this.buildView && s.site.via ? this.buildView.hintsOf(s.file, s.site.via, hints) : hints;
   }
 
-  private target(fn: FnEntry, hint: boolean, evidence: Evidence[]): Target {
+  /** A function as a target, reached through `evidence`; with a configuration, whether this kernel can reach it so. */
+  target(fn: FnEntry, hint: boolean, evidence: Evidence[]): Target {
     const ref = this.ref(fn);
     if (!this.buildView) return { fn: ref, hint, evidence };
     const marked = evidence.map((e) => (e.how === 'hint' ? e : { ...e, built: this.buildView!.at(e.file, e.line).built }));
@@ -491,20 +269,12 @@ export class KernelIndex {
   /** Why a site has no targets, or undefined if it has some. */
   unresolvedReason(s: SiteInfo, targets: Target[]): string | undefined {
     if (targets.length) return undefined;
-    if (s.unresolved) return s.unresolved;
-    if (s.slot) {
-      const ext = this.externStores(s.slot);
-      if (ext.length)
-        return `stored outside the scope: ${ext.map((e) => `\`${e.name}\` (declared \`${e.file}:${e.line + 1}\`)`).join(', ')}, with no body in the indexed folders`;
-      return `nothing is stored into ${s.slot} in the indexed folders`;
-    }
-    return 'unknown';
+    this.refresh();
+    return this.stores.unresolvedReason(s);
   }
 
   fnById(id: string): FnEntry | undefined {
-    const at = id.indexOf('@');
-    const name = at >= 0 ? id.slice(0, at) : id;
-    return this.env.functions.get(name)?.find((e) => e.id === id);
+    return this.env.functionById(id);
   }
 
   functionsNamed(name: string): FnEntry[] {
@@ -546,150 +316,16 @@ export class KernelIndex {
     return def ? this.env.functions.get(def.name)?.find((e) => e.file === file && e.def === def) : undefined;
   }
 
-  private groupByFrom(file: string): Map<string, { calls: CallSite[]; icalls: number[] }> {
-    let g = this.byFrom.get(file);
-    if (g) return g;
-    g = new Map();
-    const f = this.files.get(file)!;
-    const get = (from: string): { calls: CallSite[]; icalls: number[] } => {
-      let e = g!.get(from);
-      if (!e) {
-        e = { calls: [], icalls: [] };
-        g!.set(from, e);
-      }
-      return e;
-    };
-    for (const c of f.calls) get(c.from).calls.push(c);
-    f.icalls.forEach((ic, i) => get(ic.from).icalls.push(i));
-    this.byFrom.set(file, g);
-    return g;
-  }
-
   /** Outgoing edges: direct calls and every target of every indirect call in the function. */
   callees(id: string): Edge[] {
     this.refresh();
-    const out: Edge[] = [];
-    const name = this.fnById(id)?.name;
-    if (!name) return out;
-    for (const def of this.env.functions.get(name) ?? []) {
-      if (def.id !== id) continue;
-      const g = this.groupByFrom(def.file).get(name);
-      if (!g) continue;
-      for (const c of g.calls) {
-        const callee = this.env.lookupFunction(c.callee, def.file);
-        if (!callee) continue;
-        const e: Edge = { from: id, to: callee.id, kind: 'direct', via: '', file: def.file, line: c.line, col: c.col, evidence: [] };
-        if (this.buildView)
-          e.built = meet(this.buildView.at(def.file, c.line).built, this.buildView.at(callee.file, callee.def.nameLine).built);
-        out.push(e);
-      }
-      const fl = this.flows.get(def.file);
-      const facts = this.files.get(def.file)!;
-      for (const i of g.icalls) {
-        const s = this.siteInfo(def.file, facts.icalls[i], fl!.sites[i]);
-        const via = s.slot ?? '';
-        const siteBuilt = this.buildView?.at(def.file, s.site.line).built;
-        for (const t of this.targetsOf(s)) {
-          const e: Edge = {
-            from: id,
-            to: t.fn.id,
-            kind: t.hint ? 'hint' : s.kind,
-            via,
-            file: def.file,
-            line: s.site.line,
-            col: s.site.col,
-            evidence: t.evidence,
-          };
-          if (siteBuilt) e.built = meet(siteBuilt, t.fn.built ?? 'unknown');
-          out.push(e);
-        }
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Which slots hold each function directly, and which slots copy into which, with how many stores
-   * say so. Built by the first callers() query, then kept current by swapStaleFiles: rebuilding it
-   * from every store cost a quarter of a second after each edit.
-   */
-  private slotGraph(): SlotGraph {
-    if (!this.slotGraphMemo) {
-      const g: SlotGraph = { direct: new Map(), forward: new Map() };
-      for (const [slot, values] of this.slotIn) for (const v of values) linkSlot(g, slot, v, 1);
-      this.slotGraphMemo = g;
-    }
-    return this.slotGraphMemo;
-  }
-
-  /**
-   * The slots a function can be reached through (stored there, or copied onward). Followed for the
-   * function asked about only: the closure of every function at once cost a quarter of a second
-   * after each edit.
-   */
-  private slotsOfFn(id: string): Set<string> {
-    let all = this.slotsOfFnMemo.get(id);
-    if (all) return all;
-    const { direct, forward } = this.slotGraph();
-    all = new Set(direct.get(id)?.keys());
-    const queue = [...all];
-    while (queue.length)
-      for (const next of forward.get(queue.pop()!)?.keys() ?? [])
-        if (!all.has(next)) {
-          all.add(next);
-          queue.push(next);
-        }
-    this.slotsOfFnMemo.set(id, all);
-    return all;
+    return this.calls.callees(id);
   }
 
   /** Incoming edges: direct callers and the indirect call sites whose slot holds this function. */
   callers(id: string): Edge[] {
     this.refresh();
-    const fn = this.fnById(id);
-    if (!fn) return [];
-    const out: Edge[] = [];
-    if (!this.callsByCallee) {
-      this.callsByCallee = new Map();
-      for (const [rel, f] of this.files) for (const c of f.calls) push(this.callsByCallee, c.callee, { file: rel, call: c });
-    }
-    const own = this.buildView?.at(fn.file, fn.def.nameLine).built;
-    for (const { file, call } of this.callsByCallee.get(fn.name) ?? []) {
-      if (this.env.lookupFunction(fn.name, file)?.id !== id) continue;
-      const e: Edge = {
-        from: enclosingId(this.env, file, call.from),
-        to: id,
-        kind: 'direct',
-        via: '',
-        file,
-        line: call.line,
-        col: call.col,
-        evidence: [],
-      };
-      if (own) e.built = meet(own, this.buildView!.at(file, call.line).built);
-      out.push(e);
-    }
-    for (const slot of this.slotsOfFn(id)) {
-      const evidence = this.slotTargets(slot).get(id) ?? [];
-      const target = own ? this.target(fn, false, evidence).fn.built : undefined;
-      for (const s of this.sitesBySlot.get(slot) ?? []) {
-        const hint = s.site.hints?.some((h) => this.env.lookupFunction(h, s.file)?.id === id) ?? false;
-        const e: Edge = {
-          from: s.fromId,
-          to: id,
-          kind: hint ? 'hint' : s.kind,
-          via: slot,
-          file: s.file,
-          line: s.site.line,
-          col: s.site.col,
-          evidence,
-        };
-        if (target) e.built = meet(target, this.buildView!.at(s.file, s.site.line).built);
-        out.push(e);
-      }
-    }
-    // Hints name a function even where nothing stores it (a config not in the index).
-    return out;
+    return this.calls.callers(id);
   }
 
   /** Where a function is stored into slots (for references). */
@@ -697,24 +333,11 @@ export class KernelIndex {
     return this.storesByFunction().get(id) ?? [];
   }
 
-  private storesMemo: { of: number; byFn: Map<string, Evidence[]> } | undefined;
-
-  /**
-   * storesOf() for every function at once, built in one pass and kept until the next refresh: the
-   * language server asks it on every hover and references request, where a scan of every slot
-   * (a tenth of a second on the net scope) each time would be too slow.
-   */
+  /** storesOf() for every function at once (kept for the generation: hover and references ask it each time). */
   storesByFunction(): Map<string, Evidence[]> {
     this.refresh();
-    if (this.storesMemo?.of !== this.generation) {
-      const byFn = new Map<string, Evidence[]>();
-      for (const [slot, values] of this.slotIn) for (const v of values) if (v.fn) push(byFn, v.fn, { ...v.evidence, slot });
-      this.storesMemo = { of: this.generation, byFn };
-    }
-    return this.storesMemo.byFn;
+    return this.stores.storesByFunction();
   }
-
-  private madeInMemo: { of: number; byFn: Map<string, StoreMade[]> } | undefined;
 
   /**
    * The stores a function's body makes: the function pointers it passes as arguments (`NF_HOOK#7 ←
@@ -723,19 +346,12 @@ export class KernelIndex {
    */
   storesMadeIn(fnId: string): readonly StoreMade[] {
     this.refresh();
-    if (this.madeInMemo?.of !== this.generation) {
-      const byFn = new Map<string, StoreMade[]>();
-      for (const [slot, values] of this.slotIn) {
-        for (const v of values) if (v.evidence.in) push(byFn, v.evidence.in, { slot, fn: v.fn, from: v.slot, evidence: v.evidence });
-      }
-      this.madeInMemo = { of: this.generation, byFn };
-    }
-    return this.madeInMemo.byFn.get(fnId) ?? [];
+    return this.stores.storesMadeIn(fnId);
   }
 
   /** Every function stored into a struct field (for go-to-implementation on a field). */
   fieldTargets(structName: string, field: string): Map<string, Evidence[]> {
-    return this.slotTargets(`${structLabel(structName)}.${field}`);
+    return this.slotTargets(fieldKey(structLabel(structName), field));
   }
 
   /** Functions that a variable's initializer stores into one of its fields (`tcp_prot.sendmsg`). */
@@ -764,13 +380,11 @@ export class KernelIndex {
       functions += f.functions.length;
       calls += callCount(f);
       stores += f.stores.length;
-      const fl = this.flows.get(rel)!;
       // Files held for their stores (outside the scope): their calls are not the scope's to answer.
       if (this.outside.has(rel)) continue;
-      fl.sites.forEach((s, i) => {
+      this.stores.flowsOf(rel)!.sites.forEach((s, i) => {
         sites++;
-        const info = this.siteInfo(rel, f.icalls[i], s);
-        if (this.targetsOf(info).length) resolved++;
+        if (this.targetsOf(this.stores.siteInfo(rel, f.icalls[i], s)).length) resolved++;
       });
     }
     return {
@@ -808,17 +422,4 @@ function typeSignature(f: FileFacts): string {
 const POSITION_KEYS = new Set(['line', 'col', 'endLine', 'nameLine', 'nameCol']);
 function withoutPositions(key: string, value: unknown): unknown {
   return POSITION_KEYS.has(key) ? undefined : value;
-}
-
-/** Both must happen: n if either is not compiled, unknown if either is not known, else the lesser of y and m. */
-function meet(a: Built, b: Built): Built {
-  if (a === 'n' || b === 'n') return 'n';
-  if (a === 'unknown' || b === 'unknown') return 'unknown';
-  return a === 'm' || b === 'm' ? 'm' : 'y';
-}
-
-function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
-  const list = m.get(k);
-  if (list) list.push(v);
-  else m.set(k, [v]);
 }

@@ -1,12 +1,7 @@
-// Slots and the values that flow into them. A slot is any place a function pointer lives:
-//   `proto_ops.sendmsg`  a struct field (keyed by the struct that declares it, never by signature)
-//   `NF_HOOK#6`          a function's parameter (what callers pass)
-//   `fn:var`             a local variable of a function
-//   `G:name`             a global variable
-//   `proto_ops.poll#1`   an argument of the indirect calls through a slot: it reaches parameter 1 of every
-//                        function stored there (`ds->ops->port_fdb_dump(ds, port, cb, data)`)
-// A function declared in the scope but defined outside it is the value `extern:name`: its store is
-// kept, so that a slot holding only such functions can say where they are (see externName).
+// The slots expressions denote and the values that flow into them (slot.ts says what a slot is
+// and how its key is written). A function declared in the scope but defined outside it is the
+// value `extern:name`: its store is kept, so that a slot holding only such functions can say where
+// they are (see externName).
 // Stores put functions into slots (with evidence) or copy one slot into another
 // (`sch->enqueue = ops->enqueue`); the targets of a slot are the functions that reach it.
 import type { Evidence } from '../protocol';
@@ -14,6 +9,7 @@ import type { ArgPass, Expr, FileFacts, IndirectCall, Store, TypeRef } from '../
 import { STATIC_CALLS, STATIC_CALL_QUERIES, VALUE_WRAPPERS, staticCallKey } from '../parse/kernelMacros';
 import { expandCallee, expandFile } from './macros';
 import { functionId, structLabel, type TypeEnv } from './typeEnv';
+import { argKey, externKey, fieldKey, globalKey, localKey, paramKey } from './slot';
 
 /**
  * `general` lists less specific names of the same slot: a field reached through a member embedded by
@@ -48,7 +44,7 @@ function memberChain(env: TypeEnv, e: Expr, file: string, depth = 0): MemberChai
 /** The qualified slot of field `f` in the last struct of `chain`, and its more general names. */
 function chainSlot(chain: MemberChain, f: string): { slot: string; general: string[] } {
   const names: string[] = [];
-  for (let i = 0; i <= chain.members.length; i++) names.push([chain.structs[i], ...chain.members.slice(i), f].join('.'));
+  for (let i = 0; i <= chain.members.length; i++) names.push(fieldKey(chain.structs[i], ...chain.members.slice(i), f));
   return { slot: names[0], general: names.slice(1) };
 }
 
@@ -67,7 +63,7 @@ export function enclosingId(env: TypeEnv, file: string, name: string): string {
 
 export function globalSlot(env: TypeEnv, name: string, file: string): string | undefined {
   const g = env.lookupGlobal(name, file);
-  return g ? `G:${g.id}` : undefined;
+  return g ? globalKey(g.id) : undefined;
 }
 
 /** The slot a callee or lvalue expression denotes. */
@@ -85,10 +81,10 @@ export function slotOf(env: TypeEnv, e: Expr, file: string, fnId: string, depth 
       if (chain && chain.structs[chain.structs.length - 1] === structLabel(fi.owner)) {
         return { ...chainSlot(chain, fi.name), receiverType: owner.base };
       }
-      return { slot: `${structLabel(fi.owner)}.${fi.name}`, receiverType: owner.base };
+      return { slot: fieldKey(structLabel(fi.owner), fi.name), receiverType: owner.base };
     }
     case 'local':
-      return e.param !== undefined ? { slot: `${fnId}#${e.param}` } : { slot: `${fnId}:${e.n}` };
+      return e.param !== undefined ? { slot: paramKey(fnId, e.param) } : { slot: localKey(fnId, e.n) };
     case 'name': {
       const g = globalSlot(env, e.n, file);
       if (g) return { slot: g };
@@ -123,7 +119,7 @@ export function slotOf(env: TypeEnv, e: Expr, file: string, fnId: string, depth 
 function staticCallSlot(e: Extract<Expr, { k: 'call' }>): string | undefined {
   if (!STATIC_CALLS.has(e.f) && !STATIC_CALL_QUERIES.has(e.f)) return undefined;
   const key = e.a[0];
-  return key?.k === 'name' ? `G:${staticCallKey(key.n)}` : undefined;
+  return key?.k === 'name' ? globalKey(staticCallKey(key.n)) : undefined;
 }
 
 /** What a stored or passed value contributes: functions and slots that flow into the target slot. */
@@ -138,7 +134,7 @@ export function valuesOf(env: TypeEnv, e: Expr, file: string, fnId: string, out:
       }
       const g = globalSlot(env, e.n, file);
       if (g) out.push({ slot: g });
-      else if (env.declaration(e.n)) out.push({ slot: EXTERN + e.n });
+      else if (env.declaration(e.n)) out.push({ slot: externKey(e.n) });
       return;
     }
     case 'addr':
@@ -167,17 +163,10 @@ export function valuesOf(env: TypeEnv, e: Expr, file: string, fnId: string, out:
   }
 }
 
-const EXTERN = 'extern:';
-
-/** The function a value slot names when it is one declared but defined outside the indexed folders. */
-export function externName(slot: string): string | undefined {
-  return slot.startsWith(EXTERN) ? slot.slice(EXTERN.length) : undefined;
-}
-
 /** The slot of an indirect call's argument `index`: `slot#index` (see the header). */
 export function siteArgSlots(site: SlotResult, index: number): string[] {
-  if ('direct' in site) return [`${site.direct}#${index}`];
-  if ('slot' in site) return [site.slot, ...(site.general ?? [])].map((s) => `${s}#${index}`);
+  if ('direct' in site) return [paramKey(site.direct, index)];
+  if ('slot' in site) return [site.slot, ...(site.general ?? [])].map((s) => argKey(s, index));
   return [];
 }
 
@@ -189,7 +178,7 @@ export function storeSlot(env: TypeEnv, st: Store, file: string): { slot: string
     // A variable (or an array) of function pointers initialized directly: the variable is the slot.
     if (path.length === 0 || (env.canon(t).fn && path.every((p) => p.startsWith('#')))) {
       if (!v) return undefined;
-      const slot = st.from ? `${fnId}:${v}` : globalSlot(env, v, file);
+      const slot = st.from ? localKey(fnId, v) : globalSlot(env, v, file);
       return slot ? { slot } : undefined;
     }
     return initSlot(env, t, path);
@@ -216,7 +205,7 @@ function initSlot(env: TypeEnv, t: TypeRef, path: string[]): { slot: string; gen
     if (!fi) return undefined;
     const owner = structLabel(fi.owner);
     if (chain.structs[chain.structs.length - 1] !== owner) chain = { structs: [owner], members: [] };
-    last = chain.members.length ? chainSlot(chain, fi.name) : { slot: `${owner}.${fi.name}` };
+    last = chain.members.length ? chainSlot(chain, fi.name) : { slot: fieldKey(owner, fi.name) };
     if (i === path.length - 1) return last;
     cur = env.canon(fi.type);
     chain = { structs: [...chain.structs, structLabel(cur.base)], members: [...chain.members, fi.name] };
@@ -256,7 +245,7 @@ export function fileFlows(env: TypeEnv, f: FileFacts): FileFlows {
     if (a.site !== undefined) slots = sites[a.site] ? siteArgSlots(sites[a.site], a.index) : [];
     else {
       const callee = env.lookupFunction(a.callee, f.path);
-      slots = callee ? [`${callee.id}#${a.index}`] : [];
+      slots = callee ? [paramKey(callee.id, a.index)] : [];
     }
     if (!slots.length) return;
     const values: { fn?: string; slot?: string }[] = [];

@@ -41,6 +41,12 @@ export function functionId(name: string, file: string, isStatic: boolean): strin
   return isStatic && !file.endsWith('.h') ? `${name}@${file}` : name;
 }
 
+/** The name in a function id (functionId's inverse, less the file). */
+export function functionName(id: string): string {
+  const at = id.indexOf('@');
+  return at >= 0 ? id.slice(0, at) : id;
+}
+
 /**
  * One name defined in several files (a typedef in two drivers, a macro under two #ifdefs): every
  * definition is kept, and the one that counts is chosen by rank, then by path. The answer then
@@ -204,6 +210,11 @@ export class TypeEnv {
   }
 
   /** The function a name means when used in `file`: its own static, else the global, else a header's. */
+  /** The function with this id (`name`, or `name@file` for a static one). */
+  functionById(id: string): FnEntry | undefined {
+    return this.functions.get(functionName(id))?.find((e) => e.id === id);
+  }
+
   lookupFunction(name: string, file: string): FnEntry | undefined {
     const list = this.functions.get(name);
     if (!list) return undefined;

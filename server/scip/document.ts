@@ -12,6 +12,7 @@ import type { Evidence } from '../protocol';
 import { decode, MAX_SOURCE_BYTES } from '../parse/parseFile';
 import { readRegular } from '../index/fileSlice';
 import { structLabel } from '../resolve/typeEnv';
+import { fieldKey } from '../resolve/slot';
 import { fieldSlot, fieldSymbol, functionSymbol, structSymbol } from './symbols';
 import type { ProtoWriter } from './proto';
 
@@ -202,7 +203,7 @@ export function documentOf(
       const col = nameColumn(lines, fi.line, fi.col, fi.name);
       const c = col >= 0 ? col : fi.col;
       occurrences.push({ range: range(fi.line, c, c + fi.name.length), symbol: fsym, roles: DEFINITION });
-      const n = fieldTargets.get(`${label}.${fi.name}`);
+      const n = fieldTargets.get(fieldKey(label, fi.name));
       const documentation =
         fi.type.fn && n
           ? [

@@ -4,6 +4,8 @@
 // its file (`kpath . . . net/`socket.c`/sock_sendmsg_nosec().`); a struct is one symbol per tag
 // (`kpath . . . proto_ops#`) and a field hangs under it (`kpath . . . proto_ops#sendmsg.`). Slots name fields as the resolver does
 // (`proto_ops.sendmsg`, `outer::member.f` for a named member of an anonymous struct).
+import { parseSlot } from '../resolve/slot';
+
 const PREFIX = 'kpath . . . ';
 
 /** A descriptor name: as is when it is a simple identifier, else in backticks (doubled inside). */
@@ -37,6 +39,6 @@ export const fieldSymbol = (structSym: string, field: string): string => `${stru
 
 /** A slot that names a struct field as its declaring struct does (`proto_ops.sendmsg`), split; else undefined. */
 export function fieldSlot(slot: string): { struct: string; field: string } | undefined {
-  const m = /^((?:<anon:[^>]*>|\w+)(?:::\w+)*)\.(\w+)$/.exec(slot);
-  return m ? { struct: m[1], field: m[2] } : undefined;
+  const s = parseSlot(slot);
+  return s?.kind === 'field' && s.members.length === 1 ? { struct: s.struct, field: s.members[0] } : undefined;
 }

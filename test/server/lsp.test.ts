@@ -176,6 +176,13 @@ describe('hover, code lens, symbols', () => {
     assert.match(text, /2 targets: .*inet_sendmsg/);
   });
 
+  it('hover on a call through a local of a static function: the local and its function, not the raw key', async () => {
+    const h = await s.conn.sendRequest<Hover>('textDocument/hover', at('net/core/handler.c', 'local-fn-call'));
+    const text = (h.contents as { value: string }).value;
+    assert.match(text, /^\*\*indirect call\*\* through local `fn` of `run_handler`$/m);
+    assert.match(text, /1 target: `drop_skb`/);
+  });
+
   it('hover on a function: signature and how often it is called or stored', async () => {
     const h = await s.conn.sendRequest<Hover>('textDocument/hover', at('net/ipv4/tcp.c', 'def-tcp_sendmsg'));
     const text = (h.contents as { value: string }).value;
@@ -324,7 +331,7 @@ describe('kpath/* requests', () => {
     const st = await s.conn.sendRequest<IndexStatus>(Methods.status);
     assert.equal(st.state, 'ready');
     assert.ok(st.functions >= 15, String(st.functions));
-    assert.equal(st.filesTotal, 11);
+    assert.equal(st.filesTotal, 12);
     assert.ok(st.resolvedSites >= 4, JSON.stringify(st));
   });
 

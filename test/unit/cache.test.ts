@@ -6,7 +6,8 @@ import { mkdtempSync, cpSync, readFileSync, writeFileSync, readdirSync, appendFi
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildIndex } from '../../server/index/indexer';
-import { decodeParts, encodeParts } from '../../server/index/cache';
+import { decodeParts, encodeParts, factsFingerprint } from '../../server/index/cache';
+import { createHash } from 'node:crypto';
 import { parseFile } from '../../server/parse/parseFile';
 import { callCount, callsUnread, mayDefineMacro, typedMacros } from '../../server/index/lazyFacts';
 
@@ -71,6 +72,27 @@ test('a truncated or old-format cache is not trusted', async () => {
   const r = await buildIndex(root, { cacheDir: cache, threads: 1, onProblem: (m) => p2.push(m) });
   assert.match(p2.join('\n'), /cache not used/);
   assert.equal(r.fromCache, 0);
+});
+
+test('a cache written by other extraction code is not trusted, even with a good checksum', async () => {
+  const { root, cache } = setup();
+  await buildIndex(root, { cacheDir: cache, threads: 1 });
+  const file = cacheFileIn(cache);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  assert.match(lines[0], new RegExp(`"facts":"${factsFingerprint()}"`));
+  // As a cache written by another version of the extractor would be: another fingerprint, a valid trailer.
+  lines[0] = lines[0].replace(/"facts":"\w+"/, '"facts":"0000"');
+  const body = lines.slice(0, -2).join('\n') + '\n';
+  const trailer = JSON.parse(lines[lines.length - 2]) as { lines: number };
+  writeFileSync(
+    file,
+    body + JSON.stringify({ end: true, lines: trailer.lines, sha1: createHash('sha1').update(body).digest('hex') }) + '\n',
+  );
+  const problems: string[] = [];
+  const r = await buildIndex(root, { cacheDir: cache, threads: 1, onProblem: (m) => problems.push(m) });
+  assert.match(problems.join('\n'), /cache not used: cache written by other extraction code/);
+  assert.equal(r.fromCache, 0);
+  assert.equal((await buildIndex(root, { cacheDir: cache, threads: 1 })).parsed, 0, 'the rewritten cache is good');
 });
 
 test('a cached file keeps its calls packed until read, and a copy of its facts still has them', async () => {

@@ -8,7 +8,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildIndex } from '../../server/index/indexer';
 import type { KernelIndex } from '../../server/index/kernelIndex';
-import { fingerprintSources, resolverFingerprint } from '../../server/index/flowCache';
 import { parseFile } from '../../server/parse/parseFile';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'minikernel');
@@ -106,19 +105,4 @@ test('a flows file cut short or changed in one byte is said, not used, and saved
     assert.deepEqual(answers(next), want);
     assert.equal(next.flowsFromCache, true);
   }
-});
-
-test('the fingerprint that keys saved flows covers the resolver sources, and bundles carry the same one', () => {
-  const repo = path.join(__dirname, '..', '..');
-  assert.equal(resolverFingerprint(), fingerprintSources(repo));
-  const bundle = readFileSync(path.join(repo, 'dist', 'cliMain.js'), 'utf8');
-  assert.ok(
-    bundle.includes(JSON.stringify(fingerprintSources(repo))),
-    'dist/cliMain.js was built from other resolver sources (run node esbuild.mjs)',
-  );
-  const copy = mkdtempSync(path.join(os.tmpdir(), 'kpath-fp-'));
-  cpSync(path.join(repo, 'server'), path.join(copy, 'server'), { recursive: true });
-  const slots = path.join(copy, 'server/resolve/slots.ts');
-  writeFileSync(slots, readFileSync(slots, 'utf8') + '\n// a change\n');
-  assert.notEqual(fingerprintSources(copy), fingerprintSources(repo));
 });
