@@ -7,6 +7,7 @@
 // fills (`proto_ops.sendmsg`) keeps the scope's answer, and the walk stays small.
 import type { KernelIndex } from './kernelIndex';
 import { forEachUnindexedSource } from './unindexedSources';
+import { indexOfWord } from '../words';
 
 /** Field name → labels of the structs it may belong to (the slot's own and its general names'). */
 export type FieldNeeds = Map<string, Set<string>>;
@@ -52,24 +53,11 @@ export function filesStoringInto(root: string, needs: FieldNeeds, indexed: (rel:
     store.lastIndex = 0;
     for (let m = store.exec(text); m; m = store.exec(text)) {
       const structs = needs.get(m[1]);
-      if (structs && [...structs].some((s) => hasWord(text, s))) {
+      if (structs && [...structs].some((s) => indexOfWord(text, s) >= 0)) {
         found.push(rel);
         return;
       }
     }
   });
   return found.sort();
-}
-
-function hasWord(text: string, word: string): boolean {
-  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
-    const before = at > 0 ? text.charCodeAt(at - 1) : 32;
-    const after = text.charCodeAt(at + word.length);
-    if (!isWordChar(before) && !isWordChar(after)) return true;
-  }
-  return false;
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }

@@ -3,6 +3,7 @@
 // macro use. tree-sitter still builds a node per number and comma, several per ten bytes. Such a
 // list's contents are blanked before parsing (spaces, newlines kept, so every line and column stays
 // where it was): the parser then sees `{ }`, an empty initializer that gives the same facts.
+import { isWordCode } from '../words';
 
 /** Lists shorter than this are left alone: too few tokens to pay for a copy of the file. */
 const MIN_LIST_CHARS = 64;
@@ -30,9 +31,6 @@ const enum Ch {
   OpenBrace = 123,
   CloseBrace = 125,
 }
-
-const isWordChar = (c: number): boolean =>
-  (c >= Ch.Zero && c <= Ch.Nine) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === Ch.Underscore;
 
 /** Past the end of the logical line at `i` (backslash continuations followed), at its newline. */
 function endOfDirective(s: string, i: number): number {
@@ -101,7 +99,7 @@ export function numberListRanges(s: string): [number, number][] {
     if (c >= Ch.Zero && c <= Ch.Nine) {
       // A number with its suffix, hex digits, fraction or exponent letter: `0x1fULL`, `1.5e`.
       i++;
-      while (i < n && (isWordChar(s.charCodeAt(i)) || s.charCodeAt(i) === Ch.Dot)) i++;
+      while (i < n && (isWordCode(s.charCodeAt(i)) || s.charCodeAt(i) === Ch.Dot)) i++;
       continue;
     }
     if (c === Ch.OpenBrace) {
@@ -125,7 +123,7 @@ export function numberListRanges(s: string): [number, number][] {
     pureFrom = open.length;
     if (c === Ch.Hash && startsLine) i = endOfDirective(s, i);
     else if (c === Ch.Quote || c === Ch.Apostrophe) i = endOfLiteral(s, i);
-    else if (isWordChar(c)) while (i < n && isWordChar(s.charCodeAt(i))) i++;
+    else if (isWordCode(c)) while (i < n && isWordCode(s.charCodeAt(i))) i++;
     else i++;
   }
   return ranges;

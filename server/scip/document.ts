@@ -14,6 +14,7 @@ import { readRegular } from '../index/fileSlice';
 import { structLabel } from '../resolve/typeEnv';
 import { fieldKey } from '../resolve/slot';
 import { fieldSlot, fieldSymbol, functionSymbol, structSymbol } from './symbols';
+import { indexOfWord } from '../words';
 import type { ProtoWriter } from './proto';
 
 /** SymbolInformation.Kind and SymbolRole values of scip.proto. */
@@ -52,16 +53,10 @@ export interface DocumentCounts {
   relationships: number;
 }
 
-const isWordChar = (c: string | undefined): boolean => c !== undefined && /\w/.test(c);
-
 /** Column of the identifier `name` on `line` at or after `col`, or -1. */
 function nameColumn(lines: string[] | undefined, line: number, col: number, name: string): number {
   const t = lines?.[line];
-  if (t === undefined) return -1;
-  for (let i = t.indexOf(name, col); i >= 0; i = t.indexOf(name, i + 1)) {
-    if (!isWordChar(t[i - 1]) && !isWordChar(t[i + name.length])) return i;
-  }
-  return -1;
+  return t === undefined ? -1 : indexOfWord(t, name, col);
 }
 
 const range = (line: number, col: number, endCol: number): number[] => [line, col, endCol];

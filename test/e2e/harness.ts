@@ -8,6 +8,7 @@ import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFile
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 
@@ -443,4 +444,23 @@ export function definitionLine(rel: string, name: string): number {
     }
   }
   throw new Error(`no definition of ${name} in ${rel}`);
+}
+
+/** The function each element of the panel names (`data-fn`): its boxes by default, or drivers, side calls. */
+export function dataFns(frame: FrameLocator, selector = '.box'): Promise<string[]> {
+  return frame.locator(selector).evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
+}
+
+/** That `order` are all among `names`, in that order (others may stand between them). */
+export function inOrder(names: string[], order: string[]): void {
+  const idx = order.map((n) => names.indexOf(n));
+  assert.ok(
+    idx.every((i) => i >= 0),
+    `all of ${order.join(', ')} are boxes (got ${names.join(' → ')})`,
+  );
+  assert.deepEqual(
+    [...idx].sort((a, b) => a - b),
+    idx,
+    `in this order: ${names.join(' → ')}`,
+  );
 }

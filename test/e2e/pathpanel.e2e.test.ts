@@ -6,13 +6,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FrameLocator } from 'playwright-core';
-import { definitionLine, goTo, openFile, runCommand, skipReason, kernelWorkbench, INDEX_TIMEOUT, webviewFrame } from './harness';
+import {
+  definitionLine,
+  goTo,
+  openFile,
+  runCommand,
+  skipReason,
+  kernelWorkbench,
+  INDEX_TIMEOUT,
+  webviewFrame,
+  dataFns,
+  inOrder,
+} from './harness';
 
 const skip = skipReason();
 const kernel = kernelWorkbench(skip);
 const indexTimeout = INDEX_TIMEOUT;
-
-const boxNames = (frame: FrameLocator) => frame.locator('.box').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
 
 /** The text of the lane heading above a box: the column the person reads it under. */
 async function laneAbove(frame: FrameLocator, fn: string): Promise<string> {
@@ -36,19 +45,6 @@ async function settled(frame: FrameLocator): Promise<void> {
   await frame.locator('#status:empty').waitFor({ state: 'attached' });
 }
 
-function inOrder(names: string[], order: string[]): void {
-  const idx = order.map((n) => names.indexOf(n));
-  assert.ok(
-    idx.every((i) => i >= 0),
-    `all of ${order.join(', ')} are boxes (got ${names.join(' → ')})`,
-  );
-  assert.deepEqual(
-    [...idx].sort((a, b) => a - b),
-    idx,
-    `in this order: ${names.join(' → ')}`,
-  );
-}
-
 test(
   'the path panel: branches, lanes by protocol, the receive path, Run, a reload',
   { skip, timeout: indexTimeout + 10 * 60_000 },
@@ -70,7 +66,7 @@ test(
       await settled(frame);
       await frame.locator('.box[data-fn="sch_direct_xmit"]').scrollIntoViewIfNeeded();
       await kernel.wb.shot('panel-01-send-qdisc');
-      inOrder(await boxNames(frame), ['__dev_queue_xmit', '__dev_xmit_skb', 'sch_direct_xmit', 'dev_hard_start_xmit']);
+      inOrder(await dataFns(frame), ['__dev_queue_xmit', '__dev_xmit_skb', 'sch_direct_xmit', 'dev_hard_start_xmit']);
       assert.equal(await frame.locator('.box[data-fn="sch_direct_xmit"]').getAttribute('data-layer'), 'qdisc');
       assert.equal(await laneAbove(frame, 'sch_direct_xmit'), 'qdisc');
       // The branch is a control, showing the option taken.
@@ -82,7 +78,7 @@ test(
       await frame.locator('.box[data-fn="sch_direct_xmit"]').waitFor({ state: 'detached', timeout: 120_000 });
       await settled(frame);
       await kernel.wb.shot('panel-02-send-noqueue');
-      const names = await boxNames(frame);
+      const names = await dataFns(frame);
       inOrder(names, ['__dev_queue_xmit', 'dev_hard_start_xmit']);
       assert.ok(!names.includes('__dev_xmit_skb'), names.join(' → '));
       assert.equal(await frame.locator('select[data-branch="qdisc"]').inputValue(), 'noqueue');
@@ -101,7 +97,7 @@ test(
       const side = await frame.locator('.side-call .side-fn').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn')));
       assert.ok(side.includes('nf_hook_slow'), side.join(' '));
       // Side calls are not boxes of the path: the path itself is the same.
-      assert.ok(!(await boxNames(frame)).includes('nf_hook_slow'));
+      assert.ok(!(await dataFns(frame)).includes('nf_hook_slow'));
       await frame.locator('select[data-branch="netfilter"]').selectOption('none');
       await frame.locator('.side-call').first().waitFor({ state: 'detached', timeout: 120_000 });
       await settled(frame);
@@ -116,7 +112,7 @@ test(
       await kernel.wb.shot('panel-04-udp-lane');
       assert.equal(await frame.locator('.box[data-fn="udp_sendmsg"]').getAttribute('data-layer'), 'udp');
       assert.equal(await laneAbove(frame, 'udp_sendmsg'), 'UDP');
-      assert.ok(!(await boxNames(frame)).includes('tcp_sendmsg'));
+      assert.ok(!(await dataFns(frame)).includes('tcp_sendmsg'));
     });
 
     await t.test('Receive draws the two receive legs in the receive layers', async () => {
@@ -128,8 +124,8 @@ test(
       assert.equal(await frame.locator('button[data-direction="recv"]').getAttribute('aria-pressed'), 'true');
       const legs = await frame.locator('.leg-title').allInnerTexts();
       assert.equal(legs.length, 2, legs.join(' | '));
-      const deliver = await frame.locator('.box[data-leg="0"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
-      const read = await frame.locator('.box[data-leg="1"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
+      const deliver = await dataFns(frame, '.box[data-leg="0"]');
+      const read = await dataFns(frame, '.box[data-leg="1"]');
       inOrder(deliver, ['__netif_receive_skb_core', 'ip_rcv', 'ip_rcv_finish', 'ip_local_deliver', 'tcp_v4_rcv', 'tcp_rcv_established']);
       inOrder(read, ['__sys_recvfrom', 'sock_recvmsg', 'inet_recvmsg', 'tcp_recvmsg', 'tcp_recvmsg_locked']);
       const lanes = await Promise.all(['__netif_receive_skb_core', 'ip_rcv', 'NF_HOOK', 'tcp_v4_rcv'].map((f) => laneAbove(frame, f)));

@@ -20,6 +20,8 @@ import {
   kernelWorkbench,
   INDEX_TIMEOUT,
   webviewFrame,
+  dataFns,
+  inOrder,
 } from './harness';
 
 const skip = skipReason();
@@ -179,18 +181,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await runCommand(page, 'kpath: Show send() Path');
     await frame.locator('.box[data-fn="__sys_sendto"]').waitFor({ timeout: 120_000 });
     await kernel.wb.shot('06-send-path');
-    const names = await frame.locator('.box').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
-    const order = ['__sys_sendto', 'tcp_sendmsg', 'tcp_write_xmit', 'ip_queue_xmit', 'dev_queue_xmit'];
-    const idx = order.map((n) => names.indexOf(n));
-    assert.ok(
-      idx.every((i) => i >= 0),
-      `all of ${order.join(', ')} are boxes (got ${names.join(' → ')})`,
-    );
-    assert.deepEqual(
-      [...idx].sort((a, b) => a - b),
-      idx,
-      'in this order',
-    );
+    inOrder(await dataFns(frame), ['__sys_sendto', 'tcp_sendmsg', 'tcp_write_xmit', 'ip_queue_xmit', 'dev_queue_xmit']);
     // The indirect hop into the INET layer is labelled with its slot.
     const labels = await frame.locator('.edge .edge-label').allInnerTexts();
     assert.ok(
@@ -198,7 +189,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
       `an edge goes through proto_ops.sendmsg (${labels.join(' | ')})`,
     );
     // The path ends at ndo_start_xmit's targets, the drivers.
-    const drivers = await frame.locator('.driver-list .chip').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
+    const drivers = await dataFns(frame, '.driver-list .chip');
     assert.ok(drivers.length >= 10, `many ndo_start_xmit targets (${drivers.length})`);
     await frame.locator('.driver-filter').fill('loopback');
     await frame.locator('.chip[data-fn="loopback_xmit"]').waitFor();
@@ -213,13 +204,11 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await kernel.wb.shot('08-tcp-write-xmit');
   });
 
-  const boxNames = () => frame.locator('.box').evaluateAll((els) => els.map((e) => e.getAttribute('data-fn') ?? ''));
-
   await t.test('the IPv6 button shows the IPv6 path, through inet6_sendmsg and ip6_xmit', async () => {
     await frame.locator('button[data-family="ipv6"]').click();
     await frame.locator('.box[data-fn="inet6_sendmsg"]').waitFor();
     await kernel.wb.shot('09-send-path-ipv6');
-    const names = await boxNames();
+    const names = await dataFns(frame);
     for (const n of ['inet6_sendmsg', 'tcp_sendmsg', 'ip6_xmit', 'dev_queue_xmit'])
       assert.ok(names.includes(n), `${n} in ${names.join(' → ')}`);
     assert.ok(!names.includes('ip_queue_xmit'));
@@ -256,7 +245,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await frame.locator('.box[data-index="0"][data-fn="tcp_write_xmit"]').waitFor();
     await frame.locator('body:not(.loading)').waitFor();
     await kernel.wb.shot('10-call-path');
-    const names = await boxNames();
+    const names = await dataFns(frame);
     assert.equal(names[0], 'tcp_write_xmit');
     assert.equal(names.at(-1), 'dev_queue_xmit');
     // Back to the send path for the next step.
@@ -271,7 +260,7 @@ test('the send() path of a 6.12 tree, as a person finds it', { skip, timeout: in
     await frame.locator('.box[data-fn="udp_sendmsg"]').waitFor();
     await frame.locator('#status:empty').waitFor({ state: 'attached' });
     await kernel.wb.shot('11-send-path-udp');
-    const names = await boxNames();
+    const names = await dataFns(frame);
     assert.ok(!names.includes('tcp_sendmsg'), `no TCP after switching to UDP: ${names.join(' → ')}`);
     assert.equal(
       await frame.locator('.break').count(),
