@@ -175,6 +175,26 @@ test('syntax errors carry the script line', () => {
   assert.match(syntaxError('+0 < S 0:0(0) win 1 <mss 1000').message, /^line 1: unterminated TCP option list/);
 });
 
+test('hostile scripts: deep brackets and absolute times going backwards are errors with their line', () => {
+  const deep = `0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, ${'['.repeat(5000)}1${']'.repeat(5000)}, 4) = 0`;
+  assert.match(syntaxError(`0 listen(3, 1) = 0\n${deep}`).message, /^line 2: brackets nested 5000 deep in setsockopt\(\)/);
+  const arr = (d: number): string => `${'['.repeat(d)}1${']'.repeat(d)}`;
+  assert.equal(parseScript(`0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, ${arr(8)}, 4) = 0`).events.length, 1);
+  // packetdrill compares an absolute time only with an absolute time before it.
+  assert.match(
+    syntaxError('0 listen(3, 1) = 0\n1 close(3) = 0\n0.5 close(4) = 0').message,
+    /^line 3: time goes backward in script from 1 s \(line 2\) to 0.5 s/,
+  );
+  assert.equal(parseScript('0 listen(3, 1) = 0\n+1 close(3) = 0\n0.5 close(4) = 0').events.length, 3);
+});
+
+test("packetdrill's `-`: a segment with no flags", () => {
+  const pkt = parseScript('+0 < - 1:11(10) win 100').events[0] as PacketEvent;
+  assert.equal(pkt.flags, '');
+  assert.equal(pkt.ackFlag, false);
+  assert.equal(syntaxError('+0 < -S 1:11(10) win 100').line, 1);
+});
+
 test('strings are one token everywhere: `=`, `,` and brackets inside them are not syntax', () => {
   const s = parseScript(
     [

@@ -40,9 +40,22 @@ export function parseScript(src: string): Script {
       else events.push(cmd);
       continue;
     }
-    events.push(parseEvent(rest, time, st.line));
+    const ev = parseEvent(rest, time, st.line);
+    checkTimeOrder(events[events.length - 1], ev);
+    events.push(ev);
   }
   return { preamble, events, options };
+}
+
+/** packetdrill's run.c refuses an absolute time earlier than the absolute time before it ("time goes
+ * backward in script"); a relative or `*` time is never backwards. */
+function checkTimeOrder(prev: ScriptEvent | undefined, ev: ScriptEvent): void {
+  if (prev?.time.start.kind !== 'absolute' || ev.time.start.kind !== 'absolute') return;
+  if (ev.time.start.seconds < prev.time.start.seconds)
+    throw new PktSyntaxError(
+      ev.line,
+      `time goes backward in script from ${prev.time.start.seconds} s (line ${prev.line}) to ${ev.time.start.seconds} s`,
+    );
 }
 
 function zeroTime(): EventTime {
@@ -109,10 +122,11 @@ function parsePacket(text: string, time: EventTime, line: number): PacketEvent |
   const toks = body.split(/\s+/).filter(Boolean);
   if (toks.length === 0) throw new PktSyntaxError(line, 'empty packet line');
   const flagTok = toks[0];
-  if (!/^[SPFRUEWA.]+[0-7]?$/.test(flagTok)) throw new PktSyntaxError(line, `bad TCP flags '${flagTok}'`);
+  // `-`: a segment with no flags at all (packetdrill's parser.y).
+  if (!/^(?:[SPFRUEWA.]+[0-7]?|-)$/.test(flagTok)) throw new PktSyntaxError(line, `bad TCP flags '${flagTok}'`);
   const ackFlag = flagTok.includes('.');
   if (/[A0-7]/.test(flagTok)) unsupported.push(`AccECN flags '${flagTok}'`);
-  const flags = flagTok.replace(/[.A0-7]/g, '');
+  const flags = flagTok.replace(/[-.A0-7]/g, '');
   const sm = SEQ_RE.exec(toks[1] ?? '');
   if (!sm) throw new PktSyntaxError(line, `expected start:end(len) after flags, got '${toks[1] ?? ''}'`);
   const seq = { start: Number(sm[1]), end: Number(sm[2]), len: Number(sm[3]) };
@@ -186,11 +200,18 @@ function parseOption(o: string, line: number): TcpOptionSpec {
 
 // ---------------------------------------------------------------- system calls
 
+/** Deeper than any system call argument (a `struct msghdr` with an iovec array is 4). */
+const MAX_NESTING = 64;
+
 function parseSyscall(text: string, time: EventTime, line: number): SyscallEvent {
   const open = text.indexOf('(');
   const name = text.slice(0, open).trim();
   const close = matchBracket(text, open);
   if (close < 0) throw new PktSyntaxError(line, `unbalanced parentheses in ${name}()`);
+  // parseExpr recurses once per bracket: a bound keeps a hostile script from overflowing the stack.
+  let deepest = 0; // brackets inside the argument list (the scan starts at its own parenthesis)
+  scanTopLevel(text, open, (_k, _c, depth) => ((deepest = Math.max(deepest, depth - 1)), false));
+  if (deepest > MAX_NESTING) throw new PktSyntaxError(line, `brackets nested ${deepest} deep in ${name}(), more than ${MAX_NESTING}`);
   const args = splitTopLevel(text.slice(open + 1, close)).map((a) => parseExpr(a));
   const tail = text.slice(close + 1).trim();
   const m = /^=\s*(-?(?:0x[0-9a-fA-F]+|\d+)|\*)\s*([A-Z][A-Z0-9_]*)?\s*(\(.*\))?$/.exec(tail);

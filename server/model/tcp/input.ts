@@ -122,6 +122,12 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): void {
     h.flagUnsupported(`SYN in state ${sk.state} (retransmitted SYN / challenge ACK not modelled)`);
     return;
   }
+  if (!(seg.flags & TCPHDR_ACK)) {
+    // tcp_rcv_established's slow path and tcp_rcv_state_process: no ACK, RST or SYN bit (packetdrill's
+    // `-`): dropped before anything is read from it.
+    h.trace.step('tcp_rcv_state_process', sk.id, 'segment without ACK, RST or SYN: dropped (SKB_DROP_REASON_TCP_FLAGS)');
+    return;
+  }
   const ts = optTs(seg.options);
   if (ts && sk.tstampOk && seg.seq <= sk.rcvNxt) sk.tsRecent = ts.val;
   if (seg.flags & TCPHDR_ACK) {
