@@ -62,7 +62,8 @@ export function tcp_clean_rtx_queue(
       if (firstTx === undefined) firstTx = skb.firstTxNs;
       lastTx = skb.sentNs ?? skb.firstTxNs;
     }
-    rackAcked(sk, skb, h.nowNs);
+    // SACKed skbs advanced RACK when they were SACKed.
+    if (!skb.sackedAcked) rackAcked(sk, skb, h.nowNs);
   }
   if (firstTx !== undefined && lastTx !== undefined && !retransAcked) {
     const seqRtt = (h.nowNs - firstTx) / 1000;
@@ -90,7 +91,7 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
     return;
   }
   if (ack < sk.sndUna) {
-    h.trace.step('tcp_ack', sk.id, `old ACK ${ack} < snd_una ${sk.sndUna}: ignored`);
+    tcp_old_ack(h, sk, seg);
     return;
   }
   const priorPackets = packetsOut(sk);
@@ -151,6 +152,30 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
       }
     }
   }
+  tcp_xmit_recovery(h, sk, recovery.rexmit);
+}
+
+/** tcp_ack's old_ack path: an ACK below snd_una (reordered) still carries SACK news. Its blocks are
+ * tagged and recovery may resend (tcp_fastretrans_alert, tcp_xmit_recovery), but cwnd is left
+ * alone: no tcp_cong_control. */
+function tcp_old_ack(h: Host, sk: TcpSock, seg: Segment): void {
+  const blocks = sackBlocks(seg);
+  if (!blocks.length || !sk.sackOk) {
+    h.trace.step('tcp_ack', sk.id, `old ACK ${seg.ack} < snd_una ${sk.sndUna}: ignored`);
+    return;
+  }
+  if (blocks.some(([l, r]) => l < sk.sndUna || r <= l)) h.flagUnsupported('D-SACK on an old ACK (undo is not modelled)');
+  const sack = tcp_sacktag_write_queue(h, sk, blocks);
+  h.trace.step('tcp_ack', sk.id, `old ACK ${seg.ack} < snd_una ${sk.sndUna}: only its SACK blocks count`);
+  const flags: AckFlags = {
+    sndUnaAdvanced: false,
+    dataAcked: false,
+    dataSacked: sack.sacked > 0,
+    origSackAcked: sack.orig,
+    notDup: false,
+    delivered: sack.sacked,
+  };
+  const recovery = tcp_fastretrans_alert(h, sk, flags, false, (ms) => armReoTimer(h, sk, ms));
   tcp_xmit_recovery(h, sk, recovery.rexmit);
 }
 

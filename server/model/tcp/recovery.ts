@@ -132,6 +132,8 @@ function tcp_rack_advance(sk: TcpSock, skb: Skb, nowNs: number): void {
   const r = sk.recovery.rack;
   r.advanced = true;
   r.rttUs = rttUs;
+  r.rttSentNs = sentNs;
+  r.rttEndSeq = skb.endSeq;
   if (sentAfter(sentNs, skb.endSeq, r.mstampNs, r.endSeq)) {
     r.mstampNs = sentNs;
     r.endSeq = skb.endSeq;
@@ -203,8 +205,18 @@ function tcp_rack_reo_wnd(h: Host, sk: TcpSock): number {
   return Math.min(sk.minRttUs === Infinity ? 0 : sk.minRttUs >> 2, sk.srttUs >> 3);
 }
 
+/** The model's clock gives every skb of one burst the same send time; the kernel's gives each a
+ * later microsecond. An RTT taken from one skb of a burst then leaves a skb sent after it in that
+ * burst a few µs short of overdue, and one sent before it overdue. */
+const RACK_BURST_TIE_US = 1;
+
 function tcp_rack_skb_timeout(h: Host, sk: TcpSock, skb: Skb, reoWndUs: number): number {
-  return sk.recovery.rack.rttUs + reoWndUs - (h.nowNs - (skb.sentNs ?? 0)) / 1000;
+  const r = sk.recovery.rack;
+  const sentNs = skb.sentNs ?? 0;
+  const remaining = r.rttUs + reoWndUs - (h.nowNs - sentNs) / 1000;
+  if (Math.abs(remaining) < 1e-6 && sentNs === r.rttSentNs && skb.endSeq !== r.rttEndSeq)
+    return sentAfter(sentNs, skb.endSeq, r.rttSentNs, r.rttEndSeq) ? RACK_BURST_TIE_US : -RACK_BURST_TIE_US;
+  return remaining;
 }
 
 /** tcp_rack_detect_loss: an skb sent before the latest delivered one is lost once that one's RTT

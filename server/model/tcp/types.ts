@@ -138,8 +138,9 @@ export interface RecoveryState {
   retransmits: number;
   /** tp->retrans_stamp: when the oldest unacknowledged retransmission went out, ns. */
   retransStampNs?: number;
-  /** tp->rack: the send time, end and RTT of the most recently sent skb that was (s)acked. */
-  rack: { mstampNs: number; endSeq: number; rttUs: number; advanced: boolean };
+  /** tp->rack: the send time, end and RTT of the most recently sent skb that was (s)acked;
+   * rtt* name the skb the RTT was last taken from (for ties of equal model send times). */
+  rack: { mstampNs: number; endSeq: number; rttUs: number; advanced: boolean; rttSentNs: number; rttEndSeq: number };
 }
 
 export interface RequestInfo {
