@@ -3,16 +3,21 @@
 // or `unsupported` with the reason when the model has no rule for it.
 
 import {
+  MSG_DONTWAIT,
   MSG_ERRQUEUE,
   MSG_FASTOPEN,
+  MAX_TCP_OPTION_SPACE,
   MSG_MORE,
   SOCK_MIN_SNDBUF,
+  TCPHDR_ACK,
+  TCPHDR_PSH,
   TCPHDR_SYN,
   WMEM_MAX,
   TCP_NAGLE_CORK,
   TCP_NAGLE_OFF,
   TCP_NAGLE_PUSH,
   TFO_CLIENT_ENABLE,
+  TFO_CLIENT_NO_COOKIE,
 } from './constants';
 import { initCongestion, tcp_ca_find } from './cong';
 import type { Host } from './host';
@@ -90,6 +95,12 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
     case 'TCP_MAXSEG':
       sk.userMss = n;
       return { ret: 0 };
+    case 'TCP_FASTOPEN_CONNECT':
+      if (n !== 0 && n !== 1) return err('EINVAL');
+      if (!(h.sysctl.tcp_fastopen & TFO_CLIENT_ENABLE)) return err('EOPNOTSUPP');
+      if (sk.state !== 'CLOSE') return err('EINVAL');
+      sk.fastopenConnect = n === 1;
+      return { ret: 0 };
     case 'TCP_FASTOPEN':
       sk.fastopenQlen = n;
       return { ret: 0 };
@@ -143,7 +154,20 @@ export function sys_fcntl(h: Host, fd: number, cmd: string, flags: string[]): Ca
 export function sys_connect(h: Host, fd: number, fastopenData?: number): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
-  if (sk.state !== 'CLOSE') return err('EISCONN');
+  // A deferred connect is SS_CONNECTING with DEFER_CONNECT: connect() again is EISCONN.
+  if (sk.state !== 'CLOSE' || (sk.deferConnect && fastopenData === undefined)) return err('EISCONN');
+  sk.deferConnect = false;
+  const tfo = h.sysctl.tcp_fastopen;
+  if (fastopenData === undefined && sk.fastopenConnect) {
+    // tcp_fastopen_defer_connect: with a cookie (or in cookie-less mode) the SYN waits for the
+    // first write, which sends it with data; otherwise the SYN asks for a cookie.
+    if (h.tfoCookies.get(h.remoteIp)?.cookie || tfo & TFO_CLIENT_NO_COOKIE) {
+      sk.deferConnect = true;
+      h.trace.step('tcp_fastopen_defer_connect', sk.id, 'TCP_FASTOPEN_CONNECT: SYN deferred to the first write');
+      return { ret: 0 };
+    }
+    fastopenData = 0;
+  }
   sk.local = { ip: h.localIp, port: h.ephemeralPort() };
   sk.remote = { ip: h.remoteIp, port: CONNECT_PORT };
   sk.tstampOk = h.sysctl.tcp_timestamps !== 0;
@@ -156,11 +180,16 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
   sk.state = 'SYN_SENT';
   let dataLen = 0;
   if (fastopenData !== undefined) {
-    const cookie = h.tfoCookies.get(sk.remote.ip);
-    sk.fastopenRequest = { cookie, dataLen: 0 };
-    if (cookie) {
-      // tcp_send_syn_data: as much data as fits one segment rides in the SYN
-      dataLen = Math.min(fastopenData, h.mtu - 40 - 40);
+    const cached = h.tfoCookies.get(sk.remote.ip);
+    // tcp_fastopen_cookie_check: cookie-less mode sends data with no FO option at all.
+    const noCookie = (tfo & TFO_CLIENT_NO_COOKIE) !== 0;
+    const cookie = noCookie ? undefined : cached?.cookie;
+    sk.fastopenRequest = { cookie, dataLen: 0, noCookie };
+    if (cookie || noCookie) {
+      // tcp_send_syn_data: the MSS is the cached one (else advmss), bounded by TCP_MAXSEG and the
+      // path MTU, and MAX_TCP_OPTION_SPACE is left free for options middleboxes may add.
+      const clamp = Math.min(cached?.mss || h.mtu - 40, sk.userMss || 65535);
+      dataLen = Math.max(0, Math.min(fastopenData, Math.min(h.mtu - 40, clamp) - MAX_TCP_OPTION_SPACE));
       sk.fastopenRequest.dataLen = dataLen;
     }
   }
@@ -180,13 +209,26 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
   sk.sndNxt = syn.endSeq;
   sk.pushedSeq = sk.writeSeq;
   tcp_sync_mss(h, sk);
+  // tcp_send_syn_data keeps the data as its own skb after the bare SYN on the retransmit queue:
+  // a SYN retransmission carries no data, and data the SYN-ACK does not cover is resent.
+  const queued: Skb[] = dataLen
+    ? [
+        { ...syn, endSeq: sk.iss + 1, frags: 0, truesize: truesizeFor(0) },
+        { ...syn, id: h.id('skb'), seq: sk.iss + 1, flags: TCPHDR_ACK | TCPHDR_PSH },
+      ]
+    : [syn];
   h.trace.step(
     'tcp_connect',
     sk.id,
     `SYN to ${sk.remote.ip}:${sk.remote.port}${sk.fastopenRequest ? (dataLen ? ` with ${dataLen} bytes of Fast Open data` : ' requesting a Fast Open cookie') : ''}`,
   );
   tcp_transmit_skb(h, sk, syn);
-  sk.rtxQueue.push(syn);
+  if (sk.fastopenRequest) sk.fastopenRequest.optionSent = true;
+  for (const q of queued) {
+    q.sentNs = syn.sentNs;
+    q.firstTxNs = syn.firstTxNs;
+  }
+  sk.rtxQueue.push(...queued);
   if (fastopenData !== undefined && dataLen) return { ret: dataLen };
   if (sk.nonblock) return err('EINPROGRESS');
   const wait = (): CallResult => {
@@ -200,13 +242,26 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
 export function sys_sendmsg(h: Host, fd: number, iov: number[], flags: number): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
-  if (flags & MSG_FASTOPEN) {
+  // tcp_sendmsg_fastopen on MSG_FASTOPEN or a deferred connect; once connected, __inet_stream_connect
+  // says EALREADY while the handshake runs and the flag is ignored after it.
+  if (flags & MSG_FASTOPEN && sk.state === 'SYN_SENT') return err('EALREADY');
+  if (flags & MSG_FASTOPEN && sk.state !== 'CLOSE') flags &= ~MSG_FASTOPEN;
+  if (flags & MSG_FASTOPEN || sk.deferConnect) {
     if (!(h.sysctl.tcp_fastopen & TFO_CLIENT_ENABLE)) return err('EOPNOTSUPP');
     if (sk.state !== 'CLOSE') return { unsupported: 'MSG_FASTOPEN on a connected socket' };
     const total = iov.reduce((a, b) => a + b, 0);
     const r = sys_connect(h, fd, total);
-    if ('pending' in r) return { unsupported: 'blocking sendto(MSG_FASTOPEN) without a cookie' };
-    return r;
+    if (sk.nonblock || flags & MSG_DONTWAIT || !('pending' in r || ('ret' in r && r.ret >= 0))) return r;
+    // tcp_sendmsg_fastopen, blocking: the SYN took fo->copied bytes (none without a cookie);
+    // tcp_sendmsg_locked then waits for the handshake (sk_stream_wait_connect) and queues the rest.
+    const inSyn = sk.fastopenRequest?.dataLen ?? 0;
+    const wait = (): CallResult => {
+      if (sk.state === 'CLOSE') return err('ECONNREFUSED');
+      if (sk.state === 'SYN_SENT') return { pending: true, retry: wait };
+      if (total === inSyn) return { ret: total };
+      return plus(inSyn, sendResult(h, sk, tcp_sendmsg_locked(h, sk, [total - inSyn], flags & ~MSG_FASTOPEN, 0), flags));
+    };
+    return wait();
   }
   if (sk.state === 'LISTEN') return err('ENOTCONN');
   return sendResult(h, sk, tcp_sendmsg_locked(h, sk, iov, flags, 0), flags);
@@ -272,6 +327,9 @@ export function sys_recvmsg(h: Host, fd: number, len: number, flags: number): Ca
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
   if (flags & MSG_ERRQUEUE) return { unsupported: 'recvmsg(MSG_ERRQUEUE) (zerocopy completion notifications)' };
+  // A deferred Fast Open connect is SYN_SENT to tcp_recvmsg: nothing to read yet.
+  if (sk.deferConnect)
+    return sk.nonblock || flags & MSG_DONTWAIT ? err('EAGAIN') : { pending: true, retry: () => sys_recvmsg(h, fd, len, flags) };
   if (sk.state === 'LISTEN' || sk.state === 'CLOSE') return err('ENOTCONN');
   const n = Math.min(len, sk.readable);
   if (n === 0) {

@@ -5,6 +5,8 @@ export const TCPHDR_FIN = 0x01;
 export const TCPHDR_SYN = 0x02;
 export const TCPHDR_RST = 0x04;
 export const TCPHDR_PSH = 0x08;
+/** MAX_TCP_OPTION_SPACE: the most TCP options a header can carry. */
+export const MAX_TCP_OPTION_SPACE = 40;
 export const TCPHDR_ACK = 0x10;
 export const TCPHDR_URG = 0x20;
 export const TCPHDR_ECE = 0x40;

@@ -15,9 +15,10 @@ import { tcp_push_pending_frames } from './output';
 import { tcp_update_pacing_rate } from './rtt';
 import { createSock, tcp_sync_mss } from './sock';
 import { rcvWscaleFor, tcp_send_ack, tcp_send_synack } from './transmit';
-import { Skb, TcpOption, TcpSock, truesizeFor } from './types';
+import { Skb, skbLen, TcpOption, TcpSock, truesizeFor } from './types';
 import { DEFAULT_RCV_WND, LISTEN_PORT, optFo, optMss, optTs, optWscale, Segment } from './segment';
 import { tcp_clean_rtx_queue } from './ack';
+import { tcp_non_congestion_loss_retransmit } from './recovery';
 
 function applyPeerOptions(h: Host, sk: TcpSock, o: TcpOption[], weSentTs: boolean): void {
   const mss = optMss(o);
@@ -120,8 +121,9 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
     h.flagUnsupported('segment other than SYN-ACK in SYN_SENT (simultaneous open / reset)');
     return;
   }
-  if (seg.ack !== sk.sndNxt) {
-    h.flagUnsupported(`SYN-ACK acknowledging ${seg.ack} instead of ${sk.sndNxt} (Fast Open data retransmission is not modelled)`);
+  // An ACK outside (snd_una, snd_nxt] is answered with a RST (reset_and_undo).
+  if (seg.ack <= sk.iss || seg.ack > sk.sndNxt) {
+    h.flagUnsupported(`SYN-ACK acknowledging ${seg.ack} outside ${sk.iss + 1}..${sk.sndNxt} (the RST it gets is not modelled)`);
     return;
   }
   applyPeerOptions(h, sk, seg.options, sk.tstampOk);
@@ -131,13 +133,9 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   sk.sndWnd = seg.win;
   sk.maxWindow = seg.win;
   sk.sndWl1 = seg.seq;
-  const fo = optFo(seg.options);
-  if (fo?.cookie) {
-    h.tfoCookies.set(sk.remote.ip, fo.cookie);
-    h.trace.step('tcp_fastopen_cache_set', sk.id, `Fast Open cookie ${fo.cookie} cached for ${sk.remote.ip}`);
-  }
   tcp_clean_rtx_queue(h, sk, seg.ack);
   sk.sndUna = seg.ack;
+  const resend = sk.fastopenRequest ? tcp_rcv_fastopen_synack(h, sk, seg) : false;
   sk.state = 'ESTABLISHED';
   sk.cwnd = h.initCwnd;
   tcp_sync_mss(h, sk);
@@ -145,6 +143,42 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   tcp_update_pacing_rate(h, sk);
   sk.lsndtime = h.jiffies();
   h.trace.step('tcp_finish_connect', sk.id, `established: mss ${sk.mssCache}, peer wscale ${sk.sndWscale}, cwnd ${sk.cwnd}`);
-  tcp_send_ack(h, sk);
+  // With SYN data to resend, tcp_rcv_state_process returns before tcp_send_ack: the
+  // retransmission carries the ACK.
+  if (resend) tcp_non_congestion_loss_retransmit(h, sk, 'SYN data not acknowledged by the SYN-ACK');
+  else tcp_send_ack(h, sk);
   tcp_push_pending_frames(h, sk);
+}
+
+/** A cookie option is valid with an even length of 4 to 16 bytes (tcp_parse_fastopen_option). */
+function validCookie(cookie: string | undefined): boolean {
+  const len = cookie ? cookie.length / 2 : 0;
+  return Number.isInteger(len) && len >= 4 && len <= 16 && len % 2 === 0;
+}
+
+/** tcp_rcv_fastopen_synack: cache the peer's MSS (its SYN-ACK option, also when TCP_MAXSEG
+ * clamped ours) and a valid cookie for the next connection (tcp_fastopen_cache_set); SYN data the
+ * SYN-ACK does not cover is marked lost for resending. Returns whether there is such data. */
+function tcp_rcv_fastopen_synack(h: Host, sk: TcpSock, seg: Segment): boolean {
+  const entry = h.tfoCookies.get(sk.remote.ip) ?? {};
+  const mss = optMss(seg.options);
+  if (mss) entry.mss = mss;
+  const fo = optFo(seg.options);
+  if (validCookie(fo?.cookie)) entry.cookie = fo?.cookie;
+  h.tfoCookies.set(sk.remote.ip, entry);
+  h.trace.step('tcp_fastopen_cache_set', sk.id, `cached for ${sk.remote.ip}: mss ${entry.mss ?? 'none'}, cookie ${entry.cookie ?? 'none'}`);
+  const data = sk.rtxQueue.find((s) => !(s.flags & TCPHDR_SYN));
+  if (!data) return false;
+  // __tcp_retransmit_skb trims what the SYN-ACK did acknowledge (tcp_trim_head).
+  if (data.seq < sk.sndUna) {
+    data.seq = sk.sndUna;
+    data.truesize = truesizeFor(skbLen(data));
+  }
+  for (const s of sk.rtxQueue) s.lost = true;
+  h.trace.step(
+    'tcp_rcv_fastopen_synack',
+    sk.id,
+    `SYN-ACK covers ${sk.sndUna - sk.iss - 1} of the SYN's data: the rest (${data.seq}:${data.endSeq}) is resent`,
+  );
+  return true;
 }

@@ -39,7 +39,9 @@ export class Host {
   readonly socks: TcpSock[] = [];
   /** Regular files a script opened (for sendfile): size and file position, by fd. */
   readonly files = new Map<number, { size: number; pos: number }>();
-  readonly tfoCookies = new Map<string, string>();
+  /** The Fast Open part of tcp_metrics, by peer address: the cookie and the MSS of the peer's
+   * last SYN-ACK to a Fast Open SYN (tcp_fastopen_cache_set). */
+  readonly tfoCookies = new Map<string, { cookie?: string; mss?: number }>();
   /** Things the model met but does not model (reported as `unsupported: ... at line N`). */
   readonly unsupported: ModelIssue[] = [];
   /** Script line being played, so steps and issues can name it. */

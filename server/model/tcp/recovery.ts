@@ -97,6 +97,18 @@ function tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number, why: s
   return true;
 }
 
+/** tcp_non_congestion_loss_retransmit: resend skbs marked lost for a reason other than
+ * congestion (Fast Open SYN data the SYN-ACK did not cover): Loss state without a cwnd cut. */
+export function tcp_non_congestion_loss_retransmit(h: Host, sk: TcpSock, why: string): void {
+  if (sk.caState !== 'Loss') {
+    sk.recovery.highSeq = sk.sndNxt;
+    sk.recovery.priorSsthresh = 0;
+    sk.recovery.undoMarker = 0;
+    setCaState(h, sk, 'Loss', why);
+  }
+  tcp_xmit_retransmit_queue(h, sk);
+}
+
 /** tcp_xmit_retransmit_queue: resend the lost skbs, as many segments as cwnd allows. Returns
  * true when the head was resent (the caller re-arms the RTO). */
 export function tcp_xmit_retransmit_queue(h: Host, sk: TcpSock): boolean {

@@ -31,6 +31,8 @@ export function createSock(h: Host, fd: number): TcpSock {
     acceptQueue: [],
     fastopenQlen: 0,
     fastopenChild: false,
+    fastopenConnect: false,
+    deferConnect: false,
     userMss: 0,
     advmss: h.mtu - IP_HEADER_LEN - TCP_HEADER_LEN,
     mssClamp: 65535,

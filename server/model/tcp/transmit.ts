@@ -47,7 +47,7 @@ export function buildOptions(h: Host, sk: TcpSock, syn: boolean): TcpOption[] {
     o.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sackOK' });
   }
   if (sk.wscaleOk) o.push({ kind: 'nop' }, { kind: 'wscale', value: sk.rcvWscale });
-  if (sk.fastopenRequest && sk.state === 'SYN_SENT') {
+  if (sk.fastopenRequest && sk.state === 'SYN_SENT' && !sk.fastopenRequest.noCookie && !sk.fastopenRequest.optionSent) {
     const cookie = sk.fastopenRequest.cookie;
     o.push(cookie ? { kind: 'FO', cookie } : { kind: 'FO' });
     const len = 2 + (cookie ? cookie.length / 2 : 0);

@@ -264,7 +264,13 @@ export interface TcpSock {
   readable: number;
   finReceived: boolean;
   // fast open (client)
-  fastopenRequest?: { cookie?: string; dataLen: number };
+  /** tp->fastopen_req: `noCookie` in the sysctl's cookie-less mode (no FO option); `optionSent`
+   * once the first SYN went out (SYN retransmissions carry no FO option). */
+  fastopenRequest?: { cookie?: string; dataLen: number; noCookie?: boolean; optionSent?: boolean };
+  /** TCP_FASTOPEN_CONNECT (tp->fastopen_connect). */
+  fastopenConnect: boolean;
+  /** DEFER_CONNECT: connect() returned 0 with a cookie cached; the first write sends the SYN. */
+  deferConnect: boolean;
   // timers (absolute ns or undefined)
   probeTimerNs?: number;
   delackTimerNs?: number;
