@@ -53,6 +53,7 @@ const sim = new SimulationView(diagramEl, {
   locate: (name) => view.boxes.find((b) => b.fn.name === name)?.fn ?? state?.path?.drivers?.find((d) => d.name === name),
   receiving: () => state?.query.kind === 'recv',
   open: (location) => post({ type: 'open', location }),
+  openStep: (fn) => post({ type: 'openStep', fn }),
   listScripts: () => post({ type: 'listScripts' }),
   readScript: (name) => post({ type: 'readScript', name }),
   changed: () => {

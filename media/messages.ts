@@ -31,6 +31,8 @@ export type FromWebview =
   | { type: 'ready' }
   /** Open a file at a position (a function's name, a call site, or a piece of evidence). */
   | { type: 'open'; location: Location }
+  /** Open the definition of the kernel function a model step stands for (the host finds where: server/model/tcp/kernelFiles.ts). */
+  | { type: 'openStep'; fn: string }
   /** Take `through` at indirect hop `hop` (of leg `leg`: 1 is the receive path's `read`) instead of the target shown; the host recomputes the rest. */
   | { type: 'switch'; hop: number; through: string; leg?: number }
   /** Ask again with another query (e.g. the IPv4/IPv6 toggle), or the same one (refresh). */
@@ -111,6 +113,8 @@ export function whyNotFromWebview(m: unknown): string | undefined {
       return undefined;
     case 'open':
       return badLocation(m.location);
+    case 'openStep':
+      return typeof m.fn === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(m.fn) ? undefined : 'openStep needs a function name';
     case 'switch':
       if (m.leg !== undefined && m.leg !== 0 && m.leg !== 1) return 'a switch leg must be 0 or 1';
       return isCount(m.hop) && isName(m.through) ? undefined : 'a switch needs a hop number and a function name';

@@ -9,6 +9,7 @@ import { recvBranches, recvPath } from './graph/recvPath';
 import { chooseBranches, type Branch } from './graph/route';
 import type { CallPath, Evidence, FunctionRef } from './protocol';
 import { simulateCommand } from './model/simulateCommand';
+import type { IndexLine } from './model/locate';
 import { CacheDirError, cacheFile, defaultCacheDir } from './index/cache';
 import { sourceText } from './parse/parseFile';
 import { resolveScope, scopeKey } from './index/indexer';
@@ -460,17 +461,18 @@ async function daemon(a: Args, out: Write, err: Write): Promise<number> {
 }
 
 /**
- * `simulate <file.pkt>`: with --tree, steps link to definitions: from the index when its cache is
- * warm (seconds), else the model's own grep locator (no multi-minute cold index for one simulation).
+ * `simulate <file.pkt>`: with --tree, steps link to definitions: the file from the model's table,
+ * the line from the index when its cache is warm (seconds), else read from that file (no
+ * multi-minute cold index for one simulation).
  */
 async function simulate(a: Args, scope: Scope, out: Write, err: Write): Promise<number> {
   const tree = a.flags.has('tree') ? treeFolder(str(a, 'tree'), '--tree') : undefined;
-  let locate: ((fn: string) => { file: string; line: number } | undefined) | undefined;
+  let indexLine: IndexLine | undefined;
   if (tree && existsSync(cacheFile(str(a, 'cache') ?? defaultCacheDir(tree), scopeKey(scope.include, scope.exclude)))) {
     const ix = (await openIndex(tree, a, scope, err)).index;
-    locate = (fn) => {
-      const f = ix.functionsNamed(fn)[0];
-      return f ? { file: f.file, line: f.def.nameLine + 1 } : undefined;
+    indexLine = (fn, file) => {
+      const f = ix.functionsNamed(fn).find((d) => d.file === file);
+      return f ? f.def.nameLine + 1 : undefined;
     };
   }
   // Only the options simulate reads itself: the index options were used above.
@@ -479,7 +481,7 @@ async function simulate(a: Args, scope: Scope, out: Write, err: Write): Promise<
     ...(['json', 'ethernet'] as const).filter((k) => a.flags.has(k)).map((k) => `--${k}`),
     ...(['pcap', 'tree'] as const).flatMap((k) => (a.flags.has(k) ? [`--${k}`, str(a, k)!] : [])),
   ];
-  return simulateCommand(own, { out, err: (s) => err(`kpath simulate: ${s}`) }, locate);
+  return simulateCommand(own, { out, err: (s) => err(`kpath simulate: ${s}`) }, indexLine);
 }
 
 function indexCommand(report: IndexReport, json: boolean, view: View, out: Write): number {

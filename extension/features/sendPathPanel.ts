@@ -18,6 +18,7 @@ import { queryTitle, switchQuery } from '../../media/query';
 import { notIndexedReason } from '../../media/views/pathModel';
 import { fileInTree } from '../../server/treePath';
 import { openAt, type Host } from '../host';
+import { openModelFunction } from './simulationLinks';
 import { callPathRequest, recvPathRequest, sendPathRequest } from '../../server/protocolTypes';
 import { answerScriptRequest, isScriptRequest } from './simulationScripts';
 
@@ -186,6 +187,9 @@ export class PathPanel {
         }
         return;
       }
+      case 'openStep':
+        await openModelFunction(this.host, m.fn);
+        return;
       case 'switch':
         if (this.query && this.legs[m.leg ?? 0]) await this.ask(switchQuery(this.query, this.legs[m.leg ?? 0], m.hop, m.through));
         return;

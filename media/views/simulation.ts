@@ -4,6 +4,7 @@
 import type { Location, SimulationState } from '../messages';
 import { h } from './dom';
 import { classify } from './layers';
+import { kernelFileOf } from '../../server/model/tcp/kernelFiles';
 import {
   DEFAULT_SCENARIO,
   formatMs,
@@ -25,6 +26,8 @@ export interface SimulationEvents {
   /** The receive path is shown: steps light its boxes (receivePlaces), not the send path's. */
   receiving(): boolean;
   open(loc: Location): void;
+  /** Open the definition of a model step's kernel function (the host finds it from the model's table). */
+  openStep(fn: string): void;
   /** Ask the host for the .pkt files of the tree, or for one of them. */
   listScripts(): void;
   readScript(name: string): void;
@@ -388,7 +391,7 @@ export class SimulationView {
     const step = pb.steps[i];
     const place = this.placeOf(i);
     const loc = place && this.events.locate(place.name);
-    const fnEl = loc && place?.exact ? this.link(step.fn, loc) : h('code', {}, step.fn);
+    const fnEl = kernelFileOf(step.fn) ? this.stepLink(step.fn) : h('code', {}, step.fn);
     const where =
       place && !place.exact ? h('span', { class: 'sim-in' }, ' in ', loc ? this.link(place.name, loc) : h('code', {}, place.name)) : null;
     const li = h(
@@ -438,6 +441,16 @@ export class SimulationView {
     );
   }
 
+  /** The step's own function: every function the model traces has its file in the model's table. */
+  private stepLink(fn: string): HTMLAnchorElement {
+    const a = h('a', { href: '#', class: 'sim-fn', title: `open ${fn} in ${kernelFileOf(fn)}` }, fn);
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      this.events.openStep(fn);
+    });
+    return a;
+  }
+
   private link(name: string, loc: Location): HTMLAnchorElement {
     const a = h('a', { href: '#', class: 'sim-fn', title: `open ${name}` }, name);
     a.addEventListener('click', (ev) => {
@@ -452,7 +465,7 @@ export class SimulationView {
     const pb = this.playback;
     const step = pb?.steps[i];
     if (!pb || !step) return undefined;
-    if (!this.events.receiving()) return placeOf(step.fn, this.namesOnPath());
+    if (!this.events.receiving()) return placeOf(step, this.namesOnPath());
     this.recvPlaces ??= receivePlaces(
       pb.steps,
       pb.rows,

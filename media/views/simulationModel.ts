@@ -49,9 +49,14 @@ export interface Playback {
 export type ScenarioForm = Scenario;
 export { DEFAULT_SCENARIO };
 
-/** A step that decides something the person asked about: held, deferred, limited, corked… */
+/** A step that decides something the person asked about: held, deferred, limited, corked… on the
+ * send side; on loss recovery, the SACK scoreboard, a state change, segments marked lost, a retransmission, a probe, an
+ * RTO and its backoff, an undo, a cwnd reduction. */
 export function isDecision(step: Step): boolean {
-  return /\b(held|defer\w*|cork\w*|limited|blocked|not grown|grow\w*|send \d+ bytes|split|probe)\b/i.test(step.note);
+  return (
+    /\b(held|defer\w*|cork\w*|limited|blocked|not grown|grow\w*|send \d+ bytes|split|probe)\b/i.test(step.note) ||
+    /\b(SACK\w*|resend|retransmi\w*|lost|RTO|backoff|backed off|undo|spurious|PRR|Recovery|Loss)\b/.test(step.note)
+  );
 }
 
 /** The step at which each packet appears: an outbound packet when dev_hard_start_xmit hands it to
@@ -151,30 +156,6 @@ export function playScript(name: string, text: string, siblings: Record<string, 
   };
 }
 
-/** Where a model step happens on the path: its own box when the path has one, else the box of the
- * path function that calls it (tcp_nagle_test runs inside tcp_write_xmit). */
-const inside: Record<string, readonly string[]> = {
-  tcp_xmit_size_goal: ['tcp_sendmsg_locked'],
-  tcp_should_autocork: ['tcp_push', 'tcp_sendmsg_locked'],
-  tcp_send_fin: ['tcp_sendmsg_locked'],
-  tcp_nagle_test: ['tcp_write_xmit'],
-  tcp_tso_should_defer: ['tcp_write_xmit'],
-  tcp_tso_segs: ['tcp_write_xmit'],
-  tcp_tso_autosize: ['tcp_write_xmit'],
-  tso_fragment: ['tcp_write_xmit'],
-  tcp_grow_skb: ['tcp_write_xmit'],
-  tcp_small_queue_check: ['tcp_write_xmit'],
-  tcp_cwnd_validate: ['tcp_write_xmit'],
-  tcp_mss_split_point: ['tcp_write_xmit'],
-  tcp_update_skb_after_send: ['tcp_write_xmit'],
-  tcp_update_pacing_rate: ['tcp_ack'],
-  tcp_transmit_skb: ['__tcp_transmit_skb'],
-  pfifo_enqueue: ['__dev_xmit_skb', '__dev_queue_xmit'],
-  fq_enqueue: ['__dev_xmit_skb', '__dev_queue_xmit'],
-  skb_gso_segment: ['sch_direct_xmit', 'dev_hard_start_xmit', '__dev_queue_xmit'],
-  tcp_wfree: ['tun_net_xmit'],
-};
-
 export interface Place {
   /** The function on the path to highlight. */
   name: string;
@@ -182,11 +163,17 @@ export interface Place {
   exact: boolean;
 }
 
-/** The path function a step is drawn at, given the names of the boxes (and driver chips) shown. */
-export function placeOf(fn: string, onPath: ReadonlySet<string>): Place | undefined {
-  if (onPath.has(fn)) return { name: fn, exact: true };
-  const outer = inside[fn]?.find((n) => onPath.has(n));
-  return outer ? { name: outer, exact: false } : undefined;
+/**
+ * The path function a step is drawn at, given the names of the boxes (and driver chips) shown: its
+ * own box, else the box of the innermost model function that was running when the model took the
+ * step (the tracer's `within`: tcp_nagle_test's decision is taken inside tcp_write_xmit). A step
+ * none of whose running functions is drawn lights nothing.
+ */
+export function placeOf(step: Pick<Step, 'fn' | 'within'>, onPath: ReadonlySet<string>): Place | undefined {
+  if (onPath.has(step.fn)) return { name: step.fn, exact: true };
+  const frames = step.within ?? [];
+  for (let i = frames.length - 1; i >= 0; i--) if (onPath.has(frames[i])) return { name: frames[i], exact: false };
+  return undefined;
 }
 
 /** A box of the receive path as drawn: its function, lane and leg (0: the packet in, 1: recvfrom()). */

@@ -1,5 +1,5 @@
 // The model's public surface for the CLI, the server and the webview. Everything exported here
-// is pure (no Node APIs): the Node glue lives in simulateCommand.ts, conformance.ts, locate.ts.
+// is pure (no Node APIs): the Node glue lives in simulateCommand.ts and conformance.ts.
 
 export { parseScript } from './packetdrill/parse';
 export type { Script, ScriptEvent, PacketEvent, SyscallEvent, TcpOptionSpec } from './packetdrill/ast';

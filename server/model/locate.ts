@@ -1,9 +1,8 @@
-// Fallback for `--tree`: find where a kernel function is defined by scanning the networking
-// sources for a line that starts a definition of it. The CLI passes the real index's lookup
-// instead when it has one.
+// Where the kernel function behind a model step is defined: the file from the model's table
+// (tcp/kernelFiles.ts), the line by the index when the caller has one, else by reading that one file.
+// Pure: the caller reads files (the CLI from disk, the extension through VS Code).
 
-import * as fs from 'fs';
-import * as path from 'path';
+import { kernelFileOf } from './tcp/kernelFiles';
 
 export interface SourceLocation {
   file: string; // relative to the tree
@@ -12,58 +11,57 @@ export interface SourceLocation {
 
 export type Locate = (fn: string) => SourceLocation | undefined;
 
-const SEARCH_DIRS = ['net/ipv4', 'net/core', 'net/sched', 'drivers/net', 'include/net', 'include/linux'];
-const SEARCH_FILES = ['drivers/net/tun.c'];
+/** The index's answer: the 1-based line where `fn` is defined in `file`, if it knows. */
+export type IndexLine = (fn: string, file: string) => number | undefined;
 
-/** A definition's parameter list is followed by `{` before any `;` (a prototype ends in `;`). */
-function opensBody(lines: string[], k: number, fn: string): boolean {
-  const text = lines.slice(k, k + 8).join('\n');
-  const rest = text.slice(text.indexOf(`${fn}(`));
-  const brace = rest.indexOf('{');
-  const semi = rest.indexOf(';');
-  return brace >= 0 && (semi < 0 || brace < semi);
+const isWordChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
+
+/**
+ * The 1-based line of `fn`'s definition in a file's text: a line that starts at column 0 with a name
+ * (the return type, or the function's own name when the type sits on the line above), has `fn` as a
+ * whole word followed by `(`, and whose parameter list is followed by `{` before any `;` (a
+ * prototype or a call ends in `;`).
+ */
+export function definitionLine(text: string, fn: string): number | undefined {
+  const lines = text.split('\n');
+  const re = new RegExp(`(^|[\\s*])${fn.replace(/[^A-Za-z0-9_]/g, '')}\\s*\\(`);
+  for (let k = 0; k < lines.length; k++) {
+    const l = lines[k];
+    if (!isWordChar(l[0])) continue;
+    const m = re.exec(l);
+    if (!m) continue;
+    const rest = lines
+      .slice(k, k + 12)
+      .join('\n')
+      .slice(m.index + m[1].length);
+    const brace = rest.indexOf('{');
+    const semi = rest.indexOf(';');
+    if (brace >= 0 && (semi < 0 || brace < semi)) return k + 1;
+  }
+  return undefined;
 }
 
-export function grepLocator(tree: string): Locate {
+/**
+ * A locator for model steps: the file of `fn` from the table; its line from `indexLine` when given
+ * and it answers, else from the file's text (`read`, tree-relative; undefined when unreadable).
+ * Functions the table does not name have no location.
+ */
+export function modelLocator(read: (file: string) => string | undefined, indexLine?: IndexLine): Locate {
   const cache = new Map<string, SourceLocation | undefined>();
-  let files: string[] | undefined;
-  const list = (): string[] => {
-    if (files) return files;
-    files = [...SEARCH_FILES];
-    for (const d of SEARCH_DIRS) {
-      let names: string[] = [];
-      try {
-        names = fs.readdirSync(path.join(tree, d));
-      } catch {
-        continue;
-      }
-      for (const n of names) if (n.endsWith('.c') || n.endsWith('.h')) files.push(path.join(d, n));
-    }
-    return files;
+  const texts = new Map<string, string | undefined>();
+  const textOf = (file: string): string | undefined => {
+    if (!texts.has(file)) texts.set(file, read(file));
+    return texts.get(file);
   };
-  const texts = new Map<string, string[]>();
   return (fn) => {
     if (cache.has(fn)) return cache.get(fn);
-    // A definition starts at column 0 with the return type and has the name followed by '('
-    // and no ';' on that line (which would be a prototype).
-    const re = new RegExp(`^[A-Za-z_].*\\b${fn}\\(`);
-    let found: SourceLocation | undefined;
-    for (const f of list()) {
-      let lines = texts.get(f);
-      if (!lines) {
-        try {
-          lines = fs.readFileSync(path.join(tree, f), 'utf8').split('\n');
-        } catch {
-          lines = [];
-        }
-        texts.set(f, lines);
-      }
-      const i = lines.findIndex((l, k) => re.test(l) && !l.startsWith('#') && opensBody(lines, k, fn));
-      if (i >= 0) {
-        found = { file: f, line: i + 1 };
-        break;
-      }
+    const file = kernelFileOf(fn);
+    let line = file ? indexLine?.(fn, file) : undefined;
+    if (file && line === undefined) {
+      const text = textOf(file);
+      line = text === undefined ? undefined : definitionLine(text, fn);
     }
+    const found = file && line !== undefined ? { file, line } : undefined;
     cache.set(fn, found);
     return found;
   };

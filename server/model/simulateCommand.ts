@@ -4,7 +4,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { grepLocator, Locate, SourceLocation } from './locate';
+import { IndexLine, Locate, modelLocator, SourceLocation } from './locate';
 import { describePredicted } from './match';
 import { PktSyntaxError } from './packetdrill/ast';
 import { parseScript } from './packetdrill/parse';
@@ -46,10 +46,11 @@ function parseArgs(argv: string[]): Args | string {
   return a;
 }
 
-/** Entry for the CLI. `locate` resolves a kernel function to its definition (the main index);
- * without it, `--tree` falls back to a grep of the networking sources. Returns the exit code:
- * 0 all outbound packets matched, 1 some did not, 2 usage or syntax error. */
-export async function simulateCommand(argv: string[], io: SimulateIO, locate?: Locate): Promise<number> {
+/** Entry for the CLI. With `--tree`, each step links to its kernel function: the file from the
+ * model's table (tcp/kernelFiles.ts), the line from `indexLine` (the main index, when the CLI has
+ * it warm) or else read from that file. Returns the exit code: 0 all outbound packets matched,
+ * 1 some did not, 2 usage or syntax error. */
+export async function simulateCommand(argv: string[], io: SimulateIO, indexLine?: IndexLine): Promise<number> {
   const args = parseArgs(argv);
   if (typeof args === 'string') {
     io.err(`${args} (${USAGE})`);
@@ -73,7 +74,8 @@ export async function simulateCommand(argv: string[], io: SimulateIO, locate?: L
     }
     throw e;
   }
-  const where: Locate | undefined = locate ?? (args.tree ? grepLocator(args.tree) : undefined);
+  const tree = args.tree;
+  const where: Locate | undefined = tree ? modelLocator((f) => readTreeFile(tree, f), indexLine) : undefined;
   const loc = (fn: string): SourceLocation | undefined => where?.(fn);
   if (args.pcap) {
     fs.writeFileSync(args.pcap, buildPcap(result.packets, args.ethernet ? 'ethernet' : 'raw'));
@@ -90,6 +92,14 @@ export async function simulateCommand(argv: string[], io: SimulateIO, locate?: L
     printText(io, file, result, loc);
   }
   return result.totals.matched === result.totals.outbound ? 0 : 1;
+}
+
+function readTreeFile(tree: string, file: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(tree, file), 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function printText(io: SimulateIO, file: string, r: RunResult, loc: (fn: string) => SourceLocation | undefined): void {

@@ -12,6 +12,7 @@ test('server/model/index.ts bundles for the browser and runs a script without No
     bundle: true,
     platform: 'browser',
     format: 'iife',
+    target: 'es2022', // as esbuild.mjs builds the webview (it lowers `using`)
     globalName: 'kpathModel',
     write: false,
     logLevel: 'silent',

@@ -5,15 +5,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { IndexLine } from '../../server/model/locate';
 import { simulateCommand } from '../../server/model/simulateCommand';
 
 const PKT = path.join(__dirname, '..', 'fixtures', 'pkt');
-const MINI = path.join(__dirname, '..', 'fixtures', 'minikernel');
 
-async function sim(argv: string[], locate?: (fn: string) => { file: string; line: number } | undefined) {
+async function sim(argv: string[], indexLine?: IndexLine) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await simulateCommand(argv, { out: (s) => out.push(s), err: (s) => err.push(s) }, locate);
+  const code = await simulateCommand(argv, { out: (s) => out.push(s), err: (s) => err.push(s) }, indexLine);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -35,10 +35,13 @@ test('exit 1 and the difference when the script disagrees', async () => {
   assert.match(r.out, /FAIL P\. 1:1201\(1200\) ack 1 — .*length 1200 expected, model sends 1000/);
 });
 
-test('--json carries packets, checks, steps and the locations from the locate callback', async () => {
-  const r = await sim([path.join(PKT, 'nagle.pkt'), '--json'], (fn) =>
-    fn === 'tcp_write_xmit' ? { file: 'net/ipv4/tcp_output.c', line: 2753 } : undefined,
-  );
+test('--json carries packets, checks, steps and the locations: the file from the table, the line from the index', async () => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'kpath-tree-'));
+  const asked: string[] = [];
+  const r = await sim([path.join(PKT, 'nagle.pkt'), '--json', '--tree', empty], (fn, file) => {
+    asked.push(`${fn} ${file}`);
+    return fn === 'tcp_write_xmit' ? 2753 : undefined;
+  });
   const j = JSON.parse(r.out) as {
     totals: { outbound: number; matched: number };
     steps: Array<{ fn: string }>;
@@ -46,27 +49,39 @@ test('--json carries packets, checks, steps and the locations from the locate ca
   };
   assert.deepEqual(j.totals, { outbound: 4, matched: 4 });
   assert.ok(j.steps.some((s) => s.fn === 'tcp_nagle_test'));
+  // The tree is empty: only what the index answered has a location.
   assert.deepEqual(j.locations, { tcp_write_xmit: { file: 'net/ipv4/tcp_output.c', line: 2753 } });
+  assert.ok(asked.includes('tcp_write_xmit net/ipv4/tcp_output.c'));
+  assert.ok(asked.includes('tcp_v4_rcv net/ipv4/tcp_ipv4.c'), 'the index is asked in the file of the table');
 });
 
-test('--tree without a locate callback greps the tree for definitions', async () => {
+test('--tree without an index reads the one file the table names, not other files', async () => {
   const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'kpath-tree-'));
-  fs.mkdirSync(path.join(tree, 'net', 'ipv4'), { recursive: true });
-  fs.writeFileSync(
-    path.join(tree, 'net', 'ipv4', 'tcp_output.c'),
-    [
-      'static bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle,',
-      '\t\t\t   int push_one, gfp_t gfp);',
-      '',
-      'static bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle,',
-      '\t\t\t   int push_one, gfp_t gfp)',
-      '{',
-      '}',
-    ].join('\n'),
-  );
+  const write = (rel: string, lines: string[]) => {
+    fs.mkdirSync(path.dirname(path.join(tree, rel)), { recursive: true });
+    fs.writeFileSync(path.join(tree, rel), lines.join('\n'));
+  };
+  write('net/ipv4/tcp_output.c', [
+    'static bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle,',
+    '\t\t\t   int push_one, gfp_t gfp);',
+    '',
+    'static bool tcp_write_xmit(struct sock *sk, unsigned int mss_now, int nonagle,',
+    '\t\t\t   int push_one, gfp_t gfp)',
+    '{',
+    '}',
+    'static inline bool',
+    'tcp_nagle_test(const struct tcp_sock *tp, const struct sk_buff *skb,',
+    '\t\t\t\t  unsigned int cur_mss, int nonagle)',
+    '{',
+    '}',
+  ]);
+  // A definition of the same name elsewhere is never looked at: the table says tcp_ipv4.c.
+  write('net/core/dev.c', ['int tcp_v4_rcv(struct sk_buff *skb)', '{', '}']);
   const r = await sim([path.join(PKT, 'nagle.pkt'), '--tree', tree]);
   assert.match(r.out, /tcp_write_xmit \(net\/ipv4\/tcp_output\.c:4\):/, 'the definition, not the prototype at line 1');
-  void MINI;
+  assert.match(r.out, /tcp_nagle_test \(net\/ipv4\/tcp_output\.c:9\):/, 'the name at column 0 under its type');
+  assert.match(r.out, /\d tcp_v4_rcv: /, 'no link: the table names a file the tree does not have');
+  assert.doesNotMatch(r.out, /net\/core\/dev\.c/);
 });
 
 test('--pcap writes a capture; usage and syntax errors exit 2', async () => {

@@ -52,12 +52,83 @@ test('each packet appears at a step of its own instant, in the order of the wire
   for (let i = 1; i < outs.length; i++) assert.ok(outs[i].atStep > outs[i - 1].atStep);
 });
 
+/** The send path's boxes as the panel draws them on the 6.12 tree (the functions the model traces among them). */
+const sendBoxes = new Set([
+  'tcp_sendmsg',
+  'tcp_sendmsg_locked',
+  'tcp_push',
+  '__tcp_push_pending_frames',
+  'tcp_write_xmit',
+  '__tcp_transmit_skb',
+  'ip_queue_xmit',
+  'ip_finish_output2',
+  '__dev_queue_xmit',
+  'dev_hard_start_xmit',
+  'tun_net_xmit',
+]);
+
 test('a step is drawn at its own box, or at the path function it runs in', () => {
-  const path = new Set(['tcp_sendmsg_locked', 'tcp_push', 'tcp_write_xmit', '__dev_queue_xmit']);
-  assert.deepEqual(placeOf('tcp_push', path), { name: 'tcp_push', exact: true });
-  assert.deepEqual(placeOf('tcp_nagle_test', path), { name: 'tcp_write_xmit', exact: false });
-  assert.deepEqual(placeOf('pfifo_enqueue', path), { name: '__dev_queue_xmit', exact: false });
-  assert.equal(placeOf('tcp_rtt_estimator', path), undefined);
+  // fq paces: tcp_update_skb_after_send stamps each departure.
+  const steps = [playScenario({ bytesPerWrite: 100, writes: 2 }), playScenario({ bytesPerWrite: 1000, writes: 30, qdisc: 'fq' })].flatMap(
+    (pb) => pb.steps,
+  );
+  const first = (fn: string) => {
+    const s = steps.find((x) => x.fn === fn);
+    assert.ok(s, `a ${fn} step`);
+    return placeOf(s, sendBoxes);
+  };
+  assert.deepEqual(first('tcp_push'), { name: 'tcp_push', exact: true });
+  assert.deepEqual(first('tcp_nagle_test'), { name: 'tcp_write_xmit', exact: false });
+  assert.deepEqual(first('pfifo_enqueue'), { name: '__dev_queue_xmit', exact: false });
+  assert.deepEqual(first('tcp_xmit_size_goal'), { name: 'tcp_sendmsg_locked', exact: false });
+  // The kernel's __tcp_transmit_skb calls it, and so does the model's (the hand table said tcp_write_xmit).
+  assert.deepEqual(first('tcp_update_skb_after_send'), { name: '__tcp_transmit_skb', exact: false });
+  // Taken while an ACK is processed: nothing of the send path runs it.
+  assert.equal(first('tcp_rtt_estimator'), undefined);
+  // With the ACK's own functions drawn, that is where it lights.
+  assert.deepEqual(
+    placeOf(
+      steps.find((x) => x.fn === 'tcp_rtt_estimator')!,
+      new Set([...sendBoxes, 'tcp_ack']),
+    ),
+    {
+      name: 'tcp_ack',
+      exact: false,
+    },
+  );
+});
+
+test('no step lights a box it does not run inside, over every fixture script and scenario', () => {
+  const dir = join(__dirname, '..', 'fixtures', 'pkt', 'live');
+  const siblings = { 'defaults.sh': readFileSync(join(dir, 'defaults.sh'), 'utf8') };
+  const runs = [
+    ...readdirSync(dir)
+      .filter((n) => n.endsWith('.pkt'))
+      .map((n) => playScript(n, readFileSync(join(dir, n), 'utf8'), siblings)),
+    playScenario({ writes: 4, bytesPerWrite: 3000, tso: false, qdisc: 'fq' }),
+    playScenario({ writes: 2, bytesPerWrite: 100, cork: true }),
+  ];
+  let off = 0;
+  for (const pb of runs) {
+    // Close, shutdown, timers: what runs outside a system call's send path starts with nothing running.
+    for (const s of pb.steps.filter((x) => /^(tcp_send_fin|tcp_retransmit_timer|tcp_delack_timer|tcp_write_wakeup)$/.test(x.fn))) {
+      assert.ok(!s.within?.includes('tcp_sendmsg_locked'), `${pb.title}: ${s.fn} at ${s.timeNs} runs inside tcp_sendmsg_locked`);
+    }
+    for (const s of pb.steps) {
+      const p = placeOf(s, sendBoxes);
+      if (!p) continue;
+      if (p.exact) assert.equal(p.name, s.fn);
+      else {
+        off++;
+        assert.ok(s.within?.includes(p.name), `${pb.title}: ${s.fn} lit ${p.name}, which was not running (${s.within?.join(' > ')})`);
+        // The innermost drawn one: nothing drawn runs between it and the step.
+        const within = s.within ?? [];
+        const below = within.slice(within.lastIndexOf(p.name) + 1);
+        assert.ok(!below.some((f) => sendBoxes.has(f)), `${s.fn}: ${below.join(' > ')} is drawn and nearer`);
+      }
+    }
+  }
+  assert.ok(off > 100, `${off} steps drawn at a function they run in`);
 });
 
 test('a script is played in its own numbering, each packet checked against its > line', () => {

@@ -160,7 +160,7 @@ test('Nagle off: both writes go at once and nothing is held (in a narrow panel)'
   await page.close();
 });
 
-test('Step lights the box of each step on the path; a decision links to its place on the path', { skip }, async () => {
+test('Step lights the box of each step on the path; a step links to its function and to its place on the path', { skip }, async () => {
   const { page } = await openPanel();
   await page.click('#simulate');
   await fillScenario(page, { writes: 2, bytes: 100, nagle: true });
@@ -179,16 +179,15 @@ test('Step lights the box of each step on the path; a decision links to its plac
   await page.click('.sim-step');
   assert.equal(await page.locator('.sim-active').count(), 0);
 
-  // A step whose function is on the path opens it; an off-path one opens the path function it runs in.
+  // Each step names its kernel function for the host to open (file from the model's table); an
+  // off-path step also links the path function it runs in, at the path's own location.
   await page.click('.sim-entry[data-fn="tcp_push"] a.sim-fn >> nth=0');
+  await page.click('.sim-entry[data-fn="tcp_nagle_test"] a.sim-fn >> nth=0');
   await page.click('.sim-entry[data-fn="tcp_nagle_test"] .sim-in a');
-  const opens = (await page.evaluate(() => window.__kpathSim.posted)).filter((m) => m.type === 'open');
+  const opens = (await page.evaluate(() => window.__kpathSim.posted)).filter((m) => m.type === 'open' || m.type === 'openStep');
   assert.deepEqual(
-    opens.map((m) => m.type === 'open' && [m.location.file, m.location.line]),
-    [
-      ['net/ipv4/tcp.c', 718],
-      ['net/ipv4/tcp_output.c', 2752],
-    ],
+    opens.map((m) => (m.type === 'open' ? [m.location.file, m.location.line] : m.type === 'openStep' ? m.fn : undefined)),
+    ['tcp_push', 'tcp_nagle_test', ['net/ipv4/tcp_output.c', 2752]],
   );
   await page.close();
 });

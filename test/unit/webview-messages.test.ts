@@ -23,6 +23,7 @@ test('every well-formed message is taken, with the extra fields a FunctionRef or
     { type: 'query', query: { kind: 'send', params: { family: 'ipv6', through: ['inet6_sendmsg'] } } },
     { type: 'query', query: { kind: 'call', params: { from: '__sys_sendto', to: 'dev_queue_xmit', via: ['tcp_sendmsg'] } } },
     { type: 'readScript', name: 'tcp_slow_start_slow-start-ack-per-1pkt.pkt' },
+    { type: 'openStep', fn: '__tcp_transmit_skb' },
   ])
     assert.equal(whyNotFromWebview(m), undefined, JSON.stringify(m));
 });
@@ -30,6 +31,9 @@ test('every well-formed message is taken, with the extra fields a FunctionRef or
 test('a message is checked whole, not by its type alone', () => {
   const bad: [unknown, RegExp][] = [
     [{ type: 'open' }, /no location/],
+    [{ type: 'openStep' }, /needs a function name/],
+    [{ type: 'openStep', fn: 'net/ipv4/tcp.c' }, /needs a function name/],
+    [{ type: 'openStep', fn: 'a(b' }, /needs a function name/],
     [{ type: 'open', location: null }, /no location/],
     [{ type: 'open', location: { line: 1, col: 0 } }, /no file/],
     [{ type: 'open', location: { file: 42, line: 1, col: 0 } }, /no file/],

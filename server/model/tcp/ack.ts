@@ -4,6 +4,7 @@
 import { TCPHDR_FIN, TCPHDR_SYN, TCP_NAGLE_OFF } from './constants';
 import { icsk_ca_ops, tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
+import { frame } from './trace';
 import { __tcp_push_pending_frames } from './output';
 import {
   AckFlags,
@@ -84,6 +85,7 @@ function sackBlocks(seg: Segment): Array<[number, number]> {
 /** tcp_ack: window update, SACK scoreboard, snd_una, RTT, loss recovery, congestion control,
  * pacing rate, timers, and the retransmissions recovery asks for (tcp_xmit_recovery). */
 export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
+  using _frame = frame(h, 'tcp_ack');
   const ack = seg.ack;
   if (ack > sk.sndNxt) {
     h.trace.step('tcp_ack', sk.id, `ACK ${ack} for data not sent yet (snd_nxt ${sk.sndNxt}): ignored`);

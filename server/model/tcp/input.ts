@@ -4,6 +4,7 @@
 import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN } from './constants';
 import { tcp_init_buffer_space } from './sndbuf';
 import type { Host } from './host';
+import { frame } from './trace';
 import { tcp_update_pacing_rate } from './rtt';
 import { tcp_sync_mss } from './sock';
 import { TcpSock, WirePacket } from './types';
@@ -29,6 +30,7 @@ function lookup(h: Host, seg: Segment): TcpSock | undefined {
 
 /** tcp_v4_rcv: the entry for a segment from the wire. */
 export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
+  using _frame = frame(h, 'tcp_v4_rcv');
   const sk = lookup(h, seg);
   const pkt: WirePacket = {
     id: h.id('packet'),

@@ -4,6 +4,7 @@
 import { GSO_MAX_SEGS, MAX_SKB_FRAGS, TCPHDR_FIN, TCPHDR_PSH, TCP_NAGLE_CORK, TCP_NAGLE_PUSH } from './constants';
 import { tcp_is_cwnd_limited } from './cong';
 import type { Host } from './host';
+import { frame } from './trace';
 import { GSO_MAX_SIZE, packetsOut, tcpWndEnd, tcp_current_mss, tcp_packets_in_flight } from './sock';
 import { tcp_schedule_loss_probe, tcp_rearm_rto, tcp_check_probe_timer } from './timers';
 import { tcp_transmit_skb } from './transmit';
@@ -259,6 +260,7 @@ export function tcp_minshall_update(sk: TcpSock, mss: number, skb: Skb): void {
  * pushOne: 0 send all allowed, 1 at most one skb (tcp_push_one), 2 one skb even past cwnd
  * (a tail loss probe). */
 export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: number, pushOne: 0 | 1 | 2): boolean {
+  using _frame = frame(h, 'tcp_write_xmit');
   let sent = 0;
   const lim = { cwnd: false, rwnd: false };
   const maxSegs = tcp_tso_segs(h, sk, mss);
@@ -348,6 +350,7 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
 
 /** __tcp_push_pending_frames: write what we can; if stuck with nothing in flight, arm probe0. */
 export function __tcp_push_pending_frames(h: Host, sk: TcpSock, mss: number, nonagle: number): void {
+  using _frame = frame(h, '__tcp_push_pending_frames');
   if (sk.state === 'CLOSE' || sk.state === 'LISTEN' || sk.state === 'SYN_SENT') return;
   if (tcp_write_xmit(h, sk, mss, nonagle, 0)) tcp_check_probe_timer(h, sk);
 }

@@ -372,10 +372,15 @@ export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean {
     return false;
   }
   if (tcp_write_timeout(h, sk)) return false;
-  h.trace.step('tcp_retransmit_timer', sk.id, `RTO (${sk.rtoMs} ms) expired with ${packetsOut(sk)} segments unacked`, {
-    rtoMs: sk.rtoMs,
-    backoff: sk.backoff,
-  });
+  h.trace.step(
+    'tcp_retransmit_timer',
+    sk.id,
+    `RTO of ${sk.rtoMs} ms expired with ${packetsOut(sk)} segment(s) unacked${sk.backoff ? ` (backed off ${sk.backoff} time(s))` : ''}: resend the head, back off the next RTO to ${Math.min(sk.rtoMs * 2, TCP_RTO_MAX_MS)} ms`,
+    {
+      rtoMs: sk.rtoMs,
+      backoff: sk.backoff,
+    },
+  );
   tcp_enter_loss(h, sk);
   tcp_retransmit_skb(h, sk, sk.rtxQueue[0], 1, 'RTO');
   sk.backoff++;

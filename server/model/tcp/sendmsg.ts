@@ -20,6 +20,7 @@ import {
 } from './constants';
 import { tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
+import { frame } from './trace';
 import { __tcp_push_pending_frames, tcp_push_one } from './output';
 import { GSO_MAX_SIZE, packetsOut, tcp_bound_to_half_wnd, tcp_current_mss } from './sock';
 import { sk_stream_memory_free, sk_wmem_queued } from './sndbuf';
@@ -82,6 +83,7 @@ function tcp_should_autocork(h: Host, sk: TcpSock, skb: Skb, sizeGoal: number): 
 
 /** tcp_push: PSH on the tail unless MSG_MORE, maybe autocork, then push pending frames. */
 export function tcp_push(h: Host, sk: TcpSock, flags: number, mss: number, nonagle: number, sizeGoal: number): void {
+  using _frame = frame(h, 'tcp_push');
   const skb = sk.writeQueue[sk.writeQueue.length - 1];
   if (!skb) return;
   if (!(flags & MSG_MORE) || forced_push(sk)) tcp_mark_push(sk, skb);
@@ -125,6 +127,7 @@ export interface SendResult {
  * lists the lengths of the iovec elements; `copiedBefore` is what the call copied before it slept
  * for memory (the loop resumes after sk_stream_wait_memory). */
 export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: number, copiedBefore: number): SendResult {
+  using _frame = frame(h, 'tcp_sendmsg_locked');
   const canSend = sk.state === 'ESTABLISHED' || sk.state === 'CLOSE_WAIT' || (sk.state === 'SYN_RECV' && sk.fastopenChild);
   if (!canSend) {
     if (sk.state === 'SYN_SENT' && sk.nonblock) return { copied: 0, errno: 'EAGAIN' };

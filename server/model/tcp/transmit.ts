@@ -4,6 +4,7 @@
 import { TCPHDR_ACK, TCPHDR_PSH, TCPHDR_SYN, TCP_ATO_MIN_MS, TCP_HEADER_LEN, IP_HEADER_LEN } from './constants';
 import { icsk_ca_ops } from './cong';
 import type { Host } from './host';
+import { frame } from './trace';
 import { tcp_write_xmit } from './output';
 import { packetsOut, tcp_current_mss } from './sock';
 import { inet_csk_clear_xmit_timer } from './timers';
@@ -94,6 +95,7 @@ export function optionBytes(opts: TcpOption[]): number {
 
 /** __tcp_transmit_skb: stamp the departure time (EDT), build the header, hand it to IP. */
 export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
+  using _frame = frame(h, '__tcp_transmit_skb');
   const prior = sk.wstampNs;
   sk.wstampNs = Math.max(sk.wstampNs, h.nowNs);
   const tstamp = sk.wstampNs;
@@ -192,6 +194,7 @@ function tcp_update_skb_after_send(h: Host, sk: TcpSock, skb: Skb, prior: number
 
 /** ip_queue_xmit: IPv4 header (DF, TTL, id from the socket's counter, one id per TSO segment). */
 export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number, synack: boolean): void {
+  using _frame = frame(h, 'ip_queue_xmit');
   if (synack) {
     pkt.ipId = 0; // ip_build_and_send_pkt: DF set, id 0 for the SYN-ACK
   } else {
@@ -213,7 +216,7 @@ export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: n
     },
   );
   h.trace.step('ip_finish_output2', sk.id, 'tun0 is a point-to-point device without ARP: neigh_output sends without a link-layer header');
-  dev_queue_xmit(h, sk, pkt, truesize);
+  __dev_queue_xmit(h, sk, pkt, truesize);
 }
 
 function hex4(n: number): string {
@@ -221,7 +224,8 @@ function hex4(n: number): string {
 }
 
 /** __dev_queue_xmit: the skb is charged to the socket until the driver frees/orphans it. */
-function dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number): void {
+function __dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number): void {
+  using _frame = frame(h, '__dev_queue_xmit');
   sk.wmemAlloc += truesize;
   if (h.qdisc === 'fq') {
     // sch_fq marks the socket as paced by the qdisc (SK_PACING_FQ) when it first sees it.
@@ -248,6 +252,7 @@ function dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number)
 /** dev_hard_start_xmit → tun_net_xmit: taps (packetdrill's packet socket) see the packet here;
  * tun orphans the skb, which is the TX completion TSQ waits for. */
 function dev_hard_start_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number): void {
+  using _frame = frame(h, 'dev_hard_start_xmit');
   pkt.timeNs = h.nowNs;
   const wire = h.tso || pkt.gsoSegs <= 1 ? [pkt] : skb_gso_segment(h, sk, pkt);
   for (const p of wire) {
@@ -256,6 +261,12 @@ function dev_hard_start_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: nu
     });
     h.emit(p);
   }
+  tun_net_xmit(h, sk, truesize);
+}
+
+/** tun_net_xmit: skb_orphan runs the skb's destructor, tcp_wfree. */
+function tun_net_xmit(h: Host, sk: TcpSock, truesize: number): void {
+  using _frame = frame(h, 'tun_net_xmit');
   h.trace.step('tun_net_xmit', sk.id, 'tun queues the packet for its reader and orphans the skb (TX completion)');
   tcp_wfree(h, sk, truesize);
 }
