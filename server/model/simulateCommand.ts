@@ -78,7 +78,11 @@ export async function simulateCommand(argv: string[], io: SimulateIO, indexLine?
   const where: Locate | undefined = tree ? modelLocator((f) => readTreeFile(tree, f), indexLine) : undefined;
   const loc = (fn: string): SourceLocation | undefined => where?.(fn);
   if (args.pcap) {
-    fs.writeFileSync(args.pcap, buildPcap(result.packets, args.ethernet ? 'ethernet' : 'raw'));
+    const why = writePcap(args.pcap, buildPcap(result.packets, args.ethernet ? 'ethernet' : 'raw'));
+    if (why) {
+      io.err(`cannot write the pcap ${args.pcap}: ${why}`);
+      return 2;
+    }
   }
   if (args.json) {
     const fns = [...new Set(result.steps.map((s) => s.fn))];
@@ -92,6 +96,21 @@ export async function simulateCommand(argv: string[], io: SimulateIO, indexLine?
     printText(io, file, result, loc);
   }
   return result.totals.matched === result.totals.outbound ? 0 : 1;
+}
+
+/** Writes the capture; returns why it could not, in words (a folder, a missing folder, no
+ * permission), instead of Node's stack trace. */
+function writePcap(file: string, bytes: Uint8Array): string | undefined {
+  try {
+    if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) return 'it is a folder; give a file name';
+    fs.writeFileSync(file, bytes);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return `the folder ${path.dirname(file)} does not exist`;
+    if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+    return (e as Error).message;
+  }
 }
 
 function readTreeFile(tree: string, file: string): string | undefined {

@@ -100,3 +100,15 @@ test('--pcap writes a capture; usage and syntax errors exit 2', async () => {
   assert.equal(syn.code, 2);
   assert.match(syn.err, /syntax\.pkt:2: bad TCP flags 'Q'/);
 });
+
+test('--pcap into a folder, or into a folder that does not exist, says so and exits 2', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kpath-sim-'));
+  const into = await sim([path.join(PKT, 'nagle.pkt'), '--pcap', dir]);
+  assert.equal(into.code, 2);
+  assert.match(into.err, /cannot write the pcap .*: it is a folder; give a file name/);
+  const missing = path.join(dir, 'no', 'such', 'out.pcap');
+  const r = await sim([path.join(PKT, 'nagle.pkt'), '--pcap', missing]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /the folder .*no\/such does not exist/);
+  assert.doesNotMatch(into.err + r.err, /\n\s+at /, 'no stack trace');
+});
