@@ -1,5 +1,7 @@
 // The parsed form of a packetdrill (.pkt) script. Plain data, so the webview can receive it as JSON.
 
+import type { TcpOption } from '../tcp/types';
+
 /** When an event happens. `relative` is seconds after the previous event, `absolute` seconds after
  * the script started, `any` is packetdrill's `*` (no timing check). */
 export interface TimeSpec {
@@ -15,18 +17,9 @@ export interface EventTime {
   blockingEnd?: TimeSpec;
 }
 
-/** One TCP option as written in a script, e.g. `mss 1000`, `TS val 100 ecr 0`, `sack 1:1001`. */
-export type TcpOptionSpec =
-  | { kind: 'mss'; value: number }
-  | { kind: 'wscale'; value: number }
-  | { kind: 'sackOK' }
-  | { kind: 'nop' }
-  | { kind: 'eol' }
-  | { kind: 'TS'; val: number; ecr: number }
-  | { kind: 'sack'; blocks: Array<[number, number]> }
-  | { kind: 'FO'; cookie?: string }
-  | { kind: 'md5'; hex: string }
-  | { kind: 'unknown'; text: string };
+/** One TCP option as written in a script, e.g. `mss 1000`, `TS val 100 ecr 0`, `sack 1:1001`: the
+ * model's own option type. */
+export type TcpOptionSpec = TcpOption;
 
 export interface PacketEvent {
   type: 'packet';

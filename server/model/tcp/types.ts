@@ -1,10 +1,22 @@
 // State of the model: the socket (struct tcp_sock and the parts of struct sock it uses), the skb,
 // and the packet as it leaves or enters the host.
 
-import type { TcpOptionSpec } from '../packetdrill/ast';
 import { SKB_TRUESIZE_OVERHEAD } from './constants';
 
-export type TcpOption = TcpOptionSpec;
+/** One TCP option on the wire. The model owns this type; the packetdrill parser writes a script's
+ * options in it (ast.ts), so the model never depends on the script's syntax tree. `unknown` is an
+ * option the model does not read (kept so a match can still compare it as text). */
+export type TcpOption =
+  | { kind: 'mss'; value: number }
+  | { kind: 'wscale'; value: number }
+  | { kind: 'sackOK' }
+  | { kind: 'nop' }
+  | { kind: 'eol' }
+  | { kind: 'TS'; val: number; ecr: number }
+  | { kind: 'sack'; blocks: Array<[number, number]> }
+  | { kind: 'FO'; cookie?: string }
+  | { kind: 'md5'; hex: string }
+  | { kind: 'unknown'; text: string };
 
 export type TcpState =
   | 'CLOSE'
