@@ -45,19 +45,36 @@ export function neededFields(ix: KernelIndex): FieldNeeds {
  */
 export function filesStoringInto(root: string, needs: FieldNeeds, indexed: (rel: string) => boolean): string[] {
   if (!needs.size) return [];
-  // Every `.name =` / `->name =`, then the name looked up: one simple pattern runs far faster over
-  // a gigabyte than an alternation of hundreds of names.
-  const store = /(?:\.|->)[ \t]*([A-Za-z_]\w*)[ \t]*=(?!=)/g;
   const found: string[] = [];
   forEachUnindexedSource(root, indexed, (rel, _folder, text) => {
-    store.lastIndex = 0;
-    for (let m = store.exec(text); m; m = store.exec(text)) {
-      const structs = needs.get(m[1]);
-      if (structs && [...structs].some((s) => indexOfWord(text, s) >= 0)) {
-        found.push(rel);
-        return;
-      }
-    }
+    if (storesIntoNeeded(text, needs)) found.push(rel);
   });
   return found.sort();
+}
+
+// Every `.name =` / `->name =`, then the name looked up: one simple pattern runs far faster over
+// a gigabyte than an alternation of hundreds of names.
+const STORE = /(?:\.|->)[ \t]*([A-Za-z_]\w*)[ \t]*=(?!=)/g;
+
+/**
+ * Whether `text` stores into a needed field and names one of that field's structs. Each field and
+ * each struct is looked at once per file: a driver with hundreds of `.open =` in tables of other
+ * structs would otherwise search its whole text for the same struct names at every one of them
+ * (that search was two thirds of the walk).
+ */
+export function storesIntoNeeded(text: string, needs: FieldNeeds): boolean {
+  const fieldsSeen = new Set<string>();
+  const named = new Map<string, boolean>();
+  const names = (struct: string): boolean => {
+    let yes = named.get(struct);
+    if (yes === undefined) named.set(struct, (yes = indexOfWord(text, struct) >= 0));
+    return yes;
+  };
+  for (const m of text.matchAll(STORE)) {
+    const structs = needs.get(m[1]);
+    if (!structs || fieldsSeen.has(m[1])) continue;
+    fieldsSeen.add(m[1]);
+    for (const s of structs) if (names(s)) return true;
+  }
+  return false;
 }

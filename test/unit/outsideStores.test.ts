@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, rmSync, utimesSync, writeFileSync, appendFileSync 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildIndex } from '../../server/index/indexer';
+import { storesIntoNeeded } from '../../server/index/outsideStores';
 import { unresolvedRows } from '../../server/queries';
 import { targetMarkers } from '../helpers/markers';
 
@@ -106,4 +107,22 @@ test('the cache keeps the outside files; a changed scope asks again which are ne
     rmSync(tree, { recursive: true, force: true });
     rmSync(cacheDir, { recursive: true, force: true });
   }
+});
+
+test('a file is held when a store into a needed field comes with one of its structs named anywhere as a word', () => {
+  const needs = new Map([
+    ['notify', new Set(['hci_dev'])],
+    ['open', new Set(['hci_dev', 'tty_operations'])],
+  ]);
+  const held = (text: string): boolean => storesIntoNeeded(text, needs);
+  // A store in a table or through a pointer; the struct named before or after it.
+  assert.ok(held('static struct hci_dev d = { .notify = f };'));
+  assert.ok(held('x->open = g;\nvoid h(struct tty_operations *t);'));
+  // The same field again and again, its struct named only at the end: still found (each struct is
+  // looked for once per file, and the answer is kept).
+  assert.ok(held(`${'a.open = f;\n'.repeat(50)}b.notify = g;\nstruct hci_dev *d;`));
+  // No store (a comparison, a call), a field nobody needs, or only a longer word with the struct's name.
+  assert.ok(!held('if (d->notify == f) hci_dev_put(d); struct hci_dev *d;'));
+  assert.ok(!held('struct hci_dev d = { .close = f };'));
+  assert.ok(!held('x->open = g; struct hci_dev_list *l; my_tty_operations y;'));
 });
