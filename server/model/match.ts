@@ -41,7 +41,7 @@ export function optionText(o: TcpOptionSpec): string {
     case 'sack':
       return `sack ${o.blocks.map(([l, r]) => `${l}:${r}`).join(' ')}`;
     case 'FO':
-      return o.cookie ? `FO ${o.cookie}` : 'FO';
+      return `${o.exp ? 'FOEXP' : 'FO'}${o.cookie ? ` ${o.cookie}` : ''}`;
     case 'md5':
       return `md5 ${o.hex}`;
     case 'unknown':

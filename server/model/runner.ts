@@ -226,6 +226,7 @@ class Runner {
       return 0;
     };
     for (;;) {
+      this.dropOtherSockets();
       if (q.length && have()) break;
       const next = this.h.nextTimerNs();
       if (next === undefined || next > deadlineNs) break;
@@ -240,6 +241,20 @@ class Runner {
     }
     const n = ev.seq.len === 0 ? Math.min(1, q.length) : have() || q.length;
     return q.splice(0, n);
+  }
+
+  /** packetdrill sniffs only the socket under test's packets (find_socket_for_live_packet): a
+   * packet of an earlier connection, such as the ACK of a FIN that came after the script moved on,
+   * is freed unseen. The socket under test is the newest one (socket(), or the child of a SYN); one
+   * not yet connected keeps every packet, as a SYN of its own is what the script waits for. */
+  private dropOtherSockets(): void {
+    const sut = this.h.socks[this.h.socks.length - 1];
+    if (!sut?.remote.port || !sut.local.port) return;
+    const q = this.h.outQueue;
+    for (let k = q.length - 1; k >= 0; k--) {
+      const p = q[k];
+      if (p.src.port !== sut.local.port || p.dst.port !== sut.remote.port) this.res.unchecked.push(...q.splice(k, 1));
+    }
   }
 
   // ---------------------------------------------------------------- inbound

@@ -214,3 +214,24 @@ test('strings are one token everywhere: `=`, `,` and brackets inside them are no
     ['msg_name("a,b=c")', 'msg_iov(1)'],
   );
 });
+
+test('-D defines replace words outside commands and strings; FOEXP is the experimental Fast Open option', () => {
+  const s = parseScript(
+    [
+      '--define=LEN=10',
+      '0 `echo TFO_COOKIE`',
+      '+0 < S 0:LEN(LEN) win 100 <mss 1460,FOEXP TFO_COOKIE>',
+      '+0 setsockopt(3, SOL_TCP, TCP_CONGESTION, "TFO_COOKIE", 10) = 0',
+    ].join('\n'),
+    { TFO_COOKIE: '3021b9d889017eeb' },
+  );
+  assert.deepEqual(s.events[0].type === 'command' && s.events[0].text, 'echo TFO_COOKIE');
+  const pkt = s.events[1] as PacketEvent;
+  assert.deepEqual(pkt.seq, { start: 0, end: 10, len: 10 });
+  assert.deepEqual(pkt.options, [
+    { kind: 'mss', value: 1460 },
+    { kind: 'FO', cookie: '3021b9d889017eeb', exp: true },
+  ]);
+  assert.deepEqual((s.events[2] as SyscallEvent).args[3], { t: 'str', v: 'TFO_COOKIE' });
+  assert.deepEqual(s.options, {});
+});

@@ -15,24 +15,30 @@ import {
   TcpOptionSpec,
   TimeSpec,
 } from './ast';
-import { scanTopLevel } from './lexer';
+import { scanTopLevel, stringEnd } from './lexer';
 import { splitStatements } from './statements';
 
 // A number that does not swallow the first dot of `...` (as in `+0...0.1`).
 const NUM = String.raw`(?:\d+(?:\.(?!\.)\d*)?|\.\d+)`;
 const TIME_RE = new RegExp(String.raw`^(\*|[+-]?${NUM})(?:~([+-]?${NUM}))?(?:\s*\.\.\.\s*([+-]?${NUM}))?(?=\s|$)`);
 
-export function parseScript(src: string): Script {
+/** `defines`: packetdrill's `-D SYMBOL=value` (`--define`), e.g. `TFO_COOKIE`; a script's own
+ * `--define=SYMBOL=value` header lines add to them. */
+export function parseScript(src: string, defines: Record<string, string> = {}): Script {
   const preamble: CommandEvent[] = [];
   const events: ScriptEvent[] = [];
   const options: Record<string, string> = {};
+  const symbols = new Map(Object.entries(defines));
   for (const st of splitStatements(src)) {
     const opt = /^--([\w-]+)(?:=(\S*))?$/.exec(st.text);
     if (opt) {
-      options[opt[1]] = opt[2] ?? '';
+      const def = opt[1] === 'define' ? /^([A-Za-z_]\w*)=(.*)$/.exec(opt[2] ?? '') : null;
+      if (def) symbols.set(def[1], def[2]);
+      else options[opt[1]] = opt[2] ?? '';
       continue;
     }
-    const { time, rest } = parseTime(st.text, st.line);
+    const { time, rest: raw } = parseTime(st.text, st.line);
+    const rest = substituteDefines(raw, symbols);
     if (!time) {
       if (!rest.startsWith('`')) throw new PktSyntaxError(st.line, `expected a time before '${head(rest)}'`);
       const cmd: CommandEvent = { type: 'command', line: st.line, time: zeroTime(), text: rest.slice(1, -1) };
@@ -45,6 +51,32 @@ export function parseScript(src: string): Script {
     events.push(ev);
   }
   return { preamble, events, options };
+}
+
+/** packetdrill's lexer (word() in lexer.l) replaces every word that names a define by its value;
+ * a backtick command and a %{ }% block are single tokens, so nothing inside them changes, nor
+ * inside a quoted string. */
+function substituteDefines(text: string, symbols: Map<string, string>): string {
+  if (symbols.size === 0 || text.startsWith('`') || text.startsWith('%{')) return text;
+  let out = '';
+  let from = 0;
+  for (let k = 0; k < text.length; k++) {
+    if (text[k] === '"') {
+      const end = stringEnd(text, k);
+      k = end < 0 ? text.length : end;
+      continue;
+    }
+    if (!/[A-Za-z_]/.test(text[k]) || /\w/.test(text[k - 1] ?? '')) continue;
+    let e = k;
+    while (e < text.length && /\w/.test(text[e])) e++;
+    const value = symbols.get(text.slice(k, e));
+    if (value !== undefined) {
+      out += text.slice(from, k) + value;
+      from = e;
+    }
+    k = e - 1;
+  }
+  return out + text.slice(from);
 }
 
 /** packetdrill's run.c refuses an absolute time earlier than the absolute time before it ("time goes
@@ -191,6 +223,8 @@ function parseOption(o: string, line: number): TcpOptionSpec {
       };
     case 'FO':
       return parts[1] ? { kind: 'FO', cookie: parts[1] } : { kind: 'FO' };
+    case 'FOEXP': // the experimental option (kind 254, magic 0xF989) Fast Open used before RFC 7413
+      return parts[1] ? { kind: 'FO', cookie: parts[1], exp: true } : { kind: 'FO', exp: true };
     case 'md5':
       return { kind: 'md5', hex: parts[1] ?? '' };
     default:

@@ -18,14 +18,19 @@ import {
   TCP_NAGLE_PUSH,
   TFO_CLIENT_ENABLE,
   TFO_CLIENT_NO_COOKIE,
+  TFO_SERVER_ENABLE,
+  TFO_SERVER_WO_SOCKOPT1,
 } from './constants';
+import { fastopen_queue_tune, reqsk_fastopen_remove } from './fastopen';
+import { frame } from './trace';
+import { tcp_rearm_rto } from './timers';
 import { initCongestion, tcp_ca_find } from './cong';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
 import { SendResult, tcp_push, tcp_send_fin, tcp_sendmsg_locked, tcp_xmit_size_goal } from './sendmsg';
 import { sk_stream_memory_free, sk_stream_write_space } from './sndbuf';
 import { createSock, findByFd, tcp_current_mss, tcp_sync_mss } from './sock';
-import { rcvWscaleFor, tcp_transmit_skb } from './transmit';
+import { rcvWscaleFor, tcp_send_ack, tcp_send_active_reset, tcp_transmit_skb } from './transmit';
 import { Skb, TcpSock, truesizeFor } from './types';
 
 /** `pending`: the call blocks; `retry` is asked again after each later event. */
@@ -101,8 +106,13 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
       if (sk.state !== 'CLOSE') return err('EINVAL');
       sk.fastopenConnect = n === 1;
       return { ret: 0 };
+    case 'TCP_SYNCNT':
+      // tcp_sock_set_syncnt: 1..MAX_TCP_SYNCNT (127).
+      if (n < 1 || n > 127) return err('EINVAL');
+      sk.synRetries = n;
+      return { ret: 0 };
     case 'TCP_FASTOPEN':
-      sk.fastopenQlen = n;
+      fastopen_queue_tune(sk, n);
       return { ret: 0 };
     case 'TCP_CONGESTION':
       if (typeof value !== 'string' || !tcp_ca_find(value)) return { unsupported: `congestion control '${String(value)}'` };
@@ -119,6 +129,9 @@ export function sys_listen(h: Host, fd: number, backlog: number): CallResult {
   if (!sk) return err('EBADF');
   sk.state = 'LISTEN';
   sk.backlog = backlog;
+  // inet_listen: with TFO_SERVER_WO_SOCKOPT1 Fast Open needs no TCP_FASTOPEN; the backlog is the limit.
+  const tfo = h.sysctl.tcp_fastopen;
+  if (tfo & TFO_SERVER_WO_SOCKOPT1 && tfo & TFO_SERVER_ENABLE && !sk.fastopenQlen) fastopen_queue_tune(sk, backlog);
   if (!sk.local.port) sk.local.port = CONNECT_PORT;
   h.trace.step('inet_csk_listen_start', sk.id, `listening, backlog ${backlog}`);
   return { ret: 0 };
@@ -185,6 +198,9 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
     const noCookie = (tfo & TFO_CLIENT_NO_COOKIE) !== 0;
     const cookie = noCookie ? undefined : cached?.cookie;
     sk.fastopenRequest = { cookie, dataLen: 0, noCookie };
+    // tcp_fastopen_cache_get: the cookie's own format, or a request in the experimental option
+    // after a plain request got no cookie (try_exp 1); this becomes tp->syn_fastopen_exp.
+    if (!noCookie && (cookie ? cached?.exp : cached?.tryExp === 1)) sk.fastopenRequest.exp = true;
     if (cookie || noCookie) {
       // tcp_send_syn_data: the MSS is the cached one (else advmss), bounded by TCP_MAXSEG and the
       // path MTU, and MAX_TCP_OPTION_SPACE is left free for options middleboxes may add.
@@ -229,11 +245,13 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
     q.firstTxNs = syn.firstTxNs;
   }
   sk.rtxQueue.push(...queued);
+  // tcp_connect: the SYN's retransmission timer, TCP_TIMEOUT_INIT.
+  tcp_rearm_rto(h, sk, sk.rtoMs);
   if (fastopenData !== undefined && dataLen) return { ret: dataLen };
   if (sk.nonblock) return err('EINPROGRESS');
   const wait = (): CallResult => {
     if (sk.state === 'ESTABLISHED') return { ret: fastopenData !== undefined ? dataLen : 0 };
-    if (sk.state === 'CLOSE') return err('ECONNREFUSED');
+    if (sk.state === 'CLOSE') return err(sk.err ?? 'ECONNREFUSED');
     return { pending: true, retry: wait };
   };
   return wait();
@@ -256,7 +274,9 @@ export function sys_sendmsg(h: Host, fd: number, iov: number[], flags: number): 
     // tcp_sendmsg_locked then waits for the handshake (sk_stream_wait_connect) and queues the rest.
     const inSyn = sk.fastopenRequest?.dataLen ?? 0;
     const wait = (): CallResult => {
-      if (sk.state === 'CLOSE') return err('ECONNREFUSED');
+      // tcp_send_syn_data clears fo->data once the SYN took all of it: nothing left to write.
+      sk.writePending = sk.state === 'SYN_SENT' && total > inSyn;
+      if (sk.state === 'CLOSE') return err(sk.err ?? 'ECONNREFUSED');
       if (sk.state === 'SYN_SENT') return { pending: true, retry: wait };
       if (total === inSyn) return { ret: total };
       return plus(inSyn, sendResult(h, sk, tcp_sendmsg_locked(h, sk, [total - inSyn], flags & ~MSG_FASTOPEN, 0), flags));
@@ -339,33 +359,65 @@ export function sys_recvmsg(h: Host, fd: number, len: number, flags: number): Ca
   }
   sk.readable -= n;
   h.trace.step('tcp_recvmsg', sk.id, `read ${n} bytes (${sk.readable} left); receive-window updates after reads are not modelled`);
+  tcp_cleanup_rbuf(h, sk);
   return { ret: n };
 }
 
-/** tcp_close: FIN after queued data (FIN_WAIT1 / LAST_ACK); a listener just goes away. */
+/** tcp_cleanup_rbuf, its first rule only: an ACK still owed for more than one rcv_mss of
+ * received data goes out when the application reads (the window-update rules are not modelled). */
+function tcp_cleanup_rbuf(h: Host, sk: TcpSock): void {
+  if (!sk.ackPending || sk.rcvNxt - sk.rcvWup <= sk.rcvMss) return;
+  h.trace.step('tcp_cleanup_rbuf', sk.id, `read with ${sk.rcvNxt - sk.rcvWup} bytes unacknowledged (> rcv_mss ${sk.rcvMss}): ACK now`);
+  tcp_send_ack(h, sk);
+}
+
+/** tcp_close: FIN after queued data (FIN_WAIT1 / LAST_ACK), a RST when data was left unread; a
+ * listener stops (inet_csk_listen_stop) and resets the children nobody accepted. */
 export function sys_close(h: Host, fd: number): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
   sk.fd = -1;
   switch (sk.state) {
     case 'LISTEN':
+      sk.state = 'CLOSE';
+      inet_csk_listen_stop(h, sk);
+      return { ret: 0 };
     case 'SYN_SENT':
     case 'CLOSE':
       sk.state = 'CLOSE';
       return { ret: 0 };
     case 'ESTABLISHED':
     case 'SYN_RECV':
-      if (sk.readable > 0) return { unsupported: 'close() with unread data (the kernel sends a RST)' };
-      sk.state = 'FIN_WAIT1';
-      tcp_send_fin(h, sk);
-      return { ret: 0 };
     case 'CLOSE_WAIT':
-      if (sk.readable > 0) return { unsupported: 'close() with unread data (the kernel sends a RST)' };
-      sk.state = 'LAST_ACK';
+      if (sk.readable > 0) {
+        tcp_done_child(h, sk);
+        sk.state = 'CLOSE';
+        tcp_send_active_reset(h, sk, `close() with ${sk.readable} bytes unread (TCPAbortOnClose)`);
+        return { ret: 0 };
+      }
+      tcp_done_child(h, sk);
+      sk.state = sk.state === 'CLOSE_WAIT' ? 'LAST_ACK' : 'FIN_WAIT1';
       tcp_send_fin(h, sk);
       return { ret: 0 };
     default:
       return { ret: 0 };
+  }
+}
+
+/** tcp_close of a Fast Open child still in SYN_RECV gives its listener's slot back. */
+function tcp_done_child(h: Host, sk: TcpSock): void {
+  if (sk.state === 'SYN_RECV') reqsk_fastopen_remove(h, sk, false);
+}
+
+/** inet_csk_listen_stop: each child in the accept queue is disconnected (inet_child_forget →
+ * tcp_disconnect), which resets it when tcp_need_reset holds for its state. */
+function inet_csk_listen_stop(h: Host, lsk: TcpSock): void {
+  using _frame = frame(h, 'inet_csk_listen_stop');
+  for (const child of lsk.acceptQueue.splice(0)) {
+    const needReset = ['ESTABLISHED', 'CLOSE_WAIT', 'FIN_WAIT1', 'FIN_WAIT2', 'SYN_RECV'].includes(child.state);
+    tcp_done_child(h, child);
+    child.state = 'CLOSE';
+    if (needReset) tcp_send_active_reset(h, child, 'listener closed before accept() took this connection');
   }
 }
 

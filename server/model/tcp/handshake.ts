@@ -1,14 +1,9 @@
 // The three-way handshake (net/ipv4/tcp_input.c, tcp_ipv4.c): a SYN on a listener
 // (tcp_conn_request, with Fast Open), and the SYN-ACK of an active open.
 
-import {
-  TCPHDR_ACK,
-  TCPHDR_SYN,
-  TCP_MSS_DEFAULT,
-  TFO_SERVER_COOKIE_NOT_REQD,
-  TFO_SERVER_ENABLE,
-  TFO_SERVER_WO_SOCKOPT1,
-} from './constants';
+import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN, TCP_DELACK_MAX_MS, TCP_MSS_DEFAULT } from './constants';
+import { tcp_parse_fastopen_option, tcp_try_fastopen } from './fastopen';
+import { frame } from './trace';
 import { tcp_init_buffer_space } from './sndbuf';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
@@ -18,6 +13,8 @@ import { rcvWscaleFor, tcp_send_ack, tcp_send_synack } from './transmit';
 import { Skb, skbLen, TcpOption, TcpSock, truesizeFor } from './types';
 import { DEFAULT_RCV_WND, LISTEN_PORT, optFo, optMss, optTs, optWscale, Segment } from './segment';
 import { tcp_clean_rtx_queue } from './ack';
+import { tcp_enter_quickack_mode, tcp_fin, tcp_initialize_rcv_mss } from './receive';
+import { resetDackTimer } from './timers';
 import { tcp_non_congestion_loss_retransmit } from './recovery';
 
 function applyPeerOptions(h: Host, sk: TcpSock, o: TcpOption[], weSentTs: boolean): void {
@@ -71,30 +68,10 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
       mssCache: sk.mssCache,
     },
   );
-  if (seg.len > 0) {
-    const tfo = h.sysctl.tcp_fastopen;
-    const serverOn = (tfo & TFO_SERVER_ENABLE) !== 0 && (lsk.fastopenQlen > 0 || (tfo & TFO_SERVER_WO_SOCKOPT1) !== 0);
-    if (serverOn && (tfo & TFO_SERVER_COOKIE_NOT_REQD) !== 0) {
-      sk.rcvNxt += seg.len;
-      sk.readable += seg.len;
-      sk.fastopenChild = true;
-      // tcp_create_openreq_child runs on the SYN itself here and scales its window.
-      sk.sndWnd = seg.win * 2 ** sk.sndWscale;
-      sk.maxWindow = sk.sndWnd;
-      tcp_sync_mss(h, sk);
-      tcp_init_buffer_space(h, sk);
-      lsk.acceptQueue.push(sk);
-      h.trace.step(
-        'tcp_try_fastopen',
-        sk.id,
-        `Fast Open: ${seg.len} bytes of SYN data accepted without a cookie; child can be accepted now`,
-      );
-    } else {
-      h.flagUnsupported('data in a SYN without Fast Open cookie handling (cookie generation is not modelled)');
-    }
-  } else if (optFo(seg.options)) {
-    h.flagUnsupported('Fast Open cookie request in a SYN (server cookie generation is not modelled)');
-  }
+  const foc = tcp_parse_fastopen_option(seg);
+  if (tcp_try_fastopen(h, lsk, seg, foc) === 'child') tcp_fastopen_create_child(h, lsk, sk, seg);
+  else if (seg.len > 0) h.trace.step('tcp_conn_request', sk.id, `no Fast Open: the SYN's ${seg.len} bytes are dropped`);
+  if (foc.len >= 0 && foc.cookie) sk.synackCookie = { cookie: foc.cookie, exp: foc.exp };
   // The SYN-ACK stays on the retransmit queue with no segment count, only to time the RTT
   // (tcp_synack_rtt_meas) when the handshake's ACK arrives.
   const synack: Skb = {
@@ -115,16 +92,49 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   return sk;
 }
 
-/** tcp_rcv_synsent_state_process: the SYN-ACK of our active open. */
-export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment): void {
-  if (!(seg.flags & TCPHDR_SYN) || !(seg.flags & TCPHDR_ACK)) {
-    h.flagUnsupported('segment other than SYN-ACK in SYN_SENT (simultaneous open / reset)');
-    return;
+/** tcp_fastopen_create_child (+ tcp_fastopen_add_skb): the child is made from the SYN alone, so
+ * it takes the SYN's data now, counts against the listener's Fast Open limit until it leaves
+ * SYN_RECV, and goes to the accept queue before the handshake's ACK. */
+function tcp_fastopen_create_child(h: Host, lsk: TcpSock, sk: TcpSock, seg: Segment): void {
+  using _frame = frame(h, 'tcp_fastopen_create_child');
+  lsk.fastopenPending++;
+  sk.fastopenListener = lsk;
+  sk.rcvNxt += seg.len;
+  sk.rcvWup = sk.rcvNxt;
+  sk.readable += seg.len;
+  sk.fastopenChild = true;
+  // tcp_create_openreq_child runs on the SYN itself here and scales its window.
+  sk.sndWnd = seg.win * 2 ** sk.sndWscale;
+  sk.maxWindow = sk.sndWnd;
+  tcp_sync_mss(h, sk);
+  tcp_init_buffer_space(h, sk);
+  lsk.acceptQueue.push(sk);
+  h.trace.step('tcp_fastopen_create_child', sk.id, `Fast Open child: ${seg.len} bytes of SYN data accepted; accept() can return it now`);
+  if (seg.flags & TCPHDR_FIN) h.flagUnsupported('FIN in a Fast Open SYN');
+}
+
+/** tcp_rcv_synsent_state_process: the SYN-ACK of our active open. Returns true when the segment
+ * is to be answered with a RST (reset_and_undo: the caller, tcp_v4_do_rcv, sends it). */
+export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
+  if (!(seg.flags & TCPHDR_ACK)) {
+    // Without an ACK a RST is dropped, a SYN is a simultaneous open, anything else is dropped.
+    if (seg.flags & TCPHDR_SYN && !(seg.flags & TCPHDR_RST)) h.flagUnsupported('SYN in SYN_SENT (simultaneous open)');
+    else h.trace.step('tcp_rcv_synsent_state_process', sk.id, 'segment without ACK in SYN_SENT: dropped');
+    return false;
   }
   // An ACK outside (snd_una, snd_nxt] is answered with a RST (reset_and_undo).
-  if (seg.ack <= sk.iss || seg.ack > sk.sndNxt) {
-    h.flagUnsupported(`SYN-ACK acknowledging ${seg.ack} outside ${sk.iss + 1}..${sk.sndNxt} (the RST it gets is not modelled)`);
-    return;
+  if (seg.ack <= sk.sndUna || seg.ack > sk.sndNxt) {
+    h.trace.step('tcp_rcv_synsent_state_process', sk.id, `ACK ${seg.ack} outside ${sk.sndUna + 1}..${sk.sndNxt}: reset`);
+    return !(seg.flags & TCPHDR_RST);
+  }
+  if (seg.flags & TCPHDR_RST) {
+    h.trace.step('tcp_reset', sk.id, 'RST acknowledging our SYN: connection refused');
+    sk.state = 'CLOSE';
+    return false;
+  }
+  if (!(seg.flags & TCPHDR_SYN)) {
+    h.trace.step('tcp_rcv_synsent_state_process', sk.id, 'ACK without SYN in SYN_SENT: dropped (discard_and_undo)');
+    return false;
   }
   applyPeerOptions(h, sk, seg.options, sk.tstampOk);
   sk.irs = seg.seq;
@@ -133,21 +143,52 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   sk.sndWnd = seg.win;
   sk.maxWindow = seg.win;
   sk.sndWl1 = seg.seq;
+  const totalRetrans = sk.rtxQueue.some((s) => s.everRetrans); // tp->total_retrans, during the handshake
   tcp_clean_rtx_queue(h, sk, seg.ack);
   sk.sndUna = seg.ack;
-  const resend = sk.fastopenRequest ? tcp_rcv_fastopen_synack(h, sk, seg) : false;
+  const resend = sk.fastopenRequest ? tcp_rcv_fastopen_synack(h, sk, seg, totalRetrans) : false;
   sk.state = 'ESTABLISHED';
   sk.cwnd = h.initCwnd;
   tcp_sync_mss(h, sk);
   tcp_init_buffer_space(h, sk);
+  tcp_initialize_rcv_mss(sk);
   tcp_update_pacing_rate(h, sk);
   sk.lsndtime = h.jiffies();
   h.trace.step('tcp_finish_connect', sk.id, `established: mss ${sk.mssCache}, peer wscale ${sk.sndWscale}, cwnd ${sk.cwnd}`);
+  if (sk.fastopenRequest && !resend) tcp_fastopen_add_skb(h, sk, seg);
   // With SYN data to resend, tcp_rcv_state_process returns before tcp_send_ack: the
   // retransmission carries the ACK.
   if (resend) tcp_non_congestion_loss_retransmit(h, sk, 'SYN data not acknowledged by the SYN-ACK');
-  else tcp_send_ack(h, sk);
+  else if (sk.writePending || sk.pingpong >= 1) {
+    // "Save one ACK": a writer waits to send and its data will carry the ACK, or a FIN in the
+    // SYN-ACK made the session interactive (tcp_fin); quick-ACK mode, and a delayed ACK at
+    // TCP_DELACK_MAX in case nothing carries it sooner (a read may: tcp_cleanup_rbuf).
+    sk.lrcvtime = h.jiffies();
+    sk.ackPending = true;
+    tcp_enter_quickack_mode(sk);
+    resetDackTimer(h, sk, h.nowNs + TCP_DELACK_MAX_MS * 1e6);
+    h.trace.step(
+      'tcp_rcv_synsent_state_process',
+      sk.id,
+      `${sk.writePending ? 'a write is pending' : 'interactive after the FIN'}: no ACK now (delayed ACK in ${TCP_DELACK_MAX_MS} ms)`,
+    );
+  } else tcp_send_ack(h, sk);
   tcp_push_pending_frames(h, sk);
+  return false;
+}
+
+/** tcp_fastopen_add_skb: data (and a FIN) a SYN-ACK carries to a Fast Open client is queued as
+ * if it had come in order; the ACK tcp_rcv_synsent_state_process sends then covers it. */
+function tcp_fastopen_add_skb(h: Host, sk: TcpSock, seg: Segment): void {
+  if (!seg.len && !(seg.flags & TCPHDR_FIN)) return;
+  sk.rcvNxt += seg.len;
+  sk.readable += seg.len;
+  h.trace.step(
+    'tcp_fastopen_add_skb',
+    sk.id,
+    `SYN-ACK carries ${seg.len} bytes${seg.flags & TCPHDR_FIN ? ' and a FIN' : ''}: queued, rcv_nxt ${sk.rcvNxt}`,
+  );
+  if (seg.flags & TCPHDR_FIN) tcp_fin(h, sk);
 }
 
 /** A cookie option is valid with an even length of 4 to 16 bytes (tcp_parse_fastopen_option). */
@@ -159,14 +200,28 @@ function validCookie(cookie: string | undefined): boolean {
 /** tcp_rcv_fastopen_synack: cache the peer's MSS (its SYN-ACK option, also when TCP_MAXSEG
  * clamped ours) and a valid cookie for the next connection (tcp_fastopen_cache_set); SYN data the
  * SYN-ACK does not cover is marked lost for resending. Returns whether there is such data. */
-function tcp_rcv_fastopen_synack(h: Host, sk: TcpSock, seg: Segment): boolean {
+function tcp_rcv_fastopen_synack(h: Host, sk: TcpSock, seg: Segment, totalRetrans: boolean): boolean {
   const entry = h.tfoCookies.get(sk.remote.ip) ?? {};
   const mss = optMss(seg.options);
   if (mss) entry.mss = mss;
   const fo = optFo(seg.options);
-  if (validCookie(fo?.cookie)) entry.cookie = fo?.cookie;
+  const req = sk.fastopenRequest;
+  const synFastopen = !!req && !req.noCookie; // tp->syn_fastopen: our SYN carried the option
+  if (synFastopen && validCookie(fo?.cookie)) {
+    entry.cookie = fo?.cookie;
+    entry.exp = !!fo?.exp;
+  } else if (synFastopen && !totalRetrans && !req?.dataLen) {
+    // We asked for a cookie and got none: try the experimental option next time (try_exp 1),
+    // and if that was it already, go back to RFC 7413's (try_exp 2, for good).
+    const tryExp = req?.exp ? 2 : 1;
+    if (tryExp > (entry.tryExp ?? 0) && !entry.cookie && !entry.exp) entry.tryExp = tryExp;
+  }
   h.tfoCookies.set(sk.remote.ip, entry);
-  h.trace.step('tcp_fastopen_cache_set', sk.id, `cached for ${sk.remote.ip}: mss ${entry.mss ?? 'none'}, cookie ${entry.cookie ?? 'none'}`);
+  h.trace.step(
+    'tcp_fastopen_cache_set',
+    sk.id,
+    `cached for ${sk.remote.ip}: mss ${entry.mss ?? 'none'}, cookie ${entry.cookie ?? 'none'}${entry.exp ? ' (experimental option)' : ''}${entry.tryExp === 1 ? '; next request uses the experimental option' : ''}`,
+  );
   const data = sk.rtxQueue.find((s) => !(s.flags & TCPHDR_SYN));
   if (!data) return false;
   // __tcp_retransmit_skb trims what the SYN-ACK did acknowledge (tcp_trim_head).

@@ -40,8 +40,9 @@ export class Host {
   /** Regular files a script opened (for sendfile): size and file position, by fd. */
   readonly files = new Map<number, { size: number; pos: number }>();
   /** The Fast Open part of tcp_metrics, by peer address: the cookie and the MSS of the peer's
-   * last SYN-ACK to a Fast Open SYN (tcp_fastopen_cache_set). */
-  readonly tfoCookies = new Map<string, { cookie?: string; mss?: number }>();
+   * last SYN-ACK to a Fast Open SYN (tcp_fastopen_cache_set); `exp` when the cookie came in the
+   * experimental option, `tryExp` tcp_fastopen_metrics' try_exp (1: request with it next time). */
+  readonly tfoCookies = new Map<string, { cookie?: string; mss?: number; exp?: boolean; tryExp?: number }>();
   /** Things the model met but does not model (reported as `unsupported: ... at line N`). */
   readonly unsupported: ModelIssue[] = [];
   /** Script line being played, so steps and issues can name it. */

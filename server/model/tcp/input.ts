@@ -10,6 +10,7 @@ import { tcp_sync_mss } from './sock';
 import { TcpSock, WirePacket } from './types';
 import { LISTEN_PORT, optTs, Segment } from './segment';
 import { tcp_ack } from './ack';
+import { reqsk_fastopen_remove } from './fastopen';
 import { tcp_conn_request, tcp_rcv_synsent_state_process } from './handshake';
 import { __tcp_ack_snd_check, tcp_data_queue, tcp_data_snd_check, tcp_initialize_rcv_mss } from './receive';
 
@@ -76,23 +77,27 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     return;
   }
   h.wire.push(pkt);
-  if (seg.flags & TCPHDR_RST) {
-    h.trace.step('tcp_reset', sk.id, 'RST received: connection closed');
-    sk.state = 'CLOSE';
+  if (sk.state === 'SYN_SENT') {
+    // tcp_v4_do_rcv: a segment tcp_rcv_state_process refuses gets a RST in reply.
+    if (tcp_rcv_synsent_state_process(h, sk, seg)) tcp_v4_send_reset(h, seg, pkt, sk);
     return;
   }
-  if (sk.state === 'SYN_SENT') {
-    tcp_rcv_synsent_state_process(h, sk, seg);
+  if (seg.flags & TCPHDR_RST) {
+    // tcp_check_req: a Fast Open child reset in SYN_RECV.
+    if (sk.state === 'SYN_RECV') reqsk_fastopen_remove(h, sk, true);
+    h.trace.step('tcp_reset', sk.id, 'RST received: connection closed');
+    sk.state = 'CLOSE';
     return;
   }
   tcp_rcv_state_process(h, sk, seg);
 }
 
-/** tcp_v4_send_reset: no socket wants this segment: answer with a RST (none to a RST). The
- * 4-tuple is that of the last connection, which is where packetdrill's segments go. */
-function tcp_v4_send_reset(h: Host, seg: Segment, inbound: WirePacket): void {
+/** tcp_v4_send_reset: no socket wants this segment, or its socket refuses it: answer with a RST
+ * (none to a RST). Without a socket the 4-tuple is that of the last connection, which is where
+ * packetdrill's segments go. */
+function tcp_v4_send_reset(h: Host, seg: Segment, inbound: WirePacket, sk?: TcpSock): void {
   if (seg.flags & TCPHDR_RST) return;
-  let last: TcpSock | undefined;
+  let last = sk;
   for (let k = h.socks.length - 1; k >= 0 && !last; k--) if (h.socks[k].state === 'CLOSE' && h.socks[k].remote.port) last = h.socks[k];
   const local = last ? { ...last.local } : { ...inbound.dst };
   const remote = last ? { ...last.remote } : { ...inbound.src };
@@ -151,6 +156,8 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): void {
       sk.lsndtime = h.jiffies();
       tcp_initialize_rcv_mss(sk);
       if (!sk.fastopenChild && sk.parent) sk.parent.acceptQueue.push(sk);
+      // tcp_rcv_synrecv_state_fastopen: the handshake is done, the listener's slot is free.
+      reqsk_fastopen_remove(h, sk, false);
       sk.fastopenChild = false;
       h.trace.step(
         'tcp_rcv_state_process',

@@ -61,6 +61,13 @@ function tcp_event_data_recv(h: Host, sk: TcpSock, len: number): void {
   sk.lrcvtime = now;
 }
 
+/** tcp_enter_quickack_mode: quick ACKs again, out of interactive mode, ato back to its minimum. */
+export function tcp_enter_quickack_mode(sk: TcpSock): void {
+  tcp_incr_quickack(sk);
+  sk.pingpong = 0;
+  sk.ato = TCP_ATO_MIN_MS;
+}
+
 /** tcp_incr_quickack: up to 16 immediate ACKs, fewer for a small receive window. */
 function tcp_incr_quickack(sk: TcpSock): void {
   let q = Math.floor(sk.rcvWnd / (2 * sk.rcvMss));
@@ -70,7 +77,7 @@ function tcp_incr_quickack(sk: TcpSock): void {
 }
 
 /** tcp_fin: the peer closed its side. */
-function tcp_fin(h: Host, sk: TcpSock): boolean {
+export function tcp_fin(h: Host, sk: TcpSock): boolean {
   sk.rcvNxt += 1;
   sk.finReceived = true;
   const before = sk.state;

@@ -4,9 +4,10 @@
 // and retransmitting (tcp_retransmit_skb, tcp_xmit_retransmit_queue). Undo through DSACK or
 // timestamps is not modelled: without them the kernel does not undo either.
 
-import { TCPHDR_FIN, TCPHDR_PSH, TCP_INFINITE_SSTHRESH, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS } from './constants';
+import { TCPHDR_FIN, TCPHDR_PSH, TCP_INFINITE_SSTHRESH, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, TCP_TIMEOUT_INIT_MS } from './constants';
 import { icsk_ca_ops, tcp_cong_avoid, tcp_current_ssthresh } from './cong';
 import type { Host } from './host';
+import { frame } from './trace';
 import { tcp_set_skb_tso_segs, tcp_small_queue_check, tcp_tso_segs } from './output';
 import { packetsOut, scoreboard, tcpWndEnd, tcp_current_mss, tcp_packets_in_flight } from './sock';
 import { tcp_add_reno_sack, tcp_newreno_mark_lost, tcp_reset_reno_sack } from './reno';
@@ -367,6 +368,7 @@ function tcp_enter_loss(h: Host, sk: TcpSock): void {
  * Returns false where the model stops (zero window: the kernel probes instead). */
 export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean {
   if (!packetsOut(sk)) return true;
+  if (sk.state === 'SYN_SENT') return tcp_syn_retransmit_timer(h, sk);
   if (!sk.sndWnd) {
     h.flagUnsupported('retransmission timeout with a zero window (tcp_retransmit_timer probing) is not modelled');
     return false;
@@ -386,6 +388,43 @@ export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean {
   sk.backoff++;
   sk.recovery.retransmits++;
   sk.rtoMs = Math.min(sk.rtoMs * 2, TCP_RTO_MAX_MS);
+  return true;
+}
+
+/** tcp_retransmit_timer in SYN_SENT: resend the SYN (without data or a Fast Open option: the
+ * request is gone by now), keeping the initial RTO for the first tcp_syn_linear_timeouts
+ * timeouts and doubling it after, until tcp_write_timeout gives up. */
+function tcp_syn_retransmit_timer(h: Host, sk: TcpSock): boolean {
+  using _frame = frame(h, 'tcp_retransmit_timer');
+  if (tcp_write_timeout_syn(h, sk)) return false;
+  const r = sk.recovery;
+  h.trace.step('tcp_retransmit_timer', sk.id, `SYN timed out after ${sk.rtoMs} ms: resend it`, { rtoMs: sk.rtoMs, backoff: sk.backoff });
+  tcp_retransmit_skb(h, sk, sk.rtxQueue[0], 1, 'RTO');
+  r.retransmits++;
+  sk.synRtos = (sk.synRtos ?? 0) + 1; // tp->total_rto
+  if (sk.synRtos > h.sysctl.tcp_syn_linear_timeouts) {
+    sk.backoff++;
+    sk.rtoMs = Math.min(sk.rtoMs * 2, TCP_RTO_MAX_MS);
+  }
+  return true;
+}
+
+/** tcp_write_timeout for a SYN: it expires after icsk_syn_retries (TCP_SYNCNT, else
+ * tcp_syn_retries) plus the linear timeouts, or once as much time has passed since the first SYN
+ * as that many backed-off initial RTOs take (retransmits_timed_out); then tcp_write_err. */
+function tcp_write_timeout_syn(h: Host, sk: TcpSock): boolean {
+  const r = sk.recovery;
+  const retryUntil = sk.synRetries || h.sysctl.tcp_syn_retries;
+  let expired = r.retransmits >= retryUntil + h.sysctl.tcp_syn_linear_timeouts;
+  const first = sk.rtxQueue[0]?.firstTxNs;
+  if (!expired && r.retransmits && first !== undefined)
+    expired = h.nowNs - first >= tcp_model_timeout(retryUntil, TCP_TIMEOUT_INIT_MS) * 1e6;
+  if (!expired) return false;
+  h.trace.step('tcp_write_timeout', sk.id, `SYN unanswered after ${r.retransmits} retransmissions: connect fails with ETIMEDOUT`);
+  sk.state = 'CLOSE';
+  sk.err = 'ETIMEDOUT';
+  sk.rtxQueue.length = 0;
+  sk.writeQueue.length = 0;
   return true;
 }
 

@@ -19,7 +19,7 @@ export function optTs(o: TcpOption[]): { val: number; ecr: number } | undefined 
   for (const x of o) if (x.kind === 'TS') return x;
   return undefined;
 }
-export function optFo(o: TcpOption[]): { cookie?: string } | undefined {
+export function optFo(o: TcpOption[]): { cookie?: string; exp?: boolean } | undefined {
   for (const x of o) if (x.kind === 'FO') return x;
   return undefined;
 }

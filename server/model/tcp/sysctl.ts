@@ -26,6 +26,10 @@ export interface Sysctls {
   /** Bit 0: RACK loss detection; bit 2 (TCP_RACK_NO_DUPTHRESH): no DUPACK threshold. */
   tcp_recovery: number;
   tcp_syncookies: number;
+  /** SYN retransmissions before connect() gives up (TCP_SYNCNT overrides it per socket). */
+  tcp_syn_retries: number;
+  /** SYN retransmissions that keep the initial RTO before exponential backoff starts. */
+  tcp_syn_linear_timeouts: number;
   tcp_ecn: number;
   ip_default_ttl: number;
   /** Any other key the script sets, kept so a report can show it. */
@@ -55,6 +59,8 @@ export function defaultSysctls(): Sysctls {
     tcp_frto: 2,
     tcp_recovery: 1,
     tcp_syncookies: 1,
+    tcp_syn_retries: 6,
+    tcp_syn_linear_timeouts: 4,
     tcp_ecn: 2,
     ip_default_ttl: 64,
     other: {},
@@ -84,6 +90,8 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_frto',
   'tcp_recovery',
   'tcp_syncookies',
+  'tcp_syn_retries',
+  'tcp_syn_linear_timeouts',
   'tcp_ecn',
   'ip_default_ttl',
 ]);

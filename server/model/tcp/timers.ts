@@ -198,15 +198,21 @@ export function tcp_send_delayed_ack(h: Host, sk: TcpSock): void {
     }
     timeoutNs = Math.min(timeoutNs, sk.delackTimerNs);
   }
-  const g = gen(sk);
-  const my = ++g.delack;
-  sk.delackTimerNs = timeoutNs;
   h.trace.step(
     'tcp_send_delayed_ack',
     sk.id,
     `delayed ACK in ${((timeoutNs - h.nowNs) / 1e6).toFixed(0)} ms (ato ${sk.ato} ms${sk.pingpong >= 1 ? ', interactive' : ''})`,
     { ms: ato },
   );
+  resetDackTimer(h, sk, timeoutNs);
+}
+
+/** inet_csk_reset_xmit_timer(ICSK_TIME_DACK) at `timeoutNs`: the delayed ACK goes out then unless
+ * a segment carries it first (tcp_event_ack_sent clears ackPending). */
+export function resetDackTimer(h: Host, sk: TcpSock, timeoutNs: number): void {
+  const g = gen(sk);
+  const my = ++g.delack;
+  sk.delackTimerNs = timeoutNs;
   h.addTimer(timeoutNs, 'tcp_delack_timer', () => {
     if (g.delack !== my) return;
     sk.delackTimerNs = undefined;

@@ -1,7 +1,7 @@
 // From an skb to a packet on the wire: __tcp_transmit_skb builds the TCP header and options,
 // ip_queue_xmit the IPv4 header, then the neighbour, qdisc (pfifo or fq) and tun driver steps.
 
-import { TCPHDR_ACK, TCPHDR_PSH, TCPHDR_SYN, TCP_ATO_MIN_MS, TCP_HEADER_LEN, IP_HEADER_LEN } from './constants';
+import { TCPHDR_ACK, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCP_ATO_MIN_MS, TCP_HEADER_LEN, IP_HEADER_LEN } from './constants';
 import { icsk_ca_ops } from './cong';
 import type { Host } from './host';
 import { frame } from './trace';
@@ -48,13 +48,21 @@ export function buildOptions(h: Host, sk: TcpSock, syn: boolean): TcpOption[] {
     o.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sackOK' });
   }
   if (sk.wscaleOk) o.push({ kind: 'nop' }, { kind: 'wscale', value: sk.rcvWscale });
-  if (sk.fastopenRequest && sk.state === 'SYN_SENT' && !sk.fastopenRequest.noCookie && !sk.fastopenRequest.optionSent) {
-    const cookie = sk.fastopenRequest.cookie;
-    o.push(cookie ? { kind: 'FO', cookie } : { kind: 'FO' });
-    const len = 2 + (cookie ? cookie.length / 2 : 0);
-    if ((len & 3) === 2) o.push({ kind: 'nop' }, { kind: 'nop' });
-  }
+  if (sk.fastopenRequest && sk.state === 'SYN_SENT' && !sk.fastopenRequest.noCookie && !sk.fastopenRequest.optionSent)
+    pushFastopen(o, sk.fastopenRequest.cookie, !!sk.fastopenRequest.exp);
+  if (sk.synackCookie && sk.state !== 'SYN_SENT') pushFastopen(o, sk.synackCookie.cookie, sk.synackCookie.exp);
   return o;
+}
+
+/** tcp_options_write's Fast Open part: kind 34, or the experimental kind 254 with its 2-byte magic,
+ * then the cookie; two NOPs when the option's length is 2 mod 4. */
+function pushFastopen(o: TcpOption[], cookie: string | undefined, exp: boolean): void {
+  const opt: TcpOption = { kind: 'FO' };
+  if (cookie) opt.cookie = cookie;
+  if (exp) opt.exp = true;
+  o.push(opt);
+  const len = (exp ? 4 : 2) + (cookie ? cookie.length / 2 : 0);
+  if ((len & 3) === 2) o.push({ kind: 'nop' }, { kind: 'nop' });
 }
 
 export function optionBytes(opts: TcpOption[]): number {
@@ -81,7 +89,7 @@ export function optionBytes(opts: TcpOption[]): number {
         n += 2 + 8 * o.blocks.length;
         break;
       case 'FO':
-        n += 2 + (o.cookie ? o.cookie.length / 2 : 0);
+        n += (o.exp ? 4 : 2) + (o.cookie ? o.cookie.length / 2 : 0);
         break;
       case 'md5':
         n += 18;
@@ -314,6 +322,13 @@ function controlSkb(h: Host, seq: number, flags: number): Skb {
 export function tcp_send_ack(h: Host, sk: TcpSock): void {
   h.trace.step('tcp_send_ack', sk.id, `ACK ${sk.rcvNxt}`);
   tcp_transmit_skb(h, sk, controlSkb(h, sk.sndNxt, TCPHDR_ACK));
+}
+
+/** tcp_send_active_reset: RST|ACK at tcp_acceptable_seq (snd_nxt) acknowledging rcv_nxt, when we
+ * abort a connection (close() with unread data, a listener closing on unaccepted children). */
+export function tcp_send_active_reset(h: Host, sk: TcpSock, why: string): void {
+  h.trace.step('tcp_send_active_reset', sk.id, `RST: ${why}`);
+  tcp_transmit_skb(h, sk, controlSkb(h, sk.sndNxt, TCPHDR_RST | TCPHDR_ACK));
 }
 
 /** tcp_xmit_probe_skb: a zero-window probe is an ACK with an old sequence number (snd_una - 1),

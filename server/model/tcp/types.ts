@@ -14,7 +14,7 @@ export type TcpOption =
   | { kind: 'eol' }
   | { kind: 'TS'; val: number; ecr: number }
   | { kind: 'sack'; blocks: Array<[number, number]> }
-  | { kind: 'FO'; cookie?: string }
+  | { kind: 'FO'; cookie?: string; exp?: boolean }
   | { kind: 'md5'; hex: string }
   | { kind: 'unknown'; text: string };
 
@@ -186,7 +186,25 @@ export interface TcpSock {
   // listener
   backlog: number;
   acceptQueue: TcpSock[];
+  /** sk->sk_write_pending: a blocking Fast Open send waits for the handshake (inet_wait_for_connect's
+   * writebias), so the SYN-ACK's ACK can wait for the data that will carry it. */
+  writePending?: boolean;
+  /** tp->total_rto while connecting: SYN timeouts so far. */
+  synRtos?: number;
+  /** icsk_syn_retries (TCP_SYNCNT); 0: the sysctl. */
+  synRetries: number;
+  /** sk->sk_err: the error a blocked or later system call reports (ETIMEDOUT, ECONNREFUSED...). */
+  err?: string;
+  /** fastopenq.max_qlen (TCP_FASTOPEN, or the backlog with TFO_SERVER_WO_SOCKOPT1). */
   fastopenQlen: number;
+  /** fastopenq.qlen: Fast Open children not yet out of SYN_RECV, plus those held after a reset. */
+  fastopenPending: number;
+  /** fastopenq.rskq_rst_head: when each reset child stops counting against max_qlen (ns). */
+  fastopenRstHeld: number[];
+  /** tp->fastopen_rsk's listener: set while a Fast Open child is in SYN_RECV. */
+  fastopenListener?: TcpSock;
+  /** The Fast Open cookie our SYN-ACK carries (tcp_synack_options' foc). */
+  synackCookie?: { cookie: string; exp: boolean };
   parent?: TcpSock;
   /** Still a TFO child in SYN_RECV that accept() may already return. */
   fastopenChild: boolean;
@@ -278,7 +296,7 @@ export interface TcpSock {
   // fast open (client)
   /** tp->fastopen_req: `noCookie` in the sysctl's cookie-less mode (no FO option); `optionSent`
    * once the first SYN went out (SYN retransmissions carry no FO option). */
-  fastopenRequest?: { cookie?: string; dataLen: number; noCookie?: boolean; optionSent?: boolean };
+  fastopenRequest?: { cookie?: string; exp?: boolean; dataLen: number; noCookie?: boolean; optionSent?: boolean };
   /** TCP_FASTOPEN_CONNECT (tp->fastopen_connect). */
   fastopenConnect: boolean;
   /** DEFER_CONNECT: connect() returned 0 with a cookie cached; the first write sends the SYN. */
