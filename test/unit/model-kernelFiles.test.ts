@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseScript, runScript, simulateScenario, type Step } from '../../server/model/index';
-import { kernelFiles } from '../../server/model/tcp/kernelFiles';
+import { byFile, kernelFiles } from '../../server/model/tcp/kernelFiles';
 import { definitionLine, modelLocator } from '../../server/model/locate';
 
 const PKT = path.join(__dirname, '..', 'fixtures', 'pkt');
@@ -62,6 +62,15 @@ test("every name the model's sources give the tracer has its kernel file in the 
     [...named].filter((n) => !kernelFiles.has(n)),
     [],
   );
+});
+
+test('no function is listed twice (a name in two files would link to whichever came last)', () => {
+  const names = Object.values(byFile).flat();
+  assert.deepEqual(
+    names.filter((n, i) => names.indexOf(n) !== i),
+    [],
+  );
+  assert.equal(kernelFiles.size, names.length);
 });
 
 test('definitionLine finds the definition, not a prototype, a call or a macro', () => {

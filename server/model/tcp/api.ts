@@ -22,14 +22,14 @@ import {
   TFO_SERVER_WO_SOCKOPT1,
 } from './constants';
 import { fastopen_queue_tune, reqsk_fastopen_remove } from './fastopen';
-import { frame } from './trace';
-import { tcp_rearm_rto } from './timers';
+import { inet_csk_clear_xmit_timer, tcp_rearm_rto } from './timers';
 import { initCongestion, tcp_ca_find } from './cong';
 import type { Host } from './host';
+import { frame } from './trace';
 import { tcp_push_pending_frames } from './output';
 import { SendResult, tcp_push, tcp_send_fin, tcp_sendmsg_locked, tcp_xmit_size_goal } from './sendmsg';
 import { sk_stream_memory_free, sk_stream_write_space } from './sndbuf';
-import { createSock, findByFd, tcp_current_mss, tcp_sync_mss } from './sock';
+import { createSock, findByFd, scoreboard, tcp_current_mss, tcp_sync_mss } from './sock';
 import { rcvWscaleFor, tcp_send_ack, tcp_send_active_reset, tcp_transmit_skb } from './transmit';
 import { Skb, TcpSock, truesizeFor } from './types';
 
@@ -389,13 +389,8 @@ export function sys_close(h: Host, fd: number): CallResult {
     case 'ESTABLISHED':
     case 'SYN_RECV':
     case 'CLOSE_WAIT':
-      if (sk.readable > 0) {
-        tcp_done_child(h, sk);
-        sk.state = 'CLOSE';
-        tcp_send_active_reset(h, sk, `close() with ${sk.readable} bytes unread (TCPAbortOnClose)`);
-        return { ret: 0 };
-      }
       tcp_done_child(h, sk);
+      if (sk.readable > 0) return abortOnClose(h, sk);
       sk.state = sk.state === 'CLOSE_WAIT' ? 'LAST_ACK' : 'FIN_WAIT1';
       tcp_send_fin(h, sk);
       return { ret: 0 };
@@ -421,6 +416,23 @@ function inet_csk_listen_stop(h: Host, lsk: TcpSock): void {
   }
 }
 
+/** __tcp_close with data the application never read: it is tossed and the connection zapped
+ * (LINUX_MIB_TCPABORTONCLOSE): tcp_set_state(TCP_CLOSE), tcp_send_active_reset, and
+ * inet_csk_destroy_sock purges the write queue and stops the timers. RFC 2525 2.17. */
+function abortOnClose(h: Host, sk: TcpSock): CallResult {
+  using _frame = frame(h, 'tcp_close');
+  h.trace.step('tcp_close', sk.id, `${sk.readable} unread bytes tossed: abort with a RST`);
+  sk.state = 'CLOSE';
+  tcp_send_active_reset(h, sk, `close() with ${sk.readable} bytes unread (TCPAbortOnClose)`);
+  sk.readable = 0;
+  sk.writeQueue.length = 0;
+  sk.rtxQueue.length = 0;
+  inet_csk_clear_xmit_timer(sk, 'retrans');
+  inet_csk_clear_xmit_timer(sk, 'probe0');
+  inet_csk_clear_xmit_timer(sk, 'dack');
+  return { ret: 0 };
+}
+
 export function sys_shutdown(h: Host, fd: number, how: string): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
@@ -432,11 +444,22 @@ export function sys_shutdown(h: Host, fd: number, how: string): CallResult {
   return { ret: 0 };
 }
 
+const CA_STATE_NUMBER: Record<TcpSock['caState'], number> = { Open: 0, Disorder: 1, CWR: 2, Recovery: 3, Loss: 4 };
+
 /** Values of `struct tcp_info` the python asserts of the selftests read. */
 export function tcpInfo(sk: TcpSock): Record<string, number> {
   let unacked = 0;
   for (const s of sk.rtxQueue) unacked += s.pcount;
+  const board = scoreboard(sk);
   return {
+    // tcp_get_info: icsk_ca_state (TCP_CA_Open 0 .. TCP_CA_Loss 4), the scoreboard's counts
+    // (sacked_out, lost_out, retrans_out), icsk_retransmits and total_retrans.
+    ca_state: CA_STATE_NUMBER[sk.caState],
+    sacked: board.sacked,
+    lost: board.lost,
+    retrans: board.retrans,
+    retransmits: sk.recovery.retransmits,
+    total_retrans: sk.recovery.totalRetrans,
     snd_cwnd: sk.cwnd,
     snd_ssthresh: sk.ssthresh,
     snd_mss: sk.mssCache,

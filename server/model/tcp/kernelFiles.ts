@@ -4,7 +4,7 @@
 // function, and the source links (`kpath simulate --tree`, the panel's Run log) read the file from
 // here and look for the line in that one file.
 
-const byFile: Readonly<Record<string, readonly string[]>> = {
+export const byFile: Readonly<Record<string, readonly string[]>> = {
   'drivers/net/tun.c': ['tun_net_xmit'],
   'include/net/gso.h': ['skb_gso_segment'],
   'include/linux/tcp.h': ['fastopen_queue_tune'],
@@ -20,6 +20,7 @@ const byFile: Readonly<Record<string, readonly string[]>> = {
     '__tcp_sock_set_nodelay',
     'tcp_cleanup_rbuf',
     'tcp_inbound_hash',
+    'tcp_close',
     'tcp_push',
     'tcp_recvmsg',
     'tcp_sendmsg_locked',

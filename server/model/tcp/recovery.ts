@@ -80,6 +80,7 @@ function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boo
   if (skbLen(skb) > len) tcp_fragment_rtx(h, sk, skb, len, mss);
   else tcp_set_skb_tso_segs(skb, mss);
   tcp_transmit_skb(h, sk, skb);
+  sk.recovery.totalRetrans += skb.pcount;
   return true;
 }
 
@@ -330,7 +331,10 @@ function tcp_undo_cwnd_reduction(h: Host, sk: TcpSock, unmarkLoss: boolean): voi
 /** tcp_try_keep_open: outside recovery, Disorder while anything is SACKed, lost or resent. */
 function tcp_try_keep_open(h: Host, sk: TcpSock): void {
   const c = scoreboard(sk);
-  const state = c.sacked || c.lost || c.retrans || sk.recovery.undoMarker ? 'Disorder' : 'Open';
+  // tcp_left_out || tcp_any_retrans_done: retrans_out, or the head of the retransmit queue was
+  // ever retransmitted. Once a recovery's retransmissions are all acknowledged it is Open again.
+  const anyRetransDone = c.retrans > 0 || !!sk.rtxQueue[0]?.everRetrans;
+  const state = c.sacked || c.lost || anyRetransDone ? 'Disorder' : 'Open';
   if (sk.caState !== 'CWR' && sk.caState !== state) {
     setCaState(h, sk, state, state === 'Disorder' ? 'SACKed or lost segments, not yet a loss' : 'scoreboard clean');
     sk.recovery.highSeq = sk.sndNxt;

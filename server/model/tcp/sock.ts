@@ -91,6 +91,7 @@ export function createSock(h: Host, fd: number): TcpSock {
       reordSeen: false,
       frto: false,
       retransmits: 0,
+      totalRetrans: 0,
       rack: { mstampNs: 0, endSeq: 0, rttUs: 0, advanced: false, rttSentNs: 0, rttEndSeq: 0 },
     },
     srttUs: 0,

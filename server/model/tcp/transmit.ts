@@ -324,11 +324,15 @@ export function tcp_send_ack(h: Host, sk: TcpSock): void {
   tcp_transmit_skb(h, sk, controlSkb(h, sk.sndNxt, TCPHDR_ACK));
 }
 
-/** tcp_send_active_reset: RST|ACK at tcp_acceptable_seq (snd_nxt) acknowledging rcv_nxt, when we
- * abort a connection (close() with unread data, a listener closing on unaccepted children). */
+/** tcp_send_active_reset: RST|ACK at tcp_acceptable_seq (snd_nxt, or the window's right edge
+ * when snd_nxt is beyond it by a window-scale unit or more), acknowledging rcv_nxt, when we abort a
+ * connection (close() with unread data, a listener closing on unaccepted children); never
+ * retransmitted. */
 export function tcp_send_active_reset(h: Host, sk: TcpSock, why: string): void {
-  h.trace.step('tcp_send_active_reset', sk.id, `RST: ${why}`);
-  tcp_transmit_skb(h, sk, controlSkb(h, sk.sndNxt, TCPHDR_RST | TCPHDR_ACK));
+  const wndEnd = sk.sndUna + sk.sndWnd;
+  const seq = sk.sndNxt <= wndEnd || (sk.wscaleOk && sk.sndNxt - wndEnd < 1 << sk.rcvWscale) ? sk.sndNxt : wndEnd;
+  h.trace.step('tcp_send_active_reset', sk.id, `RST|ACK seq ${seq}: ${why}`);
+  tcp_transmit_skb(h, sk, controlSkb(h, seq, TCPHDR_ACK | TCPHDR_RST));
 }
 
 /** tcp_xmit_probe_skb: a zero-window probe is an ACK with an old sequence number (snd_una - 1),

@@ -148,6 +148,8 @@ export interface RecoveryState {
   frto: boolean;
   /** icsk_retransmits: RTOs in a row. */
   retransmits: number;
+  /** tp->total_retrans: segments retransmitted over the connection's life (__tcp_retransmit_skb). */
+  totalRetrans: number;
   /** tp->retrans_stamp: when the oldest unacknowledged retransmission went out, ns. */
   retransStampNs?: number;
   /** tp->rack: the send time, end and RTT of the most recently sent skb that was (s)acked;
