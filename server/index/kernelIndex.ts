@@ -165,6 +165,7 @@ export class KernelIndex {
   /** Everything from scratch: after a change to types (a header, a struct, a new function). */
   private rebuild(): void {
     this.typesChanged = false;
+    this.sortFiles();
     const saved = this.adopted;
     this.adopted = undefined;
     // Generated definitions join the types before anything is resolved: they may be used in any file.
@@ -175,6 +176,17 @@ export class KernelIndex {
     this.onFirstFlows = undefined;
     save?.(flows);
     this.calls.reset();
+  }
+
+  /**
+   * The files in path order. Facts arrive in whichever order the parser threads finish, and every
+   * list built from `files` (stores per slot, so which six a target shows as evidence; callers)
+   * follows that order: without this, two cold indexes of the same tree answered differently.
+   */
+  private sortFiles(): void {
+    const sorted = [...this.files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.files.clear();
+    for (const [rel, f] of sorted) this.files.set(rel, f);
   }
 
   /** Functions stored into a slot, directly or through copies from other slots, with evidence. */

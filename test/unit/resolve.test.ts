@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { buildIndex } from '../../server/index/indexer';
+import { KernelIndex } from '../../server/index/kernelIndex';
 import { callPath } from '../../server/graph/paths';
 import { unresolvedRows } from '../../server/queries';
 import { noCallMarkers, targetMarkers } from '../helpers/markers';
@@ -336,4 +337,24 @@ test('a name defined in two files means the same whatever order the files were i
     ],
     ['struct b_ops', 'struct b_ops', 'struct b_ops', 'struct b_ops'],
   );
+});
+
+test('answers do not depend on the order files arrive in (parser threads finish in any order)', async () => {
+  const answers = (ix: KernelIndex): string[] =>
+    [...ix.files.keys()].sort().flatMap((rel) =>
+      ix.sitesIn(rel).map((s) => {
+        const targets = ix.targetsOf(s).map((t) => `${t.fn.name} <- ${t.evidence.map((e) => `${e.file}:${e.line}:${e.how}`).join(' ')}`);
+        return `${rel}:${s.site.line} ${s.slot ?? s.unresolved} => ${targets.join(' | ')}`;
+      }),
+    );
+  // shared_run is stored into ev_ops.run from four files, none nearer to it than another: the order
+  // of its evidence is the order of the files.
+  const root = path.join(__dirname, '..', 'fixtures', 'evidenceorder');
+  const inOrder = (await buildIndex(root, { noCache: true, threads: 1 })).index;
+  const facts = (await buildIndex(root, { noCache: true, threads: 1 })).index.files;
+  const reversed = new KernelIndex(root);
+  for (const rel of [...facts.keys()].sort().reverse()) reversed.setFile(facts.get(rel)!);
+  const a = answers(inOrder);
+  assert.match(a.join('\n'), /shared_run <- (drivers\/ev\/\w+\.c:\d+:init ){3}drivers\/ev\/\w+\.c:\d+:init/, 'four stores as evidence');
+  assert.deepEqual(answers(reversed), a);
 });
