@@ -16,8 +16,8 @@ import {
 } from './recovery';
 import { tcp_remove_reno_sacks } from './reno';
 import { tcp_ack_update_rtt, tcp_update_pacing_rate } from './rtt';
-import { packetsOut, tcp_current_mss, tcp_sync_mss } from './sock';
-import { armReoTimer, inet_csk_clear_xmit_timer, tcp_rearm_rto, tcp_set_xmit_timer } from './timers';
+import { packetsOut, tcpWndEnd, tcp_current_mss, tcp_sync_mss } from './sock';
+import { armReoTimer, inet_csk_clear_xmit_timer, tcp_rearm_rto, tcp_reset_probe_timer, tcp_set_xmit_timer } from './timers';
 import { skbLen, TcpSock, truesizeFor } from './types';
 import { Segment } from './segment';
 
@@ -144,15 +144,7 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
     tcp_cong_control(h, sk, flags, recovery.lost);
     tcp_update_pacing_rate(h, sk);
   } else if (sk.writeQueue.length) {
-    // tcp_ack_probe: a window that opens for the head skb stops the zero-window probes.
-    const head = sk.writeQueue[0];
-    if (Math.min(head.endSeq, head.seq + sk.mssCache) <= sk.sndUna + sk.sndWnd) {
-      sk.backoff = 0;
-      if (sk.probeTimerNs !== undefined) {
-        inet_csk_clear_xmit_timer(sk, 'probe0');
-        h.trace.step('tcp_ack_probe', sk.id, 'window reopened: zero-window probe timer cleared');
-      }
-    }
+    tcp_ack_probe(h, sk);
   }
   tcp_xmit_recovery(h, sk, recovery.rexmit);
 }
@@ -210,4 +202,23 @@ function tcp_ack_update_window(h: Host, sk: TcpSock, seg: Segment): void {
       tcp_sync_mss(h, sk);
     }
   }
+}
+
+/** tcp_ack_probe (no_queue: nothing was in flight): a window that now holds the whole head skb
+ * stops the zero-window probes and clears the backoff; otherwise the probe timer is re-armed
+ * from now with the current backoff (tcp_probe0_when), so each ACK of a probe pushes the next
+ * probe out by a full interval. */
+function tcp_ack_probe(h: Host, sk: TcpSock): void {
+  using _frame = frame(h, 'tcp_ack_probe');
+  const head = sk.writeQueue[0];
+  if (head.endSeq <= tcpWndEnd(sk)) {
+    sk.backoff = 0;
+    if (sk.probeTimerNs !== undefined) {
+      inet_csk_clear_xmit_timer(sk, 'probe0');
+      h.trace.step('tcp_ack_probe', sk.id, 'window reopened: zero-window probe timer cleared');
+    }
+    return;
+  }
+  h.trace.step('tcp_ack_probe', sk.id, `window ends at ${tcpWndEnd(sk)}, before the head skb's end ${head.endSeq}: probe timer re-armed`);
+  tcp_reset_probe_timer(h, sk);
 }

@@ -377,6 +377,7 @@ export function sys_close(h: Host, fd: number): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
   sk.fd = -1;
+  sk.orphan = true;
   switch (sk.state) {
     case 'LISTEN':
       sk.state = 'CLOSE';

@@ -373,10 +373,7 @@ function tcp_enter_loss(h: Host, sk: TcpSock): void {
 export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean {
   if (!packetsOut(sk)) return true;
   if (sk.state === 'SYN_SENT') return tcp_syn_retransmit_timer(h, sk);
-  if (!sk.sndWnd) {
-    h.flagUnsupported('retransmission timeout with a zero window (tcp_retransmit_timer probing) is not modelled');
-    return false;
-  }
+  if (!sk.sndWnd && !sk.orphan && sk.state !== 'SYN_RECV') return tcp_retransmit_timer_zero_window(h, sk);
   if (tcp_write_timeout(h, sk)) return false;
   h.trace.step(
     'tcp_retransmit_timer',
@@ -391,6 +388,26 @@ export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean {
   tcp_retransmit_skb(h, sk, sk.rtxQueue[0], 1, 'RTO');
   sk.backoff++;
   sk.recovery.retransmits++;
+  sk.rtoMs = Math.min(sk.rtoMs * 2, TCP_RTO_MAX_MS);
+  return true;
+}
+
+/** tcp_retransmit_timer when the peer shrank its window to zero with data in flight ("receiver
+ * dastardly shrinks window"): the retransmissions become zero-window probes. No
+ * tcp_write_timeout and no tcp_update_rto_stats (icsk_retransmits stays): the connection only
+ * dies once nothing was received for 2 * TCP_RTO_MAX (tcp_rtx_probe0_timed_out). tcp_enter_loss,
+ * resend the head (allowed at snd_una although the window is closed), then out_reset_timer's
+ * backoff as for any RTO. */
+function tcp_retransmit_timer_zero_window(h: Host, sk: TcpSock): boolean {
+  h.trace.step(
+    'tcp_retransmit_timer',
+    sk.id,
+    `RTO of ${sk.rtoMs} ms expired with a zero window and ${packetsOut(sk)} segment(s) unacked: the head is resent as a window probe, next RTO ${Math.min(sk.rtoMs * 2, TCP_RTO_MAX_MS)} ms`,
+    { rtoMs: sk.rtoMs, backoff: sk.backoff },
+  );
+  tcp_enter_loss(h, sk);
+  tcp_retransmit_skb(h, sk, sk.rtxQueue[0], 1, 'RTO (zero window)');
+  sk.backoff++;
   sk.rtoMs = Math.min(sk.rtoMs * 2, TCP_RTO_MAX_MS);
   return true;
 }
@@ -455,17 +472,21 @@ function tcp_write_timeout(h: Host, sk: TcpSock): boolean {
 
 /** tcp_send_loss_probe without new data to send: resend the last segment (split off the tail of
  * a TSO skb). Not marked as a retransmission, as in the kernel (__tcp_retransmit_skb). */
-export function tcp_loss_probe_retransmit(h: Host, sk: TcpSock): void {
+export function tcp_loss_probe_retransmit(h: Host, sk: TcpSock): boolean {
   let skb = sk.rtxQueue[sk.rtxQueue.length - 1];
-  if (!skb || sk.tlpHighSeq !== undefined) return;
+  if (!skb || sk.tlpHighSeq !== undefined) return false;
   const mss = tcp_current_mss(h, sk);
   if (skb.pcount > 1 && skbLen(skb) > (skb.pcount - 1) * mss) skb = tcp_fragment_rtx(h, sk, skb, (skb.pcount - 1) * mss, mss);
-  if (!__tcp_retransmit_skb(h, sk, skb, 1)) return;
+  if (!__tcp_retransmit_skb(h, sk, skb, 1)) {
+    h.trace.step('tcp_send_loss_probe', sk.id, `the last segment ${skb.seq}:${skb.endSeq} lies beyond the peer's window: no probe`);
+    return false;
+  }
   sk.tlpHighSeq = sk.sndNxt;
   h.trace.step('tcp_send_loss_probe', sk.id, `tail loss probe: resend the last segment ${skb.seq}:${skb.endSeq}`, {
     seq: skb.seq,
     len: skbLen(skb),
   });
+  return true;
 }
 
 // ---------------------------------------------------------------- on each ACK

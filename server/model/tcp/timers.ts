@@ -23,10 +23,21 @@ function gen(sk: TcpSock): TimerGens {
   return sk.timerGens;
 }
 
+/** inet_csk_reset_xmit_timer(ICSK_TIME_RETRANS / REO_TIMEOUT / LOSS_PROBE): RTO, RACK's timer, the
+ * loss probe and the zero-window probe are all icsk_retransmit_timer, so arming one of the first
+ * three replaces a pending probe0 (icsk_pending names one). Returns the new generation. */
+function takeXmitTimer(sk: TcpSock): number {
+  const g = gen(sk);
+  g.probe++;
+  sk.probeTimerNs = undefined;
+  return ++g.xmit;
+}
+
 /** tcp_rearm_rto: (re)start the retransmission timer while data is outstanding. */
 export function tcp_rearm_rto(h: Host, sk: TcpSock, ms = sk.rtoMs): void {
   const g = gen(sk);
-  const my = ++g.xmit;
+  // Nothing out: inet_csk_clear_xmit_timer(ICSK_TIME_RETRANS), which clears a probe0 as well.
+  const my = takeXmitTimer(sk);
   if (!packetsOut(sk) && !sk.rtxQueue.length) return;
   const una = sk.sndUna;
   h.addTimer(h.nowNs + ms * 1e6, 'tcp_retransmit_timer', () => {
@@ -39,7 +50,7 @@ export function tcp_rearm_rto(h: Host, sk: TcpSock, ms = sk.rtoMs): void {
  * resend; then the RTO runs again, counted from the head's send time (tcp_rearm_rto). */
 export function armReoTimer(h: Host, sk: TcpSock, ms: number): void {
   const g = gen(sk);
-  const my = ++g.xmit;
+  const my = takeXmitTimer(sk);
   h.addTimer(h.nowNs + ms * 1e6, 'tcp_rack_reo_timeout', () => {
     if (g.xmit !== my || !packetsOut(sk)) return;
     tcp_rack_reo_timeout(h, sk);
@@ -67,7 +78,7 @@ export function tcp_schedule_loss_probe(h: Host, sk: TcpSock, advancingRto: bool
   const rtoDeltaUs = advancingRto || head?.sentNs === undefined ? sk.rtoMs * 1000 : sk.rtoMs * 1000 - (h.nowNs - head.sentNs) / 1000;
   if (rtoDeltaUs > 0) timeoutUs = Math.min(timeoutUs, Math.ceil(rtoDeltaUs / 1000) * 1000);
   const g = gen(sk);
-  const my = ++g.xmit;
+  const my = takeXmitTimer(sk);
   h.addTimer(h.nowNs + timeoutUs * 1e3, 'tcp_send_loss_probe', () => {
     if (g.xmit !== my || !packetsOut(sk)) return;
     tcp_send_loss_probe(h, sk, timeoutUs);
@@ -84,13 +95,26 @@ function tcp_send_loss_probe(h: Host, sk: TcpSock, timeoutUs: number): void {
     const before = packetsOut(sk);
     h.trace.step('tcp_send_loss_probe', sk.id, `no ACK for ${(timeoutUs / 1000).toFixed(0)} ms: probe with new data`);
     tcp_write_xmit(h, sk, mss, TCP_NAGLE_OFF, 2);
-    if (packetsOut(sk) > before) sk.tlpHighSeq = sk.sndNxt;
-    tcp_rearm_rto(h, sk);
+    if (packetsOut(sk) > before) {
+      sk.tlpHighSeq = sk.sndNxt;
+      tcp_rearm_rto(h, sk);
+    } else rearmFromHead(h, sk);
     return;
   }
   h.trace.step('tcp_send_loss_probe', sk.id, `no ACK for ${(timeoutUs / 1000).toFixed(0)} ms and no new data: probe with the last segment`);
-  tcp_loss_probe_retransmit(h, sk);
-  tcp_rearm_rto(h, sk);
+  // probe_sent clears icsk_pending so the RTO restarts from now; every other way out reaches
+  // rearm_timer with ICSK_TIME_LOSS_PROBE still pending, and tcp_rearm_rto then counts the RTO
+  // from the head's last transmission (tcp_rto_delta_us).
+  if (tcp_loss_probe_retransmit(h, sk)) tcp_rearm_rto(h, sk);
+  else rearmFromHead(h, sk);
+}
+
+/** tcp_rearm_rto with ICSK_TIME_LOSS_PROBE pending: the RTO expires one RTO after the head of the
+ * retransmission queue was (re)sent, usecs_to_jiffies(max(tcp_rto_delta_us, 1)). */
+function rearmFromHead(h: Host, sk: TcpSock): void {
+  const head = sk.rtxQueue[0];
+  const leftUs = head?.sentNs === undefined ? sk.rtoMs * 1000 : sk.rtoMs * 1000 - (h.nowNs - head.sentNs) / 1000;
+  tcp_rearm_rto(h, sk, Math.ceil(Math.max(leftUs, 1) / 1000));
 }
 
 /** tcp_set_xmit_timer after an ACK: a fresh loss probe, or else the RTO. */
@@ -102,7 +126,7 @@ export function tcp_set_xmit_timer(h: Host, sk: TcpSock): void {
  * generation moved on and does nothing). RTO, loss probe and RACK's timer are one ('retrans'). */
 export function inet_csk_clear_xmit_timer(sk: TcpSock, what: 'retrans' | 'probe0' | 'dack'): void {
   const g = gen(sk);
-  if (what === 'retrans') g.xmit++;
+  if (what === 'retrans') takeXmitTimer(sk);
   else if (what === 'probe0') {
     g.probe++;
     sk.probeTimerNs = undefined;
@@ -123,8 +147,14 @@ export function tcp_check_probe_timer(h: Host, sk: TcpSock): void {
   armProbe(h, sk, tcp_probe0_when(sk));
 }
 
+/** tcp_reset_xmit_timer(ICSK_TIME_PROBE0, tcp_probe0_when(sk, TCP_RTO_MAX)) from tcp_ack_probe. */
+export function tcp_reset_probe_timer(h: Host, sk: TcpSock): void {
+  armProbe(h, sk, tcp_probe0_when(sk));
+}
+
 function armProbe(h: Host, sk: TcpSock, whenMs: number): void {
   const g = gen(sk);
+  g.xmit++; // the same timer: a pending RTO or loss probe is replaced
   const my = ++g.probe;
   sk.probeTimerNs = h.nowNs + whenMs * 1e6;
   h.trace.step('tcp_reset_xmit_timer', sk.id, `zero-window probe timer in ${whenMs} ms (backoff ${sk.backoff})`, { ms: whenMs });

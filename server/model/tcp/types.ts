@@ -177,6 +177,8 @@ export interface TimerGens {
 export interface TcpSock {
   id: number;
   fd: number;
+  /** SOCK_DEAD: close() orphaned it (sock_orphan in tcp_close). */
+  orphan?: boolean;
   state: TcpState;
   local: Endpoint;
   remote: Endpoint;
