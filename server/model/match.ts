@@ -107,7 +107,13 @@ export function comparePacket(e: PacketEvent, pieces: WirePacket[], map: SeqMap,
   }
   if (e.win !== undefined && last.win !== e.win) diffs.push(`win ${e.win} expected, model sends ${last.win}`);
   if (Array.isArray(e.options)) {
-    const d = compareOptions(e.options, last.options);
+    // Our SACK blocks number the peer's bytes, like our ack field.
+    const got = last.options.map((o) =>
+      o.kind === 'sack'
+        ? { ...o, blocks: o.blocks.map(([l, r]): [number, number] => [toScript(map, 'remote', l), toScript(map, 'remote', r)]) }
+        : o,
+    );
+    const d = compareOptions(e.options, got);
     if (d) diffs.push(d);
   }
   // verify_time checks the aggregate, and aggregate_packets gives it the last fragment's time

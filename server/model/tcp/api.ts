@@ -97,6 +97,9 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
         tcp_push_pending_frames(h, sk);
       }
       return { ret: 0 };
+    case 'TCP_QUICKACK':
+      __tcp_sock_set_quickack(h, sk, n);
+      return { ret: 0 };
     case 'TCP_MAXSEG':
       sk.userMss = n;
       return { ret: 0 };
@@ -359,16 +362,42 @@ export function sys_recvmsg(h: Host, fd: number, len: number, flags: number): Ca
   }
   sk.readable -= n;
   h.trace.step('tcp_recvmsg', sk.id, `read ${n} bytes (${sk.readable} left); receive-window updates after reads are not modelled`);
-  tcp_cleanup_rbuf(h, sk);
+  tcp_cleanup_rbuf(h, sk, n);
   return { ret: n };
 }
 
-/** tcp_cleanup_rbuf, its first rule only: an ACK still owed for more than one rcv_mss of
- * received data goes out when the application reads (the window-update rules are not modelled). */
-function tcp_cleanup_rbuf(h: Host, sk: TcpSock): void {
-  if (!sk.ackPending || sk.rcvNxt - sk.rcvWup <= sk.rcvMss) return;
-  h.trace.step('tcp_cleanup_rbuf', sk.id, `read with ${sk.rcvNxt - sk.rcvWup} bytes unacknowledged (> rcv_mss ${sk.rcvMss}): ACK now`);
-  tcp_send_ack(h, sk);
+/** tcp_cleanup_rbuf: an ACK still owed goes out when the application reads if more than one
+ * rcv_mss of data is unacknowledged, or if the read emptied the receive queue and small pushed
+ * segments are waiting for it (ICSK_ACK_PUSHED2, or ICSK_ACK_PUSHED outside interactive mode).
+ * The window-update rule (a read that at least doubles the window) is not modelled. */
+function tcp_cleanup_rbuf(h: Host, sk: TcpSock, copied: number): void {
+  if (!sk.ackPending) return;
+  if (sk.rcvNxt - sk.rcvWup > sk.rcvMss) {
+    h.trace.step('tcp_cleanup_rbuf', sk.id, `read with ${sk.rcvNxt - sk.rcvWup} bytes unacknowledged (> rcv_mss ${sk.rcvMss}): ACK now`);
+    tcp_send_ack(h, sk);
+    return;
+  }
+  if (copied > 0 && (sk.ackPushed & 2 || (sk.ackPushed & 1 && sk.pingpong < 1)) && sk.readable === 0) {
+    h.trace.step('tcp_cleanup_rbuf', sk.id, 'receive queue drained with small pushed segments unacknowledged: ACK now');
+    tcp_send_ack(h, sk);
+  }
+}
+
+/** __tcp_sock_set_quickack (TCP_QUICKACK): 0 enters interactive (pingpong) mode; non-zero leaves
+ * it and, with an ACK scheduled, marks it pushed and lets tcp_cleanup_rbuf send it (an even value
+ * re-enters pingpong mode afterwards). */
+function __tcp_sock_set_quickack(h: Host, sk: TcpSock, val: number): void {
+  using _frame = frame(h, '__tcp_sock_set_quickack');
+  if (!val) {
+    sk.pingpong = 1;
+    return;
+  }
+  sk.pingpong = 0;
+  if ((sk.state === 'ESTABLISHED' || sk.state === 'CLOSE_WAIT') && sk.ackPending) {
+    sk.ackPushed |= 1;
+    tcp_cleanup_rbuf(h, sk, 1);
+    if (!(val & 1)) sk.pingpong = 1;
+  }
 }
 
 /** tcp_close: FIN after queued data (FIN_WAIT1 / LAST_ACK), a RST when data was left unread; a
@@ -378,6 +407,7 @@ export function sys_close(h: Host, fd: number): CallResult {
   if (!sk) return err('EBADF');
   sk.fd = -1;
   sk.orphan = true;
+  sk.rcvShutdown = true; // __tcp_close: sk->sk_shutdown = SHUTDOWN_MASK
   switch (sk.state) {
     case 'LISTEN':
       sk.state = 'CLOSE';
@@ -437,6 +467,7 @@ function abortOnClose(h: Host, sk: TcpSock): CallResult {
 export function sys_shutdown(h: Host, fd: number, how: string): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
+  if (how === 'SHUT_RD' || how === 'SHUT_RDWR') sk.rcvShutdown = true;
   if (how !== 'SHUT_WR' && how !== 'SHUT_RDWR') return { ret: 0 };
   if (sk.state === 'ESTABLISHED') sk.state = 'FIN_WAIT1';
   else if (sk.state === 'CLOSE_WAIT') sk.state = 'LAST_ACK';

@@ -89,7 +89,8 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     sk.state = 'CLOSE';
     return;
   }
-  tcp_rcv_state_process(h, sk, seg);
+  // tcp_v4_do_rcv: a segment tcp_rcv_state_process refuses gets a RST in reply.
+  if (tcp_rcv_state_process(h, sk, seg)) tcp_v4_send_reset(h, seg, pkt, sk);
 }
 
 /** tcp_v4_send_reset: no socket wants this segment, or its socket refuses it: answer with a RST
@@ -124,16 +125,16 @@ function tcp_v4_send_reset(h: Host, seg: Segment, inbound: WirePacket, sk?: TcpS
 }
 
 /** tcp_rcv_state_process (and tcp_rcv_established): ACK first, then data, then transmit, then ACK. */
-function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): void {
+function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
   if (seg.flags & TCPHDR_SYN) {
     h.flagUnsupported(`SYN in state ${sk.state} (retransmitted SYN / challenge ACK not modelled)`);
-    return;
+    return false;
   }
   if (!(seg.flags & TCPHDR_ACK)) {
     // tcp_rcv_established's slow path and tcp_rcv_state_process: no ACK, RST or SYN bit (packetdrill's
     // `-`): dropped before anything is read from it.
     h.trace.step('tcp_rcv_state_process', sk.id, 'segment without ACK, RST or SYN: dropped (SKB_DROP_REASON_TCP_FLAGS)');
-    return;
+    return false;
   }
   const ts = optTs(seg.options);
   if (ts && sk.tstampOk && seg.seq <= sk.rcvNxt) sk.tsRecent = ts.val;
@@ -141,7 +142,7 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): void {
     if (sk.state === 'SYN_RECV') {
       if (seg.ack < sk.sndUna + 1 || seg.ack > sk.sndNxt) {
         h.flagUnsupported(`bad ACK ${seg.ack} for our SYN-ACK (would trigger a RST)`);
-        return;
+        return false;
       }
       tcp_ack(h, sk, seg);
       sk.state = 'ESTABLISHED';
@@ -174,11 +175,25 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): void {
       else if (sk.state === 'CLOSING' && sk.sndUna === sk.writeSeq) sk.state = 'TIME_WAIT';
       else if (sk.state === 'LAST_ACK' && sk.sndUna === sk.writeSeq) {
         sk.state = 'CLOSE';
-        return;
+        return false;
       }
     }
+  }
+  const endSeq = seg.seq + seg.len;
+  if ((sk.state === 'FIN_WAIT1' || sk.state === 'FIN_WAIT2') && sk.rcvShutdown && seg.len && endSeq > sk.rcvNxt) {
+    // RFC 1122: new data after close() (or SHUT_RD) must be answered with a reset
+    // (TCPAbortOnData); tcp_v4_do_rcv sends it, tcp_reset closes the socket.
+    h.trace.step('tcp_rcv_state_process', sk.id, `data ${seg.seq}:${endSeq} after our side stopped reading: reset (TCPAbortOnData)`);
+    sk.state = 'CLOSE';
+    return true;
+  }
+  if ((sk.state === 'CLOSE_WAIT' || sk.state === 'CLOSING' || sk.state === 'LAST_ACK') && seg.seq >= sk.rcvNxt) {
+    // The peer already sent its FIN: new data is not queued.
+    tcp_data_snd_check(h, sk);
+    return false;
   }
   const gotData = tcp_data_queue(h, sk, seg);
   tcp_data_snd_check(h, sk);
   if (gotData) __tcp_ack_snd_check(h, sk);
+  return false;
 }

@@ -1,13 +1,25 @@
 // Receiving data (net/ipv4/tcp_input.c): in-order data and FIN, and when to acknowledge them
 // (quick ACKs, delayed ACKs, the interactive "pingpong" mode); sending after an ACK.
 
-import { TCPHDR_FIN, TCP_ATO_MIN_MS, TCP_DELACK_MAX_MS, TCP_MAX_QUICKACKS, TCP_MSS_DEFAULT, TCP_MIN_MSS } from './constants';
+import {
+  TCPHDR_FIN,
+  TCPHDR_PSH,
+  TCPHDR_SYN,
+  TCPHDR_URG,
+  TCP_HEADER_LEN,
+  TCP_ATO_MIN_MS,
+  TCP_DELACK_MAX_MS,
+  TCP_MAX_QUICKACKS,
+  TCP_MSS_DEFAULT,
+  TCP_MIN_MSS,
+} from './constants';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
-import { packetsOut } from './sock';
+import { establishedOptionBytes, packetsOut, rcvQueued } from './sock';
 import { tcp_check_space } from './sndbuf';
 import { tcp_check_probe_timer, tcp_send_delayed_ack } from './timers';
-import { tcp_send_ack } from './transmit';
+import { optionBytes, tcp_send_ack } from './transmit';
+import { frame } from './trace';
 import { TcpSock } from './types';
 import { Segment } from './segment';
 
@@ -17,36 +29,165 @@ export function tcp_initialize_rcv_mss(sk: TcpSock): void {
   sk.rcvMss = Math.max(hint, TCP_MIN_MSS);
 }
 
-/** tcp_data_queue (+ tcp_fin): in-order data advances rcv_nxt; returns whether an ACK is owed. */
+/** tcp_data_queue (+ tcp_fin): in-order data advances rcv_nxt (and pulls in what the out-of-order
+ * queue holds after it); old data is answered with a D-SACK in quick-ACK mode; data beyond rcv_nxt
+ * goes to the out-of-order queue (tcp_data_queue_ofo). Returns whether an ACK is owed. */
 export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment): boolean {
   const fin = (seg.flags & TCPHDR_FIN) !== 0;
   if (!seg.len && !fin) return false;
-  if (seg.seq !== sk.rcvNxt) {
-    h.trace.step(
-      'tcp_data_queue',
-      sk.id,
-      `segment at ${seg.seq} but rcv_nxt is ${sk.rcvNxt}: out of order or old, immediate duplicate ACK`,
-    );
-    if (seg.seq > sk.rcvNxt) h.flagUnsupported('out-of-order data (SACK blocks are not modelled)');
-    tcp_send_ack(h, sk);
-    return false;
+  let seq = seg.seq;
+  const endSeq = seg.seq + seg.len + (fin ? 1 : 0);
+  if (endSeq <= sk.rcvNxt) {
+    // A retransmission of data we already have: D-SACK it and ACK at once.
+    h.trace.step('tcp_data_queue', sk.id, `segment ${seq}:${endSeq} already received (rcv_nxt ${sk.rcvNxt}): D-SACK, quick ACK`);
+    tcp_dsack_set(h, sk, seq, endSeq);
+    tcp_enter_quickack_mode(sk);
+    sk.ackPending = true;
+    return true;
   }
-  if (seg.len) {
-    sk.rcvNxt += seg.len;
-    sk.readable += seg.len;
-    tcp_event_data_recv(h, sk, seg.len);
+  if (seq > sk.rcvNxt) {
+    tcp_data_queue_ofo(h, sk, seq, endSeq, fin);
+    sk.ackPending = true;
+    return true;
   }
-  h.trace.step('tcp_data_queue', sk.id, `${seg.len} bytes in order${fin ? ' + FIN' : ''}: rcv_nxt ${sk.rcvNxt + (fin ? 1 : 0)}`, {
-    len: seg.len,
+  if (seq < sk.rcvNxt) {
+    // Partial packet, seq < rcv_nxt < end_seq: D-SACK the old head, queue the rest.
+    tcp_dsack_set(h, sk, seq, sk.rcvNxt);
+    seq = sk.rcvNxt;
+  }
+  const len = endSeq - (fin ? 1 : 0) - seq;
+  if (len) {
+    sk.rcvNxt += len;
+    sk.readable += len;
+    tcp_event_data_recv(h, sk, seg, len);
+  }
+  h.trace.step('tcp_data_queue', sk.id, `${len} bytes in order${fin ? ' + FIN' : ''}: rcv_nxt ${sk.rcvNxt + (fin ? 1 : 0)}`, {
+    len,
   });
   sk.ackPending = true;
-  if (fin) return tcp_fin(h, sk);
-  return true;
+  let owed = true;
+  if (fin) owed = tcp_fin(h, sk);
+  if (sk.ofoQueue.length) {
+    owed = tcp_ofo_queue(h, sk) && owed;
+    // RFC 5681 4.2: an ACK at once when the gap in the queue is filled.
+    if (!sk.ofoQueue.length) sk.ackNow = true;
+  }
+  if (sk.selectiveAcks.length) tcp_sack_remove(sk);
+  return owed;
+}
+
+/** tcp_ofo_queue: move the out-of-order data rcv_nxt now reaches into the receive queue. */
+function tcp_ofo_queue(h: Host, sk: TcpSock): boolean {
+  let owed = true;
+  while (sk.ofoQueue.length && sk.ofoQueue[0].start <= sk.rcvNxt) {
+    const r = sk.ofoQueue.shift()!;
+    const dataEnd = r.end - (r.fin ? 1 : 0);
+    if (r.start < sk.rcvNxt) tcp_dsack_extend(h, sk, r.start, Math.min(sk.rcvNxt, dataEnd));
+    if (dataEnd > sk.rcvNxt) {
+      const n = dataEnd - sk.rcvNxt;
+      sk.rcvNxt += n;
+      sk.readable += n;
+      h.trace.step('tcp_ofo_queue', sk.id, `${n} queued out-of-order bytes now in order: rcv_nxt ${sk.rcvNxt}`);
+    }
+    if (r.fin) {
+      owed = tcp_fin(h, sk);
+      break;
+    }
+  }
+  return owed;
+}
+
+/** tcp_data_queue_ofo: queue data beyond a hole; a first block or an update of the SACK blocks
+ * (tcp_sack_new_ofo_skb); data the queue already has is D-SACKed. */
+function tcp_data_queue_ofo(h: Host, sk: TcpSock, seq: number, endSeq: number, fin: boolean): void {
+  using _frame = frame(h, 'tcp_data_queue_ofo');
+  h.trace.step('tcp_data_queue_ofo', sk.id, `segment ${seq}:${endSeq} beyond rcv_nxt ${sk.rcvNxt}: out-of-order queue`);
+  const q = sk.ofoQueue;
+  // Duplicate bytes already in the queue: D-SACK the first overlap.
+  for (const r of q) {
+    if (r.end <= seq || r.start >= endSeq) continue;
+    if (r.start <= seq && r.end >= endSeq) {
+      tcp_dsack_set(h, sk, seq, endSeq);
+      if (sk.sackOk) tcp_sack_new_ofo_skb(sk, seq, endSeq);
+      return;
+    }
+    if (r.start > seq) tcp_dsack_set(h, sk, r.start, Math.min(r.end, endSeq));
+    else tcp_dsack_set(h, sk, seq, r.end);
+    break;
+  }
+  let start = seq;
+  let end = endSeq;
+  let hasFin = fin;
+  const keep: typeof q = [];
+  for (const r of q) {
+    if (r.end < start || r.start > end) keep.push(r);
+    else {
+      start = Math.min(start, r.start);
+      end = Math.max(end, r.end);
+      hasFin = hasFin || r.fin;
+    }
+  }
+  keep.push({ start, end, fin: hasFin });
+  keep.sort((a, b) => a.start - b.start);
+  sk.ofoQueue = keep;
+  if (sk.sackOk) tcp_sack_new_ofo_skb(sk, seq, endSeq);
+}
+
+/** tcp_sack_extend: grow a SACK block by an adjacent or overlapping range. */
+function tcp_sack_extend(sp: [number, number], seq: number, endSeq: number): boolean {
+  if (seq <= sp[1] && endSeq >= sp[0]) {
+    if (seq < sp[0]) sp[0] = seq;
+    if (endSeq > sp[1]) sp[1] = endSeq;
+    return true;
+  }
+  return false;
+}
+
+/** tcp_sack_new_ofo_skb: the block the new data extends moves to the front (tcp_sack_maybe_coalesce
+ * merges blocks that now touch), else a new block goes in front; at most TCP_NUM_SACKS (4). */
+function tcp_sack_new_ofo_skb(sk: TcpSock, seq: number, endSeq: number): void {
+  const sacks = sk.selectiveAcks;
+  for (let i = 0; i < sacks.length; i++) {
+    if (tcp_sack_extend(sacks[i], seq, endSeq)) {
+      const [b] = sacks.splice(i, 1);
+      sacks.unshift(b);
+      // tcp_sack_maybe_coalesce
+      for (let j = 1; j < sacks.length;) {
+        if (tcp_sack_extend(sacks[0], sacks[j][0], sacks[j][1])) sacks.splice(j, 1);
+        else j++;
+      }
+      return;
+    }
+  }
+  if (sacks.length >= 4) sacks.pop();
+  sacks.unshift([seq, endSeq]);
+}
+
+/** tcp_sack_remove: drop the SACK blocks rcv_nxt has reached (all of them once the queue is empty). */
+function tcp_sack_remove(sk: TcpSock): void {
+  if (!sk.ofoQueue.length) {
+    sk.selectiveAcks = [];
+    return;
+  }
+  sk.selectiveAcks = sk.selectiveAcks.filter(([start]) => sk.rcvNxt < start);
+}
+
+/** tcp_dsack_set: remember a duplicate range for the next ACK's D-SACK block (net.ipv4.tcp_dsack). */
+function tcp_dsack_set(h: Host, sk: TcpSock, seq: number, endSeq: number): void {
+  if (!sk.sackOk || !h.sysctl.tcp_dsack) return;
+  sk.duplicateSack = [seq, endSeq];
+  h.trace.step('tcp_dsack_set', sk.id, `duplicate data ${seq}:${endSeq}: D-SACK block for the next ACK`);
+}
+
+/** tcp_dsack_extend: widen the pending D-SACK block, or start one. */
+function tcp_dsack_extend(h: Host, sk: TcpSock, seq: number, endSeq: number): void {
+  if (!sk.duplicateSack) tcp_dsack_set(h, sk, seq, endSeq);
+  else tcp_sack_extend(sk.duplicateSack, seq, endSeq);
 }
 
 /** tcp_event_data_recv: the first data starts quick-ACK mode; track the peer's segment size. */
-function tcp_event_data_recv(h: Host, sk: TcpSock, len: number): void {
-  if (len >= sk.rcvMss) sk.rcvMss = Math.min(len, sk.advmss); // tcp_measure_rcv_mss
+function tcp_event_data_recv(h: Host, sk: TcpSock, seg: Segment, len: number): void {
+  tcp_measure_rcv_mss(h, sk, seg, len);
   const now = h.jiffies();
   if (!sk.ato) {
     tcp_incr_quickack(sk);
@@ -59,6 +200,31 @@ function tcp_event_data_recv(h: Host, sk: TcpSock, len: number): void {
     else if (m > sk.rtoMs) tcp_incr_quickack(sk);
   }
   sk.lrcvtime = now;
+}
+
+/** tcp_measure_rcv_mss: a segment of at least rcv_mss raises rcv_mss; a smaller one that is not
+ * a plausible full segment (under 536 bytes + header, or under 88 with PSH/FIN/URG) marks the ACK
+ * "pushed" (ICSK_ACK_PUSHED, the second time ICSK_ACK_PUSHED2), which tcp_cleanup_rbuf reads. */
+function tcp_measure_rcv_mss(h: Host, sk: TcpSock, seg: Segment, len: number): void {
+  const lss = sk.lastSegSize;
+  sk.lastSegSize = 0;
+  if (len >= sk.rcvMss) {
+    sk.rcvMss = Math.min(len, sk.advmss);
+    return;
+  }
+  let hlen = len + TCP_HEADER_LEN + optionBytes(seg.options);
+  const remnant = (seg.flags & (TCPHDR_FIN | TCPHDR_URG | TCPHDR_SYN | TCPHDR_PSH)) !== 0;
+  if (hlen >= TCP_MSS_DEFAULT + TCP_HEADER_LEN || (hlen >= TCP_MIN_MSS + TCP_HEADER_LEN && !remnant)) {
+    hlen -= TCP_HEADER_LEN + establishedOptionBytes(sk);
+    sk.lastSegSize = hlen;
+    if (hlen === lss) {
+      sk.rcvMss = hlen;
+      return;
+    }
+  }
+  if (sk.ackPushed & 1) sk.ackPushed |= 2;
+  sk.ackPushed |= 1;
+  h.trace.step('tcp_measure_rcv_mss', sk.id, `small segment (${len} bytes < rcv_mss ${sk.rcvMss}): ACK marked pushed`);
 }
 
 /** tcp_enter_quickack_mode: quick ACKs again, out of interactive mode, ato back to its minimum. */
@@ -114,13 +280,28 @@ export function tcp_data_snd_check(h: Host, sk: TcpSock): void {
 /** __tcp_ack_snd_check: ACK now (more than one full segment unacked, quick-ACK mode) or later. */
 export function __tcp_ack_snd_check(h: Host, sk: TcpSock): void {
   if (!sk.ackPending) return;
-  const bigGap = sk.rcvNxt - sk.rcvWup > sk.rcvMss;
+  // More than one full segment since our last ACK, and the right edge of the window advances:
+  // __tcp_select_window() >= rcv_wnd. The window is the free receive space, so it does not grow
+  // while the application leaves more data unread than when we last advertised (or the receive
+  // queue is empty: rcv_nxt - copied_seq < SO_RCVLOWAT). Else tcp_recvmsg's tcp_cleanup_rbuf ACKs.
+  const bigGap = sk.rcvNxt - sk.rcvWup > sk.rcvMss && (sk.readable === 0 || rcvQueued(sk) <= sk.rcvQueuedAtAck);
   const quick = sk.quickAcks > 0 && sk.pingpong < 1;
-  if (bigGap || quick || sk.ackNow) {
+  let ackNow = bigGap || quick || sk.ackNow;
+  // Data in the out-of-order queue: a duplicate ACK at once. With SACK, past the first
+  // TCP_FASTRETRANS_THRESH ones the kernel compresses them on an hrtimer of at most
+  // tcp_comp_sack_delay_ns (1 ms, under packetdrill's tolerance): sent at once here.
+  if (!ackNow && sk.ofoQueue.length) ackNow = true;
+  if (ackNow) {
     h.trace.step(
       '__tcp_ack_snd_check',
       sk.id,
-      bigGap ? 'more than one full segment received: ACK now' : quick ? 'quick-ACK mode: ACK now' : 'an immediate ACK is due',
+      bigGap
+        ? 'more than one full segment received: ACK now'
+        : quick
+          ? 'quick-ACK mode: ACK now'
+          : sk.ackNow
+            ? 'an immediate ACK is due'
+            : 'out-of-order data queued: duplicate ACK now',
     );
     sk.ackNow = false;
     tcp_send_ack(h, sk);

@@ -2,6 +2,7 @@
 // window end, the current MSS).
 
 import {
+  MAX_TCP_OPTION_SPACE,
   TCP_HEADER_LEN,
   TCP_INFINITE_SSTHRESH,
   TCP_MSS_DEFAULT,
@@ -118,9 +119,15 @@ export function createSock(h: Host, fd: number): TcpSock {
     pingpong: 0,
     lrcvtime: 0,
     ackNow: false,
+    ackPushed: 0,
+    lastSegSize: 0,
     ackPending: false,
     readable: 0,
     finReceived: false,
+    rcvShutdown: false,
+    rcvQueuedAtAck: 0,
+    ofoQueue: [],
+    selectiveAcks: [],
     pageFragUsed: 0,
     md5Keys: 0,
   };
@@ -180,8 +187,20 @@ export function tcp_sync_mss(h: Host, sk: TcpSock): number {
   return mss;
 }
 
+/** tcp_current_mss: the MSS for the next segment; SACK blocks we advertise (tcp_established_options)
+ * make the header longer than tp->tcp_header_len, and the payload shrinks by the difference. */
 export function tcp_current_mss(h: Host, sk: TcpSock): number {
-  return tcp_sync_mss(h, sk);
+  return tcp_sync_mss(h, sk) - sackOptionBytes(sk);
+}
+
+/** The NOP NOP SACK option's bytes on our next segment: the D-SACK block and the SACK blocks, as
+ * many as fit beside the other established options (4 + 8 per block). */
+export function sackOptionBytes(sk: TcpSock): number {
+  const blocks = (sk.duplicateSack ? 1 : 0) + sk.selectiveAcks.length;
+  if (!blocks) return 0;
+  const remaining = MAX_TCP_OPTION_SPACE - establishedOptionBytes(sk);
+  if (remaining < 4 + 8) return 0;
+  return 4 + 8 * Math.min(blocks, Math.floor((remaining - 4) / 8));
 }
 
 /** sk_gso_max_size: the device's 64 KB GSO limit minus MAX_TCP_HEADER + 1 (sk_setup_caps). */
@@ -190,4 +209,12 @@ export const GSO_MAX_SIZE = GSO_LEGACY_MAX_SIZE - (MAX_TCP_HEADER + 1);
 export function findByFd(h: Host, fd: number): TcpSock | undefined {
   for (let k = h.socks.length - 1; k >= 0; k--) if (h.socks[k].fd === fd) return h.socks[k];
   return undefined;
+}
+
+/** Bytes in the receive queue and the out-of-order queue (what sk_rmem_alloc charges, less the
+ * skb overhead): the free space the receive window is chosen from shrinks by them. */
+export function rcvQueued(sk: TcpSock): number {
+  let n = sk.readable;
+  for (const r of sk.ofoQueue) n += r.end - r.start;
+  return n;
 }

@@ -6,6 +6,7 @@ export interface Sysctls {
   tcp_wmem: [number, number, number];
   tcp_timestamps: number;
   tcp_sack: number;
+  tcp_dsack: number;
   tcp_window_scaling: number;
   tcp_congestion_control: string;
   tcp_slow_start_after_idle: number;
@@ -42,6 +43,7 @@ export function defaultSysctls(): Sysctls {
     tcp_wmem: [4096, 16384, 4194304],
     tcp_timestamps: 1,
     tcp_sack: 1,
+    tcp_dsack: 1,
     tcp_window_scaling: 1,
     tcp_congestion_control: 'cubic',
     tcp_slow_start_after_idle: 1,
@@ -74,6 +76,7 @@ type NumericKey = {
 const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_timestamps',
   'tcp_sack',
+  'tcp_dsack',
   'tcp_window_scaling',
   'tcp_slow_start_after_idle',
   'tcp_tso_win_divisor',

@@ -214,7 +214,7 @@ function tcp_write_wakeup(h: Host, sk: TcpSock): void {
 export function tcp_send_delayed_ack(h: Host, sk: TcpSock): void {
   let ato = sk.ato;
   if (ato > TCP_ATO_MIN_MS) {
-    let maxAto = sk.pingpong >= 1 ? TCP_DELACK_MAX_MS : 500;
+    let maxAto = sk.pingpong >= 1 || sk.ackPushed & 1 ? TCP_DELACK_MAX_MS : 500;
     if (sk.srttUs) maxAto = Math.min(maxAto, Math.max(Math.ceil((sk.srttUs >> 3) / 1000), TCP_ATO_MIN_MS));
     ato = Math.min(ato, maxAto);
   }

@@ -1,12 +1,21 @@
 // From an skb to a packet on the wire: __tcp_transmit_skb builds the TCP header and options,
 // ip_queue_xmit the IPv4 header, then the neighbour, qdisc (pfifo or fq) and tun driver steps.
 
-import { TCPHDR_ACK, TCPHDR_PSH, TCPHDR_RST, TCPHDR_SYN, TCP_ATO_MIN_MS, TCP_HEADER_LEN, IP_HEADER_LEN } from './constants';
+import {
+  TCPHDR_ACK,
+  TCPHDR_PSH,
+  TCPHDR_RST,
+  TCPHDR_SYN,
+  TCP_ATO_MIN_MS,
+  TCP_HEADER_LEN,
+  IP_HEADER_LEN,
+  MAX_TCP_OPTION_SPACE,
+} from './constants';
 import { icsk_ca_ops } from './cong';
 import type { Host } from './host';
 import { frame } from './trace';
 import { tcp_write_xmit } from './output';
-import { packetsOut, tcp_current_mss } from './sock';
+import { packetsOut, rcvQueued, tcp_current_mss } from './sock';
 import { inet_csk_clear_xmit_timer } from './timers';
 import { flagLetters } from '../flags';
 import { packetChecksums } from '../pcap';
@@ -32,12 +41,28 @@ function tsVal(h: Host): number {
   return Math.floor(h.nowNs / 1e6) + 1; // tcp_time_stamp_ts in ms; +1 keeps it non-zero at t=0
 }
 
+/** tcp_established_options' SACK part, written as tcp_options_write does: NOP NOP SACK with the
+ * D-SACK block first, then the SACK blocks, as many as the 40 option bytes leave room for (3 with
+ * timestamps, 4 without); a D-SACK goes out once (rx_opt.dsack is cleared when written). */
+function tcp_established_options_sack(sk: TcpSock, o: TcpOption[]): void {
+  const blocks: Array<[number, number]> = [];
+  if (sk.duplicateSack) blocks.push(sk.duplicateSack);
+  blocks.push(...sk.selectiveAcks);
+  if (!blocks.length) return;
+  const remaining = MAX_TCP_OPTION_SPACE - optionBytes(o);
+  if (remaining < 4 + 8) return;
+  const n = Math.min(blocks.length, Math.floor((remaining - 4) / 8));
+  o.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks: blocks.slice(0, n) });
+  sk.duplicateSack = undefined;
+}
+
 /** tcp_syn_options / tcp_synack_options / tcp_established_options laid out as tcp_options_write
  * does: MSS, then SACK-permitted+TS (or NOP NOP TS), NOP NOP SACK-permitted, NOP WSCALE, Fast Open. */
 export function buildOptions(h: Host, sk: TcpSock, syn: boolean): TcpOption[] {
   const o: TcpOption[] = [];
   if (!syn) {
     if (sk.tstampOk) o.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'TS', val: tsVal(h), ecr: sk.tsRecent });
+    tcp_established_options_sack(sk, o);
     return o;
   }
   o.push({ kind: 'mss', value: sk.userMss ? Math.min(sk.userMss, sk.advmss) : sk.advmss });
@@ -166,7 +191,11 @@ function tcp_event_ack_sent(sk: TcpSock): void {
     } else sk.quickAcks -= pkts;
   }
   sk.ackPending = false;
+  // inet_csk_clear_xmit_timer(ICSK_TIME_DACK) clears icsk_ack.pending (ICSK_ACK_NOW, _PUSHED, _PUSHED2)
+  sk.ackNow = false;
+  sk.ackPushed = 0;
   sk.rcvWup = sk.rcvNxt;
+  sk.rcvQueuedAtAck = rcvQueued(sk);
   inet_csk_clear_xmit_timer(sk, 'dack');
 }
 

@@ -294,9 +294,26 @@ export interface TcpSock {
   tlpHighSeq?: number;
   /** icsk_ack.pending & ICSK_ACK_NOW: the next ACK check must send at once. */
   ackNow: boolean;
+  /** icsk_ack.pending & ICSK_ACK_PUSHED (1) / ICSK_ACK_PUSHED2 (2): small pushed segments were
+   * received since our last ACK (tcp_measure_rcv_mss); tcp_cleanup_rbuf may ACK on a read. */
+  ackPushed: number;
+  /** icsk_ack.last_seg_size: the payload of the last segment tcp_measure_rcv_mss took as full. */
+  lastSegSize: number;
   ackPending: boolean;
   readable: number;
   finReceived: boolean;
+  /** sk->sk_shutdown & RCV_SHUTDOWN from our side: close() or shutdown(SHUT_RD / SHUT_RDWR). */
+  rcvShutdown: boolean;
+  /** Bytes held in the receive and out-of-order queues when our last ACK went out: the free space
+   * tp->rcv_wnd was chosen from (__tcp_select_window) shrinks as this grows. */
+  rcvQueuedAtAck: number;
+  /** tp->out_of_order_queue, as merged byte ranges [start, end) of the peer's sequence space
+   * (`fin` when the range ends with the peer's FIN). */
+  ofoQueue: Array<{ start: number; end: number; fin: boolean }>;
+  /** tp->selective_acks[0..num_sacks): the SACK blocks we advertise, most recent first. */
+  selectiveAcks: Array<[number, number]>;
+  /** tp->duplicate_sack[0] while tp->rx_opt.dsack is set: a D-SACK block for the next ACK. */
+  duplicateSack?: [number, number];
   // fast open (client)
   /** tp->fastopen_req: `noCookie` in the sysctl's cookie-less mode (no FO option); `optionSent`
    * once the first SYN went out (SYN retransmissions carry no FO option). */
