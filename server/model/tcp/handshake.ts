@@ -1,7 +1,16 @@
 // The three-way handshake (net/ipv4/tcp_input.c, tcp_ipv4.c): a SYN on a listener
 // (tcp_conn_request, with Fast Open), and the SYN-ACK of an active open.
 
-import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN, TCP_DELACK_MAX_MS, TCP_MSS_DEFAULT } from './constants';
+import {
+  TCPHDR_ACK,
+  TCPHDR_FIN,
+  TCPHDR_RST,
+  TCPHDR_SYN,
+  TCP_DELACK_MAX_MS,
+  TCP_MSS_DEFAULT,
+  TCP_RTO_MAX_MS,
+  TCP_TIMEOUT_INIT_MS,
+} from './constants';
 import { tcp_parse_fastopen_option, tcp_try_fastopen } from './fastopen';
 import { frame } from './trace';
 import { tcp_init_buffer_space } from './sndbuf';
@@ -16,6 +25,9 @@ import { tcp_clean_rtx_queue } from './ack';
 import { tcp_enter_quickack_mode, tcp_fin, tcp_initialize_rcv_mss } from './receive';
 import { resetDackTimer } from './timers';
 import { tcp_non_congestion_loss_retransmit } from './recovery';
+
+/** sysctl_tcp_invalid_ratelimit's default, ms. */
+const TCP_INVALID_RATELIMIT_MS = 500;
 
 function applyPeerOptions(h: Host, sk: TcpSock, o: TcpOption[], weSentTs: boolean): void {
   const mss = optMss(o);
@@ -89,7 +101,89 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   synack.firstTxNs = h.nowNs;
   synack.sentNs = h.nowNs;
   sk.rtxQueue.push(synack);
+  // A Fast Open child is a full socket whose SYN-ACK the retransmit timer resends
+  // (tcp_fastopen_synack_timer); any other request has its own rsk_timer.
+  if (!sk.fastopenChild) reqsk_start_timer(h, lsk, sk, synack);
   return sk;
+}
+
+/** The request_sock fields the model keeps for a SYN_RECV child: num_timeout, the rsk_timer
+ * (a generation so that a re-armed timer drops its earlier expiry) and last_oow_ack_time. */
+interface RequestTimer {
+  lsk: TcpSock;
+  synack: Skb;
+  numTimeout: number;
+  gen: number;
+  lastOowNs?: number;
+}
+const requests = new WeakMap<TcpSock, RequestTimer>();
+
+/** reqsk_timeout(req, TCP_RTO_MAX): TCP_TIMEOUT_INIT << num_timeout, at most TCP_RTO_MAX. */
+function reqsk_timeout(r: RequestTimer): number {
+  return Math.min(TCP_TIMEOUT_INIT_MS * 2 ** r.numTimeout, TCP_RTO_MAX_MS);
+}
+
+function reqsk_start_timer(h: Host, lsk: TcpSock, sk: TcpSock, synack: Skb): void {
+  const r: RequestTimer = { lsk, synack, numTimeout: 0, gen: 0 };
+  requests.set(sk, r);
+  reqsk_arm(h, sk, r);
+}
+
+/** mod_timer(&req->rsk_timer, jiffies + reqsk_timeout(req, TCP_RTO_MAX)). */
+function reqsk_arm(h: Host, sk: TcpSock, r: RequestTimer): void {
+  const gen = ++r.gen;
+  h.addTimer(h.nowNs + reqsk_timeout(r) * 1e6, 'reqsk_timer_handler', () => {
+    if (r.gen === gen && sk.state === 'SYN_RECV') reqsk_timer_handler(h, sk, r);
+  });
+}
+
+/** reqsk_timer_handler (inet_connection_sock.c): while the handshake's ACK has not come, each
+ * expiry resends the SYN-ACK (inet_rtx_syn_ack; the request's num_retrans makes
+ * tcp_synack_rtt_meas skip the RTT sample) and re-arms at reqsk_timeout, which doubles with
+ * num_timeout, until max_syn_ack_retries (the listener's TCP_SYNCNT, else tcp_synack_retries)
+ * expiries; then the request is dropped. */
+function reqsk_timer_handler(h: Host, sk: TcpSock, r: RequestTimer): void {
+  using _frame = frame(h, 'reqsk_timer_handler');
+  const maxRetries = r.lsk.synRetries || h.sysctl.tcp_synack_retries;
+  if (r.numTimeout >= maxRetries) {
+    h.trace.step('reqsk_timer_handler', sk.id, `SYN-ACK unanswered after ${r.numTimeout} retransmissions: request dropped`);
+    h.flagUnsupported('SYN_RECV request dropped after tcp_synack_retries');
+    return;
+  }
+  h.trace.step('reqsk_timer_handler', sk.id, `no ACK for the SYN-ACK after ${reqsk_timeout(r)} ms: resend it`);
+  inet_rtx_syn_ack(h, sk, r);
+  r.numTimeout++;
+  reqsk_arm(h, sk, r);
+}
+
+/** inet_rtx_syn_ack: resend the request's SYN-ACK (num_retrans++: no RTT sample from it). */
+function inet_rtx_syn_ack(h: Host, sk: TcpSock, r: RequestTimer): void {
+  tcp_send_synack(h, sk);
+  r.synack.everRetrans = true;
+  r.synack.sentNs = h.nowNs;
+}
+
+/** The SYN_RECV request a SYN belongs to: packetdrill sends every segment on one 4-tuple, so a
+ * SYN with the request's initial sequence number is the same connection's SYN again. */
+export function reqsk_lookup(lsk: TcpSock, socks: readonly TcpSock[], seg: Segment): TcpSock | undefined {
+  return socks.find((sk) => sk.parent === lsk && sk.state === 'SYN_RECV' && requests.has(sk) && sk.irs === seg.seq);
+}
+
+/** tcp_check_req for a retransmitted SYN (same ISN, SYN alone): answer with the SYN-ACK again
+ * unless tcp_oow_rate_limited (one per tcp_invalid_ratelimit, 500 ms), and push the request's
+ * timer out to reqsk_timeout from now (mod_timer_pending). */
+export function tcp_check_req_syn(h: Host, sk: TcpSock): void {
+  using _frame = frame(h, 'tcp_check_req');
+  const r = requests.get(sk);
+  if (!r) return;
+  if (r.lastOowNs !== undefined && h.nowNs - r.lastOowNs < TCP_INVALID_RATELIMIT_MS * 1e6) {
+    h.trace.step('tcp_check_req', sk.id, 'retransmitted SYN within tcp_invalid_ratelimit: no SYN-ACK (tcp_oow_rate_limited)');
+    return;
+  }
+  r.lastOowNs = h.nowNs;
+  h.trace.step('tcp_check_req', sk.id, `retransmitted SYN: resend the SYN-ACK, request timer re-armed for ${reqsk_timeout(r)} ms`);
+  inet_rtx_syn_ack(h, sk, r);
+  reqsk_arm(h, sk, r);
 }
 
 /** tcp_fastopen_create_child (+ tcp_fastopen_add_skb): the child is made from the SYN alone, so

@@ -11,7 +11,7 @@ import { TcpSock, WirePacket } from './types';
 import { LISTEN_PORT, optTs, Segment } from './segment';
 import { tcp_ack } from './ack';
 import { reqsk_fastopen_remove } from './fastopen';
-import { tcp_conn_request, tcp_rcv_synsent_state_process } from './handshake';
+import { reqsk_lookup, tcp_check_req_syn, tcp_conn_request, tcp_rcv_synsent_state_process } from './handshake';
 import { __tcp_ack_snd_check, tcp_data_queue, tcp_data_snd_check, tcp_initialize_rcv_mss } from './receive';
 
 export type { Segment } from './segment';
@@ -69,6 +69,16 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     return;
   }
   if (sk.state === 'LISTEN') {
+    const req = seg.flags & TCPHDR_ACK ? undefined : reqsk_lookup(sk, h.socks, seg);
+    if (req && seg.len === 0 && !(seg.flags & (TCPHDR_RST | TCPHDR_FIN))) {
+      // tcp_v4_rcv finds the request (TCP_NEW_SYN_RECV) before the listener: tcp_check_req.
+      pkt.sock = req.id;
+      pkt.src = { ...req.remote };
+      pkt.dst = { ...req.local };
+      h.wire.push(pkt);
+      tcp_check_req_syn(h, req);
+      return;
+    }
     const child = tcp_conn_request(h, sk, seg);
     pkt.sock = child.id;
     pkt.src = { ...child.remote };

@@ -13,7 +13,13 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
   'net/core/request_sock.c': ['reqsk_fastopen_remove'],
   'net/core/stream.c': ['sk_stream_wait_memory', 'sk_stream_write_space'],
   'net/ipv4/af_inet.c': ['inet_create'],
-  'net/ipv4/inet_connection_sock.c': ['inet_csk_accept', 'inet_csk_listen_start', 'inet_csk_listen_stop'],
+  'net/ipv4/inet_connection_sock.c': [
+    'inet_csk_accept',
+    'inet_csk_listen_start',
+    'inet_csk_listen_stop',
+    'reqsk_timer_handler',
+    'inet_rtx_syn_ack',
+  ],
   'net/ipv4/ip_output.c': ['ip_finish_output2', 'ip_queue_xmit'],
   'net/ipv4/tcp.c': [
     '__tcp_sock_set_cork',
@@ -69,6 +75,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
   ],
   'net/ipv4/tcp_ipv4.c': ['tcp_v4_rcv', 'tcp_v4_send_reset', 'tcp_v4_send_synack'],
   'net/ipv4/tcp_metrics.c': ['tcp_fastopen_cache_set'],
+  'net/ipv4/tcp_minisocks.c': ['tcp_check_req'],
   'net/ipv4/tcp_output.c': [
     '__tcp_push_pending_frames',
     '__tcp_transmit_skb',

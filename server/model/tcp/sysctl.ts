@@ -29,6 +29,8 @@ export interface Sysctls {
   tcp_syncookies: number;
   /** SYN retransmissions before connect() gives up (TCP_SYNCNT overrides it per socket). */
   tcp_syn_retries: number;
+  /** SYN-ACK retransmissions before a request is dropped (reqsk_timer_handler). */
+  tcp_synack_retries: number;
   /** SYN retransmissions that keep the initial RTO before exponential backoff starts. */
   tcp_syn_linear_timeouts: number;
   tcp_ecn: number;
@@ -62,6 +64,7 @@ export function defaultSysctls(): Sysctls {
     tcp_recovery: 1,
     tcp_syncookies: 1,
     tcp_syn_retries: 6,
+    tcp_synack_retries: 5,
     tcp_syn_linear_timeouts: 4,
     tcp_ecn: 2,
     ip_default_ttl: 64,
@@ -94,6 +97,7 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_recovery',
   'tcp_syncookies',
   'tcp_syn_retries',
+  'tcp_synack_retries',
   'tcp_syn_linear_timeouts',
   'tcp_ecn',
   'ip_default_ttl',
