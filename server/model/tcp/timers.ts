@@ -74,8 +74,7 @@ export function tcp_schedule_loss_probe(h: Host, sk: TcpSock, advancingRto: bool
   } else {
     timeoutUs = TCP_TIMEOUT_INIT_MS * 1000;
   }
-  const head = sk.rtxQueue[0];
-  const rtoDeltaUs = advancingRto || head?.sentNs === undefined ? sk.rtoMs * 1000 : sk.rtoMs * 1000 - (h.nowNs - head.sentNs) / 1000;
+  const rtoDeltaUs = advancingRto ? sk.rtoMs * 1000 : tcp_rto_delta_us(h, sk);
   if (rtoDeltaUs > 0) timeoutUs = Math.min(timeoutUs, Math.ceil(rtoDeltaUs / 1000) * 1000);
   const g = gen(sk);
   const my = takeXmitTimer(sk);
@@ -112,9 +111,14 @@ function tcp_send_loss_probe(h: Host, sk: TcpSock, timeoutUs: number): void {
 /** tcp_rearm_rto with ICSK_TIME_LOSS_PROBE pending: the RTO expires one RTO after the head of the
  * retransmission queue was (re)sent, usecs_to_jiffies(max(tcp_rto_delta_us, 1)). */
 function rearmFromHead(h: Host, sk: TcpSock): void {
+  tcp_rearm_rto(h, sk, Math.ceil(Math.max(tcp_rto_delta_us(h, sk), 1) / 1000));
+}
+
+/** tcp_rto_delta_us: how long until the RTO counted from the head of the retransmission queue's
+ * last send would expire (a whole RTO when nothing was sent yet). */
+function tcp_rto_delta_us(h: Host, sk: TcpSock): number {
   const head = sk.rtxQueue[0];
-  const leftUs = head?.sentNs === undefined ? sk.rtoMs * 1000 : sk.rtoMs * 1000 - (h.nowNs - head.sentNs) / 1000;
-  tcp_rearm_rto(h, sk, Math.ceil(Math.max(leftUs, 1) / 1000));
+  return head?.sentNs === undefined ? sk.rtoMs * 1000 : sk.rtoMs * 1000 - (h.nowNs - head.sentNs) / 1000;
 }
 
 /** tcp_set_xmit_timer after an ACK: a fresh loss probe, or else the RTO. */
