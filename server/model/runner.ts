@@ -4,7 +4,7 @@
 
 import { runShell, CommandContext } from './commands';
 import { comparePacket, describeExpected } from './match';
-import { SeqMap, toModel } from './seqMap';
+import { SeqMap, toModel, TsValMap } from './seqMap';
 import type { EventTime, OtherPacketEvent, PacketEvent, Script, SyscallEvent, TimeSpec } from './packetdrill/ast';
 import { runPython } from './python';
 import { CallResult, tcpInfo } from './tcp/api';
@@ -13,6 +13,7 @@ import { flagLetters, parseFlagLetters } from './flags';
 import { TCPHDR_ACK, TCPHDR_CWR, TCPHDR_ECE, TCPHDR_SYN } from './tcp/constants';
 import { Host } from './tcp/host';
 import { Segment, tcp_v4_rcv } from './tcp/input';
+import { optTs } from './tcp/segment';
 import type { Step } from './tcp/trace';
 import type { TcpSock, WirePacket } from './tcp/types';
 
@@ -87,6 +88,7 @@ class Runner {
   private readonly res: RunResult;
   private readonly ctx: CommandContext;
   private map: SeqMap = { localIsn: 0, remoteOffset: 0 };
+  private readonly tsVals = new TsValMap();
   private baseNs = 0;
   /** Blocking calls still waiting (connect, read, accept): retried after every event. */
   private pending: Array<{ ev: SyscallEvent; retry: () => CallResult }> = [];
@@ -198,6 +200,9 @@ class Runner {
     const pieces = this.collect(ev, endNs + tolNs);
     const diffs = comparePacket(ev, pieces, this.map, { startNs, endNs, toleranceNs: tolNs });
     for (const p of pieces) p.line = ev.line;
+    const scriptTs = Array.isArray(ev.options) ? ev.options.find((o) => o.kind === 'TS') : undefined;
+    const sentTs = pieces.length ? optTs(pieces[pieces.length - 1].options) : undefined;
+    if (scriptTs?.kind === 'TS' && sentTs) this.tsVals.record(scriptTs.val, sentTs.val);
     if ((ev.time.rangeEnd || ev.time.start.kind === 'any') && pieces.length) this.actualNs = pieces[pieces.length - 1].timeNs;
     this.res.outbound.push({
       line: ev.line,
@@ -276,11 +281,13 @@ class Runner {
       ack: ev.ack !== undefined ? toModel(this.map, 'local', ev.ack) : 0,
       win: ev.win ?? 0,
       len: ev.seq.len,
-      // SACK blocks number our bytes like the ack field does.
+      // SACK blocks number our bytes like the ack field does; an echoed timestamp names one we sent.
       options: (Array.isArray(ev.options) ? ev.options : []).map((o) =>
         o.kind === 'sack'
           ? { ...o, blocks: o.blocks.map(([l, r]): [number, number] => [toModel(this.map, 'local', l), toModel(this.map, 'local', r)]) }
-          : o,
+          : o.kind === 'TS' && o.ecr && flags & TCPHDR_ACK
+            ? { ...o, ecr: this.tsVals.toModel(o.ecr) }
+            : o,
       ),
     };
     if (ev.win === undefined) this.unsupported('inbound packet without a window', ev.line);

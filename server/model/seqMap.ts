@@ -34,3 +34,26 @@ export function packetToScript(
   const syn = (p.flags & 0x02) !== 0;
   return { seq: syn ? p.seq : toScript(map, 'remote', p.seq), ack: toScript(map, 'local', p.ack) };
 }
+
+/**
+ * packetdrill's TS option mapping (run_packet.c): the script's outbound `TS val` numbers stand
+ * for whatever clock the sender runs, so each one compared is remembered with the value actually
+ * sent, and an inbound `ecr` names one of them. An ecr that names none is taken at the first
+ * pair's offset (packetdrill's --tcp_ts_ecr_scaled). Undo compares the echoed value with its own
+ * send times, so the model must see its own clock there.
+ */
+export class TsValMap {
+  private readonly exact = new Map<number, number>();
+  private first?: { script: number; model: number };
+
+  record(script: number, model: number): void {
+    this.exact.set(script, model);
+    this.first ??= { script, model };
+  }
+
+  toModel(ecr: number): number {
+    const v = this.exact.get(ecr);
+    if (v !== undefined) return v;
+    return this.first ? ecr - this.first.script + this.first.model : ecr;
+  }
+}

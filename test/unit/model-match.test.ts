@@ -12,6 +12,7 @@ import { comparePacket, describePredicted } from '../../server/model/match';
 import { parseScript } from '../../server/model/packetdrill/parse';
 import type { PacketEvent } from '../../server/model/packetdrill/ast';
 import { runScript } from '../../server/model/runner';
+import { TsValMap } from '../../server/model/seqMap';
 import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_PSH } from '../../server/model/tcp/constants';
 import type { WirePacket } from '../../server/model/tcp/types';
 
@@ -82,4 +83,14 @@ test('timing tolerance: 12.5 % of the time since the previous event, at least 4 
   assert.equal(late.totals.matched, late.totals.outbound - 1);
   // Past the window the packet is not there yet when packetdrill would give up waiting.
   assert.deepEqual(late.outbound[late.outbound.length - 1].diffs, ['the model sends nothing here']);
+});
+
+test("an inbound TS ecr names the value the model sent for the script's TS val (run_packet.c's mapping)", () => {
+  const ts = new TsValMap();
+  assert.equal(ts.toModel(700), 700, 'nothing sent yet: taken as written');
+  ts.record(100, 1);
+  ts.record(300, 212);
+  assert.equal(ts.toModel(300), 212, 'an exact outbound value');
+  assert.equal(ts.toModel(100), 1);
+  assert.equal(ts.toModel(250), 151, 'no exact value: the first pair offset');
 });

@@ -13,13 +13,14 @@ import {
   tcp_fastretrans_alert,
   tcp_sacktag_write_queue,
   tcp_xmit_retransmit_queue,
+  tcp_process_tlp_ack,
 } from './recovery';
 import { tcp_remove_reno_sacks } from './reno';
 import { tcp_ack_update_rtt, tcp_update_pacing_rate } from './rtt';
 import { packetsOut, tcpWndEnd, tcp_current_mss, tcp_sync_mss } from './sock';
 import { armReoTimer, inet_csk_clear_xmit_timer, tcp_rearm_rto, tcp_reset_probe_timer, tcp_set_xmit_timer } from './timers';
 import { skbLen, TcpSock, truesizeFor } from './types';
-import { Segment } from './segment';
+import { optTs, Segment } from './segment';
 
 /** tcp_clean_rtx_queue: drop what the ACK covers (trimming a partly acked TSO skb); returns the
  * segments newly acked (and newly delivered: not SACKed before) and takes the RTT sample, never
@@ -82,6 +83,37 @@ function sackBlocks(seg: Segment): Array<[number, number]> {
   return out;
 }
 
+const NO_DSACK = { segs: 0, tlp: false };
+
+/** tcp_check_dsack and tcp_dsack_seen: the first SACK block is a D-SACK when it lies below the
+ * ACK or inside the second block. It counts (segs > 0) unless dubious: longer than the largest
+ * window, or more duplicates reported over the connection than were ever retransmitted. One that
+ * ends where a loss probe did says the probe was not needed (tlp). A D-SACK of data already
+ * acked before this ACK counts toward undo here; the rest is counted by the SACK tagging. */
+function tcp_check_dsack(
+  h: Host,
+  sk: TcpSock,
+  blocks: Array<[number, number]>,
+  ack: number,
+  priorUna: number,
+): { segs: number; tlp: boolean } {
+  const [start, end] = blocks[0];
+  if (!(start < ack || (blocks.length > 1 && end <= blocks[1][1] && start >= blocks[1][0]))) return NO_DSACK;
+  if (start >= end || end - start > sk.maxWindow) return NO_DSACK;
+  const mss = sk.mssCache;
+  const segs = end - start > mss ? Math.ceil((end - start) / mss) : 1;
+  const tlp = end - start <= mss && sk.tlpHighSeq === end;
+  const r = sk.recovery;
+  r.dsackDups += segs;
+  if (r.dsackDups > r.totalRetrans) {
+    h.trace.step('tcp_check_dsack', sk.id, `D-SACK ${start}:${end} ignored: more duplicates reported than were retransmitted`);
+    return NO_DSACK;
+  }
+  if (r.undoMarker && r.undoRetrans > 0 && end <= priorUna && end > r.undoMarker) r.undoRetrans = Math.max(0, r.undoRetrans - segs);
+  h.trace.step('tcp_check_dsack', sk.id, `D-SACK ${start}:${end}: the peer got ${segs} segment(s) twice`, { segs });
+  return { segs, tlp };
+}
+
 /** tcp_ack: window update, SACK scoreboard, snd_una, RTT, loss recovery, congestion control,
  * pacing rate, timers, and the retransmissions recovery asks for (tcp_xmit_recovery). */
 export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
@@ -101,13 +133,16 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
   const priorWnd = sk.sndWnd;
   const blocks = sackBlocks(seg);
   if (blocks.length && !sk.sackOk) h.flagUnsupported('SACK blocks on a connection without SACK');
-  if (blocks.some(([l, r]) => l < ack || r <= l)) h.flagUnsupported('D-SACK or a SACK block below the ACK (undo is not modelled)');
+  const ts = optTs(seg.options);
+  sk.rcvTsecr = ts && sk.tstampOk ? ts.ecr : 0;
   tcp_ack_update_window(h, sk, seg);
-  const sack = sk.sackOk && blocks.length ? tcp_sacktag_write_queue(h, sk, blocks) : { sacked: 0, orig: false };
+  const dsack = sk.sackOk && blocks.length ? tcp_check_dsack(h, sk, blocks, ack, priorUna) : NO_DSACK;
+  const sack = sk.sackOk && blocks.length ? tcp_sacktag_write_queue(h, sk, blocks, dsack.segs > 0, ack) : { sacked: 0, orig: false };
   sk.sndUna = ack;
   const res = tcp_clean_rtx_queue(h, sk, ack);
   const notDup = seg.len > 0 || sk.sndWnd !== priorWnd || ack > priorUna;
-  const dupack = !notDup && priorPackets > 0 && !(seg.flags & TCPHDR_FIN);
+  // FLAG_DSACKING_ACK: an ACK that reports a duplicate is not a duplicate ACK itself.
+  const dupack = !notDup && !dsack.segs && priorPackets > 0 && !(seg.flags & TCPHDR_FIN);
   const flags: AckFlags = {
     sndUnaAdvanced: ack > priorUna,
     dataAcked: res.dataAcked,
@@ -116,16 +151,18 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
     notDup,
     // Without SACK, tcp_remove_reno_sacks: segments already counted by duplicate ACKs are not
     // delivered again.
-    delivered: sk.sackOk ? res.delivered + sack.sacked : tcp_remove_reno_sacks(sk, res.acked),
+    // A spurious retransmission that was D-SACKed was delivered too (tcp_dsack_seen).
+    delivered: sk.sackOk ? res.delivered + sack.sacked + dsack.segs : tcp_remove_reno_sacks(sk, res.acked),
   };
   if (ack > priorUna) {
     sk.recovery.retransmits = 0;
-    if (!sk.rtxQueue.some((skb) => skb.everRetrans)) sk.recovery.retransStampNs = undefined;
-    if (sk.tlpHighSeq !== undefined && ack >= sk.tlpHighSeq) sk.tlpHighSeq = undefined; // tcp_process_tlp_ack
+    // The kernel clears retrans_stamp on the next dubious ACK in Open (tcp_fastretrans_alert).
+    if (sk.caState === 'Open' && !sk.rtxQueue.some((skb) => skb.everRetrans)) sk.recovery.retransStampNs = undefined;
   }
+  tcp_process_tlp_ack(h, sk, ack, flags, dsack.tlp);
   let setXmitTimer = ack > priorUna;
   let recovery: { rexmit: 'none' | 'new' | 'lost'; lost: number } = { rexmit: 'none', lost: 0 };
-  if (dupack || flags.dataSacked || sk.caState !== 'Open') {
+  if (dupack || flags.dataSacked || dsack.segs || sk.caState !== 'Open') {
     recovery = tcp_fastretrans_alert(h, sk, flags, dupack, (ms) => {
       armReoTimer(h, sk, ms);
       setXmitTimer = false;
@@ -158,8 +195,10 @@ function tcp_old_ack(h: Host, sk: TcpSock, seg: Segment): void {
     h.trace.step('tcp_ack', sk.id, `old ACK ${seg.ack} < snd_una ${sk.sndUna}: ignored`);
     return;
   }
-  if (blocks.some(([l, r]) => l < sk.sndUna || r <= l)) h.flagUnsupported('D-SACK on an old ACK (undo is not modelled)');
-  const sack = tcp_sacktag_write_queue(h, sk, blocks);
+  const ts = optTs(seg.options);
+  sk.rcvTsecr = ts && sk.tstampOk ? ts.ecr : 0;
+  const dsack = tcp_check_dsack(h, sk, blocks, seg.ack, sk.sndUna);
+  const sack = tcp_sacktag_write_queue(h, sk, blocks, dsack.segs > 0, sk.sndUna);
   h.trace.step('tcp_ack', sk.id, `old ACK ${seg.ack} < snd_una ${sk.sndUna}: only its SACK blocks count`);
   const flags: AckFlags = {
     sndUnaAdvanced: false,
@@ -167,7 +206,7 @@ function tcp_old_ack(h: Host, sk: TcpSock, seg: Segment): void {
     dataSacked: sack.sacked > 0,
     origSackAcked: sack.orig,
     notDup: false,
-    delivered: sack.sacked,
+    delivered: sack.sacked + dsack.segs,
   };
   const recovery = tcp_fastretrans_alert(h, sk, flags, false, (ms) => armReoTimer(h, sk, ms));
   tcp_xmit_recovery(h, sk, recovery.rexmit);

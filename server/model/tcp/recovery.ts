@@ -1,8 +1,8 @@
 // Loss recovery: the SACK scoreboard (tcp_sacktag_write_queue), RACK loss detection
 // (net/ipv4/tcp_recovery.c) or NewReno's without SACK (reno.ts), fast recovery with PRR (tcp_fastretrans_alert, tcp_cwnd_reduction),
 // the retransmission timeout with F-RTO (tcp_retransmit_timer, tcp_enter_loss, tcp_process_loss)
-// and retransmitting (tcp_retransmit_skb, tcp_xmit_retransmit_queue). Undo through DSACK or
-// timestamps is not modelled: without them the kernel does not undo either.
+// and retransmitting (tcp_retransmit_skb, tcp_xmit_retransmit_queue). Undoing a reduction that
+// was not needed is in undo.ts.
 
 import { TCPHDR_FIN, TCPHDR_PSH, TCP_INFINITE_SSTHRESH, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, TCP_TIMEOUT_INIT_MS } from './constants';
 import { icsk_ca_ops, tcp_cong_avoid, tcp_current_ssthresh } from './cong';
@@ -13,6 +13,14 @@ import { packetsOut, scoreboard, tcpWndEnd, tcp_current_mss, tcp_packets_in_flig
 import { tcp_add_reno_sack, tcp_newreno_mark_lost, tcp_reset_reno_sack } from './reno';
 import { tcp_transmit_skb } from './transmit';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
+import {
+  tcp_count_undo_retrans,
+  tcp_init_undo,
+  tcp_try_undo_dsack,
+  tcp_try_undo_loss,
+  tcp_try_undo_partial,
+  tcp_try_undo_recovery,
+} from './undo';
 
 /** net.ipv4.tcp_retries2's default. */
 const TCP_RETRIES2 = 15;
@@ -40,7 +48,7 @@ export function tcp_in_cwnd_reduction(sk: TcpSock): boolean {
 }
 
 /** tcp_set_ca_state: tell the congestion module, then switch. */
-function setCaState(h: Host, sk: TcpSock, state: TcpSock['caState'], why: string): void {
+export function setCaState(h: Host, sk: TcpSock, state: TcpSock['caState'], why: string): void {
   // The module hears every call, also a repeated Loss (each RTO restarts CUBIC).
   icsk_ca_ops(sk).set_state?.(h, sk, state);
   if (sk.caState === state) return;
@@ -90,7 +98,7 @@ function tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number, why: s
   skb.retrans = true;
   skb.everRetrans = true;
   sk.recovery.retransStampNs ??= skb.sentNs;
-  sk.recovery.undoRetrans += skb.pcount;
+  tcp_count_undo_retrans(sk, skb.pcount);
   h.trace.step('tcp_retransmit_skb', sk.id, `${why}: resend ${skb.seq}:${skb.endSeq} (${skb.pcount} segs)`, {
     seq: skb.seq,
     len: skbLen(skb),
@@ -159,12 +167,34 @@ function sentAfter(t1: number, seq1: number, t2: number, seq2: number): boolean 
 }
 
 /** tcp_sacktag_write_queue: mark the skbs each SACK block covers, splitting a TSO skb at an MSS
- * boundary when a block covers part of it (tcp_match_skb_to_sack). Returns packets newly SACKed
- * and whether one of them had never been retransmitted. */
-export function tcp_sacktag_write_queue(h: Host, sk: TcpSock, blocks: Array<[number, number]>): { sacked: number; orig: boolean } {
+ * boundary when a block covers part of it (tcp_match_skb_to_sack). A first block that is a
+ * D-SACK (`dsack`, see tcp_check_dsack) counts the retransmitted skbs it covers as not needed
+ * (undo_retrans) and marks only what lies above `ack`. Returns packets newly SACKed and whether
+ * one of them had never been retransmitted. */
+export function tcp_sacktag_write_queue(
+  h: Host,
+  sk: TcpSock,
+  blocks: Array<[number, number]>,
+  dsack = false,
+  ack = sk.sndUna,
+): { sacked: number; orig: boolean } {
   let sacked = 0;
   let orig = false;
-  for (const [start, end] of blocks) {
+  const r = sk.recovery;
+  for (const [i, block] of blocks.entries()) {
+    let start = block[0];
+    const end = block[1];
+    if (dsack && i === 0) {
+      for (const skb of sk.rtxQueue) {
+        if (skb.seq < start || skb.endSeq > end || !skb.everRetrans) continue;
+        if (r.undoMarker && r.undoRetrans > 0 && skb.endSeq > r.undoMarker) r.undoRetrans = Math.max(0, r.undoRetrans - skb.pcount);
+      }
+      start = Math.max(start, ack);
+    } else if (start < ack || end <= start || end > sk.sndNxt) {
+      // tcp_is_sackblock_valid: reversed, beyond snd_nxt, or below snd_una without being a D-SACK.
+      h.trace.step('tcp_sacktag_write_queue', sk.id, `SACK block ${start}:${end} is not valid: ignored`);
+      continue;
+    }
     if (end <= sk.sndUna || start >= sk.sndNxt || end <= start) continue;
     for (let k = 0; k < sk.rtxQueue.length; k++) {
       const skb = sk.rtxQueue[k];
@@ -280,7 +310,7 @@ function tcp_rack_mark_lost(h: Host, sk: TcpSock, armReo: (ms: number) => void):
 
 // ---------------------------------------------------------------- entering and leaving recovery
 
-function tcp_init_cwnd_reduction(sk: TcpSock): void {
+export function tcp_init_cwnd_reduction(sk: TcpSock): void {
   const r = sk.recovery;
   r.highSeq = sk.sndNxt;
   sk.tlpHighSeq = undefined;
@@ -291,13 +321,10 @@ function tcp_init_cwnd_reduction(sk: TcpSock): void {
   sk.ssthresh = icsk_ca_ops(sk).ssthresh(sk);
 }
 
-function tcp_init_undo(sk: TcpSock): void {
-  sk.recovery.undoMarker = sk.sndUna || 1;
-  sk.recovery.undoRetrans = 0;
-}
-
-/** tcp_enter_recovery: fast recovery, ssthresh from the congestion control, PRR from here. */
+/** tcp_enter_recovery: fast recovery, ssthresh from the congestion control, PRR from here. The
+ * clock for undo and ETIMEDOUT starts with this recovery's first retransmission. */
 function tcp_enter_recovery(h: Host, sk: TcpSock): void {
+  if (!tcp_any_retrans_done(sk)) sk.recovery.retransStampNs = undefined;
   sk.recovery.priorSsthresh = 0;
   tcp_init_undo(sk);
   if (!tcp_in_cwnd_reduction(sk)) {
@@ -307,37 +334,53 @@ function tcp_enter_recovery(h: Host, sk: TcpSock): void {
   setCaState(h, sk, 'Recovery', `lost segments detected; ssthresh ${sk.ssthresh}, PRR reduces cwnd ${sk.cwnd} toward it`);
 }
 
-/** tcp_end_cwnd_reduction: leaving Recovery/CWR sets cwnd to ssthresh. */
-function tcp_end_cwnd_reduction(h: Host, sk: TcpSock): void {
-  if (sk.ssthresh < TCP_INFINITE_SSTHRESH && tcp_in_cwnd_reduction(sk)) {
+/** tcp_end_cwnd_reduction: leaving CWR, or Recovery unless it was undone (undo_marker cleared),
+ * sets cwnd to ssthresh. */
+export function tcp_end_cwnd_reduction(h: Host, sk: TcpSock): void {
+  if (sk.ssthresh < TCP_INFINITE_SSTHRESH && (sk.caState === 'CWR' || sk.recovery.undoMarker)) {
     sk.cwnd = sk.ssthresh;
     sk.sndCwndStamp = h.jiffies();
   }
 }
 
-/** tcp_undo_cwnd_reduction: the loss was not real: restore cwnd and ssthresh. */
-function tcp_undo_cwnd_reduction(h: Host, sk: TcpSock, unmarkLoss: boolean): void {
-  const r = sk.recovery;
-  if (unmarkLoss) for (const skb of sk.rtxQueue) skb.lost = false;
-  if (r.priorSsthresh) {
-    sk.cwnd = Math.max(sk.cwnd, r.priorCwnd); // tcp_reno_undo_cwnd, which CUBIC uses too
-    if (r.priorSsthresh > sk.ssthresh) sk.ssthresh = r.priorSsthresh;
-  }
-  sk.sndCwndStamp = h.jiffies();
-  r.undoMarker = 0;
-  r.rack.advanced = true;
+/** tcp_any_retrans_done: retransmissions out, or the head of the retransmit queue was ever
+ * retransmitted. */
+function tcp_any_retrans_done(sk: TcpSock): boolean {
+  return scoreboard(sk).retrans > 0 || !!sk.rtxQueue[0]?.everRetrans;
 }
 
-/** tcp_try_keep_open: outside recovery, Disorder while anything is SACKed, lost or resent. */
-function tcp_try_keep_open(h: Host, sk: TcpSock): void {
+/** tcp_try_keep_open: outside recovery, Disorder while anything is SACKed, lost or resent. Once
+ * a recovery's retransmissions are all acknowledged it is Open again. */
+export function tcp_try_keep_open(h: Host, sk: TcpSock): void {
   const c = scoreboard(sk);
-  // tcp_left_out || tcp_any_retrans_done: retrans_out, or the head of the retransmit queue was
-  // ever retransmitted. Once a recovery's retransmissions are all acknowledged it is Open again.
-  const anyRetransDone = c.retrans > 0 || !!sk.rtxQueue[0]?.everRetrans;
-  const state = c.sacked || c.lost || anyRetransDone ? 'Disorder' : 'Open';
-  if (sk.caState !== 'CWR' && sk.caState !== state) {
+  const state = c.sacked || c.lost || tcp_any_retrans_done(sk) ? 'Disorder' : 'Open';
+  if (sk.caState !== state) {
     setCaState(h, sk, state, state === 'Disorder' ? 'SACKed or lost segments, not yet a loss' : 'scoreboard clean');
     sk.recovery.highSeq = sk.sndNxt;
+  }
+}
+
+/** tcp_try_to_open: no loss to recover; the undo clock stops, CWR is kept. */
+function tcp_try_to_open(h: Host, sk: TcpSock): void {
+  if (!tcp_any_retrans_done(sk)) sk.recovery.retransStampNs = undefined;
+  if (sk.caState !== 'CWR') tcp_try_keep_open(h, sk);
+}
+
+/** tcp_process_tlp_ack: the ACK covers what a loss probe was sent for. A probe that resent old
+ * data, and whose ACK goes beyond it without a D-SACK of the probe, repaired a real loss: cwnd
+ * is reduced once (CWR, ended at once). A D-SACK of the probe or a pure duplicate ACK says the
+ * original got through too. */
+export function tcp_process_tlp_ack(h: Host, sk: TcpSock, ack: number, f: AckFlags, dsackTlp: boolean): void {
+  if (sk.tlpHighSeq === undefined || ack < sk.tlpHighSeq) return;
+  if (!sk.tlpRetrans || dsackTlp) {
+    sk.tlpHighSeq = undefined;
+  } else if (ack > sk.tlpHighSeq) {
+    tcp_init_cwnd_reduction(sk);
+    setCaState(h, sk, 'CWR', `the loss probe repaired a loss (ACK ${ack} beyond it): ssthresh ${sk.ssthresh}`);
+    tcp_end_cwnd_reduction(h, sk);
+    tcp_try_keep_open(h, sk);
+  } else if (!f.sndUnaAdvanced && !f.notDup && !f.dataSacked) {
+    sk.tlpHighSeq = undefined;
   }
 }
 
@@ -482,6 +525,7 @@ export function tcp_loss_probe_retransmit(h: Host, sk: TcpSock): boolean {
     return false;
   }
   sk.tlpHighSeq = sk.sndNxt;
+  sk.tlpRetrans = true;
   h.trace.step('tcp_send_loss_probe', sk.id, `tail loss probe: resend the last segment ${skb.seq}:${skb.endSeq}`, {
     seq: skb.seq,
     len: skbLen(skb),
@@ -491,19 +535,16 @@ export function tcp_loss_probe_retransmit(h: Host, sk: TcpSock): boolean {
 
 // ---------------------------------------------------------------- on each ACK
 
-/** tcp_process_loss: an ACK in Loss state. F-RTO sends new data on the first ACK that advances
- * snd_una; (s)acked original data says the timeout was spurious and undoes it. Returns what to
- * send: 'new' data, the 'lost' skbs, or nothing. */
+/** tcp_process_loss: an ACK in Loss state. An ACK that advances snd_una and shows the RTO was
+ * spurious (tcp_may_undo) undoes it; F-RTO sends new data on the first ACK that advances
+ * snd_una, and (s)acked original data undoes the RTO. Returns what to send: 'new' data, the
+ * 'lost' skbs, or nothing. */
 function tcp_process_loss(h: Host, sk: TcpSock, f: AckFlags, dupack: boolean): 'none' | 'new' | 'lost' {
   const r = sk.recovery;
   const recovered = sk.sndUna >= r.highSeq;
+  if (f.sndUnaAdvanced && tcp_try_undo_loss(h, sk, false)) return 'none';
   if (r.frto) {
-    if (f.origSackAcked) {
-      tcp_undo_cwnd_reduction(h, sk, true);
-      r.retransmits = 0;
-      setCaState(h, sk, 'Open', 'F-RTO: never-retransmitted data was acked, the timeout was spurious (undo)');
-      return 'none';
-    }
+    if (f.origSackAcked && tcp_try_undo_loss(h, sk, true)) return 'none';
     if (sk.sndNxt > r.highSeq) {
       if (f.dataSacked || dupack) r.frto = false;
     } else if (f.sndUnaAdvanced && !recovered) {
@@ -517,7 +558,7 @@ function tcp_process_loss(h: Host, sk: TcpSock, f: AckFlags, dupack: boolean): '
     }
   }
   if (recovered) {
-    setCaState(h, sk, 'Open', 'everything sent before the RTO is acked');
+    tcp_try_undo_recovery(h, sk);
     return 'none';
   }
   if (!sk.sackOk) {
@@ -538,28 +579,30 @@ export function tcp_fastretrans_alert(
   const r = sk.recovery;
   let lost = 0;
   // D. Leave Recovery/CWR once high_seq is acked.
-  if (sk.caState !== 'Open' && sk.sndUna >= r.highSeq) {
+  if (sk.caState === 'Open') {
+    r.retransStampNs = undefined;
+  } else if (sk.sndUna >= r.highSeq) {
     if (sk.caState === 'CWR' && sk.sndUna !== r.highSeq) {
       tcp_end_cwnd_reduction(h, sk);
       setCaState(h, sk, 'Open', 'CWR done');
     } else if (sk.caState === 'Recovery') {
-      if (!sk.sackOk) {
-        tcp_reset_reno_sack(sk);
-        // tcp_is_non_sack_preventing_reopen: without SACK, hold Recovery until something above
-        // high_seq is acked (RFC 2582), or a stale duplicate could start a false fast retransmit.
-        if (sk.sndUna === r.highSeq) {
-          h.trace.step('tcp_try_undo_recovery', sk.id, `no SACK: stay in Recovery until an ACK above high_seq ${r.highSeq}`);
-          return { rexmit: 'none', lost };
-        }
-      }
+      if (!sk.sackOk) tcp_reset_reno_sack(sk);
+      if (tcp_try_undo_recovery(h, sk)) return { rexmit: 'none', lost };
       tcp_end_cwnd_reduction(h, sk);
-      setCaState(h, sk, 'Open', `recovery done (snd_una ${sk.sndUna} ≥ high_seq ${r.highSeq}): cwnd = ssthresh ${sk.ssthresh}`);
+      h.trace.step('tcp_end_cwnd_reduction', sk.id, `recovery done: cwnd ${sk.cwnd}, ssthresh ${sk.ssthresh}`);
     }
   }
   // E. Process the state.
   if (sk.caState === 'Recovery') {
-    if (!sk.sackOk && !f.sndUnaAdvanced) f.delivered += tcp_add_reno_sack(h, sk, dupack ? 1 : 0);
+    if (!f.sndUnaAdvanced) {
+      if (!sk.sackOk) f.delivered += tcp_add_reno_sack(h, sk, dupack ? 1 : 0);
+    } else if (tcp_try_undo_partial(h, sk)) return { rexmit: 'none', lost };
+    if (tcp_try_undo_dsack(h, sk)) tcp_try_to_open(h, sk);
     lost = tcp_identify_packet_loss(h, sk, f, armReo);
+    if ((sk.caState as TcpSock['caState']) !== 'Recovery') {
+      if (!scoreboard(sk).lost) return { rexmit: 'none', lost };
+      tcp_enter_recovery(h, sk);
+    }
     return { rexmit: 'lost', lost };
   }
   if (sk.caState === 'Loss') {
@@ -572,9 +615,10 @@ export function tcp_fastretrans_alert(
     if (f.sndUnaAdvanced) tcp_reset_reno_sack(sk);
     f.delivered += tcp_add_reno_sack(h, sk, dupack ? 1 : 0);
   }
+  tcp_try_undo_dsack(h, sk);
   lost = tcp_identify_packet_loss(h, sk, f, armReo);
   if (!scoreboard(sk).lost) {
-    tcp_try_keep_open(h, sk);
+    tcp_try_to_open(h, sk);
     return { rexmit: 'none', lost };
   }
   tcp_enter_recovery(h, sk);

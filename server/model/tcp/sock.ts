@@ -93,6 +93,7 @@ export function createSock(h: Host, fd: number): TcpSock {
       frto: false,
       retransmits: 0,
       totalRetrans: 0,
+      dsackDups: 0,
       rack: { mstampNs: 0, endSeq: 0, rttUs: 0, advanced: false, rttSentNs: 0, rttEndSeq: 0 },
     },
     srttUs: 0,

@@ -96,6 +96,7 @@ function tcp_send_loss_probe(h: Host, sk: TcpSock, timeoutUs: number): void {
     tcp_write_xmit(h, sk, mss, TCP_NAGLE_OFF, 2);
     if (packetsOut(sk) > before) {
       sk.tlpHighSeq = sk.sndNxt;
+      sk.tlpRetrans = false;
       tcp_rearm_rto(h, sk);
     } else rearmFromHead(h, sk);
     return;

@@ -37,8 +37,14 @@ function tcp_select_window(sk: TcpSock, syn: boolean): number {
   return Math.min(Math.ceil(sk.rcvWnd / 2 ** sk.rcvWscale), 65535);
 }
 
+/** tcp_ns_to_ts: a time on the TS option's clock (ms; +1 keeps it non-zero at t=0, the model's
+ * tsoffset). Undo compares the peer's echo with a send time on this clock. */
+export function tcp_ns_to_ts(ns: number): number {
+  return Math.floor(ns / 1e6) + 1;
+}
+
 function tsVal(h: Host): number {
-  return Math.floor(h.nowNs / 1e6) + 1; // tcp_time_stamp_ts in ms; +1 keeps it non-zero at t=0
+  return tcp_ns_to_ts(h.nowNs); // tcp_time_stamp_ts
 }
 
 /** tcp_established_options' SACK part, written as tcp_options_write does: NOP NOP SACK with the

@@ -150,6 +150,8 @@ export interface RecoveryState {
   retransmits: number;
   /** tp->total_retrans: segments retransmitted over the connection's life (__tcp_retransmit_skb). */
   totalRetrans: number;
+  /** tp->dsack_dups: segments the peer reported by D-SACK; more than total_retrans = not ours. */
+  dsackDups: number;
   /** tp->retrans_stamp: when the oldest unacknowledged retransmission went out, ns. */
   retransStampNs?: number;
   /** tp->rack: the send time, end and RTT of the most recently sent skb that was (s)acked;
@@ -292,6 +294,10 @@ export interface TcpSock {
   lrcvtime: number;
   /** tp->tlp_high_seq: snd_nxt when a tail loss probe went out (one at a time). */
   tlpHighSeq?: number;
+  /** tp->tlp_retrans: the probe resent old data (not new): its ACK may show a loss it repaired. */
+  tlpRetrans?: boolean;
+  /** rx_opt.rcv_tsecr of the segment being processed, 0 when it had no timestamp (saw_tstamp). */
+  rcvTsecr?: number;
   /** icsk_ack.pending & ICSK_ACK_NOW: the next ACK check must send at once. */
   ackNow: boolean;
   /** icsk_ack.pending & ICSK_ACK_PUSHED (1) / ICSK_ACK_PUSHED2 (2): small pushed segments were
