@@ -53,6 +53,7 @@ function whyNotLive(pd: string | undefined): string | false {
 }
 
 const PD = packetdrillPath();
+const INJECTED_LATE = /timing error: expected inbound packet/;
 
 test('live-checked scripts: the running kernel still passes them (packetdrill)', { skip: whyNotLive(PD) }, () => {
   const names = fs
@@ -61,13 +62,17 @@ test('live-checked scripts: the running kernel still passes them (packetdrill)',
     .sort();
   const failed: string[] = [];
   for (const name of names) {
-    // Timing on a loaded machine can miss packetdrill's tolerance once; a second run decides.
+    // Timing on a loaded machine can miss packetdrill's tolerance once; a second run decides. An
+    // inbound packet injected late is packetdrill's own scheduling, not the kernel's doing (seen at
+    // load 5 on 2 cores, four scripts 17-86 ms late twice in a row): such a run gets up to five tries.
     let out = '';
-    const ok = [1, 2].some(() => {
+    let ok = false;
+    for (let run = 1; !ok && run <= 5; run++) {
+      if (run > 2 && !INJECTED_LATE.test(out)) break;
       const r = spawnSync('unshare', ['-n', PD as string, name], { cwd: LIVE, encoding: 'utf8', timeout: 60_000 });
       out = `${r.stdout}${r.stderr}`;
-      return r.status === 0;
-    });
+      ok = r.status === 0;
+    }
     if (!ok)
       failed.push(
         `${name}: ${out
