@@ -21,15 +21,28 @@ import { packetsOut, tcpWndEnd, tcp_current_mss, tcp_sync_mss } from './sock';
 import { armReoTimer, inet_csk_clear_xmit_timer, tcp_rearm_rto, tcp_reset_probe_timer, tcp_set_xmit_timer } from './timers';
 import { skbLen, TcpSock, truesizeFor } from './types';
 import { optTs, Segment } from './segment';
+import { tcp_ns_to_ts } from './transmit';
 
 /** tcp_clean_rtx_queue: drop what the ACK covers (trimming a partly acked TSO skb); returns the
  * segments newly acked (and newly delivered: not SACKed before) and takes the RTT sample, never
- * from a retransmitted skb (Karn). */
+ * from a retransmitted skb (Karn): from the cumulatively acked skbs, else from those this ACK
+ * SACKed (`sackt`: send times of the first and last never-retransmitted one), else from the
+ * echoed timestamp (tcp_ack_update_rtt). */
 export function tcp_clean_rtx_queue(
   h: Host,
   sk: TcpSock,
   ack: number,
-): { acked: number; delivered: number; dataAcked: boolean; origAcked: boolean; firstTx?: number; lastTx?: number } {
+  sackt?: { first: number; last: number },
+): {
+  acked: number;
+  delivered: number;
+  dataAcked: boolean;
+  origAcked: boolean;
+  firstTx?: number;
+  lastTx?: number;
+  /** FLAG_SET_XMIT_TIMER without new data acked: a SACK's RTT sample older than the head's last send. */
+  rearm: boolean;
+} {
   let acked = 0;
   let delivered = 0;
   let dataAcked = false;
@@ -67,13 +80,28 @@ export function tcp_clean_rtx_queue(
     // SACKed skbs advanced RACK when they were SACKed.
     if (!skb.sackedAcked) rackAcked(sk, skb, h.nowNs);
   }
+  let seqRtt = -1;
+  let caRtt = -1;
   if (firstTx !== undefined && lastTx !== undefined && !retransAcked) {
-    const seqRtt = (h.nowNs - firstTx) / 1000;
-    const caRtt = (h.nowNs - lastTx) / 1000;
-    tcp_ack_update_rtt(h, sk, Math.floor(seqRtt), Math.floor(caRtt));
-    icsk_ca_ops(sk).pkts_acked?.(h, sk, Math.floor(caRtt));
+    seqRtt = Math.floor((h.nowNs - firstTx) / 1000);
+    caRtt = Math.floor((h.nowNs - lastTx) / 1000);
   }
-  return { acked, delivered, dataAcked, origAcked, firstTx, lastTx };
+  if (sackt) {
+    if (seqRtt < 0) seqRtt = Math.floor((h.nowNs - sackt.first) / 1000);
+    caRtt = Math.floor((h.nowNs - sackt.last) / 1000);
+  }
+  // RTTM: an echoed timestamp counts only on an ACK of new data (tcp_rtt_tsopt_us, at least 1 ms).
+  if (seqRtt < 0 && sk.rcvTsecr && dataAcked) seqRtt = caRtt = Math.max(1, tcp_ns_to_ts(h.nowNs) - sk.rcvTsecr) * 1000;
+  if (seqRtt >= 0) {
+    tcp_ack_update_rtt(h, sk, seqRtt, caRtt);
+    icsk_ca_ops(sk).pkts_acked?.(h, sk, caRtt);
+  }
+  // The RTO is re-armed for a SACK's RTT sample only when it was measured from data sent before
+  // the head was last (re)sent; otherwise the timeout could keep moving out during recovery.
+  const head = sk.rtxQueue[0];
+  const sackRtt = sackt ? Math.floor((h.nowNs - sackt.first) / 1000) : -1;
+  const rearm = !dataAcked && !!head && sackRtt >= 0 && sackRtt > (h.nowNs - (head.sentNs ?? 0)) / 1000;
+  return { acked, delivered, dataAcked, origAcked, firstTx, lastTx, rearm };
 }
 
 /** SACK blocks of an ACK, in the model's sequence numbers. */
@@ -84,6 +112,7 @@ function sackBlocks(seg: Segment): Array<[number, number]> {
 }
 
 const NO_DSACK = { segs: 0, tlp: false };
+const NOTHING_SACKED: ReturnType<typeof tcp_sacktag_write_queue> = { sacked: 0, orig: false };
 
 /** tcp_check_dsack and tcp_dsack_seen: the first SACK block is a D-SACK when it lies below the
  * ACK or inside the second block. It counts (segs > 0) unless dubious: longer than the largest
@@ -137,9 +166,9 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
   sk.rcvTsecr = ts && sk.tstampOk ? ts.ecr : 0;
   tcp_ack_update_window(h, sk, seg);
   const dsack = sk.sackOk && blocks.length ? tcp_check_dsack(h, sk, blocks, ack, priorUna) : NO_DSACK;
-  const sack = sk.sackOk && blocks.length ? tcp_sacktag_write_queue(h, sk, blocks, dsack.segs > 0, ack) : { sacked: 0, orig: false };
+  const sack = sk.sackOk && blocks.length ? tcp_sacktag_write_queue(h, sk, blocks, dsack.segs > 0, ack) : NOTHING_SACKED;
   sk.sndUna = ack;
-  const res = tcp_clean_rtx_queue(h, sk, ack);
+  const res = tcp_clean_rtx_queue(h, sk, ack, sack.sackt);
   const notDup = seg.len > 0 || sk.sndWnd !== priorWnd || ack > priorUna;
   // FLAG_DSACKING_ACK: an ACK that reports a duplicate is not a duplicate ACK itself.
   const dupack = !notDup && !dsack.segs && priorPackets > 0 && !(seg.flags & TCPHDR_FIN);
@@ -160,7 +189,7 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
     if (sk.caState === 'Open' && !sk.rtxQueue.some((skb) => skb.everRetrans)) sk.recovery.retransStampNs = undefined;
   }
   tcp_process_tlp_ack(h, sk, ack, flags, dsack.tlp);
-  let setXmitTimer = ack > priorUna;
+  let setXmitTimer = ack > priorUna || res.rearm;
   let recovery: { rexmit: 'none' | 'new' | 'lost'; lost: number } = { rexmit: 'none', lost: 0 };
   if (dupack || flags.dataSacked || dsack.segs || sk.caState !== 'Open') {
     recovery = tcp_fastretrans_alert(h, sk, flags, dupack, (ms) => {

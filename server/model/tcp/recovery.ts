@@ -177,9 +177,10 @@ export function tcp_sacktag_write_queue(
   blocks: Array<[number, number]>,
   dsack = false,
   ack = sk.sndUna,
-): { sacked: number; orig: boolean } {
+): { sacked: number; orig: boolean; sackt?: { first: number; last: number } } {
   let sacked = 0;
   let orig = false;
+  let sackt: { first: number; last: number } | undefined;
   const r = sk.recovery;
   for (const [i, block] of blocks.entries()) {
     let start = block[0];
@@ -216,7 +217,12 @@ export function tcp_sacktag_write_queue(
       }
       // tcp_sacktag_one
       if (skb.retrans) skb.retrans = false;
-      else if (!skb.everRetrans) orig = true;
+      else if (!skb.everRetrans) {
+        orig = true;
+        // A never-retransmitted skb newly SACKed gives an RTT sample (first_sackt, last_sackt).
+        const sent = skb.sentNs ?? 0;
+        sackt = { first: sackt?.first ?? sent, last: sent };
+      }
       skb.lost = false;
       skb.sackedAcked = true;
       sacked += skb.pcount;
@@ -230,7 +236,7 @@ export function tcp_sacktag_write_queue(
       `SACK ${blocks.map(([a, b]) => `${a}:${b}`).join(' ')}: ${sacked} segments newly SACKed`,
       { sacked },
     );
-  return { sacked, orig };
+  return { sacked, orig, sackt };
 }
 
 /** tcp_rack_advance for cumulatively acked skbs (from tcp_clean_rtx_queue). */
