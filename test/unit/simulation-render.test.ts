@@ -109,8 +109,8 @@ test('Nagle on: Run fills the timeline, the second write is held until the ACK, 
   await page.waitForSelector('.sim-status:has-text("done")');
 
   assert.deepEqual(await dataRows(page), [
-    ['10.000', '→ out', 'P.', '1:101(100)', '1', '256'],
-    ['20.000', '→ out', 'P.', '101:201(100)', '1', '256'],
+    ['10.000', '→ out', 'P.', '1:101(100)', '1', '1050'],
+    ['20.000', '→ out', 'P.', '101:201(100)', '1', '1050'],
   ]);
   const all = await rows(page);
   const ackIdx = all.findIndex((r) => r[1] === '← in' && r[4] === '101');

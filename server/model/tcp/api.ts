@@ -2,6 +2,7 @@
 // accept(), write()/send*(), read()/recv*(), close(). Each returns what the kernel would return,
 // or `unsupported` with the reason when the model has no rule for it.
 
+import { __tcp_select_window, rmemAlloc, sock_set_rcvbuf, tcp_connect_init_window, tcp_eat_recv_skb, tcp_receive_window } from './rcvbuf';
 import {
   MSG_DONTWAIT,
   MSG_ERRQUEUE,
@@ -30,7 +31,7 @@ import { tcp_push_pending_frames } from './output';
 import { SendResult, tcp_push, tcp_send_fin, tcp_sendmsg_locked, tcp_xmit_size_goal } from './sendmsg';
 import { sk_stream_memory_free, sk_stream_write_space } from './sndbuf';
 import { createSock, findByFd, scoreboard, tcp_current_mss, tcp_sync_mss } from './sock';
-import { rcvWscaleFor, tcp_send_ack, tcp_send_active_reset, tcp_transmit_skb } from './transmit';
+import { tcp_send_ack, tcp_send_active_reset, tcp_transmit_skb } from './transmit';
 import { Skb, TcpSock, truesizeFor } from './types';
 
 /** `pending`: the call blocks; `retry` is asked again after each later event. */
@@ -64,7 +65,9 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
     case 'SO_REUSEADDR':
     case 'SO_MARK':
     case 'TCP_INQ':
+      return { ret: 0 };
     case 'SO_RCVBUF':
+      sock_set_rcvbuf(sk, n);
       return { ret: 0 };
     case 'TCP_NOTSENT_LOWAT':
       sk.notsentLowat = n;
@@ -189,8 +192,7 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
   sk.tstampOk = h.sysctl.tcp_timestamps !== 0;
   sk.sackOk = h.sysctl.tcp_sack !== 0;
   sk.wscaleOk = h.sysctl.tcp_window_scaling !== 0;
-  sk.rcvWscale = sk.wscaleOk ? rcvWscaleFor(h) : 0;
-  sk.rcvWnd = 65535;
+  tcp_connect_init_window(h, sk);
   sk.iss = 0;
   sk.cwnd = h.initCwnd;
   sk.state = 'SYN_SENT';
@@ -361,24 +363,36 @@ export function sys_recvmsg(h: Host, fd: number, len: number, flags: number): Ca
     return { pending: true, retry: () => sys_recvmsg(h, fd, len, flags) };
   }
   sk.readable -= n;
-  h.trace.step('tcp_recvmsg', sk.id, `read ${n} bytes (${sk.readable} left); receive-window updates after reads are not modelled`);
+  tcp_eat_recv_skb(sk, n);
+  h.trace.step('tcp_recvmsg', sk.id, `read ${n} bytes (${sk.readable} left, ${rmemAlloc(sk)} bytes of receive memory)`);
   tcp_cleanup_rbuf(h, sk, n);
   return { ret: n };
 }
 
 /** tcp_cleanup_rbuf: an ACK still owed goes out when the application reads if more than one
- * rcv_mss of data is unacknowledged, or if the read emptied the receive queue and small pushed
+ * rcv_mss of data is unacknowledged, or if the read emptied the receive memory and small pushed
  * segments are waiting for it (ICSK_ACK_PUSHED2, or ICSK_ACK_PUSHED outside interactive mode).
- * The window-update rule (a read that at least doubles the window) is not modelled. */
+ * Otherwise a read that lets the window at least double (from no more than half window_clamp)
+ * sends a window update. */
 function tcp_cleanup_rbuf(h: Host, sk: TcpSock, copied: number): void {
-  if (!sk.ackPending) return;
-  if (sk.rcvNxt - sk.rcvWup > sk.rcvMss) {
-    h.trace.step('tcp_cleanup_rbuf', sk.id, `read with ${sk.rcvNxt - sk.rcvWup} bytes unacknowledged (> rcv_mss ${sk.rcvMss}): ACK now`);
-    tcp_send_ack(h, sk);
-    return;
+  if (sk.ackPending) {
+    if (sk.rcvNxt - sk.rcvWup > sk.rcvMss) {
+      h.trace.step('tcp_cleanup_rbuf', sk.id, `read with ${sk.rcvNxt - sk.rcvWup} bytes unacknowledged (> rcv_mss ${sk.rcvMss}): ACK now`);
+      tcp_send_ack(h, sk);
+      return;
+    }
+    if (copied > 0 && (sk.ackPushed & 2 || (sk.ackPushed & 1 && sk.pingpong < 1)) && rmemAlloc(sk) === 0) {
+      h.trace.step('tcp_cleanup_rbuf', sk.id, 'receive queue drained with small pushed segments unacknowledged: ACK now');
+      tcp_send_ack(h, sk);
+      return;
+    }
   }
-  if (copied > 0 && (sk.ackPushed & 2 || (sk.ackPushed & 1 && sk.pingpong < 1)) && sk.readable === 0) {
-    h.trace.step('tcp_cleanup_rbuf', sk.id, 'receive queue drained with small pushed segments unacknowledged: ACK now');
+  if (copied <= 0 || sk.rcvShutdown || sk.finReceived) return;
+  const now = tcp_receive_window(sk);
+  if (2 * now > sk.windowClamp) return;
+  const win = __tcp_select_window(h, sk);
+  if (win && win >= 2 * now) {
+    h.trace.step('tcp_cleanup_rbuf', sk.id, `read freed space: window ${now} → ${win}, window update`);
     tcp_send_ack(h, sk);
   }
 }
@@ -452,10 +466,13 @@ function inet_csk_listen_stop(h: Host, lsk: TcpSock): void {
  * inet_csk_destroy_sock purges the write queue and stops the timers. RFC 2525 2.17. */
 function abortOnClose(h: Host, sk: TcpSock): CallResult {
   using _frame = frame(h, 'tcp_close');
-  h.trace.step('tcp_close', sk.id, `${sk.readable} unread bytes tossed: abort with a RST`);
-  sk.state = 'CLOSE';
-  tcp_send_active_reset(h, sk, `close() with ${sk.readable} bytes unread (TCPAbortOnClose)`);
+  const unread = sk.readable;
+  h.trace.step('tcp_close', sk.id, `${unread} unread bytes tossed: abort with a RST`);
+  // The receive queue is freed first, so the RST's window counts its memory as free.
   sk.readable = 0;
+  sk.rcvQueue = [];
+  sk.state = 'CLOSE';
+  tcp_send_active_reset(h, sk, `close() with ${unread} bytes unread (TCPAbortOnClose)`);
   sk.writeQueue.length = 0;
   sk.rtxQueue.length = 0;
   inet_csk_clear_xmit_timer(sk, 'retrans');

@@ -18,16 +18,17 @@ import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
 import { tcp_update_pacing_rate } from './rtt';
 import { createSock, tcp_sync_mss } from './sock';
-import { rcvWscaleFor, tcp_send_ack, tcp_send_synack } from './transmit';
+import { optionBytes, tcp_send_ack, tcp_send_synack } from './transmit';
+import { segmentTruesize, tcp_openreq_init_rwin } from './rcvbuf';
 import { Skb, skbLen, TcpOption, TcpSock, truesizeFor } from './types';
-import { DEFAULT_RCV_WND, LISTEN_PORT, optFo, optMss, optTs, optWscale, Segment } from './segment';
+import { LISTEN_PORT, optFo, optMss, optTs, optWscale, Segment } from './segment';
 import { tcp_clean_rtx_queue } from './ack';
-import { tcp_enter_quickack_mode, tcp_fin, tcp_initialize_rcv_mss } from './receive';
+import { tcp_enter_quickack_mode, tcp_fin, tcp_initialize_rcv_mss, tcp_queue_rcv } from './receive';
 import { resetDackTimer } from './timers';
 import { tcp_non_congestion_loss_retransmit } from './recovery';
 
 /** sysctl_tcp_invalid_ratelimit's default, ms. */
-const TCP_INVALID_RATELIMIT_MS = 500;
+export const TCP_INVALID_RATELIMIT_MS = 500;
 
 function applyPeerOptions(h: Host, sk: TcpSock, o: TcpOption[], weSentTs: boolean): void {
   const mss = optMss(o);
@@ -35,7 +36,6 @@ function applyPeerOptions(h: Host, sk: TcpSock, o: TcpOption[], weSentTs: boolea
   const ws = optWscale(o);
   sk.wscaleOk = ws !== undefined && h.sysctl.tcp_window_scaling !== 0;
   sk.sndWscale = sk.wscaleOk ? Math.min(ws ?? 0, 14) : 0;
-  sk.rcvWscale = sk.wscaleOk ? rcvWscaleFor(h) : 0;
   sk.sackOk = o.some((x) => x.kind === 'sackOK') && h.sysctl.tcp_sack !== 0;
   const ts = optTs(o);
   sk.tstampOk = ts !== undefined && weSentTs;
@@ -60,7 +60,7 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.irs = seg.seq;
   sk.rcvNxt = seg.seq + 1;
   sk.rcvWup = sk.rcvNxt;
-  sk.rcvWnd = DEFAULT_RCV_WND;
+  tcp_openreq_init_rwin(h, lsk, sk, sk.wscaleOk);
   sk.iss = 0;
   sk.sndUna = sk.iss;
   sk.sndNxt = sk.iss + 1;
@@ -195,7 +195,7 @@ function tcp_fastopen_create_child(h: Host, lsk: TcpSock, sk: TcpSock, seg: Segm
   sk.fastopenListener = lsk;
   sk.rcvNxt += seg.len;
   sk.rcvWup = sk.rcvNxt;
-  sk.readable += seg.len;
+  if (seg.len) tcp_queue_rcv(sk, seg.len, segmentTruesize(seg, optionBytes(seg.options)));
   sk.fastopenChild = true;
   // tcp_create_openreq_child runs on the SYN itself here and scales its window.
   sk.sndWnd = seg.win * 2 ** sk.sndWscale;
@@ -231,6 +231,11 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
     return false;
   }
   applyPeerOptions(h, sk, seg.options, sk.tstampOk);
+  if (!sk.wscaleOk) {
+    // The peer does not scale: neither do we, and the window stays within 16 bits.
+    sk.rcvWscale = 0;
+    sk.windowClamp = Math.min(sk.windowClamp, 65535);
+  }
   sk.irs = seg.seq;
   sk.rcvNxt = seg.seq + 1;
   sk.rcvWup = sk.rcvNxt;
@@ -276,7 +281,7 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
 function tcp_fastopen_add_skb(h: Host, sk: TcpSock, seg: Segment): void {
   if (!seg.len && !(seg.flags & TCPHDR_FIN)) return;
   sk.rcvNxt += seg.len;
-  sk.readable += seg.len;
+  if (seg.len) tcp_queue_rcv(sk, seg.len, segmentTruesize(seg, optionBytes(seg.options)));
   h.trace.step(
     'tcp_fastopen_add_skb',
     sk.id,

@@ -11,8 +11,17 @@ import { TcpSock, WirePacket } from './types';
 import { LISTEN_PORT, optTs, Segment } from './segment';
 import { tcp_ack } from './ack';
 import { reqsk_fastopen_remove } from './fastopen';
-import { reqsk_lookup, tcp_check_req_syn, tcp_conn_request, tcp_rcv_synsent_state_process } from './handshake';
-import { __tcp_ack_snd_check, tcp_data_queue, tcp_data_snd_check, tcp_initialize_rcv_mss } from './receive';
+import { reqsk_lookup, tcp_check_req_syn, tcp_conn_request, tcp_rcv_synsent_state_process, TCP_INVALID_RATELIMIT_MS } from './handshake';
+import {
+  __tcp_ack_snd_check,
+  tcp_data_queue,
+  tcp_data_snd_check,
+  tcp_dsack_set,
+  tcp_enter_quickack_mode,
+  tcp_initialize_rcv_mss,
+} from './receive';
+import { tcp_receive_window } from './rcvbuf';
+import { tcp_send_ack } from './transmit';
 
 export type { Segment } from './segment';
 
@@ -134,6 +143,32 @@ function tcp_v4_send_reset(h: Host, seg: Segment, inbound: WirePacket, sk?: TcpS
   h.emit(rst);
 }
 
+/** tcp_validate_incoming's sequence check (tcp_sequence): a segment wholly before the window we
+ * last advertised, or starting beyond it, is dropped unread (its ACK too) and answered with a
+ * duplicate ACK (tcp_send_dupack; without data at most one per 500 ms, tcp_oow_rate_limited).
+ * The live kernel (6.18, "tcp: do not accept packets beyond window") also drops a segment that
+ * ends beyond the window while the receive queue holds data; 6.12 accepts it. */
+function tcp_sequence(h: Host, sk: TcpSock, seg: Segment): boolean {
+  const endSeq = seg.seq + seg.len + (seg.flags & TCPHDR_FIN ? 1 : 0);
+  const edge = sk.rcvNxt + tcp_receive_window(sk);
+  let why: string | undefined;
+  if (endSeq < sk.rcvWup) why = `ends before rcv_wup ${sk.rcvWup}`;
+  else if (seg.seq > edge) why = `starts beyond the window's right edge ${edge}`;
+  else if (endSeq > edge && sk.rcvQueue.length) why = `ends beyond the window's right edge ${edge} with data queued`;
+  if (!why) return true;
+  h.trace.step('tcp_sequence', sk.id, `segment ${seg.seq}:${endSeq} ${why}: dropped, duplicate ACK`);
+  if (seg.flags & TCPHDR_RST) return false;
+  if (!seg.len) {
+    if (sk.lastOowAckNs !== undefined && h.nowNs - sk.lastOowAckNs < TCP_INVALID_RATELIMIT_MS * 1e6) return false;
+    sk.lastOowAckNs = h.nowNs;
+  } else if (seg.seq < sk.rcvNxt) {
+    tcp_enter_quickack_mode(sk);
+    tcp_dsack_set(h, sk, seg.seq, endSeq);
+  }
+  tcp_send_ack(h, sk);
+  return false;
+}
+
 /** tcp_rcv_state_process (and tcp_rcv_established): ACK first, then data, then transmit, then ACK. */
 function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
   if (seg.flags & TCPHDR_SYN) {
@@ -146,6 +181,7 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
     h.trace.step('tcp_rcv_state_process', sk.id, 'segment without ACK, RST or SYN: dropped (SKB_DROP_REASON_TCP_FLAGS)');
     return false;
   }
+  if (sk.state !== 'SYN_RECV' && !tcp_sequence(h, sk, seg)) return false;
   const ts = optTs(seg.options);
   if (ts && sk.tstampOk && seg.seq <= sk.rcvNxt) sk.tsRecent = ts.val;
   if (seg.flags & TCPHDR_ACK) {

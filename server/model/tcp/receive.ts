@@ -15,7 +15,8 @@ import {
 } from './constants';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
-import { establishedOptionBytes, packetsOut, rcvQueued } from './sock';
+import { establishedOptionBytes, packetsOut } from './sock';
+import { __tcp_select_window, rmemAlloc, segmentTruesize, tcp_grow_window, tcp_receive_window, tcp_update_scaling_ratio } from './rcvbuf';
 import { tcp_check_space } from './sndbuf';
 import { tcp_check_probe_timer, tcp_send_delayed_ack } from './timers';
 import { optionBytes, tcp_send_ack } from './transmit';
@@ -45,8 +46,23 @@ export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment): boolean {
     sk.ackPending = true;
     return true;
   }
+  const skbMem = segmentTruesize(seg, optionBytes(seg.options));
   if (seq > sk.rcvNxt) {
-    tcp_data_queue_ofo(h, sk, seq, endSeq, fin);
+    if (seq >= sk.rcvNxt + tcp_receive_window(sk)) {
+      // Out of window, e.g. a zero-window probe: dropped, ACKed at once.
+      h.trace.step('tcp_data_queue', sk.id, `segment ${seq}:${endSeq} beyond our window: dropped, quick ACK`);
+      tcp_enter_quickack_mode(sk);
+      sk.ackPending = true;
+      return true;
+    }
+    tcp_data_queue_ofo(h, sk, seq, endSeq, fin, skbMem.truesize);
+    sk.ackPending = true;
+    return true;
+  }
+  if (!tcp_receive_window(sk) && (seg.len || !fin)) {
+    // In sequence but the window is closed: dropped (TCPZeroWindowDrop), a quick ACK says so.
+    h.trace.step('tcp_data_queue', sk.id, `segment ${seq}:${endSeq} into a zero window: dropped, quick ACK`);
+    tcp_enter_quickack_mode(sk);
     sk.ackPending = true;
     return true;
   }
@@ -57,9 +73,10 @@ export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment): boolean {
   }
   const len = endSeq - (fin ? 1 : 0) - seq;
   if (len) {
+    if (rmemAlloc(sk) > sk.rcvbuf) h.flagUnsupported('receive memory over sk_rcvbuf (tcp_prune_queue, tcp_collapse)');
     sk.rcvNxt += len;
-    sk.readable += len;
-    tcp_event_data_recv(h, sk, seg, len);
+    tcp_queue_rcv(sk, len, skbMem);
+    tcp_event_data_recv(h, sk, seg, len, skbMem.truesize);
   }
   h.trace.step('tcp_data_queue', sk.id, `${len} bytes in order${fin ? ' + FIN' : ''}: rcv_nxt ${sk.rcvNxt + (fin ? 1 : 0)}`, {
     len,
@@ -86,7 +103,7 @@ function tcp_ofo_queue(h: Host, sk: TcpSock): boolean {
     if (dataEnd > sk.rcvNxt) {
       const n = dataEnd - sk.rcvNxt;
       sk.rcvNxt += n;
-      sk.readable += n;
+      tcp_queue_rcv(sk, n, { truesize: r.truesize, tailroom: 0 });
       h.trace.step('tcp_ofo_queue', sk.id, `${n} queued out-of-order bytes now in order: rcv_nxt ${sk.rcvNxt}`);
     }
     if (r.fin) {
@@ -99,7 +116,7 @@ function tcp_ofo_queue(h: Host, sk: TcpSock): boolean {
 
 /** tcp_data_queue_ofo: queue data beyond a hole; a first block or an update of the SACK blocks
  * (tcp_sack_new_ofo_skb); data the queue already has is D-SACKed. */
-function tcp_data_queue_ofo(h: Host, sk: TcpSock, seq: number, endSeq: number, fin: boolean): void {
+function tcp_data_queue_ofo(h: Host, sk: TcpSock, seq: number, endSeq: number, fin: boolean, truesize: number): void {
   using _frame = frame(h, 'tcp_data_queue_ofo');
   h.trace.step('tcp_data_queue_ofo', sk.id, `segment ${seq}:${endSeq} beyond rcv_nxt ${sk.rcvNxt}: out-of-order queue`);
   const q = sk.ofoQueue;
@@ -118,6 +135,7 @@ function tcp_data_queue_ofo(h: Host, sk: TcpSock, seq: number, endSeq: number, f
   let start = seq;
   let end = endSeq;
   let hasFin = fin;
+  let mem = truesize;
   const keep: typeof q = [];
   for (const r of q) {
     if (r.end < start || r.start > end) keep.push(r);
@@ -125,9 +143,10 @@ function tcp_data_queue_ofo(h: Host, sk: TcpSock, seq: number, endSeq: number, f
       start = Math.min(start, r.start);
       end = Math.max(end, r.end);
       hasFin = hasFin || r.fin;
+      mem += r.truesize;
     }
   }
-  keep.push({ start, end, fin: hasFin });
+  keep.push({ start, end, fin: hasFin, truesize: mem });
   keep.sort((a, b) => a.start - b.start);
   sk.ofoQueue = keep;
   if (sk.sackOk) tcp_sack_new_ofo_skb(sk, seq, endSeq);
@@ -173,7 +192,7 @@ function tcp_sack_remove(sk: TcpSock): void {
 }
 
 /** tcp_dsack_set: remember a duplicate range for the next ACK's D-SACK block (net.ipv4.tcp_dsack). */
-function tcp_dsack_set(h: Host, sk: TcpSock, seq: number, endSeq: number): void {
+export function tcp_dsack_set(h: Host, sk: TcpSock, seq: number, endSeq: number): void {
   if (!sk.sackOk || !h.sysctl.tcp_dsack) return;
   sk.duplicateSack = [seq, endSeq];
   h.trace.step('tcp_dsack_set', sk.id, `duplicate data ${seq}:${endSeq}: D-SACK block for the next ACK`);
@@ -185,9 +204,10 @@ function tcp_dsack_extend(h: Host, sk: TcpSock, seq: number, endSeq: number): vo
   else tcp_sack_extend(sk.duplicateSack, seq, endSeq);
 }
 
-/** tcp_event_data_recv: the first data starts quick-ACK mode; track the peer's segment size. */
-function tcp_event_data_recv(h: Host, sk: TcpSock, seg: Segment, len: number): void {
-  tcp_measure_rcv_mss(h, sk, seg, len);
+/** tcp_event_data_recv: the first data starts quick-ACK mode; track the peer's segment size;
+ * grow the window's bound (tcp_grow_window) for segments of 128 bytes or more. */
+function tcp_event_data_recv(h: Host, sk: TcpSock, seg: Segment, len: number, truesize: number): void {
+  tcp_measure_rcv_mss(h, sk, seg, len, truesize);
   const now = h.jiffies();
   if (!sk.ato) {
     tcp_incr_quickack(sk);
@@ -200,16 +220,37 @@ function tcp_event_data_recv(h: Host, sk: TcpSock, seg: Segment, len: number): v
     else if (m > sk.rtoMs) tcp_incr_quickack(sk);
   }
   sk.lrcvtime = now;
+  if (len >= 128) tcp_grow_window(h, sk, len, truesize);
 }
 
-/** tcp_measure_rcv_mss: a segment of at least rcv_mss raises rcv_mss; a smaller one that is not
- * a plausible full segment (under 536 bytes + header, or under 88 with PSH/FIN/URG) marks the ACK
- * "pushed" (ICSK_ACK_PUSHED, the second time ICSK_ACK_PUSHED2), which tcp_cleanup_rbuf reads. */
-function tcp_measure_rcv_mss(h: Host, sk: TcpSock, seg: Segment, len: number): void {
+/** tcp_queue_rcv: in-order data joins the receive queue; a segment that fits in the room left in
+ * the tail skb's head is copied there (tcp_try_coalesce, skb_try_coalesce) and charges nothing
+ * more; otherwise its skb is queued with its truesize (skb_set_owner_r). */
+export function tcp_queue_rcv(sk: TcpSock, len: number, mem: { truesize: number; tailroom: number }): void {
+  sk.readable += len;
+  const tail = sk.rcvQueue[sk.rcvQueue.length - 1];
+  if (tail && len <= tail.tailroom) {
+    tail.len += len;
+    tail.tailroom -= len;
+    return;
+  }
+  sk.rcvQueue.push({ len, truesize: mem.truesize, tailroom: mem.tailroom });
+}
+
+/** tcp_measure_rcv_mss: a segment of at least rcv_mss raises rcv_mss (and sets scaling_ratio
+ * from its payload over its truesize when rcv_mss changes; with PSH it marks the ACK pushed); a
+ * smaller one that is not a plausible full segment (under 536 bytes + header, or under 88 with
+ * PSH/FIN/URG) marks the ACK "pushed" (ICSK_ACK_PUSHED, the second time ICSK_ACK_PUSHED2), which
+ * tcp_cleanup_rbuf reads. */
+function tcp_measure_rcv_mss(h: Host, sk: TcpSock, seg: Segment, len: number, truesize: number): void {
   const lss = sk.lastSegSize;
   sk.lastSegSize = 0;
   if (len >= sk.rcvMss) {
+    if (len !== sk.rcvMss) tcp_update_scaling_ratio(sk, len, truesize);
     sk.rcvMss = Math.min(len, sk.advmss);
+    // A full segment with PSH likely ends a write the sender waits on: a read that drains the
+    // queue ACKs it (tcp_cleanup_rbuf).
+    if (seg.flags & TCPHDR_PSH) sk.ackPushed |= 1;
     return;
   }
   let hlen = len + TCP_HEADER_LEN + optionBytes(seg.options);
@@ -281,10 +322,10 @@ export function tcp_data_snd_check(h: Host, sk: TcpSock): void {
 export function __tcp_ack_snd_check(h: Host, sk: TcpSock): void {
   if (!sk.ackPending) return;
   // More than one full segment since our last ACK, and the right edge of the window advances:
-  // __tcp_select_window() >= rcv_wnd. The window is the free receive space, so it does not grow
-  // while the application leaves more data unread than when we last advertised (or the receive
-  // queue is empty: rcv_nxt - copied_seq < SO_RCVLOWAT). Else tcp_recvmsg's tcp_cleanup_rbuf ACKs.
-  const bigGap = sk.rcvNxt - sk.rcvWup > sk.rcvMss && (sk.readable === 0 || rcvQueued(sk) <= sk.rcvQueuedAtAck);
+  // __tcp_select_window() >= rcv_wnd (or the receive queue is empty: rcv_nxt - copied_seq <
+  // SO_RCVLOWAT). Else tcp_recvmsg's tcp_cleanup_rbuf ACKs. __tcp_select_window runs first and
+  // ends quick-ACK mode when less than half the buffer is free.
+  const bigGap = sk.rcvNxt - sk.rcvWup > sk.rcvMss && (sk.readable === 0 || __tcp_select_window(h, sk) >= sk.rcvWnd);
   const quick = sk.quickAcks > 0 && sk.pingpong < 1;
   let ackNow = bigGap || quick || sk.ackNow;
   // Data in the out-of-order queue: a duplicate ACK at once. With SACK, past the first

@@ -4,7 +4,6 @@ import type { Segment, TcpOption } from './types';
 
 export type { Segment };
 
-export const DEFAULT_RCV_WND = 65535;
 export const LISTEN_PORT = 8080;
 
 export function optMss(o: TcpOption[]): number | undefined {

@@ -3,17 +3,15 @@
 // transmission wakes it (tcp_check_space → sk_stream_write_space), growing sk_sndbuf on the way
 // unless SO_SNDBUF locked it.
 
+import { tcp_init_rcvbuf_space } from './rcvbuf';
 import { MAX_TCP_HEADER, SKB_DATA_ALIGNED_SHINFO, SKB_DATA_ALIGNED_SK_BUFF, TCP_INIT_CWND } from './constants';
 import type { Host } from './host';
 import { tcp_packets_in_flight } from './sock';
-import type { TcpSock } from './types';
+import { queuedTruesize, type TcpSock } from './types';
 
 /** sk_wmem_queued: the truesize of every skb not yet acknowledged, sent or not. */
 export function sk_wmem_queued(sk: TcpSock): number {
-  let n = 0;
-  for (const skb of sk.writeQueue) n += skb.truesize;
-  for (const skb of sk.rtxQueue) n += skb.truesize;
-  return n;
+  return queuedTruesize(sk.writeQueue, sk.rtxQueue);
 }
 
 /** tcp_notsent_lowat: TCP_NOTSENT_LOWAT, or the sysctl when the socket did not set it. */
@@ -51,9 +49,11 @@ export function tcp_sndbuf_expand(h: Host, sk: TcpSock): void {
 }
 
 /** tcp_init_buffer_space (from tcp_init_transfer, once the connection is set up): the send
- * buffer starts large enough for the initial window unless SO_SNDBUF fixed it. */
+ * buffer starts large enough for the initial window unless SO_SNDBUF fixed it; the receive
+ * side's window_clamp and rcv_ssthresh are set from the receive buffer (rcvbuf.ts). */
 export function tcp_init_buffer_space(h: Host, sk: TcpSock): void {
   if (!sk.sndbufLocked) tcp_sndbuf_expand(h, sk);
+  tcp_init_rcvbuf_space(h, sk);
 }
 
 function roundupPowOfTwo(n: number): number {

@@ -14,6 +14,7 @@ import {
 import type { Host } from './host';
 import { initCongestion, tcp_ca_find } from './cong';
 import { TcpSock } from './types';
+import { TCP_DEFAULT_SCALING_RATIO } from './rcvbuf';
 
 export function createSock(h: Host, fd: number): TcpSock {
   const ca = h.sysctl.tcp_congestion_control;
@@ -126,8 +127,14 @@ export function createSock(h: Host, fd: number): TcpSock {
     readable: 0,
     finReceived: false,
     rcvShutdown: false,
-    rcvQueuedAtAck: 0,
     ofoQueue: [],
+    rcvQueue: [],
+    // tcp_init_sock: sk_rcvbuf from tcp_rmem[1].
+    rcvbuf: h.sysctl.tcp_rmem[1],
+    rcvbufLocked: false,
+    windowClamp: 0,
+    rcvSsthresh: 0,
+    scalingRatio: TCP_DEFAULT_SCALING_RATIO,
     selectiveAcks: [],
     pageFragUsed: 0,
     md5Keys: 0,
@@ -210,12 +217,4 @@ export const GSO_MAX_SIZE = GSO_LEGACY_MAX_SIZE - (MAX_TCP_HEADER + 1);
 export function findByFd(h: Host, fd: number): TcpSock | undefined {
   for (let k = h.socks.length - 1; k >= 0; k--) if (h.socks[k].fd === fd) return h.socks[k];
   return undefined;
-}
-
-/** Bytes in the receive queue and the out-of-order queue (what sk_rmem_alloc charges, less the
- * skb overhead): the free space the receive window is chosen from shrinks by them. */
-export function rcvQueued(sk: TcpSock): number {
-  let n = sk.readable;
-  for (const r of sk.ofoQueue) n += r.end - r.start;
-  return n;
 }

@@ -34,6 +34,10 @@ export interface Sysctls {
   /** SYN retransmissions that keep the initial RTO before exponential backoff starts. */
   tcp_syn_linear_timeouts: number;
   tcp_ecn: number;
+  /** 1/2^n of the receive buffer kept for the application (tcp_init_buffer_space). */
+  tcp_app_win: number;
+  /** Let __tcp_select_window shrink the window (not modelled: reported unsupported). */
+  tcp_shrink_window: number;
   ip_default_ttl: number;
   /** Any other key the script sets, kept so a report can show it. */
   other: Record<string, string>;
@@ -67,6 +71,8 @@ export function defaultSysctls(): Sysctls {
     tcp_synack_retries: 5,
     tcp_syn_linear_timeouts: 4,
     tcp_ecn: 2,
+    tcp_app_win: 31,
+    tcp_shrink_window: 0,
     ip_default_ttl: 64,
     other: {},
   };
@@ -100,6 +106,8 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_synack_retries',
   'tcp_syn_linear_timeouts',
   'tcp_ecn',
+  'tcp_app_win',
+  'tcp_shrink_window',
   'ip_default_ttl',
 ]);
 

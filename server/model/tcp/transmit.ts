@@ -15,26 +15,17 @@ import { icsk_ca_ops } from './cong';
 import type { Host } from './host';
 import { frame } from './trace';
 import { tcp_write_xmit } from './output';
-import { packetsOut, rcvQueued, tcp_current_mss } from './sock';
+import { packetsOut, tcp_current_mss } from './sock';
+import { tcp_select_window } from './rcvbuf';
 import { inet_csk_clear_xmit_timer } from './timers';
 import { flagLetters } from '../flags';
 import { packetChecksums } from '../pcap';
 import { Skb, skbLen, TcpOption, TcpSock, truesizeFor, WirePacket } from './types';
 
-/** tcp_select_initial_window's scale: ilog2 of the largest receive buffer (tcp_rmem[2] or
- * rmem_max) minus 15, so that buffer fits the 16-bit field. */
-export function rcvWscaleFor(h: Host): number {
-  const space = Math.max(h.sysctl.tcp_rmem[2], 212992);
-  return Math.min(Math.max(Math.floor(Math.log2(space)) - 15, 0), 14);
-}
-
-/** tcp_select_window: the 16-bit window field. SYNs carry the initial window unscaled; later
- * segments carry it rounded up to the scale unit (__tcp_select_window's ALIGN) and shifted.
- * The window does not grow: receive-buffer auto-tuning (tcp_grow_window) is not modelled. */
-function tcp_select_window(sk: TcpSock, syn: boolean): number {
-  if (syn) return Math.min(sk.rcvWnd, 65535);
-  if (!sk.wscaleOk || !sk.rcvWscale) return Math.min(sk.rcvWnd, 65535);
-  return Math.min(Math.ceil(sk.rcvWnd / 2 ** sk.rcvWscale), 65535);
+/** The window field: a SYN or SYN-ACK carries the initial window unscaled (at most 64 KB);
+ * every other segment what tcp_select_window offers. */
+function windowField(h: Host, sk: TcpSock, syn: boolean): number {
+  return syn ? Math.min(sk.rcvWnd, 65535) : tcp_select_window(h, sk);
 }
 
 /** tcp_ns_to_ts: a time on the TS option's clock (ms; +1 keeps it non-zero at t=0, the model's
@@ -155,7 +146,7 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
     flags,
     seq: skb.seq,
     ack: flags & TCPHDR_ACK ? sk.rcvNxt : 0,
-    win: tcp_select_window(sk, syn),
+    win: windowField(h, sk, syn),
     len,
     options,
     ipId: 0,
@@ -200,8 +191,6 @@ function tcp_event_ack_sent(sk: TcpSock): void {
   // inet_csk_clear_xmit_timer(ICSK_TIME_DACK) clears icsk_ack.pending (ICSK_ACK_NOW, _PUSHED, _PUSHED2)
   sk.ackNow = false;
   sk.ackPushed = 0;
-  sk.rcvWup = sk.rcvNxt;
-  sk.rcvQueuedAtAck = rcvQueued(sk);
   inet_csk_clear_xmit_timer(sk, 'dack');
 }
 

@@ -70,6 +70,13 @@ export function truesizeFor(len: number): number {
   return len + SKB_TRUESIZE_OVERHEAD;
 }
 
+/** The memory a socket is charged for its queues: the sum of their buffers' truesizes. */
+export function queuedTruesize(...queues: ReadonlyArray<readonly { truesize: number }[]>): number {
+  let n = 0;
+  for (const q of queues) for (const b of q) n += b.truesize;
+  return n;
+}
+
 export interface Endpoint {
   ip: string;
   port: number;
@@ -306,16 +313,27 @@ export interface TcpSock {
   /** icsk_ack.last_seg_size: the payload of the last segment tcp_measure_rcv_mss took as full. */
   lastSegSize: number;
   ackPending: boolean;
+  /** tp->last_oow_ack_time: when we last answered an out-of-window segment without data (ns). */
+  lastOowAckNs?: number;
   readable: number;
   finReceived: boolean;
   /** sk->sk_shutdown & RCV_SHUTDOWN from our side: close() or shutdown(SHUT_RD / SHUT_RDWR). */
   rcvShutdown: boolean;
-  /** Bytes held in the receive and out-of-order queues when our last ACK went out: the free space
-   * tp->rcv_wnd was chosen from (__tcp_select_window) shrinks as this grows. */
-  rcvQueuedAtAck: number;
   /** tp->out_of_order_queue, as merged byte ranges [start, end) of the peer's sequence space
    * (`fin` when the range ends with the peer's FIN). */
-  ofoQueue: Array<{ start: number; end: number; fin: boolean }>;
+  ofoQueue: Array<{ start: number; end: number; fin: boolean; truesize: number }>;
+  /** sk_receive_queue: the skbs of in-order data not yet read (bytes left, truesize charged to
+   * sk_rmem_alloc until the last byte is read, head room a small next segment may be copied into). */
+  rcvQueue: Array<{ len: number; truesize: number; tailroom: number }>;
+  /** sk_rcvbuf, and SOCK_RCVBUF_LOCK (SO_RCVBUF set it). */
+  rcvbuf: number;
+  rcvbufLocked: boolean;
+  /** tp->window_clamp: the largest window we will advertise. */
+  windowClamp: number;
+  /** tp->rcv_ssthresh: the window's slow-start bound, raised by tcp_grow_window. */
+  rcvSsthresh: number;
+  /** tp->scaling_ratio: payload per 256 bytes of receive memory (skb->len / truesize). */
+  scalingRatio: number;
   /** tp->selective_acks[0..num_sacks): the SACK blocks we advertise, most recent first. */
   selectiveAcks: Array<[number, number]>;
   /** tp->duplicate_sack[0] while tp->rx_opt.dsack is set: a D-SACK block for the next ACK. */

@@ -1,0 +1,234 @@
+// Receive-buffer memory and the window we advertise (net/ipv4/tcp_output.c, tcp_input.c,
+// include/net/tcp.h): sk_rcvbuf and the truesize of what is queued give the free space,
+// tp->scaling_ratio turns bytes of memory into bytes of window, rcv_ssthresh and window_clamp
+// bound it, and tcp_select_window never moves the right edge back.
+
+import { SKB_DATA_ALIGNED_SHINFO, SKB_DATA_ALIGNED_SK_BUFF, TCP_HEADER_LEN, IP_HEADER_LEN } from './constants';
+import type { Host } from './host';
+import type { Segment } from './segment';
+import { queuedTruesize, TcpSock } from './types';
+
+/** TCP_RMEM_TO_WIN_SCALE: scaling_ratio is a fraction of 256. */
+const TCP_RMEM_TO_WIN_SCALE = 8;
+/** TCP_DEFAULT_SCALING_RATIO: half of the memory is taken to be payload until a segment says. */
+export const TCP_DEFAULT_SCALING_RATIO = 1 << (TCP_RMEM_TO_WIN_SCALE - 1);
+/** SOCK_MIN_RCVBUF: TCP_SKB_MIN_TRUESIZE. */
+const SOCK_MIN_RCVBUF = 2048 + SKB_DATA_ALIGNED_SK_BUFF;
+/** net.core.rmem_max (the kernel's default; SO_RCVBUF is capped by it). */
+export const RMEM_MAX = 212992;
+const TCP_MAX_WSCALE = 14;
+
+/** skb->truesize of a segment packetdrill writes into its tun device, and the room left after it
+ * in its head (skb_tailroom, what tcp_try_coalesce may copy the next small segment into).
+ * tun_get_user allocates a linear skb of the IP packet's length (sock_alloc_send_pskb); its head
+ * is SKB_DATA_ALIGN(len) + SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) rounded up to a kmalloc
+ * size, and truesize adds SKB_DATA_ALIGN(sizeof(struct sk_buff)). Derived from the windows the live
+ * kernel (6.18) advertised with SO_RCVBUF 4096 (sk_rcvbuf 8192, no window scaling): 1000- and
+ * 800-byte segments fit only truesize 2049..2730 (kmalloc-2048: 2304); a 600-byte segment without
+ * options needs truesize <= 1396, so no NET_SKB_PAD headroom is added (kmalloc-1024: 1280). The
+ * small-head cache that 6.3+ uses for heads under ~640 bytes is not modelled (not measured). */
+export function tunSkbTruesize(ipLen: number): { truesize: number; tailroom: number } {
+  const need = align64(ipLen) + SKB_DATA_ALIGNED_SHINFO;
+  const bucket = need <= 512 ? 512 : 2 ** Math.ceil(Math.log2(need));
+  return { truesize: bucket + SKB_DATA_ALIGNED_SK_BUFF, tailroom: bucket - SKB_DATA_ALIGNED_SHINFO - ipLen };
+}
+
+function align64(n: number): number {
+  return Math.ceil(n / 64) * 64;
+}
+
+/** The truesize of an inbound segment, from its IP length (`optionBytes`: its TCP options). */
+export function segmentTruesize(seg: Segment, optionBytes: number): { truesize: number; tailroom: number } {
+  return tunSkbTruesize(IP_HEADER_LEN + TCP_HEADER_LEN + optionBytes + seg.len);
+}
+
+/** sk_rmem_alloc: the truesize of the receive queue and the out-of-order queue. */
+export function rmemAlloc(sk: TcpSock): number {
+  return queuedTruesize(sk.rcvQueue, sk.ofoQueue);
+}
+
+/** __tcp_win_from_space: the part of `space` bytes of memory expected to be payload. */
+export function tcp_win_from_space(sk: TcpSock, space: number): number {
+  return Math.floor((space * sk.scalingRatio) / 2 ** TCP_RMEM_TO_WIN_SCALE);
+}
+
+/** tcp_space: the window the free receive memory is worth (negative when overcommitted). */
+export function tcp_space(sk: TcpSock): number {
+  return tcp_win_from_space(sk, sk.rcvbuf - rmemAlloc(sk));
+}
+
+/** tcp_full_space: the window all of sk_rcvbuf is worth. */
+export function tcp_full_space(sk: TcpSock): number {
+  return tcp_win_from_space(sk, sk.rcvbuf);
+}
+
+/** tcp_receive_window: what is left of the window we last advertised. */
+export function tcp_receive_window(sk: TcpSock): number {
+  return Math.max(sk.rcvWup + sk.rcvWnd - sk.rcvNxt, 0);
+}
+
+/** __sock_set_rcvbuf (SO_RCVBUF): capped by net.core.rmem_max, doubled for the skb overhead,
+ * and locked (SOCK_RCVBUF_LOCK), so the window is chosen from it and autotuning leaves it. */
+export function sock_set_rcvbuf(sk: TcpSock, val: number): void {
+  sk.rcvbuf = Math.max(2 * Math.min(val, RMEM_MAX), SOCK_MIN_RCVBUF);
+  sk.rcvbufLocked = true;
+}
+
+/** tcp_select_initial_window: the SYN's (or SYN-ACK's) window, a multiple of the MSS; the window
+ * scale that lets the largest possible buffer be advertised; window_clamp. `clamp` 0 means none
+ * (the largest scaled window). */
+export function tcp_select_initial_window(
+  h: Host,
+  space: number,
+  mss: number,
+  clamp: number,
+  wscaleOk: boolean,
+): { rcvWnd: number; windowClamp: number; rcvWscale: number } {
+  const windowClamp = clamp || 65535 * 2 ** TCP_MAX_WSCALE;
+  space = Math.min(Math.max(space, 0), windowClamp);
+  if (space > mss) space = Math.floor(space / mss) * mss;
+  const rcvWnd = space;
+  let rcvWscale = 0;
+  if (wscaleOk) {
+    const most = Math.min(Math.max(space, h.sysctl.tcp_rmem[2], RMEM_MAX), windowClamp);
+    rcvWscale = Math.min(Math.max(Math.floor(Math.log2(most)) - 15, 0), TCP_MAX_WSCALE);
+  }
+  return { rcvWnd, windowClamp: Math.min(65535 * 2 ** rcvWscale, windowClamp), rcvWscale };
+}
+
+/** tcp_mss_clamp: our advertised MSS, no more than TCP_MAXSEG. */
+function tcp_mss_clamp(sk: TcpSock): number {
+  return sk.userMss ? Math.min(sk.userMss, sk.advmss) : sk.advmss;
+}
+
+/** tcp_connect_init's window part: the initial window from the whole receive buffer, a multiple
+ * of our MSS. */
+export function tcp_connect_init_window(h: Host, sk: TcpSock): void {
+  let clamp = sk.windowClamp;
+  if (sk.rcvbufLocked && (clamp > tcp_full_space(sk) || clamp === 0)) clamp = tcp_full_space(sk);
+  const w = tcp_select_initial_window(h, tcp_full_space(sk), tcp_mss_clamp(sk), clamp, h.sysctl.tcp_window_scaling !== 0);
+  sk.rcvWnd = w.rcvWnd;
+  sk.windowClamp = w.windowClamp;
+  sk.rcvWscale = w.rcvWscale;
+  sk.rcvSsthresh = sk.rcvWnd;
+}
+
+/** tcp_openreq_init_rwin (+ tcp_create_openreq_child): the child's window from the listener's
+ * buffer; the MSS leaves room for timestamps; without window scaling the clamp is 64 KB. */
+export function tcp_openreq_init_rwin(h: Host, lsk: TcpSock, sk: TcpSock, wscaleOk: boolean): void {
+  sk.rcvbuf = lsk.rcvbuf;
+  sk.rcvbufLocked = lsk.rcvbufLocked;
+  const full = tcp_full_space(lsk);
+  let clamp = lsk.windowClamp;
+  if (lsk.rcvbufLocked && (clamp > full || clamp === 0)) clamp = full;
+  const w = tcp_select_initial_window(h, full, tcp_mss_clamp(sk) - (sk.tstampOk ? 12 : 0), clamp, wscaleOk);
+  sk.rcvWnd = w.rcvWnd;
+  sk.rcvSsthresh = w.rcvWnd;
+  sk.rcvWscale = w.rcvWscale;
+  sk.windowClamp = wscaleOk ? w.windowClamp : Math.min(w.windowClamp, 65535);
+}
+
+/** tcp_init_buffer_space's receive part: window_clamp no more than the buffer is worth (less
+ * 1/2^tcp_app_win of it for the application), and rcv_ssthresh under it. 6.12 also reserves one
+ * advmss ("Force reservation of one segment"); the live kernel (6.18) does not: with SO_RCVBUF
+ * 6000 on a connect (window 5840) a read that empties the queue advertises 5000, which needs
+ * rcv_ssthresh > 4540, and with SO_RCVBUF 8192 on a listener a RST after close() carries 7000,
+ * which needs rcv_ssthresh > 6732. */
+export function tcp_init_rcvbuf_space(h: Host, sk: TcpSock): void {
+  const appWin = h.sysctl.tcp_app_win;
+  const maxwin = tcp_full_space(sk);
+  if (sk.windowClamp >= maxwin) {
+    sk.windowClamp = maxwin;
+    if (appWin && maxwin > 4 * sk.advmss) sk.windowClamp = Math.max(maxwin - Math.floor(maxwin / 2 ** appWin), 4 * sk.advmss);
+  }
+  sk.rcvSsthresh = Math.min(sk.rcvSsthresh, sk.windowClamp);
+}
+
+/** tcp_measure_rcv_mss's ratio part: a segment that changes rcv_mss sets scaling_ratio to its
+ * payload over its truesize, and window_clamp follows the buffer's new worth. */
+export function tcp_update_scaling_ratio(sk: TcpSock, len: number, truesize: number): void {
+  const old = sk.scalingRatio;
+  sk.scalingRatio = Math.floor((len * 2 ** TCP_RMEM_TO_WIN_SCALE) / truesize) || 1;
+  if (old !== sk.scalingRatio) sk.windowClamp = tcp_full_space(sk);
+}
+
+/** tcp_grow_window: in-order data of at least 128 bytes whose truesize would still fit the
+ * buffer raises rcv_ssthresh (the window's slow start) by two segments, and asks for quick ACKs. */
+export function tcp_grow_window(h: Host, sk: TcpSock, len: number, truesize: number): void {
+  const room = Math.min(sk.windowClamp, tcp_space(sk)) - sk.rcvSsthresh;
+  if (room <= 0) return;
+  let incr = 0;
+  if (tcp_win_from_space(sk, truesize) <= len) incr = 2 * sk.advmss;
+  else {
+    // __tcp_grow_window: only while the buffer could still hold such segments at tcp_rmem[2].
+    let ts = tcp_win_from_space(sk, truesize) >> 1;
+    let window = tcp_win_from_space(sk, h.sysctl.tcp_rmem[2]) >> 1;
+    while (sk.rcvSsthresh <= window) {
+      if (ts <= len) {
+        incr = 2 * sk.rcvMss;
+        break;
+      }
+      ts >>= 1;
+      window >>= 1;
+    }
+  }
+  if (!incr) return;
+  incr = Math.max(incr, 2 * len);
+  sk.rcvSsthresh += Math.min(room, incr);
+  sk.quickAcks |= 1;
+  h.trace.step('tcp_grow_window', sk.id, `rcv_ssthresh +${Math.min(room, incr)} → ${sk.rcvSsthresh}`);
+}
+
+/** __tcp_select_window: the window the free space allows now. Below half the buffer it stops
+ * quick ACKs and rounds to the scale unit, and under one segment (or 1/16 of the buffer) it
+ * offers nothing; otherwise rcv_ssthresh bounds it. Without scaling the old window is kept when
+ * within one segment of the free space, else a multiple of rcv_mss. */
+export function __tcp_select_window(h: Host, sk: TcpSock): number {
+  let mss = sk.rcvMss;
+  let free = tcp_space(sk);
+  const allowed = tcp_full_space(sk);
+  const full = Math.min(sk.windowClamp, allowed);
+  const unit = 2 ** sk.rcvWscale;
+  if (mss > full) {
+    mss = full;
+    if (mss <= 0) return 0;
+  }
+  if (h.sysctl.tcp_shrink_window && sk.rcvWscale) h.flagUnsupported('net.ipv4.tcp_shrink_window');
+  if (free < full >> 1) {
+    sk.quickAcks = 0;
+    free = Math.floor(free / unit) * unit;
+    if (free < allowed >> 4 || free < mss) return 0;
+  }
+  if (free > sk.rcvSsthresh) free = sk.rcvSsthresh;
+  if (sk.rcvWscale) return Math.ceil(free / unit) * unit;
+  let window = sk.rcvWnd;
+  if (window <= free - mss || window > free) window = Math.floor(free / mss) * mss;
+  else if (mss === full && free > window + (full >> 1)) window = free;
+  return window;
+}
+
+/** tcp_select_window: the 16-bit window field of a segment other than a SYN. The window never
+ * shrinks (the right edge stays where we last put it); rcv_wnd and rcv_wup record what we
+ * advertised, and the value is scaled down by our wscale. */
+export function tcp_select_window(h: Host, sk: TcpSock): number {
+  const unit = 2 ** sk.rcvWscale;
+  const cur = tcp_receive_window(sk);
+  let win = __tcp_select_window(h, sk);
+  if (win < cur) win = Math.ceil(cur / unit) * unit;
+  sk.rcvWnd = win;
+  sk.rcvWup = sk.rcvNxt;
+  win = Math.min(win, 65535 * unit);
+  return Math.floor(win / unit);
+}
+
+/** tcp_recvmsg's consumption of the receive queue: `n` bytes are copied out, and each skb read to
+ * its end is freed (tcp_eat_recv_skb), giving its truesize back to sk_rmem_alloc. */
+export function tcp_eat_recv_skb(sk: TcpSock, n: number): void {
+  while (n > 0 && sk.rcvQueue.length) {
+    const skb = sk.rcvQueue[0];
+    const take = Math.min(n, skb.len);
+    skb.len -= take;
+    n -= take;
+    if (!skb.len) sk.rcvQueue.shift();
+  }
+}
