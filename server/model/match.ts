@@ -67,6 +67,19 @@ function optionKey(o: TcpOptionSpec): string {
   }
 }
 
+const ECN_NAMES = ['noecn', 'ect1', 'ect0', 'ce'];
+
+/** verify_outbound_live_tos: the ECN field, either ECT codepoint (`ect01`), or the whole TOS
+ * byte, as the line asks; nothing when it gives no tos_spec. */
+function compareTos(e: PacketEvent, tos: number): string | undefined {
+  const ecn = tos & 3;
+  if (!e.tos) return undefined;
+  if (e.tos.check === 'ecn' && ecn !== e.tos.ecn) return `IP ECN ${ECN_NAMES[e.tos.ecn]} expected, model sends ${ECN_NAMES[ecn]}`;
+  if (e.tos.check === 'ect01' && ecn !== 1 && ecn !== 2) return `IP ECN ect0 or ect1 expected, model sends ${ECN_NAMES[ecn]}`;
+  if (e.tos.check === 'tos' && tos !== e.tos.tos) return `IP tos 0x${e.tos.tos.toString(16)} expected, model sends 0x${tos.toString(16)}`;
+  return undefined;
+}
+
 export interface TimeWindow {
   startNs: number;
   endNs: number;
@@ -106,6 +119,8 @@ export function comparePacket(e: PacketEvent, pieces: WirePacket[], map: SeqMap,
     if (ack !== e.ack) diffs.push(`ack ${e.ack} expected, model sends ${ack}`);
   }
   if (e.win !== undefined && last.win !== e.win) diffs.push(`win ${e.win} expected, model sends ${last.win}`);
+  const tos = compareTos(e, last.tos);
+  if (tos) diffs.push(tos);
   if (Array.isArray(e.options)) {
     // Our SACK blocks number the peer's bytes, like our ack field.
     const got = last.options.map((o) =>

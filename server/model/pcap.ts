@@ -93,6 +93,7 @@ export function ipTcpHeaders(p: WirePacket): Uint8Array {
   const dst = ipBytes(p.dst.ip);
   // IPv4 header
   b[0] = 0x45;
+  b[1] = p.tos;
   b[2] = total >> 8;
   b[3] = total & 0xff;
   b[4] = (p.ipId >> 8) & 0xff;

@@ -22,6 +22,9 @@ const OPS: Record<string, (a: number, b: number) => boolean> = {
   '>': (a, b) => a > b,
 };
 
+/** Names packetdrill defines for the Python code (code.c): the states tcpi_ca_state reports. */
+const PRELUDE: Record<string, number> = { TCP_CA_Open: 0, TCP_CA_Disorder: 1, TCP_CA_CWR: 2, TCP_CA_Recovery: 3, TCP_CA_Loss: 4 };
+
 export function runPython(code: string, vars: Map<string, number>, info: Record<string, number> | undefined): PyOutcome {
   const out: PyOutcome = { checks: [], unsupported: [] };
   const value = (expr: string): number | string => {
@@ -44,7 +47,7 @@ export function runPython(code: string, vars: Map<string, number>, info: Record<
         v = info[t.slice(5)];
         if (v === undefined) return `tcp_info field ${t}`;
       } else if (/^[A-Za-z_]\w*$/.test(t)) {
-        v = vars.get(t);
+        v = vars.get(t) ?? (Object.hasOwn(PRELUDE, t) ? PRELUDE[t] : undefined);
         if (v === undefined) return `python name '${t}'`;
       } else return `python expression '${expr.trim()}'`;
       acc = op === '+' ? acc + v : op === '-' ? acc - v : acc * v;

@@ -9,11 +9,12 @@ import type { EventTime, OtherPacketEvent, PacketEvent, Script, SyscallEvent, Ti
 import { runPython } from './python';
 import { CallResult, tcpInfo } from './tcp/api';
 import { dispatchSyscall } from './syscalls';
-import { flagLetters, parseFlagLetters } from './flags';
-import { TCPHDR_ACK, TCPHDR_CWR, TCPHDR_ECE, TCPHDR_SYN } from './tcp/constants';
+import { parseFlagLetters } from './flags';
+import { TCPHDR_ACK, TCPHDR_SYN } from './tcp/constants';
 import { Host } from './tcp/host';
 import { Segment, tcp_v4_rcv } from './tcp/input';
 import { optTs } from './tcp/segment';
+import { tcp_v4_err } from './tcp/icmp';
 import type { Step } from './tcp/trace';
 import type { TcpSock, WirePacket } from './tcp/types';
 
@@ -267,12 +268,8 @@ class Runner {
   private inbound(ev: PacketEvent): void {
     for (const u of ev.unsupported) this.unsupported(u, ev.line);
     const parsed = parseFlagLetters(ev.flags);
-    let flags = parsed.bits | (ev.ackFlag ? TCPHDR_ACK : 0);
+    const flags = parsed.bits | (ev.ackFlag ? TCPHDR_ACK : 0);
     for (const c of parsed.unknown) this.unsupported(`inbound flag '${c}'`, ev.line);
-    if (flags & (TCPHDR_ECE | TCPHDR_CWR)) {
-      this.unsupported(`inbound flag '${flagLetters(flags & (TCPHDR_ECE | TCPHDR_CWR))}' (ECN)`, ev.line);
-      flags &= ~(TCPHDR_ECE | TCPHDR_CWR);
-    }
     const syn = (flags & TCPHDR_SYN) !== 0;
     if (syn && !(flags & TCPHDR_ACK)) this.map.remoteOffset = 0;
     const seg: Segment = {
@@ -281,6 +278,8 @@ class Runner {
       ack: ev.ack !== undefined ? toModel(this.map, 'local', ev.ack) : 0,
       win: ev.win ?? 0,
       len: ev.seq.len,
+      // packetdrill sends TOS 0 (Not-ECT) unless the line gives a tos_spec.
+      tos: ev.tos?.check === 'tos' ? ev.tos.tos : ev.tos?.check === 'ecn' ? ev.tos.ecn : 0,
       // SACK blocks number our bytes like the ack field does; an echoed timestamp names one we sent.
       options: (Array.isArray(ev.options) ? ev.options : []).map((o) =>
         o.kind === 'sack'
@@ -314,9 +313,17 @@ class Runner {
     this.recordCall(ev, r.ret, r.errno);
   }
 
-  /** `< icmp ...`, `> udp ...`: parsed, not modelled. An expected outbound one counts as an
-   * outbound packet the model does not produce. */
+  /** `< icmp ...` about a TCP segment goes to tcp_v4_err; other ICMP, UDP...: parsed, not
+   * modelled. An expected outbound one counts as an outbound packet the model does not produce. */
   private otherPacket(ev: OtherPacketEvent): void {
+    if (ev.icmp) {
+      // The quoted header is the socket under test's (packetdrill fills in its ports), its
+      // sequence number numbered like our bytes (map_inbound_icmp_tcp_packet).
+      const sut = this.h.socks[this.h.socks.length - 1];
+      const { type, code, mtu, echoedSeq } = ev.icmp;
+      tcp_v4_err(this.h, sut, { type, code, mtu: mtu ?? 0, seq: toModel(this.map, 'local', echoedSeq) });
+      return;
+    }
     this.unsupported(`${ev.direction === 'in' ? 'inbound' : 'outbound'} ${ev.what} packet`, ev.line);
     if (ev.direction === 'out') {
       this.res.outbound.push({ line: ev.line, expected: ev.what, packets: [], ok: false, diffs: [`${ev.what} packets are not modelled`] });

@@ -74,9 +74,9 @@ export function simulateScenario(input: Partial<Scenario> = {}): ScenarioResult 
   sys_listen(h, 3, 1);
   const synOpts: TcpOption[] = [{ kind: 'mss', value: s.mss }, { kind: 'sackOK' }];
   if (wscale !== undefined) synOpts.push({ kind: 'nop' }, { kind: 'wscale', value: wscale });
-  tcp_v4_rcv(h, { flags: TCPHDR_SYN, seq: 0, ack: 0, win: Math.min(65535, s.peerWindow), len: 0, options: synOpts }, 0);
+  tcp_v4_rcv(h, { flags: TCPHDR_SYN, seq: 0, ack: 0, win: Math.min(65535, s.peerWindow), len: 0, options: synOpts, tos: 0 }, 0);
   h.advanceTo(rttNs);
-  tcp_v4_rcv(h, { flags: TCPHDR_ACK, seq: 1, ack: 1, win, len: 0, options: [] }, 0);
+  tcp_v4_rcv(h, { flags: TCPHDR_ACK, seq: 1, ack: 1, win, len: 0, options: [], tos: 0 }, 0);
   sys_accept(h, 3, 4);
   if (!s.nagle) sys_setsockopt(h, 4, 'SOL_TCP', 'TCP_NODELAY', 1);
   if (s.cork) sys_setsockopt(h, 4, 'SOL_TCP', 'TCP_CORK', 1);
@@ -100,7 +100,7 @@ export function simulateScenario(input: Partial<Scenario> = {}): ScenarioResult 
       const ack = p.seq + p.len;
       h.addTimer(p.timeNs + rttNs, 'peer ACK', () => {
         delivered = Math.max(delivered, ack - 1);
-        tcp_v4_rcv(h, { flags: TCPHDR_ACK, seq: 1, ack, win, len: 0, options: [] }, 0);
+        tcp_v4_rcv(h, { flags: TCPHDR_ACK, seq: 1, ack, win, len: 0, options: [], tos: 0 }, 0);
       });
     }
     const next = h.nextTimerNs();

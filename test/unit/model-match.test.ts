@@ -43,6 +43,7 @@ function piece(seq: number, len: number, flags: number, ack = 1): WirePacket {
     win: 256,
     len,
     options: [],
+    tos: 0,
     ipId: 0,
     ttl: 64,
     gsoSegs: 1,
@@ -59,6 +60,22 @@ test('an aggregate has the flags of its last packet; only FIN, PSH and CWR may d
   // A fragment with another ack number is not part of the same aggregate.
   const torn = [piece(1, 1000, ack), piece(1001, 1000, ack | TCPHDR_PSH, 7)];
   assert.match(comparePacket(outLine('+0 > P. 1:2001(2000) ack 7'), torn, MAP).join(), /differ in flags, ack or window/);
+});
+
+test('the IP ECN field is checked only where the line gives a tos_spec, as verify_outbound_live_tos does', () => {
+  const ect0 = { ...piece(1, 1000, TCPHDR_ACK), tos: 2 };
+  assert.deepEqual(comparePacket(outLine('+0 > . 1:1001(1000) ack 1'), [ect0], MAP), []);
+  assert.deepEqual(comparePacket(outLine('+0 > [ect0] . 1:1001(1000) ack 1'), [ect0], MAP), []);
+  assert.deepEqual(comparePacket(outLine('+0 > [ect01] . 1:1001(1000) ack 1'), [ect0], MAP), []);
+  assert.match(comparePacket(outLine('+0 > [noecn] . 1:1001(1000) ack 1'), [ect0], MAP).join(), /IP ECN noecn expected, model sends ect0/);
+  assert.match(comparePacket(outLine('+0 > (tos 0x3) . 1:1001(1000) ack 1'), [ect0], MAP).join(), /IP tos 0x3 expected, model sends 0x2/);
+  // A live script where a wrong codepoint on one line is the only difference: the ECT(0) the model
+  // puts on the first new data after the handshake.
+  const r = run('ecn-active.pkt', (s) => s.replace('> [ect0] P. 1:1001(1000) ack 1', '> [ce] P. 1:1001(1000) ack 1'));
+  assert.deepEqual(
+    r.outbound.filter((o) => !o.ok).map((o) => o.diffs.join()),
+    ['IP ECN ce expected, model sends ect0'],
+  );
 });
 
 test('one flags codec: FIN|PSH|ACK reads FP. in the step log, the packet list and the parser', () => {

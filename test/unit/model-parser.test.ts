@@ -124,23 +124,36 @@ test('option lines, spaced blocking times, ECN marks and non-TCP packets', () =>
       '+.002 > [noecn] SEWA 0:0(0) <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 8>',
       '+.002 > [ect0] P.6 1:101(100) ack 1 <ECN e1b 1 ceb 0 e0b 1,nop>',
       '+.1 < icmp unreachable CODE',
+      '+0 < (tos 0x3) . 1:1(0) ack 101 win 100',
+      '+0 > [ect01] . 101:201(100) ack 1',
+      '+0 > [flowlabel 0x1] . 201:301(100) ack 1',
     ].join('\n'),
   );
   assert.deepEqual(s.options, { tolerance_usecs: '20000' });
+  assert.deepEqual((s.events[5] as PacketEvent).tos, { check: 'tos', tos: 3 });
+  assert.deepEqual((s.events[6] as PacketEvent).tos, { check: 'ect01' });
+  assert.deepEqual((s.events[7] as PacketEvent).unsupported, ["IP header spec 'flowlabel 0x1'"]);
+  assert.throws(() => parseScript('0 < [ect01] . 1:1(0) ack 1 win 100'), /ect01/);
   assert.deepEqual(s.events[1].time.blockingEnd, { kind: 'absolute', seconds: 0.052 });
   const syn = s.events[2] as PacketEvent;
   assert.equal(syn.flags, 'SEW');
-  assert.deepEqual(syn.unsupported, ['IP header spec [noecn]', "AccECN flags 'SEWA'"]);
+  assert.deepEqual(syn.unsupported, ["AccECN flags 'SEWA'"]);
+  assert.deepEqual(syn.tos, { check: 'ecn', ecn: 0 });
   const data = s.events[3] as PacketEvent;
   assert.equal(data.flags, 'P');
   assert.equal(data.ackFlag, true);
+  assert.deepEqual(data.tos, { check: 'ecn', ecn: 2 });
   assert.deepEqual(s.events[4], {
     type: 'otherPacket',
     line: 6,
     time: { start: { kind: 'relative', seconds: 0.1 } },
     direction: 'in',
     what: 'icmp unreachable',
+    // An unknown code name is code 0, as in packetdrill; no echoed header quotes seq 0.
+    icmp: { type: 3, code: 0, echoedSeq: 0 },
   });
+  const frag = parseScript('0 < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]').events[0];
+  assert.deepEqual(frag.type === 'otherPacket' && frag.icmp, { type: 3, code: 4, mtu: 1200, echoedSeq: 1 });
 });
 
 test('python blocks and timed backtick commands are events', () => {

@@ -46,6 +46,7 @@ test('ipv4Packet lays out header fields and a checksum that verifies to zero', (
     win: 255,
     len: 100,
     options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'TS', val: 5, ecr: 7 }],
+    tos: 0,
     ipId: 0x1234,
     ttl: 64,
     gsoSegs: 1,

@@ -248,11 +248,12 @@ test('features the model lacks are reported as unsupported with their line', () 
     '+0 accept(3, ..., ...) = 4',
     '+0 getsockopt(4, SOL_TCP, TCP_INFO, ..., ...) = 0',
     '+0 %{ print(tcpi_rtt); import os }%',
-    '+0 < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]',
+    '+0 < icmp redirect [1:1(0)]',
     '+0 write(4, ..., 2000) = 2000',
     '+0 > P. 1:2001(2000) ack 1',
     '+.1 < . 1:1(0) ack 1 win 257 <sack 1001:2001,nop,nop>',
     '+0 > icmp unreachable',
+    '+0 < icmp unreachable [udp (10)]',
   ].join('\n');
   const r = runScript(parseScript(src));
   assert.deepEqual(
@@ -260,9 +261,10 @@ test('features the model lacks are reported as unsupported with their line', () 
     [
       'system call getsockopt() at line 9',
       "python statement 'import os' at line 10",
-      'inbound icmp unreachable packet at line 11',
+      'ICMP redirect (do_redirect) at line 11',
       'SACK blocks on a connection without SACK at line 14',
       'outbound icmp unreachable packet at line 15',
+      'inbound icmp unreachable packet at line 16',
     ],
   );
   assert.deepEqual(

@@ -35,9 +35,16 @@ export interface PacketEvent {
   win?: number;
   /** Undefined when the script gives no `<...>` list; `any` for a literal `<...>`. */
   options?: TcpOptionSpec[] | 'any';
-  /** Pieces of the line this parser recognised but the model cannot use (ecn marks, udp, icmp...). */
+  /** The IP TOS spec before the flags (`[ect0]`, `[ce]`, `(tos 0x2)`...): on an inbound packet
+   * the TOS byte it carries, on an outbound one what packetdrill checks (nothing when absent). */
+  tos?: TosSpec;
+  /** Pieces of the line this parser recognised but the model cannot use (udp, icmp...). */
   unsupported: string[];
 }
+
+/** packetdrill's tos_spec (parser.y): an ECN codepoint (`noecn` 0, `ect1` 1, `ect0` 2, `ce` 3),
+ * `ect01` (either ECT codepoint, outbound only) or a whole TOS byte. */
+export type TosSpec = { check: 'ecn'; ecn: number } | { check: 'ect01' } | { check: 'tos'; tos: number };
 
 /** A system call argument or result expression, kept structural so the runner can read the parts it
  * understands (numbers, flag sets) and name the rest. */
@@ -85,6 +92,19 @@ export interface OtherPacketEvent {
   direction: 'in' | 'out';
   /** What it is, e.g. `icmp unreachable`. */
   what: string;
+  /** An inbound ICMPv4 error about one of our TCP segments, as far as the model reads it. */
+  icmp?: IcmpSpec;
+}
+
+/** packetdrill's icmp_packet_spec: `icmp unreachable frag_needed mtu 1200 [1:1461(1460)]`. */
+export interface IcmpSpec {
+  /** ICMP type and code numbers (icmp_packet.c's tables, or `code_N`; no code is 0). */
+  type: number;
+  code: number;
+  /** `mtu N` (the next-hop MTU of a frag_needed). */
+  mtu?: number;
+  /** The echoed TCP header's sequence number, numbered like our bytes (0 when not written). */
+  echoedSeq: number;
 }
 
 export type ScriptEvent = PacketEvent | SyscallEvent | CommandEvent | PythonEvent | OtherPacketEvent;

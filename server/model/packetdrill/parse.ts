@@ -13,7 +13,9 @@ import {
   ScriptEvent,
   SyscallEvent,
   TcpOptionSpec,
+  IcmpSpec,
   TimeSpec,
+  TosSpec,
 } from './ast';
 import { scanTopLevel, stringEnd } from './lexer';
 import { splitStatements } from './statements';
@@ -134,11 +136,20 @@ function parsePacket(text: string, time: EventTime, line: number): PacketEvent |
   let body = text.slice(1).trim();
   const unsupported: string[] = [];
   const proto = /^(udp|icmp|icmpv6|gre|mpls|ip|ipv4|ipv6)\b/i.exec(body);
-  if (proto) return { type: 'otherPacket', line, time, direction, what: body.split(/\s+/).slice(0, 2).join(' ') };
-  // An IP ECN codepoint or header spec before the flags: `[ect0]`, `[noecn]`, `(tos 0x2)`.
-  const ip = /^(\[[^\]]*\]|\([^)]*\))\s*/.exec(body);
+  if (proto) {
+    const ev: OtherPacketEvent = { type: 'otherPacket', line, time, direction, what: body.split(/\s+/).slice(0, 2).join(' ') };
+    const icmp = proto[1].toLowerCase() === 'icmp' && direction === 'in' ? parseIcmp(body, line) : undefined;
+    if (icmp) ev.icmp = icmp;
+    return ev;
+  }
+  // An IP header spec before the flags: `[ect0]`, `[noecn]`, `(tos 0x2)`, `[flowlabel 0x1]`.
+  let tos: TosSpec | undefined;
+  const ip = /^(?:\[([^\]]*)\]|\(([^)]*)\))\s*/.exec(body);
   if (ip) {
-    unsupported.push(`IP header spec ${ip[1]}`);
+    const spec = (ip[1] ?? ip[2]).trim();
+    tos = parseTosSpec(spec);
+    if (!tos) unsupported.push(`IP header spec '${spec}'`);
+    if (tos?.check === 'ect01' && direction === 'in') throw new PktSyntaxError(line, 'ect01 names no one codepoint to send');
     body = body.slice(ip[0].length);
   }
   let options: PacketEvent['options'];
@@ -164,6 +175,7 @@ function parsePacket(text: string, time: EventTime, line: number): PacketEvent |
   const seq = { start: Number(sm[1]), end: Number(sm[2]), len: Number(sm[3]) };
   if (seq.end - seq.start !== seq.len) throw new PktSyntaxError(line, `sequence range ${toks[1]} does not agree with its length`);
   const pkt: PacketEvent = { type: 'packet', line, time, direction, flags, ackFlag, seq, options, unsupported };
+  if (tos) pkt.tos = tos;
   for (let k = 2; k < toks.length; k++) {
     const kw = toks[k];
     const val = toks[k + 1];
@@ -181,6 +193,70 @@ function parsePacket(text: string, time: EventTime, line: number): PacketEvent |
     }
   }
   return pkt;
+}
+
+/** ICMPv4 types and the unreachable codes by packetdrill's names (icmp_packet.c). */
+const ICMP_TYPES: Record<string, number> = {
+  echo_reply: 0,
+  unreachable: 3,
+  source_quench: 4,
+  redirect: 5,
+  echo_request: 8,
+  time_exceeded: 11,
+  parameter_problem: 12,
+};
+const ICMP_UNREACH_CODES = [
+  'net_unreachable',
+  'host_unreachable',
+  'protocol_unreachable',
+  'port_unreachable',
+  'frag_needed',
+  'source_route_failed',
+  'net_unknown',
+  'host_unknown',
+  'source_host_isolated',
+  'net_prohibited',
+  'host_prohibited',
+  'net_unreachable_for_tos',
+  'host_unreachable_for_tos',
+  'packet_filtered',
+  'precedence_violation',
+  'precedence_cutoff',
+];
+
+/** `icmp <type> [code] [mtu N] [id N] [[seq]]` about a TCP segment; undefined for what the model
+ * does not read (other types, echoed UDP or raw data). */
+function parseIcmp(body: string, line: number): IcmpSpec | undefined {
+  const m = /^icmp\s+(\w+)(?:\s+(?!mtu\b|id\b)(\w+))?(?:\s+mtu\s+(\d+))?(?:\s+id\s+\d+)?\s*(?:\[(.*)\])?\s*$/i.exec(body);
+  if (!m || !(m[1] in ICMP_TYPES)) return undefined;
+  const type = ICMP_TYPES[m[1]];
+  let code = 0;
+  if (m[2]) {
+    const n = /^code_(\d+)$/.exec(m[2]);
+    // packetdrill leaves an unknown code name at 0.
+    code = n ? Number(n[1]) : type === 3 ? Math.max(0, ICMP_UNREACH_CODES.indexOf(m[2])) : 0;
+    if (code > 255) throw new PktSyntaxError(line, `bad ICMP code ${m[2]}`);
+  }
+  let echoedSeq = 0;
+  if (m[4] !== undefined) {
+    const sm = SEQ_RE.exec(m[4].trim());
+    if (!sm) return undefined;
+    echoedSeq = Number(sm[1]);
+  }
+  const spec: IcmpSpec = { type, code, echoedSeq };
+  if (m[3]) spec.mtu = Number(m[3]);
+  return spec;
+}
+
+const ECN_CODEPOINTS: Record<string, number> = { noecn: 0, ect1: 1, ect0: 2, ce: 3 };
+
+/** packetdrill's tos_spec; undefined for what the model does not read (flow labels, ttl). */
+function parseTosSpec(spec: string): TosSpec | undefined {
+  if (spec in ECN_CODEPOINTS) return { check: 'ecn', ecn: ECN_CODEPOINTS[spec] };
+  if (spec === 'ect01') return { check: 'ect01' };
+  const m = /^tos\s+(0x[0-9a-f]+)$/i.exec(spec);
+  if (m && Number(m[1]) <= 0xff) return { check: 'tos', tos: Number(m[1]) };
+  return undefined;
 }
 
 function parseOptions(text: string, line: number): TcpOptionSpec[] | 'any' {

@@ -5,6 +5,7 @@ import { TCPHDR_FIN, TCPHDR_SYN, TCP_NAGLE_OFF } from './constants';
 import { icsk_ca_ops, tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
 import { frame } from './trace';
+import { tcp_ecn_accept_cwr, tcp_ecn_rcv_ecn_echo } from './ecn';
 import { __tcp_push_pending_frames } from './output';
 import {
   AckFlags,
@@ -182,7 +183,12 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
     // delivered again.
     // A spurious retransmission that was D-SACKed was delivered too (tcp_dsack_seen).
     delivered: sk.sackOk ? res.delivered + sack.sacked + dsack.segs : tcp_remove_reno_sacks(sk, res.acked),
+    ece: tcp_ecn_rcv_ecn_echo(sk, seg),
   };
+  // Also on a pure ACK (a deviation from RFC 3168 the kernel makes for robustness).
+  tcp_ecn_accept_cwr(h, sk, seg);
+  // Something got through: forget an ICMP soft error.
+  sk.errSoft = undefined;
   if (ack > priorUna) {
     sk.recovery.retransmits = 0;
     // The kernel clears retrans_stamp on the next dubious ACK in Open (tcp_fastretrans_alert).
@@ -191,7 +197,8 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
   tcp_process_tlp_ack(h, sk, ack, flags, dsack.tlp);
   let setXmitTimer = ack > priorUna || res.rearm;
   let recovery: { rexmit: 'none' | 'new' | 'lost'; lost: number } = { rexmit: 'none', lost: 0 };
-  if (dupack || flags.dataSacked || dsack.segs || sk.caState !== 'Open') {
+  // tcp_ack_is_dubious: FLAG_CA_ALERT is FLAG_DATA_SACKED, FLAG_ECE or FLAG_DSACKING_ACK.
+  if (dupack || flags.dataSacked || flags.ece || dsack.segs || sk.caState !== 'Open') {
     recovery = tcp_fastretrans_alert(h, sk, flags, dupack, (ms) => {
       armReoTimer(h, sk, ms);
       setXmitTimer = false;
@@ -236,6 +243,7 @@ function tcp_old_ack(h: Host, sk: TcpSock, seg: Segment): void {
     origSackAcked: sack.orig,
     notDup: false,
     delivered: sack.sacked + dsack.segs,
+    ece: false,
   };
   const recovery = tcp_fastretrans_alert(h, sk, flags, false, (ms) => armReoTimer(h, sk, ms));
   tcp_xmit_recovery(h, sk, recovery.rexmit);

@@ -31,6 +31,7 @@ import { tcp_push_pending_frames } from './output';
 import { SendResult, tcp_push, tcp_send_fin, tcp_sendmsg_locked, tcp_xmit_size_goal } from './sendmsg';
 import { sk_stream_memory_free, sk_stream_write_space } from './sndbuf';
 import { createSock, findByFd, scoreboard, tcp_current_mss, tcp_sync_mss } from './sock';
+import { tcp_ecn_send_syn } from './ecn';
 import { tcp_send_ack, tcp_send_active_reset, tcp_transmit_skb } from './transmit';
 import { Skb, TcpSock, truesizeFor } from './types';
 
@@ -209,8 +210,8 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
     if (cookie || noCookie) {
       // tcp_send_syn_data: the MSS is the cached one (else advmss), bounded by TCP_MAXSEG and the
       // path MTU, and MAX_TCP_OPTION_SPACE is left free for options middleboxes may add.
-      const clamp = Math.min(cached?.mss || h.mtu - 40, sk.userMss || 65535);
-      dataLen = Math.max(0, Math.min(fastopenData, Math.min(h.mtu - 40, clamp) - MAX_TCP_OPTION_SPACE));
+      const clamp = Math.min(cached?.mss || h.pathMtu - 40, sk.userMss || 65535);
+      dataLen = Math.max(0, Math.min(fastopenData, Math.min(h.pathMtu - 40, clamp) - MAX_TCP_OPTION_SPACE));
       sk.fastopenRequest.dataLen = dataLen;
     }
   }
@@ -225,6 +226,7 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
     truesize: truesizeFor(dataLen),
     pcount: 1,
   };
+  tcp_ecn_send_syn(h, sk, syn);
   sk.writeSeq = syn.endSeq;
   sk.sndUna = sk.iss;
   sk.sndNxt = syn.endSeq;

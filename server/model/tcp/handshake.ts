@@ -13,6 +13,7 @@ import {
 } from './constants';
 import { tcp_parse_fastopen_option, tcp_try_fastopen } from './fastopen';
 import { frame } from './trace';
+import { tcp_ecn_create_request, tcp_ecn_make_synack, tcp_ecn_rcv_synack } from './ecn';
 import { tcp_init_buffer_space } from './sndbuf';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
@@ -57,6 +58,7 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.userMss = lsk.userMss;
   sk.congestion = { ...lsk.congestion };
   applyPeerOptions(h, sk, seg.options, h.sysctl.tcp_timestamps !== 0);
+  tcp_ecn_create_request(h, sk, seg);
   sk.irs = seg.seq;
   sk.rcvNxt = seg.seq + 1;
   sk.rcvWup = sk.rcvNxt;
@@ -90,7 +92,8 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
     id: h.id('skb'),
     seq: sk.iss,
     endSeq: sk.iss + 1,
-    flags: TCPHDR_SYN | TCPHDR_ACK,
+    // A Fast Open child resends this skb itself (tcp_fastopen_synack_timer): ECE stays on it.
+    flags: tcp_ecn_make_synack(sk, TCPHDR_SYN | TCPHDR_ACK),
     eor: false,
     zerocopy: false,
     frags: 0,
@@ -154,6 +157,16 @@ function reqsk_timer_handler(h: Host, sk: TcpSock, r: RequestTimer): void {
   inet_rtx_syn_ack(h, sk, r);
   r.numTimeout++;
   reqsk_arm(h, sk, r);
+}
+
+/** inet_csk_reqsk_queue_drop: the request is forgotten (its timer stops with it); a later ACK
+ * for it finds no socket. */
+export function inet_csk_reqsk_queue_drop(h: Host, sk: TcpSock, why: string): void {
+  const r = requests.get(sk);
+  if (r) r.gen++;
+  requests.delete(sk);
+  sk.state = 'CLOSE';
+  h.trace.step('inet_csk_reqsk_queue_drop', sk.id, `request dropped: ${why}`);
 }
 
 /** inet_rtx_syn_ack: resend the request's SYN-ACK (num_retrans++: no RTT sample from it). */
@@ -230,6 +243,7 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
     h.trace.step('tcp_rcv_synsent_state_process', sk.id, 'ACK without SYN in SYN_SENT: dropped (discard_and_undo)');
     return false;
   }
+  tcp_ecn_rcv_synack(h, sk, seg);
   applyPeerOptions(h, sk, seg.options, sk.tstampOk);
   if (!sk.wscaleOk) {
     // The peer does not scale: neither do we, and the window stays within 16 bits.

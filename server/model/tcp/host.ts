@@ -49,7 +49,12 @@ export class Host {
   line = 0;
   readonly localIp = '192.168.0.1';
   readonly remoteIp = '192.0.2.1';
+  /** The tun device's MTU. */
   readonly mtu = 1500;
+  /** The route to the peer's MTU (a PMTU exception after ICMP fragmentation needed), and whether
+   * it is locked (it was raised to min_pmtu). */
+  pathMtu = 1500;
+  pathMtuLocked = false;
   private timers: Timer[] = [];
   private timerOrder = 0;
   private nextId = { packet: 1, skb: 1, sock: 1, port: 40000 };

@@ -55,6 +55,7 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     win: seg.win,
     len: seg.len,
     options: seg.options,
+    tos: seg.tos,
     ipId: 0,
     ttl: 64,
     gsoSegs: 1,
@@ -135,6 +136,8 @@ function tcp_v4_send_reset(h: Host, seg: Segment, inbound: WirePacket, sk?: TcpS
     win: 0,
     len: 0,
     options: [],
+    // ip_send_unicast_reply: the ECN bits of the offending segment are not echoed.
+    tos: 0,
     ipId: 0,
     ttl: h.sysctl.ip_default_ttl,
     gsoSegs: 1,

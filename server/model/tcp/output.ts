@@ -9,6 +9,7 @@ import { GSO_MAX_SIZE, packetsOut, tcpWndEnd, tcp_current_mss, tcp_packets_in_fl
 import { tcp_schedule_loss_probe, tcp_rearm_rto, tcp_check_probe_timer } from './timers';
 import { tcp_transmit_skb } from './transmit';
 import { tcp_check_space } from './sndbuf';
+import { tcp_in_cwnd_reduction } from './recovery';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
 
 /** tcp_tso_autosize: segments per TSO packet so that one packet is ~1 ms of the pacing rate, more
@@ -53,6 +54,7 @@ export function tcp_cwnd_test(sk: TcpSock): number {
 export function tcp_set_skb_tso_segs(skb: Skb, mss: number): number {
   const len = skbLen(skb);
   skb.pcount = len <= mss ? 1 : Math.ceil(len / mss);
+  skb.segSize = skb.pcount > 1 ? mss : undefined;
   return skb.pcount;
 }
 
@@ -342,6 +344,8 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
   const cwndLimited = lim.cwnd || packetsOut(sk) >= sk.cwnd;
   if (sent || cwndLimited) tcp_cwnd_validate(h, sk, cwndLimited);
   if (sent) {
+    // PRR counts new data too (tcp_cwnd_reduction's prr_out).
+    if (tcp_in_cwnd_reduction(sk)) sk.recovery.prrOut += sent;
     if (pushOne !== 2) tcp_schedule_loss_probe(h, sk, false);
     return false;
   }

@@ -21,6 +21,7 @@ import { tcp_check_space } from './sndbuf';
 import { tcp_check_probe_timer, tcp_send_delayed_ack } from './timers';
 import { optionBytes, tcp_send_ack } from './transmit';
 import { frame } from './trace';
+import { tcp_ecn_check_ce } from './ecn';
 import { TcpSock } from './types';
 import { Segment } from './segment';
 
@@ -55,7 +56,7 @@ export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment): boolean {
       sk.ackPending = true;
       return true;
     }
-    tcp_data_queue_ofo(h, sk, seq, endSeq, fin, skbMem.truesize);
+    tcp_data_queue_ofo(h, sk, seg, seq, endSeq, fin, skbMem.truesize);
     sk.ackPending = true;
     return true;
   }
@@ -116,9 +117,10 @@ function tcp_ofo_queue(h: Host, sk: TcpSock): boolean {
 
 /** tcp_data_queue_ofo: queue data beyond a hole; a first block or an update of the SACK blocks
  * (tcp_sack_new_ofo_skb); data the queue already has is D-SACKed. */
-function tcp_data_queue_ofo(h: Host, sk: TcpSock, seq: number, endSeq: number, fin: boolean, truesize: number): void {
+function tcp_data_queue_ofo(h: Host, sk: TcpSock, seg: Segment, seq: number, endSeq: number, fin: boolean, truesize: number): void {
   using _frame = frame(h, 'tcp_data_queue_ofo');
   h.trace.step('tcp_data_queue_ofo', sk.id, `segment ${seq}:${endSeq} beyond rcv_nxt ${sk.rcvNxt}: out-of-order queue`);
+  tcp_ecn_check_ce(h, sk, seg);
   const q = sk.ofoQueue;
   // Duplicate bytes already in the queue: D-SACK the first overlap.
   for (const r of q) {
@@ -220,6 +222,7 @@ function tcp_event_data_recv(h: Host, sk: TcpSock, seg: Segment, len: number, tr
     else if (m > sk.rtoMs) tcp_incr_quickack(sk);
   }
   sk.lrcvtime = now;
+  tcp_ecn_check_ce(h, sk, seg);
   if (len >= 128) tcp_grow_window(h, sk, len, truesize);
 }
 
@@ -268,18 +271,19 @@ function tcp_measure_rcv_mss(h: Host, sk: TcpSock, seg: Segment, len: number, tr
   h.trace.step('tcp_measure_rcv_mss', sk.id, `small segment (${len} bytes < rcv_mss ${sk.rcvMss}): ACK marked pushed`);
 }
 
-/** tcp_enter_quickack_mode: quick ACKs again, out of interactive mode, ato back to its minimum. */
-export function tcp_enter_quickack_mode(sk: TcpSock): void {
-  tcp_incr_quickack(sk);
+/** tcp_enter_quickack_mode: quick ACKs again (at most max_quickacks), out of interactive mode, ato
+ * back to its minimum. */
+export function tcp_enter_quickack_mode(sk: TcpSock, maxQuickacks = TCP_MAX_QUICKACKS): void {
+  tcp_incr_quickack(sk, maxQuickacks);
   sk.pingpong = 0;
   sk.ato = TCP_ATO_MIN_MS;
 }
 
-/** tcp_incr_quickack: up to 16 immediate ACKs, fewer for a small receive window. */
-function tcp_incr_quickack(sk: TcpSock): void {
+/** tcp_incr_quickack: up to max_quickacks (16) immediate ACKs, fewer for a small receive window. */
+function tcp_incr_quickack(sk: TcpSock, maxQuickacks = TCP_MAX_QUICKACKS): void {
   let q = Math.floor(sk.rcvWnd / (2 * sk.rcvMss));
   if (q === 0) q = 2;
-  q = Math.min(q, TCP_MAX_QUICKACKS);
+  q = Math.min(q, maxQuickacks);
   if (q > sk.quickAcks) sk.quickAcks = q;
 }
 

@@ -12,6 +12,7 @@ import { tcp_set_skb_tso_segs, tcp_small_queue_check, tcp_tso_segs } from './out
 import { packetsOut, scoreboard, tcpWndEnd, tcp_current_mss, tcp_packets_in_flight } from './sock';
 import { tcp_add_reno_sack, tcp_newreno_mark_lost, tcp_reset_reno_sack } from './reno';
 import { tcp_transmit_skb } from './transmit';
+import { tcp_ecn_clear_syn, tcp_ecn_queue_cwr } from './ecn';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
 import {
   tcp_count_undo_retrans,
@@ -41,6 +42,8 @@ export interface AckFlags {
   notDup: boolean;
   /** Packets newly acked or SACKed (tcp_newly_delivered). */
   delivered: number;
+  /** FLAG_ECE: the peer echoes a CE mark (tcp_ecn_rcv_ecn_echo). */
+  ece: boolean;
 }
 
 export function tcp_in_cwnd_reduction(sk: TcpSock): boolean {
@@ -87,6 +90,7 @@ function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boo
   if (len > avail) len = Math.floor(avail / mss) * mss || avail;
   if (skbLen(skb) > len) tcp_fragment_rtx(h, sk, skb, len, mss);
   else tcp_set_skb_tso_segs(skb, mss);
+  tcp_ecn_clear_syn(h, sk, skb);
   tcp_transmit_skb(h, sk, skb);
   sk.recovery.totalRetrans += skb.pcount;
   return true;
@@ -112,6 +116,7 @@ function tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number, why: s
 export function tcp_non_congestion_loss_retransmit(h: Host, sk: TcpSock, why: string): void {
   if (sk.caState !== 'Loss') {
     sk.recovery.highSeq = sk.sndNxt;
+    sk.ssthresh = tcp_current_ssthresh(sk);
     sk.recovery.priorSsthresh = 0;
     sk.recovery.undoMarker = 0;
     setCaState(h, sk, 'Loss', why);
@@ -325,16 +330,18 @@ export function tcp_init_cwnd_reduction(sk: TcpSock): void {
   r.prrDelivered = 0;
   r.prrOut = 0;
   sk.ssthresh = icsk_ca_ops(sk).ssthresh(sk);
+  tcp_ecn_queue_cwr(sk);
 }
 
 /** tcp_enter_recovery: fast recovery, ssthresh from the congestion control, PRR from here. The
- * clock for undo and ETIMEDOUT starts with this recovery's first retransmission. */
-function tcp_enter_recovery(h: Host, sk: TcpSock): void {
+ * clock for undo and ETIMEDOUT starts with this recovery's first retransmission. A reduction the
+ * peer's ECE asked for may not be undone (no prior_ssthresh). */
+function tcp_enter_recovery(h: Host, sk: TcpSock, eceAck: boolean): void {
   if (!tcp_any_retrans_done(sk)) sk.recovery.retransStampNs = undefined;
   sk.recovery.priorSsthresh = 0;
   tcp_init_undo(sk);
   if (!tcp_in_cwnd_reduction(sk)) {
-    sk.recovery.priorSsthresh = tcp_current_ssthresh(sk);
+    if (!eceAck) sk.recovery.priorSsthresh = tcp_current_ssthresh(sk);
     tcp_init_cwnd_reduction(sk);
   }
   setCaState(h, sk, 'Recovery', `lost segments detected; ssthresh ${sk.ssthresh}, PRR reduces cwnd ${sk.cwnd} toward it`);
@@ -364,12 +371,6 @@ export function tcp_try_keep_open(h: Host, sk: TcpSock): void {
     setCaState(h, sk, state, state === 'Disorder' ? 'SACKed or lost segments, not yet a loss' : 'scoreboard clean');
     sk.recovery.highSeq = sk.sndNxt;
   }
-}
-
-/** tcp_try_to_open: no loss to recover; the undo clock stops, CWR is kept. */
-function tcp_try_to_open(h: Host, sk: TcpSock): void {
-  if (!tcp_any_retrans_done(sk)) sk.recovery.retransStampNs = undefined;
-  if (sk.caState !== 'CWR') tcp_try_keep_open(h, sk);
 }
 
 /** tcp_process_tlp_ack: the ACK covers what a loss probe was sent for. A probe that resent old
@@ -414,6 +415,7 @@ function tcp_enter_loss(h: Host, sk: TcpSock): void {
   setCaState(h, sk, 'Loss', `retransmission timeout: ssthresh ${sk.ssthresh}, cwnd ${sk.cwnd}`);
   r.highSeq = sk.sndNxt;
   sk.tlpHighSeq = undefined;
+  tcp_ecn_queue_cwr(sk);
   r.frto = h.sysctl.tcp_frto > 0 && (newRecovery || r.retransmits > 0);
 }
 
@@ -492,7 +494,7 @@ function tcp_write_timeout_syn(h: Host, sk: TcpSock): boolean {
   if (!expired) return false;
   h.trace.step('tcp_write_timeout', sk.id, `SYN unanswered after ${r.retransmits} retransmissions: connect fails with ETIMEDOUT`);
   sk.state = 'CLOSE';
-  sk.err = 'ETIMEDOUT';
+  sk.err = sk.errSoft ?? 'ETIMEDOUT';
   sk.rtxQueue.length = 0;
   sk.writeQueue.length = 0;
   return true;
@@ -584,6 +586,8 @@ export function tcp_fastretrans_alert(
 ): { rexmit: 'none' | 'new' | 'lost'; lost: number } {
   const r = sk.recovery;
   let lost = 0;
+  // A. ECE: the reduction is required, it may not be undone.
+  if (f.ece) r.priorSsthresh = 0;
   // D. Leave Recovery/CWR once high_seq is acked.
   if (sk.caState === 'Open') {
     r.retransStampNs = undefined;
@@ -603,11 +607,11 @@ export function tcp_fastretrans_alert(
     if (!f.sndUnaAdvanced) {
       if (!sk.sackOk) f.delivered += tcp_add_reno_sack(h, sk, dupack ? 1 : 0);
     } else if (tcp_try_undo_partial(h, sk)) return { rexmit: 'none', lost };
-    if (tcp_try_undo_dsack(h, sk)) tcp_try_to_open(h, sk);
+    if (tcp_try_undo_dsack(h, sk)) tcp_try_to_open(h, sk, f);
     lost = tcp_identify_packet_loss(h, sk, f, armReo);
     if ((sk.caState as TcpSock['caState']) !== 'Recovery') {
       if (!scoreboard(sk).lost) return { rexmit: 'none', lost };
-      tcp_enter_recovery(h, sk);
+      tcp_enter_recovery(h, sk, f.ece);
     }
     return { rexmit: 'lost', lost };
   }
@@ -616,19 +620,39 @@ export function tcp_fastretrans_alert(
     // Loss is recovered (now Open): carry on as in Open, like the kernel's fallthrough.
     if ((sk.caState as TcpSock['caState']) !== 'Open' || rexmit !== 'none') return { rexmit, lost };
   }
-  if (sk.caState === 'CWR') return { rexmit: 'none', lost };
+  // Open, Disorder and CWR: a loss starts Recovery, otherwise tcp_try_to_open.
   if (!sk.sackOk) {
     if (f.sndUnaAdvanced) tcp_reset_reno_sack(sk);
     f.delivered += tcp_add_reno_sack(h, sk, dupack ? 1 : 0);
   }
-  tcp_try_undo_dsack(h, sk);
+  if (sk.caState === 'Open' || sk.caState === 'Disorder') tcp_try_undo_dsack(h, sk);
   lost = tcp_identify_packet_loss(h, sk, f, armReo);
   if (!scoreboard(sk).lost) {
-    tcp_try_to_open(h, sk);
+    tcp_try_to_open(h, sk, f);
     return { rexmit: 'none', lost };
   }
-  tcp_enter_recovery(h, sk);
+  tcp_enter_recovery(h, sk, f.ece);
   return { rexmit: 'lost', lost };
+}
+
+/** tcp_try_to_open: no loss to recover; the undo clock stops, an ECE starts a cwnd reduction
+ * (CWR); outside CWR, Open or Disorder. */
+function tcp_try_to_open(h: Host, sk: TcpSock, f: AckFlags): void {
+  if (!tcp_any_retrans_done(sk)) sk.recovery.retransStampNs = undefined;
+  if (f.ece) tcp_enter_cwr(h, sk);
+  if (sk.caState !== 'CWR') tcp_try_keep_open(h, sk);
+}
+
+/** tcp_enter_cwr: the peer saw congestion (ECE): reduce cwnd to ssthresh with PRR, as in
+ * Recovery but with nothing to resend; congestion is proven, so no undo. */
+export function tcp_enter_cwr(h: Host, sk: TcpSock): void {
+  using _frame = frame(h, 'tcp_enter_cwr');
+  sk.recovery.priorSsthresh = 0;
+  if (sk.caState === 'Open' || sk.caState === 'Disorder') {
+    sk.recovery.undoMarker = 0;
+    tcp_init_cwnd_reduction(sk);
+    setCaState(h, sk, 'CWR', `ECE: congestion on the path; ssthresh ${sk.ssthresh}, PRR reduces cwnd ${sk.cwnd} toward it`);
+  }
 }
 
 /** tcp_identify_packet_loss: NewReno's rule without SACK, RACK with it. */
@@ -675,11 +699,11 @@ export function tcp_rack_reo_timeout(h: Host, sk: TcpSock): void {
   if (tcp_packets_in_flight(sk) === prior) return;
   h.trace.step('tcp_rack_reo_timeout', sk.id, `RACK reordering timer: ${lost} segments now lost`, { lost });
   if (sk.caState !== 'Recovery') {
-    tcp_enter_recovery(h, sk);
+    tcp_enter_recovery(h, sk, false);
     tcp_cong_control(
       h,
       sk,
-      { sndUnaAdvanced: false, dataAcked: false, dataSacked: false, origSackAcked: false, notDup: true, delivered: 1 },
+      { sndUnaAdvanced: false, dataAcked: false, dataSacked: false, origSackAcked: false, notDup: true, delivered: 1, ece: false },
       lost,
     );
   }

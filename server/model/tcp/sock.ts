@@ -39,7 +39,7 @@ export function createSock(h: Host, fd: number): TcpSock {
     fastopenConnect: false,
     deferConnect: false,
     userMss: 0,
-    advmss: h.mtu - IP_HEADER_LEN - TCP_HEADER_LEN,
+    advmss: dst_metric_advmss(h),
     mssClamp: 65535,
     mssCache: TCP_MSS_DEFAULT,
     tstampOk: false,
@@ -80,6 +80,8 @@ export function createSock(h: Host, fd: number): TcpSock {
     sndCwndStamp: h.jiffies(),
     lsndtime: h.jiffies(),
     caState: 'Open',
+    pmtuCookie: h.pathMtu,
+    ecnFlags: 0,
     recovery: {
       highSeq: 0,
       priorSsthresh: 0,
@@ -184,9 +186,17 @@ export function tcp_bound_to_half_wnd(sk: TcpSock, pktsize: number): number {
   return pktsize;
 }
 
+/** dst_metric_advmss (ipv4_default_advmss): the MSS the route offers, from its (path) MTU, at
+ * least ip_rt_min_advmss (256). */
+export function dst_metric_advmss(h: Host): number {
+  return Math.max(h.pathMtu - IP_HEADER_LEN - TCP_HEADER_LEN, 256);
+}
+
 /** tcp_sync_mss: MSS from the path MTU, clamped by the peer's MSS, minus our fixed options. */
 export function tcp_sync_mss(h: Host, sk: TcpSock): number {
-  let mss = h.mtu - IP_HEADER_LEN - TCP_HEADER_LEN;
+  // icsk_pmtu_cookie: the route MTU this MSS was computed from (tcp_v4_mtu_reduced compares).
+  sk.pmtuCookie = h.pathMtu;
+  let mss = h.pathMtu - IP_HEADER_LEN - TCP_HEADER_LEN;
   if (mss > sk.mssClamp) mss = sk.mssClamp;
   mss -= establishedOptionBytes(sk);
   mss = Math.max(mss, 48);

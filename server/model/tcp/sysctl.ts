@@ -38,6 +38,7 @@ export interface Sysctls {
   tcp_app_win: number;
   /** Let __tcp_select_window shrink the window (not modelled: reported unsupported). */
   tcp_shrink_window: number;
+  tcp_ecn_fallback: number;
   ip_default_ttl: number;
   /** Any other key the script sets, kept so a report can show it. */
   other: Record<string, string>;
@@ -73,6 +74,7 @@ export function defaultSysctls(): Sysctls {
     tcp_ecn: 2,
     tcp_app_win: 31,
     tcp_shrink_window: 0,
+    tcp_ecn_fallback: 1,
     ip_default_ttl: 64,
     other: {},
   };
@@ -108,6 +110,7 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_ecn',
   'tcp_app_win',
   'tcp_shrink_window',
+  'tcp_ecn_fallback',
   'ip_default_ttl',
 ]);
 

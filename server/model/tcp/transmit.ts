@@ -3,6 +3,8 @@
 
 import {
   TCPHDR_ACK,
+  TCPHDR_CWR,
+  TCPHDR_FIN,
   TCPHDR_PSH,
   TCPHDR_RST,
   TCPHDR_SYN,
@@ -15,9 +17,10 @@ import { icsk_ca_ops } from './cong';
 import type { Host } from './host';
 import { frame } from './trace';
 import { tcp_write_xmit } from './output';
-import { packetsOut, tcp_current_mss } from './sock';
+import { dst_metric_advmss, packetsOut, tcp_current_mss } from './sock';
 import { tcp_select_window } from './rcvbuf';
 import { inet_csk_clear_xmit_timer } from './timers';
+import { INET_ECN_NOT_ECT, tcp_ecn_make_synack, tcp_ecn_send } from './ecn';
 import { flagLetters } from '../flags';
 import { packetChecksums } from '../pcap';
 import { Skb, skbLen, TcpOption, TcpSock, truesizeFor, WirePacket } from './types';
@@ -62,6 +65,8 @@ export function buildOptions(h: Host, sk: TcpSock, syn: boolean): TcpOption[] {
     tcp_established_options_sack(sk, o);
     return o;
   }
+  // tcp_advertise_mss: a route whose MTU dropped (ICMP fragmentation needed) lowers advmss for good.
+  sk.advmss = Math.min(sk.advmss, dst_metric_advmss(h));
   o.push({ kind: 'mss', value: sk.userMss ? Math.min(sk.userMss, sk.advmss) : sk.advmss });
   if (sk.tstampOk) {
     if (sk.sackOk) o.push({ kind: 'sackOK' }, { kind: 'TS', val: tsVal(h), ecr: sk.tsRecent });
@@ -135,6 +140,10 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
   // GSO packets always carry PSH so the receiver's GRO flushes early. The kernel sets it on the
   // clone it transmits, so the skb kept for retransmission does not get it.
   if (!syn && skb.pcount > 1) flags |= TCPHDR_PSH;
+  // tcp_ecn_send runs for every segment but a SYN (whose ECN bits tcp_ecn_send_syn and
+  // tcp_ecn_make_synack set on the skb).
+  const ecn = syn ? { flags, tos: INET_ECN_NOT_ECT } : tcp_ecn_send(h, sk, skb, len, flags);
+  flags = ecn.flags;
   const options = buildOptions(h, sk, syn);
   const pkt: WirePacket = {
     id: h.id('packet'),
@@ -149,6 +158,7 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
     win: windowField(h, sk, syn),
     len,
     options,
+    tos: ecn.tos,
     ipId: 0,
     ttl: h.sysctl.ip_default_ttl,
     gsoSegs: Math.max(1, skb.pcount),
@@ -315,7 +325,8 @@ function skb_gso_segment(h: Host, sk: TcpSock, pkt: WirePacket): WirePacket[] {
       id: k === 0 ? pkt.id : h.id('packet'),
       seq: pkt.seq + off,
       len: Math.min(size, pkt.len - off),
-      flags: last ? pkt.flags : pkt.flags & ~(TCPHDR_PSH | 0x01),
+      // CWR only on the first segment (tcp_gso_segment), PSH and FIN only on the last.
+      flags: (last ? pkt.flags : pkt.flags & ~(TCPHDR_PSH | TCPHDR_FIN)) & (k === 0 ? ~0 : ~TCPHDR_CWR),
       ipId: (pkt.ipId + k) & 0xffff,
       gsoSegs: 1,
       gsoSize: undefined,
@@ -369,7 +380,7 @@ export function tcp_xmit_probe_skb(h: Host, sk: TcpSock): void {
 /** tcp_make_synack + ip_build_and_send_pkt: the SYN-ACK of a passive open. */
 export function tcp_send_synack(h: Host, sk: TcpSock): void {
   h.trace.step('tcp_v4_send_synack', sk.id, `SYN-ACK for ${sk.remote.ip}:${sk.remote.port}`);
-  const skb = controlSkb(h, sk.iss, TCPHDR_SYN | TCPHDR_ACK);
+  const skb = controlSkb(h, sk.iss, tcp_ecn_make_synack(sk, TCPHDR_SYN | TCPHDR_ACK));
   skb.endSeq = sk.iss + 1;
   tcp_transmit_skb(h, sk, skb);
 }

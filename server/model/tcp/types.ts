@@ -46,6 +46,8 @@ export interface Skb {
   truesize: number;
   /** tcp_skb_pcount: segments once cut at mss (0 = not computed yet). */
   pcount: number;
+  /** tcp_skb_mss (gso_size): the segment size it was counted with, when pcount > 1. */
+  segSize?: number;
   /** Departure time given by __tcp_transmit_skb (EDT), ns; set once sent. */
   sentNs?: number;
   /** First transmission time, ns (for RTT samples). */
@@ -91,6 +93,8 @@ export interface Segment {
   win: number;
   len: number;
   options: TcpOption[];
+  /** The IP header's TOS byte; its low two bits are the ECN field (INET_ECN_*). */
+  tos: number;
 }
 
 /** A packet on the wire (one TSO/GSO packet as the tun device and packetdrill see it). */
@@ -270,6 +274,12 @@ export interface TcpSock {
   sndCwndStamp: number;
   lsndtime: number; // jiffies
   caState: 'Open' | 'Disorder' | 'CWR' | 'Recovery' | 'Loss';
+  /** tp->ecn_flags: TCP_ECN_OK, _QUEUE_CWR, _DEMAND_CWR, _SEEN (ecn.ts). */
+  ecnFlags: number;
+  /** icsk_pmtu_cookie: the path MTU the MSS was last computed from. */
+  pmtuCookie: number;
+  /** sk->sk_err_soft: an ICMP error kept for a timeout to report (cleared by an ACK). */
+  errSoft?: string;
   /** Loss recovery (struct tcp_sock): see recovery.ts. */
   recovery: RecoveryState;
   // RTT, RTO, pacing

@@ -7,6 +7,7 @@ import { scoreboard } from './sock';
 import { tcp_ns_to_ts } from './transmit';
 import type { TcpSock } from './types';
 import { setCaState, tcp_try_keep_open } from './recovery';
+import { tcp_ecn_withdraw_cwr } from './ecn';
 
 /** tcp_init_undo: remember where the episode began; retransmissions still in flight (and a loss
  * probe's) may be D-SACKed later. undo_retrans 0 means "may undo now", so none is -1. */
@@ -31,7 +32,10 @@ export function tcp_undo_cwnd_reduction(h: Host, sk: TcpSock, unmarkLoss: boolea
   if (unmarkLoss) for (const skb of sk.rtxQueue) skb.lost = false;
   if (r.priorSsthresh) {
     sk.cwnd = Math.max(sk.cwnd, r.priorCwnd);
-    if (r.priorSsthresh > sk.ssthresh) sk.ssthresh = r.priorSsthresh;
+    if (r.priorSsthresh > sk.ssthresh) {
+      sk.ssthresh = r.priorSsthresh;
+      tcp_ecn_withdraw_cwr(sk);
+    }
   }
   sk.sndCwndStamp = h.jiffies();
   r.undoMarker = 0;

@@ -1,0 +1,233 @@
+// An ICMPv4 error about one of our TCP segments (net/ipv4/tcp_ipv4.c tcp_v4_err): "fragmentation
+// needed" lowers the path MTU and resends what no longer fits (tcp_v4_mtu_reduced,
+// tcp_simple_retransmit); other errors on an established connection are soft errors, reported
+// only if it later times out. What the model does not follow is named as unsupported.
+
+import type { Host } from './host';
+import { frame } from './trace';
+import { inet_csk_reqsk_queue_drop } from './handshake';
+import { TCP_RTO_MAX_MS, TCP_TIMEOUT_INIT_MS } from './constants';
+import { tcp_non_congestion_loss_retransmit, tcp_retransmit_timer } from './recovery';
+import { tcp_set_rto } from './rtt';
+import { tcp_rearm_rto } from './timers';
+import { packetsOut, tcp_current_mss, tcp_sync_mss } from './sock';
+import { skbLen, Skb, TcpSock } from './types';
+
+const ICMP_DEST_UNREACH = 3;
+const ICMP_SOURCE_QUENCH = 4;
+const ICMP_REDIRECT = 5;
+const ICMP_TIME_EXCEEDED = 11;
+const ICMP_PARAMETERPROB = 12;
+const ICMP_NET_UNREACH = 0;
+const ICMP_HOST_UNREACH = 1;
+const ICMP_FRAG_NEEDED = 4;
+const NR_ICMP_UNREACH = 15;
+
+/** net.ipv4.route.min_pmtu's default: a smaller reported MTU is raised to it and locked. */
+const IP_RT_MIN_PMTU = 552;
+
+/** icmp_err_convert: the errno of each unreachable code. */
+const UNREACH_ERRNO = [
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENOPROTOOPT',
+  'ECONNREFUSED',
+  'EMSGSIZE',
+  'EOPNOTSUPP',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENONET',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'EHOSTUNREACH',
+  'EHOSTUNREACH',
+  'EHOSTUNREACH',
+];
+
+export interface IcmpError {
+  type: number;
+  code: number;
+  /** The next-hop MTU of a frag_needed (icmp_unreach's info). */
+  mtu: number;
+  /** The sequence number of the TCP header the ICMP quotes (model numbering). */
+  seq: number;
+}
+
+/** tcp_v4_err: find the connection the quoted header names (the runner's socket under test),
+ * check the quoted sequence number is in flight, then act on the type and code. */
+export function tcp_v4_err(h: Host, sk: TcpSock | undefined, e: IcmpError): void {
+  using _frame = frame(h, 'tcp_v4_err');
+  if (!sk || sk.state === 'LISTEN' || sk.state === 'CLOSE' || sk.state === 'TIME_WAIT') {
+    // __inet_lookup_established finds no connection (or a closed or TIME_WAIT one): ignored.
+    h.trace.step('tcp_v4_err', sk?.id ?? 0, 'ICMP error for no open connection: ignored');
+    return;
+  }
+  if (sk.state === 'SYN_RECV' && !sk.fastopenChild) {
+    tcp_req_err(h, sk, e);
+    return;
+  }
+  if (e.seq < sk.sndUna || e.seq > sk.sndNxt) {
+    h.trace.step(
+      'tcp_v4_err',
+      sk.id,
+      `ICMP quotes seq ${e.seq}, outside snd_una ${sk.sndUna}..snd_nxt ${sk.sndNxt}: ignored (OutOfWindowIcmps)`,
+    );
+    return;
+  }
+  let err: string;
+  switch (e.type) {
+    case ICMP_REDIRECT:
+      h.flagUnsupported('ICMP redirect (do_redirect)');
+      return;
+    case ICMP_SOURCE_QUENCH:
+      h.trace.step('tcp_v4_err', sk.id, 'ICMP source quench: ignored');
+      return;
+    case ICMP_PARAMETERPROB:
+      err = 'EPROTO';
+      break;
+    case ICMP_DEST_UNREACH:
+      if (e.code > NR_ICMP_UNREACH) return;
+      if (e.code === ICMP_FRAG_NEEDED) {
+        tcp_v4_mtu_reduced(h, sk, e.mtu);
+        return;
+      }
+      err = UNREACH_ERRNO[e.code];
+      if (e.code === ICMP_NET_UNREACH || e.code === ICMP_HOST_UNREACH) tcp_ld_RTO_revert(h, sk, e.seq);
+      break;
+    case ICMP_TIME_EXCEEDED:
+      err = 'EHOSTUNREACH';
+      break;
+    default:
+      return;
+  }
+  if (sk.state === 'SYN_SENT') {
+    tcp_done_with_error(h, sk, err);
+    return;
+  }
+  if (sk.state === 'SYN_RECV') {
+    // A Fast Open child not yet accepted: closed with the error but kept in the accept queue.
+    h.flagUnsupported(`ICMP error ${err} on a Fast Open child in SYN_RECV (tcp_done_with_error)`);
+    return;
+  }
+  // Without IP_RECVERR (which the model does not offer) only a soft error: it becomes the
+  // error of a later timeout (tcp_write_err) unless an ACK clears it first.
+  sk.errSoft = err;
+  h.trace.step('tcp_v4_err', sk.id, `ICMP error: soft error ${err}, reported only if the connection times out`);
+}
+
+/** tcp_ld_RTO_revert (RFC 6069): an unreachable about the segment being retransmitted says the
+ * loss was a connectivity disruption, not congestion: undo one backoff step and count the RTO from
+ * the head's last transmission; if that time has already passed, retransmit now. */
+function tcp_ld_RTO_revert(h: Host, sk: TcpSock, seq: number): void {
+  const head = sk.rtxQueue[0];
+  if (seq !== sk.sndUna || !sk.recovery.retransmits || !sk.backoff || !head) return;
+  sk.backoff--;
+  if (sk.srttUs) tcp_set_rto(sk);
+  else sk.rtoMs = TCP_TIMEOUT_INIT_MS;
+  // inet_csk_rto_backoff
+  sk.rtoMs = Math.min(sk.rtoMs * 2 ** sk.backoff, TCP_RTO_MAX_MS);
+  const remaining = sk.rtoMs - Math.ceil((h.nowNs - (head.sentNs ?? h.nowNs)) / 1e6);
+  h.trace.step(
+    'tcp_ld_RTO_revert',
+    sk.id,
+    `unreachable for the retransmitted head: backoff ${sk.backoff + 1} → ${sk.backoff}, RTO ${sk.rtoMs} ms, ${remaining > 0 ? `fires in ${remaining} ms` : 'already due: retransmit now'}`,
+    {
+      backoff: sk.backoff,
+      rtoMs: sk.rtoMs,
+    },
+  );
+  if (remaining > 0) tcp_rearm_rto(h, sk, remaining);
+  else if (tcp_retransmit_timer(h, sk)) tcp_rearm_rto(h, sk);
+}
+
+/** tcp_done_with_error: a hard error (any ICMP error but frag_needed while connecting) closes the
+ * socket; a blocked connect() returns it. */
+function tcp_done_with_error(h: Host, sk: TcpSock, err: string): void {
+  h.trace.step('tcp_done_with_error', sk.id, `ICMP error while connecting: ${err}, connection closed`);
+  sk.err = err;
+  sk.state = 'CLOSE';
+  sk.rtxQueue.length = 0;
+  sk.writeQueue.length = 0;
+}
+
+/** tcp_req_err: an ICMP error about a request (TCP_NEW_SYN_RECV) quoting our SYN-ACK's ISN drops
+ * the request silently when it says the peer cannot be reached (parameter problem, time exceeded,
+ * net or host unreachable); accept() never sees it, and POSIX wants no error from accept(). */
+function tcp_req_err(h: Host, sk: TcpSock, e: IcmpError): void {
+  const abort =
+    e.type === ICMP_PARAMETERPROB ||
+    e.type === ICMP_TIME_EXCEEDED ||
+    (e.type === ICMP_DEST_UNREACH && (e.code === ICMP_NET_UNREACH || e.code === ICMP_HOST_UNREACH));
+  if (e.seq !== sk.iss) {
+    h.trace.step('tcp_req_err', sk.id, `ICMP quotes seq ${e.seq}, not the SYN-ACK's ${sk.iss}: ignored (OutOfWindowIcmps)`);
+    return;
+  }
+  if (!abort) {
+    h.trace.step('tcp_req_err', sk.id, 'ICMP error about a request that does not drop it: ignored');
+    return;
+  }
+  inet_csk_reqsk_queue_drop(h, sk, 'ICMP says the peer cannot be reached (tcp_req_err)');
+}
+
+/** tcp_v4_mtu_reduced: the route's PMTU drops (__ip_rt_update_pmtu: never up, at least
+ * min_pmtu 552, then locked); if we were sending larger packets, a smaller MSS and an immediate
+ * resend of the segments too large for it (the "fast" path MTU discovery). */
+function tcp_v4_mtu_reduced(h: Host, sk: TcpSock, reported: number): void {
+  using _frame = frame(h, 'tcp_v4_mtu_reduced');
+  const old = h.pathMtu;
+  if (!h.pathMtuLocked && reported <= old) {
+    let mtu = reported;
+    if (mtu < IP_RT_MIN_PMTU) {
+      h.pathMtuLocked = true;
+      mtu = Math.min(old, IP_RT_MIN_PMTU);
+    }
+    h.pathMtu = mtu;
+  }
+  // The route's MTU is below what was reported: EMSGSIZE as soft error (DF is always set).
+  if (reported < h.pathMtu) sk.errSoft = 'EMSGSIZE';
+  if (sk.pmtuCookie <= h.pathMtu) {
+    h.trace.step(
+      'tcp_v4_mtu_reduced',
+      sk.id,
+      `ICMP fragmentation needed (mtu ${reported}): path MTU ${h.pathMtu}, no smaller than ours: nothing to do`,
+    );
+    return;
+  }
+  const before = sk.mssCache;
+  tcp_sync_mss(h, sk);
+  h.trace.step('tcp_v4_mtu_reduced', sk.id, `ICMP fragmentation needed: path MTU ${old} → ${h.pathMtu}, mss ${before} → ${sk.mssCache}`, {
+    pmtu: h.pathMtu,
+    mss: sk.mssCache,
+  });
+  tcp_simple_retransmit(h, sk);
+}
+
+/** tcp_skb_seglen: the size of the skb's segments. */
+function tcp_skb_seglen(skb: Skb): number {
+  return skb.pcount > 1 ? (skb.segSize ?? Math.ceil(skbLen(skb) / skb.pcount)) : skbLen(skb);
+}
+
+/** tcp_simple_retransmit: every skb whose segments exceed the new MSS is lost (a Fast Open SYN
+ * with data: all of them) and resent at once, in Loss state without touching cwnd (units
+ * changed, not the amount of data in flight). */
+function tcp_simple_retransmit(h: Host, sk: TcpSock): void {
+  using _frame = frame(h, 'tcp_simple_retransmit');
+  // A Fast Open SYN with data sits in the queue as two skbs (SYN, data): all are taken as lost, and
+  // the window (zero before the SYN-ACK) lets only the bare SYN be resent.
+  const mss = sk.state === 'SYN_SENT' && sk.fastopenRequest?.dataLen ? -1 : tcp_current_mss(h, sk);
+  let lost = 0;
+  for (const skb of sk.rtxQueue) {
+    if (skb.sackedAcked || tcp_skb_seglen(skb) <= mss) continue;
+    skb.retrans = false;
+    if (!skb.lost) lost += skb.pcount;
+    skb.lost = true;
+  }
+  const lostOut = sk.rtxQueue.reduce((n, skb) => n + (skb.lost ? skb.pcount : 0), 0);
+  if (!lostOut) return;
+  // tcp_limit_reno_sacked: duplicate ACKs cannot have counted the holes.
+  if (!sk.sackOk) sk.recovery.renoSacked = Math.min(sk.recovery.renoSacked, Math.max(0, packetsOut(sk) - Math.max(lostOut, 1)));
+  h.trace.step('tcp_simple_retransmit', sk.id, `${lost} segments larger than mss ${mss} are lost: resend them now`, { lost, mss });
+  tcp_non_congestion_loss_retransmit(h, sk, `path MTU dropped: ${lost} segments to resend at mss ${mss}`);
+}
