@@ -2,6 +2,9 @@
 // tcp_info fields (tcpi_*), e.g. `cwnd += 1; assert tcpi_snd_cwnd == cwnd, tcpi_snd_cwnd`.
 // Variables persist across blocks as in packetdrill. Anything else is reported, not guessed.
 
+import { TCP_STATE_NUMBER } from './tcp/api';
+import type { TcpState } from './tcp/types';
+
 export interface PyCheck {
   text: string;
   ok: boolean;
@@ -47,7 +50,11 @@ export function runPython(code: string, vars: Map<string, number>, info: Record<
         v = info[t.slice(5)];
         if (v === undefined) return `tcp_info field ${t}`;
       } else if (/^[A-Za-z_]\w*$/.test(t)) {
-        v = vars.get(t) ?? (Object.hasOwn(PRELUDE, t) ? PRELUDE[t] : undefined);
+        // packetdrill's python prelude names the CA states (TCP_CA_Open...) and the TCP states
+        // (TCP_ESTABLISHED, TCP_CLOSE_WAIT...).
+        v =
+          vars.get(t) ??
+          (Object.hasOwn(PRELUDE, t) ? PRELUDE[t] : t.startsWith('TCP_') ? TCP_STATE_NUMBER[t.slice(4) as TcpState] : undefined);
         if (v === undefined) return `python name '${t}'`;
       } else return `python expression '${expr.trim()}'`;
       acc = op === '+' ? acc + v : op === '-' ? acc - v : acc * v;

@@ -92,7 +92,7 @@ class Runner {
   private readonly tsVals = new TsValMap();
   private baseNs = 0;
   /** Blocking calls still waiting (connect, read, accept): retried after every event. */
-  private pending: Array<{ ev: SyscallEvent; retry: () => CallResult }> = [];
+  private pending: Array<{ ev: SyscallEvent; retry: () => CallResult; deadlineNs?: number }> = [];
   private pyVars = new Map<string, number>();
   /** When an outbound line has a time range or `*`, packetdrill times the following relative
    * events from when the packet was actually seen (adjust_relative_event_times). */
@@ -159,6 +159,13 @@ class Runner {
       }
       this.baseNs = this.actualNs ?? t;
       this.actualNs = undefined;
+      this.retryPending();
+    }
+    // packetdrill waits for a blocking call still running at the end; one with a timeout (poll,
+    // epoll_wait) ends by then at the latest.
+    const deadline = Math.max(...this.pending.map((p) => p.deadlineNs ?? -Infinity));
+    if (Number.isFinite(deadline)) {
+      this.h.advanceTo(deadline);
       this.retryPending();
     }
     for (const p of this.pending) this.unsupported(`${p.ev.name}() still blocked at the end of the script`, p.ev.line);
@@ -307,10 +314,10 @@ class Runner {
       return;
     }
     if ('pending' in r) {
-      this.pending.push({ ev, retry: r.retry });
+      this.pending.push({ ev, retry: r.retry, deadlineNs: r.deadlineNs });
       return;
     }
-    this.recordCall(ev, r.ret, r.errno);
+    this.recordCall(ev, r.ret, r.errno, r.outDiff);
   }
 
   /** `< icmp ...` about a TCP segment goes to tcp_v4_err; other ICMP, UDP...: parsed, not
@@ -330,10 +337,11 @@ class Runner {
     }
   }
 
-  private recordCall(ev: SyscallEvent, ret: number, errno?: string): void {
+  /** `outDiff`: an output argument (poll revents, a getsockopt value) that differs. */
+  private recordCall(ev: SyscallEvent, ret: number, errno?: string, outDiff?: string): void {
     const expected = ev.result === undefined ? '*' : `${ev.result}${ev.errno ? ` ${ev.errno}` : ''}`;
-    const got = `${ret}${errno ? ` ${errno}` : ''}`;
-    const ok = ev.result === undefined || (ev.result === ret && (!ev.errno || ev.errno === errno));
+    const got = `${ret}${errno ? ` ${errno}` : ''}${outDiff ? ` (${outDiff})` : ''}`;
+    const ok = !outDiff && (ev.result === undefined || (ev.result === ret && (!ev.errno || ev.errno === errno)));
     this.res.syscalls.push({ line: ev.line, call: ev.name, expected, got, ok });
   }
 
@@ -342,7 +350,7 @@ class Runner {
       const r = retry();
       if ('pending' in r) return true;
       if ('unsupported' in r) this.unsupported(r.unsupported, ev.line);
-      else this.recordCall(ev, r.ret, r.errno);
+      else this.recordCall(ev, r.ret, r.errno, r.outDiff);
       return false;
     });
   }

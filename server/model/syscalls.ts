@@ -8,6 +8,7 @@ import {
   sys_close,
   sys_connect,
   sys_fcntl,
+  sys_getsockopt,
   sys_listen,
   sys_recvmsg,
   sys_sendfile,
@@ -18,6 +19,7 @@ import {
 } from './tcp/api';
 import { MSG_FLAG_NAMES } from './tcp/constants';
 import type { Host } from './tcp/host';
+import { sys_epoll_create, sys_epoll_ctl, sys_epoll_wait, sys_poll } from './pollCalls';
 
 export interface SyscallOutcome {
   result: CallResult;
@@ -32,6 +34,7 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
   let r: CallResult;
   const file = h.files.get(fd);
   if (file) return { result: fileCall(h, ev, fd, file), notes };
+  if (ev.name === 'close' && h.epolls.delete(fd)) return { result: { ret: 0 }, notes };
   switch (ev.name) {
     case 'socket': {
       const newFd = ev.result !== undefined && ev.result >= 0 ? ev.result : h.socks.length + 3;
@@ -45,6 +48,22 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
       r = sys_setsockopt(h, fd, ident(a[1]), ident(a[2]), value);
       break;
     }
+    case 'getsockopt':
+      r = getsockopt(h, fd, ident(a[2]), a[3]);
+      break;
+    case 'poll':
+      r = sys_poll(h, a);
+      break;
+    case 'epoll_create':
+    case 'epoll_create1':
+      r = sys_epoll_create(h, ev.result !== undefined && ev.result >= 0 ? ev.result : h.socks.length + h.files.size + h.epolls.size + 3);
+      break;
+    case 'epoll_ctl':
+      r = sys_epoll_ctl(h, a, ident(a[1]));
+      break;
+    case 'epoll_wait':
+      r = sys_epoll_wait(h, a);
+      break;
     case 'bind':
       r = { ret: 0 };
       break;
@@ -111,6 +130,16 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
       r = { unsupported: `system call ${ev.name}()` };
   }
   return { result: r, notes };
+}
+
+/** getsockopt(fd, level, name, [value], [len]): the value read is compared with the script's
+ * (`[N]` or a string; `...` takes anything). */
+function getsockopt(h: Host, fd: number, name: string, want: Expr | undefined): CallResult {
+  const r = sys_getsockopt(h, fd, name);
+  if (!('ret' in r) || r.value === undefined) return r;
+  const expected = want?.t === 'str' ? want.v : want?.t === 'array' || want?.t === 'num' ? num(want) : undefined;
+  if (expected === undefined || (typeof expected === 'number' && Number.isNaN(expected))) return r;
+  return expected === r.value ? r : { ...r, outDiff: `${name} ${JSON.stringify(r.value)}, script ${JSON.stringify(expected)}` };
 }
 
 function num(e: Expr | undefined): number {

@@ -259,7 +259,7 @@ test('features the model lacks are reported as unsupported with their line', () 
   assert.deepEqual(
     r.unsupported.map((u) => `${u.what} at line ${u.line}`),
     [
-      'system call getsockopt() at line 9',
+      'getsockopt TCP_INFO at line 9',
       "python statement 'import os' at line 10",
       'ICMP redirect (do_redirect) at line 11',
       'SACK blocks on a connection without SACK at line 14',

@@ -166,6 +166,10 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
   const ts = optTs(seg.options);
   sk.rcvTsecr = ts && sk.tstampOk ? ts.ecr : 0;
   tcp_ack_update_window(h, sk, seg);
+  // An acceptable ACK: whatever keepalive probes were out are answered, and idle time (the
+  // keepalive timer's keepalive_time_elapsed) counts from now.
+  sk.probesOut = 0;
+  sk.rcvTstamp = h.jiffies();
   const dsack = sk.sackOk && blocks.length ? tcp_check_dsack(h, sk, blocks, ack, priorUna) : NO_DSACK;
   const sack = sk.sackOk && blocks.length ? tcp_sacktag_write_queue(h, sk, blocks, dsack.segs > 0, ack) : NOTHING_SACKED;
   sk.sndUna = ack;

@@ -23,6 +23,16 @@ import {
   TFO_SERVER_WO_SOCKOPT1,
 } from './constants';
 import { fastopen_queue_tune, reqsk_fastopen_remove } from './fastopen';
+import { ERRNO_NUMBER, sock_error } from './done';
+import {
+  keepalive_intvl_when,
+  keepalive_probes,
+  keepalive_time_when,
+  MAX_TCP_KEEPCNT,
+  MAX_TCP_KEEPINTVL,
+  tcp_set_keepalive,
+  tcp_sock_set_keepidle_locked,
+} from './keepalive';
 import { inet_csk_clear_xmit_timer, tcp_rearm_rto } from './timers';
 import { initCongestion, tcp_ca_find } from './cong';
 import type { Host } from './host';
@@ -33,10 +43,21 @@ import { sk_stream_memory_free, sk_stream_write_space } from './sndbuf';
 import { createSock, findByFd, scoreboard, tcp_current_mss, tcp_sync_mss } from './sock';
 import { tcp_ecn_send_syn } from './ecn';
 import { tcp_send_ack, tcp_send_active_reset, tcp_transmit_skb } from './transmit';
-import { Skb, TcpSock, truesizeFor } from './types';
+import { Skb, TcpSock, TcpState, truesizeFor } from './types';
 
 /** `pending`: the call blocks; `retry` is asked again after each later event. */
-export type CallResult = { ret: number; errno?: string } | { unsupported: string } | { pending: true; retry: () => CallResult };
+export type CallResult =
+  | {
+      ret: number;
+      errno?: string;
+      /** An output argument that differs from the script's (poll revents, epoll events). */
+      outDiff?: string;
+      /** getsockopt's value, for the caller to compare with the script's. */
+      value?: number | string;
+    }
+  | { unsupported: string }
+  /** A blocked call; `deadlineNs`: when its timeout ends it at the latest (poll, epoll_wait). */
+  | { pending: true; retry: () => CallResult; deadlineNs?: number };
 
 const O_RDWR = 0x2;
 const O_NONBLOCK = 0x800;
@@ -121,6 +142,25 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
     case 'TCP_FASTOPEN':
       fastopen_queue_tune(sk, n);
       return { ret: 0 };
+    case 'SO_KEEPALIVE':
+      tcp_set_keepalive(h, sk, n !== 0);
+      return { ret: 0 };
+    case 'TCP_KEEPIDLE':
+      return tcp_sock_set_keepidle_locked(h, sk, n) ? { ret: 0 } : err('EINVAL');
+    case 'TCP_KEEPINTVL':
+      // tcp_sock_set_keepintvl: stored for the next probe; the timer is not moved.
+      if (!(n >= 1 && n <= MAX_TCP_KEEPINTVL)) return err('EINVAL');
+      sk.keepaliveIntvlMs = n * 1000;
+      return { ret: 0 };
+    case 'TCP_KEEPCNT':
+      if (!(n >= 1 && n <= MAX_TCP_KEEPCNT)) return err('EINVAL');
+      sk.keepaliveProbes = n;
+      return { ret: 0 };
+    case 'TCP_USER_TIMEOUT':
+      // tcp_sock_set_user_timeout: ms; read by the next retransmission or keepalive timeout.
+      if (!(n >= 0)) return err('EINVAL');
+      sk.userTimeoutMs = n;
+      return { ret: 0 };
     case 'TCP_CONGESTION':
       if (typeof value !== 'string' || !tcp_ca_find(value)) return { unsupported: `congestion control '${String(value)}'` };
       h.caChosen = true;
@@ -128,6 +168,56 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
       return { ret: 0 };
     default:
       return { unsupported: `setsockopt ${level} ${name}` };
+  }
+}
+
+/** do_tcp_getsockopt / sk_getsockopt for the options a script reads back; the rest (TCP_INFO as
+ * a struct, SO_RCVBUF after autotuning...) is named unsupported. */
+export function sys_getsockopt(h: Host, fd: number, name: string): CallResult {
+  const sk = sock(h, fd);
+  if (!sk) return err('EBADF');
+  const value = getsockoptValue(h, sk, name);
+  return value === undefined ? { unsupported: `getsockopt ${name}` } : { ret: 0, value };
+}
+
+function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | undefined {
+  switch (name) {
+    case 'SO_ERROR': {
+      // sock_error: the pending error, cleared as it is read.
+      const e = sock_error(sk);
+      return e ? ERRNO_NUMBER[e] : 0;
+    }
+    case 'SO_KEEPALIVE':
+      return sk.keepOpen ? 1 : 0;
+    case 'SO_SNDBUF':
+      return sk.sndbuf;
+    case 'SO_RCVBUF':
+      // sk_rcvbuf (rcvbuf.ts); unless SO_RCVBUF locked it, autotuning (not modelled) may grow it
+      // once data arrives.
+      return sk.rcvbufLocked || (sk.rcvNxt <= sk.irs + 1 && sk.readable === 0) ? sk.rcvbuf : undefined;
+    case 'TCP_NODELAY':
+      return sk.nonagle & TCP_NAGLE_OFF ? 1 : 0;
+    case 'TCP_CORK':
+      return sk.nonagle & TCP_NAGLE_CORK ? 1 : 0;
+    case 'TCP_MAXSEG':
+      // mss_cache; before the connection, what TCP_MAXSEG asked for.
+      return sk.userMss && (sk.state === 'CLOSE' || sk.state === 'LISTEN') ? sk.userMss : sk.mssCache;
+    case 'TCP_KEEPIDLE':
+      return keepalive_time_when(h, sk) / 1000;
+    case 'TCP_KEEPINTVL':
+      return keepalive_intvl_when(h, sk) / 1000;
+    case 'TCP_KEEPCNT':
+      return keepalive_probes(h, sk);
+    case 'TCP_USER_TIMEOUT':
+      return sk.userTimeoutMs ?? 0;
+    case 'TCP_NOTSENT_LOWAT':
+      return sk.notsentLowat;
+    case 'TCP_SYNCNT':
+      return sk.synRetries || h.sysctl.tcp_syn_retries;
+    case 'TCP_CONGESTION':
+      return sk.congestion.algo;
+    default:
+      return undefined;
   }
 }
 
@@ -174,8 +264,11 @@ export function sys_fcntl(h: Host, fd: number, cmd: string, flags: string[]): Ca
 export function sys_connect(h: Host, fd: number, fastopenData?: number): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
-  // A deferred connect is SS_CONNECTING with DEFER_CONNECT: connect() again is EISCONN.
-  if (sk.state !== 'CLOSE' || (sk.deferConnect && fastopenData === undefined)) return err('EISCONN');
+  // __inet_stream_connect: SS_CONNECTING is EALREADY, but with DEFER_CONNECT (a deferred Fast
+  // Open connect) EISCONN; connected is EISCONN.
+  if (sk.deferConnect && fastopenData === undefined) return err('EISCONN');
+  if (sk.state === 'SYN_SENT') return err('EALREADY');
+  if (sk.state !== 'CLOSE') return err('EISCONN');
   sk.deferConnect = false;
   const tfo = h.sysctl.tcp_fastopen;
   if (fastopenData === undefined && sk.fastopenConnect) {
@@ -258,7 +351,7 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
   if (sk.nonblock) return err('EINPROGRESS');
   const wait = (): CallResult => {
     if (sk.state === 'ESTABLISHED') return { ret: fastopenData !== undefined ? dataLen : 0 };
-    if (sk.state === 'CLOSE') return err(sk.err ?? 'ECONNREFUSED');
+    if (sk.state === 'CLOSE') return err(sock_error(sk) ?? 'ECONNABORTED');
     return { pending: true, retry: wait };
   };
   return wait();
@@ -283,7 +376,7 @@ export function sys_sendmsg(h: Host, fd: number, iov: number[], flags: number): 
     const wait = (): CallResult => {
       // tcp_send_syn_data clears fo->data once the SYN took all of it: nothing left to write.
       sk.writePending = sk.state === 'SYN_SENT' && total > inSyn;
-      if (sk.state === 'CLOSE') return err(sk.err ?? 'ECONNREFUSED');
+      if (sk.state === 'CLOSE') return err(sock_error(sk) ?? 'ECONNABORTED');
       if (sk.state === 'SYN_SENT') return { pending: true, retry: wait };
       if (total === inSyn) return { ret: total };
       return plus(inSyn, sendResult(h, sk, tcp_sendmsg_locked(h, sk, [total - inSyn], flags & ~MSG_FASTOPEN, 0), flags));
@@ -341,7 +434,7 @@ function sendResult(h: Host, sk: TcpSock, r: SendResult, flags: number): CallRes
   const rest = r.rest;
   if (!rest) return { ret: r.copied };
   const wait = (): CallResult => {
-    if (sk.state !== 'ESTABLISHED' && sk.state !== 'CLOSE_WAIT') return r.copied ? { ret: r.copied } : err('EPIPE');
+    if (sk.state !== 'ESTABLISHED' && sk.state !== 'CLOSE_WAIT') return r.copied ? { ret: r.copied } : err(sock_error(sk) ?? 'EPIPE');
     if (!sk.writeSpaceWoken || !sk_stream_memory_free(h, sk)) return { pending: true, retry: wait };
     sk.writeSpaceWoken = false;
     h.trace.step('sk_stream_wait_memory', sk.id, `writer woken: ${r.copied} bytes copied so far, ${rest.reduce((a, b) => a + b, 0)} to go`);
@@ -357,10 +450,16 @@ export function sys_recvmsg(h: Host, fd: number, len: number, flags: number): Ca
   // A deferred Fast Open connect is SYN_SENT to tcp_recvmsg: nothing to read yet.
   if (sk.deferConnect)
     return sk.nonblock || flags & MSG_DONTWAIT ? err('EAGAIN') : { pending: true, retry: () => sys_recvmsg(h, fd, len, flags) };
-  if (sk.state === 'LISTEN' || sk.state === 'CLOSE') return err('ENOTCONN');
+  if (sk.state === 'LISTEN') return err('ENOTCONN');
   const n = Math.min(len, sk.readable);
   if (n === 0) {
+    // tcp_recvmsg_locked with nothing queued: the peer's FIN (SOCK_DONE), then a pending error
+    // (handed out once), then a shut-down or closed socket.
     if (sk.finReceived) return { ret: 0 };
+    const e = sock_error(sk);
+    if (e) return err(e);
+    if (sk.rcvShutdown) return { ret: 0 };
+    if (sk.state === 'CLOSE') return err('ENOTCONN');
     if (sk.nonblock || flags & 0x40) return err('EAGAIN');
     return { pending: true, retry: () => sys_recvmsg(h, fd, len, flags) };
   }
@@ -424,6 +523,7 @@ export function sys_close(h: Host, fd: number): CallResult {
   sk.fd = -1;
   sk.orphan = true;
   sk.rcvShutdown = true; // __tcp_close: sk->sk_shutdown = SHUTDOWN_MASK
+  sk.sndShutdown = true;
   switch (sk.state) {
     case 'LISTEN':
       sk.state = 'CLOSE';
@@ -487,6 +587,7 @@ export function sys_shutdown(h: Host, fd: number, how: string): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
   if (how === 'SHUT_RD' || how === 'SHUT_RDWR') sk.rcvShutdown = true;
+  if (how === 'SHUT_WR' || how === 'SHUT_RDWR') sk.sndShutdown = true;
   if (how !== 'SHUT_WR' && how !== 'SHUT_RDWR') return { ret: 0 };
   if (sk.state === 'ESTABLISHED') sk.state = 'FIN_WAIT1';
   else if (sk.state === 'CLOSE_WAIT') sk.state = 'LAST_ACK';
@@ -496,6 +597,21 @@ export function sys_shutdown(h: Host, fd: number, how: string): CallResult {
 }
 
 const CA_STATE_NUMBER: Record<TcpSock['caState'], number> = { Open: 0, Disorder: 1, CWR: 2, Recovery: 3, Loss: 4 };
+
+/** include/net/tcp_states.h: tcpi_state's numbers. */
+export const TCP_STATE_NUMBER: Readonly<Record<TcpState, number>> = {
+  ESTABLISHED: 1,
+  SYN_SENT: 2,
+  SYN_RECV: 3,
+  FIN_WAIT1: 4,
+  FIN_WAIT2: 5,
+  TIME_WAIT: 6,
+  CLOSE: 7,
+  CLOSE_WAIT: 8,
+  LAST_ACK: 9,
+  LISTEN: 10,
+  CLOSING: 11,
+};
 
 /** Values of `struct tcp_info` the python asserts of the selftests read. */
 export function tcpInfo(sk: TcpSock): Record<string, number> {
@@ -520,5 +636,8 @@ export function tcpInfo(sk: TcpSock): Record<string, number> {
     rtt: sk.srttUs >> 3,
     snd_wnd: sk.sndWnd,
     backoff: sk.backoff,
+    state: TCP_STATE_NUMBER[sk.state],
+    // icsk_probes_out: unanswered keepalive (or zero-window) probes.
+    probes: sk.probesOut ?? 0,
   };
 }

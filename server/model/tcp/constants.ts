@@ -78,3 +78,10 @@ export const TFO_SERVER_WO_SOCKOPT1 = 0x400;
 export const IPPROTO_TCP = 6;
 export const IP_HEADER_LEN = 20;
 export const TCP_HEADER_LEN = 20;
+
+/** The events a socket's wait-queue wake-ups signal (ep_poll_callback's key): sk_data_ready
+ * (sock_def_readable) and sk_write_space (sk_stream_write_space); 0 wakes every waiter
+ * (sk_state_change, sk_error_report's callers go through tcp_done). */
+export const WAKE_IN = 0x1 | 0x2 | 0x40 | 0x80; // EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND
+export const WAKE_OUT = 0x4 | 0x100 | 0x200; // EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
+export const WAKE_ALL = 0;

@@ -10,6 +10,7 @@ import {
   TCP_MSS_DEFAULT,
   TCP_RTO_MAX_MS,
   TCP_TIMEOUT_INIT_MS,
+  WAKE_ALL,
 } from './constants';
 import { tcp_parse_fastopen_option, tcp_try_fastopen } from './fastopen';
 import { frame } from './trace';
@@ -19,6 +20,8 @@ import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
 import { tcp_update_pacing_rate } from './rtt';
 import { createSock, tcp_sync_mss } from './sock';
+import { keepaliveOnEstablish } from './keepalive';
+import { tcp_done_with_error } from './done';
 import { optionBytes, tcp_send_ack, tcp_send_synack } from './transmit';
 import { segmentTruesize, tcp_openreq_init_rwin } from './rcvbuf';
 import { Skb, skbLen, TcpOption, TcpSock, truesizeFor } from './types';
@@ -57,6 +60,12 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.zerocopyEnabled = lsk.zerocopyEnabled;
   sk.userMss = lsk.userMss;
   sk.congestion = { ...lsk.congestion };
+  // sk_clone copies the listener's keepalive settings and SOCK_KEEPOPEN; TCP_USER_TIMEOUT too.
+  sk.keepOpen = lsk.keepOpen;
+  sk.keepaliveTimeMs = lsk.keepaliveTimeMs;
+  sk.keepaliveIntvlMs = lsk.keepaliveIntvlMs;
+  sk.keepaliveProbes = lsk.keepaliveProbes;
+  sk.userTimeoutMs = lsk.userTimeoutMs;
   applyPeerOptions(h, sk, seg.options, h.sysctl.tcp_timestamps !== 0);
   tcp_ecn_create_request(h, sk, seg);
   sk.irs = seg.seq;
@@ -215,6 +224,7 @@ function tcp_fastopen_create_child(h: Host, lsk: TcpSock, sk: TcpSock, seg: Segm
   sk.maxWindow = sk.sndWnd;
   tcp_sync_mss(h, sk);
   tcp_init_buffer_space(h, sk);
+  keepaliveOnEstablish(h, sk);
   lsk.acceptQueue.push(sk);
   h.trace.step('tcp_fastopen_create_child', sk.id, `Fast Open child: ${seg.len} bytes of SYN data accepted; accept() can return it now`);
   if (seg.flags & TCPHDR_FIN) h.flagUnsupported('FIN in a Fast Open SYN');
@@ -236,7 +246,7 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   }
   if (seg.flags & TCPHDR_RST) {
     h.trace.step('tcp_reset', sk.id, 'RST acknowledging our SYN: connection refused');
-    sk.state = 'CLOSE';
+    tcp_done_with_error(h, sk, 'ECONNREFUSED');
     return false;
   }
   if (!(seg.flags & TCPHDR_SYN)) {
@@ -268,6 +278,10 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   tcp_update_pacing_rate(h, sk);
   sk.lsndtime = h.jiffies();
   h.trace.step('tcp_finish_connect', sk.id, `established: mss ${sk.mssCache}, peer wscale ${sk.sndWscale}, cwnd ${sk.cwnd}`);
+  h.wake(sk.fd, WAKE_ALL); // sk_state_change
+  // tcp_ack ran on the SYN-ACK (rcv_tstamp); tcp_finish_connect sets lrcvtime and the keepalive timer.
+  sk.rcvTstamp = h.jiffies();
+  keepaliveOnEstablish(h, sk);
   if (sk.fastopenRequest && !resend) tcp_fastopen_add_skb(h, sk, seg);
   // With SYN data to resend, tcp_rcv_state_process returns before tcp_send_ack: the
   // retransmission carries the ACK.

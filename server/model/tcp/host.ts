@@ -20,6 +20,18 @@ export interface ModelIssue {
   line?: number;
 }
 
+/** EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE: the bits of an item's events that are
+ * not events (a one-shot item that fired keeps only these). */
+export const EP_PRIVATE_BITS = (1 << 29) + (1 << 30) + 2 ** 31 + (1 << 28);
+
+/** An epoll item (struct epitem): its events (with EPOLLERR|EPOLLHUP), data, and whether it is on
+ * the instance's ready list (rdllink). */
+export interface EpollItem {
+  events: number;
+  data: number;
+  ready: boolean;
+}
+
 export class Host {
   nowNs = 0;
   sysctl: Sysctls = defaultSysctls();
@@ -43,6 +55,11 @@ export class Host {
    * last SYN-ACK to a Fast Open SYN (tcp_fastopen_cache_set); `exp` when the cookie came in the
    * experimental option, `tryExp` tcp_fastopen_metrics' try_exp (1: request with it next time). */
   readonly tfoCookies = new Map<string, { cookie?: string; mss?: number; exp?: boolean; tryExp?: number }>();
+  /** Blocked poll()/epoll_wait() calls: each looks at the sockets again after every timer, so
+   * it returns at the moment its event happens (or its timeout). */
+  readonly waiters = new Set<() => void>();
+  /** epoll instances by fd: each watched fd's event mask and data (epoll_ctl). */
+  readonly epolls = new Map<number, Map<number, EpollItem>>();
   /** Things the model met but does not model (reported as `unsupported: ... at line N`). */
   readonly unsupported: ModelIssue[] = [];
   /** Script line being played, so steps and issues can name it. */
@@ -103,6 +120,7 @@ export class Host {
       const [t] = this.timers.splice(idx, 1);
       this.nowNs = Math.max(this.nowNs, t.atNs);
       t.run();
+      for (const w of [...this.waiters]) w();
     }
     this.nowNs = Math.max(this.nowNs, ns);
   }
@@ -110,6 +128,17 @@ export class Host {
   emit(pkt: WirePacket): void {
     this.wire.push(pkt);
     if (pkt.direction === 'out') this.outQueue.push(pkt);
+  }
+
+  /** A socket's wait queue woken with `key` (sk_data_ready, sk_write_space, sk_state_change):
+   * every epoll item watching fd `fd` for one of those events goes on its ready list
+   * (ep_poll_callback; a disabled one-shot item watches nothing). */
+  wake(fd: number, key: number): void {
+    if (fd < 0) return;
+    for (const ep of this.epolls.values()) {
+      const it = ep.get(fd);
+      if (it && it.events & ~EP_PRIVATE_BITS && (!key || key & it.events)) it.ready = true;
+    }
   }
 
   flagUnsupported(what: string): void {

@@ -11,6 +11,8 @@ import { TcpSock, WirePacket } from './types';
 import { LISTEN_PORT, optTs, Segment } from './segment';
 import { tcp_ack } from './ack';
 import { reqsk_fastopen_remove } from './fastopen';
+import { tcp_done_with_error } from './done';
+import { keepaliveOnEstablish } from './keepalive';
 import { reqsk_lookup, tcp_check_req_syn, tcp_conn_request, tcp_rcv_synsent_state_process, TCP_INVALID_RATELIMIT_MS } from './handshake';
 import {
   __tcp_ack_snd_check,
@@ -105,12 +107,20 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
   if (seg.flags & TCPHDR_RST) {
     // tcp_check_req: a Fast Open child reset in SYN_RECV.
     if (sk.state === 'SYN_RECV') reqsk_fastopen_remove(h, sk, true);
-    h.trace.step('tcp_reset', sk.id, 'RST received: connection closed');
-    sk.state = 'CLOSE';
+    tcp_reset(h, sk);
     return;
   }
   // tcp_v4_do_rcv: a segment tcp_rcv_state_process refuses gets a RST in reply.
   if (tcp_rcv_state_process(h, sk, seg)) tcp_v4_send_reset(h, seg, pkt, sk);
+}
+
+/** tcp_reset: the error depends on the state (CLOSE_WAIT: the peer already closed, EPIPE), then
+ * tcp_done_with_error; read data stays readable. */
+function tcp_reset(h: Host, sk: TcpSock): void {
+  const err = sk.state === 'CLOSE_WAIT' ? 'EPIPE' : 'ECONNRESET';
+  h.trace.step('tcp_reset', sk.id, `RST received: connection closed (${err})`);
+  if (sk.state === 'CLOSE') return;
+  tcp_done_with_error(h, sk, err);
 }
 
 /** tcp_v4_send_reset: no socket wants this segment, or its socket refuses it: answer with a RST
@@ -205,6 +215,8 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
       tcp_update_pacing_rate(h, sk);
       sk.lsndtime = h.jiffies();
       tcp_initialize_rcv_mss(sk);
+      // tcp_create_openreq_child (from this ACK): lrcvtime now, the keepalive timer started.
+      if (!sk.fastopenChild) keepaliveOnEstablish(h, sk);
       if (!sk.fastopenChild && sk.parent) sk.parent.acceptQueue.push(sk);
       // tcp_rcv_synrecv_state_fastopen: the handshake is done, the listener's slot is free.
       reqsk_fastopen_remove(h, sk, false);

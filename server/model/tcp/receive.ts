@@ -12,6 +12,8 @@ import {
   TCP_MAX_QUICKACKS,
   TCP_MSS_DEFAULT,
   TCP_MIN_MSS,
+  WAKE_ALL,
+  WAKE_IN,
 } from './constants';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
@@ -78,6 +80,7 @@ export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment): boolean {
     sk.rcvNxt += len;
     tcp_queue_rcv(sk, len, skbMem);
     tcp_event_data_recv(h, sk, seg, len, skbMem.truesize);
+    h.wake(sk.fd, WAKE_IN); // tcp_data_ready
   }
   h.trace.step('tcp_data_queue', sk.id, `${len} bytes in order${fin ? ' + FIN' : ''}: rcv_nxt ${sk.rcvNxt + (fin ? 1 : 0)}`, {
     len,
@@ -105,6 +108,7 @@ function tcp_ofo_queue(h: Host, sk: TcpSock): boolean {
       const n = dataEnd - sk.rcvNxt;
       sk.rcvNxt += n;
       tcp_queue_rcv(sk, n, { truesize: r.truesize, tailroom: 0 });
+      h.wake(sk.fd, WAKE_IN);
       h.trace.step('tcp_ofo_queue', sk.id, `${n} queued out-of-order bytes now in order: rcv_nxt ${sk.rcvNxt}`);
     }
     if (r.fin) {
@@ -291,6 +295,7 @@ function tcp_incr_quickack(sk: TcpSock, maxQuickacks = TCP_MAX_QUICKACKS): void 
 export function tcp_fin(h: Host, sk: TcpSock): boolean {
   sk.rcvNxt += 1;
   sk.finReceived = true;
+  h.wake(sk.fd, WAKE_ALL); // sk_state_change
   const before = sk.state;
   switch (sk.state) {
     case 'SYN_RECV':

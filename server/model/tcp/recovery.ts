@@ -13,6 +13,7 @@ import { packetsOut, scoreboard, tcpWndEnd, tcp_current_mss, tcp_packets_in_flig
 import { tcp_add_reno_sack, tcp_newreno_mark_lost, tcp_reset_reno_sack } from './reno';
 import { tcp_transmit_skb } from './transmit';
 import { tcp_ecn_clear_syn, tcp_ecn_queue_cwr } from './ecn';
+import { tcp_write_err } from './done';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
 import {
   tcp_count_undo_retrans,
@@ -24,7 +25,6 @@ import {
 } from './undo';
 
 /** net.ipv4.tcp_retries2's default. */
-const TCP_RETRIES2 = 15;
 const TCP_RACK_NO_DUPTHRESH = 0x4;
 /** TCP_TIMEOUT_MIN (2 jiffies), added to RACK's reordering timer; the model's jiffy is 1 ms. */
 const TCP_TIMEOUT_MIN_MS = 2;
@@ -489,14 +489,13 @@ function tcp_write_timeout_syn(h: Host, sk: TcpSock): boolean {
   const retryUntil = sk.synRetries || h.sysctl.tcp_syn_retries;
   let expired = r.retransmits >= retryUntil + h.sysctl.tcp_syn_linear_timeouts;
   const first = sk.rtxQueue[0]?.firstTxNs;
+  // retransmits_timed_out from retrans_stamp, the first SYN's send (tcp_connect): TCP_USER_TIMEOUT,
+  // or the time the backed-off initial RTOs take.
   if (!expired && r.retransmits && first !== undefined)
-    expired = h.nowNs - first >= tcp_model_timeout(retryUntil, TCP_TIMEOUT_INIT_MS) * 1e6;
+    expired = h.nowNs - first >= (sk.userTimeoutMs || tcp_model_timeout(retryUntil, TCP_TIMEOUT_INIT_MS)) * 1e6;
   if (!expired) return false;
   h.trace.step('tcp_write_timeout', sk.id, `SYN unanswered after ${r.retransmits} retransmissions: connect fails with ETIMEDOUT`);
-  sk.state = 'CLOSE';
-  sk.err = sk.errSoft ?? 'ETIMEDOUT';
-  sk.rtxQueue.length = 0;
-  sk.writeQueue.length = 0;
+  tcp_write_err(h, sk);
   return true;
 }
 
@@ -507,18 +506,40 @@ function tcp_model_timeout(boundary: number, rtoBaseMs: number): number {
   return ((2 << thresh) - 1) * rtoBaseMs + (boundary - thresh) * TCP_RTO_MAX_MS;
 }
 
-/** tcp_write_timeout: after tcp_retries2 (15) RTOs' worth of time the connection is dropped
- * (tcp_write_err): no more retransmissions. */
-function tcp_write_timeout(h: Host, sk: TcpSock): boolean {
+/** retransmits_timed_out: whether the time since the first retransmitted send (retrans_stamp)
+ * reached TCP_USER_TIMEOUT, or else what `boundary` backed-off RTOs from TCP_RTO_MIN take; in
+ * whole ms (tcp_time_stamp_ts without usec timestamps). Never before a first retransmission. */
+function retransmits_timed_out(h: Host, sk: TcpSock, boundary: number, timeoutMs: number): boolean {
   const r = sk.recovery;
   if (!r.retransmits || r.retransStampNs === undefined) return false;
-  if (h.nowNs - r.retransStampNs < tcp_model_timeout(TCP_RETRIES2, TCP_RTO_MIN_MS) * 1e6) return false;
-  h.trace.step('tcp_write_timeout', sk.id, `no ACK after ${r.retransmits} retransmissions: the connection is dropped (ETIMEDOUT)`);
-  h.flagUnsupported('connection timed out (tcp_write_err): ETIMEDOUT on later system calls is not modelled');
-  sk.state = 'CLOSE';
-  sk.rtxQueue.length = 0;
-  sk.writeQueue.length = 0;
+  const timeout = timeoutMs || tcp_model_timeout(boundary, TCP_RTO_MIN_MS);
+  return Math.floor(h.nowNs / 1e6) - Math.floor(r.retransStampNs / 1e6) >= timeout;
+}
+
+/** tcp_write_timeout: after tcp_retries2 RTOs' worth of time, or TCP_USER_TIMEOUT, the connection
+ * is dropped (tcp_write_err: ETIMEDOUT, no packet). Orphans' tcp_orphan_retries is not modelled. */
+function tcp_write_timeout(h: Host, sk: TcpSock): boolean {
+  const r = sk.recovery;
+  const userTimeout = sk.userTimeoutMs ?? 0;
+  if (!retransmits_timed_out(h, sk, h.sysctl.tcp_retries2, userTimeout)) return false;
+  h.trace.step(
+    'tcp_write_timeout',
+    sk.id,
+    `no ACK after ${r.retransmits} retransmissions${userTimeout ? ` and TCP_USER_TIMEOUT ${userTimeout} ms` : ''}: the connection is dropped (ETIMEDOUT)`,
+  );
+  tcp_write_err(h, sk);
   return true;
+}
+
+/** tcp_clamp_rto_to_user_timeout: with TCP_USER_TIMEOUT the next RTO fires no later than the
+ * user timeout counted from retrans_stamp (at once if it has passed); also for a SYN. */
+export function tcp_clamp_rto_to_user_timeout(h: Host, sk: TcpSock): number {
+  const userTimeout = sk.userTimeoutMs ?? 0;
+  // retrans_stamp: while connecting, the first SYN's send (tcp_connect).
+  const start = sk.state === 'SYN_SENT' ? sk.rtxQueue[0]?.firstTxNs : sk.recovery.retransStampNs;
+  if (!userTimeout || start === undefined) return sk.rtoMs;
+  const remaining = userTimeout - (Math.floor(h.nowNs / 1e6) - Math.floor(start / 1e6));
+  return remaining <= 0 ? 1 : Math.min(sk.rtoMs, remaining);
 }
 
 /** tcp_send_loss_probe without new data to send: resend the last segment (split off the tail of

@@ -20,6 +20,7 @@ import {
 } from './constants';
 import { tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
+import { sock_error } from './done';
 import { frame } from './trace';
 import { __tcp_push_pending_frames, tcp_push_one } from './output';
 import { GSO_MAX_SIZE, packetsOut, tcp_bound_to_half_wnd, tcp_current_mss } from './sock';
@@ -135,10 +136,13 @@ export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: n
       h.flagUnsupported('send() blocking until the connection is established');
       return { copied: 0, errno: 'EAGAIN' };
     }
-    h.trace.step('tcp_sendmsg_locked', sk.id, `state ${sk.state}: sk_stream_wait_connect fails with EPIPE`);
-    return { copied: 0, errno: 'EPIPE' };
+    // sk_stream_wait_connect: a pending error first (handed out once), else EPIPE.
+    const e = sock_error(sk) ?? 'EPIPE';
+    h.trace.step('tcp_sendmsg_locked', sk.id, `state ${sk.state}: sk_stream_wait_connect fails with ${e}`);
+    return { copied: 0, errno: e };
   }
   const zc = (flags & MSG_ZEROCOPY) !== 0 && sk.zerocopyEnabled;
+  if (zc) sk.zerocopyUsed = true;
   const mss = tcp_current_mss(h, sk);
   const sizeGoal = tcp_xmit_size_goal(h, sk, mss, !(flags & MSG_OOB));
   const total = iov.reduce((a, b) => a + b, 0);

@@ -4,7 +4,7 @@
 // unless SO_SNDBUF locked it.
 
 import { tcp_init_rcvbuf_space } from './rcvbuf';
-import { MAX_TCP_HEADER, SKB_DATA_ALIGNED_SHINFO, SKB_DATA_ALIGNED_SK_BUFF, TCP_INIT_CWND } from './constants';
+import { MAX_TCP_HEADER, SKB_DATA_ALIGNED_SHINFO, SKB_DATA_ALIGNED_SK_BUFF, TCP_INIT_CWND, WAKE_OUT } from './constants';
 import type { Host } from './host';
 import { tcp_packets_in_flight } from './sock';
 import { queuedTruesize, type TcpSock } from './types';
@@ -72,6 +72,7 @@ export function tcp_check_space(h: Host, sk: TcpSock): void {
 /** sk_stream_write_space: wake a sleeping writer once the socket is writeable again. */
 export function sk_stream_write_space(h: Host, sk: TcpSock): void {
   if (!sk_stream_is_writeable(h, sk, 1)) return;
+  h.wake(sk.fd, WAKE_OUT);
   const waiting = sk.noSpace;
   sk.noSpace = false;
   if (!waiting) return;

@@ -66,7 +66,7 @@ export function createSock(h: Host, fd: number): TcpSock {
     notsentLowat: 0,
     noSpace: false,
     writeSpaceWoken: false,
-    timerGens: { xmit: 0, probe: 0, delack: 0 },
+    timerGens: { xmit: 0, probe: 0, delack: 0, keepalive: 0 },
     wmemAlloc: 1,
     tsqThrottled: false,
     cwnd: h.initCwnd,

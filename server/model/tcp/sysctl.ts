@@ -39,6 +39,13 @@ export interface Sysctls {
   /** Let __tcp_select_window shrink the window (not modelled: reported unsupported). */
   tcp_shrink_window: number;
   tcp_ecn_fallback: number;
+  /** Keepalive defaults for sockets that set no TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT
+   * (seconds, seconds, probes). */
+  tcp_keepalive_time: number;
+  tcp_keepalive_intvl: number;
+  tcp_keepalive_probes: number;
+  /** RTOs' worth of time (tcp_model_timeout) before an established connection gives up. */
+  tcp_retries2: number;
   ip_default_ttl: number;
   /** Any other key the script sets, kept so a report can show it. */
   other: Record<string, string>;
@@ -75,6 +82,10 @@ export function defaultSysctls(): Sysctls {
     tcp_app_win: 31,
     tcp_shrink_window: 0,
     tcp_ecn_fallback: 1,
+    tcp_keepalive_time: 7200,
+    tcp_keepalive_intvl: 75,
+    tcp_keepalive_probes: 9,
+    tcp_retries2: 15,
     ip_default_ttl: 64,
     other: {},
   };
@@ -111,6 +122,10 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_app_win',
   'tcp_shrink_window',
   'tcp_ecn_fallback',
+  'tcp_keepalive_time',
+  'tcp_keepalive_intvl',
+  'tcp_keepalive_probes',
+  'tcp_retries2',
   'ip_default_ttl',
 ]);
 

@@ -14,7 +14,7 @@ import type { Host } from './host';
 import { tcp_event_new_data_sent, tcp_set_skb_tso_segs, tcp_snd_wnd_test, tcp_write_xmit, tso_fragment } from './output';
 import { packetsOut, tcpWndEnd, tcp_current_mss } from './sock';
 import { tcp_send_ack, tcp_transmit_skb, tcp_xmit_probe_skb } from './transmit';
-import { tcp_loss_probe_retransmit, tcp_rack_reo_timeout, tcp_retransmit_timer } from './recovery';
+import { tcp_clamp_rto_to_user_timeout, tcp_loss_probe_retransmit, tcp_rack_reo_timeout, tcp_retransmit_timer } from './recovery';
 import { skbLen, TcpSock, TimerGens } from './types';
 
 /** The socket's timer generations (TcpSock.timerGens): re-arming bumps one so a stale callback
@@ -42,7 +42,8 @@ export function tcp_rearm_rto(h: Host, sk: TcpSock, ms = sk.rtoMs): void {
   const una = sk.sndUna;
   h.addTimer(h.nowNs + ms * 1e6, 'tcp_retransmit_timer', () => {
     if (g.xmit !== my || !sk.rtxQueue.length || sk.sndUna !== una) return;
-    if (tcp_retransmit_timer(h, sk)) tcp_rearm_rto(h, sk);
+    // out_reset_timer: the backed-off RTO, no later than TCP_USER_TIMEOUT allows.
+    if (tcp_retransmit_timer(h, sk)) tcp_rearm_rto(h, sk, tcp_clamp_rto_to_user_timeout(h, sk));
   });
 }
 
@@ -174,12 +175,18 @@ function armProbe(h: Host, sk: TcpSock, whenMs: number): void {
  * flight and data waits, probe again with exponential backoff. */
 function tcp_probe_timer(h: Host, sk: TcpSock): void {
   if (packetsOut(sk) || !sk.writeQueue.length) return;
+  // With TCP_USER_TIMEOUT the kernel ends zero-window probing once the user timeout passes
+  // (icsk_probes_tstamp, tcp_clamp_probe0_to_user_timeout); without it, after tcp_retries2 probes.
+  const why = 'zero-window probing with TCP_USER_TIMEOUT (tcp_probe_timer, tcp_clamp_probe0_to_user_timeout)';
+  if (sk.userTimeoutMs && !h.unsupported.some((u) => u.what === why)) h.flagUnsupported(why);
   tcp_write_wakeup(h, sk);
   if (packetsOut(sk) || !sk.writeQueue.length) {
     sk.backoff = 0;
+    sk.probesOut = 0;
     return;
   }
   sk.backoff = Math.min(sk.backoff + 1, 15);
+  sk.probesOut = (sk.probesOut ?? 0) + 1; // icsk_probes_out, cleared by the next acceptable ACK
   armProbe(h, sk, Math.min(tcp_probe0_when(sk), TCP_RTO_MAX_MS));
 }
 

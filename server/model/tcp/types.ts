@@ -185,6 +185,8 @@ export interface TimerGens {
   xmit: number;
   probe: number;
   delack: number;
+  /** icsk_keepalive_timer (sk_timer). */
+  keepalive: number;
 }
 
 export interface TcpSock {
@@ -199,6 +201,9 @@ export interface TcpSock {
   /** tp->nonagle: TCP_NAGLE_OFF (TCP_NODELAY), TCP_NAGLE_CORK (TCP_CORK), TCP_NAGLE_PUSH. */
   nonagle: number;
   zerocopyEnabled: boolean;
+  /** A MSG_ZEROCOPY send happened: its completions go to the error queue (not modelled), which
+   * poll and epoll report as POLLERR. */
+  zerocopyUsed?: boolean;
   congestion: CongestionState;
   // listener
   backlog: number;
@@ -210,8 +215,24 @@ export interface TcpSock {
   synRtos?: number;
   /** icsk_syn_retries (TCP_SYNCNT); 0: the sysctl. */
   synRetries: number;
-  /** sk->sk_err: the error a blocked or later system call reports (ETIMEDOUT, ECONNREFUSED...). */
+  /** sk->sk_err: the error a blocked or later system call reports (ETIMEDOUT, ECONNREFUSED...);
+   * sock_error() hands it out once (reads, writes, getsockopt(SO_ERROR)). */
   err?: string;
+  /** sk->sk_shutdown & SEND_SHUTDOWN: shutdown(SHUT_WR), close() or tcp_done. */
+  sndShutdown?: boolean;
+  /** SOCK_KEEPOPEN (SO_KEEPALIVE). */
+  keepOpen?: boolean;
+  /** tp->keepalive_time / keepalive_intvl (ms) and keepalive_probes: TCP_KEEPIDLE, TCP_KEEPINTVL,
+   * TCP_KEEPCNT; 0 or unset: the net.ipv4.tcp_keepalive_* sysctls. */
+  keepaliveTimeMs?: number;
+  keepaliveIntvlMs?: number;
+  keepaliveProbes?: number;
+  /** icsk_user_timeout (TCP_USER_TIMEOUT, ms; 0: none). */
+  userTimeoutMs?: number;
+  /** icsk_probes_out: keepalive probes unanswered (any acceptable ACK clears it). */
+  probesOut?: number;
+  /** tp->rcv_tstamp: jiffies of the last ACK tcp_ack accepted. */
+  rcvTstamp?: number;
   /** fastopenq.max_qlen (TCP_FASTOPEN, or the backlog with TFO_SERVER_WO_SOCKOPT1). */
   fastopenQlen: number;
   /** fastopenq.qlen: Fast Open children not yet out of SYN_RECV, plus those held after a reset. */
