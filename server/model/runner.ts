@@ -28,6 +28,10 @@ export interface RunOptions {
   tolerancePercent?: number;
 }
 
+/** How far the model runs its timers for a `*` line's packet; packetdrill waits forever, and
+ * the model's timers (RTO backoff, keepalive, probes) all give up well within this. */
+const ANY_TIME_WAIT_NS = 3600e9;
+
 export interface Issue {
   what: string;
   line?: number;
@@ -205,8 +209,11 @@ class Runner {
     // --tolerance_percent of the time since the previous event.
     const tolNs = Math.max(this.tolNs, (this.tolPercent / 100) * (startNs - this.baseNs));
     this.h.advanceTo(startNs);
-    const pieces = this.collect(ev, endNs + tolNs);
-    const diffs = comparePacket(ev, pieces, this.map, { startNs, endNs, toleranceNs: tolNs });
+    // A `*` line waits for its packet however long it takes (run_packet.c: TIMEOUT_NONE), and
+    // its time is not checked.
+    const anyTime = ev.time.start.kind === 'any';
+    const pieces = this.collect(ev, anyTime ? startNs + ANY_TIME_WAIT_NS : endNs + tolNs);
+    const diffs = comparePacket(ev, pieces, this.map, anyTime ? undefined : { startNs, endNs, toleranceNs: tolNs });
     for (const p of pieces) p.line = ev.line;
     const scriptTs = Array.isArray(ev.options) ? ev.options.find((o) => o.kind === 'TS') : undefined;
     const sentTs = pieces.length ? optTs(pieces[pieces.length - 1].options) : undefined;
