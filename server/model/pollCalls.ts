@@ -85,7 +85,8 @@ function block(h: Host, timeoutMs: number, ready: () => CallResult | undefined, 
     h.addTimer(deadlineNs, 'poll_schedule_timeout', () => {
       if (done) return;
       h.waiters.delete(check);
-      done = onTimeout();
+      const r = onTimeout();
+      done = 'ret' in r ? { ...r, atNs: h.nowNs } : r;
     });
   const retry = (): CallResult => {
     check();

@@ -96,7 +96,12 @@ class Runner {
   private readonly tsVals = new TsValMap();
   private baseNs = 0;
   /** Blocking calls still waiting (connect, read, accept): retried after every event. */
-  private pending: Array<{ ev: SyscallEvent; retry: () => CallResult; deadlineNs?: number }> = [];
+  private pending: Array<{
+    ev: SyscallEvent;
+    retry: () => CallResult;
+    deadlineNs?: number;
+    returnBy: { wantNs?: number; prevNs: number };
+  }> = [];
   private pyVars = new Map<string, number>();
   /** When an outbound line has a time range or `*`, packetdrill times the following relative
    * events from when the packet was actually seen (adjust_relative_event_times). */
@@ -320,11 +325,30 @@ class Runner {
       this.unsupported(r.unsupported, ev.line);
       return;
     }
+    const returnBy = { wantNs: this.blockingEndNs(ev), prevNs: this.baseNs };
     if ('pending' in r) {
-      this.pending.push({ ev, retry: r.retry, deadlineNs: r.deadlineNs });
+      this.pending.push({ ev, retry: r.retry, deadlineNs: r.deadlineNs, returnBy });
       return;
     }
-    this.recordCall(ev, r.ret, r.errno, r.outDiff);
+    this.recordCall(ev, r.ret, r.errno, r.outDiff ?? this.returnTime(returnBy.wantNs, returnBy.prevNs, this.h.nowNs));
+  }
+
+  /** When a blocking call (`+.1...0.2`) must return: packetdrill's adjust_relative_event_times adds
+   * the previous event's time to the end of a relative one, as to its start; an absolute one is
+   * absolute. Undefined when the script gives no end. */
+  private blockingEndNs(ev: SyscallEvent): number | undefined {
+    const end = ev.time.blockingEnd;
+    if (!end || end.kind === 'any' || ev.time.start.kind === 'any') return undefined;
+    return (ev.time.start.kind === 'relative' ? this.baseNs : 0) + Math.round(end.seconds * 1e9);
+  }
+
+  /** run_system_call.c's check of a blocking call's return time, with verify_time's tolerance
+   * (the percentage of the time since the previous event); undefined when in time. */
+  private returnTime(wantNs: number | undefined, prevNs: number, atNs: number): string | undefined {
+    if (wantNs === undefined) return undefined;
+    const tolNs = Math.max(this.tolNs, (this.tolPercent / 100) * (wantNs - prevNs));
+    if (Math.abs(atNs - wantNs) <= tolNs) return undefined;
+    return `returned at ${(atNs / 1e9).toFixed(6)} s, script expects ${(wantNs / 1e9).toFixed(6)} s`;
   }
 
   /** `< icmp ...` about a TCP segment goes to tcp_v4_err; other ICMP, UDP...: parsed, not
@@ -353,11 +377,11 @@ class Runner {
   }
 
   private retryPending(): void {
-    this.pending = this.pending.filter(({ ev, retry }) => {
+    this.pending = this.pending.filter(({ ev, retry, returnBy }) => {
       const r = retry();
       if ('pending' in r) return true;
       if ('unsupported' in r) this.unsupported(r.unsupported, ev.line);
-      else this.recordCall(ev, r.ret, r.errno, r.outDiff);
+      else this.recordCall(ev, r.ret, r.errno, r.outDiff ?? this.returnTime(returnBy.wantNs, returnBy.prevNs, r.atNs ?? this.h.nowNs));
       return false;
     });
   }

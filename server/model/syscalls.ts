@@ -44,7 +44,15 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
     case 'setsockopt': {
       const v = a[3];
       const value =
-        v?.t === 'array' && v.items[0] ? (v.items[0].t === 'str' ? v.items[0].v : num(v.items[0])) : v?.t === 'str' ? v.v : num(v);
+        v?.t === 'struct'
+          ? structValue(v.fields)
+          : v?.t === 'array' && v.items[0]
+            ? v.items[0].t === 'str'
+              ? v.items[0].v
+              : num(v.items[0])
+            : v?.t === 'str'
+              ? v.v
+              : num(v);
       r = sys_setsockopt(h, fd, ident(a[1]), ident(a[2]), value);
       break;
     }
@@ -130,6 +138,13 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
       r = { unsupported: `system call ${ev.name}()` };
   }
   return { result: r, notes };
+}
+
+/** A struct argument (`{onoff=1, linger=0}` for SO_LINGER) as its named numbers. */
+function structValue(fields: Array<{ name?: string; value: Expr }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const f of fields) if (f.name) out[f.name] = num(f.value);
+  return out;
 }
 
 /** getsockopt(fd, level, name, [value], [len]): the value read is compared with the script's

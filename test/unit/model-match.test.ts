@@ -111,3 +111,17 @@ test("an inbound TS ecr names the value the model sent for the script's TS val (
   assert.equal(ts.toModel(100), 1);
   assert.equal(ts.toModel(250), 151, 'no exact value: the first pair offset');
 });
+
+test("a blocking call's return time is checked: its end is counted from the previous event, as adjust_relative_event_times does", () => {
+  // close() with SO_LINGER 2 s returns when the FIN is acked, 0.1 s after the previous event.
+  const close = (end: string) => (s: string) => s.replace('   +0...0.1 close(4) = 0', `   +0...${end} close(4) = 0`);
+  const call = (r: ReturnType<typeof run>) => r.syscalls.find((c) => c.call === 'close')!;
+  assert.ok(call(run('cl-linger-wait.pkt')).ok);
+  const early = call(run('cl-linger-wait.pkt', close('0.05')));
+  assert.equal(early.ok, false);
+  assert.match(early.got, /returned at 0\.200000 s, script expects 0\.150000 s/);
+  // A timeout ends it: close() with SO_LINGER 1 s and no ACK returns 1 s later, when the timer
+  // fired, not when the runner next looked.
+  const timeout = run('cl-linger-timeout.pkt', (s) => s.replace('+0...1 close', '+0...0.7 close'));
+  assert.match(call(timeout).got, /returned at 1\.200000 s, script expects 0\.900000 s/);
+});

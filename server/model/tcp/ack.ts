@@ -144,19 +144,30 @@ function tcp_check_dsack(
   return { segs, tlp };
 }
 
+/** tcp_ack's answer: `too-old` and `unsent` are its negative returns (the segment is dropped;
+ * tcp_rcv_established sends a challenge ACK for the first, tcp_rcv_state_process for both). */
+export type AckResult = 'ok' | 'old' | 'too-old' | 'unsent';
+
 /** tcp_ack: window update, SACK scoreboard, snd_una, RTT, loss recovery, congestion control,
  * pacing rate, timers, and the retransmissions recovery asks for (tcp_xmit_recovery). */
-export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
+export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): AckResult {
   using _frame = frame(h, 'tcp_ack');
   const ack = seg.ack;
-  if (ack > sk.sndNxt) {
-    h.trace.step('tcp_ack', sk.id, `ACK ${ack} for data not sent yet (snd_nxt ${sk.sndNxt}): ignored`);
-    h.flagUnsupported(`ACK of unsent data (${ack} > snd_nxt ${sk.sndNxt}); the kernel would answer with an ACK`);
-    return;
-  }
   if (ack < sk.sndUna) {
+    // RFC 5961 5.2: an ACK older than the larger of what was ever acked and the largest window
+    // (tp->bytes_acked: here all acked bytes after the SYN) is refused; the caller answers it.
+    const maxWindow = Math.min(sk.maxWindow, sk.sndUna - sk.iss - 1);
+    if (ack < sk.sndUna - maxWindow) {
+      h.trace.step('tcp_ack', sk.id, `ACK ${ack} older than snd_una ${sk.sndUna} - max_window ${maxWindow}: dropped (TCP_TOO_OLD_ACK)`);
+      return 'too-old';
+    }
     tcp_old_ack(h, sk, seg);
-    return;
+    return 'old';
+  }
+  if (ack > sk.sndNxt) {
+    // RFC 793 3.9: the whole segment is discarded (its data too).
+    h.trace.step('tcp_ack', sk.id, `ACK ${ack} for data not sent yet (snd_nxt ${sk.sndNxt}): segment dropped (TCP_ACK_UNSENT_DATA)`);
+    return 'unsent';
   }
   const priorPackets = packetsOut(sk);
   const priorUna = sk.sndUna;
@@ -224,6 +235,7 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): void {
     tcp_ack_probe(h, sk);
   }
   tcp_xmit_recovery(h, sk, recovery.rexmit);
+  return 'ok';
 }
 
 /** tcp_ack's old_ack path: an ACK below snd_una (reordered) still carries SACK news. Its blocks are

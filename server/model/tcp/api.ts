@@ -2,6 +2,7 @@
 // accept(), write()/send*(), read()/recv*(), close(). Each returns what the kernel would return,
 // or `unsupported` with the reason when the model has no rule for it.
 
+import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait } from './timewait';
 import { __tcp_select_window, rmemAlloc, sock_set_rcvbuf, tcp_connect_init_window, tcp_eat_recv_skb, tcp_receive_window } from './rcvbuf';
 import {
   MSG_DONTWAIT,
@@ -54,6 +55,8 @@ export type CallResult =
       outDiff?: string;
       /** getsockopt's value, for the caller to compare with the script's. */
       value?: number | string;
+      /** When a blocked call returned, if before the runner looked again (a timeout). */
+      atNs?: number;
     }
   | { unsupported: string }
   /** A blocked call; `deadlineNs`: when its timeout ends it at the latest (poll, epoll_wait). */
@@ -77,13 +80,19 @@ function sock(h: Host, fd: number): TcpSock | undefined {
   return findByFd(h, fd);
 }
 
-export type SockoptValue = number | string;
+export type SockoptValue = number | string | Readonly<Record<string, number>>;
 
 export function sys_setsockopt(h: Host, fd: number, level: string, name: string, value: SockoptValue): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
   const n = typeof value === 'number' ? value : NaN;
   switch (name) {
+    case 'SO_LINGER':
+      // sk_setsockopt: struct linger; l_linger in seconds becomes sk_lingertime.
+      if (typeof value !== 'object' || value.onoff === undefined || value.linger === undefined)
+        return { unsupported: 'SO_LINGER without {onoff=, linger=}' };
+      sk.linger = { on: value.onoff !== 0, ms: Math.max(0, value.linger) * 1000 };
+      return { ret: 0 };
     case 'SO_REUSEADDR':
     case 'SO_MARK':
     case 'TCP_INQ':
@@ -515,35 +524,123 @@ function __tcp_sock_set_quickack(h: Host, sk: TcpSock, val: number): void {
   }
 }
 
-/** tcp_close: FIN after queued data (FIN_WAIT1 / LAST_ACK), a RST when data was left unread; a
- * listener stops (inet_csk_listen_stop) and resets the children nobody accepted. */
+/** tcp_close / __tcp_close: a listener stops (inet_csk_listen_stop) and resets the children
+ * nobody accepted; data left unread aborts with a RST; SO_LINGER with a zero time aborts through
+ * tcp_disconnect; otherwise tcp_close_state and a FIN after queued data (FIN_WAIT1 / LAST_ACK),
+ * then, with a linger time, close() sleeps until the FIN is acked or the time is up
+ * (sk_stream_wait_close) before the socket is orphaned. */
 export function sys_close(h: Host, fd: number): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
   sk.fd = -1;
-  sk.orphan = true;
   sk.rcvShutdown = true; // __tcp_close: sk->sk_shutdown = SHUTDOWN_MASK
   sk.sndShutdown = true;
+  if (sk.state === 'LISTEN') {
+    sk.orphan = true;
+    sk.state = 'CLOSE';
+    inet_csk_listen_stop(h, sk);
+    return { ret: 0 };
+  }
+  if (sk.state === 'CLOSE') {
+    sk.orphan = true;
+    return { ret: 0 };
+  }
+  if (sk.readable > 0) {
+    sk.orphan = true;
+    tcp_done_child(h, sk);
+    return abortOnClose(h, sk);
+  }
+  if (sk.linger?.on && !sk.linger.ms) {
+    sk.orphan = true;
+    tcp_disconnect(h, sk);
+    return { ret: 0 };
+  }
+  tcp_done_child(h, sk);
+  if (tcp_close_state(sk)) tcp_send_fin(h, sk);
+  if (sk.linger?.on && sk_stream_closing(sk)) return sk_stream_wait_close(h, sk, sk.linger.ms);
+  adjudgeToDeath(h, sk);
+  return { ret: 0 };
+}
+
+/** tcp_close_state: the state close() moves to, and whether a FIN goes out (new_state's
+ * TCP_ACTION_FIN). */
+function tcp_close_state(sk: TcpSock): boolean {
   switch (sk.state) {
-    case 'LISTEN':
-      sk.state = 'CLOSE';
-      inet_csk_listen_stop(h, sk);
-      return { ret: 0 };
-    case 'SYN_SENT':
-    case 'CLOSE':
-      sk.state = 'CLOSE';
-      return { ret: 0 };
     case 'ESTABLISHED':
     case 'SYN_RECV':
+      sk.state = 'FIN_WAIT1';
+      return true;
     case 'CLOSE_WAIT':
-      tcp_done_child(h, sk);
-      if (sk.readable > 0) return abortOnClose(h, sk);
-      sk.state = sk.state === 'CLOSE_WAIT' ? 'LAST_ACK' : 'FIN_WAIT1';
-      tcp_send_fin(h, sk);
-      return { ret: 0 };
+      sk.state = 'LAST_ACK';
+      return true;
+    case 'SYN_SENT':
+      sk.state = 'CLOSE';
+      return false;
     default:
-      return { ret: 0 };
+      return false;
   }
+}
+
+/** sk_stream_closing: our FIN is not acked yet. */
+function sk_stream_closing(sk: TcpSock): boolean {
+  return sk.state === 'FIN_WAIT1' || sk.state === 'CLOSING' || sk.state === 'LAST_ACK';
+}
+
+/** sk_stream_wait_close: close() with SO_LINGER sleeps until the FIN is acked or the linger time
+ * ends; then the rest of __tcp_close runs. */
+function sk_stream_wait_close(h: Host, sk: TcpSock, ms: number): CallResult {
+  using _frame = frame(h, 'tcp_close');
+  h.trace.step('sk_stream_wait_close', sk.id, `SO_LINGER: close() waits up to ${ms} ms for the FIN to be acked`);
+  let done: CallResult | undefined;
+  const finish = (why: string): void => {
+    h.waiters.delete(check);
+    h.trace.step('sk_stream_wait_close', sk.id, why);
+    adjudgeToDeath(h, sk);
+    done = { ret: 0, atNs: h.nowNs };
+  };
+  const check = (): void => {
+    if (!done && !sk_stream_closing(sk)) finish(`close() returns: ${sk.state}`);
+  };
+  h.waiters.add(check);
+  const deadlineNs = h.nowNs + ms * 1e6;
+  h.addTimer(deadlineNs, 'sk_stream_wait_close', () => {
+    if (!done) finish('linger time over: close() returns');
+  });
+  const retry = (): CallResult => {
+    check();
+    return done ?? { pending: true, retry, deadlineNs };
+  };
+  return { pending: true, retry, deadlineNs };
+}
+
+/** __tcp_close's adjudge_to_death: the socket is orphaned; in FIN_WAIT2 it waits for the peer's
+ * FIN as a timewait socket for tcp_fin_time (above 60 s, the keepalive timer: not modelled). */
+function adjudgeToDeath(h: Host, sk: TcpSock): void {
+  sk.orphan = true;
+  if (sk.state !== 'FIN_WAIT2') return;
+  const tmo = tcp_fin_time(h, sk);
+  if (tmo > TCP_TIMEWAIT_LEN_MS) h.flagUnsupported(`tcp_fin_timeout above 60 s (${tmo} ms: the keepalive timer as the FIN_WAIT2 timer)`);
+  else tcp_time_wait(h, sk, 'FIN_WAIT2', tmo);
+}
+
+/** tcp_disconnect (close() with SO_LINGER and a zero time): the connection is aborted with a RST
+ * when tcp_need_reset holds for its state, or in CLOSING / LAST_ACK with data never sent; the
+ * queues are purged and the socket closed (TCPAbortOnData). */
+function tcp_disconnect(h: Host, sk: TcpSock): void {
+  using _frame = frame(h, 'tcp_disconnect');
+  const old = sk.state;
+  const needReset = ['ESTABLISHED', 'CLOSE_WAIT', 'FIN_WAIT1', 'FIN_WAIT2', 'SYN_RECV'].includes(old);
+  tcp_done_child(h, sk);
+  sk.state = 'CLOSE';
+  if (needReset || (sk.sndNxt !== sk.writeSeq && (old === 'CLOSING' || old === 'LAST_ACK'))) {
+    tcp_send_active_reset(h, sk, `close() with SO_LINGER 0 in ${old}`);
+    sk.err = 'ECONNRESET';
+  } else h.trace.step('tcp_disconnect', sk.id, `close() with SO_LINGER 0 in ${old}: no RST`);
+  sk.writeQueue.length = 0;
+  sk.rtxQueue.length = 0;
+  inet_csk_clear_xmit_timer(sk, 'retrans');
+  inet_csk_clear_xmit_timer(sk, 'probe0');
+  inet_csk_clear_xmit_timer(sk, 'dack');
 }
 
 /** tcp_close of a Fast Open child still in SYN_RECV gives its listener's slot back. */

@@ -22,7 +22,7 @@ import { tcp_update_pacing_rate } from './rtt';
 import { createSock, tcp_sync_mss } from './sock';
 import { keepaliveOnEstablish } from './keepalive';
 import { tcp_done_with_error } from './done';
-import { optionBytes, tcp_send_ack, tcp_send_synack } from './transmit';
+import { optionBytes, tcp_ns_to_ts, tcp_send_ack, tcp_send_synack } from './transmit';
 import { segmentTruesize, tcp_openreq_init_rwin } from './rcvbuf';
 import { Skb, skbLen, TcpOption, TcpSock, truesizeFor } from './types';
 import { LISTEN_PORT, optFo, optMss, optTs, optWscale, Segment } from './segment';
@@ -30,9 +30,6 @@ import { tcp_clean_rtx_queue } from './ack';
 import { tcp_enter_quickack_mode, tcp_fin, tcp_initialize_rcv_mss, tcp_queue_rcv } from './receive';
 import { resetDackTimer } from './timers';
 import { tcp_non_congestion_loss_retransmit } from './recovery';
-
-/** sysctl_tcp_invalid_ratelimit's default, ms. */
-export const TCP_INVALID_RATELIMIT_MS = 500;
 
 function applyPeerOptions(h: Host, sk: TcpSock, o: TcpOption[], weSentTs: boolean): void {
   const mss = optMss(o);
@@ -66,6 +63,8 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.keepaliveIntvlMs = lsk.keepaliveIntvlMs;
   sk.keepaliveProbes = lsk.keepaliveProbes;
   sk.userTimeoutMs = lsk.userTimeoutMs;
+  // SOCK_LINGER and sk_lingertime are copied by sk_clone as well.
+  sk.linger = lsk.linger && { ...lsk.linger };
   applyPeerOptions(h, sk, seg.options, h.sysctl.tcp_timestamps !== 0);
   tcp_ecn_create_request(h, sk, seg);
   sk.irs = seg.seq;
@@ -198,7 +197,7 @@ export function tcp_check_req_syn(h: Host, sk: TcpSock): void {
   using _frame = frame(h, 'tcp_check_req');
   const r = requests.get(sk);
   if (!r) return;
-  if (r.lastOowNs !== undefined && h.nowNs - r.lastOowNs < TCP_INVALID_RATELIMIT_MS * 1e6) {
+  if (r.lastOowNs !== undefined && h.nowNs - r.lastOowNs < h.sysctl.tcp_invalid_ratelimit * 1e6) {
     h.trace.step('tcp_check_req', sk.id, 'retransmitted SYN within tcp_invalid_ratelimit: no SYN-ACK (tcp_oow_rate_limited)');
     return;
   }
@@ -243,6 +242,20 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   if (seg.ack <= sk.sndUna || seg.ack > sk.sndNxt) {
     h.trace.step('tcp_rcv_synsent_state_process', sk.id, `ACK ${seg.ack} outside ${sk.sndUna + 1}..${sk.sndNxt}: reset`);
     return !(seg.flags & TCPHDR_RST);
+  }
+  // PAWS for the SYN-ACK (LINUX_MIB_PAWSACTIVEREJECTED): an echoed timestamp from before our
+  // first SYN (retrans_stamp) or from the future is answered with a RST (reset_and_undo).
+  const ts = optTs(seg.options);
+  if (ts?.ecr) {
+    const synTs = tcp_ns_to_ts(Math.min(...sk.rtxQueue.map((s) => s.firstTxNs ?? h.nowNs), h.nowNs));
+    if (ts.ecr < synTs || ts.ecr > tcp_ns_to_ts(h.nowNs)) {
+      h.trace.step(
+        'tcp_rcv_synsent_state_process',
+        sk.id,
+        `TSecr ${ts.ecr} outside ${synTs}..${tcp_ns_to_ts(h.nowNs)}: reset (PAWSActiveRejected)`,
+      );
+      return !(seg.flags & TCPHDR_RST);
+    }
   }
   if (seg.flags & TCPHDR_RST) {
     h.trace.step('tcp_reset', sk.id, 'RST acknowledging our SYN: connection refused');

@@ -13,38 +13,50 @@ import { tcp_ack } from './ack';
 import { reqsk_fastopen_remove } from './fastopen';
 import { tcp_done_with_error } from './done';
 import { keepaliveOnEstablish } from './keepalive';
-import { reqsk_lookup, tcp_check_req_syn, tcp_conn_request, tcp_rcv_synsent_state_process, TCP_INVALID_RATELIMIT_MS } from './handshake';
-import {
-  __tcp_ack_snd_check,
-  tcp_data_queue,
-  tcp_data_snd_check,
-  tcp_dsack_set,
-  tcp_enter_quickack_mode,
-  tcp_initialize_rcv_mss,
-} from './receive';
-import { tcp_receive_window } from './rcvbuf';
-import { tcp_send_ack } from './transmit';
+import { reqsk_lookup, tcp_check_req_syn, tcp_conn_request, tcp_rcv_synsent_state_process } from './handshake';
+import { __tcp_ack_snd_check, tcp_data_queue, tcp_data_snd_check, tcp_initialize_rcv_mss } from './receive';
+import { tcp_send_challenge_ack, tcp_validate_incoming } from './validate';
+import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait, tcp_v4_timewait, twsk } from './timewait';
 
 export type { Segment } from './segment';
 
-/** The socket an inbound segment belongs to: a listener for a SYN, otherwise the newest
- * connection (packetdrill drives one "socket under test" at a time). */
+/** States in which a SYN for the connection's 4-tuple reaches the connection itself (a challenge
+ * ACK) rather than the listener. */
+const SYNCHRONIZED: ReadonlySet<TcpSock['state']> = new Set(['ESTABLISHED', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'CLOSE_WAIT', 'LAST_ACK']);
+
+/** The socket an inbound segment belongs to (__inet_lookup_skb: established and timewait sockets
+ * first, then listeners). packetdrill drives one 4-tuple, so the connection is the newest one that
+ * is not closed, or a closed one whose timewait socket still lives; a SYN goes to a listener
+ * unless that connection is synchronized. */
 function lookup(h: Host, seg: Segment): TcpSock | undefined {
-  if (seg.flags & TCPHDR_SYN && !(seg.flags & TCPHDR_ACK)) {
+  let conn: TcpSock | undefined;
+  for (let k = h.socks.length - 1; k >= 0 && !conn; k--) {
+    const sk = h.socks[k];
+    if (sk.state !== 'LISTEN' && (sk.state !== 'CLOSE' || (twsk(h, sk) && sameTuple(h, k)))) conn = sk;
+  }
+  if (seg.flags & TCPHDR_SYN && !(seg.flags & TCPHDR_ACK) && !(conn && (conn.tw || SYNCHRONIZED.has(conn.state)))) {
     for (let k = h.socks.length - 1; k >= 0; k--) if (h.socks[k].state === 'LISTEN') return h.socks[k];
   }
-  for (let k = h.socks.length - 1; k >= 0; k--) {
-    const sk = h.socks[k];
-    if (sk.state !== 'LISTEN' && sk.state !== 'CLOSE') return sk;
-  }
+  return conn;
+}
+
+/** packetdrill gives every socket() of the script a new remote port: a timewait socket still
+ * matches the script's segments only while no socket was made after it (children of a listener
+ * share its port). */
+function sameTuple(h: Host, k: number): boolean {
+  for (let j = k + 1; j < h.socks.length; j++) if (!h.socks[j].parent) return false;
+  return true;
+}
+
+/** The listener a SYN for a timewait socket goes on to (TCP_TW_SYN). */
+function listener(h: Host): TcpSock | undefined {
+  for (let k = h.socks.length - 1; k >= 0; k--) if (h.socks[k].state === 'LISTEN') return h.socks[k];
   return undefined;
 }
 
-/** tcp_v4_rcv: the entry for a segment from the wire. */
-export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
-  using _frame = frame(h, 'tcp_v4_rcv');
-  const sk = lookup(h, seg);
-  const pkt: WirePacket = {
+/** The inbound segment as the wire shows it. */
+function inboundPacket(h: Host, seg: Segment, line: number, sk: TcpSock | undefined): WirePacket {
+  return {
     id: h.id('packet'),
     timeNs: h.nowNs,
     direction: 'in',
@@ -63,6 +75,22 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     gsoSegs: 1,
     line,
   };
+}
+
+/** tcp_v4_rcv: the entry for a segment from the wire. */
+export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
+  using _frame = frame(h, 'tcp_v4_rcv');
+  let sk = lookup(h, seg);
+  if (sk?.tw) {
+    // do_time_wait: the timewait socket answers, or (TCP_TW_SYN) hands a new SYN to the listener.
+    const tw = sk;
+    const pkt = inboundPacket(h, seg, line, tw);
+    h.wire.push(pkt);
+    if (!tcp_v4_timewait(h, tw, seg, () => tcp_v4_send_reset(h, seg, pkt, tw))) return;
+    h.wire.pop();
+    sk = listener(h);
+  }
+  const pkt = inboundPacket(h, seg, line, sk);
   if (!sk) {
     h.wire.push(pkt);
     tcp_v4_send_reset(h, seg, pkt);
@@ -104,9 +132,9 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     if (tcp_rcv_synsent_state_process(h, sk, seg)) tcp_v4_send_reset(h, seg, pkt, sk);
     return;
   }
-  if (seg.flags & TCPHDR_RST) {
+  if (seg.flags & TCPHDR_RST && sk.state === 'SYN_RECV') {
     // tcp_check_req: a Fast Open child reset in SYN_RECV.
-    if (sk.state === 'SYN_RECV') reqsk_fastopen_remove(h, sk, true);
+    reqsk_fastopen_remove(h, sk, true);
     tcp_reset(h, sk);
     return;
   }
@@ -156,47 +184,42 @@ function tcp_v4_send_reset(h: Host, seg: Segment, inbound: WirePacket, sk?: TcpS
   h.emit(rst);
 }
 
-/** tcp_validate_incoming's sequence check (tcp_sequence): a segment wholly before the window we
- * last advertised, or starting beyond it, is dropped unread (its ACK too) and answered with a
- * duplicate ACK (tcp_send_dupack; without data at most one per 500 ms, tcp_oow_rate_limited).
- * The live kernel (6.18, "tcp: do not accept packets beyond window") also drops a segment that
- * ends beyond the window while the receive queue holds data; 6.12 accepts it. */
-function tcp_sequence(h: Host, sk: TcpSock, seg: Segment): boolean {
-  const endSeq = seg.seq + seg.len + (seg.flags & TCPHDR_FIN ? 1 : 0);
-  const edge = sk.rcvNxt + tcp_receive_window(sk);
-  let why: string | undefined;
-  if (endSeq < sk.rcvWup) why = `ends before rcv_wup ${sk.rcvWup}`;
-  else if (seg.seq > edge) why = `starts beyond the window's right edge ${edge}`;
-  else if (endSeq > edge && sk.rcvQueue.length) why = `ends beyond the window's right edge ${edge} with data queued`;
-  if (!why) return true;
-  h.trace.step('tcp_sequence', sk.id, `segment ${seg.seq}:${endSeq} ${why}: dropped, duplicate ACK`);
-  if (seg.flags & TCPHDR_RST) return false;
-  if (!seg.len) {
-    if (sk.lastOowAckNs !== undefined && h.nowNs - sk.lastOowAckNs < TCP_INVALID_RATELIMIT_MS * 1e6) return false;
-    sk.lastOowAckNs = h.nowNs;
-  } else if (seg.seq < sk.rcvNxt) {
-    tcp_enter_quickack_mode(sk);
-    tcp_dsack_set(h, sk, seg.seq, endSeq);
+/** tcp_rcv_state_process's FIN_WAIT1 case once our FIN is acked on an orphan: wait for the peer's
+ * FIN tcp_fin_time at most, as a timewait socket (true: the segment is consumed) unless this
+ * segment carries data (the abort below) or the FIN (tcp_fin makes it TIME_WAIT). */
+function finWait2Orphan(h: Host, sk: TcpSock, seg: Segment): boolean {
+  const tmo = tcp_fin_time(h, sk);
+  if (seg.len && seg.seq + seg.len > sk.rcvNxt) return false;
+  if (tmo > TCP_TIMEWAIT_LEN_MS) {
+    h.flagUnsupported(`tcp_fin_timeout above 60 s (${tmo} ms: the keepalive timer as the FIN_WAIT2 timer)`);
+    return false;
   }
-  tcp_send_ack(h, sk);
-  return false;
+  if (seg.flags & TCPHDR_FIN) return false;
+  tcp_time_wait(h, sk, 'FIN_WAIT2', tmo);
+  return true;
 }
 
 /** tcp_rcv_state_process (and tcp_rcv_established): ACK first, then data, then transmit, then ACK. */
 function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
-  if (seg.flags & TCPHDR_SYN) {
-    h.flagUnsupported(`SYN in state ${sk.state} (retransmitted SYN / challenge ACK not modelled)`);
-    return false;
-  }
-  if (!(seg.flags & TCPHDR_ACK)) {
+  if (!(seg.flags & (TCPHDR_ACK | TCPHDR_RST | TCPHDR_SYN))) {
     // tcp_rcv_established's slow path and tcp_rcv_state_process: no ACK, RST or SYN bit (packetdrill's
     // `-`): dropped before anything is read from it.
     h.trace.step('tcp_rcv_state_process', sk.id, 'segment without ACK, RST or SYN: dropped (SKB_DROP_REASON_TCP_FLAGS)');
     return false;
   }
-  if (sk.state !== 'SYN_RECV' && !tcp_sequence(h, sk, seg)) return false;
+  if (sk.state === 'SYN_RECV' && seg.flags & TCPHDR_SYN) {
+    h.flagUnsupported('SYN to a Fast Open child in SYN_RECV (tcp_check_req)');
+    return false;
+  }
+  if (sk.state !== 'SYN_RECV') {
+    const verdict = tcp_validate_incoming(h, sk, seg);
+    if (verdict === 'reset') tcp_reset(h, sk);
+    if (verdict !== 'pass') return false;
+  }
+  if (!(seg.flags & TCPHDR_ACK)) return false;
   const ts = optTs(seg.options);
-  if (ts && sk.tstampOk && seg.seq <= sk.rcvNxt) sk.tsRecent = ts.val;
+  // tcp_replace_ts_recent: only a timestamp that passes PAWS with no slack moves ts_recent.
+  if (ts && sk.tstampOk && seg.seq <= sk.rcvNxt && ((sk.tsRecent - ts.val) | 0) <= 0) sk.tsRecent = ts.val;
   if (seg.flags & TCPHDR_ACK) {
     if (sk.state === 'SYN_RECV') {
       if (seg.ack < sk.sndUna + 1 || seg.ack > sk.sndNxt) {
@@ -231,10 +254,20 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
         },
       );
     } else {
-      tcp_ack(h, sk, seg);
-      if (sk.state === 'FIN_WAIT1' && sk.sndUna === sk.writeSeq) sk.state = 'FIN_WAIT2';
-      else if (sk.state === 'CLOSING' && sk.sndUna === sk.writeSeq) sk.state = 'TIME_WAIT';
-      else if (sk.state === 'LAST_ACK' && sk.sndUna === sk.writeSeq) {
+      const acked = tcp_ack(h, sk, seg);
+      if (acked === 'too-old' || acked === 'unsent') {
+        // tcp_rcv_established drops the segment (and challenges a too-old ACK from tcp_ack);
+        // tcp_rcv_state_process challenges both ("accept old ack during closing").
+        if (sk.state !== 'ESTABLISHED' || acked === 'too-old') tcp_send_challenge_ack(h, sk, `ACK ${seg.ack} outside snd_una..snd_nxt`);
+        return false;
+      }
+      if (sk.state === 'FIN_WAIT1' && sk.sndUna === sk.writeSeq) {
+        sk.state = 'FIN_WAIT2';
+        if (sk.orphan && finWait2Orphan(h, sk, seg)) return false;
+      } else if (sk.state === 'CLOSING' && sk.sndUna === sk.writeSeq) {
+        tcp_time_wait(h, sk, 'TIME_WAIT', 0);
+        return false;
+      } else if (sk.state === 'LAST_ACK' && sk.sndUna === sk.writeSeq) {
         sk.state = 'CLOSE';
         return false;
       }

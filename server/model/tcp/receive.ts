@@ -1,6 +1,7 @@
 // Receiving data (net/ipv4/tcp_input.c): in-order data and FIN, and when to acknowledge them
 // (quick ACKs, delayed ACKs, the interactive "pingpong" mode); sending after an ACK.
 
+import { tcp_time_wait } from './timewait';
 import {
   TCPHDR_FIN,
   TCPHDR_PSH,
@@ -308,8 +309,8 @@ export function tcp_fin(h: Host, sk: TcpSock): boolean {
       tcp_send_ack(h, sk);
       return false;
     case 'FIN_WAIT2':
-      sk.state = 'TIME_WAIT';
       tcp_send_ack(h, sk);
+      tcp_time_wait(h, sk, 'TIME_WAIT', 0);
       return false;
     default:
       break;

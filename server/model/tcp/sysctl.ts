@@ -47,6 +47,14 @@ export interface Sysctls {
   /** RTOs' worth of time (tcp_model_timeout) before an established connection gives up. */
   tcp_retries2: number;
   ip_default_ttl: number;
+  /** Seconds an orphan waits in FIN_WAIT2 for the peer's FIN (tcp_fin_time). */
+  tcp_fin_timeout: number;
+  /** ms between two duplicate or challenge ACKs for out-of-window segments (tcp_oow_rate_limited). */
+  tcp_invalid_ratelimit: number;
+  /** Challenge ACKs per second per namespace; INT_MAX (the default since 6.0) is no limit. */
+  tcp_challenge_ack_limit: number;
+  /** RFC 1337: a TIME_WAIT socket ignores a RST instead of dying. */
+  tcp_rfc1337: number;
   /** Any other key the script sets, kept so a report can show it. */
   other: Record<string, string>;
 }
@@ -87,6 +95,10 @@ export function defaultSysctls(): Sysctls {
     tcp_keepalive_probes: 9,
     tcp_retries2: 15,
     ip_default_ttl: 64,
+    tcp_fin_timeout: 60,
+    tcp_invalid_ratelimit: 500,
+    tcp_challenge_ack_limit: 0x7fffffff,
+    tcp_rfc1337: 0,
     other: {},
   };
 }
@@ -127,6 +139,10 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_keepalive_probes',
   'tcp_retries2',
   'ip_default_ttl',
+  'tcp_fin_timeout',
+  'tcp_invalid_ratelimit',
+  'tcp_challenge_ack_limit',
+  'tcp_rfc1337',
 ]);
 
 /** Sets `net.ipv4.<name>` (also accepts `net/ipv4/<name>` and `/proc/sys/net/ipv4/<name>`).

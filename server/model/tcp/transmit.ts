@@ -28,6 +28,8 @@ import { Skb, skbLen, TcpOption, TcpSock, truesizeFor, WirePacket } from './type
 /** The window field: a SYN or SYN-ACK carries the initial window unscaled (at most 64 KB);
  * every other segment what tcp_select_window offers. */
 function windowField(h: Host, sk: TcpSock, syn: boolean): number {
+  // tcp_v4_timewait_ack: a timewait socket offers the window it was left with.
+  if (sk.tw) return Math.min(Math.floor(sk.tw.rcvWnd / 2 ** sk.rcvWscale), 65535);
   return syn ? Math.min(sk.rcvWnd, 65535) : tcp_select_window(h, sk);
 }
 

@@ -346,6 +346,10 @@ export interface TcpSock {
   ackPending: boolean;
   /** tp->last_oow_ack_time: when we last answered an out-of-window segment without data (ns). */
   lastOowAckNs?: number;
+  /** The inet_timewait_sock tcp_time_wait left behind once this socket closed (timewait.ts). */
+  tw?: TimeWaitSock;
+  /** SO_LINGER: on, and sk_lingertime in ms (0: close() aborts with a RST). */
+  linger?: { on: boolean; ms: number };
   readable: number;
   finReceived: boolean;
   /** sk->sk_shutdown & RCV_SHUTDOWN from our side: close() or shutdown(SHUT_RD / SHUT_RDWR). */
@@ -388,4 +392,16 @@ export interface TcpSock {
 export interface TfoCookieCache {
   get(remoteIp: string): string | undefined;
   set(remoteIp: string, cookie: string): void;
+}
+
+/** struct tcp_timewait_sock: what tcp_time_wait copies from a closing socket. `substate`
+ * FIN_WAIT2 is an orphan still waiting for the peer's FIN (tcp_fin_timeout). */
+export interface TimeWaitSock {
+  substate: 'FIN_WAIT2' | 'TIME_WAIT';
+  /** tw_rcv_wnd: the receive window when it closed (its rcv_nxt, snd_nxt and ts_recent stay on
+   * the socket, which is dead). */
+  rcvWnd: number;
+  /** tw_last_oow_ack_time: starts unset, not the socket's. */
+  lastOowAckNs?: number;
+  expiresNs: number;
 }
