@@ -24,7 +24,7 @@ test('server/model/index.ts bundles for the browser and runs a script without No
     '+0 bind(3, ..., ...) = 0',
     '+0 listen(3, 1) = 0',
     '+0 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>',
-    '+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 7>',
+    '+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 10>',
     '+0 < . 1:1(0) ack 1 win 257',
     '+0 accept(3, ..., ...) = 4',
     '+0 write(4, ..., 3000) = 3000',

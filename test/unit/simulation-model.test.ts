@@ -137,7 +137,7 @@ test('a script is played in its own numbering, each packet checked against its >
     '+0 bind(3, ..., ...) = 0',
     '+0 listen(3, 1) = 0',
     '+0 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>',
-    '+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 7>',
+    '+0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 10>', // the live kernel's default tcp_rmem[2] (32 MB)
     '+.1 < . 1:1(0) ack 1 win 257',
     '+0 accept(3, ..., ...) = 4',
     '+0 write(4, ..., 100) = 100',

@@ -15,6 +15,23 @@ const BICTCP_HZ = 10;
 const CUBE_RTT_SCALE = BIC_SCALE * 10;
 // cube_factor = 2^(10+3*BICTCP_HZ) / (bic_scale*10)
 const CUBE_FACTOR = 2 ** (10 + 3 * BICTCP_HZ) / CUBE_RTT_SCALE;
+/** CUBIC counts time in jiffies, and at the live kernel's CONFIG_HZ=250 a jiffy is 4 ms: the curve's
+ * t, the one-minimum-RTT lead (usecs_to_jiffies rounds it up to whole jiffies), the once-per-jiffy
+ * and HZ/32 update limits. At 1 ms jiffies the model grew cwnd measurably slower than the live
+ * kernel in congestion avoidance at 1-10 ms RTTs (bulk probes, TSO sizes from the pacing rate). The
+ * rest of the model keeps 1 ms timers. */
+const CUBIC_HZ = 250;
+function cubic_jiffies(h: Host): number {
+  return Math.floor(h.nowNs / (1e9 / CUBIC_HZ));
+}
+function usecs_to_jiffies(us: number): number {
+  return Math.ceil((us * CUBIC_HZ) / 1e6);
+}
+/** The model's lsndtime (1 ms jiffies) on CUBIC's clock. */
+function msToCubicJiffies(ms: number): number {
+  return Math.floor((ms * CUBIC_HZ) / 1000);
+}
+
 const BETA_SCALE_FRIENDLY = Math.floor((8 * (BICTCP_BETA_SCALE + BETA)) / 3 / (BICTCP_BETA_SCALE - BETA));
 
 /** struct tcp_congestion_ops: the hooks of a congestion control module that the model uses. */
@@ -68,10 +85,12 @@ export function tcp_in_slow_start(sk: TcpSock): boolean {
   return sk.cwnd < sk.ssthresh;
 }
 
-/** tcp_is_cwnd_limited: in slow start, grow while cwnd < 2 * the most packets recently out. */
+/** tcp_is_cwnd_limited: the window was fully used in the last round (is_cwnd_limited), or, in
+ * slow start, cwnd is below twice the most packets recently out. */
 export function tcp_is_cwnd_limited(sk: TcpSock): boolean {
+  if (sk.isCwndLimited) return true;
   if (tcp_in_slow_start(sk)) return sk.cwnd < 2 * sk.maxPacketsOut;
-  return sk.isCwndLimited;
+  return false;
 }
 
 /** tcp_slow_start: cwnd += acked, capped at ssthresh; returns the acks left over for CA. */
@@ -119,9 +138,9 @@ export function tcp_reno_cong_avoid(h: Host, sk: TcpSock, acked: number): void {
 
 /** bictcp_update: the cubic target window for "now" and the resulting ack count per increment. */
 function bictcp_update(h: Host, ca: CongestionState, cwnd: number, acked: number): void {
-  const now = h.jiffies();
+  const now = cubic_jiffies(h);
   ca.ackCnt += acked;
-  if (ca.lastCwnd === cwnd && now - ca.lastTime <= 1000 / 32) return;
+  if (ca.lastCwnd === cwnd && now - ca.lastTime <= Math.floor(CUBIC_HZ / 32)) return;
   if (!(ca.epochStart && now === ca.lastTime)) {
     ca.lastCwnd = cwnd;
     ca.lastTime = now;
@@ -138,8 +157,8 @@ function bictcp_update(h: Host, ca: CongestionState, cwnd: number, acked: number
       }
     }
     // t in 1/1024 s since the epoch began, plus one minimum RTT
-    let t = now - ca.epochStart + Math.ceil(ca.delayMinUs / 1000);
-    t = Math.floor((t * 2 ** BICTCP_HZ) / 1000);
+    let t = now - ca.epochStart + usecs_to_jiffies(ca.delayMinUs);
+    t = Math.floor((t * 2 ** BICTCP_HZ) / CUBIC_HZ);
     const offs = t < ca.K ? ca.K - t : t - ca.K;
     const delta = Math.floor((CUBE_RTT_SCALE * offs * offs * offs) / 2 ** (10 + 3 * BICTCP_HZ));
     const target = t < ca.K ? ca.originPoint - delta : ca.originPoint + delta;
@@ -188,7 +207,7 @@ function cubictcp_acked(h: Host, sk: TcpSock, rttUs: number): void {
   const ca = sk.congestion;
   if (rttUs < 0) return;
   // Discard delay samples right after a loss episode began a new epoch.
-  if (ca.epochStart && h.jiffies() - ca.epochStart < 1000) return;
+  if (ca.epochStart && cubic_jiffies(h) - ca.epochStart < CUBIC_HZ) return;
   const delay = rttUs || 1;
   if (ca.delayMinUs === 0 || ca.delayMinUs > delay) ca.delayMinUs = delay;
   if (!ca.found && tcp_in_slow_start(sk)) hystart_update(h, sk, delay);
@@ -255,10 +274,11 @@ export function tcp_cong_avoid(h: Host, sk: TcpSock, acked: number): void {
 function cubictcp_cwnd_event_tx_start(h: Host, sk: TcpSock): void {
   const ca = sk.congestion;
   if (!ca.epochStart) return;
-  const delta = h.jiffies() - sk.lsndtime;
+  const now = cubic_jiffies(h);
+  const delta = now - msToCubicJiffies(sk.lsndtime);
   if (delta > 0) {
     ca.epochStart += delta;
-    if (ca.epochStart > h.jiffies()) ca.epochStart = h.jiffies();
+    if (ca.epochStart > now) ca.epochStart = now;
   }
 }
 

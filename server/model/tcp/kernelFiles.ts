@@ -111,6 +111,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     '__tcp_push_pending_frames',
     '__tcp_transmit_skb',
     'tcp_connect',
+    'tcp_cwnd_application_limited',
     'tcp_cwnd_restart',
     'tcp_cwnd_test',
     'tcp_cwnd_validate',

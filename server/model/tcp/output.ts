@@ -2,7 +2,7 @@
 // to what size. Each function stands for the kernel function of the same name.
 
 import { GSO_MAX_SEGS, MAX_SKB_FRAGS, TCPHDR_FIN, TCPHDR_PSH, TCP_NAGLE_CORK, TCP_NAGLE_PUSH } from './constants';
-import { tcp_is_cwnd_limited } from './cong';
+import { tcp_current_ssthresh, tcp_is_cwnd_limited } from './cong';
 import type { Host } from './host';
 import { frame } from './trace';
 import { GSO_MAX_SIZE, packetsOut, tcpWndEnd, tcp_current_mss, tcp_packets_in_flight } from './sock';
@@ -212,6 +212,27 @@ export function tcp_small_queue_check(h: Host, sk: TcpSock, skb: Skb, factor: nu
   return false;
 }
 
+/** tcp_cwnd_application_limited (RFC 2861): an RTO without using the window, in Open and not
+ * waiting for send-buffer space (SOCK_NOSPACE), halves the unused part of cwnd. */
+function tcp_cwnd_application_limited(h: Host, sk: TcpSock): void {
+  if (sk.caState === 'Open' && !sk.noSpace) {
+    const winUsed = Math.max(sk.sndCwndUsed, h.initCwnd);
+    if (winUsed < sk.cwnd) {
+      const before = sk.cwnd;
+      sk.ssthresh = tcp_current_ssthresh(sk);
+      sk.cwnd = (sk.cwnd + winUsed) >> 1;
+      h.trace.step(
+        'tcp_cwnd_application_limited',
+        sk.id,
+        `cwnd unused for an RTO (at most ${winUsed} out): cwnd ${before} → ${sk.cwnd}, ssthresh ${sk.ssthresh}`,
+        { before, after: sk.cwnd },
+      );
+    }
+    sk.sndCwndUsed = 0;
+  }
+  sk.sndCwndStamp = h.jiffies();
+}
+
 /** tcp_cwnd_validate: remember whether the window was fully used (RFC 7661). */
 export function tcp_cwnd_validate(h: Host, sk: TcpSock, isCwndLimited: boolean): void {
   const out = packetsOut(sk);
@@ -225,16 +246,7 @@ export function tcp_cwnd_validate(h: Host, sk: TcpSock, isCwndLimited: boolean):
     sk.sndCwndStamp = h.jiffies();
   } else {
     if (out > sk.sndCwndUsed) sk.sndCwndUsed = out;
-    if (h.sysctl.tcp_slow_start_after_idle && h.jiffies() - sk.sndCwndStamp >= sk.rtoMs) {
-      // tcp_cwnd_application_limited
-      const winUsed = Math.max(sk.sndCwndUsed, h.initCwnd);
-      if (winUsed < sk.cwnd) {
-        sk.ssthresh = Math.max(sk.ssthresh, (sk.cwnd >> 1) + (sk.cwnd >> 2));
-        sk.cwnd = (sk.cwnd + winUsed) >> 1;
-      }
-      sk.sndCwndUsed = 0;
-      sk.sndCwndStamp = h.jiffies();
-    }
+    if (h.sysctl.tcp_slow_start_after_idle && h.jiffies() - sk.sndCwndStamp >= sk.rtoMs) tcp_cwnd_application_limited(h, sk);
   }
   h.trace.step('tcp_cwnd_validate', sk.id, `${isCwndLimited ? 'cwnd-limited' : 'not cwnd-limited'}; max_packets_out ${sk.maxPacketsOut}`, {
     isCwndLimited,

@@ -160,15 +160,22 @@ function tcp_rack_advance(sk: TcpSock, skb: Skb, nowNs: number): void {
   r.advanced = true;
   r.rttUs = rttUs;
   r.rttSentNs = sentNs;
+  r.rttSentOrder = skb.sentOrder ?? 0;
   r.rttEndSeq = skb.endSeq;
-  if (sentAfter(sentNs, skb.endSeq, r.mstampNs, r.endSeq)) {
+  if (sentAfter(sentNs, skb.sentOrder ?? 0, skb.endSeq, r.mstampNs, r.mstampOrder, r.endSeq)) {
     r.mstampNs = sentNs;
+    r.mstampOrder = skb.sentOrder ?? 0;
     r.endSeq = skb.endSeq;
   }
 }
 
-function sentAfter(t1: number, seq1: number, t2: number, seq2: number): boolean {
-  return t1 > t2 || (t1 === t2 && seq1 > seq2);
+/** tcp_rack_sent_after: the kernel breaks a tie of send times (µs) by sequence, which within one
+ * transmit burst is the order of sending. The model's clock also gives one time to skbs sent on
+ * different events of one script instant (several inbound packets at +0), which the kernel sends
+ * microseconds apart; the order of sending is right for both, and sequence still orders the halves
+ * of one skb split after it was sent. */
+function sentAfter(t1: number, order1: number, seq1: number, t2: number, order2: number, seq2: number): boolean {
+  return t1 > t2 || (t1 === t2 && (order1 > order2 || (order1 === order2 && seq1 > seq2)));
 }
 
 /** tcp_sacktag_write_queue: mark the skbs each SACK block covers, splitting a TSO skb at an MSS
@@ -270,7 +277,9 @@ function tcp_rack_skb_timeout(h: Host, sk: TcpSock, skb: Skb, reoWndUs: number):
   const sentNs = skb.sentNs ?? 0;
   const remaining = r.rttUs + reoWndUs - (h.nowNs - sentNs) / 1000;
   if (Math.abs(remaining) < 1e-6 && sentNs === r.rttSentNs && skb.endSeq !== r.rttEndSeq)
-    return sentAfter(sentNs, skb.endSeq, r.rttSentNs, r.rttEndSeq) ? RACK_BURST_TIE_US : -RACK_BURST_TIE_US;
+    return sentAfter(sentNs, skb.sentOrder ?? 0, skb.endSeq, r.rttSentNs, r.rttSentOrder, r.rttEndSeq)
+      ? RACK_BURST_TIE_US
+      : -RACK_BURST_TIE_US;
   return remaining;
 }
 
@@ -283,11 +292,13 @@ function tcp_rack_detect_loss(h: Host, sk: TcpSock): { lost: number; waitUs: num
   let lost = 0;
   let waitUs = 0;
   // tp->tsorted_sent_queue: in send order
-  const bySend = [...sk.rtxQueue].sort((a, b) => (a.sentNs ?? 0) - (b.sentNs ?? 0) || a.seq - b.seq);
+  const bySend = [...sk.rtxQueue].sort(
+    (a, b) => (a.sentNs ?? 0) - (b.sentNs ?? 0) || (a.sentOrder ?? 0) - (b.sentOrder ?? 0) || a.seq - b.seq,
+  );
   for (const skb of bySend) {
     if (skb.sackedAcked) continue;
     if (skb.lost && !skb.retrans) continue;
-    if (!sentAfter(r.mstampNs, r.endSeq, skb.sentNs ?? 0, skb.endSeq)) break;
+    if (!sentAfter(r.mstampNs, r.mstampOrder, r.endSeq, skb.sentNs ?? 0, skb.sentOrder ?? 0, skb.endSeq)) break;
     const remaining = tcp_rack_skb_timeout(h, sk, skb, reo);
     if (remaining <= 0) {
       tcp_mark_skb_lost(skb);

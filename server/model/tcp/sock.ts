@@ -97,7 +97,7 @@ export function createSock(h: Host, fd: number): TcpSock {
       retransmits: 0,
       totalRetrans: 0,
       dsackDups: 0,
-      rack: { mstampNs: 0, endSeq: 0, rttUs: 0, advanced: false, rttSentNs: 0, rttEndSeq: 0 },
+      rack: { mstampNs: 0, mstampOrder: 0, endSeq: 0, rttUs: 0, advanced: false, rttSentNs: 0, rttSentOrder: 0, rttEndSeq: 0 },
     },
     srttUs: 0,
     mdevUs: 0,

@@ -59,9 +59,13 @@ export interface Sysctls {
   other: Record<string, string>;
 }
 
+/** The values a fresh network namespace of the live kernel (6.18) starts with, where they differ
+ * from 6.12's: tcp_rmem[2] is a fixed 32 MB (6.12 computes it from the machine's memory, 6 MB on
+ * small hosts), which sets the SYN's window scale (10, not 7) in a script that does not set
+ * tcp_rmem; tcp_limit_output_bytes is 4 MB (6.12: 1 MB). */
 export function defaultSysctls(): Sysctls {
   return {
-    tcp_rmem: [4096, 131072, 6291456],
+    tcp_rmem: [4096, 131072, 32 << 20],
     tcp_wmem: [4096, 16384, 4194304],
     tcp_timestamps: 1,
     tcp_sack: 1,
@@ -75,7 +79,7 @@ export function defaultSysctls(): Sysctls {
     tcp_pacing_ss_ratio: 200,
     tcp_pacing_ca_ratio: 120,
     tcp_autocorking: 1,
-    tcp_limit_output_bytes: 16 * 65536,
+    tcp_limit_output_bytes: 4 << 20,
     tcp_fastopen: 0x1,
     tcp_notsent_lowat: 0xffffffff,
     tcp_early_retrans: 3,

@@ -186,6 +186,7 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
   ip_queue_xmit(h, sk, pkt, skb.truesize, syn && (flags & TCPHDR_ACK) !== 0);
   tcp_update_skb_after_send(h, sk, skb, prior);
   skb.sentNs = tstamp;
+  skb.sentOrder = pkt.id;
   if (skb.firstTxNs === undefined) skb.firstTxNs = tstamp;
 }
 

@@ -52,6 +52,9 @@ export interface Skb {
   sentNs?: number;
   /** First transmission time, ns (for RTT samples). */
   firstTxNs?: number;
+  /** Order of the last transmission among all packets the host sent: RACK's tie-break between
+   * skbs of the same send time (see sentAfter in recovery.ts). */
+  sentOrder?: number;
   /** TCP_SKB_CB(skb)->sacked: SACKED_ACKED, LOST, SACKED_RETRANS (retransmitted and not yet
    * acked or lost again), EVER_RETRANS (Karn: no RTT sample from it). */
   sackedAcked?: boolean;
@@ -117,7 +120,7 @@ export interface WirePacket extends Segment {
 
 export interface CongestionState {
   algo: 'reno' | 'cubic';
-  // CUBIC (net/ipv4/tcp_cubic.c struct bictcp), times in jiffies (ms)
+  // CUBIC (net/ipv4/tcp_cubic.c struct bictcp), times in CUBIC_HZ (250 Hz) jiffies
   cnt: number;
   lastMaxCwnd: number;
   lastCwnd: number;
@@ -167,7 +170,16 @@ export interface RecoveryState {
   retransStampNs?: number;
   /** tp->rack: the send time, end and RTT of the most recently sent skb that was (s)acked;
    * rtt* name the skb the RTT was last taken from (for ties of equal model send times). */
-  rack: { mstampNs: number; endSeq: number; rttUs: number; advanced: boolean; rttSentNs: number; rttEndSeq: number };
+  rack: {
+    mstampNs: number;
+    mstampOrder: number;
+    endSeq: number;
+    rttUs: number;
+    advanced: boolean;
+    rttSentNs: number;
+    rttSentOrder: number;
+    rttEndSeq: number;
+  };
 }
 
 export interface RequestInfo {
