@@ -119,6 +119,8 @@ export function comparePacket(e: PacketEvent, pieces: WirePacket[], map: SeqMap,
     if (ack !== e.ack) diffs.push(`ack ${e.ack} expected, model sends ${ack}`);
   }
   if (e.win !== undefined && last.win !== e.win) diffs.push(`win ${e.win} expected, model sends ${last.win}`);
+  // check_field("tcp_urg_ptr"): always compared, 0 unless the line says `urg N`.
+  if ((last.urgPtr ?? 0) !== (e.urg ?? 0)) diffs.push(`urg ${e.urg ?? 0} expected, model sends ${last.urgPtr ?? 0}`);
   const tos = compareTos(e, last.tos);
   if (tos) diffs.push(tos);
   if (Array.isArray(e.options)) {

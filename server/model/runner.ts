@@ -10,7 +10,7 @@ import { runPython } from './python';
 import { CallResult, tcpInfo } from './tcp/api';
 import { dispatchSyscall } from './syscalls';
 import { parseFlagLetters } from './flags';
-import { TCPHDR_ACK, TCPHDR_SYN } from './tcp/constants';
+import { TCPHDR_ACK, TCPHDR_SYN, TCPHDR_URG } from './tcp/constants';
 import { Host } from './tcp/host';
 import { Segment, tcp_v4_rcv } from './tcp/input';
 import { optTs } from './tcp/segment';
@@ -310,6 +310,8 @@ class Runner {
     };
     if (ev.win === undefined) this.unsupported('inbound packet without a window', ev.line);
     if (ev.options === 'any') this.unsupported('inbound options <...>', ev.line);
+    // tcp_urg / tcp_check_urg (the urgent byte taken out of the stream, SIGURG, MSG_OOB reads).
+    if (flags & TCPHDR_URG || ev.urg) this.unsupported('inbound urgent data (URG, urg)', ev.line);
     for (const o of seg.options) if (o.kind === 'unknown') this.unsupported(`inbound TCP option '${o.text}'`, ev.line);
     tcp_v4_rcv(this.h, seg, ev.line);
     // After an active open's SYN-ACK, packetdrill numbers the peer's bytes from its ISN.
@@ -377,9 +379,14 @@ class Runner {
   }
 
   private retryPending(): void {
-    this.pending = this.pending.filter(({ ev, retry, returnBy }) => {
+    this.pending = this.pending.filter((p) => {
+      const { ev, retry, returnBy } = p;
       const r = retry();
-      if ('pending' in r) return true;
+      // A call that made progress (a partial read) goes on from where it is.
+      if ('pending' in r) {
+        p.retry = r.retry;
+        return true;
+      }
       if ('unsupported' in r) this.unsupported(r.unsupported, ev.line);
       else this.recordCall(ev, r.ret, r.errno, r.outDiff ?? this.returnTime(returnBy.wantNs, returnBy.prevNs, r.atNs ?? this.h.nowNs));
       return false;

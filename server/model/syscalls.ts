@@ -53,7 +53,7 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
             : v?.t === 'str'
               ? v.v
               : num(v);
-      r = sys_setsockopt(h, fd, ident(a[1]), ident(a[2]), value);
+      r = sys_setsockopt(h, fd, ident(a[1]), ident(a[2]), value, a[4]?.t === 'num' ? a[4].v : undefined);
       break;
     }
     case 'getsockopt':
@@ -112,7 +112,11 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
               iov.reduce((x, y) => x + y, 0),
               flags,
             );
-      if (ev.name === 'recvmsg' && !('unsupported' in r) && hasControl(a[1])) notes.push('recvmsg control messages (cmsg) are not checked');
+      if (ev.name === 'recvmsg' && !('unsupported' in r) && !('pending' in r) && hasControl(a[1])) {
+        const inq = checkInqCmsg(a[1], r);
+        if (inq === undefined) notes.push('recvmsg control messages (cmsg) other than TCP_CM_INQ are not checked');
+        else if (inq) r = { ...r, outDiff: inq };
+      }
       break;
     }
     case 'close':
@@ -261,6 +265,25 @@ function byteCounts(call: string, exprs: (Expr | undefined)[]): number[] | { uns
     total += len;
   }
   return out;
+}
+
+/** A recvmsg's expected control messages when they are all TCP_CM_INQ: '' when the model's
+ * (tcp_inq_hint with TCP_INQ on) matches, else the difference; undefined for any other kind. */
+function checkInqCmsg(e: Expr | undefined, r: CallResult): string | undefined {
+  if (!e || e.t !== 'struct') return undefined;
+  const f = e.fields.find((x) => x.name === 'msg_control');
+  if (!f || f.value.t !== 'array') return undefined;
+  const want: number[] = [];
+  for (const item of f.value.items) {
+    if (item.t !== 'struct') return undefined;
+    const type = item.fields.find((x) => x.name === 'cmsg_type')?.value;
+    const data = item.fields.find((x) => x.name === 'cmsg_data')?.value;
+    if (!type || type.t !== 'id' || type.v !== 'TCP_CM_INQ' || !data || data.t !== 'num') return undefined;
+    want.push(data.v);
+  }
+  const got = 'ret' in r ? r.inq : undefined;
+  if (want.length === 1 && got === want[0]) return '';
+  return `TCP_CM_INQ ${got === undefined ? 'none (TCP_INQ off)' : got}, script ${want.join(', ')}`;
 }
 
 function hasControl(e: Expr | undefined): boolean {

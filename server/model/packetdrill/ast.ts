@@ -33,6 +33,8 @@ export interface PacketEvent {
   seq: { start: number; end: number; len: number };
   ack?: number;
   win?: number;
+  /** `urg N`: the urgent pointer, which packetdrill always checks (0 when not written). */
+  urg?: number;
   /** Undefined when the script gives no `<...>` list; `any` for a literal `<...>`. */
   options?: TcpOptionSpec[] | 'any';
   /** The IP TOS spec before the flags (`[ect0]`, `[ce]`, `(tos 0x2)`...): on an inbound packet

@@ -187,7 +187,7 @@ function parsePacket(text: string, time: EventTime, line: number): PacketEvent |
       if (!Number.isInteger(n)) throw new PktSyntaxError(line, `bad ${kw} value '${val}'`);
       if (kw === 'ack') pkt.ack = n;
       else if (kw === 'win') pkt.win = n;
-      else unsupported.push(`urgent pointer (urg ${n})`);
+      else pkt.urg = n;
     } else {
       unsupported.push(`packet attribute '${kw}'`);
     }

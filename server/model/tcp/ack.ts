@@ -49,6 +49,7 @@ export function tcp_clean_rtx_queue(
   let dataAcked = false;
   let origAcked = false;
   let retransAcked = false;
+  let synAcked = false;
   let firstTx: number | undefined;
   let lastTx: number | undefined;
   while (sk.rtxQueue.length) {
@@ -69,6 +70,7 @@ export function tcp_clean_rtx_queue(
       sk.rtxQueue.shift();
       n = skb.pcount;
       if (!(skb.flags & TCPHDR_SYN)) dataAcked = true;
+      else synAcked = true;
     }
     acked += n;
     if (!skb.sackedAcked) delivered += n;
@@ -91,8 +93,9 @@ export function tcp_clean_rtx_queue(
     if (seqRtt < 0) seqRtt = Math.floor((h.nowNs - sackt.first) / 1000);
     caRtt = Math.floor((h.nowNs - sackt.last) / 1000);
   }
-  // RTTM: an echoed timestamp counts only on an ACK of new data (tcp_rtt_tsopt_us, at least 1 ms).
-  if (seqRtt < 0 && sk.rcvTsecr && dataAcked) seqRtt = caRtt = Math.max(1, tcp_ns_to_ts(h.nowNs) - sk.rcvTsecr) * 1000;
+  // RTTM: an echoed timestamp counts only on an ACK of new data or of our SYN (FLAG_ACKED;
+  // tcp_rtt_tsopt_us, at least 1 ms): a resent SYN or SYN-ACK is timed only this way.
+  if (seqRtt < 0 && sk.rcvTsecr && (dataAcked || synAcked)) seqRtt = caRtt = Math.max(1, tcp_ns_to_ts(h.nowNs) - sk.rcvTsecr) * 1000;
   if (seqRtt >= 0) {
     tcp_ack_update_rtt(h, sk, seqRtt, caRtt);
     icsk_ca_ops(sk).pkts_acked?.(h, sk, caRtt);
@@ -184,6 +187,8 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): AckResult {
   const dsack = sk.sackOk && blocks.length ? tcp_check_dsack(h, sk, blocks, ack, priorUna) : NO_DSACK;
   const sack = sk.sackOk && blocks.length ? tcp_sacktag_write_queue(h, sk, blocks, dsack.segs > 0, ack) : NOTHING_SACKED;
   sk.sndUna = ack;
+  // tcp_clean_rtx_queue: urgent mode ends once snd_una reaches snd_up.
+  if (sk.urgUp !== undefined && sk.urgUp > priorUna && sk.urgUp <= ack) sk.urgUp = undefined;
   const res = tcp_clean_rtx_queue(h, sk, ack, sack.sackt);
   const notDup = seg.len > 0 || sk.sndWnd !== priorWnd || ack > priorUna;
   // FLAG_DSACKING_ACK: an ACK that reports a duplicate is not a duplicate ACK itself.

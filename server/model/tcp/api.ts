@@ -3,10 +3,22 @@
 // or `unsupported` with the reason when the model has no rule for it.
 
 import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait } from './timewait';
-import { __tcp_select_window, rmemAlloc, sock_set_rcvbuf, tcp_connect_init_window, tcp_eat_recv_skb, tcp_receive_window } from './rcvbuf';
+import {
+  __tcp_select_window,
+  rmemAlloc,
+  sock_set_rcvbuf,
+  tcp_connect_init_window,
+  tcp_eat_recv_skb,
+  tcp_receive_window,
+  tcp_space_from_win,
+} from './rcvbuf';
 import {
   MSG_DONTWAIT,
   MSG_ERRQUEUE,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_TRUNC,
+  MSG_WAITALL,
   MSG_FASTOPEN,
   MAX_TCP_OPTION_SPACE,
   MSG_MORE,
@@ -22,8 +34,10 @@ import {
   TFO_CLIENT_NO_COOKIE,
   TFO_SERVER_ENABLE,
   TFO_SERVER_WO_SOCKOPT1,
+  TCP_RTO_MAX_MS,
+  TCP_TIMEOUT_INIT_MS,
 } from './constants';
-import { fastopen_queue_tune, reqsk_fastopen_remove } from './fastopen';
+import { fastopen_queue_tune, reqsk_fastopen_remove, tcp_fastopen_reset_cipher } from './fastopen';
 import { ERRNO_NUMBER, sock_error } from './done';
 import {
   keepalive_intvl_when,
@@ -57,6 +71,8 @@ export type CallResult =
       value?: number | string;
       /** When a blocked call returned, if before the runner looked again (a timeout). */
       atNs?: number;
+      /** recvmsg with TCP_INQ on: the TCP_CM_INQ control message's value (tcp_inq_hint). */
+      inq?: number;
     }
   | { unsupported: string }
   /** A blocked call; `deadlineNs`: when its timeout ends it at the latest (poll, epoll_wait). */
@@ -82,7 +98,7 @@ function sock(h: Host, fd: number): TcpSock | undefined {
 
 export type SockoptValue = number | string | Readonly<Record<string, number>>;
 
-export function sys_setsockopt(h: Host, fd: number, level: string, name: string, value: SockoptValue): CallResult {
+export function sys_setsockopt(h: Host, fd: number, level: string, name: string, value: SockoptValue, optlen?: number): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
   const n = typeof value === 'number' ? value : NaN;
@@ -93,9 +109,18 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
         return { unsupported: 'SO_LINGER without {onoff=, linger=}' };
       sk.linger = { on: value.onoff !== 0, ms: Math.max(0, value.linger) * 1000 };
       return { ret: 0 };
+    case 'TCP_FASTOPEN_KEY': {
+      if (typeof value !== 'string') return { unsupported: 'TCP_FASTOPEN_KEY not given as a string' };
+      const bytes = cStringBytes(value);
+      return tcp_fastopen_reset_cipher(sk, bytes, optlen ?? bytes.length) ? { ret: 0 } : err('EINVAL');
+    }
     case 'SO_REUSEADDR':
     case 'SO_MARK':
+      return { ret: 0 };
     case 'TCP_INQ':
+      // tp->recvmsg_inq: recvmsg reports the bytes left to read as a TCP_CM_INQ message.
+      if (n !== 0 && n !== 1) return err('EINVAL');
+      sk.recvmsgInq = n === 1;
       return { ret: 0 };
     case 'SO_RCVBUF':
       sock_set_rcvbuf(sk, n);
@@ -151,6 +176,12 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
     case 'TCP_FASTOPEN':
       fastopen_queue_tune(sk, n);
       return { ret: 0 };
+    case 'SO_RCVLOWAT':
+      tcp_set_rcvlowat(h, sk, n);
+      return { ret: 0 };
+    case 'TCP_DEFER_ACCEPT':
+      sk.deferAccept = secs_to_retrans(n, TCP_TIMEOUT_INIT_MS / 1000, TCP_RTO_MAX_MS / 1000);
+      return { ret: 0 };
     case 'SO_KEEPALIVE':
       tcp_set_keepalive(h, sk, n !== 0);
       return { ret: 0 };
@@ -178,6 +209,75 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
     default:
       return { unsupported: `setsockopt ${level} ${name}` };
   }
+}
+
+/** tcp_set_rcvlowat: at most half of sk_rcvbuf (locked) or of tcp_rmem[2]; 0 means 1. Unless
+ * SO_RCVBUF locked it, sk_rcvbuf grows to hold that many bytes of payload (tcp_space_from_win),
+ * and window_clamp with it. */
+function tcp_set_rcvlowat(h: Host, sk: TcpSock, val: number): void {
+  const cap = (sk.rcvbufLocked ? sk.rcvbuf : h.sysctl.tcp_rmem[2]) >> 1;
+  val = Math.min(val, cap);
+  sk.rcvlowat = val || 1;
+  h.trace.step('tcp_set_rcvlowat', sk.id, `SO_RCVLOWAT ${sk.rcvlowat}: reads wait for that many bytes`);
+  if (sk.rcvbufLocked) return;
+  const space = tcp_space_from_win(sk, val);
+  if (space > sk.rcvbuf) {
+    sk.rcvbuf = space;
+    if (sk.windowClamp && sk.windowClamp < val) sk.windowClamp = val;
+  }
+}
+
+/** secs_to_retrans: TCP_DEFER_ACCEPT's seconds as the SYN-ACK retransmissions whose backed-off
+ * timeouts (from `timeout`, at most `rtoMax`) first cover them. */
+function secs_to_retrans(seconds: number, timeout: number, rtoMax: number): number {
+  if (!(seconds > 0)) return 0;
+  let res = 1;
+  let period = timeout;
+  while (seconds > period && res < 255) {
+    res++;
+    timeout = Math.min(timeout * 2, rtoMax);
+    period += timeout;
+  }
+  return res;
+}
+
+/** retrans_to_secs: getsockopt(TCP_DEFER_ACCEPT) gives the retransmissions back as seconds. */
+function retrans_to_secs(retrans: number, timeout: number, rtoMax: number): number {
+  let period = 0;
+  if (retrans > 0) {
+    period = timeout;
+    while (--retrans) {
+      timeout = Math.min(timeout * 2, rtoMax);
+      period += timeout;
+    }
+  }
+  return period;
+}
+
+/** The bytes of a packetdrill string argument, C escapes (\\xHH, octal, \\n...) decoded. */
+function cStringBytes(text: string): number[] {
+  const out: number[] = [];
+  const simple: Record<string, number> = { n: 10, t: 9, r: 13, '0': 0, '\\': 92, '"': 34, "'": 39 };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c !== '\\' || i + 1 >= text.length) {
+      out.push(text.charCodeAt(i) & 0xff);
+      continue;
+    }
+    const hex = /^x([0-9a-fA-F]{1,2})/.exec(text.slice(i + 1));
+    const oct = /^([0-7]{1,3})/.exec(text.slice(i + 1));
+    if (hex) {
+      out.push(parseInt(hex[1], 16));
+      i += hex[0].length;
+    } else if (oct) {
+      out.push(parseInt(oct[1], 8) & 0xff);
+      i += oct[0].length;
+    } else {
+      out.push(simple[text[i + 1]] ?? text.charCodeAt(i + 1) & 0xff);
+      i++;
+    }
+  }
+  return out;
 }
 
 /** do_tcp_getsockopt / sk_getsockopt for the options a script reads back; the rest (TCP_INFO as
@@ -223,6 +323,8 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
       return sk.notsentLowat;
     case 'TCP_SYNCNT':
       return sk.synRetries || h.sysctl.tcp_syn_retries;
+    case 'TCP_DEFER_ACCEPT':
+      return retrans_to_secs(sk.deferAccept ?? 0, TCP_TIMEOUT_INIT_MS / 1000, TCP_RTO_MAX_MS / 1000);
     case 'TCP_CONGESTION':
       return sk.congestion.algo;
     default:
@@ -456,27 +558,65 @@ export function sys_recvmsg(h: Host, fd: number, len: number, flags: number): Ca
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
   if (flags & MSG_ERRQUEUE) return { unsupported: 'recvmsg(MSG_ERRQUEUE) (zerocopy completion notifications)' };
+  if (flags & MSG_OOB) return { unsupported: 'recv(MSG_OOB) (urgent data)' };
   // A deferred Fast Open connect is SYN_SENT to tcp_recvmsg: nothing to read yet.
   if (sk.deferConnect)
     return sk.nonblock || flags & MSG_DONTWAIT ? err('EAGAIN') : { pending: true, retry: () => sys_recvmsg(h, fd, len, flags) };
   if (sk.state === 'LISTEN') return err('ENOTCONN');
-  const n = Math.min(len, sk.readable);
-  if (n === 0) {
-    // tcp_recvmsg_locked with nothing queued: the peer's FIN (SOCK_DONE), then a pending error
-    // (handed out once), then a shut-down or closed socket.
-    if (sk.finReceived) return { ret: 0 };
+  return tcp_recvmsg_locked(h, sk, len, flags, 0);
+}
+
+/** tcp_recvmsg's TCP_CM_INQ (TCP_INQ on, the read did not fail): tcp_inq_hint, rcv_nxt -
+ * copied_seq, which counts a received FIN's sequence number, so 1 is left after the last byte
+ * before a FIN (and at least 1 once SOCK_DONE, telling the reader to read on to the end). */
+function withInq(sk: TcpSock, r: { ret: number }): CallResult {
+  if (!sk.recvmsgInq) return r;
+  const inq = sk.readable + (sk.finReceived ? 1 : 0);
+  return { ...r, inq };
+}
+
+/** tcp_recvmsg_locked: copy until `target` bytes (sock_rcvlowat: len with MSG_WAITALL, else
+ * SO_RCVLOWAT, at most len), sleeping (sk_wait_data) in between after tcp_cleanup_rbuf; a
+ * partial read returns at a FIN, an error, a close or without a timeout. MSG_PEEK copies without
+ * consuming; MSG_TRUNC consumes without copying (the count is the same). */
+function tcp_recvmsg_locked(h: Host, sk: TcpSock, len: number, flags: number, copiedBefore: number): CallResult {
+  const peek = (flags & MSG_PEEK) !== 0;
+  const target = Math.max(1, flags & MSG_WAITALL ? len : Math.min(sk.rcvlowat ?? 1, len));
+  const nonblock = sk.nonblock || (flags & MSG_DONTWAIT) !== 0;
+  const n = Math.min(len - copiedBefore, sk.readable - (peek ? copiedBefore : 0));
+  const copied = copiedBefore + n;
+  if (n > 0 && !peek) {
+    sk.readable -= n;
+    tcp_eat_recv_skb(sk, n);
+  }
+  if (n > 0)
+    h.trace.step(
+      'tcp_recvmsg',
+      sk.id,
+      `${peek ? 'peeked at' : flags & MSG_TRUNC ? 'discarded (MSG_TRUNC)' : 'read'} ${n} bytes (${sk.readable} left, ${rmemAlloc(sk)} bytes of receive memory)`,
+    );
+  const done = (): CallResult => {
+    tcp_cleanup_rbuf(h, sk, copied);
+    return withInq(sk, { ret: copied });
+  };
+  if (copied >= target) return done();
+  if (copied) {
+    if (nonblock || sk.err || sk.state === 'CLOSE' || sk.rcvShutdown || sk.finReceived) return done();
+  } else {
+    // Nothing queued: the peer's FIN (SOCK_DONE), then a pending error (handed out once), then
+    // a shut-down or closed socket.
+    if (sk.finReceived) return withInq(sk, { ret: 0 });
     const e = sock_error(sk);
     if (e) return err(e);
-    if (sk.rcvShutdown) return { ret: 0 };
+    if (sk.rcvShutdown) return withInq(sk, { ret: 0 });
     if (sk.state === 'CLOSE') return err('ENOTCONN');
-    if (sk.nonblock || flags & 0x40) return err('EAGAIN');
-    return { pending: true, retry: () => sys_recvmsg(h, fd, len, flags) };
+    if (nonblock) return err('EAGAIN');
+    return { pending: true, retry: () => tcp_recvmsg_locked(h, sk, len, flags, 0) };
   }
-  sk.readable -= n;
-  tcp_eat_recv_skb(sk, n);
-  h.trace.step('tcp_recvmsg', sk.id, `read ${n} bytes (${sk.readable} left, ${rmemAlloc(sk)} bytes of receive memory)`);
-  tcp_cleanup_rbuf(h, sk, n);
-  return { ret: n };
+  // Short of the target: what was read may owe an ACK or a window update before sleeping.
+  tcp_cleanup_rbuf(h, sk, copied);
+  h.trace.step('tcp_recvmsg', sk.id, `${copied} of ${target} bytes wanted: wait for more (sk_wait_data)`);
+  return { pending: true, retry: () => tcp_recvmsg_locked(h, sk, len, flags, copied) };
 }
 
 /** tcp_cleanup_rbuf: an ACK still owed goes out when the application reads if more than one

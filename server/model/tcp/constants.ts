@@ -19,6 +19,9 @@ export const TCP_NAGLE_PUSH = 4; // push regardless of Nagle
 
 export const MSG_OOB = 0x1;
 export const MSG_DONTWAIT = 0x40;
+export const MSG_PEEK = 0x2;
+export const MSG_TRUNC = 0x20;
+export const MSG_WAITALL = 0x100;
 export const MSG_EOR = 0x80;
 export const MSG_MORE = 0x8000;
 export const MSG_FASTOPEN = 0x20000000;
@@ -33,8 +36,9 @@ export const MSG_FLAG_NAMES: Record<string, number> = {
   MSG_FASTOPEN,
   MSG_ZEROCOPY,
   MSG_ERRQUEUE,
-  MSG_PEEK: 0x2,
-  MSG_WAITALL: 0x100,
+  MSG_PEEK,
+  MSG_TRUNC,
+  MSG_WAITALL,
   MSG_NOSIGNAL: 0x4000,
 };
 
@@ -48,6 +52,8 @@ export const TCP_DELACK_MAX_MS = 200;
 export const TCP_RTO_MIN_MS = 200;
 export const TCP_RTO_MAX_MS = 120_000;
 export const TCP_TIMEOUT_INIT_MS = 1000;
+/** TCP_TIMEOUT_FALLBACK: the RTO after a handshake that gave no RTT sample (RFC 6298 5.7). */
+export const TCP_TIMEOUT_FALLBACK_MS = 3000;
 export const TCP_RESOURCE_PROBE_INTERVAL_MS = 500;
 export const MAX_SKB_FRAGS = 17;
 export const GSO_LEGACY_MAX_SIZE = 65536;

@@ -80,7 +80,9 @@ export function siphash(data: Uint8Array, k0: bigint, k1: bigint): bigint {
 /** The keys of net.ipv4.tcp_fastopen_key (`primary[,backup]`, each four 32-bit hex words), as
  * proc_tcp_fastopen_key stores them (each word little-endian, so k0 = w0 | w1 << 32). Undefined
  * when the script never set one: the kernel then uses a random key, which no script can know. */
-function fastopenKeys(h: Host): Array<[bigint, bigint]> | undefined {
+function fastopenKeys(h: Host, lsk: TcpSock): Array<[bigint, bigint]> | undefined {
+  // tcp_fastopen_get_ctx: the listener's own keys (TCP_FASTOPEN_KEY) before the namespace's.
+  if (lsk.fastopenKeys) return lsk.fastopenKeys;
   const text = h.sysctl.other['net.ipv4.tcp_fastopen_key'];
   if (!text) return undefined;
   const keys: Array<[bigint, bigint]> = [];
@@ -103,6 +105,22 @@ function cookieFor(h: Host, key: [bigint, bigint]): string {
   let hex = '';
   for (let i = 0n; i < 8n; i++) hex += ((v >> (8n * i)) & 0xffn).toString(16).padStart(2, '0');
   return hex;
+}
+
+/** The TCP_FASTOPEN_KEY socket option (do_tcp_setsockopt): 16 bytes, the primary key, or 32, a
+ * backup key after it; each key's two 64-bit halves little-endian (tcp_fastopen_reset_cipher).
+ * The socket's own keys then make and check its cookies. False for another length (EINVAL). */
+export function tcp_fastopen_reset_cipher(sk: TcpSock, bytes: number[], optlen: number): boolean {
+  if (optlen !== 16 && optlen !== 32) return false;
+  const b = [...bytes, ...new Array<number>(32).fill(0)].slice(0, optlen);
+  const le64 = (o: number): bigint => {
+    let v = 0n;
+    for (let i = 7; i >= 0; i--) v = (v << 8n) | BigInt(b[o + i] & 0xff);
+    return v;
+  };
+  sk.fastopenKeys = [[le64(0), le64(8)]];
+  if (optlen === 32) sk.fastopenKeys.push([le64(16), le64(24)]);
+  return true;
 }
 
 /** fastopen_queue_tune: at most `backlog` Fast Open children pending at once (capped by somaxconn). */
@@ -145,7 +163,7 @@ export function tcp_try_fastopen(h: Host, lsk: TcpSock, seg: Segment, foc: Fasto
     noOption();
     return 'child';
   }
-  const keys = fastopenKeys(h);
+  const keys = fastopenKeys(h, lsk);
   if (!keys) {
     h.flagUnsupported('Fast Open cookie without net.ipv4.tcp_fastopen_key (the kernel picks a random key)');
     return noOption();

@@ -7,8 +7,10 @@ import {
   TCPHDR_RST,
   TCPHDR_SYN,
   TCP_DELACK_MAX_MS,
+  TCP_INFINITE_SSTHRESH,
   TCP_MSS_DEFAULT,
   TCP_RTO_MAX_MS,
+  TCP_TIMEOUT_FALLBACK_MS,
   TCP_TIMEOUT_INIT_MS,
   WAKE_ALL,
 } from './constants';
@@ -22,7 +24,7 @@ import { tcp_update_pacing_rate } from './rtt';
 import { createSock, tcp_sync_mss } from './sock';
 import { keepaliveOnEstablish } from './keepalive';
 import { tcp_done_with_error } from './done';
-import { optionBytes, tcp_ns_to_ts, tcp_send_ack, tcp_send_synack } from './transmit';
+import { optionBytes, tcp_ns_to_ts, tcp_send_ack, tcp_send_synack, tcp_transmit_skb } from './transmit';
 import { segmentTruesize, tcp_openreq_init_rwin } from './rcvbuf';
 import { Skb, skbLen, TcpOption, TcpSock, truesizeFor } from './types';
 import { LISTEN_PORT, optFo, optMss, optTs, optWscale, Segment } from './segment';
@@ -30,6 +32,7 @@ import { tcp_clean_rtx_queue } from './ack';
 import { tcp_enter_quickack_mode, tcp_fin, tcp_initialize_rcv_mss, tcp_queue_rcv } from './receive';
 import { resetDackTimer } from './timers';
 import { tcp_non_congestion_loss_retransmit } from './recovery';
+import { tcp_try_undo_loss, tcp_try_undo_recovery } from './undo';
 
 function applyPeerOptions(h: Host, sk: TcpSock, o: TcpOption[], weSentTs: boolean): void {
   const mss = optMss(o);
@@ -124,6 +127,10 @@ interface RequestTimer {
   lsk: TcpSock;
   synack: Skb;
   numTimeout: number;
+  /** num_retrans: every SYN-ACK resent, by the timer or for a retransmitted SYN. */
+  numRetrans: number;
+  /** inet_rsk(req)->acked: a bare ACK came while TCP_DEFER_ACCEPT held the request. */
+  acked: boolean;
   gen: number;
   lastOowNs?: number;
 }
@@ -135,7 +142,7 @@ function reqsk_timeout(r: RequestTimer): number {
 }
 
 function reqsk_start_timer(h: Host, lsk: TcpSock, sk: TcpSock, synack: Skb): void {
-  const r: RequestTimer = { lsk, synack, numTimeout: 0, gen: 0 };
+  const r: RequestTimer = { lsk, synack, numTimeout: 0, numRetrans: 0, acked: false, gen: 0 };
   requests.set(sk, r);
   reqsk_arm(h, sk, r);
 }
@@ -156,15 +163,59 @@ function reqsk_arm(h: Host, sk: TcpSock, r: RequestTimer): void {
 function reqsk_timer_handler(h: Host, sk: TcpSock, r: RequestTimer): void {
   using _frame = frame(h, 'reqsk_timer_handler');
   const maxRetries = r.lsk.synRetries || h.sysctl.tcp_synack_retries;
-  if (r.numTimeout >= maxRetries) {
-    h.trace.step('reqsk_timer_handler', sk.id, `SYN-ACK unanswered after ${r.numTimeout} retransmissions: request dropped`);
-    h.flagUnsupported('SYN_RECV request dropped after tcp_synack_retries');
+  // syn_ack_recalc: with TCP_DEFER_ACCEPT, a request whose bare ACK came lives until the
+  // deferral's retransmissions are spent, and its SYN-ACK is resent only for the last of them.
+  const defer = r.lsk.deferAccept ?? 0;
+  const expire = r.numTimeout >= maxRetries && (!defer || !r.acked || r.numTimeout >= defer);
+  const resend = !defer || !r.acked || r.numTimeout >= defer - 1;
+  if (expire) {
+    // __inet_csk_reqsk_queue_drop, no packet. A later ACK finds the listener.
+    inet_csk_reqsk_queue_drop(h, sk, `SYN-ACK unanswered after ${r.numTimeout} retransmissions (max_syn_ack_retries ${maxRetries})`);
     return;
   }
-  h.trace.step('reqsk_timer_handler', sk.id, `no ACK for the SYN-ACK after ${reqsk_timeout(r)} ms: resend it`);
-  inet_rtx_syn_ack(h, sk, r);
+  if (resend) {
+    h.trace.step('reqsk_timer_handler', sk.id, `no ACK for the SYN-ACK after ${reqsk_timeout(r)} ms: resend it`);
+    inet_rtx_syn_ack(h, sk, r);
+  } else h.trace.step('reqsk_timer_handler', sk.id, `TCP_DEFER_ACCEPT: the bare ACK came, wait for data (no SYN-ACK)`);
   r.numTimeout++;
   reqsk_arm(h, sk, r);
+}
+
+/** A socket in SYN_RECV that the handshake's ACK completed (tcp_rcv_state_process, after
+ * tcp_ack): a simultaneous open's own socket, or a request's child, which tcp_create_openreq_child gave total_retrans = num_retrans and,
+ * after a SYN-ACK timeout, undo_marker with retrans_stamp at the first SYN-ACK; then
+ * tcp_try_undo_spurious_syn, retrans_stamp cleared, tcp_init_transfer. */
+export function tcp_synrecv_established(h: Host, sk: TcpSock): void {
+  // A Fast Open child ran tcp_init_transfer when it was made from the SYN.
+  if (sk.fastopenChild) return;
+  const r = requests.get(sk);
+  const rec = sk.recovery;
+  if (r) {
+    requests.delete(sk);
+    r.gen++;
+    rec.totalRetrans = r.numRetrans;
+    if (r.numTimeout) {
+      rec.undoMarker = sk.iss || 1;
+      rec.retransStampNs = r.synack.firstTxNs;
+    }
+  }
+  tcp_try_undo_spurious_syn(h, sk);
+  rec.retransStampNs = undefined;
+  tcp_init_transfer(h, sk);
+}
+
+/** tcp_check_req under TCP_DEFER_ACCEPT: while num_timeout < rskq_defer_accept, the handshake's
+ * bare ACK (end_seq = rcv_isn + 1) makes no child; it is dropped and the request marked acked.
+ * True when the segment is dropped so. */
+export function tcp_check_req_defer_accept(h: Host, sk: TcpSock, seg: Segment): boolean {
+  const r = requests.get(sk);
+  if (!r || !(seg.flags & TCPHDR_ACK) || seg.flags & (TCPHDR_SYN | TCPHDR_RST)) return false;
+  const endSeq = seg.seq + seg.len + (seg.flags & TCPHDR_FIN ? 1 : 0);
+  if (r.numTimeout >= (r.lsk.deferAccept ?? 0) || endSeq !== sk.irs + 1) return false;
+  r.acked = true;
+  using _frame = frame(h, 'tcp_check_req');
+  h.trace.step('tcp_check_req', sk.id, `TCP_DEFER_ACCEPT: bare ACK dropped, the child waits for data (TCPDeferAcceptDrop)`);
+  return true;
 }
 
 /** inet_csk_reqsk_queue_drop: the request is forgotten (its timer stops with it); a later ACK
@@ -180,6 +231,7 @@ export function inet_csk_reqsk_queue_drop(h: Host, sk: TcpSock, why: string): vo
 /** inet_rtx_syn_ack: resend the request's SYN-ACK (num_retrans++: no RTT sample from it). */
 function inet_rtx_syn_ack(h: Host, sk: TcpSock, r: RequestTimer): void {
   tcp_send_synack(h, sk);
+  r.numRetrans++;
   r.synack.everRetrans = true;
   r.synack.sentNs = h.nowNs;
 }
@@ -234,7 +286,7 @@ function tcp_fastopen_create_child(h: Host, lsk: TcpSock, sk: TcpSock, seg: Segm
 export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
   if (!(seg.flags & TCPHDR_ACK)) {
     // Without an ACK a RST is dropped, a SYN is a simultaneous open, anything else is dropped.
-    if (seg.flags & TCPHDR_SYN && !(seg.flags & TCPHDR_RST)) h.flagUnsupported('SYN in SYN_SENT (simultaneous open)');
+    if (seg.flags & TCPHDR_SYN && !(seg.flags & TCPHDR_RST)) tcp_rcv_synsent_simultaneous(h, sk, seg);
     else h.trace.step('tcp_rcv_synsent_state_process', sk.id, 'segment without ACK in SYN_SENT: dropped');
     return false;
   }
@@ -280,11 +332,15 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   sk.maxWindow = seg.win;
   sk.sndWl1 = seg.seq;
   const totalRetrans = sk.rtxQueue.some((s) => s.everRetrans); // tp->total_retrans, during the handshake
-  tcp_clean_rtx_queue(h, sk, seg.ack);
+  sk.rcvTsecr = ts && sk.tstampOk ? ts.ecr : 0;
+  const acked = tcp_clean_rtx_queue(h, sk, seg.ack);
   sk.sndUna = seg.ack;
+  sk.recovery.retransmits = 0; // tcp_ack: snd_una advanced
+  if (sk.caState === 'Loss') tcp_process_loss_synack(h, sk, acked.origAcked);
   const resend = sk.fastopenRequest ? tcp_rcv_fastopen_synack(h, sk, seg, totalRetrans) : false;
   sk.state = 'ESTABLISHED';
-  sk.cwnd = h.initCwnd;
+  tcp_try_undo_spurious_syn(h, sk);
+  tcp_init_transfer(h, sk);
   tcp_sync_mss(h, sk);
   tcp_init_buffer_space(h, sk);
   tcp_initialize_rcv_mss(sk);
@@ -315,6 +371,78 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   } else tcp_send_ack(h, sk);
   tcp_push_pending_frames(h, sk);
   return false;
+}
+
+/** tcp_rcv_synsent_state_process, a SYN without ACK: crossed SYNs (a simultaneous open). The
+ * peer's SYN options stand (tcp_parse_options ran on it; our advertised wscale is kept even if
+ * the peer sent none), the socket goes to SYN_RECV and tcp_send_synack resends our SYN skb with
+ * ACK set: same ISN, SYN options, unscaled window. Its data, if any, is dropped; the RTO of our
+ * SYN keeps running. */
+function tcp_rcv_synsent_simultaneous(h: Host, sk: TcpSock, seg: Segment): void {
+  using _frame = frame(h, 'tcp_rcv_synsent_state_process');
+  if (sk.ecnFlags || sk.fastopenRequest) {
+    h.flagUnsupported('simultaneous open with ECN or Fast Open (tcp_ecn_rcv_syn, tcp_ecn_send_synack)');
+    return;
+  }
+  const keepWscale = sk.rcvWscale;
+  applyPeerOptions(h, sk, seg.options, sk.tstampOk);
+  sk.rcvWscale = keepWscale;
+  sk.state = 'SYN_RECV';
+  sk.irs = seg.seq;
+  sk.rcvNxt = seg.seq + 1;
+  sk.rcvWup = sk.rcvNxt;
+  sk.sndWnd = seg.win; // a SYN's window is never scaled
+  sk.maxWindow = seg.win;
+  sk.sndWl1 = seg.seq;
+  tcp_sync_mss(h, sk);
+  tcp_initialize_rcv_mss(sk);
+  const syn = sk.rtxQueue[0];
+  h.trace.step(
+    'tcp_rcv_synsent_state_process',
+    sk.id,
+    `SYN without ACK in SYN_SENT (simultaneous open): SYN_RECV, resend our SYN as a SYN-ACK`,
+  );
+  if (!syn) return;
+  syn.flags |= TCPHDR_ACK; // tcp_send_synack
+  tcp_transmit_skb(h, sk, syn);
+}
+
+/** tcp_ack -> tcp_fastretrans_alert -> tcp_process_loss on the SYN-ACK after a SYN timeout
+ * (tcp_enter_loss ran): the SYN was retransmitted, so only F-RTO (a never-resent skb acked: Fast
+ * Open data) or an echo from before the first SYN undoes; high_seq is acked, so Loss ends
+ * (tcp_try_undo_recovery; without SACK the state is held until an ACK above it). */
+function tcp_process_loss_synack(h: Host, sk: TcpSock, origAcked: boolean): void {
+  if (tcp_try_undo_loss(h, sk, false)) return;
+  if (sk.recovery.frto && origAcked && tcp_try_undo_loss(h, sk, true)) return;
+  tcp_try_undo_recovery(h, sk);
+}
+
+/** tcp_try_undo_spurious_syn: the SYN (or SYN-ACK) timeout was spurious when the peer echoes the
+ * first one's timestamp (retrans_stamp): forget undo_marker, so cwnd is not cut to 1. */
+function tcp_try_undo_spurious_syn(h: Host, sk: TcpSock): void {
+  const stamp = sk.recovery.retransStampNs;
+  if (!sk.recovery.undoMarker || stamp === undefined || !sk.rcvTsecr || sk.rcvTsecr !== tcp_ns_to_ts(stamp)) return;
+  sk.recovery.undoMarker = 0;
+  h.trace.step('tcp_try_undo_spurious_syn', sk.id, "the peer echoes the first SYN's timestamp: the timeout was spurious");
+}
+
+/** tcp_init_transfer (with tcp_init_metrics, no cached metrics): ssthresh back to infinity (a SYN
+ * timeout lowered it), a 3 s RTO without an RTT sample from the handshake (TCP_TIMEOUT_FALLBACK,
+ * RFC 6298 5.7), and cwnd 1 after more than one SYN or SYN-ACK retransmission unless the timeout
+ * proved spurious (undo_marker cleared), else tcp_init_cwnd. */
+export function tcp_init_transfer(h: Host, sk: TcpSock): void {
+  using _frame = frame(h, 'tcp_init_transfer');
+  sk.ssthresh = TCP_INFINITE_SSTHRESH;
+  if (!sk.srttUs) sk.rtoMs = TCP_TIMEOUT_FALLBACK_MS;
+  const cut = sk.recovery.totalRetrans > 1 && !!sk.recovery.undoMarker;
+  sk.cwnd = cut ? 1 : h.initCwnd;
+  sk.sndCwndStamp = h.jiffies();
+  if (cut || !sk.srttUs)
+    h.trace.step(
+      'tcp_init_transfer',
+      sk.id,
+      `${sk.recovery.totalRetrans} SYN/SYN-ACK retransmission(s): cwnd ${sk.cwnd}${sk.srttUs ? '' : `, no RTT sample: RTO ${sk.rtoMs} ms`}`,
+    );
 }
 
 /** tcp_fastopen_add_skb: data (and a FIN) a SYN-ACK carries to a Fast Open client is queued as

@@ -13,8 +13,22 @@ import { tcp_ack } from './ack';
 import { reqsk_fastopen_remove } from './fastopen';
 import { tcp_done_with_error } from './done';
 import { keepaliveOnEstablish } from './keepalive';
-import { reqsk_lookup, tcp_check_req_syn, tcp_conn_request, tcp_rcv_synsent_state_process } from './handshake';
-import { __tcp_ack_snd_check, tcp_data_queue, tcp_data_snd_check, tcp_initialize_rcv_mss } from './receive';
+import {
+  reqsk_lookup,
+  tcp_check_req_syn,
+  tcp_conn_request,
+  tcp_check_req_defer_accept,
+  tcp_rcv_synsent_state_process,
+  tcp_synrecv_established,
+} from './handshake';
+import {
+  __tcp_ack_snd_check,
+  tcp_data_queue,
+  tcp_data_snd_check,
+  tcp_dsack_set,
+  tcp_enter_quickack_mode,
+  tcp_initialize_rcv_mss,
+} from './receive';
 import { tcp_send_challenge_ack, tcp_validate_incoming } from './validate';
 import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait, tcp_v4_timewait, twsk } from './timewait';
 
@@ -93,6 +107,14 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
   const pkt = inboundPacket(h, seg, line, sk);
   if (!sk) {
     h.wire.push(pkt);
+    // tcp_rcv_state_process in LISTEN: an ACK is answered with a RST (as when no socket is
+    // found; without a recent SYN queue overflow no syncookie is checked), a segment without
+    // ACK, SYN or RST is dropped.
+    const listener = h.socks.some((s) => s.state === 'LISTEN');
+    if (listener && !(seg.flags & (TCPHDR_ACK | TCPHDR_RST))) {
+      h.trace.step('tcp_rcv_state_process', 0, 'segment without ACK or SYN on a listener: dropped');
+      return;
+    }
     tcp_v4_send_reset(h, seg, pkt);
     return;
   }
@@ -127,6 +149,7 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     return;
   }
   h.wire.push(pkt);
+  if (sk.state === 'SYN_RECV' && tcp_check_req_defer_accept(h, sk, seg)) return;
   if (sk.state === 'SYN_SENT') {
     // tcp_v4_do_rcv: a segment tcp_rcv_state_process refuses gets a RST in reply.
     if (tcp_rcv_synsent_state_process(h, sk, seg)) tcp_v4_send_reset(h, seg, pkt, sk);
@@ -207,8 +230,17 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
     h.trace.step('tcp_rcv_state_process', sk.id, 'segment without ACK, RST or SYN: dropped (SKB_DROP_REASON_TCP_FLAGS)');
     return false;
   }
-  if (sk.state === 'SYN_RECV' && seg.flags & TCPHDR_SYN) {
-    h.flagUnsupported('SYN to a Fast Open child in SYN_RECV (tcp_check_req)');
+  // tcp_validate_incoming lets a SYN through only as the peer's SYN-ACK of a simultaneous open
+  // (acking snd_nxt, its SYN at rcv_nxt - 1, no data).
+  const synAck =
+    sk.state === 'SYN_RECV' &&
+    !sk.parent &&
+    (seg.flags & (TCPHDR_SYN | TCPHDR_ACK)) === (TCPHDR_SYN | TCPHDR_ACK) &&
+    !seg.len &&
+    seg.seq + 1 === sk.rcvNxt &&
+    seg.ack === sk.sndNxt;
+  if (sk.state === 'SYN_RECV' && seg.flags & TCPHDR_SYN && !synAck) {
+    h.flagUnsupported(sk.parent ? 'SYN to a Fast Open child in SYN_RECV (tcp_check_req)' : 'SYN in SYN_RECV after a simultaneous open');
     return false;
   }
   if (sk.state !== 'SYN_RECV') {
@@ -228,6 +260,7 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
       }
       tcp_ack(h, sk, seg);
       sk.state = 'ESTABLISHED';
+      tcp_synrecv_established(h, sk);
       sk.sndWnd = seg.win * 2 ** sk.sndWscale;
       // tcp_create_openreq_child builds the child from the handshake's ACK, so max_window is
       // that ACK's window (the SYN's plays no part); a Fast Open child was built from the SYN.
@@ -273,18 +306,32 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
       }
     }
   }
-  const endSeq = seg.seq + seg.len;
-  if ((sk.state === 'FIN_WAIT1' || sk.state === 'FIN_WAIT2') && sk.rcvShutdown && seg.len && endSeq > sk.rcvNxt) {
-    // RFC 1122: new data after close() (or SHUT_RD) must be answered with a reset
-    // (TCPAbortOnData); tcp_v4_do_rcv sends it, tcp_reset closes the socket.
-    h.trace.step('tcp_rcv_state_process', sk.id, `data ${seg.seq}:${endSeq} after our side stopped reading: reset (TCPAbortOnData)`);
-    sk.state = 'CLOSE';
-    return true;
+  if (synAck) {
+    // tcp_data_queue: the SYN's sequence number is below rcv_nxt now, an old duplicate: D-SACK
+    // it and ACK at once.
+    tcp_dsack_set(h, sk, seg.seq, seg.seq + 1);
+    tcp_enter_quickack_mode(sk);
+    sk.ackPending = true;
+    tcp_data_snd_check(h, sk);
+    __tcp_ack_snd_check(h, sk);
+    return false;
   }
-  if ((sk.state === 'CLOSE_WAIT' || sk.state === 'CLOSING' || sk.state === 'LAST_ACK') && seg.seq >= sk.rcvNxt) {
+  const endSeq = seg.seq + seg.len;
+  const peerClosed = sk.state === 'CLOSE_WAIT' || sk.state === 'CLOSING' || sk.state === 'LAST_ACK';
+  if (peerClosed && seg.seq >= sk.rcvNxt) {
     // The peer already sent its FIN: new data is not queued.
     tcp_data_snd_check(h, sk);
     return false;
+  }
+  // RFC 1122: once RCV_SHUTDOWN is set (close(), SHUT_RD, or the peer's FIN: then only for a
+  // segment starting below rcv_nxt, which falls through to here), a segment whose data passes
+  // rcv_nxt is answered with a reset (TCPAbortOnData): tcp_reset closes the socket,
+  // tcp_v4_do_rcv sends the RST.
+  const abortOnData = peerClosed || sk.state === 'FIN_WAIT1' || sk.state === 'FIN_WAIT2';
+  if (abortOnData && (sk.rcvShutdown || sk.finReceived) && (seg.len || seg.flags & TCPHDR_FIN) && endSeq > sk.rcvNxt) {
+    h.trace.step('tcp_rcv_state_process', sk.id, `data ${seg.seq}:${endSeq} after reading was shut down: reset (TCPAbortOnData)`);
+    tcp_reset(h, sk);
+    return true;
   }
   const gotData = tcp_data_queue(h, sk, seg);
   tcp_data_snd_check(h, sk);

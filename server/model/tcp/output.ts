@@ -7,7 +7,7 @@ import type { Host } from './host';
 import { frame } from './trace';
 import { GSO_MAX_SIZE, packetsOut, tcpWndEnd, tcp_current_mss, tcp_packets_in_flight } from './sock';
 import { tcp_schedule_loss_probe, tcp_rearm_rto, tcp_check_probe_timer } from './timers';
-import { tcp_transmit_skb } from './transmit';
+import { tcp_transmit_skb, tcp_urg_mode } from './transmit';
 import { tcp_check_space } from './sndbuf';
 import { tcp_in_cwnd_reduction } from './recovery';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
@@ -70,7 +70,8 @@ export function tcp_nagle_check(partial: boolean, sk: TcpSock, nonagle: number):
 
 export function tcp_nagle_test(sk: TcpSock, skb: Skb, mss: number, nonagle: number): boolean {
   if (nonagle & TCP_NAGLE_PUSH) return true;
-  if (skb.flags & TCPHDR_FIN) return true;
+  // No Nagle for urgent data or the final FIN.
+  if (tcp_urg_mode(sk) || skb.flags & TCPHDR_FIN) return true;
   return !tcp_nagle_check(skbLen(skb) < mss, sk, nonagle);
 }
 
@@ -330,7 +331,8 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
       break;
     }
     let limit = mss;
-    if (tsoSegs > 1) limit = tcp_mss_split_point(sk, skb, mss, quota, nonagle);
+    // In urgent mode every segment goes out alone (its own urgent pointer).
+    if (tsoSegs > 1 && !tcp_urg_mode(sk)) limit = tcp_mss_split_point(sk, skb, mss, quota, nonagle);
     if (skbLen(skb) > limit) tso_fragment(h, sk, skb, limit, mss);
     if (tcp_small_queue_check(h, sk, skb, 0)) break;
     if (skb.endSeq === skb.seq) break;

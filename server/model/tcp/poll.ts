@@ -2,6 +2,7 @@
 
 import type { Host } from './host';
 import { sk_stream_is_writeable } from './sndbuf';
+import { tcp_receive_window } from './rcvbuf';
 import type { TcpSock } from './types';
 
 /** include/uapi/asm-generic/poll.h (EPOLL* share the values). */
@@ -28,8 +29,7 @@ const POLLRDNORM = 0x40;
 const POLLWRNORM = 0x100;
 const POLLRDHUP = 0x2000;
 
-/** tcp_poll. Urgent data (POLLPRI), SO_RCVLOWAT and the error queue are not modelled: a byte
- * queued makes the socket readable. */
+/** tcp_poll. Urgent data (POLLPRI) and the error queue are not modelled. */
 export function tcp_poll(h: Host, sk: TcpSock): number {
   // inet_csk_listen_poll: readable once a connection waits in the accept queue.
   if (sk.state === 'LISTEN') return sk.acceptQueue.length ? POLLIN | POLLRDNORM : 0;
@@ -44,7 +44,8 @@ export function tcp_poll(h: Host, sk: TcpSock): number {
     // application writes and the SYN leaves with data.
     mask |= POLLOUT | POLLWRNORM;
   } else if (sk.state !== 'SYN_SENT' && (sk.state !== 'SYN_RECV' || sk.fastopenChild)) {
-    if (sk.readable > 0) mask |= POLLIN | POLLRDNORM;
+    // tcp_stream_is_readable -> tcp_epollin_ready: SO_RCVLOWAT bytes, or a window down to rcv_mss.
+    if (sk.readable > 0 && (sk.readable >= (sk.rcvlowat ?? 1) || tcp_receive_window(sk) <= sk.rcvMss)) mask |= POLLIN | POLLRDNORM;
     if (sk.sndShutdown) mask |= POLLOUT | POLLWRNORM;
     else if (sk_stream_is_writeable(h, sk, 1)) mask |= POLLOUT | POLLWRNORM;
     // Not writeable: SOCK_NOSPACE, so freed memory wakes the poller (tcp_check_space).

@@ -10,6 +10,11 @@ import { queuedTruesize, TcpSock } from './types';
 
 /** TCP_RMEM_TO_WIN_SCALE: scaling_ratio is a fraction of 256. */
 const TCP_RMEM_TO_WIN_SCALE = 8;
+
+/** __tcp_space_from_win: the memory `win` bytes of payload take at the current scaling_ratio. */
+export function tcp_space_from_win(sk: TcpSock, win: number): number {
+  return Math.floor((win * 2 ** TCP_RMEM_TO_WIN_SCALE) / sk.scalingRatio);
+}
 /** TCP_DEFAULT_SCALING_RATIO: half of the memory is taken to be payload until a segment says. */
 export const TCP_DEFAULT_SCALING_RATIO = 1 << (TCP_RMEM_TO_WIN_SCALE - 1);
 /** SOCK_MIN_RCVBUF: TCP_SKB_MIN_TRUESIZE. */

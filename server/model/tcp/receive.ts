@@ -335,7 +335,7 @@ export function __tcp_ack_snd_check(h: Host, sk: TcpSock): void {
   // __tcp_select_window() >= rcv_wnd (or the receive queue is empty: rcv_nxt - copied_seq <
   // SO_RCVLOWAT). Else tcp_recvmsg's tcp_cleanup_rbuf ACKs. __tcp_select_window runs first and
   // ends quick-ACK mode when less than half the buffer is free.
-  const bigGap = sk.rcvNxt - sk.rcvWup > sk.rcvMss && (sk.readable === 0 || __tcp_select_window(h, sk) >= sk.rcvWnd);
+  const bigGap = sk.rcvNxt - sk.rcvWup > sk.rcvMss && (sk.readable < (sk.rcvlowat ?? 1) || __tcp_select_window(h, sk) >= sk.rcvWnd);
   const quick = sk.quickAcks > 0 && sk.pingpong < 1;
   let ackNow = bigGap || quick || sk.ackNow;
   // Data in the out-of-order queue: a duplicate ACK at once. With SACK, past the first

@@ -11,7 +11,7 @@ import { frame } from './trace';
 import { tcp_set_skb_tso_segs, tcp_small_queue_check, tcp_tso_segs } from './output';
 import { packetsOut, scoreboard, tcpWndEnd, tcp_current_mss, tcp_packets_in_flight } from './sock';
 import { tcp_add_reno_sack, tcp_newreno_mark_lost, tcp_reset_reno_sack } from './reno';
-import { tcp_transmit_skb } from './transmit';
+import { tcp_transmit_skb, tcp_urg_mode } from './transmit';
 import { tcp_ecn_clear_syn, tcp_ecn_queue_cwr } from './ecn';
 import { tcp_write_err } from './done';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
@@ -86,7 +86,8 @@ function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boo
     if (skb.seq !== sk.sndUna) return false;
     avail = mss;
   }
-  let len = mss * segs;
+  // In urgent mode one segment at a time, each with its own urgent pointer.
+  let len = mss * (tcp_urg_mode(sk) ? 1 : segs);
   if (len > avail) len = Math.floor(avail / mss) * mss || avail;
   if (skbLen(skb) > len) tcp_fragment_rtx(h, sk, skb, len, mss);
   else tcp_set_skb_tso_segs(skb, mss);
@@ -482,6 +483,9 @@ function tcp_syn_retransmit_timer(h: Host, sk: TcpSock): boolean {
   if (tcp_write_timeout_syn(h, sk)) return false;
   const r = sk.recovery;
   h.trace.step('tcp_retransmit_timer', sk.id, `SYN timed out after ${sk.rtoMs} ms: resend it`, { rtoMs: sk.rtoMs, backoff: sk.backoff });
+  // As for data: Loss state, undo_marker (which tcp_init_transfer reads) and ssthresh, which
+  // tcp_init_metrics puts back once connected.
+  tcp_enter_loss(h, sk);
   tcp_retransmit_skb(h, sk, sk.rtxQueue[0], 1, 'RTO');
   r.retransmits++;
   sk.synRtos = (sk.synRtos ?? 0) + 1; // tp->total_rto

@@ -88,6 +88,11 @@ export function tcp_push(h: Host, sk: TcpSock, flags: number, mss: number, nonag
   const skb = sk.writeQueue[sk.writeQueue.length - 1];
   if (!skb) return;
   if (!(flags & MSG_MORE) || forced_push(sk)) tcp_mark_push(sk, skb);
+  // tcp_mark_urg: send(MSG_OOB) makes everything written so far urgent (snd_up = write_seq).
+  if (flags & MSG_OOB) {
+    sk.urgUp = sk.writeSeq;
+    h.trace.step('tcp_mark_urg', sk.id, `MSG_OOB: urgent data up to ${sk.writeSeq} (snd_up)`);
+  }
   if (tcp_should_autocork(h, sk, skb, sizeGoal)) {
     sk.tsqThrottled = true;
     if (sk.wmemAlloc > skb.truesize) {

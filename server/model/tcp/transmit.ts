@@ -8,6 +8,7 @@ import {
   TCPHDR_PSH,
   TCPHDR_RST,
   TCPHDR_SYN,
+  TCPHDR_URG,
   TCP_ATO_MIN_MS,
   TCP_HEADER_LEN,
   IP_HEADER_LEN,
@@ -70,13 +71,19 @@ export function buildOptions(h: Host, sk: TcpSock, syn: boolean): TcpOption[] {
   // tcp_advertise_mss: a route whose MTU dropped (ICMP fragmentation needed) lowers advmss for good.
   sk.advmss = Math.min(sk.advmss, dst_metric_advmss(h));
   o.push({ kind: 'mss', value: sk.userMss ? Math.min(sk.userMss, sk.advmss) : sk.advmss });
-  if (sk.tstampOk) {
-    if (sk.sackOk) o.push({ kind: 'sackOK' }, { kind: 'TS', val: tsVal(h), ecr: sk.tsRecent });
+  // A full socket's SYN (also resent as a simultaneous open's SYN-ACK) offers what the sysctls
+  // allow (tcp_syn_options); a request's SYN-ACK what was agreed (tcp_synack_options).
+  const ownSyn = !sk.parent;
+  const ts = ownSyn ? h.sysctl.tcp_timestamps !== 0 : sk.tstampOk;
+  const sack = ownSyn ? h.sysctl.tcp_sack !== 0 : sk.sackOk;
+  const wscale = ownSyn ? h.sysctl.tcp_window_scaling !== 0 : sk.wscaleOk;
+  if (ts) {
+    if (sack) o.push({ kind: 'sackOK' }, { kind: 'TS', val: tsVal(h), ecr: sk.tsRecent });
     else o.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'TS', val: tsVal(h), ecr: sk.tsRecent });
-  } else if (sk.sackOk) {
+  } else if (sack) {
     o.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sackOK' });
   }
-  if (sk.wscaleOk) o.push({ kind: 'nop' }, { kind: 'wscale', value: sk.rcvWscale });
+  if (wscale) o.push({ kind: 'nop' }, { kind: 'wscale', value: sk.rcvWscale });
   if (sk.fastopenRequest && sk.state === 'SYN_SENT' && !sk.fastopenRequest.noCookie && !sk.fastopenRequest.optionSent)
     pushFastopen(o, sk.fastopenRequest.cookie, !!sk.fastopenRequest.exp);
   if (sk.synackCookie && sk.state !== 'SYN_SENT') pushFastopen(o, sk.synackCookie.cookie, sk.synackCookie.exp);
@@ -146,6 +153,8 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
   // tcp_ecn_make_synack set on the skb).
   const ecn = syn ? { flags, tos: INET_ECN_NOT_ECT } : tcp_ecn_send(h, sk, skb, len, flags);
   flags = ecn.flags;
+  const urgPtr = tcp_urg_ptr(sk, skb.seq);
+  if (urgPtr) flags |= TCPHDR_URG;
   const options = buildOptions(h, sk, syn);
   const pkt: WirePacket = {
     id: h.id('packet'),
@@ -161,6 +170,7 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
     len,
     options,
     tos: ecn.tos,
+    ...(urgPtr ? { urgPtr } : {}),
     ipId: 0,
     ttl: h.sysctl.ip_default_ttl,
     gsoSegs: Math.max(1, skb.pcount),
@@ -188,6 +198,19 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
   skb.sentNs = tstamp;
   skb.sentOrder = pkt.id;
   if (skb.firstTxNs === undefined) skb.firstTxNs = tstamp;
+}
+
+/** tcp_urg_mode: urgent data not yet acknowledged (snd_up ahead of snd_una). */
+export function tcp_urg_mode(sk: TcpSock): boolean {
+  return sk.urgUp !== undefined && sk.urgUp !== sk.sndUna;
+}
+
+/** __tcp_transmit_skb's urgent pointer: in urgent mode a segment starting before snd_up points
+ * at it (snd_up - seq), or says 0xFFFF when it is further than that; 0 = no URG. */
+function tcp_urg_ptr(sk: TcpSock, seq: number): number {
+  if (!tcp_urg_mode(sk) || sk.urgUp === undefined || seq >= sk.urgUp) return 0;
+  if (sk.urgUp < seq + 0x10000) return sk.urgUp - seq;
+  return seq + 0xffff > sk.sndNxt ? 0xffff : 0;
 }
 
 /** tcp_event_ack_sent: any packet carrying our ACK makes a pending (delayed) ACK unnecessary. */

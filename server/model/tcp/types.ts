@@ -98,6 +98,8 @@ export interface Segment {
   options: TcpOption[];
   /** The IP header's TOS byte; its low two bits are the ECN field (INET_ECN_*). */
   tos: number;
+  /** th->urg_ptr, with URG set (0 otherwise). */
+  urgPtr?: number;
 }
 
 /** A packet on the wire (one TSO/GSO packet as the tun device and packetdrill see it). */
@@ -227,6 +229,15 @@ export interface TcpSock {
   synRtos?: number;
   /** icsk_syn_retries (TCP_SYNCNT); 0: the sysctl. */
   synRetries: number;
+  /** tp->snd_up while in urgent mode: the end of urgent data (send(MSG_OOB), tcp_mark_urg);
+   * undefined once snd_una reached it (snd_up = snd_una: not urgent). */
+  urgUp?: number;
+  /** tp->recvmsg_inq (TCP_INQ): recvmsg adds a TCP_CM_INQ control message. */
+  recvmsgInq?: boolean;
+  /** sk_rcvlowat (SO_RCVLOWAT): the bytes a read waits for and poll calls readable; 1 by default. */
+  rcvlowat?: number;
+  /** icsk_accept_queue.rskq_defer_accept (TCP_DEFER_ACCEPT), in SYN-ACK retransmissions. */
+  deferAccept?: number;
   /** sk->sk_err: the error a blocked or later system call reports (ETIMEDOUT, ECONNREFUSED...);
    * sock_error() hands it out once (reads, writes, getsockopt(SO_ERROR)). */
   err?: string;
@@ -247,6 +258,9 @@ export interface TcpSock {
   rcvTstamp?: number;
   /** fastopenq.max_qlen (TCP_FASTOPEN, or the backlog with TFO_SERVER_WO_SOCKOPT1). */
   fastopenQlen: number;
+  /** fastopenq.ctx: keys set by TCP_FASTOPEN_KEY (primary, then an optional backup), as
+   * SipHash's k0, k1; undefined: net.ipv4.tcp_fastopen_key. */
+  fastopenKeys?: Array<[bigint, bigint]>;
   /** fastopenq.qlen: Fast Open children not yet out of SYN_RECV, plus those held after a reset. */
   fastopenPending: number;
   /** fastopenq.rskq_rst_head: when each reset child stops counting against max_qlen (ns). */
