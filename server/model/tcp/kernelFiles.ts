@@ -142,7 +142,14 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tso_fragment',
   ],
   'net/ipv4/tcp_recovery.c': ['tcp_newreno_mark_lost', 'tcp_rack_detect_loss', 'tcp_rack_mark_lost', 'tcp_rack_reo_timeout'],
-  'net/ipv4/tcp_timer.c': ['tcp_delack_timer', 'tcp_keepalive_timer', 'tcp_retransmit_timer', 'tcp_write_err', 'tcp_write_timeout'],
+  'net/ipv4/tcp_timer.c': [
+    'tcp_compressed_ack_kick',
+    'tcp_delack_timer',
+    'tcp_keepalive_timer',
+    'tcp_retransmit_timer',
+    'tcp_write_err',
+    'tcp_write_timeout',
+  ],
   'net/sched/sch_fifo.c': ['pfifo_enqueue'],
   'net/sched/sch_fq.c': ['fq_enqueue'],
 };

@@ -34,6 +34,10 @@ export interface Sysctls {
   /** SYN retransmissions that keep the initial RTO before exponential backoff starts. */
   tcp_syn_linear_timeouts: number;
   tcp_ecn: number;
+  /** SACK compression (__tcp_ack_snd_check): duplicate ACKs held at most this many, this long. */
+  tcp_comp_sack_nr: number;
+  tcp_comp_sack_delay_ns: number;
+  tcp_comp_sack_slack_ns: number;
   /** 1/2^n of the receive buffer kept for the application (tcp_init_buffer_space). */
   tcp_app_win: number;
   /** Let __tcp_select_window shrink the window (not modelled: reported unsupported). */
@@ -82,6 +86,9 @@ export function defaultSysctls(): Sysctls {
     tcp_limit_output_bytes: 4 << 20,
     tcp_fastopen: 0x1,
     tcp_notsent_lowat: 0xffffffff,
+    tcp_comp_sack_nr: 44,
+    tcp_comp_sack_delay_ns: 1_000_000,
+    tcp_comp_sack_slack_ns: 100_000,
     tcp_early_retrans: 3,
     tcp_reordering: 3,
     tcp_frto: 2,
@@ -135,6 +142,9 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_synack_retries',
   'tcp_syn_linear_timeouts',
   'tcp_ecn',
+  'tcp_comp_sack_nr',
+  'tcp_comp_sack_delay_ns',
+  'tcp_comp_sack_slack_ns',
   'tcp_app_win',
   'tcp_shrink_window',
   'tcp_ecn_fallback',

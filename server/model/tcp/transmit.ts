@@ -224,6 +224,11 @@ function tcp_event_ack_sent(sk: TcpSock): void {
     } else sk.quickAcks -= pkts;
   }
   sk.ackPending = false;
+  // Any ACK sent also carries what compressed duplicate ACKs held back (their hrtimer is cancelled).
+  if (sk.sackCompress.held) {
+    sk.sackCompress.held = 0;
+    sk.timerGens.compressedAck++;
+  }
   // inet_csk_clear_xmit_timer(ICSK_TIME_DACK) clears icsk_ack.pending (ICSK_ACK_NOW, _PUSHED, _PUSHED2)
   sk.ackNow = false;
   sk.ackPushed = 0;

@@ -201,6 +201,8 @@ export interface TimerGens {
   delack: number;
   /** icsk_keepalive_timer (sk_timer). */
   keepalive: number;
+  /** tp->compressed_ack_timer (an hrtimer). */
+  compressedAck: number;
 }
 
 export interface TcpSock {
@@ -411,6 +413,9 @@ export interface TcpSock {
   probeTimerNs?: number;
   delackTimerNs?: number;
   timerGens: TimerGens;
+  /** SACK compression: duplicate ACKs held back (tp->compressed_ack), the rcv_nxt they are for,
+   * and how many were sent at once first (dup_ack_counter). */
+  sackCompress: { held: number; rcvNxt: number; sentAtOnce: number };
   pageFragUsed: number;
   md5Keys: number;
 }
