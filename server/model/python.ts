@@ -2,7 +2,7 @@
 // tcp_info fields (tcpi_*), e.g. `cwnd += 1; assert tcpi_snd_cwnd == cwnd, tcpi_snd_cwnd`.
 // Variables persist across blocks as in packetdrill. Anything else is reported, not guessed.
 
-import { TCP_STATE_NUMBER } from './tcp/api';
+import { TCP_STATE_NUMBER, TCPI_OPT } from './tcp/api';
 import type { TcpState } from './tcp/types';
 
 export interface PyCheck {
@@ -30,43 +30,36 @@ const PRELUDE: Record<string, number> = { TCP_CA_Open: 0, TCP_CA_Disorder: 1, TC
 
 export function runPython(code: string, vars: Map<string, number>, info: Record<string, number> | undefined): PyOutcome {
   const out: PyOutcome = { checks: [], unsupported: [] };
-  const value = (expr: string): number | string => {
-    // integers, names and + - * between them; returns the reason text when it cannot evaluate
-    const toks = expr
-      .trim()
-      .split(/\s*([+\-*])\s*/)
-      .filter((t) => t !== '');
-    let acc = 0;
-    let op = '+';
-    for (const t of toks) {
-      if (t === '+' || t === '-' || t === '*') {
-        op = t;
-        continue;
-      }
-      let v: number | undefined;
-      if (/^-?\d+$/.test(t)) v = Number(t);
-      else if (/^tcpi_\w+$/.test(t)) {
-        if (!info) return 'tcp_info with no connected socket';
-        v = info[t.slice(5)];
-        if (v === undefined) return `tcp_info field ${t}`;
-      } else if (/^[A-Za-z_]\w*$/.test(t)) {
-        // packetdrill's python prelude names the CA states (TCP_CA_Open...) and the TCP states
-        // (TCP_ESTABLISHED, TCP_CLOSE_WAIT...).
-        v =
-          vars.get(t) ??
-          (Object.hasOwn(PRELUDE, t) ? PRELUDE[t] : t.startsWith('TCP_') ? TCP_STATE_NUMBER[t.slice(4) as TcpState] : undefined);
-        if (v === undefined) return `python name '${t}'`;
-      } else return `python expression '${expr.trim()}'`;
-      acc = op === '+' ? acc + v : op === '-' ? acc - v : acc * v;
+  const name = (t: string): number | string => {
+    if (/^tcpi_\w+$/.test(t)) {
+      if (!info) return 'tcp_info with no connected socket';
+      return info[t.slice(5)] ?? `tcp_info field ${t}`;
     }
-    return acc;
+    // packetdrill's python prelude names the CA states (TCP_CA_Open...), the tcpi_options bits
+    // (TCPI_OPT_SACK...) and the TCP states (TCP_ESTABLISHED, TCP_CLOSE_WAIT...).
+    const v =
+      vars.get(t) ??
+      (Object.hasOwn(PRELUDE, t)
+        ? PRELUDE[t]
+        : Object.hasOwn(TCPI_OPT, t)
+          ? TCPI_OPT[t]
+          : t.startsWith('TCP_')
+            ? TCP_STATE_NUMBER[t.slice(4) as TcpState]
+            : undefined);
+    return v ?? `python name '${t}'`;
   };
+  const value = (expr: string): number | string => evalInt(expr, name);
   for (const raw of code.split(/;|\n/)) {
     const st = raw.trim();
     if (!st || st.startsWith('#') || /^print\s*\(/.test(st)) continue;
     const asg = /^([A-Za-z_]\w*)\s*([+\-*]?=)\s*(.+)$/.exec(st);
-    const asr = /^assert\s+(.+?)\s*(==|!=|<=|>=|<|>)\s*([^,]+?)\s*(,.*)?$/.exec(st);
-    if (asr) {
+    const asr = /^assert\s+(.+?)\s*(==|!=|<=|>=|(?<![<>])<(?![<=])|(?<![<>])>(?![>=]))\s*([^,]+?)\s*(,.*)?$/.exec(st);
+    const truth = !asr && /^assert\s+([^,]+?)\s*(,.*)?$/.exec(st);
+    if (truth) {
+      const a = value(truth[1]);
+      if (typeof a === 'string') out.unsupported.push(a);
+      else out.checks.push({ text: truth[1], ok: a !== 0, got: a });
+    } else if (asr) {
       const a = value(asr[1]);
       const b = value(asr[3]);
       if (typeof a === 'string' || typeof b === 'string') {
@@ -91,4 +84,50 @@ export function runPython(code: string, vars: Map<string, number>, info: Record<
     }
   }
   return out;
+}
+
+// Python's integer operators by precedence, loosest first (comparisons are the assert's own).
+const BINARY: ReadonlyArray<Record<string, (a: number, b: number) => number>> = [
+  { '|': (a, b) => a | b },
+  { '^': (a, b) => a ^ b },
+  { '&': (a, b) => a & b },
+  { '<<': (a, b) => a * 2 ** b, '>>': (a, b) => Math.floor(a / 2 ** b) },
+  { '+': (a, b) => a + b, '-': (a, b) => a - b },
+  { '*': (a, b) => a * b, '//': (a, b) => Math.floor(a / b), '%': (a, b) => a - Math.floor(a / b) * b },
+];
+
+/** An integer expression of names, numbers, parentheses, unary - and ~ and Python's integer
+ * operators; the reason text when it is something else. */
+export function evalInt(expr: string, name: (t: string) => number | string): number | string {
+  const toks = expr.match(/0[xX][0-9a-fA-F]+|\d+|[A-Za-z_]\w*|<<|>>|\/\/|\S/g) ?? [];
+  let i = 0;
+  const fail = `python expression '${expr.trim()}'`;
+  const level = (n: number): number | string => {
+    if (n === BINARY.length) return unary();
+    let acc = level(n + 1);
+    while (typeof acc === 'number' && i < toks.length && Object.hasOwn(BINARY[n], toks[i])) {
+      const op = BINARY[n][toks[i++]];
+      const rhs = level(n + 1);
+      if (typeof rhs === 'string') return rhs;
+      acc = op(acc, rhs);
+    }
+    return acc;
+  };
+  const unary = (): number | string => {
+    const t = toks[i++];
+    if (t === undefined) return fail;
+    if (t === '-' || t === '~' || t === '+') {
+      const v = unary();
+      return typeof v === 'string' ? v : t === '-' ? -v : t === '~' ? ~v : v;
+    }
+    if (t === '(') {
+      const v = level(0);
+      return typeof v === 'string' || toks[i++] === ')' ? v : fail;
+    }
+    if (/^(0[xX][0-9a-fA-F]+|\d+)$/.test(t)) return Number(t);
+    if (/^[A-Za-z_]\w*$/.test(t)) return name(t);
+    return fail;
+  };
+  const v = level(0);
+  return typeof v === 'number' && i === toks.length ? v : typeof v === 'string' ? v : fail;
 }

@@ -402,11 +402,14 @@ class Runner {
     for (const u of r.unsupported) this.unsupported(u, line);
   }
 
+  /** packetdrill's socket_under_test: the newest socket (socket(), or the child of a SYN), also
+   * once a RST has closed it (its fd still answers TCP_INFO); a listener only while it is all
+   * there is. */
   private socketUnderTest(): TcpSock | undefined {
     for (let k = this.h.socks.length - 1; k >= 0; k--) {
       const sk = this.h.socks[k];
-      if (sk.state !== 'LISTEN' && sk.state !== 'CLOSE') return sk;
+      if (sk.state !== 'LISTEN') return sk;
     }
-    return undefined;
+    return this.h.socks[this.h.socks.length - 1];
   }
 }

@@ -275,6 +275,35 @@ test('features the model lacks are reported as unsupported with their line', () 
   );
 });
 
+test('python blocks: integer operators, parentheses and the TCPI_OPT_* names, as packetdrill scripts write them', () => {
+  const src = [
+    '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+    '+0 bind(3, ..., ...) = 0',
+    '+0 listen(3, 1) = 0',
+    '+0 < S 0:0(0) win 65535 <mss 1000,sackOK,nop,nop,nop,wscale 7>',
+    '+0 > S. 0:0(0) ack 1 <...>',
+    '+0 < . 1:1(0) ack 1 win 257',
+    '+0 accept(3, ..., ...) = 4',
+    '+0 %{ assert (tcpi_options & TCPI_OPT_SACK) != 0, tcpi_options }%',
+    '+0 %{ assert tcpi_options & (TCPI_OPT_SYN_DATA | TCPI_OPT_TIMESTAMPS) == 0 }%',
+    '+0 %{ assert tcpi_options & TCPI_OPT_WSCALE }%',
+    '+0 %{ assert (1 << 3) + 10 // 4 * -(~0) == 10 }%',
+    '+0 %{ assert (tcpi_options & TCPI_OPT_SACK == 0 }%',
+  ].join('\n');
+  const r = runScript(parseScript(src));
+  assert.deepEqual(
+    r.asserts.map((a) => [a.line, a.ok]),
+    [
+      [8, true],
+      [9, true],
+      [10, true],
+      [11, true],
+    ],
+  );
+  // An unclosed parenthesis is named, not guessed.
+  assert.deepEqual(r.unsupported, [{ what: "python expression '(tcpi_options & TCPI_OPT_SACK'", line: 12 }]);
+});
+
 test('python blocks: variables persist across blocks, asserts compare tcp_info fields', () => {
   const src = [
     '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',

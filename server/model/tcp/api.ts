@@ -56,7 +56,7 @@ import { tcp_push_pending_frames } from './output';
 import { SendResult, tcp_push, tcp_send_fin, tcp_sendmsg_locked, tcp_xmit_size_goal } from './sendmsg';
 import { sk_stream_memory_free, sk_stream_write_space } from './sndbuf';
 import { createSock, findByFd, scoreboard, tcp_current_mss, tcp_sync_mss } from './sock';
-import { tcp_ecn_send_syn } from './ecn';
+import { TCP_ECN_OK, TCP_ECN_SEEN, tcp_ecn_send_syn } from './ecn';
 import { tcp_send_ack, tcp_send_active_reset, tcp_transmit_skb } from './transmit';
 import { Skb, TcpSock, TcpState, truesizeFor } from './types';
 
@@ -851,6 +851,31 @@ export const TCP_STATE_NUMBER: Readonly<Record<TcpState, number>> = {
 };
 
 /** Values of `struct tcp_info` the python asserts of the selftests read. */
+/** include/uapi/linux/tcp.h's TCPI_OPT_* bits, as packetdrill's python prelude names them. */
+export const TCPI_OPT: Record<string, number> = {
+  TCPI_OPT_TIMESTAMPS: 1,
+  TCPI_OPT_SACK: 2,
+  TCPI_OPT_WSCALE: 4,
+  TCPI_OPT_ECN: 8,
+  TCPI_OPT_ECN_SEEN: 16,
+  TCPI_OPT_SYN_DATA: 32,
+  TCPI_OPT_USEC_TS: 64,
+  TCPI_OPT_TFO_CHILD: 128,
+};
+
+/** tcp_get_info's tcpi_options (TCPI_OPT_USEC_TS never: the model's timestamps are in ms;
+ * TCPI_OPT_TFO_CHILD, new after 6.12, is not set). */
+function tcpi_options(sk: TcpSock): number {
+  let o = 0;
+  if (sk.tstampOk) o |= TCPI_OPT.TCPI_OPT_TIMESTAMPS;
+  if (sk.sackOk) o |= TCPI_OPT.TCPI_OPT_SACK;
+  if (sk.wscaleOk) o |= TCPI_OPT.TCPI_OPT_WSCALE;
+  if (sk.ecnFlags & TCP_ECN_OK) o |= TCPI_OPT.TCPI_OPT_ECN;
+  if (sk.ecnFlags & TCP_ECN_SEEN) o |= TCPI_OPT.TCPI_OPT_ECN_SEEN;
+  if (sk.synDataAcked) o |= TCPI_OPT.TCPI_OPT_SYN_DATA;
+  return o;
+}
+
 export function tcpInfo(sk: TcpSock): Record<string, number> {
   let unacked = 0;
   for (const s of sk.rtxQueue) unacked += s.pcount;
@@ -876,5 +901,6 @@ export function tcpInfo(sk: TcpSock): Record<string, number> {
     state: TCP_STATE_NUMBER[sk.state],
     // icsk_probes_out: unanswered keepalive (or zero-window) probes.
     probes: sk.probesOut ?? 0,
+    options: tcpi_options(sk),
   };
 }

@@ -269,6 +269,7 @@ function tcp_fastopen_create_child(h: Host, lsk: TcpSock, sk: TcpSock, seg: Segm
   sk.rcvNxt += seg.len;
   sk.rcvWup = sk.rcvNxt;
   if (seg.len) tcp_queue_rcv(sk, seg.len, segmentTruesize(seg, optionBytes(seg.options)));
+  sk.synDataAcked = seg.len > 0; // tcp_fastopen_add_skb
   sk.fastopenChild = true;
   // tcp_create_openreq_child runs on the SYN itself here and scales its window.
   sk.sndWnd = seg.win * 2 ** sk.sndWscale;
@@ -491,7 +492,10 @@ function tcp_rcv_fastopen_synack(h: Host, sk: TcpSock, seg: Segment, totalRetran
     `cached for ${sk.remote.ip}: mss ${entry.mss ?? 'none'}, cookie ${entry.cookie ?? 'none'}${entry.exp ? ' (experimental option)' : ''}${entry.tryExp === 1 ? '; next request uses the experimental option' : ''}`,
   );
   const data = sk.rtxQueue.find((s) => !(s.flags & TCPHDR_SYN));
-  if (!data) return false;
+  if (!data) {
+    sk.synDataAcked = (req?.dataLen ?? 0) > 0; // tp->syn_data
+    return false;
+  }
   // __tcp_retransmit_skb trims what the SYN-ACK did acknowledge (tcp_trim_head).
   if (data.seq < sk.sndUna) {
     data.seq = sk.sndUna;

@@ -274,6 +274,8 @@ export interface TcpSock {
   parent?: TcpSock;
   /** Still a TFO child in SYN_RECV that accept() may already return. */
   fastopenChild: boolean;
+  /** tp->syn_data_acked: a Fast Open SYN's data was taken (server) or wholly acked (client). */
+  synDataAcked?: boolean;
   // options negotiated
   userMss: number;
   advmss: number;
