@@ -187,6 +187,19 @@ test('tcp_cwnd_restart halves cwnd per RTO of idleness, not below the initial wi
   assert.equal(sk.cwnd, 10);
 });
 
+/** A passive open up to accept() (script lines 1-7), the SYN carrying `synOptions`. */
+function accepted(synOptions: string): string[] {
+  return [
+    '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+    '+0 bind(3, ..., ...) = 0',
+    '+0 listen(3, 1) = 0',
+    `+0 < S 0:0(0) win 65535 <${synOptions}>`,
+    '+0 > S. 0:0(0) ack 1 <...>',
+    '+0 < . 1:1(0) ack 1 win 257',
+    '+0 accept(3, ..., ...) = 4',
+  ];
+}
+
 function run(name: string) {
   const file = path.join(PKT, name);
   return runScript(parseScript(fs.readFileSync(file, 'utf8')));
@@ -277,13 +290,7 @@ test('features the model lacks are reported as unsupported with their line', () 
 
 test('python blocks: integer operators, parentheses and the TCPI_OPT_* names, as packetdrill scripts write them', () => {
   const src = [
-    '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
-    '+0 bind(3, ..., ...) = 0',
-    '+0 listen(3, 1) = 0',
-    '+0 < S 0:0(0) win 65535 <mss 1000,sackOK,nop,nop,nop,wscale 7>',
-    '+0 > S. 0:0(0) ack 1 <...>',
-    '+0 < . 1:1(0) ack 1 win 257',
-    '+0 accept(3, ..., ...) = 4',
+    ...accepted('mss 1000,sackOK,nop,nop,nop,wscale 7'),
     '+0 %{ assert (tcpi_options & TCPI_OPT_SACK) != 0, tcpi_options }%',
     '+0 %{ assert tcpi_options & (TCPI_OPT_SYN_DATA | TCPI_OPT_TIMESTAMPS) == 0 }%',
     '+0 %{ assert tcpi_options & TCPI_OPT_WSCALE }%',
@@ -306,13 +313,7 @@ test('python blocks: integer operators, parentheses and the TCPI_OPT_* names, as
 
 test('python blocks: variables persist across blocks, asserts compare tcp_info fields', () => {
   const src = [
-    '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
-    '+0 bind(3, ..., ...) = 0',
-    '+0 listen(3, 1) = 0',
-    '+0 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>',
-    '+0 > S. 0:0(0) ack 1 <...>',
-    '+0 < . 1:1(0) ack 1 win 257',
-    '+0 accept(3, ..., ...) = 4',
+    ...accepted('mss 1000,nop,wscale 7'),
     '+0 %{ cwnd = 8; cwnd += 2; assert tcpi_snd_cwnd == cwnd, tcpi_snd_cwnd }%',
     '+0 %{ assert tcpi_snd_mss >= 1000; assert tcpi_snd_cwnd != cwnd }%',
   ].join('\n');
