@@ -86,6 +86,8 @@ export function runPython(code: string, vars: Map<string, number>, info: Record<
   return out;
 }
 
+const MAX_NESTING = 64;
+
 // Python's integer operators by precedence, loosest first (comparisons are the assert's own).
 const BINARY: ReadonlyArray<Record<string, (a: number, b: number) => number>> = [
   { '|': (a, b) => a | b },
@@ -101,7 +103,8 @@ const BINARY: ReadonlyArray<Record<string, (a: number, b: number) => number>> = 
 export function evalInt(expr: string, name: (t: string) => number | string): number | string {
   const toks = expr.match(/0[xX][0-9a-fA-F]+|\d+|[A-Za-z_]\w*|<<|>>|\/\/|\S/g) ?? [];
   let i = 0;
-  const fail = `python expression '${expr.trim()}'`;
+  let depth = 0;
+  const fail = `python expression '${expr.trim().slice(0, 80)}'`;
   const level = (n: number): number | string => {
     if (n === BINARY.length) return unary();
     let acc = level(n + 1);
@@ -116,12 +119,19 @@ export function evalInt(expr: string, name: (t: string) => number | string): num
   const unary = (): number | string => {
     const t = toks[i++];
     if (t === undefined) return fail;
+    // Bounded like the script's own brackets (packetdrill/parse.ts): deep nesting is refused.
+    if ((t === '(' || t === '-' || t === '~' || t === '+') && depth >= MAX_NESTING)
+      return `python expression nested deeper than ${MAX_NESTING} levels`;
     if (t === '-' || t === '~' || t === '+') {
+      depth++;
       const v = unary();
+      depth--;
       return typeof v === 'string' ? v : t === '-' ? -v : t === '~' ? ~v : v;
     }
     if (t === '(') {
+      depth++;
       const v = level(0);
+      depth--;
       return typeof v === 'string' || toks[i++] === ')' ? v : fail;
     }
     if (/^(0[xX][0-9a-fA-F]+|\d+)$/.test(t)) return Number(t);

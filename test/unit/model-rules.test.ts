@@ -296,6 +296,7 @@ test('python blocks: integer operators, parentheses and the TCPI_OPT_* names, as
     '+0 %{ assert tcpi_options & TCPI_OPT_WSCALE }%',
     '+0 %{ assert (1 << 3) + 10 // 4 * -(~0) == 10 }%',
     '+0 %{ assert (tcpi_options & TCPI_OPT_SACK == 0 }%',
+    `+0 %{ assert ${'('.repeat(5000)}1${')'.repeat(5000)} == 1 }%`,
   ].join('\n');
   const r = runScript(parseScript(src));
   assert.deepEqual(
@@ -307,8 +308,11 @@ test('python blocks: integer operators, parentheses and the TCPI_OPT_* names, as
       [11, true],
     ],
   );
-  // An unclosed parenthesis is named, not guessed.
-  assert.deepEqual(r.unsupported, [{ what: "python expression '(tcpi_options & TCPI_OPT_SACK'", line: 12 }]);
+  // An unclosed parenthesis is named, not guessed; 5,000 nested ones are refused, not recursed into.
+  assert.deepEqual(r.unsupported, [
+    { what: "python expression '(tcpi_options & TCPI_OPT_SACK'", line: 12 },
+    { what: 'python expression nested deeper than 64 levels', line: 13 },
+  ]);
 });
 
 test('python blocks: variables persist across blocks, asserts compare tcp_info fields', () => {
