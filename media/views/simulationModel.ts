@@ -51,11 +51,12 @@ export { DEFAULT_SCENARIO };
 
 /** A step that decides something the person asked about: held, deferred, limited, corked… on the
  * send side; on loss recovery, the SACK scoreboard, a state change, segments marked lost, a retransmission, a probe, an
- * RTO and its backoff, an undo, a cwnd reduction. */
+ * RTO and its backoff, an undo, a cwnd reduction (PRR, CWR, an ECN echo); on the way in, a challenge ACK or a
+ * segment dropped (PAWS, out of window, a closed window). */
 export function isDecision(step: Step): boolean {
   return (
-    /\b(held|defer\w*|cork\w*|limited|blocked|not grown|grow\w*|send \d+ bytes|split|probe)\b/i.test(step.note) ||
-    /\b(SACK\w*|resend|retransmi\w*|lost|RTO|backoff|backed off|undo|spurious|PRR|Recovery|Loss)\b/.test(step.note)
+    /\b(held|defer\w*|cork\w*|limited|blocked|not grown|grow\w*|send \d+ bytes|split|probe|challenge|dropped)\b/i.test(step.note) ||
+    /\b(SACK\w*|resend|retransmi\w*|lost|RTO|backoff|backed off|undo|spurious|PRR|CWR|ECE|PAWS|Recovery|Loss)\b/.test(step.note)
   );
 }
 

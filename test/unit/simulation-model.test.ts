@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { placeOf, playScenario, playScript, receivePlaces, seqText } from '../../media/views/simulationModel';
+import { isDecision, placeOf, playScenario, playScript, receivePlaces, seqText } from '../../media/views/simulationModel';
 import { classify } from '../../media/views/layers';
 import { recvPath } from './webview-fixture';
 
@@ -215,4 +215,15 @@ test('on the receive path, the model taking an ACK in lights the receive boxes, 
     (name) => classify({ name, file: '' }),
   );
   assert.equal(noTcp[tcpAck], undefined);
+});
+
+test('Run counts the incoming checks as decisions: a challenge ACK, a segment PAWS drops', () => {
+  const dir = join(__dirname, '..', 'fixtures', 'pkt', 'live');
+  const siblings = { 'defaults.sh': readFileSync(join(dir, 'defaults.sh'), 'utf8') };
+  const decided = (name: string): string[] =>
+    playScript(name, readFileSync(join(dir, name), 'utf8'), siblings)
+      .steps.filter(isDecision)
+      .map((s) => s.fn);
+  assert.ok(decided('cl-ack-too-old.pkt').includes('tcp_send_challenge_ack'), decided('cl-ack-too-old.pkt').join(', '));
+  assert.ok(decided('cl-paws-data.pkt').includes('tcp_paws_discard'), decided('cl-paws-data.pkt').join(', '));
 });
