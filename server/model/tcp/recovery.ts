@@ -370,7 +370,7 @@ export function tcp_end_cwnd_reduction(h: Host, sk: TcpSock): void {
 
 /** tcp_any_retrans_done: retransmissions out, or the head of the retransmit queue was ever
  * retransmitted. */
-function tcp_any_retrans_done(sk: TcpSock): boolean {
+export function tcp_any_retrans_done(sk: TcpSock): boolean {
   return scoreboard(sk).retrans > 0 || !!sk.rtxQueue[0]?.everRetrans;
 }
 

@@ -6,7 +6,7 @@ import type { Host } from './host';
 import { scoreboard } from './sock';
 import { tcp_ns_to_ts } from './transmit';
 import type { TcpSock } from './types';
-import { setCaState, tcp_try_keep_open } from './recovery';
+import { setCaState, tcp_any_retrans_done, tcp_try_keep_open } from './recovery';
 import { tcp_ecn_withdraw_cwr } from './ecn';
 
 /** tcp_init_undo: remember where the episode began; retransmissions still in flight (and a loss
@@ -65,7 +65,7 @@ function tcp_may_undo(sk: TcpSock): boolean {
  * (RFC 2582), or a stale duplicate could start a false fast retransmit. */
 export function tcp_is_non_sack_preventing_reopen(sk: TcpSock): boolean {
   if (sk.sackOk || sk.sndUna !== sk.recovery.highSeq) return false;
-  if (!scoreboard(sk).retrans && !sk.rtxQueue[0]?.everRetrans) sk.recovery.retransStampNs = undefined;
+  if (!tcp_any_retrans_done(sk)) sk.recovery.retransStampNs = undefined;
   return true;
 }
 
@@ -115,7 +115,7 @@ export function tcp_try_undo_partial(h: Host, sk: TcpSock): boolean {
     h.trace.step('tcp_try_undo_partial', sk.id, 'the hole was filled by a delayed original: no more retransmissions this ACK');
     return true;
   }
-  if (!sk.rtxQueue[0]?.everRetrans) r.retransStampNs = undefined;
+  if (!tcp_any_retrans_done(sk)) r.retransStampNs = undefined;
   h.trace.step(
     'tcp_try_undo_partial',
     sk.id,
