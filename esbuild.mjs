@@ -2,8 +2,8 @@
 // they load from node_modules at run time. An entry whose source does not exist yet is skipped,
 // so a partial checkout still builds what it has.
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { buildNative } from './native/build.mjs';
 
 // The fingerprints of what each cache depends on (server/index/sourceFingerprint.ts: the import
 // closure of the modules that compute it), computed by that module itself, so that bundles and the
@@ -61,47 +61,4 @@ const present = bundles.filter(
 const results = await Promise.allSettled(present.map(({ partOf: _, ...b }) => esbuild.build(b)));
 if (results.some((r) => r.status === 'rejected')) process.exit(1);
 
-// The native parser (native/flatTree.c) with tree-sitter's own C sources from node_modules. Optional:
-// without a C compiler or Node's headers the index uses the binding path (same facts, slower).
-function buildNative() {
-  const out = 'dist/flatTree.node';
-  const ts = 'node_modules/tree-sitter/vendor/tree-sitter/lib';
-  const sources = ['native/flatTree.c', `${ts}/src/lib.c`];
-  const headers = [
-    process.env.KPATH_NODE_HEADERS,
-    `${process.execPath.replace(/\/bin\/node$/, '')}/include/node`,
-    '/usr/include/node',
-  ].find((d) => d && existsSync(`${d}/node_api.h`));
-  if (!sources.every((f) => existsSync(f))) return;
-  const mtime = (f) => statSync(f).mtimeMs;
-  if (existsSync(out) && sources.every((f) => mtime(f) <= mtime(out))) return;
-  if (!headers) {
-    console.warn('native parser not built: no node_api.h (set KPATH_NODE_HEADERS); indexing uses the slower binding path');
-    return;
-  }
-  mkdirSync('dist', { recursive: true });
-  const cc = process.env.CC || 'cc';
-  const r = spawnSync(
-    cc,
-    [
-      '-O2',
-      '-shared',
-      '-fPIC',
-      '-std=c11',
-      '-fvisibility=hidden',
-      '-D_POSIX_C_SOURCE=200112L',
-      '-D_DEFAULT_SOURCE',
-      '-DNAPI_VERSION=8',
-      `-I${headers}`,
-      `-I${ts}/include`,
-      `-I${ts}/src`,
-      ...sources,
-      '-o',
-      out,
-    ],
-    { stdio: 'inherit' },
-  );
-  if (r.status !== 0)
-    console.warn(`native parser not built (${cc} ${r.error?.message ?? `exit ${r.status}`}); indexing uses the slower binding path`);
-}
 if (only.length === 0 || only.includes('native')) buildNative();

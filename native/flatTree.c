@@ -2,8 +2,9 @@
 //
 // Why native: reading a tree through the tree-sitter binding costs one N-API call per node property
 // (about 115 ns each, four per node); over the whole kernel that was as long as the parse itself.
-// Here the tree is walked in C and crosses into JS once. The language comes from tree-sitter-c's own
-// binding (its `language` external), so the grammar is the one the JS path uses.
+// Here the tree is walked in C and crosses into JS once. The grammar is tree-sitter-c's own parser.c
+// (the source its binding is built from), compiled in here so that the build can lay it out for the
+// branches a parse takes (native/build.mjs); a unit test checks both give the same trees.
 //
 // Records, one per node in document order, RECORD_WORDS int32 each:
 //   [0] symbol | field id << 16   (field id 0: none)
@@ -70,17 +71,14 @@ static void free_state(napi_env env, void *data, void *hint) {
   free(s);
 }
 
-// init(languageExternal) -> { names: string[], named: boolean[], fields: string[] }
+const TSLanguage *tree_sitter_c(void);
+
+// init() -> { names: string[], named: boolean[], fields: string[] }
 static napi_value init(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  void *lang = NULL;
-  if (argc < 1 || napi_get_value_external(env, argv[0], &lang) != napi_ok || !lang)
-    return throw_error(env, "init: expected tree-sitter-c's language external");
+  (void)info;
   State *s = calloc(1, sizeof *s);
   if (!s) return throw_error(env, "init: out of memory");
-  s->language = lang;
+  s->language = tree_sitter_c();
   s->parser = ts_parser_new();
   if (!ts_parser_set_language(s->parser, s->language)) {
     free_state(env, s, NULL);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { fromRecords, type Grammar, type LNode } from './lightTree';
 
 interface Addon {
-  init(language: unknown): Grammar;
+  init(): Grammar;
   parse(text: string, timeoutMs: number): Int32Array | null;
 }
 
@@ -38,8 +38,7 @@ export function nativeParser(): NativeParser | null {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(file) as Addon;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const grammar = addon.init((require('tree-sitter-c') as { language: unknown }).language);
+    const grammar = addon.init();
     loaded = {
       parse: (text, timeoutMs) => {
         const r = addon.parse(text, timeoutMs);
