@@ -486,7 +486,10 @@ async function simulate(a: Args, scope: Scope, out: Write, err: Write): Promise<
 
 function indexCommand(report: IndexReport, json: boolean, view: View, out: Write): number {
   const ix = report.index;
-  const st = ix.stats();
+  const tResolve = performance.now();
+  const st = ix.stats(); // resolves every site, unless saved flows were taken
+  const resolveMs = performance.now() - tResolve;
+  const sec = (ms: number): number => +(ms / 1000).toFixed(1);
   const problem = nativeParserProblem();
   const parser = problem ? `tree-sitter binding (${problem})` : 'native';
   const built = view.config ? builtCounts(ix) : undefined;
@@ -498,7 +501,17 @@ function indexCommand(report: IndexReport, json: boolean, view: View, out: Write
     mbParsed: +(report.bytesParsed / 1e6).toFixed(1),
     parser,
     cache: report.cacheStatus,
-    seconds: +(report.ms.total / 1000).toFixed(1),
+    seconds: sec(report.ms.total),
+    // Where the time went: parse (the scope's files), outside (finding and parsing the files outside
+    // it that store into its fields), then resolving every site (after `seconds`).
+    phases: {
+      scan: sec(report.ms.scan),
+      cache: sec(report.ms.cache),
+      parse: sec(report.ms.parse),
+      outside: sec(report.ms.outside),
+      save: sec(report.ms.save),
+      resolve: sec(resolveMs),
+    },
     problems: report.problems.length,
     peakRssMb: peakRssMb(),
     ...st,

@@ -58,14 +58,15 @@ function indexRun(
   scope: string,
   cache: string,
   extra: string[] = [],
-): { seconds: number; cpuSeconds: number; peakMb: number; summary: Record<string, number | string> } {
+): { seconds: number; cpuSeconds: number; peakMb: number; summary: Record<string, number | string>; phases: string } {
   const r = timeCommand(
     process.execPath,
     [...INDEX_NODE_FLAGS, cli, 'index', tree!, '--scope', scope, '--cache', cache, '--json', ...extra],
     process.cwd(),
   );
-  const summary = JSON.parse(r.stdout) as Record<string, number | string>;
-  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakMb: Number(summary.peakRssMb ?? 0), summary };
+  const { phases: p, ...summary } = JSON.parse(r.stdout) as Record<string, number | string> & { phases: Record<string, number> };
+  const phases = `parse ${p.parse} s, outside ${p.outside} s, resolve ${p.resolve} s`;
+  return { seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakMb: Number(summary.peakRssMb ?? 0), summary, phases };
 }
 
 function baseline(name: string, folders: string[]): void {
@@ -195,13 +196,13 @@ async function main(): Promise<void> {
     const cold = indexRun('net', cache, ['--no-outside']);
     row(
       `cold index, net scope (${NET_SCOPE.join(', ')}): ${cold.summary.sourceFiles} files, ${cold.summary.mbParsed} MB`,
-      `${cold.seconds.toFixed(1)} s, CPU ${cold.cpuSeconds.toFixed(1)} s, peak RSS ${cold.peakMb} MB`,
+      `${cold.seconds.toFixed(1)} s (${cold.phases}), CPU ${cold.cpuSeconds.toFixed(1)} s, peak RSS ${cold.peakMb} MB`,
       'peak RSS ≤ 2 GB',
     );
     const outside = indexRun('net', cache, []);
     row(
       `then the stores outside the scope: walk of the other .c files, ${outside.summary.outsideFiles} files indexed, resolved again`,
-      `${outside.seconds.toFixed(1)} s, peak RSS ${outside.peakMb} MB`,
+      `${outside.seconds.toFixed(1)} s (${outside.phases}), peak RSS ${outside.peakMb} MB`,
     );
     row(
       'resolved indirect call sites (net scope)',

@@ -189,8 +189,12 @@ test('a file not parsed (50,000 nested #if) counts as a problem in `kpath index`
       0,
       err.join('\n'),
     );
-    const summary = JSON.parse(out.join('\n')) as { problems: number; fromCache: number };
+    const summary = JSON.parse(out.join('\n')) as { problems: number; fromCache: number; seconds: number; phases: Record<string, number> };
     assert.ok(summary.problems >= 1, `${run}: problems ${summary.problems}`);
+    // The phases add up to the index's seconds (each rounded to 0.1 s); resolving comes after.
+    const { scan, cache: c, parse, outside, save, resolve } = summary.phases;
+    assert.ok(Math.abs(scan + c + parse + outside + save - summary.seconds) <= 0.3, JSON.stringify(summary));
+    assert.ok(resolve >= 0, JSON.stringify(summary.phases));
     if (run === 'warm') assert.ok(summary.fromCache > 0);
   }
   const problems: string[] = [];
