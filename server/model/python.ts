@@ -54,7 +54,7 @@ export function runPython(code: string, vars: Map<string, number>, info: Record<
     if (!st || st.startsWith('#') || /^print\s*\(/.test(st)) continue;
     const asg = /^([A-Za-z_]\w*)\s*([+\-*]?=)\s*(.+)$/.exec(st);
     const asr = /^assert\s+(.+?)\s*(==|!=|<=|>=|(?<![<>])<(?![<=])|(?<![<>])>(?![>=]))\s*([^,]+?)\s*(,.*)?$/.exec(st);
-    const truth = !asr && /^assert\s+([^,]+?)\s*(,.*)?$/.exec(st);
+    const truth = (!asr || compound(asr[1]) || compound(asr[3])) && /^assert\s+([^,]+?)\s*(,.*)?$/.exec(st);
     if (truth) {
       const a = value(truth[1]);
       if (typeof a === 'string') out.unsupported.push(a);
@@ -86,7 +86,15 @@ export function runPython(code: string, vars: Map<string, number>, info: Record<
   return out;
 }
 
+/** A side of `assert a OP b` that is itself boolean (`and`, `or`, `not`, another comparison):
+ * the whole condition is evaluated as one Python expression. */
+function compound(side: string): boolean {
+  return /\b(and|or|not)\b|[<>]=?|[=!]=/.test(side.replace(/<<|>>/g, ''));
+}
+
 const MAX_NESTING = 64;
+
+const COMPARE: Readonly<Record<string, (a: number, b: number) => boolean>> = OPS;
 
 // Python's integer operators by precedence, loosest first (comparisons are the assert's own).
 const BINARY: ReadonlyArray<Record<string, (a: number, b: number) => number>> = [
@@ -101,10 +109,47 @@ const BINARY: ReadonlyArray<Record<string, (a: number, b: number) => number>> = 
 /** An integer expression of names, numbers, parentheses, unary - and ~ and Python's integer
  * operators; the reason text when it is something else. */
 export function evalInt(expr: string, name: (t: string) => number | string): number | string {
-  const toks = expr.match(/0[xX][0-9a-fA-F]+|\d+|[A-Za-z_]\w*|<<|>>|\/\/|\S/g) ?? [];
+  const toks = expr.match(/0[xX][0-9a-fA-F]+|\d+|[A-Za-z_]\w*|<<|>>|\/\/|[=!<>]=|\S/g) ?? [];
   let i = 0;
   let depth = 0;
   const fail = `python expression '${expr.trim().slice(0, 80)}'`;
+  // Python's boolean layer over the integer operators: `or`, `and`, `not`, and comparisons,
+  // chained as Python chains them (a < b < c is a < b and b < c); True is 1, False 0.
+  // `a or b` is a when a is true, else b; `a and b` is a when a is false, else b.
+  const shortCircuit = (op: 'or' | 'and', next: () => number | string) => (): number | string => {
+    let acc = next();
+    while (typeof acc === 'number' && toks[i] === op) {
+      i++;
+      const rhs = next();
+      if (typeof rhs === 'string') return rhs;
+      acc = (acc !== 0) === (op === 'or') ? acc : rhs;
+    }
+    return acc;
+  };
+  const conjunction = (): number | string => shortCircuit('and', negation)();
+  const disjunction = shortCircuit('or', conjunction);
+  const negation = (): number | string => {
+    if (toks[i] !== 'not') return comparison();
+    if (depth >= MAX_NESTING) return `python expression nested deeper than ${MAX_NESTING} levels`;
+    i++;
+    depth++;
+    const v = negation();
+    depth--;
+    return typeof v === 'string' ? v : v === 0 ? 1 : 0;
+  };
+  const comparison = (): number | string => {
+    let lhs = level(0);
+    let truth = 1;
+    while (typeof lhs === 'number' && i < toks.length && Object.hasOwn(COMPARE, toks[i])) {
+      const op = COMPARE[toks[i++]];
+      const rhs = level(0);
+      if (typeof rhs === 'string') return rhs;
+      if (!op(lhs, rhs)) truth = 0;
+      lhs = rhs;
+      if (i >= toks.length || !Object.hasOwn(COMPARE, toks[i])) return truth;
+    }
+    return lhs;
+  };
   const level = (n: number): number | string => {
     if (n === BINARY.length) return unary();
     let acc = level(n + 1);
@@ -130,7 +175,7 @@ export function evalInt(expr: string, name: (t: string) => number | string): num
     }
     if (t === '(') {
       depth++;
-      const v = level(0);
+      const v = disjunction();
       depth--;
       return typeof v === 'string' || toks[i++] === ')' ? v : fail;
     }
@@ -138,6 +183,6 @@ export function evalInt(expr: string, name: (t: string) => number | string): num
     if (/^[A-Za-z_]\w*$/.test(t)) return name(t);
     return fail;
   };
-  const v = level(0);
+  const v = disjunction();
   return typeof v === 'number' && i === toks.length ? v : typeof v === 'string' ? v : fail;
 }

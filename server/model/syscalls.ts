@@ -9,6 +9,7 @@ import {
   sys_connect,
   sys_fcntl,
   sys_getsockopt,
+  sys_ioctl,
   sys_listen,
   sys_recvmsg,
   sys_sendfile,
@@ -58,6 +59,9 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
     }
     case 'getsockopt':
       r = getsockopt(h, fd, ident(a[2]), a[3]);
+      break;
+    case 'ioctl':
+      r = withExpected(sys_ioctl(h, fd, ident(a[1])), ident(a[1]), a[2]);
       break;
     case 'poll':
       r = sys_poll(h, a);
@@ -154,7 +158,11 @@ function structValue(fields: Array<{ name?: string; value: Expr }>): Record<stri
 /** getsockopt(fd, level, name, [value], [len]): the value read is compared with the script's
  * (`[N]` or a string; `...` takes anything). */
 function getsockopt(h: Host, fd: number, name: string, want: Expr | undefined): CallResult {
-  const r = sys_getsockopt(h, fd, name);
+  return withExpected(sys_getsockopt(h, fd, name), name, want);
+}
+
+/** A value the call writes back (getsockopt's optval, ioctl's argument) against the script's. */
+function withExpected(r: CallResult, name: string, want: Expr | undefined): CallResult {
   if (!('ret' in r) || r.value === undefined) return r;
   const expected = want?.t === 'str' ? want.v : want?.t === 'array' || want?.t === 'num' ? num(want) : undefined;
   if (expected === undefined || (typeof expected === 'number' && Number.isNaN(expected))) return r;

@@ -315,6 +315,32 @@ test('python blocks: integer operators, parentheses and the TCPI_OPT_* names, as
   ]);
 });
 
+test('python blocks: `and`, `or`, `not` and chained comparisons are evaluated as Python does', () => {
+  const src = [
+    ...accepted('mss 1000,sackOK,nop,nop,nop,wscale 7'),
+    '+0 %{ assert 500 < tcpi_snd_mss < 1500, tcpi_snd_mss }%',
+    '+0 %{ assert 500 < tcpi_snd_mss < 900 }%',
+    '+0 %{ assert tcpi_snd_wscale == 7 and tcpi_snd_mss == 1000 }%',
+    '+0 %{ assert tcpi_unacked == 1 or not tcpi_state == TCP_LISTEN }%',
+    '+0 %{ assert (tcpi_snd_mss == 1000) + (tcpi_snd_cwnd == 10) == 2 }%',
+    '+0 %{ assert tcpi_snd_mss <= 1000 == 1 }%',
+  ].join('\n');
+  const r = runScript(parseScript(src));
+  assert.deepEqual(
+    r.asserts.map((a) => [a.line, a.ok]),
+    [
+      [8, true],
+      [9, false],
+      [10, true],
+      [11, true],
+      [12, true],
+      // Python chains it: 1000 <= 1000 and 1000 == 1, which is false.
+      [13, false],
+    ],
+  );
+  assert.deepEqual(r.unsupported, []);
+});
+
 test('python blocks: variables persist across blocks, asserts compare tcp_info fields', () => {
   const src = [
     ...accepted('mss 1000,nop,wscale 7'),

@@ -12,6 +12,8 @@ import {
   rackAcked,
   tcp_cong_control,
   tcp_fastretrans_alert,
+  tcp_check_sack_reordering,
+  tcp_highest_sack_seq,
   tcp_sacktag_write_queue,
   tcp_xmit_retransmit_queue,
   tcp_process_tlp_ack,
@@ -19,7 +21,14 @@ import {
 import { tcp_remove_reno_sacks } from './reno';
 import { tcp_ack_update_rtt, tcp_update_pacing_rate } from './rtt';
 import { packetsOut, tcpWndEnd, tcp_current_mss, tcp_sync_mss } from './sock';
-import { armReoTimer, inet_csk_clear_xmit_timer, tcp_rearm_rto, tcp_reset_probe_timer, tcp_set_xmit_timer } from './timers';
+import {
+  armReoTimer,
+  inet_csk_clear_xmit_timer,
+  tcp_rearm_rto,
+  tcp_reo_timer_pending,
+  tcp_reset_probe_timer,
+  tcp_set_xmit_timer,
+} from './timers';
 import { skbLen, TcpSock, truesizeFor } from './types';
 import { optTs, Segment } from './segment';
 import { tcp_ns_to_ts } from './transmit';
@@ -33,6 +42,7 @@ export function tcp_clean_rtx_queue(
   h: Host,
   sk: TcpSock,
   ack: number,
+  priorFack: number,
   sackt?: { first: number; last: number },
 ): {
   acked: number;
@@ -43,7 +53,12 @@ export function tcp_clean_rtx_queue(
   lastTx?: number;
   /** FLAG_SET_XMIT_TIMER without new data acked: a SACK's RTT sample older than the head's last send. */
   rearm: boolean;
+  /** FLAG_SACK_RENEGING: the new head of the queue was SACKed, the peer acked up to it but not through it. */
+  reneging: boolean;
 } {
+  const highSeq = sk.recovery.highSeq;
+  // The lowest never-retransmitted, never-SACKed sequence this ACK covers.
+  let reord = sk.sndNxt;
   let acked = 0;
   let delivered = 0;
   let dataAcked = false;
@@ -76,13 +91,21 @@ export function tcp_clean_rtx_queue(
     if (!skb.sackedAcked) delivered += n;
     if (skb.everRetrans) retransAcked = true;
     else if (!skb.sackedAcked) {
-      origAcked = true;
+      reord = Math.min(reord, skb.seq);
+      if (skb.endSeq <= highSeq) origAcked = true;
       if (firstTx === undefined) firstTx = skb.firstTxNs;
       lastTx = skb.sentNs ?? skb.firstTxNs;
     }
     // SACKed skbs advanced RACK when they were SACKed.
     if (!skb.sackedAcked) rackAcked(sk, skb, h.nowNs);
   }
+  // Without SACK, a cumulative ACK that covers a retransmission cannot say the never-retransmitted
+  // segments it also covers arrived as sent (no SACKed bits to tell): no FLAG_ORIG_SACK_ACKED, so
+  // F-RTO does not call such an RTO spurious.
+  if (!sk.sackOk && retransAcked) origAcked = false;
+  // A hole of never-retransmitted data below SACKed data was filled: reordering.
+  if (dataAcked && sk.sackOk && reord < priorFack) tcp_check_sack_reordering(h, sk, reord, false);
+  const reneging = !!sk.rtxQueue[0]?.sackedAcked;
   let seqRtt = -1;
   let caRtt = -1;
   if (firstTx !== undefined && lastTx !== undefined && !retransAcked) {
@@ -105,7 +128,7 @@ export function tcp_clean_rtx_queue(
   const head = sk.rtxQueue[0];
   const sackRtt = sackt ? Math.floor((h.nowNs - sackt.first) / 1000) : -1;
   const rearm = !dataAcked && !!head && sackRtt >= 0 && sackRtt > (h.nowNs - (head.sentNs ?? 0)) / 1000;
-  return { acked, delivered, dataAcked, origAcked, firstTx, lastTx, rearm };
+  return { acked, delivered, dataAcked, origAcked, firstTx, lastTx, rearm, reneging };
 }
 
 /** SACK blocks of an ACK, in the model's sequence numbers. */
@@ -184,12 +207,18 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): AckResult {
   // keepalive timer's keepalive_time_elapsed) counts from now.
   sk.probesOut = 0;
   sk.rcvTstamp = h.jiffies();
+  // prior_fack: the highest SACKed sequence before this ACK's blocks are tagged.
+  const priorFack = sk.sackOk ? tcp_highest_sack_seq(sk) : sk.sndUna;
   const dsack = sk.sackOk && blocks.length ? tcp_check_dsack(h, sk, blocks, ack, priorUna) : NO_DSACK;
   const sack = sk.sackOk && blocks.length ? tcp_sacktag_write_queue(h, sk, blocks, dsack.segs > 0, ack) : NOTHING_SACKED;
   sk.sndUna = ack;
   // tcp_clean_rtx_queue: urgent mode ends once snd_una reaches snd_up.
   if (sk.urgUp !== undefined && sk.urgUp > priorUna && sk.urgUp <= ack) sk.urgUp = undefined;
-  const res = tcp_clean_rtx_queue(h, sk, ack, sack.sackt);
+  const res = tcp_clean_rtx_queue(h, sk, ack, priorFack, sack.sackt);
+  // Without SACK, tcp_remove_reno_sacks: segments already counted by duplicate ACKs are not
+  // delivered again. A spurious retransmission that was D-SACKed was delivered too (tcp_dsack_seen).
+  const delivered = sk.sackOk ? res.delivered + sack.sacked + dsack.segs : tcp_remove_reno_sacks(sk, res.acked);
+  sk.delivered += delivered;
   const notDup = seg.len > 0 || sk.sndWnd !== priorWnd || ack > priorUna;
   // FLAG_DSACKING_ACK: an ACK that reports a duplicate is not a duplicate ACK itself.
   const dupack = !notDup && !dsack.segs && priorPackets > 0 && !(seg.flags & TCPHDR_FIN);
@@ -198,11 +227,10 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): AckResult {
     dataAcked: res.dataAcked,
     dataSacked: sack.sacked > 0,
     origSackAcked: res.origAcked || sack.orig,
+    sackReneging: res.reneging,
+    priorUna,
     notDup,
-    // Without SACK, tcp_remove_reno_sacks: segments already counted by duplicate ACKs are not
-    // delivered again.
-    // A spurious retransmission that was D-SACKed was delivered too (tcp_dsack_seen).
-    delivered: sk.sackOk ? res.delivered + sack.sacked + dsack.segs : tcp_remove_reno_sacks(sk, res.acked),
+    delivered,
     ece: tcp_ecn_rcv_ecn_echo(sk, seg),
   };
   // Also on a pure ACK (a deviation from RFC 3168 the kernel makes for robustness).
@@ -216,13 +244,17 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): AckResult {
   }
   tcp_process_tlp_ack(h, sk, ack, flags, dsack.tlp);
   let setXmitTimer = ack > priorUna || res.rearm;
-  let recovery: { rexmit: 'none' | 'new' | 'lost'; lost: number } = { rexmit: 'none', lost: 0 };
+  let recovery: { rexmit: 'none' | 'new' | 'lost'; lost: number; renegingMs?: number } = { rexmit: 'none', lost: 0 };
   // tcp_ack_is_dubious: FLAG_CA_ALERT is FLAG_DATA_SACKED, FLAG_ECE or FLAG_DSACKING_ACK.
   if (dupack || flags.dataSacked || flags.ece || dsack.segs || sk.caState !== 'Open') {
     recovery = tcp_fastretrans_alert(h, sk, flags, dupack, (ms) => {
       armReoTimer(h, sk, ms);
       setXmitTimer = false;
     });
+    if (recovery.renegingMs) {
+      tcp_rearm_rto(h, sk, recovery.renegingMs);
+      setXmitTimer = false;
+    }
   }
   if (setXmitTimer) {
     inet_csk_clear_xmit_timer(sk, 'retrans');
@@ -256,12 +288,15 @@ function tcp_old_ack(h: Host, sk: TcpSock, seg: Segment): void {
   sk.rcvTsecr = ts && sk.tstampOk ? ts.ecr : 0;
   const dsack = tcp_check_dsack(h, sk, blocks, seg.ack, sk.sndUna);
   const sack = tcp_sacktag_write_queue(h, sk, blocks, dsack.segs > 0, sk.sndUna);
+  sk.delivered += sack.sacked + dsack.segs;
   h.trace.step('tcp_ack', sk.id, `old ACK ${seg.ack} < snd_una ${sk.sndUna}: only its SACK blocks count`);
   const flags: AckFlags = {
     sndUnaAdvanced: false,
     dataAcked: false,
     dataSacked: sack.sacked > 0,
     origSackAcked: sack.orig,
+    sackReneging: false,
+    priorUna: sk.sndUna,
     notDup: false,
     delivered: sack.sacked + dsack.segs,
     ece: false,
@@ -278,7 +313,9 @@ function tcp_xmit_recovery(h: Host, sk: TcpSock, rexmit: 'none' | 'new' | 'lost'
     if (sk.sndNxt > sk.recovery.highSeq) return;
     sk.recovery.frto = false;
   }
-  if (tcp_xmit_retransmit_queue(h, sk)) tcp_rearm_rto(h, sk);
+  // Resending the head restarts the RTO, unless RACK's reordering timer is the one pending: it
+  // will mark the rest lost first (tcp_xmit_retransmit_queue).
+  if (tcp_xmit_retransmit_queue(h, sk) && !tcp_reo_timer_pending(sk)) tcp_rearm_rto(h, sk);
 }
 
 /** tcp_ack_update_window: take the peer's (scaled) window if this segment is newer. */

@@ -289,6 +289,37 @@ export function sys_getsockopt(h: Host, fd: number, name: string): CallResult {
   return value === undefined ? { unsupported: `getsockopt ${name}` } : { ret: 0, value };
 }
 
+/** include/linux/net.h: the only socket type the model has. */
+const SOCK_STREAM = 1;
+
+/** tcp_ioctl's byte counts, by packetdrill's names or by number: SIOCINQ / FIONREAD (tcp_inq:
+ * unread bytes, a received FIN not counted), SIOCOUTQ / TIOCOUTQ (write_seq - snd_una) and
+ * SIOCOUTQNSD (write_seq - snd_nxt); a listener answers EINVAL, a handshake in progress 0. */
+export function sys_ioctl(h: Host, fd: number, request: string): CallResult {
+  const sk = sock(h, fd);
+  if (!sk) return err('EBADF');
+  const kind = IOCTL_REQUEST[request];
+  if (!kind) return { unsupported: `ioctl ${request}` };
+  if (sk.state === 'LISTEN') return err('EINVAL');
+  const handshaking = sk.state === 'SYN_SENT' || sk.state === 'SYN_RECV';
+  const value = handshaking ? 0 : kind === 'inq' ? sk.readable : kind === 'outq' ? sk.writeSeq - sk.sndUna : sk.writeSeq - sk.sndNxt;
+  h.trace.step('tcp_ioctl', sk.id, `${request}: ${value} bytes`);
+  return { ret: 0, value };
+}
+
+/** The requests tcp_ioctl answers, by name and by number (include/uapi/asm-generic/ioctls.h,
+ * linux/sockios.h). */
+const IOCTL_REQUEST: Readonly<Record<string, 'inq' | 'outq' | 'outqnsd'>> = {
+  SIOCINQ: 'inq',
+  FIONREAD: 'inq',
+  [String(0x541b)]: 'inq',
+  SIOCOUTQ: 'outq',
+  TIOCOUTQ: 'outq',
+  [String(0x5411)]: 'outq',
+  SIOCOUTQNSD: 'outqnsd',
+  [String(0x894b)]: 'outqnsd',
+};
+
 function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | undefined {
   switch (name) {
     case 'SO_ERROR': {
@@ -298,6 +329,8 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
     }
     case 'SO_KEEPALIVE':
       return sk.keepOpen ? 1 : 0;
+    case 'SO_TYPE':
+      return SOCK_STREAM;
     case 'SO_SNDBUF':
       return sk.sndbuf;
     case 'SO_RCVBUF':
@@ -896,11 +929,32 @@ export function tcpInfo(sk: TcpSock): Record<string, number> {
     unacked,
     rto: sk.rtoMs * 1000,
     rtt: sk.srttUs >> 3,
+    // tcp_get_info: the mean deviation (mdev_us is kept four times over) and the windowed min RTT
+    rttvar: sk.mdevUs >> 2,
+    min_rtt: sk.minRttUs === Infinity ? 0xffffffff : sk.minRttUs,
     snd_wnd: sk.sndWnd,
     backoff: sk.backoff,
+    // tp->reordering: SACKed segments above a hole that make it a loss, raised by reordering seen.
+    reordering: sk.recovery.reordering,
     state: TCP_STATE_NUMBER[sk.state],
     // icsk_probes_out: unanswered keepalive (or zero-window) probes.
     probes: sk.probesOut ?? 0,
     options: tcpi_options(sk),
+    // tcp_get_info's byte and segment counters: bytes_acked and bytes_received count sequence
+    // space past the SYN (a received FIN counts, tcp_rcv_nxt_update), notsent_bytes is
+    // write_seq - snd_nxt.
+    // The active side's tcp_ack of the SYN-ACK counts the SYN (tcp_snd_una_update); a child's
+    // handshake ACK is taken before the child exists.
+    bytes_acked: Math.max(0, sk.sndUna - sk.iss - (sk.parent ? 1 : 0)),
+    bytes_received: sk.state === 'LISTEN' || sk.state === 'SYN_SENT' ? 0 : Math.max(0, sk.rcvNxt - sk.irs - 1),
+    bytes_sent: sk.bytesSent,
+    bytes_retrans: sk.bytesRetrans,
+    notsent_bytes: Math.max(0, sk.writeSeq - sk.sndNxt),
+    data_segs_out: sk.dataSegsOut,
+    delivered: sk.delivered,
+    advmss: sk.advmss,
+    pmtu: sk.pmtuCookie,
+    snd_wscale: sk.wscaleOk ? sk.sndWscale : 0,
+    rcv_wscale: sk.wscaleOk ? sk.rcvWscale : 0,
   };
 }

@@ -3,6 +3,7 @@
 // stack reaches a module only through its ops table (struct tcp_congestion_ops), as the kernel
 // does through icsk_ca_ops.
 
+import { LIVE_HZ, usecs_to_jiffies } from './constants';
 import type { Host } from './host';
 import { GSO_MAX_SIZE } from './sock';
 import { CongestionState, TcpSock } from './types';
@@ -20,12 +21,9 @@ const CUBE_FACTOR = 2 ** (10 + 3 * BICTCP_HZ) / CUBE_RTT_SCALE;
  * and HZ/32 update limits. At 1 ms jiffies the model grew cwnd measurably slower than the live
  * kernel in congestion avoidance at 1-10 ms RTTs (bulk probes, TSO sizes from the pacing rate). The
  * rest of the model keeps 1 ms timers. */
-const CUBIC_HZ = 250;
+const CUBIC_HZ = LIVE_HZ;
 function cubic_jiffies(h: Host): number {
   return Math.floor(h.nowNs / (1e9 / CUBIC_HZ));
-}
-function usecs_to_jiffies(us: number): number {
-  return Math.ceil((us * CUBIC_HZ) / 1e6);
 }
 /** The model's lsndtime (1 ms jiffies) on CUBIC's clock. */
 function msToCubicJiffies(ms: number): number {

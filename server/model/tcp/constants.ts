@@ -50,7 +50,22 @@ export const TCP_MAX_QUICKACKS = 16;
 export const TCP_ATO_MIN_MS = 40; // HZ/25 with HZ=1000 (the selftests' config)
 export const TCP_DELACK_MAX_MS = 200;
 export const TCP_RTO_MIN_MS = 200;
+/** CONFIG_HZ of the live kernel the fixtures were checked on: a jiffy is 4 ms. The RTO
+ * (icsk_rto, tcpi_rto) and CUBIC count in these; the rest of the model keeps 1 ms timers. */
+export const LIVE_HZ = 250;
+/** usecs_to_jiffies at LIVE_HZ: rounds up to whole jiffies. */
+export function usecs_to_jiffies(us: number): number {
+  return Math.ceil((us * LIVE_HZ) / 1e6);
+}
+/** TCP_TIMEOUT_MIN: 2 jiffies (the loss probe's margin past 2*srtt). */
+export const TCP_TIMEOUT_MIN_JIFFIES = 2;
+/** jiffies_to_usecs at LIVE_HZ. */
+export function jiffies_to_usecs(j: number): number {
+  return (j * 1e6) / LIVE_HZ;
+}
 export const TCP_RTO_MAX_MS = 120_000;
+/** The timestamp option with its two NOPs (include/net/tcp.h). */
+export const TCPOLEN_TSTAMP_ALIGNED = 12;
 export const TCP_TIMEOUT_INIT_MS = 1000;
 /** TCP_TIMEOUT_FALLBACK: the RTO after a handshake that gave no RTT sample (RFC 6298 5.7). */
 export const TCP_TIMEOUT_FALLBACK_MS = 3000;

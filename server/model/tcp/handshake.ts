@@ -9,6 +9,7 @@ import {
   TCP_DELACK_MAX_MS,
   TCP_INFINITE_SSTHRESH,
   TCP_MSS_DEFAULT,
+  TCPOLEN_TSTAMP_ALIGNED,
   TCP_RTO_MAX_MS,
   TCP_TIMEOUT_FALLBACK_MS,
   TCP_TIMEOUT_INIT_MS,
@@ -59,6 +60,8 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.notsentLowat = lsk.notsentLowat;
   sk.zerocopyEnabled = lsk.zerocopyEnabled;
   sk.userMss = lsk.userMss;
+  // tcp_v4_syn_recv_sock: the child's advmss is tcp_mss_clamp'ed by the listener's TCP_MAXSEG.
+  if (sk.userMss) sk.advmss = Math.min(sk.userMss, sk.advmss);
   sk.congestion = { ...lsk.congestion };
   // sk_clone copies the listener's keepalive settings and SOCK_KEEPOPEN; TCP_USER_TIMEOUT too.
   sk.keepOpen = lsk.keepOpen;
@@ -186,6 +189,10 @@ function reqsk_timer_handler(h: Host, sk: TcpSock, r: RequestTimer): void {
  * after a SYN-ACK timeout, undo_marker with retrans_stamp at the first SYN-ACK; then
  * tcp_try_undo_spurious_syn, retrans_stamp cleared, tcp_init_transfer. */
 export function tcp_synrecv_established(h: Host, sk: TcpSock): void {
+  // The advertised MSS (advmss) leaves room for the timestamp option from now on, as
+  // tcp_rcv_synsent_state_process does on the active side: tcpi_advmss reads 1448, not 1460.
+  if (sk.tstampOk) sk.advmss -= TCPOLEN_TSTAMP_ALIGNED;
+  sk.delivered++; // the SYN-ACK, which tcp_ack does not count
   // A Fast Open child ran tcp_init_transfer when it was made from the SYN.
   if (sk.fastopenChild) return;
   const r = requests.get(sk);
@@ -321,6 +328,7 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   }
   tcp_ecn_rcv_synack(h, sk, seg);
   applyPeerOptions(h, sk, seg.options, sk.tstampOk);
+  if (sk.tstampOk) sk.advmss -= TCPOLEN_TSTAMP_ALIGNED;
   if (!sk.wscaleOk) {
     // The peer does not scale: neither do we, and the window stays within 16 bits.
     sk.rcvWscale = 0;
@@ -334,7 +342,10 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   sk.sndWl1 = seg.seq;
   const totalRetrans = sk.rtxQueue.some((s) => s.everRetrans); // tp->total_retrans, during the handshake
   sk.rcvTsecr = ts && sk.tstampOk ? ts.ecr : 0;
-  const acked = tcp_clean_rtx_queue(h, sk, seg.ack);
+  const acked = tcp_clean_rtx_queue(h, sk, seg.ack, sk.sndUna);
+  // The SYN counts once (tcp_count_delivered, or tcp_remove_reno_sacks' one): with Fast Open the
+  // SYN and its data are one skb in the kernel's retransmit queue, counted as one segment.
+  if (acked.acked) sk.delivered += 1;
   sk.sndUna = seg.ack;
   sk.recovery.retransmits = 0; // tcp_ack: snd_una advanced
   if (sk.caState === 'Loss') tcp_process_loss_synack(h, sk, acked.origAcked);

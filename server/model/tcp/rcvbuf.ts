@@ -109,6 +109,8 @@ function tcp_mss_clamp(sk: TcpSock): number {
 /** tcp_connect_init's window part: the initial window from the whole receive buffer, a multiple
  * of our MSS. */
 export function tcp_connect_init_window(h: Host, sk: TcpSock): void {
+  // tcp_connect_init: tp->advmss = tcp_mss_clamp(tp, dst advmss), so TCP_MAXSEG bounds it for good.
+  sk.advmss = tcp_mss_clamp(sk);
   let clamp = sk.windowClamp;
   if (sk.rcvbufLocked && (clamp > tcp_full_space(sk) || clamp === 0)) clamp = tcp_full_space(sk);
   const w = tcp_select_initial_window(h, tcp_full_space(sk), tcp_mss_clamp(sk), clamp, h.sysctl.tcp_window_scaling !== 0);

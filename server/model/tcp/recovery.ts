@@ -24,8 +24,12 @@ import {
   tcp_try_undo_recovery,
 } from './undo';
 
-/** net.ipv4.tcp_retries2's default. */
+/** net.ipv4.tcp_recovery's bit for RACK loss detection (the default, 1). */
+const TCP_RACK_LOSS_DETECTION = 0x1;
+/** net.ipv4.tcp_recovery's bit that turns off RACK's DUPACK threshold. */
 const TCP_RACK_NO_DUPTHRESH = 0x4;
+/** net.ipv4.tcp_max_reordering's default. */
+const TCP_MAX_REORDERING = 300;
 /** TCP_TIMEOUT_MIN (2 jiffies), added to RACK's reordering timer; the model's jiffy is 1 ms. */
 const TCP_TIMEOUT_MIN_MS = 2;
 
@@ -36,8 +40,12 @@ export interface AckFlags {
   dataAcked: boolean;
   /** FLAG_DATA_SACKED: the ACK SACKed new data. */
   dataSacked: boolean;
-  /** FLAG_ORIG_SACK_ACKED: a never-retransmitted skb was (s)acked (F-RTO: the RTO was spurious). */
+  /** FLAG_ORIG_SACK_ACKED: a never-retransmitted skb below high_seq was (s)acked (F-RTO: the RTO was spurious). */
   origSackAcked: boolean;
+  /** FLAG_SACK_RENEGING: snd_una moved to a SACKed skb (tcp_check_sack_reneging). */
+  sackReneging: boolean;
+  /** snd_una before this ACK (tcp_try_undo_partial's reordering check). */
+  priorUna: number;
   /** FLAG_NOT_DUP: the ACK carried data, a window update or acked something. */
   notDup: boolean;
   /** Packets newly acked or SACKed (tcp_newly_delivered). */
@@ -94,6 +102,10 @@ function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boo
   tcp_ecn_clear_syn(h, sk, skb);
   tcp_transmit_skb(h, sk, skb);
   sk.recovery.totalRetrans += skb.pcount;
+  // TCPCB_EVER_RETRANS on every resend, a loss probe's too: its ACK or SACK gives no RTT sample
+  // (Karn) and RACK does not trust it sooner than min_rtt.
+  skb.everRetrans = true;
+  sk.bytesRetrans += skbLen(skb);
   return true;
 }
 
@@ -101,7 +113,6 @@ function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boo
 function tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number, why: string): boolean {
   if (!__tcp_retransmit_skb(h, sk, skb, segs)) return false;
   skb.retrans = true;
-  skb.everRetrans = true;
   sk.recovery.retransStampNs ??= skb.sentNs;
   tcp_count_undo_retrans(sk, skb.pcount);
   h.trace.step('tcp_retransmit_skb', sk.id, `${why}: resend ${skb.seq}:${skb.endSeq} (${skb.pcount} segs)`, {
@@ -179,11 +190,41 @@ function sentAfter(t1: number, order1: number, seq1: number, t2: number, order2:
   return t1 > t2 || (t1 === t2 && (order1 > order2 || (order1 === order2 && seq1 > seq2)));
 }
 
+/** tcp_highest_sack_seq: the end of the highest SACKed skb (tp->highest_sack is the skb after
+ * it), snd_una when nothing is SACKed. */
+export function tcp_highest_sack_seq(sk: TcpSock): number {
+  let fack = sk.sndUna;
+  for (const skb of sk.rtxQueue) if (skb.sackedAcked) fack = Math.max(fack, skb.endSeq);
+  return fack;
+}
+
+/** tcp_check_sack_reordering: never-retransmitted data at `lowSeq`, below the highest SACKed
+ * sequence, was delivered after it: reordering, not loss. tp->reordering grows to the distance
+ * in segments (at most tcp_max_reordering) and reord_seen turns RACK's reordering window on for
+ * good (tcp_rack_reo_wnd). `ts`: seen from a timestamp (tcp_try_undo_partial). */
+export function tcp_check_sack_reordering(h: Host, sk: TcpSock, lowSeq: number, ts: boolean): void {
+  const r = sk.recovery;
+  const mss = sk.mssCache;
+  const fack = tcp_highest_sack_seq(sk);
+  if (lowSeq >= fack) return;
+  const metric = fack - lowSeq;
+  if (mss && metric > r.reordering * mss) r.reordering = Math.min(Math.ceil(metric / mss), TCP_MAX_REORDERING);
+  r.reordSeen = true;
+  h.trace.step(
+    'tcp_check_sack_reordering',
+    sk.id,
+    `${ts ? 'the timestamp shows' : 'SACKs show'} ${lowSeq} delivered after ${fack}: reordering ${r.reordering}, RACK keeps a reordering window`,
+    { reordering: r.reordering },
+  );
+}
+
 /** tcp_sacktag_write_queue: mark the skbs each SACK block covers, splitting a TSO skb at an MSS
  * boundary when a block covers part of it (tcp_match_skb_to_sack). A first block that is a
  * D-SACK (`dsack`, see tcp_check_dsack) counts the retransmitted skbs it covers as not needed
- * (undo_retrans) and marks only what lies above `ack`. Returns packets newly SACKed and whether
- * one of them had never been retransmitted. */
+ * (undo_retrans) and marks only what lies above `ack`. The other blocks are walked in sequence
+ * order, whatever order the peer listed them in (the kernel sorts them): RACK's RTT is the last
+ * skb's. Returns packets newly SACKed and whether one of them was never retransmitted and lies
+ * below high_seq (FLAG_ORIG_SACK_ACKED: F-RTO's new data beyond it does not count). */
 export function tcp_sacktag_write_queue(
   h: Host,
   sk: TcpSock,
@@ -195,7 +236,11 @@ export function tcp_sacktag_write_queue(
   let orig = false;
   let sackt: { first: number; last: number } | undefined;
   const r = sk.recovery;
-  for (const [i, block] of blocks.entries()) {
+  // state->reord: the lowest never-retransmitted skb newly SACKed below the highest SACKed one.
+  let reord = sk.sndNxt;
+  let fack = tcp_highest_sack_seq(sk);
+  const sorted = dsack ? [blocks[0], ...[...blocks.slice(1)].sort((a, b) => a[0] - b[0])] : [...blocks].sort((a, b) => a[0] - b[0]);
+  for (const [i, block] of sorted.entries()) {
     let start = block[0];
     const end = block[1];
     if (dsack && i === 0) {
@@ -231,7 +276,8 @@ export function tcp_sacktag_write_queue(
       // tcp_sacktag_one
       if (skb.retrans) skb.retrans = false;
       else if (!skb.everRetrans) {
-        orig = true;
+        if (skb.seq < fack) reord = Math.min(reord, skb.seq);
+        if (skb.endSeq <= r.highSeq) orig = true;
         // A never-retransmitted skb newly SACKed gives an RTT sample (first_sackt, last_sackt).
         const sent = skb.sentNs ?? 0;
         sackt = { first: sackt?.first ?? sent, last: sent };
@@ -239,9 +285,11 @@ export function tcp_sacktag_write_queue(
       skb.lost = false;
       skb.sackedAcked = true;
       sacked += skb.pcount;
+      fack = Math.max(fack, skb.endSeq);
       tcp_rack_advance(sk, skb, h.nowNs);
     }
   }
+  if (sk.caState !== 'Loss' || r.undoMarker) tcp_check_sack_reordering(h, sk, reord, false);
   if (sacked)
     h.trace.step(
       'tcp_sacktag_write_queue',
@@ -409,12 +457,20 @@ function tcp_enter_loss(h: Host, sk: TcpSock): void {
   const r = sk.recovery;
   const newRecovery = sk.caState === 'Open' || sk.caState === 'Disorder' || sk.caState === 'CWR';
   tcp_reset_reno_sack(sk);
+  // tcp_timeout_mark_lost: a SACKed head means the peer reneged: forget every SACK and mark all
+  // lost; otherwise all but the recently sent (RACK) unSACKed skbs.
   const head = sk.rtxQueue[0];
+  const reneg = !!head?.sackedAcked;
+  if (reneg) h.trace.step('tcp_enter_loss', sk.id, 'the head is SACKed: the peer reneged; all SACK information is forgotten');
   for (const skb of sk.rtxQueue) {
-    if (skb.sackedAcked) continue;
-    if (skb !== head && tcp_rack_skb_timeout(h, sk, skb, 0) > 0) continue;
+    if (reneg) skb.sackedAcked = false;
+    else if (skb.sackedAcked) continue;
+    else if (skb !== head && tcp_rack_skb_timeout(h, sk, skb, 0) > 0) continue;
     tcp_mark_skb_lost(skb);
   }
+  // A timeout after this many SACKs outside recovery: the reordering degree was over-estimated.
+  if (newRecovery && sk.caState !== 'CWR' && scoreboard(sk).sacked >= h.sysctl.tcp_reordering)
+    r.reordering = Math.min(r.reordering, h.sysctl.tcp_reordering);
   if (newRecovery || r.highSeq <= sk.sndUna || (sk.caState === 'Loss' && !r.retransmits)) {
     r.priorSsthresh = tcp_current_ssthresh(sk);
     r.priorCwnd = sk.cwnd;
@@ -558,7 +614,8 @@ export function tcp_clamp_rto_to_user_timeout(h: Host, sk: TcpSock): number {
 }
 
 /** tcp_send_loss_probe without new data to send: resend the last segment (split off the tail of
- * a TSO skb). Not marked as a retransmission, as in the kernel (__tcp_retransmit_skb). */
+ * a TSO skb). Not counted as a retransmission out (no TCPCB_SACKED_RETRANS, as the kernel's
+ * __tcp_retransmit_skb), but marked ever retransmitted. */
 export function tcp_loss_probe_retransmit(h: Host, sk: TcpSock): boolean {
   let skb = sk.rtxQueue[sk.rtxQueue.length - 1];
   if (!skb || sk.tlpHighSeq !== undefined) return false;
@@ -619,11 +676,14 @@ export function tcp_fastretrans_alert(
   f: AckFlags,
   dupack: boolean,
   armReo: (ms: number) => void,
-): { rexmit: 'none' | 'new' | 'lost'; lost: number } {
+): { rexmit: 'none' | 'new' | 'lost'; lost: number; renegingMs?: number } {
   const r = sk.recovery;
   let lost = 0;
   // A. ECE: the reduction is required, it may not be undone.
   if (f.ece) r.priorSsthresh = 0;
+  // B. Reneging SACKs.
+  const renegingMs = tcp_check_sack_reneging(h, sk, f);
+  if (renegingMs) return { rexmit: 'none', lost, renegingMs };
   // D. Leave Recovery/CWR once high_seq is acked.
   if (sk.caState === 'Open') {
     r.retransStampNs = undefined;
@@ -642,7 +702,7 @@ export function tcp_fastretrans_alert(
   if (sk.caState === 'Recovery') {
     if (!f.sndUnaAdvanced) {
       if (!sk.sackOk) f.delivered += tcp_add_reno_sack(h, sk, dupack ? 1 : 0);
-    } else if (tcp_try_undo_partial(h, sk)) return { rexmit: 'none', lost };
+    } else if (tcp_try_undo_partial(h, sk, f.priorUna)) return { rexmit: 'none', lost };
     if (tcp_try_undo_dsack(h, sk)) tcp_try_to_open(h, sk, f);
     lost = tcp_identify_packet_loss(h, sk, f, armReo);
     if ((sk.caState as TcpSock['caState']) !== 'Recovery') {
@@ -671,6 +731,17 @@ export function tcp_fastretrans_alert(
   return { rexmit: 'lost', lost };
 }
 
+/** tcp_check_sack_reneging: the ACK advanced snd_una onto a SACKed skb, so the peer may have
+ * dropped what it SACKed. Give it max(srtt/2, 10 ms) to send more ACKs that restore the
+ * scoreboard; then the RTO fires and tcp_enter_loss forgets every SACK. Returns that delay (0:
+ * no reneging). */
+function tcp_check_sack_reneging(h: Host, sk: TcpSock, f: AckFlags): number {
+  if (!f.sackReneging || !f.sndUnaAdvanced) return 0;
+  const ms = Math.max(Math.ceil((sk.srttUs >> 4) / 1000), 10);
+  h.trace.step('tcp_check_sack_reneging', sk.id, `snd_una ${sk.sndUna} is SACKed data: the peer may have reneged; RTO in ${ms} ms`, { ms });
+  return ms;
+}
+
 /** tcp_try_to_open: no loss to recover; the undo clock stops, an ECE starts a cwnd reduction
  * (CWR); outside CWR, Open or Disorder. */
 function tcp_try_to_open(h: Host, sk: TcpSock, f: AckFlags): void {
@@ -694,6 +765,10 @@ export function tcp_enter_cwr(h: Host, sk: TcpSock): void {
 /** tcp_identify_packet_loss: NewReno's rule without SACK, RACK with it. */
 function tcp_identify_packet_loss(h: Host, sk: TcpSock, f: AckFlags, armReo: (ms: number) => void): number {
   if (!sk.rtxQueue.length) return 0;
+  // Without TCP_RACK_LOSS_DETECTION the kernel marks the head lost by the DUPACK count
+  // (tcp_update_scoreboard, tcp_mark_head_lost): not modelled.
+  if (sk.sackOk && !(h.sysctl.tcp_recovery & TCP_RACK_LOSS_DETECTION))
+    h.flagUnsupported('SACK loss detection without RACK (net.ipv4.tcp_recovery=0)');
   if (sk.sackOk) return tcp_rack_mark_lost(h, sk, armReo);
   return tcp_newreno_mark_lost(h, sk, f.sndUnaAdvanced, (skb, mss) => tcp_fragment_rtx(h, sk, skb, mss, mss), tcp_mark_skb_lost);
 }
@@ -723,9 +798,16 @@ export function tcp_cong_control(h: Host, sk: TcpSock, f: AckFlags, newlyLost: n
       after: sk.cwnd,
       delivered: f.delivered,
     });
-  } else if (f.dataAcked) {
+  } else if (tcp_may_raise_cwnd(h, sk, f)) {
     tcp_cong_avoid(h, sk, f.delivered);
   }
+}
+
+/** tcp_may_raise_cwnd: cwnd grows on in-order delivery (RFC 5681); once reordering above the
+ * tcp_reordering sysctl was seen, on any delivery, SACKed included (FLAG_FORWARD_PROGRESS). */
+function tcp_may_raise_cwnd(h: Host, sk: TcpSock, f: AckFlags): boolean {
+  if (sk.recovery.reordering > h.sysctl.tcp_reordering) return f.dataAcked || f.dataSacked;
+  return f.dataAcked;
 }
 
 /** tcp_rack_reo_timeout: the reordering window passed; what is overdue now is lost. */
@@ -739,7 +821,17 @@ export function tcp_rack_reo_timeout(h: Host, sk: TcpSock): void {
     tcp_cong_control(
       h,
       sk,
-      { sndUnaAdvanced: false, dataAcked: false, dataSacked: false, origSackAcked: false, notDup: true, delivered: 1, ece: false },
+      {
+        sndUnaAdvanced: false,
+        dataAcked: false,
+        dataSacked: false,
+        origSackAcked: false,
+        sackReneging: false,
+        priorUna: sk.sndUna,
+        notDup: true,
+        delivered: 1,
+        ece: false,
+      },
       lost,
     );
   }

@@ -18,6 +18,7 @@ export function tcp_add_reno_sack(h: Host, sk: TcpSock, numDupack: number): numb
   r.renoSacked += numDupack;
   tcp_check_reno_reordering(h, sk, 0);
   const delivered = Math.max(0, r.renoSacked - prior);
+  sk.delivered += delivered;
   h.trace.step('tcp_add_reno_sack', sk.id, `duplicate ACK without SACK: sacked_out ${prior} → ${r.renoSacked}`, {
     sackedOut: r.renoSacked,
   });

@@ -1,6 +1,6 @@
 // RTT estimation, RTO and the pacing rate (net/ipv4/tcp_input.c), re-expressed for the model.
 
-import { TCP_RTO_MAX_MS, TCP_RTO_MIN_MS } from './constants';
+import { jiffies_to_usecs, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, usecs_to_jiffies } from './constants';
 import type { Host } from './host';
 import { packetsOut } from './sock';
 import { TcpSock } from './types';
@@ -45,10 +45,12 @@ export function tcp_rtt_estimator(h: Host, sk: TcpSock, mrttUs: number): void {
   });
 }
 
-/** tcp_set_rto: RTO = srtt + rttvar (rttvar is at least tcp_rto_min), bounded by TCP_RTO_MAX. */
+/** tcp_set_rto: RTO = srtt + rttvar (rttvar is at least tcp_rto_min), bounded by TCP_RTO_MAX.
+ * __tcp_set_rto keeps it in jiffies (usecs_to_jiffies rounds up): at HZ=250 a 10 ms RTT gives
+ * 212 ms, not 210 (tcpi_rto 212000 on the live kernel), and backoff doubles that. */
 export function tcp_set_rto(sk: TcpSock): void {
   const us = (sk.srttUs >> 3) + sk.rttvarUs;
-  sk.rtoMs = Math.min(Math.ceil(us / 1000), TCP_RTO_MAX_MS);
+  sk.rtoMs = Math.min(jiffies_to_usecs(usecs_to_jiffies(us)) / 1000, TCP_RTO_MAX_MS);
 }
 
 /** tcp_ack_update_rtt: the minimum-RTT filter, then the smoother and RTO. */

@@ -66,7 +66,7 @@ export function createSock(h: Host, fd: number): TcpSock {
     notsentLowat: 0,
     noSpace: false,
     writeSpaceWoken: false,
-    timerGens: { xmit: 0, probe: 0, delack: 0, keepalive: 0, compressedAck: 0 },
+    timerGens: { xmit: 0, probe: 0, delack: 0, keepalive: 0, compressedAck: 0, reo: 0 },
     sackCompress: { held: 0, rcvNxt: 0, sentAtOnce: 0 },
     wmemAlloc: 1,
     tsqThrottled: false,
@@ -112,6 +112,9 @@ export function createSock(h: Host, fd: number): TcpSock {
     pacingStatus: 'none',
     wstampNs: 0,
     dataSegsOut: 0,
+    bytesSent: 0,
+    bytesRetrans: 0,
+    delivered: 0,
     // Linux starts inet_id at a random value; the model uses a fixed one so runs are reproducible.
     inetId: (0x1000 * (h.socks.length + 1)) & 0xffff,
     rcvNxt: 0,

@@ -9,6 +9,9 @@ import {
   TCP_RTO_MAX_MS,
   TCP_RTO_MIN_MS,
   TCP_TIMEOUT_INIT_MS,
+  TCP_TIMEOUT_MIN_JIFFIES,
+  jiffies_to_usecs,
+  usecs_to_jiffies,
 } from './constants';
 import type { Host } from './host';
 import { tcp_event_new_data_sent, tcp_set_skb_tso_segs, tcp_snd_wnd_test, tcp_write_xmit, tso_fragment } from './output';
@@ -52,8 +55,10 @@ export function tcp_rearm_rto(h: Host, sk: TcpSock, ms = sk.rtoMs): void {
 export function armReoTimer(h: Host, sk: TcpSock, ms: number): void {
   const g = gen(sk);
   const my = takeXmitTimer(sk);
+  g.reo = my;
   h.addTimer(h.nowNs + ms * 1e6, 'tcp_rack_reo_timeout', () => {
     if (g.xmit !== my || !packetsOut(sk)) return;
+    g.reo = 0;
     tcp_rack_reo_timeout(h, sk);
     const head = sk.rtxQueue[0];
     const leftMs = head?.sentNs === undefined ? sk.rtoMs : sk.rtoMs - (h.nowNs - head.sentNs) / 1e6;
@@ -61,7 +66,13 @@ export function armReoTimer(h: Host, sk: TcpSock, ms: number): void {
   });
 }
 
-/** tcp_schedule_loss_probe: if no ACK comes within the probe timeout — 2*srtt plus 2 ms (or
+/** icsk_pending == ICSK_TIME_REO_TIMEOUT: RACK's reordering timer is the one armed. */
+export function tcp_reo_timer_pending(sk: TcpSock): boolean {
+  const g = gen(sk);
+  return !!g.reo && g.reo === g.xmit;
+}
+
+/** tcp_schedule_loss_probe: if no ACK comes within the probe timeout — 2*srtt plus 2 jiffies (or
  * plus the minimum RTO when a single packet is out, for the peer's delayed ACK), never later than
  * the RTO — send a tail loss probe. Returns false when no probe applies. */
 export function tcp_schedule_loss_probe(h: Host, sk: TcpSock, advancingRto: boolean): boolean {
@@ -70,13 +81,15 @@ export function tcp_schedule_loss_probe(h: Host, sk: TcpSock, advancingRto: bool
   if ((er !== 3 && er !== 4) || !out || !sk.sackOk || (sk.caState !== 'Open' && sk.caState !== 'CWR') || sk.fastopenChild) return false;
   let timeoutUs: number;
   if (sk.srttUs) {
-    timeoutUs = (sk.srttUs >> 2) + (out === 1 ? TCP_RTO_MIN_MS * 1000 : 2000);
-    timeoutUs = Math.ceil(timeoutUs / 1000) * 1000; // usecs_to_jiffies
+    // usecs_to_jiffies(2*srtt) plus TCP_TIMEOUT_MIN (2 jiffies) or TCP_RTO_MIN, in the live
+    // kernel's 4 ms jiffies (CONFIG_HZ=250): a probe after a sub-jiffy RTT comes 8 ms later, not 2.
+    const extra = out === 1 ? usecs_to_jiffies(TCP_RTO_MIN_MS * 1000) : TCP_TIMEOUT_MIN_JIFFIES;
+    timeoutUs = jiffies_to_usecs(usecs_to_jiffies(sk.srttUs >> 2) + extra);
   } else {
     timeoutUs = TCP_TIMEOUT_INIT_MS * 1000;
   }
   const rtoDeltaUs = advancingRto ? sk.rtoMs * 1000 : tcp_rto_delta_us(h, sk);
-  if (rtoDeltaUs > 0) timeoutUs = Math.min(timeoutUs, Math.ceil(rtoDeltaUs / 1000) * 1000);
+  if (rtoDeltaUs > 0) timeoutUs = Math.min(timeoutUs, jiffies_to_usecs(usecs_to_jiffies(rtoDeltaUs)));
   const g = gen(sk);
   const my = takeXmitTimer(sk);
   h.addTimer(h.nowNs + timeoutUs * 1e3, 'tcp_send_loss_probe', () => {
@@ -113,7 +126,7 @@ function tcp_send_loss_probe(h: Host, sk: TcpSock, timeoutUs: number): void {
 /** tcp_rearm_rto with ICSK_TIME_LOSS_PROBE pending: the RTO expires one RTO after the head of the
  * retransmission queue was (re)sent, usecs_to_jiffies(max(tcp_rto_delta_us, 1)). */
 function rearmFromHead(h: Host, sk: TcpSock): void {
-  tcp_rearm_rto(h, sk, Math.ceil(Math.max(tcp_rto_delta_us(h, sk), 1) / 1000));
+  tcp_rearm_rto(h, sk, jiffies_to_usecs(usecs_to_jiffies(Math.max(tcp_rto_delta_us(h, sk), 1))) / 1000);
 }
 
 /** tcp_rto_delta_us: how long until the RTO counted from the head of the retransmission queue's

@@ -192,6 +192,7 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
   if (len > 0) {
     tcp_event_data_sent(h, sk);
     sk.dataSegsOut += Math.max(1, skb.pcount);
+    sk.bytesSent += len;
   }
   ip_queue_xmit(h, sk, pkt, skb.truesize, syn && (flags & TCPHDR_ACK) !== 0);
   tcp_update_skb_after_send(h, sk, skb, prior);

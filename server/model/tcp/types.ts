@@ -203,6 +203,9 @@ export interface TimerGens {
   keepalive: number;
   /** tp->compressed_ack_timer (an hrtimer). */
   compressedAck: number;
+  /** The `xmit` generation of a RACK reordering timer not yet fired (icsk_pending ==
+   * ICSK_TIME_REO_TIMEOUT while it equals `xmit`). */
+  reo: number;
 }
 
 export interface TcpSock {
@@ -346,6 +349,12 @@ export interface TcpSock {
   pacingStatus: 'none' | 'needed' | 'fq';
   wstampNs: number;
   dataSegsOut: number;
+  /** tp->bytes_sent / bytes_retrans: payload bytes transmitted, and retransmitted (tcp_info). */
+  bytesSent: number;
+  bytesRetrans: number;
+  /** tp->delivered: segments the peer got, acked or SACKed (tcp_count_delivered), the SYN-ACK's
+   * or the SYN's included. */
+  delivered: number;
   inetId: number;
   // receive side
   rcvNxt: number;

@@ -6,7 +6,7 @@ import type { Host } from './host';
 import { scoreboard } from './sock';
 import { tcp_ns_to_ts } from './transmit';
 import type { TcpSock } from './types';
-import { setCaState, tcp_any_retrans_done, tcp_try_keep_open } from './recovery';
+import { setCaState, tcp_any_retrans_done, tcp_check_sack_reordering, tcp_try_keep_open } from './recovery';
 import { tcp_ecn_withdraw_cwr } from './ecn';
 
 /** tcp_init_undo: remember where the episode began; retransmissions still in flight (and a loss
@@ -107,10 +107,10 @@ export function tcp_try_undo_dsack(h: Host, sk: TcpSock): boolean {
 /** tcp_try_undo_partial: a partial ACK in Recovery echoing a timestamp from before the
  * retransmission: the hole was filled by the delayed original. With retransmissions still out,
  * recovery only stops retransmitting (true); with none, undo and leave. */
-export function tcp_try_undo_partial(h: Host, sk: TcpSock): boolean {
+export function tcp_try_undo_partial(h: Host, sk: TcpSock, priorUna: number): boolean {
   const r = sk.recovery;
   if (!r.undoMarker || !tcp_packet_delayed(sk)) return false;
-  r.reordSeen = true; // tcp_check_sack_reordering
+  tcp_check_sack_reordering(h, sk, priorUna, true);
   if (scoreboard(sk).retrans) {
     h.trace.step('tcp_try_undo_partial', sk.id, 'the hole was filled by a delayed original: no more retransmissions this ACK');
     return true;
