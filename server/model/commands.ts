@@ -4,7 +4,7 @@
 // then the note says so.
 
 import type { Host } from './tcp/host';
-import { setSysctl } from './tcp/sysctl';
+import { setSysctl, sysctlNotModelled } from './tcp/sysctl';
 
 /** The sysctl settings of tools/testing/selftests/net/packetdrill/defaults.sh (6.12), used when the
  * script's folder is not available. They are configuration values, listed here as data. */
@@ -34,27 +34,39 @@ export interface CommandContext {
   /** Values set_sysctls.py replaced, for /tmp/sysctl_restore_*.sh. */
   restore: Array<[string, string]>;
   note: (what: string) => void;
+  /** A part the model cannot predict, `offset` lines below the block's first line. */
+  unsupported: (what: string, offset: number) => void;
 }
 
-/** Sets a sysctl, remembering that the script picked its congestion control. */
-function sysctl(ctx: CommandContext, key: string, value: string): string | undefined {
+/** Sets a sysctl, remembering that the script picked its congestion control; one the model does
+ * not read is reported (unless its value cannot change the packets). */
+function sysctl(ctx: CommandContext, key: string, value: string, offset: number): string | undefined {
   if (key.endsWith('tcp_congestion_control')) ctx.host.caChosen = true;
-  return setSysctl(ctx.host.sysctl, key, value);
+  const prev = setSysctl(ctx.host.sysctl, key, value);
+  const why = sysctlNotModelled(ctx.host.sysctl, key);
+  if (why) ctx.unsupported(why, offset);
+  return prev;
 }
 
-/** Runs a backtick block: one command per line, `\` continues a line. */
+/** Runs a backtick block: one command per line, `\` continues a line, `;` separates commands.
+ * `offset` is the line of the block a command sits on (0 for a block read from a file). */
 export function runShell(ctx: CommandContext, text: string, depth = 0): void {
-  const joined = text.replace(/\\\n/g, ' ');
-  for (const raw of joined.split(/\n|;/)) {
-    const line = raw
-      .replace(/#.*$/, '')
-      .replace(/\s*[0-9]?>\s*\/dev\/null|\s*2>&1/g, '')
-      .trim();
-    if (line) runOne(ctx, line, depth);
+  const lines = text.split('\n');
+  for (let k = 0; k < lines.length; k++) {
+    const start = k;
+    let joined = lines[k];
+    while (joined.endsWith('\\') && k + 1 < lines.length) joined = joined.slice(0, -1) + ' ' + lines[++k];
+    for (const raw of joined.split(';')) {
+      const line = raw
+        .replace(/#.*$/, '')
+        .replace(/\s*[0-9]?>\s*\/dev\/null|\s*2>&1/g, '')
+        .trim();
+      if (line) runOne(ctx, line, depth, depth ? 0 : start);
+    }
   }
 }
 
-function runOne(ctx: CommandContext, line: string, depth: number): void {
+function runOne(ctx: CommandContext, line: string, depth: number, offset: number): void {
   const words = shellWords(line);
   const cmd = words[0];
   if (cmd === './defaults.sh' || cmd.endsWith('/defaults.sh')) {
@@ -68,15 +80,21 @@ function runOne(ctx: CommandContext, line: string, depth: number): void {
     for (const w of words.slice(1)) {
       if (w.startsWith('-')) continue;
       const eq = w.indexOf('=');
-      if (eq > 0) sysctl(ctx, w.slice(0, eq), evalArith(w.slice(eq + 1)));
+      if (eq > 0) sysctl(ctx, w.slice(0, eq), evalArith(w.slice(eq + 1)), offset);
     }
+    return;
+  }
+  // echo V > /proc/sys/net/ipv4/NAME: the older scripts' way to set a sysctl.
+  const echo = /^echo\s+("[^"]*"|'[^']*'|\S+(?:\s+\S+)*?)\s*>\s*(\/proc\/sys\/\S+)$/.exec(line);
+  if (echo) {
+    sysctl(ctx, echo[2], evalArith(echo[1].replace(/["']/g, '')), offset);
     return;
   }
   if (cmd.endsWith('set_sysctls.py')) {
     for (const w of words.slice(1)) {
       const eq = w.indexOf('=');
       if (eq <= 0) continue;
-      const prev = sysctl(ctx, w.slice(0, eq), evalArith(w.slice(eq + 1)));
+      const prev = sysctl(ctx, w.slice(0, eq), evalArith(w.slice(eq + 1)), offset);
       if (prev !== undefined) ctx.restore.push([w.slice(0, eq), prev]);
     }
     return;

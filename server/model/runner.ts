@@ -134,6 +134,7 @@ class Runner {
       readSibling: opts.readSibling,
       restore: [],
       note: (what) => this.res.notes.push({ what, line: this.h.line || undefined }),
+      unsupported: (what, offset) => this.unsupported(what, this.h.line + offset),
     };
   }
 

@@ -61,7 +61,7 @@ export interface ScenarioResult {
 export function simulateScenario(input: Partial<Scenario> = {}): ScenarioResult {
   const s: Scenario = { ...DEFAULT_SCENARIO, ...input };
   const h = new Host();
-  runShell({ host: h, restore: [], note: () => undefined }, SELFTEST_DEFAULTS);
+  runShell({ host: h, restore: [], note: () => undefined, unsupported: () => undefined }, SELFTEST_DEFAULTS);
   h.sysctl.tcp_congestion_control = s.congestion;
   h.qdisc = s.qdisc;
   h.initCwnd = s.initCwnd;

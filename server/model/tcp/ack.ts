@@ -199,7 +199,8 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): AckResult {
   const priorUna = sk.sndUna;
   const priorWnd = sk.sndWnd;
   const blocks = sackBlocks(seg);
-  if (blocks.length && !sk.sackOk) h.flagUnsupported('SACK blocks on a connection without SACK');
+  // tcp_parse_options reads a SACK option only where SACK was agreed: otherwise it is ignored.
+  if (blocks.length && !sk.sackOk) h.trace.step('tcp_ack', sk.id, 'SACK blocks on a connection without SACK: ignored (tcp_parse_options)');
   const ts = optTs(seg.options);
   sk.rcvTsecr = ts && sk.tstampOk ? ts.ecr : 0;
   tcp_ack_update_window(h, sk, seg);

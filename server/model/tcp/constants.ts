@@ -50,6 +50,8 @@ export const TCP_MAX_QUICKACKS = 16;
 export const TCP_ATO_MIN_MS = 40; // HZ/25 with HZ=1000 (the selftests' config)
 export const TCP_DELACK_MAX_MS = 200;
 export const TCP_RTO_MIN_MS = 200;
+/** Retransmissions a thin stream keeps its RTO for under tcp_thin_linear_timeouts. */
+export const TCP_THIN_LINEAR_RETRIES = 6;
 /** CONFIG_HZ of the live kernel the fixtures were checked on: a jiffy is 4 ms. The RTO
  * (icsk_rto, tcpi_rto) and CUBIC count in these; the rest of the model keeps 1 ms timers. */
 export const LIVE_HZ = 250;
@@ -83,8 +85,10 @@ export const SKB_DATA_ALIGNED_SHINFO = 320;
 export const SKB_DATA_ALIGNED_SK_BUFF = 256;
 /** SOCK_MIN_SNDBUF: twice TCP_SKB_MIN_TRUESIZE (2048 + the sk_buff). */
 export const SOCK_MIN_SNDBUF = 2 * (2048 + SKB_DATA_ALIGNED_SK_BUFF);
-/** net.core.wmem_max's default: the most SO_SNDBUF may ask for. */
-export const WMEM_MAX = 212992;
+/** net.core.wmem_max: the most SO_SNDBUF may ask for. The live 6.18 kernel's default is 4 MB
+ * (6.12: 212992); scripts are checked against 6.18, and a script cannot change it (not
+ * namespaced). */
+export const WMEM_MAX = 4 << 20;
 /** skb->truesize beyond the payload (tcp_stream_alloc_skb: SKB_TRUESIZE(skb_end_offset)): the
  * MAX_TCP_HEADER head sits in skb_small_head_cache with the shared info, plus the sk_buff: 832
  * bytes. It counts against sk_sndbuf (sk_wmem_queued) and in TSQ's limit. */

@@ -16,6 +16,7 @@ import {
   WAKE_ALL,
 } from './constants';
 import { tcp_parse_fastopen_option, tcp_try_fastopen } from './fastopen';
+import { cookie_init_sequence } from './syncookies';
 import { frame } from './trace';
 import { tcp_ecn_create_request, tcp_ecn_make_synack, tcp_ecn_rcv_synack } from './ecn';
 import { tcp_init_buffer_space } from './sndbuf';
@@ -69,10 +70,21 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.keepaliveIntvlMs = lsk.keepaliveIntvlMs;
   sk.keepaliveProbes = lsk.keepaliveProbes;
   sk.userTimeoutMs = lsk.userTimeoutMs;
+  sk.rtoMinMs = lsk.rtoMinMs;
   // SOCK_LINGER and sk_lingertime are copied by sk_clone as well.
   sk.linger = lsk.linger && { ...lsk.linger };
-  applyPeerOptions(h, sk, seg.options, h.sysctl.tcp_timestamps !== 0);
+  // tcp_syn_flood_action: tcp_syncookies = 2 answers every SYN with a cookie. Without a timestamp
+  // to carry them, the SYN's options other than the MSS are dropped (tcp_clear_options).
+  const wantCookie = h.sysctl.tcp_syncookies === 2;
+  const synTs = optTs(seg.options) !== undefined;
+  if (wantCookie && synTs && !h.sysctl.tcp_timestamps) h.flagUnsupported('a SYN cookie for a SYN with timestamps while tcp_timestamps = 0');
+  applyPeerOptions(h, sk, wantCookie && !synTs ? seg.options.filter((o) => o.kind === 'mss') : seg.options, h.sysctl.tcp_timestamps !== 0);
   tcp_ecn_create_request(h, sk, seg);
+  if (wantCookie) {
+    cookie_init_sequence(h, sk);
+    // tcp_conn_request: no ECN without the timestamp that would carry it.
+    if (!sk.tstampOk) sk.ecnFlags = 0;
+  }
   sk.irs = seg.seq;
   sk.rcvNxt = seg.seq + 1;
   sk.rcvWup = sk.rcvNxt;
@@ -96,8 +108,10 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
       mssCache: sk.mssCache,
     },
   );
+  // A cookie's SYN is not parsed for Fast Open (tcp_parse_options gets no foc).
   const foc = tcp_parse_fastopen_option(seg);
-  if (tcp_try_fastopen(h, lsk, seg, foc) === 'child') tcp_fastopen_create_child(h, lsk, sk, seg);
+  if (wantCookie) foc.len = -1;
+  if (!wantCookie && tcp_try_fastopen(h, lsk, seg, foc) === 'child') tcp_fastopen_create_child(h, lsk, sk, seg);
   else if (seg.len > 0) h.trace.step('tcp_conn_request', sk.id, `no Fast Open: the SYN's ${seg.len} bytes are dropped`);
   if (foc.len >= 0 && foc.cookie) sk.synackCookie = { cookie: foc.cookie, exp: foc.exp };
   // The SYN-ACK stays on the retransmit queue with no segment count, only to time the RTT
@@ -117,7 +131,12 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   tcp_send_synack(h, sk);
   synack.firstTxNs = h.nowNs;
   synack.sentNs = h.nowNs;
+  // A cookie's request has snt_synack 0: tcp_synack_rtt_meas takes no sample from the SYN-ACK's
+  // send time, only an echoed timestamp can time it (as for a resent SYN-ACK).
+  if (wantCookie) synack.everRetrans = true;
   sk.rtxQueue.push(synack);
+  // The cookie's request was freed once its SYN-ACK left: no timer resends it.
+  if (wantCookie) return sk;
   // A Fast Open child is a full socket whose SYN-ACK the retransmit timer resends
   // (tcp_fastopen_synack_timer); any other request has its own rsk_timer.
   if (!sk.fastopenChild) reqsk_start_timer(h, lsk, sk, synack);

@@ -4,6 +4,7 @@
 import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN } from './constants';
 import { tcp_init_buffer_space } from './sndbuf';
 import type { Host } from './host';
+import { cookie_v4_check } from './syncookies';
 import { frame } from './trace';
 import { tcp_update_pacing_rate } from './rtt';
 import { tcp_sync_mss } from './sock';
@@ -258,6 +259,7 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
         h.flagUnsupported(`bad ACK ${seg.ack} for our SYN-ACK (would trigger a RST)`);
         return false;
       }
+      if (sk.syncookieMss !== undefined) cookie_v4_check(h, sk.parent ?? sk, sk);
       tcp_ack(h, sk, seg);
       sk.state = 'ESTABLISHED';
       tcp_synrecv_established(h, sk);

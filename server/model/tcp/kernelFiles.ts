@@ -8,7 +8,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
   'drivers/net/tun.c': ['tun_net_xmit'],
   'include/net/gso.h': ['skb_gso_segment'],
   'include/linux/tcp.h': ['fastopen_queue_tune'],
-  'include/net/tcp.h': ['tcp_reset_xmit_timer'],
+  'include/net/tcp.h': ['tcp_reset_xmit_timer', 'cookie_init_sequence'],
   'net/core/dev.c': ['__dev_queue_xmit', 'dev_hard_start_xmit'],
   'net/core/request_sock.c': ['reqsk_fastopen_remove'],
   'net/core/stream.c': ['sk_stream_wait_close', 'sk_stream_wait_memory', 'sk_stream_write_space'],
@@ -114,6 +114,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
   ],
   'net/ipv4/tcp_metrics.c': ['tcp_fastopen_cache_set'],
   'net/ipv4/tcp_minisocks.c': ['tcp_check_req', 'tcp_time_wait', 'tcp_timewait_state_process'],
+  'net/ipv4/syncookies.c': ['cookie_v4_check'],
   'net/ipv4/inet_timewait_sock.c': ['tw_timer_handler'],
   'net/ipv4/tcp_output.c': [
     '__tcp_push_pending_frames',

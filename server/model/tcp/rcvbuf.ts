@@ -19,9 +19,13 @@ export function tcp_space_from_win(sk: TcpSock, win: number): number {
 export const TCP_DEFAULT_SCALING_RATIO = 1 << (TCP_RMEM_TO_WIN_SCALE - 1);
 /** SOCK_MIN_RCVBUF: TCP_SKB_MIN_TRUESIZE. */
 const SOCK_MIN_RCVBUF = 2048 + SKB_DATA_ALIGNED_SK_BUFF;
-/** net.core.rmem_max (the kernel's default; SO_RCVBUF is capped by it). */
-export const RMEM_MAX = 212992;
+/** net.core.rmem_max: SO_RCVBUF is capped by it, and the initial window scale allows for it. The
+ * live 6.18 kernel's default is 4 MB (6.12: 212992): with tcp_rmem[2] below it, the SYN-ACK's
+ * scale is 7, not what tcp_rmem[2] alone gives. */
+export const RMEM_MAX = 4 << 20;
 const TCP_MAX_WSCALE = 14;
+/** MAX_TCP_WINDOW: the largest window a signed 16-bit field holds. */
+const MAX_TCP_WINDOW = 32767;
 
 /** skb->truesize of a segment packetdrill writes into its tun device, and the room left after it
  * in its head (skb_tailroom, what tcp_try_coalesce may copy the next small segment into).
@@ -92,7 +96,9 @@ export function tcp_select_initial_window(
   const windowClamp = clamp || 65535 * 2 ** TCP_MAX_WSCALE;
   space = Math.min(Math.max(space, 0), windowClamp);
   if (space > mss) space = Math.floor(space / mss) * mss;
-  const rcvWnd = space;
+  // tcp_workaround_signed_windows: an initial window a peer reading the field as signed cannot
+  // misread (MAX_TCP_WINDOW), with or without scaling.
+  const rcvWnd = h.sysctl.tcp_workaround_signed_windows ? Math.min(space, MAX_TCP_WINDOW) : space;
   let rcvWscale = 0;
   if (wscaleOk) {
     const most = Math.min(Math.max(space, h.sysctl.tcp_rmem[2], RMEM_MAX), windowClamp);
@@ -224,7 +230,8 @@ export function tcp_select_window(h: Host, sk: TcpSock): number {
   if (win < cur) win = Math.ceil(cur / unit) * unit;
   sk.rcvWnd = win;
   sk.rcvWup = sk.rcvNxt;
-  win = Math.min(win, 65535 * unit);
+  // Unscaled, tcp_workaround_signed_windows keeps the field below 32768.
+  win = Math.min(win, !sk.rcvWscale && h.sysctl.tcp_workaround_signed_windows ? MAX_TCP_WINDOW : 65535 * unit);
   return Math.floor(win / unit);
 }
 

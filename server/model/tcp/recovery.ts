@@ -4,7 +4,16 @@
 // and retransmitting (tcp_retransmit_skb, tcp_xmit_retransmit_queue). Undoing a reduction that
 // was not needed is in undo.ts.
 
-import { TCPHDR_FIN, TCPHDR_PSH, TCP_INFINITE_SSTHRESH, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, TCP_TIMEOUT_INIT_MS } from './constants';
+import {
+  TCPHDR_FIN,
+  TCPHDR_PSH,
+  TCP_INFINITE_SSTHRESH,
+  TCP_RTO_MAX_MS,
+  TCP_RTO_MIN_MS,
+  TCP_THIN_LINEAR_RETRIES,
+  TCP_TIMEOUT_INIT_MS,
+} from './constants';
+import { tcp_set_rto } from './rtt';
 import { icsk_ca_ops, tcp_cong_avoid, tcp_current_ssthresh } from './cong';
 import type { Host } from './host';
 import { frame } from './trace';
@@ -28,8 +37,6 @@ import {
 const TCP_RACK_LOSS_DETECTION = 0x1;
 /** net.ipv4.tcp_recovery's bit that turns off RACK's DUPACK threshold. */
 const TCP_RACK_NO_DUPTHRESH = 0x4;
-/** net.ipv4.tcp_max_reordering's default. */
-const TCP_MAX_REORDERING = 300;
 /** TCP_TIMEOUT_MIN (2 jiffies), added to RACK's reordering timer; the model's jiffy is 1 ms. */
 const TCP_TIMEOUT_MIN_MS = 2;
 
@@ -208,7 +215,7 @@ export function tcp_check_sack_reordering(h: Host, sk: TcpSock, lowSeq: number, 
   const fack = tcp_highest_sack_seq(sk);
   if (lowSeq >= fack) return;
   const metric = fack - lowSeq;
-  if (mss && metric > r.reordering * mss) r.reordering = Math.min(Math.ceil(metric / mss), TCP_MAX_REORDERING);
+  if (mss && metric > r.reordering * mss) r.reordering = Math.min(Math.ceil(metric / mss), h.sysctl.tcp_max_reordering);
   r.reordSeen = true;
   h.trace.step(
     'tcp_check_sack_reordering',
@@ -505,8 +512,18 @@ export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean {
   );
   tcp_enter_loss(h, sk);
   tcp_retransmit_skb(h, sk, sk.rtxQueue[0], 1, 'RTO');
-  sk.backoff++;
   sk.recovery.retransmits++;
+  // out_reset_timer: a thin stream (tcp_stream_is_thin: fewer than 4 packets out, past the initial
+  // slow start) under tcp_thin_linear_timeouts keeps a fresh RTO for its first 6 retransmissions.
+  const thin = packetsOut(sk) < 4 && sk.ssthresh < TCP_INFINITE_SSTHRESH;
+  if (sk.state === 'ESTABLISHED' && h.sysctl.tcp_thin_linear_timeouts && thin && sk.recovery.retransmits <= TCP_THIN_LINEAR_RETRIES) {
+    sk.backoff = 0;
+    tcp_set_rto(sk);
+    sk.rtoMs = Math.max(sk.rtoMs, sk.rtoMinMs);
+    h.trace.step('tcp_retransmit_timer', sk.id, `thin stream (tcp_thin_linear_timeouts): the next RTO stays ${sk.rtoMs} ms`);
+    return true;
+  }
+  sk.backoff++;
   sk.rtoMs = Math.min(sk.rtoMs * 2, TCP_RTO_MAX_MS);
   return true;
 }
@@ -587,16 +604,27 @@ function retransmits_timed_out(h: Host, sk: TcpSock, boundary: number, timeoutMs
   return Math.floor(h.nowNs / 1e6) - Math.floor(r.retransStampNs / 1e6) >= timeout;
 }
 
-/** tcp_write_timeout: after tcp_retries2 RTOs' worth of time, or TCP_USER_TIMEOUT, the connection
- * is dropped (tcp_write_err: ETIMEDOUT, no packet). Orphans' tcp_orphan_retries is not modelled. */
+/** tcp_orphan_retries: an orphan's boundary is tcp_orphan_retries, where 0 means 8 while the RTO is
+ * below TCP_RTO_MAX (alive), and 0 for good once it is not and an ICMP soft error came. */
+function tcp_orphan_retries(h: Host, sk: TcpSock, alive: boolean): number {
+  let retries = h.sysctl.tcp_orphan_retries;
+  if (sk.errSoft && !alive) retries = 0;
+  if (retries === 0 && alive) retries = 8;
+  return retries;
+}
+
+/** tcp_write_timeout: after tcp_retries2 RTOs' worth of time (an orphan's: tcp_orphan_retries), or
+ * TCP_USER_TIMEOUT, the connection is dropped (tcp_write_err: ETIMEDOUT, no packet). The orphan
+ * limits of tcp_out_of_resources (too many orphans, memory pressure) are not reached here. */
 function tcp_write_timeout(h: Host, sk: TcpSock): boolean {
   const r = sk.recovery;
   const userTimeout = sk.userTimeoutMs ?? 0;
-  if (!retransmits_timed_out(h, sk, h.sysctl.tcp_retries2, userTimeout)) return false;
+  const boundary = sk.orphan ? tcp_orphan_retries(h, sk, sk.rtoMs < TCP_RTO_MAX_MS) : h.sysctl.tcp_retries2;
+  if (!retransmits_timed_out(h, sk, boundary, userTimeout)) return false;
   h.trace.step(
     'tcp_write_timeout',
     sk.id,
-    `no ACK after ${r.retransmits} retransmissions${userTimeout ? ` and TCP_USER_TIMEOUT ${userTimeout} ms` : ''}: the connection is dropped (ETIMEDOUT)`,
+    `no ACK after ${r.retransmits} retransmissions${userTimeout ? ` and TCP_USER_TIMEOUT ${userTimeout} ms` : ''}${sk.orphan ? ` (an orphan: ${boundary} RTOs' worth)` : ''}: the connection is dropped (ETIMEDOUT)`,
   );
   tcp_write_err(h, sk);
   return true;

@@ -6,9 +6,6 @@ import type { Host } from './host';
 import { packetsOut, scoreboard } from './sock';
 import type { Skb, TcpSock } from './types';
 
-/** net.ipv4.tcp_max_reordering's default. */
-const TCP_MAX_REORDERING = 300;
-
 /** tcp_add_reno_sack: a duplicate ACK counts as one more segment delivered out of order; returns
  * the segments newly counted (for PRR's delivered count). */
 export function tcp_add_reno_sack(h: Host, sk: TcpSock, numDupack: number): number {
@@ -48,7 +45,7 @@ function tcp_check_reno_reordering(h: Host, sk: TcpSock, addend: number): void {
   const holes = Math.min(Math.max(scoreboard(sk).lost, 1), out);
   if (r.renoSacked + holes <= out) return;
   r.renoSacked = out - holes;
-  r.reordering = Math.min(out + addend, TCP_MAX_REORDERING);
+  r.reordering = Math.min(out + addend, h.sysctl.tcp_max_reordering);
   r.reordSeen = true;
   h.trace.step('tcp_check_reno_reordering', sk.id, `more duplicate ACKs than segments out: reordering ${r.reordering}`);
 }

@@ -1,6 +1,6 @@
 // RTT estimation, RTO and the pacing rate (net/ipv4/tcp_input.c), re-expressed for the model.
 
-import { jiffies_to_usecs, TCP_RTO_MAX_MS, TCP_RTO_MIN_MS, usecs_to_jiffies } from './constants';
+import { jiffies_to_usecs, TCP_RTO_MAX_MS, usecs_to_jiffies } from './constants';
 import type { Host } from './host';
 import { packetsOut } from './sock';
 import { TcpSock } from './types';
@@ -9,7 +9,8 @@ import { TcpSock } from './types';
 export function tcp_rtt_estimator(h: Host, sk: TcpSock, mrttUs: number): void {
   let m = Math.max(0, Math.floor(mrttUs));
   let srtt = sk.srttUs;
-  const rtoMinUs = TCP_RTO_MIN_MS * 1000;
+  // tcp_rto_min_us: icsk_rto_min, the floor of rttvar and so of the RTO.
+  const rtoMinUs = sk.rtoMinMs * 1000;
   if (srtt !== 0) {
     m -= srtt >> 3;
     srtt += m;

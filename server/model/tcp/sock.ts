@@ -10,6 +10,8 @@ import {
   IP_HEADER_LEN,
   GSO_LEGACY_MAX_SIZE,
   MAX_TCP_HEADER,
+  jiffies_to_usecs,
+  usecs_to_jiffies,
 } from './constants';
 import type { Host } from './host';
 import { initCongestion, tcp_ca_find } from './cong';
@@ -107,6 +109,8 @@ export function createSock(h: Host, fd: number): TcpSock {
     rttSeq: 0,
     minRttUs: Infinity,
     rtoMs: TCP_TIMEOUT_INIT_MS,
+    // tcp_init_sock: icsk_rto_min = usecs_to_jiffies(tcp_rto_min_us).
+    rtoMinMs: jiffies_to_usecs(usecs_to_jiffies(h.sysctl.tcp_rto_min_us)) / 1000,
     backoff: 0,
     pacingRate: Infinity,
     pacingStatus: 'none',
@@ -202,8 +206,10 @@ export function tcp_sync_mss(h: Host, sk: TcpSock): number {
   sk.pmtuCookie = h.pathMtu;
   let mss = h.pathMtu - IP_HEADER_LEN - TCP_HEADER_LEN;
   if (mss > sk.mssClamp) mss = sk.mssClamp;
+  // __tcp_mtu_to_mss: at least tcp_min_snd_mss before the options come off (a peer's tiny MSS
+  // with timestamps leaves 12 bytes less than the floor).
+  mss = Math.max(mss, h.sysctl.tcp_min_snd_mss);
   mss -= establishedOptionBytes(sk);
-  mss = Math.max(mss, 48);
   mss = tcp_bound_to_half_wnd(sk, mss);
   sk.mssCache = mss;
   return mss;

@@ -22,6 +22,8 @@ export interface Sysctls {
   tcp_early_retrans: number;
   /** Initial tp->reordering: SACKed segments above a hole that make it a loss. */
   tcp_reordering: number;
+  /** The most tp->reordering grows to when reordering is seen. */
+  tcp_max_reordering: number;
   /** F-RTO (RFC 5682): after an RTO, send new data first to tell a spurious timeout. */
   tcp_frto: number;
   /** Bit 0: RACK loss detection; bit 2 (TCP_RACK_NO_DUPTHRESH): no DUPACK threshold. */
@@ -42,6 +44,10 @@ export interface Sysctls {
   tcp_app_win: number;
   /** Let __tcp_select_window shrink the window (not modelled: reported unsupported). */
   tcp_shrink_window: number;
+  /** The smallest MSS we send with, whatever the peer's (__tcp_mtu_to_mss). */
+  tcp_min_snd_mss: number;
+  /** Keep windows below 32768 for peers that read the field as signed (unscaled ones). */
+  tcp_workaround_signed_windows: number;
   tcp_ecn_fallback: number;
   /** Keepalive defaults for sockets that set no TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT
    * (seconds, seconds, probes). */
@@ -50,6 +56,14 @@ export interface Sysctls {
   tcp_keepalive_probes: number;
   /** RTOs' worth of time (tcp_model_timeout) before an established connection gives up. */
   tcp_retries2: number;
+  /** Read only for dst negative advice and MTU probing on a black hole: no packet changes here. */
+  tcp_retries1: number;
+  /** An orphan's boundary for tcp_write_timeout; 0 means 8 (tcp_orphan_retries). */
+  tcp_orphan_retries: number;
+  /** A thin stream's RTO does not back off for its first 6 retransmissions. */
+  tcp_thin_linear_timeouts: number;
+  /** icsk_rto_min of new sockets (µs). */
+  tcp_rto_min_us: number;
   ip_default_ttl: number;
   /** Seconds an orphan waits in FIN_WAIT2 for the peer's FIN (tcp_fin_time). */
   tcp_fin_timeout: number;
@@ -59,6 +73,8 @@ export interface Sysctls {
   tcp_challenge_ack_limit: number;
   /** RFC 1337: a TIME_WAIT socket ignores a RST instead of dying. */
   tcp_rfc1337: number;
+  /** Timewait sockets a namespace may hold (inet_twsk_alloc); beyond them tcp_time_wait just closes. */
+  tcp_max_tw_buckets: number;
   /** Any other key the script sets, kept so a report can show it. */
   other: Record<string, string>;
 }
@@ -91,6 +107,7 @@ export function defaultSysctls(): Sysctls {
     tcp_comp_sack_slack_ns: 100_000,
     tcp_early_retrans: 3,
     tcp_reordering: 3,
+    tcp_max_reordering: 300,
     tcp_frto: 2,
     tcp_recovery: 1,
     tcp_syncookies: 1,
@@ -100,16 +117,23 @@ export function defaultSysctls(): Sysctls {
     tcp_ecn: 2,
     tcp_app_win: 31,
     tcp_shrink_window: 0,
+    tcp_min_snd_mss: 48,
+    tcp_workaround_signed_windows: 0,
     tcp_ecn_fallback: 1,
     tcp_keepalive_time: 7200,
     tcp_keepalive_intvl: 75,
     tcp_keepalive_probes: 9,
     tcp_retries2: 15,
+    tcp_retries1: 3,
+    tcp_orphan_retries: 0,
+    tcp_thin_linear_timeouts: 0,
+    tcp_rto_min_us: 200_000,
     ip_default_ttl: 64,
     tcp_fin_timeout: 60,
     tcp_invalid_ratelimit: 500,
     tcp_challenge_ack_limit: 0x7fffffff,
     tcp_rfc1337: 0,
+    tcp_max_tw_buckets: 131072,
     other: {},
   };
 }
@@ -135,6 +159,7 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_notsent_lowat',
   'tcp_early_retrans',
   'tcp_reordering',
+  'tcp_max_reordering',
   'tcp_frto',
   'tcp_recovery',
   'tcp_syncookies',
@@ -147,16 +172,23 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_comp_sack_slack_ns',
   'tcp_app_win',
   'tcp_shrink_window',
+  'tcp_min_snd_mss',
+  'tcp_workaround_signed_windows',
   'tcp_ecn_fallback',
   'tcp_keepalive_time',
   'tcp_keepalive_intvl',
   'tcp_keepalive_probes',
   'tcp_retries2',
+  'tcp_retries1',
+  'tcp_orphan_retries',
+  'tcp_thin_linear_timeouts',
+  'tcp_rto_min_us',
   'ip_default_ttl',
   'tcp_fin_timeout',
   'tcp_invalid_ratelimit',
   'tcp_challenge_ack_limit',
   'tcp_rfc1337',
+  'tcp_max_tw_buckets',
 ]);
 
 /** Sets `net.ipv4.<name>` (also accepts `net/ipv4/<name>` and `/proc/sys/net/ipv4/<name>`).
@@ -185,4 +217,66 @@ export function setSysctl(s: Sysctls, rawKey: string, value: string): string | u
   const prev = s.other[key];
   s.other[key] = v;
   return prev;
+}
+
+/** Sysctls the model does not read because no value of theirs changes what a packetdrill script
+ * sees: the metrics cache (never consulted: like tcp_no_metrics_save=1), receive-buffer autotuning
+ * (tcp_rcv_space_adjust is not modelled, as with tcp_moderate_rcvbuf=0), hash sizes, demux and
+ * routing knobs, the choice lists of congestion control, and options retired in 6.12. */
+const NO_EFFECT: ReadonlySet<string> = new Set([
+  'net.ipv4.tcp_no_metrics_save',
+  'net.ipv4.tcp_no_ssthresh_metrics_save',
+  'net.ipv4.tcp_moderate_rcvbuf',
+  'net.ipv4.tcp_early_demux',
+  'net.ipv4.tcp_fack',
+  'net.ipv4.tcp_low_latency',
+  'net.ipv4.tcp_backlog_ack_defer',
+  'net.ipv4.tcp_fwmark_accept',
+  'net.ipv4.tcp_l3mdev_accept',
+  'net.ipv4.tcp_ehash_entries',
+  'net.ipv4.tcp_child_ehash_entries',
+  'net.ipv4.tcp_migrate_req',
+  'net.ipv4.tcp_allowed_congestion_control',
+  'net.ipv4.tcp_available_congestion_control',
+  'net.ipv4.tcp_fastopen_key',
+  // Read by nothing in 6.12 (scaling_ratio replaced it).
+  'net.ipv4.tcp_adv_win_scale',
+  // How inbound urgent data is read: inbound URG is reported unsupported where it comes.
+  'net.ipv4.tcp_stdurg',
+  'net.ipv4.ip_local_port_range',
+  'net.core.somaxconn',
+  // MPTCP applies to IPPROTO_MPTCP sockets only (the selftests' defaults enable it).
+  'net.mptcp.enabled',
+]);
+
+/** Values of sysctls the model does not read that it still follows: the live kernel's value (a
+ * fresh namespace of 6.18), which the model assumes, and for tcp_retrans_collapse also 0 (the model
+ * never merges segments on retransmission, tcp_retrans_try_collapse; with 1 the live kernel merges
+ * only skbs no clone holds, which depends on when packetdrill read them). */
+const UNREAD_DEFAULTS: Readonly<Record<string, string>> = {
+  'net.ipv4.tcp_abort_on_overflow': '0',
+  'net.ipv4.tcp_base_mss': '1024',
+  'net.ipv4.tcp_fastopen_blackhole_timeout_sec': '0',
+  'net.ipv4.tcp_max_syn_backlog': '2048',
+  'net.ipv4.tcp_min_rtt_wlen': '300',
+  'net.ipv4.tcp_mtu_probe_floor': '48',
+  'net.ipv4.tcp_mtu_probing': '0',
+  'net.ipv4.tcp_pingpong_thresh': '1',
+  'net.ipv4.tcp_probe_interval': '600',
+  'net.ipv4.tcp_probe_threshold': '8',
+  'net.ipv4.tcp_reflect_tos': '0',
+  'net.ipv4.tcp_retrans_collapse': '1 0',
+  'net.ipv4.tcp_tw_reuse': '2',
+  'net.ipv4.tcp_tw_reuse_delay': '1000',
+  'net.ipv4.tcp_plb_enabled': '0',
+};
+
+/** Why a sysctl the script set is not modelled, or undefined when the model reads it or its
+ * value cannot change the packets. `key` is the dotted name setSysctl stored. */
+export function sysctlNotModelled(s: Sysctls, rawKey: string): string | undefined {
+  const key = rawKey.replace(/^\/proc\/sys\//, '').replace(/\//g, '.');
+  if (!(key in s.other) || NO_EFFECT.has(key)) return undefined;
+  const v = s.other[key].trim().split(/\s+/).join(' ');
+  if (UNREAD_DEFAULTS[key]?.split(' ').includes(v)) return undefined;
+  return `sysctl ${key}=${v} (not modelled)`;
 }

@@ -83,7 +83,7 @@ export function tcp_schedule_loss_probe(h: Host, sk: TcpSock, advancingRto: bool
   if (sk.srttUs) {
     // usecs_to_jiffies(2*srtt) plus TCP_TIMEOUT_MIN (2 jiffies) or TCP_RTO_MIN, in the live
     // kernel's 4 ms jiffies (CONFIG_HZ=250): a probe after a sub-jiffy RTT comes 8 ms later, not 2.
-    const extra = out === 1 ? usecs_to_jiffies(TCP_RTO_MIN_MS * 1000) : TCP_TIMEOUT_MIN_JIFFIES;
+    const extra = out === 1 ? usecs_to_jiffies(sk.rtoMinMs * 1000) : TCP_TIMEOUT_MIN_JIFFIES;
     timeoutUs = jiffies_to_usecs(usecs_to_jiffies(sk.srttUs >> 2) + extra);
   } else {
     timeoutUs = TCP_TIMEOUT_INIT_MS * 1000;

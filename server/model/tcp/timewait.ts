@@ -34,6 +34,17 @@ export function tcp_time_wait(h: Host, sk: TcpSock, substate: TimeWaitSock['subs
   if (substate === 'TIME_WAIT') timeo = TCP_TIMEWAIT_LEN_MS;
   const rcvWnd = tcp_receive_window(sk);
   tcp_done(h, sk);
+  // inet_twsk_alloc: no more timewait sockets than tcp_max_tw_buckets in the namespace; without
+  // one the connection is just closed (TCPTimeWaitOverflow).
+  const live = h.socks.filter((s) => s !== sk && twsk(h, s)).length;
+  if (live >= h.sysctl.tcp_max_tw_buckets) {
+    h.trace.step(
+      'tcp_time_wait',
+      sk.id,
+      `no timewait socket (tcp_max_tw_buckets ${h.sysctl.tcp_max_tw_buckets}): the connection is closed`,
+    );
+    return;
+  }
   sk.tw = { substate, rcvWnd, expiresNs: h.nowNs + timeo * 1e6 };
   h.trace.step('tcp_time_wait', sk.id, `timewait socket in ${substate} for ${timeo} ms`);
 }

@@ -211,6 +211,9 @@ export interface TimerGens {
 export interface TcpSock {
   id: number;
   fd: number;
+  /** The MSS a SYN cookie encoded (tcp_syncookies = 2): the child made from the handshake's
+   * ACK takes it as mss_clamp (cookie_v4_check). */
+  syncookieMss?: number;
   /** SOCK_DEAD: close() orphaned it (sock_orphan in tcp_close). */
   orphan?: boolean;
   state: TcpState;
@@ -344,6 +347,9 @@ export interface TcpSock {
   rttSeq: number;
   minRttUs: number;
   rtoMs: number;
+  /** icsk_rto_min (ms, whole jiffies): net.ipv4.tcp_rto_min_us when the socket was made; a
+   * child inherits its listener's. */
+  rtoMinMs: number;
   backoff: number;
   pacingRate: number; // bytes per second; Infinity = ~0UL
   pacingStatus: 'none' | 'needed' | 'fq';
