@@ -58,6 +58,7 @@ import { sk_stream_memory_free, sk_stream_write_space } from './sndbuf';
 import { createSock, findByFd, scoreboard, tcp_current_mss, tcp_sync_mss } from './sock';
 import { TCP_ECN_OK, TCP_ECN_SEEN, tcp_ecn_send_syn } from './ecn';
 import { tcp_send_ack, tcp_send_active_reset, tcp_transmit_skb } from './transmit';
+import { sk_setsockopt_max_pacing_rate, so_max_pacing_rate_u32 } from './pacing';
 import { Skb, TcpSock, TcpState, truesizeFor } from './types';
 
 /** `pending`: the call blocks; `retry` is asked again after each later event. */
@@ -116,6 +117,10 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
     }
     case 'SO_REUSEADDR':
     case 'SO_MARK':
+      return { ret: 0 };
+    case 'SO_MAX_PACING_RATE':
+      if (!Number.isFinite(n) || n < 0) return { unsupported: 'SO_MAX_PACING_RATE not given as a number' };
+      sk_setsockopt_max_pacing_rate(h, sk, n);
       return { ret: 0 };
     case 'TCP_INQ':
       // tp->recvmsg_inq: recvmsg reports the bytes left to read as a TCP_CM_INQ message.
@@ -331,6 +336,8 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
       return sk.keepOpen ? 1 : 0;
     case 'SO_TYPE':
       return SOCK_STREAM;
+    case 'SO_MAX_PACING_RATE':
+      return so_max_pacing_rate_u32(sk);
     case 'SO_SNDBUF':
       return sk.sndbuf;
     case 'SO_RCVBUF':
@@ -955,6 +962,10 @@ export function tcpInfo(sk: TcpSock): Record<string, number> {
     advmss: sk.advmss,
     pmtu: sk.pmtuCookie,
     snd_wscale: sk.wscaleOk ? sk.sndWscale : 0,
+    // sk_pacing_rate and sk_max_pacing_rate, ~0UL as ~0ULL (2 ** 64 - 1: a double, equal to how
+    // the script's literal reads)
+    pacing_rate: sk.pacingRate === Infinity ? 2 ** 64 - 1 : sk.pacingRate,
+    max_pacing_rate: sk.maxPacingRate === Infinity ? 2 ** 64 - 1 : sk.maxPacingRate,
     rcv_wscale: sk.wscaleOk ? sk.rcvWscale : 0,
   };
 }

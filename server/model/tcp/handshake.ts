@@ -73,6 +73,10 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.rtoMinMs = lsk.rtoMinMs;
   // SOCK_LINGER and sk_lingertime are copied by sk_clone as well.
   sk.linger = lsk.linger && { ...lsk.linger };
+  // ... and the pacing fields: SO_MAX_PACING_RATE on a listener caps and paces its children.
+  sk.pacingRate = lsk.pacingRate;
+  sk.maxPacingRate = lsk.maxPacingRate;
+  sk.pacingStatus = lsk.pacingStatus;
   // tcp_syn_flood_action: tcp_syncookies = 2 answers every SYN with a cookie. Without a timestamp
   // to carry them, the SYN's options other than the MSS are dropped (tcp_clear_options).
   const wantCookie = h.sysctl.tcp_syncookies === 2;

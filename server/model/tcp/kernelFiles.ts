@@ -11,6 +11,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
   'include/net/tcp.h': ['tcp_reset_xmit_timer', 'cookie_init_sequence'],
   'net/core/dev.c': ['__dev_queue_xmit', 'dev_hard_start_xmit'],
   'net/core/request_sock.c': ['reqsk_fastopen_remove'],
+  'net/core/sock.c': ['sk_setsockopt'],
   'net/core/stream.c': ['sk_stream_wait_close', 'sk_stream_wait_memory', 'sk_stream_write_space'],
   'net/ipv4/af_inet.c': ['inet_create'],
   'net/ipv4/inet_connection_sock.c': [
@@ -129,6 +130,8 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_ecn_send_syn',
     'tcp_grow_skb',
     'tcp_nagle_test',
+    'tcp_pace_kick',
+    'tcp_pacing_check',
     'tcp_retransmit_skb',
     'tcp_send_active_reset',
     'tcp_send_ack',

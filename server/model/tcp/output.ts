@@ -9,6 +9,7 @@ import { GSO_MAX_SIZE, packetsOut, tcpWndEnd, tcp_current_mss, tcp_packets_in_fl
 import { tcp_schedule_loss_probe, tcp_rearm_rto, tcp_check_probe_timer } from './timers';
 import { tcp_transmit_skb, tcp_urg_mode } from './transmit';
 import { tcp_check_space } from './sndbuf';
+import { tcp_pacing_check } from './pacing';
 import { tcp_in_cwnd_reduction } from './recovery';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
 
@@ -197,7 +198,8 @@ export function tso_fragment(h: Host, sk: TcpSock, skb: Skb, len: number, mss: n
 export function tcp_small_queue_check(h: Host, sk: TcpSock, skb: Skb, factor: number): boolean {
   const pacingBytes = sk.pacingRate === Infinity ? Infinity : Math.floor(sk.pacingRate / 1024);
   let limit = Math.max(2 * skb.truesize, pacingBytes);
-  limit = Math.min(limit, h.sysctl.tcp_limit_output_bytes);
+  // tcp_limit_output_bytes bounds only a socket nothing paces
+  if (sk.pacingStatus === 'none') limit = Math.min(limit, h.sysctl.tcp_limit_output_bytes);
   limit = limit * 2 ** factor;
   if (sk.wmemAlloc > limit) {
     if (sk.rtxQueue.length <= 1) return false;
@@ -287,6 +289,7 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
   };
   while (sk.writeQueue.length) {
     const skb = sk.writeQueue[0];
+    if (tcp_pacing_check(h, sk)) break;
     let quota = tcp_cwnd_test(sk);
     if (!quota) {
       if (pushOne === 2) {

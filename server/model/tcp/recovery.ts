@@ -23,6 +23,7 @@ import { tcp_add_reno_sack, tcp_newreno_mark_lost, tcp_reset_reno_sack } from '.
 import { tcp_transmit_skb, tcp_urg_mode } from './transmit';
 import { tcp_ecn_clear_syn, tcp_ecn_queue_cwr } from './ecn';
 import { tcp_write_err } from './done';
+import { tcp_pacing_check } from './pacing';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
 import {
   tcp_count_undo_retrans,
@@ -152,6 +153,7 @@ export function tcp_xmit_retransmit_queue(h: Host, sk: TcpSock): boolean {
   let rearm = false;
   for (let k = 0; k < sk.rtxQueue.length; k++) {
     const skb = sk.rtxQueue[k];
+    if (tcp_pacing_check(h, sk)) break;
     let segs = sk.cwnd - tcp_packets_in_flight(sk);
     if (segs <= 0) break;
     segs = Math.min(segs, maxSegs);

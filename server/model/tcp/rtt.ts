@@ -71,6 +71,8 @@ export function tcp_update_pacing_rate(h: Host, sk: TcpSock): void {
   // rate = mss * (USEC_PER_SEC/100 << 3) * ratio * max(cwnd, packets_out) / srtt_us(<<3)
   let rate = sk.mssCache * ((1_000_000 / 100) * 8) * ratio * Math.max(sk.cwnd, packetsOut(sk));
   if (sk.srttUs) rate = Math.floor(rate / sk.srttUs);
+  // never above SO_MAX_PACING_RATE
+  rate = Math.min(rate, sk.maxPacingRate);
   sk.pacingRate = rate;
   h.trace.step('tcp_update_pacing_rate', sk.id, `pacing rate ${rate} B/s (${ratio} % of cwnd*mss/srtt)`, {
     rate,

@@ -114,6 +114,7 @@ export function createSock(h: Host, fd: number): TcpSock {
     backoff: 0,
     pacingRate: Infinity,
     pacingStatus: 'none',
+    maxPacingRate: Infinity,
     wstampNs: 0,
     dataSegsOut: 0,
     bytesSent: 0,

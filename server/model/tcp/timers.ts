@@ -19,6 +19,7 @@ import { packetsOut, tcpWndEnd, tcp_current_mss } from './sock';
 import { tcp_send_ack, tcp_transmit_skb, tcp_xmit_probe_skb } from './transmit';
 import { tcp_clamp_rto_to_user_timeout, tcp_loss_probe_retransmit, tcp_rack_reo_timeout, tcp_retransmit_timer } from './recovery';
 import { skbLen, TcpSock, TimerGens } from './types';
+import { tcp_pacing_delay_ms } from './pacing';
 
 /** The socket's timer generations (TcpSock.timerGens): re-arming bumps one so a stale callback
  * does nothing. */
@@ -36,8 +37,10 @@ function takeXmitTimer(sk: TcpSock): number {
   return ++g.xmit;
 }
 
-/** tcp_rearm_rto: (re)start the retransmission timer while data is outstanding. */
-export function tcp_rearm_rto(h: Host, sk: TcpSock, ms = sk.rtoMs): void {
+/** tcp_rearm_rto: (re)start the retransmission timer while data is outstanding. Without an
+ * explicit time it is tcp_reset_xmit_timer's: the RTO plus tcp_pacing_delay (a paced packet not
+ * yet due is no loss). */
+export function tcp_rearm_rto(h: Host, sk: TcpSock, ms = sk.rtoMs + tcp_pacing_delay_ms(h, sk)): void {
   const g = gen(sk);
   // Nothing out: inet_csk_clear_xmit_timer(ICSK_TIME_RETRANS), which clears a probe0 as well.
   const my = takeXmitTimer(sk);
@@ -90,6 +93,8 @@ export function tcp_schedule_loss_probe(h: Host, sk: TcpSock, advancingRto: bool
   }
   const rtoDeltaUs = advancingRto ? sk.rtoMs * 1000 : tcp_rto_delta_us(h, sk);
   if (rtoDeltaUs > 0) timeoutUs = Math.min(timeoutUs, jiffies_to_usecs(usecs_to_jiffies(rtoDeltaUs)));
+  // tcp_reset_xmit_timer: no probe before a paced packet is due
+  timeoutUs += tcp_pacing_delay_ms(h, sk) * 1000;
   const g = gen(sk);
   const my = takeXmitTimer(sk);
   h.addTimer(h.nowNs + timeoutUs * 1e3, 'tcp_send_loss_probe', () => {
@@ -126,7 +131,8 @@ function tcp_send_loss_probe(h: Host, sk: TcpSock, timeoutUs: number): void {
 /** tcp_rearm_rto with ICSK_TIME_LOSS_PROBE pending: the RTO expires one RTO after the head of the
  * retransmission queue was (re)sent, usecs_to_jiffies(max(tcp_rto_delta_us, 1)). */
 function rearmFromHead(h: Host, sk: TcpSock): void {
-  tcp_rearm_rto(h, sk, jiffies_to_usecs(usecs_to_jiffies(Math.max(tcp_rto_delta_us(h, sk), 1))) / 1000);
+  const ms = jiffies_to_usecs(usecs_to_jiffies(Math.max(tcp_rto_delta_us(h, sk), 1))) / 1000;
+  tcp_rearm_rto(h, sk, ms + tcp_pacing_delay_ms(h, sk));
 }
 
 /** tcp_rto_delta_us: how long until the RTO counted from the head of the retransmission queue's

@@ -245,7 +245,7 @@ function tcp_event_data_sent(h: Host, sk: TcpSock): void {
   if (h.jiffies() - sk.lrcvtime < sk.ato) sk.pingpong = Math.min(sk.pingpong + 1, 255);
 }
 
-/** tcp_update_skb_after_send: with pacing (fq), push the next departure time by len/rate, except
+/** tcp_update_skb_after_send: with pacing (fq, or TCP itself: pacing.ts), push the next departure time by len/rate, except
  * for the first 10 segments which sch_fq never paced. */
 function tcp_update_skb_after_send(h: Host, sk: TcpSock, skb: Skb, prior: number): void {
   if (sk.pacingStatus === 'none') return;

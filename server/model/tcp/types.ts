@@ -353,6 +353,10 @@ export interface TcpSock {
   backoff: number;
   pacingRate: number; // bytes per second; Infinity = ~0UL
   pacingStatus: 'none' | 'needed' | 'fq';
+  /** sk_max_pacing_rate (SO_MAX_PACING_RATE), bytes per second; Infinity = ~0UL. */
+  maxPacingRate: number;
+  /** When the pacing hrtimer (tp->pacing_timer) is queued, the time it fires. */
+  pacingTimerNs?: number;
   wstampNs: number;
   dataSegsOut: number;
   /** tp->bytes_sent / bytes_retrans: payload bytes transmitted, and retransmitted (tcp_info). */
