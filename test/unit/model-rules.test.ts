@@ -291,14 +291,14 @@ test('a sysctl the model does not read is reported with its line, unless its val
   const src = [
     '`sysctl -q net.ipv4.tcp_min_rtt_wlen=0 net.ipv4.tcp_no_metrics_save=1',
     'sysctl -q net.ipv4.tcp_tw_reuse=2 # the live default',
-    'echo 5 > /proc/sys/net/ipv4/tcp_pingpong_thresh',
+    'echo 1 > /proc/sys/net/ipv4/tcp_reflect_tos',
     'sysctl -q net.ipv4.tcp_rto_min_us=50000; sysctl -q net.mptcp.enabled=1`',
     '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
   ].join('\n');
   const r = runScript(parseScript(src));
   assert.deepEqual(
     r.unsupported.map((u) => `${u.what} at line ${u.line}`),
-    ['sysctl net.ipv4.tcp_min_rtt_wlen=0 (not modelled) at line 1', 'sysctl net.ipv4.tcp_pingpong_thresh=5 (not modelled) at line 3'],
+    ['sysctl net.ipv4.tcp_min_rtt_wlen=0 (not modelled) at line 1', 'sysctl net.ipv4.tcp_reflect_tos=1 (not modelled) at line 3'],
   );
 });
 

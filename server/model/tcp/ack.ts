@@ -348,6 +348,7 @@ function tcp_ack_probe(h: Host, sk: TcpSock): void {
   const head = sk.writeQueue[0];
   if (head.endSeq <= tcpWndEnd(sk)) {
     sk.backoff = 0;
+    sk.probesTstamp = 0;
     if (sk.probeTimerNs !== undefined) {
       inet_csk_clear_xmit_timer(sk, 'probe0');
       h.trace.step('tcp_ack_probe', sk.id, 'window reopened: zero-window probe timer cleared');

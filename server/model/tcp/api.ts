@@ -55,7 +55,15 @@ import { frame } from './trace';
 import { tcp_push_pending_frames } from './output';
 import { SendResult, tcp_push, tcp_send_fin, tcp_sendmsg_locked, tcp_xmit_size_goal } from './sendmsg';
 import { sk_stream_memory_free, sk_stream_write_space } from './sndbuf';
-import { createSock, findByFd, scoreboard, tcp_current_mss, tcp_sync_mss } from './sock';
+import {
+  createSock,
+  findByFd,
+  inet_csk_enter_pingpong_mode,
+  inet_csk_in_pingpong_mode,
+  scoreboard,
+  tcp_current_mss,
+  tcp_sync_mss,
+} from './sock';
 import { TCP_ECN_OK, TCP_ECN_SEEN, tcp_ecn_send_syn } from './ecn';
 import { tcp_send_ack, tcp_send_active_reset, tcp_transmit_skb } from './transmit';
 import { sk_setsockopt_max_pacing_rate, so_max_pacing_rate_u32 } from './pacing';
@@ -671,7 +679,7 @@ function tcp_cleanup_rbuf(h: Host, sk: TcpSock, copied: number): void {
       tcp_send_ack(h, sk);
       return;
     }
-    if (copied > 0 && (sk.ackPushed & 2 || (sk.ackPushed & 1 && sk.pingpong < 1)) && rmemAlloc(sk) === 0) {
+    if (copied > 0 && (sk.ackPushed & 2 || (sk.ackPushed & 1 && !inet_csk_in_pingpong_mode(h, sk))) && rmemAlloc(sk) === 0) {
       h.trace.step('tcp_cleanup_rbuf', sk.id, 'receive queue drained with small pushed segments unacknowledged: ACK now');
       tcp_send_ack(h, sk);
       return;
@@ -693,14 +701,14 @@ function tcp_cleanup_rbuf(h: Host, sk: TcpSock, copied: number): void {
 function __tcp_sock_set_quickack(h: Host, sk: TcpSock, val: number): void {
   using _frame = frame(h, '__tcp_sock_set_quickack');
   if (!val) {
-    sk.pingpong = 1;
+    inet_csk_enter_pingpong_mode(h, sk);
     return;
   }
   sk.pingpong = 0;
   if ((sk.state === 'ESTABLISHED' || sk.state === 'CLOSE_WAIT') && sk.ackPending) {
     sk.ackPushed |= 1;
     tcp_cleanup_rbuf(h, sk, 1);
-    if (!(val & 1)) sk.pingpong = 1;
+    if (!(val & 1)) inet_csk_enter_pingpong_mode(h, sk);
   }
 }
 

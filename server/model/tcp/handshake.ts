@@ -23,7 +23,7 @@ import { tcp_init_buffer_space } from './sndbuf';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
 import { tcp_update_pacing_rate } from './rtt';
-import { createSock, tcp_sync_mss } from './sock';
+import { createSock, inet_csk_in_pingpong_mode, tcp_sync_mss } from './sock';
 import { keepaliveOnEstablish } from './keepalive';
 import { tcp_done_with_error } from './done';
 import { optionBytes, tcp_ns_to_ts, tcp_send_ack, tcp_send_synack, tcp_transmit_skb } from './transmit';
@@ -390,7 +390,7 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   // With SYN data to resend, tcp_rcv_state_process returns before tcp_send_ack: the
   // retransmission carries the ACK.
   if (resend) tcp_non_congestion_loss_retransmit(h, sk, 'SYN data not acknowledged by the SYN-ACK');
-  else if (sk.writePending || sk.pingpong >= 1) {
+  else if (sk.writePending || inet_csk_in_pingpong_mode(h, sk)) {
     // "Save one ACK": a writer waits to send and its data will carry the ACK, or a FIN in the
     // SYN-ACK made the session interactive (tcp_fin); quick-ACK mode, and a delayed ACK at
     // TCP_DELACK_MAX in case nothing carries it sooner (a read may: tcp_cleanup_rbuf).

@@ -251,8 +251,10 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
   }
   if (!(seg.flags & TCPHDR_ACK)) return false;
   const ts = optTs(seg.options);
-  // tcp_replace_ts_recent: only a timestamp that passes PAWS with no slack moves ts_recent.
-  if (ts && sk.tstampOk && seg.seq <= sk.rcvNxt && ((sk.tsRecent - ts.val) | 0) <= 0) sk.tsRecent = ts.val;
+  // tcp_replace_ts_recent: only a timestamp that passes PAWS with no slack moves ts_recent, and
+  // only from a segment starting at or before rcv_wup (the edge our last ACK announced), so a
+  // delayed ACK covering several segments echoes the first one's TSval (RFC 7323 4.3).
+  if (ts && sk.tstampOk && seg.seq <= sk.rcvWup && ((sk.tsRecent - ts.val) | 0) <= 0) sk.tsRecent = ts.val;
   if (seg.flags & TCPHDR_ACK) {
     if (sk.state === 'SYN_RECV') {
       if (seg.ack < sk.sndUna + 1 || seg.ack > sk.sndNxt) {

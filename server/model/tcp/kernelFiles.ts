@@ -154,6 +154,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_compressed_ack_kick',
     'tcp_delack_timer',
     'tcp_keepalive_timer',
+    'tcp_probe_timer',
     'tcp_retransmit_timer',
     'tcp_write_err',
     'tcp_write_timeout',

@@ -18,7 +18,7 @@ import {
 } from './constants';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
-import { establishedOptionBytes, packetsOut } from './sock';
+import { establishedOptionBytes, inet_csk_enter_pingpong_mode, inet_csk_in_pingpong_mode, packetsOut } from './sock';
 import { __tcp_select_window, rmemAlloc, segmentTruesize, tcp_grow_window, tcp_receive_window, tcp_update_scaling_ratio } from './rcvbuf';
 import { tcp_check_space } from './sndbuf';
 import { tcp_check_probe_timer, tcp_send_delayed_ack } from './timers';
@@ -329,7 +329,7 @@ export function tcp_fin(h: Host, sk: TcpSock): boolean {
     case 'SYN_RECV':
     case 'ESTABLISHED':
       sk.state = 'CLOSE_WAIT';
-      sk.pingpong = 1; // inet_csk_enter_pingpong_mode
+      inet_csk_enter_pingpong_mode(h, sk);
       break;
     case 'FIN_WAIT1':
       sk.state = 'CLOSING';
@@ -363,7 +363,7 @@ export function __tcp_ack_snd_check(h: Host, sk: TcpSock): void {
   // SO_RCVLOWAT). Else tcp_recvmsg's tcp_cleanup_rbuf ACKs. __tcp_select_window runs first and
   // ends quick-ACK mode when less than half the buffer is free.
   const bigGap = sk.rcvNxt - sk.rcvWup > sk.rcvMss && (sk.readable < (sk.rcvlowat ?? 1) || __tcp_select_window(h, sk) >= sk.rcvWnd);
-  const quick = sk.quickAcks > 0 && sk.pingpong < 1;
+  const quick = sk.quickAcks > 0 && !inet_csk_in_pingpong_mode(h, sk);
   let ackNow = bigGap || quick || sk.ackNow;
   // Data in the out-of-order queue: a duplicate ACK at once, except that with SACK, past the first
   // TCP_FASTRETRANS_THRESH for one rcv_nxt, they are compressed (at most tcp_comp_sack_nr).

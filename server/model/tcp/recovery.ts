@@ -537,6 +537,18 @@ export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean {
  * resend the head (allowed at snd_una although the window is closed), then out_reset_timer's
  * backoff as for any RTO. */
 function tcp_retransmit_timer_zero_window(h: Host, sk: TcpSock): boolean {
+  // rtx_delta: ms since the first retransmission (retrans_stamp), else since the head was sent.
+  const since = sk.recovery.retransStampNs ?? sk.rtxQueue[0].sentNs ?? h.nowNs;
+  const rtxDelta = Math.floor(h.nowNs / 1e6) - Math.floor(since / 1e6);
+  if (tcp_rtx_probe0_timed_out(h, sk, rtxDelta)) {
+    h.trace.step(
+      'tcp_retransmit_timer',
+      sk.id,
+      `zero-window retransmissions without progress for ${rtxDelta} ms: the connection is dropped`,
+    );
+    tcp_write_err(h, sk);
+    return false;
+  }
   h.trace.step(
     'tcp_retransmit_timer',
     sk.id,
@@ -548,6 +560,23 @@ function tcp_retransmit_timer_zero_window(h: Host, sk: TcpSock): boolean {
   sk.backoff++;
   sk.rtoMs = Math.min(sk.rtoMs * 2, TCP_RTO_MAX_MS);
   return true;
+}
+
+/** tcp_rtx_probe0_timed_out: the zero-window retransmissions give up after TCP_USER_TIMEOUT
+ * without progress (the peer's zero-window ACKs do not count), or, when nothing at all was
+ * received for the timeout (2 * TCP_RTO_MAX, or the user timeout), once the retransmissions have
+ * lasted that long. */
+function tcp_rtx_probe0_timed_out(h: Host, sk: TcpSock, rtxDelta: number): boolean {
+  const userTimeout = sk.userTimeoutMs ?? 0;
+  let timeout = TCP_RTO_MAX_MS * 2;
+  if (userTimeout) {
+    if (rtxDelta > userTimeout) return true;
+    timeout = Math.min(timeout, userTimeout);
+  }
+  // icsk_timeout - rcv_tstamp: the timer runs now, so its expiry is now.
+  const rcvDelta = h.jiffies() - (sk.rcvTstamp ?? 0);
+  if (rcvDelta <= timeout) return false;
+  return rtxDelta > timeout;
 }
 
 /** tcp_retransmit_timer in SYN_SENT: resend the SYN (without data or a Fast Open option: the
@@ -608,7 +637,7 @@ function retransmits_timed_out(h: Host, sk: TcpSock, boundary: number, timeoutMs
 
 /** tcp_orphan_retries: an orphan's boundary is tcp_orphan_retries, where 0 means 8 while the RTO is
  * below TCP_RTO_MAX (alive), and 0 for good once it is not and an ICMP soft error came. */
-function tcp_orphan_retries(h: Host, sk: TcpSock, alive: boolean): number {
+export function tcp_orphan_retries(h: Host, sk: TcpSock, alive: boolean): number {
   let retries = h.sysctl.tcp_orphan_retries;
   if (sk.errSoft && !alive) retries = 0;
   if (retries === 0 && alive) retries = 8;

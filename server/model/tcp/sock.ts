@@ -239,3 +239,14 @@ export function findByFd(h: Host, fd: number): TcpSock | undefined {
   for (let k = h.socks.length - 1; k >= 0; k--) if (h.socks[k].fd === fd) return h.socks[k];
   return undefined;
 }
+
+/** inet_csk_in_pingpong_mode: the session counts as interactive (ACKs are delayed, no quick ACKs)
+ * once tcp_pingpong_thresh replies followed received data within ato. */
+export function inet_csk_in_pingpong_mode(h: Host, sk: TcpSock): boolean {
+  return sk.pingpong >= h.sysctl.tcp_pingpong_thresh;
+}
+
+/** inet_csk_enter_pingpong_mode: interactive at once (TCP_QUICKACK 0, a FIN received). */
+export function inet_csk_enter_pingpong_mode(h: Host, sk: TcpSock): void {
+  sk.pingpong = h.sysctl.tcp_pingpong_thresh;
+}

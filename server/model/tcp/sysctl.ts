@@ -64,6 +64,8 @@ export interface Sysctls {
   tcp_thin_linear_timeouts: number;
   /** icsk_rto_min of new sockets (µs). */
   tcp_rto_min_us: number;
+  /** Replies within ato of received data that make a session interactive (delayed ACKs). */
+  tcp_pingpong_thresh: number;
   ip_default_ttl: number;
   /** Seconds an orphan waits in FIN_WAIT2 for the peer's FIN (tcp_fin_time). */
   tcp_fin_timeout: number;
@@ -128,6 +130,7 @@ export function defaultSysctls(): Sysctls {
     tcp_orphan_retries: 0,
     tcp_thin_linear_timeouts: 0,
     tcp_rto_min_us: 200_000,
+    tcp_pingpong_thresh: 1,
     ip_default_ttl: 64,
     tcp_fin_timeout: 60,
     tcp_invalid_ratelimit: 500,
@@ -183,6 +186,7 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_orphan_retries',
   'tcp_thin_linear_timeouts',
   'tcp_rto_min_us',
+  'tcp_pingpong_thresh',
   'ip_default_ttl',
   'tcp_fin_timeout',
   'tcp_invalid_ratelimit',
@@ -261,7 +265,6 @@ const UNREAD_DEFAULTS: Readonly<Record<string, string>> = {
   'net.ipv4.tcp_min_rtt_wlen': '300',
   'net.ipv4.tcp_mtu_probe_floor': '48',
   'net.ipv4.tcp_mtu_probing': '0',
-  'net.ipv4.tcp_pingpong_thresh': '1',
   'net.ipv4.tcp_probe_interval': '600',
   'net.ipv4.tcp_probe_threshold': '8',
   'net.ipv4.tcp_reflect_tos': '0',

@@ -15,11 +15,18 @@ import {
 } from './constants';
 import type { Host } from './host';
 import { tcp_event_new_data_sent, tcp_set_skb_tso_segs, tcp_snd_wnd_test, tcp_write_xmit, tso_fragment } from './output';
-import { packetsOut, tcpWndEnd, tcp_current_mss } from './sock';
+import { inet_csk_in_pingpong_mode, packetsOut, tcpWndEnd, tcp_current_mss } from './sock';
 import { tcp_send_ack, tcp_transmit_skb, tcp_xmit_probe_skb } from './transmit';
-import { tcp_clamp_rto_to_user_timeout, tcp_loss_probe_retransmit, tcp_rack_reo_timeout, tcp_retransmit_timer } from './recovery';
+import {
+  tcp_clamp_rto_to_user_timeout,
+  tcp_orphan_retries,
+  tcp_loss_probe_retransmit,
+  tcp_rack_reo_timeout,
+  tcp_retransmit_timer,
+} from './recovery';
 import { skbLen, TcpSock, TimerGens } from './types';
 import { tcp_pacing_delay_ms } from './pacing';
+import { tcp_write_err } from './done';
 
 /** The socket's timer generations (TcpSock.timerGens): re-arming bumps one so a stale callback
  * does nothing. */
@@ -172,9 +179,10 @@ export function tcp_check_probe_timer(h: Host, sk: TcpSock): void {
   armProbe(h, sk, tcp_probe0_when(sk));
 }
 
-/** tcp_reset_xmit_timer(ICSK_TIME_PROBE0, tcp_probe0_when(sk, TCP_RTO_MAX)) from tcp_ack_probe. */
+/** tcp_reset_xmit_timer(ICSK_TIME_PROBE0, tcp_probe0_when(sk, TCP_RTO_MAX)) from tcp_ack_probe,
+ * clamped to what TCP_USER_TIMEOUT leaves. */
 export function tcp_reset_probe_timer(h: Host, sk: TcpSock): void {
-  armProbe(h, sk, tcp_probe0_when(sk));
+  armProbe(h, sk, tcp_clamp_probe0_to_user_timeout(h, sk, tcp_probe0_when(sk)));
 }
 
 function armProbe(h: Host, sk: TcpSock, whenMs: number): void {
@@ -190,23 +198,56 @@ function armProbe(h: Host, sk: TcpSock, whenMs: number): void {
   });
 }
 
-/** tcp_probe_timer → tcp_send_probe0: probe the peer (tcp_write_wakeup); while nothing is in
- * flight and data waits, probe again with exponential backoff. */
+/** tcp_probe_timer: with data waiting and nothing in flight, probe the peer's window, unless the
+ * probes already made are enough to give up: tcp_retries2 probes unanswered (an orphan:
+ * tcp_orphan_retries), or TCP_USER_TIMEOUT since the first probe timer of this episode. */
 function tcp_probe_timer(h: Host, sk: TcpSock): void {
-  if (packetsOut(sk) || !sk.writeQueue.length) return;
-  // With TCP_USER_TIMEOUT the kernel ends zero-window probing once the user timeout passes
-  // (icsk_probes_tstamp, tcp_clamp_probe0_to_user_timeout); without it, after tcp_retries2 probes.
-  const why = 'zero-window probing with TCP_USER_TIMEOUT (tcp_probe_timer, tcp_clamp_probe0_to_user_timeout)';
-  if (sk.userTimeoutMs && !h.unsupported.some((u) => u.what === why)) h.flagUnsupported(why);
+  if (packetsOut(sk) || !sk.writeQueue.length) {
+    sk.probesOut = 0;
+    sk.probesTstamp = 0;
+    return;
+  }
+  // RFC 1122 4.2.2.17: probing goes on as long as the peer answers (any ACK clears probes_out).
+  if (!sk.probesTstamp) sk.probesTstamp = h.jiffies();
+  else if (sk.userTimeoutMs && h.jiffies() - sk.probesTstamp >= sk.userTimeoutMs)
+    return tcp_probe_abort(h, sk, `TCP_USER_TIMEOUT ${sk.userTimeoutMs} ms`);
+  let maxProbes = h.sysctl.tcp_retries2;
+  if (sk.orphan) {
+    const alive = Math.min(sk.rtoMs * 2 ** sk.backoff, TCP_RTO_MAX_MS) < TCP_RTO_MAX_MS;
+    maxProbes = tcp_orphan_retries(h, sk, alive);
+    if (!alive && sk.backoff >= maxProbes) return tcp_probe_abort(h, sk, `orphan backed off to TCP_RTO_MAX`);
+  }
+  if ((sk.probesOut ?? 0) >= maxProbes) return tcp_probe_abort(h, sk, `${sk.probesOut} probes unanswered (max ${maxProbes})`);
+  tcp_send_probe0(h, sk);
+}
+
+function tcp_probe_abort(h: Host, sk: TcpSock, why: string): void {
+  h.trace.step('tcp_probe_timer', sk.id, `zero-window probing gives up: ${why}`);
+  tcp_write_err(h, sk);
+}
+
+/** tcp_send_probe0: probe (tcp_write_wakeup); while nothing is in flight and data waits, probe
+ * again after the backed-off RTO (the backoff stops growing at tcp_retries2), never past what
+ * TCP_USER_TIMEOUT leaves. */
+function tcp_send_probe0(h: Host, sk: TcpSock): void {
   tcp_write_wakeup(h, sk);
   if (packetsOut(sk) || !sk.writeQueue.length) {
     sk.backoff = 0;
     sk.probesOut = 0;
+    sk.probesTstamp = 0;
     return;
   }
-  sk.backoff = Math.min(sk.backoff + 1, 15);
   sk.probesOut = (sk.probesOut ?? 0) + 1; // icsk_probes_out, cleared by the next acceptable ACK
-  armProbe(h, sk, Math.min(tcp_probe0_when(sk), TCP_RTO_MAX_MS));
+  if (sk.backoff < h.sysctl.tcp_retries2) sk.backoff++;
+  armProbe(h, sk, tcp_clamp_probe0_to_user_timeout(h, sk, tcp_probe0_when(sk)));
+}
+
+/** tcp_clamp_probe0_to_user_timeout: the next probe no later than TCP_USER_TIMEOUT after the
+ * first (at least TCP_TIMEOUT_MIN: 2 jiffies, 8 ms at the live kernel's HZ 250). */
+export function tcp_clamp_probe0_to_user_timeout(h: Host, sk: TcpSock, whenMs: number): number {
+  if (!sk.userTimeoutMs || !sk.probesTstamp) return whenMs;
+  const elapsed = Math.max(h.jiffies() - sk.probesTstamp, 0);
+  return Math.min(Math.max(sk.userTimeoutMs - elapsed, 8), whenMs);
 }
 
 /** tcp_write_wakeup: if the window has room, send up to one MSS of queued data with PSH — even
@@ -245,7 +286,7 @@ function tcp_write_wakeup(h: Host, sk: TcpSock): void {
 export function tcp_send_delayed_ack(h: Host, sk: TcpSock): void {
   let ato = sk.ato;
   if (ato > TCP_ATO_MIN_MS) {
-    let maxAto = sk.pingpong >= 1 || sk.ackPushed & 1 ? TCP_DELACK_MAX_MS : 500;
+    let maxAto = inet_csk_in_pingpong_mode(h, sk) || sk.ackPushed & 1 ? TCP_DELACK_MAX_MS : 500;
     if (sk.srttUs) maxAto = Math.min(maxAto, Math.max(Math.ceil((sk.srttUs >> 3) / 1000), TCP_ATO_MIN_MS));
     ato = Math.min(ato, maxAto);
   }
@@ -262,7 +303,7 @@ export function tcp_send_delayed_ack(h: Host, sk: TcpSock): void {
   h.trace.step(
     'tcp_send_delayed_ack',
     sk.id,
-    `delayed ACK in ${((timeoutNs - h.nowNs) / 1e6).toFixed(0)} ms (ato ${sk.ato} ms${sk.pingpong >= 1 ? ', interactive' : ''})`,
+    `delayed ACK in ${((timeoutNs - h.nowNs) / 1e6).toFixed(0)} ms (ato ${sk.ato} ms${inet_csk_in_pingpong_mode(h, sk) ? ', interactive' : ''})`,
     { ms: ato },
   );
   resetDackTimer(h, sk, timeoutNs);
@@ -279,7 +320,7 @@ export function resetDackTimer(h: Host, sk: TcpSock, timeoutNs: number): void {
     sk.delackTimerNs = undefined;
     if (!sk.ackPending) return;
     // tcp_delack_timer_handler: a missed delayed ACK inflates ato, or ends pingpong mode.
-    if (sk.pingpong < 1) sk.ato = Math.min(sk.ato << 1, sk.rtoMs, TCP_DELACK_MAX_MS);
+    if (!inet_csk_in_pingpong_mode(h, sk)) sk.ato = Math.min(sk.ato << 1, sk.rtoMs, TCP_DELACK_MAX_MS);
     else {
       sk.pingpong = 0;
       sk.ato = TCP_ATO_MIN_MS;

@@ -262,6 +262,9 @@ export interface TcpSock {
   userTimeoutMs?: number;
   /** icsk_probes_out: keepalive probes unanswered (any acceptable ACK clears it). */
   probesOut?: number;
+  /** icsk_probes_tstamp: jiffies of the first zero-window probe timer of this episode (0: none),
+   * what TCP_USER_TIMEOUT counts from. */
+  probesTstamp?: number;
   /** tp->rcv_tstamp: jiffies of the last ACK tcp_ack accepted. */
   rcvTstamp?: number;
   /** fastopenq.max_qlen (TCP_FASTOPEN, or the backlog with TFO_SERVER_WO_SOCKOPT1). */
@@ -375,7 +378,7 @@ export interface TcpSock {
   /** icsk_ack.quick: ACKs still to send at once (quick-ACK mode). */
   quickAcks: number;
   ato: number;
-  /** icsk_ack.pingpong: interactive-session count; >= tcp_pingpong_thresh (1) delays ACKs. */
+  /** icsk_ack.pingpong: interactive-session count; at net.ipv4.tcp_pingpong_thresh (1) or above, ACKs are delayed. */
   pingpong: number;
   /** icsk_ack.lrcvtime: jiffies of the last data received. */
   lrcvtime: number;
