@@ -132,6 +132,8 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_nagle_test',
     'tcp_pace_kick',
     'tcp_pacing_check',
+    'tcp_retrans_try_collapse',
+    'tcp_collapse_retrans',
     'tcp_retransmit_skb',
     'tcp_send_active_reset',
     'tcp_send_ack',

@@ -24,6 +24,7 @@ import { tcp_transmit_skb, tcp_urg_mode } from './transmit';
 import { tcp_ecn_clear_syn, tcp_ecn_queue_cwr } from './ecn';
 import { tcp_write_err } from './done';
 import { tcp_pacing_check } from './pacing';
+import { tcp_retrans_try_collapse } from './collapse';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
 import {
   tcp_count_undo_retrans,
@@ -106,7 +107,11 @@ function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boo
   let len = mss * (tcp_urg_mode(sk) ? 1 : segs);
   if (len > avail) len = Math.floor(avail / mss) * mss || avail;
   if (skbLen(skb) > len) tcp_fragment_rtx(h, sk, skb, len, mss);
-  else tcp_set_skb_tso_segs(skb, mss);
+  else {
+    tcp_set_skb_tso_segs(skb, mss);
+    avail = Math.min(avail, mss);
+    if (skbLen(skb) < avail) tcp_retrans_try_collapse(h, sk, skb, avail);
+  }
   tcp_ecn_clear_syn(h, sk, skb);
   tcp_transmit_skb(h, sk, skb);
   sk.recovery.totalRetrans += skb.pcount;

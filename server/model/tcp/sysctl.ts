@@ -20,6 +20,8 @@ export interface Sysctls {
   tcp_fastopen: number;
   tcp_notsent_lowat: number;
   tcp_early_retrans: number;
+  /** Merge small skbs into the one being retransmitted (tcp_retrans_try_collapse). */
+  tcp_retrans_collapse: number;
   /** Initial tp->reordering: SACKed segments above a hole that make it a loss. */
   tcp_reordering: number;
   /** The most tp->reordering grows to when reordering is seen. */
@@ -108,6 +110,7 @@ export function defaultSysctls(): Sysctls {
     tcp_comp_sack_delay_ns: 1_000_000,
     tcp_comp_sack_slack_ns: 100_000,
     tcp_early_retrans: 3,
+    tcp_retrans_collapse: 1,
     tcp_reordering: 3,
     tcp_max_reordering: 300,
     tcp_frto: 2,
@@ -161,6 +164,7 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_fastopen',
   'tcp_notsent_lowat',
   'tcp_early_retrans',
+  'tcp_retrans_collapse',
   'tcp_reordering',
   'tcp_max_reordering',
   'tcp_frto',
@@ -254,9 +258,7 @@ const NO_EFFECT: ReadonlySet<string> = new Set([
 ]);
 
 /** Values of sysctls the model does not read that it still follows: the live kernel's value (a
- * fresh namespace of 6.18), which the model assumes, and for tcp_retrans_collapse also 0 (the model
- * never merges segments on retransmission, tcp_retrans_try_collapse; with 1 the live kernel merges
- * only skbs no clone holds, which depends on when packetdrill read them). */
+ * fresh namespace of 6.18), which the model assumes. */
 const UNREAD_DEFAULTS: Readonly<Record<string, string>> = {
   'net.ipv4.tcp_abort_on_overflow': '0',
   'net.ipv4.tcp_base_mss': '1024',
@@ -268,7 +270,6 @@ const UNREAD_DEFAULTS: Readonly<Record<string, string>> = {
   'net.ipv4.tcp_probe_interval': '600',
   'net.ipv4.tcp_probe_threshold': '8',
   'net.ipv4.tcp_reflect_tos': '0',
-  'net.ipv4.tcp_retrans_collapse': '1 0',
   'net.ipv4.tcp_tw_reuse': '2',
   'net.ipv4.tcp_tw_reuse_delay': '1000',
   'net.ipv4.tcp_plb_enabled': '0',

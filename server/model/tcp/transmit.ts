@@ -385,19 +385,24 @@ function controlSkb(h: Host, seq: number, flags: number): Skb {
   return { id: h.id('skb'), seq, endSeq: seq, flags, eor: false, zerocopy: false, frags: 0, truesize: truesizeFor(0), pcount: 1 };
 }
 
-/** tcp_send_ack: a pure ACK at snd_nxt. */
-export function tcp_send_ack(h: Host, sk: TcpSock): void {
-  h.trace.step('tcp_send_ack', sk.id, `ACK ${sk.rcvNxt}`);
-  tcp_transmit_skb(h, sk, controlSkb(h, sk.sndNxt, TCPHDR_ACK));
+/** tcp_acceptable_seq: snd_nxt, or the window's right edge when the peer shrank its window so that
+ * snd_nxt is beyond it by a window-scale unit or more (a sequence number the peer accepts). */
+function tcp_acceptable_seq(sk: TcpSock): number {
+  const wndEnd = sk.sndUna + sk.sndWnd;
+  return sk.sndNxt <= wndEnd || (sk.wscaleOk && sk.sndNxt - wndEnd < 1 << sk.rcvWscale) ? sk.sndNxt : wndEnd;
 }
 
-/** tcp_send_active_reset: RST|ACK at tcp_acceptable_seq (snd_nxt, or the window's right edge
- * when snd_nxt is beyond it by a window-scale unit or more), acknowledging rcv_nxt, when we abort a
+/** tcp_send_ack: a pure ACK at tcp_acceptable_seq. */
+export function tcp_send_ack(h: Host, sk: TcpSock): void {
+  h.trace.step('tcp_send_ack', sk.id, `ACK ${sk.rcvNxt}`);
+  tcp_transmit_skb(h, sk, controlSkb(h, tcp_acceptable_seq(sk), TCPHDR_ACK));
+}
+
+/** tcp_send_active_reset: RST|ACK at tcp_acceptable_seq, acknowledging rcv_nxt, when we abort a
  * connection (close() with unread data, a listener closing on unaccepted children); never
  * retransmitted. */
 export function tcp_send_active_reset(h: Host, sk: TcpSock, why: string): void {
-  const wndEnd = sk.sndUna + sk.sndWnd;
-  const seq = sk.sndNxt <= wndEnd || (sk.wscaleOk && sk.sndNxt - wndEnd < 1 << sk.rcvWscale) ? sk.sndNxt : wndEnd;
+  const seq = tcp_acceptable_seq(sk);
   h.trace.step('tcp_send_active_reset', sk.id, `RST|ACK seq ${seq}: ${why}`);
   tcp_transmit_skb(h, sk, controlSkb(h, seq, TCPHDR_ACK | TCPHDR_RST));
 }
