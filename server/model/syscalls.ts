@@ -11,6 +11,7 @@ import {
   sys_getsockopt,
   sys_ioctl,
   sys_listen,
+  sys_bind,
   sys_recvmsg,
   sys_sendfile,
   sys_sendmsg,
@@ -77,7 +78,7 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
       r = sys_epoll_wait(h, a);
       break;
     case 'bind':
-      r = { ret: 0 };
+      r = sys_bind(h, fd);
       break;
     case 'listen':
       r = sys_listen(h, fd, num(a[1]));

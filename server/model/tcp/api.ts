@@ -2,7 +2,8 @@
 // accept(), write()/send*(), read()/recv*(), close(). Each returns what the kernel would return,
 // or `unsupported` with the reason when the model has no rule for it.
 
-import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait } from './timewait';
+import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait, twsk } from './timewait';
+import { inet_csk_reqsk_queue_drop, isRequest } from './handshake';
 import {
   __tcp_select_window,
   rmemAlloc,
@@ -124,6 +125,8 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
       return tcp_fastopen_reset_cipher(sk, bytes, optlen ?? bytes.length) ? { ret: 0 } : err('EINVAL');
     }
     case 'SO_REUSEADDR':
+      sk.reuse = n !== 0;
+      return { ret: 0 };
     case 'SO_MARK':
       return { ret: 0 };
     case 'SO_MAX_PACING_RATE':
@@ -380,6 +383,24 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
   }
 }
 
+/** inet_bind → inet_csk_get_port for the script's one local port: a socket already bound is
+ * EINVAL; another socket holding the port (a listener, a child, an orphan, a timewait socket) is
+ * a conflict (inet_csk_bind_conflict) unless both set SO_REUSEADDR and that one is not listening. */
+export function sys_bind(h: Host, fd: number): CallResult {
+  const sk = sock(h, fd);
+  if (!sk) return err('EBADF');
+  if (sk.bound || sk.state !== 'CLOSE') return err('EINVAL');
+  const holder = h.socks.find(
+    (o) => o !== sk && o.bound && !isRequest(o) && (o.state !== 'CLOSE' || twsk(h, o)) && !(sk.reuse && o.reuse && o.state !== 'LISTEN'),
+  );
+  if (holder) {
+    h.trace.step('inet_csk_get_port', sk.id, `port held by socket ${holder.id} (${holder.tw ? 'TIME_WAIT' : holder.state}): EADDRINUSE`);
+    return err('EADDRINUSE');
+  }
+  sk.bound = true;
+  return { ret: 0 };
+}
+
 export function sys_listen(h: Host, fd: number, backlog: number): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
@@ -426,6 +447,15 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
   // __inet_stream_connect: SS_CONNECTING is EALREADY, but with DEFER_CONNECT (a deferred Fast
   // Open connect) EISCONN; connected is EISCONN.
   if (sk.deferConnect && fastopenData === undefined) return err('EISCONN');
+  if (sk.sockConnecting && fastopenData === undefined) {
+    // After a non-blocking connect, SS_CONNECTING: EALREADY while the handshake runs; once it is
+    // over the call reports its outcome, 0 (SS_CONNECTED) or the error (sock_error, else
+    // ECONNABORTED), and the socket is no longer connecting.
+    if (sk.state === 'SYN_SENT' || sk.state === 'SYN_RECV') return err('EALREADY');
+    sk.sockConnecting = false;
+    if (sk.state === 'CLOSE') return err(sock_error(sk) ?? 'ECONNABORTED');
+    return { ret: 0 };
+  }
   if (sk.state === 'SYN_SENT') return err('EALREADY');
   if (sk.state !== 'CLOSE') return err('EISCONN');
   sk.deferConnect = false;
@@ -507,7 +537,10 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
   // tcp_connect: the SYN's retransmission timer, TCP_TIMEOUT_INIT.
   tcp_rearm_rto(h, sk, sk.rtoMs);
   if (fastopenData !== undefined && dataLen) return { ret: dataLen };
-  if (sk.nonblock) return err('EINPROGRESS');
+  if (sk.nonblock) {
+    sk.sockConnecting = true;
+    return err('EINPROGRESS');
+  }
   const wait = (): CallResult => {
     if (sk.state === 'ESTABLISHED') return { ret: fastopenData !== undefined ? dataLen : 0 };
     if (sk.state === 'CLOSE') return err(sock_error(sk) ?? 'ECONNABORTED');
@@ -840,6 +873,8 @@ function tcp_done_child(h: Host, sk: TcpSock): void {
  * tcp_disconnect), which resets it when tcp_need_reset holds for its state. */
 function inet_csk_listen_stop(h: Host, lsk: TcpSock): void {
   using _frame = frame(h, 'inet_csk_listen_stop');
+  // The requests in SYN_RECV go with the listener, without a packet.
+  for (const req of h.socks) if (req.parent === lsk && isRequest(req)) inet_csk_reqsk_queue_drop(h, req, 'listener closed');
   for (const child of lsk.acceptQueue.splice(0)) {
     const needReset = ['ESTABLISHED', 'CLOSE_WAIT', 'FIN_WAIT1', 'FIN_WAIT2', 'SYN_RECV'].includes(child.state);
     tcp_done_child(h, child);
@@ -871,14 +906,38 @@ function abortOnClose(h: Host, sk: TcpSock): CallResult {
 export function sys_shutdown(h: Host, fd: number, how: string): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
-  if (how === 'SHUT_RD' || how === 'SHUT_RDWR') sk.rcvShutdown = true;
-  if (how === 'SHUT_WR' || how === 'SHUT_RDWR') sk.sndShutdown = true;
-  if (how !== 'SHUT_WR' && how !== 'SHUT_RDWR') return { ret: 0 };
+  const rd = how === 'SHUT_RD' || how === 'SHUT_RDWR';
+  const wr = how === 'SHUT_WR' || how === 'SHUT_RDWR';
+  if (!rd && !wr) return err('EINVAL');
+  // inet_shutdown: a listener stops only for SHUT_RD, and it and a connecting socket are
+  // disconnected (tcp_disconnect: the listener's queue is reset, a SYN_SENT socket just closes).
+  if (sk.state === 'LISTEN' && !rd) return { ret: 0 };
+  if (sk.state === 'LISTEN' || sk.state === 'SYN_SENT') {
+    h.trace.step('inet_shutdown', sk.id, `shutdown(${how}) in ${sk.state}: tcp_disconnect`);
+    const listening = sk.state === 'LISTEN';
+    sk.state = 'CLOSE';
+    if (listening) inet_csk_listen_stop(h, sk);
+    else {
+      sk.rtxQueue.length = 0;
+      sk.writeQueue.length = 0;
+      inet_csk_clear_xmit_timer(sk, 'retrans');
+    }
+    return { ret: 0 };
+  }
+  // Any other state takes the flags; a closed socket says ENOTCONN all the same.
+  if (rd) sk.rcvShutdown = true;
+  if (wr) sk.sndShutdown = true;
+  const ret: CallResult = sk.state === 'CLOSE' ? err('ENOTCONN') : { ret: 0 };
+  // tcp_shutdown: SEND_SHUTDOWN sends the FIN from ESTABLISHED and CLOSE_WAIT (tcp_close_state).
+  if (!wr) return ret;
   if (sk.state === 'ESTABLISHED') sk.state = 'FIN_WAIT1';
   else if (sk.state === 'CLOSE_WAIT') sk.state = 'LAST_ACK';
-  else return err('ENOTCONN');
+  else {
+    if (sk.state === 'SYN_RECV') return { unsupported: 'shutdown(SHUT_WR) in SYN_RECV (tcp_shutdown)' };
+    return ret;
+  }
   tcp_send_fin(h, sk);
-  return { ret: 0 };
+  return ret;
 }
 
 const CA_STATE_NUMBER: Record<TcpSock['caState'], number> = { Open: 0, Disorder: 1, CWR: 2, Recovery: 3, Loss: 4 };

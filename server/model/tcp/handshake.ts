@@ -14,6 +14,8 @@ import {
   TCP_TIMEOUT_FALLBACK_MS,
   TCP_TIMEOUT_INIT_MS,
   WAKE_ALL,
+  TCP_TIMEOUT_MIN_JIFFIES,
+  jiffies_to_usecs,
 } from './constants';
 import { tcp_parse_fastopen_option, tcp_try_fastopen } from './fastopen';
 import { cookie_init_sequence } from './syncookies';
@@ -32,7 +34,7 @@ import { Skb, skbLen, TcpOption, TcpSock, truesizeFor } from './types';
 import { LISTEN_PORT, optFo, optMss, optTs, optWscale, Segment } from './segment';
 import { tcp_clean_rtx_queue } from './ack';
 import { tcp_enter_quickack_mode, tcp_fin, tcp_initialize_rcv_mss, tcp_queue_rcv } from './receive';
-import { resetDackTimer } from './timers';
+import { resetDackTimer, tcp_rearm_rto } from './timers';
 import { tcp_non_congestion_loss_retransmit } from './recovery';
 import { tcp_try_undo_loss, tcp_try_undo_recovery } from './undo';
 
@@ -48,11 +50,27 @@ function applyPeerOptions(h: Host, sk: TcpSock, o: TcpOption[], weSentTs: boolea
   if (ts) sk.tsRecent = ts.val;
 }
 
+/** net.core.somaxconn's default. */
+const SOMAXCONN = 4096;
+
+/** sk_acceptq_is_full: more children wait for accept() than the listen() backlog (which
+ * __sys_listen caps at net.core.somaxconn, 4096 by default). tcp_conn_request drops a SYN then
+ * (ListenOverflows): no request, no SYN-ACK; the peer's SYN timer retries. */
+export function sk_acceptq_is_full(h: Host, lsk: TcpSock): boolean {
+  const max = lsk.backlog < 0 || lsk.backlog > SOMAXCONN ? SOMAXCONN : lsk.backlog;
+  if (lsk.acceptQueue.length <= max) return false;
+  h.trace.step('tcp_conn_request', lsk.id, `accept queue full (${lsk.acceptQueue.length} > backlog ${max}): SYN dropped (ListenOverflows)`);
+  return true;
+}
+
 /** tcp_conn_request: a SYN on a listener makes a request (modelled as the child socket in
  * SYN_RECV) and a SYN-ACK; with Fast Open the SYN's data is accepted at once. */
 export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   const sk = createSock(h, -1);
   sk.parent = lsk;
+  // inet_csk_clone_lock: the child shares the listener's bind bucket and its sk_reuse.
+  sk.bound = lsk.bound;
+  sk.reuse = lsk.reuse;
   sk.local = { ip: h.localIp, port: lsk.local.port || LISTEN_PORT };
   sk.remote = { ip: h.remoteIp, port: h.ephemeralPort() };
   sk.nonagle = lsk.nonagle;
@@ -266,10 +284,16 @@ function inet_rtx_syn_ack(h: Host, sk: TcpSock, r: RequestTimer): void {
   r.synack.sentNs = h.nowNs;
 }
 
-/** The SYN_RECV request a SYN belongs to: packetdrill sends every segment on one 4-tuple, so a
- * SYN with the request's initial sequence number is the same connection's SYN again. */
-export function reqsk_lookup(lsk: TcpSock, socks: readonly TcpSock[], seg: Segment): TcpSock | undefined {
-  return socks.find((sk) => sk.parent === lsk && sk.state === 'SYN_RECV' && requests.has(sk) && sk.irs === seg.seq);
+/** The SYN_RECV request a SYN belongs to: packetdrill sends every segment on one 4-tuple, so any
+ * pending request of the listener is this segment's (__inet_lookup_skb finds it before the
+ * listener); tcp_check_req tells a retransmitted SYN from a new one. */
+export function reqsk_lookup(lsk: TcpSock, socks: readonly TcpSock[]): TcpSock | undefined {
+  return socks.find((sk) => sk.parent === lsk && isRequest(sk));
+}
+
+/** A request_sock of a listener (TCP_NEW_SYN_RECV) rather than a Fast Open child. */
+export function isRequest(sk: TcpSock): boolean {
+  return sk.state === 'SYN_RECV' && requests.has(sk);
 }
 
 /** tcp_check_req for a retransmitted SYN (same ISN, SYN alone): answer with the SYN-ACK again
@@ -324,6 +348,13 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   // An ACK outside (snd_una, snd_nxt] is answered with a RST (reset_and_undo).
   if (seg.ack <= sk.sndUna || seg.ack > sk.sndNxt) {
     h.trace.step('tcp_rcv_synsent_state_process', sk.id, `ACK ${seg.ack} outside ${sk.sndUna + 1}..${sk.sndNxt}: reset`);
+    // A stale FIN/ACK or RST/ACK of an old connection may be what our SYN met: while the SYN has
+    // not been resent yet, the retransmit timer is re-armed at TCP_TIMEOUT_MIN to resend it soon.
+    if (sk.recovery.retransmits === 0) {
+      h.trace.step('tcp_rcv_synsent_state_process', sk.id, `SYN not yet resent: retransmit timer re-armed at TCP_TIMEOUT_MIN`);
+      // Live, the SYN leaves 10-12 ms later: the 2 jiffies plus the tick that runs the timer.
+      tcp_rearm_rto(h, sk, jiffies_to_usecs(TCP_TIMEOUT_MIN_JIFFIES + 1) / 1000);
+    }
     return !(seg.flags & TCPHDR_RST);
   }
   // PAWS for the SYN-ACK (LINUX_MIB_PAWSACTIVEREJECTED): an echoed timestamp from before our

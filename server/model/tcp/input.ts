@@ -16,6 +16,8 @@ import { tcp_done_with_error } from './done';
 import { keepaliveOnEstablish } from './keepalive';
 import {
   reqsk_lookup,
+  sk_acceptq_is_full,
+  isRequest,
   tcp_check_req_syn,
   tcp_conn_request,
   tcp_check_req_defer_accept,
@@ -31,6 +33,7 @@ import {
   tcp_initialize_rcv_mss,
 } from './receive';
 import { tcp_send_challenge_ack, tcp_validate_incoming } from './validate';
+import { tcp_check_req } from './checkreq';
 import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait, tcp_v4_timewait, twsk } from './timewait';
 
 export type { Segment } from './segment';
@@ -132,14 +135,20 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     return;
   }
   if (sk.state === 'LISTEN') {
-    const req = seg.flags & TCPHDR_ACK ? undefined : reqsk_lookup(sk, h.socks, seg);
-    if (req && seg.len === 0 && !(seg.flags & (TCPHDR_RST | TCPHDR_FIN))) {
-      // tcp_v4_rcv finds the request (TCP_NEW_SYN_RECV) before the listener: tcp_check_req.
+    const req = seg.flags & TCPHDR_ACK ? undefined : reqsk_lookup(sk, h.socks);
+    if (req) {
+      // tcp_v4_rcv finds the request (TCP_NEW_SYN_RECV) before the listener: tcp_check_req, where
+      // a SYN at rcv_isn is the same SYN again.
       pkt.sock = req.id;
       pkt.src = { ...req.remote };
       pkt.dst = { ...req.local };
       h.wire.push(pkt);
-      tcp_check_req_syn(h, req);
+      if (seg.seq === req.irs && !(seg.flags & TCPHDR_RST)) tcp_check_req_syn(h, req);
+      else tcp_check_req(h, req, seg, () => tcp_v4_send_reset(h, seg, pkt, req));
+      return;
+    }
+    if (sk_acceptq_is_full(h, sk)) {
+      h.wire.push(pkt);
       return;
     }
     const child = tcp_conn_request(h, sk, seg);
@@ -150,6 +159,12 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     return;
   }
   h.wire.push(pkt);
+  if (isRequest(sk)) {
+    const verdict = tcp_check_req(h, sk, seg, () => tcp_v4_send_reset(h, seg, pkt, sk));
+    // tcp_check_req handed the segment back to the listener: in LISTEN an ACK is reset.
+    if (verdict === 'listener') tcp_v4_send_reset(h, seg, pkt);
+    if (verdict !== 'child') return;
+  }
   if (sk.state === 'SYN_RECV' && tcp_check_req_defer_accept(h, sk, seg)) return;
   if (sk.state === 'SYN_SENT') {
     // tcp_v4_do_rcv: a segment tcp_rcv_state_process refuses gets a RST in reply.

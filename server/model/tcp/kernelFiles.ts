@@ -13,7 +13,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
   'net/core/request_sock.c': ['reqsk_fastopen_remove'],
   'net/core/sock.c': ['sk_setsockopt'],
   'net/core/stream.c': ['sk_stream_wait_close', 'sk_stream_wait_memory', 'sk_stream_write_space'],
-  'net/ipv4/af_inet.c': ['inet_create'],
+  'net/ipv4/af_inet.c': ['inet_create', 'inet_shutdown'],
   'net/ipv4/inet_connection_sock.c': [
     'inet_csk_accept',
     'inet_csk_listen_start',
@@ -22,6 +22,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'reqsk_timer_handler',
     'inet_rtx_syn_ack',
     'inet_csk_reqsk_queue_drop',
+    'inet_csk_get_port',
   ],
   'net/ipv4/ip_output.c': ['ip_finish_output2', 'ip_queue_xmit'],
   'net/ipv4/tcp.c': [

@@ -433,6 +433,13 @@ export interface TcpSock {
   fastopenConnect: boolean;
   /** DEFER_CONNECT: connect() returned 0 with a cookie cached; the first write sends the SYN. */
   deferConnect: boolean;
+  /** socket->state SS_CONNECTING, left by a non-blocking connect() until a later connect() sees
+   * the outcome (__inet_stream_connect). */
+  sockConnecting?: boolean;
+  /** sk_reuse (SO_REUSEADDR), copied to the children of a listener. */
+  reuse?: boolean;
+  /** Holds the script's local port in the bind table: bind() did, or a child of a listener that did. */
+  bound?: boolean;
   // timers (absolute ns or undefined)
   probeTimerNs?: number;
   delackTimerNs?: number;
