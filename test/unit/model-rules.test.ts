@@ -12,7 +12,7 @@ import { icsk_ca_ops, cubictcp_cong_avoid, tcp_cwnd_restart, tcp_is_cwnd_limited
 import { TCP_NAGLE_CORK, TCP_NAGLE_OFF } from '../../server/model/tcp/constants';
 import { Skb, TcpSock, truesizeFor } from '../../server/model/tcp/types';
 import { parseScript } from '../../server/model/packetdrill/parse';
-import { runScript } from '../../server/model/runner';
+import { runScript, type RunResult } from '../../server/model/runner';
 
 const PKT = path.join(__dirname, '..', 'fixtures', 'pkt');
 
@@ -188,6 +188,11 @@ test('tcp_cwnd_restart halves cwnd per RTO of idleness, not below the initial wi
 });
 
 /** A passive open up to accept() (script lines 1-7), the SYN carrying `synOptions`. */
+/** Each python assert of a run as [line, passed], in script order. */
+function assertOutcomes(r: RunResult): [number, boolean][] {
+  return r.asserts.map((a) => [a.line, a.ok]);
+}
+
 function accepted(synOptions: string): string[] {
   return [
     '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
@@ -313,15 +318,12 @@ test('python blocks: integer operators, parentheses and the TCPI_OPT_* names, as
     `+0 %{ assert ${'('.repeat(5000)}1${')'.repeat(5000)} == 1 }%`,
   ].join('\n');
   const r = runScript(parseScript(src));
-  assert.deepEqual(
-    r.asserts.map((a) => [a.line, a.ok]),
-    [
-      [8, true],
-      [9, true],
-      [10, true],
-      [11, true],
-    ],
-  );
+  assert.deepEqual(assertOutcomes(r), [
+    [8, true],
+    [9, true],
+    [10, true],
+    [11, true],
+  ]);
   // An unclosed parenthesis is named, not guessed; 5,000 nested ones are refused, not recursed into.
   assert.deepEqual(r.unsupported, [
     { what: "python expression '(tcpi_options & TCPI_OPT_SACK'", line: 12 },
@@ -340,18 +342,15 @@ test('python blocks: `and`, `or`, `not` and chained comparisons are evaluated as
     '+0 %{ assert tcpi_snd_mss <= 1000 == 1 }%',
   ].join('\n');
   const r = runScript(parseScript(src));
-  assert.deepEqual(
-    r.asserts.map((a) => [a.line, a.ok]),
-    [
-      [8, true],
-      [9, false],
-      [10, true],
-      [11, true],
-      [12, true],
-      // Python chains it: 1000 <= 1000 and 1000 == 1, which is false.
-      [13, false],
-    ],
-  );
+  assert.deepEqual(assertOutcomes(r), [
+    [8, true],
+    [9, false],
+    [10, true],
+    [11, true],
+    [12, true],
+    // Python chains it: 1000 <= 1000 and 1000 == 1, which is false.
+    [13, false],
+  ]);
   assert.deepEqual(r.unsupported, []);
 });
 
@@ -362,14 +361,11 @@ test('python blocks: variables persist across blocks, asserts compare tcp_info f
     '+0 %{ assert tcpi_snd_mss >= 1000; assert tcpi_snd_cwnd != cwnd }%',
   ].join('\n');
   const r = runScript(parseScript(src));
-  assert.deepEqual(
-    r.asserts.map((a) => [a.line, a.ok]),
-    [
-      [8, true],
-      [9, true],
-      [9, false],
-    ],
-  );
+  assert.deepEqual(assertOutcomes(r), [
+    [8, true],
+    [9, true],
+    [9, false],
+  ]);
   assert.deepEqual(r.unsupported, []);
 });
 
