@@ -195,6 +195,9 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
     case 'SO_RCVLOWAT':
       tcp_set_rcvlowat(h, sk, n);
       return { ret: 0 };
+    case 'SO_SNDLOWAT':
+      // sk_setsockopt: Linux has no send low-water mark (TCP_NOTSENT_LOWAT is TCP's); setting it fails.
+      return err('ENOPROTOOPT');
     case 'TCP_DEFER_ACCEPT':
       sk.deferAccept = secs_to_retrans(n, TCP_TIMEOUT_INIT_MS / 1000, TCP_RTO_MAX_MS / 1000);
       return { ret: 0 };
@@ -347,6 +350,11 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
       return sk.keepOpen ? 1 : 0;
     case 'SO_TYPE':
       return SOCK_STREAM;
+    case 'SO_SNDLOWAT':
+      // sk_getsockopt: always 1, since it cannot be set.
+      return 1;
+    case 'SO_RCVLOWAT':
+      return sk.rcvlowat ?? 1;
     case 'SO_MAX_PACING_RATE':
       return so_max_pacing_rate_u32(sk);
     case 'SO_SNDBUF':
@@ -1025,6 +1033,9 @@ export function tcpInfo(sk: TcpSock): Record<string, number> {
     bytes_retrans: sk.bytesRetrans,
     notsent_bytes: Math.max(0, sk.writeSeq - sk.sndNxt),
     data_segs_out: sk.dataSegsOut,
+    segs_out: sk.segsOut,
+    segs_in: sk.segsIn,
+    data_segs_in: sk.dataSegsIn,
     delivered: sk.delivered,
     advmss: sk.advmss,
     pmtu: sk.pmtuCookie,

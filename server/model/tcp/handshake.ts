@@ -324,6 +324,9 @@ function tcp_fastopen_create_child(h: Host, lsk: TcpSock, sk: TcpSock, seg: Segm
   sk.rcvWup = sk.rcvNxt;
   if (seg.len) tcp_queue_rcv(sk, seg.len, segmentTruesize(seg, optionBytes(seg.options)));
   sk.synDataAcked = seg.len > 0; // tcp_fastopen_add_skb
+  // tcp_create_openreq_child counts the SYN; tcp_fastopen_add_skb recounts it as data if it has any.
+  sk.segsIn = 1;
+  sk.dataSegsIn = seg.len > 0 ? 1 : 0;
   sk.fastopenChild = true;
   // tcp_create_openreq_child runs on the SYN itself here and scales its window.
   sk.sndWnd = seg.win * 2 ** sk.sndWscale;

@@ -164,7 +164,10 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     // tcp_check_req handed the segment back to the listener: in LISTEN an ACK is reset.
     if (verdict === 'listener') tcp_v4_send_reset(h, seg, pkt);
     if (verdict !== 'child') return;
+    // tcp_create_openreq_child counts the SYN (segs_in = 1); tcp_child_process then counts this ACK.
+    sk.segsIn = 1;
   }
+  tcp_segs_in(sk, seg);
   if (sk.state === 'SYN_RECV' && tcp_check_req_defer_accept(h, sk, seg)) return;
   if (sk.state === 'SYN_SENT') {
     // tcp_v4_do_rcv: a segment tcp_rcv_state_process refuses gets a RST in reply.
@@ -179,6 +182,13 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
   }
   // tcp_v4_do_rcv: a segment tcp_rcv_state_process refuses gets a RST in reply.
   if (tcp_rcv_state_process(h, sk, seg)) tcp_v4_send_reset(h, seg, pkt, sk);
+}
+
+/** tcp_segs_in: a segment a full socket (or a new child) takes in, before any check of it;
+ * payload makes it a data segment too. */
+function tcp_segs_in(sk: TcpSock, seg: Segment): void {
+  sk.segsIn++;
+  if (seg.len > 0) sk.dataSegsIn++;
 }
 
 /** tcp_reset: the error depends on the state (CLOSE_WAIT: the peer already closed, EPIPE), then

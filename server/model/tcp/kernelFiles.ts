@@ -8,7 +8,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
   'drivers/net/tun.c': ['tun_net_xmit'],
   'include/net/gso.h': ['skb_gso_segment'],
   'include/linux/tcp.h': ['fastopen_queue_tune'],
-  'include/net/tcp.h': ['tcp_reset_xmit_timer', 'cookie_init_sequence'],
+  'include/net/tcp.h': ['tcp_reset_xmit_timer', 'cookie_init_sequence', 'tcp_segs_in'],
   'net/core/dev.c': ['__dev_queue_xmit', 'dev_hard_start_xmit'],
   'net/core/request_sock.c': ['reqsk_fastopen_remove'],
   'net/core/sock.c': ['sk_setsockopt'],

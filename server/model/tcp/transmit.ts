@@ -189,6 +189,9 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
     },
   );
   if (flags & TCPHDR_ACK) tcp_event_ack_sent(sk);
+  // A passive socket's SYN-ACK is the request sock's (tcp_v4_send_synack), not counted in the
+  // child, which starts from the listener's zero.
+  if (!(syn && flags & TCPHDR_ACK && sk.parent)) sk.segsOut += Math.max(1, skb.pcount);
   if (len > 0) {
     tcp_event_data_sent(h, sk);
     sk.dataSegsOut += Math.max(1, skb.pcount);

@@ -361,6 +361,11 @@ export interface TcpSock {
   /** When the pacing hrtimer (tp->pacing_timer) is queued, the time it fires. */
   pacingTimerNs?: number;
   wstampNs: number;
+  /** tp->segs_out / segs_in: every segment sent or taken in (tcp_info), pure ACKs included. */
+  segsOut: number;
+  segsIn: number;
+  /** tp->data_segs_in: taken-in segments that carried payload. */
+  dataSegsIn: number;
   dataSegsOut: number;
   /** tp->bytes_sent / bytes_retrans: payload bytes transmitted, and retransmitted (tcp_info). */
   bytesSent: number;
