@@ -55,11 +55,11 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
             : v?.t === 'str'
               ? v.v
               : num(v);
-      r = sys_setsockopt(h, fd, ident(a[1]), ident(a[2]), value, a[4]?.t === 'num' ? a[4].v : undefined);
+      r = sys_setsockopt(h, fd, ident(a[1]), sockoptName(ident(a[1]), ident(a[2])), value, a[4]?.t === 'num' ? a[4].v : undefined);
       break;
     }
     case 'getsockopt':
-      r = getsockopt(h, fd, ident(a[2]), a[3]);
+      r = getsockopt(h, fd, sockoptName(ident(a[1]), ident(a[2])), a[3]);
       break;
     case 'ioctl':
       r = withExpected(sys_ioctl(h, fd, ident(a[1])), ident(a[1]), a[2]);
@@ -182,6 +182,33 @@ function ident(e: Expr | undefined): string {
   if (e.t === 'id') return e.v;
   if (e.t === 'num') return String(e.v);
   return e.t === 'raw' ? e.text : '';
+}
+
+/** include/uapi/linux/tcp.h's SOL_TCP option numbers, for a script that writes the number where
+ * packetdrill has no symbol (TCP_WINDOW_CLAMP is one: packetdrill rejects the name). */
+const TCP_SOCKOPT_NUMBER: Readonly<Record<string, string>> = {
+  '1': 'TCP_NODELAY',
+  '2': 'TCP_MAXSEG',
+  '3': 'TCP_CORK',
+  '4': 'TCP_KEEPIDLE',
+  '5': 'TCP_KEEPINTVL',
+  '6': 'TCP_KEEPCNT',
+  '7': 'TCP_SYNCNT',
+  '9': 'TCP_DEFER_ACCEPT',
+  '10': 'TCP_WINDOW_CLAMP',
+  '12': 'TCP_QUICKACK',
+  '13': 'TCP_CONGESTION',
+  '18': 'TCP_USER_TIMEOUT',
+  '23': 'TCP_FASTOPEN',
+  '25': 'TCP_NOTSENT_LOWAT',
+  '30': 'TCP_FASTOPEN_CONNECT',
+  '36': 'TCP_INQ',
+};
+
+/** A socket option's name; a number at the TCP level read through TCP_SOCKOPT_NUMBER. */
+function sockoptName(level: string, name: string): string {
+  const tcpLevel = level === 'SOL_TCP' || level === 'IPPROTO_TCP' || level === '6';
+  return (tcpLevel && TCP_SOCKOPT_NUMBER[name]) || name;
 }
 
 function idents(e: Expr): string[] {

@@ -8,6 +8,7 @@ import {
   __tcp_select_window,
   rmemAlloc,
   sock_set_rcvbuf,
+  tcp_set_window_clamp,
   tcp_connect_init_window,
   tcp_eat_recv_skb,
   tcp_receive_window,
@@ -36,6 +37,7 @@ import {
   TFO_SERVER_ENABLE,
   TFO_SERVER_WO_SOCKOPT1,
   TCP_RTO_MAX_MS,
+  TCP_DELACK_MAX_MS,
   TCP_TIMEOUT_INIT_MS,
 } from './constants';
 import { fastopen_queue_tune, reqsk_fastopen_remove, tcp_fastopen_reset_cipher } from './fastopen';
@@ -178,6 +180,8 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
     case 'TCP_MAXSEG':
       sk.userMss = n;
       return { ret: 0 };
+    case 'TCP_WINDOW_CLAMP':
+      return tcp_set_window_clamp(h, sk, n) ? { ret: 0 } : err('EINVAL');
     case 'TCP_FASTOPEN_CONNECT':
       if (n !== 0 && n !== 1) return err('EINVAL');
       if (!(h.sysctl.tcp_fastopen & TFO_CLIENT_ENABLE)) return err('EOPNOTSUPP');
@@ -370,6 +374,8 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
     case 'TCP_MAXSEG':
       // mss_cache; before the connection, what TCP_MAXSEG asked for.
       return sk.userMss && (sk.state === 'CLOSE' || sk.state === 'LISTEN') ? sk.userMss : sk.mssCache;
+    case 'TCP_WINDOW_CLAMP':
+      return sk.windowClamp;
     case 'TCP_KEEPIDLE':
       return keepalive_time_when(h, sk) / 1000;
     case 'TCP_KEEPINTVL':
@@ -1008,6 +1014,11 @@ export function tcpInfo(sk: TcpSock): Record<string, number> {
     snd_ssthresh: sk.ssthresh,
     snd_mss: sk.mssCache,
     rcv_mss: sk.rcvMss,
+    // The receive window: its slow-start bound, the window last offered, and the delayed-ACK
+    // timeout (icsk_ack.ato, at most TCP_DELACK_MAX; 0 until the first data sets it).
+    rcv_ssthresh: sk.rcvSsthresh,
+    rcv_wnd: sk.rcvWnd,
+    ato: Math.min(sk.ato, TCP_DELACK_MAX_MS) * 1000,
     unacked,
     rto: sk.rtoMs * 1000,
     rtt: sk.srttUs >> 3,

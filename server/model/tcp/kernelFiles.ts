@@ -40,6 +40,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_recvmsg',
     'tcp_sendmsg_locked',
     'tcp_set_rcvlowat',
+    'tcp_set_window_clamp',
     'tcp_should_autocork',
     'tcp_splice_eof',
     'tcp_xmit_size_goal',

@@ -83,6 +83,29 @@ export function sock_set_rcvbuf(sk: TcpSock, val: number): void {
   sk.rcvbufLocked = true;
 }
 
+/** tcp_set_window_clamp (TCP_WINDOW_CLAMP): the largest window we will offer, at least half of
+ * SOCK_MIN_RCVBUF; 0 (no clamp) only before the connection. A smaller clamp pulls rcv_ssthresh
+ * down with it, a larger one lets it rise to the window already offered. Before connect or
+ * listen it bounds tcp_select_initial_window's window and scale. It does not last: a segment that
+ * changes scaling_ratio sets window_clamp from the buffer again (tcp_update_scaling_ratio), in
+ * both 6.12 and the live 6.18. */
+export function tcp_set_window_clamp(h: Host, sk: TcpSock, val: number): boolean {
+  if (!val) {
+    if (sk.state !== 'CLOSE') return false;
+    sk.windowClamp = 0;
+    return true;
+  }
+  const old = sk.windowClamp;
+  const clamp = Math.max(val, SOCK_MIN_RCVBUF >> 1);
+  if (clamp === old) return true;
+  sk.windowClamp = clamp;
+  // __tcp_adjust_rcv_ssthresh without SO_RESERVE_MEM (no unused reserved memory).
+  if (clamp < old) sk.rcvSsthresh = Math.min(sk.rcvSsthresh, clamp);
+  else sk.rcvSsthresh = Math.max(Math.min(sk.rcvWnd, clamp), sk.rcvSsthresh);
+  h.trace.step('tcp_set_window_clamp', sk.id, `window_clamp ${clamp}, rcv_ssthresh ${sk.rcvSsthresh}`);
+  return true;
+}
+
 /** tcp_select_initial_window: the SYN's (or SYN-ACK's) window, a multiple of the MSS; the window
  * scale that lets the largest possible buffer be advertised; window_clamp. `clamp` 0 means none
  * (the largest scaled window). */
@@ -142,11 +165,10 @@ export function tcp_openreq_init_rwin(h: Host, lsk: TcpSock, sk: TcpSock, wscale
 }
 
 /** tcp_init_buffer_space's receive part: window_clamp no more than the buffer is worth (less
- * 1/2^tcp_app_win of it for the application), and rcv_ssthresh under it. 6.12 also reserves one
- * advmss ("Force reservation of one segment"); the live kernel (6.18) does not: with SO_RCVBUF
- * 6000 on a connect (window 5840) a read that empties the queue advertises 5000, which needs
- * rcv_ssthresh > 4540, and with SO_RCVBUF 8192 on a listener a RST after close() carries 7000,
- * which needs rcv_ssthresh > 6732. */
+ * 1/2^tcp_app_win of it for the application) and one advmss ("Force reservation of one
+ * segment"), and rcv_ssthresh under it. The live kernel's tcpi_rcv_ssthresh right after a
+ * handshake shows the reservation (270000 - 1448 with the default tcp_rmem); the first data
+ * segment then lifts rcv_ssthresh back to rcv_wnd (tcp_update_scaling_ratio). */
 export function tcp_init_rcvbuf_space(h: Host, sk: TcpSock): void {
   const appWin = h.sysctl.tcp_app_win;
   const maxwin = tcp_full_space(sk);
@@ -154,15 +176,23 @@ export function tcp_init_rcvbuf_space(h: Host, sk: TcpSock): void {
     sk.windowClamp = maxwin;
     if (appWin && maxwin > 4 * sk.advmss) sk.windowClamp = Math.max(maxwin - Math.floor(maxwin / 2 ** appWin), 4 * sk.advmss);
   }
+  // Force reservation of one segment.
+  if (appWin && sk.windowClamp > 2 * sk.advmss && sk.windowClamp + sk.advmss > maxwin)
+    sk.windowClamp = Math.max(2 * sk.advmss, maxwin - sk.advmss);
   sk.rcvSsthresh = Math.min(sk.rcvSsthresh, sk.windowClamp);
 }
 
 /** tcp_measure_rcv_mss's ratio part: a segment that changes rcv_mss sets scaling_ratio to its
- * payload over its truesize, and window_clamp follows the buffer's new worth. */
-export function tcp_update_scaling_ratio(sk: TcpSock, len: number, truesize: number): void {
+ * payload over its truesize, and window_clamp follows the buffer's new worth. 6.12 writes
+ * window_clamp alone; the live kernel (6.18) goes through tcp_set_window_clamp, so a larger clamp
+ * also lifts rcv_ssthresh to the window already offered: after a handshake (rcv_ssthresh one
+ * advmss under the buffer, tcp_init_rcvbuf_space) the first full segment leaves tcpi_rcv_ssthresh
+ * at rcv_wnd + 2 * 1448 and the ACK's window one scale unit above 6.12's; after a
+ * TCP_WINDOW_CLAMP of 5000 the first segment's ACK offers the unclamped window. */
+export function tcp_update_scaling_ratio(h: Host, sk: TcpSock, len: number, truesize: number): void {
   const old = sk.scalingRatio;
   sk.scalingRatio = Math.floor((len * 2 ** TCP_RMEM_TO_WIN_SCALE) / truesize) || 1;
-  if (old !== sk.scalingRatio) sk.windowClamp = tcp_full_space(sk);
+  if (old !== sk.scalingRatio) tcp_set_window_clamp(h, sk, tcp_full_space(sk));
 }
 
 /** tcp_grow_window: in-order data of at least 128 bytes whose truesize would still fit the

@@ -281,7 +281,7 @@ function tcp_measure_rcv_mss(h: Host, sk: TcpSock, seg: Segment, len: number, tr
   const lss = sk.lastSegSize;
   sk.lastSegSize = 0;
   if (len >= sk.rcvMss) {
-    if (len !== sk.rcvMss) tcp_update_scaling_ratio(sk, len, truesize);
+    if (len !== sk.rcvMss) tcp_update_scaling_ratio(h, sk, len, truesize);
     sk.rcvMss = Math.min(len, sk.advmss);
     // A full segment with PSH likely ends a write the sender waits on: a read that drains the
     // queue ACKs it (tcp_cleanup_rbuf).
