@@ -30,7 +30,7 @@ import { keepaliveOnEstablish } from './keepalive';
 import { tcp_done_with_error } from './done';
 import { optionBytes, tcp_ns_to_ts, tcp_send_ack, tcp_send_synack, tcp_transmit_skb } from './transmit';
 import { segmentTruesize, tcp_openreq_init_rwin } from './rcvbuf';
-import { Skb, skbLen, TcpOption, TcpSock, truesizeFor } from './types';
+import { RequestSock, Skb, skbLen, TcpOption, TcpSock, truesizeFor } from './types';
 import { LISTEN_PORT, optFo, optMss, optTs, optWscale, Segment } from './segment';
 import { tcp_clean_rtx_queue } from './ack';
 import { tcp_enter_quickack_mode, tcp_fin, tcp_initialize_rcv_mss, tcp_queue_rcv } from './receive';
@@ -165,34 +165,19 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   return sk;
 }
 
-/** The request_sock fields the model keeps for a SYN_RECV child: num_timeout, the rsk_timer
- * (a generation so that a re-armed timer drops its earlier expiry) and last_oow_ack_time. */
-interface RequestTimer {
-  lsk: TcpSock;
-  synack: Skb;
-  numTimeout: number;
-  /** num_retrans: every SYN-ACK resent, by the timer or for a retransmitted SYN. */
-  numRetrans: number;
-  /** inet_rsk(req)->acked: a bare ACK came while TCP_DEFER_ACCEPT held the request. */
-  acked: boolean;
-  gen: number;
-  lastOowNs?: number;
-}
-const requests = new WeakMap<TcpSock, RequestTimer>();
-
 /** reqsk_timeout(req, TCP_RTO_MAX): TCP_TIMEOUT_INIT << num_timeout, at most TCP_RTO_MAX. */
-function reqsk_timeout(r: RequestTimer): number {
+function reqsk_timeout(r: RequestSock): number {
   return Math.min(TCP_TIMEOUT_INIT_MS * 2 ** r.numTimeout, TCP_RTO_MAX_MS);
 }
 
 function reqsk_start_timer(h: Host, lsk: TcpSock, sk: TcpSock, synack: Skb): void {
-  const r: RequestTimer = { lsk, synack, numTimeout: 0, numRetrans: 0, acked: false, gen: 0 };
-  requests.set(sk, r);
+  const r: RequestSock = { lsk, synack, numTimeout: 0, numRetrans: 0, acked: false, gen: 0 };
+  sk.request = r;
   reqsk_arm(h, sk, r);
 }
 
 /** mod_timer(&req->rsk_timer, jiffies + reqsk_timeout(req, TCP_RTO_MAX)). */
-function reqsk_arm(h: Host, sk: TcpSock, r: RequestTimer): void {
+function reqsk_arm(h: Host, sk: TcpSock, r: RequestSock): void {
   const gen = ++r.gen;
   h.addTimer(h.nowNs + reqsk_timeout(r) * 1e6, 'reqsk_timer_handler', () => {
     if (r.gen === gen && sk.state === 'SYN_RECV') reqsk_timer_handler(h, sk, r);
@@ -204,7 +189,7 @@ function reqsk_arm(h: Host, sk: TcpSock, r: RequestTimer): void {
  * tcp_synack_rtt_meas skip the RTT sample) and re-arms at reqsk_timeout, which doubles with
  * num_timeout, until max_syn_ack_retries (the listener's TCP_SYNCNT, else tcp_synack_retries)
  * expiries; then the request is dropped. */
-function reqsk_timer_handler(h: Host, sk: TcpSock, r: RequestTimer): void {
+function reqsk_timer_handler(h: Host, sk: TcpSock, r: RequestSock): void {
   using _frame = frame(h, 'reqsk_timer_handler');
   const maxRetries = r.lsk.synRetries || h.sysctl.tcp_synack_retries;
   // syn_ack_recalc: with TCP_DEFER_ACCEPT, a request whose bare ACK came lives until the
@@ -236,10 +221,10 @@ export function tcp_synrecv_established(h: Host, sk: TcpSock): void {
   sk.delivered++; // the SYN-ACK, which tcp_ack does not count
   // A Fast Open child ran tcp_init_transfer when it was made from the SYN.
   if (sk.fastopenChild) return;
-  const r = requests.get(sk);
+  const r = sk.request;
   const rec = sk.recovery;
   if (r) {
-    requests.delete(sk);
+    sk.request = undefined;
     r.gen++;
     rec.totalRetrans = r.numRetrans;
     if (r.numTimeout) {
@@ -256,7 +241,7 @@ export function tcp_synrecv_established(h: Host, sk: TcpSock): void {
  * bare ACK (end_seq = rcv_isn + 1) makes no child; it is dropped and the request marked acked.
  * True when the segment is dropped so. */
 export function tcp_check_req_defer_accept(h: Host, sk: TcpSock, seg: Segment): boolean {
-  const r = requests.get(sk);
+  const r = sk.request;
   if (!r || !(seg.flags & TCPHDR_ACK) || seg.flags & (TCPHDR_SYN | TCPHDR_RST)) return false;
   const endSeq = seg.seq + seg.len + (seg.flags & TCPHDR_FIN ? 1 : 0);
   if (r.numTimeout >= (r.lsk.deferAccept ?? 0) || endSeq !== sk.irs + 1) return false;
@@ -269,15 +254,15 @@ export function tcp_check_req_defer_accept(h: Host, sk: TcpSock, seg: Segment): 
 /** inet_csk_reqsk_queue_drop: the request is forgotten (its timer stops with it); a later ACK
  * for it finds no socket. */
 export function inet_csk_reqsk_queue_drop(h: Host, sk: TcpSock, why: string): void {
-  const r = requests.get(sk);
+  const r = sk.request;
   if (r) r.gen++;
-  requests.delete(sk);
+  sk.request = undefined;
   sk.state = 'CLOSE';
   h.trace.step('inet_csk_reqsk_queue_drop', sk.id, `request dropped: ${why}`);
 }
 
 /** inet_rtx_syn_ack: resend the request's SYN-ACK (num_retrans++: no RTT sample from it). */
-function inet_rtx_syn_ack(h: Host, sk: TcpSock, r: RequestTimer): void {
+function inet_rtx_syn_ack(h: Host, sk: TcpSock, r: RequestSock): void {
   tcp_send_synack(h, sk);
   r.numRetrans++;
   r.synack.everRetrans = true;
@@ -293,7 +278,7 @@ export function reqsk_lookup(lsk: TcpSock, socks: readonly TcpSock[]): TcpSock |
 
 /** A request_sock of a listener (TCP_NEW_SYN_RECV) rather than a Fast Open child. */
 export function isRequest(sk: TcpSock): boolean {
-  return sk.state === 'SYN_RECV' && requests.has(sk);
+  return sk.state === 'SYN_RECV' && sk.request !== undefined;
 }
 
 /** tcp_check_req for a retransmitted SYN (same ISN, SYN alone): answer with the SYN-ACK again
@@ -301,7 +286,7 @@ export function isRequest(sk: TcpSock): boolean {
  * timer out to reqsk_timeout from now (mod_timer_pending). */
 export function tcp_check_req_syn(h: Host, sk: TcpSock): void {
   using _frame = frame(h, 'tcp_check_req');
-  const r = requests.get(sk);
+  const r = sk.request;
   if (!r) return;
   if (r.lastOowNs !== undefined && h.nowNs - r.lastOowNs < h.sysctl.tcp_invalid_ratelimit * 1e6) {
     h.trace.step('tcp_check_req', sk.id, 'retransmitted SYN within tcp_invalid_ratelimit: no SYN-ACK (tcp_oow_rate_limited)');

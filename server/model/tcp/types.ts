@@ -208,6 +208,20 @@ export interface TimerGens {
   reo: number;
 }
 
+/** The request_sock fields the model keeps for a SYN_RECV child: num_timeout, the rsk_timer
+ * (a generation so that a re-armed timer drops its earlier expiry) and last_oow_ack_time. */
+export interface RequestSock {
+  lsk: TcpSock;
+  synack: Skb;
+  numTimeout: number;
+  /** num_retrans: every SYN-ACK resent, by the timer or for a retransmitted SYN. */
+  numRetrans: number;
+  /** inet_rsk(req)->acked: a bare ACK came while TCP_DEFER_ACCEPT held the request. */
+  acked: boolean;
+  gen: number;
+  lastOowNs?: number;
+}
+
 export interface TcpSock {
   id: number;
   fd: number;
@@ -283,6 +297,9 @@ export interface TcpSock {
   parent?: TcpSock;
   /** Still a TFO child in SYN_RECV that accept() may already return. */
   fastopenChild: boolean;
+  /** The request_sock while this socket stands for a listener's request in SYN_RECV (its timer
+   * and counters); undefined for a full socket. */
+  request?: RequestSock;
   /** tp->syn_data_acked: a Fast Open SYN's data was taken (server) or wholly acked (client). */
   synDataAcked?: boolean;
   // options negotiated
