@@ -296,14 +296,14 @@ test('a sysctl the model does not read is reported with its line, unless its val
   const src = [
     '`sysctl -q net.ipv4.tcp_min_rtt_wlen=0 net.ipv4.tcp_no_metrics_save=1',
     'sysctl -q net.ipv4.tcp_tw_reuse=2 # the live default',
-    'echo 1 > /proc/sys/net/ipv4/tcp_reflect_tos',
+    'echo 1 > /proc/sys/net/ipv4/tcp_mtu_probing',
     'sysctl -q net.ipv4.tcp_rto_min_us=50000; sysctl -q net.mptcp.enabled=1`',
     '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
   ].join('\n');
   const r = runScript(parseScript(src));
   assert.deepEqual(
     r.unsupported.map((u) => `${u.what} at line ${u.line}`),
-    ['sysctl net.ipv4.tcp_min_rtt_wlen=0 (not modelled) at line 1', 'sysctl net.ipv4.tcp_reflect_tos=1 (not modelled) at line 3'],
+    ['sysctl net.ipv4.tcp_min_rtt_wlen=0 (not modelled) at line 1', 'sysctl net.ipv4.tcp_mtu_probing=1 (not modelled) at line 3'],
   );
 });
 
@@ -392,4 +392,39 @@ test('blocking calls complete when the model gets there: read waits for data, ac
   );
   assert.equal(r.totals.matched, 2);
   assert.deepEqual(r.unsupported, []);
+});
+
+test('TCP_LINGER2 above 60 s: the keepalive timer waits the excess, then a timewait socket waits the excess again', () => {
+  // tcp_keepalive_timer hands the FIN_WAIT2 orphan to tcp_time_wait with tcp_fin_time - 60 s, so
+  // 70 s makes 10 + 10 s, not 70 (checked live on 6.18: ACK at 19 s, RST at 20.5 s).
+  const script = (at: string, reply: string) =>
+    [
+      '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+      '+0 setsockopt(3, SOL_TCP, TCP_CONGESTION, "cubic", 5) = 0',
+      '+0 bind(3, ..., ...) = 0',
+      '+0 listen(3, 1) = 0',
+      '+0 < S 0:0(0) win 65535 <mss 1000,sackOK,nop,nop,nop,wscale 7>',
+      '+0 > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>',
+      '+.1 < . 1:1(0) ack 1 win 257',
+      '+0 accept(3, ..., ...) = 4',
+      '+0 setsockopt(4, SOL_TCP, TCP_LINGER2, [70], 4) = 0',
+      '+0 close(4) = 0',
+      '+0 > F. 1:1(0) ack 1',
+      '+.1 < . 1:1(0) ack 2 win 257',
+      `+${at} < F. 1:1(0) ack 2 win 257`,
+      `+0 > ${reply}`,
+    ].join('\n');
+  for (const [at, reply] of [
+    ['19', '. 2:2(0) ack 2'],
+    ['20.5', 'R 2:2(0)'],
+  ]) {
+    const r = runScript(parseScript(script(at, reply)));
+    assert.deepEqual(r.unsupported, [], `FIN at +${at}`);
+    // The SYN-ACK's window scale follows tcp_rmem, which this script leaves at the default.
+    assert.deepEqual(
+      r.outbound.slice(1).map((o) => o.ok),
+      [true, true],
+      `FIN at +${at}: ${reply}`,
+    );
+  }
 });

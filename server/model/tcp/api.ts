@@ -39,10 +39,12 @@ import {
   TCP_RTO_MAX_MS,
   TCP_DELACK_MAX_MS,
   TCP_TIMEOUT_INIT_MS,
+  TCP_FIN_TIMEOUT_MAX_S,
 } from './constants';
 import { fastopen_queue_tune, reqsk_fastopen_remove, tcp_fastopen_reset_cipher } from './fastopen';
-import { ERRNO_NUMBER, sock_error } from './done';
+import { ERRNO_NUMBER, sock_error, tcp_done } from './done';
 import {
+  inet_csk_reset_keepalive_timer,
   keepalive_intvl_when,
   keepalive_probes,
   keepalive_time_when,
@@ -219,6 +221,10 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
       if (!(n >= 1 && n <= MAX_TCP_KEEPCNT)) return err('EINVAL');
       sk.keepaliveProbes = n;
       return { ret: 0 };
+    case 'TCP_LINGER2':
+      // Seconds, at most TCP_FIN_TIMEOUT_MAX (120 s); negative: close an orphan in FIN_WAIT2 at once.
+      sk.linger2Ms = n < 0 ? -1 : Math.min(n, TCP_FIN_TIMEOUT_MAX_S) * 1000;
+      return { ret: 0 };
     case 'TCP_USER_TIMEOUT':
       // tcp_sock_set_user_timeout: ms; read by the next retransmission or keepalive timeout.
       if (!(n >= 0)) return err('EINVAL');
@@ -382,6 +388,10 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
       return keepalive_intvl_when(h, sk) / 1000;
     case 'TCP_KEEPCNT':
       return keepalive_probes(h, sk);
+    case 'TCP_LINGER2': {
+      const l = sk.linger2Ms ?? 0;
+      return l < 0 ? -1 : Math.floor((l || h.sysctl.tcp_fin_timeout * 1000) / 1000);
+    }
     case 'TCP_USER_TIMEOUT':
       return sk.userTimeoutMs ?? 0;
     case 'TCP_NOTSENT_LOWAT':
@@ -849,12 +859,20 @@ function sk_stream_wait_close(h: Host, sk: TcpSock, ms: number): CallResult {
 }
 
 /** __tcp_close's adjudge_to_death: the socket is orphaned; in FIN_WAIT2 it waits for the peer's
- * FIN as a timewait socket for tcp_fin_time (above 60 s, the keepalive timer: not modelled). */
+ * FIN as a timewait socket for tcp_fin_time (above 60 s, first on the keepalive timer). */
 function adjudgeToDeath(h: Host, sk: TcpSock): void {
   sk.orphan = true;
   if (sk.state !== 'FIN_WAIT2') return;
+  // A negative TCP_LINGER2: no FIN_WAIT2 wait, the connection is reset (TCPAbortOnLinger).
+  if ((sk.linger2Ms ?? 0) < 0) {
+    sk.state = 'CLOSE';
+    tcp_send_active_reset(h, sk, 'close() in FIN_WAIT2 with a negative TCP_LINGER2');
+    tcp_done(h, sk);
+    return;
+  }
   const tmo = tcp_fin_time(h, sk);
-  if (tmo > TCP_TIMEWAIT_LEN_MS) h.flagUnsupported(`tcp_fin_timeout above 60 s (${tmo} ms: the keepalive timer as the FIN_WAIT2 timer)`);
+  // Above TIME_WAIT's 60 s the full socket waits on the keepalive timer for the difference first.
+  if (tmo > TCP_TIMEWAIT_LEN_MS) inet_csk_reset_keepalive_timer(h, sk, tmo - TCP_TIMEWAIT_LEN_MS);
   else tcp_time_wait(h, sk, 'FIN_WAIT2', tmo);
 }
 

@@ -66,6 +66,8 @@ export function jiffies_to_usecs(j: number): number {
   return (j * 1e6) / LIVE_HZ;
 }
 export const TCP_RTO_MAX_MS = 120_000;
+/** TCP_FIN_TIMEOUT_MAX: the longest TCP_LINGER2 (seconds). */
+export const TCP_FIN_TIMEOUT_MAX_S = 120;
 /** The timestamp option with its two NOPs (include/net/tcp.h). */
 export const TCPOLEN_TSTAMP_ALIGNED = 12;
 export const TCP_TIMEOUT_INIT_MS = 1000;

@@ -21,7 +21,7 @@ export const INET_ECN_NOT_ECT = 0;
 export const INET_ECN_ECT_1 = 1;
 export const INET_ECN_ECT_0 = 2;
 export const INET_ECN_CE = 3;
-const INET_ECN_MASK = 3;
+export const INET_ECN_MASK = 3;
 
 const ECN_NAMES = ['Not-ECT', 'ECT(1)', 'ECT(0)', 'CE'];
 

@@ -20,7 +20,7 @@ import {
 import { tcp_parse_fastopen_option, tcp_try_fastopen } from './fastopen';
 import { cookie_init_sequence } from './syncookies';
 import { frame } from './trace';
-import { tcp_ecn_create_request, tcp_ecn_make_synack, tcp_ecn_rcv_synack } from './ecn';
+import { INET_ECN_MASK, tcp_ecn_create_request, tcp_ecn_make_synack, tcp_ecn_rcv_synack } from './ecn';
 import { tcp_init_buffer_space } from './sndbuf';
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
@@ -95,6 +95,12 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.pacingRate = lsk.pacingRate;
   sk.maxPacingRate = lsk.maxPacingRate;
   sk.pacingStatus = lsk.pacingStatus;
+  // tcp_reflect_tos: the SYN-ACK and the child carry the SYN's DSCP bits (tcp_v4_send_synack,
+  // tcp_v4_syn_recv_sock), and so do its TIME_WAIT ACKs (tw_tos).
+  if (h.sysctl.tcp_reflect_tos) {
+    sk.inetTos = seg.tos & ~INET_ECN_MASK;
+    if (sk.inetTos) h.trace.step('tcp_conn_request', sk.id, `tcp_reflect_tos: the SYN's tos 0x${sk.inetTos.toString(16)} is reflected`);
+  }
   // tcp_syn_flood_action: tcp_syncookies = 2 answers every SYN with a cookie. Without a timestamp
   // to carry them, the SYN's options other than the MSS are dropped (tcp_clear_options).
   const wantCookie = h.sysctl.tcp_syncookies === 2;

@@ -12,8 +12,8 @@ import { TcpSock, WirePacket } from './types';
 import { LISTEN_PORT, optTs, Segment } from './segment';
 import { tcp_ack } from './ack';
 import { reqsk_fastopen_remove } from './fastopen';
-import { tcp_done_with_error } from './done';
-import { keepaliveOnEstablish } from './keepalive';
+import { tcp_done, tcp_done_with_error } from './done';
+import { inet_csk_reset_keepalive_timer, keepaliveOnEstablish } from './keepalive';
 import {
   reqsk_lookup,
   sk_acceptq_is_full,
@@ -240,7 +240,8 @@ function finWait2Orphan(h: Host, sk: TcpSock, seg: Segment): boolean {
   const tmo = tcp_fin_time(h, sk);
   if (seg.len && seg.seq + seg.len > sk.rcvNxt) return false;
   if (tmo > TCP_TIMEWAIT_LEN_MS) {
-    h.flagUnsupported(`tcp_fin_timeout above 60 s (${tmo} ms: the keepalive timer as the FIN_WAIT2 timer)`);
+    // The full socket stays in FIN_WAIT2; the keepalive timer hands it to TIME_WAIT 60 s early.
+    inet_csk_reset_keepalive_timer(h, sk, tmo - TCP_TIMEWAIT_LEN_MS);
     return false;
   }
   if (seg.flags & TCPHDR_FIN) return false;
@@ -325,6 +326,13 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
       }
       if (sk.state === 'FIN_WAIT1' && sk.sndUna === sk.writeSeq) {
         sk.state = 'FIN_WAIT2';
+        // A negative TCP_LINGER2: the orphan is closed at once and the ACK answered with a RST
+        // (TCPAbortOnData).
+        if (sk.orphan && (sk.linger2Ms ?? 0) < 0) {
+          h.trace.step('tcp_rcv_state_process', sk.id, 'our FIN acked on an orphan with a negative TCP_LINGER2: closed, RST');
+          tcp_done(h, sk);
+          return true;
+        }
         if (sk.orphan && finWait2Orphan(h, sk, seg)) return false;
       } else if (sk.state === 'CLOSING' && sk.sndUna === sk.writeSeq) {
         tcp_time_wait(h, sk, 'TIME_WAIT', 0);

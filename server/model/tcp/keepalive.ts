@@ -7,7 +7,8 @@
 import type { Host } from './host';
 import { packetsOut } from './sock';
 import { tcp_send_active_reset, tcp_xmit_probe_skb } from './transmit';
-import { tcp_write_err } from './done';
+import { tcp_done, tcp_write_err } from './done';
+import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait } from './timewait';
 import { frame } from './trace';
 import type { TcpSock } from './types';
 
@@ -89,8 +90,14 @@ function tcp_keepalive_timer(h: Host, sk: TcpSock): void {
   using _frame = frame(h, 'tcp_keepalive_timer');
   if (sk.state === 'LISTEN') return;
   if (sk.state === 'FIN_WAIT2' && sk.orphan) {
-    // The same timer is an orphan's FIN_WAIT2 timeout (tcp_fin_time), which the model lacks.
-    h.flagUnsupported('FIN_WAIT2 timeout of a closed socket (the keepalive timer as tcp_fin_time)');
+    // The same timer is an orphan's FIN_WAIT2 timeout when tcp_fin_time passes 60 s: what is left
+    // of it goes to a timewait socket; none left, the connection is reset.
+    const tmo = (sk.linger2Ms ?? 0) >= 0 ? tcp_fin_time(h, sk) - TCP_TIMEWAIT_LEN_MS : 0;
+    if (tmo > 0) tcp_time_wait(h, sk, 'FIN_WAIT2', tmo);
+    else {
+      tcp_send_active_reset(h, sk, 'FIN_WAIT2 timeout of an orphan');
+      tcp_done(h, sk);
+    }
     return;
   }
   if (!sk.keepOpen || sk.state === 'CLOSE' || sk.state === 'SYN_SENT') return;

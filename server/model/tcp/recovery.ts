@@ -12,6 +12,8 @@ import {
   TCP_RTO_MIN_MS,
   TCP_THIN_LINEAR_RETRIES,
   TCP_TIMEOUT_INIT_MS,
+  LIVE_HZ,
+  usecs_to_jiffies,
 } from './constants';
 import { tcp_set_rto } from './rtt';
 import { icsk_ca_ops, tcp_cong_avoid, tcp_current_ssthresh } from './cong';
@@ -35,12 +37,22 @@ import {
   tcp_try_undo_recovery,
 } from './undo';
 
-/** net.ipv4.tcp_recovery's bit for RACK loss detection (the default, 1). */
-const TCP_RACK_LOSS_DETECTION = 0x1;
 /** net.ipv4.tcp_recovery's bit that turns off RACK's DUPACK threshold. */
 const TCP_RACK_NO_DUPTHRESH = 0x4;
-/** TCP_TIMEOUT_MIN (2 jiffies), added to RACK's reordering timer; the model's jiffy is 1 ms. */
-const TCP_TIMEOUT_MIN_MS = 2;
+/** TCP_TIMEOUT_MIN_US: the 2 ms tcp_rack_mark_lost adds to RACK's wait before rounding it to jiffies. */
+const TCP_TIMEOUT_MIN_US = 2000;
+
+/** When a jiffies timer armed now for `us` fires: inet_csk_reset_xmit_timer counts whole jiffies
+ * (usecs_to_jiffies rounds up, 4 ms at the live kernel's HZ 250) from the current jiffy, and the
+ * timer wheel fires a level-0 timer one tick after its expiry (calc_index rounds up so it never
+ * fires early). Returns the delay in ms from now. Live runs put the ticks on the script clock's
+ * 4 ms grid (within 0.2 ms), so the model counts jiffies from script time 0. */
+function jiffiesTimerDelayMs(h: Host, us: number): number {
+  const tickMs = 1000 / LIVE_HZ;
+  const nowMs = h.nowNs / 1e6;
+  const expires = Math.floor(nowMs / tickMs) + usecs_to_jiffies(us);
+  return (expires + 1) * tickMs - nowMs;
+}
 
 /** What one ACK did, the kernel's FLAG_* bits that recovery reads. */
 export interface AckFlags {
@@ -386,8 +398,10 @@ function tcp_rack_mark_lost(h: Host, sk: TcpSock, armReo: (ms: number) => void):
   const { lost, waitUs } = tcp_rack_detect_loss(h, sk);
   if (lost) h.trace.step('tcp_rack_detect_loss', sk.id, `RACK: ${lost} segments sent before a delivered one are lost`, { lost });
   if (waitUs) {
-    const ms = Math.ceil(waitUs / 1000) + TCP_TIMEOUT_MIN_MS;
-    h.trace.step('tcp_rack_mark_lost', sk.id, `RACK: reordering timer in ${ms} ms for segments not yet overdue`, { ms });
+    const ms = jiffiesTimerDelayMs(h, waitUs + TCP_TIMEOUT_MIN_US);
+    h.trace.step('tcp_rack_mark_lost', sk.id, `RACK: reordering timer in ${ms.toFixed(3)} ms for segments not yet overdue`, {
+      ms,
+    });
     armReo(ms);
   }
   return lost;
@@ -829,10 +843,9 @@ export function tcp_enter_cwr(h: Host, sk: TcpSock): void {
 /** tcp_identify_packet_loss: NewReno's rule without SACK, RACK with it. */
 function tcp_identify_packet_loss(h: Host, sk: TcpSock, f: AckFlags, armReo: (ms: number) => void): number {
   if (!sk.rtxQueue.length) return 0;
-  // Without TCP_RACK_LOSS_DETECTION the kernel marks the head lost by the DUPACK count
-  // (tcp_update_scoreboard, tcp_mark_head_lost): not modelled.
-  if (sk.sackOk && !(h.sysctl.tcp_recovery & TCP_RACK_LOSS_DETECTION))
-    h.flagUnsupported('SACK loss detection without RACK (net.ipv4.tcp_recovery=0)');
+  // With SACK, RACK whatever net.ipv4.tcp_recovery's bit 0 says: the live kernel (6.18) no longer
+  // reads it (a single SACKed segment above a hole still arms RACK's reordering timer with
+  // tcp_recovery=0, checked live); 6.12 would count DUPACKs instead (tcp_mark_head_lost).
   if (sk.sackOk) return tcp_rack_mark_lost(h, sk, armReo);
   return tcp_newreno_mark_lost(h, sk, f.sndUnaAdvanced, (skb, mss) => tcp_fragment_rtx(h, sk, skb, mss, mss), tcp_mark_skb_lost);
 }

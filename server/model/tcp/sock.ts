@@ -114,6 +114,7 @@ export function createSock(h: Host, fd: number): TcpSock {
     backoff: 0,
     pacingRate: Infinity,
     pacingStatus: 'none',
+    inetTos: 0,
     maxPacingRate: Infinity,
     wstampNs: 0,
     segsOut: 0,

@@ -28,7 +28,8 @@ export interface Sysctls {
   tcp_max_reordering: number;
   /** F-RTO (RFC 5682): after an RTO, send new data first to tell a spurious timeout. */
   tcp_frto: number;
-  /** Bit 0: RACK loss detection; bit 2 (TCP_RACK_NO_DUPTHRESH): no DUPACK threshold. */
+  /** Bit 0: RACK loss detection (not read by the live 6.18: RACK always runs with SACK); bit 2
+   * (TCP_RACK_NO_DUPTHRESH): no DUPACK threshold. */
   tcp_recovery: number;
   tcp_syncookies: number;
   /** SYN retransmissions before connect() gives up (TCP_SYNCNT overrides it per socket). */
@@ -77,6 +78,8 @@ export interface Sysctls {
   tcp_challenge_ack_limit: number;
   /** RFC 1337: a TIME_WAIT socket ignores a RST instead of dying. */
   tcp_rfc1337: number;
+  /** Reflect a passive open's SYN DSCP on the SYN-ACK and the child's packets. */
+  tcp_reflect_tos: number;
   /** Timewait sockets a namespace may hold (inet_twsk_alloc); beyond them tcp_time_wait just closes. */
   tcp_max_tw_buckets: number;
   /** Any other key the script sets, kept so a report can show it. */
@@ -140,6 +143,7 @@ export function defaultSysctls(): Sysctls {
     tcp_challenge_ack_limit: 0x7fffffff,
     tcp_rfc1337: 0,
     tcp_max_tw_buckets: 131072,
+    tcp_reflect_tos: 0,
     other: {},
   };
 }
@@ -197,6 +201,7 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_challenge_ack_limit',
   'tcp_rfc1337',
   'tcp_max_tw_buckets',
+  'tcp_reflect_tos',
 ]);
 
 /** Sets `net.ipv4.<name>` (also accepts `net/ipv4/<name>` and `/proc/sys/net/ipv4/<name>`).
@@ -247,6 +252,19 @@ const NO_EFFECT: ReadonlySet<string> = new Set([
   'net.ipv4.tcp_allowed_congestion_control',
   'net.ipv4.tcp_available_congestion_control',
   'net.ipv4.tcp_fastopen_key',
+  // Both act on a listener's second pending connection: tcp_abort_on_overflow when a request's ACK
+  // finds the accept queue full (tcp_check_req's listen_overflow), tcp_max_syn_backlog when the
+  // request queue is 3/4 full without syncookies (tcp_conn_request). A script has one 4-tuple: a
+  // SYN finding a full accept queue is dropped before any request exists, and a new request only
+  // comes when the queue holds none (max_syn_backlog - 0 < max_syn_backlog / 4 never holds).
+  'net.ipv4.tcp_abort_on_overflow',
+  'net.ipv4.tcp_max_syn_backlog',
+  // Whether connect() may take over a TIME_WAIT 4-tuple (tcp_twsk_unique). A socket bound to the
+  // port takes it over whenever the peer sent timestamps, whatever the value (no twp there: checked
+  // live with 0 and 1); an unbound one gets a fresh ephemeral port from __inet_hash_connect's
+  // perturbed search, so no collision.
+  'net.ipv4.tcp_tw_reuse',
+  'net.ipv4.tcp_tw_reuse_delay',
   // Read by nothing in 6.12 (scaling_ratio replaced it).
   'net.ipv4.tcp_adv_win_scale',
   // How inbound urgent data is read: inbound URG is reported unsupported where it comes.
@@ -260,18 +278,13 @@ const NO_EFFECT: ReadonlySet<string> = new Set([
 /** Values of sysctls the model does not read that it still follows: the live kernel's value (a
  * fresh namespace of 6.18), which the model assumes. */
 const UNREAD_DEFAULTS: Readonly<Record<string, string>> = {
-  'net.ipv4.tcp_abort_on_overflow': '0',
   'net.ipv4.tcp_base_mss': '1024',
   'net.ipv4.tcp_fastopen_blackhole_timeout_sec': '0',
-  'net.ipv4.tcp_max_syn_backlog': '2048',
   'net.ipv4.tcp_min_rtt_wlen': '300',
   'net.ipv4.tcp_mtu_probe_floor': '48',
   'net.ipv4.tcp_mtu_probing': '0',
   'net.ipv4.tcp_probe_interval': '600',
   'net.ipv4.tcp_probe_threshold': '8',
-  'net.ipv4.tcp_reflect_tos': '0',
-  'net.ipv4.tcp_tw_reuse': '2',
-  'net.ipv4.tcp_tw_reuse_delay': '1000',
   'net.ipv4.tcp_plb_enabled': '0',
 };
 

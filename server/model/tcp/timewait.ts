@@ -20,10 +20,11 @@ export const TCP_TIMEWAIT_LEN_MS = 60_000;
  * TCP_TW_SUCCESS after inet_twsk_deschedule_put (a RST ended it). */
 export type TwStatus = 'success' | 'ack' | 'rst' | 'syn' | 'kill';
 
-/** tcp_fin_time: how long an orphan waits in FIN_WAIT2, at least 3.5 RTOs. */
+/** tcp_fin_time: how long an orphan waits in FIN_WAIT2 (TCP_LINGER2, else tcp_fin_timeout), at
+ * least 3.5 RTOs. */
 export function tcp_fin_time(h: Host, sk: TcpSock): number {
   const rto = (sk.rtoMs << 2) - (sk.rtoMs >> 1);
-  return Math.max(h.sysctl.tcp_fin_timeout * 1000, rto);
+  return Math.max(sk.linger2Ms || h.sysctl.tcp_fin_timeout * 1000, rto);
 }
 
 /** tcp_time_wait: hand the connection to a timewait socket and close the full one. */

@@ -169,7 +169,7 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
     win: windowField(h, sk, syn),
     len,
     options,
-    tos: ecn.tos,
+    tos: ecn.tos | sk.inetTos,
     ...(urgPtr ? { urgPtr } : {}),
     ipId: 0,
     ttl: h.sysctl.ip_default_ttl,

@@ -274,6 +274,9 @@ export interface TcpSock {
   keepaliveProbes?: number;
   /** icsk_user_timeout (TCP_USER_TIMEOUT, ms; 0: none). */
   userTimeoutMs?: number;
+  /** tp->linger2 (TCP_LINGER2) in ms: 0 uses tcp_fin_timeout, negative closes an orphan in
+   * FIN_WAIT2 at once. */
+  linger2Ms?: number;
   /** icsk_probes_out: keepalive probes unanswered (any acceptable ACK clears it). */
   probesOut?: number;
   /** icsk_probes_tstamp: jiffies of the first zero-window probe timer of this episode (0: none),
@@ -373,6 +376,8 @@ export interface TcpSock {
   backoff: number;
   pacingRate: number; // bytes per second; Infinity = ~0UL
   pacingStatus: 'none' | 'needed' | 'fq';
+  /** inet->tos without the ECN bits: the DSCP the socket's packets carry (tcp_reflect_tos). */
+  inetTos: number;
   /** sk_max_pacing_rate (SO_MAX_PACING_RATE), bytes per second; Infinity = ~0UL. */
   maxPacingRate: number;
   /** When the pacing hrtimer (tp->pacing_timer) is queued, the time it fires. */
