@@ -6,7 +6,7 @@ import { icsk_ca_ops, tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
 import { frame } from './trace';
 import { tcp_ecn_accept_cwr, tcp_ecn_rcv_ecn_echo } from './ecn';
-import { __tcp_push_pending_frames } from './output';
+import { __tcp_push_pending_frames, tcp_set_skb_tso_segs } from './output';
 import {
   AckFlags,
   rackAcked,
@@ -29,7 +29,7 @@ import {
   tcp_reset_probe_timer,
   tcp_set_xmit_timer,
 } from './timers';
-import { skbLen, TcpSock, truesizeFor } from './types';
+import { skbLen, TcpSock, tcp_skb_mss, truesizeFor } from './types';
 import { optTs, Segment } from './segment';
 import { tcp_ns_to_ts } from './transmit';
 
@@ -75,9 +75,10 @@ export function tcp_clean_rtx_queue(
       if (skb.pcount <= 1) break;
       // tcp_tso_acked: trim the acked head of a TSO skb
       const before = skb.pcount;
-      const mss = Math.max(1, Math.ceil(skbLen(skb) / skb.pcount));
+      // tcp_trim_head recounts the rest with the skb's own gso_size (tcp_skb_mss).
+      const mss = Math.max(1, tcp_skb_mss(skb));
       skb.seq = ack;
-      skb.pcount = Math.max(1, Math.ceil(skbLen(skb) / mss));
+      tcp_set_skb_tso_segs(skb, mss);
       skb.truesize = truesizeFor(skbLen(skb));
       n = before - skb.pcount;
       dataAcked = true;

@@ -11,7 +11,7 @@ import { tcp_non_congestion_loss_retransmit, tcp_retransmit_timer } from './reco
 import { tcp_set_rto } from './rtt';
 import { tcp_rearm_rto } from './timers';
 import { packetsOut, tcp_current_mss, tcp_sync_mss } from './sock';
-import { skbLen, Skb, TcpSock } from './types';
+import { TcpSock, tcp_skb_mss } from './types';
 
 const ICMP_DEST_UNREACH = 3;
 const ICMP_SOURCE_QUENCH = 4;
@@ -204,11 +204,6 @@ function tcp_v4_mtu_reduced(h: Host, sk: TcpSock, reported: number): void {
   tcp_simple_retransmit(h, sk);
 }
 
-/** tcp_skb_seglen: the size of the skb's segments. */
-function tcp_skb_seglen(skb: Skb): number {
-  return skb.pcount > 1 ? (skb.segSize ?? Math.ceil(skbLen(skb) / skb.pcount)) : skbLen(skb);
-}
-
 /** tcp_simple_retransmit: every skb whose segments exceed the new MSS is lost (a Fast Open SYN
  * with data: all of them) and resent at once, in Loss state without touching cwnd (units
  * changed, not the amount of data in flight). */
@@ -219,7 +214,7 @@ function tcp_simple_retransmit(h: Host, sk: TcpSock): void {
   const mss = sk.state === 'SYN_SENT' && sk.fastopenRequest?.dataLen ? -1 : tcp_current_mss(h, sk);
   let lost = 0;
   for (const skb of sk.rtxQueue) {
-    if (skb.sackedAcked || tcp_skb_seglen(skb) <= mss) continue;
+    if (skb.sackedAcked || tcp_skb_mss(skb) <= mss) continue;
     skb.retrans = false;
     if (!skb.lost) lost += skb.pcount;
     skb.lost = true;

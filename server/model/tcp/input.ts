@@ -319,9 +319,12 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
     } else {
       const acked = tcp_ack(h, sk, seg);
       if (acked === 'too-old' || acked === 'unsent') {
-        // tcp_rcv_established drops the segment (and challenges a too-old ACK from tcp_ack);
-        // tcp_rcv_state_process challenges both ("accept old ack during closing").
-        if (sk.state !== 'ESTABLISHED' || acked === 'too-old') tcp_send_challenge_ack(h, sk, `ACK ${seg.ack} outside snd_una..snd_nxt`);
+        // Dropped, with a challenge ACK under the per-socket rate limit. 6.12's
+        // tcp_rcv_established challenges only a too-old ACK (from tcp_ack) and drops an ACK of
+        // unsent data silently; the live 6.18 answers that one too (RFC 9293 3.10.7.4: a first one
+        // is answered at once, another within tcp_invalid_ratelimit is not), as
+        // tcp_rcv_state_process does in the other states.
+        tcp_send_challenge_ack(h, sk, `ACK ${seg.ack} outside snd_una..snd_nxt`);
         return false;
       }
       if (sk.state === 'FIN_WAIT1' && sk.sndUna === sk.writeSeq) {

@@ -27,7 +27,7 @@ import { tcp_ecn_clear_syn, tcp_ecn_queue_cwr } from './ecn';
 import { tcp_write_err } from './done';
 import { tcp_pacing_check } from './pacing';
 import { tcp_retrans_try_collapse } from './collapse';
-import { Skb, skbLen, TcpSock, truesizeFor } from './types';
+import { Skb, skbLen, TcpSock, tcp_skb_mss, truesizeFor } from './types';
 import {
   tcp_count_undo_retrans,
   tcp_init_undo,
@@ -286,7 +286,8 @@ export function tcp_sacktag_write_queue(
       if (skb.endSeq <= start) continue;
       if (skb.seq >= end) break;
       if (skb.sackedAcked) continue;
-      const mss = Math.max(1, Math.ceil(skbLen(skb) / Math.max(1, skb.pcount)));
+      // tcp_match_skb_to_sack cuts at the skb's own gso_size (tcp_skb_mss), not its average.
+      const mss = Math.max(1, tcp_skb_mss(skb));
       if (skb.seq < start) {
         // Only whole segments can be split off; a block inside a segment marks nothing.
         const cut = Math.ceil((start - skb.seq) / mss) * mss;

@@ -70,6 +70,12 @@ export function skbLen(skb: Skb): number {
   return len;
 }
 
+/** tcp_skb_mss: the gso_size an skb of several segments was counted with (its segments' size,
+ * not the average: 5793:8001 counted at mss 1448 is 1448 + 760). */
+export function tcp_skb_mss(skb: Skb): number {
+  return skb.pcount > 1 ? (skb.segSize ?? Math.ceil(skbLen(skb) / skb.pcount)) : skbLen(skb);
+}
+
 /** skb->truesize for a payload: what TSQ and autocorking count. */
 export function truesizeFor(len: number): number {
   return len + SKB_TRUESIZE_OVERHEAD;
