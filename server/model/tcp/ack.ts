@@ -1,6 +1,7 @@
 // ACK processing (net/ipv4/tcp_input.c tcp_ack): the peer's window, snd_una, the retransmit
 // queue, RTT samples, congestion control and the pacing rate.
 
+import { sk_forward_alloc, tcp_fast_path_check } from './fastpath';
 import { TCPHDR_FIN, TCPHDR_SYN, TCP_NAGLE_OFF } from './constants';
 import { icsk_ca_ops, tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
@@ -217,6 +218,7 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): AckResult {
   // tcp_clean_rtx_queue: urgent mode ends once snd_una reaches snd_up.
   if (sk.urgUp !== undefined && sk.urgUp > priorUna && sk.urgUp <= ack) sk.urgUp = undefined;
   const res = tcp_clean_rtx_queue(h, sk, ack, priorFack, sack.sackt);
+  sk_forward_alloc(sk); // tcp_wmem_free_skb's sk_mem_uncharge and reclaim
   // Without SACK, tcp_remove_reno_sacks: segments already counted by duplicate ACKs are not
   // delivered again. A spurious retransmission that was D-SACKed was delivered too (tcp_dsack_seen).
   const delivered = sk.sackOk ? res.delivered + sack.sacked + dsack.segs : tcp_remove_reno_sacks(sk, res.acked);
@@ -332,6 +334,9 @@ function tcp_ack_update_window(h: Host, sk: TcpSock, seg: Segment): void {
       after: nwin,
     });
     sk.sndWnd = nwin;
+    // The only place header prediction learns the peer's new window.
+    sk.predWnd = undefined;
+    tcp_fast_path_check(sk);
     if (sk.writeQueue.length) tcp_slow_start_after_idle_check(h, sk, packetsOut(sk));
     if (nwin > sk.maxWindow) {
       sk.maxWindow = nwin;

@@ -2,6 +2,7 @@
 // accept(), write()/send*(), read()/recv*(), close(). Each returns what the kernel would return,
 // or `unsupported` with the reason when the model has no rule for it.
 
+import { sk_forward_alloc } from './fastpath';
 import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait, twsk } from './timewait';
 import { inet_csk_reqsk_queue_drop, isRequest } from './handshake';
 import {
@@ -693,6 +694,7 @@ function tcp_recvmsg_locked(h: Host, sk: TcpSock, len: number, flags: number, co
   if (n > 0 && !peek) {
     sk.readable -= n;
     tcp_eat_recv_skb(sk, n);
+    sk_forward_alloc(sk); // sock_rfree's sk_mem_uncharge and reclaim
   }
   if (n > 0)
     h.trace.step(

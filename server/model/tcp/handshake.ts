@@ -1,6 +1,7 @@
 // The three-way handshake (net/ipv4/tcp_input.c, tcp_ipv4.c): a SYN on a listener
 // (tcp_conn_request, with Fast Open), and the SYN-ACK of an active open.
 
+import { tcp_finish_connect_prediction } from './fastpath';
 import {
   TCPHDR_ACK,
   TCPHDR_FIN,
@@ -388,6 +389,7 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   sk.sndWnd = seg.win;
   sk.maxWindow = seg.win;
   sk.sndWl1 = seg.seq;
+  tcp_finish_connect_prediction(sk);
   const totalRetrans = sk.rtxQueue.some((s) => s.everRetrans); // tp->total_retrans, during the handshake
   sk.rcvTsecr = ts && sk.tstampOk ? ts.ecr : 0;
   const acked = tcp_clean_rtx_queue(h, sk, seg.ack, sk.sndUna);

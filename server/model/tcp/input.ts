@@ -11,6 +11,7 @@ import { tcp_sync_mss } from './sock';
 import { TcpSock, WirePacket } from './types';
 import { LISTEN_PORT, optTs, Segment } from './segment';
 import { tcp_ack } from './ack';
+import { tcp_fast_path_on, tcp_header_predicted } from './fastpath';
 import { reqsk_fastopen_remove } from './fastopen';
 import { tcp_done, tcp_done_with_error } from './done';
 import { inet_csk_reset_keepalive_timer, keepaliveOnEstablish } from './keepalive';
@@ -257,6 +258,24 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
     h.trace.step('tcp_rcv_state_process', sk.id, 'segment without ACK, RST or SYN: dropped (SKB_DROP_REASON_TCP_FLAGS)');
     return false;
   }
+  if (tcp_header_predicted(h, sk, seg) && seg.ack === sk.sndUna) {
+    // tcp_rcv_established's fast path for data that acks nothing new: no tcp_ack (so no
+    // tcp_ack_probe, and icsk_probes_out stays) and no tcp_data_snd_check; tcp_update_wl only.
+    h.trace.step(
+      'tcp_rcv_established',
+      sk.id,
+      `header predicted: ${seg.len} bytes at rcv_nxt on the fast path, ACK ${seg.ack} = snd_una: tcp_ack not called`,
+    );
+    const ts = optTs(seg.options);
+    if (ts) {
+      // tcp_parse_aligned_timestamp, and tcp_store_ts_recent when nothing is unacknowledged.
+      sk.rcvTsecr = ts.ecr;
+      if (sk.rcvNxt === sk.rcvWup) sk.tsRecent = ts.val;
+    }
+    sk.sndWl1 = seg.seq;
+    if (tcp_data_queue(h, sk, seg, true)) __tcp_ack_snd_check(h, sk);
+    return false;
+  }
   // tcp_validate_incoming lets a SYN through only as the peer's SYN-ACK of a simultaneous open
   // (acking snd_nxt, its SYN at rcv_nxt - 1, no data).
   const synAck =
@@ -296,6 +315,7 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
       // that ACK's window (the SYN's plays no part); a Fast Open child was built from the SYN.
       sk.maxWindow = sk.fastopenChild ? Math.max(sk.maxWindow, sk.sndWnd) : sk.sndWnd;
       sk.sndWl1 = seg.seq;
+      tcp_fast_path_on(sk);
       tcp_sync_mss(h, sk);
       if (!sk.fastopenChild) tcp_init_buffer_space(h, sk);
       tcp_update_pacing_rate(h, sk);

@@ -88,6 +88,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_process_loss',
     'tcp_rcv_fastopen_synack',
     'tcp_rcv_state_process',
+    'tcp_rcv_established',
     'tcp_simple_retransmit',
     'tcp_rcv_synsent_state_process',
     'tcp_reset',

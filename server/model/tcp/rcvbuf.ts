@@ -262,6 +262,8 @@ export function tcp_select_window(h: Host, sk: TcpSock): number {
   sk.rcvWup = sk.rcvNxt;
   // Unscaled, tcp_workaround_signed_windows keeps the field below 32768.
   win = Math.min(win, !sk.rcvWscale && h.sysctl.tcp_workaround_signed_windows ? MAX_TCP_WINDOW : 65535 * unit);
+  // A zero window turns header prediction off (until in-order data or a window change).
+  if (win < unit) sk.predWnd = undefined;
   return Math.floor(win / unit);
 }
 

@@ -1,6 +1,7 @@
 // Receiving data (net/ipv4/tcp_input.c): in-order data and FIN, and when to acknowledge them
 // (quick ACKs, delayed ACKs, the interactive "pingpong" mode); sending after an ACK.
 
+import { sk_rmem_schedule, tcp_fast_path_check } from './fastpath';
 import { tcp_time_wait } from './timewait';
 import {
   TCPHDR_FIN,
@@ -37,7 +38,7 @@ export function tcp_initialize_rcv_mss(sk: TcpSock): void {
 /** tcp_data_queue (+ tcp_fin): in-order data advances rcv_nxt (and pulls in what the out-of-order
  * queue holds after it); old data is answered with a D-SACK in quick-ACK mode; data beyond rcv_nxt
  * goes to the out-of-order queue (tcp_data_queue_ofo). Returns whether an ACK is owed. */
-export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment): boolean {
+export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment, fastPath = false): boolean {
   const fin = (seg.flags & TCPHDR_FIN) !== 0;
   if (!seg.len && !fin) return false;
   let seq = seg.seq;
@@ -59,6 +60,7 @@ export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment): boolean {
       sk.ackPending = true;
       return true;
     }
+    sk_rmem_schedule(sk, skbMem.truesize);
     tcp_data_queue_ofo(h, sk, seg, seq, endSeq, fin, skbMem.truesize);
     sk.ackPending = true;
     return true;
@@ -78,6 +80,8 @@ export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment): boolean {
   const len = endSeq - (fin ? 1 : 0) - seq;
   if (len) {
     if (rmemAlloc(sk) > sk.rcvbuf) h.flagUnsupported('receive memory over sk_rcvbuf (tcp_prune_queue, tcp_collapse)');
+    // The slow path reserves the skb's memory first; the fast path found it reserved already.
+    if (!fastPath) sk_rmem_schedule(sk, skbMem.truesize);
     sk.rcvNxt += len;
     tcp_queue_rcv(sk, len, skbMem);
     tcp_event_data_recv(h, sk, seg, len, skbMem.truesize);
@@ -95,6 +99,7 @@ export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment): boolean {
     if (!sk.ofoQueue.length) sk.ackNow = true;
   }
   if (sk.selectiveAcks.length) tcp_sack_remove(sk);
+  tcp_fast_path_check(sk);
   return owed;
 }
 
@@ -126,6 +131,9 @@ function tcp_data_queue_ofo(h: Host, sk: TcpSock, seg: Segment, seq: number, end
   using _frame = frame(h, 'tcp_data_queue_ofo');
   h.trace.step('tcp_data_queue_ofo', sk.id, `segment ${seq}:${endSeq} beyond rcv_nxt ${sk.rcvNxt}: out-of-order queue`);
   tcp_ecn_check_ce(h, sk, seg);
+  sk.predWnd = undefined; // a hole: header prediction off
+  // Out-of-order data also measures the peer's segment size (and scaling_ratio, window_clamp).
+  if (seg.len) tcp_measure_rcv_mss(h, sk, seg, seg.len, truesize);
   const q = sk.ofoQueue;
   // Duplicate bytes already in the queue: D-SACK the first overlap.
   for (const r of q) {
@@ -139,6 +147,10 @@ function tcp_data_queue_ofo(h: Host, sk: TcpSock, seg: Segment, seq: number, end
     else tcp_dsack_set(h, sk, seq, r.end);
     break;
   }
+  // The segment is kept (alone or merged): for a SACK flow it grows rcv_ssthresh like in-order
+  // data, before it is charged (skb_set_owner_r); without SACK the window stays put so the
+  // duplicate ACKs that trigger fast retransmit keep their window.
+  if (sk.sackOk && endSeq - seq - (fin ? 1 : 0) > 0) tcp_grow_window(h, sk, endSeq - seq - (fin ? 1 : 0), truesize);
   let start = seq;
   let end = endSeq;
   let hasFin = fin;

@@ -48,9 +48,10 @@ function tsVal(h: Host): number {
  * D-SACK block first, then the SACK blocks, as many as the 40 option bytes leave room for (3 with
  * timestamps, 4 without); a D-SACK goes out once (rx_opt.dsack is cleared when written). */
 function tcp_established_options_sack(sk: TcpSock, o: TcpOption[]): void {
+  // Copies: the socket's blocks change in place as data arrives, the packet must not.
   const blocks: Array<[number, number]> = [];
-  if (sk.duplicateSack) blocks.push(sk.duplicateSack);
-  blocks.push(...sk.selectiveAcks);
+  if (sk.duplicateSack) blocks.push([sk.duplicateSack[0], sk.duplicateSack[1]]);
+  for (const [start, end] of sk.selectiveAcks) blocks.push([start, end]);
   if (!blocks.length) return;
   const remaining = MAX_TCP_OPTION_SPACE - optionBytes(o);
   if (remaining < 4 + 8) return;

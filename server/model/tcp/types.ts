@@ -330,6 +330,11 @@ export interface TcpSock {
   pushedSeq: number;
   sndWnd: number;
   sndWl1: number;
+  /** tp->pred_flags: the window field header prediction expects (undefined: the slow path). */
+  predWnd: number | undefined;
+  /** Memory reserved in pages (sk_forward_alloc + what is charged), and the charge last seen. */
+  memReserved: number;
+  memCharged: number;
   maxWindow: number;
   sndSml: number;
   sndUp: number;
