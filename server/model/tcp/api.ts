@@ -55,7 +55,7 @@ import {
   tcp_sock_set_keepidle_locked,
 } from './keepalive';
 import { inet_csk_clear_xmit_timer, tcp_rearm_rto } from './timers';
-import { initCongestion, tcp_ca_find } from './cong';
+import { tcp_set_congestion_control } from './cong';
 import type { Host } from './host';
 import { frame } from './trace';
 import { tcp_push_pending_frames } from './output';
@@ -231,11 +231,17 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
       if (!(n >= 0)) return err('EINVAL');
       sk.userTimeoutMs = n;
       return { ret: 0 };
-    case 'TCP_CONGESTION':
-      if (typeof value !== 'string' || !tcp_ca_find(value)) return { unsupported: `congestion control '${String(value)}'` };
+    case 'TCP_CONGESTION': {
+      if (typeof value !== 'string') return { unsupported: `congestion control '${String(value)}'` };
+      // do_tcp_setsockopt copies at most optlen bytes of the name
+      const caName = optlen !== undefined && optlen >= 0 ? value.slice(0, optlen) : value;
+      if (!caName.length) return err('EINVAL');
+      const r = tcp_set_congestion_control(h, sk, caName);
+      if (r === 'unsupported') return { unsupported: `congestion control '${caName}'` };
+      if (r === 'ENOENT') return err('ENOENT');
       h.caChosen = true;
-      sk.congestion = initCongestion(value);
       return { ret: 0 };
+    }
     default:
       return { unsupported: `setsockopt ${level} ${name}` };
   }

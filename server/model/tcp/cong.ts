@@ -45,11 +45,54 @@ export interface TcpCongestionOps {
   pkts_acked?(h: Host, sk: TcpSock, rttUs: number): void;
   /** icsk_ca_state changes. */
   set_state?(h: Host, sk: TcpSock, state: TcpSock['caState']): void;
+  /** Per-connection state set up (tcp_init_congestion_control). */
+  init?(h: Host, sk: TcpSock): void;
 }
 
 /** icsk_ca_ops: the socket's congestion control module. */
 export function icsk_ca_ops(sk: TcpSock): TcpCongestionOps {
   return CA_OPS[sk.congestion.algo];
+}
+
+/** Congestion control modules a kernel may have (built in or loadable) that the model does not
+ * run: a script choosing one is unsupported, where any other name fails with ENOENT. */
+const UNMODELLED_CA = new Set([
+  'bbr',
+  'bic',
+  'cdg',
+  'dctcp',
+  'highspeed',
+  'htcp',
+  'hybla',
+  'illinois',
+  'lp',
+  'nv',
+  'scalable',
+  'vegas',
+  'veno',
+  'westwood',
+  'yeah',
+]);
+
+/** tcp_set_congestion_control (setsockopt TCP_CONGESTION): the module already in use is only marked
+ * as chosen, its state kept (a cubic socket set to cubic again keeps its epoch and peak); another
+ * module starts from zeroed private state (tcp_reinit_congestion_control), initialised at once
+ * unless the socket is closed or listening (then when the connection is established). */
+export function tcp_set_congestion_control(h: Host, sk: TcpSock, name: string): 'ok' | 'ENOENT' | 'unsupported' {
+  const ca = tcp_ca_find(name);
+  if (!ca) return UNMODELLED_CA.has(name) ? 'unsupported' : 'ENOENT';
+  if (ca === icsk_ca_ops(sk)) return 'ok';
+  sk.congestion = initCongestion(name);
+  if (sk.state !== 'CLOSE' && sk.state !== 'LISTEN') tcp_init_congestion_control(h, sk);
+  h.trace.step('tcp_set_congestion_control', sk.id, `congestion control switched to ${name}`);
+  return 'ok';
+}
+
+/** tcp_init_congestion_control: the module's init hook (cubic: bictcp_reset, a new HyStart round
+ * from snd_nxt); undo forgets the ssthresh it could have restored. */
+export function tcp_init_congestion_control(h: Host, sk: TcpSock): void {
+  sk.recovery.priorSsthresh = 0;
+  icsk_ca_ops(sk).init?.(h, sk);
 }
 
 /** The modules a script may pick with TCP_CONGESTION or the sysctl. */
@@ -310,6 +353,7 @@ const CA_OPS: Record<CongestionState['algo'], TcpCongestionOps> = {
     cwnd_event_tx_start: cubictcp_cwnd_event_tx_start,
     pkts_acked: cubictcp_acked,
     set_state: cubictcp_state,
+    init: bictcp_hystart_reset,
   },
 };
 

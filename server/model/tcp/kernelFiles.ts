@@ -45,7 +45,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_splice_eof',
     'tcp_xmit_size_goal',
   ],
-  'net/ipv4/tcp_cong.c': ['tcp_reno_cong_avoid', 'tcp_set_ca_state', 'tcp_slow_start'],
+  'net/ipv4/tcp_cong.c': ['tcp_reno_cong_avoid', 'tcp_set_ca_state', 'tcp_set_congestion_control', 'tcp_slow_start'],
   'net/ipv4/tcp_cubic.c': ['cubictcp_cong_avoid', 'hystart_update'],
   'net/ipv4/tcp_fastopen.c': [
     'tcp_fastopen_add_skb',
