@@ -100,11 +100,12 @@ class Runner {
     ev: SyscallEvent;
     retry: () => CallResult;
     deadlineNs?: number;
-    returnBy: { wantNs?: number; prevNs: number };
+    returnBy: { wantNs?: number; prevNs: number; startNs: number };
   }> = [];
   private pyVars = new Map<string, number>();
-  /** When an outbound line has a time range or `*`, packetdrill times the following relative
-   * events from when the packet was actually seen (adjust_relative_event_times). */
+  /** packetdrill times the event after an outbound line from when the packet was actually seen
+   * (adjust_relative_event_times anchors only inbound-after-inbound to script time): a timer that
+   * fired late within tolerance moves the rest of the script with it. */
   private actualNs: number | undefined;
 
   constructor(
@@ -172,8 +173,9 @@ class Runner {
       this.retryPending();
     }
     // packetdrill waits for a blocking call still running at the end; one with a timeout (poll,
-    // epoll_wait) ends by then at the latest.
-    const deadline = Math.max(...this.pending.map((p) => p.deadlineNs ?? -Infinity));
+    // epoll_wait) ends by then at the latest, and one the script says returns at a time is judged
+    // by then plus the tolerance (a timer the wheel runs late may end it within that).
+    const deadline = Math.max(...this.pending.map((p) => p.deadlineNs ?? this.latestReturnNs(p.returnBy)));
     if (Number.isFinite(deadline)) {
       this.h.advanceTo(deadline);
       this.retryPending();
@@ -224,7 +226,7 @@ class Runner {
     const scriptTs = Array.isArray(ev.options) ? ev.options.find((o) => o.kind === 'TS') : undefined;
     const sentTs = pieces.length ? optTs(pieces[pieces.length - 1].options) : undefined;
     if (scriptTs?.kind === 'TS' && sentTs) this.tsVals.record(scriptTs.val, sentTs.val);
-    if ((ev.time.rangeEnd || ev.time.start.kind === 'any') && pieces.length) this.actualNs = pieces[pieces.length - 1].timeNs;
+    if (pieces.length) this.actualNs = pieces[pieces.length - 1].timeNs;
     this.res.outbound.push({
       line: ev.line,
       expected: describeExpected(ev),
@@ -328,7 +330,7 @@ class Runner {
       this.unsupported(r.unsupported, ev.line);
       return;
     }
-    const returnBy = { wantNs: this.blockingEndNs(ev), prevNs: this.baseNs };
+    const returnBy = { wantNs: this.blockingEndNs(ev), prevNs: this.baseNs, startNs: this.h.nowNs };
     if ('pending' in r) {
       this.pending.push({ ev, retry: r.retry, deadlineNs: r.deadlineNs, returnBy });
       return;
@@ -345,12 +347,24 @@ class Runner {
     return (ev.time.start.kind === 'relative' ? this.baseNs : 0) + Math.round(end.seconds * 1e9);
   }
 
+  /** verify_time's tolerance for a blocking call's return: the larger of --tolerance_usecs and
+   * --tolerance_percent of the time since the previous event. */
+  private returnToleranceNs(wantNs: number, prevNs: number): number {
+    return Math.max(this.tolNs, (this.tolPercent / 100) * (wantNs - prevNs));
+  }
+
+  /** The latest a blocking call may return and still pass: its end (`...`) or, without one, its
+   * start, plus the tolerance. */
+  private latestReturnNs(r: { wantNs?: number; prevNs: number; startNs: number }): number {
+    const want = r.wantNs ?? r.startNs;
+    return want + this.returnToleranceNs(want, r.prevNs);
+  }
+
   /** run_system_call.c's check of a blocking call's return time, with verify_time's tolerance
    * (the percentage of the time since the previous event); undefined when in time. */
   private returnTime(wantNs: number | undefined, prevNs: number, atNs: number): string | undefined {
     if (wantNs === undefined) return undefined;
-    const tolNs = Math.max(this.tolNs, (this.tolPercent / 100) * (wantNs - prevNs));
-    if (Math.abs(atNs - wantNs) <= tolNs) return undefined;
+    if (Math.abs(atNs - wantNs) <= this.returnToleranceNs(wantNs, prevNs)) return undefined;
     return `returned at ${(atNs / 1e9).toFixed(6)} s, script expects ${(wantNs / 1e9).toFixed(6)} s`;
   }
 

@@ -9,7 +9,7 @@ import { createSock } from '../../server/model/tcp/sock';
 import { tcp_cwnd_test, tcp_nagle_check, tcp_tso_autosize, tcp_tso_should_defer } from '../../server/model/tcp/output';
 import { tcp_xmit_size_goal } from '../../server/model/tcp/sendmsg';
 import { icsk_ca_ops, cubictcp_cong_avoid, tcp_cwnd_restart, tcp_is_cwnd_limited, tcp_reno_cong_avoid } from '../../server/model/tcp/cong';
-import { TCP_NAGLE_CORK, TCP_NAGLE_OFF } from '../../server/model/tcp/constants';
+import { jiffiesTimerDelayUs, TCP_NAGLE_CORK, TCP_NAGLE_OFF } from '../../server/model/tcp/constants';
 import { Skb, TcpSock, truesizeFor } from '../../server/model/tcp/types';
 import { parseScript } from '../../server/model/packetdrill/parse';
 import { runScript, type RunResult } from '../../server/model/runner';
@@ -427,4 +427,15 @@ test('TCP_LINGER2 above 60 s: the keepalive timer waits the excess, then a timew
       `FIN at +${at}: ${reply}`,
     );
   }
+});
+
+test('timer wheel: a jiffies timer never runs early, and later the further out it is filed', () => {
+  // At HZ 250 a tick is 4 ms. Armed at 1 ms past a tick: a 10-jiffy timer (level 0) runs one tick
+  // after its expiry; a 100-jiffy one (level 1, 8-jiffy buckets) at the next multiple of 8 jiffies
+  // past it; a 600-jiffy one (level 2, 64-jiffy buckets) at the next multiple of 64.
+  const nowNs = 1e6;
+  assert.equal(jiffiesTimerDelayUs(nowNs, 10), 11 * 4000 - 1000);
+  assert.equal(jiffiesTimerDelayUs(nowNs, 100), 104 * 4000 - 1000);
+  assert.equal(jiffiesTimerDelayUs(nowNs, 600), 640 * 4000 - 1000);
+  for (const j of [1, 62, 63, 503, 504, 5000]) assert.ok(jiffiesTimerDelayUs(nowNs, j) >= j * 4000 - 1000, `${j} jiffies`);
 });

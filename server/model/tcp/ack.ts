@@ -111,12 +111,12 @@ export function tcp_clean_rtx_queue(
   let seqRtt = -1;
   let caRtt = -1;
   if (firstTx !== undefined && lastTx !== undefined && !retransAcked) {
-    seqRtt = Math.floor((h.nowNs - firstTx) / 1000);
-    caRtt = Math.floor((h.nowNs - lastTx) / 1000);
+    seqRtt = rttSampleUs(h, firstTx);
+    caRtt = rttSampleUs(h, lastTx);
   }
   if (sackt) {
-    if (seqRtt < 0) seqRtt = Math.floor((h.nowNs - sackt.first) / 1000);
-    caRtt = Math.floor((h.nowNs - sackt.last) / 1000);
+    if (seqRtt < 0) seqRtt = rttSampleUs(h, sackt.first);
+    caRtt = rttSampleUs(h, sackt.last);
   }
   // RTTM: an echoed timestamp counts only on an ACK of new data or of our SYN (FLAG_ACKED;
   // tcp_rtt_tsopt_us, at least 1 ms): a resent SYN or SYN-ACK is timed only this way.
@@ -131,6 +131,17 @@ export function tcp_clean_rtx_queue(
   const sackRtt = sackt ? Math.floor((h.nowNs - sackt.first) / 1000) : -1;
   const rearm = !dataAcked && !!head && sackRtt >= 0 && sackRtt > (h.nowNs - (head.sentNs ?? 0)) / 1000;
   return { acked, delivered, dataAcked, origAcked, firstTx, lastTx, rearm, reneging };
+}
+
+/** The live kernel takes an ACK in a little after its script time (packetdrill writes it to the
+ * tun device, then the softirq runs): its microsecond RTT samples run INBOUND_DELAY_US longer than
+ * the scripted gap (measured 150-250 us on this machine). It matters where usecs_to_jiffies rounds:
+ * a 100 ms RTT gives an RTO of 300 ms and a little, 76 jiffies at HZ=250 (tcpi_rto 304000), not 75. */
+const INBOUND_DELAY_US = 100;
+
+/** tcp_clean_rtx_queue's sample: now minus a send time (tcp_stamp_us_delta), in microseconds. */
+function rttSampleUs(h: Host, sentNs: number): number {
+  return Math.floor((h.nowNs - sentNs) / 1000) + INBOUND_DELAY_US;
 }
 
 /** SACK blocks of an ACK, in the model's sequence numbers. */

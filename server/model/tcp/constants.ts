@@ -61,9 +61,29 @@ export function usecs_to_jiffies(us: number): number {
 }
 /** TCP_TIMEOUT_MIN: 2 jiffies (the loss probe's margin past 2*srtt). */
 export const TCP_TIMEOUT_MIN_JIFFIES = 2;
+/** TCP_TIMEOUT_MIN_US: 2 ms, the loss probe's margin past 2*srtt in 6.12 (added before the
+ * conversion to jiffies). */
+export const TCP_TIMEOUT_MIN_US = 2000;
 /** jiffies_to_usecs at LIVE_HZ. */
 export function jiffies_to_usecs(j: number): number {
   return (j * 1e6) / LIVE_HZ;
+}
+/** When a timer armed now for `jiffies` runs, in µs from now: the timer wheel never fires early.
+ * calc_wheel_index files a timer `delta` jiffies ahead in level n, the first whose range
+ * (LVL_START(n + 1) = 63 << 3n) holds it, and calc_index rounds its expiry up past a multiple of
+ * that level's granularity (8^n jiffies): a timer under 63 jiffies runs one tick after its expiry,
+ * one under 504 jiffies (2 s at HZ 250) up to 32 ms late, a longer one up to 256 ms late. Live
+ * runs put the ticks on the script clock's 4 ms grid (within 0.2 ms), so the model counts jiffies
+ * from script time 0. */
+export function jiffiesTimerDelayUs(nowNs: number, jiffies: number): number {
+  const tickUs = jiffies_to_usecs(1);
+  const nowUs = nowNs / 1000;
+  const clk = Math.floor(nowUs / tickUs);
+  let shift = 0;
+  while (jiffies >= 63 * 2 ** shift && shift < 21) shift += 3;
+  const gran = 2 ** shift;
+  const fire = (Math.floor((clk + jiffies) / gran) + 1) * gran;
+  return fire * tickUs - nowUs;
 }
 export const TCP_RTO_MAX_MS = 120_000;
 /** TCP_FIN_TIMEOUT_MAX: the longest TCP_LINGER2 (seconds). */

@@ -489,13 +489,18 @@ function tcp_try_undo_spurious_syn(h: Host, sk: TcpSock): void {
 }
 
 /** tcp_init_transfer (with tcp_init_metrics, no cached metrics): ssthresh back to infinity (a SYN
- * timeout lowered it), a 3 s RTO without an RTT sample from the handshake (TCP_TIMEOUT_FALLBACK,
- * RFC 6298 5.7), and cwnd 1 after more than one SYN or SYN-ACK retransmission unless the timeout
+ * timeout lowered it), a 3 s RTO and rttvar without an RTT sample from the handshake
+ * (TCP_TIMEOUT_FALLBACK, RFC 6298 5.7), and cwnd 1 after more than one SYN or SYN-ACK retransmission unless the timeout
  * proved spurious (undo_marker cleared), else tcp_init_cwnd. */
 export function tcp_init_transfer(h: Host, sk: TcpSock): void {
   using _frame = frame(h, 'tcp_init_transfer');
   sk.ssthresh = TCP_INFINITE_SSTHRESH;
-  if (!sk.srttUs) sk.rtoMs = TCP_TIMEOUT_FALLBACK_MS;
+  if (!sk.srttUs) {
+    // tcp_init_metrics' reset: rttvar, mdev and mdev_max all become the 3 s fallback too
+    // (tcpi_rttvar 750000 until the first sample).
+    sk.rtoMs = TCP_TIMEOUT_FALLBACK_MS;
+    sk.rttvarUs = sk.mdevUs = sk.mdevMaxUs = TCP_TIMEOUT_FALLBACK_MS * 1000;
+  }
   const cut = sk.recovery.totalRetrans > 1 && !!sk.recovery.undoMarker;
   sk.cwnd = cut ? 1 : h.initCwnd;
   sk.sndCwndStamp = h.jiffies();

@@ -12,7 +12,8 @@ import {
   TCP_RTO_MIN_MS,
   TCP_THIN_LINEAR_RETRIES,
   TCP_TIMEOUT_INIT_MS,
-  LIVE_HZ,
+  TCP_TIMEOUT_MIN_US,
+  jiffiesTimerDelayUs,
   usecs_to_jiffies,
 } from './constants';
 import { tcp_set_rto } from './rtt';
@@ -39,20 +40,6 @@ import {
 
 /** net.ipv4.tcp_recovery's bit that turns off RACK's DUPACK threshold. */
 const TCP_RACK_NO_DUPTHRESH = 0x4;
-/** TCP_TIMEOUT_MIN_US: the 2 ms tcp_rack_mark_lost adds to RACK's wait before rounding it to jiffies. */
-const TCP_TIMEOUT_MIN_US = 2000;
-
-/** When a jiffies timer armed now for `us` fires: inet_csk_reset_xmit_timer counts whole jiffies
- * (usecs_to_jiffies rounds up, 4 ms at the live kernel's HZ 250) from the current jiffy, and the
- * timer wheel fires a level-0 timer one tick after its expiry (calc_index rounds up so it never
- * fires early). Returns the delay in ms from now. Live runs put the ticks on the script clock's
- * 4 ms grid (within 0.2 ms), so the model counts jiffies from script time 0. */
-function jiffiesTimerDelayMs(h: Host, us: number): number {
-  const tickMs = 1000 / LIVE_HZ;
-  const nowMs = h.nowNs / 1e6;
-  const expires = Math.floor(nowMs / tickMs) + usecs_to_jiffies(us);
-  return (expires + 1) * tickMs - nowMs;
-}
 
 /** What one ACK did, the kernel's FLAG_* bits that recovery reads. */
 export interface AckFlags {
@@ -399,7 +386,7 @@ function tcp_rack_mark_lost(h: Host, sk: TcpSock, armReo: (ms: number) => void):
   const { lost, waitUs } = tcp_rack_detect_loss(h, sk);
   if (lost) h.trace.step('tcp_rack_detect_loss', sk.id, `RACK: ${lost} segments sent before a delivered one are lost`, { lost });
   if (waitUs) {
-    const ms = jiffiesTimerDelayMs(h, waitUs + TCP_TIMEOUT_MIN_US);
+    const ms = jiffiesTimerDelayUs(h.nowNs, usecs_to_jiffies(waitUs + TCP_TIMEOUT_MIN_US)) / 1000;
     h.trace.step('tcp_rack_mark_lost', sk.id, `RACK: reordering timer in ${ms.toFixed(3)} ms for segments not yet overdue`, {
       ms,
     });

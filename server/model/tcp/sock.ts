@@ -106,7 +106,8 @@ export function createSock(h: Host, fd: number): TcpSock {
       rack: { mstampNs: 0, mstampOrder: 0, endSeq: 0, rttUs: 0, advanced: false, rttSentNs: 0, rttSentOrder: 0, rttEndSeq: 0 },
     },
     srttUs: 0,
-    mdevUs: 0,
+    // tcp_init_sock: mdev_us starts at TCP_TIMEOUT_INIT (tcpi_rttvar 250000 before any sample).
+    mdevUs: TCP_TIMEOUT_INIT_MS * 1000,
     mdevMaxUs: 0,
     rttvarUs: 0,
     rttSeq: 0,

@@ -9,8 +9,9 @@ import {
   TCP_RTO_MAX_MS,
   TCP_RTO_MIN_MS,
   TCP_TIMEOUT_INIT_MS,
-  TCP_TIMEOUT_MIN_JIFFIES,
+  TCP_TIMEOUT_MIN_US,
   jiffies_to_usecs,
+  jiffiesTimerDelayUs,
   usecs_to_jiffies,
 } from './constants';
 import type { Host } from './host';
@@ -53,7 +54,9 @@ export function tcp_rearm_rto(h: Host, sk: TcpSock, ms = sk.rtoMs + tcp_pacing_d
   const my = takeXmitTimer(sk);
   if (!packetsOut(sk) && !sk.rtxQueue.length) return;
   const una = sk.sndUna;
-  h.addTimer(h.nowNs + ms * 1e6, 'tcp_retransmit_timer', () => {
+  // inet_csk_reset_xmit_timer counts whole jiffies, which the timer wheel runs a little late.
+  const delayUs = jiffiesTimerDelayUs(h.nowNs, usecs_to_jiffies(ms * 1000));
+  h.addTimer(h.nowNs + delayUs * 1e3, 'tcp_retransmit_timer', () => {
     if (g.xmit !== my || !sk.rtxQueue.length || sk.sndUna !== una) return;
     // out_reset_timer: the backed-off RTO, no later than TCP_USER_TIMEOUT allows.
     if (tcp_retransmit_timer(h, sk)) tcp_rearm_rto(h, sk, tcp_clamp_rto_to_user_timeout(h, sk));
@@ -91,15 +94,19 @@ export function tcp_schedule_loss_probe(h: Host, sk: TcpSock, advancingRto: bool
   if ((er !== 3 && er !== 4) || !out || !sk.sackOk || (sk.caState !== 'Open' && sk.caState !== 'CWR') || sk.fastopenChild) return false;
   let timeoutUs: number;
   if (sk.srttUs) {
-    // usecs_to_jiffies(2*srtt) plus TCP_TIMEOUT_MIN (2 jiffies) or TCP_RTO_MIN, in the live
-    // kernel's 4 ms jiffies (CONFIG_HZ=250): a probe after a sub-jiffy RTT comes 8 ms later, not 2.
-    const extra = out === 1 ? usecs_to_jiffies(sk.rtoMinMs * 1000) : TCP_TIMEOUT_MIN_JIFFIES;
-    timeoutUs = jiffies_to_usecs(usecs_to_jiffies(sk.srttUs >> 2) + extra);
+    // usecs_to_jiffies(2*srtt + TCP_TIMEOUT_MIN_US, or + the minimum RTO for one packet), in the
+    // live kernel's 4 ms jiffies (CONFIG_HZ=250): the 2 ms are added before rounding, so 2*10 ms
+    // + 2 ms is 6 jiffies (24 ms), not the 8 of rounding 2*srtt first and adding 2 jiffies.
+    const extraUs = out === 1 ? sk.rtoMinMs * 1000 : TCP_TIMEOUT_MIN_US;
+    timeoutUs = jiffies_to_usecs(usecs_to_jiffies((sk.srttUs >> 2) + extraUs));
   } else {
     timeoutUs = TCP_TIMEOUT_INIT_MS * 1000;
   }
   const rtoDeltaUs = advancingRto ? sk.rtoMs * 1000 : tcp_rto_delta_us(h, sk);
   if (rtoDeltaUs > 0) timeoutUs = Math.min(timeoutUs, jiffies_to_usecs(usecs_to_jiffies(rtoDeltaUs)));
+  // The timer wheel runs it up to a jiffy later (live: a 6-jiffy probe after a 10 ms RTT left
+  // 25.8 ms after the data; one after a sub-jiffy RTT 8 ms after).
+  timeoutUs = jiffiesTimerDelayUs(h.nowNs, usecs_to_jiffies(timeoutUs));
   // tcp_reset_xmit_timer: no probe before a paced packet is due
   timeoutUs += tcp_pacing_delay_ms(h, sk) * 1000;
   const g = gen(sk);
