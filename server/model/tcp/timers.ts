@@ -196,7 +196,8 @@ function armProbe(h: Host, sk: TcpSock, whenMs: number): void {
   const g = gen(sk);
   g.xmit++; // the same timer: a pending RTO or loss probe is replaced
   const my = ++g.probe;
-  sk.probeTimerNs = h.nowNs + whenMs * 1e6;
+  // In jiffies, run by the timer wheel (late by up to a bucket: da-zwp-peer-data's backed-off probe).
+  sk.probeTimerNs = h.nowNs + jiffiesTimerDelayUs(h.nowNs, usecs_to_jiffies(whenMs * 1000)) * 1e3;
   h.trace.step('tcp_reset_xmit_timer', sk.id, `zero-window probe timer in ${whenMs} ms (backoff ${sk.backoff})`, { ms: whenMs });
   h.addTimer(sk.probeTimerNs, 'tcp_probe_timer', () => {
     if (g.probe !== my) return;
