@@ -412,7 +412,7 @@ class Runner {
 
   private python(line: number, code: string): void {
     const sk = this.socketUnderTest();
-    const r = runPython(code, this.pyVars, sk ? tcpInfo(sk) : undefined);
+    const r = runPython(code, this.pyVars, sk ? tcpInfo(this.h, sk) : undefined);
     for (const c of r.checks) this.res.asserts.push({ line, text: c.text, ok: c.ok, got: c.got });
     for (const u of r.unsupported) this.unsupported(u, line);
   }

@@ -111,7 +111,7 @@ export function simulateScenario(input: Partial<Scenario> = {}): ScenarioResult 
     packets: h.wire,
     steps: h.trace.steps,
     unsupported: h.unsupported.map((u) => ({ what: u.what })),
-    final: tcpInfo(sk),
+    final: tcpInfo(h, sk),
     delivered,
   };
 }

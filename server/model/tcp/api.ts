@@ -41,6 +41,7 @@ import {
   TCP_DELACK_MAX_MS,
   TCP_TIMEOUT_INIT_MS,
   TCP_FIN_TIMEOUT_MAX_S,
+  TCP_MSS_DEFAULT,
 } from './constants';
 import { fastopen_queue_tune, reqsk_fastopen_remove, tcp_fastopen_reset_cipher } from './fastopen';
 import { ERRNO_NUMBER, sock_error, tcp_done } from './done';
@@ -70,7 +71,7 @@ import {
   tcp_current_mss,
   tcp_sync_mss,
 } from './sock';
-import { TCP_ECN_OK, TCP_ECN_SEEN, tcp_ecn_send_syn } from './ecn';
+import { INET_ECN_MASK, TCP_ECN_OK, TCP_ECN_SEEN, tcp_ecn_send_syn } from './ecn';
 import { tcp_send_ack, tcp_send_active_reset, tcp_transmit_skb } from './transmit';
 import { sk_setsockopt_max_pacing_rate, so_max_pacing_rate_u32 } from './pacing';
 import { Skb, TcpSock, TcpState, truesizeFor } from './types';
@@ -133,6 +134,12 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
       sk.reuse = n !== 0;
       return { ret: 0 };
     case 'SO_MARK':
+      return { ret: 0 };
+    case 'IP_TOS':
+      // do_ip_setsockopt: a stream socket keeps its own ECN bits (the model carries them apart,
+      // ecn.ts), so only the DSCP part is taken; the next packets carry it.
+      if (!Number.isInteger(n)) return { unsupported: 'IP_TOS not given as a number' };
+      sk.inetTos = n & 0xff & ~INET_ECN_MASK;
       return { ret: 0 };
     case 'SO_MAX_PACING_RATE':
       if (!Number.isFinite(n) || n < 0) return { unsupported: 'SO_MAX_PACING_RATE not given as a number' };
@@ -365,6 +372,12 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
     }
     case 'SO_KEEPALIVE':
       return sk.keepOpen ? 1 : 0;
+    case 'SO_REUSEADDR':
+      return sk.reuse ? 1 : 0;
+    case 'IP_TOS':
+      // inet->tos; on an ECN connection INET_ECN_xmit keeps ECT(0) in it, which the model does
+      // not follow.
+      return sk.ecnFlags & TCP_ECN_OK ? undefined : sk.inetTos;
     case 'SO_TYPE':
       return SOCK_STREAM;
     case 'SO_SNDLOWAT':
@@ -377,9 +390,9 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
     case 'SO_SNDBUF':
       return sk.sndbuf;
     case 'SO_RCVBUF':
-      // sk_rcvbuf (rcvbuf.ts); unless SO_RCVBUF locked it, autotuning (not modelled) may grow it
-      // once data arrives.
-      return sk.rcvbufLocked || (sk.rcvNxt <= sk.irs + 1 && sk.readable === 0) ? sk.rcvbuf : undefined;
+      // sk_rcvbuf (rcvbuf.ts); unless SO_RCVBUF locked it, autotuning (tcp_rcv_space_adjust, not
+      // modelled) may grow it once the application has read more than rcvq_space.space.
+      return sk.rcvbufLocked || bytesRead(sk) <= sk.rcvSpace ? sk.rcvbuf : undefined;
     case 'TCP_NODELAY':
       return sk.nonagle & TCP_NAGLE_OFF ? 1 : 0;
     case 'TCP_CORK':
@@ -409,6 +422,17 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
       return retrans_to_secs(sk.deferAccept ?? 0, TCP_TIMEOUT_INIT_MS / 1000, TCP_RTO_MAX_MS / 1000);
     case 'TCP_CONGESTION':
       return sk.congestion.algo;
+    case 'TCP_QUICKACK':
+      // Not the option as set: whether ACKs are sent at once (not in pingpong mode).
+      return inet_csk_in_pingpong_mode(h, sk) ? 0 : 1;
+    case 'TCP_FASTOPEN':
+      return sk.fastopenQlen;
+    case 'TCP_FASTOPEN_CONNECT':
+      return sk.fastopenConnect ? 1 : 0;
+    case 'TCP_INQ':
+      return sk.recvmsgInq ? 1 : 0;
+    case 'SO_ACCEPTCONN':
+      return sk.state === 'LISTEN' ? 1 : 0;
     default:
       return undefined;
   }
@@ -544,6 +568,10 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
   sk.sndUna = sk.iss;
   sk.sndNxt = syn.endSeq;
   sk.pushedSeq = sk.writeSeq;
+  // tcp_connect_init: until the SYN-ACK brings the peer's MSS, mss_clamp is TCP_MAXSEG or
+  // tcp_init_sock's TCP_MSS_DEFAULT, so mss_cache (TCP_MAXSEG, tcpi_snd_mss) reads 536 less the
+  // timestamp option in SYN_SENT.
+  sk.mssClamp = sk.userMss || TCP_MSS_DEFAULT;
   tcp_sync_mss(h, sk);
   // tcp_send_syn_data keeps the data as its own skb after the bare SYN on the retransmit queue:
   // a SYN retransmission carries no data, and data the SYN-ACK does not cover is resent.
@@ -1010,20 +1038,94 @@ export const TCPI_OPT: Record<string, number> = {
   TCPI_OPT_TFO_CHILD: 128,
 };
 
+/** Whether tstampOk/sackOk/wscaleOk are the peer's answer: in SYN_SENT they hold what the SYN
+ * offers, while the kernel's rx_opt stays clear until the SYN-ACK. */
+function negotiated(sk: TcpSock): boolean {
+  return sk.state !== 'SYN_SENT';
+}
+
 /** tcp_get_info's tcpi_options (TCPI_OPT_USEC_TS never: the model's timestamps are in ms;
  * TCPI_OPT_TFO_CHILD, new after 6.12, is not set). */
 function tcpi_options(sk: TcpSock): number {
   let o = 0;
-  if (sk.tstampOk) o |= TCPI_OPT.TCPI_OPT_TIMESTAMPS;
-  if (sk.sackOk) o |= TCPI_OPT.TCPI_OPT_SACK;
-  if (sk.wscaleOk) o |= TCPI_OPT.TCPI_OPT_WSCALE;
+  if (negotiated(sk)) {
+    if (sk.tstampOk) o |= TCPI_OPT.TCPI_OPT_TIMESTAMPS;
+    if (sk.sackOk) o |= TCPI_OPT.TCPI_OPT_SACK;
+    if (sk.wscaleOk) o |= TCPI_OPT.TCPI_OPT_WSCALE;
+  }
   if (sk.ecnFlags & TCP_ECN_OK) o |= TCPI_OPT.TCPI_OPT_ECN;
   if (sk.ecnFlags & TCP_ECN_SEEN) o |= TCPI_OPT.TCPI_OPT_ECN_SEEN;
   if (sk.synDataAcked) o |= TCPI_OPT.TCPI_OPT_SYN_DATA;
   return o;
 }
 
-export function tcpInfo(sk: TcpSock): Record<string, number> {
+/** tcp_get_info on a listener: only the pacing rates, reordering and cwnd, with tcpi_unacked
+ * the children ready for accept() and tcpi_sacked the backlog (sk_max_ack_backlog). */
+function tcpInfoListener(sk: TcpSock): Record<string, number> {
+  const info: Record<string, number> = {};
+  for (const f of ZEROED_FIELDS) info[f] = 0;
+  return {
+    ...info,
+    state: TCP_STATE_NUMBER.LISTEN,
+    pacing_rate: sk.pacingRate === Infinity ? 2 ** 64 - 1 : sk.pacingRate,
+    max_pacing_rate: sk.maxPacingRate === Infinity ? 2 ** 64 - 1 : sk.maxPacingRate,
+    reordering: sk.recovery.reordering,
+    snd_cwnd: sk.cwnd,
+    unacked: sk.acceptQueue.length,
+    // sk_max_ack_backlog: listen()'s backlog, at most net.core.somaxconn (4096 by default).
+    sacked: Math.min(sk.backlog, 4096),
+  };
+}
+
+/** The fields a listener's tcp_info leaves at 0 (memset). */
+const ZEROED_FIELDS = (
+  'ca_state retransmits probes backoff options snd_wscale rcv_wscale rto ato snd_mss rcv_mss lost ' +
+  'retrans fackets last_data_sent last_ack_sent last_data_recv last_ack_recv pmtu rcv_ssthresh rtt ' +
+  'rttvar snd_ssthresh advmss rcv_rtt rcv_space total_retrans bytes_acked bytes_received notsent_bytes ' +
+  'segs_out segs_in data_segs_in data_segs_out min_rtt delivered bytes_sent bytes_retrans dsack_dups ' +
+  'reord_seen rcv_ooopack snd_wnd rcv_wnd total_rto total_rto_recoveries busy_time delivery_rate ' +
+  'delivery_rate_app_limited total_rto_time rehash delivered_ce rwnd_limited sndbuf_limited'
+).split(' ');
+
+/** Bytes the application has read (copied_seq past the SYN); a FIN is not read. */
+function bytesRead(sk: TcpSock): number {
+  if (sk.state === 'CLOSE' && !sk.irs) return 0;
+  return Math.max(0, sk.rcvNxt - sk.irs - 1 - (sk.finReceived ? 1 : 0) - sk.readable);
+}
+
+/** tcp_get_info's time-derived and rarely-moving fields: the idle times (ms since lsndtime,
+ * icsk_ack.lrcvtime and rcv_tstamp; the model's jiffies are 1 ms where the live kernel's are 4,
+ * so a script should allow a few ms), the event counters, and the fields that stay 0 until
+ * something the model does not follow happens (left out then, so they read as unsupported). */
+function tcpInfoExtra(h: Host, sk: TcpSock): Record<string, number> {
+  const now = h.jiffies();
+  const r = sk.recovery;
+  const info: Record<string, number> = {
+    last_data_sent: now - sk.lsndtime,
+    last_data_recv: now - sk.lrcvtime,
+    last_ack_recv: now - (sk.rcvTstamp ?? 0),
+    // Never set by tcp_get_info since 4.15 (last_ack_sent) and the FACK removal (fackets).
+    last_ack_sent: 0,
+    fackets: 0,
+    dsack_dups: r.dsackDups,
+    reord_seen: r.reordSeen,
+    rcv_ooopack: sk.rcvOoopack,
+    total_rto: r.totalRto,
+    total_rto_recoveries: r.totalRtoRecoveries,
+    // plb_rehash (PLB, off by default) + timeout_rehash.
+    rehash: r.timeoutRehash,
+  };
+  // rcvq_space.space changes only once the application has read more than it in one RTT
+  // (tcp_rcv_space_adjust, not modelled); until then it is tcp_init_buffer_space's.
+  if (bytesRead(sk) <= sk.rcvSpace) info.rcv_space = sk.rcvSpace;
+  // Measured from received data (tcp_rcv_rtt_measure*), not modelled: 0 only before any.
+  if (!sk.dataSegsIn) info.rcv_rtt = 0;
+  if (!r.totalRto) info.total_rto_time = 0;
+  return info;
+}
+
+export function tcpInfo(h: Host, sk: TcpSock): Record<string, number> {
+  if (sk.state === 'LISTEN') return tcpInfoListener(sk);
   let unacked = 0;
   for (const s of sk.rtxQueue) unacked += s.pcount;
   const board = scoreboard(sk);
@@ -1065,7 +1167,7 @@ export function tcpInfo(sk: TcpSock): Record<string, number> {
     // The active side's tcp_ack of the SYN-ACK counts the SYN (tcp_snd_una_update); a child's
     // handshake ACK is taken before the child exists.
     bytes_acked: Math.max(0, sk.sndUna - sk.iss - (sk.parent ? 1 : 0)),
-    bytes_received: sk.state === 'LISTEN' || sk.state === 'SYN_SENT' ? 0 : Math.max(0, sk.rcvNxt - sk.irs - 1),
+    bytes_received: sk.state === 'SYN_SENT' ? 0 : Math.max(0, sk.rcvNxt - sk.irs - 1),
     bytes_sent: sk.bytesSent,
     bytes_retrans: sk.bytesRetrans,
     notsent_bytes: Math.max(0, sk.writeSeq - sk.sndNxt),
@@ -1076,11 +1178,12 @@ export function tcpInfo(sk: TcpSock): Record<string, number> {
     delivered: sk.delivered,
     advmss: sk.advmss,
     pmtu: sk.pmtuCookie,
-    snd_wscale: sk.wscaleOk ? sk.sndWscale : 0,
+    snd_wscale: sk.wscaleOk && negotiated(sk) ? sk.sndWscale : 0,
     // sk_pacing_rate and sk_max_pacing_rate, ~0UL as ~0ULL (2 ** 64 - 1: a double, equal to how
     // the script's literal reads)
     pacing_rate: sk.pacingRate === Infinity ? 2 ** 64 - 1 : sk.pacingRate,
     max_pacing_rate: sk.maxPacingRate === Infinity ? 2 ** 64 - 1 : sk.maxPacingRate,
-    rcv_wscale: sk.wscaleOk ? sk.rcvWscale : 0,
+    rcv_wscale: sk.wscaleOk && negotiated(sk) ? sk.rcvWscale : 0,
+    ...tcpInfoExtra(h, sk),
   };
 }

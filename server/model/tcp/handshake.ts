@@ -98,6 +98,8 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.pacingRate = lsk.pacingRate;
   sk.maxPacingRate = lsk.maxPacingRate;
   sk.pacingStatus = lsk.pacingStatus;
+  // inet->tos (IP_TOS) is cloned too; the SYN-ACK goes out with the listener's.
+  sk.inetTos = lsk.inetTos;
   // tcp_reflect_tos: the SYN-ACK and the child carry the SYN's DSCP bits (tcp_v4_send_synack,
   // tcp_v4_syn_recv_sock), and so do its TIME_WAIT ACKs (tw_tos).
   if (h.sysctl.tcp_reflect_tos) {
@@ -239,6 +241,9 @@ export function tcp_synrecv_established(h: Host, sk: TcpSock): void {
     r.gen++;
     rec.totalRetrans = r.numRetrans;
     if (r.numTimeout) {
+      // tcp_create_openreq_child: the SYN-ACK's timeouts were one RTO episode.
+      rec.totalRto = r.numTimeout;
+      rec.totalRtoRecoveries = 1;
       rec.undoMarker = sk.iss || 1;
       rec.retransStampNs = r.synack.firstTxNs;
     }

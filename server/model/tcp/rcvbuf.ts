@@ -3,7 +3,7 @@
 // tp->scaling_ratio turns bytes of memory into bytes of window, rcv_ssthresh and window_clamp
 // bound it, and tcp_select_window never moves the right edge back.
 
-import { SKB_DATA_ALIGNED_SHINFO, SKB_DATA_ALIGNED_SK_BUFF, TCP_HEADER_LEN, IP_HEADER_LEN } from './constants';
+import { SKB_DATA_ALIGNED_SHINFO, SKB_DATA_ALIGNED_SK_BUFF, TCP_HEADER_LEN, IP_HEADER_LEN, TCP_INIT_CWND } from './constants';
 import type { Host } from './host';
 import type { Segment } from './segment';
 import { queuedTruesize, TcpSock } from './types';
@@ -180,6 +180,8 @@ export function tcp_init_rcvbuf_space(h: Host, sk: TcpSock): void {
   if (appWin && sk.windowClamp > 2 * sk.advmss && sk.windowClamp + sk.advmss > maxwin)
     sk.windowClamp = Math.max(2 * sk.advmss, maxwin - sk.advmss);
   sk.rcvSsthresh = Math.min(sk.rcvSsthresh, sk.windowClamp);
+  // rcvq_space.space: what the application is first expected to read per RTT.
+  sk.rcvSpace = Math.min(sk.rcvSsthresh, sk.rcvWnd, TCP_INIT_CWND * sk.advmss);
 }
 
 /** tcp_measure_rcv_mss's ratio part: a segment that changes rcv_mss sets scaling_ratio to its
@@ -192,7 +194,10 @@ export function tcp_init_rcvbuf_space(h: Host, sk: TcpSock): void {
 export function tcp_update_scaling_ratio(h: Host, sk: TcpSock, len: number, truesize: number): void {
   const old = sk.scalingRatio;
   sk.scalingRatio = Math.floor((len * 2 ** TCP_RMEM_TO_WIN_SCALE) / truesize) || 1;
-  if (old !== sk.scalingRatio) tcp_set_window_clamp(h, sk, tcp_full_space(sk));
+  if (old !== sk.scalingRatio) {
+    tcp_set_window_clamp(h, sk, tcp_full_space(sk));
+    sk.rcvSpace = Math.min(sk.rcvSpace, sk.windowClamp);
+  }
 }
 
 /** tcp_grow_window: in-order data of at least 128 bytes whose truesize would still fit the

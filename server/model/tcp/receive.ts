@@ -134,6 +134,8 @@ function tcp_data_queue_ofo(h: Host, sk: TcpSock, seg: Segment, seq: number, end
   sk.predWnd = undefined; // a hole: header prediction off
   // Out-of-order data also measures the peer's segment size (and scaling_ratio, window_clamp).
   if (seg.len) tcp_measure_rcv_mss(h, sk, seg, seg.len, truesize);
+  // Counted once memory was found for it, duplicates of queued data included.
+  sk.rcvOoopack++;
   const q = sk.ofoQueue;
   // Duplicate bytes already in the queue: D-SACK the first overlap.
   for (const r of q) {

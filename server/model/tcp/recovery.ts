@@ -222,7 +222,7 @@ export function tcp_check_sack_reordering(h: Host, sk: TcpSock, lowSeq: number, 
   if (lowSeq >= fack) return;
   const metric = fack - lowSeq;
   if (mss && metric > r.reordering * mss) r.reordering = Math.min(Math.ceil(metric / mss), h.sysctl.tcp_max_reordering);
-  r.reordSeen = true;
+  r.reordSeen++;
   h.trace.step(
     'tcp_check_sack_reordering',
     sk.id,
@@ -510,6 +510,7 @@ export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean {
   if (sk.state === 'SYN_SENT') return tcp_syn_retransmit_timer(h, sk);
   if (!sk.sndWnd && !sk.orphan && sk.state !== 'SYN_RECV') return tcp_retransmit_timer_zero_window(h, sk);
   if (tcp_write_timeout(h, sk)) return false;
+  sk_rethink_txhash(sk);
   h.trace.step(
     'tcp_retransmit_timer',
     sk.id,
@@ -521,7 +522,7 @@ export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean {
   );
   tcp_enter_loss(h, sk);
   tcp_retransmit_skb(h, sk, sk.rtxQueue[0], 1, 'RTO');
-  sk.recovery.retransmits++;
+  tcp_update_rto_stats(sk);
   // out_reset_timer: a thin stream (tcp_stream_is_thin: fewer than 4 packets out, past the initial
   // slow start) under tcp_thin_linear_timeouts keeps a fresh RTO for its first 6 retransmissions.
   const thin = packetsOut(sk) < 4 && sk.ssthresh < TCP_INFINITE_SSTHRESH;
@@ -586,19 +587,34 @@ function tcp_rtx_probe0_timed_out(h: Host, sk: TcpSock, rtxDelta: number): boole
   return rtxDelta > timeout;
 }
 
+/** sk_rethink_txhash, from tcp_write_timeout when the connection goes on: with net.core.txrehash
+ * on (the default) every socket has a hash and picks a new one, counted in tp->timeout_rehash. */
+function sk_rethink_txhash(sk: TcpSock): void {
+  sk.recovery.timeoutRehash++;
+}
+
+/** tcp_update_rto_stats: one more RTO in a row (icsk_retransmits) and over the connection's
+ * life (total_rto); the first of a row starts an RTO recovery episode. */
+function tcp_update_rto_stats(sk: TcpSock): void {
+  const r = sk.recovery;
+  if (!r.retransmits) r.totalRtoRecoveries++;
+  r.retransmits++;
+  r.totalRto++;
+}
+
 /** tcp_retransmit_timer in SYN_SENT: resend the SYN (without data or a Fast Open option: the
  * request is gone by now), keeping the initial RTO for the first tcp_syn_linear_timeouts
  * timeouts and doubling it after, until tcp_write_timeout gives up. */
 function tcp_syn_retransmit_timer(h: Host, sk: TcpSock): boolean {
   using _frame = frame(h, 'tcp_retransmit_timer');
   if (tcp_write_timeout_syn(h, sk)) return false;
-  const r = sk.recovery;
+  sk_rethink_txhash(sk);
   h.trace.step('tcp_retransmit_timer', sk.id, `SYN timed out after ${sk.rtoMs} ms: resend it`, { rtoMs: sk.rtoMs, backoff: sk.backoff });
   // As for data: Loss state, undo_marker (which tcp_init_transfer reads) and ssthresh, which
   // tcp_init_metrics puts back once connected.
   tcp_enter_loss(h, sk);
   tcp_retransmit_skb(h, sk, sk.rtxQueue[0], 1, 'RTO');
-  r.retransmits++;
+  tcp_update_rto_stats(sk);
   sk.synRtos = (sk.synRtos ?? 0) + 1; // tp->total_rto
   if (sk.synRtos > h.sysctl.tcp_syn_linear_timeouts) {
     sk.backoff++;

@@ -46,7 +46,7 @@ function tcp_check_reno_reordering(h: Host, sk: TcpSock, addend: number): void {
   if (r.renoSacked + holes <= out) return;
   r.renoSacked = out - holes;
   r.reordering = Math.min(out + addend, h.sysctl.tcp_max_reordering);
-  r.reordSeen = true;
+  r.reordSeen++;
   h.trace.step('tcp_check_reno_reordering', sk.id, `more duplicate ACKs than segments out: reordering ${r.reordering}`);
 }
 

@@ -163,15 +163,22 @@ export interface RecoveryState {
   /** tp->sacked_out on a connection without SACK: duplicate ACKs counted as segments delivered
    * out of order (with SACK the skbs' marks say it, see scoreboard()). */
   renoSacked: number;
-  /** tp->reordering and tp->reord_seen. */
+  /** tp->reordering, and tp->reord_seen: how many times reordering was detected (any turns
+   * RACK's reordering window on for good). */
   reordering: number;
-  reordSeen: boolean;
+  reordSeen: number;
   /** tp->frto: an RTO is being checked for being spurious (F-RTO). */
   frto: boolean;
   /** icsk_retransmits: RTOs in a row. */
   retransmits: number;
   /** tp->total_retrans: segments retransmitted over the connection's life (__tcp_retransmit_skb). */
   totalRetrans: number;
+  /** tp->total_rto and total_rto_recoveries (tcp_update_rto_stats): RTOs fired, and episodes of
+   * them (an RTO with icsk_retransmits still 0 starts one). */
+  totalRto: number;
+  totalRtoRecoveries: number;
+  /** tp->timeout_rehash: RTOs after which a new flow hash was picked (tcpi_rehash). */
+  timeoutRehash: number;
   /** tp->dsack_dups: segments the peer reported by D-SACK; more than total_retrans = not ours. */
   dsackDups: number;
   /** tp->retrans_stamp: when the oldest unacknowledged retransmission went out, ns. */
@@ -447,6 +454,11 @@ export interface TcpSock {
   /** tp->out_of_order_queue, as merged byte ranges [start, end) of the peer's sequence space
    * (`fin` when the range ends with the peer's FIN). */
   ofoQueue: Array<{ start: number; end: number; fin: boolean; truesize: number }>;
+  /** tp->rcv_ooopack: segments taken into the out-of-order queue (tcp_data_queue_ofo). */
+  rcvOoopack: number;
+  /** tp->rcvq_space.space as tcp_init_buffer_space set it (tcpi_rcv_space); tcp_rcv_space_adjust,
+   * which may change it once the application reads, is not modelled. */
+  rcvSpace: number;
   /** sk_receive_queue: the skbs of in-order data not yet read (bytes left, truesize charged to
    * sk_rmem_alloc until the last byte is read, head room a small next segment may be copied into). */
   rcvQueue: Array<{ len: number; truesize: number; tailroom: number }>;
