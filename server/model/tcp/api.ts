@@ -42,6 +42,7 @@ import {
   TCP_TIMEOUT_INIT_MS,
   TCP_FIN_TIMEOUT_MAX_S,
   TCP_MSS_DEFAULT,
+  LIVE_HZ,
 } from './constants';
 import { fastopen_queue_tune, reqsk_fastopen_remove, tcp_fastopen_reset_cipher } from './fastopen';
 import { ERRNO_NUMBER, sock_error, tcp_done } from './done';
@@ -1093,17 +1094,20 @@ function bytesRead(sk: TcpSock): number {
   return Math.max(0, sk.rcvNxt - sk.irs - 1 - (sk.finReceived ? 1 : 0) - sk.readable);
 }
 
-/** tcp_get_info's time-derived and rarely-moving fields: the idle times (ms since lsndtime,
- * icsk_ack.lrcvtime and rcv_tstamp; the model's jiffies are 1 ms where the live kernel's are 4,
- * so a script should allow a few ms), the event counters, and the fields that stay 0 until
- * something the model does not follow happens (left out then, so they read as unsupported). */
+/** tcp_get_info's time-derived and rarely-moving fields: the idle times (jiffies_to_msecs of
+ * the jiffies since lsndtime, icsk_ack.lrcvtime and rcv_tstamp: the model keeps those stamps in
+ * ms and counts the live kernel's 4 ms jiffies between them, on the script clock's tick grid as
+ * the timers do), the event counters, and the fields that stay 0 until something the model does
+ * not follow happens (left out then, so they read as unsupported). */
 function tcpInfoExtra(h: Host, sk: TcpSock): Record<string, number> {
   const now = h.jiffies();
+  const tickMs = 1000 / LIVE_HZ;
+  const idleMs = (sinceMs: number): number => (Math.floor(now / tickMs) - Math.floor(sinceMs / tickMs)) * tickMs;
   const r = sk.recovery;
   const info: Record<string, number> = {
-    last_data_sent: now - sk.lsndtime,
-    last_data_recv: now - sk.lrcvtime,
-    last_ack_recv: now - (sk.rcvTstamp ?? 0),
+    last_data_sent: idleMs(sk.lsndtime),
+    last_data_recv: idleMs(sk.lrcvtime),
+    last_ack_recv: idleMs(sk.rcvTstamp ?? 0),
     // Never set by tcp_get_info since 4.15 (last_ack_sent) and the FACK removal (fackets).
     last_ack_sent: 0,
     fackets: 0,
