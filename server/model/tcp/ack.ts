@@ -32,7 +32,7 @@ import {
 } from './timers';
 import { skbLen, TcpSock, tcp_skb_mss, truesizeFor } from './types';
 import { optTs, Segment } from './segment';
-import { tcp_ns_to_ts } from './transmit';
+import { tcp_mstamp_refresh, tcp_ns_to_ts } from './transmit';
 
 /** tcp_clean_rtx_queue: drop what the ACK covers (trimming a partly acked TSO skb); returns the
  * segments newly acked (and newly delivered: not SACKed before) and takes the RTT sample, never
@@ -191,6 +191,7 @@ export type AckResult = 'ok' | 'old' | 'too-old' | 'unsent';
  * pacing rate, timers, and the retransmissions recovery asks for (tcp_xmit_recovery). */
 export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): AckResult {
   using _frame = frame(h, 'tcp_ack');
+  tcp_mstamp_refresh(sk); // tcp_rcv_established's reading, before the ACK's retransmissions
   const ack = seg.ack;
   if (ack < sk.sndUna) {
     // RFC 5961 5.2: an ACK older than the larger of what was ever acked and the largest window

@@ -150,6 +150,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_tso_should_defer',
     'tcp_tsq_handler',
     'tcp_update_skb_after_send',
+    'tcp_mstamp_refresh',
     'tcp_write_wakeup',
     'tcp_write_xmit',
     'tcp_xmit_probe_skb',

@@ -7,7 +7,7 @@ import type { Host } from './host';
 import { frame } from './trace';
 import { GSO_MAX_SIZE, packetsOut, tcpWndEnd, tcp_current_mss, tcp_packets_in_flight } from './sock';
 import { tcp_schedule_loss_probe, tcp_rearm_rto, tcp_check_probe_timer } from './timers';
-import { tcp_transmit_skb, tcp_urg_mode } from './transmit';
+import { tcp_mstamp_refresh, tcp_transmit_skb, tcp_urg_mode } from './transmit';
 import { tcp_check_space } from './sndbuf';
 import { tcp_pacing_check } from './pacing';
 import { tcp_in_cwnd_reduction } from './recovery';
@@ -281,6 +281,7 @@ export function tcp_minshall_update(sk: TcpSock, mss: number, skb: Skb): void {
  * (a tail loss probe). */
 export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: number, pushOne: 0 | 1 | 2): boolean {
   using _frame = frame(h, 'tcp_write_xmit');
+  tcp_mstamp_refresh(sk);
   let sent = 0;
   const lim = { cwnd: false, rwnd: false };
   const maxSegs = tcp_tso_segs(h, sk, mss);

@@ -186,6 +186,7 @@ function tcp_rack_advance(sk: TcpSock, skb: Skb, nowNs: number): void {
   r.rttUs = rttUs;
   r.rttSentNs = sentNs;
   r.rttSentOrder = skb.sentOrder ?? 0;
+  r.rttSentClock = skb.sentClock ?? 0;
   r.rttEndSeq = skb.endSeq;
   if (sentAfter(sentNs, skb.sentOrder ?? 0, skb.endSeq, r.mstampNs, r.mstampOrder, r.endSeq)) {
     r.mstampNs = sentNs;
@@ -339,7 +340,10 @@ function tcp_rack_skb_timeout(h: Host, sk: TcpSock, skb: Skb, reoWndUs: number):
   const r = sk.recovery.rack;
   const sentNs = skb.sentNs ?? 0;
   const remaining = r.rttUs + reoWndUs - (h.nowNs - sentNs) / 1000;
-  if (Math.abs(remaining) < 1e-6 && sentNs === r.rttSentNs && skb.endSeq !== r.rttEndSeq)
+  // Skbs sent on one reading of the clock (one tcp_write_xmit; both halves of a TSO packet split
+  // by a partial SACK) share the kernel's timestamp: remaining is exactly 0, so they are lost at
+  // once. Only skbs sent on different readings at one model instant are microseconds apart.
+  if (Math.abs(remaining) < 1e-6 && sentNs === r.rttSentNs && skb.endSeq !== r.rttEndSeq && (skb.sentClock ?? 0) !== r.rttSentClock)
     return sentAfter(sentNs, skb.sentOrder ?? 0, skb.endSeq, r.rttSentNs, r.rttSentOrder, r.rttEndSeq)
       ? RACK_BURST_TIE_US
       : -RACK_BURST_TIE_US;
@@ -795,8 +799,15 @@ export function tcp_fastretrans_alert(
   }
   if (sk.caState === 'Loss') {
     const rexmit = tcp_process_loss(h, sk, f, dupack);
-    // Loss is recovered (now Open): carry on as in Open, like the kernel's fallthrough.
-    if ((sk.caState as TcpSock['caState']) !== 'Open' || rexmit !== 'none') return { rexmit, lost };
+    // RACK runs in Loss too: skbs the RTO left unmarked (sent within an RTT of it) are lost once
+    // a later-sent one is delivered, whether or not tcp_process_loss undid the timeout.
+    const priorRetrans = scoreboard(sk).retrans;
+    lost = tcp_identify_packet_loss(h, sk, f, armReo);
+    const lostRetrans = scoreboard(sk).retrans < priorRetrans; // FLAG_LOST_RETRANS
+    // Loss is recovered (now Open) or a retransmission is lost: carry on as in Open, like the
+    // kernel's fallthrough.
+    const open = (sk.caState as TcpSock['caState']) === 'Open';
+    if ((!open && !lostRetrans) || (open && rexmit !== 'none')) return { rexmit, lost };
   }
   // Open, Disorder and CWR: a loss starts Recovery, otherwise tcp_try_to_open.
   if (!sk.sackOk) {
@@ -804,7 +815,7 @@ export function tcp_fastretrans_alert(
     f.delivered += tcp_add_reno_sack(h, sk, dupack ? 1 : 0);
   }
   if (sk.caState === 'Open' || sk.caState === 'Disorder') tcp_try_undo_dsack(h, sk);
-  lost = tcp_identify_packet_loss(h, sk, f, armReo);
+  lost += tcp_identify_packet_loss(h, sk, f, armReo);
   if (!scoreboard(sk).lost) {
     tcp_try_to_open(h, sk, f);
     return { rexmit: 'none', lost };

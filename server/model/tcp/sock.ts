@@ -106,7 +106,17 @@ export function createSock(h: Host, fd: number): TcpSock {
       totalRtoRecoveries: 0,
       timeoutRehash: 0,
       dsackDups: 0,
-      rack: { mstampNs: 0, mstampOrder: 0, endSeq: 0, rttUs: 0, advanced: false, rttSentNs: 0, rttSentOrder: 0, rttEndSeq: 0 },
+      rack: {
+        mstampNs: 0,
+        mstampOrder: 0,
+        endSeq: 0,
+        rttUs: 0,
+        advanced: false,
+        rttSentNs: 0,
+        rttSentOrder: 0,
+        rttSentClock: 0,
+        rttEndSeq: 0,
+      },
     },
     srttUs: 0,
     // tcp_init_sock: mdev_us starts at TCP_TIMEOUT_INIT (tcpi_rttvar 250000 before any sample).

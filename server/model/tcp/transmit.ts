@@ -202,7 +202,15 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
   tcp_update_skb_after_send(h, sk, skb, prior);
   skb.sentNs = tstamp;
   skb.sentOrder = pkt.id;
+  skb.sentClock = sk.mstampRefreshes ?? 0;
   if (skb.firstTxNs === undefined) skb.firstTxNs = tstamp;
+}
+
+/** tcp_mstamp_refresh: the kernel reads its clock once on entry to tcp_write_xmit and to the
+ * processing of an inbound segment; everything sent before the next reading shares one microsecond
+ * timestamp (RACK sees such skbs as sent at the same time). */
+export function tcp_mstamp_refresh(sk: TcpSock): void {
+  sk.mstampRefreshes = (sk.mstampRefreshes ?? 0) + 1;
 }
 
 /** tcp_urg_mode: urgent data not yet acknowledged (snd_up ahead of snd_una). */

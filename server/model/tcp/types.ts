@@ -55,6 +55,9 @@ export interface Skb {
   /** Order of the last transmission among all packets the host sent: RACK's tie-break between
    * skbs of the same send time (see sentAfter in recovery.ts). */
   sentOrder?: number;
+  /** The tcp_mstamp_refresh its send time was read from: skbs of one refresh (one tcp_write_xmit,
+   * or the retransmissions of one ACK) share the kernel's microsecond exactly. */
+  sentClock?: number;
   /** TCP_SKB_CB(skb)->sacked: SACKED_ACKED, LOST, SACKED_RETRANS (retransmitted and not yet
    * acked or lost again), EVER_RETRANS (Karn: no RTT sample from it). */
   sackedAcked?: boolean;
@@ -193,6 +196,7 @@ export interface RecoveryState {
     advanced: boolean;
     rttSentNs: number;
     rttSentOrder: number;
+    rttSentClock: number;
     rttEndSeq: number;
   };
 }
@@ -238,6 +242,8 @@ export interface RequestSock {
 export interface TcpSock {
   id: number;
   fd: number;
+  /** Count of tcp_mstamp_refresh calls: which reading of the clock a send time came from. */
+  mstampRefreshes?: number;
   /** The MSS a SYN cookie encoded (tcp_syncookies = 2): the child made from the handshake's
    * ACK takes it as mss_clamp (cookie_v4_check). */
   syncookieMss?: number;
