@@ -109,6 +109,10 @@ function runOne(ctx: CommandContext, line: string, depth: number, offset: number
     if (kind === 'fq') ctx.host.qdisc = 'fq';
     else if (kind === 'pfifo' || kind === 'pfifo_fast') ctx.host.qdisc = 'pfifo';
     else ctx.note(`qdisc '${kind}' modelled as pfifo (no pacing)`);
+    // A queue limit makes the qdisc drop packets: tcp_transmit_skb then fails (NET_XMIT_DROP),
+    // a retransmission is not counted, and tcp_enter_cwr runs. The model's queues never drop.
+    const limit = words.indexOf('limit');
+    if (limit > 0) ctx.unsupported(`qdisc limit ${words[limit + 1] ?? ''} (packets dropped at the qdisc)`, 0);
     return;
   }
   if (cmd === 'ip' && words[1] === 'route' && words.includes('initcwnd')) {

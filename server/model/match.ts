@@ -5,7 +5,7 @@
 
 import type { PacketEvent, TcpOptionSpec } from './packetdrill/ast';
 import { flagLetters } from './flags';
-import { packetToScript, SeqMap, toScript } from './seqMap';
+import { outboundAckToScript, packetToScript, SeqMap, toScript } from './seqMap';
 import type { WirePacket } from './tcp/types';
 
 export { flagLetters };
@@ -115,7 +115,7 @@ export function comparePacket(e: PacketEvent, pieces: WirePacket[], map: SeqMap,
       diffs.push(`aggregated packets differ in flags, ack or window (${flagLetters(prev.flags)} then ${flagLetters(cur.flags)})`);
   }
   if (e.ack !== undefined && last.flags & 0x10) {
-    const ack = toScript(map, 'remote', last.ack);
+    const ack = outboundAckToScript(map, last);
     if (ack !== e.ack) diffs.push(`ack ${e.ack} expected, model sends ${ack}`);
   }
   if (e.win !== undefined && last.win !== e.win) diffs.push(`win ${e.win} expected, model sends ${last.win}`);

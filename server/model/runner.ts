@@ -81,6 +81,8 @@ export interface RunResult {
 
 const DEFAULT_TOLERANCE_US = 4000;
 const DEFAULT_TOLERANCE_PERCENT = 12.5;
+/** Script header options the model honours; any other is noted as not modelled. */
+const MODELLED_OPTIONS = new Set(['tolerance_usecs', 'tolerance_percent', 'local_ip', 'remote_ip']);
 
 export function runScript(script: Script, opts: RunOptions = {}): RunResult {
   return new Runner(script, opts).run();
@@ -88,6 +90,20 @@ export function runScript(script: Script, opts: RunOptions = {}): RunResult {
 
 class Runner {
   private readonly h = new Host();
+
+  /** A script's `--local_ip=` / `--remote_ip=` header lines replace packetdrill's defaults
+   * (parse_script_options runs before the script starts). Only IPv4 addresses are modelled. */
+  private applyAddressOptions(): void {
+    for (const [k, field] of [
+      ['local_ip', 'localIp'],
+      ['remote_ip', 'remoteIp'],
+    ] as const) {
+      const v = this.script.options[k];
+      if (v === undefined) continue;
+      if (/^(\d{1,3})(\.\d{1,3}){3}$/.test(v) && v.split('.').every((o) => Number(o) <= 255)) this.h[field] = v;
+      else this.unsupported(`--${k}=${v} (only IPv4 addresses are modelled)`, 0);
+    }
+  }
   private readonly tolNs: number;
   private readonly tolPercent: number;
   private readonly res: RunResult;
@@ -103,6 +119,9 @@ class Runner {
     returnBy: { wantNs?: number; prevNs: number; startNs: number };
   }> = [];
   private pyVars = new Map<string, number>();
+  /** Whether packetdrill's socket under test is none yet or listening, so that an inbound SYN
+   * creates a passive child with the SYN's seq as the peer's ISN. */
+  private sutListening = true;
   /** packetdrill times the event after an outbound line from when the packet was actually seen
    * (adjust_relative_event_times anchors only inbound-after-inbound to script time): a timer that
    * fired late within tolerance moves the rest of the script with it. */
@@ -140,13 +159,13 @@ class Runner {
   }
 
   run(): RunResult {
+    this.applyAddressOptions();
     for (const cmd of this.script.preamble) {
       this.h.line = cmd.line;
       runShell(this.ctx, cmd.text);
     }
     for (const [k, v] of Object.entries(this.script.options)) {
-      if (k !== 'tolerance_usecs' && k !== 'tolerance_percent')
-        this.res.notes.push({ what: `packetdrill option --${k}${v ? `=${v}` : ''} not modelled` });
+      if (!MODELLED_OPTIONS.has(k)) this.res.notes.push({ what: `packetdrill option --${k}${v ? `=${v}` : ''} not modelled` });
     }
     for (const ev of this.script.events) {
       this.h.line = ev.line;
@@ -293,7 +312,14 @@ class Runner {
     const flags = parsed.bits | (ev.ackFlag ? TCPHDR_ACK : 0);
     for (const c of parsed.unknown) this.unsupported(`inbound flag '${c}'`, ev.line);
     const syn = (flags & TCPHDR_SYN) !== 0;
-    if (syn && !(flags & TCPHDR_ACK)) this.map.remoteOffset = 0;
+    // A SYN that makes packetdrill's passive child sets the peer's ISN (remote_isn) that later
+    // inbound seqs and our acks count from; other bare SYNs keep the old numbering (0 unless a
+    // retransmitted SYN repeats the child's ISN).
+    if (syn && !(flags & TCPHDR_ACK)) {
+      if (this.sutListening) this.map.remoteOffset = ev.seq.start;
+      else if (ev.seq.start !== this.map.remoteOffset) this.map.remoteOffset = 0;
+      this.sutListening = false;
+    }
     const seg: Segment = {
       flags,
       seq: syn ? ev.seq.start : toModel(this.map, 'remote', ev.seq.start),
@@ -324,6 +350,10 @@ class Runner {
   // ---------------------------------------------------------------- system calls
 
   private syscall(ev: SyscallEvent): void {
+    // packetdrill's socket under test: listen() makes it a listener that the next SYN turns into
+    // a passive child (handle_listen_for_script_packet); socket() makes a new, unlistening one.
+    if (ev.name === 'listen') this.sutListening = true;
+    else if (ev.name === 'socket') this.sutListening = false;
     const { result: r, notes } = dispatchSyscall(this.h, ev);
     for (const n of notes) this.unsupported(n, ev.line);
     if ('unsupported' in r) {

@@ -1,14 +1,16 @@
 // One mapping between the model's sequence numbers and a script's. The model numbers our bytes
 // from ISN 0 and the peer's from its real ISN; packetdrill numbers ours from whatever the first
-// `> S` line says and, after an active open, the peer's from 0 (its SYN-ACK's seq is the ISN). The
-// runner maps inbound packets into the model and outbound ones back for comparing; the text
-// descriptions and the panel's timeline map the model's packets into the script's numbering.
+// `> S` line says and the peer's from its ISN: the seq of the SYN-ACK after an active open, of the
+// SYN that made the passive child after a passive open (remote_isn); a SYN's own numbers (an
+// inbound SYN's seq, our SYN-ACK's ack) stay absolute. The runner maps inbound packets into the
+// model and outbound ones back for comparing; the text descriptions and the panel's timeline map
+// the model's packets into the script's numbering.
 
 /** Maps model sequence numbers into the script's numbering (packetdrill's ISN rewriting). */
 export interface SeqMap {
   /** Script value of our ISN (from the first `> S` / `> S.` line). */
   localIsn: number;
-  /** Added to inbound script seqs after an active open's SYN-ACK (whose seq is the peer's ISN). */
+  /** The peer's ISN as packetdrill's remote_isn: added to inbound script seqs but a SYN's. */
   remoteOffset: number;
 }
 
@@ -24,13 +26,19 @@ export function toModel(map: SeqMap, space: SeqSpace, n: number): number {
   return space === 'local' ? n - map.localIsn : n + map.remoteOffset;
 }
 
+/** Our ack in the script's numbering: packetdrill counts it from the peer's ISN, except on a
+ * SYN (a SYN-ACK), whose ack it leaves absolute (remote_seq_live_to_script_offset is 0). */
+export function outboundAckToScript(map: SeqMap, p: { flags: number; ack: number }): number {
+  return p.flags & 0x02 ? p.ack : toScript(map, 'remote', p.ack);
+}
+
 /** A wire packet's seq and ack in the script's numbering. An inbound SYN carries the peer's ISN
  * as the script wrote it (the offset starts after it). */
 export function packetToScript(
   map: SeqMap,
   p: { direction: 'in' | 'out'; flags: number; seq: number; ack: number },
 ): { seq: number; ack: number } {
-  if (p.direction === 'out') return { seq: toScript(map, 'local', p.seq), ack: toScript(map, 'remote', p.ack) };
+  if (p.direction === 'out') return { seq: toScript(map, 'local', p.seq), ack: outboundAckToScript(map, p) };
   const syn = (p.flags & 0x02) !== 0;
   return { seq: syn ? p.seq : toScript(map, 'remote', p.seq), ack: toScript(map, 'local', p.ack) };
 }

@@ -40,7 +40,7 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
   switch (ev.name) {
     case 'socket': {
       const newFd = ev.result !== undefined && ev.result >= 0 ? ev.result : h.socks.length + 3;
-      r = sys_socket(h, newFd);
+      r = sys_socket(h, newFd, a[1] ? idents(a[1]).includes('SOCK_NONBLOCK') : false);
       break;
     }
     case 'setsockopt': {

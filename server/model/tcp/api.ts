@@ -103,8 +103,10 @@ function err(errno: string): CallResult {
   return { ret: -1, errno };
 }
 
-export function sys_socket(h: Host, fd: number): CallResult {
-  createSock(h, fd);
+/** `nonblock`: SOCK_NONBLOCK in the type (__sys_socket sets O_NONBLOCK on the file, as fcntl would). */
+export function sys_socket(h: Host, fd: number, nonblock = false): CallResult {
+  const sk = createSock(h, fd);
+  if (nonblock) sk.nonblock = true;
   h.trace.step('inet_create', 0, `socket fd ${fd} (TCP, congestion control ${h.sysctl.tcp_congestion_control})`);
   return { ret: fd };
 }
@@ -251,8 +253,21 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
       return { ret: 0 };
     }
     default:
+      if (ipPortChoiceOption(level, name)) {
+        // do_ip_setsockopt: IP_BIND_ADDRESS_NO_PORT (24) and IP_LOCAL_PORT_RANGE (51) only steer
+        // which local port bind()/connect() pick, which packetdrill rewrites on the wire anyway.
+        h.trace.step('do_ip_setsockopt', sk.id, `${name} stored: it only changes the choice of local port`);
+        return { ret: 0 };
+      }
       return { unsupported: `setsockopt ${level} ${name}` };
   }
+}
+
+/** The SOL_IP options about the local port (by name, or by number as scripts must spell them for
+ * a packetdrill that lacks the symbols). */
+function ipPortChoiceOption(level: string, name: string): boolean {
+  if (level !== 'SOL_IP' && level !== 'IPPROTO_IP' && level !== '0') return false;
+  return ['IP_BIND_ADDRESS_NO_PORT', '24', 'IP_LOCAL_PORT_RANGE', '51'].includes(name);
 }
 
 /** tcp_set_rcvlowat: at most half of sk_rcvbuf (locked) or of tcp_rmem[2]; 0 means 1. Unless

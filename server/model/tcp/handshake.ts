@@ -451,8 +451,10 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
  * SYN keeps running. */
 function tcp_rcv_synsent_simultaneous(h: Host, sk: TcpSock, seg: Segment): void {
   using _frame = frame(h, 'tcp_rcv_synsent_state_process');
-  if (sk.ecnFlags || sk.fastopenRequest) {
-    h.flagUnsupported('simultaneous open with ECN or Fast Open (tcp_ecn_rcv_syn, tcp_ecn_send_synack)');
+  // With Fast Open, tcp_sendmsg_fastopen freed fastopen_req when sendto() returned, so the
+  // SYN-ACK built from the bare SYN at the head of the retransmit queue carries no cookie.
+  if (sk.ecnFlags) {
+    h.flagUnsupported('simultaneous open with ECN (tcp_ecn_rcv_syn, tcp_ecn_send_synack)');
     return;
   }
   const keepWscale = sk.rcvWscale;

@@ -64,8 +64,10 @@ export class Host {
   readonly unsupported: ModelIssue[] = [];
   /** Script line being played, so steps and issues can name it. */
   line = 0;
-  readonly localIp = '192.168.0.1';
-  readonly remoteIp = '192.0.2.1';
+  /** packetdrill's --local_ip and --remote_ip (IPv4 defaults; a script's header lines may set
+   * them, and they feed the Fast Open cookie and the IP header). */
+  localIp = '192.168.0.1';
+  remoteIp = '192.0.2.1';
   /** The tun device's MTU. */
   readonly mtu = 1500;
   /** The route to the peer's MTU (a PMTU exception after ICMP fragmentation needed), and whether

@@ -26,6 +26,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'inet_csk_get_port',
   ],
   'net/ipv4/ip_output.c': ['ip_finish_output2', 'ip_queue_xmit'],
+  'net/ipv4/ip_sockglue.c': ['do_ip_setsockopt'],
   'net/ipv4/tcp.c': [
     '__tcp_sock_set_cork',
     '__tcp_sock_set_nodelay',

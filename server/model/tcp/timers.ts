@@ -299,7 +299,10 @@ export function tcp_send_delayed_ack(h: Host, sk: TcpSock): void {
     ato = Math.min(ato, maxAto);
   }
   ato = Math.min(ato, TCP_DELACK_MAX_MS);
-  let timeoutNs = h.nowNs + ato * 1e6;
+  // jiffies + ato: a timer already due (ato 0: no data ever went through tcp_event_data_recv,
+  // e.g. a Fast Open child whose only data came in the SYN) runs at the next tick, so a syscall
+  // at the same instant (close() sending a FIN) still carries the ACK.
+  let timeoutNs = ato > 0 ? h.nowNs + ato * 1e6 : (h.jiffies() + 1) * 1e6;
   if (sk.delackTimerNs !== undefined) {
     // If the pending timer is about to expire anyway, ACK now; never postpone it.
     if (sk.delackTimerNs <= h.nowNs + (ato >> 2) * 1e6) {
