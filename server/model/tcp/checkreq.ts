@@ -3,7 +3,7 @@
 // the child: a wrong ACK goes on to the listener, a segment outside the window gets an ACK, a RST
 // not at rcv_nxt a challenge ACK (RFC 5961 3.2), and an in-window RST or SYN kills the request.
 import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN } from './constants';
-import { inet_csk_reqsk_queue_drop } from './handshake';
+import { inet_csk_reqsk_queue_drop, reqsk_timeout } from './handshake';
 import type { Host } from './host';
 import { optTs, type Segment } from './segment';
 import { frame } from './trace';
@@ -35,13 +35,15 @@ export function tcp_check_req(h: Host, req: TcpSock, seg: Segment, sendReset: ()
     return 'listener';
   }
   const endSeq = seg.seq + seg.len + (seg.flags & TCPHDR_SYN ? 1 : 0) + (seg.flags & TCPHDR_FIN ? 1 : 0);
-  if (optTsPresentAndUnsupported(h, req, seg)) return 'done';
-  if (!tcp_in_window(seg.seq, endSeq, req.rcvNxt, req.rcvNxt + req.rcvWnd)) {
-    // Out of window: an ACK (req->rsk_ops->send_ack, rate-limited like any out-of-window answer).
+  const pawsReject = tcp_paws_reject(req, seg);
+  if (pawsReject || !tcp_in_window(seg.seq, endSeq, req.rcvNxt, req.rcvNxt + req.rcvWnd)) {
+    // Out of window or an old TSval: an ACK (req->rsk_ops->send_ack, echoing the SYN's TSval;
+    // rate-limited like any out-of-window answer), and the segment is dropped.
+    const why = pawsReject ? `TSval older than the SYN's ${req.tsRecent} (PAWS)` : `segment ${seg.seq} outside the request's window`;
     if (!(flg & TCPHDR_RST) && !tcp_oow_rate_limited(h, seg, req)) {
-      h.trace.step('tcp_check_req', req.id, `segment ${seg.seq} outside the request's window: ACK`);
+      h.trace.step('tcp_check_req', req.id, `${why}: ACK`);
       tcp_send_ack(h, req);
-    } else h.trace.step('tcp_check_req', req.id, `segment ${seg.seq} outside the request's window: dropped`);
+    } else h.trace.step('tcp_check_req', req.id, `${why}: dropped`);
     return 'done';
   }
   // The SYN at rcv_isn is old: truncate it (the segment is then a bare ACK or data).
@@ -71,12 +73,18 @@ export function tcp_check_req(h: Host, req: TcpSock, seg: Segment, sendReset: ()
   return 'child';
 }
 
-/** tcp_paws_reject against the request's ts_recent is not modelled: a segment with timestamps
- * whose TSval is older than the SYN's is flagged rather than guessed. */
-function optTsPresentAndUnsupported(h: Host, req: TcpSock, seg: Segment): boolean {
+/** tcp_paws_reject against the request's ts_recent (the SYN's TSval), as tcp_check_req runs it:
+ * a TSval older than ts_recent is rejected. tcp_check_req dates ts_recent reqsk_timeout seconds
+ * back, so a RST passes only once that reaches TCP_PAWS_MSL (60 s): never within the default
+ * SYN-ACK retries. Exported for input.ts: a retransmitted SYN that fails PAWS is not resent a
+ * SYN-ACK but treated as out of window. */
+export function tcp_paws_reject(req: TcpSock, seg: Segment): boolean {
   const ts = optTs(seg.options);
   if (!ts || !req.tstampOk) return false;
-  if (((ts.val - req.tsRecent) | 0) >= 0) return false;
-  h.flagUnsupported('PAWS against a request in SYN_RECV (tcp_check_req, tcp_paws_reject)');
-  return true;
+  if (((req.tsRecent - ts.val) | 0) <= 0) return false; // tcp_paws_check(rx_opt, 0)
+  const ageS = req.request ? Math.floor(reqsk_timeout(req.request) / 1000) : 1;
+  return !(seg.flags & TCPHDR_RST && ageS >= TCP_PAWS_MSL_S);
 }
+
+/** TCP_PAWS_MSL: seconds after which a RST's old timestamp no longer matters. */
+const TCP_PAWS_MSL_S = 60;

@@ -177,7 +177,7 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
 }
 
 /** reqsk_timeout(req, TCP_RTO_MAX): TCP_TIMEOUT_INIT << num_timeout, at most TCP_RTO_MAX. */
-function reqsk_timeout(r: RequestSock): number {
+export function reqsk_timeout(r: RequestSock): number {
   return Math.min(TCP_TIMEOUT_INIT_MS * 2 ** r.numTimeout, TCP_RTO_MAX_MS);
 }
 

@@ -34,7 +34,7 @@ import {
   tcp_initialize_rcv_mss,
 } from './receive';
 import { tcp_send_challenge_ack, tcp_validate_incoming } from './validate';
-import { tcp_check_req } from './checkreq';
+import { tcp_check_req, tcp_paws_reject } from './checkreq';
 import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait, tcp_v4_timewait, twsk } from './timewait';
 
 export type { Segment } from './segment';
@@ -139,12 +139,12 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     const req = seg.flags & TCPHDR_ACK ? undefined : reqsk_lookup(sk, h.socks);
     if (req) {
       // tcp_v4_rcv finds the request (TCP_NEW_SYN_RECV) before the listener: tcp_check_req, where
-      // a SYN at rcv_isn is the same SYN again.
+      // a SYN at rcv_isn is the same SYN again (unless its TSval fails PAWS: then out of window).
       pkt.sock = req.id;
       pkt.src = { ...req.remote };
       pkt.dst = { ...req.local };
       h.wire.push(pkt);
-      if (seg.seq === req.irs && !(seg.flags & TCPHDR_RST)) tcp_check_req_syn(h, req);
+      if (seg.seq === req.irs && !(seg.flags & TCPHDR_RST) && !tcp_paws_reject(req, seg)) tcp_check_req_syn(h, req);
       else tcp_check_req(h, req, seg, () => tcp_v4_send_reset(h, seg, pkt, req));
       return;
     }
