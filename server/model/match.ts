@@ -69,11 +69,12 @@ function optionKey(o: TcpOptionSpec): string {
 
 const ECN_NAMES = ['noecn', 'ect1', 'ect0', 'ce'];
 
-/** verify_outbound_live_tos: the ECN field, either ECT codepoint (`ect01`), or the whole TOS
- * byte, as the line asks; nothing when it gives no tos_spec. */
-function compareTos(e: PacketEvent, tos: number): string | undefined {
+/** verify_outbound_live_tos and _ttl_or_hl: the ECN field, either ECT codepoint (`ect01`), the
+ * whole TOS byte or the TTL, as the line asks; nothing when it gives no ip_info. */
+function compareTos(e: PacketEvent, tos: number, ttl: number): string | undefined {
   const ecn = tos & 3;
   if (!e.tos) return undefined;
+  if (e.tos.check === 'ttl' && ttl !== e.tos.ttl) return `IP ttl ${e.tos.ttl} expected, model sends ${ttl}`;
   if (e.tos.check === 'ecn' && ecn !== e.tos.ecn) return `IP ECN ${ECN_NAMES[e.tos.ecn]} expected, model sends ${ECN_NAMES[ecn]}`;
   if (e.tos.check === 'ect01' && ecn !== 1 && ecn !== 2) return `IP ECN ect0 or ect1 expected, model sends ${ECN_NAMES[ecn]}`;
   if (e.tos.check === 'tos' && tos !== e.tos.tos) return `IP tos 0x${e.tos.tos.toString(16)} expected, model sends 0x${tos.toString(16)}`;
@@ -121,7 +122,7 @@ export function comparePacket(e: PacketEvent, pieces: WirePacket[], map: SeqMap,
   if (e.win !== undefined && last.win !== e.win) diffs.push(`win ${e.win} expected, model sends ${last.win}`);
   // check_field("tcp_urg_ptr"): always compared, 0 unless the line says `urg N`.
   if ((last.urgPtr ?? 0) !== (e.urg ?? 0)) diffs.push(`urg ${e.urg ?? 0} expected, model sends ${last.urgPtr ?? 0}`);
-  const tos = compareTos(e, last.tos);
+  const tos = compareTos(e, last.tos, last.ttl);
   if (tos) diffs.push(tos);
   if (Array.isArray(e.options)) {
     // Our SACK blocks number the peer's bytes, like our ack field.

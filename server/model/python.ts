@@ -49,9 +49,41 @@ export function runPython(code: string, vars: Map<string, number>, info: Record<
     return v ?? `python name '${t}'`;
   };
   const value = (expr: string): number | string => evalInt(expr, name);
-  for (const raw of code.split(/;|\n/)) {
+  // `if`/`elif`/`else` blocks by indentation: `skipAbove` is the indentation of a header whose
+  // block is not run (every deeper line is skipped); `taken` says whether a branch of the chain at
+  // that indentation already ran.
+  let skipAbove = -1;
+  const taken = new Map<number, boolean>();
+  for (const [indent, raw] of pythonLines(code)) {
     const st = raw.trim();
-    if (!st || st.startsWith('#') || /^print\s*\(/.test(st)) continue;
+    if (!st || st.startsWith('#')) continue;
+    if (skipAbove >= 0 && indent > skipAbove) continue;
+    skipAbove = -1;
+    for (const k of [...taken.keys()]) if (k > indent) taken.delete(k);
+    const branch = /^(if|elif|else)\b\s*(.*?)\s*:$/.exec(st);
+    if (branch) {
+      const chained = branch[1] !== 'if';
+      if (chained && !taken.has(indent)) {
+        out.unsupported.push(`python '${branch[1]}' without 'if'`);
+        return out;
+      }
+      let run: boolean;
+      if (chained && taken.get(indent)) run = false;
+      else if (branch[1] === 'else') run = true;
+      else {
+        const c = value(branch[2]);
+        if (typeof c === 'string') {
+          out.unsupported.push(c);
+          return out;
+        }
+        run = c !== 0;
+      }
+      taken.set(indent, (chained && taken.get(indent)) || run);
+      if (!run) skipAbove = indent;
+      continue;
+    }
+    if (!/^(?:else|elif)\b/.test(st)) taken.delete(indent);
+    if (/^(print\s*\(|pass$)/.test(st)) continue;
     const asg = /^([A-Za-z_]\w*)\s*([+\-*]?=)\s*(.+)$/.exec(st);
     const asr = /^assert\s+(.+?)\s*(==|!=|<=|>=|(?<![<>])<(?![<=])|(?<![<>])>(?![>=]))\s*([^,]+?)\s*(,.*)?$/.exec(st);
     const truth = (!asr || compound(asr[1]) || compound(asr[3])) && /^assert\s+([^,]+?)\s*(,.*)?$/.exec(st);
@@ -82,6 +114,17 @@ export function runPython(code: string, vars: Map<string, number>, info: Record<
     } else {
       out.unsupported.push(`python statement '${st.slice(0, 40)}'`);
     }
+  }
+  return out;
+}
+
+/** The code's simple statements with the indentation of their line (`;` separates statements on
+ * one line, which share it). */
+function pythonLines(code: string): [number, string][] {
+  const out: [number, string][] = [];
+  for (const line of code.split('\n')) {
+    const indent = /^[ \t]*/.exec(line)![0].replace(/\t/g, '        ').length;
+    for (const st of line.split(';')) out.push([indent, st]);
   }
   return out;
 }

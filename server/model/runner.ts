@@ -101,7 +101,7 @@ class Runner {
       const v = this.script.options[k];
       if (v === undefined) continue;
       if (/^(\d{1,3})(\.\d{1,3}){3}$/.test(v) && v.split('.').every((o) => Number(o) <= 255)) this.h[field] = v;
-      else this.unsupported(`--${k}=${v} (only IPv4 addresses are modelled)`, 0);
+      else this.unsupported(`--${k}=${v} (only IPv4 addresses are modelled)`, this.script.optionLines?.[k] ?? 1);
     }
   }
   private readonly tolNs: number;
@@ -165,7 +165,10 @@ class Runner {
       runShell(this.ctx, cmd.text);
     }
     for (const [k, v] of Object.entries(this.script.options)) {
-      if (!MODELLED_OPTIONS.has(k)) this.res.notes.push({ what: `packetdrill option --${k}${v ? `=${v}` : ''} not modelled` });
+      if (MODELLED_OPTIONS.has(k)) continue;
+      const what = `packetdrill option --${k}${v ? `=${v}` : ''}`;
+      if (optionChangesPackets(k, v)) this.unsupported(what, this.script.optionLines?.[k] ?? 1);
+      else this.res.notes.push({ what: `${what} not modelled` });
     }
     for (const ev of this.script.events) {
       this.h.line = ev.line;
@@ -458,3 +461,29 @@ class Runner {
     return this.h.socks[this.h.socks.length - 1];
   }
 }
+
+/** Header options that change what the kernel sends or how packetdrill judges it (IPv6 headers,
+ * another MTU, errors that do not stop the script); the rest (addresses, ports, verbosity) leave the
+ * packets as the model plays them. */
+function optionChangesPackets(name: string, value: string): boolean {
+  if (name === 'ip_version') return value !== 'ipv4';
+  if (name === 'mtu') return value !== '1500';
+  return !HARMLESS_OPTIONS.has(name);
+}
+
+const HARMLESS_OPTIONS = new Set([
+  'local_ip',
+  'remote_ip',
+  'gateway_ip',
+  'netmask_ip',
+  'bind_port',
+  'connect_port',
+  'verbose',
+  'debug',
+  'dry_run',
+  'tun_dev',
+  'persistent_tun_dev',
+  'init_scripts',
+  'tcp_ts_tick_usecs',
+  'tcp_ts_ecr_scaled',
+]);

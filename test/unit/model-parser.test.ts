@@ -248,3 +248,29 @@ test('-D defines replace words outside commands and strings; FOEXP is the experi
   assert.deepEqual((s.events[2] as SyscallEvent).args[3], { t: 'str', v: 'TFO_COOKIE' });
   assert.deepEqual(s.options, {});
 });
+
+test('statements end by the grammar: option lists, ack/win and results may sit on the next line', () => {
+  const s = parseScript(
+    [
+      '--tolerance_usecs=20000 --ip_version=ipv4',
+      '--mtu=1500',
+      '0 < S 0:0(0) win 65535',
+      '     <mss 1000,sackOK>',
+      '+0 > (ttl 64) S. 0:0(0)',
+      '     ack 1 <mss 1460>',
+      '+0 write(4, ..., 10)',
+      '     = 10',
+      '+0 > 8080>4000 P. 1:11(10) ack 1',
+    ].join('\n'),
+  );
+  assert.deepEqual(s.options, { tolerance_usecs: '20000', ip_version: 'ipv4', mtu: '1500' });
+  assert.deepEqual(s.optionLines, { tolerance_usecs: 1, ip_version: 1, mtu: 2 });
+  assert.equal(s.events.length, 4);
+  const syn = s.events[0] as PacketEvent;
+  assert.deepEqual([syn.line, syn.win, syn.options], [3, 65535, [{ kind: 'mss', value: 1000 }, { kind: 'sackOK' }]]);
+  const synack = s.events[1] as PacketEvent;
+  assert.deepEqual([synack.line, synack.ack, synack.tos], [5, 1, { check: 'ttl', ttl: 64 }]);
+  assert.deepEqual([s.events[2].line, (s.events[2] as SyscallEvent).result], [7, 10]);
+  const ported = s.events[3] as PacketEvent;
+  assert.deepEqual([ported.seq.len, ported.unsupported], [10, ['ports 8080>4000']]);
+});

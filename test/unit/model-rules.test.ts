@@ -331,6 +331,50 @@ test('python blocks: integer operators, parentheses and the TCPI_OPT_* names, as
   ]);
 });
 
+test('python blocks: if/elif/else run the branch taken, by indentation', () => {
+  const src = [
+    ...accepted('mss 1000,sackOK,nop,nop,nop,wscale 7'),
+    '+0 %{',
+    'x = tcpi_snd_mss',
+    'if x != 1000:',
+    '    assert 0, "not taken"',
+    'elif x == 1000:',
+    '    assert x == 1000',
+    '    if x > 2000: assert 0',
+    'else:',
+    '    assert 0',
+    'assert x + 1 == 1001',
+    '}%',
+    '+0 %{',
+    'else:',
+    '    pass',
+    '}%',
+  ].join('\n');
+  const r = runScript(parseScript(src));
+  assert.deepEqual(
+    r.asserts.map((a) => [a.text, a.ok]),
+    [
+      ['x == 1000', true],
+      ['x + 1 == 1001', true],
+    ],
+  );
+  assert.deepEqual(r.unsupported, [
+    { what: "python statement 'if x > 2000: assert 0'", line: 8 },
+    { what: "python 'else' without 'if'", line: 19 },
+  ]);
+});
+
+test('header options that change the packets are unsupported with their line; harmless ones are notes', () => {
+  const src = ['--tolerance_usecs=20000 --local_ip=192.168.0.1', '--ip_version=ipv6 --mtu=1500', ...accepted('mss 1000')].join('\n');
+  const r = runScript(parseScript(src));
+  assert.deepEqual(r.unsupported, [{ what: 'packetdrill option --ip_version=ipv6', line: 2 }]);
+  assert.deepEqual(
+    r.notes.map((n) => n.what).filter((w) => w.startsWith('packetdrill option')),
+    // --local_ip is modelled (it sets our address), so only --mtu=1500 is a note.
+    ['packetdrill option --mtu=1500 not modelled'],
+  );
+});
+
 test('python blocks: `and`, `or`, `not` and chained comparisons are evaluated as Python does', () => {
   const src = [
     ...accepted('mss 1000,sackOK,nop,nop,nop,wscale 7'),

@@ -46,7 +46,7 @@ export interface PacketEvent {
 
 /** packetdrill's tos_spec (parser.y): an ECN codepoint (`noecn` 0, `ect1` 1, `ect0` 2, `ce` 3),
  * `ect01` (either ECT codepoint, outbound only) or a whole TOS byte. */
-export type TosSpec = { check: 'ecn'; ecn: number } | { check: 'ect01' } | { check: 'tos'; tos: number };
+export type TosSpec = { check: 'ecn'; ecn: number } | { check: 'ect01' } | { check: 'tos'; tos: number } | { check: 'ttl'; ttl: number };
 
 /** A system call argument or result expression, kept structural so the runner can read the parts it
  * understands (numbers, flag sets) and name the rest. */
@@ -117,6 +117,8 @@ export interface Script {
   events: ScriptEvent[];
   /** packetdrill command-line options written in the script (`--tolerance_usecs=20000`). */
   options: Record<string, string>;
+  /** The line each of `options` was written on. */
+  optionLines?: Record<string, number>;
 }
 
 export class PktSyntaxError extends Error {

@@ -30,13 +30,19 @@ export function parseScript(src: string, defines: Record<string, string> = {}): 
   const preamble: CommandEvent[] = [];
   const events: ScriptEvent[] = [];
   const options: Record<string, string> = {};
+  const optionLines: Record<string, number> = {};
   const symbols = new Map(Object.entries(defines));
   for (const st of splitStatements(src)) {
-    const opt = /^--([\w-]+)(?:=(\S*))?$/.exec(st.text);
-    if (opt) {
-      const def = opt[1] === 'define' ? /^([A-Za-z_]\w*)=(.*)$/.exec(opt[2] ?? '') : null;
-      if (def) symbols.set(def[1], def[2]);
-      else options[opt[1]] = opt[2] ?? '';
+    // Header options: packetdrill takes any number of them, on one line or several.
+    if (/^(?:--[\w-]+(?:=\S*)?(?:\s+|$))+$/.test(st.text)) {
+      for (const opt of st.text.matchAll(/--([\w-]+)(?:=(\S*))?/g)) {
+        const def = opt[1] === 'define' ? /^([A-Za-z_]\w*)=(.*)$/.exec(opt[2] ?? '') : null;
+        if (def) symbols.set(def[1], def[2]);
+        else {
+          options[opt[1]] = opt[2] ?? '';
+          optionLines[opt[1]] = st.line;
+        }
+      }
       continue;
     }
     const { time, rest: raw } = parseTime(st.text, st.line);
@@ -52,7 +58,7 @@ export function parseScript(src: string, defines: Record<string, string> = {}): 
     checkTimeOrder(events[events.length - 1], ev);
     events.push(ev);
   }
-  return { preamble, events, options };
+  return { preamble, events, options, optionLines };
 }
 
 /** packetdrill's lexer (word() in lexer.l) replaces every word that names a define by its value;
@@ -152,6 +158,12 @@ function parsePacket(text: string, time: EventTime, line: number): PacketEvent |
     if (tos?.check === 'ect01' && direction === 'in') throw new PktSyntaxError(line, 'ect01 names no one codepoint to send');
     body = body.slice(ip[0].length);
   }
+  // `8080>4000`: the ports of one of several connections; the model plays one.
+  const ports = /^(\d+)>(\d+)\s+/.exec(body);
+  if (ports) {
+    unsupported.push(`ports ${ports[1]}>${ports[2]}`);
+    body = body.slice(ports[0].length);
+  }
   let options: PacketEvent['options'];
   const optStart = body.indexOf('<');
   if (optStart >= 0) {
@@ -250,12 +262,16 @@ function parseIcmp(body: string, line: number): IcmpSpec | undefined {
 
 const ECN_CODEPOINTS: Record<string, number> = { noecn: 0, ect1: 1, ect0: 2, ce: 3 };
 
-/** packetdrill's tos_spec; undefined for what the model does not read (flow labels, ttl). */
+/** packetdrill's ip_info: a tos_spec or a TTL; undefined for what the model does not read (flow labels). */
 function parseTosSpec(spec: string): TosSpec | undefined {
   if (spec in ECN_CODEPOINTS) return { check: 'ecn', ecn: ECN_CODEPOINTS[spec] };
   if (spec === 'ect01') return { check: 'ect01' };
   const m = /^tos\s+(0x[0-9a-f]+)$/i.exec(spec);
   if (m && Number(m[1]) <= 0xff) return { check: 'tos', tos: Number(m[1]) };
+  // `ttl N`: an outbound packet's TTL is checked (verify_outbound_live_ttl_or_hl); an inbound
+  // one's is sent and changes nothing for TCP.
+  const ttl = /^ttl\s+(\d+)$/.exec(spec);
+  if (ttl && Number(ttl[1]) <= 0xff) return { check: 'ttl', ttl: Number(ttl[1]) };
   return undefined;
 }
 

@@ -69,7 +69,7 @@ export function splitStatements(src: string): Statement[] {
     }
     if (c === '\n') {
       line++;
-      if (depth > 0) cur += ' ';
+      if (depth > 0 || continuesStatement(src, i + 1)) cur += ' ';
       else flush();
       i++;
       continue;
@@ -83,6 +83,16 @@ export function splitStatements(src: string): Statement[] {
   if (depth > 0) throw new PktSyntaxError(startLine || line, 'unbalanced brackets at end of file');
   flush();
   return out;
+}
+
+/** packetdrill's grammar, not its lexer, ends a statement: newlines are whitespace, so a packet's
+ * `<mss 1460,...>` option list or its `ack`/`win`, or a call's `= result`, may sit on the next
+ * line. Only those continue a statement here, so a stray line (`hello world`) is still named at
+ * its own line. */
+function continuesStatement(src: string, from: number): boolean {
+  let j = from;
+  while (src[j] === ' ' || src[j] === '\t' || src[j] === '\r') j++;
+  return /^(?:[<=]|(?:ack|win|urg)[ \t])/.test(src.slice(j, j + 4));
 }
 
 function countNewlines(s: string, from: number, to: number): number {
