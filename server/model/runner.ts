@@ -233,7 +233,6 @@ class Runner {
 
   private expectOutbound(ev: PacketEvent, startNs: number): void {
     for (const u of ev.unsupported) this.unsupported(`${u} on an outbound packet`, ev.line);
-    if (ev.flags.includes('S')) this.map.localIsn = ev.seq.start;
     const endNs = this.rangeEnd(ev.time, startNs);
     // verify_time (run.c): the tolerance is the larger of --tolerance_usecs and
     // --tolerance_percent of the time since the previous event.
@@ -242,7 +241,13 @@ class Runner {
     // A `*` line waits for its packet however long it takes (run_packet.c: TIMEOUT_NONE), and
     // its time is not checked.
     const anyTime = ev.time.start.kind === 'any';
+    // A SYN line gives our ISN: the model numbers a fresh connection from 0. A SYN-ACK after
+    // TIME_WAIT keeps the old numbering, as packetdrill does: its ISN follows from the old
+    // connection's (tcp_tw_isn), and the script must say which.
+    const priorIsn = this.map.localIsn;
+    if (ev.flags.includes('S')) this.map.localIsn = ev.seq.start;
     const pieces = this.collect(ev, anyTime ? startNs + ANY_TIME_WAIT_NS : endNs + tolNs);
+    if (pieces.some((p) => p.flags & TCPHDR_SYN && p.seq !== 0)) this.map.localIsn = priorIsn;
     const diffs = comparePacket(ev, pieces, this.map, anyTime ? undefined : { startNs, endNs, toleranceNs: tolNs });
     for (const p of pieces) p.line = ev.line;
     const scriptTs = Array.isArray(ev.options) ? ev.options.find((o) => o.kind === 'TS') : undefined;

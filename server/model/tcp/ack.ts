@@ -7,10 +7,11 @@ import { icsk_ca_ops, tcp_slow_start_after_idle_check } from './cong';
 import type { Host } from './host';
 import { frame } from './trace';
 import { tcp_ecn_accept_cwr, tcp_ecn_rcv_ecn_echo } from './ecn';
-import { __tcp_push_pending_frames, tcp_set_skb_tso_segs } from './output';
+import { __tcp_push_pending_frames } from './output';
 import {
   AckFlags,
   rackAcked,
+  tcp_trim_head,
   tcp_cong_control,
   tcp_fastretrans_alert,
   tcp_check_sack_reordering,
@@ -30,7 +31,7 @@ import {
   tcp_reset_probe_timer,
   tcp_set_xmit_timer,
 } from './timers';
-import { skbLen, TcpSock, tcp_skb_mss, truesizeFor } from './types';
+import { TcpSock } from './types';
 import { optTs, Segment } from './segment';
 import { tcp_mstamp_refresh, tcp_ns_to_ts } from './transmit';
 
@@ -76,11 +77,7 @@ export function tcp_clean_rtx_queue(
       if (skb.pcount <= 1) break;
       // tcp_tso_acked: trim the acked head of a TSO skb
       const before = skb.pcount;
-      // tcp_trim_head recounts the rest with the skb's own gso_size (tcp_skb_mss).
-      const mss = Math.max(1, tcp_skb_mss(skb));
-      skb.seq = ack;
-      tcp_set_skb_tso_segs(skb, mss);
-      skb.truesize = truesizeFor(skbLen(skb));
+      tcp_trim_head(skb, ack - skb.seq);
       n = before - skb.pcount;
       dataAcked = true;
     } else {

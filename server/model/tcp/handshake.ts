@@ -122,7 +122,9 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.rcvNxt = seg.seq + 1;
   sk.rcvWup = sk.rcvNxt;
   tcp_openreq_init_rwin(h, lsk, sk, sk.wscaleOk);
-  sk.iss = 0;
+  // The model numbers a fresh connection's bytes from 0 (the runner maps them to the script's
+  // ISN); after TIME_WAIT the ISN follows from the old connection (tcp_tw_isn).
+  sk.iss = seg.twIsn ?? 0;
   sk.sndUna = sk.iss;
   sk.sndNxt = sk.iss + 1;
   sk.writeSeq = sk.iss + 1;

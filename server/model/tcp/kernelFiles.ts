@@ -147,6 +147,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_send_loss_probe',
     'tcp_small_queue_check',
     'tcp_snd_wnd_test',
+    'tcp_trim_head',
     'tcp_tso_segs',
     'tcp_tso_should_defer',
     'tcp_tsq_handler',

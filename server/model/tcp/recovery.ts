@@ -7,6 +7,7 @@
 import {
   TCPHDR_FIN,
   TCPHDR_PSH,
+  TCPHDR_SYN,
   TCP_INFINITE_SSTHRESH,
   TCP_RTO_MAX_MS,
   TCP_RTO_MIN_MS,
@@ -93,9 +94,23 @@ export function tcp_fragment_rtx(h: Host, sk: TcpSock, skb: Skb, len: number, ms
   return buff;
 }
 
+/** tcp_trim_head: drop the first `len` acknowledged bytes of a sent skb; a TSO skb is recounted
+ * with its own gso_size (tcp_skb_mss), a one-segment skb keeps its count. */
+export function tcp_trim_head(skb: Skb, len: number): void {
+  skb.seq += len;
+  skb.truesize = truesizeFor(skbLen(skb));
+  if (skb.pcount > 1) tcp_set_skb_tso_segs(skb, Math.max(1, tcp_skb_mss(skb)));
+}
+
 /** __tcp_retransmit_skb: resend `skb`, at most `segs` segments of it (the rest is split off and
  * stays marked as it was). Returns false if the window does not allow it. */
 function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boolean {
+  // tcp_clean_rtx_queue trims only TSO skbs: a one-segment skb an ACK covered in part (the data
+  // of a data+FIN skb, not its FIN) is trimmed to snd_una when it is resent (cq-fin-partial-ack-tlp).
+  if (skb.seq < sk.sndUna && !(skb.flags & TCPHDR_SYN) && skb.endSeq > sk.sndUna) {
+    h.trace.step('tcp_trim_head', sk.id, `${skb.seq}:${skb.endSeq} was acked up to ${sk.sndUna}: resend from there`);
+    tcp_trim_head(skb, sk.sndUna - skb.seq);
+  }
   const mss = tcp_current_mss(h, sk);
   let avail = tcpWndEnd(sk) - skb.seq;
   if (avail <= 0) {

@@ -117,7 +117,10 @@ export function tcp_timewait_state_process(h: Host, sk: TcpSock, seg: Segment): 
     !pawsReject &&
     (seg.seq > rcvNxt || (!!ts && ((sk.tsRecent - ts.val) | 0) < 0))
   ) {
-    h.trace.step('tcp_timewait_state_process', sk.id, 'new SYN to TIME_WAIT: handed to the listener (TCP_TW_SYN)');
+    // The new connection's ISN lies a window past the old one's snd_nxt, so its segments cannot
+    // be taken for the old connection's (cq-tw-refin-syn).
+    seg.twIsn = (sk.sndNxt + 65535 + 2) >>> 0 || 1;
+    h.trace.step('tcp_timewait_state_process', sk.id, `new SYN to TIME_WAIT: handed to the listener (TCP_TW_SYN), ISN ${seg.twIsn}`);
     return 'syn';
   }
   if (seg.flags & TCPHDR_RST) return 'success';

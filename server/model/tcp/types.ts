@@ -109,6 +109,9 @@ export interface Segment {
   tos: number;
   /** th->urg_ptr, with URG set (0 otherwise). */
   urgPtr?: number;
+  /** TCP_SKB_CB(skb)->tcp_tw_isn: a SYN a TIME_WAIT socket handed to the listener carries the ISN
+   * the new connection takes (tw_snd_nxt + 65535 + 2). */
+  twIsn?: number;
 }
 
 /** A packet on the wire (one TSO/GSO packet as the tun device and packetdrill see it). */
