@@ -85,6 +85,11 @@ export function jiffiesTimerDelayUs(nowNs: number, jiffies: number): number {
   const fire = (Math.floor((clk + jiffies) / gran) + 1) * gran;
   return fire * tickUs - nowUs;
 }
+/** When a timer armed now (inet_csk_reset_xmit_timer, sk_reset_timer) for `us` runs, in ns on
+ * the model's clock: whole jiffies, run by the timer wheel (jiffiesTimerDelayUs). */
+export function jiffiesTimerAtNs(nowNs: number, us: number): number {
+  return nowNs + jiffiesTimerDelayUs(nowNs, usecs_to_jiffies(us)) * 1e3;
+}
 export const TCP_RTO_MAX_MS = 120_000;
 /** TCP_FIN_TIMEOUT_MAX: the longest TCP_LINGER2 (seconds). */
 export const TCP_FIN_TIMEOUT_MAX_S = 120;

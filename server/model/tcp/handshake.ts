@@ -17,8 +17,7 @@ import {
   WAKE_ALL,
   TCP_TIMEOUT_MIN_JIFFIES,
   jiffies_to_usecs,
-  jiffiesTimerDelayUs,
-  usecs_to_jiffies,
+  jiffiesTimerAtNs,
 } from './constants';
 import { tcp_parse_fastopen_option, tcp_try_fastopen } from './fastopen';
 import { cookie_init_sequence } from './syncookies';
@@ -193,8 +192,7 @@ function reqsk_start_timer(h: Host, lsk: TcpSock, sk: TcpSock, synack: Skb): voi
 function reqsk_arm(h: Host, sk: TcpSock, r: RequestSock): void {
   const gen = ++r.gen;
   // In jiffies, run by the timer wheel (a 1 s timeout is filed in 32 ms buckets, 4 s in 256 ms).
-  const delayUs = jiffiesTimerDelayUs(h.nowNs, usecs_to_jiffies(reqsk_timeout(r) * 1000));
-  h.addTimer(h.nowNs + delayUs * 1e3, 'reqsk_timer_handler', () => {
+  h.addTimer(jiffiesTimerAtNs(h.nowNs, reqsk_timeout(r) * 1000), 'reqsk_timer_handler', () => {
     if (r.gen === gen && sk.state === 'SYN_RECV') reqsk_timer_handler(h, sk, r);
   });
 }

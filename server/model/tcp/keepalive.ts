@@ -11,7 +11,7 @@ import { tcp_done, tcp_write_err } from './done';
 import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait } from './timewait';
 import { frame } from './trace';
 import type { TcpSock } from './types';
-import { jiffiesTimerDelayUs, usecs_to_jiffies } from './constants';
+import { jiffiesTimerAtNs } from './constants';
 
 const SEC_MS = 1000;
 /** MAX_TCP_KEEPIDLE / MAX_TCP_KEEPINTVL (seconds) and MAX_TCP_KEEPCNT. */
@@ -47,7 +47,7 @@ export function inet_csk_reset_keepalive_timer(h: Host, sk: TcpSock, ms: number)
   const my = ++g.keepalive;
   h.trace.step('inet_csk_reset_keepalive_timer', sk.id, `keepalive timer in ${ms} ms`, { ms });
   // sk_reset_timer in jiffies, run by the timer wheel (hours ahead: up to a bucket of ~16 s late).
-  h.addTimer(h.nowNs + jiffiesTimerDelayUs(h.nowNs, usecs_to_jiffies(ms * 1000)) * 1e3, 'tcp_keepalive_timer', () => {
+  h.addTimer(jiffiesTimerAtNs(h.nowNs, ms * 1000), 'tcp_keepalive_timer', () => {
     if (g.keepalive === my) tcp_keepalive_timer(h, sk);
   });
 }

@@ -634,8 +634,7 @@ function tcp_syn_retransmit_timer(h: Host, sk: TcpSock): boolean {
   tcp_enter_loss(h, sk);
   tcp_retransmit_skb(h, sk, sk.rtxQueue[0], 1, 'RTO');
   tcp_update_rto_stats(sk);
-  sk.synRtos = (sk.synRtos ?? 0) + 1; // tp->total_rto
-  if (sk.synRtos > h.sysctl.tcp_syn_linear_timeouts) {
+  if (sk.recovery.totalRto > h.sysctl.tcp_syn_linear_timeouts) {
     sk.backoff++;
     sk.rtoMs = Math.min(sk.rtoMs * 2, TCP_RTO_MAX_MS);
   }

@@ -11,6 +11,7 @@ import {
   TCP_TIMEOUT_INIT_MS,
   TCP_TIMEOUT_MIN_US,
   jiffies_to_usecs,
+  jiffiesTimerAtNs,
   jiffiesTimerDelayUs,
   usecs_to_jiffies,
 } from './constants';
@@ -55,8 +56,7 @@ export function tcp_rearm_rto(h: Host, sk: TcpSock, ms = sk.rtoMs + tcp_pacing_d
   if (!packetsOut(sk) && !sk.rtxQueue.length) return;
   const una = sk.sndUna;
   // inet_csk_reset_xmit_timer counts whole jiffies, which the timer wheel runs a little late.
-  const delayUs = jiffiesTimerDelayUs(h.nowNs, usecs_to_jiffies(ms * 1000));
-  h.addTimer(h.nowNs + delayUs * 1e3, 'tcp_retransmit_timer', () => {
+  h.addTimer(jiffiesTimerAtNs(h.nowNs, ms * 1000), 'tcp_retransmit_timer', () => {
     if (g.xmit !== my || !sk.rtxQueue.length || sk.sndUna !== una) return;
     // out_reset_timer: the backed-off RTO, no later than TCP_USER_TIMEOUT allows.
     if (tcp_retransmit_timer(h, sk)) tcp_rearm_rto(h, sk, tcp_clamp_rto_to_user_timeout(h, sk));
@@ -197,7 +197,7 @@ function armProbe(h: Host, sk: TcpSock, whenMs: number): void {
   g.xmit++; // the same timer: a pending RTO or loss probe is replaced
   const my = ++g.probe;
   // In jiffies, run by the timer wheel (late by up to a bucket: da-zwp-peer-data's backed-off probe).
-  sk.probeTimerNs = h.nowNs + jiffiesTimerDelayUs(h.nowNs, usecs_to_jiffies(whenMs * 1000)) * 1e3;
+  sk.probeTimerNs = jiffiesTimerAtNs(h.nowNs, whenMs * 1000);
   h.trace.step('tcp_reset_xmit_timer', sk.id, `zero-window probe timer in ${whenMs} ms (backoff ${sk.backoff})`, { ms: whenMs });
   h.addTimer(sk.probeTimerNs, 'tcp_probe_timer', () => {
     if (g.probe !== my) return;

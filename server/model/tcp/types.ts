@@ -269,8 +269,6 @@ export interface TcpSock {
   /** sk->sk_write_pending: a blocking Fast Open send waits for the handshake (inet_wait_for_connect's
    * writebias), so the SYN-ACK's ACK can wait for the data that will carry it. */
   writePending?: boolean;
-  /** tp->total_rto while connecting: SYN timeouts so far. */
-  synRtos?: number;
   /** icsk_syn_retries (TCP_SYNCNT); 0: the sysctl. */
   synRetries: number;
   /** tp->snd_up while in urgent mode: the end of urgent data (send(MSG_OOB), tcp_mark_urg);
