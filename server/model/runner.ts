@@ -468,8 +468,9 @@ class Runner {
 }
 
 /** Header options that change what the kernel sends or how packetdrill judges it (IPv6 headers,
- * another MTU, errors that do not stop the script); the rest (addresses, ports, verbosity) leave the
- * packets as the model plays them. */
+ * another MTU, errors that do not stop the script); the rest (gateway and netmask, ports,
+ * verbosity) leave the packets as the model plays them. The ones the model honours
+ * (MODELLED_OPTIONS) never get here. */
 function optionChangesPackets(name: string, value: string): boolean {
   if (name === 'ip_version') return value !== 'ipv4';
   if (name === 'mtu') return value !== '1500';
@@ -477,8 +478,6 @@ function optionChangesPackets(name: string, value: string): boolean {
 }
 
 const HARMLESS_OPTIONS = new Set([
-  'local_ip',
-  'remote_ip',
   'gateway_ip',
   'netmask_ip',
   'bind_port',
