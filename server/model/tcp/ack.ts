@@ -19,7 +19,9 @@ import {
   tcp_sacktag_write_queue,
   tcp_xmit_retransmit_queue,
   tcp_process_tlp_ack,
+  tcp_rack_update_reo_wnd,
 } from './recovery';
+import { tcp_rate_skb_delivered } from './rate';
 import { tcp_remove_reno_sacks } from './reno';
 import { tcp_ack_update_rtt, tcp_update_pacing_rate } from './rtt';
 import { packetsOut, tcpWndEnd, tcp_current_mss, tcp_sync_mss } from './sock';
@@ -49,6 +51,8 @@ export function tcp_clean_rtx_queue(
 ): {
   acked: number;
   delivered: number;
+  /** rs->prior_delivered of what this ACK cumulatively delivered (tcp_rate_skb_delivered). */
+  priorDelivered: number;
   dataAcked: boolean;
   origAcked: boolean;
   firstTx?: number;
@@ -63,6 +67,7 @@ export function tcp_clean_rtx_queue(
   let reord = sk.sndNxt;
   let acked = 0;
   let delivered = 0;
+  let priorDelivered = 0;
   let dataAcked = false;
   let origAcked = false;
   let retransAcked = false;
@@ -88,6 +93,7 @@ export function tcp_clean_rtx_queue(
     }
     acked += n;
     if (!skb.sackedAcked) delivered += n;
+    priorDelivered = tcp_rate_skb_delivered(skb, priorDelivered);
     if (skb.everRetrans) retransAcked = true;
     else if (!skb.sackedAcked) {
       reord = Math.min(reord, skb.seq);
@@ -127,7 +133,7 @@ export function tcp_clean_rtx_queue(
   const head = sk.rtxQueue[0];
   const sackRtt = sackt ? Math.floor((h.nowNs - sackt.first) / 1000) : -1;
   const rearm = !dataAcked && !!head && sackRtt >= 0 && sackRtt > (h.nowNs - (head.sentNs ?? 0)) / 1000;
-  return { acked, delivered, dataAcked, origAcked, firstTx, lastTx, rearm, reneging };
+  return { acked, delivered, priorDelivered, dataAcked, origAcked, firstTx, lastTx, rearm, reneging };
 }
 
 /** The live kernel takes an ACK in a little after its script time (packetdrill writes it to the
@@ -149,7 +155,7 @@ function sackBlocks(seg: Segment): Array<[number, number]> {
 }
 
 const NO_DSACK = { segs: 0, tlp: false };
-const NOTHING_SACKED: ReturnType<typeof tcp_sacktag_write_queue> = { sacked: 0, orig: false };
+const NOTHING_SACKED: ReturnType<typeof tcp_sacktag_write_queue> = { sacked: 0, orig: false, priorDelivered: 0 };
 
 /** tcp_check_dsack and tcp_dsack_seen: the first SACK block is a D-SACK when it lies below the
  * ACK or inside the second block. It counts (segs > 0) unless dubious: longer than the largest
@@ -175,6 +181,9 @@ function tcp_check_dsack(
     h.trace.step('tcp_check_dsack', sk.id, `D-SACK ${start}:${end} ignored: more duplicates reported than were retransmitted`);
     return NO_DSACK;
   }
+  // RACK grows its reordering window for a D-SACK only after reordering was seen, and not for a
+  // loss probe's (timer-driven, not RACK's doing): tcp_rack_update_reo_wnd reads it.
+  if (r.reordSeen && !tlp) r.rack.dsackSeen = true;
   if (r.undoMarker && r.undoRetrans > 0 && end <= priorUna && end > r.undoMarker) r.undoRetrans = Math.max(0, r.undoRetrans - segs);
   h.trace.step('tcp_check_dsack', sk.id, `D-SACK ${start}:${end}: the peer got ${segs} segment(s) twice`, { segs });
   return { segs, tlp };
@@ -208,13 +217,12 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): AckResult {
   }
   const priorPackets = packetsOut(sk);
   const priorUna = sk.sndUna;
-  const priorWnd = sk.sndWnd;
   const blocks = sackBlocks(seg);
   // tcp_parse_options reads a SACK option only where SACK was agreed: otherwise it is ignored.
   if (blocks.length && !sk.sackOk) h.trace.step('tcp_ack', sk.id, 'SACK blocks on a connection without SACK: ignored (tcp_parse_options)');
   const ts = optTs(seg.options);
   sk.rcvTsecr = ts && sk.tstampOk ? ts.ecr : 0;
-  tcp_ack_update_window(h, sk, seg);
+  const winUpdate = tcp_ack_update_window(h, sk, seg);
   // An acceptable ACK: whatever keepalive probes were out are answered, and idle time (the
   // keepalive timer's keepalive_time_elapsed) counts from now.
   sk.probesOut = 0;
@@ -232,7 +240,9 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): AckResult {
   // delivered again. A spurious retransmission that was D-SACKed was delivered too (tcp_dsack_seen).
   const delivered = sk.sackOk ? res.delivered + sack.sacked + dsack.segs : tcp_remove_reno_sacks(sk, res.acked);
   sk.delivered += delivered;
-  const notDup = seg.len > 0 || sk.sndWnd !== priorWnd || ack > priorUna;
+  tcp_rack_update_reo_wnd(h, sk, Math.max(sack.priorDelivered, res.priorDelivered));
+  // FLAG_NOT_DUP: FLAG_DATA, FLAG_WIN_UPDATE or FLAG_ACKED.
+  const notDup = seg.len > 0 || winUpdate || ack > priorUna;
   // FLAG_DSACKING_ACK: an ACK that reports a duplicate is not a duplicate ACK itself.
   const dupack = !notDup && !dsack.segs && priorPackets > 0 && !(seg.flags & TCPHDR_FIN);
   const flags: AckFlags = {
@@ -331,11 +341,13 @@ function tcp_xmit_recovery(h: Host, sk: TcpSock, rexmit: 'none' | 'new' | 'lost'
   if (tcp_xmit_retransmit_queue(h, sk) && !tcp_reo_timer_pending(sk)) tcp_rearm_rto(h, sk);
 }
 
-/** tcp_ack_update_window: take the peer's (scaled) window if this segment is newer. */
-function tcp_ack_update_window(h: Host, sk: TcpSock, seg: Segment): void {
+/** tcp_ack_update_window: take the peer's (scaled) window if this segment is newer. Returns
+ * FLAG_WIN_UPDATE, set whenever tcp_may_update_window passes, even with the window unchanged
+ * (a pure ACK whose sequence moved past snd_wl1): such an ACK is not a duplicate ACK. */
+function tcp_ack_update_window(h: Host, sk: TcpSock, seg: Segment): boolean {
   const nwin = seg.win * 2 ** sk.sndWscale;
   const may = seg.ack > sk.sndUna || seg.seq > sk.sndWl1 || (seg.seq === sk.sndWl1 && (nwin > sk.sndWnd || !nwin));
-  if (!may) return;
+  if (!may) return false;
   sk.sndWl1 = seg.seq;
   if (sk.sndWnd !== nwin) {
     h.trace.step('tcp_ack_update_window', sk.id, `peer window ${sk.sndWnd} → ${nwin} bytes (${seg.win} << ${sk.sndWscale})`, {
@@ -352,6 +364,7 @@ function tcp_ack_update_window(h: Host, sk: TcpSock, seg: Segment): void {
       tcp_sync_mss(h, sk);
     }
   }
+  return true;
 }
 
 /** tcp_ack_probe (no_queue: nothing was in flight): a window that now holds the whole head skb

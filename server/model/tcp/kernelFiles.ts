@@ -158,7 +158,13 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_xmit_probe_skb',
     'tso_fragment',
   ],
-  'net/ipv4/tcp_recovery.c': ['tcp_newreno_mark_lost', 'tcp_rack_detect_loss', 'tcp_rack_mark_lost', 'tcp_rack_reo_timeout'],
+  'net/ipv4/tcp_recovery.c': [
+    'tcp_newreno_mark_lost',
+    'tcp_rack_detect_loss',
+    'tcp_rack_mark_lost',
+    'tcp_rack_reo_timeout',
+    'tcp_rack_update_reo_wnd',
+  ],
   'net/ipv4/tcp_timer.c': [
     'tcp_compressed_ack_kick',
     'tcp_delack_timer',

@@ -29,6 +29,7 @@ import { tcp_ecn_clear_syn, tcp_ecn_queue_cwr } from './ecn';
 import { tcp_write_err } from './done';
 import { tcp_pacing_check } from './pacing';
 import { tcp_retrans_try_collapse } from './collapse';
+import { tcp_rate_skb_delivered } from './rate';
 import { Skb, skbLen, TcpSock, tcp_skb_mss, truesizeFor } from './types';
 import {
   tcp_count_undo_retrans,
@@ -40,6 +41,7 @@ import {
 } from './undo';
 
 /** net.ipv4.tcp_recovery's bit that turns off RACK's DUPACK threshold. */
+const TCP_RACK_STATIC_REO_WND = 0x2;
 const TCP_RACK_NO_DUPTHRESH = 0x4;
 
 /** What one ACK did, the kernel's FLAG_* bits that recovery reads. */
@@ -260,8 +262,9 @@ export function tcp_sacktag_write_queue(
   blocks: Array<[number, number]>,
   dsack = false,
   ack = sk.sndUna,
-): { sacked: number; orig: boolean; sackt?: { first: number; last: number } } {
+): { sacked: number; orig: boolean; sackt?: { first: number; last: number }; priorDelivered: number } {
   let sacked = 0;
+  let priorDelivered = 0;
   let orig = false;
   let sackt: { first: number; last: number } | undefined;
   const r = sk.recovery;
@@ -314,6 +317,7 @@ export function tcp_sacktag_write_queue(
       }
       skb.lost = false;
       skb.sackedAcked = true;
+      priorDelivered = tcp_rate_skb_delivered(skb, priorDelivered);
       sacked += skb.pcount;
       fack = Math.max(fack, skb.endSeq);
       tcp_rack_advance(sk, skb, h.nowNs);
@@ -327,7 +331,7 @@ export function tcp_sacktag_write_queue(
       `SACK ${blocks.map(([a, b]) => `${a}:${b}`).join(' ')}: ${sacked} segments newly SACKed`,
       { sacked },
     );
-  return { sacked, orig, sackt };
+  return { sacked, orig, sackt, priorDelivered };
 }
 
 /** tcp_rack_advance for cumulatively acked skbs (from tcp_clean_rtx_queue). */
@@ -336,14 +340,47 @@ export function rackAcked(sk: TcpSock, skb: Skb, nowNs: number): void {
 }
 
 /** tcp_rack_reo_wnd: no reordering window once enough is SACKed (DUPACK threshold) or in
- * recovery, else min_rtt/4 (at most srtt). */
+ * recovery, else reo_wnd_steps × min_rtt/4 (at most srtt). */
 function tcp_rack_reo_wnd(h: Host, sk: TcpSock): number {
   const r = sk.recovery;
   if (!r.reordSeen) {
     if (sk.caState === 'Recovery' || sk.caState === 'Loss') return 0;
     if (scoreboard(sk).sacked >= r.reordering && !(h.sysctl.tcp_recovery & TCP_RACK_NO_DUPTHRESH)) return 0;
   }
-  return Math.min(sk.minRttUs === Infinity ? 0 : sk.minRttUs >> 2, sk.srttUs >> 3);
+  const step = sk.minRttUs === Infinity ? 0 : sk.minRttUs >> 2;
+  return Math.min(step * r.rack.reoWndSteps, sk.srttUs >> 3);
+}
+
+/** TCP_RACK_RECOVERY_THRESH: recoveries a grown reordering window is kept for. */
+export const TCP_RACK_RECOVERY_THRESH = 16;
+
+/** tcp_rack_update_reo_wnd (tcp_ack, after tcp_clean_rtx_queue): a D-SACK seen after reordering
+ * (rack.dsack_seen, see tcp_check_dsack) says a RACK retransmission may have been spurious, so the
+ * reordering window grows one min_rtt/4 step, at most once a round trip (only when the ACK
+ * delivered data sent after the last step: rs->prior_delivered ≥ last_delivered), and is kept for
+ * TCP_RACK_RECOVERY_THRESH recoveries; once they have passed it falls back to one step.
+ * `priorDelivered`: tp->delivered when the most recently sent skb this ACK delivered was sent
+ * (0: it delivered nothing, and nothing changes). */
+export function tcp_rack_update_reo_wnd(h: Host, sk: TcpSock, priorDelivered: number): void {
+  const rack = sk.recovery.rack;
+  if (h.sysctl.tcp_recovery & TCP_RACK_STATIC_REO_WND || !priorDelivered) return;
+  if (priorDelivered < rack.lastDelivered) rack.dsackSeen = false;
+  if (rack.dsackSeen) {
+    rack.reoWndSteps = Math.min(0xff, rack.reoWndSteps + 1);
+    rack.dsackSeen = false;
+    rack.lastDelivered = sk.delivered;
+    rack.reoWndPersist = TCP_RACK_RECOVERY_THRESH;
+    h.trace.step(
+      'tcp_rack_update_reo_wnd',
+      sk.id,
+      `D-SACK after reordering: RACK's reordering window grows to ${rack.reoWndSteps} × min_rtt/4`,
+      {
+        steps: rack.reoWndSteps,
+      },
+    );
+  } else if (!rack.reoWndPersist) {
+    rack.reoWndSteps = 1;
+  }
 }
 
 /** The model's clock gives every skb of one burst the same send time; the kernel's gives each a

@@ -201,6 +201,7 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
   ip_queue_xmit(h, sk, pkt, skb.truesize, syn && (flags & TCPHDR_ACK) !== 0);
   tcp_update_skb_after_send(h, sk, skb, prior);
   skb.sentNs = tstamp;
+  if (len > 0) skb.txDelivered = sk.delivered; // tcp_rate_skb_sent
   skb.sentOrder = pkt.id;
   skb.sentClock = sk.mstampRefreshes ?? 0;
   if (skb.firstTxNs === undefined) skb.firstTxNs = tstamp;

@@ -58,6 +58,9 @@ export interface Skb {
   /** The tcp_mstamp_refresh its send time was read from: skbs of one refresh (one tcp_write_xmit,
    * or the retransmissions of one ACK) share the kernel's microsecond exactly. */
   sentClock?: number;
+  /** TCP_SKB_CB(skb)->tx.delivered: tp->delivered when it was last sent (tcp_rate_skb_sent);
+   * undefined once it was delivered (SACKed: tcp_rate_skb_delivered clears delivered_mstamp). */
+  txDelivered?: number;
   /** TCP_SKB_CB(skb)->sacked: SACKED_ACKED, LOST, SACKED_RETRANS (retransmitted and not yet
    * acked or lost again), EVER_RETRANS (Karn: no RTT sample from it). */
   sackedAcked?: boolean;
@@ -201,6 +204,13 @@ export interface RecoveryState {
     rttSentOrder: number;
     rttSentClock: number;
     rttEndSeq: number;
+    /** The reordering window's adaptation (tcp_rack_update_reo_wnd): reo_wnd_steps (min_rtt/4
+     * each), a D-SACK seen since the last step (dsack_seen), recoveries the steps persist for
+     * (reo_wnd_persist), and tp->delivered when they last grew (last_delivered). */
+    reoWndSteps: number;
+    dsackSeen: boolean;
+    reoWndPersist: number;
+    lastDelivered: number;
   };
 }
 

@@ -6,7 +6,7 @@ import type { Host } from './host';
 import { scoreboard } from './sock';
 import { tcp_ns_to_ts } from './transmit';
 import type { TcpSock } from './types';
-import { setCaState, tcp_any_retrans_done, tcp_check_sack_reordering, tcp_try_keep_open } from './recovery';
+import { setCaState, tcp_any_retrans_done, tcp_check_sack_reordering, tcp_try_keep_open, TCP_RACK_RECOVERY_THRESH } from './recovery';
 import { tcp_ecn_withdraw_cwr } from './ecn';
 
 /** tcp_init_undo: remember where the episode began; retransmissions still in flight (and a loss
@@ -82,6 +82,9 @@ export function tcp_try_undo_recovery(h: Host, sk: TcpSock): boolean {
       `${why}: the loss was not real, cwnd ${sk.cwnd} → ${Math.max(sk.cwnd, sk.recovery.priorCwnd)} (undo)`,
     );
     tcp_undo_cwnd_reduction(h, sk, false);
+  } else if (sk.recovery.rack.reoWndPersist) {
+    // A recovery that was needed: one fewer to keep RACK's grown reordering window for.
+    sk.recovery.rack.reoWndPersist--;
   }
   if (tcp_is_non_sack_preventing_reopen(sk)) {
     h.trace.step('tcp_try_undo_recovery', sk.id, `no SACK: stay in ${sk.caState} until an ACK above high_seq ${sk.recovery.highSeq}`);
@@ -95,6 +98,8 @@ export function tcp_try_undo_recovery(h: Host, sk: TcpSock): boolean {
 export function tcp_try_undo_dsack(h: Host, sk: TcpSock): boolean {
   const r = sk.recovery;
   if (!r.undoMarker || r.undoRetrans) return false;
+  // A spurious recovery: keep RACK's reordering window (tcp_rack_update_reo_wnd) one more.
+  r.rack.reoWndPersist = Math.min(TCP_RACK_RECOVERY_THRESH, r.rack.reoWndPersist + 1);
   h.trace.step(
     'tcp_try_undo_dsack',
     sk.id,
