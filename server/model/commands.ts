@@ -115,9 +115,8 @@ function runOne(ctx: CommandContext, line: string, depth: number, offset: number
     if (limit > 0) ctx.unsupported(`qdisc limit ${words[limit + 1] ?? ''} (packets dropped at the qdisc)`, 0);
     return;
   }
-  if (cmd === 'ip' && words[1] === 'route' && words.includes('initcwnd')) {
-    const n = Number(words[words.indexOf('initcwnd') + 1]);
-    if (Number.isInteger(n) && n > 0) ctx.host.initCwnd = n;
+  if (cmd === 'ip' && words[1] === 'route' && ['add', 'change', 'replace'].includes(words[2])) {
+    ipRouteMetrics(ctx, words.slice(3), line);
     return;
   }
   if (cmd === 'ethtool' && (words[1] === '-K' || words[1] === '--offload')) {
@@ -132,6 +131,49 @@ function runOne(ctx: CommandContext, line: string, depth: number, offset: number
     return;
   }
   ctx.note(`shell command not modelled: ${line}`);
+}
+
+/** The metrics of `ip route add|change|replace DST ...` for the route to the peer (DST its address,
+ * a prefix holding it, or default): initcwnd (tcp_init_cwnd), advmss (dst_metric_advmss) and
+ * `mtu [lock] N` (the route MTU ipv4_mtu gives; locked, ICMP cannot lower it:
+ * __ip_rt_update_pmtu returns early). A route to another destination changes nothing. */
+function ipRouteMetrics(ctx: CommandContext, words: string[], line: string): void {
+  const h = ctx.host;
+  if (!routeCovers(words[0] ?? '', h.remoteIp)) {
+    ctx.note(`route not to the peer ${h.remoteIp}: ${line}`);
+    return;
+  }
+  const num = (k: number): number => {
+    const n = Number(words[k]);
+    return Number.isInteger(n) && n > 0 ? n : 0;
+  };
+  for (let k = 1; k < words.length; k++) {
+    if (words[k] === 'initcwnd' && num(k + 1)) h.initCwnd = num(k + 1);
+    else if (words[k] === 'advmss' && num(k + 1)) h.routeAdvmss = num(k + 1);
+    else if (words[k] === 'mtu') {
+      const locked = words[k + 1] === 'lock';
+      const mtu = num(k + (locked ? 2 : 1));
+      if (mtu) {
+        h.pathMtu = mtu;
+        h.pathMtuLocked = locked;
+      }
+    } else if (
+      /^(rto_min|rtt|rttvar|ssthresh|cwnd|initrwnd|window|reordering|quickack|congctl|features|hoplimit|fastopen_no_cookie)$/.test(words[k])
+    ) {
+      ctx.unsupported(`route metric ${words[k]} (${line})`, 0);
+    }
+  }
+}
+
+/** Whether an `ip route` destination (an address, a prefix, or `default`) holds `ip`. */
+function routeCovers(dst: string, ip: string): boolean {
+  if (dst === 'default') return true;
+  const [net, bits = '32'] = dst.split('/');
+  const toInt = (a: string): number => a.split('.').reduce((v, o) => v * 256 + Number(o), 0);
+  if (!/^(\d{1,3})(\.\d{1,3}){3}$/.test(net)) return false;
+  const n = Number(bits);
+  const mask = n === 0 ? 0 : 2 ** 32 - 2 ** (32 - n);
+  return (toInt(net) & mask) >>> 0 === (toInt(ip) & mask) >>> 0;
 }
 
 /** Splits on spaces, keeping "quoted strings" together without their quotes. */

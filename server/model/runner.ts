@@ -14,7 +14,7 @@ import { TCPHDR_ACK, TCPHDR_SYN, TCPHDR_URG } from './tcp/constants';
 import { Host } from './tcp/host';
 import { Segment, tcp_v4_rcv } from './tcp/input';
 import { optTs } from './tcp/segment';
-import { tcp_v4_err } from './tcp/icmp';
+import { icmp_rcv } from './tcp/icmp';
 import type { Step } from './tcp/trace';
 import type { TcpSock, WirePacket } from './tcp/types';
 
@@ -406,7 +406,7 @@ class Runner {
     return `returned at ${(atNs / 1e9).toFixed(6)} s, script expects ${(wantNs / 1e9).toFixed(6)} s`;
   }
 
-  /** `< icmp ...` about a TCP segment goes to tcp_v4_err; other ICMP, UDP...: parsed, not
+  /** `< icmp ...` about a TCP segment goes to icmp_rcv (then tcp_v4_err); other ICMP, UDP...: parsed, not
    * modelled. An expected outbound one counts as an outbound packet the model does not produce. */
   private otherPacket(ev: OtherPacketEvent): void {
     if (ev.icmp) {
@@ -414,7 +414,7 @@ class Runner {
       // sequence number numbered like our bytes (map_inbound_icmp_tcp_packet).
       const sut = this.h.socks[this.h.socks.length - 1];
       const { type, code, mtu, echoedSeq } = ev.icmp;
-      tcp_v4_err(this.h, sut, { type, code, mtu: mtu ?? 0, seq: toModel(this.map, 'local', echoedSeq) });
+      icmp_rcv(this.h, sut, { type, code, mtu: mtu ?? 0, seq: toModel(this.map, 'local', echoedSeq) });
       return;
     }
     this.unsupported(`${ev.direction === 'in' ? 'inbound' : 'outbound'} ${ev.what} packet`, ev.line);

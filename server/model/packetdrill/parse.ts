@@ -39,7 +39,8 @@ export function parseScript(src: string, defines: Record<string, string> = {}): 
         const def = opt[1] === 'define' ? /^([A-Za-z_]\w*)=(.*)$/.exec(opt[2] ?? '') : null;
         if (def) symbols.set(def[1], def[2]);
         else {
-          options[opt[1]] = opt[2] ?? '';
+          // packetdrill's lexer takes a "quoted" value without its quotes.
+          options[opt[1]] = (opt[2] ?? '').replace(/^"(.*)"$/, '$1');
           optionLines[opt[1]] = st.line;
         }
       }
@@ -216,6 +217,12 @@ const ICMP_TYPES: Record<string, number> = {
   echo_request: 8,
   time_exceeded: 11,
   parameter_problem: 12,
+  timestamp_request: 13,
+  timestamp_reply: 14,
+  information_request: 15,
+  information_reply: 16,
+  address_mask_request: 17,
+  address_mask_reply: 18,
 };
 const ICMP_UNREACH_CODES = [
   'net_unreachable',
@@ -240,8 +247,12 @@ const ICMP_UNREACH_CODES = [
  * does not read (other types, echoed UDP or raw data). */
 function parseIcmp(body: string, line: number): IcmpSpec | undefined {
   const m = /^icmp\s+(\w+)(?:\s+(?!mtu\b|id\b)(\w+))?(?:\s+mtu\s+(\d+))?(?:\s+id\s+\d+)?\s*(?:\[(.*)\])?\s*$/i.exec(body);
-  if (!m || !(m[1] in ICMP_TYPES)) return undefined;
-  const type = ICMP_TYPES[m[1]];
+  if (!m) return undefined;
+  // `type_N`: a numeric type (tcpdump's notation), as icmp_packet.c's parse_icmp_type_and_code.
+  const numeric = /^type_(\d+)$/.exec(m[1]);
+  if (!numeric && !(m[1] in ICMP_TYPES)) return undefined;
+  const type = numeric ? Number(numeric[1]) : ICMP_TYPES[m[1]];
+  if (type > 255) throw new PktSyntaxError(line, `bad ICMP type ${m[1]}`);
   let code = 0;
   if (m[2]) {
     const n = /^code_(\d+)$/.exec(m[2]);

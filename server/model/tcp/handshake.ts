@@ -337,7 +337,6 @@ function tcp_fastopen_create_child(h: Host, lsk: TcpSock, sk: TcpSock, seg: Segm
   keepaliveOnEstablish(h, sk);
   lsk.acceptQueue.push(sk);
   h.trace.step('tcp_fastopen_create_child', sk.id, `Fast Open child: ${seg.len} bytes of SYN data accepted; accept() can return it now`);
-  if (seg.flags & TCPHDR_FIN) h.flagUnsupported('FIN in a Fast Open SYN');
 }
 
 /** tcp_rcv_synsent_state_process: the SYN-ACK of our active open. Returns true when the segment

@@ -74,6 +74,9 @@ export class Host {
    * it is locked (it was raised to min_pmtu). */
   pathMtu = 1500;
   pathMtuLocked = false;
+  /** The route's advmss metric (RTAX_ADVMSS, `ip route ... advmss N`); 0: none, the MSS comes
+   * from the MTU. */
+  routeAdvmss = 0;
   private timers: Timer[] = [];
   private timerOrder = 0;
   private nextId = { packet: 1, skb: 1, sock: 1, port: 40000 };

@@ -55,9 +55,23 @@ export interface IcmpError {
   seq: number;
 }
 
+/** The types icmp_rcv hands to the transport's error handler (icmp_unreach, icmp_redirect); the
+ * others are answered by the host (echo, timestamp), discarded, or dropped as unknown
+ * (type > NR_ICMP_TYPES): TCP never sees them. */
+const ICMP_ERROR_TYPES = new Set([ICMP_DEST_UNREACH, ICMP_SOURCE_QUENCH, ICMP_REDIRECT, ICMP_TIME_EXCEEDED, ICMP_PARAMETERPROB]);
+
+/** icmp_rcv: an inbound ICMPv4 message; only an error type reaches tcp_v4_err. */
+export function icmp_rcv(h: Host, sk: TcpSock | undefined, e: IcmpError): void {
+  if (ICMP_ERROR_TYPES.has(e.type)) {
+    tcp_v4_err(h, sk, e);
+    return;
+  }
+  h.trace.step('icmp_rcv', sk?.id ?? 0, `ICMP type ${e.type} is not an error about a TCP segment: TCP never sees it`);
+}
+
 /** tcp_v4_err: find the connection the quoted header names (the runner's socket under test),
  * check the quoted sequence number is in flight, then act on the type and code. */
-export function tcp_v4_err(h: Host, sk: TcpSock | undefined, e: IcmpError): void {
+function tcp_v4_err(h: Host, sk: TcpSock | undefined, e: IcmpError): void {
   using _frame = frame(h, 'tcp_v4_err');
   if (!sk || sk.state === 'LISTEN' || sk.state === 'CLOSE' || sk.state === 'TIME_WAIT') {
     // __inet_lookup_established finds no connection (or a closed or TIME_WAIT one): ignored.

@@ -148,6 +148,12 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
       else tcp_check_req(h, req, seg, () => tcp_v4_send_reset(h, seg, pkt, req));
       return;
     }
+    const drop = tcp_rcv_state_process_listen(seg);
+    if (drop) {
+      h.wire.push(pkt);
+      h.trace.step('tcp_rcv_state_process', sk.id, `${drop} on a listener: dropped`);
+      return;
+    }
     if (sk_acceptq_is_full(h, sk)) {
       h.wire.push(pkt);
       return;
@@ -183,6 +189,16 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
   }
   // tcp_v4_do_rcv: a segment tcp_rcv_state_process refuses gets a RST in reply.
   if (tcp_rcv_state_process(h, sk, seg)) tcp_v4_send_reset(h, seg, pkt, sk);
+}
+
+/** tcp_rcv_state_process's LISTEN case for a SYN the lookup gave the listener: a RST bit is
+ * checked before the SYN bit (SYN+RST is discarded, SKB_DROP_REASON_TCP_RESET), and a SYN with
+ * FIN is discarded (TCP_FLAGS); neither is answered nor starts a request. Why it is dropped, or
+ * undefined when tcp_conn_request takes it. */
+function tcp_rcv_state_process_listen(seg: Segment): string | undefined {
+  if (seg.flags & TCPHDR_RST) return 'SYN with RST';
+  if (seg.flags & TCPHDR_FIN) return 'SYN with FIN';
+  return undefined;
 }
 
 /** tcp_segs_in: a segment a full socket (or a new child) takes in, before any check of it;

@@ -119,6 +119,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_v4_timewait_ack',
   ],
   'net/ipv4/tcp_metrics.c': ['tcp_fastopen_cache_set'],
+  'net/ipv4/icmp.c': ['icmp_rcv'],
   'net/ipv4/tcp_minisocks.c': ['tcp_check_req', 'tcp_time_wait', 'tcp_timewait_state_process'],
   'net/ipv4/syncookies.c': ['cookie_v4_check'],
   'net/ipv4/inet_timewait_sock.c': ['tw_timer_handler'],

@@ -222,9 +222,10 @@ export function tcp_bound_to_half_wnd(sk: TcpSock, pktsize: number): number {
   return pktsize;
 }
 
-/** dst_metric_advmss (ipv4_default_advmss): the MSS the route offers, from its (path) MTU, at
- * least ip_rt_min_advmss (256). */
+/** dst_metric_advmss: the route's advmss metric when it has one, else ipv4_default_advmss: the MSS
+ * from its (path) MTU, at least ip_rt_min_advmss (256). */
 export function dst_metric_advmss(h: Host): number {
+  if (h.routeAdvmss) return h.routeAdvmss;
   return Math.max(h.pathMtu - IP_HEADER_LEN - TCP_HEADER_LEN, 256);
 }
 
