@@ -29,17 +29,51 @@ const MAX_TCP_WINDOW = 32767;
 
 /** skb->truesize of a segment packetdrill writes into its tun device, and the room left after it
  * in its head (skb_tailroom, what tcp_try_coalesce may copy the next small segment into).
- * tun_get_user allocates a linear skb of the IP packet's length (sock_alloc_send_pskb); its head
+ * tun_get_user (no vnet header, so gso.hdr_len 0) calls tun_alloc_skb, which keeps a packet
+ * linear only when it is under a page with its NET_SKB_PAD headroom; a larger one is paged. */
+export function tunSkbTruesize(ipLen: number): { truesize: number; tailroom: number } {
+  if (TUN_PREPAD + ipLen < PAGE_SIZE) return tunLinearSkbTruesize(ipLen);
+  return { truesize: allocSkbWithFragsTruesize(ipLen), tailroom: 0 };
+}
+
+/** The linear case: sock_alloc_send_pskb allocates a head of the IP packet's length; its head
  * is SKB_DATA_ALIGN(len) + SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) rounded up to a kmalloc
  * size, and truesize adds SKB_DATA_ALIGN(sizeof(struct sk_buff)). Derived from the windows the live
  * kernel (6.18) advertised with SO_RCVBUF 4096 (sk_rcvbuf 8192, no window scaling): 1000- and
  * 800-byte segments fit only truesize 2049..2730 (kmalloc-2048: 2304); a 600-byte segment without
  * options needs truesize <= 1396, so no NET_SKB_PAD headroom is added (kmalloc-1024: 1280). The
  * small-head cache that 6.3+ uses for heads under ~640 bytes is not modelled (not measured). */
-export function tunSkbTruesize(ipLen: number): { truesize: number; tailroom: number } {
+function tunLinearSkbTruesize(ipLen: number): { truesize: number; tailroom: number } {
   const need = align64(ipLen) + SKB_DATA_ALIGNED_SHINFO;
   const bucket = need <= 512 ? 512 : 2 ** Math.ceil(Math.log2(need));
   return { truesize: bucket + SKB_DATA_ALIGNED_SK_BUFF, tailroom: bucket - SKB_DATA_ALIGNED_SHINFO - ipLen };
+}
+
+/** tun->align: the NET_SKB_PAD headroom tun_alloc_skb counts against the one-page limit. */
+const TUN_PREPAD = 64;
+const PAGE_SIZE = 4096;
+/** PAGE_ALLOC_COSTLY_ORDER: the largest page order tun_alloc_skb asks for. */
+const PAGE_ALLOC_COSTLY_ORDER = 3;
+/** SKB_SMALL_HEAD_CACHE_SIZE: a head of only the headroom comes from the small-head cache
+ * (SKB_HEAD_ALIGN(MAX_TCP_HEADER): 320 bytes plus the aligned skb_shared_info). */
+const SKB_SMALL_HEAD_CACHE_SIZE = 320 + SKB_DATA_ALIGNED_SHINFO;
+
+/** alloc_skb_with_frags: a small head plus the payload in page chunks, each of the largest order
+ * (up to PAGE_ALLOC_COSTLY_ORDER) not larger than what is left, page-aligned; truesize counts
+ * whole chunks. The live 6.18 kernel's windows after 10000- and 20000-byte segments fit this
+ * (scaling_ratio near 240/256 for the latter, where a linear head would give 155); after a
+ * 60000-byte one it offers 20 scale units more than this gives (not explained yet: frags stolen by
+ * skb_try_coalesce, which is not modelled, would account for only part of it). */
+function allocSkbWithFragsTruesize(len: number): number {
+  let truesize = SKB_SMALL_HEAD_CACHE_SIZE + SKB_DATA_ALIGNED_SK_BUFF;
+  let order = PAGE_ALLOC_COSTLY_ORDER;
+  while (len > 0) {
+    const aligned = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+    while (order && aligned < PAGE_SIZE << order) order--;
+    truesize += PAGE_SIZE << order;
+    len -= Math.min(len, PAGE_SIZE << order);
+  }
+  return truesize;
 }
 
 function align64(n: number): number {
