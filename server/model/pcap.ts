@@ -98,7 +98,7 @@ export function ipTcpHeaders(p: WirePacket): Uint8Array {
   b[3] = total & 0xff;
   b[4] = (p.ipId >> 8) & 0xff;
   b[5] = p.ipId & 0xff;
-  b[6] = 0x40; // DF
+  b[6] = p.noDf ? 0 : 0x40; // DF
   b[8] = p.ttl;
   b[9] = 6;
   b.set(src, 12);

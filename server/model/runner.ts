@@ -79,6 +79,13 @@ export interface RunResult {
   seqMap: SeqMap;
 }
 
+/** asm-generic/errno.h's aliases (and glibc's ENOTSUP): one number under two names. */
+const ERRNO_ALIASES: Readonly<Record<string, string>> = { EWOULDBLOCK: 'EAGAIN', EDEADLOCK: 'EDEADLK', ENOTSUP: 'EOPNOTSUPP' };
+
+function errnoName(e: string | undefined): string | undefined {
+  return e && (ERRNO_ALIASES[e] ?? e);
+}
+
 const DEFAULT_TOLERANCE_US = 4000;
 const DEFAULT_TOLERANCE_PERCENT = 12.5;
 /** Script header options the model honours; any other is noted as not modelled. */
@@ -406,7 +413,7 @@ class Runner {
     return `returned at ${(atNs / 1e9).toFixed(6)} s, script expects ${(wantNs / 1e9).toFixed(6)} s`;
   }
 
-  /** `< icmp ...` about a TCP segment goes to icmp_rcv (then tcp_v4_err); other ICMP, UDP...: parsed, not
+  /** `< icmp ...` goes to icmp_rcv (its errors about a TCP segment to tcp_v4_err); UDP...: parsed, not
    * modelled. An expected outbound one counts as an outbound packet the model does not produce. */
   private otherPacket(ev: OtherPacketEvent): void {
     if (ev.icmp) {
@@ -423,11 +430,12 @@ class Runner {
     }
   }
 
-  /** `outDiff`: an output argument (poll revents, a getsockopt value) that differs. */
+  /** `outDiff`: an output argument (poll revents, a getsockopt value) that differs. packetdrill
+   * compares errno numbers, so a name and its alias (EWOULDBLOCK for EAGAIN) are the same. */
   private recordCall(ev: SyscallEvent, ret: number, errno?: string, outDiff?: string): void {
     const expected = ev.result === undefined ? '*' : `${ev.result}${ev.errno ? ` ${ev.errno}` : ''}`;
     const got = `${ret}${errno ? ` ${errno}` : ''}${outDiff ? ` (${outDiff})` : ''}`;
-    const ok = !outDiff && (ev.result === undefined || (ev.result === ret && (!ev.errno || ev.errno === errno)));
+    const ok = !outDiff && (ev.result === undefined || (ev.result === ret && (!ev.errno || errnoName(ev.errno) === errnoName(errno))));
     this.res.syscalls.push({ line: ev.line, call: ev.name, expected, got, ok });
   }
 

@@ -22,6 +22,7 @@ import {
 import { MSG_FLAG_NAMES } from './tcp/constants';
 import type { Host } from './tcp/host';
 import { sys_epoll_create, sys_epoll_ctl, sys_epoll_wait, sys_poll } from './pollCalls';
+import { IP_PMTUDISC } from './tcp/pmtudisc';
 
 export interface SyscallOutcome {
   result: CallResult;
@@ -51,7 +52,9 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
           : v?.t === 'array' && v.items[0]
             ? v.items[0].t === 'str'
               ? v.items[0].v
-              : num(v.items[0])
+              : v.items[0].t === 'id' && v.items[0].v in IP_PMTUDISC
+                ? IP_PMTUDISC[v.items[0].v]
+                : num(v.items[0])
             : v?.t === 'str'
               ? v.v
               : num(v);
@@ -97,7 +100,7 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
     case 'sendmsg': {
       const iov = byteCounts(ev.name, ev.name === 'sendmsg' ? iovExprs(a[1]) : ev.name === 'writev' ? iovLens(a[1]) : [a[2]]);
       const flags = ev.name === 'write' || ev.name === 'writev' ? 0 : msgFlags(ev.name === 'sendmsg' ? a[2] : a[3]);
-      r = 'unsupported' in iov ? iov : sys_sendmsg(h, fd, iov, flags);
+      r = 'unsupported' in iov ? iov : sys_sendmsg(h, fd, iov, flags, nullBuffer(ev.name, a[1]));
       if (ev.name === 'sendmsg' && hasControl(a[1])) notes.push('sendmsg control messages');
       break;
     }
@@ -116,6 +119,7 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
               fd,
               iov.reduce((x, y) => x + y, 0),
               flags,
+              nullBuffer(ev.name, a[1]),
             );
       if (ev.name === 'recvmsg' && !('unsupported' in r) && !('pending' in r) && hasControl(a[1])) {
         const inq = checkInqCmsg(a[1], r);
@@ -175,6 +179,12 @@ function num(e: Expr | undefined): number {
   if (e.t === 'num') return e.v;
   if (e.t === 'array' && e.items[0]) return num(e.items[0]);
   return NaN;
+}
+
+/** write/send/sendto/read/recv/recvfrom given NULL as the buffer: the copy to or from user
+ * memory faults (copy_from_iter / skb_copy_datagram_msg), which the calls report as EFAULT. */
+function nullBuffer(call: string, buf: Expr | undefined): boolean {
+  return ['write', 'send', 'sendto', 'read', 'recv', 'recvfrom'].includes(call) && ident(buf) === 'NULL';
 }
 
 function ident(e: Expr | undefined): string {

@@ -224,6 +224,15 @@ const ICMP_TYPES: Record<string, number> = {
   address_mask_request: 17,
   address_mask_reply: 18,
 };
+
+/** An ICMP type by packetdrill's name or as `type_N` (icmp_packet.c); undefined if neither. */
+function icmpType(name: string, line: number): number | undefined {
+  if (name in ICMP_TYPES) return ICMP_TYPES[name];
+  const n = /^type_(\d+)$/.exec(name);
+  if (!n) return undefined;
+  if (Number(n[1]) > 255) throw new PktSyntaxError(line, `bad ICMP type ${name}`);
+  return Number(n[1]);
+}
 const ICMP_UNREACH_CODES = [
   'net_unreachable',
   'host_unreachable',
@@ -247,12 +256,8 @@ const ICMP_UNREACH_CODES = [
  * does not read (other types, echoed UDP or raw data). */
 function parseIcmp(body: string, line: number): IcmpSpec | undefined {
   const m = /^icmp\s+(\w+)(?:\s+(?!mtu\b|id\b)(\w+))?(?:\s+mtu\s+(\d+))?(?:\s+id\s+\d+)?\s*(?:\[(.*)\])?\s*$/i.exec(body);
-  if (!m) return undefined;
-  // `type_N`: a numeric type (tcpdump's notation), as icmp_packet.c's parse_icmp_type_and_code.
-  const numeric = /^type_(\d+)$/.exec(m[1]);
-  if (!numeric && !(m[1] in ICMP_TYPES)) return undefined;
-  const type = numeric ? Number(numeric[1]) : ICMP_TYPES[m[1]];
-  if (type > 255) throw new PktSyntaxError(line, `bad ICMP type ${m[1]}`);
+  const type = m ? icmpType(m[1], line) : undefined;
+  if (!m || type === undefined) return undefined;
   let code = 0;
   if (m[2]) {
     const n = /^code_(\d+)$/.exec(m[2]);

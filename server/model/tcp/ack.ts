@@ -189,13 +189,23 @@ function tcp_check_dsack(
   return { segs, tlp };
 }
 
+/** tcp_replace_ts_recent (tcp_ack with FLAG_UPDATE_TS_RECENT, which the slow path passes): only
+ * a timestamp that passes PAWS with no slack moves ts_recent, and only from a segment starting at
+ * or before rcv_wup (the edge our last ACK announced), so a delayed ACK covering several segments
+ * echoes the first one's TSval (RFC 7323 4.3). tcp_ack calls it after refusing an ACK that is too
+ * old or acks unsent data, so such a segment never moves ts_recent. */
+function tcp_replace_ts_recent(sk: TcpSock, seg: Segment): void {
+  const ts = optTs(seg.options);
+  if (ts && sk.tstampOk && seg.seq <= sk.rcvWup && ((sk.tsRecent - ts.val) | 0) <= 0) sk.tsRecent = ts.val;
+}
+
 /** tcp_ack's answer: `too-old` and `unsent` are its negative returns (the segment is dropped;
  * tcp_rcv_established sends a challenge ACK for the first, tcp_rcv_state_process for both). */
 export type AckResult = 'ok' | 'old' | 'too-old' | 'unsent';
 
 /** tcp_ack: window update, SACK scoreboard, snd_una, RTT, loss recovery, congestion control,
  * pacing rate, timers, and the retransmissions recovery asks for (tcp_xmit_recovery). */
-export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): AckResult {
+export function tcp_ack(h: Host, sk: TcpSock, seg: Segment, updateTsRecent = true): AckResult {
   using _frame = frame(h, 'tcp_ack');
   tcp_mstamp_refresh(sk); // tcp_rcv_established's reading, before the ACK's retransmissions
   const ack = seg.ack;
@@ -207,14 +217,18 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment): AckResult {
       h.trace.step('tcp_ack', sk.id, `ACK ${ack} older than snd_una ${sk.sndUna} - max_window ${maxWindow}: dropped (TCP_TOO_OLD_ACK)`);
       return 'too-old';
     }
+    // old_ack: an old ACK can carry new data, so TS.Recent is updated before SACK processing.
+    if (updateTsRecent) tcp_replace_ts_recent(sk, seg);
     tcp_old_ack(h, sk, seg);
     return 'old';
   }
   if (ack > sk.sndNxt) {
-    // RFC 793 3.9: the whole segment is discarded (its data too).
+    // RFC 793 3.9: the whole segment is discarded (its data too), and its TSval is not taken:
+    // ts_recent moves only once the ACK is known to be in window.
     h.trace.step('tcp_ack', sk.id, `ACK ${ack} for data not sent yet (snd_nxt ${sk.sndNxt}): segment dropped (TCP_ACK_UNSENT_DATA)`);
     return 'unsent';
   }
+  if (updateTsRecent) tcp_replace_ts_recent(sk, seg);
   const priorPackets = packetsOut(sk);
   const priorUna = sk.sndUna;
   const blocks = sackBlocks(seg);

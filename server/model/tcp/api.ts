@@ -76,6 +76,7 @@ import { INET_ECN_MASK, TCP_ECN_OK, TCP_ECN_SEEN, tcp_ecn_send_syn } from './ecn
 import { tcp_send_ack, tcp_send_active_reset, tcp_transmit_skb } from './transmit';
 import { sk_setsockopt_max_pacing_rate, so_max_pacing_rate_u32 } from './pacing';
 import { Skb, TcpSock, TcpState, truesizeFor } from './types';
+import { IP_PMTUDISC } from './pmtudisc';
 
 /** `pending`: the call blocks; `retry` is asked again after each later event. */
 export type CallResult =
@@ -138,6 +139,14 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
       return { ret: 0 };
     case 'SO_MARK':
       return { ret: 0 };
+    case 'IP_MTU_DISCOVER': {
+      // do_ip_setsockopt: IP_PMTUDISC_DONT..IP_PMTUDISC_OMIT, else EINVAL.
+      const v = typeof value === 'string' ? IP_PMTUDISC[value] : n;
+      if (v === undefined || !Number.isInteger(v)) return { unsupported: `IP_MTU_DISCOVER value ${String(value)}` };
+      if (v < 0 || v > IP_PMTUDISC.IP_PMTUDISC_OMIT) return err('EINVAL');
+      sk.pmtudisc = v;
+      return { ret: 0 };
+    }
     case 'IP_TOS':
       // do_ip_setsockopt: a stream socket keeps its own ECN bits (the model carries them apart,
       // ecn.ts), so only the DSCP part is taken; the next packets carry it.
@@ -394,6 +403,8 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
       // inet->tos; on an ECN connection INET_ECN_xmit keeps ECT(0) in it, which the model does
       // not follow.
       return sk.ecnFlags & TCP_ECN_OK ? undefined : sk.inetTos;
+    case 'IP_MTU_DISCOVER':
+      return sk.pmtudisc;
     case 'SO_TYPE':
       return SOCK_STREAM;
     case 'SO_SNDLOWAT':
@@ -512,7 +523,9 @@ export function sys_fcntl(h: Host, fd: number, cmd: string, flags: string[]): Ca
 
 /** tcp_v4_connect + tcp_connect: pick a port, build and send the SYN (with Fast Open data when
  * a cookie is cached and `data` is given). */
-export function sys_connect(h: Host, fd: number, fastopenData?: number): CallResult {
+/** `fastopenData`: the bytes of a Fast Open send (tcp_sendmsg_fastopen); `faultData`: its buffer
+ * cannot be read, so tcp_send_syn_data's copy faults. */
+export function sys_connect(h: Host, fd: number, fastopenData?: number, faultData = false): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
   // __inet_stream_connect: SS_CONNECTING is EALREADY, but with DEFER_CONNECT (a deferred Fast
@@ -560,7 +573,12 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
     // tcp_fastopen_cache_get: the cookie's own format, or a request in the experimental option
     // after a plain request got no cookie (try_exp 1); this becomes tp->syn_fastopen_exp.
     if (!noCookie && (cookie ? cached?.exp : cached?.tryExp === 1)) sk.fastopenRequest.exp = true;
-    if (cookie || noCookie) {
+    if ((cookie || noCookie) && faultData && fastopenData > 0) {
+      // tcp_send_syn_data's copy_page_from_iter faults: fallback, a regular SYN asking for a
+      // cookie (fo->cookie.len 0; none in cookie-less mode), no data.
+      sk.fastopenRequest.cookie = undefined;
+      h.trace.step('tcp_send_syn_data', sk.id, 'copying the SYN data from the user buffer faults: fallback to a plain SYN');
+    } else if (cookie || noCookie) {
       // tcp_send_syn_data: the MSS is the cached one (else advmss), bounded by TCP_MAXSEG and the
       // path MTU, and MAX_TCP_OPTION_SPACE is left free for options middleboxes may add.
       const clamp = Math.min(cached?.mss || h.pathMtu - 40, sk.userMss || 65535);
@@ -624,7 +642,8 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number): CallRes
   return wait();
 }
 
-export function sys_sendmsg(h: Host, fd: number, iov: number[], flags: number): CallResult {
+/** `badBuffer`: the user buffer cannot be read (NULL): the first copy faults. */
+export function sys_sendmsg(h: Host, fd: number, iov: number[], flags: number, badBuffer = false): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
   // tcp_sendmsg_fastopen on MSG_FASTOPEN or a deferred connect; once connected, __inet_stream_connect
@@ -635,7 +654,7 @@ export function sys_sendmsg(h: Host, fd: number, iov: number[], flags: number): 
     if (!(h.sysctl.tcp_fastopen & TFO_CLIENT_ENABLE)) return err('EOPNOTSUPP');
     if (sk.state !== 'CLOSE') return { unsupported: 'MSG_FASTOPEN on a connected socket' };
     const total = iov.reduce((a, b) => a + b, 0);
-    const r = sys_connect(h, fd, total);
+    const r = sys_connect(h, fd, total, badBuffer);
     if (sk.nonblock || flags & MSG_DONTWAIT || !('pending' in r || ('ret' in r && r.ret >= 0))) return r;
     // tcp_sendmsg_fastopen, blocking: the SYN took fo->copied bytes (none without a cookie);
     // tcp_sendmsg_locked then waits for the handshake (sk_stream_wait_connect) and queues the rest.
@@ -646,12 +665,26 @@ export function sys_sendmsg(h: Host, fd: number, iov: number[], flags: number): 
       if (sk.state === 'CLOSE') return err(sock_error(sk) ?? 'ECONNABORTED');
       if (sk.state === 'SYN_SENT') return { pending: true, retry: wait };
       if (total === inSyn) return { ret: total };
+      if (badBuffer) return tcp_sendmsg_fault(h, sk, [total], flags);
       return plus(inSyn, sendResult(h, sk, tcp_sendmsg_locked(h, sk, [total - inSyn], flags & ~MSG_FASTOPEN, 0), flags));
     };
     return wait();
   }
   if (sk.state === 'LISTEN') return err('ENOTCONN');
+  if (badBuffer && iov.some((n) => n > 0)) return tcp_sendmsg_fault(h, sk, iov, flags);
   return sendResult(h, sk, tcp_sendmsg_locked(h, sk, iov, flags, 0), flags);
+}
+
+/** tcp_sendmsg_locked from a buffer it cannot read: the state checks (sk_stream_wait_connect)
+ * come first; then the first copy into an skb faults, the empty skb is dropped
+ * (tcp_remove_empty_skb) and, nothing copied, sk_stream_error returns EFAULT: nothing is queued or
+ * sent. */
+function tcp_sendmsg_fault(h: Host, sk: TcpSock, iov: number[], flags: number): CallResult {
+  const connected = sk.state === 'ESTABLISHED' || sk.state === 'CLOSE_WAIT' || (sk.state === 'SYN_RECV' && sk.fastopenChild);
+  if (!connected) return sendResult(h, sk, tcp_sendmsg_locked(h, sk, iov, flags, 0), flags);
+  if (!sk_stream_memory_free(h, sk)) return { unsupported: 'a send from a bad buffer with the send buffer full' };
+  h.trace.step('tcp_sendmsg_locked', sk.id, 'copying from the user buffer faults with nothing copied: EFAULT');
+  return err('EFAULT');
 }
 
 /** One tcp_sendmsg_locked call of a sendfile(): a pipe-full of page-cache pages. */
@@ -710,16 +743,17 @@ function sendResult(h: Host, sk: TcpSock, r: SendResult, flags: number): CallRes
   return { pending: true, retry: wait };
 }
 
-export function sys_recvmsg(h: Host, fd: number, len: number, flags: number): CallResult {
+/** `badBuffer`: the user buffer cannot be written (NULL): the first copy faults. */
+export function sys_recvmsg(h: Host, fd: number, len: number, flags: number, badBuffer = false): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
   if (flags & MSG_ERRQUEUE) return { unsupported: 'recvmsg(MSG_ERRQUEUE) (zerocopy completion notifications)' };
   if (flags & MSG_OOB) return { unsupported: 'recv(MSG_OOB) (urgent data)' };
   // A deferred Fast Open connect is SYN_SENT to tcp_recvmsg: nothing to read yet.
   if (sk.deferConnect)
-    return sk.nonblock || flags & MSG_DONTWAIT ? err('EAGAIN') : { pending: true, retry: () => sys_recvmsg(h, fd, len, flags) };
+    return sk.nonblock || flags & MSG_DONTWAIT ? err('EAGAIN') : { pending: true, retry: () => sys_recvmsg(h, fd, len, flags, badBuffer) };
   if (sk.state === 'LISTEN') return err('ENOTCONN');
-  return tcp_recvmsg_locked(h, sk, len, flags, 0);
+  return tcp_recvmsg_locked(h, sk, len, flags, 0, badBuffer);
 }
 
 /** tcp_recvmsg's TCP_CM_INQ (TCP_INQ on, the read did not fail): tcp_inq_hint, rcv_nxt -
@@ -735,11 +769,17 @@ function withInq(sk: TcpSock, r: { ret: number }): CallResult {
  * SO_RCVLOWAT, at most len), sleeping (sk_wait_data) in between after tcp_cleanup_rbuf; a
  * partial read returns at a FIN, an error, a close or without a timeout. MSG_PEEK copies without
  * consuming; MSG_TRUNC consumes without copying (the count is the same). */
-function tcp_recvmsg_locked(h: Host, sk: TcpSock, len: number, flags: number, copiedBefore: number): CallResult {
+function tcp_recvmsg_locked(h: Host, sk: TcpSock, len: number, flags: number, copiedBefore: number, badBuffer = false): CallResult {
   const peek = (flags & MSG_PEEK) !== 0;
   const target = Math.max(1, flags & MSG_WAITALL ? len : Math.min(sk.rcvlowat ?? 1, len));
   const nonblock = sk.nonblock || (flags & MSG_DONTWAIT) !== 0;
   const n = Math.min(len - copiedBefore, sk.readable - (peek ? copiedBefore : 0));
+  if (badBuffer && n > 0 && !(flags & MSG_TRUNC)) {
+    // skb_copy_datagram_msg faults: nothing copied, so -EFAULT; the data stays queued.
+    h.trace.step('tcp_recvmsg', sk.id, `copying to the user buffer faults with nothing copied: EFAULT (${sk.readable} bytes stay queued)`);
+    tcp_cleanup_rbuf(h, sk, 0);
+    return err('EFAULT');
+  }
   const copied = copiedBefore + n;
   if (n > 0 && !peek) {
     sk.readable -= n;
@@ -768,7 +808,7 @@ function tcp_recvmsg_locked(h: Host, sk: TcpSock, len: number, flags: number, co
     if (sk.rcvShutdown) return withInq(sk, { ret: 0 });
     if (sk.state === 'CLOSE') return err('ENOTCONN');
     if (nonblock) return err('EAGAIN');
-    return { pending: true, retry: () => tcp_recvmsg_locked(h, sk, len, flags, 0) };
+    return { pending: true, retry: () => tcp_recvmsg_locked(h, sk, len, flags, 0, badBuffer) };
   }
   // Short of the target: what was read may owe an ACK or a window update before sleeping.
   tcp_cleanup_rbuf(h, sk, copied);

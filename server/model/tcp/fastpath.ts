@@ -59,17 +59,14 @@ export function sk_rmem_schedule(sk: TcpSock, truesize: number): void {
   if (truesize > fwd) sk.memReserved += Math.ceil((truesize - fwd) / PAGE_SIZE) * PAGE_SIZE;
 }
 
-/** tcp_rcv_established's test: does this data segment take the fast path? The flags (PSH aside)
+/** tcp_rcv_established's header prediction, shared by its two fast paths: the flags (PSH aside)
  * are ACK alone, the header is the predicted length (timestamps, if on, as NOP NOP TS), the
- * window field is the predicted one, the segment starts at rcv_nxt and acks within
- * snd_una..snd_nxt, its timestamp passes PAWS, and its skb's truesize fits sk_forward_alloc. */
-export function tcp_header_predicted(h: Host, sk: TcpSock, seg: Segment): boolean {
-  if (sk.state !== 'ESTABLISHED' || sk.predWnd === undefined || !seg.len) return false;
+ * window field is the predicted one, the segment starts at rcv_nxt and acks nothing beyond
+ * snd_nxt, and its timestamp is not older than ts_recent. */
+function tcp_fast_path_header(sk: TcpSock, seg: Segment): boolean {
+  if (sk.state !== 'ESTABLISHED' || sk.predWnd === undefined) return false;
   if ((seg.flags & ~TCPHDR_PSH) !== TCPHDR_ACK || seg.win !== sk.predWnd) return false;
-  if (seg.seq !== sk.rcvNxt || seg.ack < sk.sndUna || seg.ack > sk.sndNxt) return false;
-  // 6.12 takes any predicted segment as in window; the live 6.18 kernel dropped one ending beyond
-  // it (rwin-read-all), as the slow path's tcp_sequence does: left to the slow path here.
-  if (seg.seq + seg.len > sk.rcvNxt + tcp_receive_window(sk)) return false;
+  if (seg.seq !== sk.rcvNxt || seg.ack > sk.sndNxt) return false;
   const opts = seg.options;
   if (sk.tstampOk) {
     // tcp_parse_aligned_timestamp: exactly NOP, NOP, TS.
@@ -77,6 +74,25 @@ export function tcp_header_predicted(h: Host, sk: TcpSock, seg: Segment): boolea
     if (opts.length !== 3 || opts[0].kind !== 'nop' || opts[1].kind !== 'nop' || !ts || opts[2] !== ts) return false;
     if (((ts.val - sk.tsRecent) | 0) < 0) return false;
   } else if (opts.length) return false;
+  return true;
+}
+
+/** A pure ACK that header prediction lets onto the fast path (len == tcp_header_len): there
+ * tcp_store_ts_recent runs before tcp_ack, which is called without FLAG_UPDATE_TS_RECENT, so even
+ * an ACK tcp_ack then refuses as too old leaves its TSval in ts_recent. */
+export function tcp_pure_ack_predicted(sk: TcpSock, seg: Segment): boolean {
+  return !seg.len && tcp_fast_path_header(sk, seg);
+}
+
+/** tcp_rcv_established's test: does this data segment take the fast path? Header prediction
+ * (tcp_fast_path_header), an ACK within snd_una..snd_nxt, and its skb's truesize fits
+ * sk_forward_alloc. */
+export function tcp_header_predicted(h: Host, sk: TcpSock, seg: Segment): boolean {
+  if (!seg.len || seg.ack < sk.sndUna || !tcp_fast_path_header(sk, seg)) return false;
+  // 6.12 takes any predicted segment as in window; the live 6.18 kernel dropped one ending beyond
+  // it (rwin-read-all), as the slow path's tcp_sequence does: left to the slow path here.
+  if (seg.seq + seg.len > sk.rcvNxt + tcp_receive_window(sk)) return false;
+  const opts = seg.options;
   const { truesize } = segmentTruesize(seg, optionBytes(opts));
   if (truesize > sk_forward_alloc(sk)) {
     h.trace.step('tcp_rcv_established', sk.id, `skb truesize ${truesize} over sk_forward_alloc ${sk_forward_alloc(sk)}: slow path`);

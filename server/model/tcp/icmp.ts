@@ -12,6 +12,7 @@ import { tcp_set_rto } from './rtt';
 import { tcp_rearm_rto } from './timers';
 import { packetsOut, tcp_current_mss, tcp_sync_mss } from './sock';
 import { TcpSock, tcp_skb_mss } from './types';
+import { ip_dont_fragment, pmtu_lowers_mss } from './pmtudisc';
 
 const ICMP_DEST_UNREACH = 3;
 const ICMP_SOURCE_QUENCH = 4;
@@ -55,18 +56,22 @@ export interface IcmpError {
   seq: number;
 }
 
-/** The types icmp_rcv hands to the transport's error handler (icmp_unreach, icmp_redirect); the
- * others are answered by the host (echo, timestamp), discarded, or dropped as unknown
- * (type > NR_ICMP_TYPES): TCP never sees them. */
-const ICMP_ERROR_TYPES = new Set([ICMP_DEST_UNREACH, ICMP_SOURCE_QUENCH, ICMP_REDIRECT, ICMP_TIME_EXCEEDED, ICMP_PARAMETERPROB]);
+/** net.ipv4's NR_ICMP_TYPES: icmp_rcv drops a higher type unread. */
+const NR_ICMP_TYPES = 18;
 
-/** icmp_rcv: an inbound ICMPv4 message; only an error type reaches tcp_v4_err. */
+/** icmp_rcv's dispatch (icmp_pointers): only the error types (unreachable, source quench,
+ * redirect, time exceeded, parameter problem) go through icmp_unreach to the transport's
+ * err_handler, tcp_v4_err. Echo and timestamp requests are answered with ICMP, which packetdrill
+ * does not read, and the other types are discarded (ping_rcv, icmp_discard): no TCP effect. */
 export function icmp_rcv(h: Host, sk: TcpSock | undefined, e: IcmpError): void {
-  if (ICMP_ERROR_TYPES.has(e.type)) {
+  using _frame = frame(h, 'icmp_rcv');
+  const toTcp = [ICMP_DEST_UNREACH, ICMP_SOURCE_QUENCH, ICMP_REDIRECT, ICMP_TIME_EXCEEDED, ICMP_PARAMETERPROB];
+  if (toTcp.includes(e.type)) {
     tcp_v4_err(h, sk, e);
     return;
   }
-  h.trace.step('icmp_rcv', sk?.id ?? 0, `ICMP type ${e.type} is not an error about a TCP segment: TCP never sees it`);
+  const why = e.type > NR_ICMP_TYPES ? 'above NR_ICMP_TYPES: dropped' : 'not an error: answered or discarded by ICMP, TCP not told';
+  h.trace.step('icmp_rcv', sk?.id ?? 0, `ICMP type ${e.type} ${why}`);
 }
 
 /** tcp_v4_err: find the connection the quoted header names (the runner's socket under test),
@@ -199,8 +204,12 @@ function tcp_v4_mtu_reduced(h: Host, sk: TcpSock, reported: number): void {
     }
     h.pathMtu = mtu;
   }
-  // The route's MTU is below what was reported: EMSGSIZE as soft error (DF is always set).
-  if (reported < h.pathMtu) sk.errSoft = 'EMSGSIZE';
+  // The route's MTU is below what was reported and our packets carry DF: EMSGSIZE as soft error.
+  if (reported < h.pathMtu && ip_dont_fragment(h, sk)) sk.errSoft = 'EMSGSIZE';
+  if (!pmtu_lowers_mss(sk)) {
+    h.trace.step('tcp_v4_mtu_reduced', sk.id, `ICMP fragmentation needed: path MTU ${h.pathMtu}, but IP_MTU_DISCOVER keeps the MSS`);
+    return;
+  }
   if (sk.pmtuCookie <= h.pathMtu) {
     h.trace.step(
       'tcp_v4_mtu_reduced',

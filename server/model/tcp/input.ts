@@ -11,7 +11,7 @@ import { tcp_sync_mss } from './sock';
 import { TcpSock, WirePacket } from './types';
 import { LISTEN_PORT, optTs, Segment } from './segment';
 import { tcp_ack } from './ack';
-import { tcp_fast_path_on, tcp_header_predicted } from './fastpath';
+import { tcp_fast_path_on, tcp_header_predicted, tcp_pure_ack_predicted } from './fastpath';
 import { reqsk_fastopen_remove } from './fastopen';
 import { tcp_done, tcp_done_with_error } from './done';
 import { inet_csk_reset_keepalive_timer, keepaliveOnEstablish } from './keepalive';
@@ -311,11 +311,7 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
     if (verdict !== 'pass') return false;
   }
   if (!(seg.flags & TCPHDR_ACK)) return false;
-  const ts = optTs(seg.options);
-  // tcp_replace_ts_recent: only a timestamp that passes PAWS with no slack moves ts_recent, and
-  // only from a segment starting at or before rcv_wup (the edge our last ACK announced), so a
-  // delayed ACK covering several segments echoes the first one's TSval (RFC 7323 4.3).
-  if (ts && sk.tstampOk && seg.seq <= sk.rcvWup && ((sk.tsRecent - ts.val) | 0) <= 0) sk.tsRecent = ts.val;
+  // ts_recent moves inside tcp_ack (tcp_replace_ts_recent), once the ACK is known to be acceptable.
   if (seg.flags & TCPHDR_ACK) {
     if (sk.state === 'SYN_RECV') {
       if (seg.ack < sk.sndUna + 1 || seg.ack > sk.sndNxt) {
@@ -353,7 +349,11 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
         },
       );
     } else {
-      const acked = tcp_ack(h, sk, seg);
+      // A pure ACK on the fast path stores its TSval first (when rcv_nxt == rcv_wup) and calls
+      // tcp_ack without FLAG_UPDATE_TS_RECENT; elsewhere tcp_ack updates ts_recent once it accepts.
+      const fast = tcp_pure_ack_predicted(sk, seg);
+      if (fast && sk.tstampOk && sk.rcvNxt === sk.rcvWup) sk.tsRecent = optTs(seg.options)?.val ?? sk.tsRecent;
+      const acked = tcp_ack(h, sk, seg, !fast);
       if (acked === 'too-old' || acked === 'unsent') {
         // Dropped, with a challenge ACK under the per-socket rate limit. 6.12's
         // tcp_rcv_established challenges only a too-old ACK (from tcp_ack) and drops an ACK of

@@ -25,6 +25,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'inet_csk_reqsk_queue_drop',
     'inet_csk_get_port',
   ],
+  'net/ipv4/icmp.c': ['icmp_rcv'],
   'net/ipv4/ip_output.c': ['ip_finish_output2', 'ip_queue_xmit'],
   'net/ipv4/ip_sockglue.c': ['do_ip_setsockopt'],
   'net/ipv4/tcp.c': [
@@ -119,7 +120,6 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_v4_timewait_ack',
   ],
   'net/ipv4/tcp_metrics.c': ['tcp_fastopen_cache_set'],
-  'net/ipv4/icmp.c': ['icmp_rcv'],
   'net/ipv4/tcp_minisocks.c': ['tcp_check_req', 'tcp_time_wait', 'tcp_timewait_state_process'],
   'net/ipv4/syncookies.c': ['cookie_v4_check'],
   'net/ipv4/inet_timewait_sock.c': ['tw_timer_handler'],
@@ -127,6 +127,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     '__tcp_push_pending_frames',
     '__tcp_transmit_skb',
     'tcp_connect',
+    'tcp_send_syn_data',
     'tcp_cwnd_application_limited',
     'tcp_cwnd_restart',
     'tcp_cwnd_test',

@@ -17,6 +17,7 @@ import type { Host } from './host';
 import { initCongestion, tcp_ca_find } from './cong';
 import { TcpSock } from './types';
 import { TCP_DEFAULT_SCALING_RATIO } from './rcvbuf';
+import { IP_PMTUDISC_DEFAULT } from './pmtudisc';
 
 export function createSock(h: Host, fd: number): TcpSock {
   const ca = h.sysctl.tcp_congestion_control;
@@ -136,6 +137,7 @@ export function createSock(h: Host, fd: number): TcpSock {
     pacingRate: Infinity,
     pacingStatus: 'none',
     inetTos: 0,
+    pmtudisc: IP_PMTUDISC_DEFAULT,
     maxPacingRate: Infinity,
     wstampNs: 0,
     segsOut: 0,

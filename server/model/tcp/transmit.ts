@@ -25,6 +25,7 @@ import { INET_ECN_NOT_ECT, tcp_ecn_make_synack, tcp_ecn_send } from './ecn';
 import { flagLetters } from '../flags';
 import { packetChecksums } from '../pcap';
 import { Skb, skbLen, TcpOption, TcpSock, truesizeFor, WirePacket } from './types';
+import { ip_dont_fragment } from './pmtudisc';
 
 /** The window field: a SYN or SYN-ACK carries the initial window unscaled (at most 64 KB);
  * every other segment what tcp_select_window offers. */
@@ -279,11 +280,14 @@ function tcp_update_skb_after_send(h: Host, sk: TcpSock, skb: Skb, prior: number
   }
 }
 
-/** ip_queue_xmit: IPv4 header (DF, TTL, id from the socket's counter, one id per TSO segment). */
+/** ip_queue_xmit: IPv4 header (DF as ip_dont_fragment says, TTL, id from the socket's counter,
+ * one id per TSO segment). */
 export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number, synack: boolean): void {
   using _frame = frame(h, 'ip_queue_xmit');
+  if (!ip_dont_fragment(h, sk)) pkt.noDf = true;
   if (synack) {
-    pkt.ipId = 0; // ip_build_and_send_pkt: DF set, id 0 for the SYN-ACK
+    // ip_build_and_send_pkt: with DF, id 0 for the SYN-ACK; without, a hashed id (not modelled).
+    pkt.ipId = 0;
   } else {
     pkt.ipId = sk.inetId & 0xffff;
     sk.inetId = (sk.inetId + pkt.gsoSegs) & 0xffff;
@@ -293,7 +297,7 @@ export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: n
   h.trace.step(
     'ip_queue_xmit',
     sk.id,
-    `IPv4 header: ${pkt.src.ip} → ${pkt.dst.ip}, id ${pkt.ipId}, ttl ${pkt.ttl}, DF, total length ${totLen}, checksum 0x${hex4(csum.ip)} (TCP checksum 0x${hex4(csum.tcp)})`,
+    `IPv4 header: ${pkt.src.ip} → ${pkt.dst.ip}, id ${pkt.ipId}, ttl ${pkt.ttl}${pkt.noDf ? '' : ', DF'}, total length ${totLen}, checksum 0x${hex4(csum.ip)} (TCP checksum 0x${hex4(csum.tcp)})`,
     {
       id: pkt.ipId,
       ttl: pkt.ttl,

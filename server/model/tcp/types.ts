@@ -131,6 +131,8 @@ export interface WirePacket extends Segment {
   gsoSegs: number;
   /** Payload bytes per segment of a TSO packet (the MSS it was built with). */
   gsoSize?: number;
+  /** IP_DF cleared (ip_dont_fragment false: IP_MTU_DISCOVER, a locked path MTU). */
+  noDf?: boolean;
   /** Script line that injected it (inbound) or that it was compared with (outbound). */
   line?: number;
 }
@@ -413,6 +415,8 @@ export interface TcpSock {
   pacingStatus: 'none' | 'needed' | 'fq';
   /** inet->tos without the ECN bits: the DSCP the socket's packets carry (tcp_reflect_tos). */
   inetTos: number;
+  /** inet->pmtudisc (IP_MTU_DISCOVER, pmtudisc.ts): DF on our packets, MSS cut by ICMP. */
+  pmtudisc: number;
   /** sk_max_pacing_rate (SO_MAX_PACING_RATE), bytes per second; Infinity = ~0UL. */
   maxPacingRate: number;
   /** When the pacing hrtimer (tp->pacing_timer) is queued, the time it fires. */
