@@ -62,6 +62,17 @@ test('an aggregate has the flags of its last packet; only FIN, PSH and CWR may d
   assert.match(comparePacket(outLine('+0 > P. 1:2001(2000) ack 7'), torn, MAP).join(), /differ in flags, ack or window/);
 });
 
+test('a line without an option list expects no options; only `<...>` skips the check (parser.y opt_tcp_options)', () => {
+  const withTs = {
+    ...piece(1, 1000, TCPHDR_ACK),
+    options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'TS', val: 1, ecr: 2 }],
+  } as WirePacket;
+  assert.match(comparePacket(outLine('+0 > . 1:1001(1000) ack 1'), [withTs], MAP).join(), /options <> expected, model has <nop,nop,TS>/);
+  assert.deepEqual(comparePacket(outLine('+0 > . 1:1001(1000) ack 1 <...>'), [withTs], MAP), []);
+  assert.deepEqual(comparePacket(outLine('+0 > . 1:1001(1000) ack 1 <nop,nop,TS val 1 ecr 2>'), [withTs], MAP), []);
+  assert.deepEqual(comparePacket(outLine('+0 > . 1:1001(1000) ack 1'), [piece(1, 1000, TCPHDR_ACK)], MAP), []);
+});
+
 test('the IP ECN field is checked only where the line gives a tos_spec, as verify_outbound_live_tos does', () => {
   const ect0 = { ...piece(1, 1000, TCPHDR_ACK), tos: 2 };
   assert.deepEqual(comparePacket(outLine('+0 > . 1:1001(1000) ack 1'), [ect0], MAP), []);
