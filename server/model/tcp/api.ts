@@ -12,9 +12,11 @@ import {
   tcp_set_window_clamp,
   tcp_connect_init_window,
   tcp_eat_recv_skb,
+  copiedSeq,
   tcp_receive_window,
   tcp_space_from_win,
 } from './rcvbuf';
+import { tcp_rcv_space_adjust } from './rcvspace';
 import {
   MSG_DONTWAIT,
   MSG_ERRQUEUE,
@@ -417,9 +419,8 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
     case 'SO_SNDBUF':
       return sk.sndbuf;
     case 'SO_RCVBUF':
-      // sk_rcvbuf (rcvbuf.ts); unless SO_RCVBUF locked it, autotuning (tcp_rcv_space_adjust, not
-      // modelled) may grow it once the application has read more than rcvq_space.space.
-      return sk.rcvbufLocked || bytesRead(sk) <= sk.rcvSpace ? sk.rcvbuf : undefined;
+      // sk_rcvbuf (rcvbuf.ts), grown by autotuning unless SO_RCVBUF locked it (rcvspace.ts).
+      return sk.rcvbuf;
     case 'TCP_NODELAY':
       return sk.nonagle & TCP_NAGLE_OFF ? 1 : 0;
     case 'TCP_CORK':
@@ -782,10 +783,9 @@ function tcp_recvmsg_locked(h: Host, sk: TcpSock, len: number, flags: number, co
   }
   const copied = copiedBefore + n;
   if (n > 0 && !peek) {
-    sk.readable -= n;
-    tcp_eat_recv_skb(sk, n);
+    tcp_eat_recv_skb(sk, n, () => tcp_rcv_space_adjust(h, sk, copiedSeq(sk)));
     sk_forward_alloc(sk); // sock_rfree's sk_mem_uncharge and reclaim
-  }
+  } else if (n > 0) tcp_rcv_space_adjust(h, sk, copiedSeq(sk));
   if (n > 0)
     h.trace.step(
       'tcp_recvmsg',
@@ -1143,12 +1143,6 @@ const ZEROED_FIELDS = (
   'delivery_rate_app_limited total_rto_time rehash delivered_ce rwnd_limited sndbuf_limited'
 ).split(' ');
 
-/** Bytes the application has read (copied_seq past the SYN); a FIN is not read. */
-function bytesRead(sk: TcpSock): number {
-  if (sk.state === 'CLOSE' && !sk.irs) return 0;
-  return Math.max(0, sk.rcvNxt - sk.irs - 1 - (sk.finReceived ? 1 : 0) - sk.readable);
-}
-
 /** tcp_get_info's time-derived and rarely-moving fields: the idle times (jiffies_to_msecs of
  * the jiffies since lsndtime, icsk_ack.lrcvtime and rcv_tstamp: the model keeps those stamps in
  * ms and counts the live kernel's 4 ms jiffies between them, on the script clock's tick grid as
@@ -1174,11 +1168,10 @@ function tcpInfoExtra(h: Host, sk: TcpSock): Record<string, number> {
     // plb_rehash (PLB, off by default) + timeout_rehash.
     rehash: r.timeoutRehash,
   };
-  // rcvq_space.space changes only once the application has read more than it in one RTT
-  // (tcp_rcv_space_adjust, not modelled); until then it is tcp_init_buffer_space's.
-  if (bytesRead(sk) <= sk.rcvSpace) info.rcv_space = sk.rcvSpace;
-  // Measured from received data (tcp_rcv_rtt_measure*), not modelled: 0 only before any.
-  if (!sk.dataSegsIn) info.rcv_rtt = 0;
+  // rcvq_space.space and the receive RTT estimate (rcvspace.ts: tcp_rcv_space_adjust,
+  // tcp_rcv_rtt_measure*), kept ×8: tcp_get_info reports rtt_us >> 3.
+  info.rcv_space = sk.rcvSpace;
+  info.rcv_rtt = sk.rcvSpaceEst.rttUs >> 3;
   if (!r.totalRto) info.total_rto_time = 0;
   return info;
 }

@@ -1,6 +1,7 @@
 // The receive path's entry (net/ipv4/tcp_ipv4.c tcp_v4_rcv, tcp_input.c tcp_rcv_state_process):
 // find the socket, then handshake (handshake.ts), ACK (ack.ts) and data (receive.ts).
 
+import { tcp_rcv_rtt_measure_ts } from './rcvspace';
 import { TCPHDR_ACK, TCPHDR_FIN, TCPHDR_RST, TCPHDR_SYN } from './constants';
 import { tcp_init_buffer_space } from './sndbuf';
 import type { Host } from './host';
@@ -289,6 +290,7 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
       if (sk.rcvNxt === sk.rcvWup) sk.tsRecent = ts.val;
     }
     sk.sndWl1 = seg.seq;
+    tcp_rcv_rtt_measure_ts(h, sk, seg.len);
     if (tcp_data_queue(h, sk, seg, true)) __tcp_ack_snd_check(h, sk);
     return false;
   }
@@ -353,6 +355,7 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
       // tcp_ack without FLAG_UPDATE_TS_RECENT; elsewhere tcp_ack updates ts_recent once it accepts.
       const fast = tcp_pure_ack_predicted(sk, seg);
       if (fast && sk.tstampOk && sk.rcvNxt === sk.rcvWup) sk.tsRecent = optTs(seg.options)?.val ?? sk.tsRecent;
+      const established = sk.state === 'ESTABLISHED';
       const acked = tcp_ack(h, sk, seg, !fast);
       if (acked === 'too-old' || acked === 'unsent') {
         // Dropped, with a challenge ACK under the per-socket rate limit. 6.12's
@@ -363,6 +366,8 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
         tcp_send_challenge_ack(h, sk, `ACK ${seg.ack} outside snd_una..snd_nxt`);
         return false;
       }
+      // tcp_rcv_established's slow path (only there) samples the receive RTT after tcp_ack.
+      if (established) tcp_rcv_rtt_measure_ts(h, sk, seg.len);
       if (sk.state === 'FIN_WAIT1' && sk.sndUna === sk.writeSeq) {
         sk.state = 'FIN_WAIT2';
         // A negative TCP_LINGER2: the orphan is closed at once and the ACK answered with a RST

@@ -61,6 +61,9 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
   ],
   'net/ipv4/tcp_input.c': [
     '__tcp_ack_snd_check',
+    'tcp_rcv_rtt_measure',
+    'tcp_rcv_rtt_measure_ts',
+    'tcp_rcv_space_adjust',
     'tcp_ack',
     'tcp_ack_probe',
     'tcp_ack_update_window',

@@ -6,6 +6,7 @@
 import { SKB_DATA_ALIGNED_SHINFO, SKB_DATA_ALIGNED_SK_BUFF, TCP_HEADER_LEN, IP_HEADER_LEN, TCP_INIT_CWND } from './constants';
 import type { Host } from './host';
 import type { Segment } from './segment';
+import { tcp_rcv_space_init } from './rcvspace';
 import { queuedTruesize, TcpSock } from './types';
 
 /** TCP_RMEM_TO_WIN_SCALE: scaling_ratio is a fraction of 256. */
@@ -214,8 +215,10 @@ export function tcp_init_rcvbuf_space(h: Host, sk: TcpSock): void {
   if (appWin && sk.windowClamp > 2 * sk.advmss && sk.windowClamp + sk.advmss > maxwin)
     sk.windowClamp = Math.max(2 * sk.advmss, maxwin - sk.advmss);
   sk.rcvSsthresh = Math.min(sk.rcvSsthresh, sk.windowClamp);
-  // rcvq_space.space: what the application is first expected to read per RTT.
+  // rcvq_space.space: what the application is first expected to read per RTT; the first DRS
+  // period starts now.
   sk.rcvSpace = Math.min(sk.rcvSsthresh, sk.rcvWnd, TCP_INIT_CWND * sk.advmss);
+  tcp_rcv_space_init(h, sk, copiedSeq(sk));
 }
 
 /** tcp_measure_rcv_mss's ratio part: a segment that changes rcv_mss sets scaling_ratio to its
@@ -306,14 +309,23 @@ export function tcp_select_window(h: Host, sk: TcpSock): number {
   return Math.floor(win / unit);
 }
 
-/** tcp_recvmsg's consumption of the receive queue: `n` bytes are copied out, and each skb read to
- * its end is freed (tcp_eat_recv_skb), giving its truesize back to sk_rmem_alloc. */
-export function tcp_eat_recv_skb(sk: TcpSock, n: number): void {
+/** tp->copied_seq: the next byte the application will read (a received FIN is not read). */
+export function copiedSeq(sk: TcpSock): number {
+  return sk.rcvNxt - sk.readable - (sk.finReceived ? 1 : 0);
+}
+
+/** tcp_recvmsg's consumption of the receive queue: `n` bytes are copied out skb by skb, each skb
+ * read to its end is freed (tcp_eat_recv_skb), giving its truesize back to sk_rmem_alloc, and
+ * `afterCopy` runs after each skb's part (tcp_recvmsg_locked's tcp_rcv_space_adjust). */
+export function tcp_eat_recv_skb(sk: TcpSock, n: number, afterCopy?: () => void): void {
   while (n > 0 && sk.rcvQueue.length) {
     const skb = sk.rcvQueue[0];
     const take = Math.min(n, skb.len);
     skb.len -= take;
     n -= take;
+    sk.readable -= take;
     if (!skb.len) sk.rcvQueue.shift();
+    afterCopy?.();
   }
+  sk.readable -= n;
 }

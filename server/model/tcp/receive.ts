@@ -14,6 +14,7 @@ import {
   TCP_MAX_QUICKACKS,
   TCP_MSS_DEFAULT,
   TCP_MIN_MSS,
+  LIVE_HZ,
   WAKE_ALL,
   WAKE_IN,
 } from './constants';
@@ -21,6 +22,7 @@ import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
 import { establishedOptionBytes, inet_csk_enter_pingpong_mode, inet_csk_in_pingpong_mode, packetsOut } from './sock';
 import { __tcp_select_window, rmemAlloc, segmentTruesize, tcp_grow_window, tcp_receive_window, tcp_update_scaling_ratio } from './rcvbuf';
+import { tcp_rcv_rtt_measure } from './rcvspace';
 import { tcp_check_space } from './sndbuf';
 import { tcp_check_probe_timer, tcp_send_delayed_ack } from './timers';
 import { optionBytes, tcp_send_ack } from './transmit';
@@ -28,6 +30,9 @@ import { frame } from './trace';
 import { tcp_ecn_check_ce } from './ecn';
 import { TcpSock } from './types';
 import { Segment } from './segment';
+
+/** One jiffy of the live kernel (HZ 250), in ms. */
+const LIVE_JIFFY_MS = 1000 / LIVE_HZ;
 
 export function tcp_initialize_rcv_mss(sk: TcpSock): void {
   let hint = Math.min(sk.advmss, sk.mssCache);
@@ -252,20 +257,26 @@ function tcp_dsack_extend(h: Host, sk: TcpSock, seq: number, endSeq: number): vo
   else tcp_sack_extend(sk.duplicateSack, seq, endSeq);
 }
 
-/** tcp_event_data_recv: the first data starts quick-ACK mode; track the peer's segment size;
- * grow the window's bound (tcp_grow_window) for segments of 128 bytes or more. */
+/** tcp_event_data_recv: the first data starts quick-ACK mode; track the peer's segment size and
+ * the receive RTT (tcp_rcv_rtt_measure); grow the window's bound (tcp_grow_window) for segments of 128 bytes or more. */
 function tcp_event_data_recv(h: Host, sk: TcpSock, seg: Segment, len: number, truesize: number): void {
   tcp_measure_rcv_mss(h, sk, seg, len, truesize);
+  tcp_rcv_rtt_measure(h, sk);
   const now = h.jiffies();
   if (!sk.ato) {
     tcp_incr_quickack(sk);
     sk.ato = TCP_ATO_MIN_MS;
   } else {
-    // Adapt the delayed-ACK timeout to the inter-arrival time of data.
-    const m = now - sk.lrcvtime;
-    if (m <= TCP_ATO_MIN_MS / 2) sk.ato = (sk.ato >> 1) + TCP_ATO_MIN_MS / 2;
-    else if (m < sk.ato) sk.ato = Math.min((sk.ato >> 1) + m, sk.rtoMs, TCP_DELACK_MAX_MS);
-    else if (m > sk.rtoMs) tcp_incr_quickack(sk);
+    // Adapt the delayed-ACK timeout to the inter-arrival time of data. The arithmetic is the
+    // kernel's, in jiffies of the live kernel's HZ (250: 4 ms), where ato >> 1 and the gap m
+    // round to whole jiffies (data every 30 ms gives m of 7 or 8 jiffies, ato 56 or 60 ms).
+    const j = (ms: number): number => Math.floor(ms / LIVE_JIFFY_MS);
+    const m = j(now) - j(sk.lrcvtime);
+    const ato = j(sk.ato);
+    const atoMin = j(TCP_ATO_MIN_MS);
+    if (m <= atoMin / 2) sk.ato = ((ato >> 1) + atoMin / 2) * LIVE_JIFFY_MS;
+    else if (m < ato) sk.ato = Math.min((ato >> 1) + m, j(sk.rtoMs), j(TCP_DELACK_MAX_MS)) * LIVE_JIFFY_MS;
+    else if (m > j(sk.rtoMs)) tcp_incr_quickack(sk);
   }
   sk.lrcvtime = now;
   tcp_ecn_check_ce(h, sk, seg);

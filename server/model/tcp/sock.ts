@@ -18,6 +18,7 @@ import { initCongestion, tcp_ca_find } from './cong';
 import { TcpSock } from './types';
 import { TCP_DEFAULT_SCALING_RATIO } from './rcvbuf';
 import { IP_PMTUDISC_DEFAULT } from './pmtudisc';
+import { newRcvSpaceState } from './rcvspace';
 
 export function createSock(h: Host, fd: number): TcpSock {
   const ca = h.sysctl.tcp_congestion_control;
@@ -168,6 +169,7 @@ export function createSock(h: Host, fd: number): TcpSock {
     ofoQueue: [],
     rcvOoopack: 0,
     rcvSpace: 0,
+    rcvSpaceEst: newRcvSpaceState(),
     rcvQueue: [],
     // tcp_init_sock: sk_rcvbuf from tcp_rmem[1].
     rcvbuf: h.sysctl.tcp_rmem[1],

@@ -47,6 +47,8 @@ export interface Sysctls {
   tcp_app_win: number;
   /** Let __tcp_select_window shrink the window (not modelled: reported unsupported). */
   tcp_shrink_window: number;
+  /** Receive-buffer autotuning: tcp_rcv_space_adjust may grow sk_rcvbuf (rcvspace.ts). */
+  tcp_moderate_rcvbuf: number;
   /** The smallest MSS we send with, whatever the peer's (__tcp_mtu_to_mss). */
   tcp_min_snd_mss: number;
   /** Keep windows below 32768 for peers that read the field as signed (unscaled ones). */
@@ -125,6 +127,7 @@ export function defaultSysctls(): Sysctls {
     tcp_ecn: 2,
     tcp_app_win: 31,
     tcp_shrink_window: 0,
+    tcp_moderate_rcvbuf: 1,
     tcp_min_snd_mss: 48,
     tcp_workaround_signed_windows: 0,
     tcp_ecn_fallback: 1,
@@ -183,6 +186,7 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_comp_sack_slack_ns',
   'tcp_app_win',
   'tcp_shrink_window',
+  'tcp_moderate_rcvbuf',
   'tcp_min_snd_mss',
   'tcp_workaround_signed_windows',
   'tcp_ecn_fallback',
@@ -233,13 +237,11 @@ export function setSysctl(s: Sysctls, rawKey: string, value: string): string | u
 }
 
 /** Sysctls the model does not read because no value of theirs changes what a packetdrill script
- * sees: the metrics cache (never consulted: like tcp_no_metrics_save=1), receive-buffer autotuning
- * (tcp_rcv_space_adjust is not modelled, as with tcp_moderate_rcvbuf=0), hash sizes, demux and
+ * sees: the metrics cache (never consulted: like tcp_no_metrics_save=1), hash sizes, demux and
  * routing knobs, the choice lists of congestion control, and options retired in 6.12. */
 const NO_EFFECT: ReadonlySet<string> = new Set([
   'net.ipv4.tcp_no_metrics_save',
   'net.ipv4.tcp_no_ssthresh_metrics_save',
-  'net.ipv4.tcp_moderate_rcvbuf',
   'net.ipv4.tcp_early_demux',
   'net.ipv4.tcp_fack',
   'net.ipv4.tcp_low_latency',

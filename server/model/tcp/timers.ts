@@ -320,13 +320,17 @@ export function tcp_send_delayed_ack(h: Host, sk: TcpSock): void {
   resetDackTimer(h, sk, timeoutNs);
 }
 
+const DELACK_TIE_NS = 1000;
+
 /** inet_csk_reset_xmit_timer(ICSK_TIME_DACK) at `timeoutNs`: the delayed ACK goes out then unless
  * a segment carries it first (tcp_event_ack_sent clears ackPending). */
 export function resetDackTimer(h: Host, sk: TcpSock, timeoutNs: number): void {
   const g = gen(sk);
   const my = ++g.delack;
   sk.delackTimerNs = timeoutNs;
-  h.addTimer(timeoutNs, 'tcp_delack_timer', () => {
+  // The timer runs from the timer wheel's tick at or after its expiry, so a segment arriving at
+  // the very instant it expires is processed first (and may carry the ACK at once): 1 µs late.
+  h.addTimer(timeoutNs + DELACK_TIE_NS, 'tcp_delack_timer', () => {
     if (g.delack !== my) return;
     sk.delackTimerNs = undefined;
     if (!sk.ackPending) return;

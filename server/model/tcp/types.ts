@@ -2,6 +2,7 @@
 // and the packet as it leaves or enters the host.
 
 import { SKB_TRUESIZE_OVERHEAD } from './constants';
+import type { RcvSpaceState } from './rcvspace';
 
 /** One TCP option on the wire. The model owns this type; the packetdrill parser writes a script's
  * options in it (ast.ts), so the model never depends on the script's syntax tree. `unknown` is an
@@ -477,9 +478,11 @@ export interface TcpSock {
   ofoQueue: Array<{ start: number; end: number; fin: boolean; truesize: number }>;
   /** tp->rcv_ooopack: segments taken into the out-of-order queue (tcp_data_queue_ofo). */
   rcvOoopack: number;
-  /** tp->rcvq_space.space as tcp_init_buffer_space set it (tcpi_rcv_space); tcp_rcv_space_adjust,
-   * which may change it once the application reads, is not modelled. */
+  /** tp->rcvq_space.space (tcpi_rcv_space): what the application is expected to read per receive
+   * RTT, set by tcp_init_buffer_space and raised by tcp_rcv_space_adjust (rcvspace.ts). */
   rcvSpace: number;
+  /** The receive RTT estimate and the DRS period (rcvspace.ts). */
+  rcvSpaceEst: RcvSpaceState;
   /** sk_receive_queue: the skbs of in-order data not yet read (bytes left, truesize charged to
    * sk_rmem_alloc until the last byte is read, head room a small next segment may be copied into). */
   rcvQueue: Array<{ len: number; truesize: number; tailroom: number }>;
