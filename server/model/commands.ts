@@ -105,14 +105,20 @@ function runOne(ctx: CommandContext, line: string, depth: number, offset: number
     return;
   }
   if (cmd === 'tc' && words[1] === 'qdisc') {
+    ctx.host.qdiscDropsAll = false;
+    if (words[2] === 'del' || words[2] === 'delete') {
+      ctx.host.qdisc = 'pfifo'; // the device's default qdisc again
+      return;
+    }
     const kind = words[words.indexOf('root') + 1];
     if (kind === 'fq') ctx.host.qdisc = 'fq';
     else if (kind === 'pfifo' || kind === 'pfifo_fast') ctx.host.qdisc = 'pfifo';
     else ctx.note(`qdisc '${kind}' modelled as pfifo (no pacing)`);
-    // A queue limit makes the qdisc drop packets: tcp_transmit_skb then fails (NET_XMIT_DROP),
-    // a retransmission is not counted, and tcp_enter_cwr runs. The model's queues never drop.
+    // `limit 0` holds nothing: every packet is dropped at the qdisc (see __dev_queue_xmit). A
+    // larger limit drops only when the queue builds, which depends on the tun reader's pace.
     const limit = words.indexOf('limit');
-    if (limit > 0) ctx.unsupported(`qdisc limit ${words[limit + 1] ?? ''} (packets dropped at the qdisc)`, 0);
+    if (limit > 0 && words[limit + 1] === '0') ctx.host.qdiscDropsAll = true;
+    else if (limit > 0) ctx.unsupported(`qdisc limit ${words[limit + 1] ?? ''} (packets dropped at the qdisc)`, 0);
     return;
   }
   if (cmd === 'ip' && words[1] === 'route' && ['add', 'change', 'replace'].includes(words[2])) {
@@ -126,11 +132,44 @@ function runOne(ctx: CommandContext, line: string, depth: number, offset: number
     }
     return;
   }
+  const devMtu = deviceMtuCommand(words);
+  if (devMtu) {
+    dev_set_mtu(ctx, devMtu.dev, devMtu.mtu, line);
+    return;
+  }
   if (cmd === 'ip' && words[1] === 'tcp_metrics') {
     ctx.host.tfoCookies.clear();
     return;
   }
   ctx.note(`shell command not modelled: ${line}`);
+}
+
+/** The device and MTU of `ifconfig DEV mtu N` or `ip link set [dev] DEV mtu N`; undefined for any
+ * other command. */
+function deviceMtuCommand(words: string[]): { dev: string; mtu: number } | undefined {
+  const k = words.indexOf('mtu');
+  const mtu = Number(words[k + 1]);
+  if (k < 0 || !Number.isInteger(mtu) || mtu <= 0) return undefined;
+  if (words[0] === 'ifconfig' && k === 2) return { dev: words[1], mtu };
+  if (words[0] === 'ip' && words[1] === 'link' && words[2] === 'set') {
+    const dev = words[3] === 'dev' ? words[4] : words[3];
+    if (dev) return { dev, mtu };
+  }
+  return undefined;
+}
+
+/** dev_set_mtu on the tun device: a route without an MTU of its own (no PMTU exception, no
+ * `mtu` metric) follows the device (ipv4_mtu reads dst->dev->mtu), so the MSS of later
+ * connections (ipv4_default_advmss, tcp_sync_mss) follows too; an exception below it stays, capped
+ * by the new MTU. Another device carries nothing of the test. */
+function dev_set_mtu(ctx: CommandContext, dev: string, mtu: number, line: string): void {
+  const h = ctx.host;
+  if (dev !== 'tun0') {
+    ctx.note(`MTU of a device other than tun0: ${line}`);
+    return;
+  }
+  h.pathMtu = h.pathMtu === h.mtu ? mtu : Math.min(h.pathMtu, mtu);
+  h.mtu = mtu;
 }
 
 /** The metrics of `ip route add|change|replace DST ...` for the route to the peer (DST its address,

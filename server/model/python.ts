@@ -119,10 +119,11 @@ export function runPython(code: string, vars: Map<string, number>, info: Record<
 }
 
 /** The code's simple statements with the indentation of their line (`;` separates statements on
- * one line, which share it). */
+ * one line, which share it). A line ending in a backslash continues on the next (Python's explicit
+ * line joining), which keeps the first line's indentation. */
 function pythonLines(code: string): [number, string][] {
   const out: [number, string][] = [];
-  for (const line of code.split('\n')) {
+  for (const line of code.replace(/\\[ \t]*\r?\n/g, ' ').split('\n')) {
     const indent = /^[ \t]*/.exec(line)![0].replace(/\t/g, '        ').length;
     for (const st of line.split(';')) out.push([indent, st]);
   }

@@ -36,6 +36,9 @@ export class Host {
   nowNs = 0;
   sysctl: Sysctls = defaultSysctls();
   qdisc: QdiscKind = 'pfifo';
+  /** `tc qdisc ... pfifo limit 0`: a queue that holds nothing, so every enqueue is dropped
+   * (pfifo_enqueue → qdisc_drop, NET_XMIT_DROP) and no packet leaves. */
+  qdiscDropsAll = false;
   /** tcp_init_cwnd: the route's initcwnd metric (`ip route ... initcwnd N`), 10 by default. */
   initCwnd = TCP_INIT_CWND;
   /** The device segments TSO packets itself (tun with TUN_F_TSO4); when off, the stack's GSO
@@ -68,8 +71,8 @@ export class Host {
    * them, and they feed the Fast Open cookie and the IP header). */
   localIp = '192.168.0.1';
   remoteIp = '192.0.2.1';
-  /** The tun device's MTU. */
-  readonly mtu = 1500;
+  /** The tun device's MTU (`ifconfig tun0 mtu N`, `ip link set tun0 mtu N`: dev_set_mtu). */
+  mtu = 1500;
   /** The route to the peer's MTU (a PMTU exception after ICMP fragmentation needed), and whether
    * it is locked (it was raised to min_pmtu). */
   pathMtu = 1500;

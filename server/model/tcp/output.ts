@@ -356,7 +356,8 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
         inFlight: packetsOut(sk),
       },
     );
-    tcp_transmit_skb(h, sk, skb);
+    // Dropped at the qdisc (local congestion): the skb stays at the send head.
+    if (tcp_transmit_skb(h, sk, skb)) break;
     tcp_event_new_data_sent(h, sk, skb);
     tcp_minshall_update(sk, mss, skb);
     sent += skb.pcount;

@@ -129,7 +129,11 @@ function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boo
     if (skbLen(skb) < avail) tcp_retrans_try_collapse(h, sk, skb, avail);
   }
   tcp_ecn_clear_syn(h, sk, skb);
-  tcp_transmit_skb(h, sk, skb);
+  if (tcp_transmit_skb(h, sk, skb)) {
+    // Dropped at the qdisc: the kernel counts no retransmission and its callers wait
+    // TCP_RESOURCE_PROBE_INTERVAL (tcp_retransmit_timer) or stop (tcp_xmit_retransmit_queue).
+    h.flagUnsupported('a retransmission dropped at the qdisc (local congestion)');
+  }
   sk.recovery.totalRetrans += skb.pcount;
   // TCPCB_EVER_RETRANS on every resend, a loss probe's too: its ACK or SACK gives no RTT sample
   // (Karn) and RACK does not trust it sooner than min_rtt.
@@ -894,15 +898,15 @@ function tcp_try_to_open(h: Host, sk: TcpSock, f: AckFlags): void {
   if (sk.caState !== 'CWR') tcp_try_keep_open(h, sk);
 }
 
-/** tcp_enter_cwr: the peer saw congestion (ECE): reduce cwnd to ssthresh with PRR, as in
- * Recovery but with nothing to resend; congestion is proven, so no undo. */
-export function tcp_enter_cwr(h: Host, sk: TcpSock): void {
+/** tcp_enter_cwr: the peer saw congestion (ECE), or our qdisc dropped a packet: reduce cwnd to
+ * ssthresh with PRR, as in Recovery but with nothing to resend; congestion is proven, so no undo. */
+export function tcp_enter_cwr(h: Host, sk: TcpSock, why = 'ECE: congestion on the path'): void {
   using _frame = frame(h, 'tcp_enter_cwr');
   sk.recovery.priorSsthresh = 0;
   if (sk.caState === 'Open' || sk.caState === 'Disorder') {
     sk.recovery.undoMarker = 0;
     tcp_init_cwnd_reduction(sk);
-    setCaState(h, sk, 'CWR', `ECE: congestion on the path; ssthresh ${sk.ssthresh}, PRR reduces cwnd ${sk.cwnd} toward it`);
+    setCaState(h, sk, 'CWR', `${why}; ssthresh ${sk.ssthresh}, PRR reduces cwnd ${sk.cwnd} toward it`);
   }
 }
 

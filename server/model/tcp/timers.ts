@@ -6,6 +6,7 @@ import {
   TCP_ATO_MIN_MS,
   TCP_DELACK_MAX_MS,
   TCP_NAGLE_OFF,
+  TCP_RESOURCE_PROBE_INTERVAL_MS,
   TCP_RTO_MAX_MS,
   TCP_RTO_MIN_MS,
   TCP_TIMEOUT_INIT_MS,
@@ -235,10 +236,11 @@ function tcp_probe_abort(h: Host, sk: TcpSock, why: string): void {
 }
 
 /** tcp_send_probe0: probe (tcp_write_wakeup); while nothing is in flight and data waits, probe
- * again after the backed-off RTO (the backoff stops growing at tcp_retries2), never past what
- * TCP_USER_TIMEOUT leaves. */
+ * again after the backed-off RTO (the backoff stops growing at tcp_retries2), or, when the probe
+ * was dropped at the qdisc (local congestion), after TCP_RESOURCE_PROBE_INTERVAL without backing
+ * off; never past what TCP_USER_TIMEOUT leaves. */
 function tcp_send_probe0(h: Host, sk: TcpSock): void {
-  tcp_write_wakeup(h, sk);
+  const err = tcp_write_wakeup(h, sk);
   if (packetsOut(sk) || !sk.writeQueue.length) {
     sk.backoff = 0;
     sk.probesOut = 0;
@@ -246,8 +248,12 @@ function tcp_send_probe0(h: Host, sk: TcpSock): void {
     return;
   }
   sk.probesOut = (sk.probesOut ?? 0) + 1; // icsk_probes_out, cleared by the next acceptable ACK
-  if (sk.backoff < h.sysctl.tcp_retries2) sk.backoff++;
-  armProbe(h, sk, tcp_clamp_probe0_to_user_timeout(h, sk, tcp_probe0_when(sk)));
+  let whenMs = TCP_RESOURCE_PROBE_INTERVAL_MS;
+  if (err <= 0) {
+    if (sk.backoff < h.sysctl.tcp_retries2) sk.backoff++;
+    whenMs = tcp_probe0_when(sk);
+  }
+  armProbe(h, sk, tcp_clamp_probe0_to_user_timeout(h, sk, whenMs));
 }
 
 /** tcp_clamp_probe0_to_user_timeout: the next probe no later than TCP_USER_TIMEOUT after the
@@ -260,13 +266,10 @@ export function tcp_clamp_probe0_to_user_timeout(h: Host, sk: TcpSock, whenMs: n
 
 /** tcp_write_wakeup: if the window has room, send up to one MSS of queued data with PSH — even
  * if Nagle or TCP_CORK were holding it (this is what ends a cork after ~200 ms); otherwise send
- * a window probe. */
-function tcp_write_wakeup(h: Host, sk: TcpSock): void {
+ * a window probe. Returns tcp_transmit_skb's error (NET_XMIT_DROP: dropped at the qdisc). */
+function tcp_write_wakeup(h: Host, sk: TcpSock): number {
   const skb = sk.writeQueue[0];
-  if (!skb || skb.seq >= tcpWndEnd(sk)) {
-    tcp_xmit_probe_skb(h, sk);
-    return;
-  }
+  if (!skb || skb.seq >= tcpWndEnd(sk)) return tcp_xmit_probe_skb(h, sk);
   const mss = tcp_current_mss(h, sk);
   let segSize = tcpWndEnd(sk) - skb.seq;
   if (sk.pushedSeq < skb.endSeq) sk.pushedSeq = skb.endSeq;
@@ -286,8 +289,9 @@ function tcp_write_wakeup(h: Host, sk: TcpSock): void {
       len: skbLen(skb),
     },
   );
-  tcp_transmit_skb(h, sk, skb);
-  tcp_event_new_data_sent(h, sk, skb);
+  const err = tcp_transmit_skb(h, sk, skb);
+  if (!err) tcp_event_new_data_sent(h, sk, skb);
+  return err;
 }
 
 /** inet_csk_reset_xmit_timer(ICSK_TIME_DACK): ACK later, unless something else carries it. */

@@ -21,6 +21,7 @@ import { tcp_write_xmit } from './output';
 import { dst_metric_advmss, packetsOut, tcp_current_mss } from './sock';
 import { tcp_select_window } from './rcvbuf';
 import { inet_csk_clear_xmit_timer } from './timers';
+import { tcp_enter_cwr } from './recovery';
 import { INET_ECN_NOT_ECT, tcp_ecn_make_synack, tcp_ecn_send } from './ecn';
 import { flagLetters } from '../flags';
 import { packetChecksums } from '../pcap';
@@ -139,8 +140,13 @@ export function optionBytes(opts: TcpOption[]): number {
   return n;
 }
 
-/** __tcp_transmit_skb: stamp the departure time (EDT), build the header, hand it to IP. */
-export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
+/** NET_XMIT_DROP: the qdisc dropped the packet (a positive error for the TCP callers). */
+export const NET_XMIT_DROP = 1;
+
+/** __tcp_transmit_skb: stamp the departure time (EDT), build the header, hand it to IP. Returns 0,
+ * or NET_XMIT_DROP when the qdisc dropped it: local congestion, so tcp_enter_cwr, and the skb is
+ * not marked sent (no tcp_update_skb_after_send, no rate sample). */
+export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): number {
   using _frame = frame(h, '__tcp_transmit_skb');
   const prior = sk.wstampNs;
   sk.wstampNs = Math.max(sk.wstampNs, h.nowNs);
@@ -199,13 +205,20 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): void {
     sk.dataSegsOut += Math.max(1, skb.pcount);
     sk.bytesSent += len;
   }
-  ip_queue_xmit(h, sk, pkt, skb.truesize, syn && (flags & TCPHDR_ACK) !== 0);
+  const synack = syn && (flags & TCPHDR_ACK) !== 0;
+  if (!ip_queue_xmit(h, sk, pkt, skb.truesize, synack)) {
+    // A passive open's SYN-ACK leaves from the request sock (ip_build_and_send_pkt), not through
+    // __tcp_transmit_skb: nothing to reduce.
+    if (!synack || !sk.parent) tcp_enter_cwr(h, sk, 'local congestion: the qdisc dropped a packet');
+    return NET_XMIT_DROP;
+  }
   tcp_update_skb_after_send(h, sk, skb, prior);
   skb.sentNs = tstamp;
   if (len > 0) skb.txDelivered = sk.delivered; // tcp_rate_skb_sent
   skb.sentOrder = pkt.id;
   skb.sentClock = sk.mstampRefreshes ?? 0;
   if (skb.firstTxNs === undefined) skb.firstTxNs = tstamp;
+  return 0;
 }
 
 /** tcp_mstamp_refresh: the kernel reads its clock once on entry to tcp_write_xmit and to the
@@ -281,8 +294,8 @@ function tcp_update_skb_after_send(h: Host, sk: TcpSock, skb: Skb, prior: number
 }
 
 /** ip_queue_xmit: IPv4 header (DF as ip_dont_fragment says, TTL, id from the socket's counter,
- * one id per TSO segment). */
-export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number, synack: boolean): void {
+ * one id per TSO segment). False when the qdisc dropped the packet. */
+export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number, synack: boolean): boolean {
   using _frame = frame(h, 'ip_queue_xmit');
   if (!ip_dont_fragment(h, sk)) pkt.noDf = true;
   if (synack) {
@@ -307,16 +320,25 @@ export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: n
     },
   );
   h.trace.step('ip_finish_output2', sk.id, 'tun0 is a point-to-point device without ARP: neigh_output sends without a link-layer header');
-  __dev_queue_xmit(h, sk, pkt, truesize);
+  return __dev_queue_xmit(h, sk, pkt, truesize);
 }
 
 function hex4(n: number): string {
   return n.toString(16).padStart(4, '0');
 }
 
-/** __dev_queue_xmit: the skb is charged to the socket until the driver frees/orphans it. */
-function __dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number): void {
+/** __dev_queue_xmit: the skb is charged to the socket until the driver frees/orphans it. False
+ * when the qdisc dropped it (freed at once: nothing stays charged). */
+function __dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number): boolean {
   using _frame = frame(h, '__dev_queue_xmit');
+  if (h.qdiscDropsAll) {
+    h.trace.step(
+      'pfifo_enqueue',
+      sk.id,
+      `pfifo limit 0: packet ${flagLetters(pkt.flags)} ${pkt.seq}:${pkt.seq + pkt.len}(${pkt.len}) dropped (NET_XMIT_DROP)`,
+    );
+    return false;
+  }
   sk.wmemAlloc += truesize;
   if (h.qdisc === 'fq') {
     // sch_fq marks the socket as paced by the qdisc (SK_PACING_FQ) when it first sees it.
@@ -332,12 +354,13 @@ function __dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: numbe
     );
     if (departNs > h.nowNs) {
       h.addTimer(departNs, 'fq_dequeue', () => dev_hard_start_xmit(h, sk, pkt, truesize));
-      return;
+      return true;
     }
   } else {
     h.trace.step('pfifo_enqueue', sk.id, 'pfifo: FIFO queue, dequeued at once');
   }
   dev_hard_start_xmit(h, sk, pkt, truesize);
+  return true;
 }
 
 /** dev_hard_start_xmit → tun_net_xmit: taps (packetdrill's packet socket) see the packet here;
@@ -426,9 +449,9 @@ export function tcp_send_active_reset(h: Host, sk: TcpSock, why: string): void {
 
 /** tcp_xmit_probe_skb: a zero-window probe is an ACK with an old sequence number (snd_una - 1),
  * which the peer must answer with its current window. */
-export function tcp_xmit_probe_skb(h: Host, sk: TcpSock): void {
+export function tcp_xmit_probe_skb(h: Host, sk: TcpSock): number {
   h.trace.step('tcp_xmit_probe_skb', sk.id, `window probe: ACK with seq snd_una-1 = ${sk.sndUna - 1}`);
-  tcp_transmit_skb(h, sk, controlSkb(h, sk.sndUna - 1, TCPHDR_ACK));
+  return tcp_transmit_skb(h, sk, controlSkb(h, sk.sndUna - 1, TCPHDR_ACK));
 }
 
 /** tcp_make_synack + ip_build_and_send_pkt: the SYN-ACK of a passive open. */
