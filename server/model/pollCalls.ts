@@ -2,7 +2,8 @@
 // watched socket's tcp_poll mask, filtered by the events asked for (POLLERR and POLLHUP always
 // count). A call with a timeout blocks until a mask is non-empty or the timeout passes; it is
 // looked at again after every timer (Host.waiters), so it returns at the moment of its event.
-// EPOLLEXCLUSIVE is reported unsupported.
+// EPOLLEXCLUSIVE only changes which of several exclusive waiters a wake-up reaches: one instance
+// watching an fd so is modelled, several are reported unsupported.
 
 import type { Expr } from './packetdrill/ast';
 import type { CallResult } from './tcp/api';
@@ -61,14 +62,6 @@ function pollOne(h: Host, fd: number, events: number): number {
   return tcp_poll(h, sk) & (events | POLLERR | POLLHUP);
 }
 
-const ERRQUEUE = 'poll/epoll on a socket that sent with MSG_ZEROCOPY (completions on the error queue make POLLERR; not modelled)';
-
-/** Whether one of the fds sent with MSG_ZEROCOPY: tcp_poll's POLLERR then depends on the error queue. */
-function zerocopyUsed(h: Host, fds: Iterable<number>): boolean {
-  for (const fd of fds) if (findByFd(h, fd)?.zerocopyUsed) return true;
-  return false;
-}
-
 /** Waits for `ready` to give a result, up to `timeoutMs` (negative: forever), then `onTimeout`. */
 function block(h: Host, timeoutMs: number, ready: () => CallResult | undefined, onTimeout: () => CallResult): CallResult {
   const now = ready();
@@ -95,6 +88,14 @@ function block(h: Host, timeoutMs: number, ready: () => CallResult | undefined, 
   return { pending: true, retry, deadlineNs };
 }
 
+/** How many epoll instances wait on `fd` exclusively (EPOLLEXCLUSIVE): a wake-up reaches only the
+ * first of them that takes it (__wake_up_common's exclusive count), not modelled. */
+function exclusiveWaiters(h: Host, fd: number): number {
+  let n = 0;
+  for (const ep of h.epolls.values()) if ((ep.get(fd)?.events ?? 0) & EPOLL_FLAGS.EPOLLEXCLUSIVE) n++;
+  return n;
+}
+
 /** poll(fds, nfds, timeout): the number of fds with events; each revents is checked against the
  * script's. */
 export function sys_poll(h: Host, a: Expr[]): CallResult {
@@ -109,13 +110,6 @@ export function sys_poll(h: Host, a: Expr[]): CallResult {
     watched.push({ fd: num(field(it, 'fd')), events, expected });
   }
   const answer = (force: boolean): CallResult | undefined => {
-    if (
-      zerocopyUsed(
-        h,
-        watched.map((w) => w.fd),
-      )
-    )
-      return { unsupported: ERRQUEUE };
     const revents = watched.map((w) => pollOne(h, w.fd, w.events));
     const n = revents.filter((r) => r).length;
     if (!n && !force) return undefined;
@@ -152,19 +146,23 @@ export function sys_epoll_ctl(h: Host, a: Expr[], op: string): CallResult {
   const events = asked + (POLLERR | POLLHUP) - (asked & (POLLERR | POLLHUP));
   const dataExpr = field(a[3], 'fd') ?? field(a[3], 'u32') ?? field(a[3], 'u64') ?? field(a[3], 'ptr');
   const add = (): CallResult => {
-    if (events & EPOLL_FLAGS.EPOLLEXCLUSIVE) {
-      // Kept, so that epoll_wait on this instance says unsupported too instead of a wrong answer.
-      ep.set(fd, { events, data: NaN, ready: false });
-      return { unsupported: 'EPOLLEXCLUSIVE' };
-    }
     ep.set(fd, { events, data: num(dataExpr), ready: pollOne(h, fd, events) !== 0 });
     return { ret: 0 };
   };
+  // do_epoll_ctl: EPOLLEXCLUSIVE only on EPOLL_CTL_ADD and with EPOLLEXCLUSIVE_OK_BITS (no
+  // EPOLLONESHOT, no other events than in, out, err, hup), and an exclusive item cannot be modified.
+  const exclusive = (events & EPOLL_FLAGS.EPOLLEXCLUSIVE) !== 0;
+  const EXCLUSIVE_OK =
+    POLL_BITS.POLLIN | POLL_BITS.POLLOUT | POLLERR | POLLHUP | EPOLL_FLAGS.EPOLLWAKEUP | EPOLL_FLAGS.EPOLLET | EPOLL_FLAGS.EPOLLEXCLUSIVE;
+  if (exclusive && (op === 'EPOLL_CTL_MOD' || (events & ~EXCLUSIVE_OK) !== 0)) return { ret: -1, errno: 'EINVAL' };
   switch (op) {
     case 'EPOLL_CTL_ADD':
       return ep.has(fd) ? { ret: -1, errno: 'EEXIST' } : add();
-    case 'EPOLL_CTL_MOD':
-      return ep.has(fd) ? add() : { ret: -1, errno: 'ENOENT' };
+    case 'EPOLL_CTL_MOD': {
+      const it = ep.get(fd);
+      if (!it) return { ret: -1, errno: 'ENOENT' };
+      return it.events & EPOLL_FLAGS.EPOLLEXCLUSIVE ? { ret: -1, errno: 'EINVAL' } : add();
+    }
     case 'EPOLL_CTL_DEL':
       return ep.delete(fd) ? { ret: 0 } : { ret: -1, errno: 'ENOENT' };
     default:
@@ -185,10 +183,10 @@ export function sys_epoll_wait(h: Host, a: Expr[]): CallResult {
   if (typeof want !== 'number') return { unsupported: `epoll event ${want.unknown}` };
   const wantData = field(a[1], 'fd') ?? field(a[1], 'u32') ?? field(a[1], 'u64') ?? field(a[1], 'ptr');
   const max = num(a[2]);
-  for (const item of ep.values())
-    if (item.events & EPOLL_FLAGS.EPOLLEXCLUSIVE) return { unsupported: 'epoll_wait() on an EPOLLEXCLUSIVE item' };
+  for (const fd of ep.keys())
+    if (exclusiveWaiters(h, fd) > 1)
+      return { unsupported: 'epoll_wait() on an fd several epoll instances watch with EPOLLEXCLUSIVE (wake-one)' };
   const answer = (force: boolean): CallResult | undefined => {
-    if (zerocopyUsed(h, ep.keys())) return { unsupported: ERRQUEUE };
     const ready: Array<{ fd: number; item: EpollItem; events: number }> = [];
     for (const [fd, item] of ep) {
       if (!(item.events & ~EP_PRIVATE_BITS)) continue; // a one-shot item that fired

@@ -1,6 +1,7 @@
 // Maps a script's system call onto the model's socket API (tcp/api.ts): picks the arguments
 // the model understands out of packetdrill's expressions.
 
+import { SO_EE_CODE_ZEROCOPY_COPIED, SO_EE_ORIGIN_ZEROCOPY, SockExtendedErr } from './tcp/zerocopy';
 import type { Expr, SyscallEvent } from './packetdrill/ast';
 import {
   CallResult,
@@ -121,7 +122,10 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
               flags,
               nullBuffer(ev.name, a[1]),
             );
-      if (ev.name === 'recvmsg' && !('unsupported' in r) && !('pending' in r) && hasControl(a[1])) {
+      if (ev.name === 'recvmsg' && 'ret' in r && r.recverr) {
+        const d = checkRecverrCmsg(a[1], r.recverr);
+        if (d) r = { ...r, outDiff: d };
+      } else if (ev.name === 'recvmsg' && !('unsupported' in r) && !('pending' in r) && hasControl(a[1])) {
         const inq = checkInqCmsg(a[1], r);
         if (inq === undefined) notes.push('recvmsg control messages (cmsg) other than TCP_CM_INQ are not checked');
         else if (inq) r = { ...r, outDiff: inq };
@@ -330,6 +334,56 @@ function checkInqCmsg(e: Expr | undefined, r: CallResult): string | undefined {
   const got = 'ret' in r ? r.inq : undefined;
   if (want.length === 1 && got === want[0]) return '';
   return `TCP_CM_INQ ${got === undefined ? 'none (TCP_INQ off)' : got}, script ${want.join(', ')}`;
+}
+
+/** The sock_extended_err fields a script names (include/uapi/linux/errqueue.h). */
+const ERRQUEUE_SYMBOLS: Readonly<Record<string, number>> = {
+  SO_EE_ORIGIN_NONE: 0,
+  SO_EE_ORIGIN_LOCAL: 1,
+  SO_EE_ORIGIN_ICMP: 2,
+  SO_EE_ORIGIN_ICMP6: 3,
+  SO_EE_ORIGIN_TXSTATUS: 4,
+  SO_EE_ORIGIN_ZEROCOPY: SO_EE_ORIGIN_ZEROCOPY,
+  SO_EE_ORIGIN_TIMESTAMPING: 4,
+  SO_EE_CODE_ZEROCOPY_COPIED: SO_EE_CODE_ZEROCOPY_COPIED,
+};
+
+/** recvmsg(MSG_ERRQUEUE)'s control messages against the model's one IP_RECVERR (ip_recv_error:
+ * level SOL_IP, type IP_RECVERR, the sock_extended_err): '' when every field the script gives
+ * matches, else the differences. */
+function checkRecverrCmsg(e: Expr | undefined, got: SockExtendedErr): string {
+  const f = e?.t === 'struct' ? e.fields.find((x) => x.name === 'msg_control') : undefined;
+  if (!f || f.value.t !== 'array') return '';
+  if (f.value.items.length !== 1) return `1 control message (IP_RECVERR), script ${f.value.items.length}`;
+  const item = f.value.items[0];
+  if (item.t !== 'struct') return '';
+  const diffs: string[] = [];
+  const want = (x: Expr | undefined, names: Readonly<Record<string, number>>): number | undefined =>
+    x?.t === 'num' ? x.v : x?.t === 'id' ? names[x.v] : undefined;
+  const cmsg: Record<string, number> = { cmsg_level: 0, cmsg_type: 11 };
+  const cmsgNames = { SOL_IP: 0, CMSG_LEVEL_IP: 0, IP_RECVERR: 11, CMSG_TYPE_RECVERR: 11 };
+  for (const x of item.fields) {
+    if (x.name && x.name in cmsg) {
+      const w = want(x.value, cmsgNames);
+      if (w !== undefined && w !== cmsg[x.name]) diffs.push(`${x.name} ${cmsg[x.name]}, script ${w}`);
+    }
+  }
+  const data = item.fields.find((x) => x.name === 'cmsg_data')?.value;
+  const ee: Record<string, number> = {
+    ee_errno: got.errno,
+    ee_origin: got.origin,
+    ee_type: got.type,
+    ee_code: got.code,
+    ee_info: got.info,
+    ee_data: got.data,
+  };
+  if (data?.t === 'struct')
+    for (const x of data.fields) {
+      if (!x.name || !(x.name in ee)) continue;
+      const w = want(x.value, ERRQUEUE_SYMBOLS);
+      if (w !== undefined && w !== ee[x.name]) diffs.push(`${x.name} ${ee[x.name]}, script ${w}`);
+    }
+  return diffs.join('; ');
 }
 
 function hasControl(e: Expr | undefined): boolean {

@@ -1,6 +1,7 @@
 // ACK processing (net/ipv4/tcp_input.c tcp_ack): the peer's window, snd_una, the retransmit
 // queue, RTT samples, congestion control and the pacing rate.
 
+import { skb_zcopy_release } from './zerocopy';
 import { sk_forward_alloc, tcp_fast_path_check } from './fastpath';
 import { TCPHDR_FIN, TCPHDR_SYN, TCP_NAGLE_OFF } from './constants';
 import { icsk_ca_ops, tcp_slow_start_after_idle_check } from './cong';
@@ -104,6 +105,8 @@ export function tcp_clean_rtx_queue(
     // SACKed skbs advanced RACK when they were SACKed.
     if (!skb.sackedAcked) rackAcked(sk, skb, h.nowNs);
   }
+  // The freed skbs let go of their MSG_ZEROCOPY ubufs (tcp_rtx_queue_unlink_and_free).
+  skb_zcopy_release(h, sk);
   // Without SACK, a cumulative ACK that covers a retransmission cannot say the never-retransmitted
   // segments it also covers arrived as sent (no SACKed bits to tell): no FLAG_ORIG_SACK_ACKED, so
   // F-RTO does not call such an RTO spurious.

@@ -2,6 +2,7 @@
 // accept(), write()/send*(), read()/recv*(), close(). Each returns what the kernel would return,
 // or `unsupported` with the reason when the model has no rule for it.
 
+import { ip_recv_error, msg_zerocopy_put_abort, msg_zerocopy_realloc, net_zcopy_put, SockExtendedErr } from './zerocopy';
 import { sk_forward_alloc } from './fastpath';
 import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait, twsk } from './timewait';
 import { inet_csk_reqsk_queue_drop, isRequest } from './handshake';
@@ -25,6 +26,7 @@ import {
   MSG_TRUNC,
   MSG_WAITALL,
   MSG_FASTOPEN,
+  MSG_ZEROCOPY,
   MAX_TCP_OPTION_SPACE,
   MSG_MORE,
   SOCK_MIN_SNDBUF,
@@ -47,7 +49,7 @@ import {
   LIVE_HZ,
 } from './constants';
 import { fastopen_queue_tune, reqsk_fastopen_remove, tcp_fastopen_reset_cipher } from './fastopen';
-import { ERRNO_NUMBER, sock_error, tcp_done } from './done';
+import { ERRNO_NUMBER, sock_error, tcp_done, tcp_write_queue_purge } from './done';
 import {
   inet_csk_reset_keepalive_timer,
   keepalive_intvl_when,
@@ -77,7 +79,7 @@ import {
 import { INET_ECN_MASK, TCP_ECN_OK, TCP_ECN_SEEN, tcp_ecn_send_syn } from './ecn';
 import { tcp_send_ack, tcp_send_active_reset, tcp_transmit_skb } from './transmit';
 import { sk_setsockopt_max_pacing_rate, so_max_pacing_rate_u32 } from './pacing';
-import { Skb, TcpSock, TcpState, truesizeFor } from './types';
+import { Skb, TcpSock, TcpState, truesizeFor, UbufInfo } from './types';
 import { IP_PMTUDISC } from './pmtudisc';
 
 /** `pending`: the call blocks; `retry` is asked again after each later event. */
@@ -93,6 +95,8 @@ export type CallResult =
       atNs?: number;
       /** recvmsg with TCP_INQ on: the TCP_CM_INQ control message's value (tcp_inq_hint). */
       inq?: number;
+      /** recvmsg(MSG_ERRQUEUE): the IP_RECVERR control message's sock_extended_err. */
+      recverr?: SockExtendedErr;
     }
   | { unsupported: string }
   /** A blocked call; `deadlineNs`: when its timeout ends it at the latest (poll, epoll_wait). */
@@ -524,9 +528,10 @@ export function sys_fcntl(h: Host, fd: number, cmd: string, flags: string[]): Ca
 
 /** tcp_v4_connect + tcp_connect: pick a port, build and send the SYN (with Fast Open data when
  * a cookie is cached and `data` is given). */
-/** `fastopenData`: the bytes of a Fast Open send (tcp_sendmsg_fastopen); `faultData`: its buffer
- * cannot be read, so tcp_send_syn_data's copy faults. */
-export function sys_connect(h: Host, fd: number, fastopenData?: number, faultData = false): CallResult {
+/** connect(), or tcp_sendmsg_fastopen's connect with `fastopenData` bytes to send: `faultData`
+ * when their buffer cannot be read (tcp_send_syn_data's copy faults), and their MSG_ZEROCOPY
+ * ubuf, which the SYN's data skb holds (tcp_send_syn_data's skb_zcopy_set). */
+export function sys_connect(h: Host, fd: number, fastopenData?: number, faultData = false, uarg?: UbufInfo): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
   // __inet_stream_connect: SS_CONNECTING is EALREADY, but with DEFER_CONNECT (a deferred Fast
@@ -597,6 +602,7 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number, faultDat
     frags: dataLen ? 1 : 0,
     truesize: truesizeFor(dataLen),
     pcount: 1,
+    ...(dataLen && uarg ? { uarg } : {}),
   };
   tcp_ecn_send_syn(h, sk, syn);
   sk.writeSeq = syn.endSeq;
@@ -612,7 +618,7 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number, faultDat
   // a SYN retransmission carries no data, and data the SYN-ACK does not cover is resent.
   const queued: Skb[] = dataLen
     ? [
-        { ...syn, endSeq: sk.iss + 1, frags: 0, truesize: truesizeFor(0) },
+        { ...syn, endSeq: sk.iss + 1, frags: 0, truesize: truesizeFor(0), uarg: undefined },
         { ...syn, id: h.id('skb'), seq: sk.iss + 1, flags: TCPHDR_ACK | TCPHDR_PSH },
       ]
     : [syn];
@@ -655,19 +661,27 @@ export function sys_sendmsg(h: Host, fd: number, iov: number[], flags: number, b
     if (!(h.sysctl.tcp_fastopen & TFO_CLIENT_ENABLE)) return err('EOPNOTSUPP');
     if (sk.state !== 'CLOSE') return { unsupported: 'MSG_FASTOPEN on a connected socket' };
     const total = iov.reduce((a, b) => a + b, 0);
-    const r = sys_connect(h, fd, total, badBuffer);
-    if (sk.nonblock || flags & MSG_DONTWAIT || !('pending' in r || ('ret' in r && r.ret >= 0))) return r;
+    // tcp_sendmsg_locked takes the MSG_ZEROCOPY id before tcp_sendmsg_fastopen.
+    const uarg = flags & MSG_ZEROCOPY && sk.zerocopyEnabled && total ? msg_zerocopy_realloc(h, sk, total, undefined) : undefined;
+    const r = sys_connect(h, fd, total, badBuffer, uarg);
     // tcp_sendmsg_fastopen, blocking: the SYN took fo->copied bytes (none without a cookie);
     // tcp_sendmsg_locked then waits for the handshake (sk_stream_wait_connect) and queues the rest.
     const inSyn = sk.fastopenRequest?.dataLen ?? 0;
+    // The call ends: out (the SYN took data: net_zcopy_put) or out_err (msg_zerocopy_put_abort).
+    const zcDone = (res: CallResult): CallResult => {
+      if (uarg && inSyn) net_zcopy_put(h, sk, uarg);
+      else if (uarg) msg_zerocopy_put_abort(h, sk, uarg);
+      return res;
+    };
+    if (sk.nonblock || flags & MSG_DONTWAIT || !('pending' in r || ('ret' in r && r.ret >= 0))) return zcDone(r);
     const wait = (): CallResult => {
       // tcp_send_syn_data clears fo->data once the SYN took all of it: nothing left to write.
       sk.writePending = sk.state === 'SYN_SENT' && total > inSyn;
-      if (sk.state === 'CLOSE') return err(sock_error(sk) ?? 'ECONNABORTED');
+      if (sk.state === 'CLOSE') return zcDone(err(sock_error(sk) ?? 'ECONNABORTED'));
       if (sk.state === 'SYN_SENT') return { pending: true, retry: wait };
-      if (total === inSyn) return { ret: total };
-      if (badBuffer) return tcp_sendmsg_fault(h, sk, [total], flags);
-      return plus(inSyn, sendResult(h, sk, tcp_sendmsg_locked(h, sk, [total - inSyn], flags & ~MSG_FASTOPEN, 0), flags));
+      if (total === inSyn) return zcDone({ ret: total });
+      if (badBuffer) return zcDone(tcp_sendmsg_fault(h, sk, [total], flags));
+      return plus(inSyn, sendResult(h, sk, tcp_sendmsg_locked(h, sk, [total - inSyn], flags & ~MSG_FASTOPEN, 0, uarg), flags));
     };
     return wait();
   }
@@ -735,11 +749,16 @@ function sendResult(h: Host, sk: TcpSock, r: SendResult, flags: number): CallRes
   const rest = r.rest;
   if (!rest) return { ret: r.copied };
   const wait = (): CallResult => {
-    if (sk.state !== 'ESTABLISHED' && sk.state !== 'CLOSE_WAIT') return r.copied ? { ret: r.copied } : err(sock_error(sk) ?? 'EPIPE');
+    if (sk.state !== 'ESTABLISHED' && sk.state !== 'CLOSE_WAIT') {
+      // The call ends: its zerocopy ubuf is let go (out), or given back if nothing was queued (out_err).
+      if (r.uarg && r.copied) net_zcopy_put(h, sk, r.uarg);
+      else if (r.uarg) msg_zerocopy_put_abort(h, sk, r.uarg);
+      return r.copied ? { ret: r.copied } : err(sock_error(sk) ?? 'EPIPE');
+    }
     if (!sk.writeSpaceWoken || !sk_stream_memory_free(h, sk)) return { pending: true, retry: wait };
     sk.writeSpaceWoken = false;
     h.trace.step('sk_stream_wait_memory', sk.id, `writer woken: ${r.copied} bytes copied so far, ${rest.reduce((a, b) => a + b, 0)} to go`);
-    return sendResult(h, sk, tcp_sendmsg_locked(h, sk, rest, flags, r.copied), flags);
+    return sendResult(h, sk, tcp_sendmsg_locked(h, sk, rest, flags, r.copied, r.uarg), flags);
   };
   return { pending: true, retry: wait };
 }
@@ -748,7 +767,11 @@ function sendResult(h: Host, sk: TcpSock, r: SendResult, flags: number): CallRes
 export function sys_recvmsg(h: Host, fd: number, len: number, flags: number, badBuffer = false): CallResult {
   const sk = sock(h, fd);
   if (!sk) return err('EBADF');
-  if (flags & MSG_ERRQUEUE) return { unsupported: 'recvmsg(MSG_ERRQUEUE) (zerocopy completion notifications)' };
+  if (flags & MSG_ERRQUEUE) {
+    // tcp_recvmsg → inet_recv_error → ip_recv_error: no data, one IP_RECVERR control message.
+    const e = ip_recv_error(h, sk);
+    return e ? { ret: 0, recverr: e } : err('EAGAIN');
+  }
   if (flags & MSG_OOB) return { unsupported: 'recv(MSG_OOB) (urgent data)' };
   // A deferred Fast Open connect is SYN_SENT to tcp_recvmsg: nothing to read yet.
   if (sk.deferConnect)
@@ -981,8 +1004,7 @@ function tcp_disconnect(h: Host, sk: TcpSock): void {
     tcp_send_active_reset(h, sk, `close() with SO_LINGER 0 in ${old}`);
     sk.err = 'ECONNRESET';
   } else h.trace.step('tcp_disconnect', sk.id, `close() with SO_LINGER 0 in ${old}: no RST`);
-  sk.writeQueue.length = 0;
-  sk.rtxQueue.length = 0;
+  tcp_write_queue_purge(h, sk);
   inet_csk_clear_xmit_timer(sk, 'retrans');
   inet_csk_clear_xmit_timer(sk, 'probe0');
   inet_csk_clear_xmit_timer(sk, 'dack');
@@ -1019,8 +1041,7 @@ function abortOnClose(h: Host, sk: TcpSock): CallResult {
   sk.rcvQueue = [];
   sk.state = 'CLOSE';
   tcp_send_active_reset(h, sk, `close() with ${unread} bytes unread (TCPAbortOnClose)`);
-  sk.writeQueue.length = 0;
-  sk.rtxQueue.length = 0;
+  tcp_write_queue_purge(h, sk);
   inet_csk_clear_xmit_timer(sk, 'retrans');
   inet_csk_clear_xmit_timer(sk, 'probe0');
   inet_csk_clear_xmit_timer(sk, 'dack');
@@ -1042,8 +1063,7 @@ export function sys_shutdown(h: Host, fd: number, how: string): CallResult {
     sk.state = 'CLOSE';
     if (listening) inet_csk_listen_stop(h, sk);
     else {
-      sk.rtxQueue.length = 0;
-      sk.writeQueue.length = 0;
+      tcp_write_queue_purge(h, sk);
       inet_csk_clear_xmit_timer(sk, 'retrans');
     }
     return { ret: 0 };

@@ -137,3 +137,5 @@ export const TCP_HEADER_LEN = 20;
 export const WAKE_IN = 0x1 | 0x2 | 0x40 | 0x80; // EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND
 export const WAKE_OUT = 0x4 | 0x100 | 0x200; // EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND
 export const WAKE_ALL = 0;
+/** sock_def_error_report's key (sk_error_report). */
+export const WAKE_ERR = 0x8; // EPOLLERR

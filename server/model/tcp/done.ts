@@ -7,6 +7,7 @@ import type { Host } from './host';
 import { inet_csk_clear_xmit_timer } from './timers';
 import { inet_csk_delete_keepalive_timer } from './keepalive';
 import type { TcpSock } from './types';
+import { skb_zcopy_release } from './zerocopy';
 
 /** The errno numbers getsockopt(SO_ERROR) hands out (asm-generic/errno.h). */
 export const ERRNO_NUMBER: Readonly<Record<string, number>> = {
@@ -41,9 +42,16 @@ export function tcp_done(h: Host, sk: TcpSock): void {
 /** tcp_done_with_error: sk_err is set before the queues go, so a sleeping caller wakes to it. */
 export function tcp_done_with_error(h: Host, sk: TcpSock, err: string): void {
   sk.err = err;
+  tcp_write_queue_purge(h, sk);
+  tcp_done(h, sk);
+}
+
+/** tcp_write_queue_purge: both queues freed; their MSG_ZEROCOPY ubufs complete (unless close()
+ * orphaned the socket). */
+export function tcp_write_queue_purge(h: Host, sk: TcpSock): void {
   sk.writeQueue.length = 0;
   sk.rtxQueue.length = 0;
-  tcp_done(h, sk);
+  skb_zcopy_release(h, sk);
 }
 
 /** tcp_write_err: a retransmission or keepalive timeout ends the connection with ETIMEDOUT

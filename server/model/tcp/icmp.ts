@@ -3,6 +3,7 @@
 // tcp_simple_retransmit); other errors on an established connection are soft errors, reported
 // only if it later times out. What the model does not follow is named as unsupported.
 
+import { tcp_write_queue_purge } from './done';
 import type { Host } from './host';
 import { frame } from './trace';
 import { inet_csk_reqsk_queue_drop } from './handshake';
@@ -167,8 +168,7 @@ function tcp_done_with_error(h: Host, sk: TcpSock, err: string): void {
   h.trace.step('tcp_done_with_error', sk.id, `ICMP error while connecting: ${err}, connection closed`);
   sk.err = err;
   sk.state = 'CLOSE';
-  sk.rtxQueue.length = 0;
-  sk.writeQueue.length = 0;
+  tcp_write_queue_purge(h, sk);
 }
 
 /** tcp_req_err: an ICMP error about a request (TCP_NEW_SYN_RECV) quoting our SYN-ACK's ISN drops

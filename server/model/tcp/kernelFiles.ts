@@ -12,6 +12,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
   'include/net/sock.h': ['sk_rethink_txhash'],
   'net/core/dev.c': ['__dev_queue_xmit', 'dev_hard_start_xmit'],
   'net/core/request_sock.c': ['reqsk_fastopen_remove'],
+  'net/core/skbuff.c': ['__msg_zerocopy_callback', 'msg_zerocopy_realloc'],
   'net/core/sock.c': ['sk_setsockopt'],
   'net/core/stream.c': ['sk_stream_wait_close', 'sk_stream_wait_memory', 'sk_stream_write_space'],
   'net/ipv4/af_inet.c': ['inet_create', 'inet_shutdown'],
@@ -27,7 +28,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
   ],
   'net/ipv4/icmp.c': ['icmp_rcv'],
   'net/ipv4/ip_output.c': ['ip_finish_output2', 'ip_queue_xmit'],
-  'net/ipv4/ip_sockglue.c': ['do_ip_setsockopt'],
+  'net/ipv4/ip_sockglue.c': ['do_ip_setsockopt', 'ip_recv_error'],
   'net/ipv4/tcp.c': [
     '__tcp_sock_set_cork',
     '__tcp_sock_set_nodelay',

@@ -151,7 +151,8 @@ export function tcp_skb_can_collapse(skb: Skb, next: Skb): boolean {
 export function tcp_grow_skb(h: Host, sk: TcpSock, skb: Skb, amount: number): void {
   const idx = sk.writeQueue.indexOf(skb);
   const next = sk.writeQueue[idx + 1];
-  if (!next || !tcp_skb_can_collapse(skb, next)) return;
+  // skb_shift moves no zerocopy fragments.
+  if (!next || !tcp_skb_can_collapse(skb, next) || skb.uarg || next.uarg) return;
   const nlen = Math.min(amount, skbLen(next));
   if (!nlen) return;
   skb.endSeq += nlen;
@@ -180,6 +181,7 @@ export function tso_fragment(h: Host, sk: TcpSock, skb: Skb, len: number, mss: n
     flags: skb.flags,
     eor: skb.eor,
     zerocopy: skb.zerocopy,
+    uarg: skb.uarg, // skb_zerocopy_clone
     frags: Math.max(1, Math.round((skb.frags * (total - len)) / total)),
     truesize: truesizeFor(total - len),
     pcount: 0,

@@ -29,7 +29,7 @@ const POLLRDNORM = 0x40;
 const POLLWRNORM = 0x100;
 const POLLRDHUP = 0x2000;
 
-/** tcp_poll. Urgent data (POLLPRI) and the error queue are not modelled. */
+/** tcp_poll. Urgent data (POLLPRI) is not modelled. */
 export function tcp_poll(h: Host, sk: TcpSock): number {
   // inet_csk_listen_poll: readable once a connection waits in the accept queue.
   if (sk.state === 'LISTEN') return sk.acceptQueue.length ? POLLIN | POLLRDNORM : 0;
@@ -51,6 +51,7 @@ export function tcp_poll(h: Host, sk: TcpSock): number {
     // Not writeable: SOCK_NOSPACE, so freed memory wakes the poller (tcp_check_space).
     else sk.noSpace = true;
   }
-  if (sk.err) mask |= POLLERR;
+  // A pending error, or notifications on the error queue (MSG_ZEROCOPY completions).
+  if (sk.err || sk.errQueue?.length) mask |= POLLERR;
   return mask;
 }

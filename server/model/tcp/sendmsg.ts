@@ -25,7 +25,8 @@ import { frame } from './trace';
 import { __tcp_push_pending_frames, tcp_push_one } from './output';
 import { GSO_MAX_SIZE, packetsOut, tcp_bound_to_half_wnd, tcp_current_mss } from './sock';
 import { sk_stream_memory_free, sk_wmem_queued } from './sndbuf';
-import { Skb, skbLen, TcpSock, truesizeFor } from './types';
+import { Skb, skbLen, TcpSock, truesizeFor, UbufInfo } from './types';
+import { msg_zerocopy_put_abort, msg_zerocopy_realloc, net_zcopy_put } from './zerocopy';
 
 /** tcp_xmit_size_goal: how big an skb sendmsg builds — as many MSS as fit in half the peer's
  * largest window and the device's GSO size. */
@@ -127,12 +128,21 @@ export interface SendResult {
   errno?: string;
   /** The iovec lengths still to copy when the writer sleeps in sk_stream_wait_memory. */
   rest?: number[];
+  /** The MSG_ZEROCOPY ubuf a sleeping writer keeps for the rest of its data. */
+  uarg?: UbufInfo;
 }
 
 /** tcp_sendmsg_locked: copy (or pin, with MSG_ZEROCOPY) user data into skbs of size_goal. `iov`
  * lists the lengths of the iovec elements; `copiedBefore` is what the call copied before it slept
- * for memory (the loop resumes after sk_stream_wait_memory). */
-export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: number, copiedBefore: number): SendResult {
+ * for memory (the loop resumes after sk_stream_wait_memory, with the ubuf it had: `uargBefore`). */
+export function tcp_sendmsg_locked(
+  h: Host,
+  sk: TcpSock,
+  iov: number[],
+  flags: number,
+  copiedBefore: number,
+  uargBefore?: UbufInfo,
+): SendResult {
   using _frame = frame(h, 'tcp_sendmsg_locked');
   const canSend = sk.state === 'ESTABLISHED' || sk.state === 'CLOSE_WAIT' || (sk.state === 'SYN_RECV' && sk.fastopenChild);
   if (!canSend) {
@@ -147,9 +157,33 @@ export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: n
     return { copied: 0, errno: e };
   }
   const zc = (flags & MSG_ZEROCOPY) !== 0 && sk.zerocopyEnabled;
-  if (zc) sk.zerocopyUsed = true;
   const mss = tcp_current_mss(h, sk);
   const sizeGoal = tcp_xmit_size_goal(h, sk, mss, !(flags & MSG_OOB));
+  const total = iov.reduce((a, b) => a + b, 0);
+  // MSG_ZEROCOPY with SO_ZEROCOPY: a notification id for this call, on the write queue tail's ubuf
+  // when it can take one more. (The kernel takes it before the state check and gives it back on
+  // failure, msg_zerocopy_put_abort: the same.)
+  const uarg = zc && total ? (uargBefore ?? msg_zerocopy_realloc(h, sk, total, sk.writeQueue[sk.writeQueue.length - 1]?.uarg)) : undefined;
+  const r = tcp_sendmsg_loop(h, sk, iov, flags, copiedBefore, uarg, mss, sizeGoal);
+  if (!uarg || r.rest) return uarg ? { ...r, uarg } : r;
+  // out: the call's reference goes (net_zcopy_put); out_err, nothing queued: the id goes back too.
+  if (r.copied) net_zcopy_put(h, sk, uarg);
+  else msg_zerocopy_put_abort(h, sk, uarg);
+  return r;
+}
+
+/** tcp_sendmsg_locked's copy loop (new_segment / wait_for_space). */
+function tcp_sendmsg_loop(
+  h: Host,
+  sk: TcpSock,
+  iov: number[],
+  flags: number,
+  copiedBefore: number,
+  uarg: UbufInfo | undefined,
+  mss: number,
+  sizeGoal: number,
+): SendResult {
+  const zc = uarg !== undefined;
   const total = iov.reduce((a, b) => a + b, 0);
   h.trace.step(
     'tcp_sendmsg_locked',
@@ -174,11 +208,20 @@ export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: n
     let skb: Skb | undefined = sk.writeQueue[sk.writeQueue.length - 1];
     let copy = skb ? sizeGoal - skbLen(skb) : 0;
     const fragRoom = (s: Skb): boolean => (zc ? s.frags < MAX_SKB_FRAGS : true);
-    if (!skb || copy <= 0 || !canAppend(skb, zc) || !fragRoom(skb)) {
-      if (skb && canAppend(skb, zc) && copy > 0 && !fragRoom(skb)) {
-        // out of page fragments: tcp_mark_push and start a new skb
+    // skb_zerocopy_iter_stream: an skb points to one ubuf (-EEXIST otherwise).
+    const ubufRoom = (s: Skb): boolean => !zc || !s.uarg || s.uarg === uarg;
+    if (!skb || copy <= 0 || !canAppend(skb, zc) || !fragRoom(skb) || !ubufRoom(skb)) {
+      if (skb && canAppend(skb, zc) && copy > 0 && (!fragRoom(skb) || !ubufRoom(skb))) {
+        // out of page fragments (-EMSGSIZE) or another ubuf's skb (-EEXIST): tcp_mark_push and
+        // start a new skb
         tcp_mark_push(sk, skb);
-        h.trace.step('tcp_sendmsg_locked', sk.id, `skb has ${MAX_SKB_FRAGS} fragments (MAX_SKB_FRAGS): PSH and new skb`);
+        h.trace.step(
+          'tcp_sendmsg_locked',
+          sk.id,
+          fragRoom(skb)
+            ? 'skb belongs to another zerocopy notification: PSH and new skb'
+            : `skb has ${MAX_SKB_FRAGS} fragments (MAX_SKB_FRAGS): PSH and new skb`,
+        );
       }
       // new_segment: a new skb only while the queues hold less than sk_sndbuf (and, with
       // TCP_NOTSENT_LOWAT, fewer unsent bytes than the mark); else wait_for_space.
@@ -189,6 +232,7 @@ export function tcp_sendmsg_locked(h: Host, sk: TcpSock, iov: number[], flags: n
     copy = Math.min(copy, pieces[piece]);
     if (zc) {
       skb.frags += 1;
+      skb.uarg ??= uarg; // skb_zcopy_set
     } else {
       // Copy mode appends to the socket's page fragment; a new fragment when a page fills.
       const before = sk.pageFragUsed;

@@ -25,8 +25,9 @@ import { tcp_enter_cwr } from './recovery';
 import { INET_ECN_NOT_ECT, tcp_ecn_make_synack, tcp_ecn_send } from './ecn';
 import { flagLetters } from '../flags';
 import { packetChecksums } from '../pcap';
-import { Skb, skbLen, TcpOption, TcpSock, truesizeFor, WirePacket } from './types';
+import { Skb, skbLen, TcpOption, TcpSock, truesizeFor, UbufInfo, WirePacket } from './types';
 import { ip_dont_fragment } from './pmtudisc';
+import { skb_orphan_frags_rx } from './zerocopy';
 
 /** The window field: a SYN or SYN-ACK carries the initial window unscaled (at most 64 KB);
  * every other segment what tcp_select_window offers. */
@@ -206,7 +207,7 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): number {
     sk.bytesSent += len;
   }
   const synack = syn && (flags & TCPHDR_ACK) !== 0;
-  if (!ip_queue_xmit(h, sk, pkt, skb.truesize, synack)) {
+  if (!ip_queue_xmit(h, sk, pkt, { truesize: skb.truesize, uarg: skb.uarg }, synack)) {
     // A passive open's SYN-ACK leaves from the request sock (ip_build_and_send_pkt), not through
     // __tcp_transmit_skb: nothing to reduce.
     if (!synack || !sk.parent) tcp_enter_cwr(h, sk, 'local congestion: the qdisc dropped a packet');
@@ -293,9 +294,16 @@ function tcp_update_skb_after_send(h: Host, sk: TcpSock, skb: Skb, prior: number
   }
 }
 
+/** The clone of an skb that goes to the device: its truesize (charged until tun frees it) and
+ * the zerocopy ubuf it shares. */
+interface XmitClone {
+  truesize: number;
+  uarg?: UbufInfo;
+}
+
 /** ip_queue_xmit: IPv4 header (DF as ip_dont_fragment says, TTL, id from the socket's counter,
  * one id per TSO segment). False when the qdisc dropped the packet. */
-export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number, synack: boolean): boolean {
+export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, clone: XmitClone, synack: boolean): boolean {
   using _frame = frame(h, 'ip_queue_xmit');
   if (!ip_dont_fragment(h, sk)) pkt.noDf = true;
   if (synack) {
@@ -320,7 +328,7 @@ export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: n
     },
   );
   h.trace.step('ip_finish_output2', sk.id, 'tun0 is a point-to-point device without ARP: neigh_output sends without a link-layer header');
-  return __dev_queue_xmit(h, sk, pkt, truesize);
+  return __dev_queue_xmit(h, sk, pkt, clone);
 }
 
 function hex4(n: number): string {
@@ -329,7 +337,7 @@ function hex4(n: number): string {
 
 /** __dev_queue_xmit: the skb is charged to the socket until the driver frees/orphans it. False
  * when the qdisc dropped it (freed at once: nothing stays charged). */
-function __dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number): boolean {
+function __dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, clone: XmitClone): boolean {
   using _frame = frame(h, '__dev_queue_xmit');
   if (h.qdiscDropsAll) {
     h.trace.step(
@@ -339,7 +347,7 @@ function __dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: numbe
     );
     return false;
   }
-  sk.wmemAlloc += truesize;
+  sk.wmemAlloc += clone.truesize;
   if (h.qdisc === 'fq') {
     // sch_fq marks the socket as paced by the qdisc (SK_PACING_FQ) when it first sees it.
     if (sk.pacingStatus === 'none') sk.pacingStatus = 'fq';
@@ -353,19 +361,19 @@ function __dev_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: numbe
       { departNs },
     );
     if (departNs > h.nowNs) {
-      h.addTimer(departNs, 'fq_dequeue', () => dev_hard_start_xmit(h, sk, pkt, truesize));
+      h.addTimer(departNs, 'fq_dequeue', () => dev_hard_start_xmit(h, sk, pkt, clone));
       return true;
     }
   } else {
     h.trace.step('pfifo_enqueue', sk.id, 'pfifo: FIFO queue, dequeued at once');
   }
-  dev_hard_start_xmit(h, sk, pkt, truesize);
+  dev_hard_start_xmit(h, sk, pkt, clone);
   return true;
 }
 
 /** dev_hard_start_xmit → tun_net_xmit: taps (packetdrill's packet socket) see the packet here;
  * tun orphans the skb, which is the TX completion TSQ waits for. */
-function dev_hard_start_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: number): void {
+function dev_hard_start_xmit(h: Host, sk: TcpSock, pkt: WirePacket, clone: XmitClone): void {
   using _frame = frame(h, 'dev_hard_start_xmit');
   pkt.timeNs = h.nowNs;
   const wire = h.tso || pkt.gsoSegs <= 1 ? [pkt] : skb_gso_segment(h, sk, pkt);
@@ -375,14 +383,16 @@ function dev_hard_start_xmit(h: Host, sk: TcpSock, pkt: WirePacket, truesize: nu
     });
     h.emit(p);
   }
-  tun_net_xmit(h, sk, truesize);
+  tun_net_xmit(h, sk, clone);
 }
 
-/** tun_net_xmit: skb_orphan runs the skb's destructor, tcp_wfree. */
-function tun_net_xmit(h: Host, sk: TcpSock, truesize: number): void {
+/** tun_net_xmit: skb_orphan_frags_rx copies MSG_ZEROCOPY pages (so their completion says
+ * copied), and skb_orphan runs the skb's destructor, tcp_wfree. */
+function tun_net_xmit(h: Host, sk: TcpSock, clone: XmitClone): void {
   using _frame = frame(h, 'tun_net_xmit');
   h.trace.step('tun_net_xmit', sk.id, 'tun queues the packet for its reader and orphans the skb (TX completion)');
-  tcp_wfree(h, sk, truesize);
+  skb_orphan_frags_rx(clone.uarg);
+  tcp_wfree(h, sk, clone.truesize);
 }
 
 /** validate_xmit_skb → skb_gso_segment (tcp_gso_segment): without TSO in the device, software

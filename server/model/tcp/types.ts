@@ -3,6 +3,7 @@
 
 import { SKB_TRUESIZE_OVERHEAD } from './constants';
 import type { RcvSpaceState } from './rcvspace';
+import type { SockExtendedErr } from './zerocopy';
 
 /** One TCP option on the wire. The model owns this type; the packetdrill parser writes a script's
  * options in it (ast.ts), so the model never depends on the script's syntax tree. `unknown` is an
@@ -32,6 +33,16 @@ export type TcpState =
   | 'CLOSE_WAIT'
   | 'LAST_ACK';
 
+/** struct ubuf_info_msgzc: a MSG_ZEROCOPY completion's id range [id, id + len) and whether the
+ * pages went out uncopied; `callerRef`: the sending call still holds it. */
+export interface UbufInfo {
+  id: number;
+  len: number;
+  bytelen: number;
+  zerocopy: boolean;
+  callerRef: boolean;
+}
+
 export interface Skb {
   id: number;
   seq: number;
@@ -42,6 +53,9 @@ export interface Skb {
   eor: boolean;
   /** Data pinned from user pages (MSG_ZEROCOPY): cannot be merged with copied data. */
   zerocopy: boolean;
+  /** skb_zcopy: the MSG_ZEROCOPY ubuf whose completion waits for this skb (shared by the pieces
+   * of a split). */
+  uarg?: UbufInfo;
   /** Page fragments holding the payload (MAX_SKB_FRAGS limits it). */
   frags: number;
   truesize: number;
@@ -271,10 +285,14 @@ export interface TcpSock {
   nonblock: boolean;
   /** tp->nonagle: TCP_NAGLE_OFF (TCP_NODELAY), TCP_NAGLE_CORK (TCP_CORK), TCP_NAGLE_PUSH. */
   nonagle: number;
+  /** SO_ZEROCOPY (SOCK_ZEROCOPY). */
   zerocopyEnabled: boolean;
-  /** A MSG_ZEROCOPY send happened: its completions go to the error queue (not modelled), which
-   * poll and epoll report as POLLERR. */
-  zerocopyUsed?: boolean;
+  /** sk_zckey: the next MSG_ZEROCOPY notification id. */
+  zckey?: number;
+  /** The MSG_ZEROCOPY ubufs not yet completed (zerocopy.ts). */
+  zcUbufs?: UbufInfo[];
+  /** sk_error_queue: the zerocopy notifications recvmsg(MSG_ERRQUEUE) reads. */
+  errQueue?: SockExtendedErr[];
   congestion: CongestionState;
   // listener
   backlog: number;
