@@ -34,7 +34,7 @@ usage:
   kpath send-path <tree> [--family ipv4|ipv6] [--through <fn>,…] [--branch <id>=<option>,…]   send()/sendto() down to the drivers
   kpath recv-path <tree> [--family ipv4|ipv6] [--through <fn>,…] [--branch <id>=<option>,…]   a packet up to the socket's wakeup; recvfrom() down to the copy
   kpath unresolved <tree> [--limit N]         indirect calls left unresolved, with the reason
-  kpath simulate <file.pkt> [--json] [--pcap out.pcap] [--tree <tree>]
+  kpath simulate <file.pkt> [--json] [--pcap out.pcap] [--tree <tree>] [--ip_version ipv4|ipv6|ipv4-mapped-ipv6]
   kpath mcp <tree>                            serve the tools to an AI assistant (Model Context Protocol over stdio)
   kpath scip <tree> --out index.scip          write a SCIP index for Sourcegraph, with function-pointer implementations
   kpath daemon stop|status <tree>             the tree's query daemon: queries of an indexed tree are answered by a
@@ -479,7 +479,7 @@ async function simulate(a: Args, scope: Scope, out: Write, err: Write): Promise<
   const own = [
     ...a.positional.slice(1),
     ...(['json', 'ethernet'] as const).filter((k) => a.flags.has(k)).map((k) => `--${k}`),
-    ...(['pcap', 'tree'] as const).flatMap((k) => (a.flags.has(k) ? [`--${k}`, str(a, k)!] : [])),
+    ...(['pcap', 'tree', 'ip_version'] as const).flatMap((k) => (a.flags.has(k) ? [`--${k}`, str(a, k)!] : [])),
   ];
   return simulateCommand(own, { out, err: (s) => err(`kpath simulate: ${s}`) }, indexLine);
 }

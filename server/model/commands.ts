@@ -4,6 +4,7 @@
 // then the note says so.
 
 import type { Host } from './tcp/host';
+import { wireIsIpv6 } from './tcp/family';
 import { setSysctl, sysctlNotModelled } from './tcp/sysctl';
 
 /** The sysctl settings of tools/testing/selftests/net/packetdrill/defaults.sh (6.12), used when the
@@ -122,7 +123,14 @@ function runOne(ctx: CommandContext, line: string, depth: number, offset: number
     return;
   }
   if (cmd === 'ip' && words[1] === 'route' && ['add', 'change', 'replace'].includes(words[2])) {
-    ipRouteMetrics(ctx, words.slice(3), line);
+    // Without -6 the IPv4 table: not the route an IPv6 peer is reached by.
+    if (wireIsIpv6(ctx.host)) ctx.note(`an IPv4 route, the peer is reached over IPv6: ${line}`);
+    else ipRouteMetrics(ctx, words.slice(3), line);
+    return;
+  }
+  if (cmd === 'ip' && words[1] === '-6' && words[2] === 'route' && ['add', 'change', 'replace'].includes(words[3])) {
+    if (wireIsIpv6(ctx.host)) ctx.unsupported(`IPv6 route metrics (${line})`, 0);
+    else ctx.note(`an IPv6 route, the peer is reached over IPv4: ${line}`);
     return;
   }
   if (cmd === 'ethtool' && (words[1] === '-K' || words[1] === '--offload')) {

@@ -15,6 +15,8 @@ import { Host } from './tcp/host';
 import { Segment, tcp_v4_rcv } from './tcp/input';
 import { optTs } from './tcp/segment';
 import { icmp_rcv } from './tcp/icmp';
+import { icmpv6_rcv } from './tcp/icmpv6';
+import { DEFAULT_V6_LOCAL_IP, DEFAULT_V6_REMOTE_IP, IP_VERSIONS, IpVersion, ipv4Bytes, ipv6Bytes, wireIsIpv6 } from './tcp/family';
 import type { Step } from './tcp/trace';
 import type { TcpSock, WirePacket } from './tcp/types';
 
@@ -26,6 +28,9 @@ export interface RunOptions {
   /** packetdrill's --tolerance_percent (default 12.5): the tolerance grows to this share of the time
    * since the previous event, which absorbs the kernel's timer-wheel slack on long timers. */
   tolerancePercent?: number;
+  /** packetdrill's --ip_version given on its command line; it overrides a script's header line
+   * (parse_and_finalize_config: command-line options overwrite the script's). */
+  ipVersion?: IpVersion;
 }
 
 /** How far the model runs its timers for a `*` line's packet; packetdrill waits forever, and
@@ -89,7 +94,7 @@ function errnoName(e: string | undefined): string | undefined {
 const DEFAULT_TOLERANCE_US = 4000;
 const DEFAULT_TOLERANCE_PERCENT = 12.5;
 /** Script header options the model honours; any other is noted as not modelled. */
-const MODELLED_OPTIONS = new Set(['tolerance_usecs', 'tolerance_percent', 'local_ip', 'remote_ip']);
+const MODELLED_OPTIONS = new Set(['tolerance_usecs', 'tolerance_percent', 'local_ip', 'remote_ip', 'ip_version']);
 
 export function runScript(script: Script, opts: RunOptions = {}): RunResult {
   return new Runner(script, opts).run();
@@ -98,19 +103,34 @@ export function runScript(script: Script, opts: RunOptions = {}): RunResult {
 class Runner {
   private readonly h = new Host();
 
-  /** A script's `--local_ip=` / `--remote_ip=` header lines replace packetdrill's defaults
-   * (parse_script_options runs before the script starts). Only IPv4 addresses are modelled. */
+  /** packetdrill's --ip_version (the caller's command line, else the script's header line), then the script's
+   * `--local_ip=` / `--remote_ip=` header lines over the version's default addresses
+   * (finalize_config after parse_script_options, before the script starts). */
   private applyAddressOptions(): void {
+    const line = (k: string): number => this.script.optionLines?.[k] ?? 1;
+    const version = this.ipVersion ?? this.script.options.ip_version ?? 'ipv4';
+    if (!IP_VERSIONS.includes(version as IpVersion))
+      this.unsupported(`--ip_version=${version} (packetdrill knows ipv4, ipv6, ipv4-mapped-ipv6)`, line('ip_version'));
+    else this.h.ipVersion = version as IpVersion;
+    const v6 = wireIsIpv6(this.h);
+    if (v6) {
+      this.h.remoteIp = DEFAULT_V6_REMOTE_IP;
+      this.h.localIp = DEFAULT_V6_LOCAL_IP;
+      this.h.localIpRandom = true;
+    }
     for (const [k, field] of [
       ['local_ip', 'localIp'],
       ['remote_ip', 'remoteIp'],
     ] as const) {
       const v = this.script.options[k];
       if (v === undefined) continue;
-      if (/^(\d{1,3})(\.\d{1,3}){3}$/.test(v) && v.split('.').every((o) => Number(o) <= 255)) this.h[field] = v;
-      else this.unsupported(`--${k}=${v} (only IPv4 addresses are modelled)`, this.script.optionLines?.[k] ?? 1);
+      if (v6 ? ipv6Bytes(v) : ipv4Bytes(v)) {
+        this.h[field] = v;
+        if (k === 'local_ip') this.h.localIpRandom = false;
+      } else this.unsupported(`--${k}=${v} (an IPv${v6 ? 6 : 4} address, as --ip_version=${this.h.ipVersion} wants)`, line(k));
     }
   }
+  private readonly ipVersion: IpVersion | undefined;
   private readonly tolNs: number;
   private readonly tolPercent: number;
   private readonly res: RunResult;
@@ -138,6 +158,7 @@ class Runner {
     private readonly script: Script,
     opts: RunOptions,
   ) {
+    this.ipVersion = opts.ipVersion;
     const scriptTol = Number(script.options.tolerance_usecs);
     this.tolNs = (opts.toleranceUs ?? (Number.isFinite(scriptTol) && scriptTol > 0 ? scriptTol : DEFAULT_TOLERANCE_US)) * 1000;
     const scriptPct = Number(script.options.tolerance_percent);
@@ -420,8 +441,18 @@ class Runner {
       // The quoted header is the socket under test's (packetdrill fills in its ports), its
       // sequence number numbered like our bytes (map_inbound_icmp_tcp_packet).
       const sut = this.h.socks[this.h.socks.length - 1];
-      const { type, code, mtu, echoedSeq } = ev.icmp;
-      icmp_rcv(this.h, sut, { type, code, mtu: mtu ?? 0, seq: toModel(this.map, 'local', echoedSeq) });
+      const { mtu, echoedSeq } = ev.icmp;
+      // packetdrill builds the line for the wire's IP version (new_icmp_packet with
+      // config->wire_protocol): with IPv6 the names are ICMPv6 ones, which icmpv6_rcv takes.
+      const v6 = wireIsIpv6(this.h);
+      const tc = v6 ? ev.icmp.v6 : ev.icmp.v4;
+      if (!tc) {
+        this.unsupported(`${ev.what}: not an ICMPv${v6 ? 6 : 4} type and code packetdrill knows (it rejects the line)`, ev.line);
+        return;
+      }
+      const e = { ...tc, mtu: mtu ?? 0, seq: toModel(this.map, 'local', echoedSeq) };
+      if (v6) icmpv6_rcv(this.h, sut, e);
+      else icmp_rcv(this.h, sut, e);
       return;
     }
     this.unsupported(`${ev.direction === 'in' ? 'inbound' : 'outbound'} ${ev.what} packet`, ev.line);
@@ -480,7 +511,6 @@ class Runner {
  * verbosity) leave the packets as the model plays them. The ones the model honours
  * (MODELLED_OPTIONS) never get here. */
 function optionChangesPackets(name: string, value: string): boolean {
-  if (name === 'ip_version') return value !== 'ipv4';
   if (name === 'mtu') return value !== '1500';
   return !HARMLESS_OPTIONS.has(name);
 }

@@ -10,6 +10,7 @@ import { PktSyntaxError } from './packetdrill/ast';
 import { parseScript } from './packetdrill/parse';
 import { buildPcap } from './pcap';
 import { runScript, RunResult } from './runner';
+import { IP_VERSIONS, IpVersion } from './tcp/family';
 import { readScriptFile, siblingReader } from './conformance';
 
 export interface SimulateIO {
@@ -17,7 +18,8 @@ export interface SimulateIO {
   err: (s: string) => void;
 }
 
-const USAGE = 'usage: kpath simulate <file.pkt> [--json] [--pcap out.pcap] [--ethernet] [--tree <kernel tree>]';
+const USAGE =
+  'usage: kpath simulate <file.pkt> [--json] [--pcap out.pcap] [--ethernet] [--tree <kernel tree>] [--ip_version ipv4|ipv6|ipv4-mapped-ipv6]';
 
 interface Args {
   file?: string;
@@ -25,6 +27,8 @@ interface Args {
   pcap?: string;
   ethernet: boolean;
   tree?: string;
+  /** packetdrill's --ip_version on its command line. */
+  ipVersion?: IpVersion;
 }
 
 function parseArgs(argv: string[]): Args | string {
@@ -33,11 +37,13 @@ function parseArgs(argv: string[]): Args | string {
     const x = argv[i];
     if (x === '--json') a.json = true;
     else if (x === '--ethernet') a.ethernet = true;
-    else if (x === '--pcap' || x === '--tree') {
+    else if (x === '--pcap' || x === '--tree' || x === '--ip_version') {
       const v = argv[++i];
       if (!v) return `${x} needs a value`;
       if (x === '--pcap') a.pcap = v;
-      else a.tree = v;
+      else if (x === '--tree') a.tree = v;
+      else if (IP_VERSIONS.includes(v as IpVersion)) a.ipVersion = v as IpVersion;
+      else return `--ip_version is one of ${IP_VERSIONS.join(', ')}`;
     } else if (x.startsWith('-')) return `unknown option ${x}`;
     else if (!a.file) a.file = x;
     else return `unexpected argument ${x}`;
@@ -66,7 +72,7 @@ export async function simulateCommand(argv: string[], io: SimulateIO, indexLine?
   }
   let result: RunResult;
   try {
-    result = runScript(parseScript(text), { readSibling: siblingReader(path.dirname(file)) });
+    result = runScript(parseScript(text), { readSibling: siblingReader(path.dirname(file)), ipVersion: args.ipVersion });
   } catch (e) {
     if (e instanceof PktSyntaxError) {
       io.err(`${file}:${e.line}: ${e.detail}`);
@@ -78,6 +84,10 @@ export async function simulateCommand(argv: string[], io: SimulateIO, indexLine?
   const where: Locate | undefined = tree ? modelLocator((f) => readTreeFile(tree, f), indexLine) : undefined;
   const loc = (fn: string): SourceLocation | undefined => where?.(fn);
   if (args.pcap) {
+    if (result.packets.some((p) => p.src.ip.includes(':'))) {
+      io.err(`cannot write the pcap ${args.pcap}: the packets are IPv6, and pcap.ts builds IPv4 headers only`);
+      return 2;
+    }
     const why = writePcap(args.pcap, buildPcap(result.packets, args.ethernet ? 'ethernet' : 'raw'));
     if (why) {
       io.err(`cannot write the pcap ${args.pcap}: ${why}`);

@@ -22,6 +22,7 @@ import {
 } from './tcp/api';
 import { MSG_FLAG_NAMES } from './tcp/constants';
 import type { Host } from './tcp/host';
+import { socketDomain } from './tcp/family';
 import { sys_epoll_create, sys_epoll_ctl, sys_epoll_wait, sys_poll } from './pollCalls';
 import { IP_PMTUDISC } from './tcp/pmtudisc';
 
@@ -41,6 +42,15 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
   if (ev.name === 'close' && h.epolls.delete(fd)) return { result: { ret: 0 }, notes };
   switch (ev.name) {
     case 'socket': {
+      // syscall_socket: `...` is packetdrill's socket_domain; a written domain is used as is, and
+      // one that is not the --ip_version's cannot take packetdrill's bind/connect addresses.
+      const written = a[0] && a[0].t !== 'ellipsis' ? ident(a[0]).replace(/^PF_/, 'AF_') : socketDomain(h);
+      const domain = ({ '2': 'AF_INET', '10': 'AF_INET6' } as Record<string, string>)[written] ?? written;
+      if (domain !== socketDomain(h))
+        return {
+          result: { unsupported: `socket(${domain}, ...) under --ip_version=${h.ipVersion} (its sockets are ${socketDomain(h)})` },
+          notes,
+        };
       const newFd = ev.result !== undefined && ev.result >= 0 ? ev.result : h.socks.length + 3;
       r = sys_socket(h, newFd, a[1] ? idents(a[1]).includes('SOCK_NONBLOCK') : false);
       break;

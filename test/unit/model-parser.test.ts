@@ -150,10 +150,13 @@ test('option lines, spaced blocking times, ECN marks and non-TCP packets', () =>
     direction: 'in',
     what: 'icmp unreachable',
     // An unknown code name is code 0, as in packetdrill; no echoed header quotes seq 0.
-    icmp: { type: 3, code: 0, echoedSeq: 0 },
+    // Under --ip_version=ipv6 the names are ICMPv6 ones, where an unknown code is an error.
+    icmp: { v4: { type: 3, code: 0 }, echoedSeq: 0 },
   });
   const frag = parseScript('0 < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]').events[0];
-  assert.deepEqual(frag.type === 'otherPacket' && frag.icmp, { type: 3, code: 4, mtu: 1200, echoedSeq: 1 });
+  assert.deepEqual(frag.type === 'otherPacket' && frag.icmp, { v4: { type: 3, code: 4 }, mtu: 1200, echoedSeq: 1 });
+  const tooBig = parseScript('0 < icmp packet_too_big mtu 1280 [1:1441(1440)]').events[0];
+  assert.deepEqual(tooBig.type === 'otherPacket' && tooBig.icmp, { v6: { type: 2, code: 0 }, mtu: 1280, echoedSeq: 1 });
 });
 
 test('python blocks and timed backtick commands are events', () => {

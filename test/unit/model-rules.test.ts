@@ -365,14 +365,34 @@ test('python blocks: if/elif/else run the branch taken, by indentation', () => {
 });
 
 test('header options that change the packets are unsupported with their line; harmless ones are notes', () => {
-  const src = ['--tolerance_usecs=20000 --local_ip=192.168.0.1', '--ip_version=ipv6 --mtu=1500', ...accepted('mss 1000')].join('\n');
+  const src = [
+    '--tolerance_usecs=20000 --local_ip=192.168.0.1 --verbose',
+    '--ip_version=ipv4-mapped-ipv6 --mtu=1400',
+    ...accepted('mss 1000'),
+  ].join('\n');
   const r = runScript(parseScript(src));
-  assert.deepEqual(r.unsupported, [{ what: 'packetdrill option --ip_version=ipv6', line: 2 }]);
+  assert.deepEqual(r.unsupported, [{ what: 'packetdrill option --mtu=1400', line: 2 }]);
   assert.deepEqual(
     r.notes.map((n) => n.what).filter((w) => w.startsWith('packetdrill option')),
-    // --local_ip is modelled (it sets our address), so only --mtu=1500 is a note.
-    ['packetdrill option --mtu=1500 not modelled'],
+    // --local_ip and --ip_version are modelled, so only --verbose is a note.
+    ['packetdrill option --verbose not modelled'],
   );
+});
+
+test('--ip_version=ipv6: the 40-byte header lowers the MSS to 1440; an IPv4 --local_ip is unsupported', () => {
+  const lines = ['--local_ip=192.168.0.1', ...accepted('mss 1460,nop,wscale 7'), '+0 %{ assert tcpi_snd_mss == 1440 }%'];
+  const mssOf = (r: ReturnType<typeof runScript>): [number | undefined, boolean | undefined] => [
+    r.packets.find((p) => p.direction === 'out')?.options.find((o) => o.kind === 'mss')?.value,
+    r.asserts[0]?.ok,
+  ];
+  const v6 = runScript(parseScript(lines.join('\n')), { ipVersion: 'ipv6' });
+  assert.deepEqual(v6.unsupported, [{ what: '--local_ip=192.168.0.1 (an IPv6 address, as --ip_version=ipv6 wants)', line: 1 }]);
+  assert.deepEqual(mssOf(v6), [1440, true]);
+  // A mapped socket sends IPv4: the MSS is IPv4's; the caller's (command-line) version wins over
+  // the script's header line, as in packetdrill.
+  const mapped = runScript(parseScript(['--ip_version=ipv6', ...lines].join('\n')), { ipVersion: 'ipv4-mapped-ipv6' });
+  assert.deepEqual(mapped.unsupported, []);
+  assert.deepEqual(mssOf(mapped), [1460, false]);
 });
 
 test('python blocks: `and`, `or`, `not` and chained comparisons are evaluated as Python does', () => {

@@ -100,13 +100,21 @@ export interface OtherPacketEvent {
 
 /** packetdrill's icmp_packet_spec: `icmp unreachable frag_needed mtu 1200 [1:1461(1460)]`. */
 export interface IcmpSpec {
-  /** ICMP type and code numbers (icmp_packet.c's tables, or `code_N`; no code is 0). */
-  type: number;
-  code: number;
+  /** ICMPv4 type and code numbers (icmp_packet.c's tables, or `code_N`; no code is 0); undefined
+   * when the names are not ICMPv4 ones. */
+  v4?: IcmpTypeCode;
+  /** The same names read as ICMPv6 (icmpv6_types), as packetdrill does with --ip_version=ipv6;
+   * undefined when they are not ICMPv6 ones (packetdrill rejects the line). */
+  v6?: IcmpTypeCode;
   /** `mtu N` (the next-hop MTU of a frag_needed). */
   mtu?: number;
   /** The echoed TCP header's sequence number, numbered like our bytes (0 when not written). */
   echoedSeq: number;
+}
+
+export interface IcmpTypeCode {
+  type: number;
+  code: number;
 }
 
 export type ScriptEvent = PacketEvent | SyscallEvent | CommandEvent | PythonEvent | OtherPacketEvent;

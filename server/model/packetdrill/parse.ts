@@ -14,6 +14,7 @@ import {
   SyscallEvent,
   TcpOptionSpec,
   IcmpSpec,
+  IcmpTypeCode,
   TimeSpec,
   TosSpec,
 } from './ast';
@@ -252,26 +253,58 @@ const ICMP_UNREACH_CODES = [
   'precedence_cutoff',
 ];
 
-/** `icmp <type> [code] [mtu N] [id N] [[seq]]` about a TCP segment; undefined for what the model
- * does not read (other types, echoed UDP or raw data). */
+/** icmpv6_types and their code tables (icmp_packet.c), for --ip_version=ipv6. */
+const ICMPV6_TYPES: Record<string, { type: number; codes?: readonly string[] }> = {
+  unreachable: { type: 1, codes: ['no_route', 'admin_prohibited', 'not_neighbour', 'address_unreachable', 'port_unreachable'] },
+  packet_too_big: { type: 2 },
+  time_exceeded: { type: 3, codes: ['exceeded_hop_limit', 'exceeded_frag_time'] },
+  parameter_problem: { type: 4, codes: ['header_field', 'unknown_next_header', 'unknown_option'] },
+  echo_request: { type: 128 },
+  echo_reply: { type: 129 },
+};
+
+/** parse_icmp_type_and_code with icmpv6_types: an unknown type, or a code name not in the type's
+ * table, is an error (undefined). */
+function icmpv6TypeCode(typeName: string, codeName: string | undefined): IcmpTypeCode | undefined {
+  const numeric = /^type_(\d+)$/.exec(typeName);
+  const info = ICMPV6_TYPES[typeName];
+  const type = numeric ? Number(numeric[1]) : info?.type;
+  if (type === undefined || type > 255) return undefined;
+  if (!codeName) return { type, code: 0 };
+  const n = /^code_(\d+)$/.exec(codeName);
+  const code = n ? Number(n[1]) : (info?.codes?.indexOf(codeName) ?? -1);
+  return code >= 0 && code <= 255 ? { type, code } : undefined;
+}
+
+/** `icmp <type> [code] [mtu N] [id N] [[seq]]` about a TCP segment, read as ICMPv4 and as ICMPv6
+ * (which one packetdrill sends depends on --ip_version); undefined for what the model does not
+ * read (types of neither, echoed UDP or raw data). */
 function parseIcmp(body: string, line: number): IcmpSpec | undefined {
   const m = /^icmp\s+(\w+)(?:\s+(?!mtu\b|id\b)(\w+))?(?:\s+mtu\s+(\d+))?(?:\s+id\s+\d+)?\s*(?:\[(.*)\])?\s*$/i.exec(body);
-  const type = m ? icmpType(m[1], line) : undefined;
-  if (!m || type === undefined) return undefined;
-  let code = 0;
-  if (m[2]) {
-    const n = /^code_(\d+)$/.exec(m[2]);
-    // packetdrill leaves an unknown code name at 0.
-    code = n ? Number(n[1]) : type === 3 ? Math.max(0, ICMP_UNREACH_CODES.indexOf(m[2])) : 0;
-    if (code > 255) throw new PktSyntaxError(line, `bad ICMP code ${m[2]}`);
+  if (!m) return undefined;
+  const v6 = icmpv6TypeCode(m[1], m[2]);
+  const type = icmpType(m[1], line);
+  let v4: IcmpTypeCode | undefined;
+  if (type !== undefined) {
+    let code = 0;
+    if (m[2]) {
+      const n = /^code_(\d+)$/.exec(m[2]);
+      // packetdrill leaves an unknown code name at 0.
+      code = n ? Number(n[1]) : type === 3 ? Math.max(0, ICMP_UNREACH_CODES.indexOf(m[2])) : 0;
+      if (code > 255) throw new PktSyntaxError(line, `bad ICMP code ${m[2]}`);
+    }
+    v4 = { type, code };
   }
+  if (!v4 && !v6) return undefined;
   let echoedSeq = 0;
   if (m[4] !== undefined) {
     const sm = SEQ_RE.exec(m[4].trim());
     if (!sm) return undefined;
     echoedSeq = Number(sm[1]);
   }
-  const spec: IcmpSpec = { type, code, echoedSeq };
+  const spec: IcmpSpec = { echoedSeq };
+  if (v4) spec.v4 = v4;
+  if (v6) spec.v6 = v6;
   if (m[3]) spec.mtu = Number(m[3]);
   return spec;
 }

@@ -45,7 +45,6 @@ import {
   TCP_DELACK_MAX_MS,
   TCP_TIMEOUT_INIT_MS,
   TCP_FIN_TIMEOUT_MAX_S,
-  TCP_MSS_DEFAULT,
   LIVE_HZ,
 } from './constants';
 import { fastopen_queue_tune, reqsk_fastopen_remove, tcp_fastopen_reset_cipher } from './fastopen';
@@ -63,6 +62,7 @@ import {
 import { inet_csk_clear_xmit_timer, tcp_rearm_rto } from './timers';
 import { tcp_set_congestion_control } from './cong';
 import type { Host } from './host';
+import { defaultMssClamp, mtuToMss, wireIsIpv6 } from './family';
 import { frame } from './trace';
 import { tcp_push_pending_frames } from './output';
 import { SendResult, tcp_push, tcp_send_fin, tcp_sendmsg_locked, tcp_xmit_size_goal } from './sendmsg';
@@ -157,7 +157,20 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
       // do_ip_setsockopt: a stream socket keeps its own ECN bits (the model carries them apart,
       // ecn.ts), so only the DSCP part is taken; the next packets carry it.
       if (!Number.isInteger(n)) return { unsupported: 'IP_TOS not given as a number' };
+      if (wireIsIpv6(h)) {
+        // An AF_INET6 socket takes IP_TOS into inet->tos too, but ip6_xmit sends np->tclass.
+        h.trace.step('do_ip_setsockopt', sk.id, `IP_TOS 0x${n.toString(16)} on an IPv6 socket: inet->tos, which IPv6 packets do not carry`);
+        sk.ipTosUnsent = n & 0xff & ~INET_ECN_MASK;
+        return { ret: 0 };
+      }
       sk.inetTos = n & 0xff & ~INET_ECN_MASK;
+      return { ret: 0 };
+    case 'IPV6_TCLASS':
+      // do_ipv6_setsockopt: -1 is the default 0; a stream socket keeps its ECN bits. On IPv6 the
+      // model's inetTos is np->tclass, the byte ip6_xmit sends; a mapped socket sends IPv4's TOS.
+      if (!wireIsIpv6(h)) return { unsupported: `IPV6_TCLASS under --ip_version=${h.ipVersion} (packets are IPv4)` };
+      if (!Number.isInteger(n) || n < -1 || n > 0xff) return err('EINVAL');
+      sk.inetTos = Math.max(n, 0) & ~INET_ECN_MASK;
       return { ret: 0 };
     case 'SO_MAX_PACING_RATE':
       if (!Number.isFinite(n) || n < 0) return { unsupported: 'SO_MAX_PACING_RATE not given as a number' };
@@ -407,10 +420,15 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
       return sk.reuse ? 1 : 0;
     case 'IP_TOS':
       // inet->tos; on an ECN connection INET_ECN_xmit keeps ECT(0) in it, which the model does
-      // not follow.
+      // not follow. An IPv6 socket's inet->tos is only what IP_TOS set (inherited or reflected
+      // ones go to np->tclass), which the model keeps for the socket that set it.
+      if (wireIsIpv6(h)) return sk.ipTosUnsent;
       return sk.ecnFlags & TCP_ECN_OK ? undefined : sk.inetTos;
     case 'IP_MTU_DISCOVER':
       return sk.pmtudisc;
+    case 'IPV6_TCLASS':
+      // np->tclass (the model's inetTos on IPv6), with the same ECN caveat as IP_TOS.
+      return wireIsIpv6(h) && !(sk.ecnFlags & TCP_ECN_OK) ? sk.inetTos : undefined;
     case 'SO_TYPE':
       return SOCK_STREAM;
     case 'SO_SNDLOWAT':
@@ -587,8 +605,8 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number, faultDat
     } else if (cookie || noCookie) {
       // tcp_send_syn_data: the MSS is the cached one (else advmss), bounded by TCP_MAXSEG and the
       // path MTU, and MAX_TCP_OPTION_SPACE is left free for options middleboxes may add.
-      const clamp = Math.min(cached?.mss || h.pathMtu - 40, sk.userMss || 65535);
-      dataLen = Math.max(0, Math.min(fastopenData, Math.min(h.pathMtu - 40, clamp) - MAX_TCP_OPTION_SPACE));
+      const clamp = Math.min(cached?.mss || mtuToMss(h, h.pathMtu), sk.userMss || 65535);
+      dataLen = Math.max(0, Math.min(fastopenData, Math.min(mtuToMss(h, h.pathMtu), clamp) - MAX_TCP_OPTION_SPACE));
       sk.fastopenRequest.dataLen = dataLen;
     }
   }
@@ -610,9 +628,9 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number, faultDat
   sk.sndNxt = syn.endSeq;
   sk.pushedSeq = sk.writeSeq;
   // tcp_connect_init: until the SYN-ACK brings the peer's MSS, mss_clamp is TCP_MAXSEG or
-  // tcp_init_sock's TCP_MSS_DEFAULT, so mss_cache (TCP_MAXSEG, tcpi_snd_mss) reads 536 less the
-  // timestamp option in SYN_SENT.
-  sk.mssClamp = sk.userMss || TCP_MSS_DEFAULT;
+  // tcp_v4_connect's TCP_MSS_DEFAULT (tcp_v6_connect's 1220), so mss_cache (TCP_MAXSEG,
+  // tcpi_snd_mss) reads that less the timestamp option in SYN_SENT.
+  sk.mssClamp = sk.userMss || defaultMssClamp(h);
   tcp_sync_mss(h, sk);
   // tcp_send_syn_data keeps the data as its own skb after the bare SYN on the retransmit queue:
   // a SYN retransmission carries no data, and data the SYN-ACK does not cover is resent.

@@ -11,11 +11,19 @@ import { skb_zcopy_release } from './zerocopy';
 
 /** The errno numbers getsockopt(SO_ERROR) hands out (asm-generic/errno.h). */
 export const ERRNO_NUMBER: Readonly<Record<string, number>> = {
+  EACCES: 13,
   EPIPE: 32,
+  ENONET: 64,
+  EPROTO: 71,
+  EMSGSIZE: 90,
+  ENOPROTOOPT: 92,
+  EOPNOTSUPP: 95,
+  ENETUNREACH: 101,
   ECONNABORTED: 103,
   ECONNRESET: 104,
   ETIMEDOUT: 110,
   ECONNREFUSED: 111,
+  EHOSTDOWN: 112,
   EHOSTUNREACH: 113,
 };
 

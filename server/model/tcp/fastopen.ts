@@ -5,6 +5,7 @@
 
 import { TFO_SERVER_COOKIE_NOT_REQD, TFO_SERVER_ENABLE } from './constants';
 import type { Host } from './host';
+import { ipv4Bytes, ipv6Bytes } from './family';
 import { frame } from './trace';
 import type { TcpSock } from './types';
 import type { Segment } from './segment';
@@ -96,11 +97,13 @@ function fastopenKeys(h: Host, lsk: TcpSock): Array<[bigint, bigint]> | undefine
 }
 
 function ipBytes(ip: string): number[] {
-  return ip.split('.').map(Number);
+  return ipv4Bytes(ip) ?? ipv6Bytes(ip) ?? [];
 }
 
 /** __tcp_fastopen_cookie_gen_cipher: SipHash of the SYN's saddr then daddr, stored little-endian. */
 function cookieFor(h: Host, key: [bigint, bigint]): string {
+  // packetdrill's random IPv6 address (no --local_ip) makes the hash unknowable.
+  if (h.localIpRandom) h.flagUnsupported('a Fast Open cookie of the random local IPv6 address packetdrill picks (give --local_ip)');
   const v = siphash(new Uint8Array([...ipBytes(h.remoteIp), ...ipBytes(h.localIp)]), key[0], key[1]);
   let hex = '';
   for (let i = 0n; i < 8n; i++) hex += ((v >> (8n * i)) & 0xffn).toString(16).padStart(2, '0');

@@ -93,7 +93,7 @@ export function tcp_header_predicted(h: Host, sk: TcpSock, seg: Segment): boolea
   // it (rwin-read-all), as the slow path's tcp_sequence does: left to the slow path here.
   if (seg.seq + seg.len > sk.rcvNxt + tcp_receive_window(sk)) return false;
   const opts = seg.options;
-  const { truesize } = segmentTruesize(seg, optionBytes(opts));
+  const { truesize } = segmentTruesize(h, seg, optionBytes(opts));
   if (truesize > sk_forward_alloc(sk)) {
     h.trace.step('tcp_rcv_established', sk.id, `skb truesize ${truesize} over sk_forward_alloc ${sk_forward_alloc(sk)}: slow path`);
     return false;

@@ -9,7 +9,6 @@ import {
   TCPHDR_SYN,
   TCP_DELACK_MAX_MS,
   TCP_INFINITE_SSTHRESH,
-  TCP_MSS_DEFAULT,
   TCPOLEN_TSTAMP_ALIGNED,
   TCP_RTO_MAX_MS,
   TCP_TIMEOUT_FALLBACK_MS,
@@ -25,6 +24,7 @@ import { frame } from './trace';
 import { INET_ECN_MASK, tcp_ecn_create_request, tcp_ecn_make_synack, tcp_ecn_rcv_synack } from './ecn';
 import { tcp_init_buffer_space } from './sndbuf';
 import type { Host } from './host';
+import { defaultMssClamp } from './family';
 import { tcp_push_pending_frames } from './output';
 import { tcp_update_pacing_rate } from './rtt';
 import { createSock, inet_csk_in_pingpong_mode, tcp_sync_mss } from './sock';
@@ -42,7 +42,7 @@ import { tcp_try_undo_loss, tcp_try_undo_recovery } from './undo';
 
 function applyPeerOptions(h: Host, sk: TcpSock, o: TcpOption[], weSentTs: boolean): void {
   const mss = optMss(o);
-  sk.mssClamp = Math.min(mss ?? TCP_MSS_DEFAULT, sk.userMss || 65535);
+  sk.mssClamp = Math.min(mss ?? defaultMssClamp(h), sk.userMss || 65535);
   const ws = optWscale(o);
   sk.wscaleOk = ws !== undefined && h.sysctl.tcp_window_scaling !== 0;
   sk.sndWscale = sk.wscaleOk ? Math.min(ws ?? 0, 14) : 0;
@@ -324,7 +324,7 @@ function tcp_fastopen_create_child(h: Host, lsk: TcpSock, sk: TcpSock, seg: Segm
   sk.fastopenListener = lsk;
   sk.rcvNxt += seg.len;
   sk.rcvWup = sk.rcvNxt;
-  if (seg.len) tcp_queue_rcv(sk, seg.len, segmentTruesize(seg, optionBytes(seg.options)));
+  if (seg.len) tcp_queue_rcv(sk, seg.len, segmentTruesize(h, seg, optionBytes(seg.options)));
   sk.synDataAcked = seg.len > 0; // tcp_fastopen_add_skb
   // tcp_create_openreq_child counts the SYN; tcp_fastopen_add_skb recounts it as data if it has any.
   sk.segsIn = 1;
@@ -528,7 +528,7 @@ export function tcp_init_transfer(h: Host, sk: TcpSock): void {
 function tcp_fastopen_add_skb(h: Host, sk: TcpSock, seg: Segment): void {
   if (!seg.len && !(seg.flags & TCPHDR_FIN)) return;
   sk.rcvNxt += seg.len;
-  if (seg.len) tcp_queue_rcv(sk, seg.len, segmentTruesize(seg, optionBytes(seg.options)));
+  if (seg.len) tcp_queue_rcv(sk, seg.len, segmentTruesize(h, seg, optionBytes(seg.options)));
   h.trace.step(
     'tcp_fastopen_add_skb',
     sk.id,

@@ -1,6 +1,7 @@
 // The simulated host: clock, timers, sysctls, qdisc choice, the sockets, and the wire. This is the
 // "kernel" object the rule functions receive; it holds no TCP rules itself.
 
+import type { IpVersion } from './family';
 import { TCP_INIT_CWND } from './constants';
 import { defaultSysctls, Sysctls } from './sysctl';
 import { Tracer } from './trace';
@@ -71,6 +72,11 @@ export class Host {
    * them, and they feed the Fast Open cookie and the IP header). */
   localIp = '192.168.0.1';
   remoteIp = '192.0.2.1';
+  /** packetdrill's --ip_version (family.ts): the socket family and the IP version on the wire. */
+  ipVersion: IpVersion = 'ipv4';
+  /** Whether localIp is a stand-in for the random address packetdrill picks (IPv6 without
+   * --local_ip): nothing that depends on its value can be predicted. */
+  localIpRandom = false;
   /** The tun device's MTU (`ifconfig tun0 mtu N`, `ip link set tun0 mtu N`: dev_set_mtu). */
   mtu = 1500;
   /** The route to the peer's MTU (a PMTU exception after ICMP fragmentation needed), and whether

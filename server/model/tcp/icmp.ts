@@ -85,7 +85,13 @@ function tcp_v4_err(h: Host, sk: TcpSock | undefined, e: IcmpError): void {
     return;
   }
   if (sk.state === 'SYN_RECV' && !sk.fastopenChild) {
-    tcp_req_err(h, sk, e);
+    // icmp_err_convert's fatal: the peer cannot be reached (parameter problem, time exceeded, net
+    // or host unreachable).
+    const abort =
+      e.type === ICMP_PARAMETERPROB ||
+      e.type === ICMP_TIME_EXCEEDED ||
+      (e.type === ICMP_DEST_UNREACH && (e.code === ICMP_NET_UNREACH || e.code === ICMP_HOST_UNREACH));
+    tcp_req_err(h, sk, e.seq, abort);
     return;
   }
   if (e.seq < sk.sndUna || e.seq > sk.sndNxt) {
@@ -122,25 +128,32 @@ function tcp_v4_err(h: Host, sk: TcpSock | undefined, e: IcmpError): void {
     default:
       return;
   }
+  tcp_err_deliver(h, sk, err, 'tcp_v4_err');
+}
+
+/** How tcp_v4_err and tcp_v6_err both end: while connecting (SYN_SENT) the error closes the socket
+ * (tcp_done_with_error); a Fast Open child in SYN_RECV is not modelled; otherwise, without
+ * IP_RECVERR / IPV6_RECVERR (which the model does not offer), only a soft error: it becomes the
+ * error of a later timeout (tcp_write_err) unless an ACK clears it first. */
+export function tcp_err_deliver(h: Host, sk: TcpSock, err: string, fn: 'tcp_v4_err' | 'tcp_v6_err'): void {
+  const icmp = fn === 'tcp_v6_err' ? 'ICMPv6' : 'ICMP';
   if (sk.state === 'SYN_SENT') {
     tcp_done_with_error(h, sk, err);
     return;
   }
   if (sk.state === 'SYN_RECV') {
     // A Fast Open child not yet accepted: closed with the error but kept in the accept queue.
-    h.flagUnsupported(`ICMP error ${err} on a Fast Open child in SYN_RECV (tcp_done_with_error)`);
+    h.flagUnsupported(`${icmp} error ${err} on a Fast Open child in SYN_RECV (tcp_done_with_error)`);
     return;
   }
-  // Without IP_RECVERR (which the model does not offer) only a soft error: it becomes the
-  // error of a later timeout (tcp_write_err) unless an ACK clears it first.
   sk.errSoft = err;
-  h.trace.step('tcp_v4_err', sk.id, `ICMP error: soft error ${err}, reported only if the connection times out`);
+  h.trace.step(fn, sk.id, `${icmp} error: soft error ${err}, reported only if the connection times out`);
 }
 
 /** tcp_ld_RTO_revert (RFC 6069): an unreachable about the segment being retransmitted says the
  * loss was a connectivity disruption, not congestion: undo one backoff step and count the RTO from
  * the head's last transmission; if that time has already passed, retransmit now. */
-function tcp_ld_RTO_revert(h: Host, sk: TcpSock, seq: number): void {
+export function tcp_ld_RTO_revert(h: Host, sk: TcpSock, seq: number): void {
   const head = sk.rtxQueue[0];
   if (seq !== sk.sndUna || !sk.recovery.retransmits || !sk.backoff || !head) return;
   sk.backoff--;
@@ -164,7 +177,7 @@ function tcp_ld_RTO_revert(h: Host, sk: TcpSock, seq: number): void {
 
 /** tcp_done_with_error: a hard error (any ICMP error but frag_needed while connecting) closes the
  * socket; a blocked connect() returns it. */
-function tcp_done_with_error(h: Host, sk: TcpSock, err: string): void {
+export function tcp_done_with_error(h: Host, sk: TcpSock, err: string): void {
   h.trace.step('tcp_done_with_error', sk.id, `ICMP error while connecting: ${err}, connection closed`);
   sk.err = err;
   sk.state = 'CLOSE';
@@ -172,15 +185,11 @@ function tcp_done_with_error(h: Host, sk: TcpSock, err: string): void {
 }
 
 /** tcp_req_err: an ICMP error about a request (TCP_NEW_SYN_RECV) quoting our SYN-ACK's ISN drops
- * the request silently when it says the peer cannot be reached (parameter problem, time exceeded,
- * net or host unreachable); accept() never sees it, and POSIX wants no error from accept(). */
-function tcp_req_err(h: Host, sk: TcpSock, e: IcmpError): void {
-  const abort =
-    e.type === ICMP_PARAMETERPROB ||
-    e.type === ICMP_TIME_EXCEEDED ||
-    (e.type === ICMP_DEST_UNREACH && (e.code === ICMP_NET_UNREACH || e.code === ICMP_HOST_UNREACH));
-  if (e.seq !== sk.iss) {
-    h.trace.step('tcp_req_err', sk.id, `ICMP quotes seq ${e.seq}, not the SYN-ACK's ${sk.iss}: ignored (OutOfWindowIcmps)`);
+ * the request silently when the error is fatal (`abort`: the peer cannot be reached); accept()
+ * never sees it, and POSIX wants no error from accept(). */
+export function tcp_req_err(h: Host, sk: TcpSock, seq: number, abort: boolean): void {
+  if (seq !== sk.iss) {
+    h.trace.step('tcp_req_err', sk.id, `ICMP quotes seq ${seq}, not the SYN-ACK's ${sk.iss}: ignored (OutOfWindowIcmps)`);
     return;
   }
   if (!abort) {
@@ -230,7 +239,7 @@ function tcp_v4_mtu_reduced(h: Host, sk: TcpSock, reported: number): void {
 /** tcp_simple_retransmit: every skb whose segments exceed the new MSS is lost (a Fast Open SYN
  * with data: all of them) and resent at once, in Loss state without touching cwnd (units
  * changed, not the amount of data in flight). */
-function tcp_simple_retransmit(h: Host, sk: TcpSock): void {
+export function tcp_simple_retransmit(h: Host, sk: TcpSock): void {
   using _frame = frame(h, 'tcp_simple_retransmit');
   // A Fast Open SYN with data sits in the queue as two skbs (SYN, data): all are taken as lost, and
   // the window (zero before the SYN-ACK) lets only the bare SYN be resent.

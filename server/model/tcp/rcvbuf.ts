@@ -3,8 +3,9 @@
 // tp->scaling_ratio turns bytes of memory into bytes of window, rcv_ssthresh and window_clamp
 // bound it, and tcp_select_window never moves the right edge back.
 
-import { SKB_DATA_ALIGNED_SHINFO, SKB_DATA_ALIGNED_SK_BUFF, TCP_HEADER_LEN, IP_HEADER_LEN, TCP_INIT_CWND } from './constants';
+import { SKB_DATA_ALIGNED_SHINFO, SKB_DATA_ALIGNED_SK_BUFF, TCP_HEADER_LEN, TCP_INIT_CWND } from './constants';
 import type { Host } from './host';
+import { ipHeaderLen } from './family';
 import type { Segment } from './segment';
 import { tcp_rcv_space_init } from './rcvspace';
 import { queuedTruesize, TcpSock } from './types';
@@ -82,8 +83,8 @@ function align64(n: number): number {
 }
 
 /** The truesize of an inbound segment, from its IP length (`optionBytes`: its TCP options). */
-export function segmentTruesize(seg: Segment, optionBytes: number): { truesize: number; tailroom: number } {
-  return tunSkbTruesize(IP_HEADER_LEN + TCP_HEADER_LEN + optionBytes + seg.len);
+export function segmentTruesize(h: Host, seg: Segment, optionBytes: number): { truesize: number; tailroom: number } {
+  return tunSkbTruesize(ipHeaderLen(h) + TCP_HEADER_LEN + optionBytes + seg.len);
 }
 
 /** sk_rmem_alloc: the truesize of the receive queue and the out-of-order queue. */

@@ -56,7 +56,7 @@ export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment, fastPath = fa
     sk.ackPending = true;
     return true;
   }
-  const skbMem = segmentTruesize(seg, optionBytes(seg.options));
+  const skbMem = segmentTruesize(h, seg, optionBytes(seg.options));
   if (seq > sk.rcvNxt) {
     if (seq >= sk.rcvNxt + tcp_receive_window(sk)) {
       // Out of window, e.g. a zero-window probe: dropped, ACKed at once.

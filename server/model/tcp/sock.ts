@@ -7,13 +7,16 @@ import {
   TCP_INFINITE_SSTHRESH,
   TCP_MSS_DEFAULT,
   TCP_TIMEOUT_INIT_MS,
-  IP_HEADER_LEN,
   GSO_LEGACY_MAX_SIZE,
   MAX_TCP_HEADER,
   jiffies_to_usecs,
   usecs_to_jiffies,
 } from './constants';
 import type { Host } from './host';
+import { IPV6_MIN_MTU, ipHeaderLen, mtuToMss, wireIsIpv6 } from './family';
+
+/** ip_rt_min_advmss: the smallest MSS an IPv4 route advertises. */
+const IP_RT_MIN_ADVMSS = 256;
 import { initCongestion, tcp_ca_find } from './cong';
 import { TcpSock } from './types';
 import { TCP_DEFAULT_SCALING_RATIO } from './rcvbuf';
@@ -227,22 +230,30 @@ export function tcp_bound_to_half_wnd(sk: TcpSock, pktsize: number): number {
 }
 
 /** dst_metric_advmss: the route's advmss metric when it has one, else ipv4_default_advmss: the MSS
- * from its (path) MTU, at least ip_rt_min_advmss (256). */
+ * from its (path) MTU, at least ip_rt_min_advmss (256); on IPv6 ip6_default_advmss: the MTU less
+ * the 40-byte header, at least ip6_rt_min_advmss (IPV6_MIN_MTU - 20 - 40 = 1220). */
 export function dst_metric_advmss(h: Host): number {
   if (h.routeAdvmss) return h.routeAdvmss;
-  return Math.max(h.pathMtu - IP_HEADER_LEN - TCP_HEADER_LEN, 256);
+  const minAdvmss = wireIsIpv6(h) ? IPV6_MIN_MTU - TCP_HEADER_LEN - ipHeaderLen(h) : IP_RT_MIN_ADVMSS;
+  return Math.max(mtuToMss(h, h.pathMtu), minAdvmss);
+}
+
+/** tcp_mtu_to_mss: the MSS a path MTU gives, less our fixed options. */
+export function tcp_mtu_to_mss(h: Host, sk: TcpSock, mtu: number): number {
+  // __tcp_mtu_to_mss: less icsk_af_ops->net_header_len (40 on IPv6) and the TCP header.
+  let mss = mtuToMss(h, mtu);
+  if (mss > sk.mssClamp) mss = sk.mssClamp;
+  // __tcp_mtu_to_mss: at least tcp_min_snd_mss before the options come off (a peer's tiny MSS
+  // with timestamps leaves 12 bytes less than the floor).
+  mss = Math.max(mss, h.sysctl.tcp_min_snd_mss);
+  return mss - establishedOptionBytes(sk);
 }
 
 /** tcp_sync_mss: MSS from the path MTU, clamped by the peer's MSS, minus our fixed options. */
 export function tcp_sync_mss(h: Host, sk: TcpSock): number {
   // icsk_pmtu_cookie: the route MTU this MSS was computed from (tcp_v4_mtu_reduced compares).
   sk.pmtuCookie = h.pathMtu;
-  let mss = h.pathMtu - IP_HEADER_LEN - TCP_HEADER_LEN;
-  if (mss > sk.mssClamp) mss = sk.mssClamp;
-  // __tcp_mtu_to_mss: at least tcp_min_snd_mss before the options come off (a peer's tiny MSS
-  // with timestamps leaves 12 bytes less than the floor).
-  mss = Math.max(mss, h.sysctl.tcp_min_snd_mss);
-  mss -= establishedOptionBytes(sk);
+  let mss = tcp_mtu_to_mss(h, sk, h.pathMtu);
   mss = tcp_bound_to_half_wnd(sk, mss);
   sk.mssCache = mss;
   return mss;

@@ -4,17 +4,21 @@
 // trigger of mode 1 (a full SYN queue) never happens on packetdrill's one connection.
 
 import type { Host } from './host';
+import { wireIsIpv6 } from './family';
 import { tcp_select_initial_window, tcp_full_space } from './rcvbuf';
 import { tcp_sync_mss } from './sock';
 import { TcpSock } from './types';
 import { frame } from './trace';
 
-/** msstab: the MSS values a cookie can encode. */
-const MSSTAB = [536, 1300, 1440, 1460] as const;
+/** msstab: the MSS values a cookie can encode (net/ipv4/syncookies.c). */
+const MSSTAB_V4 = [536, 1300, 1440, 1460] as const;
+/** net/ipv6/syncookies.c's msstab: IPV6_MIN_MTU - 60, then 1480, 1500 and 9000 less 60. */
+const MSSTAB_V6 = [1220, 1420, 1440, 8940] as const;
 
-/** cookie_v4_init_sequence's MSS: the largest table value not above the SYN's mss_clamp (536
- * when it is below all of them). */
+/** cookie_v4_init_sequence's MSS (cookie_v6_init_sequence's on IPv6, with its own table): the
+ * largest table value not above the SYN's mss_clamp (the first one when it is below all of them). */
 export function cookie_init_sequence(h: Host, sk: TcpSock): void {
+  const MSSTAB = wireIsIpv6(h) ? MSSTAB_V6 : MSSTAB_V4;
   let i = MSSTAB.length - 1;
   while (i > 0 && sk.mssClamp < MSSTAB[i]) i--;
   sk.syncookieMss = MSSTAB[i];

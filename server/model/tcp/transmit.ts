@@ -11,11 +11,11 @@ import {
   TCPHDR_URG,
   TCP_ATO_MIN_MS,
   TCP_HEADER_LEN,
-  IP_HEADER_LEN,
   MAX_TCP_OPTION_SPACE,
 } from './constants';
 import { icsk_ca_ops } from './cong';
 import type { Host } from './host';
+import { ipHeaderLen, wireIsIpv6 } from './family';
 import { frame } from './trace';
 import { tcp_write_xmit } from './output';
 import { dst_metric_advmss, packetsOut, tcp_current_mss } from './sock';
@@ -313,7 +313,21 @@ export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, clone: Xmit
     pkt.ipId = sk.inetId & 0xffff;
     sk.inetId = (sk.inetId + pkt.gsoSegs) & 0xffff;
   }
-  const totLen = IP_HEADER_LEN + TCP_HEADER_LEN + optionBytes(pkt.options) + pkt.len;
+  const totLen = ipHeaderLen(h) + TCP_HEADER_LEN + optionBytes(pkt.options) + pkt.len;
+  if (wireIsIpv6(h)) {
+    // inet6_csk_xmit → ip6_xmit: a 40-byte header without id or checksum (the traffic class is
+    // the socket's np->tclass, carried in pkt.tos like IPv4's TOS byte).
+    h.trace.step(
+      'inet6_csk_xmit',
+      sk.id,
+      `IPv6 header: ${pkt.src.ip} → ${pkt.dst.ip}, hop limit ${pkt.ttl}, payload length ${totLen - ipHeaderLen(h)}`,
+      {
+        ttl: pkt.ttl,
+        totLen,
+      },
+    );
+    return __dev_queue_xmit(h, sk, pkt, clone);
+  }
   const csum = packetChecksums(pkt);
   h.trace.step(
     'ip_queue_xmit',

@@ -436,6 +436,8 @@ export interface TcpSock {
   inetTos: number;
   /** inet->pmtudisc (IP_MTU_DISCOVER, pmtudisc.ts): DF on our packets, MSS cut by ICMP. */
   pmtudisc: number;
+  /** inet->tos of an IPv6 socket, set by IP_TOS: IPv6 packets carry np->tclass (inetTos) instead. */
+  ipTosUnsent?: number;
   /** sk_max_pacing_rate (SO_MAX_PACING_RATE), bytes per second; Infinity = ~0UL. */
   maxPacingRate: number;
   /** When the pacing hrtimer (tp->pacing_timer) is queued, the time it fires. */
