@@ -149,7 +149,36 @@ function runOne(ctx: CommandContext, line: string, depth: number, offset: number
     ctx.host.tfoCookies.clear();
     return;
   }
-  ctx.note(`shell command not modelled: ${line}`);
+  // A command that only reads or waits cannot change what TCP does; any other may (a firewall rule,
+  // a link taken down, an offload switched), so the model's answer after it is not to be trusted.
+  if (readsOnly(words)) ctx.note(`shell command without effect on TCP: ${line}`);
+  else ctx.unsupported(`shell command not modelled (${line})`, offset);
+}
+
+const READ_ONLY_COMMANDS = new Set([
+  'true',
+  'false',
+  ':',
+  'echo',
+  'printf',
+  'sleep',
+  'cat',
+  'grep',
+  'ls',
+  'date',
+  'wait',
+  'pwd',
+  'ss',
+  'netstat',
+  'nstat',
+  'tcpdump',
+]);
+
+/** Whether a command only prints, reads or waits (`echo` without a redirection, `ip ... show`). */
+function readsOnly(words: string[]): boolean {
+  if (words.some((w) => w.startsWith('>'))) return false;
+  if (READ_ONLY_COMMANDS.has(words[0])) return true;
+  return ['ip', 'tc', 'ethtool'].includes(words[0]) && words.some((w) => ['show', 'list', 'ls', '-S', '-k', '-i'].includes(w));
 }
 
 /** The device and MTU of `ifconfig DEV mtu N` or `ip link set [dev] DEV mtu N`; undefined for any
@@ -171,11 +200,15 @@ function deviceMtuCommand(words: string[]): { dev: string; mtu: number } | undef
  * connections (ipv4_default_advmss, tcp_sync_mss) follows too; an exception below it stays, capped
  * by the new MTU. Another device carries nothing of the test. */
 function dev_set_mtu(ctx: CommandContext, dev: string, mtu: number, line: string): void {
-  const h = ctx.host;
   if (dev !== 'tun0') {
     ctx.note(`MTU of a device other than tun0: ${line}`);
     return;
   }
+  setDeviceMtu(ctx.host, mtu);
+}
+
+/** The tun device's MTU changes (dev_set_mtu; packetdrill's --mtu sets it before the script). */
+export function setDeviceMtu(h: Host, mtu: number): void {
   h.pathMtu = h.pathMtu === h.mtu ? mtu : Math.min(h.pathMtu, mtu);
   h.mtu = mtu;
 }

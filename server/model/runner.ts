@@ -2,7 +2,7 @@
 // it, and every `>` line is compared with what the model put on the wire. Anything the model has
 // no rule for is reported as `unsupported: <what> at line N`; nothing is skipped silently.
 
-import { runShell, CommandContext } from './commands';
+import { runShell, CommandContext, setDeviceMtu } from './commands';
 import { comparePacket, describeExpected } from './match';
 import { SeqMap, toModel, TsValMap } from './seqMap';
 import type { EventTime, OtherPacketEvent, PacketEvent, Script, SyscallEvent, TimeSpec } from './packetdrill/ast';
@@ -188,15 +188,20 @@ class Runner {
 
   run(): RunResult {
     this.applyAddressOptions();
-    for (const cmd of this.script.preamble) {
-      this.h.line = cmd.line;
-      runShell(this.ctx, cmd.text);
-    }
     for (const [k, v] of Object.entries(this.script.options)) {
+      // packetdrill's --mtu: the tun device's MTU, set when the device is made (netdev.c).
+      if (k === 'mtu' && Number.isInteger(Number(v)) && Number(v) >= 68) {
+        setDeviceMtu(this.h, Number(v));
+        continue;
+      }
       if (MODELLED_OPTIONS.has(k)) continue;
       const what = `packetdrill option --${k}${v ? `=${v}` : ''}`;
       if (optionChangesPackets(k, v)) this.unsupported(what, this.script.optionLines?.[k] ?? 1);
       else this.res.notes.push({ what: `${what} not modelled` });
+    }
+    for (const cmd of this.script.preamble) {
+      this.h.line = cmd.line;
+      runShell(this.ctx, cmd.text);
     }
     for (const ev of this.script.events) {
       this.h.line = ev.line;

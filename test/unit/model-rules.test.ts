@@ -367,16 +367,33 @@ test('python blocks: if/elif/else run the branch taken, by indentation', () => {
 test('header options that change the packets are unsupported with their line; harmless ones are notes', () => {
   const src = [
     '--tolerance_usecs=20000 --local_ip=192.168.0.1 --verbose',
-    '--ip_version=ipv4-mapped-ipv6 --mtu=1400',
+    '--ip_version=ipv4-mapped-ipv6 --strict_segments',
     ...accepted('mss 1000'),
   ].join('\n');
   const r = runScript(parseScript(src));
-  assert.deepEqual(r.unsupported, [{ what: 'packetdrill option --mtu=1400', line: 2 }]);
+  assert.deepEqual(r.unsupported, [{ what: 'packetdrill option --strict_segments', line: 2 }]);
   assert.deepEqual(
     r.notes.map((n) => n.what).filter((w) => w.startsWith('packetdrill option')),
     // --local_ip and --ip_version are modelled, so only --verbose is a note.
     ['packetdrill option --verbose not modelled'],
   );
+});
+
+test('--mtu=N is the tun device MTU: the SYN-ACK offers N - 40, before any preamble command runs', () => {
+  const synackMss = (header: string): number | undefined => {
+    const r = runScript(parseScript([header, ...accepted('mss 1460')].join('\n')));
+    assert.deepEqual(r.unsupported, []);
+    return r.packets.find((p) => p.direction === 'out')?.options.find((o) => o.kind === 'mss')?.value;
+  };
+  assert.equal(synackMss('--mtu=1400'), 1360);
+  assert.equal(synackMss('--mtu=1500'), 1460);
+});
+
+test('a shell command that only reads is a note; one that may change TCP is unsupported with its line', () => {
+  const src = [...accepted('mss 1000'), '+0 `echo hello; ip link show tun0`', '+0 `iptables -A OUTPUT -j DROP`'].join('\n');
+  const r = runScript(parseScript(src));
+  assert.deepEqual(r.unsupported, [{ what: 'shell command not modelled (iptables -A OUTPUT -j DROP)', line: 9 }]);
+  assert.ok(r.notes.some((n) => n.what === 'shell command without effect on TCP: echo hello'));
 });
 
 test('--ip_version=ipv6: the 40-byte header lowers the MSS to 1440; an IPv4 --local_ip is unsupported', () => {
