@@ -14,8 +14,8 @@ const BIC_SCALE = 41;
 const BICTCP_HZ = 10;
 // cube_rtt_scale = bic_scale * 10 (the kernel's constant for c/rtt with rtt = 100 ms)
 const CUBE_RTT_SCALE = BIC_SCALE * 10;
-// cube_factor = 2^(10+3*BICTCP_HZ) / (bic_scale*10)
-const CUBE_FACTOR = 2 ** (10 + 3 * BICTCP_HZ) / CUBE_RTT_SCALE;
+// cube_factor = 2^(10+3*BICTCP_HZ) / (bic_scale*10), an integer (do_div in cubictcp_register)
+const CUBE_FACTOR = BigInt(Math.floor(2 ** (10 + 3 * BICTCP_HZ) / CUBE_RTT_SCALE));
 /** CUBIC counts time in jiffies, and at the live kernel's CONFIG_HZ=250 a jiffy is 4 ms: the curve's
  * t, the one-minimum-RTT lead (usecs_to_jiffies rounds it up to whole jiffies), the once-per-jiffy
  * and HZ/32 update limits. At 1 ms jiffies the model grew cwnd measurably slower than the live
@@ -177,6 +177,25 @@ export function tcp_reno_cong_avoid(h: Host, sk: TcpSock, acked: number): void {
   h.trace.step('tcp_reno_cong_avoid', sk.id, `congestion avoidance: cwnd ${before} → ${sk.cwnd}`);
 }
 
+/** cbrt(x) MSB values for x in [0..63]: v = cbrt(x << 18) - 1 (the kernel's table, Willy Tarreau). */
+const CUBIC_ROOT_V = [
+  0, 54, 54, 54, 118, 118, 118, 118, 123, 129, 134, 138, 143, 147, 151, 156, 157, 161, 164, 168, 170, 173, 176, 179, 181, 185, 187, 190,
+  192, 194, 197, 199, 200, 202, 204, 206, 209, 211, 213, 215, 217, 219, 221, 222, 224, 225, 227, 229, 231, 232, 234, 236, 237, 239, 240,
+  242, 244, 245, 246, 248, 250, 251, 252, 254,
+];
+/** cubic_root: the kernel's approximate cube root (table lookup and one Newton-Raphson step, ~0.2 %
+ * off), which K uses; an exact cbrt can be one unit of 1/1024 s away from it. */
+function cubic_root(a: bigint): number {
+  const b = a.toString(2).length; // fls64
+  if (a < 64n) return (CUBIC_ROOT_V[Number(a)] + 35) >> 6;
+  const e = ((b * 84) >> 8) - 1;
+  const shift = Number(a >> BigInt(e * 3));
+  let x = ((((CUBIC_ROOT_V[shift] + 10) << e) >>> 0) >> 6) >>> 0;
+  x = 2 * x + Number(a / (BigInt(x) * BigInt(x - 1)));
+  x = Math.floor((x * 341) / 1024);
+  return x;
+}
+
 /** bictcp_update: the cubic target window for "now" and the resulting ack count per increment. */
 function bictcp_update(h: Host, ca: CongestionState, cwnd: number, acked: number): void {
   const now = cubic_jiffies(h);
@@ -193,7 +212,7 @@ function bictcp_update(h: Host, ca: CongestionState, cwnd: number, acked: number
         ca.K = 0;
         ca.originPoint = cwnd;
       } else {
-        ca.K = Math.floor(Math.cbrt(CUBE_FACTOR * (ca.lastMaxCwnd - cwnd)));
+        ca.K = cubic_root(CUBE_FACTOR * BigInt(ca.lastMaxCwnd - cwnd));
         ca.originPoint = ca.lastMaxCwnd;
       }
     }
@@ -368,8 +387,9 @@ export function tcp_cwnd_restart(h: Host, sk: TcpSock, deltaMs: number): void {
   const restart = Math.min(h.initCwnd, sk.cwnd); // tcp_init_cwnd: the route's initcwnd or 10
   let cwnd = sk.cwnd;
   const before = cwnd;
+  // CA_EVENT_CWND_RESTART: cubic (cubictcp_cwnd_event) acts only on CA_EVENT_TX_START, so its epoch
+  // survives the restart and is shifted by the idle time when data leaves again.
   sk.ssthresh = tcp_current_ssthresh(sk);
-  sk.congestion.epochStart = 0; // CA_EVENT_CWND_RESTART resets cubic
   let d = deltaMs;
   while ((d -= sk.rtoMs) > 0 && cwnd > restart) cwnd >>= 1;
   sk.cwnd = Math.max(cwnd, restart);
