@@ -129,7 +129,9 @@ function runOne(ctx: CommandContext, line: string, depth: number, offset: number
     return;
   }
   if (cmd === 'ip' && words[1] === '-6' && words[2] === 'route' && ['add', 'change', 'replace'].includes(words[3])) {
-    if (wireIsIpv6(ctx.host)) ctx.unsupported(`IPv6 route metrics (${line})`, 0);
+    // The IPv6 table: the same metrics (tcp_init_cwnd, dst_metric_advmss over ip6_default_advmss,
+    // ip6_mtu with rt6_do_update_pmtu returning early on a locked MTU), for an IPv6 peer only.
+    if (wireIsIpv6(ctx.host)) ipRouteMetrics(ctx, words.slice(4), line);
     else ctx.note(`an IPv6 route, the peer is reached over IPv4: ${line}`);
     return;
   }
@@ -143,6 +145,11 @@ function runOne(ctx: CommandContext, line: string, depth: number, offset: number
   const devMtu = deviceMtuCommand(words);
   if (devMtu) {
     dev_set_mtu(ctx, devMtu.dev, devMtu.mtu, line);
+    return;
+  }
+  // ss -K (SOCK_DESTROY): tcp_abort resets and closes the matching sockets, not modelled.
+  if (cmd === 'ss' && words.some((w) => w === '-K' || w === '--kill')) {
+    ctx.unsupported(`socket destroyed by ss --kill (tcp_abort): ${line}`, 0);
     return;
   }
   if (cmd === 'ip' && words[1] === 'tcp_metrics') {
@@ -245,15 +252,30 @@ function ipRouteMetrics(ctx: CommandContext, words: string[], line: string): voi
   }
 }
 
-/** Whether an `ip route` destination (an address, a prefix, or `default`) holds `ip`. */
+/** Whether an `ip route` / `ip -6 route` destination (an address, a prefix, or `default`) holds
+ * `ip`, both of one family. */
 function routeCovers(dst: string, ip: string): boolean {
   if (dst === 'default') return true;
-  const [net, bits = '32'] = dst.split('/');
-  const toInt = (a: string): number => a.split('.').reduce((v, o) => v * 256 + Number(o), 0);
-  if (!/^(\d{1,3})(\.\d{1,3}){3}$/.test(net)) return false;
-  const n = Number(bits);
-  const mask = n === 0 ? 0 : 2 ** 32 - 2 ** (32 - n);
-  return (toInt(net) & mask) >>> 0 === (toInt(ip) & mask) >>> 0;
+  const [net, bits] = dst.split('/');
+  const a = addressBits(net);
+  const b = addressBits(ip);
+  if (!a || !b || a.width !== b.width) return false;
+  const shift = BigInt(a.width - (bits === undefined ? a.width : Number(bits)));
+  return a.value >> shift === b.value >> shift;
+}
+
+/** An IPv4 (dotted quad) or IPv6 (`::` shorthand allowed) address as a number and its width. */
+function addressBits(addr: string): { value: bigint; width: number } | undefined {
+  if (/^(\d{1,3})(\.\d{1,3}){3}$/.test(addr)) {
+    return { value: addr.split('.').reduce((v, o) => (v << 8n) | BigInt(Number(o)), 0n), width: 32 };
+  }
+  if (!/^[0-9a-fA-F:]+$/.test(addr) || addr.split('::').length > 2) return undefined;
+  const [head, tail] = addr.split('::');
+  const groups = (s: string | undefined): string[] => (s ? s.split(':') : []);
+  const fill = tail === undefined ? 0 : 8 - groups(head).length - groups(tail).length;
+  const all = [...groups(head), ...Array<string>(Math.max(fill, 0)).fill('0'), ...groups(tail)];
+  if (all.length !== 8 || all.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  return { value: all.reduce((v, g) => (v << 16n) | BigInt(parseInt(g, 16)), 0n), width: 128 };
 }
 
 /** Splits on spaces, keeping "quoted strings" together without their quotes. */

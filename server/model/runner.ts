@@ -94,7 +94,7 @@ function errnoName(e: string | undefined): string | undefined {
 const DEFAULT_TOLERANCE_US = 4000;
 const DEFAULT_TOLERANCE_PERCENT = 12.5;
 /** Script header options the model honours; any other is noted as not modelled. */
-const MODELLED_OPTIONS = new Set(['tolerance_usecs', 'tolerance_percent', 'local_ip', 'remote_ip', 'ip_version']);
+const MODELLED_OPTIONS = new Set(['tolerance_usecs', 'tolerance_percent', 'local_ip', 'remote_ip', 'ip_version', 'strict_segments']);
 
 export function runScript(script: Script, opts: RunOptions = {}): RunResult {
   return new Runner(script, opts).run();
@@ -133,6 +133,9 @@ class Runner {
   private readonly ipVersion: IpVersion | undefined;
   private readonly tolNs: number;
   private readonly tolPercent: number;
+  /** --strict_segments: each `>` line is one live packet (run_packet.c sniffs no more than one to
+   * make up the line's payload), not the run of packets whose payloads add up to it. */
+  private readonly strictSegments: boolean;
   private readonly res: RunResult;
   private readonly ctx: CommandContext;
   private map: SeqMap = { localIsn: 0, remoteOffset: 0 };
@@ -159,6 +162,7 @@ class Runner {
     opts: RunOptions,
   ) {
     this.ipVersion = opts.ipVersion;
+    this.strictSegments = 'strict_segments' in script.options;
     const scriptTol = Number(script.options.tolerance_usecs);
     this.tolNs = (opts.toleranceUs ?? (Number.isFinite(scriptTol) && scriptTol > 0 ? scriptTol : DEFAULT_TOLERANCE_US)) * 1000;
     const scriptPct = Number(script.options.tolerance_percent);
@@ -270,7 +274,9 @@ class Runner {
     // verify_time (run.c): the tolerance is the larger of --tolerance_usecs and
     // --tolerance_percent of the time since the previous event.
     const tolNs = Math.max(this.tolNs, (this.tolPercent / 100) * (startNs - this.baseNs));
-    this.h.advanceTo(startNs);
+    // No wait for the line's time: packetdrill sniffs from the previous event on
+    // (sniff_outbound_live_packet), so a packet a timer sends before the line's start time is
+    // seen when it leaves, and the next event counts from then (adjust_relative_event_times).
     // A `*` line waits for its packet however long it takes (run_packet.c: TIMEOUT_NONE), and
     // its time is not checked.
     const anyTime = ev.time.start.kind === 'any';
@@ -306,6 +312,7 @@ class Runner {
   private collect(ev: PacketEvent, deadlineNs: number): WirePacket[] {
     const q = this.h.outQueue;
     const have = (): number => {
+      if (this.strictSegments) return Math.min(1, q.length);
       let n = 0;
       for (let k = 0; k < q.length; k++) {
         n += q[k].len;
@@ -327,7 +334,7 @@ class Runner {
       const k = q.findIndex((p) => p.seq === want && ((p.flags & TCPHDR_SYN) !== 0) === ev.flags.includes('S'));
       if (k > 0) this.res.extra.push(...q.splice(0, k));
     }
-    const n = ev.seq.len === 0 ? Math.min(1, q.length) : have() || q.length;
+    const n = ev.seq.len === 0 || this.strictSegments ? Math.min(1, q.length) : have() || q.length;
     return q.splice(0, n);
   }
 

@@ -277,3 +277,10 @@ test('statements end by the grammar: option lists, ack/win and results may sit o
   const ported = s.events[3] as PacketEvent;
   assert.deepEqual([ported.seq.len, ported.unsupported], [10, ['ports 8080>4000']]);
 });
+
+test("packetdrill's `+` is a token of its own: blanks may follow it in a relative time", () => {
+  const s = parseScript(['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3', '+ 0 listen(3, 1) = 0', '+ .1~+ .2 close(3) = 0'].join('\n'));
+  assert.deepEqual(s.events[1].time.start, { kind: 'relative', seconds: 0 });
+  assert.deepEqual(s.events[2].time.start, { kind: 'relative', seconds: 0.1 });
+  assert.deepEqual(s.events[2].time.rangeEnd, { kind: 'relative', seconds: 0.2 });
+});

@@ -367,11 +367,11 @@ test('python blocks: if/elif/else run the branch taken, by indentation', () => {
 test('header options that change the packets are unsupported with their line; harmless ones are notes', () => {
   const src = [
     '--tolerance_usecs=20000 --local_ip=192.168.0.1 --verbose',
-    '--ip_version=ipv4-mapped-ipv6 --strict_segments',
+    '--ip_version=ipv4-mapped-ipv6 --send_omit_free',
     ...accepted('mss 1000'),
   ].join('\n');
   const r = runScript(parseScript(src));
-  assert.deepEqual(r.unsupported, [{ what: 'packetdrill option --strict_segments', line: 2 }]);
+  assert.deepEqual(r.unsupported, [{ what: 'packetdrill option --send_omit_free', line: 2 }]);
   assert.deepEqual(
     r.notes.map((n) => n.what).filter((w) => w.startsWith('packetdrill option')),
     // --local_ip and --ip_version are modelled, so only --verbose is a note.

@@ -23,7 +23,10 @@ import { splitStatements } from './statements';
 
 // A number that does not swallow the first dot of `...` (as in `+0...0.1`).
 const NUM = String.raw`(?:\d+(?:\.(?!\.)\d*)?|\.\d+)`;
-const TIME_RE = new RegExp(String.raw`^(\*|[+-]?${NUM})(?:~([+-]?${NUM}))?(?:\s*\.\.\.\s*([+-]?${NUM}))?(?=\s|$)`);
+// packetdrill's lexer makes `+` a token of its own (parser.y: event_time is '+' time), so a
+// relative time may have blanks after its plus: `+ 0 write(...)`.
+const REL = String.raw`(?:\+\s*|-)?${NUM}`;
+const TIME_RE = new RegExp(String.raw`^(\*|${REL})(?:~(${REL}))?(?:\s*\.\.\.\s*(${REL}))?(?=\s|$)`);
 
 /** `defines`: packetdrill's `-D SYMBOL=value` (`--define`), e.g. `TFO_COOKIE`; a script's own
  * `--define=SYMBOL=value` header lines add to them. */
