@@ -4,7 +4,7 @@
 // then the note says so.
 
 import type { Host } from './tcp/host';
-import { wireIsIpv6 } from './tcp/family';
+import { ipv4Bytes, ipv6Bytes, wireIsIpv6 } from './tcp/family';
 import { setSysctl, sysctlNotModelled } from './tcp/sysctl';
 
 /** The sysctl settings of tools/testing/selftests/net/packetdrill/defaults.sh (6.12), used when the
@@ -264,18 +264,11 @@ function routeCovers(dst: string, ip: string): boolean {
   return a.value >> shift === b.value >> shift;
 }
 
-/** An IPv4 (dotted quad) or IPv6 (`::` shorthand allowed) address as a number and its width. */
+/** An IPv4 or IPv6 address (family.ts's parsers) as a number and its width in bits. */
 function addressBits(addr: string): { value: bigint; width: number } | undefined {
-  if (/^(\d{1,3})(\.\d{1,3}){3}$/.test(addr)) {
-    return { value: addr.split('.').reduce((v, o) => (v << 8n) | BigInt(Number(o)), 0n), width: 32 };
-  }
-  if (!/^[0-9a-fA-F:]+$/.test(addr) || addr.split('::').length > 2) return undefined;
-  const [head, tail] = addr.split('::');
-  const groups = (s: string | undefined): string[] => (s ? s.split(':') : []);
-  const fill = tail === undefined ? 0 : 8 - groups(head).length - groups(tail).length;
-  const all = [...groups(head), ...Array<string>(Math.max(fill, 0)).fill('0'), ...groups(tail)];
-  if (all.length !== 8 || all.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
-  return { value: all.reduce((v, g) => (v << 16n) | BigInt(parseInt(g, 16)), 0n), width: 128 };
+  const bytes = ipv4Bytes(addr) ?? ipv6Bytes(addr);
+  if (!bytes) return undefined;
+  return { value: bytes.reduce((v, o) => (v << 8n) | BigInt(o), 0n), width: bytes.length * 8 };
 }
 
 /** Splits on spaces, keeping "quoted strings" together without their quotes. */
