@@ -2,7 +2,7 @@
 // accept(), write()/send*(), read()/recv*(), close(). Each returns what the kernel would return,
 // or `unsupported` with the reason when the model has no rule for it.
 
-import { ip_recv_error, msg_zerocopy_put_abort, msg_zerocopy_realloc, net_zcopy_put, SockExtendedErr } from './zerocopy';
+import { ip_recv_error, msg_zerocopy_realloc, SockExtendedErr, tcp_sendmsg_zerocopy_done } from './zerocopy';
 import { sk_forward_alloc } from './fastpath';
 import { TCP_TIMEWAIT_LEN_MS, tcp_fin_time, tcp_time_wait, twsk } from './timewait';
 import { inet_csk_reqsk_queue_drop, isRequest } from './handshake';
@@ -685,10 +685,9 @@ export function sys_sendmsg(h: Host, fd: number, iov: number[], flags: number, b
     // tcp_sendmsg_fastopen, blocking: the SYN took fo->copied bytes (none without a cookie);
     // tcp_sendmsg_locked then waits for the handshake (sk_stream_wait_connect) and queues the rest.
     const inSyn = sk.fastopenRequest?.dataLen ?? 0;
-    // The call ends: out (the SYN took data: net_zcopy_put) or out_err (msg_zerocopy_put_abort).
+    // The call ends: out if the SYN took data, else out_err.
     const zcDone = (res: CallResult): CallResult => {
-      if (uarg && inSyn) net_zcopy_put(h, sk, uarg);
-      else if (uarg) msg_zerocopy_put_abort(h, sk, uarg);
+      tcp_sendmsg_zerocopy_done(h, sk, uarg, inSyn);
       return res;
     };
     if (sk.nonblock || flags & MSG_DONTWAIT || !('pending' in r || ('ret' in r && r.ret >= 0))) return zcDone(r);
@@ -768,9 +767,7 @@ function sendResult(h: Host, sk: TcpSock, r: SendResult, flags: number): CallRes
   if (!rest) return { ret: r.copied };
   const wait = (): CallResult => {
     if (sk.state !== 'ESTABLISHED' && sk.state !== 'CLOSE_WAIT') {
-      // The call ends: its zerocopy ubuf is let go (out), or given back if nothing was queued (out_err).
-      if (r.uarg && r.copied) net_zcopy_put(h, sk, r.uarg);
-      else if (r.uarg) msg_zerocopy_put_abort(h, sk, r.uarg);
+      tcp_sendmsg_zerocopy_done(h, sk, r.uarg, r.copied);
       return r.copied ? { ret: r.copied } : err(sock_error(sk) ?? 'EPIPE');
     }
     if (!sk.writeSpaceWoken || !sk_stream_memory_free(h, sk)) return { pending: true, retry: wait };

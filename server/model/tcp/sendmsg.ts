@@ -26,7 +26,7 @@ import { __tcp_push_pending_frames, tcp_push_one } from './output';
 import { GSO_MAX_SIZE, packetsOut, tcp_bound_to_half_wnd, tcp_current_mss } from './sock';
 import { sk_stream_memory_free, sk_wmem_queued } from './sndbuf';
 import { Skb, skbLen, TcpSock, truesizeFor, UbufInfo } from './types';
-import { msg_zerocopy_put_abort, msg_zerocopy_realloc, net_zcopy_put } from './zerocopy';
+import { msg_zerocopy_realloc, tcp_sendmsg_zerocopy_done } from './zerocopy';
 
 /** tcp_xmit_size_goal: how big an skb sendmsg builds — as many MSS as fit in half the peer's
  * largest window and the device's GSO size. */
@@ -166,9 +166,7 @@ export function tcp_sendmsg_locked(
   const uarg = zc && total ? (uargBefore ?? msg_zerocopy_realloc(h, sk, total, sk.writeQueue[sk.writeQueue.length - 1]?.uarg)) : undefined;
   const r = tcp_sendmsg_loop(h, sk, iov, flags, copiedBefore, uarg, mss, sizeGoal);
   if (!uarg || r.rest) return uarg ? { ...r, uarg } : r;
-  // out: the call's reference goes (net_zcopy_put); out_err, nothing queued: the id goes back too.
-  if (r.copied) net_zcopy_put(h, sk, uarg);
-  else msg_zerocopy_put_abort(h, sk, uarg);
+  tcp_sendmsg_zerocopy_done(h, sk, uarg, r.copied);
   return r;
 }
 

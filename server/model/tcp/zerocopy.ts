@@ -66,6 +66,15 @@ export function msg_zerocopy_put_abort(h: Host, sk: TcpSock, uarg: UbufInfo): vo
   net_zcopy_put(h, sk, uarg);
 }
 
+/** How a sending call that took a ubuf ends (tcp_sendmsg_locked's out and out_err labels): with
+ * bytes queued it lets go of its reference (net_zcopy_put); with none the id goes back too
+ * (msg_zerocopy_put_abort). */
+export function tcp_sendmsg_zerocopy_done(h: Host, sk: TcpSock, uarg: UbufInfo | undefined, copied: number): void {
+  if (!uarg) return;
+  if (copied) net_zcopy_put(h, sk, uarg);
+  else msg_zerocopy_put_abort(h, sk, uarg);
+}
+
 /** skb_copy_ubufs, as tun_net_xmit's skb_orphan_frags_rx runs it: the device copies the pinned
  * pages before queueing the packet, so the completion says SO_EE_CODE_ZEROCOPY_COPIED. */
 export function skb_orphan_frags_rx(uarg: UbufInfo | undefined): void {
