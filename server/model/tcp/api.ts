@@ -45,7 +45,8 @@ import {
   TCP_DELACK_MAX_MS,
   TCP_TIMEOUT_INIT_MS,
   TCP_FIN_TIMEOUT_MAX_S,
-  LIVE_HZ,
+  LIVE_JIFFY_MS,
+  msToLiveJiffies,
 } from './constants';
 import { fastopen_queue_tune, reqsk_fastopen_remove, tcp_fastopen_reset_cipher } from './fastopen';
 import { ERRNO_NUMBER, sock_error, tcp_done, tcp_write_queue_purge } from './done';
@@ -1185,8 +1186,7 @@ const ZEROED_FIELDS = (
  * not follow happens (left out then, so they read as unsupported). */
 function tcpInfoExtra(h: Host, sk: TcpSock): Record<string, number> {
   const now = h.jiffies();
-  const tickMs = 1000 / LIVE_HZ;
-  const idleMs = (sinceMs: number): number => (Math.floor(now / tickMs) - Math.floor(sinceMs / tickMs)) * tickMs;
+  const idleMs = (sinceMs: number): number => (msToLiveJiffies(now) - msToLiveJiffies(sinceMs)) * LIVE_JIFFY_MS;
   const r = sk.recovery;
   const info: Record<string, number> = {
     last_data_sent: idleMs(sk.lsndtime),

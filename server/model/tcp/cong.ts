@@ -3,7 +3,7 @@
 // stack reaches a module only through its ops table (struct tcp_congestion_ops), as the kernel
 // does through icsk_ca_ops.
 
-import { LIVE_HZ, usecs_to_jiffies } from './constants';
+import { LIVE_HZ, msToLiveJiffies, usecs_to_jiffies } from './constants';
 import type { Host } from './host';
 import { GSO_MAX_SIZE } from './sock';
 import { CongestionState, TcpSock } from './types';
@@ -24,10 +24,6 @@ const CUBE_FACTOR = BigInt(Math.floor(2 ** (10 + 3 * BICTCP_HZ) / CUBE_RTT_SCALE
 const CUBIC_HZ = LIVE_HZ;
 function cubic_jiffies(h: Host): number {
   return Math.floor(h.nowNs / (1e9 / CUBIC_HZ));
-}
-/** The model's lsndtime (1 ms jiffies) on CUBIC's clock. */
-function msToCubicJiffies(ms: number): number {
-  return Math.floor((ms * CUBIC_HZ) / 1000);
 }
 
 const BETA_SCALE_FRIENDLY = Math.floor((8 * (BICTCP_BETA_SCALE + BETA)) / 3 / (BICTCP_BETA_SCALE - BETA));
@@ -335,7 +331,7 @@ function cubictcp_cwnd_event_tx_start(h: Host, sk: TcpSock): void {
   const ca = sk.congestion;
   if (!ca.epochStart) return;
   const now = cubic_jiffies(h);
-  const delta = now - msToCubicJiffies(sk.lsndtime);
+  const delta = now - msToLiveJiffies(sk.lsndtime);
   if (delta > 0) {
     ca.epochStart += delta;
     if (ca.epochStart > now) ca.epochStart = now;

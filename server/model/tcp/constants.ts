@@ -55,6 +55,13 @@ export const TCP_THIN_LINEAR_RETRIES = 6;
 /** CONFIG_HZ of the live kernel the fixtures were checked on: a jiffy is 4 ms. The RTO
  * (icsk_rto, tcpi_rto) and CUBIC count in these; the rest of the model keeps 1 ms timers. */
 export const LIVE_HZ = 250;
+/** One live jiffy in ms (4). */
+export const LIVE_JIFFY_MS = 1000 / LIVE_HZ;
+/** A time on the model's 1 ms clock (lsndtime, lrcvtime, ato...) as live jiffies: the tick it
+ * falls in on the script clock's 4 ms grid, as the timers count (jiffiesTimerDelayUs). */
+export function msToLiveJiffies(ms: number): number {
+  return Math.floor((ms * LIVE_HZ) / 1000);
+}
 /** usecs_to_jiffies at LIVE_HZ: rounds up to whole jiffies. */
 export function usecs_to_jiffies(us: number): number {
   return Math.ceil((us * LIVE_HZ) / 1e6);

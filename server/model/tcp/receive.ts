@@ -14,7 +14,8 @@ import {
   TCP_MAX_QUICKACKS,
   TCP_MSS_DEFAULT,
   TCP_MIN_MSS,
-  LIVE_HZ,
+  LIVE_JIFFY_MS,
+  msToLiveJiffies,
   WAKE_ALL,
   WAKE_IN,
 } from './constants';
@@ -30,9 +31,6 @@ import { frame } from './trace';
 import { tcp_ecn_check_ce } from './ecn';
 import { TcpSock } from './types';
 import { Segment } from './segment';
-
-/** One jiffy of the live kernel (HZ 250), in ms. */
-const LIVE_JIFFY_MS = 1000 / LIVE_HZ;
 
 export function tcp_initialize_rcv_mss(sk: TcpSock): void {
   let hint = Math.min(sk.advmss, sk.mssCache);
@@ -270,7 +268,7 @@ function tcp_event_data_recv(h: Host, sk: TcpSock, seg: Segment, len: number, tr
     // Adapt the delayed-ACK timeout to the inter-arrival time of data. The arithmetic is the
     // kernel's, in jiffies of the live kernel's HZ (250: 4 ms), where ato >> 1 and the gap m
     // round to whole jiffies (data every 30 ms gives m of 7 or 8 jiffies, ato 56 or 60 ms).
-    const j = (ms: number): number => Math.floor(ms / LIVE_JIFFY_MS);
+    const j = msToLiveJiffies;
     const m = j(now) - j(sk.lrcvtime);
     const ato = j(sk.ato);
     const atoMin = j(TCP_ATO_MIN_MS);
