@@ -241,6 +241,10 @@ function ipRouteMetrics(ctx: CommandContext, words: string[], line: string): voi
       const locked = words[k + 1] === 'lock';
       const mtu = num(k + (locked ? 2 : 1));
       if (mtu) {
+        // A socket's route (sk_dst_cache) keeps the old route's metrics: dst_mtu stays what it
+        // was until its next transmission looks the route up again (__sk_dst_check).
+        for (const s of h.socks)
+          if (s.state !== 'LISTEN' && s.state !== 'CLOSE' && s.staleDstMtu === undefined && mtu !== h.pathMtu) s.staleDstMtu = h.pathMtu;
         h.pathMtu = mtu;
         h.pathMtuLocked = locked;
       }

@@ -296,14 +296,14 @@ test('a sysctl the model does not read is reported with its line, unless its val
   const src = [
     '`sysctl -q net.ipv4.tcp_min_rtt_wlen=0 net.ipv4.tcp_no_metrics_save=1',
     'sysctl -q net.ipv4.tcp_tw_reuse=2 # the live default',
-    'echo 1 > /proc/sys/net/ipv4/tcp_mtu_probing',
+    'echo 1 > /proc/sys/net/ipv4/tcp_plb_enabled',
     'sysctl -q net.ipv4.tcp_rto_min_us=50000; sysctl -q net.mptcp.enabled=1`',
     '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
   ].join('\n');
   const r = runScript(parseScript(src));
   assert.deepEqual(
     r.unsupported.map((u) => `${u.what} at line ${u.line}`),
-    ['sysctl net.ipv4.tcp_min_rtt_wlen=0 (not modelled) at line 1', 'sysctl net.ipv4.tcp_mtu_probing=1 (not modelled) at line 3'],
+    ['sysctl net.ipv4.tcp_min_rtt_wlen=0 (not modelled) at line 1', 'sysctl net.ipv4.tcp_plb_enabled=1 (not modelled) at line 3'],
   );
 });
 

@@ -37,6 +37,7 @@ import {
 import { TcpSock } from './types';
 import { optTs, Segment } from './segment';
 import { tcp_mstamp_refresh, tcp_ns_to_ts } from './transmit';
+import { tcp_mtup_probe_success } from './mtuprobe';
 
 /** tcp_clean_rtx_queue: drop what the ACK covers (trimming a partly acked TSO skb); returns the
  * segments newly acked (and newly delivered: not SACKed before) and takes the RTT sample, never
@@ -252,6 +253,8 @@ export function tcp_ack(h: Host, sk: TcpSock, seg: Segment, updateTsRecent = tru
   // tcp_clean_rtx_queue: urgent mode ends once snd_una reaches snd_up.
   if (sk.urgUp !== undefined && sk.urgUp > priorUna && sk.urgUp <= ack) sk.urgUp = undefined;
   const res = tcp_clean_rtx_queue(h, sk, ack, priorFack, sack.sackt);
+  // tcp_clean_rtx_queue (FLAG_ACKED): the MTU probe is acked once snd_una passes its end.
+  if (ack > priorUna && sk.mtup.probeSize && sk.mtup.probeSeqEnd <= sk.sndUna) tcp_mtup_probe_success(h, sk);
   sk_forward_alloc(sk); // tcp_wmem_free_skb's sk_mem_uncharge and reclaim
   // Without SACK, tcp_remove_reno_sacks: segments already counted by duplicate ACKs are not
   // delivered again. A spurious retransmission that was D-SACKed was delivered too (tcp_dsack_seen).

@@ -66,6 +66,7 @@ import type { Host } from './host';
 import { defaultMssClamp, mtuToMss, wireIsIpv6 } from './family';
 import { frame } from './trace';
 import { tcp_push_pending_frames } from './output';
+import { tcp_mtup_init } from './mtuprobe';
 import { SendResult, tcp_push, tcp_send_fin, tcp_sendmsg_locked, tcp_xmit_size_goal } from './sendmsg';
 import { sk_stream_memory_free, sk_stream_write_space } from './sndbuf';
 import {
@@ -632,6 +633,7 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number, faultDat
   // tcp_v4_connect's TCP_MSS_DEFAULT (tcp_v6_connect's 1220), so mss_cache (TCP_MAXSEG,
   // tcpi_snd_mss) reads that less the timestamp option in SYN_SENT.
   sk.mssClamp = sk.userMss || defaultMssClamp(h);
+  tcp_mtup_init(h, sk);
   tcp_sync_mss(h, sk);
   // tcp_send_syn_data keeps the data as its own skb after the bare SYN on the retransmit queue:
   // a SYN retransmission carries no data, and data the SYN-ACK does not cover is resent.

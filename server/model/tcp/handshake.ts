@@ -28,6 +28,7 @@ import { defaultMssClamp } from './family';
 import { tcp_push_pending_frames } from './output';
 import { tcp_update_pacing_rate } from './rtt';
 import { createSock, inet_csk_in_pingpong_mode, tcp_sync_mss } from './sock';
+import { tcp_mtup_init } from './mtuprobe';
 import { keepaliveOnEstablish } from './keepalive';
 import { tcp_done_with_error } from './done';
 import { optionBytes, tcp_ns_to_ts, tcp_send_ack, tcp_send_synack, tcp_transmit_skb } from './transmit';
@@ -334,6 +335,8 @@ function tcp_fastopen_create_child(h: Host, lsk: TcpSock, sk: TcpSock, seg: Segm
   sk.sndWnd = seg.win * 2 ** sk.sndWscale;
   sk.maxWindow = sk.sndWnd;
   tcp_sync_mss(h, sk);
+  // tcp_fastopen_create_child's tcp_init_transfer, after tcp_v4_syn_recv_sock's sync.
+  tcp_mtup_init(h, sk);
   tcp_init_buffer_space(h, sk);
   keepaliveOnEstablish(h, sk);
   lsk.acceptQueue.push(sk);
@@ -411,8 +414,11 @@ export function tcp_rcv_synsent_state_process(h: Host, sk: TcpSock, seg: Segment
   const resend = sk.fastopenRequest ? tcp_rcv_fastopen_synack(h, sk, seg, totalRetrans) : false;
   sk.state = 'ESTABLISHED';
   tcp_try_undo_spurious_syn(h, sk);
-  tcp_init_transfer(h, sk);
+  // tcp_sync_mss runs before tcp_finish_connect's tcp_init_transfer (tcp_mtup_init): with MTU
+  // probing on since tcp_connect_init, the MSS is that of the search_low computed then (with
+  // tcp_header_len still counting the timestamps the SYN offered).
   tcp_sync_mss(h, sk);
+  tcp_init_transfer(h, sk);
   tcp_init_buffer_space(h, sk);
   tcp_initialize_rcv_mss(sk);
   tcp_update_pacing_rate(h, sk);
@@ -467,6 +473,8 @@ function tcp_rcv_synsent_simultaneous(h: Host, sk: TcpSock, seg: Segment): void 
   sk.sndWnd = seg.win; // a SYN's window is never scaled
   sk.maxWindow = seg.win;
   sk.sndWl1 = seg.seq;
+  // tcp_rcv_synsent_state_process, a SYN without ACK: tcp_mtup_init, then tcp_sync_mss.
+  tcp_mtup_init(h, sk);
   tcp_sync_mss(h, sk);
   tcp_initialize_rcv_mss(sk);
   const syn = sk.rtxQueue[0];
@@ -505,6 +513,7 @@ function tcp_try_undo_spurious_syn(h: Host, sk: TcpSock): void {
  * proved spurious (undo_marker cleared), else tcp_init_cwnd. */
 export function tcp_init_transfer(h: Host, sk: TcpSock): void {
   using _frame = frame(h, 'tcp_init_transfer');
+  tcp_mtup_init(h, sk);
   sk.ssthresh = TCP_INFINITE_SSTHRESH;
   if (!sk.srttUs) {
     // tcp_init_metrics' reset: rttvar, mdev and mdev_max all become the 3 s fallback too

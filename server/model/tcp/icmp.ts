@@ -204,6 +204,8 @@ export function tcp_req_err(h: Host, sk: TcpSock, seq: number, abort: boolean): 
  * resend of the segments too large for it (the "fast" path MTU discovery). */
 function tcp_v4_mtu_reduced(h: Host, sk: TcpSock, reported: number): void {
   using _frame = frame(h, 'tcp_v4_mtu_reduced');
+  // inet_csk_update_pmtu works on a route looked up afresh (__sk_dst_check).
+  sk.staleDstMtu = undefined;
   const old = h.pathMtu;
   if (!h.pathMtuLocked && reported <= old) {
     let mtu = reported;

@@ -102,6 +102,8 @@ function tcp_v6_err(h: Host, sk: TcpSock | undefined, e: IcmpError): void {
  * packets, a smaller MSS and an immediate resend of what no longer fits. */
 function tcp_v6_mtu_reduced(h: Host, sk: TcpSock, mtu: number): void {
   using _frame = frame(h, 'tcp_v6_mtu_reduced');
+  // inet6_csk_update_pmtu works on a route looked up afresh.
+  sk.staleDstMtu = undefined;
   if (tcp_mtu_to_mss(h, sk, mtu) >= sk.mssCache) {
     h.trace.step('tcp_v6_mtu_reduced', sk.id, `ICMPv6 packet too big (mtu ${mtu}) would not lower mss ${sk.mssCache}: ignored`);
     return;

@@ -323,14 +323,16 @@ function tcp_rcv_state_process(h: Host, sk: TcpSock, seg: Segment): boolean {
       if (sk.syncookieMss !== undefined) cookie_v4_check(h, sk.parent ?? sk, sk);
       tcp_ack(h, sk, seg);
       sk.state = 'ESTABLISHED';
-      tcp_synrecv_established(h, sk);
       sk.sndWnd = seg.win * 2 ** sk.sndWscale;
       // tcp_create_openreq_child builds the child from the handshake's ACK, so max_window is
       // that ACK's window (the SYN's plays no part); a Fast Open child was built from the SYN.
       sk.maxWindow = sk.fastopenChild ? Math.max(sk.maxWindow, sk.sndWnd) : sk.sndWnd;
+      // tcp_v4_syn_recv_sock's tcp_sync_mss comes before tcp_init_transfer's tcp_mtup_init: with
+      // MTU probing the child keeps the MSS of the full path MTU until the next sync.
+      tcp_sync_mss(h, sk);
+      tcp_synrecv_established(h, sk);
       sk.sndWl1 = seg.seq;
       tcp_fast_path_on(sk);
-      tcp_sync_mss(h, sk);
       if (!sk.fastopenChild) tcp_init_buffer_space(h, sk);
       tcp_update_pacing_rate(h, sk);
       sk.lsndtime = h.jiffies();

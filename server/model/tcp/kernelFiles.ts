@@ -13,7 +13,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
   'net/core/dev.c': ['__dev_queue_xmit', 'dev_hard_start_xmit'],
   'net/core/request_sock.c': ['reqsk_fastopen_remove'],
   'net/core/skbuff.c': ['__msg_zerocopy_callback', 'msg_zerocopy_realloc'],
-  'net/core/sock.c': ['sk_setsockopt'],
+  'net/core/sock.c': ['sk_setsockopt', '__sk_dst_check'],
   'net/core/stream.c': ['sk_stream_wait_close', 'sk_stream_wait_memory', 'sk_stream_write_space'],
   'net/ipv4/af_inet.c': ['inet_create', 'inet_shutdown'],
   'net/ipv4/inet_connection_sock.c': [
@@ -97,6 +97,8 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_rcv_state_process',
     'tcp_rcv_established',
     'tcp_simple_retransmit',
+    'tcp_mtup_probe_success',
+    'tcp_mtup_probe_failed',
     'tcp_rcv_synsent_state_process',
     'tcp_reset',
     'tcp_rtt_estimator',
@@ -131,6 +133,9 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
   'net/ipv4/syncookies.c': ['cookie_v4_check'],
   'net/ipv4/inet_timewait_sock.c': ['tw_timer_handler'],
   'net/ipv4/tcp_output.c': [
+    'tcp_mtup_init',
+    'tcp_mtu_probe',
+    'tcp_mtu_check_reprobe',
     '__tcp_push_pending_frames',
     '__tcp_transmit_skb',
     'tcp_connect',
@@ -175,6 +180,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_rack_update_reo_wnd',
   ],
   'net/ipv4/tcp_timer.c': [
+    'tcp_mtu_probing',
     'tcp_compressed_ack_kick',
     'tcp_delack_timer',
     'tcp_keepalive_timer',

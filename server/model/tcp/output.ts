@@ -12,6 +12,7 @@ import { tcp_check_space } from './sndbuf';
 import { tcp_pacing_check } from './pacing';
 import { tcp_in_cwnd_reduction } from './recovery';
 import { Skb, skbLen, TcpSock, truesizeFor } from './types';
+import { tcp_mtu_probe } from './mtuprobe';
 
 /** tcp_tso_autosize: segments per TSO packet so that one packet is ~1 ms of the pacing rate, more
  * when the peer is close (small min RTT). */
@@ -285,6 +286,12 @@ export function tcp_write_xmit(h: Host, sk: TcpSock, mss: number, nonagle: numbe
   using _frame = frame(h, 'tcp_write_xmit');
   tcp_mstamp_refresh(sk);
   let sent = 0;
+  if (!pushOne) {
+    // Do MTU probing: a probe sent counts as one packet; 0 waits for cwnd or the window.
+    const result = tcp_mtu_probe(h, sk);
+    if (result === 0) return false;
+    if (result > 0) sent = 1;
+  }
   const lim = { cwnd: false, rwnd: false };
   const maxSegs = tcp_tso_segs(h, sk, mss);
   const stop = (fn: string, note: string, data?: Record<string, number | string | boolean>): void => {

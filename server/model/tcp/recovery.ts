@@ -31,6 +31,8 @@ import { tcp_pacing_check } from './pacing';
 import { tcp_retrans_try_collapse } from './collapse';
 import { tcp_rate_skb_delivered } from './rate';
 import { Skb, skbLen, TcpSock, tcp_skb_mss, truesizeFor } from './types';
+import { tcp_mtu_probing, tcp_mtup_probe_failed } from './mtuprobe';
+import { tcp_simple_retransmit } from './icmp';
 import {
   tcp_count_undo_retrans,
   tcp_init_undo,
@@ -107,6 +109,8 @@ export function tcp_trim_head(skb: Skb, len: number): void {
 /** __tcp_retransmit_skb: resend `skb`, at most `segs` segments of it (the rest is split off and
  * stays marked as it was). Returns false if the window does not allow it. */
 function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boolean {
+  // Inconclusive MTU probe: a retransmission says nothing about its size.
+  if (sk.mtup.probeSize) sk.mtup.probeSize = 0;
   // tcp_clean_rtx_queue trims only TSO skbs: a one-segment skb an ACK covered in part (the data
   // of a data+FIN skb, not its FIN) is trimmed to snd_una when it is resent (cq-fin-partial-ack-tlp).
   if (skb.seq < sk.sndUna && !(skb.flags & TCPHDR_SYN) && skb.endSeq > sk.sndUna) {
@@ -560,7 +564,8 @@ function tcp_enter_loss(h: Host, sk: TcpSock): void {
   r.highSeq = sk.sndNxt;
   sk.tlpHighSeq = undefined;
   tcp_ecn_queue_cwr(sk);
-  r.frto = h.sysctl.tcp_frto > 0 && (newRecovery || r.retransmits > 0);
+  // F-RTO is off while an MTU probe is out (its loss is not a spurious timeout to detect).
+  r.frto = h.sysctl.tcp_frto > 0 && (newRecovery || r.retransmits > 0) && !sk.mtup.probeSize;
 }
 
 /** tcp_retransmit_timer: the RTO fired. Enter Loss, resend the head, back off (double the RTO).
@@ -731,6 +736,9 @@ export function tcp_orphan_retries(h: Host, sk: TcpSock, alive: boolean): number
  * limits of tcp_out_of_resources (too many orphans, memory pressure) are not reached here. */
 function tcp_write_timeout(h: Host, sk: TcpSock): boolean {
   const r = sk.recovery;
+  // Black hole detection: after tcp_retries1 RTOs' worth of time, MTU probing may lower the MSS
+  // (a SYN_RECV Fast Open child takes the SYN branch, which does not).
+  if (sk.state !== 'SYN_RECV' && retransmits_timed_out(h, sk, h.sysctl.tcp_retries1, 0)) tcp_mtu_probing(h, sk);
   const userTimeout = sk.userTimeoutMs ?? 0;
   const boundary = sk.orphan ? tcp_orphan_retries(h, sk, sk.rtoMs < TCP_RTO_MAX_MS) : h.sysctl.tcp_retries2;
   if (!retransmits_timed_out(h, sk, boundary, userTimeout)) return false;
@@ -873,6 +881,14 @@ export function tcp_fastretrans_alert(
   lost += tcp_identify_packet_loss(h, sk, f, armReo);
   if (!scoreboard(sk).lost) {
     tcp_try_to_open(h, sk, f);
+    return { rexmit: 'none', lost };
+  }
+  // MTU probe failure: the probe at snd_una is lost; no cwnd reduction (tcp_mtu_probe's is paid
+  // back), the segments larger than the MSS are resent (tcp_simple_retransmit).
+  if ((sk.caState === 'Open' || sk.caState === 'Disorder') && sk.mtup.probeSize && sk.sndUna === sk.mtup.probeSeqStart) {
+    tcp_mtup_probe_failed(h, sk);
+    sk.cwnd += 1;
+    tcp_simple_retransmit(h, sk);
     return { rexmit: 'none', lost };
   }
   tcp_enter_recovery(h, sk, f.ece);

@@ -13,7 +13,7 @@ import {
   usecs_to_jiffies,
 } from './constants';
 import type { Host } from './host';
-import { IPV6_MIN_MTU, ipHeaderLen, mtuToMss, wireIsIpv6 } from './family';
+import { IPV6_MIN_MTU, ipHeaderLen, mtuToMss, net_header_len, wireIsIpv6 } from './family';
 
 /** ip_rt_min_advmss: the smallest MSS an IPv4 route advertises. */
 const IP_RT_MIN_ADVMSS = 256;
@@ -92,6 +92,7 @@ export function createSock(h: Host, fd: number): TcpSock {
     lsndtime: h.jiffies(),
     caState: 'Open',
     pmtuCookie: h.pathMtu,
+    mtup: { enabled: false, searchHigh: 0, searchLow: 0, probeSize: 0, probeTimestamp: 0, probeSeqStart: 0, probeSeqEnd: 0 },
     ecnFlags: 0,
     recovery: {
       highSeq: 0,
@@ -249,20 +250,50 @@ export function tcp_mtu_to_mss(h: Host, sk: TcpSock, mtu: number): number {
   return mss - establishedOptionBytes(sk);
 }
 
-/** tcp_sync_mss: MSS from the path MTU, clamped by the peer's MSS, minus our fixed options. */
-export function tcp_sync_mss(h: Host, sk: TcpSock): number {
+/** tcp_mss_to_mtu: the inverse of tcp_mtu_to_mss (the MSS plus tp->tcp_header_len and the
+ * network header). */
+export function tcp_mss_to_mtu(h: Host, sk: TcpSock, mss: number): number {
+  return mss + TCP_HEADER_LEN + establishedOptionBytes(sk) + net_header_len(h);
+}
+
+/** dst_mtu(__sk_dst_get(sk)): the MTU of the route the socket holds (a stale one until the next
+ * transmission looks it up again, see TcpSock.staleDstMtu). */
+export function sk_dst_mtu(h: Host, sk: TcpSock): number {
+  return sk.staleDstMtu ?? h.pathMtu;
+}
+
+/** tcp_sync_mss: MSS from the path MTU (the socket's route's unless given: callers passing
+ * icsk_pmtu_cookie pass the same value), clamped by the peer's MSS, minus our fixed options; the
+ * MTU probing search never goes above the path MTU, and while probing is enabled the MSS is
+ * that of search_low (mtuprobe.ts). */
+export function tcp_sync_mss(h: Host, sk: TcpSock, pmtu = sk_dst_mtu(h, sk)): number {
+  const mtup = sk.mtup;
+  if (mtup.searchHigh > pmtu) mtup.searchHigh = pmtu;
   // icsk_pmtu_cookie: the route MTU this MSS was computed from (tcp_v4_mtu_reduced compares).
-  sk.pmtuCookie = h.pathMtu;
-  let mss = tcp_mtu_to_mss(h, sk, h.pathMtu);
+  sk.pmtuCookie = pmtu;
+  let mss = tcp_mtu_to_mss(h, sk, pmtu);
   mss = tcp_bound_to_half_wnd(sk, mss);
+  if (mtup.enabled) mss = Math.min(mss, tcp_mtu_to_mss(h, sk, mtup.searchLow));
   sk.mssCache = mss;
   return mss;
 }
 
 /** tcp_current_mss: the MSS for the next segment; SACK blocks we advertise (tcp_established_options)
- * make the header longer than tp->tcp_header_len, and the payload shrinks by the difference. */
+ * make the header longer than tp->tcp_header_len, and the payload shrinks by the difference.
+ * The kernel calls tcp_sync_mss here only when the route's MTU moved from icsk_pmtu_cookie and
+ * otherwise reads mss_cache, which its other callers keep current; the model recomputes it (the
+ * same value) except while MTU probing is enabled, where mss_cache may lag on purpose (a
+ * passive open syncs before tcp_mtup_init: its MSS is not search_low's until the next sync). */
 export function tcp_current_mss(h: Host, sk: TcpSock): number {
-  return tcp_sync_mss(h, sk) - sackOptionBytes(sk);
+  const mtu = sk_dst_mtu(h, sk);
+  let mss: number;
+  if (mtu !== sk.pmtuCookie) mss = tcp_sync_mss(h, sk, mtu);
+  else if (sk.mtup.enabled) mss = sk.mssCache;
+  else {
+    mss = tcp_bound_to_half_wnd(sk, tcp_mtu_to_mss(h, sk, mtu));
+    sk.mssCache = mss;
+  }
+  return mss - sackOptionBytes(sk);
 }
 
 /** The NOP NOP SACK option's bytes on our next segment: the D-SACK block and the SACK blocks, as

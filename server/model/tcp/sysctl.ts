@@ -61,8 +61,18 @@ export interface Sysctls {
   tcp_keepalive_probes: number;
   /** RTOs' worth of time (tcp_model_timeout) before an established connection gives up. */
   tcp_retries2: number;
-  /** Read only for dst negative advice and MTU probing on a black hole: no packet changes here. */
+  /** RTOs' worth of time after which tcp_write_timeout suspects a black hole (tcp_mtu_probing). */
   tcp_retries1: number;
+  /** Path MTU probing (mtuprobe.ts): 0 off, 1 only after an RTO black hole, 2 always. */
+  tcp_mtu_probing: number;
+  /** The MSS probing starts its search from (search_low) and the black hole halving's ceiling. */
+  tcp_base_mss: number;
+  /** The smallest MSS the black hole halving goes down to. */
+  tcp_mtu_probe_floor: number;
+  /** Stop probing once the search range is narrower than this many bytes. */
+  tcp_probe_threshold: number;
+  /** Seconds after which a finished search starts again (tcp_mtu_check_reprobe). */
+  tcp_probe_interval: number;
   /** An orphan's boundary for tcp_write_timeout; 0 means 8 (tcp_orphan_retries). */
   tcp_orphan_retries: number;
   /** A thin stream's RTO does not back off for its first 6 retransmissions. */
@@ -136,6 +146,11 @@ export function defaultSysctls(): Sysctls {
     tcp_keepalive_probes: 9,
     tcp_retries2: 15,
     tcp_retries1: 3,
+    tcp_mtu_probing: 0,
+    tcp_base_mss: 1024,
+    tcp_mtu_probe_floor: 48,
+    tcp_probe_threshold: 8,
+    tcp_probe_interval: 600,
     tcp_orphan_retries: 0,
     tcp_thin_linear_timeouts: 0,
     tcp_rto_min_us: 200_000,
@@ -195,6 +210,11 @@ const NUMERIC: ReadonlySet<string> = new Set<NumericKey>([
   'tcp_keepalive_probes',
   'tcp_retries2',
   'tcp_retries1',
+  'tcp_mtu_probing',
+  'tcp_base_mss',
+  'tcp_mtu_probe_floor',
+  'tcp_probe_threshold',
+  'tcp_probe_interval',
   'tcp_orphan_retries',
   'tcp_thin_linear_timeouts',
   'tcp_rto_min_us',
@@ -280,13 +300,8 @@ const NO_EFFECT: ReadonlySet<string> = new Set([
 /** Values of sysctls the model does not read that it still follows: the live kernel's value (a
  * fresh namespace of 6.18), which the model assumes. */
 const UNREAD_DEFAULTS: Readonly<Record<string, string>> = {
-  'net.ipv4.tcp_base_mss': '1024',
   'net.ipv4.tcp_fastopen_blackhole_timeout_sec': '0',
   'net.ipv4.tcp_min_rtt_wlen': '300',
-  'net.ipv4.tcp_mtu_probe_floor': '48',
-  'net.ipv4.tcp_mtu_probing': '0',
-  'net.ipv4.tcp_probe_interval': '600',
-  'net.ipv4.tcp_probe_threshold': '8',
   'net.ipv4.tcp_plb_enabled': '0',
 };
 

@@ -25,7 +25,7 @@ import { tcp_enter_cwr } from './recovery';
 import { INET_ECN_NOT_ECT, tcp_ecn_make_synack, tcp_ecn_send } from './ecn';
 import { flagLetters } from '../flags';
 import { packetChecksums } from '../pcap';
-import { Skb, skbLen, TcpOption, TcpSock, truesizeFor, UbufInfo, WirePacket } from './types';
+import { Skb, skbLen, TcpOption, TcpSock, tcp_skb_mss, truesizeFor, UbufInfo, WirePacket } from './types';
 import { ip_dont_fragment } from './pmtudisc';
 import { skb_orphan_frags_rx } from './zerocopy';
 
@@ -183,7 +183,9 @@ export function tcp_transmit_skb(h: Host, sk: TcpSock, skb: Skb): number {
     ipId: 0,
     ttl: h.sysctl.ip_default_ttl,
     gsoSegs: Math.max(1, skb.pcount),
-    gsoSize: skb.pcount > 1 ? Math.ceil(len / skb.pcount) : len,
+    // gso_size is the MSS the skb was counted with (tcp_skb_mss), not its average segment: a
+    // 2080-byte skb at mss 1460 leaves as 1460 + 620.
+    gsoSize: skb.pcount > 1 ? tcp_skb_mss(skb) : len,
   };
   h.trace.step(
     '__tcp_transmit_skb',
@@ -301,10 +303,23 @@ interface XmitClone {
   uarg?: UbufInfo;
 }
 
+/** __sk_dst_check (ip_queue_xmit, inet6_csk_xmit): a route command since the socket's route was
+ * looked up (rt_cache_flush's new genid, fib6's sernum) made it obsolete: look it up again, and
+ * from now on dst_mtu is the new route's (tcp_current_mss resyncs the MSS when it differs from
+ * icsk_pmtu_cookie). */
+function __sk_dst_check(h: Host, sk: TcpSock): void {
+  if (sk.staleDstMtu === undefined) return;
+  const old = sk.staleDstMtu;
+  sk.staleDstMtu = undefined;
+  if (old !== h.pathMtu)
+    h.trace.step('__sk_dst_check', sk.id, `the route changed: route looked up again, MTU ${old} → ${h.pathMtu}`, { mtu: h.pathMtu });
+}
+
 /** ip_queue_xmit: IPv4 header (DF as ip_dont_fragment says, TTL, id from the socket's counter,
  * one id per TSO segment). False when the qdisc dropped the packet. */
 export function ip_queue_xmit(h: Host, sk: TcpSock, pkt: WirePacket, clone: XmitClone, synack: boolean): boolean {
   using _frame = frame(h, 'ip_queue_xmit');
+  __sk_dst_check(h, sk);
   if (!ip_dont_fragment(h, sk)) pkt.noDf = true;
   if (synack) {
     // ip_build_and_send_pkt: with DF, id 0 for the SYN-ACK; without, a hashed id (not modelled).

@@ -43,6 +43,22 @@ export interface UbufInfo {
   callerRef: boolean;
 }
 
+/** struct inet_connection_sock's icsk_mtup and tcp_sock's mtu_probe (mtuprobe.ts). */
+export interface MtuProbeState {
+  /** tcp_mtu_probing = 2, or 1 once an RTO found a black hole. */
+  enabled: boolean;
+  /** Range of the binary search, in MTUs (bytes on the wire from the IP header). */
+  searchHigh: number;
+  searchLow: number;
+  /** The MTU of the probe in flight (0: none). */
+  probeSize: number;
+  /** Jiffies when the search last (re)started (tcp_mtu_check_reprobe). */
+  probeTimestamp: number;
+  /** tp->mtu_probe: the probe's sequence range. */
+  probeSeqStart: number;
+  probeSeqEnd: number;
+}
+
 export interface Skb {
   id: number;
   seq: number;
@@ -414,6 +430,12 @@ export interface TcpSock {
   ecnFlags: number;
   /** icsk_pmtu_cookie: the path MTU the MSS was last computed from. */
   pmtuCookie: number;
+  /** The MTU of the route the socket holds (sk_dst_cache) while a route command has made it stale:
+   * dst_mtu keeps the old route's value until the next ip_queue_xmit looks the route up again
+   * (__sk_dst_check). Undefined: the socket's route is the current one (h.pathMtu). */
+  staleDstMtu?: number;
+  /** icsk_mtup: path MTU probing (mtuprobe.ts): the MTUs searched between, the probe in flight. */
+  mtup: MtuProbeState;
   /** sk->sk_err_soft: an ICMP error kept for a timeout to report (cleared by an ACK). */
   errSoft?: string;
   /** Loss recovery (struct tcp_sock): see recovery.ts. */
