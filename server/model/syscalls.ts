@@ -230,9 +230,14 @@ const TCP_SOCKOPT_NUMBER: Readonly<Record<string, string>> = {
 };
 
 /** A socket option's name; a number at the TCP level read through TCP_SOCKOPT_NUMBER. */
+/** The SOL_IP options the model knows, by number (include/uapi/linux/in.h), as scripts spell them
+ * for a packetdrill that lacks the symbol. */
+const IP_SOCKOPT_NUMBER: Record<string, string> = { '1': 'IP_TOS', '10': 'IP_MTU_DISCOVER', '11': 'IP_RECVERR' };
+
 function sockoptName(level: string, name: string): string {
   const tcpLevel = level === 'SOL_TCP' || level === 'IPPROTO_TCP' || level === '6';
-  return (tcpLevel && TCP_SOCKOPT_NUMBER[name]) || name;
+  const ipLevel = level === 'SOL_IP' || level === 'IPPROTO_IP' || level === '0';
+  return (tcpLevel && TCP_SOCKOPT_NUMBER[name]) || (ipLevel && IP_SOCKOPT_NUMBER[name]) || name;
 }
 
 function idents(e: Expr): string[] {

@@ -155,6 +155,11 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
       sk.pmtudisc = v;
       return { ret: 0 };
     }
+    case 'IP_RECVERR':
+      // do_ip_setsockopt: inet_assign_bit(RECVERR); turning it off purges the error queue.
+      sk.recverr = n !== 0;
+      if (!sk.recverr) sk.errQueue = [];
+      return { ret: 0 };
     case 'IP_TOS':
       // do_ip_setsockopt: a stream socket keeps its own ECN bits (the model carries them apart,
       // ecn.ts), so only the DSCP part is taken; the next packets carry it.
@@ -412,9 +417,13 @@ const IOCTL_REQUEST: Readonly<Record<string, 'inq' | 'outq' | 'outqnsd'>> = {
 function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | undefined {
   switch (name) {
     case 'SO_ERROR': {
-      // sock_error: the pending error, cleared as it is read.
+      // sk_getsockopt: the pending error (sock_error), cleared as it is read; without one, the
+      // soft error (an ICMP error not made hard by IP_RECVERR), also cleared: xchg(&sk_err_soft, 0).
       const e = sock_error(sk);
-      return e ? ERRNO_NUMBER[e] : 0;
+      if (e) return ERRNO_NUMBER[e];
+      const soft = sk.errSoft;
+      sk.errSoft = undefined;
+      return soft ? (ERRNO_NUMBER[soft] ?? 0) : 0;
     }
     case 'SO_KEEPALIVE':
       return sk.keepOpen ? 1 : 0;
@@ -428,6 +437,8 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
       return sk.ecnFlags & TCP_ECN_OK ? undefined : sk.inetTos;
     case 'IP_MTU_DISCOVER':
       return sk.pmtudisc;
+    case 'IP_RECVERR':
+      return sk.recverr ? 1 : 0;
     case 'IPV6_TCLASS':
       // np->tclass (the model's inetTos on IPv6), with the same ECN caveat as IP_TOS.
       return wireIsIpv6(h) && !(sk.ecnFlags & TCP_ECN_OK) ? sk.inetTos : undefined;

@@ -101,6 +101,8 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   // inet->tos (IP_TOS) is cloned too; the SYN-ACK goes out with the listener's.
   sk.inetTos = lsk.inetTos;
   sk.pmtudisc = lsk.pmtudisc;
+  // inet_sk_clone_lock copies inet->inet_flags, RECVERR among them.
+  sk.recverr = lsk.recverr;
   // tcp_reflect_tos: the SYN-ACK and the child carry the SYN's DSCP bits (tcp_v4_send_synack,
   // tcp_v4_syn_recv_sock), and so do its TIME_WAIT ACKs (tw_tos).
   if (h.sysctl.tcp_reflect_tos) {

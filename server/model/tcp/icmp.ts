@@ -14,6 +14,7 @@ import { tcp_rearm_rto } from './timers';
 import { packetsOut, tcp_current_mss, tcp_sync_mss } from './sock';
 import { TcpSock, tcp_skb_mss } from './types';
 import { ip_dont_fragment, pmtu_lowers_mss } from './pmtudisc';
+import { sk_error_report } from './zerocopy';
 
 const ICMP_DEST_UNREACH = 3;
 const ICMP_SOURCE_QUENCH = 4;
@@ -133,10 +134,16 @@ function tcp_v4_err(h: Host, sk: TcpSock | undefined, e: IcmpError): void {
 
 /** How tcp_v4_err and tcp_v6_err both end: while connecting (SYN_SENT) the error closes the socket
  * (tcp_done_with_error); a Fast Open child in SYN_RECV is not modelled; otherwise, without
- * IP_RECVERR / IPV6_RECVERR (which the model does not offer), only a soft error: it becomes the
+ * IP_RECVERR (a hard error, sk_err), only a soft error: it becomes the
  * error of a later timeout (tcp_write_err) unless an ACK clears it first. */
 export function tcp_err_deliver(h: Host, sk: TcpSock, err: string, fn: 'tcp_v4_err' | 'tcp_v6_err'): void {
   const icmp = fn === 'tcp_v6_err' ? 'ICMPv6' : 'ICMP';
+  // IP_RECVERR is inet's bit, read by tcp_v4_err (tcp_v6_err reads IPV6_RECVERR's np->recverr).
+  const recverr = fn === 'tcp_v4_err' && sk.recverr;
+  if ((sk.state === 'SYN_SENT' || sk.state === 'SYN_RECV') && recverr) {
+    // ip_icmp_error queues the error (with the offending header) on the error queue first.
+    h.flagUnsupported(`${icmp} error ${err} with IP_RECVERR while connecting (ip_icmp_error's error-queue entry)`);
+  }
   if (sk.state === 'SYN_SENT') {
     tcp_done_with_error(h, sk, err);
     return;
@@ -144,6 +151,15 @@ export function tcp_err_deliver(h: Host, sk: TcpSock, err: string, fn: 'tcp_v4_e
   if (sk.state === 'SYN_RECV') {
     // A Fast Open child not yet accepted: closed with the error but kept in the accept queue.
     h.flagUnsupported(`${icmp} error ${err} on a Fast Open child in SYN_RECV (tcp_done_with_error)`);
+    return;
+  }
+  // Connected: with IP_RECVERR (and the socket not owned by a system call, always so between the
+  // model's events) the error is hard: sk_err, which the next system call reports once
+  // (sock_error) while the connection keeps retransmitting; else only a soft error.
+  if (recverr) {
+    sk.err = err;
+    sk_error_report(h, sk);
+    h.trace.step(fn, sk.id, `${icmp} error with IP_RECVERR: sk_err ${err}, reported by the next system call; the connection goes on`);
     return;
   }
   sk.errSoft = err;

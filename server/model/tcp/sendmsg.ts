@@ -156,6 +156,14 @@ export function tcp_sendmsg_locked(
     h.trace.step('tcp_sendmsg_locked', sk.id, `state ${sk.state}: sk_stream_wait_connect fails with ${e}`);
     return { copied: 0, errno: e };
   }
+  // restart: a pending sk_err (an ICMP error under IP_RECVERR) ends the call before any copy:
+  // do_error returns what an earlier pass copied, else sk_stream_error's sock_error (handed out once).
+  if (sk.err) {
+    if (copiedBefore) return { copied: copiedBefore };
+    const e = sock_error(sk) ?? 'EPIPE';
+    h.trace.step('tcp_sendmsg_locked', sk.id, `sk_err ${e} pending: the call fails with it (sk_stream_error)`);
+    return { copied: 0, errno: e };
+  }
   const zc = (flags & MSG_ZEROCOPY) !== 0 && sk.zerocopyEnabled;
   const mss = tcp_current_mss(h, sk);
   const sizeGoal = tcp_xmit_size_goal(h, sk, mss, !(flags & MSG_OOB));

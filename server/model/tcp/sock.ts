@@ -143,6 +143,7 @@ export function createSock(h: Host, fd: number): TcpSock {
     pacingStatus: 'none',
     inetTos: 0,
     pmtudisc: IP_PMTUDISC_DEFAULT,
+    recverr: false,
     maxPacingRate: Infinity,
     wstampNs: 0,
     segsOut: 0,

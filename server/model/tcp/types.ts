@@ -458,6 +458,9 @@ export interface TcpSock {
   inetTos: number;
   /** inet->pmtudisc (IP_MTU_DISCOVER, pmtudisc.ts): DF on our packets, MSS cut by ICMP. */
   pmtudisc: number;
+  /** inet's RECVERR bit (IP_RECVERR): an ICMP error on a connected socket becomes sk_err, a hard
+   * error the next system call reports (tcp_v4_err), instead of a soft one. */
+  recverr: boolean;
   /** inet->tos of an IPv6 socket, set by IP_TOS: IPv6 packets carry np->tclass (inetTos) instead. */
   ipTosUnsent?: number;
   /** sk_max_pacing_rate (SO_MAX_PACING_RATE), bytes per second; Infinity = ~0UL. */

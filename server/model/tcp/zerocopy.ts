@@ -124,7 +124,7 @@ function skb_zerocopy_notify_extend(tail: SockExtendedErr, lo: number, len: numb
 }
 
 /** sk_error_report → sock_def_error_report: wakes the socket's waiters with EPOLLERR. */
-function sk_error_report(h: Host, sk: TcpSock): void {
+export function sk_error_report(h: Host, sk: TcpSock): void {
   h.wake(sk.fd, WAKE_ERR);
 }
 
