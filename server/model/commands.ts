@@ -106,20 +106,33 @@ function runOne(ctx: CommandContext, line: string, depth: number, offset: number
     return;
   }
   if (cmd === 'tc' && words[1] === 'qdisc') {
+    const wasDroppingAll = ctx.host.qdiscDropsAll;
     ctx.host.qdiscDropsAll = false;
     if (words[2] === 'del' || words[2] === 'delete') {
       ctx.host.qdisc = 'pfifo'; // the device's default qdisc again
       return;
     }
     const kind = words[words.indexOf('root') + 1];
+    // `replace`/`change` of the root pfifo by a pfifo without a limit: tc sends no TCA_OPTIONS
+    // (iproute2's fifo_parse_opt adds them only for a limit), and qdisc_change calls ->change
+    // only with options, so the existing qdisc keeps its limit (a `limit 0` keeps dropping).
+    if ((words[2] === 'replace' || words[2] === 'change') && kind === 'pfifo' && ctx.host.qdisc === 'pfifo' && !words.includes('limit')) {
+      ctx.host.qdiscDropsAll = wasDroppingAll;
+      return;
+    }
     if (kind === 'fq') ctx.host.qdisc = 'fq';
     else if (kind === 'pfifo' || kind === 'pfifo_fast') ctx.host.qdisc = 'pfifo';
     else ctx.note(`qdisc '${kind}' modelled as pfifo (no pacing)`);
     // `limit 0` holds nothing: every packet is dropped at the qdisc (see __dev_queue_xmit). A
-    // larger limit drops only when the queue builds, which depends on the tun reader's pace.
+    // pfifo with a limit of 1 or more may be bypassed (fifo_init sets TCQ_F_CAN_BYPASS when
+    // limit >= 1): __dev_xmit_skb hands a packet straight to the device while the queue is
+    // empty, and tun_net_xmit always answers NETDEV_TX_OK, so the queue never builds and nothing
+    // is dropped at the qdisc. Other qdiscs with a limit: not modelled.
     const limit = words.indexOf('limit');
-    if (limit > 0 && words[limit + 1] === '0') ctx.host.qdiscDropsAll = true;
-    else if (limit > 0) ctx.unsupported(`qdisc limit ${words[limit + 1] ?? ''} (packets dropped at the qdisc)`, 0);
+    const limitValue = limit > 0 ? Number(words[limit + 1]) : NaN;
+    if (limit > 0 && limitValue === 0) ctx.host.qdiscDropsAll = true;
+    else if (limit > 0 && !(kind === 'pfifo' && limitValue >= 1))
+      ctx.unsupported(`qdisc limit ${words[limit + 1] ?? ''} (packets dropped at the qdisc)`, 0);
     return;
   }
   if (cmd === 'ip' && words[1] === 'route' && ['add', 'change', 'replace'].includes(words[2])) {

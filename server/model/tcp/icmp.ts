@@ -7,8 +7,8 @@ import { tcp_write_queue_purge } from './done';
 import type { Host } from './host';
 import { frame } from './trace';
 import { inet_csk_reqsk_queue_drop } from './handshake';
-import { TCP_RTO_MAX_MS, TCP_TIMEOUT_INIT_MS } from './constants';
-import { tcp_non_congestion_loss_retransmit, tcp_retransmit_timer } from './recovery';
+import { TCP_RESOURCE_PROBE_INTERVAL_MS, TCP_RTO_MAX_MS, TCP_TIMEOUT_INIT_MS } from './constants';
+import { RTO_RESOURCE_PROBE, tcp_non_congestion_loss_retransmit, tcp_retransmit_timer } from './recovery';
 import { tcp_set_rto } from './rtt';
 import { tcp_rearm_rto } from './timers';
 import { packetsOut, tcp_current_mss, tcp_sync_mss } from './sock';
@@ -188,7 +188,11 @@ export function tcp_ld_RTO_revert(h: Host, sk: TcpSock, seq: number): void {
     },
   );
   if (remaining > 0) tcp_rearm_rto(h, sk, remaining);
-  else if (tcp_retransmit_timer(h, sk)) tcp_rearm_rto(h, sk);
+  else {
+    const r = tcp_retransmit_timer(h, sk);
+    if (r === RTO_RESOURCE_PROBE) tcp_rearm_rto(h, sk, TCP_RESOURCE_PROBE_INTERVAL_MS);
+    else if (r) tcp_rearm_rto(h, sk);
+  }
 }
 
 /** tcp_done_with_error: a hard error (any ICMP error but frag_needed while connecting) closes the

@@ -9,6 +9,7 @@ import {
   TCPHDR_PSH,
   TCPHDR_SYN,
   TCP_INFINITE_SSTHRESH,
+  TCP_RESOURCE_PROBE_INTERVAL_MS,
   TCP_RTO_MAX_MS,
   TCP_RTO_MIN_MS,
   TCP_THIN_LINEAR_RETRIES,
@@ -107,8 +108,11 @@ export function tcp_trim_head(skb: Skb, len: number): void {
 }
 
 /** __tcp_retransmit_skb: resend `skb`, at most `segs` segments of it (the rest is split off and
- * stays marked as it was). Returns false if the window does not allow it. */
-function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boolean {
+ * stays marked as it was). Returns the kernel's err: 0 sent, RTX_NO_WINDOW (-EAGAIN) if the window
+ * does not allow it, RTX_QDISC_DROP (NET_XMIT_DROP, > 0) if the qdisc dropped it (local
+ * congestion). The segments are counted in total_retrans / bytes_retrans and the skb marked
+ * EVER_RETRANS either way, as the kernel does before and after tcp_transmit_skb. */
+function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): number {
   // Inconclusive MTU probe: a retransmission says nothing about its size.
   if (sk.mtup.probeSize) sk.mtup.probeSize = 0;
   // tcp_clean_rtx_queue trims only TSO skbs: a one-segment skb an ACK covered in part (the data
@@ -120,7 +124,7 @@ function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boo
   const mss = tcp_current_mss(h, sk);
   let avail = tcpWndEnd(sk) - skb.seq;
   if (avail <= 0) {
-    if (skb.seq !== sk.sndUna) return false;
+    if (skb.seq !== sk.sndUna) return RTX_NO_WINDOW;
     avail = mss;
   }
   // In urgent mode one segment at a time, each with its own urgent pointer.
@@ -133,22 +137,49 @@ function __tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number): boo
     if (skbLen(skb) < avail) tcp_retrans_try_collapse(h, sk, skb, avail);
   }
   tcp_ecn_clear_syn(h, sk, skb);
-  if (tcp_transmit_skb(h, sk, skb)) {
-    // Dropped at the qdisc: the kernel counts no retransmission and its callers wait
-    // TCP_RESOURCE_PROBE_INTERVAL (tcp_retransmit_timer) or stop (tcp_xmit_retransmit_queue).
-    h.flagUnsupported('a retransmission dropped at the qdisc (local congestion)');
-  }
   sk.recovery.totalRetrans += skb.pcount;
+  sk.bytesRetrans += skbLen(skb);
+  const err = tcp_transmit_skb(h, sk, skb) ? RTX_QDISC_DROP : 0;
   // TCPCB_EVER_RETRANS on every resend, a loss probe's too: its ACK or SACK gives no RTT sample
   // (Karn) and RACK does not trust it sooner than min_rtt.
   skb.everRetrans = true;
-  sk.bytesRetrans += skbLen(skb);
-  return true;
+  return err;
 }
 
-/** tcp_retransmit_skb: retransmit and mark it (SACKED_RETRANS | EVER_RETRANS). */
+/** __tcp_retransmit_skb's -EAGAIN: the skb lies beyond the peer's window. */
+const RTX_NO_WINDOW = -11;
+/** __tcp_retransmit_skb's NET_XMIT_DROP (net_xmit_eval keeps it positive): the qdisc dropped the
+ * retransmission. */
+const RTX_QDISC_DROP = 1;
+
+/** A retransmission the qdisc dropped, on a path whose handling of it the model does not follow
+ * (tcp_send_loss_probe re-arms without a probe, the zero-window and SYN RTOs). The RTO timer's
+ * main path and tcp_xmit_retransmit_queue (which stops, re-arming nothing) follow the kernel. */
+function flagRtxDrop(h: Host, err: number): void {
+  if (err > 0) h.flagUnsupported('a retransmission dropped at the qdisc (local congestion)');
+}
+
+/** tcp_retransmit_skb: retransmit and mark it (SACKED_RETRANS | EVER_RETRANS). False when it
+ * was not sent (no window, or dropped at the qdisc, which callers other than the RTO timer's
+ * main path report unsupported). */
 function tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number, why: string): boolean {
-  if (!__tcp_retransmit_skb(h, sk, skb, segs)) return false;
+  const err = tcp_retransmit_skb_err(h, sk, skb, segs, why);
+  if (err !== RTX_NO_WINDOW) flagRtxDrop(h, err);
+  return err === 0;
+}
+
+/** tcp_retransmit_skb returning the kernel's err: on success mark the skb retransmitted; in any
+ * attempt that reached the qdisc, save retrans_stamp (the first attempted retransmission) and
+ * count undo_retrans, as the kernel does for a failed attempt too. */
+function tcp_retransmit_skb_err(h: Host, sk: TcpSock, skb: Skb, segs: number, why: string): number {
+  const err = __tcp_retransmit_skb(h, sk, skb, segs);
+  if (err === RTX_NO_WINDOW) return err;
+  if (err) {
+    sk.recovery.retransStampNs ??= skb.sentNs;
+    tcp_count_undo_retrans(sk, skb.pcount);
+    h.trace.step('tcp_retransmit_skb', sk.id, `${why}: ${skb.seq}:${skb.endSeq} dropped at the qdisc (local congestion)`);
+    return err;
+  }
   skb.retrans = true;
   sk.recovery.retransStampNs ??= skb.sentNs;
   tcp_count_undo_retrans(sk, skb.pcount);
@@ -157,7 +188,7 @@ function tcp_retransmit_skb(h: Host, sk: TcpSock, skb: Skb, segs: number, why: s
     len: skbLen(skb),
     segs: skb.pcount,
   });
-  return true;
+  return 0;
 }
 
 /** tcp_non_congestion_loss_retransmit: resend skbs marked lost for a reason other than
@@ -191,7 +222,9 @@ export function tcp_xmit_retransmit_queue(h: Host, sk: TcpSock): boolean {
     if (!skb.lost || skb.sackedAcked || skb.retrans) continue;
     if (tcp_small_queue_check(h, sk, skb, 1)) break;
     const why = sk.caState === 'Loss' ? 'slow-start retransmit after an RTO' : 'fast retransmit of a lost segment';
-    if (!tcp_retransmit_skb(h, sk, skb, segs, why)) break;
+    // Any error stops the loop (no window, or the qdisc dropped it: local congestion); the RTO is
+    // re-armed only for a head that was really resent.
+    if (tcp_retransmit_skb_err(h, sk, skb, segs, why)) break;
     if (tcp_in_cwnd_reduction(sk)) sk.recovery.prrOut += skb.pcount;
     if (skb === head) rearm = true;
   }
@@ -568,9 +601,15 @@ function tcp_enter_loss(h: Host, sk: TcpSock): void {
   r.frto = h.sysctl.tcp_frto > 0 && (newRecovery || r.retransmits > 0) && !sk.mtup.probeSize;
 }
 
+/** tcp_retransmit_timer's answer when the qdisc dropped the head's retransmission (local
+ * congestion): re-arm after TCP_RESOURCE_PROBE_INTERVAL, neither backed off nor clamped. */
+export const RTO_RESOURCE_PROBE = 'resource-probe';
+
 /** tcp_retransmit_timer: the RTO fired. Enter Loss, resend the head, back off (double the RTO).
- * Returns false where the model stops (zero window: the kernel probes instead). */
-export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean {
+ * Returns false where the model stops (zero window: the kernel probes instead), and
+ * RTO_RESOURCE_PROBE when the retransmission was dropped at the qdisc: "Let senders fight for
+ * local resources conservatively" (goto out: no backoff, icsk_retransmits still counted). */
+export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean | typeof RTO_RESOURCE_PROBE {
   if (!packetsOut(sk)) return true;
   if (sk.state === 'SYN_SENT') return tcp_syn_retransmit_timer(h, sk);
   if (!sk.sndWnd && !sk.orphan && sk.state !== 'SYN_RECV') return tcp_retransmit_timer_zero_window(h, sk);
@@ -586,8 +625,12 @@ export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean {
     },
   );
   tcp_enter_loss(h, sk);
-  tcp_retransmit_skb(h, sk, sk.rtxQueue[0], 1, 'RTO');
   tcp_update_rto_stats(sk);
+  const err = tcp_retransmit_skb_err(h, sk, sk.rtxQueue[0], 1, 'RTO');
+  if (err > 0) {
+    h.trace.step('tcp_retransmit_timer', sk.id, `local congestion: retry in ${TCP_RESOURCE_PROBE_INTERVAL_MS} ms, no backoff`);
+    return RTO_RESOURCE_PROBE;
+  }
   // out_reset_timer: a thin stream (tcp_stream_is_thin: fewer than 4 packets out, past the initial
   // slow start) under tcp_thin_linear_timeouts keeps a fresh RTO for its first 6 retransmissions.
   const thin = packetsOut(sk) < 4 && sk.ssthresh < TCP_INFINITE_SSTHRESH;
@@ -770,7 +813,9 @@ export function tcp_loss_probe_retransmit(h: Host, sk: TcpSock): boolean {
   if (!skb || sk.tlpHighSeq !== undefined) return false;
   const mss = tcp_current_mss(h, sk);
   if (skb.pcount > 1 && skbLen(skb) > (skb.pcount - 1) * mss) skb = tcp_fragment_rtx(h, sk, skb, (skb.pcount - 1) * mss, mss);
-  if (!__tcp_retransmit_skb(h, sk, skb, 1)) {
+  const err = __tcp_retransmit_skb(h, sk, skb, 1);
+  flagRtxDrop(h, err);
+  if (err === RTX_NO_WINDOW) {
     h.trace.step('tcp_send_loss_probe', sk.id, `the last segment ${skb.seq}:${skb.endSeq} lies beyond the peer's window: no probe`);
     return false;
   }

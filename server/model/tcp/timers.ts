@@ -25,6 +25,7 @@ import {
   tcp_orphan_retries,
   tcp_loss_probe_retransmit,
   tcp_rack_reo_timeout,
+  RTO_RESOURCE_PROBE,
   tcp_retransmit_timer,
 } from './recovery';
 import { skbLen, TcpSock, TimerGens } from './types';
@@ -59,8 +60,11 @@ export function tcp_rearm_rto(h: Host, sk: TcpSock, ms = sk.rtoMs + tcp_pacing_d
   // inet_csk_reset_xmit_timer counts whole jiffies, which the timer wheel runs a little late.
   h.addTimer(jiffiesTimerAtNs(h.nowNs, ms * 1000), 'tcp_retransmit_timer', () => {
     if (g.xmit !== my || !sk.rtxQueue.length || sk.sndUna !== una) return;
-    // out_reset_timer: the backed-off RTO, no later than TCP_USER_TIMEOUT allows.
-    if (tcp_retransmit_timer(h, sk)) tcp_rearm_rto(h, sk, tcp_clamp_rto_to_user_timeout(h, sk));
+    // out_reset_timer: the backed-off RTO, no later than TCP_USER_TIMEOUT allows; after local
+    // congestion (the qdisc dropped the retransmission) TCP_RESOURCE_PROBE_INTERVAL.
+    const r = tcp_retransmit_timer(h, sk);
+    if (r === RTO_RESOURCE_PROBE) tcp_rearm_rto(h, sk, TCP_RESOURCE_PROBE_INTERVAL_MS);
+    else if (r) tcp_rearm_rto(h, sk, tcp_clamp_rto_to_user_timeout(h, sk));
   });
 }
 
