@@ -3,11 +3,12 @@
 // tp->scaling_ratio turns bytes of memory into bytes of window, rcv_ssthresh and window_clamp
 // bound it, and tcp_select_window never moves the right edge back.
 
-import { SKB_DATA_ALIGNED_SHINFO, SKB_DATA_ALIGNED_SK_BUFF, TCP_HEADER_LEN, TCP_INIT_CWND } from './constants';
+import { MAX_TCP_HEADER, SKB_DATA_ALIGNED_SHINFO, SKB_DATA_ALIGNED_SK_BUFF, TCP_HEADER_LEN, TCP_INIT_CWND } from './constants';
 import type { Host } from './host';
 import { ipHeaderLen } from './family';
 import type { Segment } from './segment';
 import { tcp_rcv_space_init } from './rcvspace';
+import { frame } from './trace';
 import { queuedTruesize, TcpSock } from './types';
 
 /** TCP_RMEM_TO_WIN_SCALE: scaling_ratio is a fraction of 256. */
@@ -38,17 +39,34 @@ export function tunSkbTruesize(ipLen: number): { truesize: number; tailroom: num
   return { truesize: allocSkbWithFragsTruesize(ipLen), tailroom: 0 };
 }
 
-/** The linear case: sock_alloc_send_pskb allocates a head of the IP packet's length; its head
- * is SKB_DATA_ALIGN(len) + SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) rounded up to a kmalloc
- * size, and truesize adds SKB_DATA_ALIGN(sizeof(struct sk_buff)). Derived from the windows the live
- * kernel (6.18) advertised with SO_RCVBUF 4096 (sk_rcvbuf 8192, no window scaling): 1000- and
- * 800-byte segments fit only truesize 2049..2730 (kmalloc-2048: 2304); a 600-byte segment without
- * options needs truesize <= 1396, so no NET_SKB_PAD headroom is added (kmalloc-1024: 1280). The
- * small-head cache that 6.3+ uses for heads under ~640 bytes is not modelled (not measured). */
+/** The linear case: tun_alloc_skb's sock_alloc_send_pskb allocates a head of tun->align
+ * (NET_SKB_PAD, 64) plus the IP packet (alloc_skb(prepad + linear)); __alloc_skb's kmalloc_reserve
+ * takes SKB_HEAD_ALIGN of that (SKB_DATA_ALIGN(size) + SKB_DATA_ALIGN(sizeof(struct
+ * skb_shared_info))) rounded up to a kmalloc size (kmalloc_size_roundup), and truesize adds
+ * SKB_DATA_ALIGN(sizeof(struct sk_buff)); skb_reserve(prepad) leaves the headroom, so the tailroom
+ * tcp_try_coalesce may copy into is what the kmalloc object has after the packet. The live kernel
+ * (6.18) agrees: 600-byte segments with timestamps (IP length 652) take kmalloc-2048 (truesize
+ * 2304: each ACK's window falls under the offered right edge) and the next such segment is
+ * copied into the 1012 bytes of tailroom; without options (640) they fit kmalloc-1024; 200-byte
+ * segments with timestamps are copied two to a kmalloc-1024 head; a head small enough comes from
+ * the small-head cache (SKB_SMALL_HEAD_CACHE_SIZE below). */
 function tunLinearSkbTruesize(ipLen: number): { truesize: number; tailroom: number } {
-  const need = align64(ipLen) + SKB_DATA_ALIGNED_SHINFO;
-  const bucket = need <= 512 ? 512 : 2 ** Math.ceil(Math.log2(need));
-  return { truesize: bucket + SKB_DATA_ALIGNED_SK_BUFF, tailroom: bucket - SKB_DATA_ALIGNED_SHINFO - ipLen };
+  const need = align64(TUN_PREPAD + ipLen) + SKB_DATA_ALIGNED_SHINFO;
+  const bucket = kmallocSizeRoundup(need);
+  return { truesize: bucket + SKB_DATA_ALIGNED_SK_BUFF, tailroom: bucket - SKB_DATA_ALIGNED_SHINFO - TUN_PREPAD - ipLen };
+}
+
+/** kmalloc_reserve's size for a head of `size` bytes (already SKB_HEAD_ALIGNed): the small-head
+ * cache's object, else kmalloc_size_roundup (the next power of two at these sizes). */
+function kmallocSizeRoundup(size: number): number {
+  return size <= SKB_SMALL_HEAD_CACHE_SIZE ? SKB_SMALL_HEAD_CACHE_SIZE : 2 ** Math.ceil(Math.log2(size));
+}
+
+/** alloc_skb(len) without headroom (tcp_collapse's copies): truesize, and the tailroom after `len`
+ * bytes are put in it. */
+export function allocSkbTruesize(len: number): { truesize: number; tailroom: number } {
+  const size = kmallocSizeRoundup(align64(len) + SKB_DATA_ALIGNED_SHINFO);
+  return { truesize: size + SKB_DATA_ALIGNED_SK_BUFF, tailroom: size - SKB_DATA_ALIGNED_SHINFO - len };
 }
 
 /** tun->align: the NET_SKB_PAD headroom tun_alloc_skb counts against the one-page limit. */
@@ -56,9 +74,14 @@ const TUN_PREPAD = 64;
 const PAGE_SIZE = 4096;
 /** PAGE_ALLOC_COSTLY_ORDER: the largest page order tun_alloc_skb asks for. */
 const PAGE_ALLOC_COSTLY_ORDER = 3;
-/** SKB_SMALL_HEAD_CACHE_SIZE: a head of only the headroom comes from the small-head cache
- * (SKB_HEAD_ALIGN(MAX_TCP_HEADER): 320 bytes plus the aligned skb_shared_info). */
-const SKB_SMALL_HEAD_CACHE_SIZE = 320 + SKB_DATA_ALIGNED_SHINFO;
+/** SKB_SMALL_HEAD_CACHE_SIZE: kmalloc_reserve takes a head whose SKB_HEAD_ALIGN size is at most
+ * this from skb_small_head_cache: SKB_HEAD_ALIGN(MAX_TCP_HEADER), 256 bytes plus the aligned
+ * skb_shared_info. 6.12 sizes the cache for max(MAX_TCP_HEADER, GRO_MAX_HEAD_PAD) (640 here); the
+ * live 6.18 kernel's windows put it under 640: a 100-byte segment's 204-byte head (576) is a small
+ * head (truesize 832 fits the sk_forward_alloc left for header prediction, da-zwp-peer-data), a
+ * 200-byte one with timestamps (316 bytes: 640) is not (kmalloc-1024: the next segment is copied
+ * into its tailroom, rq-ts200-small-head). */
+const SKB_SMALL_HEAD_CACHE_SIZE = MAX_TCP_HEADER + SKB_DATA_ALIGNED_SHINFO;
 
 /** alloc_skb_with_frags: a small head plus the payload in page chunks, each of the largest order
  * (up to PAGE_ALLOC_COSTLY_ORDER) not larger than what is left, page-aligned; truesize counts
@@ -329,4 +352,61 @@ export function tcp_eat_recv_skb(sk: TcpSock, n: number, afterCopy?: () => void)
     afterCopy?.();
   }
   sk.readable -= n;
+}
+
+/** SKB_MAX_ORDER(0, 0): the most data one skb tcp_collapse allocates holds (a page less the
+ * shared info). */
+const SKB_MAX_ORDER_0 = PAGE_SIZE - SKB_DATA_ALIGNED_SHINFO;
+
+/** tcp_clamp_window: the socket hit its memory bound. Quick ACKs end; an unlocked buffer under
+ * tcp_rmem[2] grows to what is allocated (not under global memory pressure, which the model never
+ * is); still over it, rcv_ssthresh drops to two segments (the window's slow start again). */
+function tcp_clamp_window(h: Host, sk: TcpSock): void {
+  sk.quickAcks = 0;
+  const rmem2 = h.sysctl.tcp_rmem[2];
+  if (sk.rcvbuf < rmem2 && !sk.rcvbufLocked) sk.rcvbuf = Math.min(rmemAlloc(sk), rmem2);
+  if (rmemAlloc(sk) > sk.rcvbuf) sk.rcvSsthresh = Math.min(sk.windowClamp, 2 * sk.advmss);
+  h.trace.step('tcp_clamp_window', sk.id, `sk_rcvbuf ${sk.rcvbuf}, rcv_ssthresh ${sk.rcvSsthresh}`);
+}
+
+/** tcp_collapse on the receive queue (copied_seq to rcv_nxt): from the first skb whose truesize is
+ * worth more window than the data it holds ("bloated"), the data is copied into new skbs of at most
+ * SKB_MAX_ORDER(0, 0) bytes (alloc_skb: their truesize is what a head of that size takes), and the
+ * old skbs are freed. The kernel also starts at a partly read skb (data before copied_seq), which
+ * the model does not track; a queue ending in a received FIN is left to the caller (not modelled). */
+function tcp_collapse(h: Host, sk: TcpSock): void {
+  const q = sk.rcvQueue;
+  const first = q.findIndex((skb) => tcp_win_from_space(sk, skb.truesize) > skb.len);
+  if (first < 0) return;
+  let bytes = 0;
+  for (const skb of q.slice(first)) bytes += skb.len;
+  const before = rmemAlloc(sk);
+  const copies: typeof q = [];
+  while (bytes > 0) {
+    const copy = Math.min(SKB_MAX_ORDER_0, bytes);
+    copies.push({ len: copy, ...allocSkbTruesize(copy) });
+    bytes -= copy;
+  }
+  sk.rcvQueue = [...q.slice(0, first), ...copies];
+  h.trace.step(
+    'tcp_collapse',
+    sk.id,
+    `${q.length - first} skb(s) copied into ${copies.length}: sk_rmem_alloc ${before} → ${rmemAlloc(sk)}`,
+  );
+}
+
+/** tcp_prune_queue, for in-order data arriving while sk_rmem_alloc is over sk_rcvbuf
+ * (tcp_try_rmem_schedule): tcp_clamp_window, then collapse the receive queue. Returns whether
+ * memory is back under sk_rcvbuf, or undefined where the model stops: an out-of-order queue to
+ * collapse or prune (tcp_collapse_ofo_queue, tcp_prune_ofo_queue), a FIN in the queue, or a
+ * failed prune (the segment dropped with ICSK_ACK_NOMEM's zero window, which the live 6.18 kernel
+ * did not do where 6.12's code says it would: rq-rcvbuf-shrink-drop). */
+export function tcp_prune_queue(h: Host, sk: TcpSock): boolean | undefined {
+  using _frame = frame(h, 'tcp_prune_queue');
+  if (rmemAlloc(sk) >= sk.rcvbuf) tcp_clamp_window(h, sk);
+  if (rmemAlloc(sk) <= sk.rcvbuf) return true;
+  if (sk.ofoQueue.length || sk.finReceived) return undefined;
+  if (sk.rcvQueue.length) tcp_collapse(h, sk);
+  if (rmemAlloc(sk) <= sk.rcvbuf) return true;
+  return undefined;
 }

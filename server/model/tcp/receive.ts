@@ -22,7 +22,15 @@ import {
 import type { Host } from './host';
 import { tcp_push_pending_frames } from './output';
 import { establishedOptionBytes, inet_csk_enter_pingpong_mode, inet_csk_in_pingpong_mode, packetsOut } from './sock';
-import { __tcp_select_window, rmemAlloc, segmentTruesize, tcp_grow_window, tcp_receive_window, tcp_update_scaling_ratio } from './rcvbuf';
+import {
+  __tcp_select_window,
+  rmemAlloc,
+  segmentTruesize,
+  tcp_grow_window,
+  tcp_prune_queue,
+  tcp_receive_window,
+  tcp_update_scaling_ratio,
+} from './rcvbuf';
 import { tcp_rcv_rtt_measure } from './rcvspace';
 import { tcp_check_space } from './sndbuf';
 import { tcp_check_probe_timer, tcp_send_delayed_ack } from './timers';
@@ -82,9 +90,15 @@ export function tcp_data_queue(h: Host, sk: TcpSock, seg: Segment, fastPath = fa
   }
   const len = endSeq - (fin ? 1 : 0) - seq;
   if (len) {
-    if (rmemAlloc(sk) > sk.rcvbuf) h.flagUnsupported('receive memory over sk_rcvbuf (tcp_prune_queue, tcp_collapse)');
-    // The slow path reserves the skb's memory first; the fast path found it reserved already.
-    if (!fastPath) sk_rmem_schedule(sk, skbMem.truesize);
+    // The slow path reserves the skb's memory first (tcp_try_rmem_schedule: over sk_rcvbuf,
+    // tcp_prune_queue first); the fast path found it reserved already and checks no sk_rcvbuf.
+    if (!fastPath) {
+      if (rmemAlloc(sk) > sk.rcvbuf && !tcp_prune_queue(h, sk))
+        h.flagUnsupported(
+          'receive memory over sk_rcvbuf after tcp_prune_queue (tcp_collapse_ofo_queue, tcp_prune_ofo_queue, ICSK_ACK_NOMEM)',
+        );
+      sk_rmem_schedule(sk, skbMem.truesize);
+    }
     sk.rcvNxt += len;
     tcp_queue_rcv(sk, len, skbMem);
     tcp_event_data_recv(h, sk, seg, len, skbMem.truesize);
@@ -134,6 +148,12 @@ function tcp_data_queue_ofo(h: Host, sk: TcpSock, seg: Segment, seq: number, end
   using _frame = frame(h, 'tcp_data_queue_ofo');
   h.trace.step('tcp_data_queue_ofo', sk.id, `segment ${seq}:${endSeq} beyond rcv_nxt ${sk.rcvNxt}: out-of-order queue`);
   tcp_ecn_check_ce(h, sk, seg);
+  // tcp_try_rmem_schedule: over sk_rcvbuf, tcp_prune_queue would collapse or prune this queue.
+  // Not modelled: collapsing as 6.12's tcp_collapse_ofo_queue does left room for a 1072-byte
+  // window once the hole was filled where the live kernel offered only the old right edge
+  // (rq-ofo-small-segs in helper rq's notes, 24 100-byte segments behind a hole, SO_RCVBUF 4096).
+  if (rmemAlloc(sk) > sk.rcvbuf)
+    h.flagUnsupported('receive memory over sk_rcvbuf with out-of-order data (tcp_prune_queue, tcp_collapse_ofo_queue)');
   sk.predWnd = undefined; // a hole: header prediction off
   // Out-of-order data also measures the peer's segment size (and scaling_ratio, window_clamp).
   if (seg.len) tcp_measure_rcv_mss(h, sk, seg, seg.len, truesize);
