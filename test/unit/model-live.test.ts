@@ -14,7 +14,7 @@ import { formatConformance, runConformance } from '../../server/model/conformanc
 const LIVE = path.join(__dirname, '..', 'fixtures', 'pkt', 'live');
 
 /** Outbound packets matched when last measured (raise it when the model gets better). */
-const MATCHED_AT_LEAST = 5718;
+const MATCHED_AT_LEAST = 5724;
 
 test('live-checked scripts: the model predicts the outbound packets', () => {
   const rep = runConformance(LIVE);

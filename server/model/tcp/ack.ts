@@ -24,7 +24,7 @@ import {
 } from './recovery';
 import { tcp_rate_skb_delivered } from './rate';
 import { tcp_remove_reno_sacks } from './reno';
-import { tcp_ack_update_rtt, tcp_update_pacing_rate } from './rtt';
+import { INBOUND_DELAY_US, tcp_ack_update_rtt, tcp_update_pacing_rate } from './rtt';
 import { packetsOut, tcpWndEnd, tcp_current_mss, tcp_sync_mss } from './sock';
 import {
   armReoTimer,
@@ -139,12 +139,6 @@ export function tcp_clean_rtx_queue(
   const rearm = !dataAcked && !!head && sackRtt >= 0 && sackRtt > (h.nowNs - (head.sentNs ?? 0)) / 1000;
   return { acked, delivered, priorDelivered, dataAcked, origAcked, firstTx, lastTx, rearm, reneging };
 }
-
-/** The live kernel takes an ACK in a little after its script time (packetdrill writes it to the
- * tun device, then the softirq runs): its microsecond RTT samples run INBOUND_DELAY_US longer than
- * the scripted gap (measured 150-250 us on this machine). It matters where usecs_to_jiffies rounds:
- * a 100 ms RTT gives an RTO of 300 ms and a little, 76 jiffies at HZ=250 (tcpi_rto 304000), not 75. */
-const INBOUND_DELAY_US = 100;
 
 /** tcp_clean_rtx_queue's sample: now minus a send time (tcp_stamp_us_delta), in microseconds. */
 function rttSampleUs(h: Host, sentNs: number): number {

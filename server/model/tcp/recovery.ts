@@ -18,7 +18,7 @@ import {
   jiffiesTimerDelayUs,
   usecs_to_jiffies,
 } from './constants';
-import { tcp_set_rto } from './rtt';
+import { INBOUND_DELAY_US, tcp_set_rto } from './rtt';
 import { icsk_ca_ops, tcp_cong_avoid, tcp_current_ssthresh } from './cong';
 import type { Host } from './host';
 import { frame } from './trace';
@@ -238,7 +238,12 @@ export function tcp_xmit_retransmit_queue(h: Host, sk: TcpSock): boolean {
 function tcp_rack_advance(sk: TcpSock, skb: Skb, nowNs: number): void {
   const sentNs = skb.sentNs ?? 0;
   const rttUs = (nowNs - sentNs) / 1000;
-  if (skb.everRetrans && rttUs < sk.minRttUs) return;
+  // The kernel's rtt_us (tcp_mstamp - xmit_time) and min_rtt come from one clock, so the ACK's
+  // inbound delay is in both: compare like with like (min_rtt carries INBOUND_DELAY_US, see
+  // rttSampleUs). Without it a probe SACKed one scripted RTT after it left looked faster than
+  // min_rtt and was ignored, where the kernel advances RACK and marks the older segments lost.
+  // (rack.rtt_us stays the scripted gap: tcp_rack_detect_loss's elapsed times are on that scale.)
+  if (skb.everRetrans && Math.floor(rttUs) + INBOUND_DELAY_US < sk.minRttUs) return;
   const r = sk.recovery.rack;
   r.advanced = true;
   r.rttUs = rttUs;

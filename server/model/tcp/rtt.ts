@@ -5,6 +5,12 @@ import type { Host } from './host';
 import { packetsOut } from './sock';
 import { TcpSock } from './types';
 
+/** The live kernel takes an ACK in a little after its script time (packetdrill writes it to the
+ * tun device, then the softirq runs): its microsecond RTT samples run INBOUND_DELAY_US longer than
+ * the scripted gap (measured 150-250 us on this machine). It matters where usecs_to_jiffies rounds:
+ * a 100 ms RTT gives an RTO of 300 ms and a little, 76 jiffies at HZ=250 (tcpi_rto 304000), not 75. */
+export const INBOUND_DELAY_US = 100;
+
 /** tcp_rtt_estimator: Jacobson/Karels smoothed RTT, srtt kept <<3 and mdev <<2 as in Linux. */
 export function tcp_rtt_estimator(h: Host, sk: TcpSock, mrttUs: number): void {
   let m = Math.max(0, Math.floor(mrttUs));
