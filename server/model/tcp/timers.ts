@@ -180,15 +180,21 @@ export function inet_csk_clear_xmit_timer(sk: TcpSock, what: 'retrans' | 'probe0
   }
 }
 
-function tcp_probe0_when(sk: TcpSock): number {
-  const base = Math.max(sk.rtoMs, TCP_RTO_MIN_MS);
-  return Math.min(base * 2 ** sk.backoff, TCP_RTO_MAX_MS);
+/** tcp_probe0_base: the (already backed-off) RTO, at least TCP_RTO_MIN. */
+function tcp_probe0_base(sk: TcpSock): number {
+  return Math.max(sk.rtoMs, TCP_RTO_MIN_MS);
 }
 
-/** tcp_check_probe_timer: data is queued, nothing in flight, the window is closed: arm probe0. */
+function tcp_probe0_when(sk: TcpSock): number {
+  return Math.min(tcp_probe0_base(sk) * 2 ** sk.backoff, TCP_RTO_MAX_MS);
+}
+
+/** tcp_check_probe_timer: data is queued, nothing in flight, no probe timer pending: arm probe0 after
+ * tcp_probe0_base, the RTO as it stands, without the icsk_backoff shift tcp_probe0_when adds (a
+ * segment held by cork after an RTO episode's ACK goes out one backed-off RTO later, not two). */
 export function tcp_check_probe_timer(h: Host, sk: TcpSock): void {
   if (packetsOut(sk) || sk.probeTimerNs !== undefined) return;
-  armProbe(h, sk, tcp_probe0_when(sk));
+  armProbe(h, sk, tcp_probe0_base(sk));
 }
 
 /** tcp_reset_xmit_timer(ICSK_TIME_PROBE0, tcp_probe0_when(sk, TCP_RTO_MAX)) from tcp_ack_probe,
