@@ -14,6 +14,7 @@ import { TCPHDR_ACK, TCPHDR_SYN, TCPHDR_URG } from './tcp/constants';
 import { Host } from './tcp/host';
 import { Segment, tcp_v4_rcv } from './tcp/input';
 import { optTs } from './tcp/segment';
+import { optionBytes } from './tcp/transmit';
 import { icmp_rcv } from './tcp/icmp';
 import { icmpv6_rcv } from './tcp/icmpv6';
 import { DEFAULT_V6_LOCAL_IP, DEFAULT_V6_REMOTE_IP, IP_VERSIONS, IpVersion, ipv4Bytes, ipv6Bytes, wireIsIpv6 } from './tcp/family';
@@ -152,6 +153,8 @@ class Runner {
   /** Whether packetdrill's socket under test is none yet or listening, so that an inbound SYN
    * creates a passive child with the SYN's seq as the peer's ISN. */
   private sutListening = true;
+  /** packetdrill's --mss: the gso_size it gives inbound TCP packets (0: none). */
+  private inboundGsoSize = 0;
   /** packetdrill times the event after an outbound line from when the packet was actually seen
    * (adjust_relative_event_times anchors only inbound-after-inbound to script time): a timer that
    * fired late within tolerance moves the rest of the script with it. */
@@ -196,6 +199,11 @@ class Runner {
       // packetdrill's --mtu: the tun device's MTU, set when the device is made (netdev.c).
       if (k === 'mtu' && Number.isInteger(Number(v)) && Number(v) >= 68) {
         setDeviceMtu(this.h, Number(v));
+        continue;
+      }
+      // packetdrill's --mss: the GSO size of inbound TCP packets (see inbound()).
+      if (k === 'mss' && Number.isInteger(Number(v)) && Number(v) > 0) {
+        this.inboundGsoSize = Number(v);
         continue;
       }
       if (MODELLED_OPTIONS.has(k)) continue;
@@ -385,6 +393,13 @@ class Runner {
             : o,
       ),
     };
+    // packetdrill's --mss: linux_tun_write puts gso_type TCPV4/6 and gso_size = mss in the
+    // virtio_net_hdr of each inbound TCP packet; virtio_net_hdr_to_skb sets the skb's gso_size
+    // (at least TCP_MIN_GSO_SIZE) only when what follows the 20-byte TCP header is larger.
+    if (this.inboundGsoSize) {
+      const gsoSize = Math.max(this.inboundGsoSize, TCP_MIN_GSO_SIZE);
+      if (optionBytes(seg.options) + seg.len > gsoSize) seg.gsoSize = gsoSize;
+    }
     if (ev.win === undefined) this.unsupported('inbound packet without a window', ev.line);
     if (ev.options === 'any') this.unsupported('inbound options <...>', ev.line);
     // tcp_urg / tcp_check_urg (the urgent byte taken out of the stream, SIGURG, MSG_OOB reads).
@@ -526,6 +541,10 @@ function optionChangesPackets(name: string, value: string): boolean {
   if (name === 'mtu') return value !== '1500';
   return !HARMLESS_OPTIONS.has(name);
 }
+
+/** TCP_MIN_GSO_SIZE: TCP_MIN_SND_MSS (48) less MAX_TCP_OPTION_SPACE (40); virtio_net_hdr_to_skb
+ * raises a smaller gso_size to it. */
+const TCP_MIN_GSO_SIZE = 8;
 
 const HARMLESS_OPTIONS = new Set([
   'gateway_ip',

@@ -85,12 +85,16 @@ const SKB_SMALL_HEAD_CACHE_SIZE = MAX_TCP_HEADER + SKB_DATA_ALIGNED_SHINFO;
 
 /** alloc_skb_with_frags: a small head plus the payload in page chunks, each of the largest order
  * (up to PAGE_ALLOC_COSTLY_ORDER) not larger than what is left, page-aligned; truesize counts
- * whole chunks. The live 6.18 kernel's windows after 10000- and 20000-byte segments fit this
- * (scaling_ratio near 240/256 for the latter, where a linear head would give 155); after a
- * 60000-byte one it offers 20 scale units more than this gives (not explained yet: frags stolen by
- * skb_try_coalesce, which is not modelled, would account for only part of it). */
+ * whole chunks. 6.12's code also counts the small head (__finalize_skb_around's SKB_TRUESIZE of
+ * the kmalloc_reserve object), but the live 6.18 kernel does not charge it: `ss -tm` right after
+ * one such segment shows sk_rmem_alloc at the page chunks plus SKB_DATA_ALIGN(sizeof(struct
+ * sk_buff)) alone (12544, 20736, 41216 and 61696 bytes after 10000-, 20000-, 40000- and
+ * 60000-byte segments; the last with packetdrill's --mss GSO size, and the same window follows
+ * without it), and the windows it offers after 60000-byte segments (scaling_ratio 248/256, free
+ * space under tcp_rmem[1] 131072) follow from that. Where 6.18 drops the head's share is not
+ * located yet (6.18-only; 6.12 would charge the head). */
 function allocSkbWithFragsTruesize(len: number): number {
-  let truesize = SKB_SMALL_HEAD_CACHE_SIZE + SKB_DATA_ALIGNED_SK_BUFF;
+  let truesize = SKB_DATA_ALIGNED_SK_BUFF;
   let order = PAGE_ALLOC_COSTLY_ORDER;
   while (len > 0) {
     const aligned = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;

@@ -320,11 +320,14 @@ export function tcp_queue_rcv(sk: TcpSock, len: number, mem: { truesize: number;
  * smaller one that is not a plausible full segment (under 536 bytes + header, or under 88 with
  * PSH/FIN/URG) marks the ACK "pushed" (ICSK_ACK_PUSHED, the second time ICSK_ACK_PUSHED2), which
  * tcp_cleanup_rbuf reads. */
-function tcp_measure_rcv_mss(h: Host, sk: TcpSock, seg: Segment, len: number, truesize: number): void {
+function tcp_measure_rcv_mss(h: Host, sk: TcpSock, seg: Segment, skbLen: number, truesize: number): void {
   const lss = sk.lastSegSize;
   sk.lastSegSize = 0;
+  // len = skb_shinfo(skb)->gso_size ? : skb->len: a GSO skb (packetdrill's --mss) is measured by
+  // its segment size; scaling_ratio still takes the whole skb's payload over its truesize.
+  const len = seg.gsoSize ?? skbLen;
   if (len >= sk.rcvMss) {
-    if (len !== sk.rcvMss) tcp_update_scaling_ratio(h, sk, len, truesize);
+    if (len !== sk.rcvMss) tcp_update_scaling_ratio(h, sk, skbLen, truesize);
     sk.rcvMss = Math.min(len, sk.advmss);
     // A full segment with PSH likely ends a write the sender waits on: a read that drains the
     // queue ACKs it (tcp_cleanup_rbuf).

@@ -146,6 +146,10 @@ export interface Segment {
   /** TCP_SKB_CB(skb)->tcp_tw_isn: a SYN a TIME_WAIT socket handed to the listener carries the ISN
    * the new connection takes (tw_snd_nxt + 65535 + 2). */
   twIsn?: number;
+  /** skb_shinfo(skb)->gso_size of an inbound GSO skb: packetdrill's --mss writes it in the
+   * virtio_net_hdr of every inbound TCP packet, and virtio_net_hdr_to_skb keeps it only when the
+   * packet is larger ("Too small packets are not really GSO ones"). */
+  gsoSize?: number;
 }
 
 /** A packet on the wire (one TSO/GSO packet as the tun device and packetdrill see it). */
