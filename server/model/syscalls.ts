@@ -16,6 +16,8 @@ import {
   sys_recvmsg,
   sys_sendfile,
   sys_sendmsg,
+  sys_splice_read,
+  sys_splice_write,
   sys_setsockopt,
   sys_shutdown,
   sys_socket,
@@ -39,6 +41,8 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
   let r: CallResult;
   const file = h.files.get(fd);
   if (file) return { result: fileCall(h, ev, fd, file), notes };
+  const pipeEnd = h.pipes.get(fd);
+  if (pipeEnd && ev.name !== 'splice') return { result: pipeCall(h, ev, fd, pipeEnd), notes };
   if (ev.name === 'close' && h.epolls.delete(fd)) return { result: { ret: 0 }, notes };
   switch (ev.name) {
     case 'socket': {
@@ -161,6 +165,22 @@ export function dispatchSyscall(h: Host, ev: SyscallEvent): SyscallOutcome {
     case 'sendfile':
       r = sendfile(h, fd, a);
       break;
+    case 'pipe': {
+      // do_pipe2: two fds, the read end first; packetdrill's [r, w] names them.
+      const fds = a[0]?.t === 'array' ? a[0].items.map(num) : [];
+      if (fds.length !== 2 || !fds.every(Number.isSafeInteger)) {
+        r = { unsupported: 'pipe() without its two fds' };
+        break;
+      }
+      const pipe = { len: 0, writer: true };
+      h.pipes.set(fds[0], { end: 'read', pipe });
+      h.pipes.set(fds[1], { end: 'write', pipe });
+      r = { ret: 0 };
+      break;
+    }
+    case 'splice':
+      r = splice(h, a);
+      break;
     default:
       r = { unsupported: `system call ${ev.name}()` };
   }
@@ -222,10 +242,13 @@ const TCP_SOCKOPT_NUMBER: Readonly<Record<string, string>> = {
   '10': 'TCP_WINDOW_CLAMP',
   '12': 'TCP_QUICKACK',
   '13': 'TCP_CONGESTION',
+  '16': 'TCP_THIN_LINEAR_TIMEOUTS',
+  '17': 'TCP_THIN_DUPACK',
   '18': 'TCP_USER_TIMEOUT',
   '23': 'TCP_FASTOPEN',
   '25': 'TCP_NOTSENT_LOWAT',
   '30': 'TCP_FASTOPEN_CONNECT',
+  '34': 'TCP_FASTOPEN_NO_COOKIE',
   '36': 'TCP_INQ',
 };
 
@@ -278,6 +301,70 @@ function fileCall(h: Host, ev: SyscallEvent, fd: number, file: { size: number; p
   file.pos += n[0];
   file.size = Math.max(file.size, file.pos);
   return { ret: n[0] };
+}
+
+/** A pipe holds PIPE_DEF_BUFFERS (16) pages. */
+const PIPE_BYTES = 16 * 4096;
+const SPLICE_F_NONBLOCK = 2;
+const SPLICE_F_MORE = 4;
+
+/** read(), write() and close() on a pipe end: only what a splice() script needs (no sleeping). */
+function pipeCall(h: Host, ev: SyscallEvent, fd: number, p: { end: 'read' | 'write'; pipe: { len: number; writer: boolean } }): CallResult {
+  if (ev.name === 'close') {
+    h.pipes.delete(fd);
+    if (p.end === 'write') p.pipe.writer = false;
+    return { ret: 0 };
+  }
+  const want = ev.name === (p.end === 'read' ? 'read' : 'write');
+  if (!want) return { unsupported: `${ev.name}() on a pipe's ${p.end} end` };
+  const n = byteCounts(ev.name, [ev.args[2]]);
+  if ('unsupported' in n) return n;
+  if (p.end === 'write') {
+    // pipe_write: a write that does not fit sleeps for a reader (not modelled).
+    if (p.pipe.len + n[0] > PIPE_BYTES) return { unsupported: 'write() to a pipe beyond its 16 pages' };
+    p.pipe.len += n[0];
+    return { ret: n[0] };
+  }
+  // pipe_read: what is there; an empty pipe is EOF once the writer closed, else it sleeps.
+  if (!p.pipe.len && p.pipe.writer) return { unsupported: 'read() from an empty pipe' };
+  const got = Math.min(n[0], p.pipe.len);
+  p.pipe.len -= got;
+  return { ret: got };
+}
+
+/** splice(fd_in, off_in, fd_out, off_out, len, flags) between a socket and a pipe. */
+function splice(h: Host, a: Expr[]): CallResult {
+  const inFd = num(a[0]);
+  const outFd = num(a[2]);
+  const len = byteCounts('splice', [a[4]]);
+  if ('unsupported' in len) return len;
+  const flags = a[5] ? num(a[5]) : 0;
+  const pin = h.pipes.get(inFd);
+  const pout = h.pipes.get(outFd);
+  if (pout?.end === 'write' && !pin && !h.files.has(inFd)) {
+    // Socket → pipe (tcp_splice_read), at most the room left in the pipe.
+    const room = PIPE_BYTES - pout.pipe.len;
+    if (!room) return flags & SPLICE_F_NONBLOCK ? { ret: -1, errno: 'EAGAIN' } : { unsupported: 'splice() into a full pipe' };
+    const fill = (r: CallResult): CallResult => {
+      if ('pending' in r) return { ...r, retry: () => fill(r.retry()) };
+      if ('ret' in r && r.ret > 0) pout.pipe.len += r.ret;
+      return r;
+    };
+    return fill(sys_splice_read(h, inFd, Math.min(len[0], room)));
+  }
+  if (pin?.end === 'read' && !pout && !h.files.has(outFd)) {
+    // Pipe → socket (splice_to_socket): what the pipe holds, up to len.
+    if (flags & SPLICE_F_MORE) return { unsupported: 'splice(SPLICE_F_MORE) into a socket' };
+    const n = Math.min(len[0], pin.pipe.len);
+    if (!n) return pin.pipe.writer ? { unsupported: 'splice() from an empty pipe' } : { ret: 0 };
+    const take = (r: CallResult): CallResult => {
+      if ('pending' in r) return { ...r, retry: () => take(r.retry()) };
+      if ('ret' in r && r.ret > 0) pin.pipe.len -= r.ret;
+      return r;
+    };
+    return take(sys_splice_write(h, outFd, n));
+  }
+  return { unsupported: 'splice() other than between a socket and a pipe' };
 }
 
 /** Bytes one do_splice_read moves into the internal pipe: its 16 page buffers, from the file

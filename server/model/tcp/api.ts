@@ -48,7 +48,7 @@ import {
   LIVE_JIFFY_MS,
   msToLiveJiffies,
 } from './constants';
-import { fastopen_queue_tune, reqsk_fastopen_remove, tcp_fastopen_reset_cipher } from './fastopen';
+import { fastopen_queue_tune, reqsk_fastopen_remove, tcp_fastopen_no_cookie, tcp_fastopen_reset_cipher } from './fastopen';
 import { ERRNO_NUMBER, sock_error, tcp_done, tcp_write_queue_purge } from './done';
 import {
   inet_csk_reset_keepalive_timer,
@@ -235,6 +235,19 @@ export function sys_setsockopt(h: Host, fd: number, level: string, name: string,
       if (!(h.sysctl.tcp_fastopen & TFO_CLIENT_ENABLE)) return err('EOPNOTSUPP');
       if (sk.state !== 'CLOSE') return err('EINVAL');
       sk.fastopenConnect = n === 1;
+      return { ret: 0 };
+    case 'TCP_THIN_LINEAR_TIMEOUTS':
+      if (n !== 0 && n !== 1) return err('EINVAL');
+      sk.thinLto = n === 1;
+      return { ret: 0 };
+    case 'TCP_THIN_DUPACK':
+      // Kept for the API only: 0 or 1, no effect (tcp_thin_dupack is gone).
+      return n !== 0 && n !== 1 ? err('EINVAL') : { ret: 0 };
+    case 'TCP_FASTOPEN_NO_COOKIE':
+      // do_tcp_setsockopt: 0 or 1, and only before connect() or on a listener.
+      if (n !== 0 && n !== 1) return err('EINVAL');
+      if (sk.state !== 'CLOSE' && sk.state !== 'LISTEN') return err('EINVAL');
+      sk.fastopenNoCookie = n === 1;
       return { ret: 0 };
     case 'TCP_SYNCNT':
       // tcp_sock_set_syncnt: 1..MAX_TCP_SYNCNT (127).
@@ -492,6 +505,12 @@ function getsockoptValue(h: Host, sk: TcpSock, name: string): number | string | 
       return sk.fastopenQlen;
     case 'TCP_FASTOPEN_CONNECT':
       return sk.fastopenConnect ? 1 : 0;
+    case 'TCP_FASTOPEN_NO_COOKIE':
+      return sk.fastopenNoCookie ? 1 : 0;
+    case 'TCP_THIN_LINEAR_TIMEOUTS':
+      return sk.thinLto ? 1 : 0;
+    case 'TCP_THIN_DUPACK':
+      return 0;
     case 'TCP_INQ':
       return sk.recvmsgInq ? 1 : 0;
     case 'SO_ACCEPTCONN':
@@ -580,11 +599,10 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number, faultDat
   if (sk.state === 'SYN_SENT') return err('EALREADY');
   if (sk.state !== 'CLOSE') return err('EISCONN');
   sk.deferConnect = false;
-  const tfo = h.sysctl.tcp_fastopen;
   if (fastopenData === undefined && sk.fastopenConnect) {
     // tcp_fastopen_defer_connect: with a cookie (or in cookie-less mode) the SYN waits for the
     // first write, which sends it with data; otherwise the SYN asks for a cookie.
-    if (h.tfoCookies.get(h.remoteIp)?.cookie || tfo & TFO_CLIENT_NO_COOKIE) {
+    if (h.tfoCookies.get(h.remoteIp)?.cookie || tcp_fastopen_no_cookie(h, sk, TFO_CLIENT_NO_COOKIE)) {
       sk.deferConnect = true;
       h.trace.step('tcp_fastopen_defer_connect', sk.id, 'TCP_FASTOPEN_CONNECT: SYN deferred to the first write');
       return { ret: 0 };
@@ -604,7 +622,7 @@ export function sys_connect(h: Host, fd: number, fastopenData?: number, faultDat
   if (fastopenData !== undefined) {
     const cached = h.tfoCookies.get(sk.remote.ip);
     // tcp_fastopen_cookie_check: cookie-less mode sends data with no FO option at all.
-    const noCookie = (tfo & TFO_CLIENT_NO_COOKIE) !== 0;
+    const noCookie = tcp_fastopen_no_cookie(h, sk, TFO_CLIENT_NO_COOKIE);
     const cookie = noCookie ? undefined : cached?.cookie;
     sk.fastopenRequest = { cookie, dataLen: 0, noCookie };
     // tcp_fastopen_cache_get: the cookie's own format, or a request in the experimental option
@@ -763,6 +781,28 @@ export function sys_sendfile(h: Host, fd: number, pieces: SplicePiece[], eof: bo
     tcp_push(h, sk, 0, tcp_current_mss(h, sk), sk.nonagle, tcp_xmit_size_goal(h, sk, tcp_current_mss(h, sk), true));
   }
   return { ret: sent };
+}
+
+/** splice() from a socket into a pipe with `room` bytes free: tcp_splice_read, which moves what
+ * the receive queue holds (tcp_read_sock, then tcp_rcv_space_adjust and tcp_cleanup_rbuf as a
+ * read does) up to `len`, sleeping (sk_wait_data) only while nothing came; O_NONBLOCK is the
+ * socket's own (SPLICE_F_NONBLOCK is about the pipe). tcp_recvmsg's loop gives the same bytes and
+ * window, except that SO_RCVLOWAT is not a splice's target. */
+export function sys_splice_read(h: Host, fd: number, len: number): CallResult {
+  const sk = sock(h, fd);
+  if (!sk) return err('EBADF');
+  if ((sk.rcvlowat ?? 1) > 1) return { unsupported: 'splice() from a socket with SO_RCVLOWAT set' };
+  if (sk.state === 'LISTEN') return err('ENOTCONN');
+  return tcp_recvmsg_locked(h, sk, len, 0, 0);
+}
+
+/** splice() from a pipe into a socket: splice_to_socket's one tcp_sendmsg_locked of the pipe's
+ * buffers (MSG_SPLICE_PAGES; MSG_MORE with SPLICE_F_MORE, MSG_DONTWAIT on an O_NONBLOCK socket). */
+export function sys_splice_write(h: Host, fd: number, len: number): CallResult {
+  const sk = sock(h, fd);
+  if (!sk) return err('EBADF');
+  if (sk.state === 'LISTEN') return err('ENOTCONN');
+  return sendResult(h, sk, tcp_sendmsg_locked(h, sk, [len], 0, 0), 0);
 }
 
 /** `r` with `n` more bytes to its return value, also once a sleeping call completes. */

@@ -148,6 +148,13 @@ function tcp_fastopen_queue_check(h: Host, lsk: TcpSock): boolean {
   return true;
 }
 
+/** tcp_fastopen_no_cookie: cookie-less Fast Open, by the sysctl's `flag` or the socket's
+ * TCP_FASTOPEN_NO_COOKIE (tp->fastopen_no_cookie; the route's RTAX_FASTOPEN_NO_COOKIE is not
+ * modelled). */
+export function tcp_fastopen_no_cookie(h: Host, sk: TcpSock, flag: number): boolean {
+  return (h.sysctl.tcp_fastopen & flag) !== 0 || !!sk.fastopenNoCookie;
+}
+
 /** tcp_try_fastopen: whether this SYN makes a Fast Open child. `foc` becomes the cookie the
  * SYN-ACK carries (len -1: none): a fresh one for a request or a wrong cookie, none when the
  * cookie was good. Returns 'child' when the caller is to build the child from the SYN. */
@@ -161,8 +168,8 @@ export function tcp_try_fastopen(h: Host, lsk: TcpSock, seg: Segment, foc: Fasto
     return 'request';
   };
   if (!(tfo & TFO_SERVER_ENABLE) || !(synData || foc.len >= 0) || !tcp_fastopen_queue_check(h, lsk)) return noOption();
-  if (tfo & TFO_SERVER_COOKIE_NOT_REQD) {
-    h.trace.step('tcp_try_fastopen', lsk.id, 'Fast Open without a cookie (TFO_SERVER_COOKIE_NOT_REQD)');
+  if (tcp_fastopen_no_cookie(h, lsk, TFO_SERVER_COOKIE_NOT_REQD)) {
+    h.trace.step('tcp_try_fastopen', lsk.id, 'Fast Open without a cookie (TFO_SERVER_COOKIE_NOT_REQD or TCP_FASTOPEN_NO_COOKIE)');
     noOption();
     return 'child';
   }

@@ -82,6 +82,9 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   sk.notsentLowat = lsk.notsentLowat;
   sk.zerocopyEnabled = lsk.zerocopyEnabled;
   sk.userMss = lsk.userMss;
+  // sk_clone_lock copies the whole tcp_sock, tp->fastopen_no_cookie with it.
+  sk.fastopenNoCookie = lsk.fastopenNoCookie;
+  sk.thinLto = lsk.thinLto;
   // tcp_v4_syn_recv_sock: the child's advmss is tcp_mss_clamp'ed by the listener's TCP_MAXSEG.
   if (sk.userMss) sk.advmss = Math.min(sk.userMss, sk.advmss);
   sk.congestion = { ...lsk.congestion };
@@ -178,6 +181,9 @@ export function tcp_conn_request(h: Host, lsk: TcpSock, seg: Segment): TcpSock {
   // A Fast Open child is a full socket whose SYN-ACK the retransmit timer resends
   // (tcp_fastopen_synack_timer); any other request has its own rsk_timer.
   if (!sk.fastopenChild) reqsk_start_timer(h, lsk, sk, synack);
+  // tcp_fastopen_create_child: inet_csk_reset_xmit_timer(child, ICSK_TIME_RETRANS, req->timeout)
+  // from the start, whether or not the child writes.
+  else tcp_rearm_rto(h, sk, TCP_TIMEOUT_INIT_MS);
   return sk;
 }
 

@@ -55,6 +55,9 @@ export class Host {
   readonly socks: TcpSock[] = [];
   /** Regular files a script opened (for sendfile): size and file position, by fd. */
   readonly files = new Map<number, { size: number; pos: number }>();
+  /** Pipes a script made (pipe(), for splice()): each end by fd, both ends sharing the bytes
+   * buffered (`len`) and whether the write end is still open. */
+  readonly pipes = new Map<number, { end: 'read' | 'write'; pipe: { len: number; writer: boolean } }>();
   /** The Fast Open part of tcp_metrics, by peer address: the cookie and the MSS of the peer's
    * last SYN-ACK to a Fast Open SYN (tcp_fastopen_cache_set); `exp` when the cookie came in the
    * experimental option, `tryExp` tcp_fastopen_metrics' try_exp (1: request with it next time). */

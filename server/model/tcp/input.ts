@@ -106,7 +106,11 @@ export function tcp_v4_rcv(h: Host, seg: Segment, line: number): void {
     const tw = sk;
     const pkt = inboundPacket(h, seg, line, tw);
     h.wire.push(pkt);
-    if (!tcp_v4_timewait(h, tw, seg, () => tcp_v4_send_reset(h, seg, pkt, tw))) return;
+    // inet_lookup_listener by the timewait socket's local port: a listener's child or a socket
+    // bound to the script's port shares it with a listener; a connect()ed socket's ephemeral port
+    // has none.
+    const listening = !!listener(h) && (!!tw.parent || !!tw.bound);
+    if (!tcp_v4_timewait(h, tw, seg, () => tcp_v4_send_reset(h, seg, pkt, tw), listening)) return;
     h.wire.pop();
     sk = listener(h);
   }

@@ -183,6 +183,7 @@ export const byFile: Readonly<Record<string, readonly string[]>> = {
     'tcp_rack_update_reo_wnd',
   ],
   'net/ipv4/tcp_timer.c': [
+    'tcp_fastopen_synack_timer',
     'tcp_mtu_probing',
     'tcp_compressed_ack_kick',
     'tcp_delack_timer',

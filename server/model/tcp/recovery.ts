@@ -615,10 +615,26 @@ export const RTO_RESOURCE_PROBE = 'resource-probe';
  * RTO_RESOURCE_PROBE when the retransmission was dropped at the qdisc: "Let senders fight for
  * local resources conservatively" (goto out: no backoff, icsk_retransmits still counted). */
 export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean | typeof RTO_RESOURCE_PROBE {
-  if (!packetsOut(sk)) return true;
+  // A Fast Open child's SYN-ACK is on the queue without a segment count; its timer still runs.
+  if (!packetsOut(sk) && !(sk.fastopenChild && sk.state === 'SYN_RECV')) return true;
   if (sk.state === 'SYN_SENT') return tcp_syn_retransmit_timer(h, sk);
   if (!sk.sndWnd && !sk.orphan && sk.state !== 'SYN_RECV') return tcp_retransmit_timer_zero_window(h, sk);
-  if (tcp_write_timeout(h, sk)) return false;
+  if (sk.fastopenChild && sk.state === 'SYN_RECV') {
+    // tcp_fastopen_synack_timer (the child still has its fastopen_rsk): not tcp_write_timeout but
+    // req->num_timeout (the SYN-ACKs resent) against TCP_SYNCNT, else tcp_synack_retries + 1 ("add
+    // one more retry for fastopen"), then tcp_write_err; the resend below backs off as the
+    // request's timeout << num_timeout does.
+    const maxRetries = sk.synRetries || h.sysctl.tcp_synack_retries + 1;
+    if (sk.recovery.retransmits >= maxRetries) {
+      h.trace.step(
+        'tcp_fastopen_synack_timer',
+        sk.id,
+        `${sk.recovery.retransmits} SYN-ACKs resent unanswered: the Fast Open child is dropped (ETIMEDOUT)`,
+      );
+      tcp_write_err(h, sk);
+      return false;
+    }
+  } else if (tcp_write_timeout(h, sk)) return false;
   sk_rethink_txhash(sk);
   h.trace.step(
     'tcp_retransmit_timer',
@@ -637,9 +653,14 @@ export function tcp_retransmit_timer(h: Host, sk: TcpSock): boolean | typeof RTO
     return RTO_RESOURCE_PROBE;
   }
   // out_reset_timer: a thin stream (tcp_stream_is_thin: fewer than 4 packets out, past the initial
-  // slow start) under tcp_thin_linear_timeouts keeps a fresh RTO for its first 6 retransmissions.
+  // slow start) under tcp_thin_linear_timeouts (or the socket's TCP_THIN_LINEAR_TIMEOUTS) keeps a fresh RTO for its first 6 retransmissions.
   const thin = packetsOut(sk) < 4 && sk.ssthresh < TCP_INFINITE_SSTHRESH;
-  if (sk.state === 'ESTABLISHED' && h.sysctl.tcp_thin_linear_timeouts && thin && sk.recovery.retransmits <= TCP_THIN_LINEAR_RETRIES) {
+  if (
+    sk.state === 'ESTABLISHED' &&
+    (sk.thinLto || h.sysctl.tcp_thin_linear_timeouts) &&
+    thin &&
+    sk.recovery.retransmits <= TCP_THIN_LINEAR_RETRIES
+  ) {
     sk.backoff = 0;
     tcp_set_rto(sk);
     sk.rtoMs = Math.max(sk.rtoMs, sk.rtoMinMs);

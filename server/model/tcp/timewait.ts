@@ -130,8 +130,9 @@ export function tcp_timewait_state_process(h: Host, sk: TcpSock, seg: Segment): 
 
 /** tcp_v4_rcv's do_time_wait: act on tcp_timewait_state_process's answer. Returns true when the
  * segment goes on to the listener (a new SYN), false when it was consumed here; `reset` sends
- * tcp_v4_send_reset's RST. */
-export function tcp_v4_timewait(h: Host, sk: TcpSock, seg: Segment, reset: () => void): boolean {
+ * tcp_v4_send_reset's RST. `listening` says whether inet_lookup_listener finds a listener on the
+ * timewait socket's local port. */
+export function tcp_v4_timewait(h: Host, sk: TcpSock, seg: Segment, reset: () => void, listening: boolean): boolean {
   const tw = sk.tw!;
   // A RST that kills the timewait socket (in FIN_WAIT2 in window, or in TIME_WAIT at rcv_nxt
   // without RFC 1337) is handled here: inet_twsk_deschedule_put.
@@ -142,8 +143,15 @@ export function tcp_v4_timewait(h: Host, sk: TcpSock, seg: Segment, reset: () =>
     return false;
   }
   if (st === 'syn') {
-    sk.tw = undefined;
-    return true;
+    if (listening) {
+      sk.tw = undefined;
+      return true;
+    }
+    // tcp_v4_rcv, TCP_TW_SYN without a listener on the port (a connect()ed socket's TIME_WAIT, or
+    // the listener is gone): "to ACK", fall through to TCP_TW_ACK; the timewait socket stays.
+    h.trace.step('tcp_v4_rcv', sk.id, 'TCP_TW_SYN: no listener on the port, the timewait socket ACKs');
+    tcp_v4_timewait_ack(h, sk);
+    return false;
   }
   if (st === 'ack') tcp_v4_timewait_ack(h, sk);
   if (st === 'rst') {

@@ -554,6 +554,11 @@ export interface TcpSock {
   fastopenRequest?: { cookie?: string; exp?: boolean; dataLen: number; noCookie?: boolean; optionSent?: boolean };
   /** TCP_FASTOPEN_CONNECT (tp->fastopen_connect). */
   fastopenConnect: boolean;
+  /** TCP_FASTOPEN_NO_COOKIE (tp->fastopen_no_cookie): this socket's own cookie-less Fast Open,
+   * as the sysctl's TFO_CLIENT_NO_COOKIE (connecting) or TFO_SERVER_COOKIE_NOT_REQD (listening). */
+  fastopenNoCookie?: boolean;
+  /** TCP_THIN_LINEAR_TIMEOUTS (tp->thin_lto): linear RTOs for a thin stream, as the sysctl. */
+  thinLto?: boolean;
   /** DEFER_CONNECT: connect() returned 0 with a cookie cached; the first write sends the SYN. */
   deferConnect: boolean;
   /** socket->state SS_CONNECTING, left by a non-blocking connect() until a later connect() sees
