@@ -18,6 +18,7 @@ import {
   sys_sendmsg,
   sys_splice_read,
   sys_splice_write,
+  whenDone,
   sys_setsockopt,
   sys_shutdown,
   sys_socket,
@@ -252,11 +253,12 @@ const TCP_SOCKOPT_NUMBER: Readonly<Record<string, string>> = {
   '36': 'TCP_INQ',
 };
 
-/** A socket option's name; a number at the TCP level read through TCP_SOCKOPT_NUMBER. */
 /** The SOL_IP options the model knows, by number (include/uapi/linux/in.h), as scripts spell them
  * for a packetdrill that lacks the symbol. */
-const IP_SOCKOPT_NUMBER: Record<string, string> = { '1': 'IP_TOS', '10': 'IP_MTU_DISCOVER', '11': 'IP_RECVERR' };
+const IP_SOCKOPT_NUMBER: Readonly<Record<string, string>> = { '1': 'IP_TOS', '10': 'IP_MTU_DISCOVER', '11': 'IP_RECVERR' };
 
+/** A socket option's name; a number at the TCP or IP level read through TCP_SOCKOPT_NUMBER or
+ * IP_SOCKOPT_NUMBER. */
 function sockoptName(level: string, name: string): string {
   const tcpLevel = level === 'SOL_TCP' || level === 'IPPROTO_TCP' || level === '6';
   const ipLevel = level === 'SOL_IP' || level === 'IPPROTO_IP' || level === '0';
@@ -345,24 +347,20 @@ function splice(h: Host, a: Expr[]): CallResult {
     // Socket → pipe (tcp_splice_read), at most the room left in the pipe.
     const room = PIPE_BYTES - pout.pipe.len;
     if (!room) return flags & SPLICE_F_NONBLOCK ? { ret: -1, errno: 'EAGAIN' } : { unsupported: 'splice() into a full pipe' };
-    const fill = (r: CallResult): CallResult => {
-      if ('pending' in r) return { ...r, retry: () => fill(r.retry()) };
+    return whenDone(sys_splice_read(h, inFd, Math.min(len[0], room)), (r) => {
       if ('ret' in r && r.ret > 0) pout.pipe.len += r.ret;
       return r;
-    };
-    return fill(sys_splice_read(h, inFd, Math.min(len[0], room)));
+    });
   }
   if (pin?.end === 'read' && !pout && !h.files.has(outFd)) {
     // Pipe → socket (splice_to_socket): what the pipe holds, up to len.
     if (flags & SPLICE_F_MORE) return { unsupported: 'splice(SPLICE_F_MORE) into a socket' };
     const n = Math.min(len[0], pin.pipe.len);
     if (!n) return pin.pipe.writer ? { unsupported: 'splice() from an empty pipe' } : { ret: 0 };
-    const take = (r: CallResult): CallResult => {
-      if ('pending' in r) return { ...r, retry: () => take(r.retry()) };
+    return whenDone(sys_splice_write(h, outFd, n), (r) => {
       if ('ret' in r && r.ret > 0) pin.pipe.len -= r.ret;
       return r;
-    };
-    return take(sys_splice_write(h, outFd, n));
+    });
   }
   return { unsupported: 'splice() other than between a socket and a pipe' };
 }

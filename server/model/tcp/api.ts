@@ -805,11 +805,15 @@ export function sys_splice_write(h: Host, fd: number, len: number): CallResult {
   return sendResult(h, sk, tcp_sendmsg_locked(h, sk, [len], 0, 0), 0);
 }
 
+/** `r` as `done` changes its final result: at once, or once a sleeping call completes. */
+export function whenDone(r: CallResult, done: (r: CallResult) => CallResult): CallResult {
+  if ('pending' in r) return { ...r, retry: () => whenDone(r.retry(), done) };
+  return done(r);
+}
+
 /** `r` with `n` more bytes to its return value, also once a sleeping call completes. */
 function plus(n: number, r: CallResult): CallResult {
-  if ('pending' in r) return { pending: true, retry: () => plus(n, r.retry()) };
-  if ('ret' in r && r.ret >= 0) return { ret: r.ret + n };
-  return r;
+  return whenDone(r, (d) => ('ret' in d && d.ret >= 0 ? { ret: d.ret + n } : d));
 }
 
 /** A write that found the send buffer full sleeps in sk_stream_wait_memory until

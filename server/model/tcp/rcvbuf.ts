@@ -35,11 +35,18 @@ const MAX_TCP_WINDOW = 32767;
  * tun_get_user (no vnet header, so gso.hdr_len 0) calls tun_alloc_skb, which keeps a packet
  * linear only when it is under a page with its NET_SKB_PAD headroom; a larger one is paged. */
 export function tunSkbTruesize(ipLen: number): { truesize: number; tailroom: number } {
-  if (TUN_PREPAD + ipLen < PAGE_SIZE) return tunLinearSkbTruesize(ipLen);
+  if (TUN_PREPAD + ipLen < PAGE_SIZE) return allocSkbTruesize(ipLen, TUN_PREPAD);
   return { truesize: allocSkbWithFragsTruesize(ipLen), tailroom: 0 };
 }
 
-/** The linear case: tun_alloc_skb's sock_alloc_send_pskb allocates a head of tun->align
+/** kmalloc_reserve's size for a head of `size` bytes (already SKB_HEAD_ALIGNed): the small-head
+ * cache's object, else kmalloc_size_roundup (the next power of two at these sizes). */
+function kmallocSizeRoundup(size: number): number {
+  return size <= SKB_SMALL_HEAD_CACHE_SIZE ? SKB_SMALL_HEAD_CACHE_SIZE : 2 ** Math.ceil(Math.log2(size));
+}
+
+/** alloc_skb(headroom + len), skb_reserve(headroom), `len` bytes put. The linear case of a tun
+ * packet: tun_alloc_skb's sock_alloc_send_pskb allocates a head of tun->align
  * (NET_SKB_PAD, 64) plus the IP packet (alloc_skb(prepad + linear)); __alloc_skb's kmalloc_reserve
  * takes SKB_HEAD_ALIGN of that (SKB_DATA_ALIGN(size) + SKB_DATA_ALIGN(sizeof(struct
  * skb_shared_info))) rounded up to a kmalloc size (kmalloc_size_roundup), and truesize adds
@@ -49,24 +56,11 @@ export function tunSkbTruesize(ipLen: number): { truesize: number; tailroom: num
  * 2304: each ACK's window falls under the offered right edge) and the next such segment is
  * copied into the 1012 bytes of tailroom; without options (640) they fit kmalloc-1024; 200-byte
  * segments with timestamps are copied two to a kmalloc-1024 head; a head small enough comes from
- * the small-head cache (SKB_SMALL_HEAD_CACHE_SIZE below). */
-function tunLinearSkbTruesize(ipLen: number): { truesize: number; tailroom: number } {
-  const need = align64(TUN_PREPAD + ipLen) + SKB_DATA_ALIGNED_SHINFO;
-  const bucket = kmallocSizeRoundup(need);
-  return { truesize: bucket + SKB_DATA_ALIGNED_SK_BUFF, tailroom: bucket - SKB_DATA_ALIGNED_SHINFO - TUN_PREPAD - ipLen };
-}
-
-/** kmalloc_reserve's size for a head of `size` bytes (already SKB_HEAD_ALIGNed): the small-head
- * cache's object, else kmalloc_size_roundup (the next power of two at these sizes). */
-function kmallocSizeRoundup(size: number): number {
-  return size <= SKB_SMALL_HEAD_CACHE_SIZE ? SKB_SMALL_HEAD_CACHE_SIZE : 2 ** Math.ceil(Math.log2(size));
-}
-
-/** alloc_skb(len) without headroom (tcp_collapse's copies): truesize, and the tailroom after `len`
- * bytes are put in it. */
-export function allocSkbTruesize(len: number): { truesize: number; tailroom: number } {
-  const size = kmallocSizeRoundup(align64(len) + SKB_DATA_ALIGNED_SHINFO);
-  return { truesize: size + SKB_DATA_ALIGNED_SK_BUFF, tailroom: size - SKB_DATA_ALIGNED_SHINFO - len };
+ * the small-head cache (SKB_SMALL_HEAD_CACHE_SIZE below). The same alloc_skb without headroom
+ * makes tcp_collapse's copies. Returns truesize and the tailroom after the data. */
+export function allocSkbTruesize(len: number, headroom = 0): { truesize: number; tailroom: number } {
+  const size = kmallocSizeRoundup(align64(headroom + len) + SKB_DATA_ALIGNED_SHINFO);
+  return { truesize: size + SKB_DATA_ALIGNED_SK_BUFF, tailroom: size - SKB_DATA_ALIGNED_SHINFO - headroom - len };
 }
 
 /** tun->align: the NET_SKB_PAD headroom tun_alloc_skb counts against the one-page limit. */
